@@ -1,0 +1,36 @@
+"""cyc-geo web app: ``streamlit run app.py``.
+
+A thin router: it sets up the page, the language switch and the navigation;
+each page lives in ``views/`` and every computation in :mod:`cyc_geo`.
+A page appears when its file exists, so adding a page is adding one file and
+one line below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.common import language_switch, tr
+
+ROOT = Path(__file__).parent
+
+# (file, title in Chinese, title in English, icon)
+PAGES: list[tuple[str, str, str, str]] = [
+    ("views/map.py", "地图", "Map", ":material/map:"),
+    ("views/pv.py", "屋顶光伏", "Rooftop PV", ":material/solar_power:"),
+    ("views/carbon.py", "森林碳汇", "Forest carbon sink", ":material/forest:"),
+    ("views/projects.py", "重点项目用地", "Priority projects", ":material/domain:"),
+    ("views/indicators.py", "指标看板", "Indicators", ":material/monitoring:"),
+    ("views/data_import.py", "数据导入", "Data import", ":material/upload_file:"),
+]
+
+st.set_page_config(page_title="长垣市碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
+language_switch()
+pages = [
+    st.Page(str(ROOT / file), title=tr(zh, en), icon=icon, url_path=Path(file).stem, default=(i == 0))
+    for i, (file, zh, en, icon) in enumerate(PAGES)
+    if (ROOT / file).exists()
+]
+st.navigation(pages).run()

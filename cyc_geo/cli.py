@@ -1,0 +1,61 @@
+"""Command line: ``python -m cyc_geo <command> [options]``.
+
+Each module in :mod:`cyc_geo.commands` contributes commands through a
+``register(subparsers)`` function; this file only discovers and dispatches them,
+so adding a command means adding one module.
+
+Errors the user can fix (bad file, unknown id, bad value) are reported on
+stderr with exit code 2; ``--json`` output always goes to stdout as one JSON
+document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from typing import Any
+
+import cyc_geo.commands
+
+
+class UserError(Exception):
+    """An error caused by the user's input; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cyc_geo", description="cyc-geo: Changyuan carbon-peak planning map")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for mod_info in sorted(pkgutil.iter_modules(cyc_geo.commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"cyc_geo.commands.{mod_info.name}")
+        module.register(sub)
+    return parser
+
+
+def emit(payload: Any, as_json: bool, text: str | None = None) -> None:
+    """Print ``payload`` as JSON (``--json``) or ``text`` for people."""
+    if as_json:
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+        sys.stdout.write("\n")
+    else:
+        print(text if text is not None else json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return str(obj)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

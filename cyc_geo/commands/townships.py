@@ -1,0 +1,21 @@
+"""``townships`` command: the township list with codes and areas."""
+
+from __future__ import annotations
+
+import argparse
+
+from cyc_geo.cli import emit
+from cyc_geo.townships import load_townships, townships_table
+
+
+def cmd_townships(args: argparse.Namespace) -> int:
+    table = townships_table(load_townships())
+    rows = table[["code", "name", "name_en", "area_km2", "approximate"]].to_dict(orient="records")
+    emit(rows, args.json, table.to_string(index=False))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("townships", help="township list with 12-digit codes and areas (km², EPSG:4547)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_townships)

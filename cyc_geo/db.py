@@ -1,0 +1,178 @@
+"""The project database: embedded SQLite in WAL mode.
+
+Holds everything users type or change: reported indicator values, PV
+scenarios, project-site edits, import records, sign-in attempts, and an audit
+trail (who, when, old value, new value) of every change.
+
+Guarantees:
+
+- **Migrations at start-up**: :func:`connect` applies every pending step of
+  :data:`MIGRATIONS` inside one transaction, tracked by ``PRAGMA user_version``.
+- **No half-applied writes**: all writes go through :func:`transaction`
+  (``BEGIN IMMEDIATE`` ... ``COMMIT``); a crash mid-save rolls back on the next open
+  (SQLite's WAL recovery), so readers see the old or the new state, never a mix.
+- **Concurrent writers**: ``BEGIN IMMEDIATE`` takes the write lock up front and
+  ``busy_timeout`` makes the second writer wait rather than fail, so
+  read-modify-write inside one transaction never loses an update.
+
+The path comes from :func:`cyc_geo.paths.db_path` (``CYC_GEO_DB``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cyc_geo import paths
+
+BUSY_TIMEOUT_MS = 15_000
+
+MIGRATIONS: list[str] = [
+    # 1: core tables
+    """
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_key TEXT NOT NULL,
+        action TEXT NOT NULL,
+        old_value TEXT,
+        new_value TEXT
+    );
+    CREATE INDEX audit_entity ON audit_log(entity, entity_key);
+    CREATE TABLE indicator_values (
+        indicator_no INTEGER NOT NULL,
+        year INTEGER NOT NULL,
+        value REAL NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (indicator_no, year)
+    );
+    CREATE TABLE scenarios (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'pv',
+        params TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE project_sites (
+        project_no INTEGER PRIMARY KEY,
+        geojson TEXT NOT NULL,
+        source TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE layer_imports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        layer TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        stored_path TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        imported_by TEXT NOT NULL,
+        counts TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX layer_imports_layer ON layer_imports(layer, active);
+    CREATE TABLE signin_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL,
+        at REAL NOT NULL,
+        ok INTEGER NOT NULL
+    );
+    CREATE INDEX signin_user_time ON signin_attempts(username, at);
+    """,
+]
+
+
+def now_iso() -> str:
+    """Current UTC time, ISO 8601 with seconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def connect(path: Path | str | None = None) -> sqlite3.Connection:
+    """Open (creating if needed) the database, enable WAL, and apply pending migrations."""
+    db_file = Path(path) if path is not None else paths.db_path()
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_file, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply migrations newer than ``user_version``; returns the resulting version."""
+    with transaction(conn):
+        current = schema_version(conn)
+        for number, script in enumerate(MIGRATIONS, start=1):
+            if number <= current:
+                continue
+            for statement in (s.strip() for s in script.split(";")):
+                if statement:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return schema_version(conn)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception. Nested use is an error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def audit(
+    conn: sqlite3.Connection,
+    actor: str,
+    entity: str,
+    key: str | int,
+    action: str,
+    old: Any,
+    new: Any,
+) -> None:
+    """Append one audit record; call inside the same :func:`transaction` as the change."""
+    conn.execute(
+        "INSERT INTO audit_log(at, actor, entity, entity_key, action, old_value, new_value) VALUES (?,?,?,?,?,?,?)",
+        (
+            now_iso(),
+            actor,
+            entity,
+            str(key),
+            action,
+            None if old is None else json.dumps(old, ensure_ascii=False, default=str),
+            None if new is None else json.dumps(new, ensure_ascii=False, default=str),
+        ),
+    )
+
+
+def audit_trail(conn: sqlite3.Connection, entity: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest audit records (optionally of one entity), newest first."""
+    sql = "SELECT * FROM audit_log"
+    args: tuple[Any, ...] = ()
+    if entity:
+        sql += " WHERE entity = ?"
+        args = (entity,)
+    sql += " ORDER BY id DESC LIMIT ?"
+    return [dict(r) for r in conn.execute(sql, (*args, limit))]

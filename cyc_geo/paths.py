@@ -1,0 +1,42 @@
+"""Where cyc-geo keeps its files.
+
+Every location can be moved with an environment variable so that tests, CI and
+production installs do not share state:
+
+- ``CYC_GEO_DATA_DIR``: root of the data folder (default: ``<repo>/data``).
+- ``CYC_GEO_DB``: path of the SQLite database (default: ``<data>/cyc_geo.sqlite``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LAYERS_DIR = REPO_ROOT / "layers"
+REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+
+
+def data_dir() -> Path:
+    """Root of the data folder; ``CYC_GEO_DATA_DIR`` overrides ``<repo>/data``."""
+    return Path(os.environ.get("CYC_GEO_DATA_DIR", REPO_ROOT / "data"))
+
+
+def boundaries_dir() -> Path:
+    """Folder for boundary layers; a planner's official files dropped here win over demo ones."""
+    return data_dir() / "boundaries"
+
+
+def rooftops_dir() -> Path:
+    """Folder for building footprints (demo GeoParquet is generated here)."""
+    return data_dir() / "rooftops"
+
+
+def generated_dir() -> Path:
+    """Folder for generated (demo / derived) files; git-ignored and rebuilt on demand."""
+    return data_dir() / "generated"
+
+
+def db_path() -> Path:
+    """SQLite database path; ``CYC_GEO_DB`` overrides ``<data>/cyc_geo.sqlite``."""
+    return Path(os.environ.get("CYC_GEO_DB", data_dir() / "cyc_geo.sqlite"))

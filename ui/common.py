@@ -1,0 +1,95 @@
+"""Language switch, demo-data banner and cached data access for every page.
+
+This is the only place (with ``app.py`` and ``views/``) where Streamlit state and
+caching live; everything computed comes from :mod:`cyc_geo`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from cyc_geo import db
+from cyc_geo.layer_info import is_flag
+from cyc_geo.registry import LayerDef, load_registry
+
+LANGS = {"zh": "中文", "en": "English"}
+
+
+def lang() -> str:
+    """Current UI language: session state, else the ``lang`` query parameter, else Chinese."""
+    if "lang" not in st.session_state:
+        q = st.query_params.get("lang", "zh")
+        st.session_state["lang"] = q if q in LANGS else "zh"
+    return st.session_state["lang"]
+
+
+def tr(zh: str, en: str) -> str:
+    """Pick the Chinese or English text for the current language."""
+    return zh if lang() == "zh" else en
+
+
+def language_switch() -> None:
+    """Sidebar radio for 中文 / English, kept in the URL (``?lang=en``) so links keep it."""
+    current = lang()
+    choice = st.sidebar.radio(
+        "语言 / Language",
+        list(LANGS),
+        index=list(LANGS).index(current),
+        format_func=LANGS.get,
+        horizontal=True,
+        key="lang_radio",
+    )
+    if choice != current:
+        st.session_state["lang"] = choice
+    st.query_params["lang"] = st.session_state["lang"]
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> list[LayerDef]:
+    """Layer registry, read once per process."""
+    return load_registry()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_layer(layer_id: str) -> gpd.GeoDataFrame:
+    """A layer's GeoDataFrame, cached per process (building demo data on first use)."""
+    for layer in registry():
+        if layer.id == layer_id:
+            return layer.load()
+    raise KeyError(layer_id)
+
+
+@st.cache_resource(show_spinner=False)
+def database():
+    """One SQLite connection per process (WAL; writes serialised by transactions)."""
+    return db.connect()
+
+
+def layer_meta(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    return dict(gdf.attrs.get("meta") or {})
+
+
+def demo_banner(gdfs: dict[str, gpd.GeoDataFrame]) -> None:
+    """Warn, on every page, which of the shown layers are demo or approximate data."""
+    titles = {layer.id: layer for layer in registry()}
+    flagged = []
+    for layer_id, gdf in gdfs.items():
+        meta = layer_meta(gdf)
+        approx = is_flag(meta, "approximate") or (
+            "approximate" in gdf.columns and bool(gdf["approximate"].astype(bool).any())
+        )
+        if is_flag(meta, "demo") or approx:
+            layer = titles.get(layer_id)
+            flagged.append(layer.title(lang()) if layer else layer_id)
+    if flagged:
+        st.warning(
+            tr(
+                "⚠️ 演示数据：以下图层为演示/近似数据，非官方数据，仅供规划讨论：",
+                "⚠️ Demo data: these layers are demo/approximate, not official, for discussion only: ",
+            )
+            + "、".join(flagged),
+            icon=None,
+        )
