@@ -13,7 +13,10 @@ Guarantees:
   (SQLite's WAL recovery), so readers see the old or the new state, never a mix.
 - **Concurrent writers**: ``BEGIN IMMEDIATE`` takes the write lock up front and
   ``busy_timeout`` makes the second writer wait rather than fail, so
-  read-modify-write inside one transaction never loses an update.
+  read-modify-write inside one transaction never loses an update. Threads that
+  share one connection (the app's ``st.cache_resource`` connection serves every
+  session) are serialised by a per-connection lock held for the whole
+  transaction, so one session's save never runs inside another's.
 
 The path comes from :func:`cyc_geo.paths.db_path` (``CYC_GEO_DB``).
 """
@@ -22,8 +25,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -93,6 +97,14 @@ MIGRATIONS: list[str] = [
 ]
 
 
+class Connection(sqlite3.Connection):
+    """A SQLite connection carrying the lock that serialises its transactions across threads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tx_lock = threading.RLock()
+
+
 def now_iso() -> str:
     """Current UTC time, ISO 8601 with seconds."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -102,7 +114,9 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
     """Open (creating if needed) the database, enable WAL, and apply pending migrations."""
     db_file = Path(path) if path is not None else paths.db_path()
     db_file.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_file, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        db_file, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False, factory=Connection
+    )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -132,15 +146,21 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception. Nested use is an error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception. Nested use is an error.
+
+    Other threads using the same connection wait for the transaction to finish
+    (``Connection.tx_lock``); other connections/processes wait on SQLite's lock.
+    """
+    lock = getattr(conn, "tx_lock", None)
+    with lock if lock is not None else nullcontext():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
+                conn.execute("ROLLBACK")
+            raise
 
 
 def audit(
