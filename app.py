@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.auth import signin_sidebar
 from ui.common import language_switch, tr
 
 ROOT = Path(__file__).parent
@@ -28,6 +29,7 @@ PAGES: list[tuple[str, str, str, str]] = [
 
 st.set_page_config(page_title="长垣市碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
 language_switch()
+signin_sidebar()
 pages = [
     st.Page(str(ROOT / file), title=tr(zh, en), icon=icon, url_path=Path(file).stem, default=(i == 0))
     for i, (file, zh, en, icon) in enumerate(PAGES)

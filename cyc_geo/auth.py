@@ -1,0 +1,261 @@
+"""Editor accounts: hashed credentials, sessions that expire, rate-limited sign-in.
+
+Browsing the app is open; changing data (imports, reported indicator values,
+project sites, saved scenarios) needs a signed-in editor. This module holds the
+library side of that rule and never touches Streamlit (see :mod:`ui.auth`).
+
+- **Credentials** live in a TOML (or ``.json``) file *outside the repository*:
+  ``CYC_GEO_AUTH_FILE``, default ``~/.config/cyc-geo/editors.toml``. Only
+  Argon2id hashes are stored (argon2-cffi defaults, which follow the RFC 9106
+  "second recommended option": t=3, m=64 MiB, p=4). The file is written with
+  mode 0600, atomically.
+
+  TOML layout::
+
+      [editors."alice"]
+      hash = "$argon2id$v=19$m=65536,t=3,p=4$..."
+      created = "2026-11-25T12:00:00+00:00"
+
+- **Sessions** are ``{"user": name, "expires": unix_time}``; past ``expires``
+  the session counts as anonymous.
+- **Rate limit**: every attempt is stored in the ``signin_attempts`` table; after
+  :data:`MAX_FAILURES` failures of one user name within :data:`WINDOW_S`, further
+  attempts are refused (without checking the password) until the oldest failure
+  leaves the window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from cyc_geo import db
+
+SESSION_TTL_S: float = float(os.environ.get("CYC_GEO_SESSION_HOURS", "8")) * 3600.0
+"""Absolute session lifetime; 8 h follows the OWASP Session Management Cheat Sheet
+(absolute timeouts of 4-8 hours for typical office applications). ``CYC_GEO_SESSION_HOURS`` overrides."""
+
+MAX_FAILURES: int = 5
+"""Failed attempts per user name allowed inside :data:`WINDOW_S` (OWASP Authentication
+Cheat Sheet: lock or throttle after a small number of failures; NIST SP 800-63B 5.2.2 caps at 100)."""
+
+WINDOW_S: float = 15 * 60.0
+"""Sliding window for counting failures (15 minutes, a common OWASP example value)."""
+
+MIN_PASSWORD_LEN: int = 8
+"""Minimum password length (NIST SP 800-63B 5.1.1.2: at least 8 characters)."""
+
+USERNAME_RE = re.compile(r"^[\w.\-@]{1,64}$")
+"""User names: letters (incl. Chinese), digits, ``_ . - @``; 1-64 characters."""
+
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("cyc-geo dummy password for timing equalisation")
+
+
+class AuthError(ValueError):
+    """A user-fixable account problem (bad name, short password, unknown user)."""
+
+
+@dataclass(frozen=True)
+class SigninResult:
+    """Outcome of :func:`sign_in`. ``reason`` is one of ok / bad_credentials / rate_limited."""
+
+    ok: bool
+    reason: str
+    retry_after_s: float = 0.0
+    session: dict[str, Any] | None = None
+
+    def message(self) -> tuple[str, str]:
+        """User-facing (Chinese, English) message."""
+        if self.ok:
+            return ("登录成功", "Signed in")
+        if self.reason == "rate_limited":
+            minutes = max(1, int(round(self.retry_after_s / 60.0)))
+            return (
+                f"登录失败次数过多，请 {minutes} 分钟后再试",
+                f"Too many failed sign-ins; try again in {minutes} min",
+            )
+        return ("用户名或密码错误", "Wrong user name or password")
+
+
+# ---------------------------------------------------------------- credential file
+
+
+def auth_file() -> Path:
+    """Credential file: ``CYC_GEO_AUTH_FILE``, default ``~/.config/cyc-geo/editors.toml``."""
+    env = os.environ.get("CYC_GEO_AUTH_FILE")
+    return Path(env).expanduser() if env else Path.home() / ".config" / "cyc-geo" / "editors.toml"
+
+
+def load_editors(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """``{name: {"hash": ..., "created": ...}}`` from the credential file (empty if missing)."""
+    path = Path(path or auth_file())
+    if not path.exists():
+        return {}
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AuthError(f"credential file {path} is not valid: {exc}") from exc
+    editors = data.get("editors", {})
+    if not isinstance(editors, dict):
+        raise AuthError(f"credential file {path}: 'editors' must be a table")
+    return {str(k): dict(v) for k, v in editors.items() if isinstance(v, dict) and "hash" in v}
+
+
+def _toml_str(value: str) -> str:
+    # JSON string escapes are a subset of TOML basic-string escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def save_editors(editors: dict[str, dict[str, str]], path: Path | None = None) -> Path:
+    """Write the credential file atomically with mode 0600."""
+    path = Path(path or auth_file())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".json":
+        text = json.dumps({"editors": editors}, ensure_ascii=False, indent=2)
+    else:
+        lines = ["# cyc-geo editor accounts (argon2id hashes); managed by `python -m cyc_geo user`", ""]
+        for name in sorted(editors):
+            lines.append(f"[editors.{_toml_str(name)}]")
+            for key, value in editors[name].items():
+                lines.append(f"{key} = {_toml_str(str(value))}")
+            lines.append("")
+        text = "\n".join(lines)
+    fd, tmp = tempfile.mkstemp(prefix=".editors.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def validate_username(name: str) -> str:
+    name = (name or "").strip()
+    if not USERNAME_RE.match(name):
+        raise AuthError(f"invalid user name {name!r}: use 1-64 letters, digits, _ . - @")
+    return name
+
+
+def add_user(name: str, password: str, path: Path | None = None, replace: bool = False) -> None:
+    """Create (or with ``replace`` reset the password of) an editor account."""
+    name = validate_username(name)
+    if len(password or "") < MIN_PASSWORD_LEN:
+        raise AuthError(f"password must have at least {MIN_PASSWORD_LEN} characters")
+    editors = load_editors(path)
+    if name in editors and not replace:
+        raise AuthError(f"user {name!r} already exists (use --replace to set a new password)")
+    editors[name] = {"hash": _HASHER.hash(password), "created": db.now_iso()}
+    save_editors(editors, path)
+
+
+def remove_user(name: str, path: Path | None = None) -> None:
+    editors = load_editors(path)
+    if name not in editors:
+        raise AuthError(f"unknown user {name!r}")
+    del editors[name]
+    save_editors(editors, path)
+
+
+def list_users(path: Path | None = None) -> list[dict[str, str]]:
+    """Editor names and creation times (never the hashes)."""
+    return [{"user": n, "created": e.get("created", "")} for n, e in sorted(load_editors(path).items())]
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def check_password(name: str, password: str, path: Path | None = None) -> bool:
+    """True if ``password`` matches ``name``'s stored hash. Unknown users cost one hash too."""
+    entry = load_editors(path).get(name)
+    stored = entry["hash"] if entry else _DUMMY_HASH
+    try:
+        ok = _HASHER.verify(stored, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if ok and entry is None:
+        return False
+    if ok and _HASHER.check_needs_rehash(stored):
+        editors = load_editors(path)
+        editors[name]["hash"] = _HASHER.hash(password)
+        save_editors(editors, path)
+    return bool(ok)
+
+
+def recent_failures(conn: sqlite3.Connection, name: str, now: float | None = None) -> list[float]:
+    """Times of failed attempts for ``name`` inside the rate-limit window, oldest first."""
+    now = time.time() if now is None else now
+    rows = conn.execute(
+        "SELECT at FROM signin_attempts WHERE username = ? AND ok = 0 AND at > ? ORDER BY at",
+        (name, now - WINDOW_S),
+    ).fetchall()
+    return [float(r[0]) for r in rows]
+
+
+def sign_in(
+    conn: sqlite3.Connection,
+    name: str,
+    password: str,
+    now: float | None = None,
+    path: Path | None = None,
+) -> SigninResult:
+    """Check credentials with rate limiting and record the attempt; returns a session on success."""
+    now = time.time() if now is None else now
+    name = (name or "").strip()[:64]
+    failures = recent_failures(conn, name, now)
+    if len(failures) >= MAX_FAILURES:
+        retry = failures[len(failures) - MAX_FAILURES] + WINDOW_S - now
+        with db.transaction(conn):
+            # ok = -1: refused without a password check; not counted as a failure,
+            # so retrying while locked does not extend the lock.
+            conn.execute("INSERT INTO signin_attempts(username, at, ok) VALUES (?,?,-1)", (name, now))
+        return SigninResult(False, "rate_limited", retry_after_s=max(retry, 1.0))
+    ok = check_password(name, password, path)
+    with db.transaction(conn):
+        conn.execute("INSERT INTO signin_attempts(username, at, ok) VALUES (?,?,?)", (name, now, int(ok)))
+        if ok:
+            db.audit(conn, name, "session", name, "sign_in", None, None)
+    if not ok:
+        return SigninResult(False, "bad_credentials")
+    return SigninResult(True, "ok", session=new_session(name, now))
+
+
+def new_session(name: str, now: float | None = None, ttl_s: float | None = None) -> dict[str, Any]:
+    """A session record ``{"user", "expires"}`` valid for ``ttl_s`` (default :data:`SESSION_TTL_S`)."""
+    now = time.time() if now is None else now
+    return {"user": name, "expires": float(now + (SESSION_TTL_S if ttl_s is None else ttl_s))}
+
+
+def session_user(session: Any, now: float | None = None) -> str | None:
+    """The user of a session record, or None if it is missing, malformed or expired."""
+    if not isinstance(session, dict):
+        return None
+    user, expires = session.get("user"), session.get("expires")
+    if not isinstance(user, str) or not user:
+        return None
+    try:
+        expires_f = float(expires)
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if now is None else now
+    return user if now < expires_f else None
+
+
+PERMISSION_MESSAGE = (
+    "需要编辑账号登录后才能修改数据 / Sign in as an editor to change data"
+)
