@@ -100,6 +100,13 @@ def page(browser):
     ctx.close()
 
 
+def app_test(rel_path: str, timeout_s: float = 120):
+    """``AppTest`` for a page file given relative to the repo root."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(REPO / rel_path), default_timeout=timeout_s)
+
+
 def save_artifact(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

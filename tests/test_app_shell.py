@@ -1,0 +1,70 @@
+"""The app shell: AppTest (script level) and the real app in headless Chromium."""
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import app_test, save_artifact, wait_for_app
+
+
+def _map_text(at: AppTest) -> str:
+    """The st_folium component's arguments (map script, feature groups, asset links) as text."""
+    comps = list(at.get("component_instance"))
+    assert comps, "no st_folium component rendered"
+    args = json.dumps(json.loads(comps[0].proto.json_args), ensure_ascii=False)
+    # folium writes non-ASCII text into the JS as \\uXXXX escapes
+    return re.sub(r"\\+u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), args)
+
+
+def test_map_page_renders_layers_and_demo_warning():
+    at = app_test("views/map.py")
+    at.run()
+    assert not at.exception
+    assert any("演示数据" in w.value for w in at.warning)
+    assert any("近似" in i.value for i in at.info)
+    script = _map_text(at)
+    assert "蒲西街道" in script and "武邱乡" in script
+    # Leaflet comes from the app's own static folder, never a CDN
+    assert "/app/static/vendor/leaflet/dist/leaflet.js" in script
+    assert "cdn.jsdelivr.net/npm/leaflet" not in script
+
+
+def test_language_switch_to_english():
+    at = app_test("views/map.py")
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Changyuan carbon-peak planning map"
+    assert "Puxi Subdistrict" in _map_text(at)
+
+
+def test_layer_switch_removes_a_layer():
+    at = app_test("views/map.py")
+    at.run()
+    at.checkbox(key="layer_belt").uncheck().run()
+    assert "黄河滩区" not in _map_text(at)
+    at.checkbox(key="layer_belt").check().run()
+    assert "黄河滩区" in _map_text(at)
+
+
+@pytest.mark.browser
+def test_real_app_shows_map_and_chinese_township_names(app_url, page):
+    page.goto(app_url)
+    wait_for_app(page)
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame.locator(".leaflet-container").wait_for(timeout=30_000)
+    labels = frame.locator(".cyc-label")
+    labels.first.wait_for(timeout=30_000)
+    names = set(labels.all_inner_texts())
+    assert {"蒲西街道", "恼里镇", "武邱乡"} <= names
+    # vector layers are drawn on Leaflet's canvas renderer (prefer_canvas); it must have painted something
+    canvas = frame.locator("canvas.leaflet-zoom-animated").first
+    canvas.wait_for(timeout=30_000)
+    painted = canvas.evaluate(
+        "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"
+    )
+    assert painted > 10_000
+    save_artifact(page, "app_shell_map")
