@@ -1,0 +1,88 @@
+"""``indicators`` command: the 18 pilot indicators (附件1) with target, actual value and status.
+
+Examples::
+
+    python -m cyc_geo indicators --year 2024 --json
+    python -m cyc_geo indicators --year 2023 --export out/indicators_2023.xlsx
+    python -m cyc_geo indicators --year 2024 --set 1=7.8 --actor 张三 --note "统计公报"
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from cyc_geo import db
+from cyc_geo.cli import UserError, emit
+from cyc_geo.indicator_export import export
+from cyc_geo.indicators import YEARS, SpatialValue, ValidationError, evaluate, load_catalogue, save_values, spatial_values
+
+
+def _num(v: float) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    cat = load_catalogue()
+    conn = db.connect()
+    try:
+        if args.set:
+            if not args.actor:
+                raise UserError("--set 需要 --actor / --set needs --actor (who reports the value)")
+            entries = []
+            for item in args.set:
+                no, sep, value = item.partition("=")
+                if not sep:
+                    raise UserError(f"--set 格式为 序号=数值 / --set expects NO=VALUE, got {item!r}")
+                entries.append({"no": no.strip(), "year": args.year, "value": value, "note": args.note})
+            try:
+                changed = save_values(conn, entries, args.actor, cat)
+            except ValidationError as exc:
+                raise UserError("; ".join(exc.errors)) from exc
+            if not args.json:
+                print(f"saved {changed} value(s) for {args.year}")
+        spatial = (
+            {int(n): SpatialValue(None, "空间计算已跳过 / skipped (--no-spatial)") for n in cat.index[cat["source"] == "spatial"]}
+            if args.no_spatial
+            else spatial_values(cat)
+        )
+        ev = evaluate(args.year, conn, spatial, cat)
+    finally:
+        conn.close()
+    if args.export:
+        path = export(ev, cat, args.export)
+        if not args.json:
+            print(f"wrote {path}")
+    rows = [
+        {
+            "no": int(r.no),
+            "name": r.name,
+            "name_en": r.name_en,
+            "unit": r.unit,
+            "baseline": _num(r.baseline),
+            "target": _num(r.target),
+            "value": _num(r.value),
+            "status": r.status,
+            "status_en": r.status_en,
+            "source": r.source,
+            "value_source": r.value_source,
+            "direction": r.direction,
+            "reason": r.reason,
+        }
+        for r in ev.itertuples(index=False)
+    ]
+    text = ev[["no", "name", "unit", "baseline", "target", "value", "status", "source"]].to_string(index=False)
+    emit(rows, args.json, text)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("indicators", help="the 18 pilot indicators (附件1): target, actual value, status 达标/未达标/无数据")
+    p.add_argument("--year", type=int, default=YEARS[-1], choices=YEARS, help="target year (default %(default)s)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of {no, name, unit, baseline, target, value, status, source}")
+    p.add_argument("--no-spatial", action="store_true", help="skip map-computed indicators (forest sink/stock, PV capacity)")
+    p.add_argument("--export", metavar="PATH", help="also write the 附件1-layout table to PATH (.xlsx or .csv)")
+    p.add_argument("--set", action="append", metavar="NO=VALUE", help="store a reported value for --year (repeatable)")
+    p.add_argument("--actor", help="who reports the values (recorded in the audit log)")
+    p.add_argument("--note", default="", help="note stored with --set values (e.g. the statistical source)")
+    p.set_defaults(func=cmd_indicators)
