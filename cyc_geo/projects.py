@@ -1,0 +1,384 @@
+"""The plan's priority projects (附件2 重点项目表) and their sites.
+
+Facts: ``data/reference/projects.csv`` copies the four rows of the seed's 附件2
+verbatim (序号, 项目名称, 建设内容和规模, 建设主体, 建设期限, 投资规模(万元), 效益; the
+合计 row, 214000 万元, is the column sum and is not stored) and adds structured
+columns read from that text: ``land_need_mu``/``land_need_m2`` (project 1: "总占地面积约137亩"),
+``new_floor_area_m2`` (project 1: 67742), ``floor_area_m2`` (project 2: 393830),
+``capacity_mw`` (project 3: "20万千瓦" = 200 MW), ``period_start``/``period_end`` and an
+English title.
+
+Sites: no real parcels are available offline, so :func:`build_demo_sites` places
+**demo** parcels (flagged ``demo``) and a demo economic-development zone
+(长垣经开区) layer:
+
+- the zone has two demo parts: a northern part across 蒲北/蒲东/满村 and a crane-equipment
+  park in 魏庄 (the crane industry is centred on 魏庄, reference README, Geography);
+- projects 1 and 2 (crane parts, crane industry chain) sit in and beside the crane park;
+  project 1's parcel is sized to its stated 137 亩;
+- project 4 (PET recycling, an existing plant being retrofitted) sits in the northern part;
+- project 3 (whole-city rooftop PV) is the set of roofs it covers: every roof of
+  :func:`cyc_geo.rooftops.load_rooftops` when the PV module is available, else the
+  county's township footprint (documented in ``docs/projects.md``).
+
+A planner replaces a site by drawing or uploading it; :func:`save_project_site`
+stores it in the ``project_sites`` table (GeoJSON in WGS84, version, who/when) with
+an audit record, and :func:`load_project_sites` lets saved sites override the demo ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import box, mapping, shape
+
+from cyc_geo import db, paths
+from cyc_geo.crs import AREA_CRS, WGS84
+from cyc_geo.sources import read_any, resolve_layer
+from cyc_geo.vector_io import read_meta, write_layer
+
+PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
+DEMO_FILE = "projects_demo.gpkg"
+SEED_COLUMNS = ("序号", "项目名称", "建设内容和规模", "建设主体", "建设期限", "投资规模(万元)", "效益")
+"""The 附件2 columns, in the seed's order."""
+SEED_TOTAL_WAN_YUAN = 214000
+"""附件2 合计 row: total investment of the four projects (万元)."""
+SITE_ENTITY = "project_site"
+"""Entity name of site edits in the audit log."""
+
+# Demo geometry, EPSG:4547 metres (boxes: minx, miny, maxx, maxy). Chosen inside the county,
+# more than 4.9 km from the Yellow River belt, in the townships named in the comments.
+DEVZONE_PARTS: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...] = (
+    ("north", "长垣经开区·北区（演示）", "Development zone, northern part (demo)", (561_500, 3_898_500, 565_500, 3_902_000)),
+    ("crane", "长垣经开区·起重装备产业园（演示）", "Development zone, crane-equipment park (demo)", (561_000, 3_884_500, 564_500, 3_887_500)),
+)
+"""蒲北/蒲东/满村 (north part) and 魏庄 (crane park); see module docstring."""
+DEMO_SITE_BOXES: dict[int, tuple[float, float, float, float]] = {
+    1: (562_000, 3_885_800, 562_320, 3_886_085),  # 320 m x 285 m = 91,200 m2 = 136.8 亩 (stated: about 137 亩)
+    2: (564_100, 3_885_500, 564_900, 3_886_000),  # 800 m x 500 m = 40 ha astride the crane park's east edge
+    4: (562_000, 3_899_600, 562_230, 3_899_830),  # 230 m x 230 m = 5.29 ha, existing plant in the north part (蒲北)
+}
+
+
+# ---------------------------------------------------------------- project table
+
+
+def load_projects(csv_path: Path = PROJECTS_CSV) -> pd.DataFrame:
+    """The four 附件2 projects: seed columns (Chinese, verbatim) plus structured columns.
+
+    ``序号`` is an int; numeric structured columns are floats (NaN where the seed states nothing).
+    """
+    df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    missing = [c for c in SEED_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"{csv_path}: missing columns {missing}")
+    df["序号"] = df["序号"].astype(int)
+    df["投资规模(万元)"] = pd.to_numeric(df["投资规模(万元)"]).astype(float)
+    for col in ("land_need_mu", "land_need_m2", "new_floor_area_m2", "floor_area_m2", "capacity_mw"):
+        df[col] = pd.to_numeric(df[col].replace("", np.nan)).astype(float)
+    return df.sort_values("序号").reset_index(drop=True)
+
+
+def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Series:
+    """One project by 序号; ``KeyError`` (zh + en) for an unknown number."""
+    projects = load_projects() if projects is None else projects
+    hit = projects[projects["序号"] == int(project_no)]
+    if hit.empty:
+        raise KeyError(f"没有序号为 {project_no} 的项目 / no project number {project_no} (known: {list(projects['序号'])})")
+    return hit.iloc[0]
+
+
+# ---------------------------------------------------------------- demo layers
+
+
+def _roof_site() -> tuple[shapely.Geometry, str, str] | None:
+    """Project 3 as the set of roofs it covers, if the PV engineer's rooftops are available."""
+    try:
+        from cyc_geo.rooftops import load_rooftops
+    except ImportError:
+        return None
+    roofs = load_rooftops()
+    geom = shapely.multipolygons(shapely.get_parts(roofs.to_crs(AREA_CRS).geometry.to_numpy()))
+    return geom, f"{len(roofs)} roofs of cyc_geo.rooftops.load_rooftops()", str((roofs.attrs.get("meta") or {}).get("demo", "true"))
+
+
+def _township_footprint() -> shapely.Geometry:
+    from cyc_geo.townships import load_townships
+
+    return load_townships().to_crs(AREA_CRS).geometry.union_all()
+
+
+def build_demo_sites(out_dir: Path | None = None) -> Path:
+    """Write the demo development zone and demo project sites to ``projects_demo.gpkg``."""
+    out = Path(out_dir or paths.generated_dir()) / DEMO_FILE
+    zone = gpd.GeoDataFrame(
+        {
+            "part": [p[0] for p in DEVZONE_PARTS],
+            "name": [p[1] for p in DEVZONE_PARTS],
+            "name_en": [p[2] for p in DEVZONE_PARTS],
+        },
+        geometry=[box(*p[3]) for p in DEVZONE_PARTS],
+        crs=AREA_CRS,
+    )
+    zone["area_km2"] = zone.geometry.area / 1e6
+    zone_meta = {
+        "source": "demo polygons placed by cyc_geo.projects (no official 长垣经开区 boundary offline)",
+        "demo": "true",
+        "approximate": "true",
+    }
+    write_layer(zone, out, "devzone", zone_meta)
+
+    rows: list[dict[str, Any]] = []
+    for no, bounds in DEMO_SITE_BOXES.items():
+        rows.append({"project_no": no, "site_kind": "parcel", "site_note": "demo parcel", "geometry": box(*bounds)})
+    roof = _roof_site()
+    if roof is not None:
+        rows.append({"project_no": 3, "site_kind": "rooftops", "site_note": roof[1], "geometry": roof[0]})
+    else:
+        rows.append(
+            {
+                "project_no": 3,
+                "site_kind": "footprint",
+                "site_note": "township footprint (rooftop layer not available)",
+                "geometry": _township_footprint(),
+            }
+        )
+    sites = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=AREA_CRS).sort_values("project_no")
+    site_meta = {
+        "source": "demo parcels placed by cyc_geo.projects; project 3 = roofs it covers",
+        "project3_kind": "rooftops" if roof is not None else "footprint",
+        "demo": "true",
+        "approximate": "true",
+    }
+    return write_layer(sites, out, "project_sites", site_meta)
+
+
+def _rooftops_available() -> bool:
+    try:
+        import cyc_geo.rooftops  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _demo_path() -> Path:
+    """The demo file, built if missing, and rebuilt once the rooftop layer becomes available."""
+    path = paths.generated_dir() / DEMO_FILE
+    if not path.exists():
+        build_demo_sites()
+    elif read_meta(path, "project_sites").get("project3_kind") == "footprint" and _rooftops_available():
+        build_demo_sites()
+    return path
+
+
+def load_devzone() -> gpd.GeoDataFrame:
+    """The economic-development zone (长垣经开区), WGS84: a planner's ``devzone`` file, else the demo."""
+    gdf = resolve_layer("devzone", _demo_path)
+    if "name" not in gdf.columns:
+        gdf["name"] = "长垣经开区"
+    if "name_en" not in gdf.columns:
+        gdf["name_en"] = "Changyuan development zone"
+    gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6
+    return gdf
+
+
+# ---------------------------------------------------------------- saved edits
+
+
+def _saved_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute("SELECT * FROM project_sites ORDER BY project_no")]
+
+
+def load_project_sites(conn: sqlite3.Connection | None = None) -> gpd.GeoDataFrame:
+    """Every project's current site (WGS84): saved edits override the demo sites.
+
+    Columns: ``project_no``, ``name``, ``name_en``, ``site_kind`` (parcel / rooftops /
+    footprint), ``source`` (demo / drawn / upload / ...), ``demo`` (bool), ``version``
+    (0 for demo), ``updated_by``, ``updated_at``, ``area_m2`` and geometry. ``attrs["meta"]["demo"]``
+    is "true" while any shown site is a demo site.
+    """
+    base = resolve_layer("project_sites", _demo_path)
+    base_demo = str((base.attrs.get("meta") or {}).get("demo", "false")).lower() == "true"
+    base = base.copy()
+    base["project_no"] = base["project_no"].astype(int)
+    if "site_kind" not in base.columns:
+        base["site_kind"] = "parcel"
+    base["source"] = "demo" if base_demo else "planner file"
+    base["demo"] = base_demo
+    base["version"] = 0
+    base["updated_by"] = ""
+    base["updated_at"] = ""
+    own = conn if conn is not None else db.connect()
+    try:
+        saved = _saved_rows(own)
+    finally:
+        if conn is None:
+            own.close()
+    if saved:
+        edits = gpd.GeoDataFrame(
+            {
+                "project_no": [int(r["project_no"]) for r in saved],
+                "site_kind": "parcel",
+                "source": [r["source"] for r in saved],
+                "demo": False,
+                "version": [int(r["version"]) for r in saved],
+                "updated_by": [r["updated_by"] for r in saved],
+                "updated_at": [r["updated_at"] for r in saved],
+            },
+            geometry=[shape(json.loads(r["geojson"])) for r in saved],
+            crs=WGS84,
+        )
+        base = base[~base["project_no"].isin(edits["project_no"])]
+        base = pd.concat([base, edits], ignore_index=True)
+    projects = load_projects()
+    names = projects.set_index("序号")
+    out = gpd.GeoDataFrame(base, geometry="geometry", crs=WGS84)
+    out["name"] = out["project_no"].map(names["项目名称"])
+    out["name_en"] = out["project_no"].map(names["name_en"])
+    out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
+    out = out.sort_values("project_no").reset_index(drop=True)
+    cols = ["project_no", "name", "name_en", "site_kind", "source", "demo", "version", "updated_by", "updated_at", "area_m2"]
+    out = out[cols + ["geometry"]]
+    out.attrs["meta"] = {
+        "source": "project sites: saved edits over " + ("demo parcels" if base_demo else "planner file"),
+        "demo": "true" if bool(out["demo"].any()) else "false",
+        "approximate": "true" if bool(out["demo"].any()) else "false",
+    }
+    return out
+
+
+def load_project_layer() -> gpd.GeoDataFrame:
+    """Map-friendly project sites: a rooftop site is shown by its convex hull, not 10^5 roofs."""
+    sites = load_project_sites()
+    roofs = sites["site_kind"] == "rooftops"
+    if roofs.any():
+        sites.loc[roofs, "geometry"] = sites.loc[roofs].geometry.convex_hull
+    return sites
+
+
+# ---------------------------------------------------------------- site input
+
+
+def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
+    """Read an uploaded site file (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet) into WGS84.
+
+    Raises ``ValueError`` (zh + en) when the file has no CRS or no polygon.
+    """
+    try:
+        gdf = read_any(Path(path))
+    except ValueError:
+        raise
+    except Exception as exc:  # pyogrio/GDAL errors on unreadable files
+        raise ValueError(f"无法读取地块文件 / cannot read the site file {Path(path).name}: {exc}") from exc
+    return site_from_gdf(gdf)
+
+
+def site_from_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep the polygons of ``gdf`` as one WGS84 site row; ``ValueError`` if there are none."""
+    if gdf.crs is None:
+        raise ValueError("地块没有坐标系 / the site has no CRS")
+    geoms = gdf.geometry.dropna()
+    geoms = geoms[geoms.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if geoms.empty:
+        raise ValueError("文件中没有面要素 / the file contains no polygon")
+    merged = shapely.make_valid(shapely.union_all(shapely.make_valid(geoms.to_numpy())))
+    return gpd.GeoDataFrame(geometry=[merged], crs=gdf.crs).to_crs(WGS84)
+
+
+def site_from_geojson(obj: dict[str, Any] | list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """A site from drawn GeoJSON (a Feature, a FeatureCollection, a geometry or a list of features; WGS84)."""
+    if isinstance(obj, list):
+        obj = {"type": "FeatureCollection", "features": obj}
+    if obj.get("type") == "FeatureCollection":
+        geoms = [shape(f["geometry"]) for f in obj.get("features", []) if f.get("geometry")]
+    elif obj.get("type") == "Feature":
+        geoms = [shape(obj["geometry"])]
+    else:
+        geoms = [shape(obj)]
+    return site_from_gdf(gpd.GeoDataFrame(geometry=geoms, crs=WGS84))
+
+
+def save_project_site(
+    conn: sqlite3.Connection,
+    project_no: int,
+    site: gpd.GeoDataFrame,
+    actor: str,
+    source: str = "drawn",
+) -> int:
+    """Store ``site`` as the site of ``project_no`` (version + 1), audited; returns the new version.
+
+    The geometry is repaired (``make_valid``), reprojected to WGS84 and stored as GeoJSON;
+    the audit record keeps the old and new GeoJSON so an edit can be traced and undone.
+    """
+    if not actor:
+        raise ValueError("需要编辑人 / an actor name is required")
+    project_row(project_no)
+    one = site_from_gdf(site)
+    geojson = json.dumps(mapping(one.geometry.iloc[0]), ensure_ascii=False)
+    with db.transaction(conn):
+        old = conn.execute("SELECT * FROM project_sites WHERE project_no = ?", (int(project_no),)).fetchone()
+        version = (int(old["version"]) if old else 0) + 1
+        now = db.now_iso()
+        conn.execute(
+            "INSERT INTO project_sites(project_no, geojson, source, version, updated_by, updated_at) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(project_no) DO UPDATE SET geojson=excluded.geojson, source=excluded.source, "
+            "version=excluded.version, updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+            (int(project_no), geojson, source, version, actor, now),
+        )
+        db.audit(
+            conn,
+            actor,
+            SITE_ENTITY,
+            int(project_no),
+            "update",
+            {"version": int(old["version"]), "source": old["source"], "geojson": old["geojson"]} if old else None,
+            {"version": version, "source": source, "geojson": geojson},
+        )
+    return version
+
+
+def reset_project_site(conn: sqlite3.Connection, project_no: int, actor: str) -> bool:
+    """Drop the saved site of ``project_no`` (back to the demo/planner site), audited; False if none saved."""
+    with db.transaction(conn):
+        old = conn.execute("SELECT * FROM project_sites WHERE project_no = ?", (int(project_no),)).fetchone()
+        if old is None:
+            return False
+        conn.execute("DELETE FROM project_sites WHERE project_no = ?", (int(project_no),))
+        db.audit(
+            conn,
+            actor,
+            SITE_ENTITY,
+            int(project_no),
+            "reset",
+            {"version": int(old["version"]), "source": old["source"], "geojson": old["geojson"]},
+            None,
+        )
+    return True
+
+
+def site_history(conn: sqlite3.Connection, project_no: int | None = None, limit: int = 50) -> pd.DataFrame:
+    """Audit trail of site edits (newest first): at, actor, project, action, version."""
+    rows = db.audit_trail(conn, SITE_ENTITY, limit=1000)
+    out = []
+    for r in rows:
+        if project_no is not None and str(r["entity_key"]) != str(project_no):
+            continue
+        new = json.loads(r["new_value"]) if r["new_value"] else {}
+        out.append(
+            {
+                "at": r["at"],
+                "actor": r["actor"],
+                "project_no": int(r["entity_key"]),
+                "action": r["action"],
+                "version": new.get("version"),
+                "source": new.get("source"),
+            }
+        )
+    return pd.DataFrame(out[:limit], columns=["at", "actor", "project_no", "action", "version", "source"])
