@@ -52,6 +52,10 @@ class LayerDef:
     legend: dict[str, Any] = field(default_factory=dict)
     big: bool = False
     """Large layers (e.g. ~250k roofs) are drawn aggregated at county zoom; see the app."""
+    schema: dict[str, Any] = field(default_factory=dict)
+    """Optional import schema (``[schema]`` table): ``required`` / ``optional`` column names,
+    ``aliases`` {column: [names in planner files]}, ``types`` {column: "str"|"int"|"float"};
+    used by :mod:`cyc_geo.importer` to map planner columns."""
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -29,6 +29,11 @@ def active_import_path(layer_id: str) -> Path:
     return paths.data_dir() / "layers" / layer_id / "active.gpkg"
 
 
+def active_raster_path(layer_id: str) -> Path:
+    """Path where the importer keeps the active GeoTIFF of raster layer ``layer_id`` (e.g. land cover)."""
+    return paths.data_dir() / "layers" / layer_id / "active.tif"
+
+
 def planner_file(layer_id: str) -> Path | None:
     """The planner-supplied file for ``layer_id``, if any (see module docstring)."""
     active = active_import_path(layer_id)
