@@ -1,0 +1,263 @@
+"""Safe handling of uploaded files: size limit, generated names, format sniffing, zip checks.
+
+Rules (issue 8):
+
+- an upload is stored under ``<data>/uploads/`` with a generated name; the
+  user's file name is kept only as a label, never as a path;
+- files larger than :func:`max_upload_bytes` are refused before being written;
+- the file content must match its extension (magic bytes);
+- zip archives are checked member by member before extraction: no absolute
+  paths, no ``..``, no links, a compression-ratio cap and a total-size cap
+  (zip-bomb defence, as recommended by the OWASP File Upload Cheat Sheet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from cyc_geo import paths
+
+DEFAULT_MAX_UPLOAD_MB = 200
+"""Default upload limit in MB; equals Streamlit's own ``server.maxUploadSize`` default (200 MB)."""
+
+MAX_ZIP_RATIO = 100.0
+"""Largest allowed uncompressed/compressed ratio of a zip member. Text-heavy GIS files
+(DBF, GeoJSON) compress 5-20x; ratios in the hundreds or thousands are typical of zip bombs."""
+
+MAX_ZIP_MEMBERS = 10_000
+"""Most members accepted in one archive (a FileGDB folder has a few dozen files)."""
+
+UNZIPPED_FACTOR = 10
+"""Total uncompressed size cap = this many times the upload limit (default 2 GB)."""
+
+VECTOR_EXTS = {".zip", ".shp", ".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".kml", ".kmz"}
+RASTER_EXTS = {".tif", ".tiff"}
+ALLOWED_EXTS = VECTOR_EXTS | RASTER_EXTS
+
+
+class UploadRejected(ValueError):
+    """A file refused for safety or format reasons; carries a Chinese and an English message."""
+
+    def __init__(self, code: str, zh: str, en: str, **details: object) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.code, self.zh, self.en, self.details = code, zh, en, details
+
+
+def max_upload_bytes() -> int:
+    """Upload size limit: ``CYC_GEO_MAX_UPLOAD_MB`` (default :data:`DEFAULT_MAX_UPLOAD_MB`) megabytes."""
+    try:
+        mb = float(os.environ.get("CYC_GEO_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
+    except ValueError:
+        mb = DEFAULT_MAX_UPLOAD_MB
+    return int(mb * 1024 * 1024)
+
+
+def uploads_dir() -> Path:
+    return paths.data_dir() / "uploads"
+
+
+def check_size(size: int) -> None:
+    limit = max_upload_bytes()
+    if size > limit:
+        raise UploadRejected(
+            "too_large",
+            f"文件过大：{size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB",
+            f"File too large: {size / 1048576:.1f} MB, limit {limit / 1048576:.0f} MB",
+            size=size, limit=limit,
+        )
+
+
+def extension_of(name: str) -> str:
+    """Lower-case extension of a user-given file name (``.geoparquet`` etc.); only the base name counts."""
+    base = PurePosixPath(str(name).replace("\\", "/")).name
+    return Path(base).suffix.lower()
+
+
+def check_extension(name: str, allowed: Iterable[str] = ALLOWED_EXTS) -> str:
+    ext = extension_of(name)
+    if ext not in set(allowed):
+        raise UploadRejected(
+            "bad_extension",
+            f"不支持的文件类型 “{ext or '无扩展名'}”；支持：{', '.join(sorted(allowed))}",
+            f"Unsupported file type '{ext or 'no extension'}'; supported: {', '.join(sorted(allowed))}",
+            ext=ext,
+        )
+    return ext
+
+
+def stage_upload(stream: BinaryIO | bytes, original_name: str, size: int | None = None) -> tuple[Path, str]:
+    """Copy an upload to ``<data>/uploads/<uuid><ext>``; returns (path, sha256).
+
+    The size limit is enforced while copying (also when ``size`` is unknown), so an
+    oversized upload never fills the disk; a rejected upload leaves no file behind.
+    """
+    ext = check_extension(original_name)
+    if size is not None:
+        check_size(size)
+    folder = uploads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / f"{uuid.uuid4().hex}{ext}"
+    limit = max_upload_bytes()
+    digest = hashlib.sha256()
+    written = 0
+    if isinstance(stream, (bytes, bytearray)):
+        chunks: Iterable[bytes] = [bytes(stream)]
+    else:
+        chunks = iter(lambda: stream.read(1 << 20), b"")
+    try:
+        with open(dest, "wb") as out:
+            for chunk in chunks:
+                written += len(chunk)
+                if written > limit:
+                    check_size(written)
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return dest, digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sniff(path: Path) -> str | None:
+    """Format from the first bytes: zip, gpkg, tiff, parquet, shp, json, xml or None."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head[:4] == b"\x00\x00\x27\x0a":
+        return "shp"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "json"
+    if text[:1] == b"<":
+        return "xml"
+    return None
+
+
+EXPECTED_SNIFF = {
+    ".zip": "zip", ".kmz": "zip", ".gpkg": "gpkg", ".tif": "tiff", ".tiff": "tiff",
+    ".parquet": "parquet", ".geoparquet": "parquet", ".shp": "shp",
+    ".geojson": "json", ".json": "json", ".kml": "xml",
+}
+
+
+def check_content(path: Path, ext: str) -> None:
+    """Refuse a file whose first bytes do not match its extension (wrong extension or corrupt)."""
+    if path.stat().st_size == 0:
+        raise UploadRejected("empty_file", "文件为空（0 字节）", "The file is empty (0 bytes)")
+    found = sniff(path)
+    expected = EXPECTED_SNIFF.get(ext)
+    if expected is not None and found != expected:
+        hint_zh = f"（内容看起来是 {found}）" if found else ""
+        hint_en = f" (the content looks like {found})" if found else ""
+        raise UploadRejected(
+            "content_mismatch",
+            f"文件内容与扩展名 {ext} 不符{hint_zh}：文件可能已损坏或扩展名错误",
+            f"File content does not match its extension {ext}{hint_en}: the file is corrupt or misnamed",
+            ext=ext, sniffed=found,
+        )
+
+
+def check_zip(path: Path) -> list[zipfile.ZipInfo]:
+    """Validate a zip archive without extracting it; returns its file members."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UploadRejected("corrupt_zip", "压缩包已损坏或不完整", "The zip archive is corrupt or truncated", error=str(exc)) from exc
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise UploadRejected("zip_too_many", f"压缩包文件数过多（{len(infos)}）", f"Too many files in the zip ({len(infos)})")
+        total = 0
+        cap = max_upload_bytes() * UNZIPPED_FACTOR
+        files = []
+        for info in infos:
+            name = info.filename.replace("\\", "/")
+            parts = PurePosixPath(name).parts
+            mode = info.external_attr >> 16
+            if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
+                raise UploadRejected(
+                    "zip_traversal",
+                    f"压缩包含有越出目录的路径：{info.filename}",
+                    f"The zip contains a path that escapes the folder: {info.filename}",
+                    member=info.filename,
+                )
+            if stat.S_ISLNK(mode):
+                raise UploadRejected("zip_link", f"压缩包含有链接文件：{info.filename}", f"The zip contains a link: {info.filename}")
+            if info.is_dir():
+                continue
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > MAX_ZIP_RATIO and info.file_size > 1 << 20:
+                raise UploadRejected(
+                    "zip_bomb",
+                    f"压缩包疑似“压缩炸弹”：{info.filename} 压缩比 {ratio:.0f}:1",
+                    f"The zip looks like a zip bomb: {info.filename} has a compression ratio of {ratio:.0f}:1",
+                    ratio=ratio,
+                )
+            if total > cap:
+                raise UploadRejected(
+                    "zip_bomb",
+                    f"压缩包解压后过大（超过 {cap / 1048576:.0f} MB）",
+                    f"The zip expands to more than {cap / 1048576:.0f} MB",
+                    total=total,
+                )
+            files.append(info)
+        return files
+
+
+def safe_extract(path: Path, dest: Path) -> Path:
+    """Extract a checked zip into ``dest``, streaming with a hard byte cap (sizes in headers can lie)."""
+    members = check_zip(path)
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    cap = max_upload_bytes() * UNZIPPED_FACTOR
+    written = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in members:
+                target = (root / info.filename.replace("\\", "/")).resolve()
+                if root not in target.parents:
+                    raise UploadRejected("zip_traversal", f"压缩包路径越界：{info.filename}",
+                                         f"The zip contains a path that escapes the folder: {info.filename}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as out:
+                    member_written = 0
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        written += len(chunk)
+                        member_written += len(chunk)
+                        if written > cap or member_written > info.file_size:
+                            raise UploadRejected("zip_bomb", "压缩包解压后超出声明大小或上限",
+                                                 "The zip expands beyond its declared size or the limit")
+                        out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise UploadRejected("corrupt_zip", "压缩包已损坏或不完整", "The zip archive is corrupt or truncated", error=str(exc)) from exc
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return dest
+
