@@ -334,6 +334,8 @@ def load_forest_patches() -> gpd.GeoDataFrame:
     user = planner_file("forest")
     if user is not None:
         gdf = patch_carbon(read_any(user))
+        if "township_code" not in gdf.columns:
+            gdf = _attach_township(gdf)
         if "patch_id" not in gdf.columns:
             gdf.insert(0, "patch_id", np.arange(1, len(gdf) + 1))
         meta = dict(gdf.attrs.get("meta") or {})

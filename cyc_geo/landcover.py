@@ -450,3 +450,29 @@ def overlay_rgba(path: Path | None = None, max_px: int = 1400, alpha: int = 200,
     west, north = tr.transform(t.c, t.f)
     east, south = tr.transform(t.c + t.a * w, t.f + t.e * h)
     return palette_rgba(dst, alpha), [[south, west], [north, east]]
+
+
+AFFORESTABLE = (102, 103, 404, 1106)
+"""Classes that an afforestation scenario converts (cropland, other grassland, mudflat)."""
+
+
+def afforest(lc: RasterData, zones: gpd.GeoDataFrame, to_code: int = 301,
+             from_codes: tuple[int, ...] = AFFORESTABLE, share: float = 1.0) -> RasterData:
+    """A future land cover: ``from_codes`` cells inside ``zones`` become ``to_code``.
+
+    ``share`` (0-1) converts only that fraction of the eligible cells (a
+    deterministic spatial pattern). Used for the InVEST-style sequestration
+    between the current and a future map (e.g. the plan's 沿黄生态带 afforestation).
+    """
+    if zones.crs is None:
+        raise ValueError("zones have no CRS")
+    rows, cols = lc.shape
+    inside = _burn(list(zones.to_crs(lc.crs).geometry), (rows, cols), lc.transform)
+    arr = np.ma.filled(lc.array[0], NODATA).astype("int64")
+    eligible = inside & np.isin(arr, from_codes)
+    if share < 1.0:
+        ii, jj = np.indices((rows, cols))
+        eligible &= ((ii * 7919 + jj * 104729) % 1000) < share * 1000
+    arr[eligible] = to_code
+    out = np.ma.MaskedArray(arr[np.newaxis], mask=np.ma.getmaskarray(lc.array[0])[np.newaxis])
+    return RasterData(out, lc.transform, lc.crs, lc.names)
