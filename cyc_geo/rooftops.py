@@ -9,8 +9,8 @@ of about 250,000 buildings, vectorised with numpy/shapely (a few seconds):
   houses (城中村, class ``rural`` = 居民自建房), schools and hospitals
   (``public``), government compounds (``gov``) and markets;
 - **industry**: colour-steel sheds (roof ``shed``, class ``commercial``) in the
-  economic-development zone (经开区, placed south-east of the city core; the
-  demo location is an assumption), the crane-industry cluster around 魏庄
+  economic-development zone (经开区; the demo boxes of
+  :data:`cyc_geo.projects.DEVZONE_PARTS`: a northern part and the crane-equipment park), the crane-industry cluster around 魏庄
   (reference README: "Crane industry centred on 魏庄") and the
   medical-consumables clusters of 丁栾 and 张三寨 (reference README);
 - **villages**: ~590 village clusters of courtyard houses (农村宅基地 rows of
@@ -49,6 +49,8 @@ from cyc_geo.sources import planner_file, read_any
 
 DEMO_FILE = "demo_rooftops.parquet"
 META_KEY = b"cyc_geo"
+GENERATOR_VERSION = "3"
+"""Bump when the generator changes: demo files of an older version are rebuilt on load."""
 SEED = 20230508
 """Fixed seed: the plan's issue date (2023-05-08, seed header)."""
 
@@ -68,9 +70,10 @@ CITY_CENTRE = (560_400.0, 3_896_000.0)
 CITY_SEMI_AXES = (3_500.0, 4_000.0)
 BLOCK_PITCH_M = 200.0
 INDUSTRY_ZONES = {
-    # name: (centre x, centre y, width, height) in metres
-    "devzone": (566_200.0, 3_894_300.0, 3_000.0, 2_400.0),
-    "weizhuang_crane": (564_600.0, 3_887_400.0, 3_600.0, 2_400.0),
+    # name: (centre x, centre y, width, height) in metres. The first two are the demo boxes of the
+    # development zone in cyc_geo.projects.DEVZONE_PARTS (north part; crane-equipment park at 魏庄).
+    "devzone_north": (563_500.0, 3_900_250.0, 4_000.0, 3_500.0),
+    "weizhuang_crane": (562_750.0, 3_886_000.0, 3_500.0, 3_000.0),
     "dingluan_medical": (569_700.0, 3_905_300.0, 2_000.0, 1_600.0),
     "zhangsanzhai_medical": (563_400.0, 3_909_600.0, 1_800.0, 1_400.0),
 }
@@ -166,6 +169,10 @@ def _mixed_roof(rng, p_flat: float):
 def _city(parts: _Parts, rng) -> None:
     """Urban blocks of the city seat."""
     centres = _grid_in_ellipse(CITY_CENTRE, CITY_SEMI_AXES, BLOCK_PITCH_M)
+    in_industry = np.zeros(len(centres), bool)
+    for zx, zy, zw, zh in INDUSTRY_ZONES.values():
+        in_industry |= (np.abs(centres[:, 0] - zx) <= zw / 2 + 100) & (np.abs(centres[:, 1] - zy) <= zh / 2 + 100)
+    centres = centres[~in_industry]
     angles = np.full(len(centres), np.deg2rad(2.0))  # streets run almost N-S / E-W
     r = rng.random(len(centres))
     kinds = np.select([r < 0.52, r < 0.74, r < 0.84, r < 0.89], ["slab", "village", "public", "gov"], "market")
@@ -384,10 +391,20 @@ def build_demo_rooftops(out_dir: Path | None = None, seed: int = SEED) -> Path:
         "demo": "true",
         "approximate": "true",
         "seed": str(seed),
+        "generator_version": GENERATOR_VERSION,
         "townships": _townships_signature(),
         "note": "replace with data/boundaries/rooftops.<gpkg|geojson|shp|zip|parquet> or an import",
     }
     return write_geoparquet(gdf, Path(out_dir or paths.rooftops_dir()) / DEMO_FILE, meta)
+
+
+def _stale(path: Path) -> bool:
+    """True if the demo file was written by an older generator version (or is unreadable)."""
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+        return json.loads(raw).get("generator_version") != GENERATOR_VERSION
+    except Exception:
+        return True
 
 
 def _demo_path() -> Path:
@@ -513,7 +530,7 @@ def load_rooftops() -> gpd.GeoDataFrame:
     if user is not None:
         return load_footprint_file(user)
     path = _demo_path()
-    if not path.exists():
+    if not path.exists() or _stale(path):
         build_demo_rooftops()
     gdf = read_geoparquet(path)
     if gdf.attrs["meta"].get("townships") != _townships_signature():

@@ -1,0 +1,125 @@
+"""``pv`` and ``emissions`` commands: rooftop PV potential and MWh -> tce / CO2 conversions."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from cyc_geo import emissions, pv
+from cyc_geo.cli import UserError, emit
+
+
+def _scenario(name: str | None, preset: str | None) -> pv.Scenario:
+    if name:
+        from cyc_geo import db, scenarios
+
+        conn = db.connect()
+        try:
+            scenario = scenarios.load_scenario(conn, name)
+        finally:
+            conn.close()
+    else:
+        scenario = pv.Scenario()
+    if preset:
+        emissions.get_preset(preset)
+        scenario = pv.Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, "emission_preset": preset}})
+    return scenario
+
+
+def _roofs(footprints: str | None):
+    from cyc_geo import rooftops
+
+    if footprints:
+        return rooftops.load_footprint_file(footprints)
+    return rooftops.load_rooftops()
+
+
+def estimate_payload(footprints: str | None = None, scenario_name: str | None = None,
+                     preset: str | None = None) -> dict:
+    """The ``pv estimate --json`` document (also used by tests)."""
+    from cyc_geo.townships import load_townships
+
+    scenario = _scenario(scenario_name, preset)
+    roofs = _roofs(footprints)
+    meta = dict(roofs.attrs.get("meta") or {})
+    per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
+    params = pv.resolve_params(scenario)
+    out = pv.summary(per_roof)
+    table = pv.township_table(per_roof, load_townships())
+    out["by_township"] = [
+        {"code": r.code, "name": r.name, "name_en": r.name_en, "roofs": int(r.roofs),
+         "capacity_mw": float(r.capacity_mw), "annual_gwh": float(r.annual_gwh), "co2_t": float(r.co2_t),
+         "tce": float(r.tce)}
+        for r in table.itertuples(index=False)
+    ]
+    out["scenario"] = scenario_name or "default (NEA 整县推进 shares)"
+    out["scenario_params"] = scenario.to_dict()
+    out["emission_preset"] = params.emission_preset
+    out["specific_yield_by_roof_type"] = pv.yield_table(params)
+    out["demo"] = str(meta.get("demo", "false")).lower() == "true"
+    out["source"] = meta.get("source", "")
+    out["skipped"] = roofs.attrs.get("skipped", {})
+    return out
+
+
+def cmd_pv_estimate(args: argparse.Namespace) -> int:
+    try:
+        out = estimate_payload(args.footprints, args.scenario, args.preset)
+    except KeyError as exc:
+        raise UserError(exc.args[0] if exc.args else str(exc)) from None
+    demo = "  [演示数据 demo data]" if out["demo"] else ""
+    lines = [
+        f"屋顶 roofs: {out['roofs']:,} / {out['buildings']:,} buildings{demo}",
+        f"装机 capacity: {out['capacity_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW, "
+        f"{100 * out['share_of_goal']:.0f} %, 缺口 gap {out['gap_mw']:.1f} MW)",
+        f"发电 generation: {out['annual_gwh']:.1f} GWh/yr   标煤 {out['tce']:,.0f} tce   CO2 {out['co2_t']:,.0f} t",
+        "",
+        *(f"{t['code']} {t['name']:<6} {t['capacity_mw']:8.1f} MW {t['annual_gwh']:8.1f} GWh" for t in out["by_township"]),
+    ]
+    if out["skipped"]:
+        lines.append(f"skipped: {out['skipped']}")
+    emit(out, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_emissions(args: argparse.Namespace) -> int:
+    if args.mwh is None or args.mwh < 0:
+        raise UserError("--mwh 须为非负数 / --mwh must be a non-negative number")
+    preset = emissions.get_preset(args.preset)
+    res = emissions.convert(args.mwh, preset.id)
+    out = {"mwh": args.mwh, "preset": preset.id, "tce": res["tce"], "co2_t": res["co2_t"],
+           "tco2_per_mwh": preset.co2_factor(), "source": preset.source}
+    emit(out, args.json, f"{args.mwh:,.1f} MWh -> {res['tce']:,.1f} tce, {res['co2_t']:,.1f} t CO2  [{preset.id}]")
+    return 0
+
+
+def cmd_pv_scenarios(args: argparse.Namespace) -> int:
+    from cyc_geo import db, scenarios
+
+    conn = db.connect()
+    try:
+        rows = scenarios.list_scenarios(conn)
+    finally:
+        conn.close()
+    emit(rows, args.json, "\n".join(f"{r['name']}  {r['updated_at']}  {r['updated_by']}" for r in rows) or "(none)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pv", help="rooftop PV potential toward the 70 MW goal")
+    psub = p.add_subparsers(dest="pv_command", required=True)
+    e = psub.add_parser("estimate", help="county estimate with township breakdown")
+    e.add_argument("--footprints", help="a planner's footprint file (gpkg, geojson, shp, zip, parquet)")
+    e.add_argument("--scenario", help="name of a saved scenario (default: NEA 整县推进 shares)")
+    e.add_argument("--preset", choices=list(emissions.PRESETS), help="emission preset (overrides the scenario's)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_pv_estimate)
+    s = psub.add_parser("scenarios", help="list saved PV scenarios")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_pv_scenarios)
+    m = sub.add_parser("emissions", help="standard coal saved and CO2 avoided for X MWh")
+    m.add_argument("--mwh", type=float, required=True)
+    m.add_argument("--preset", default=emissions.DEFAULT_PRESET, choices=list(emissions.PRESETS))
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_emissions)

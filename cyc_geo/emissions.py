@@ -1,0 +1,86 @@
+"""Converting electricity generated (MWh) into standard coal saved (tce) and CO2 avoided (t).
+
+Two ways of counting are in use and both are offered as presets:
+
+- ``seed_plan`` (default): the plan's own arithmetic (附件2 #3, reference README):
+  198.2 GWh x 300 gce/kWh = 59,460 tce; 59,460 tce x 2.6 tCO2/tce = 154,596 t
+  ≈ 15.46 万t CO2, i.e. 0.78 tCO2/MWh.
+- grid emission factors published by the Ministry of Ecology and Environment
+  (生态环境部, reference README): national average 0.5306 tCO2/MWh (2023, the latest),
+  0.5366 (2022 national average), 0.5703 (2022, for enterprise GHG reporting) and the
+  华中 (Central China) regional grid 0.5271 (2023).
+
+Standard coal saved (tce) is always counted with the plan's 300 gce/kWh, since the
+grid factors give CO2 only; the grid presets compute CO2 directly from MWh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+GCE_PER_KWH_SEED = 300.0
+"""Grams of standard coal per kWh used by the plan (附件2 #3: 19820万kWh -> 59460 t标准煤)."""
+TCO2_PER_TCE_SEED = 2.6
+"""t CO2 per tce used by the plan (附件2 #3: 59460 tce -> 15.46万t CO2)."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    title_zh: str
+    title_en: str
+    gce_per_kwh: float
+    """Standard coal per kWh (g), for tce."""
+    tco2_per_mwh: float | None
+    """Grid emission factor; None = via coal (tce x :attr:`tco2_per_tce`)."""
+    tco2_per_tce: float | None
+    source: str
+
+    def co2_factor(self) -> float:
+        """Effective t CO2 per MWh."""
+        if self.tco2_per_mwh is not None:
+            return self.tco2_per_mwh
+        return self.gce_per_kwh / 1000.0 * float(self.tco2_per_tce)
+
+
+PRESETS: dict[str, Preset] = {
+    p.id: p
+    for p in (
+        Preset("seed_plan", "方案口径（300 gce/kWh × 2.6 tCO₂/tce）", "Plan's arithmetic (300 gce/kWh x 2.6 tCO2/tce)",
+               GCE_PER_KWH_SEED, None, TCO2_PER_TCE_SEED,
+               "长垣市推进碳达峰试点建设工作方案 附件2 #3: 19820万kWh, 59460 tce, 15.46万t CO2"),
+        Preset("national_2023", "全国电网平均排放因子 2023（0.5306）", "National grid average 2023 (0.5306)",
+               GCE_PER_KWH_SEED, 0.5306, None, "生态环境部 2023年全国电力平均二氧化碳排放因子 0.5306 tCO2/MWh"),
+        Preset("national_2022", "全国电网平均排放因子 2022（0.5366）", "National grid average 2022 (0.5366)",
+               GCE_PER_KWH_SEED, 0.5366, None, "生态环境部 2022年全国电力平均二氧化碳排放因子 0.5366 tCO2/MWh"),
+        Preset("enterprise_2022", "企业温室气体核算电网因子 2022（0.5703）", "Enterprise GHG reporting factor 2022 (0.5703)",
+               GCE_PER_KWH_SEED, 0.5703, None, "生态环境部 企业温室气体排放核算 全国电网排放因子 0.5703 tCO2/MWh (2022)"),
+        Preset("central_china_2023", "华中区域电网排放因子 2023（0.5271）", "Central China grid 2023 (0.5271)",
+               GCE_PER_KWH_SEED, 0.5271, None, "生态环境部 2023年华中区域电力平均二氧化碳排放因子 0.5271 tCO2/MWh"),
+    )
+}
+DEFAULT_PRESET = "seed_plan"
+
+
+def get_preset(preset_id: str) -> Preset:
+    """The preset by id; ``KeyError`` (zh + en) naming the valid ids otherwise."""
+    try:
+        return PRESETS[preset_id]
+    except KeyError:
+        raise KeyError(f"未知的排放因子口径 {preset_id!r}，可选：{', '.join(PRESETS)} / "
+                       f"unknown emission preset {preset_id!r}; choose one of {', '.join(PRESETS)}") from None
+
+
+def convert(mwh, preset_id: str = DEFAULT_PRESET) -> dict[str, float | np.ndarray]:
+    """Standard coal saved (``tce``) and CO2 avoided (``co2_t``) for ``mwh`` (scalar or array)."""
+    preset = get_preset(preset_id)
+    arr = np.asarray(mwh, dtype=float)
+    if np.any(arr < 0) or not np.all(np.isfinite(arr)):
+        raise ValueError("发电量须为非负有限数 / generation must be finite and non-negative (MWh)")
+    tce = arr * preset.gce_per_kwh / 1000.0  # MWh x 1000 kWh/MWh x g/kWh / 1e6 g/t
+    co2 = arr * preset.co2_factor()
+    if np.ndim(mwh) == 0:
+        return {"tce": float(tce), "co2_t": float(co2)}
+    return {"tce": tce, "co2_t": co2}
