@@ -183,7 +183,9 @@ class PreparedSite:
 # ---------------------------------------------------------------- input handling
 
 
-def _guess_crs(bounds: np.ndarray) -> str | None:
+def guess_crs(bounds: np.ndarray) -> str | None:
+    """CRS of coordinates without one: WGS84 if they are degrees, EPSG:4547 if they fit its
+    false-easting range (500 km +- 250 km) and northings, else None."""
     minx, miny, maxx, maxy = bounds
     if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
         return WGS84
@@ -221,7 +223,7 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry, para
         raise ValueError("地块为空 / the site is empty")
     crs_note = None
     if site.crs is None:
-        guess = _guess_crs(site.total_bounds)
+        guess = guess_crs(site.total_bounds)
         if guess is None:
             raise ValueError("地块没有坐标系且无法判断 / the site has no CRS and its coordinates fit neither WGS84 nor EPSG:4547")
         site = site.set_crs(guess)
@@ -447,7 +449,7 @@ def _devzone_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, 
 def _need_findings(site: PreparedSite, project: pd.Series | None, p: LandCheckParams) -> list[dict[str, Any]]:
     if project is None:
         return []
-    kind = str(project.get("site_kind", ""))
+    kind = str(project.get("project_kind", ""))
     if kind == "rooftops":
         return [_finding("ok", "land_need", 0.0, None, "屋顶光伏项目利用既有建筑屋顶，不新增建设用地",
                          "Rooftop PV uses existing roofs: no new land is needed")]
@@ -509,7 +511,7 @@ def check_site(
         from cyc_geo.projects import project_row
 
         project = project_row(int(project_no), ctx.get("projects"))
-    kind = None if project is None else str(project.get("site_kind", ""))
+    kind = None if project is None else str(project.get("project_kind", ""))
     rooftop = kind == "rooftops"
     findings: list[dict[str, Any]] = []
     if prepared.crs_note:

@@ -41,7 +41,7 @@ from shapely.geometry import box, mapping, shape
 
 from cyc_geo import db, paths
 from cyc_geo.crs import AREA_CRS, WGS84
-from cyc_geo.sources import read_any, resolve_layer
+from cyc_geo.sources import resolve_layer
 from cyc_geo.vector_io import read_meta, write_layer
 
 PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
@@ -267,23 +267,39 @@ def load_project_layer() -> gpd.GeoDataFrame:
 
 
 def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
-    """Read an uploaded site file (GeoJSON, GeoPackage, zipped Shapefile, GeoParquet) into WGS84.
+    """Read a site file (GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet) as it is.
 
-    Raises ``ValueError`` (zh + en) when the file has no CRS or no polygon.
+    The file's own CRS is kept (``None`` if it has none) and invalid polygons are *not*
+    repaired here, so that :func:`cyc_geo.landcheck.check_site` can report both.
+    Raises ``ValueError`` (zh + en) for unreadable files or files without polygons.
     """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"找不到地块文件 / site file not found: {path}")
     try:
-        gdf = read_any(Path(path))
-    except ValueError:
-        raise
-    except Exception as exc:  # pyogrio/GDAL errors on unreadable files
-        raise ValueError(f"无法读取地块文件 / cannot read the site file {Path(path).name}: {exc}") from exc
-    return site_from_gdf(gdf)
+        if path.suffix.lower() == ".parquet":
+            gdf = gpd.read_parquet(path)
+        else:
+            target = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else path
+            gdf = gpd.read_file(target, engine="pyogrio")
+    except Exception as exc:  # pyogrio/GDAL/arrow errors on unreadable files
+        raise ValueError(f"无法读取地块文件 / cannot read the site file {path.name}: {exc}") from exc
+    geoms = gdf.geometry
+    poly = geoms.notna() & geoms.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not poly.any():
+        raise ValueError(f"文件中没有面要素 / {path.name} contains no polygon")
+    return gdf[poly].reset_index(drop=True)
 
 
 def site_from_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Keep the polygons of ``gdf`` as one WGS84 site row; ``ValueError`` if there are none."""
     if gdf.crs is None:
-        raise ValueError("地块没有坐标系 / the site has no CRS")
+        from cyc_geo.landcheck import guess_crs
+
+        crs = guess_crs(gdf.total_bounds)
+        if crs is None:
+            raise ValueError("地块没有坐标系且无法判断 / the site has no CRS and its coordinates fit neither WGS84 nor EPSG:4547")
+        gdf = gdf.set_crs(crs)
     geoms = gdf.geometry.dropna()
     geoms = geoms[geoms.geom_type.isin(["Polygon", "MultiPolygon"])]
     if geoms.empty:

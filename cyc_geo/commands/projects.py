@@ -1,0 +1,107 @@
+"""``land-check``, ``projects`` and ``project-report`` commands: priority projects and their land."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cyc_geo.cli import UserError, emit
+
+
+def _findings_text(result: dict) -> str:
+    head = (
+        f"area {result['area_m2']:,.0f} m² = {result['area_ha']:,.2f} ha = {result['area_mu']:,.1f} 亩; "
+        f"status {result['status']}"
+    )
+    towns = ", ".join(f"{t['name']} {100 * t['share']:.1f}%" for t in result["townships"]) or "-"
+    lines = [head, f"townships: {towns}"]
+    lines += [f"[{f['level']:<8}] {f['layer']:<13} {f['reason_zh']} / {f['reason_en']}" for f in result["findings"]]
+    return "\n".join(lines)
+
+
+def cmd_land_check(args: argparse.Namespace) -> int:
+    from cyc_geo.landcheck import check_site
+    from cyc_geo.projects import read_site_file
+
+    site = read_site_file(Path(args.site))
+    try:
+        result = check_site(site, args.project)
+    except TypeError as exc:
+        raise UserError(str(exc)) from exc
+    emit(result, args.json, _findings_text(result))
+    return 0
+
+
+def project_records(conn=None) -> list[dict]:
+    """Every project's attributes, current site and land-check status (for ``projects --json``)."""
+    from cyc_geo.landcheck import CheckContext, check_projects
+    from cyc_geo.projects import load_project_sites, load_projects
+
+    projects = load_projects()
+    sites = load_project_sites(conn)
+    checks = {r["project_no"]: r for r in check_projects(conn, CheckContext(sites=sites))}
+    site_info = sites.drop(columns="geometry").set_index("project_no")
+    out = []
+    for _, row in projects.iterrows():
+        no = int(row["序号"])
+        rec = {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        s = site_info.loc[no] if no in site_info.index else None
+        rec["site"] = None if s is None else {
+            "kind": s["site_kind"],
+            "source": s["source"],
+            "demo": bool(s["demo"]),
+            "version": int(s["version"]),
+            "updated_by": s["updated_by"],
+            "updated_at": s["updated_at"],
+            "area_m2": round(float(s["area_m2"]), 2),
+        }
+        chk = checks.get(no)
+        rec["land_check"] = None if chk is None else {
+            "status": chk["status"],
+            "area_m2": chk["area_m2"],
+            "area_mu": chk["area_mu"],
+            "townships": [t["name"] for t in chk["townships"]],
+            "counts": {lvl: sum(f["level"] == lvl for f in chk["findings"]) for lvl in ("conflict", "warning", "ok")},
+            "issues": [
+                {"level": f["level"], "layer": f["layer"], "reason_zh": f["reason_zh"], "reason_en": f["reason_en"]}
+                for f in chk["findings"]
+                if f["level"] != "ok"
+            ],
+        }
+        out.append(rec)
+    return out
+
+
+def cmd_projects(args: argparse.Namespace) -> int:
+    rows = project_records()
+    text = "\n".join(
+        f"{r['序号']}  {r['项目名称']}  {r['投资规模(万元)']:,.0f} 万元  "
+        f"site={r['site']['source'] if r['site'] else '-'}  land-check={r['land_check']['status'] if r['land_check'] else '-'}"
+        for r in rows
+    )
+    emit(rows, args.json, text)
+    return 0
+
+
+def cmd_project_report(args: argparse.Namespace) -> int:
+    from cyc_geo.report import write_project_reports
+
+    written = write_project_reports(Path(args.out), None if args.project is None else [args.project])
+    emit([str(p) for p in written], args.json, "\n".join(str(p) for p in written))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("land-check", help="land-allocation check of a site polygon (area, townships, belt, forest, zone)")
+    p.add_argument("--site", required=True, help="site file: GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet; any CRS")
+    p.add_argument("--project", type=int, default=None, help="project number (序号, 附件2) to compare with its land need")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_land_check)
+    q = sub.add_parser("projects", help="priority projects (附件2) with their sites and land-check status")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_projects)
+    r = sub.add_parser("project-report", help="write land-check reports (Excel + printable HTML) and a summary")
+    r.add_argument("--out", required=True, help="output folder")
+    r.add_argument("--project", type=int, default=None, help="only this project (default: all)")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_project_report)
