@@ -474,10 +474,13 @@ def estimate_from_area_raster(raster, zones, scenario: Scenario | None = None, p
     """
     from cyc_geo import zonal
 
-    sums = zonal.zonal_sum(raster, zones)
-    value_col = next((c for c in ("sum", "value", "area_m2") if c in sums.columns), None)
-    if value_col is None:
+    if zone_id not in zones.columns:
+        raise ValueError(f"分区缺少字段 {zone_id!r} / zones lack the id column {zone_id!r}")
+    sums = zonal.zonal_sum(raster, zones, id_col=zone_id)
+    sum_cols = [c for c in sums.columns if c == "sum" or c.endswith("_sum")]
+    if not sum_cols:
         raise ValueError(f"zonal_sum returned no sum column: {list(sums.columns)}")
+    value_col = sum_cols[0]  # first band: m² of roof per pixel
     ids = sums[zone_id] if zone_id in sums.columns else zones[zone_id].to_numpy()
     pseudo = pd.DataFrame({
         "roof_id": np.arange(1, len(sums) + 1),

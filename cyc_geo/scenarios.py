@@ -56,6 +56,11 @@ def save_scenario(conn: sqlite3.Connection, name: str, scenario: Scenario, actor
     return {"name": name, "params": params, "updated_by": actor, "updated_at": at}
 
 
+def scenario_from_params(params: dict[str, Any]) -> Scenario:
+    """A validated :class:`~cyc_geo.pv.Scenario` from a stored ``params`` dict (used by other pages)."""
+    return Scenario.from_dict(params)
+
+
 def load_scenario(conn: sqlite3.Connection, name: str) -> Scenario:
     """The stored scenario ``name``; ``KeyError`` (zh + en) if there is none."""
     row = conn.execute("SELECT params FROM scenarios WHERE name = ? AND kind = ?", (name, KIND)).fetchone()

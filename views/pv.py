@@ -1,0 +1,410 @@
+"""Rooftop PV page: scenario inputs, progress toward the 70 MW goal, township results, downloads.
+
+Everything computed comes from :mod:`cyc_geo.pv`; this page only keeps the inputs.
+The inputs live in ``st.session_state["pv_state"]`` (a non-widget key, so they survive
+switching pages) and in the ``?pv=`` query parameter (so they survive a browser reload);
+saved scenarios come from the database. Writes call ``ui.auth.require_editor()`` first.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from cyc_geo import emissions, pv, rooftops, scenarios
+from cyc_geo.sources import planner_file
+from ui.common import database, demo_banner, lang, load_layer, tr
+
+STATE = "pv_state"
+QUERY = "pv"
+CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
+ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
+TILT_KEYS = {t: f"pv_tilt_{t}" for t in pv.ROOF_TYPES}
+ROOF_LABELS = {"flat": ("平屋顶", "Flat"), "pitched": ("坡屋顶", "Pitched"), "shed": ("彩钢瓦厂房", "Shed")}
+
+
+def _class_label(c: str) -> str:
+    return rooftops.CLASS_LABELS_ZH[c] if lang() == "zh" else rooftops.CLASS_LABELS_EN[c]
+
+
+# ---------------------------------------------------------------- data
+
+
+def _source_key() -> str:
+    user = planner_file("rooftops")
+    return "demo" if user is None else f"{user}:{user.stat().st_mtime_ns}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _roofs(source_key: str) -> tuple[Any, pd.DataFrame]:
+    """Rooftops (GeoDataFrame, shared read-only) and their attribute table for ``pv.estimate``."""
+    gdf = rooftops.load_rooftops()
+    return gdf, pd.DataFrame(gdf.drop(columns="geometry"))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _estimate(source_key: str, scenario_json: str) -> pd.DataFrame:
+    return pv.estimate(_roofs(source_key)[1], pv.Scenario.from_dict(json.loads(scenario_json)))
+
+
+# ---------------------------------------------------------------- state <-> widgets
+
+
+def _widget_values(sc: pv.Scenario) -> dict[str, Any]:
+    p = pv.resolve_params(sc)
+    vals: dict[str, Any] = {CLASS_KEYS[c]: int(round(100 * sc.adoption[c])) for c in pv.CLASSES}
+    vals.update({ROOF_KEYS[t]: float(p.usable_fraction[t]) for t in pv.ROOF_TYPES})
+    vals.update({TILT_KEYS[t]: float(p.tilt_deg[t]) for t in pv.ROOF_TYPES})
+    vals.update({
+        "pv_towns": list(sc.townships),
+        "pv_min_roof": float(sc.min_roof_m2),
+        "pv_module_w": float(p.module_w_per_m2),
+        "pv_pr": float(p.performance_ratio),
+        "pv_clear": float(p.clearness_factor),
+        "pv_use_override": p.specific_yield_kwh_per_kwp is not None,
+        "pv_override": float(p.specific_yield_kwh_per_kwp or round(pv.SEED_SPECIFIC_YIELD)),
+        "pv_preset": p.emission_preset,
+    })
+    return vals
+
+
+def _scenario_from_widgets() -> pv.Scenario:
+    ss = st.session_state
+    defaults = pv.PVParams()
+    params: dict[str, Any] = {}
+    uf = {t: float(ss[ROOF_KEYS[t]]) for t in pv.ROOF_TYPES}
+    tilt = {t: float(ss[TILT_KEYS[t]]) for t in pv.ROOF_TYPES}
+    if uf != defaults.usable_fraction:
+        params["usable_fraction"] = uf
+    if tilt != defaults.tilt_deg:
+        params["tilt_deg"] = tilt
+    for key, name in (("pv_module_w", "module_w_per_m2"), ("pv_pr", "performance_ratio"),
+                      ("pv_clear", "clearness_factor")):
+        if float(ss[key]) != getattr(defaults, name):
+            params[name] = float(ss[key])
+    if ss["pv_use_override"]:
+        params["specific_yield_kwh_per_kwp"] = float(ss["pv_override"])
+    if ss["pv_preset"] != defaults.emission_preset:
+        params["emission_preset"] = ss["pv_preset"]
+    return pv.Scenario(
+        adoption={c: ss[CLASS_KEYS[c]] / 100.0 for c in pv.CLASSES},
+        townships=tuple(ss["pv_towns"]),
+        min_roof_m2=float(ss["pv_min_roof"]),
+        params=params,
+    ).validate()
+
+
+def _apply(sc: pv.Scenario) -> None:
+    """Make ``sc`` the current scenario: canonical state and every widget key (call from callbacks)."""
+    st.session_state[STATE] = sc.to_dict()
+    for key, value in _widget_values(sc).items():
+        st.session_state[key] = value
+
+
+def _init_state() -> None:
+    ss = st.session_state
+    if STATE not in ss:
+        sc = pv.Scenario()
+        raw = st.query_params.get(QUERY)
+        if raw:
+            try:
+                sc = pv.Scenario.from_dict(json.loads(raw))
+            except Exception:  # a damaged link falls back to the defaults, never a crash
+                ss["pv_msg"] = ("warning", tr("链接中的情景参数无效，已使用默认值。", "The scenario in the link is invalid; defaults used."))
+        ss[STATE] = sc.to_dict()
+    current = pv.Scenario.from_dict(ss[STATE])
+    for key, value in _widget_values(current).items():
+        if key not in ss:  # widget state is dropped when another page ran: restore it
+            ss[key] = value
+
+
+def _remember(sc: pv.Scenario) -> None:
+    st.session_state[STATE] = sc.to_dict()
+    if sc.to_dict() == pv.Scenario().to_dict():
+        if QUERY in st.query_params:
+            del st.query_params[QUERY]
+    else:
+        st.query_params[QUERY] = json.dumps(sc.to_dict(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+# ---------------------------------------------------------------- callbacks (writes are gated)
+
+
+def _editor() -> str | None:
+    try:
+        from ui.auth import current_editor
+    except ImportError:
+        return None
+    return current_editor()
+
+
+def _save_cb() -> None:
+    ss = st.session_state
+    try:
+        from ui.auth import require_editor
+
+        user = require_editor()
+        sc = pv.Scenario.from_dict(ss[STATE])
+        row = scenarios.save_scenario(database(), ss.get("pv_save_name", ""), sc, user)
+        ss["pv_msg"] = ("success", tr(f"已保存情景「{row['name']}」。", f"Scenario '{row['name']}' saved."))
+        ss["pv_pick"] = row["name"]
+    except (PermissionError, ValueError, KeyError) as exc:
+        ss["pv_msg"] = ("error", str(exc))
+
+
+def _load_cb(name: str | None = None) -> None:
+    ss = st.session_state
+    name = name or ss.get("pv_pick")
+    try:
+        _apply(scenarios.load_scenario(database(), name))
+        ss["pv_save_name"] = name
+        ss["pv_msg"] = ("success", tr(f"已载入情景「{name}」。", f"Scenario '{name}' loaded."))
+    except (KeyError, ValueError) as exc:
+        ss["pv_msg"] = ("error", str(exc))
+
+
+def _delete_cb() -> None:
+    ss = st.session_state
+    try:
+        from ui.auth import require_editor
+
+        user = require_editor()
+        scenarios.delete_scenario(database(), ss.get("pv_pick"), user)
+        ss["pv_msg"] = ("success", tr("情景已删除。", "Scenario deleted."))
+    except (PermissionError, ValueError, KeyError) as exc:
+        ss["pv_msg"] = ("error", str(exc))
+
+
+def _reset_cb() -> None:
+    _apply(pv.Scenario())
+
+
+# ---------------------------------------------------------------- page
+
+st.title(tr("屋顶分布式光伏潜力", "Rooftop PV potential"))
+st.caption(tr(
+    "目标：到 2024 年光伏装机容量力争达到 7 万千瓦（70 MW）；附件2 整市屋顶光伏项目 20 万千瓦、年发电 19820 万kWh。",
+    "Goal: 70 MW of installed PV by 2024; the whole-city rooftop project (附件2 #3) is 200 MW, 198.2 GWh/yr.",
+))
+
+with st.spinner(tr("正在加载屋顶数据（首次需生成演示数据）…", "Loading rooftops (demo data is generated on first use)…")):
+    source_key = _source_key()
+    roofs_gdf, roofs_table = _roofs(source_key)
+    towns = load_layer("townships")
+demo_banner({"rooftops": roofs_gdf, "townships": towns})
+if roofs_gdf.attrs.get("skipped_total"):
+    st.info(tr(f"建筑轮廓文件中有 {roofs_gdf.attrs['skipped_total']} 个要素被跳过：{roofs_gdf.attrs['skipped']}",
+               f"{roofs_gdf.attrs['skipped_total']} footprints were skipped: {roofs_gdf.attrs['skipped']}"))
+
+_init_state()
+msg = st.session_state.pop("pv_msg", None)
+if msg:
+    getattr(st, msg[0])(msg[1])
+
+town_names = dict(zip(towns["code"].astype(str), towns["name"] if lang() == "zh" else towns["name_en"]))
+col_in, col_out = st.columns([1, 2], gap="large")
+
+with col_in:
+    st.subheader(tr("情景设置", "Scenario"))
+    st.caption(tr("默认开发比例：国家能源局整县推进屋顶分布式光伏试点最低比例（2021年6月）。",
+                  "Default shares: NEA whole-county rooftop PV pilot minimum shares (June 2021)."))
+    for c in pv.CLASSES:
+        st.slider(tr(f"{_class_label(c)} 开发比例 (%)", f"{_class_label(c)} adoption (%)"), 0, 100, step=1,
+                  key=CLASS_KEYS[c])
+    st.multiselect(tr("乡镇范围（空 = 全市）", "Townships (empty = whole city)"), list(town_names),
+                   format_func=lambda code: town_names.get(code, code), key="pv_towns")
+    st.number_input(tr("最小屋顶面积 (m²)", "Minimum roof size (m²)"), 0.0, 5000.0, step=10.0, key="pv_min_roof")
+    with st.expander(tr("技术参数（默认值及来源见 docs/pv.md）", "Technical parameters (defaults and sources: docs/pv.md)")):
+        st.number_input(tr("组件功率密度 (W/m²)", "Module power density (W/m²)"), 50.0, 400.0, step=5.0,
+                        key="pv_module_w")
+        st.slider(tr("系统效率 PR", "Performance ratio"), 0.50, 0.95, step=0.01, key="pv_pr")
+        st.slider(tr("晴空系数（实测/晴空辐照）", "Clearness factor (measured / clear-sky)"), 0.30, 0.90, step=0.01,
+                  key="pv_clear")
+        for t in pv.ROOF_TYPES:
+            zh, en = ROOF_LABELS[t]
+            st.slider(tr(f"{zh} 可用比例", f"{en} usable fraction"), 0.0, 1.0, step=0.01, key=ROOF_KEYS[t])
+            st.number_input(tr(f"{zh} 组件倾角 (°)", f"{en} module tilt (°)"), 0.0, 90.0, step=1.0, key=TILT_KEYS[t])
+        st.checkbox(tr("使用统一单位发电量（覆盖模型）", "Use one specific yield (override the model)"),
+                    key="pv_use_override")
+        st.number_input(tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"), 100.0, 2500.0, step=1.0,
+                        key="pv_override", disabled=not st.session_state["pv_use_override"])
+        st.selectbox(tr("减排折算口径", "Emission factor preset"), list(emissions.PRESETS),
+                     format_func=lambda i: emissions.PRESETS[i].title_zh if lang() == "zh" else emissions.PRESETS[i].title_en,
+                     key="pv_preset")
+    st.button(tr("恢复默认", "Reset to defaults"), on_click=_reset_cb, key="pv_reset")
+
+    try:
+        scenario = _scenario_from_widgets()
+    except ValueError as exc:
+        st.error(str(exc))
+        scenario = pv.Scenario.from_dict(st.session_state[STATE])
+    _remember(scenario)
+
+    st.subheader(tr("已保存的情景", "Saved scenarios"))
+    saved = scenarios.list_scenarios(database())
+    editor = _editor()
+    if saved:
+        latest = saved[0]
+        st.caption(tr(f"最近保存：「{latest['name']}」（{latest['updated_by']}，{latest['updated_at']}）",
+                      f"Last saved: '{latest['name']}' ({latest['updated_by']}, {latest['updated_at']})"))
+        names = [r["name"] for r in saved]
+        if st.session_state.get("pv_pick") not in names:
+            st.session_state["pv_pick"] = names[0]
+        st.selectbox(tr("选择情景", "Pick a scenario"), names, key="pv_pick")
+        b1, b2 = st.columns(2)
+        b1.button(tr("载入", "Load"), on_click=_load_cb, key="pv_load")
+        b2.button(tr("删除", "Delete"), on_click=_delete_cb, key="pv_delete", disabled=editor is None)
+    else:
+        st.caption(tr("尚无保存的情景。", "No saved scenarios yet."))
+    st.text_input(tr("情景名称", "Scenario name"), key="pv_save_name", disabled=editor is None)
+    st.button(tr("保存当前情景", "Save current scenario"), on_click=_save_cb, key="pv_save", disabled=editor is None)
+    if editor is None:
+        st.caption(tr("保存/删除情景需编辑账号登录（侧栏）。", "Sign in as an editor (sidebar) to save or delete scenarios."))
+
+scenario_json = scenario.to_json()
+per_roof = _estimate(source_key, scenario_json)
+summ = pv.summary(per_roof)
+params = pv.resolve_params(scenario)
+
+with col_out:
+    m = st.columns(5)
+    m[0].metric(tr("装机容量", "Capacity"), f"{summ['capacity_mw']:,.1f} MW")
+    m[1].metric(tr("年发电量", "Generation"), f"{summ['annual_gwh']:,.1f} GWh")
+    m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} 万t")
+    m[3].metric(tr("节约标煤", "Coal saved"), f"{summ['tce']:,.0f} tce")
+    m[4].metric(tr("计入屋顶", "Roofs counted"), f"{summ['roofs']:,}")
+
+    share = summ["share_of_goal"]
+    st.progress(min(share, 1.0), text=tr(
+        f"距 70 MW 目标：已达 {share:.0%}，缺口 {summ['gap_mw']:,.1f} MW",
+        f"Toward the 70 MW goal: {share:.0%} reached, gap {summ['gap_mw']:,.1f} MW"))
+    bars = pd.DataFrame({
+        "item": [tr("本情景", "This scenario"), tr("2024 目标", "2024 goal"), tr("整市屋顶光伏项目", "200 MW project")],
+        "mw": [summ["capacity_mw"], pv.GOAL_MW, pv.PROJECT_MW],
+    })
+    st.altair_chart(
+        alt.Chart(bars).mark_bar().encode(
+            x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None),
+            color=alt.Color("item:N", legend=None, scale=alt.Scale(range=["#f28e2b", "#59a14f", "#4e79a7"])),
+            tooltip=["item", alt.Tooltip("mw:Q", format=",.1f")],
+        ).properties(height=120),
+        width="stretch",
+    )
+    if summ["capacity_mw"] > 0:
+        factor = pv.GOAL_MW / summ["capacity_mw"]
+        needed = {c: min(1.0, scenario.adoption[c] * factor) for c in pv.CLASSES}
+        st.caption(tr(
+            "按当前比例等比缩放，达到 70 MW 约需："
+            + "，".join(f"{_class_label(c)} {100 * v:.1f}%" for c, v in needed.items())
+            + f"；与 200 MW 项目相比为其 {summ['share_of_project_mw']:.0%}。",
+            "Scaling the current shares, 70 MW needs about: "
+            + ", ".join(f"{_class_label(c)} {100 * v:.1f}%" for c, v in needed.items())
+            + f"; this is {summ['share_of_project_mw']:.0%} of the 200 MW project.",
+        ))
+
+    st.subheader(tr("分乡镇结果", "By township"))
+    by_class = pv.aggregate(per_roof, ["township_code", "building_class"])
+    by_class["township"] = by_class["township_code"].map(town_names)
+    by_class["class"] = by_class["building_class"].map(_class_label)
+    order = (by_class.groupby("township")["capacity_mw"].sum().sort_values(ascending=False).index.tolist())
+    st.altair_chart(
+        alt.Chart(by_class).mark_bar().encode(
+            x=alt.X("sum(capacity_mw):Q", title=tr("装机容量 (MW)", "Capacity (MW)")),
+            y=alt.Y("township:N", sort=order, title=None),
+            color=alt.Color("class:N", title=tr("建筑类别", "Building class")),
+            tooltip=["township", "class", alt.Tooltip("capacity_mw:Q", format=",.2f"),
+                     alt.Tooltip("annual_gwh:Q", format=",.2f")],
+        ).properties(height=28 * max(len(order), 1) + 40),
+        width="stretch",
+    )
+    table = pv.township_table(per_roof, towns)
+    shown = pd.DataFrame({
+        tr("代码", "Code"): table["code"],
+        tr("乡镇", "Township"): table["name"] if lang() == "zh" else table["name_en"],
+        tr("计入屋顶", "Roofs"): table["roofs"],
+        tr("可用面积 (m²)", "Usable area (m²)"): table["usable_area_m2"].round(0),
+        tr("装机 (MW)", "Capacity (MW)"): table["capacity_mw"].round(3),
+        tr("年发电 (GWh)", "Generation (GWh)"): table["annual_gwh"].round(3),
+        tr("减排 CO₂ (t)", "CO₂ (t)"): table["co2_t"].round(0),
+        tr("标煤 (tce)", "Coal (tce)"): table["tce"].round(0),
+    })
+    st.dataframe(shown, hide_index=True, width="stretch")
+    d1, d2, d3 = st.columns(3)
+    d1.download_button(tr("下载 CSV", "Download CSV"), shown.to_csv(index=False).encode("utf-8-sig"),
+                       file_name="pv_townships.csv", mime="text/csv", key="pv_dl_csv")
+    xlsx = io.BytesIO()
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
+        shown.to_excel(xw, index=False, sheet_name="townships")
+        pd.DataFrame({"key": list(summ), "value": [str(v) for v in summ.values()]}).to_excel(
+            xw, index=False, sheet_name="summary")
+        pd.DataFrame({"scenario": [scenario_json]}).to_excel(xw, index=False, sheet_name="scenario")
+    d2.download_button(tr("下载 Excel", "Download Excel"), xlsx.getvalue(), file_name="pv_townships.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx")
+    gpkg_key = ("pv_gpkg", source_key, scenario_json)
+    if st.session_state.get("pv_gpkg_for") == gpkg_key:
+        d3.download_button(tr("下载屋顶 GeoPackage", "Download roofs GeoPackage"), st.session_state["pv_gpkg"],
+                           file_name="pv_roofs.gpkg", mime="application/geopackage+sqlite3", key="pv_dl_gpkg")
+    elif d3.button(tr("生成屋顶 GeoPackage", "Prepare roofs GeoPackage"), key="pv_make_gpkg"):
+        with st.spinner(tr("正在写出计入情景的屋顶…", "Writing the roofs in the scenario…")):
+            counted = per_roof["roofs"].to_numpy() == 1
+            out = roofs_gdf.loc[counted, ["roof_id", "building_class", "roof_type", "use", "area_m2",
+                                          "township_code", "geometry"]].copy()
+            for col in ("usable_area_m2", "pv_area_m2", "capacity_kw", "specific_yield", "annual_kwh", "co2_t", "tce"):
+                out[col] = per_roof.loc[counted, col].to_numpy()
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "pv_roofs.gpkg"
+                out.to_file(path, layer="pv_roofs", driver="GPKG", engine="pyogrio")
+                st.session_state["pv_gpkg"] = path.read_bytes()
+            st.session_state["pv_gpkg_for"] = gpkg_key
+        st.rerun()
+
+    st.subheader(tr("空间分布", "Where"))
+    view = st.radio(tr("显示", "Show"), ["township", "h3"], horizontal=True, key="pv_map_view",
+                    format_func=lambda v: tr("乡镇分级", "Township choropleth") if v == "township" else tr("H3 六边形", "H3 hexagons"))
+    if view == "township":
+        shapes = towns[["code", "name", "geometry"]].merge(
+            table[["code", "capacity_mw", "annual_gwh"]], on="code", how="left")
+        value, label = "capacity_mw", tr("装机 (MW)", "Capacity (MW)")
+    else:
+        st.session_state.setdefault("pv_h3_res", 8)
+        res = st.select_slider(tr("H3 分辨率", "H3 resolution"), options=list(rooftops.H3_RESOLUTIONS), key="pv_h3_res")
+        cells = pv.aggregate_h3(per_roof, int(res))
+        cells = cells[cells["capacity_kw"] > 0]
+        shapes = pv.h3_polygons(cells[["h3", "capacity_kw", "annual_gwh"]])
+        value, label = "capacity_kw", tr("装机 (kW)", "Capacity (kW)")
+    shapes = shapes.copy()
+    shapes["v"] = shapes[value].fillna(0.0)
+    geo = json.loads(shapes.drop(columns=[c for c in shapes.columns if c not in ("v", "name", "h3", "geometry")]).to_json())
+    chart = alt.Chart(alt.Data(values=geo["features"])).mark_geoshape(stroke="#666", strokeWidth=0.3).encode(
+        color=alt.Color("properties.v:Q", title=label, scale=alt.Scale(scheme="yelloworangered")),
+        tooltip=[alt.Tooltip("properties.name:N" if view == "township" else "properties.h3:N", title=""),
+                 alt.Tooltip("properties.v:Q", title=label, format=",.1f")],
+    ).project("mercator").properties(height=460)
+    st.altair_chart(chart, width="stretch")
+
+    with st.expander(tr("发电量模型说明", "About the yield model")):
+        ytab = pv.yield_table(params)
+        ghi = pv.clearsky_ghi_kwh_m2(params)
+        st.markdown(tr(
+            f"pvlib 晴空模型（Ineichen，内置 Linke 浑浊度）计算长垣（{params.latitude}°N, {params.longitude}°E，"
+            f"海拔 {params.altitude_m:.0f} m）晴空水平辐照 {ghi:,.0f} kWh/m²·年，乘以晴空系数 {params.clearness_factor:.2f} "
+            f"（等效 {ghi * params.clearness_factor:,.0f} kWh/m²），转换到组件倾斜面，再乘系统效率 {params.performance_ratio:.2f}。"
+            f"方案隐含单位发电量 {pv.SEED_SPECIFIC_YIELD:.0f} kWh/kWp。",
+            f"pvlib clear sky (Ineichen, bundled Linke turbidity) at Changyuan ({params.latitude} N, {params.longitude} E, "
+            f"{params.altitude_m:.0f} m): clear-sky GHI {ghi:,.0f} kWh/m²/yr, times clearness factor "
+            f"{params.clearness_factor:.2f} (effective {ghi * params.clearness_factor:,.0f} kWh/m²), transposed to the "
+            f"module plane, times performance ratio {params.performance_ratio:.2f}. The plan implies "
+            f"{pv.SEED_SPECIFIC_YIELD:.0f} kWh/kWp.",
+        ))
+        st.dataframe(pd.DataFrame({
+            tr("屋顶类型", "Roof type"): [tr(*ROOF_LABELS[t]) for t in ytab],
+            tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
+        }), hide_index=True)
+        st.caption(emissions.PRESETS[params.emission_preset].source)
