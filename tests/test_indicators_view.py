@@ -1,0 +1,135 @@
+"""The indicator dashboard page under streamlit.testing.v1.AppTest."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import pytest
+import streamlit as st
+from shapely.geometry import Point
+
+import ui.common
+
+from cyc_geo import db
+from cyc_geo import indicators as ind
+from tests.conftest import app_test
+
+PAGE = "views/indicators.py"
+FAKE_SPATIAL = {
+    4: ind.SpatialValue(27.0, "test map"),  # >= 26.05 -> 达标
+    16: ind.SpatialValue(180.0, "test map"),  # < 183 -> 未达标
+    19: ind.SpatialValue(35.0, "test map"),  # < 70 MW -> 未达标
+}
+
+
+@pytest.fixture
+def page_env(data_dir, monkeypatch):
+    """Isolated DB, fast deterministic spatial values, no cached connection/values from earlier tests."""
+    monkeypatch.setattr(ind, "spatial_values", lambda catalogue=None, pv_scenario=None: dict(FAKE_SPATIAL))
+
+    def tiny_demo_layer(layer_id: str) -> gpd.GeoDataFrame:
+        """Stands in for the big forest/rooftop layers (only their provenance is read here)."""
+        gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(114.7, 35.2)], crs="EPSG:4326")
+        gdf.attrs["meta"] = {"demo": "true"}
+        return gdf
+
+    monkeypatch.setattr(ui.common, "load_layer", tiny_demo_layer)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield data_dir
+    st.cache_resource.clear()
+
+
+def _signed_in(at, user: str = "alice") -> None:
+    at.session_state["cyc_auth"] = {"user": user, "expires": time.time() + 3600}
+
+
+def _table(at):
+    return at.dataframe[0].value
+
+
+def test_page_renders_all_indicators_with_targets_and_status(page_env):
+    at = app_test(PAGE)
+    at.run()
+    assert not at.exception
+    table = _table(at)
+    assert list(table["序号"]) == list(range(1, 20))
+    row3 = table[table["序号"] == 3].iloc[0]
+    assert row3["2024年目标"] == 267.25 and row3["指标"] == "二氧化碳排放总量"
+    status = dict(zip(table["序号"], table["状态"]))
+    assert status[4].endswith("达标") and not status[4].endswith("未达标")
+    assert status[16].endswith("未达标") and status[19].endswith("未达标") and status[1].endswith("无数据")
+    assert [m.value for m in at.metric] == ["1", "2", "16"]
+    # the spatial values rest on demo forest/rooftop layers: the page says so
+    assert any("演示数据" in w.value and "林地" in w.value and "屋顶" in w.value for w in at.warning)
+    assert len(at.get("download_button")) == 2
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    # anonymous: the editor and the save button are disabled
+    assert at.button(key="ind_save").disabled
+    assert any("登录" in i.value for i in at.info)
+
+
+def test_year_switch_changes_targets(page_env):
+    at = app_test(PAGE)
+    at.run()
+    at.selectbox(key="ind_year").set_value(2022).run()
+    assert not at.exception
+    table = _table(at)
+    assert table[table["序号"] == 3].iloc[0]["2022年目标"] == 263.17
+    assert table[table["序号"] == 19].iloc[0]["状态"].endswith("无数据")  # the PV goal has no 2022 target
+
+
+def test_editor_saves_valid_values_with_audit(page_env):
+    at = app_test(PAGE)
+    _signed_in(at)
+    at.run()
+    editor = at.data_editor(key="ind_editor_2024_0")
+    rows = list(editor.value["no"])
+    assert 5 not in rows  # derived net emission is not editable
+    at.session_state["ind_editor_2024_0"] = {
+        "edited_rows": {rows.index(3): {"value": "250"}, rows.index(13): {"value": "47", "note": "交通局年报"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="ind_save").click().run()
+    assert not at.exception, at.exception
+    assert any("已保存 2" in s.value for s in at.success)
+    conn = db.connect()
+    assert ind.read_value(conn, 3, 2024) == 250.0 and ind.read_value(conn, 13, 2024) == 47.0
+    assert {r["actor"] for r in db.audit_trail(conn, ind.AUDIT_ENTITY)} == {"alice"}
+    conn.close()
+    table = _table(at)
+    row5 = table[table["序号"] == 5].iloc[0]
+    assert row5["实际值"] == pytest.approx(250 - 27.0)  # derived: total − sink
+    assert row5["状态"].endswith("达标")
+    assert table[table["序号"] == 13].iloc[0]["状态"].endswith("未达标")  # 47 < 49
+
+
+def test_bad_input_shows_message_and_saves_nothing(page_env):
+    at = app_test(PAGE)
+    _signed_in(at)
+    at.run()
+    rows = list(at.data_editor(key="ind_editor_2024_0").value["no"])
+    at.session_state["ind_editor_2024_0"] = {
+        "edited_rows": {rows.index(1): {"value": "7.8"}, rows.index(7): {"value": "十"}, rows.index(8): {"value": "150"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="ind_save").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "未保存任何数据" in errors and "numbers only" in errors and "outside the valid range" in errors
+    conn = db.connect()
+    assert ind.read_values(conn).empty and db.audit_trail(conn, ind.AUDIT_ENTITY) == []
+    conn.close()
+
+
+def test_expired_session_cannot_save(page_env):
+    at = app_test(PAGE)
+    at.session_state["cyc_auth"] = {"user": "mallory", "expires": time.time() - 1}
+    at.run()
+    assert not at.exception
+    assert at.button(key="ind_save").disabled
