@@ -156,8 +156,18 @@ def _noise(rng: np.random.Generator, shape: tuple[int, int], cell: int, sigma: f
     coarse = rng.random((shape[0] // cell + 3, shape[1] // cell + 3))
     coarse = ndimage.gaussian_filter(coarse, sigma)
     coarse = (coarse - coarse.mean()) / coarse.std()
-    fine = ndimage.zoom(coarse, cell, order=1)[: shape[0], : shape[1]]
-    return fine.astype("float32")
+    return _bilinear(coarse.astype("float32"), cell, shape)
+
+
+def _bilinear(coarse: np.ndarray, cell: int, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear upsampling of a coarse lattice by ``cell`` (separable weights; faster than ndimage.zoom)."""
+    pos_r = np.arange(shape[0], dtype="float32") / cell
+    pos_c = np.arange(shape[1], dtype="float32") / cell
+    r0, c0 = pos_r.astype(int), pos_c.astype(int)
+    wr, wc = (pos_r - r0)[:, None], (pos_c - c0)[None, :]
+    top = coarse[r0][:, c0] * (1 - wc) + coarse[r0][:, c0 + 1] * wc
+    bottom = coarse[r0 + 1][:, c0] * (1 - wc) + coarse[r0 + 1][:, c0 + 1] * wc
+    return top * (1 - wr) + bottom * wr
 
 
 def _take_top(score: np.ndarray, eligible: np.ndarray, n: int) -> np.ndarray:

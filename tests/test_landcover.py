@@ -1,0 +1,138 @@
+"""Demo land cover (calibration, patterns, provenance) and planner rasters in other CRSs."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+from scipy import ndimage
+
+from cyc_geo import landcover
+from cyc_geo.crs import AREA_CRS
+from cyc_geo.landcover import DemoParams, afforest, load_landcover
+from cyc_geo.zonal import RasterError
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo raster, built once for this module in an isolated data folder."""
+    d = tmp_path_factory.mktemp("lcdata")
+    (d / "boundaries").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYC_GEO_DATA_DIR", str(d))
+        path = landcover.landcover_path()
+        yield path, d
+
+
+def test_demo_calibrated_areas_and_provenance(demo):
+    path, d = demo
+    assert path == d / "generated" / landcover.DEMO_FILE
+    assert path.stat().st_size < 5e6  # compressed, a few MB at most
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 4547
+        assert src.res == (20.0, 20.0)
+        assert src.tags()["demo"] == "true"
+        arr = src.read(1)
+    px_ha = 20 * 20 / 10_000
+    for code, ha in DemoParams().target_ha:
+        assert (arr == code).sum() * px_ha == pytest.approx(ha, abs=px_ha)
+    # stock with the documented densities = the plan's 180 万m³ (附件1 #16)
+    stock = (arr == 301).sum() * px_ha * 92 + (arr == 307).sum() * px_ha * 30
+    assert stock == pytest.approx(1_800_000, rel=1e-4)
+    assert set(np.unique(arr)) <= set(landcover.CLASSES) | {0}
+    meta = landcover.landcover_meta(path)
+    assert meta["demo"] == "true" and meta["crs"] == "EPSG:4547"
+
+
+def test_demo_patterns_shelterbelts_and_floodplain(demo):
+    path, d = demo
+    arr = rasterio.open(path).read(1)
+    roads = arr == 1006
+    near_forest = ndimage.binary_dilation(arr == 301, structure=np.ones((3, 3)))
+    # farm roads are lined with shelterbelt rows (农田林网)
+    assert (roads & near_forest).sum() / roads.sum() > 0.8
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYC_GEO_DATA_DIR", str(d))
+        from cyc_geo.belt import load_belt
+
+        belt = load_belt().to_crs(AREA_CRS)
+    with rasterio.open(path) as src:
+        fp = landcover._burn(belt.geometry, arr.shape, src.transform)
+    fp_forest_ha = ((arr == 301) & fp).sum() * 0.04
+    assert fp_forest_ha >= 18_000 * DemoParams().floodplain_forest_share
+    # the river water lies in the floodplain, the city does not
+    assert ((arr == 1101) & fp).sum() > 0.9 * (arr == 1101).sum()
+    assert ((arr == 701) & fp).sum() < 0.2 * (arr == 701).sum()
+
+
+def test_demo_is_deterministic(demo):
+    path, d = demo
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYC_GEO_DATA_DIR", str(d))
+        again, _ = landcover.generate_demo()
+    assert np.array_equal(again, rasterio.open(path).read(1))
+
+
+def _write(path, arr, transform, crs, nodata=0):
+    with rasterio.open(path, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1,
+                       dtype=arr.dtype, crs=crs, transform=transform, nodata=nodata) as dst:
+        dst.write(arr, 1)
+    return path
+
+
+def test_planner_raster_in_utm_is_reprojected_with_correct_area(tmp_path):
+    # UTM zone 50N, 10 m cells: a 1 km x 1 km block of 0301 inside 3 km x 3 km of cropland
+    arr = np.full((300, 300), 102, dtype="uint16")
+    arr[100:200, 100:200] = 301
+    t = Affine(10, 0, 280_000, 0, -10, 3_900_000)
+    path = _write(tmp_path / "utm.tif", arr, t, "EPSG:32650")
+    data = load_landcover(path)
+    assert data.crs.to_epsg() == 4547
+    assert abs(data.transform.a) == pytest.approx(10.0)
+    forest_ha = (data.array[0] == 301).sum() * data.pixel_area_m2 / 1e4
+    # true area: the block reprojected as a polygon (UTM vs Gauss-Kruger scale factors differ ~1e-3)
+    block = gpd.GeoSeries([shapely.box(281_000, 3_898_000, 282_000, 3_899_000)], crs="EPSG:32650")
+    assert forest_ha == pytest.approx(block.to_crs(AREA_CRS).area.iloc[0] / 1e4, rel=0.01)
+
+
+def test_planner_raster_in_geographic_crs_and_resolution_option(tmp_path):
+    # WGS84 grid of 0.0005 deg; forest in the left half
+    arr = np.full((80, 80), 102, dtype="uint16")
+    arr[:, :40] = 301
+    t = Affine(0.0005, 0, 114.70, 0, -0.0005, 35.20)
+    path = _write(tmp_path / "wgs.tif", arr, t, "EPSG:4326")
+    data = load_landcover(path, resolution_m=30)
+    assert abs(data.transform.a) == 30
+    half = gpd.GeoSeries([shapely.box(114.70, 35.16, 114.72, 35.20)], crs="EPSG:4326")
+    expected_ha = half.to_crs(AREA_CRS).area.iloc[0] / 1e4
+    got_ha = (data.array[0] == 301).sum() * 900 / 1e4
+    assert got_ha == pytest.approx(expected_ha, rel=0.02)
+    # outside the source footprint is nodata, not cropland
+    total_ha = data.array[0].count() * 900 / 1e4
+    assert total_ha == pytest.approx(2 * expected_ha, rel=0.02)
+
+
+def test_planner_raster_wins_over_demo(data_dir):
+    arr = np.full((10, 10), 301, dtype="uint16")
+    path = _write(data_dir / "boundaries" / "landcover.tif", arr, Affine(20, 0, 560_000, 0, -20, 3_900_000), AREA_CRS)
+    assert landcover.landcover_path() == path
+    assert landcover.landcover_meta()["demo"] == "false"
+    assert not (data_dir / "generated" / landcover.DEMO_FILE).exists()
+
+
+def test_all_nodata_planner_raster_gives_clear_error(tmp_path):
+    path = _write(tmp_path / "empty.tif", np.zeros((5, 5), dtype="uint16"), Affine(20, 0, 0, 0, -20, 100), AREA_CRS)
+    with pytest.raises(RasterError, match="nodata"):
+        load_landcover(path)
+
+
+def test_afforest_converts_only_eligible_cells_inside_zone():
+    arr = np.array([[102, 102, 701, 1101], [102, 404, 102, 102]], dtype="int64")
+    t = Affine(10, 0, 500_000, 0, -10, 3_900_020)
+    data = landcover.read_raster((np.ma.masked_equal(arr, 0), t, AREA_CRS))
+    zone = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 3_900_000, 500_030, 3_900_020)], crs=AREA_CRS)
+    out = afforest(data, zone)
+    assert out.array[0].tolist() == [[301, 301, 701, 1101], [301, 301, 301, 102]]
