@@ -10,13 +10,20 @@ Browser libraries are served locally (``static/vendor``, fetched by
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
-from folium.plugins import Fullscreen, MeasureControl
+import shapely
+from branca.element import MacroElement
+from folium.plugins import Fullscreen, MeasureControl, VectorGridProtobuf
+from jinja2 import Template
 
+from cyc_geo.gcj02 import gdf_wgs84_to_gcj02
+from cyc_geo.legend import LEGEND_CSS, LegendSection, legend_html
 from cyc_geo.registry import LayerDef
 
 STATIC_URL = "/app/static/vendor"
@@ -83,6 +90,14 @@ BASEMAPS: dict[str, Basemap] = {
         "&copy; 天地图 Tianditu",
         needs_token=True,
     ),
+    "amap": Basemap(
+        "amap",
+        "高德地图（GCJ-02，叠加层已偏移）",
+        "AMap (GCJ-02, overlays shifted)",
+        ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",),
+        "&copy; 高德地图 AMap",
+        gcj02=True,
+    ),
 }
 
 
@@ -116,17 +131,24 @@ def base_map(
     center: tuple[float, float] = CHANGYUAN_CENTER,
     zoom: int = 10,
     base_url: str = STATIC_URL,
+    fit_bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    lang: str = "zh",
 ) -> folium.Map:
-    """A map with the chosen basemap (or none), fullscreen and measure controls.
+    """A map with the chosen basemap (or none), scale bar, fullscreen, measure and "fit to county".
 
     Unknown basemaps and token-less 天地图 fall back to the blank basemap, so the
-    vector layers always show.
+    vector layers always show. ``fit_bounds`` ((south, west), (north, east)) adds the
+    "fit to county" button. The result depends only on its arguments, so the app can
+    rebuild it on every rerun without st_folium remounting the map.
     """
     bm = BASEMAPS.get(basemap_id, BASEMAPS["blank"])
     if bm.needs_token and not token:
         bm = BASEMAPS["blank"]
     fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
     localize_assets(fmap, base_url)
+    # VectorGrid is loaded with the base map: st_folium loads scripts only when the map
+    # is first mounted, and the tiled layers arrive later as dynamic feature groups.
+    fmap.default_js = [*fmap.default_js, ("vectorGrid", f"{base_url}/{LOCAL_JS['vectorGrid']}")]
     for i, url in enumerate(bm.tiles):
         folium.TileLayer(
             tiles=url.replace("{token}", token or ""),
@@ -135,6 +157,7 @@ def base_map(
             overlay=i > 0,
             control=False,
             max_zoom=18,
+            subdomains="1234" if bm.id == "amap" else "abc",
         ).add_to(fmap)
     fs = Fullscreen(position="topleft")
     localize_assets(fs, base_url)
@@ -142,10 +165,14 @@ def base_map(
     mc = MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters")
     localize_assets(mc, base_url)
     mc.add_to(fmap)
+    if fit_bounds is not None:
+        FitBoundsControl(fit_bounds, "适配市域" if lang == "zh" else "Fit to county").add_to(fmap)
+    ZoomPanes().add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
     return fmap
 
 
-def _style_function(layer: LayerDef):
+def _style_function(layer: LayerDef, fill_col: str | None = None):
     style = layer.style
     cat_field = style.get("category_field")
     cat_colors = style.get("category_colors", {})
@@ -153,7 +180,9 @@ def _style_function(layer: LayerDef):
     def fn(feature: dict[str, Any]) -> dict[str, Any]:
         color = style.get("color", "#3388ff")
         fill = style.get("fill_color", color)
-        if cat_field:
+        if fill_col:
+            fill = feature["properties"].get(fill_col) or fill
+        elif cat_field:
             fill = cat_colors.get(str(feature["properties"].get(cat_field)), fill)
         return {
             "color": color,
@@ -166,30 +195,46 @@ def _style_function(layer: LayerDef):
     return fn
 
 
-def layer_group(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str = "zh") -> folium.FeatureGroup:
-    """A feature group drawing ``gdf`` with the layer's style, tooltip and labels."""
+def layer_group(
+    layer: LayerDef,
+    gdf: gpd.GeoDataFrame,
+    lang: str = "zh",
+    pane: str | None = None,
+    fill_col: str | None = None,
+    decimals: int = 5,
+) -> folium.FeatureGroup:
+    """A feature group drawing ``gdf`` with the layer's style, tooltip and labels.
+
+    ``fill_col`` names a column of hex colours (a classed choropleth) that overrides
+    the style's fill; ``pane`` puts the layer on a custom pane (e.g. :data:`AGG_PANE`);
+    coordinates are rounded to ``decimals`` (5 ≈ 1 m) to keep the page small.
+    """
     group = folium.FeatureGroup(name=layer.title(lang), show=True)
     fields = [f for f in layer.tooltip if f in gdf.columns]
     labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang)) if f in gdf.columns]
-    keep = list(dict.fromkeys(fields + ([layer.label] if layer.label in gdf.columns else []) + ["name_en"]))
-    data = gdf[[c for c in keep if c in gdf.columns] + ["geometry"]].copy()
+    extra = [c for c in (layer.label, "name_en", fill_col) if c and c in gdf.columns]
+    keep = list(dict.fromkeys(fields + extra))
+    data = gdf[keep + ["geometry"]].copy()
     for col in data.columns:
         if col != "geometry" and data[col].dtype.kind == "f":
             data[col] = data[col].round(3)
+    data = data.set_geometry(shapely.set_precision(data.geometry.values, 10.0**-decimals))
     tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=False) if fields else None
+    kwargs = {"pane": pane} if pane else {}
     folium.GeoJson(
-        data.to_json(),
+        data.to_json(drop_id=True),
         name=layer.title(lang),
-        style_function=_style_function(layer),
+        style_function=_style_function(layer, fill_col),
         tooltip=tooltip,
         highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.3},
+        **kwargs,
     ).add_to(group)
     if layer.label and layer.label in gdf.columns:
         label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
         points = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
         for text, pt in zip(gdf[label_col], points):
             folium.Marker(
-                location=(pt.y, pt.x),
+                location=(round(pt.y, 5), round(pt.x, 5)),
                 icon=folium.DivIcon(
                     html=f'<div class="cyc-label">{text}</div>',
                     icon_size=(120, 18),
@@ -210,3 +255,256 @@ LABEL_CSS = (
 def add_label_css(fmap: folium.Map) -> None:
     """Style for the township labels (halo so they read over any basemap)."""
     fmap.get_root().header.add_child(folium.Element(LABEL_CSS))
+
+
+AGG_PANE = "cycAgg"
+"""Pane of aggregated views of big layers; hidden from :data:`cyc_geo.tiles.DETAIL_MIN_ZOOM` on."""
+DETAIL_PANE = "cycDetail"
+"""Pane of feature-level (tiled) views of big layers, above the aggregated ones."""
+
+
+class ZoomPanes(MacroElement):
+    """Two map panes: aggregated views (shown below building zoom) and detail views.
+
+    Switching by zoom happens in the browser, so panning and zooming never wait
+    for the server.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(m){
+            var agg = m.createPane('{{ this.agg }}'); agg.style.zIndex = 410;
+            var det = m.createPane('{{ this.detail }}'); det.style.zIndex = 420;
+            function cycPaneZoom(){ var d = m.getZoom() >= {{ this.min_zoom }};
+                agg.style.display = d ? 'none' : '';
+                L.DomUtil[d ? 'addClass' : 'removeClass'](m.getContainer(), 'cyc-zoom-detail'); }
+            m.on('zoomend', cycPaneZoom); cycPaneZoom();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, min_zoom: int | None = None) -> None:
+        super().__init__()
+        from cyc_geo.tiles import DETAIL_MIN_ZOOM
+
+        self._name = "ZoomPanes"
+        self.agg = AGG_PANE
+        self.detail = DETAIL_PANE
+        self.min_zoom = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
+
+
+class FitBoundsControl(MacroElement):
+    """A button that fits the map to fixed bounds (the county), like Leaflet's zoom buttons."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(m){
+            var C = L.Control.extend({
+                options: {position: 'topleft'},
+                onAdd: function() {
+                    var bar = L.DomUtil.create('div', 'leaflet-bar leaflet-control cyc-fit');
+                    var a = L.DomUtil.create('a', '', bar);
+                    a.href = '#'; a.title = {{ this.title_js }}; a.setAttribute('aria-label', {{ this.title_js }});
+                    a.innerHTML = '&#x2922;'; a.style.fontSize = '18px';
+                    L.DomEvent.on(a, 'click', function(e){ L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
+                        m.fitBounds({{ this.bounds_js }}); });
+                    L.DomEvent.disableClickPropagation(bar);
+                    return bar;
+                }
+            });
+            new C().addTo(m);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: tuple[tuple[float, float], tuple[float, float]], title: str) -> None:
+        super().__init__()
+        self._name = "FitBoundsControl"
+        (s, w), (n, e) = bounds
+        self.bounds_js = json.dumps([[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]])
+        self.title_js = json.dumps(title, ensure_ascii=False)
+
+
+class LegendControl(MacroElement):
+    """A legend (HTML from :func:`cyc_geo.legend.legend_html`) shown while its parent layer is on the map.
+
+    Add it to a FeatureGroup: the control appears when the group is added to the
+    map and goes away with it, so dynamic groups (st_folium ``feature_group_to_add``)
+    carry their own legend.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(g){
+            var ctl = L.control({position: '{{ this.position }}'});
+            ctl.onAdd = function(){ var d = L.DomUtil.create('div', 'cyc-legend-ctl');
+                d.innerHTML = {{ this.html_js }}; L.DomEvent.disableClickPropagation(d);
+                L.DomEvent.disableScrollPropagation(d); return d; };
+            function on(e){ if (!ctl._map) ctl.addTo(e.target._map || g._map); }
+            function off(){ if (ctl._map) ctl.remove(); }
+            g.on('add', on); g.on('remove', off);
+            if (g._map) ctl.addTo(g._map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, position: str = "bottomright") -> None:
+        super().__init__()
+        self._name = "LegendControl"
+        self.html_js = json.dumps(html, ensure_ascii=False)
+        self.position = position
+
+
+def legend_group(sections: list[LegendSection], heading: str = "", footer: str = "") -> folium.FeatureGroup:
+    """A feature group holding only the combined legend of the visible layers."""
+    group = folium.FeatureGroup(name="legend", control=False)
+    LegendControl(legend_html(sections, heading, footer)).add_to(group)
+    return group
+
+
+def layer_legend(layer: LayerDef, lang: str = "zh") -> LegendSection:
+    """Legend rows of a registered layer from its ``[style]`` and ``[legend]`` tables."""
+    style, leg = layer.style, layer.legend
+    title = layer.title(lang)
+    kind = leg.get("kind", "line" if layer.geometry == "line" else "fill")
+    if kind == "categories" and style.get("category_colors"):
+        labels = leg.get(f"labels_{lang}", {})
+        rows = [("fill", col, labels.get(k, k)) for k, col in style["category_colors"].items()]
+        return LegendSection(title, rows)
+    colour = style.get("color", "#3388ff")
+    if kind == "fill":
+        return LegendSection(title, [("fill", style.get("fill_color", colour), title)])
+    if kind == "point":
+        return LegendSection(title, [("point", style.get("fill_color", colour), title)])
+    return LegendSection(title, [("line", colour, title)], dash=style.get("dash_array"))
+
+
+def for_display(gdf: gpd.GeoDataFrame, basemap_id: str) -> gpd.GeoDataFrame:
+    """Geometries as drawn over a basemap: shifted into GCJ-02 over AMap, unchanged otherwise.
+
+    Only ever used for drawing; analysis keeps the WGS84 data.
+    """
+    bm = BASEMAPS.get(basemap_id)
+    if bm is not None and bm.gcj02:
+        return gdf_wgs84_to_gcj02(gdf)
+    return gdf
+
+
+def vector_tile_layer(
+    url: str,
+    layer_name: str,
+    fill_js: str,
+    base_url: str = STATIC_URL,
+    native_zoom: int | None = None,
+    min_zoom: int | None = None,
+    stroke: str = "#333333",
+    fill_opacity: float = 0.75,
+) -> VectorGridProtobuf:
+    """Leaflet.VectorGrid layer of an MVT folder, styled by a JS expression on feature properties.
+
+    ``fill_js`` is a JavaScript expression using ``p`` (the feature's properties)
+    that yields a colour, e.g. ``{"gov": "#e41a1c"}[p.cls] || "#999"``. Tiles exist
+    at one native zoom (see :data:`cyc_geo.tiles.TILE_ZOOM`) and are scaled for the
+    other zooms; the layer is drawn from ``min_zoom`` on, on the detail pane.
+    """
+    from cyc_geo.tiles import DETAIL_MIN_ZOOM, TILE_ZOOM
+
+    nz = int(native_zoom or TILE_ZOOM)
+    mz = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
+    options = (
+        "{"
+        f"pane: {json.dumps(DETAIL_PANE)}, rendererFactory: L.canvas.tile, interactive: false,"
+        f"minZoom: {mz}, maxZoom: 19, minNativeZoom: {nz}, maxNativeZoom: {nz},"
+        f"vectorTileLayerStyles: {{ {json.dumps(layer_name)}: function(p, z) {{ return {{"
+        f"fill: true, fillColor: ({fill_js}), fillOpacity: {fill_opacity}, color: {json.dumps(stroke)},"
+        "weight: z >= 17 ? 0.8 : 0.3, opacity: 0.8 }; } }"
+        "}"
+    )
+    layer = VectorGridProtobuf(url, name=layer_name, options=options)
+    localize_assets(layer, base_url)
+    return layer
+
+
+def image_overlay(
+    url: str, bounds: tuple[tuple[float, float], tuple[float, float]], name: str, opacity: float = 0.8
+) -> folium.raster_layers.ImageOverlay:
+    """An image overlay referencing a served PNG by URL (never embedded as base64 in the page)."""
+    img = folium.raster_layers.ImageOverlay(
+        image="https://placeholder.invalid/x.png", bounds=[list(bounds[0]), list(bounds[1])], name=name,
+        opacity=opacity, pixelated=True,
+    )
+    img.url = url
+    return img
+
+
+@dataclass
+class MapState:
+    """What the URL query string keeps of the map: view, basemap and layers on.
+
+    ``layers`` is ``None`` when the URL does not say (use each layer's default).
+    """
+
+    lat: float = CHANGYUAN_CENTER[0]
+    lon: float = CHANGYUAN_CENTER[1]
+    zoom: int = 10
+    basemap: str = "osm"
+    layers: tuple[str, ...] | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+BOUNDS_CHECK = (34.0, 113.5, 36.5, 116.0)
+"""Plausible view window around 长垣 (S, W, N, E): a URL outside it falls back to the default view."""
+
+
+def parse_state(query: dict[str, str], known_layers: list[str] | None = None) -> MapState:
+    """Map state from query parameters ``lat, lon, z, base, layers`` (comma-separated ids).
+
+    Malformed or out-of-area values are ignored (default view), never an error.
+    """
+    st_ = MapState()
+    try:
+        lat, lon = float(query.get("lat", "nan")), float(query.get("lon", "nan"))
+        s, w, n, e = BOUNDS_CHECK
+        if s <= lat <= n and w <= lon <= e:
+            st_.lat, st_.lon = lat, lon
+    except (TypeError, ValueError):
+        pass
+    try:
+        z = int(float(query.get("z", "")))
+        if 3 <= z <= 19:
+            st_.zoom = z
+    except (TypeError, ValueError):
+        pass
+    if query.get("base") in BASEMAPS:
+        st_.basemap = str(query["base"])
+    if "layers" in query:
+        ids = [x for x in str(query["layers"]).split(",") if x]
+        if known_layers is not None:
+            ids = [x for x in ids if x in known_layers]
+        st_.layers = tuple(ids)
+    return st_
+
+
+def state_query(state: MapState) -> dict[str, str]:
+    """Query parameters of a map state (inverse of :func:`parse_state`); 5 decimals ≈ 1 m."""
+    q = {
+        "lat": f"{state.lat:.5f}",
+        "lon": f"{state.lon:.5f}",
+        "z": str(int(state.zoom)),
+        "base": state.basemap,
+    }
+    if state.layers is not None:
+        q["layers"] = ",".join(state.layers)
+    q.update(state.extra)
+    return q
+
+
+def share_url(base: str, state: MapState, lang: str = "zh") -> str:
+    """A link that reopens the map in this state."""
+    return f"{base}?{urlencode({**state_query(state), 'lang': lang})}"

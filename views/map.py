@@ -1,12 +1,50 @@
-"""The map page: county outline, townships, the Yellow River belt and every registered layer."""
+"""The map page: every registered layer, big ones drawn by zoom (see docs/map.md).
+
+- Small layers (county, townships, belt, river, project sites …) are GeoJSON
+  feature groups passed to ``st_folium`` as ``feature_group_to_add``: the base map
+  stays identical across reruns, so toggling a layer never remounts the map.
+- Big layers (``big = true``) show aggregated H3 hexagons below building zoom and
+  every feature from vector tiles above it; raster layers are one served PNG.
+- A click comes back as a point; the feature under it is found server-side and
+  its numbers are shown in the side panel.
+- View, basemap and layers live in the URL query string (shareable links).
+"""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cyc_geo.webmap import BASEMAPS, add_label_css, available_basemaps, base_map, layer_group, tianditu_token
+from cyc_geo import tiles
+from cyc_geo.legend import LegendSection, choropleth_section
+from cyc_geo.registry import LayerDef
+from cyc_geo.webmap import (
+    AGG_PANE,
+    BASEMAPS,
+    CHANGYUAN_CENTER,
+    MapState,
+    add_label_css,
+    available_basemaps,
+    base_map,
+    for_display,
+    image_overlay,
+    layer_group,
+    layer_legend,
+    legend_group,
+    parse_state,
+    state_query,
+    tianditu_token,
+    vector_tile_layer,
+)
+from ui import map_data
 from ui.common import demo_banner, lang, load_layer, registry, tr
+
+MAP_KEY = "main_map"
 
 
 def _secrets() -> dict:
@@ -16,32 +54,150 @@ def _secrets() -> dict:
         return {}
 
 
+def _initial_state(layer_ids: list[str]) -> MapState:
+    """The URL's map state, read once per session (later reruns keep the widgets' values)."""
+    if "map_url_state" not in st.session_state:
+        st.session_state["map_url_state"] = parse_state(dict(st.query_params), layer_ids)
+    return st.session_state["map_url_state"]
+
+
+def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps) -> tuple[str, list[LayerDef]]:
+    ids = [b.id for b in basemaps]
+    default_base = state.basemap if state.basemap in ids else "osm"
+    basemap_id = st.sidebar.selectbox(
+        tr("底图", "Basemap"),
+        ids,
+        index=ids.index(default_base),
+        format_func=lambda i: BASEMAPS[i].title_zh if lang() == "zh" else BASEMAPS[i].title_en,
+        key="basemap",
+        help=tr("无网络时底图瓦片无法加载，矢量图层仍会显示。", "Without network, tiles fail to load; vector layers still show."),
+    )
+    st.sidebar.subheader(tr("图层", "Layers"))
+    shown = []
+    for layer in layers:
+        default = layer.id in state.layers if state.layers is not None else layer.default_on
+        if st.sidebar.checkbox(layer.title(lang()), value=default, key=f"layer_{layer.id}"):
+            shown.append(layer)
+    return basemap_id, shown
+
+
+def _url_pct() -> int:
+    """The adoption percentage from the URL (``pvpct``), 100 when absent or malformed."""
+    raw = str(st.query_params.get("pvpct", "100"))
+    return min(200, int(raw) // 10 * 10) if raw.isdigit() else 100
+
+
+def _scenario_controls(has_roofs: bool) -> dict[str, Any]:
+    """The PV scenario knob of the map page (full scenario editing is on the PV page)."""
+    if not (has_roofs and map_data.pv_available()):
+        return {}
+    st.sidebar.subheader(tr("光伏情景", "PV scenario"))
+    pct = st.sidebar.slider(
+        tr("屋顶采用比例（相对整县推进最低比例，%）", "Roof adoption (% of the NEA county-wide minimum shares)"),
+        0, 200, _url_pct(),
+        step=10, key="pv_scale",
+        help=tr("100% = 党政机关50%、公共建筑40%、工商业30%、农村居民20%（国家能源局 2021）。",
+                "100% = gov 50 %, public 40 %, commercial 30 %, rural 20 % (NEA 2021)."),
+    )
+    return {"adoption_scale": pct / 100.0}
+
+
+def _sidebar_indicators(gdfs: dict[str, gpd.GeoDataFrame], scenario: dict[str, Any], roofs_on: bool) -> None:
+    st.sidebar.subheader(tr("指标", "Indicators"))
+    if "townships" in gdfs:
+        t = gdfs["townships"]
+        st.sidebar.metric(tr("乡镇（街道）数", "Townships"), len(t))
+        st.sidebar.metric(tr("市域面积 (km²)", "City area (km²)"), f"{t['area_km2'].sum():,.1f}")
+    if "belt" in gdfs:
+        st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{gdfs['belt']['area_km2'].sum():,.1f}")
+    if roofs_on:
+        summary = map_data.roof_summary(tuple(sorted(scenario.items())))
+        st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['roofs']:,}")
+        if "capacity_mw" in summary:
+            goal = summary.get("goal_mw", 70.0)
+            st.sidebar.metric(
+                tr("屋顶光伏潜力 (MW)", "Rooftop PV potential (MW)"),
+                f"{summary['capacity_mw']:,.1f}",
+                delta=tr(f"目标 {goal:.0f} MW", f"goal {goal:.0f} MW"),
+                delta_color="off",
+            )
+            st.sidebar.metric(tr("年发电量 (GWh)", "Annual generation (GWh)"), f"{summary['annual_gwh']:,.1f}")
+
+
+def _build_groups(shown: list[LayerDef], gdfs: dict, basemap_id: str, scenario: dict, roof_job_ready: dict) -> tuple[list, list]:
+    """Feature groups (GeoJSON, hexagons, tiles, rasters) and legend sections of the visible layers."""
+    groups, legends = [], []
+    for layer in shown:
+        if layer.geometry == "raster":
+            overlay = map_data.raster_overlay(layer.id, lang())
+            if overlay is None:
+                continue
+            url, bounds, section = overlay
+            g = __import__("folium").FeatureGroup(name=layer.title(lang()))
+            image_overlay(url, bounds, layer.title(lang()), opacity=0.75).add_to(g)
+            groups.append(g)
+            legends.append(section)
+        elif layer.big:
+            hexes, breaks, value_label, unit = map_data.big_layer_hexes(layer.id, tuple(sorted(scenario.items())), lang())
+            hex_layer = map_data.hex_layer_def(layer, value_label, unit)
+            groups.append(layer_group(hex_layer, for_display(hexes, basemap_id), lang(), pane=AGG_PANE, fill_col="_fill"))
+            section = choropleth_section(
+                f"{layer.title(lang())} · {value_label}", breaks, map_data.BIG_PALETTE, unit,
+                note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
+                        f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features"))
+            section.only = "agg"
+            legends.append(section)
+            job = roof_job_ready.get(layer.id)
+            if job is not None and job.status == "ready":
+                url, fill_js, section = map_data.tile_style(layer, job, basemap_id)
+                g = __import__("folium").FeatureGroup(name=f"{layer.title(lang())} tiles")
+                vector_tile_layer(url, layer.id, fill_js).add_to(g)
+                groups.append(g)
+                section.only = "detail"
+                legends.append(section)
+        else:
+            gdf = for_display(gdfs[layer.id], basemap_id)
+            groups.append(layer_group(layer, gdf, lang()))
+            legends.append(layer_legend(layer, lang()))
+    return groups, legends
+
+
+def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
+    st.subheader(tr("所选要素", "Selected feature"))
+    if not hit:
+        st.caption(tr("点击地图上的乡镇、屋顶、林地斑块或项目查看数据。",
+                      "Click a township, roof, forest patch or project on the map to see its numbers."))
+        return
+    for layer, rec in hit:
+        with st.container(border=True):
+            st.markdown(f"**{layer.title(lang())}**")
+            rows = [(k, v) for k, v in rec.items() if v is not None and v == v]
+            st.dataframe(
+                pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str),
+                hide_index=True, use_container_width=True,
+            )
+
+
 st.title(tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"))
 
+all_layers = [layer for layer in registry()]
+state = _initial_state([layer.id for layer in all_layers])
 token = tianditu_token(_secrets())
-basemaps = available_basemaps(token)
-basemap_id = st.sidebar.selectbox(
-    tr("底图", "Basemap"),
-    [b.id for b in basemaps],
-    index=[b.id for b in basemaps].index("osm"),
-    format_func=lambda i: BASEMAPS[i].title_zh if lang() == "zh" else BASEMAPS[i].title_en,
-    key="basemap",
-    help=tr("无网络时底图瓦片无法加载，矢量图层仍会显示。", "Without network, tiles fail to load; vector layers still show."),
-)
+basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token))
 if not token:
     st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
+if BASEMAPS[basemap_id].gcj02:
+    st.sidebar.caption(tr("高德底图为 GCJ-02 坐标：叠加图层仅为显示而偏移，分析数据不变。",
+                          "AMap tiles are GCJ-02: overlays are shifted for display only; analysis data are unchanged."))
 
-st.sidebar.subheader(tr("图层", "Layers"))
-small_layers = [layer for layer in registry() if not layer.big and layer.geometry != "raster"]
-shown = [
-    layer
-    for layer in small_layers
-    if st.sidebar.checkbox(layer.title(lang()), value=layer.default_on, key=f"layer_{layer.id}")
-]
-
+small = [layer for layer in shown if not layer.big and layer.geometry != "raster"]
 with st.spinner(tr("正在加载图层…", "Loading layers…")):
-    gdfs = {layer.id: load_layer(layer.id) for layer in shown}
-demo_banner(gdfs)
+    gdfs = {layer.id: load_layer(layer.id) for layer in small}
+    flagged = dict(gdfs)
+    for layer in shown:
+        if layer.big or layer.geometry == "raster":
+            flagged[layer.id] = map_data.layer_meta_frame(layer.id)
+demo_banner(flagged)
 if "townships" in gdfs and bool(gdfs["townships"]["approximate"].any()):
     st.info(
         tr(
@@ -51,26 +207,77 @@ if "townships" in gdfs and bool(gdfs["townships"]["approximate"].any()):
         )
     )
 
-fmap = base_map(basemap_id, token)
-add_label_css(fmap)
-groups = [layer_group(layer, gdfs[layer.id], lang()) for layer in shown]
-out = st_folium(
-    fmap,
-    feature_group_to_add=groups,
-    height=620,
-    use_container_width=True,
-    returned_objects=["last_object_clicked_tooltip"],
-    key="main_map",
-)
+roofs_on = any(layer.id == map_data.ROOFS_ID for layer in shown)
+scenario = _scenario_controls(roofs_on)
+_sidebar_indicators(gdfs, scenario, roofs_on)
 
-st.sidebar.subheader(tr("指标", "Indicators"))
-if "townships" in gdfs:
-    t = gdfs["townships"]
-    st.sidebar.metric(tr("乡镇（街道）数", "Townships"), len(t))
-    st.sidebar.metric(tr("市域面积 (km²)", "City area (km²)"), f"{t['area_km2'].sum():,.1f}")
-if "belt" in gdfs:
-    st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{gdfs['belt']['area_km2'].sum():,.1f}")
+def _tile_jobs() -> dict[str, Any]:
+    """Tile sets of the visible big layers (started in a child process when missing)."""
+    jobs = {layer.id: map_data.tile_job(layer.id, basemap_id) for layer in shown if layer.big}
+    for layer_id, job in jobs.items():
+        if job.status == "building":
+            st.caption(tr(f"正在生成矢量瓦片（{layer_id}），完成前显示六边形汇总…",
+                          f"Building vector tiles ({layer_id}); hexagon summary shown meanwhile…"))
+        elif job.status == "error":
+            st.error(tr(f"矢量瓦片生成失败：{job.error}", f"Vector tiles failed: {job.error}"))
+    return jobs
 
-if out and out.get("last_object_clicked_tooltip"):
-    st.subheader(tr("所选要素", "Selected feature"))
-    st.text(out["last_object_clicked_tooltip"])
+
+_building = any(j.status == "building" for j in
+                (map_data.tile_job(layer.id, basemap_id) for layer in shown if layer.big))
+
+
+@st.fragment(run_every=3 if _building else None)
+def map_and_panel() -> None:
+    """The map and its side panel; panning or clicking reruns only this fragment.
+
+    While vector tiles are being built the fragment polls every 3 s, and reruns the
+    whole page once they are ready (which stops the polling).
+    """
+    jobs = _tile_jobs()
+    if _building and not any(j.status == "building" for j in jobs.values()):
+        st.rerun()
+    col_map, col_panel = st.columns([3, 1])
+    view = st.session_state.setdefault("map_view", (state.lat, state.lon, state.zoom))
+    # a new basemap or language remounts the map: ask it to open where the user was
+    mount = (basemap_id, lang())
+    if st.session_state.get("map_mount") != mount:
+        st.session_state["map_mount"] = mount
+        st.session_state["map_request"] = view
+    req = st.session_state.get("map_request", view)
+
+    fmap = base_map(basemap_id, token, center=CHANGYUAN_CENTER, zoom=10,
+                    fit_bounds=map_data.county_bounds(basemap_id), lang=lang())
+    add_label_css(fmap)
+    t0 = time.perf_counter()
+    groups, legends = _build_groups(shown, gdfs, basemap_id, scenario, jobs)
+    groups.append(legend_group(legends, heading=tr("图例", "Legend")))
+    with col_map:
+        out = st_folium(
+            fmap,
+            feature_group_to_add=groups,
+            center=(req[0], req[1]),
+            zoom=req[2],
+            height=620,
+            use_container_width=True,
+            returned_objects=["last_clicked", "center", "zoom"],
+            key=MAP_KEY,
+        )
+    st.session_state["map_build_s"] = time.perf_counter() - t0
+    out = out or {}
+    if out.get("center") and out.get("zoom"):
+        view = (float(out["center"]["lat"]), float(out["center"]["lng"]), int(out["zoom"]))
+        st.session_state["map_view"] = view
+    q = state_query(MapState(view[0], view[1], view[2], basemap_id, tuple(layer.id for layer in shown)))
+    if scenario:
+        q["pvpct"] = str(int(round(scenario["adoption_scale"] * 100)))
+    for k, v in q.items():
+        if st.query_params.get(k) != v:
+            st.query_params[k] = v
+    with col_panel:
+        click = out.get("last_clicked")
+        hits = map_data.lookup(click, view[2], shown, basemap_id, tuple(sorted(scenario.items()))) if click else []
+        _side_panel(hits)
+
+
+map_and_panel()
