@@ -1,0 +1,365 @@
+"""PV yield model, per-roof estimate, aggregation, emissions, scenarios and the CLI.
+
+Hand calculations here are independent of cyc_geo.pv: the clear-sky model is re-implemented
+from Ineichen & Perez (2002) with solar geometry from Spencer (1971) / NOAA formulas.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from cyc_geo import db, emissions, pv, scenarios
+from cyc_geo.rooftops import FootprintError, prepare_footprints
+
+REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+# Monthly Linke turbidity at 35.19 N 114.75 E (pvlib's bundled climatology, printed once and written
+# down here so the hand calculation does not call pvlib).
+LINKE_MONTHLY = [2.85, 3.01, 3.47, 3.85, 4.40, 4.47, 4.78, 4.70, 4.22, 3.53, 3.02, 2.54]
+
+
+def hand_clearsky_poa(lat: float, lon: float, alt: float, tilt: float, albedo: float = 0.2) -> tuple[float, float]:
+    """Annual clear-sky GHI and isotropic POA (kWh/m²), hourly mid-points of 2023, UTC+8, south-facing."""
+    n = np.arange(365 * 24)
+    doy = n // 24 + 1
+    month = pd.to_datetime(doy - 1, unit="D", origin="2023-01-01").month.to_numpy()
+    hour = n % 24 + 0.5
+    b = 2 * np.pi * (doy - 1) / 365
+    decl = (0.006918 - 0.399912 * np.cos(b) + 0.070257 * np.sin(b) - 0.006758 * np.cos(2 * b)
+            + 0.000907 * np.sin(2 * b) - 0.002697 * np.cos(3 * b) + 0.00148 * np.sin(3 * b))
+    eot = 229.18 * (0.000075 + 0.001868 * np.cos(b) - 0.032077 * np.sin(b) - 0.014615 * np.cos(2 * b)
+                    - 0.040849 * np.sin(2 * b))
+    ha = np.deg2rad(15 * (hour + (4 * (lon - 120) + eot) / 60 - 12))
+    phi = np.deg2rad(lat)
+    cosz = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(ha)
+    up = cosz > 0.01
+    z_deg = np.degrees(np.arccos(np.clip(cosz, -1, 1)))
+    am_rel = 1 / (cosz + 0.50572 * (96.07995 - np.minimum(z_deg, 96)) ** -1.6364)  # Kasten & Young 1989
+    am = am_rel * np.exp(-alt / 8434.5)  # pressure correction (barometric)
+    tl = np.array(LINKE_MONTHLY)[month - 1]
+    i0 = 1367.7 * (1 + 0.033 * np.cos(2 * np.pi * doy / 365))
+    fh1, fh2 = np.exp(-alt / 8000), np.exp(-alt / 1250)
+    cg1, cg2 = 5.09e-5 * alt + 0.868, 3.92e-5 * alt + 0.0387
+    # Ineichen & Perez (2002) eq. without the optional "Perez enhancement" factor exp(0.01 AM^1.8)
+    ghi = cg1 * i0 * cosz * np.exp(-cg2 * am * (fh1 + fh2 * (tl - 1)))
+    dni1 = (0.664 + 0.163 / fh1) * i0 * np.exp(-0.09 * am * (tl - 1))
+    dni2 = ghi * (1 - (0.1 - 0.2 * np.exp(-tl)) / (0.1 + 0.882 / fh1)) / cosz
+    dni = np.clip(np.minimum(dni1, dni2), 0, None)
+    ghi, dni = np.where(up, ghi, 0), np.where(up, dni, 0)
+    dhi = np.clip(ghi - dni * np.clip(cosz, 0, None), 0, None)
+    beta = np.deg2rad(tilt)
+    # incidence angle on a south-facing plane tilted by beta (Duffie & Beckman eq. 1.6.7 for azimuth 0)
+    cos_aoi = (np.sin(decl) * np.sin(phi - beta) + np.cos(decl) * np.cos(phi - beta) * np.cos(ha))
+    poa = dni * np.clip(cos_aoi, 0, None) + dhi * (1 + np.cos(beta)) / 2 + ghi * albedo * (1 - np.cos(beta)) / 2
+    return float(ghi.sum() / 1000), float(poa.sum() / 1000)
+
+
+def test_clearsky_horizontal_matches_hand_calculation():
+    hand_ghi, _ = hand_clearsky_poa(35.19, 114.75, 65.0, 0.0)
+    model = pv.clearsky_ghi_kwh_m2()
+    assert 1800 < hand_ghi < 2300  # clear-sky, 35 N: about 2,000 kWh/m²
+    assert model == pytest.approx(hand_ghi, rel=0.01)
+
+
+def test_yield_model_matches_hand_calculation_on_tilted_plane():
+    params = pv.PVParams(transposition="isotropic")
+    _, hand_poa = hand_clearsky_poa(35.19, 114.75, 65.0, 25.0)
+    hand_yield = hand_poa * 0.55 * 0.80  # clearness factor x performance ratio (1 kWp at 1 kW/m²)
+    assert pv.specific_yield(params, "flat") == pytest.approx(hand_yield, rel=0.01)
+    # the default (Hay-Davies) adds circumsolar gain: a few per cent above isotropic, not more
+    default = pv.specific_yield(pv.PVParams(), "flat")
+    assert hand_yield < default < hand_yield * 1.05
+    # tilted south faces beat horizontal at 35 N; a 5° shed roof lies in between
+    flat0 = pv.specific_yield(pv.PVParams(tilt_deg={"flat": 0.0, "pitched": 26.6, "shed": 5.0}), "flat")
+    assert flat0 < pv.specific_yield(None, "shed") < default
+
+
+def test_default_yield_is_near_the_plans_implied_991():
+    assert pv.SEED_SPECIFIC_YIELD == pytest.approx(991.0)
+    ytab = pv.yield_table()
+    assert all(0.9 * 991 < v < 1.1 * 991 for v in ytab.values()), ytab
+
+
+def test_seed_conversion_figures_exact():
+    res = emissions.convert(198_200.0, "seed_plan")  # 198.2 GWh
+    assert res["tce"] == pytest.approx(59_460.0, abs=1e-6)
+    assert res["co2_t"] == pytest.approx(154_596.0, abs=1e-6)
+    assert round(res["co2_t"] / 1e4, 2) == 15.46
+    assert emissions.PRESETS["seed_plan"].co2_factor() == pytest.approx(0.78)
+    nat = emissions.convert(1000.0, "national_2023")
+    assert nat["co2_t"] == pytest.approx(530.6) and nat["tce"] == pytest.approx(300.0)
+    arr = emissions.convert(np.array([0.0, 10.0]), "central_china_2023")
+    assert np.allclose(arr["co2_t"], [0.0, 5.271])
+    with pytest.raises(KeyError, match="unknown emission preset"):
+        emissions.convert(1.0, "nope")
+    with pytest.raises(ValueError):
+        emissions.convert(-1.0)
+
+
+def _table(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["roof_id", "township_code", "building_class", "roof_type", "area_m2"])
+
+
+def test_seed_project_reproduced_from_200_mw_of_roofs():
+    # 1,666,666.67 m² of flat industrial roof x 0.60 usable x 100 % adoption x 200 W/m² = 200 MW
+    roofs = _table([(1, "410783005000", "commercial", "flat", 200_000_000 / 0.6 / 200 * 1.0)])
+    sc = pv.Scenario(adoption={"commercial": 1.0}, params={"specific_yield_kwh_per_kwp": 991.0})
+    s = pv.summary(pv.estimate(roofs, sc))
+    assert s["capacity_mw"] == pytest.approx(200.0)
+    assert s["annual_gwh"] == pytest.approx(198.2)
+    assert s["tce"] == pytest.approx(59_460.0)
+    assert s["co2_t"] == pytest.approx(154_596.0)
+    assert s["share_of_project_mw"] == pytest.approx(1.0)
+    assert s["gap_mw"] == 0.0 and s["share_of_goal"] == pytest.approx(200 / 70)
+
+
+def test_per_roof_hand_calculation():
+    roofs = _table([
+        (1, "410783001000", "rural", "flat", 100.0),       # 100 x 0.60 x 0.20 x 0.2 kW = 2.4 kW
+        (2, "410783001000", "gov", "pitched", 300.0),      # 300 x 0.45 x 0.50 x 0.2 kW = 13.5 kW
+        (3, "410783100000", "commercial", "shed", 2000.0),  # 2000 x 0.70 x 0.30 x 0.2 kW = 84 kW
+        (4, "410783100000", "public", "flat", 30.0),        # below 40 m²: skipped
+    ])
+    res = pv.estimate(roofs)
+    assert res["capacity_kw"].tolist() == pytest.approx([2.4, 13.5, 84.0, 0.0])
+    assert res["roofs"].tolist() == [1, 1, 1, 0]
+    ytab = pv.yield_table()
+    expected_kwh = np.array([2.4 * ytab["flat"], 13.5 * ytab["pitched"], 84.0 * ytab["shed"], 0.0])
+    assert res["annual_kwh"].to_numpy() == pytest.approx(expected_kwh)
+    assert res["co2_t"].to_numpy() == pytest.approx(expected_kwh / 1000 * 0.78)
+    assert res["tce"].to_numpy() == pytest.approx(expected_kwh / 1000 * 0.300)
+    # township filter and minimum size
+    only = pv.estimate(roofs, pv.Scenario(townships=("410783100000",), min_roof_m2=10.0))
+    assert only["capacity_kw"].tolist() == pytest.approx([0.0, 0.0, 84.0, 30 * 0.6 * 0.4 * 0.2])
+    # parameter overrides merge into the defaults
+    dense = pv.estimate(roofs, pv.Scenario(params={"module_w_per_m2": 100.0, "usable_fraction": {"flat": 0.3}}))
+    assert dense["capacity_kw"].tolist() == pytest.approx([0.6, 6.75, 42.0, 0.0])
+
+
+def test_aggregation_is_additive_and_township_sums_equal_total():
+    rng = np.random.default_rng(1)
+    n = 5000
+    codes = np.array(["410783001000", "410783002000", "410783100000", "410783201000"])
+    roofs = pd.DataFrame({
+        "roof_id": np.arange(n),
+        "township_code": codes[rng.integers(0, 4, n)],
+        "building_class": np.array(pv.CLASSES)[rng.integers(0, 4, n)],
+        "roof_type": np.array(pv.ROOF_TYPES)[rng.integers(0, 3, n)],
+        "area_m2": rng.uniform(10, 3000, n),
+    })
+    res = pv.estimate(roofs)
+    by_town = pv.aggregate(res)
+    total = pv.summary(res)
+    assert by_town["capacity_kw"].sum() == pytest.approx(total["capacity_mw"] * 1000)
+    assert by_town["annual_kwh"].sum() == pytest.approx(total["annual_gwh"] * 1e6)
+    assert by_town["co2_t"].sum() == pytest.approx(total["co2_t"])
+    assert int(by_town["roofs"].sum()) == total["roofs"] == int((roofs["area_m2"] >= 40).sum())
+    # partitions estimated separately and summed give the same aggregate
+    parts = [pv.aggregate(pv.estimate(roofs.iloc[i::3])) for i in range(3)]
+    summed = pd.concat(parts).groupby("township_code").sum(numeric_only=True).reset_index()
+    pd.testing.assert_frame_equal(summed[["township_code", "capacity_kw", "tce", "roofs"]],
+                                  by_town[["township_code", "capacity_kw", "tce", "roofs"]], check_dtype=False)
+    # adoption 0 everywhere: nothing, but no crash; empty input works too
+    zero = pv.estimate(roofs, pv.Scenario(adoption={c: 0.0 for c in pv.CLASSES}))
+    assert zero["capacity_kw"].sum() == 0.0
+    empty = pv.estimate(roofs.iloc[:0])
+    assert len(empty) == 0 and pv.summary(empty)["capacity_mw"] == 0.0
+
+
+def test_h3_cells_precomputed_equal_computed():
+    import h3
+
+    lat = np.array([35.19, 35.20, 35.05, 35.33])
+    lon = np.array([114.65, 114.70, 114.75, 114.90])
+    df = pd.DataFrame({"lon": lon, "lat": lat})
+    from cyc_geo.rooftops import h3_columns
+
+    with_cols = df.assign(**h3_columns(lon, lat))
+    expected = [h3.latlng_to_cell(a, b, 8) for a, b in zip(lat, lon)]
+    assert pv.h3_cells(with_cols, 8).tolist() == expected
+    assert pv.h3_cells(df, 8).tolist() == expected
+    roofs = _table([(i, "410783001000", "rural", "flat", 100.0) for i in range(4)]).assign(**with_cols)
+    cells = pv.aggregate_h3(pv.estimate(roofs), 8)
+    assert cells["capacity_kw"].sum() == pytest.approx(4 * 2.4)
+    assert set(cells["h3"]) == set(expected)
+
+
+def test_scenario_validation_and_roundtrip():
+    sc = pv.Scenario(adoption={**pv.NEA_ADOPTION, "rural": 0.35}, townships=("410783001000",), min_roof_m2=20,
+                     params={"performance_ratio": 0.78, "tilt_deg": {"shed": 8.0}})
+    back = pv.Scenario.from_dict(json.loads(sc.to_json()))
+    assert back == sc
+    with pytest.raises(ValueError, match="adoption"):
+        pv.Scenario(adoption={"rural": 1.5}).validate()
+    with pytest.raises(ValueError, match="unknown PV parameters"):
+        pv.Scenario(params={"bogus": 1}).validate()
+    with pytest.raises(ValueError, match="performance_ratio"):
+        pv.Scenario(params={"performance_ratio": 1.7}).validate()
+    with pytest.raises(ValueError, match="unknown scenario fields"):
+        pv.Scenario.from_dict({"nonsense": 1})
+
+
+def test_scenario_saved_survives_reconnect_with_audit(data_dir):
+    conn = db.connect()
+    sc = pv.Scenario(adoption={**pv.NEA_ADOPTION, "rural": 0.1}, min_roof_m2=60.0)
+    scenarios.save_scenario(conn, "低方案", sc, actor="planner1")
+    scenarios.save_scenario(conn, "低方案", replace(sc, min_roof_m2=80.0), actor="planner2")
+    conn.close()
+    conn2 = db.connect()  # a restart: new connection, same file
+    loaded = scenarios.load_scenario(conn2, "低方案")
+    assert loaded.min_roof_m2 == 80.0 and loaded.adoption["rural"] == 0.1
+    trail = db.audit_trail(conn2, scenarios.ENTITY)
+    assert [(r["actor"], r["action"]) for r in trail] == [("planner2", "update"), ("planner1", "create")]
+    assert json.loads(trail[0]["old_value"])["min_roof_m2"] == 60.0
+    assert [r["name"] for r in scenarios.list_scenarios(conn2)] == ["低方案"]
+    with pytest.raises(ValueError, match="actor"):
+        scenarios.save_scenario(conn2, "x", sc, actor=" ")
+    with pytest.raises(ValueError, match="empty"):
+        scenarios.save_scenario(conn2, "  ", sc, actor="a")
+    with pytest.raises(KeyError):
+        scenarios.load_scenario(conn2, "missing")
+    scenarios.delete_scenario(conn2, "低方案", actor="planner1")
+    assert scenarios.list_scenarios(conn2) == []
+    assert db.audit_trail(conn2, scenarios.ENTITY)[0]["action"] == "delete"
+
+
+def _rect(x: float, y: float, w: float, h: float) -> shapely.Polygon:
+    return shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+
+def _footprints() -> gpd.GeoDataFrame:
+    """Footprints near the 蒲西 seat (EPSG:4547) with bad rows mixed in."""
+    x, y = 559_233.0, 3_897_378.0
+    geoms = [
+        _rect(x, y, 12, 10),                                     # 120 m², rural by size
+        _rect(x + 100, y, 60, 30),                               # 1,800 m², shed by size
+        None,                                                    # null
+        shapely.Polygon(),                                       # empty
+        shapely.Point(x, y + 50),                                # not a polygon
+        shapely.Polygon([(x, y + 200), (x + 20, y + 220), (x + 20, y + 200), (x, y + 220)]),  # bow-tie
+        _rect(900_000.0, 3_000_000.0, 10, 10),                   # far outside the county
+    ]
+    return gpd.GeoDataFrame({"name": list("abcdefg")}, geometry=geoms, crs="EPSG:4547")
+
+
+def test_prepare_footprints_skips_and_counts_bad_rows(data_dir):
+    out = prepare_footprints(_footprints())
+    sk = out.attrs["skipped"]
+    assert sk["empty_or_null"] == 2 and sk["not_polygon"] == 1 and sk["repaired"] == 1
+    assert sk["outside_county"] == 1
+    assert len(out) == 3  # two rectangles + the repaired bow-tie
+    big = out.loc[out["area_m2"] > 1000].iloc[0]
+    assert big["building_class"] == "commercial" and big["roof_type"] == "shed"
+    assert big["area_m2"] == pytest.approx(1800.0, rel=1e-6)
+    assert set(out["township_code"]) == {"410783001000"}
+    with pytest.raises(FootprintError, match="no features"):
+        prepare_footprints(_footprints().iloc[:0])
+    with pytest.raises(FootprintError, match="no usable footprint"):
+        prepare_footprints(_footprints().iloc[2:5])
+    labelled = _footprints().iloc[:2].assign(类别=["党政机关", "不存在"])
+    got = prepare_footprints(labelled)
+    assert got["building_class"].tolist() == ["gov"] and got.attrs["skipped"]["unknown_class"] == 1
+
+
+def _cli(*args: str, env_dir) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "CYC_GEO_DATA_DIR": str(env_dir), "CYC_GEO_DB": str(env_dir / "test.sqlite")}
+    return subprocess.run([sys.executable, "-m", "cyc_geo", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_estimate_on_footprint_file(data_dir):
+    path = data_dir / "roofs.gpkg"
+    _footprints().iloc[:2].to_file(path, layer="roofs", driver="GPKG")
+    conn = db.connect()
+    scenarios.save_scenario(conn, "all", pv.Scenario(adoption={c: 1.0 for c in pv.CLASSES}), actor="t")
+    conn.close()
+    r = _cli("pv", "estimate", "--footprints", str(path), "--scenario", "all", "--json", env_dir=data_dir)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    for key in ("roofs", "usable_area_m2", "capacity_mw", "annual_gwh", "co2_t", "tce", "goal_mw", "by_township"):
+        assert key in out
+    # 120 m² flat x 0.6 + 1800 m² shed x 0.7 at 100 % adoption, 200 W/m²
+    assert out["capacity_mw"] == pytest.approx((120 * 0.6 + 1800 * 0.7) * 0.2 / 1000, rel=1e-6)
+    assert out["roofs"] == 2 and out["goal_mw"] == 70 and out["demo"] is False
+    assert len(out["by_township"]) == 18
+    assert sum(t["capacity_mw"] for t in out["by_township"]) == pytest.approx(out["capacity_mw"])
+    puxi = next(t for t in out["by_township"] if t["code"] == "410783001000")
+    assert puxi["name"] == "蒲西街道" and puxi["capacity_mw"] == pytest.approx(out["capacity_mw"])
+
+
+
+def test_cli_emissions_and_errors_in_process(data_dir, capsys):
+    from cyc_geo.cli import main
+
+    assert main(["emissions", "--mwh", "198200", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["tce"] == pytest.approx(59_460) and got["co2_t"] == pytest.approx(154_596)
+    assert main(["emissions", "--mwh", "1000", "--preset", "national_2023", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["co2_t"] == pytest.approx(530.6)
+    assert main(["emissions", "--mwh", "-5", "--json"]) == 2
+    assert "non-negative" in capsys.readouterr().err
+
+    bad = data_dir / "bad.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    assert main(["pv", "estimate", "--footprints", str(bad), "--json"]) == 2
+    assert "footprint" in capsys.readouterr().err
+    good = data_dir / "roofs.gpkg"
+    _footprints().iloc[:2].to_file(good, layer="roofs", driver="GPKG")
+    assert main(["pv", "estimate", "--scenario", "missing", "--footprints", str(good)]) == 2
+    assert "no PV scenario" in capsys.readouterr().err
+    assert main(["pv", "estimate", "--footprints", str(good), "--preset", "national_2023", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["emission_preset"] == "national_2023"
+    assert out["co2_t"] == pytest.approx(out["annual_gwh"] * 1000 * 0.5306)
+
+
+def _geotiff(path, value: float, nodata_block: bool = False) -> None:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    arr = np.full((40, 60), value, dtype="float32")
+    if nodata_block:
+        arr[:, :30] = -9999
+    with rasterio.open(path, "w", driver="GTiff", width=60, height=40, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=from_origin(114.5, 35.4, 0.01, 0.01), nodata=-9999) as dst:
+        dst.write(arr, 1)
+
+
+def test_yield_raster_sampled_per_building(tmp_path):
+    tif = tmp_path / "pvout.tif"
+    _geotiff(tif, 1200.0, nodata_block=True)  # west half (114.5-114.8 E) is nodata
+    roofs = _table([(1, "a", "rural", "flat", 100.0), (2, "b", "rural", "flat", 100.0)]).assign(
+        lon=[114.9, 114.6], lat=[35.2, 35.2])
+    res = pv.estimate(roofs, pv.Scenario(params={"yield_raster": str(tif)}))
+    assert res["specific_yield"].tolist() == pytest.approx([1200.0, pv.specific_yield(None, "flat")])
+    assert res["annual_kwh"].iloc[0] == pytest.approx(2.4 * 1200.0)
+    # GHI raster: kWh/m² horizontal x modelled POA/GHI gain x PR
+    ghi = tmp_path / "ghi.tif"
+    _geotiff(ghi, 1300.0)
+    r2 = pv.estimate(roofs, pv.Scenario(params={"yield_raster": str(ghi), "yield_raster_kind": "ghi"}))
+    gain = pv.clearsky_poa_kwh_m2(35.19, 114.75, 65.0, 25.0, 180.0, 0.2, "haydavies") / pv.clearsky_ghi_kwh_m2()
+    assert r2["specific_yield"].iloc[0] == pytest.approx(1300.0 * gain * 0.80)
+
+
+def test_rooftop_area_raster_through_zonal_sums(data_dir):
+    from rasterio.transform import from_origin
+
+    from cyc_geo.townships import load_townships
+
+    towns = load_townships()
+    arr = np.full((50, 50), 25.0)  # 25 m² of roof in every 100 m pixel, 5 km x 5 km around 蒲西
+    res = pv.estimate_from_area_raster((arr, from_origin(556_000, 3_900_000, 100, 100), "EPSG:4547"), towns)
+    assert len(res) == 18
+    assert res["area_m2"].sum() == pytest.approx(25.0 * 2500, rel=1e-6)  # all inside the county
+    assert res["capacity_kw"].sum() == pytest.approx(25.0 * 2500 * 0.6 * 0.2 * 0.2, rel=1e-6)
