@@ -1,0 +1,122 @@
+"""The rooftop PV page (views/pv.py) through Streamlit's AppTest, with an isolated database.
+
+Uses the repository's demo rooftops (built on first use) and a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cyc_geo import db, pv, scenarios
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "pv_app.sqlite"
+    monkeypatch.setenv("CYC_GEO_DB", str(path))
+    monkeypatch.chdir(REPO)
+    _restart()
+    return path
+
+
+def _restart() -> None:
+    """Forget process-wide Streamlit caches (as a server restart would), keeping files on disk."""
+    from ui.common import database
+
+    database.clear()
+
+
+def _page() -> AppTest:
+    return AppTest.from_file(str(REPO / "views" / "pv.py"), default_timeout=240)
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _editor(at: AppTest, user: str = "alice", ttl: float = 3600) -> None:
+    at.session_state["cyc_auth"] = {"user": user, "expires": time.time() + ttl}
+
+
+def test_page_renders_demo_numbers(fresh_db):
+    at = _page().run()
+    assert not at.exception, [e.value for e in at.exception]
+    from cyc_geo.rooftops import load_rooftops
+
+    roofs = load_rooftops()
+    expected = pv.summary(pv.estimate(pd.DataFrame(roofs.drop(columns="geometry"))))
+    assert _metric(at, "装机容量") == f"{expected['capacity_mw']:,.1f} MW"
+    assert _metric(at, "计入屋顶") == f"{expected['roofs']:,}"
+    assert any("演示数据" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert len(table) == 18
+    assert table["装机 (MW)"].sum() == pytest.approx(expected["capacity_mw"], rel=1e-3)
+    # anonymous visitors cannot save
+    assert at.button(key="pv_save").disabled
+
+
+def test_inputs_change_results_and_survive_reload(fresh_db):
+    at = _page().run()
+    before = _metric(at, "装机容量")
+    at.slider(key="pv_adopt_rural").set_value(5).run()
+    assert _metric(at, "装机容量") != before
+    link = at.query_params["pv"]
+    link = link[0] if isinstance(link, list) else link
+    assert json.loads(link)["adoption"]["rural"] == 0.05
+    # a browser reload is a new session: the inputs come back from the URL
+    again = _page()
+    again.query_params["pv"] = link
+    again.run()
+    assert again.slider(key="pv_adopt_rural").value == 5
+    assert _metric(again, "装机容量") == _metric(at, "装机容量")
+    # after another page ran, widget state is gone but the canonical state restores it
+    third = _page()
+    third.session_state["pv_state"] = pv.Scenario(min_roof_m2=123.0).to_dict()
+    third.run()
+    assert third.number_input(key="pv_min_roof").value == 123.0
+    # a damaged link falls back to the defaults with a warning, never a crash
+    bad = _page()
+    bad.query_params["pv"] = "{not json"
+    bad.run()
+    assert not bad.exception and bad.slider(key="pv_adopt_rural").value == 20
+
+
+def test_saved_scenario_survives_restart(fresh_db):
+    at = _page()
+    _editor(at)
+    at.run()
+    assert not at.button(key="pv_save").disabled
+    at.slider(key="pv_adopt_rural").set_value(35).run()
+    at.text_input(key="pv_save_name").input("方案A").run()
+    at.button(key="pv_save").click().run()
+    assert any("方案A" in s.value for s in at.success), [e.value for e in at.error]
+    conn = db.connect(fresh_db)
+    assert scenarios.load_scenario(conn, "方案A").adoption["rural"] == 0.35
+    assert db.audit_trail(conn, scenarios.ENTITY)[0]["actor"] == "alice"
+    conn.close()
+
+    _restart()  # the server restarts: new process-wide caches, same database file
+    later = _page().run()
+    assert any("方案A" in c.value for c in later.caption)  # the last saved scenario is offered
+    assert later.slider(key="pv_adopt_rural").value == 20
+    later.button(key="pv_load").click().run()
+    assert later.slider(key="pv_adopt_rural").value == 35
+    assert not later.exception
+
+
+def test_expired_session_cannot_save(fresh_db):
+    at = _page()
+    _editor(at, ttl=-10)
+    at.run()
+    assert at.button(key="pv_save").disabled
+    conn = db.connect(fresh_db)
+    assert scenarios.list_scenarios(conn) == []
+    conn.close()
