@@ -63,6 +63,17 @@ def layer_meta_frame(layer_id: str) -> gpd.GeoDataFrame:
     return out
 
 
+def is_demo(layer_id: str) -> bool:
+    """Whether a layer's provenance marks it as demo or approximate data."""
+    from cyc_geo.layer_info import is_flag
+
+    layer = layer_def(layer_id)
+    gdf = big_layer(layer_id) if layer.big else load_layer(layer_id)
+    meta = dict(gdf.attrs.get("meta") or {})
+    approx = "approximate" in gdf.columns and bool(gdf["approximate"].astype(bool).any())
+    return is_flag(meta, "demo") or is_flag(meta, "approximate") or approx
+
+
 def pv_available() -> bool:
     try:
         from cyc_geo import pv  # noqa: F401
@@ -365,3 +376,12 @@ def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, items
             rec.update(township_numbers(str(row["code"]), items, lang()))
         hits.append((layer, rec))
     return hits
+
+
+def features_in_view(layer_id: str, bounds: tuple[float, float, float, float], limit: int = 30_000) -> gpd.GeoDataFrame:
+    """Features of a big layer inside (west, south, east, north), at most ``limit`` (for exports)."""
+    import shapely
+
+    idx = feature_index(layer_id).tree.query(shapely.box(*bounds))
+    gdf = big_layer(layer_id)
+    return gdf.iloc[np.sort(idx)[:limit]]

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import geopandas as gpd
@@ -280,4 +281,64 @@ def map_and_panel() -> None:
         _side_panel(hits)
 
 
+def _export_map(view: tuple[float, float, int]):
+    """A standalone folium map of the current view for export: tiles replaced by the features in view."""
+    import folium
+
+    from cyc_geo.map_export import add_title, view_bounds
+
+    lat, lon, zoom = view
+    fmap = base_map("blank", None, center=(lat, lon), zoom=int(zoom),
+                    fit_bounds=map_data.county_bounds("blank"), lang=lang())
+    add_label_css(fmap)
+    detail = zoom >= tiles.DETAIL_MIN_ZOOM
+    plain = [layer for layer in shown if not layer.big]
+    groups, legends = _build_groups(plain, gdfs, "blank", scenario, {})
+    for layer in shown:
+        if not layer.big:
+            continue
+        if detail:
+            feats = map_data.features_in_view(layer.id, view_bounds(lat, lon, zoom))
+            groups.append(layer_group(replace(layer, tooltip=(), label=None), feats, lang()))
+            legends.append(layer_legend(layer, lang()))
+        else:
+            more, more_legends = _build_groups([layer], gdfs, "blank", scenario, {})
+            groups.extend(more)
+            legends.extend(more_legends)
+    for g in groups:
+        g.add_to(fmap)
+    note = ""
+    if any(map_data.is_demo(layer.id) for layer in shown):
+        note = tr("演示数据：非官方数据，仅供规划讨论", "Demo data: not official, for discussion only")
+    add_title(fmap, tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"), note, legends, tr("图例", "Legend"))
+    return fmap
+
+
+def export_section() -> None:
+    with st.expander(tr("导出当前地图（HTML / PNG）", "Export the current map (HTML / PNG)")):
+        st.caption(tr("HTML 文件内嵌全部脚本与数据，可离线打开；PNG 由无头 Chromium 渲染。",
+                      "The HTML file inlines every script and data, so it opens offline; the PNG is rendered "
+                      "in headless Chromium."))
+        if st.button(tr("生成导出文件", "Prepare export files"), key="map_export_btn"):
+            from cyc_geo.map_export import html_to_png, standalone_html
+
+            view = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
+            with st.spinner(tr("正在生成…", "Exporting…")):
+                html = standalone_html(_export_map(view))
+                st.session_state["map_export"] = {"html": html.encode("utf-8")}
+                try:
+                    st.session_state["map_export"]["png"] = html_to_png(html)
+                except Exception as exc:  # no Chromium on this machine: HTML still works
+                    st.warning(tr(f"PNG 导出失败：{exc}", f"PNG export failed: {exc}"))
+        files = st.session_state.get("map_export")
+        if files:
+            c1, c2 = st.columns(2)
+            c1.download_button(tr("下载 HTML", "Download HTML"), files["html"], "changyuan_map.html", "text/html",
+                               key="map_dl_html")
+            if "png" in files:
+                c2.download_button(tr("下载 PNG", "Download PNG"), files["png"], "changyuan_map.png", "image/png",
+                                   key="map_dl_png")
+
+
 map_and_panel()
+export_section()

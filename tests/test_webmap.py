@@ -1,0 +1,259 @@
+"""Map building blocks: legends and class breaks, vector tiles, click look-up, URL state, exports."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from PIL import Image
+from streamlit_folium import _get_map_string, generate_js_hash
+
+from cyc_geo import legend, tiles, webmap
+from cyc_geo.gcj02 import wgs84_to_gcj02
+from cyc_geo.map_export import add_title, inline_assets, standalone_html, view_bounds
+from cyc_geo.registry import LayerDef
+
+# ---------------------------------------------------------------- legends
+
+
+def test_quantile_breaks_match_numpy_quantiles():
+    v = np.arange(1, 101, dtype=float)  # 1..100
+    # 4 quantile classes: upper bounds are the 25th, 50th, 75th percentiles and the max
+    assert legend.class_breaks(v, k=4, scheme="quantiles") == pytest.approx([25.75, 50.5, 75.25, 100.0])
+
+
+def test_natural_breaks_find_obvious_clusters():
+    rng = np.random.default_rng(1)
+    v = np.concatenate([rng.uniform(0, 1, 300), rng.uniform(10, 11, 300), rng.uniform(50, 51, 300)])
+    breaks = legend.class_breaks(v, k=3)
+    assert len(breaks) == 3
+    assert 0.9 <= breaks[0] <= 1.0 and 10.9 <= breaks[1] <= 11.0 and breaks[2] == pytest.approx(v.max())
+
+
+def test_few_distinct_values_give_fewer_classes_and_nan_is_ignored():
+    assert legend.class_breaks([3, 3, 7, np.nan], k=5) == [3.0, 7.0]
+    assert legend.class_breaks([np.nan]) == []
+
+
+def test_classify_and_colours_follow_breaks():
+    breaks = [10.0, 20.0, 30.0]
+    idx = legend.classify([0, 10, 10.5, 25, 99, np.nan], breaks)
+    assert idx.tolist() == [0, 0, 1, 2, 2, -1]
+    cols = legend.colours_for([5, 15, 25, np.nan], breaks, "YlOrRd", missing="#000000")
+    assert cols.tolist() == legend.palette("YlOrRd", 3) + ["#000000"]
+
+
+def test_palette_is_ordered_light_to_dark():
+    def lum(hexcol: str) -> float:
+        r, g, b = (int(hexcol[i : i + 2], 16) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    for name in ("YlOrRd", "Greens", "Blues"):
+        lums = [lum(c) for c in legend.palette(name, 6)]
+        assert lums == sorted(lums, reverse=True), name
+    with pytest.raises(ValueError):
+        legend.palette("nope", 3)
+
+
+def test_legend_html_escapes_and_marks_zoom_sections():
+    sec = legend.choropleth_section("光伏 <潜力>", [10.0, 20.0], "Greens", "kW")
+    sec.only = "agg"
+    html = legend.legend_html([sec], heading="图例")
+    assert "&lt;潜力&gt;" in html and "<潜力>" not in html
+    assert "0 – 10.0 kW" in html and "10.0 – 20.0 kW" in html
+    assert "cyc-only-agg" in html
+
+
+def test_layer_legend_uses_category_labels():
+    layer = LayerDef(id="belt", title_zh="带", title_en="Belt", loader="m:f", geometry="polygon",
+                     style={"category_colors": {"a": "#111111", "b": "#222222"}},
+                     legend={"kind": "categories", "labels_zh": {"a": "滩区"}})
+    sec = webmap.layer_legend(layer, "zh")
+    assert sec.rows == [("fill", "#111111", "滩区"), ("fill", "#222222", "b")]
+
+
+# ---------------------------------------------------------------- tiles and look-up
+
+
+def _squares() -> gpd.GeoDataFrame:
+    """Three 20 m squares near 长垣 (0.0002° ≈ 22 m) in different z15 tiles."""
+    xs = np.array([114.70, 114.71, 114.80])
+    ys = np.array([35.20, 35.20, 35.25])
+    geoms = shapely.box(xs, ys, xs + 0.0002, ys + 0.0002)
+    return gpd.GeoDataFrame({"building_class": ["gov", "rural", "public"], "roof_id": [1, 2, 3]},
+                            geometry=geoms, crs="EPSG:4326")
+
+
+def _tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """Slippy-map tile of a point (OSM wiki formula)."""
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n)
+    return x, y
+
+
+def test_build_mvt_writes_the_expected_tiles_and_attributes(tmp_path):
+    gdf = _squares()
+    frame, fields = tiles.tile_frame("rooftops", gdf)
+    assert fields == ["c"] and frame["c"].tolist() == [0, 3, 1]
+    out = tiles.build_mvt(frame, "rooftops", fields, sig="abc", root=tmp_path)
+    assert out == tmp_path / "rooftops-abc"
+    for lon, lat in zip([114.7001, 114.7101, 114.8001], [35.2001, 35.2001, 35.2501]):
+        x, y = _tile_xy(lon, lat, tiles.TILE_ZOOM)
+        assert (out / str(tiles.TILE_ZOOM) / str(x) / f"{y}.pbf").is_file()
+    back = pyogrio.read_dataframe(out / str(tiles.TILE_ZOOM)).to_crs("EPSG:4326")  # GDAL reads one zoom folder
+    assert sorted(back["c"].astype(int).tolist()) == [0, 1, 3]
+    gov = back[back["c"].astype(int) == 0].geometry.iloc[0]
+    # tile quantisation at z15 is ~0.24 m: the square comes back within a metre (1e-5°)
+    assert shapely.get_coordinates(gov).min(axis=0) == pytest.approx([114.70, 35.20], abs=1e-5)
+    meta = tiles.read_tiles_metadata(out)
+    assert int(meta["minzoom"]) == int(meta["maxzoom"]) == tiles.TILE_ZOOM
+    # the first byte of an uncompressed MVT is a protobuf field tag, not the gzip magic 0x1f
+    first = next(out.rglob("*.pbf")).read_bytes()
+    assert first[:2] != b"\x1f\x8b"
+
+
+def test_signature_changes_with_attributes_and_geometry():
+    gdf = _squares()
+    sig = tiles.signature(gdf, ["building_class"])
+    changed = gdf.copy()
+    changed.loc[0, "building_class"] = "public"
+    moved = gdf.copy()
+    moved.geometry = moved.geometry.translate(0.001, 0)
+    assert tiles.signature(changed, ["building_class"]) != sig
+    assert tiles.signature(moved, ["building_class"]) != sig
+    assert tiles.signature(gdf.copy(), ["building_class"]) == sig
+
+
+def test_feature_index_finds_the_clicked_square_and_respects_tolerance():
+    idx = tiles.FeatureIndex(_squares())
+    assert idx.lookup(114.7101, 35.2001) == 1
+    # 0.0001° of longitude east of square 0's edge ≈ 9.1 m at 35.2°N
+    assert idx.lookup(114.7003, 35.2001) is None
+    assert idx.lookup(114.7003, 35.2001, tolerance_m=15) == 0
+    assert idx.lookup(114.7003, 35.2001, tolerance_m=5) is None
+
+
+def test_pixel_tolerance_matches_hand_calculation():
+    # one pixel at z0 on the equator is 156,543.03 m; at z15 and 60°N: 156543.03 * 0.5 / 32768
+    assert tiles.pixel_tolerance_m(15, 60.0, pixels=1) == pytest.approx(156543.03392 * 0.5 / 32768)
+
+
+def test_h3_hexagons_sum_values_and_contain_their_points():
+    import h3
+
+    pts = [(35.20, 114.70), (35.2001, 114.7001), (35.30, 114.80)]
+    cells = np.array([h3.str_to_int(h3.latlng_to_cell(lat, lon, 8)) for lat, lon in pts], dtype=np.uint64)
+    import pandas as pd
+
+    hexes = tiles.h3_hexagons(cells, pd.DataFrame({"kw": [1.0, 2.0, 5.0]}))
+    assert hexes["count"].sum() == 3 and hexes["kw"].sum() == 8.0
+    first = hexes[hexes["h3"] == h3.latlng_to_cell(35.20, 114.70, 8)].iloc[0]
+    assert first["kw"] == 3.0 and first["count"] == 2
+    assert first.geometry.contains(shapely.Point(114.70, 35.20))
+
+
+def test_write_rgba_png_round_trip(tmp_path):
+    rgba = np.zeros((4, 6, 4), dtype=np.uint8)
+    rgba[1, 2] = (26, 122, 46, 200)
+    out = tiles.write_rgba_png(rgba, tmp_path / "lc.png")
+    img = np.asarray(Image.open(out))
+    assert img.shape == (4, 6, 4) and tuple(img[1, 2]) == (26, 122, 46, 200) and img[0, 0, 3] == 0
+
+
+# ---------------------------------------------------------------- base map, state, display shift
+
+
+def _script(fmap: folium.Map) -> str:
+    fmap.get_root().render()
+    return _get_map_string(fmap)
+
+
+def test_base_map_script_is_stable_across_reruns_so_st_folium_does_not_remount():
+    bounds = ((35.0, 114.5), (35.4, 115.0))
+    a = _script(webmap.base_map("osm", fit_bounds=bounds))
+    b = _script(webmap.base_map("osm", fit_bounds=bounds))
+    c = _script(webmap.base_map("blank", fit_bounds=bounds))
+    assert generate_js_hash(a, "k") == generate_js_hash(b, "k")
+    assert generate_js_hash(a, "k") != generate_js_hash(c, "k")
+    assert "fitBounds([[35.0, 114.5], [35.4, 115.0]])" in a
+    assert "createPane('cycAgg')" in a
+
+
+def test_amap_basemap_shifts_overlays_for_display_only():
+    gdf = _squares()
+    shown = webmap.for_display(gdf, "amap")
+    before = shapely.get_coordinates(gdf.geometry.iloc[0])
+    lon, lat = wgs84_to_gcj02(before[:, 0], before[:, 1])
+    after = shapely.get_coordinates(shown.geometry.iloc[0])
+    assert after == pytest.approx(np.column_stack([lon, lat]), abs=1e-9)
+    shift_m = (after[0, 0] - before[0, 0]) * 111_320 * np.cos(np.radians(35.2))
+    assert 300 < shift_m < 900  # the ~500 m GCJ-02 offset (reference README)
+    assert webmap.for_display(gdf, "osm") is gdf
+    assert shapely.get_coordinates(gdf.geometry.iloc[0]).min(axis=0) == pytest.approx([114.70, 35.20])  # input untouched
+
+
+def test_map_state_round_trips_and_rejects_bad_values():
+    state = webmap.MapState(35.123456, 114.654321, 15, "blank", ("county", "rooftops"))
+    q = webmap.state_query(state)
+    assert q == {"lat": "35.12346", "lon": "114.65432", "z": "15", "base": "blank", "layers": "county,rooftops"}
+    back = webmap.parse_state(q, ["county", "rooftops"])
+    assert (back.lat, back.lon, back.zoom, back.basemap, back.layers) == (35.12346, 114.65432, 15, "blank",
+                                                                          ("county", "rooftops"))
+    bad = webmap.parse_state({"lat": "99", "lon": "x", "z": "40", "base": "evil", "layers": "county,zzz"},
+                             ["county"])
+    assert (bad.lat, bad.lon, bad.zoom, bad.basemap, bad.layers) == (*webmap.CHANGYUAN_CENTER, 10, "osm",
+                                                                     ("county",))
+    assert "lang=en" in webmap.share_url("http://x/map", state, "en")
+
+
+def test_tianditu_token_comes_from_secrets_or_env(monkeypatch):
+    monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
+    assert webmap.tianditu_token({}) is None
+    assert [b.id for b in webmap.available_basemaps(None)] == ["blank", "osm", "amap"]
+    monkeypatch.setenv("TIANDITU_TOKEN", "t-env")
+    assert webmap.tianditu_token({}) == "t-env"
+    assert webmap.tianditu_token({"tianditu_token": "t-sec"}) == "t-sec"
+    script = _script(webmap.base_map("tianditu_img", token="t-sec"))
+    assert "tk=t-sec" in script and "cia_w" in script
+
+
+# ---------------------------------------------------------------- exports
+
+
+def _export_map() -> folium.Map:
+    fmap = webmap.base_map("blank", fit_bounds=((35.0, 114.5), (35.4, 115.0)))
+    layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", loader="m:f", geometry="polygon",
+                     tooltip=("roof_id",), style={"color": "#ff0000"})
+    webmap.layer_group(layer, _squares(), "zh").add_to(fmap)
+    add_title(fmap, "长垣市碳达峰规划图", "演示数据", [webmap.layer_legend(layer, "zh")], "图例")
+    return fmap
+
+
+def test_standalone_html_inlines_every_local_asset():
+    html = standalone_html(_export_map())
+    assert "/app/static/" not in html
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r'<link[^>]+rel="stylesheet"', html)
+    assert "L.Map" in html or "L.map(" in html  # Leaflet itself is inside
+    assert "长垣市碳达峰规划图" in json.loads(json.dumps(html)) or "\\u957f\\u57a3" in html
+    assert "data:image/png;base64," in html  # leaflet-measure / layer icons from CSS
+    assert "cyc-legend" in html and "演示数据" in html
+
+
+def test_inline_assets_refuses_a_missing_local_asset(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.js"):
+        inline_assets('<script src="/app/static/vendor/missing.js"></script>', tmp_path)
+
+
+def test_view_bounds_hand_calculation():
+    w, s, e, n = view_bounds(35.0, 114.7, 15, width_px=1000, height_px=500)
+    m_per_px = 156543.03392 * np.cos(np.radians(35.0)) / 2**15
+    assert (n - s) * 111_320 == pytest.approx(500 * m_per_px)
+    assert (e - w) * 111_320 * np.cos(np.radians(35.0)) == pytest.approx(1000 * m_per_px)
