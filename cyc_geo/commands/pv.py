@@ -65,7 +65,13 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
 
 def cmd_pv_estimate(args: argparse.Namespace) -> int:
     try:
-        out = estimate_payload(args.footprints, args.scenario, args.preset)
+        from cyc_geo.engine import cli_payload, default_engine
+
+        engine = args.engine or default_engine()
+        if engine == "local" and not args.source:
+            out = estimate_payload(args.footprints, args.scenario, args.preset)
+        else:  # issue 9: same estimate on partitioned data / dask.distributed (cyc_geo.engine)
+            out = cli_payload(args.source or args.footprints, _scenario(args.scenario, args.preset), engine)
     except KeyError as exc:
         raise UserError(exc.args[0] if exc.args else str(exc)) from None
     demo = "  [演示数据 demo data]" if out["demo"] else ""
@@ -113,6 +119,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--footprints", help="a planner's footprint file (gpkg, geojson, shp, zip, parquet)")
     e.add_argument("--scenario", help="name of a saved scenario (default: NEA 整县推进 shares)")
     e.add_argument("--preset", choices=list(emissions.PRESETS), help="emission preset (overrides the scenario's)")
+    e.add_argument("--engine", choices=["local", "dask"],
+                   help="local = in-process pandas, dask = dask.distributed (default: CYC_GEO_ENGINE or engine.toml)")
+    e.add_argument("--source", help="GeoParquet file or partition folder, e.g. data/rooftops/scaled_5000000")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_pv_estimate)
     s = psub.add_parser("scenarios", help="list saved PV scenarios")

@@ -1,0 +1,107 @@
+"""Data-size scaling of the rooftop PV estimate: roofs × engine → time, peak memory, roofs/s.
+
+Issue 9 targets: 5 million roofs estimated and aggregated by township with peak
+memory under 4 GB on this 2-core machine, throughput within 2× of the
+in-process path on the county data, and time per roof flat within 30 % from
+250k to 5M.
+
+Setup: :func:`cyc_geo.scaling.build_scaled` writes the largest size once
+(partitioned GeoParquet, 125k roofs per part); each smaller size is the first
+partitions of it. Every measurement runs in a fresh process
+(:func:`bench.common.measure_subprocess`), so ``peak_mb`` is that process tree's
+peak RSS (for ``dask``: client + scheduler + both workers). ``seconds`` is the
+estimate + township aggregation only; starting the LocalCluster is reported
+separately as ``startup_s`` (a production cluster is long-lived).
+
+Rows: ``baseline`` = in-process engine on the county's own rooftop file (one
+GeoParquet); ``local`` = in-process engine streaming the partitions; ``dask`` =
+dask-geopandas on a LocalCluster (2 worker processes × 1 thread).
+``ratio`` = time per roof ÷ baseline time per roof (≤ 2 is the target);
+``per_roof_vs_smallest`` = time per roof ÷ that engine's time per roof at the
+smallest size (within 0.7–1.3 is the target).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import measure_subprocess, result_row
+
+SIZES = [250_000, 1_000_000, 2_500_000, 5_000_000]
+QUICK_SIZES = [125_000, 250_000]
+ENGINES = ["local", "dask"]
+
+
+def job(source: Any, engine: str) -> dict[str, Any]:
+    """Run in the measuring child: start the engine, then time estimate + township aggregation."""
+    from cyc_geo import engine as eng
+
+    t0 = time.perf_counter()
+    if engine == "dask":
+        eng.get_client()
+    startup = time.perf_counter() - t0
+    res = eng.run_estimate(source, None, engine)
+    out = {
+        "seconds": res["seconds"],
+        "startup_s": startup,
+        "roofs_in": res["roofs_in"],
+        "partitions": res["partitions"],
+        "townships": len(res["by_township"]),
+        "capacity_mw": res["summary"].get("capacity_mw"),
+    }
+    if engine == "dask":
+        eng.shutdown_client()
+    return out
+
+
+def _row(variant: str, rows: int, source: Any, engine: str, **extra: Any) -> dict[str, Any]:
+    m = measure_subprocess("bench.bench_scale:job", source, engine)
+    r = m.result
+    m.seconds = r["seconds"]
+    if r["roofs_in"] != rows:
+        raise RuntimeError(f"{variant}: expected {rows} roofs, engine saw {r['roofs_in']}")
+    return result_row(
+        "scale", variant, rows, m,
+        engine=engine,
+        us_per_roof=round(1e6 * r["seconds"] / rows, 3),
+        partitions=r["partitions"],
+        startup_s=round(r["startup_s"], 2),
+        capacity_mw=round(r["capacity_mw"], 3) if r["capacity_mw"] is not None else None,
+        **extra,
+    )
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    from cyc_geo import scaling
+    from cyc_geo.rooftops import load_rooftops
+
+    sizes = QUICK_SIZES if quick else SIZES
+    county = load_rooftops()
+    county_file = _county_file(county)
+    folder = scaling.build_scaled(max(sizes), base=county)
+
+    rows = [_row("baseline", len(county), county_file, "local", source="county file")]
+    base_us = rows[0]["us_per_roof"]
+    first_us: dict[str, float] = {}
+    for n in sizes:
+        files = [str(f) for f in scaling.partition_files(folder, n)]
+        for engine in ENGINES:
+            row = _row(engine, n, files, engine, source=f"{Path(folder).name}[:{len(files)}]")
+            first_us.setdefault(engine, row["us_per_roof"])
+            row["ratio"] = round(row["us_per_roof"] / base_us, 3)
+            row["per_roof_vs_smallest"] = round(row["us_per_roof"] / first_us[engine], 3)
+            rows.append(row)
+    return rows
+
+
+def _county_file(county) -> str:
+    """The county's rooftop GeoParquet (the demo file unless a planner supplied a parquet)."""
+    from cyc_geo import paths
+    from cyc_geo.sources import planner_file
+
+    user = planner_file("rooftops")
+    if user is not None and user.suffix == ".parquet":
+        return str(user)
+    return str(paths.rooftops_dir() / "demo_rooftops.parquet")
