@@ -22,6 +22,7 @@ so CGCS2000 is suggested first and the older datums are listed as alternatives.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -69,9 +70,13 @@ def to_wgs84_bounds(bounds: tuple[float, float, float, float], crs: str | CRS) -
     """Bounds ``(minx, miny, maxx, maxy)`` in ``crs`` transformed to lon/lat (densified edges)."""
     if str(crs).upper() == GCJ02:
         return tuple(float(v) for v in bounds)  # GCJ-02 differs from WGS84 by < 1 km: fine for plausibility
-    t = Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
-    out = t.transform_bounds(*bounds, densify_pts=11)
+    out = _to_wgs84(str(crs)).transform_bounds(*bounds, densify_pts=11)
     return tuple(float(v) for v in out)
+
+
+@lru_cache(maxsize=64)
+def _to_wgs84(crs: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
 
 
 def is_plausible(bounds_wgs84: tuple[float, float, float, float], margin: float = PLAUSIBLE_MARGIN_DEG) -> bool:
@@ -118,10 +123,16 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
                 code = first_prefix + zone - first_zone
                 candidates.append((code, f"{zh} 第{zone}带（含带号）", f"{en} zone {zone} (with zone prefix)"))
     elif 0 < minx and maxx < 1_000_000:
+        # rough inverse GK (spherical, 111.32 km per degree): keep only central meridians
+        # that can put the data within the margin of Changyuan, then verify with pyproj
+        lat = np.clip((miny + maxy) / 2 / 110_950.0, -80, 80)
+        dlon = ((minx + maxx) / 2 - 500_000.0) / (111_320.0 * np.cos(np.radians(lat)))
+        lo, hi = CHANGYUAN_BOUNDS_WGS84[0] - 2 * PLAUSIBLE_MARGIN_DEG, CHANGYUAN_BOUNDS_WGS84[2] + 2 * PLAUSIBLE_MARGIN_DEG
         for zh, en, _, first_cm, _, width in _GK_FAMILIES:
             for k in range(_N_ZONES[width]):
                 cm = 75 + width * k
-                candidates.append((first_cm + k, f"{zh} 中央经线{cm}°E", f"{en} CM {cm}E"))
+                if lo <= cm + dlon <= hi:
+                    candidates.append((first_cm + k, f"{zh} 中央经线{cm}°E", f"{en} CM {cm}E"))
     for code, zh, en in candidates:
         if crs_plausible((minx, miny, maxx, maxy), f"EPSG:{code}"):
             out.append(CrsSuggestion(f"EPSG:{code}", zh, en, "Gauss-Kruger coordinates that land on Changyuan"))

@@ -298,20 +298,28 @@ def _corrupt(path: Path, exc: Exception) -> ImportFailure:
                          detail=str(exc)[:300])
 
 
-def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """(total bounds, core) of the non-empty geometries; ``core`` is the median feature centre as a
+    degenerate box, so a few stray features do not decide whether the CRS is plausible."""
     geoms = gdf.geometry.values
     good = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not good.any():
         return None
     b = shapely.bounds(geoms[good])
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         out = (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3]))
-    return tuple(float(v) for v in out)
+        cx = float(np.nanmedian((b[:, 0] + b[:, 2]) / 2))
+        cy = float(np.nanmedian((b[:, 1] + b[:, 3]) / 2))
+    return tuple(float(v) for v in out), (cx, cy, cx, cy)
 
 
-def _resolve_crs(bounds: tuple[float, float, float, float], file_crs: Any, user_crs: str | None,
-                 what_zh: str = "数据", code: str = "crs_needed") -> str:
-    """The CRS to use: the user's, else the file's if plausible; else stop with suggestions."""
+def _resolve_crs(bounds: tuple[float, ...], file_crs: Any, user_crs: str | None,
+                 what_zh: str = "数据", code: str = "crs_needed", core: tuple[float, ...] | None = None) -> str:
+    """The CRS to use: the user's, else the file's if plausible; else stop with suggestions.
+
+    Plausibility and suggestions use ``core`` (default ``bounds``), reported ``bounds`` are the full extent."""
+    core = core or bounds
     if user_crs:
         name = str(user_crs).strip()
         if name.upper() in ("GCJ02", "GCJ-02"):
@@ -322,14 +330,14 @@ def _resolve_crs(bounds: tuple[float, float, float, float], file_crs: Any, user_
             return crs_name(name) or name
         except Exception as exc:  # noqa: BLE001
             raise ImportFailure("bad_crs", f"无法识别坐标系 {user_crs}", f"Unknown coordinate system {user_crs}") from exc
-    suggestions = [s.__dict__ for s in suggest_crs(bounds)]
+    suggestions = [s.__dict__ for s in suggest_crs(core)]
     if file_crs is None:
         zh = f"{what_zh}没有坐标系信息（缺少 .prj 等）。请选择坐标系" + ("，建议：" + suggestions[0]["label_zh"] if suggestions else "")
         en = "The data has no coordinate system (e.g. no .prj). Choose one" + (
             f"; suggested: {suggestions[0]['label_en']}" if suggestions else "")
         raise ImportFailure(code, zh, en, crs_in=None, bounds=bounds, suggestions=suggestions)
     name = crs_name(file_crs)
-    if not crs_plausible(bounds, file_crs):
+    if not crs_plausible(core, file_crs):
         zh = f"文件坐标系 {name} 与数据坐标不符（按此坐标系数据不在长垣市附近）。请选择正确的坐标系"
         en = f"The file's coordinate system {name} does not fit its coordinates (they do not fall near Changyuan). Choose the right one"
         raise ImportFailure(code, zh, en, crs_in=name, bounds=bounds, suggestions=suggestions)
@@ -506,11 +514,11 @@ def prepare(
     n_in = int(len(gdf))
     if n_in == 0:
         raise ImportFailure("empty_layer", "图层为空：文件中没有任何要素", "Empty layer: the file has no features")
-    bounds = _geom_bounds(gdf)
-    if bounds is None:
+    extent = _geom_bounds(gdf)
+    if extent is None:
         raise ImportFailure("empty_layer", "图层为空：所有要素的几何都为空", "Empty layer: every geometry is empty", features_in=n_in)
     file_crs = gdf.crs
-    use_crs = _resolve_crs(bounds, file_crs, crs)
+    use_crs = _resolve_crs(extent[0], file_crs, crs, core=extent[1])
     gdf, repaired, dropped = clean_geometries(gdf, layer.geometry)
     if len(gdf) == 0:
         raise ImportFailure("empty_layer", "修复后没有有效要素", "No valid features remain after repair")
