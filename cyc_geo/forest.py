@@ -137,7 +137,8 @@ def carbon_rasters(
     stock = stock_ha[codes] * px_ha
     bands = np.stack([forest[codes], stock, stock * sink_per_m3[codes], storage_ha[codes] * px_ha]).astype("float32")
     mask = np.broadcast_to(np.ma.getmaskarray(lc.array[0]), bands.shape)
-    return RasterData(np.ma.MaskedArray(bands, mask=mask), lc.transform, lc.crs, STOCK_BANDS)
+    bands[mask] = np.nan  # zonal convention: NaN under the mask (cyc_geo.zonal._validate)
+    return RasterData(np.ma.MaskedArray(bands, mask=mask), lc.transform, lc.crs, STOCK_BANDS, checked=True)
 
 
 # ---------------------------------------------------------------- zonal aggregation

@@ -65,6 +65,8 @@ class RasterData:
     transform: Affine
     crs: CRS
     names: tuple[str, ...]
+    checked: bool = False
+    """Set by :func:`read_raster`: validated, north-up, and (float bands) NaN under the mask."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -113,7 +115,11 @@ def read_raster(
     CRS-less / rotated rasters and ``FileNotFoundError`` for a missing file.
     """
     if isinstance(raster, RasterData):
+        if raster.checked and nodata is None and band_names is None:
+            return raster
         data = raster
+        if band_names is not None:
+            data = RasterData(raster.array, raster.transform, raster.crs, tuple(band_names))
     elif isinstance(raster, (str, Path)):
         path = Path(raster)
         if not path.exists():
@@ -152,9 +158,12 @@ def _validate(data: RasterData) -> RasterData:
     if arr.size == 0:
         raise RasterError(_msg("栅格为空（0 行或 0 列）", "raster is empty (0 rows or columns)"))
     mask = np.ma.getmaskarray(arr)
-    if np.issubdtype(arr.dtype, np.floating):
-        mask = mask | ~np.isfinite(np.ma.getdata(arr))
-    arr = np.ma.MaskedArray(np.ma.getdata(arr), mask=mask)
+    values = np.ma.getdata(arr)
+    if np.issubdtype(values.dtype, np.floating):
+        mask = mask | ~np.isfinite(values)
+        if mask.any():
+            values = np.where(mask, np.nan, values).astype(values.dtype, copy=False)
+    arr = np.ma.MaskedArray(values, mask=mask)
     if np.ma.getmaskarray(arr).all():
         raise RasterError(
             _msg("栅格全部为无数据（nodata），无法统计", "raster has no valid cells (all nodata); nothing to summarise")
@@ -167,7 +176,7 @@ def _validate(data: RasterData) -> RasterData:
         t = Affine(t.a, 0, t.c, 0, -t.e, t.f + t.e * arr.shape[1])
     if len(data.names) != arr.shape[0]:
         raise RasterError(_msg("波段名称数量与波段数不符", "number of band names does not match band count"))
-    return RasterData(arr, t, data.crs, data.names)
+    return RasterData(arr, t, data.crs, data.names, checked=True)
 
 
 def _sources(data: RasterData) -> list[NumPyRasterSource]:
@@ -176,8 +185,13 @@ def _sources(data: RasterData) -> list[NumPyRasterSource]:
     out = []
     for i, name in enumerate(data.names):
         band = data.array[i]
-        # a fully valid band is passed as a plain array (exactextract skips the mask)
-        mat = band.data if not band.mask.any() else band
+        # missing cells are passed as NaN: exactextract's raster-sequential strategy ignores
+        # the mask of a masked array (0.3.0) but always skips NaN. Float bands already hold
+        # NaN under the mask (see _validate); integer bands with missing cells become float64.
+        if np.issubdtype(band.dtype, np.floating) or not band.mask.any():
+            mat = band.data
+        else:
+            mat = band.astype(np.float64).filled(np.nan)
         out.append(NumPyRasterSource(mat, xmin, ymin, xmax, ymax, name=name, srs_wkt=wkt))
     return out
 
@@ -196,11 +210,18 @@ def _prepare_zones(zones: gpd.GeoDataFrame, crs: CRS) -> tuple[gpd.GeoDataFrame,
     return out, pos
 
 
+STRATEGY = "raster-sequential"
+"""exactextract processing order. With every band in memory, one pass over the raster chunks
+(``raster-sequential``) is as fast or faster than re-reading each zone's window
+(``feature-sequential``): ~0.5 s vs ~0.55-0.65 s CPU for 18 townships x 4 bands on the
+5.3 M-cell demo. Missing cells must then be NaN, not masked (see :func:`_sources`)."""
+
+
 def _run(data: RasterData, zones: gpd.GeoDataFrame, ops: list[str]) -> pd.DataFrame:
     """exactextract over ``zones`` (already prepared); one row per kept zone, indexed by position."""
     if len(zones) == 0:
         return pd.DataFrame(index=pd.Index([], name=_ZONE_KEY))
-    df = exact_extract(_sources(data), zones, ops, include_cols=[_ZONE_KEY], output="pandas")
+    df = exact_extract(_sources(data), zones, ops, include_cols=[_ZONE_KEY], output="pandas", strategy=STRATEGY)
     return pd.DataFrame(df).set_index(_ZONE_KEY)
 
 
