@@ -135,8 +135,8 @@ def test_all_nodata_landcover_clear_error(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def county_demo(tmp_path_factory):
-    d = tmp_path_factory.mktemp("carbondata")
-    (d / "boundaries").mkdir()
+    d = tmp_path_factory.getbasetemp() / "carbon_demo_data"  # shared with test_landcover.py in one session
+    (d / "boundaries").mkdir(parents=True, exist_ok=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CYC_GEO_DATA_DIR", str(d))
         mp.setenv("CYC_GEO_DB", str(d / "t.sqlite"))

@@ -19,8 +19,8 @@ from cyc_geo.zonal import RasterError
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo raster, built once for this module in an isolated data folder."""
-    d = tmp_path_factory.mktemp("lcdata")
-    (d / "boundaries").mkdir()
+    d = tmp_path_factory.getbasetemp() / "carbon_demo_data"  # shared with test_carbon.py in one session
+    (d / "boundaries").mkdir(parents=True, exist_ok=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CYC_GEO_DATA_DIR", str(d))
         path = landcover.landcover_path()
