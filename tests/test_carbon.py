@@ -211,3 +211,24 @@ def test_carbon_page_renders(county_demo, monkeypatch):
     # 0301 share: 1.656M m³ x 0.2054 + 0307: 0.144M m³ x 0.15, times t CO2 per m³ -> 44.1 万t
     expected = (1_656_000 * 0.2054 + 144_000 * 0.15) * T_CO2_PER_M3 / 1e4
     assert float(str(sink).split()[0].replace(",", "")) == pytest.approx(expected, abs=0.3)
+
+
+def test_planner_patch_file_drives_the_indicator(data_dir):
+    """A forest inventory file in data/boundaries replaces the raster for the indicators."""
+    from cyc_geo.boundaries import county_geometry_area_crs
+
+    c = county_geometry_area_crs().centroid
+    inv = gpd.GeoDataFrame(
+        {"class_code": ["0301", "0307"], "stock_m3": [5000.0, None]},
+        geometry=[shapely.box(c.x, c.y, c.x + 500, c.y + 200), shapely.box(c.x, c.y - 400, c.x + 100, c.y - 300)],
+        crs=AREA_CRS,
+    )
+    inv.to_file(data_dir / "boundaries" / "forest.gpkg")
+    patches = forest.load_forest_patches()
+    assert patches.attrs["meta"]["demo"] == "false"
+    # stock kept where given; 0307 derived: 1 ha x 30 m³/ha
+    assert patches["stock_m3"].tolist() == pytest.approx([5000.0, 30.0], rel=1e-6)
+    expected_sink = (5000 * 0.1027 + 30 * 0.15) * T_CO2_PER_M3
+    assert forest.sink_indicator_wan_t() == pytest.approx(expected_sink / 1e4, rel=1e-4)
+    assert forest.stock_indicator_wan_m3() == pytest.approx(0.503, rel=1e-4)
+    assert not (data_dir / "generated" / landcover.DEMO_FILE).exists()
