@@ -98,7 +98,7 @@ def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Ser
 # ---------------------------------------------------------------- demo layers
 
 
-def _roof_site() -> tuple[shapely.Geometry, str, str] | None:
+def _roof_site() -> tuple[shapely.Geometry, str] | None:
     """Project 3 as the set of roofs it covers, if the PV engineer's rooftops are available."""
     try:
         from cyc_geo.rooftops import load_rooftops
@@ -106,7 +106,7 @@ def _roof_site() -> tuple[shapely.Geometry, str, str] | None:
         return None
     roofs = load_rooftops()
     geom = shapely.multipolygons(shapely.get_parts(roofs.to_crs(AREA_CRS).geometry.to_numpy()))
-    return geom, f"{len(roofs)} roofs of cyc_geo.rooftops.load_rooftops()", str((roofs.attrs.get("meta") or {}).get("demo", "true"))
+    return geom, f"{len(roofs)} roofs of cyc_geo.rooftops.load_rooftops()"
 
 
 def _township_footprint() -> shapely.Geometry:

@@ -20,9 +20,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
 
@@ -47,13 +51,32 @@ def _label(zh: str, en: str, cjk: bool) -> str:
     return zh if cjk else en
 
 
-def _plot_site(ax: plt.Axes, site: gpd.GeoDataFrame, **kw: Any) -> None:
-    parts = shapely.get_parts(site.geometry.to_numpy())
+def _polygon_path(poly: shapely.Polygon) -> MplPath:
+    rings = [poly.exterior, *poly.interiors]
+    return MplPath.make_compound_path(*[MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in rings])
+
+
+def _parts(geoms: Any) -> np.ndarray:
+    """Single polygons of a GeoSeries / array (no copy when they already are single polygons)."""
+    arr = np.asarray(geoms.to_numpy() if hasattr(geoms, "to_numpy") else geoms, dtype=object)
+    kinds = shapely.get_type_id(arr)
+    if not (kinds == 3).all():
+        arr = shapely.get_parts(arr)
+        arr = arr[shapely.get_type_id(arr) == 3]
+    return arr
+
+
+def _draw(ax: plt.Axes, geoms: Any, **kw: Any) -> None:
+    """Draw polygons as one PatchCollection (no per-call redraw, unlike GeoSeries.plot)."""
+    parts = _parts(geoms)
+    if len(parts) == 0:
+        return
     if len(parts) > MAX_DRAWN_PARTS:
-        pts = shapely.centroid(parts)
-        ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=0.3, color=kw.get("edgecolor", "red"), linewidths=0)
-    else:
-        gpd.GeoSeries(parts, crs=site.crs).plot(ax=ax, **kw)
+        xy = shapely.get_coordinates(shapely.get_exterior_ring(parts[:: max(1, len(parts) // 50_000)]))[::5]
+        ax.scatter(xy[:, 0], xy[:, 1], s=0.3, color=kw.get("edgecolor", "red"), linewidths=0)
+        return
+    coll = PatchCollection([PathPatch(_polygon_path(p)) for p in parts], **kw)
+    ax.add_collection(coll)
 
 
 def render_site_map(
@@ -83,28 +106,32 @@ def render_site_map(
             if "site_kind" in others.columns:
                 others = others[others["site_kind"] == "parcel"]
         for ax in (ax0, ax1):
-            towns.boundary.plot(ax=ax, color="#999999", linewidth=0.4, linestyle="--")
-            belt.plot(ax=ax, color="#a6dba0", alpha=0.6, linewidth=0)
-            zone.plot(ax=ax, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5, linewidth=0.8)
-            county.boundary.plot(ax=ax, color="#b2182b", linewidth=1.2)
+            _draw(ax, towns.geometry, facecolor="none", edgecolor="#999999", linewidth=0.4, linestyle="--")
+            _draw(ax, belt.geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
+            _draw(ax, zone.geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5, linewidth=0.8)
+            _draw(ax, county.geometry, facecolor="none", edgecolor="#b2182b", linewidth=1.2)
         minx, miny, maxx, maxy = site_m.total_bounds
-        pad = max(maxx - minx, maxy - miny, 1_500.0) * 0.6
+        pad = min(max(maxx - minx, maxy - miny, 1_500.0) * 0.6, 3_000.0)
         window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
         if forest is not None and len(forest):
             near = forest[forest.intersects(window)]
             if len(near):
-                near.plot(ax=ax1, color="#1b7837", alpha=0.6, linewidth=0)
+                _draw(ax1, near.geometry, facecolor="#1b7837", edgecolor="none", alpha=0.6)
         if others is not None and len(others):
-            others.plot(ax=ax1, facecolor="#9ecae1", edgecolor="#08519c", linewidth=0.8)
+            _draw(ax1, others.geometry, facecolor="#9ecae1", edgecolor="#08519c", linewidth=0.8)
             for _, o in others.iterrows():
                 c = o.geometry.representative_point()
                 if window.contains(c):
                     ax1.annotate(str(o["project_no"]), (c.x, c.y), color="#08519c", fontsize=8, ha="center")
-        _plot_site(ax0, site_m, facecolor="red", edgecolor="red", linewidth=1.5)
-        _plot_site(ax1, site_m, facecolor=(1, 0, 0, 0.25), edgecolor="red", linewidth=1.8)
-        if len(shapely.get_parts(site_m.geometry.to_numpy())) <= MAX_DRAWN_PARTS:
-            c = site_m.geometry.union_all().centroid
+        site_parts = _parts(site_m.geometry)
+        _draw(ax0, site_parts, facecolor="red", edgecolor="red", linewidth=1.5)
+        _draw(ax1, site_parts, facecolor=(1, 0, 0, 0.25), edgecolor="red", linewidth=1.8)
+        if len(site_parts) <= MAX_DRAWN_PARTS:
+            c = shapely.union_all(site_parts).centroid
             ax0.plot([c.x], [c.y], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="red")
+        cminx, cminy, cmaxx, cmaxy = county.total_bounds
+        ax0.set_xlim(min(cminx, minx) - 1_000, max(cmaxx, maxx) + 1_000)
+        ax0.set_ylim(min(cminy, miny) - 1_000, max(cmaxy, maxy) + 1_000)
         ax1.set_xlim(minx - pad, maxx + pad)
         ax1.set_ylim(miny - pad, maxy + pad)
         ax0.set_title(_label("长垣市全域", "Changyuan city", cjk), fontsize=10)
