@@ -22,6 +22,7 @@ belt zones, forest patches and the development zone).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,6 +211,11 @@ def _polygon_parts(geoms: np.ndarray) -> np.ndarray:
     return parts if (shapely.get_type_id(parts) == 3).all() else shapely.get_parts(parts)
 
 
+def _round_reason(reason: str) -> str:
+    """``Self-intersection[582860.6133 3898270.4238]`` -> ``Self-intersection[582861 3898270]`` (EPSG:4547 m)."""
+    return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.0f}", reason)
+
+
 def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry, params: LandCheckParams) -> PreparedSite:
     """Validate, reproject and repair a site; ``ValueError`` (zh + en) when nothing usable is left."""
     if isinstance(site, shapely.Geometry):
@@ -240,14 +246,15 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry, para
     valid = shapely.is_valid(raw_parts)
     repair_note = None
     if not valid.all():
-        reason = shapely.is_valid_reason(raw_parts[~valid][0])
+        reason = _round_reason(shapely.is_valid_reason(raw_parts[~valid][0]))
         before = float(shapely.area(raw_parts[~valid]).sum())
         raw_parts = np.concatenate([raw_parts[valid], shapely.make_valid(raw_parts[~valid])])
         n_bad = int((~valid).sum())
         repair_note = (
-            f"{n_bad} 个面几何无效（{reason}），已自动修复（make_valid）；修复前按原坐标计算的面积为 {before:,.0f} m²，请核对地块边界",
-            f"{n_bad} polygon(s) were invalid ({reason}) and were repaired (make_valid); the unrepaired "
-            f"shoelace area was {before:,.0f} m²; please check the boundary",
+            f"{n_bad} 个面几何无效（{reason}），已自动修复（make_valid）；按原顶点顺序计算的面积仅 {before:,.0f} m²，"
+            "请核对地块边界",
+            f"{n_bad} polygon(s) were invalid ({reason}) and were repaired (make_valid); taken in their "
+            f"vertex order they measured only {before:,.0f} m²; please check the boundary",
         )
     parts = _polygon_parts(raw_parts)
     if len(parts) == 0:
