@@ -113,7 +113,9 @@ def _sidebar_indicators(gdfs: dict[str, gpd.GeoDataFrame], scenario: dict[str, A
         st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{gdfs['belt']['area_km2'].sum():,.1f}")
     if roofs_on:
         summary = map_data.roof_summary(tuple(sorted(scenario.items())))
-        st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['roofs']:,}")
+        st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary.get('buildings', summary['roofs']):,}")
+        if "buildings" in summary:
+            st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
         if "capacity_mw" in summary:
             goal = summary.get("goal_mw", 70.0)
             st.sidebar.metric(
@@ -175,7 +177,7 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
             rows = [(k, v) for k, v in rec.items() if v is not None and v == v]
             st.dataframe(
                 pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str),
-                hide_index=True, use_container_width=True,
+                hide_index=True, width="stretch",
             )
 
 
