@@ -32,6 +32,9 @@ def app(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppT
     monkeypatch.setenv("CYC_GEO_AUTH_FILE", str(tmp_path / "editors.toml"))
     monkeypatch.chdir(REPO)
     auth.add_user("alice", "alice password")
+    import streamlit as st
+
+    st.cache_resource.clear()  # the cached DB connection must point at this test's database
     return AppTest.from_function(_script, default_timeout=60)
 
 

@@ -1,0 +1,108 @@
+"""The data-import page: open to browse, closed to anonymous writes (UI and page functions)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cyc_geo import db, layer_versions, sources
+from cyc_geo.importer import import_file
+from import_helpers import squares, write_shapefile_zip
+
+REPO = Path(__file__).resolve().parent.parent
+PAGE = "views/data_import.py"
+
+
+def _page_module():
+    """Load the page file as a module without rendering it (``__name__`` is not ``__main__``)."""
+    spec = importlib.util.spec_from_file_location("data_import_page", REPO / PAGE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture
+def two_imports(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    monkeypatch.chdir(REPO)
+    return [
+        import_file(write_shapefile_zip(squares(2), tmp_path / "a"), "townships", "alice"),
+        import_file(write_shapefile_zip(squares(3), tmp_path / "b"), "townships", "alice"),
+    ]
+
+
+def _app() -> AppTest:
+    import streamlit as st
+
+    st.cache_resource.clear()  # the cached DB connection must point at this test's database
+    st.cache_data.clear()
+    return AppTest.from_file(str(REPO / PAGE), default_timeout=120)
+
+
+def test_anonymous_can_browse_but_not_write(two_imports: list[dict]) -> None:
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value == "数据导入"
+    status = at.dataframe[0].value
+    row = status[status["id"] == "townships"].iloc[0]
+    assert f"#{two_imports[1]['import_id']}" in row["数据来源"] and row["要素数"] == 3
+    assert any("需要在左侧边栏以编辑账号登录" in i.value for i in at.info)
+    keys = [b.key for b in at.button]
+    assert "imp_go" not in keys  # no import widgets for anonymous users
+    rollback = at.button(key="imp_rollback")
+    assert rollback.disabled
+    history = at.dataframe[1].value
+    assert list(history["#"]) == [two_imports[1]["import_id"], two_imports[0]["import_id"]]
+
+
+def test_anonymous_page_functions_raise(two_imports: list[dict], tmp_path: Path) -> None:
+    page = _page_module()
+    before = sources.active_import_path("townships").read_bytes()
+    with pytest.raises(PermissionError):
+        page.do_rollback("townships")
+    staged = {"path": str(write_shapefile_zip(squares(1), tmp_path / "c")), "name": "c.zip"}
+    with pytest.raises(PermissionError):
+        page.do_import(staged, "townships")
+
+    class Upload(io.BytesIO):
+        name, size, file_id = "c.zip", 10, "x"
+
+    with pytest.raises(PermissionError):
+        page.stage(Upload(b"PK\x03\x04"))
+    assert sources.active_import_path("townships").read_bytes() == before
+    assert [v["active"] for v in layer_versions.list_versions(db.connect(), "townships")] == [1, 0]
+
+
+def test_expired_session_cannot_write(two_imports: list[dict]) -> None:
+    at = _app()
+    at.session_state["cyc_auth"] = {"user": "alice", "expires": time.time() - 5}
+    at.run()
+    assert at.button(key="imp_rollback").disabled
+    assert "imp_go" not in [b.key for b in at.button]
+
+
+def test_editor_rolls_back_in_one_click(two_imports: list[dict]) -> None:
+    at = _app()
+    at.session_state["cyc_auth"] = {"user": "bob", "expires": time.time() + 600}
+    at.run()
+    assert not at.exception
+    assert not at.button(key="imp_rollback").disabled
+    assert "imp_go" in [b.key for b in at.button]  # the import form is shown to editors
+    at.button(key="imp_rollback").click().run()
+    assert not at.exception
+    assert any(f"#{two_imports[1]['import_id']}" in s.value for s in at.success)
+    hist = layer_versions.list_versions(db.connect(), "townships")
+    assert [v["active"] for v in hist] == [0, 1]
+    trail = db.audit_trail(db.connect(), "layer")
+    assert trail[0]["action"] == "rollback" and trail[0]["actor"] == "bob"
+
+
+def test_english_page_renders(two_imports: list[dict]) -> None:
+    at = _app()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception and at.title[0].value == "Data import"

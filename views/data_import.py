@@ -1,0 +1,230 @@
+"""数据导入 / Data import: replace a layer's demo data with the planner's official file.
+
+Browsing is open; importing and rolling back need a signed-in editor
+(:func:`ui.auth.require_editor` is called right before every write). The work
+is done by :mod:`cyc_geo.importer` and :mod:`cyc_geo.layer_versions`; this page
+only collects the choices (layer, encoding, coordinate system, column mapping)
+and shows the result or the problem in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cyc_geo import importer, layer_versions, upload_safety
+from cyc_geo.importer import ImportFailure
+from ui.auth import current_editor, require_editor
+from ui.common import database, lang, registry, tr
+
+UPLOAD_TYPES = sorted(e.lstrip(".") for e in upload_safety.ALLOWED_EXTS if e != ".shp")
+ENCODING_CHOICES = ["auto", "UTF-8", "GBK", "GB18030"]
+COMMON_CRS = ["EPSG:4490", "EPSG:4326", "EPSG:4547", "EPSG:4526", "EPSG:2383", "EPSG:2362", "GCJ02"]
+
+
+# ---------------------------------------------------------------- page functions (each write checks the editor)
+
+
+def stage(uploaded: Any) -> dict[str, Any]:
+    """Store an uploaded file under a generated name in ``<data>/uploads`` (editors only)."""
+    require_editor()
+    if hasattr(uploaded, "seek"):
+        uploaded.seek(0)
+    path, sha = upload_safety.stage_upload(uploaded, uploaded.name, size=getattr(uploaded, "size", None))
+    return {"file_id": getattr(uploaded, "file_id", uploaded.name), "path": str(path), "name": uploaded.name, "sha256": sha}
+
+
+def do_import(staged: dict[str, Any], layer_id: str, encoding: str | None = None, crs: str | None = None,
+              mapping: dict[str, str] | None = None, member: str | None = None) -> dict[str, Any]:
+    """Import a staged upload as the active data of ``layer_id`` (editors only)."""
+    actor = require_editor()
+    record = importer.import_file(
+        Path(staged["path"]), layer_id, actor, file_name=staged["name"], encoding=encoding, crs=crs,
+        mapping=mapping, member=member, conn=database(),
+    )
+    st.cache_data.clear()
+    return record
+
+
+def do_rollback(layer_id: str) -> dict[str, Any]:
+    """Switch ``layer_id`` back to its previous version, or to demo data (editors only)."""
+    actor = require_editor()
+    result = layer_versions.rollback(database(), layer_id, actor)
+    st.cache_data.clear()
+    return result
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _layer_label(layer_id: str) -> str:
+    titles = {layer.id: layer.title(lang()) for layer in registry()}
+    return f"{titles.get(layer_id, layer_id)} ({layer_id})"
+
+
+def status_table() -> pd.DataFrame:
+    """One row per registered layer: where its data comes from now."""
+    conn = database()
+    rows = []
+    for layer in registry():
+        active = [v for v in layer_versions.list_versions(conn, layer.id) if v["active"]] if layer_versions.layer_dir(layer.id).exists() else []
+        if active:
+            v = active[0]
+            source = tr(f"导入 #{v['id']}：{v['file_name']}", f"import #{v['id']}: {v['file_name']}")
+            when, who, n = v["imported_at"], v["imported_by"], v["counts"].get("features")
+        else:
+            source, when, who, n = tr("默认/演示数据", "default/demo data"), "", "", None
+        rows.append({tr("图层", "Layer"): layer.title(lang()), "id": layer.id, tr("数据来源", "Source"): source,
+                     tr("要素数", "Features"): n, tr("导入时间", "Imported at"): when, tr("导入人", "By"): who})
+    return pd.DataFrame(rows)
+
+
+def _show_result(rec: dict[str, Any]) -> None:
+    st.success(tr(f"已导入 {rec['features']} 个要素到图层 {rec['layer']}（导入 #{rec['import_id']}）",
+                  f"Imported {rec['features']} features into layer {rec['layer']} (import #{rec['import_id']})"))
+    cols = st.columns(5)
+    cols[0].metric(tr("要素", "Features"), rec["features"])
+    cols[1].metric(tr("修复几何", "Repaired"), rec["repaired"])
+    cols[2].metric(tr("删除空几何", "Dropped empty"), rec["dropped"])
+    cols[3].metric(tr("县界外", "Outside county"), rec["outside_county"])
+    cols[4].metric(tr("编码", "Encoding"), rec["encoding"] or "-")
+    st.caption(tr(f"原坐标系：{rec['crs_in'] or '无'}；采用：{rec['crs_used']}；SHA-256：{rec['sha256'][:16]}…",
+                  f"CRS in file: {rec['crs_in'] or 'none'}; used: {rec['crs_used']}; SHA-256: {rec['sha256'][:16]}…"))
+    if rec["outside_county"]:
+        st.warning(tr(f"{rec['outside_county']} 个要素位于县界外（已标记 outside_county 字段）",
+                      f"{rec['outside_county']} features lie outside the county (flagged in column outside_county)"))
+
+
+def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
+    """Widgets that resolve a stopped import; returns extra keyword arguments for a retry."""
+    extra: dict[str, Any] = {}
+    code = fail["error"]
+    if code in ("crs_needed", "raster_no_crs"):
+        options = [s["crs"] for s in fail.get("suggestions", [])] or COMMON_CRS
+        labels = {s["crs"]: (s["label_zh"] if lang() == "zh" else s["label_en"]) for s in fail.get("suggestions", [])}
+        choice = st.radio(tr("选择坐标系（按坐标数值推荐）", "Choose the coordinate system (suggested from the coordinates)"),
+                          options + ["other"], key="imp_fix_crs",
+                          format_func=lambda c: tr("其他（输入 EPSG 代码）", "Other (type an EPSG code)") if c == "other" else f"{c} {labels.get(c, '')}")
+        if choice == "other":
+            choice = st.text_input("EPSG", key="imp_fix_crs_text", placeholder="4547")
+        extra["crs"] = choice or None
+    elif code == "mapping_needed":
+        columns = fail.get("columns", [])
+        proposed = fail.get("proposed", {})
+        mapping = {}
+        for target in fail.get("required", []):
+            default = columns.index(proposed[target]) if proposed.get(target) in columns else 0
+            mapping[target] = st.selectbox(tr(f"图层字段 “{target}” 对应文件中的列", f"File column for layer column '{target}'"),
+                                           columns, index=default, key=f"imp_map_{target}")
+        extra["mapping"] = mapping
+    elif code == "several_datasets":
+        extra["member"] = st.selectbox(tr("选择压缩包中的数据集", "Dataset inside the zip"), fail.get("datasets", []), key="imp_fix_member")
+    elif code == "bad_encoding":
+        extra["encoding"] = st.selectbox(tr("属性编码", "Attribute encoding"), ENCODING_CHOICES[1:], key="imp_fix_enc")
+    else:
+        return {}
+    return extra
+
+
+def _run_import(layer_id: str, staged: dict[str, Any], options: dict[str, Any]) -> None:
+    try:
+        st.session_state["imp_result"] = do_import(staged, layer_id, **options)
+        st.session_state.pop("imp_failure", None)
+    except ImportFailure as exc:
+        st.session_state["imp_failure"] = {**exc.as_dict(), "options": options}
+        st.session_state.pop("imp_result", None)
+    except PermissionError as exc:
+        st.error(str(exc))
+
+
+def import_section(editor: str, layer_id: str) -> None:
+    limit_mb = upload_safety.max_upload_bytes() / 1048576
+    uploaded = st.file_uploader(
+        tr(f"选择文件（zip 打包的 Shapefile/FileGDB、GeoPackage、GeoJSON、KML/KMZ、GeoParquet、GeoTIFF；上限 {limit_mb:.0f} MB）",
+           f"Choose a file (zipped Shapefile/FileGDB, GeoPackage, GeoJSON, KML/KMZ, GeoParquet, GeoTIFF; limit {limit_mb:.0f} MB)"),
+        type=UPLOAD_TYPES, key="imp_file",
+    )
+    c1, c2 = st.columns(2)
+    enc = c1.selectbox(tr("属性文字编码", "Attribute text encoding"), ENCODING_CHOICES, key="imp_encoding",
+                       format_func=lambda e: tr("自动识别", "Detect automatically") if e == "auto" else e)
+    crs = c2.selectbox(tr("坐标系", "Coordinate system"), ["auto", *COMMON_CRS], key="imp_crs",
+                       format_func=lambda c: tr("文件自带 / 自动判断", "From the file / detect") if c == "auto" else c)
+    options: dict[str, Any] = {"encoding": None if enc == "auto" else enc, "crs": None if crs == "auto" else crs}
+    if st.button(tr("导入", "Import"), type="primary", key="imp_go", disabled=uploaded is None):
+        try:
+            staged = st.session_state.get("imp_staged")
+            if not staged or staged.get("file_id") != getattr(uploaded, "file_id", uploaded.name):
+                staged = stage(uploaded)
+                st.session_state["imp_staged"] = staged
+            _run_import(layer_id, staged, options)
+        except upload_safety.UploadRejected as exc:
+            st.session_state["imp_failure"] = {"error": exc.code, "message_zh": exc.zh, "message_en": exc.en}
+        except PermissionError as exc:
+            st.error(str(exc))
+    fail = st.session_state.get("imp_failure")
+    if fail:
+        st.error(tr(fail["message_zh"], fail["message_en"]))
+        extra = _failure_followup(fail)
+        staged = st.session_state.get("imp_staged")
+        if extra and staged and st.button(tr("按以上选择重新导入", "Import again with these choices"), key="imp_retry"):
+            _run_import(layer_id, staged, {**fail.get("options", {}), **extra})
+            st.rerun()
+    rec = st.session_state.get("imp_result")
+    if rec and rec.get("layer") == layer_id:
+        _show_result(rec)
+
+
+def history_section(editor: str | None, layer_id: str) -> None:
+    st.subheader(tr("导入历史与回滚", "Import history and rollback"))
+    versions = layer_versions.list_versions(database(), layer_id)
+    if not versions:
+        st.caption(tr("该图层尚无导入记录，当前为默认/演示数据。", "No imports for this layer yet: it shows default/demo data."))
+        return
+    table = pd.DataFrame([{
+        "#": v["id"], tr("当前", "Active"): "✔" if v["active"] else "", tr("文件", "File"): v["file_name"],
+        tr("要素数", "Features"): v["counts"].get("features"), tr("时间", "Time"): v["imported_at"],
+        tr("导入人", "By"): v["imported_by"], "SHA-256": v["sha256"][:12],
+    } for v in versions])
+    st.dataframe(table, hide_index=True, width="stretch")
+    has_active = any(v["active"] for v in versions)
+    if st.button(tr("↩ 回滚到上一版本", "↩ Roll back to the previous version"), key="imp_rollback",
+                 disabled=editor is None or not has_active,
+                 help=None if editor else tr("需要编辑账号登录", "Sign in as an editor")):
+        try:
+            res = do_rollback(layer_id)
+            st.session_state["imp_rollback_msg"] = tr(
+                f"已回滚：导入 #{res['from']} → {('#' + str(res['to'])) if res['to'] else '默认/演示数据'}",
+                f"Rolled back: import #{res['from']} → {('#' + str(res['to'])) if res['to'] else 'default/demo data'}")
+            st.session_state.pop("imp_result", None)
+            st.rerun()
+        except (PermissionError, ValueError) as exc:
+            st.error(str(exc))
+    if msg := st.session_state.pop("imp_rollback_msg", None):
+        st.success(msg)
+
+
+def render() -> None:
+    st.title(tr("数据导入", "Data import"))
+    st.caption(tr("用自然资源、住建等部门的正式数据替换演示数据：支持 Shapefile（zip，含 GBK 编码）、GeoPackage、FileGDB（zip）、"
+                  "GeoJSON、KML、GeoParquet 和 GeoTIFF；WGS84、CGCS2000、高斯-克吕格 3°/6° 带、西安80、北京54 及 GCJ-02。",
+                  "Replace demo data with official data: Shapefile (zipped, GBK text too), GeoPackage, FileGDB (zipped), GeoJSON, "
+                  "KML, GeoParquet and GeoTIFF; WGS84, CGCS2000, Gauss-Kruger 3/6-degree zones, Xi'an 1980, Beijing 1954 and GCJ-02."))
+    editor = current_editor()
+    st.subheader(tr("各图层当前数据", "Current data of each layer"))
+    st.dataframe(status_table(), hide_index=True, width="stretch")
+    ids = [layer.id for layer in registry()]
+    default = ids.index("townships") if "townships" in ids else 0
+    layer_id = st.selectbox(tr("图层", "Layer"), ids, index=default, format_func=_layer_label, key="imp_layer")
+    if editor is None:
+        st.info(tr("浏览无需登录；导入和回滚数据需要在左侧边栏以编辑账号登录。",
+                   "Browsing is open; importing and rolling back data need an editor sign-in (sidebar)."))
+    else:
+        import_section(editor, layer_id)
+    history_section(editor, layer_id)
+
+
+if __name__ == "__main__":
+    render()
