@@ -133,3 +133,15 @@ def test_expired_session_cannot_save(page_env):
     at.run()
     assert not at.exception
     assert at.button(key="ind_save").disabled
+
+
+def test_english_page(page_env):
+    at = app_test(PAGE)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    table = _table(at)
+    row4 = table[table["No."] == 4].iloc[0]
+    assert row4["Indicator"].startswith("Carbon sink") and row4["Target 2024"] == 26.05
+    assert row4["Status"].endswith("on track") and row4["Direction"] == "higher is better"
+    assert at.title[0].value.startswith("Indicator dashboard")
