@@ -623,7 +623,8 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
                 write_layer(prepared.gdf, tmp, layer_id, meta)
                 tmp.replace(final)
             else:
-                _write_raster(prepared.raster_path, folder / f".{version}.tmp.tif", prepared.report["crs_used"], version)
+                _write_raster(prepared.raster_path, folder / f".{version}.tmp.tif", prepared.report["crs_used"], version,
+                              prepared.report["file_name"])
                 (folder / f".{version}.tmp.tif").replace(final)
             layer_versions.commit_version(layer_id, final, record)
             record["import_id"] = layer_versions.record_import(conn, layer_id, record, actor)
@@ -633,14 +634,15 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
     return record
 
 
-def _write_raster(src_path: Path, dst: Path, crs: str, version: str) -> None:
+def _write_raster(src_path: Path, dst: Path, crs: str, version: str, file_name: str) -> None:
     import rasterio
     import rasterio.shutil as rshutil
 
     rshutil.copy(str(src_path), str(dst), driver="GTiff", COMPRESS="DEFLATE", TILED="YES")
     with rasterio.open(dst, "r+") as ds:
         ds.crs = rasterio.crs.CRS.from_user_input(crs)
-        ds.update_tags(**{layer_versions.VERSION_KEY.upper(): version})
+        ds.update_tags(**{layer_versions.VERSION_KEY.upper(): version, "demo": "false", "approximate": "false",
+                          "source": f"planner import {file_name}"})
 
 
 def import_file(
@@ -665,7 +667,12 @@ def import_file(
     path = Path(path)
     work = Path(tempfile.mkdtemp(prefix="x-", dir=_ensure(uploads_dir())))
     try:
-        prepared = prepare(path, layer_id, file_name, encoding, crs, mapping, member, work_dir=work)
+        try:
+            prepared = prepare(path, layer_id, file_name, encoding, crs, mapping, member, work_dir=work)
+        except (ImportFailure, PermissionError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - any other reader/geometry error is still bad input
+            raise _corrupt(Path(file_name or path.name), exc) from exc
         sha = sha256_file(path)
         return store(prepared, sha, actor, conn)
     finally:
