@@ -274,12 +274,14 @@ summ = pv.summary(per_roof)
 params = pv.resolve_params(scenario)
 
 with col_out:
-    m = st.columns(5)
+    m = st.columns(3)
     m[0].metric(tr("装机容量", "Capacity"), f"{summ['capacity_mw']:,.1f} MW")
     m[1].metric(tr("年发电量", "Generation"), f"{summ['annual_gwh']:,.1f} GWh")
     m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} 万t")
-    m[3].metric(tr("节约标煤", "Coal saved"), f"{summ['tce']:,.0f} tce")
-    m[4].metric(tr("计入屋顶", "Roofs counted"), f"{summ['roofs']:,}")
+    m = st.columns(3)
+    m[0].metric(tr("节约标煤", "Coal saved"), f"{summ['tce']:,.0f} tce")
+    m[1].metric(tr("计入屋顶", "Roofs counted"), f"{summ['roofs']:,}")
+    m[2].metric(tr("单位发电量 (kWh/kWp)", "Specific yield (kWh/kWp)"), f"{summ['specific_yield']:,.0f}")
 
     share = summ["share_of_goal"]
     st.progress(min(share, 1.0), text=tr(
@@ -291,10 +293,10 @@ with col_out:
     })
     st.altair_chart(
         alt.Chart(bars).mark_bar().encode(
-            x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None),
+            x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
             color=alt.Color("item:N", legend=None, scale=alt.Scale(range=["#f28e2b", "#59a14f", "#4e79a7"])),
             tooltip=["item", alt.Tooltip("mw:Q", format=",.1f")],
-        ).properties(height=120),
+        ).properties(height=alt.Step(28)),
         width="stretch",
     )
     if summ["capacity_mw"] > 0:
