@@ -99,10 +99,11 @@ class PVParams:
     """System efficiency K (GB 50797-2012 §6.6): inverter, cable, temperature, soiling and mismatch
     losses; 0.75-0.85 is typical of well-built distributed systems (IEC 61724-1 defines PR)."""
     clearness_factor: float = 0.55
-    """Annual measured / clear-sky irradiation. 0.55 makes the model reproduce the plan's implied
-    991 kWh/kWp (附件2 #3: 198.2 GWh / 200 MW) for the demo roof mix (docs/pv.md) and gives an effective
-    horizontal irradiation of ~1,120 kWh/m²·yr, inside the 1,050-1,400 "很丰富/较丰富" boundary band of
-    GB/T 31155-2014 where northern Henan lies. With a measured GHI, set GHI / clear-sky GHI."""
+    """Annual measured / clear-sky irradiation. With 0.55 the model gives 939-1,050 kWh/kWp by roof type
+    and ~999 kWh/kWp for the demo roof mix, within 1 % of the plan's implied 991 kWh/kWp (附件2 #3:
+    198.2 GWh / 200 MW); the effective horizontal irradiation is then 0.55 x 2,038 ≈ 1,120 kWh/m²·yr,
+    in grade C (3,780-5,040 MJ/m² = 1,050-1,400 kWh/m²) of GB/T 31155-2014, where northern Henan lies
+    (docs/pv.md). With a measured GHI, set GHI / clear-sky GHI, or supply a GeoTIFF."""
     transposition: str = "haydavies"
     """pvlib sky-diffuse model (Hay-Davies: anisotropic, needs only DNI/DHI/extraterrestrial DNI)."""
     specific_yield_kwh_per_kwp: float | None = None
