@@ -258,6 +258,10 @@ def read_values(conn: sqlite3.Connection, year: int | None = None) -> pd.DataFra
     return pd.DataFrame(rows, columns=["indicator_no", "year", "value", "note", "updated_by", "updated_at"])
 
 
+def _no_values() -> pd.DataFrame:
+    return pd.DataFrame(columns=["indicator_no", "year", "value", "note", "updated_by", "updated_at"])
+
+
 def read_value(conn: sqlite3.Connection, no: int, year: int) -> float | None:
     """One reported value, or None."""
     row = conn.execute("SELECT value FROM indicator_values WHERE indicator_no = ? AND year = ?", (no, year)).fetchone()
@@ -330,7 +334,8 @@ def validate_entries(
                 f"value {value:g} outside the valid range {lo:g}–{hi:g} {row['unit_en']}"
             )
             continue
-        note = "" if entry.get("note") is None or (isinstance(entry.get("note"), float) and math.isnan(entry["note"])) else str(entry.get("note")).strip()
+        raw_note = entry.get("note")
+        note = "" if raw_note is None or (isinstance(raw_note, float) and math.isnan(raw_note)) else str(raw_note).strip()
         if len(note) > MAX_NOTE_CHARS:
             errors.append(f"{label}：备注过长 / note longer than {MAX_NOTE_CHARS} characters")
             continue
@@ -416,7 +421,7 @@ def evaluate(
     """
     cat = load_catalogue() if catalogue is None else catalogue
     year = int(year)
-    reported = read_values(conn, year) if conn is not None else read_values_empty()
+    reported = read_values(conn, year) if conn is not None else _no_values()
     rep = dict(zip(reported["indicator_no"].astype(int), reported["value"].astype(float)))
     notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str)))
     if spatial is None and (cat["source"] == "spatial").any():
@@ -456,10 +461,6 @@ def evaluate(
     no_target = out["target"].isna()
     out.loc[no_target, "reason"] = out.loc[no_target, "reason"] + f"；{year}年无目标值 / no target for {year}"
     return out.reset_index(drop=True)
-
-
-def read_values_empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["indicator_no", "year", "value", "note", "updated_by", "updated_at"])
 
 
 def trajectories(
