@@ -454,6 +454,17 @@ def township_table(per_roof: pd.DataFrame, townships: pd.DataFrame | None = None
     return out.sort_values("code").reset_index(drop=True)
 
 
+def export_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook (openpyxl) with one sheet per table, as bytes for a download."""
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, index=False, sheet_name=name[:31])
+    return buf.getvalue()
+
+
 def with_results(roofs, scenario: Scenario | None = None, params: PVParams | None = None):
     """The roofs (Geo)DataFrame with the per-roof results joined (for maps, tooltips and downloads)."""
     res = estimate(roofs, scenario, params)

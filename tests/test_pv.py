@@ -363,3 +363,13 @@ def test_rooftop_area_raster_through_zonal_sums(data_dir):
     assert len(res) == 18
     assert res["area_m2"].sum() == pytest.approx(25.0 * 2500, rel=1e-6)  # all inside the county
     assert res["capacity_kw"].sum() == pytest.approx(25.0 * 2500 * 0.6 * 0.2 * 0.2, rel=1e-6)
+
+
+def test_excel_export_roundtrip():
+    import io
+
+    table = pd.DataFrame({"代码": ["410783001000", "410783002000"], "装机 (MW)": [1.5, 2.25]})
+    data = pv.export_xlsx({"townships": table, "a" * 40: table.head(1)})
+    book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype={"代码": str})
+    assert list(book) == ["townships", "a" * 31]
+    pd.testing.assert_frame_equal(book["townships"], table)

@@ -120,3 +120,24 @@ def test_expired_session_cannot_save(fresh_db):
     conn = db.connect(fresh_db)
     assert scenarios.list_scenarios(conn) == []
     conn.close()
+
+
+def test_roofs_geopackage_download_matches_township_table(fresh_db, tmp_path):
+    import geopandas as gpd
+
+    at = _page()
+    at.session_state["pv_state"] = pv.Scenario(townships=("410783108000",)).to_dict()  # 张三寨镇 only
+    at.run()
+    assert not at.exception
+    at.button(key="pv_make_gpkg").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    data = at.session_state["pv_gpkg"]
+    path = tmp_path / "roofs.gpkg"
+    path.write_bytes(data)
+    roofs = gpd.read_file(path)
+    table = at.dataframe[0].value
+    row = table[table["代码"] == "410783108000"].iloc[0]
+    assert set(roofs["township_code"]) == {"410783108000"}
+    assert len(roofs) == row["计入屋顶"]
+    assert roofs["capacity_kw"].sum() / 1000 == pytest.approx(row["装机 (MW)"], abs=1e-3)
+    assert table["装机 (MW)"].sum() == pytest.approx(row["装机 (MW)"], abs=1e-3)  # other townships are 0

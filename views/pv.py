@@ -8,7 +8,6 @@ saved scenarios come from the database. Writes call ``ui.auth.require_editor()``
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -341,13 +340,12 @@ with col_out:
     d1, d2, d3 = st.columns(3)
     d1.download_button(tr("下载 CSV", "Download CSV"), shown.to_csv(index=False).encode("utf-8-sig"),
                        file_name="pv_townships.csv", mime="text/csv", key="pv_dl_csv")
-    xlsx = io.BytesIO()
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
-        shown.to_excel(xw, index=False, sheet_name="townships")
-        pd.DataFrame({"key": list(summ), "value": [str(v) for v in summ.values()]}).to_excel(
-            xw, index=False, sheet_name="summary")
-        pd.DataFrame({"scenario": [scenario_json]}).to_excel(xw, index=False, sheet_name="scenario")
-    d2.download_button(tr("下载 Excel", "Download Excel"), xlsx.getvalue(), file_name="pv_townships.xlsx",
+    xlsx = pv.export_xlsx({
+        "townships": shown,
+        "summary": pd.DataFrame({"key": list(summ), "value": [str(v) for v in summ.values()]}),
+        "scenario": pd.DataFrame({"scenario": [scenario_json]}),
+    })
+    d2.download_button(tr("下载 Excel", "Download Excel"), xlsx, file_name="pv_townships.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx")
     gpkg_key = ("pv_gpkg", source_key, scenario_json)
     if st.session_state.get("pv_gpkg_for") == gpkg_key:
