@@ -1,0 +1,88 @@
+"""The PV page in the real app and headless Chromium: typed input survives a reload, a scenario
+saved by a signed-in editor survives a server restart."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import save_artifact, start_app, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except Exception:  # noqa: BLE001 - make sure the server is gone
+        proc.kill()
+
+
+def _open_pv(page, url: str) -> None:
+    page.goto(f"{url}/pv?lang=zh")
+    wait_for_app(page, timeout_ms=240_000)
+    page.keyboard.press("Escape")
+    page.get_by_text("情景设置").wait_for(timeout=120_000)
+
+
+def _set_number(page, label: str, value: str) -> None:
+    box = page.get_by_label(label)
+    box.fill(value)
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
+    from cyc_geo import auth
+
+    auth_file = tmp_path / "editors.toml"
+    auth.add_user("pvtester", "pv test password", path=auth_file)
+    env = {"CYC_GEO_DB": str(tmp_path / "pv.sqlite"), "CYC_GEO_AUTH_FILE": str(auth_file)}
+
+    proc, url = start_app(env, timeout_s=120)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        _open_pv(page, url)
+        _set_number(page, "最小屋顶面积 (m²)", "60")
+        page.wait_for_function("() => location.search.includes('pv=')", timeout=30_000)
+        page.reload()  # a new session: the typed value comes back from the URL
+        wait_for_app(page, timeout_ms=240_000)
+        page.keyboard.press("Escape")
+        assert page.get_by_label("最小屋顶面积 (m²)").input_value() == "60.00"
+
+        page.get_by_text("编辑登录（浏览无需登录）").click()
+        page.get_by_label("用户名").fill("pvtester")
+        page.get_by_label("密码").fill("pv test password")
+        page.get_by_role("button", name="登录").click()
+        wait_for_app(page)
+        page.get_by_text("已登录编辑账号").wait_for(timeout=30_000)
+        name_box = page.get_by_label("情景名称")
+        name_box.fill("浏览器方案")
+        name_box.press("Enter")
+        wait_for_app(page)
+        page.get_by_role("button", name="保存当前情景").click()
+        wait_for_app(page)
+        page.get_by_text("已保存情景「浏览器方案」").wait_for(timeout=30_000)
+    finally:
+        save_artifact(page, "pv_before_restart")
+        ctx.close()
+        _stop(proc)
+
+    proc2, url2 = start_app(env, timeout_s=120)  # a restart: new process, same database file
+    ctx2 = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
+    page2 = ctx2.new_page()
+    try:
+        _open_pv(page2, url2)
+        page2.get_by_text(re.compile("最近保存：「浏览器方案」")).wait_for(timeout=30_000)
+        assert page2.get_by_label("最小屋顶面积 (m²)").input_value() == "40.00"  # fresh session: defaults
+        page2.get_by_role("button", name="载入").click()
+        wait_for_app(page2)
+        page2.get_by_text("已载入情景「浏览器方案」").wait_for(timeout=30_000)
+        assert page2.get_by_label("最小屋顶面积 (m²)").input_value() == "60.00"
+    finally:
+        save_artifact(page2, "pv_after_restart")
+        ctx2.close()
+        _stop(proc2)
