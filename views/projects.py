@@ -76,11 +76,12 @@ def _findings(result: dict) -> None:
 
 
 def _metrics(result: dict) -> None:
-    c = st.columns(4)
+    c = st.columns(2)
     c[0].metric(tr("面积 (m²)", "Area (m²)"), f"{result['area_m2']:,.0f}")
-    c[1].metric(tr("面积 (公顷)", "Area (ha)"), f"{result['area_ha']:,.2f}")
-    c[2].metric(tr("面积 (亩)", "Area (mu)"), f"{result['area_mu']:,.1f}")
-    c[3].metric(tr("碳汇损失 (t CO2/年)", "Sink lost (t CO2/yr)"), f"{result['sink_lost_t_co2_yr']:,.1f}")
+    c[1].metric(tr("面积 (亩)", "Area (mu)"), f"{result['area_mu']:,.1f}")
+    c = st.columns(2)
+    c[0].metric(tr("面积 (公顷)", "Area (ha)"), f"{result['area_ha']:,.2f}")
+    c[1].metric(tr("碳汇损失 (t CO2/年)", "Sink lost (t CO2/yr)"), f"{result['sink_lost_t_co2_yr']:,.1f}")
     names = [t["name"] if lang() == "zh" else t["name_en"] for t in result["townships"]]
     shown = "、".join(names[:6]) + ("…" if len(names) > 6 else "")
     st.caption(tr("所在乡镇：", "Townships: ") + (shown or "—"))
@@ -122,6 +123,7 @@ table = summary_table(results, projects)
 st.subheader(tr("重点项目表（附件2）", "Priority projects (annex 2)"))
 show = table.copy()
 show["核查结论 status"] = show["核查结论 status"].map(lambda s: f"{LEVEL_ICON.get(s, '')} {s}")
+show["用地需求(亩)"] = show["用地需求(亩)"].map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
 st.dataframe(show, hide_index=True, width="stretch")
 with st.expander(tr("附件2 原文各列", "Annex 2, all seed columns")):
     st.dataframe(projects[list(SEED_COLUMNS)], hide_index=True, width="stretch")
