@@ -99,6 +99,8 @@ class DemoParams:
     """Demo areas per class. With forest_params.csv densities (0301: 92 m³/ha, 0307: 30 m³/ha) they give
     18,000 × 92 + 4,800 × 30 = 1,800,000 m³, the plan's 2021 stock of 180 万m³ (附件1 #16). Forest land
     of ~23,000 ha is ~22 % of the county, typical for a plain county with dense farmland shelterbelts."""
+    max_belt_share: float = 0.6
+    """Upper bound of shelterbelt rows in the 0301 target (binds only at coarse resolutions)."""
     floodplain_forest_share: float = 0.25
     """Share of the 0301 target placed in the Yellow River floodplain (滩区) and corridor (larger stands)."""
     farm_grid_m: float = 1_200.0
@@ -270,12 +272,15 @@ def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine
     farmland = inside & np.isin(lc, (102, 103))
     put(farmland & road, 1006)
     put(farmland & canal, 1107)
-    put(hw_belt & np.isin(lc, (102, 103)), 301)
-    put(farmland & belt_rows, 301)
-
-    # --- stands: exact areas from DemoParams.target_ha, placed by smooth noise
     px_ha = res * res / 10_000.0
     target = {code: int(round(ha / px_ha)) for code, ha in params.target_ha}
+    rows_301 = ((hw_belt & np.isin(lc, (102, 103))) | (farmland & belt_rows)) & free
+    # one cell per row: at coarse resolutions rows get too wide, so thin them to at most
+    # max_belt_share of the 0301 target (no effect at 20 m)
+    n_rows = min(int(rows_301.sum()), int(params.max_belt_share * target[301]))
+    put(_take_top(_noise(rng, shape, 5), rows_301, n_rows), 301)
+
+    # --- stands: exact areas from DemoParams.target_ha, placed by smooth noise
     open_land = free & np.isin(lc, (102, 103, 404))
     n301 = target[301] - int((lc == 301).sum())
     n_fp = int(target[301] * params.floodplain_forest_share)

@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 
 from cyc_geo import forest, landcover
 from cyc_geo.crs import AREA_CRS
+from cyc_geo.sources import planner_file
 from cyc_geo.webmap import base_map
 from ui.common import demo_banner, lang, load_layer, tr
 
@@ -193,7 +194,13 @@ def _indicator_chart(gross_wan: float, net_wan: float) -> alt.LayerChart:
 st.title(tr("森林碳汇", "Forest carbon sink"))
 path_obj = landcover.landcover_path()
 path, mtime = str(path_obj), path_obj.stat().st_mtime
-demo_banner({"landcover": load_layer("landcover"), "forest": load_layer("forest")})
+lc_layer = load_layer("landcover")
+if planner_file("forest") is not None:
+    forest_flags = load_layer("forest")
+else:  # patches are derived from the raster: same provenance, no need to load 22k polygons here
+    forest_flags = gpd.GeoDataFrame(geometry=[], crs=lc_layer.crs)
+    forest_flags.attrs["meta"] = dict(lc_layer.attrs.get("meta") or {})
+demo_banner({"landcover": lc_layer, "forest": forest_flags})
 
 method = st.sidebar.radio(tr("计算方法", "Method"), ["stock", "pools"], key="carbon_method",
                           format_func=lambda m: {"stock": tr("蓄积量法（毛碳汇）", "Stock-based (gross sink)"),
