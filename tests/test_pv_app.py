@@ -141,3 +141,22 @@ def test_roofs_geopackage_download_matches_township_table(fresh_db, tmp_path):
     assert len(roofs) == row["计入屋顶"]
     assert roofs["capacity_kw"].sum() / 1000 == pytest.approx(row["装机 (MW)"], abs=1e-3)
     assert table["装机 (MW)"].sum() == pytest.approx(row["装机 (MW)"], abs=1e-3)  # other townships are 0
+
+
+def test_typed_name_and_map_choice_survive_page_switch(fresh_db):
+    at = _page()
+    _editor(at)
+    at.run()
+    at.text_input(key="pv_save_name").input("草稿").run()
+    at.radio(key="pv_map_view").set_value("h3").run()
+    assert not at.exception
+    # another page ran: Streamlit drops this page's widget keys, the mirrored values remain
+    keep = at.session_state["pv_keep"]
+    later = _page()
+    _editor(later)
+    later.session_state["pv_keep"] = keep
+    later.session_state["pv_state"] = at.session_state["pv_state"]
+    later.run()
+    assert later.text_input(key="pv_save_name").value == "草稿"
+    assert later.radio(key="pv_map_view").value == "h3"
+    assert not later.exception

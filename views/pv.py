@@ -23,6 +23,9 @@ from ui.common import database, demo_banner, lang, load_layer, tr
 
 STATE = "pv_state"
 QUERY = "pv"
+KEEP = "pv_keep"
+UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res")
+"""Widget keys that are not part of the scenario but should survive switching pages too."""
 CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
 ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
 TILT_KEYS = {t: f"pv_tilt_{t}" for t in pv.ROOF_TYPES}
@@ -122,6 +125,14 @@ def _init_state() -> None:
     for key, value in _widget_values(current).items():
         if key not in ss:  # widget state is dropped when another page ran: restore it
             ss[key] = value
+    for key, value in ss.get(KEEP, {}).items():
+        if key not in ss:
+            ss[key] = value
+
+
+def _keep_ui() -> None:
+    """Mirror the non-scenario inputs into a non-widget key (restored by :func:`_init_state`)."""
+    st.session_state[KEEP] = {k: st.session_state[k] for k in UI_KEYS if k in st.session_state}
 
 
 def _remember(sc: pv.Scenario) -> None:
@@ -408,3 +419,5 @@ with col_out:
             tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
         }), hide_index=True)
         st.caption(emissions.PRESETS[params.emission_preset].source)
+
+_keep_ui()
