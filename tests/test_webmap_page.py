@@ -75,9 +75,9 @@ def test_click_on_a_township_shows_its_numbers(roofs):
     at.run()
     _click(at, pt.x, pt.y)
     assert not at.exception
-    tables = [df.value for df in at.dataframe]
-    town = next(t for t in tables if "恼里镇" in t.iloc[:, 1].astype(str).tolist())
-    values = dict(zip(town.iloc[:, 0], town.iloc[:, 1]))
+    tables = [t.value for t in at.table]
+    town = next(t for t in tables if "恼里镇" in t.iloc[:, 0].astype(str).tolist())
+    values = dict(zip(town.index, town.iloc[:, 0]))
     assert values["统计代码"] == row["code"]
     # roof count: independent count of the rooftop table by township code
     assert int(values["建筑屋顶数"]) == int((roofs["township_code"] == row["code"]).sum())

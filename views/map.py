@@ -175,10 +175,8 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
         with st.container(border=True):
             st.markdown(f"**{layer.title(lang())}**")
             rows = [(k, v) for k, v in rec.items() if v is not None and v == v]
-            st.dataframe(
-                pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str),
-                hide_index=True, width="stretch",
-            )
+            st.table(pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str).set_index(
+                tr("项目", "Field")))
 
 
 st.title(tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"))
