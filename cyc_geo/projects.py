@@ -42,7 +42,7 @@ from shapely.geometry import box, mapping, shape
 from cyc_geo import db, paths
 from cyc_geo.crs import AREA_CRS, WGS84
 from cyc_geo.sources import resolve_layer
-from cyc_geo.vector_io import read_meta, write_layer
+from cyc_geo.vector_io import write_layer
 
 PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
 DEMO_FILE = "projects_demo.gpkg"
@@ -99,13 +99,17 @@ def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Ser
 
 
 def _roof_site() -> tuple[shapely.Geometry, str] | None:
-    """Project 3 as the set of roofs it covers, if the PV engineer's rooftops are available."""
+    """Project 3 as the set of roofs it covers (WGS84 MultiPolygon), if the rooftop layer is available.
+
+    Read from :func:`cyc_geo.rooftops.load_rooftops` at load time, so the site follows the
+    current roofs (demo or a planner's footprints) without a stale copy.
+    """
     try:
         from cyc_geo.rooftops import load_rooftops
     except ImportError:
         return None
-    roofs = load_rooftops()
-    geom = shapely.multipolygons(shapely.get_parts(roofs.to_crs(AREA_CRS).geometry.to_numpy()))
+    roofs = load_rooftops().to_crs(WGS84)
+    geom = shapely.multipolygons(shapely.get_parts(roofs.geometry.to_numpy()))
     return geom, f"{len(roofs)} roofs of cyc_geo.rooftops.load_rooftops()"
 
 
@@ -116,7 +120,11 @@ def _township_footprint() -> shapely.Geometry:
 
 
 def build_demo_sites(out_dir: Path | None = None) -> Path:
-    """Write the demo development zone and demo project sites to ``projects_demo.gpkg``."""
+    """Write the demo development zone and demo project sites to ``projects_demo.gpkg``.
+
+    Project 3 is stored as ``site_kind = "rooftops"`` with the township footprint as its
+    stored geometry; :func:`load_project_sites` swaps in the roofs themselves.
+    """
     out = Path(out_dir or paths.generated_dir()) / DEMO_FILE
     zone = gpd.GeoDataFrame(
         {
@@ -138,42 +146,26 @@ def build_demo_sites(out_dir: Path | None = None) -> Path:
     rows: list[dict[str, Any]] = []
     for no, bounds in DEMO_SITE_BOXES.items():
         rows.append({"project_no": no, "site_kind": "parcel", "site_note": "demo parcel", "geometry": box(*bounds)})
-    roof = _roof_site()
-    if roof is not None:
-        rows.append({"project_no": 3, "site_kind": "rooftops", "site_note": roof[1], "geometry": roof[0]})
-    else:
-        rows.append(
-            {
-                "project_no": 3,
-                "site_kind": "footprint",
-                "site_note": "township footprint (rooftop layer not available)",
-                "geometry": _township_footprint(),
-            }
-        )
+    rows.append(
+        {
+            "project_no": 3,
+            "site_kind": "rooftops",
+            "site_note": "the roofs it covers (cyc_geo.rooftops); stored geometry = township footprint",
+            "geometry": _township_footprint(),
+        }
+    )
     sites = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=AREA_CRS).sort_values("project_no")
     site_meta = {
         "source": "demo parcels placed by cyc_geo.projects; project 3 = roofs it covers",
-        "project3_kind": "rooftops" if roof is not None else "footprint",
         "demo": "true",
         "approximate": "true",
     }
     return write_layer(sites, out, "project_sites", site_meta)
 
 
-def _rooftops_available() -> bool:
-    try:
-        import cyc_geo.rooftops  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _demo_path() -> Path:
-    """The demo file, built if missing, and rebuilt once the rooftop layer becomes available."""
     path = paths.generated_dir() / DEMO_FILE
     if not path.exists():
-        build_demo_sites()
-    elif read_meta(path, "project_sites").get("project3_kind") == "footprint" and _rooftops_available():
         build_demo_sites()
     return path
 
@@ -196,8 +188,12 @@ def _saved_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM project_sites ORDER BY project_no")]
 
 
-def load_project_sites(conn: sqlite3.Connection | None = None) -> gpd.GeoDataFrame:
+def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True) -> gpd.GeoDataFrame:
     """Every project's current site (WGS84): saved edits override the demo sites.
+
+    A ``rooftops`` site is the MultiPolygon of all roofs (``roofs=True``), or its stored
+    township footprint (``roofs=False``, for drawing); without a rooftop layer it becomes
+    ``site_kind = "footprint"``.
 
     Columns: ``project_no``, ``name``, ``name_en``, ``site_kind`` (parcel / rooftops /
     footprint), ``source`` (demo / drawn / upload / ...), ``demo`` (bool), ``version``
@@ -240,6 +236,13 @@ def load_project_sites(conn: sqlite3.Connection | None = None) -> gpd.GeoDataFra
     projects = load_projects()
     names = projects.set_index("序号")
     out = gpd.GeoDataFrame(base, geometry="geometry", crs=WGS84)
+    rooftop = (out["site_kind"] == "rooftops").to_numpy()
+    if rooftop.any() and roofs:
+        roof = _roof_site()
+        if roof is None:
+            out.loc[rooftop, "site_kind"] = "footprint"
+        else:
+            out.loc[rooftop, "geometry"] = gpd.GeoSeries([roof[0]] * int(rooftop.sum()), crs=WGS84).to_numpy()
     out["name"] = out["project_no"].map(names["项目名称"])
     out["name_en"] = out["project_no"].map(names["name_en"])
     out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
@@ -255,12 +258,8 @@ def load_project_sites(conn: sqlite3.Connection | None = None) -> gpd.GeoDataFra
 
 
 def load_project_layer() -> gpd.GeoDataFrame:
-    """Map-friendly project sites: a rooftop site is shown by its convex hull, not 10^5 roofs."""
-    sites = load_project_sites()
-    roofs = sites["site_kind"] == "rooftops"
-    if roofs.any():
-        sites.loc[roofs, "geometry"] = sites.loc[roofs].geometry.convex_hull
-    return sites
+    """Map-friendly project sites: a rooftop site is drawn as its township footprint, not 10^5 roofs."""
+    return load_project_sites(roofs=False)
 
 
 # ---------------------------------------------------------------- site input

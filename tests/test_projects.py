@@ -47,7 +47,6 @@ def proj_env(tmp_path_factory):
     import cyc_geo.projects as projects
 
     mp.setattr(projects, "_roof_site", lambda: None)
-    mp.setattr(projects, "_rooftops_available", lambda: False)
     import cyc_geo.forest as forest
 
     mp.setattr(forest, "load_forest_patches", lambda: FOREST)
@@ -134,19 +133,35 @@ def test_demo_sites_are_plausible_parcels(proj_env):
     assert m[3].area == pytest.approx(county.area, rel=0.01)
 
 
-def test_project3_is_the_set_of_roofs(monkeypatch, tmp_path):
+def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
+    import cyc_geo.projects as projects
     import cyc_geo.rooftops as rooftops
 
     roofs = gpd.GeoDataFrame(
         {"roof_id": [1, 2, 3]},
-        geometry=[box(560_000, 3_890_000, 560_020, 3_890_010), box(560_100, 3_890_000, 560_110, 3_890_010), box(561_000, 3_891_000, 561_030, 3_891_030)],
+        geometry=[
+            box(560_000, 3_890_000, 560_020, 3_890_010),
+            box(560_100, 3_890_000, 560_110, 3_890_010),
+            box(561_000, 3_891_000, 561_030, 3_891_030),
+        ],
         crs=AREA_CRS,
     ).to_crs(WGS84)
     monkeypatch.setattr(rooftops, "load_rooftops", lambda: roofs)
     geom, note = roof_site_unpatched()
-    assert len(shapely.get_parts(geom)) == 3
-    assert geom.area == pytest.approx(200 + 100 + 900, rel=1e-6)
-    assert "3 roofs" in note
+    assert len(shapely.get_parts(geom)) == 3 and "3 roofs" in note
+    monkeypatch.setattr(projects, "_roof_site", roof_site_unpatched)
+    sites = projects.load_project_sites().set_index("project_no")
+    assert sites.loc[3, "site_kind"] == "rooftops"
+    assert sites.loc[3, "area_m2"] == pytest.approx(200 + 100 + 900, abs=0.01)
+    # the map layer keeps the light township footprint instead of the roofs
+    layer = projects.load_project_layer().set_index("project_no")
+    assert layer.loc[3, "area_m2"] > 1e9
+    # checked as project 3, roofs are existing buildings: no new land needed
+    from cyc_geo.landcheck import check_site
+
+    r = check_site(sites.loc[[3]].reset_index()[["geometry"]].set_crs(WGS84), 3)
+    assert r["area_m2"] == pytest.approx(1200, abs=0.01)
+    assert next(f for f in r["findings"] if f["layer"] == "land_need")["level"] == "ok"
 
 
 # ---------------------------------------------------------------- edits
@@ -172,7 +187,7 @@ def test_edited_site_is_persisted_and_reloaded(fresh_db):
 
     # a second process (restart) sees the same saved site
     code = (
-        "import cyc_geo.projects as p; p._rooftops_available = lambda: False; "  # as in this module's fixture
+        "import cyc_geo.projects as p; p._roof_site = lambda: None; "  # as in this module's fixture
         "s = p.load_project_sites().set_index('project_no'); "
         "print(s.loc[1, 'source'], s.loc[1, 'version'], round(s.loc[1, 'area_m2']))"
     )
