@@ -117,7 +117,8 @@ class CheckContext:
         if name == "sites":
             from cyc_geo.projects import load_project_sites
 
-            return load_project_sites()
+            # only parcels are compared with (rooftop sets may share roofs), so skip loading roofs
+            return load_project_sites(roofs=False)
         if name == "projects":
             from cyc_geo.projects import load_projects
 

@@ -376,3 +376,5 @@ def test_projects_page_renders_and_gates_edits(proj_env, fresh_db):
     assert conn.execute("SELECT COUNT(*) FROM project_sites").fetchone()[0] == 0
     assert db.audit_trail(conn, "project_site")[0]["actor"] == "alice"
     conn.close()
+    st.cache_resource.clear()  # do not leave a connection to this test's database cached
+    st.cache_data.clear()
