@@ -73,14 +73,12 @@ def run_module_subprocess(name: str, quick: bool, timeout: float) -> list[dict[s
         if quick:
             cmd.append("--quick")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-        try:
-            proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, timeout=timeout, stderr=subprocess.PIPE, text=True)
+        try:  # the child's output (progress, tracebacks) goes to our stderr; stdout keeps the table
+            proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, timeout=timeout, stdout=sys.stderr)
         except subprocess.TimeoutExpired:
             return [error_row(name, f"timed out after {timeout:.0f} s")]
-        if proc.stderr:
-            sys.stderr.write(proc.stderr)
         if not out.exists():
-            return [error_row(name, proc.stderr or f"exit code {proc.returncode}")]
+            return [error_row(name, f"crashed with exit code {proc.returncode} (see stderr above)")]
         return json.loads(out.read_text())
 
 

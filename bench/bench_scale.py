@@ -26,6 +26,7 @@ machine (wall time does not).
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,8 @@ def _row(variant: str, rows: int, source: Any, engine: str, **extra: Any) -> dic
     m = measure_subprocess("bench.bench_scale:job", source, engine)
     r = m.result
     m.seconds = r["seconds"]
+    print(f"[scale] {variant:8s} {rows:>9,} roofs: {r['seconds']:.2f} s, cpu {r['cpu_s']:.2f} s, "
+          f"peak {m.peak_mb:,.0f} MB", file=sys.stderr, flush=True)
     if r["roofs_in"] != rows:
         raise RuntimeError(f"{variant}: expected {rows} roofs, engine saw {r['roofs_in']}")
     return result_row(

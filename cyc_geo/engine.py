@@ -7,9 +7,10 @@ and differ only in where it runs:
 - ``local``: in this process with pandas/geopandas. A single file or
   GeoDataFrame is estimated in one go; a partitioned GeoParquet folder is
   streamed one partition at a time, so memory stays bounded.
-- ``dask``: the partitions are read with :func:`dask_geopandas.read_parquet`
-  (only the columns the estimate needs, never the geometry) and each partition
-  is estimated and aggregated on a ``dask.distributed`` worker. Only the small
+- ``dask``: one task per GeoParquet partition reads only the columns the
+  estimate needs (never the geometry; see ``reader`` below, e.g.
+  :func:`dask_geopandas.read_parquet`) and estimates and aggregates it on a
+  ``dask.distributed`` worker. Only the small
   per-partition sums travel back and are summed again. Aggregation is a sum,
   so the totals equal the in-process ones (up to float summation order).
 
@@ -18,6 +19,7 @@ Choosing the engine and the cluster is configuration, not code:
 - ``CYC_GEO_ENGINE`` = ``local`` | ``dask`` (default engine; ``local`` if unset);
 - ``CYC_GEO_DASK_SCHEDULER`` = address of an existing scheduler (e.g.
   ``tcp://10.0.0.5:8786``); if unset a ``LocalCluster`` is started;
+- ``CYC_GEO_DASK_READER`` = ``pyarrow`` | ``dask-geopandas`` (see below);
 - a TOML file, ``CYC_GEO_ENGINE_CONFIG`` or ``<data dir>/engine.toml``::
 
       engine = "dask"
@@ -27,6 +29,14 @@ Choosing the engine and the cluster is configuration, not code:
       threads_per_worker = 1
       memory_limit = "2GiB"
       processes = true                    # false = threads in this process
+      reader = "pyarrow"                  # or "dask-geopandas"
+
+The PV estimate reads attribute columns only, never the geometry. ``reader = "pyarrow"``
+(default) builds the dask collection with ``dask.dataframe.from_map`` (one task per file, each
+worker reads its file with pyarrow exactly like the local engine);
+``reader = "dask-geopandas"`` uses :func:`dask_geopandas.read_parquet`, which first scans every
+file's metadata on the client: measured on the 40-file 5M-roof set, 0.31-0.36 s CPU and
+1.3-3.5 s wall (busy machine) against 0.04-0.05 s CPU for ``from_map``.
 
 Environment variables win over the file. Defaults: 2 worker processes with 1
 thread each (this machine has 2 cores; pandas work holds the GIL, so processes
@@ -50,6 +60,7 @@ import pyarrow.parquet as pq
 from cyc_geo import paths
 
 ENGINES = ("local", "dask")
+READERS = ("pyarrow", "dask-geopandas")
 LONLAT = ["lon", "lat"]
 
 
@@ -62,6 +73,7 @@ class DaskConfig:
     threads_per_worker: int = 1
     memory_limit: str = "2GiB"
     processes: bool = True
+    reader: str = "pyarrow"
 
 
 def config_path() -> Path:
@@ -98,11 +110,17 @@ def dask_config() -> DaskConfig:
     env_addr = os.environ.get("CYC_GEO_DASK_SCHEDULER")
     if env_addr:
         section["scheduler"] = env_addr
+    env_reader = os.environ.get("CYC_GEO_DASK_READER")
+    if env_reader:
+        section["reader"] = env_reader
     allowed = set(DaskConfig.__dataclass_fields__)
     unknown = set(section) - allowed
     if unknown:
         raise ValueError(f"[dask] 配置中有未知项 / unknown [dask] settings: {sorted(unknown)}")
-    return DaskConfig(**section)
+    cfg = DaskConfig(**section)
+    if cfg.reader not in READERS:
+        raise ValueError(f"未知读取方式 {cfg.reader!r} / unknown dask reader {cfg.reader!r}; use {' or '.join(READERS)}")
+    return cfg
 
 
 _CLIENT = None
@@ -260,11 +278,16 @@ def _run_local(source: Any, scenario: Any, params: Any, by: str, h3_resolution: 
     cols = _columns(files, h3_resolution)
     parts, n = [], 0
     for f in files:  # stream: one partition in memory at a time
-        frame = pq.read_table(f, columns=cols).to_pandas()
+        frame = read_partition(str(f), cols)
         n += len(frame)
         parts.append(partition_sums(frame, scenario, params, by, h3_resolution))
         del frame
     return parts, len(files), n
+
+
+def read_partition(path: str, columns: list[str]) -> pd.DataFrame:
+    """One GeoParquet partition's attribute ``columns`` as pandas (same reader as the local engine)."""
+    return pq.read_table(path, columns=columns).to_pandas()
 
 
 def _run_dask(source: Any, scenario: Any, params: Any, by: str, h3_resolution: int | None) -> tuple[list, int, int]:
@@ -272,7 +295,8 @@ def _run_dask(source: Any, scenario: Any, params: Any, by: str, h3_resolution: i
     import dask_geopandas
 
     files = None if isinstance(source, pd.DataFrame) else parquet_files(source)  # fail before starting a cluster
-    client = get_client()
+    cfg = dask_config()
+    client = get_client(cfg)
     if files is None:
         # in-memory table: scatter the chunks once (embedding them in the graph would copy them per task)
         from cyc_geo.scaling import DEFAULT_PARTITION_ROWS
@@ -282,7 +306,15 @@ def _run_dask(source: Any, scenario: Any, params: Any, by: str, h3_resolution: i
         futures = client.map(partition_sums, client.scatter(chunks), scenario=scenario, params=params, by=by,
                              h3_resolution=h3_resolution)
         return client.gather(futures), len(chunks), len(frame)
-    ddf = dask_geopandas.read_parquet([str(f) for f in files], columns=_columns(files, h3_resolution))
+    columns = _columns(files, h3_resolution)
+    if cfg.reader == "dask-geopandas":
+        ddf = dask_geopandas.read_parquet([str(f) for f in files], columns=columns)
+    else:  # one task per file, nothing scanned on the client
+        import dask.dataframe as dd
+
+        meta = pq.read_schema(files[0]).empty_table().select(columns).to_pandas()
+        ddf = dd.from_map(read_partition, [str(f) for f in files], columns=columns, meta=meta,
+                          enforce_metadata=False)
     job = dask.delayed(partition_sums, pure=True)
     counts = dask.delayed(len)
     delayed_parts = ddf.to_delayed()

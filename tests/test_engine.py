@@ -96,9 +96,12 @@ SCENARIOS = [
 ]
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=["nea-default", "custom"])
-def test_dask_matches_in_process_on_partitioned_data(dataset, dask_cluster, scenario):
+@pytest.mark.parametrize(("scenario", "reader"), [(SCENARIOS[0], "pyarrow"), (SCENARIOS[1], "dask-geopandas")],
+                         ids=["nea-default-pyarrow", "custom-dask-geopandas"])
+def test_dask_matches_in_process_on_partitioned_data(dataset, dask_cluster, scenario, reader, monkeypatch):
     base, folder, whole = dataset
+    monkeypatch.setenv("CYC_GEO_DASK_READER", reader)
+    assert engine.dask_config().reader == reader
     ref = reference(whole, scenario)
     assert engine.default_engine() == "dask"  # chosen by the config file
     got = engine.run_estimate(folder, scenario, None, h3_resolution=8)
@@ -205,6 +208,10 @@ def test_engine_configuration(monkeypatch, tmp_path):
     monkeypatch.setenv("CYC_GEO_ENGINE", "spark")
     with pytest.raises(ValueError, match="unknown engine"):
         engine.default_engine()
+    monkeypatch.setenv("CYC_GEO_DASK_READER", "spark-sql")
+    with pytest.raises(ValueError, match="unknown dask reader"):
+        engine.dask_config()
+    monkeypatch.delenv("CYC_GEO_DASK_READER")
     cfg.write_text('[dask]\nworkers = 3\n')
     with pytest.raises(ValueError, match="unknown"):
         engine.dask_config()
