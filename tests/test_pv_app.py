@@ -160,3 +160,13 @@ def test_typed_name_and_map_choice_survive_page_switch(fresh_db):
     assert later.text_input(key="pv_save_name").value == "草稿"
     assert later.radio(key="pv_map_view").value == "h3"
     assert not later.exception
+
+
+def test_english_page(fresh_db):
+    at = _page()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {"Capacity", "Generation", "Roofs counted"} <= {m.label for m in at.metric}
+    assert "Township" in at.dataframe[0].value.columns
+    assert any("Demo data" in w.value for w in at.warning)
