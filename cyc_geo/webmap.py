@@ -195,6 +195,13 @@ def _style_function(layer: LayerDef, fill_col: str | None = None):
     return fn
 
 
+def _highlight(layer: LayerDef):
+    """Hover style: a thicker outline; outline-only layers (fill 0, e.g. the county) stay unfilled."""
+    fill = float(layer.style.get("fill_opacity", 0.2))
+    style = {"weight": 3, "fillOpacity": min(fill + 0.15, 0.8) if fill > 0 else 0.0}
+    return lambda _f: style
+
+
 def layer_group(
     layer: LayerDef,
     gdf: gpd.GeoDataFrame,
@@ -226,7 +233,7 @@ def layer_group(
         name=layer.title(lang),
         style_function=_style_function(layer, fill_col),
         tooltip=tooltip,
-        highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.3},
+        highlight_function=_highlight(layer),
         **kwargs,
     ).add_to(group)
     if layer.label and layer.label in gdf.columns:
