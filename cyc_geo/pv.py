@@ -130,6 +130,8 @@ class PVParams:
             (self.specific_yield_kwh_per_kwp is None or 0 < self.specific_yield_kwh_per_kwp < 3000,
              "单位发电量须在 0–3000 kWh/kWp / specific yield must be in (0, 3000)"),
             (self.yield_raster_kind in ("pvout", "ghi"), "yield_raster_kind 须为 pvout 或 ghi / must be pvout or ghi"),
+            (self.yield_raster is None or Path(self.yield_raster).is_file(),
+             f"找不到发电量/辐照栅格文件 {self.yield_raster} / yield raster not found: {self.yield_raster}"),
         ]
         for ok, msg in checks:
             if not ok:
@@ -243,6 +245,20 @@ def specific_yield(params: PVParams | None = None, roof_type: str = "flat") -> f
 def yield_table(params: PVParams | None = None) -> dict[str, float]:
     """Specific yield (kWh/kWp/yr) for every roof type."""
     return {t: specific_yield(params, t) for t in ROOF_TYPES}
+
+
+def check_raster(path: str | Path) -> dict[str, Any]:
+    """Open a GeoTIFF and describe it; ``ValueError`` (zh + en) if it is not a usable single-band raster."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            if src.count < 1 or src.crs is None:
+                raise ValueError("栅格缺少波段或坐标系 / the raster has no band or no CRS")
+            return {"width": src.width, "height": src.height, "crs": src.crs.to_string(),
+                    "bounds": tuple(src.bounds)}
+    except rasterio.errors.RasterioError as exc:
+        raise ValueError(f"无法读取栅格 / cannot read the raster: {exc}") from exc
 
 
 def sample_raster(path: str | Path, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -373,3 +373,15 @@ def test_excel_export_roundtrip():
     book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype={"代码": str})
     assert list(book) == ["townships", "a" * 31]
     pd.testing.assert_frame_equal(book["townships"], table)
+
+
+def test_raster_checks_give_clear_errors(tmp_path):
+    bad = tmp_path / "bad.tif"
+    bad.write_bytes(b"this is not a GeoTIFF")
+    with pytest.raises(ValueError, match="cannot read the raster"):
+        pv.check_raster(bad)
+    with pytest.raises(ValueError, match="yield raster not found"):
+        pv.Scenario(params={"yield_raster": str(tmp_path / "missing.tif")}).validate()
+    good = tmp_path / "good.tif"
+    _geotiff(good, 1000.0)
+    assert pv.check_raster(good)["crs"] == "EPSG:4326"

@@ -170,3 +170,22 @@ def test_english_page(fresh_db):
     assert {"Capacity", "Generation", "Roofs counted"} <= {m.label for m in at.metric}
     assert "Township" in at.dataframe[0].value.columns
     assert any("Demo data" in w.value for w in at.warning)
+
+
+def test_yield_raster_scenario_drives_the_page(fresh_db, tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    tif = tmp_path / "pvout.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=80, height=60, count=1, dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(114.4, 35.5, 0.01, 0.01)) as dst:
+        dst.write(np.full((60, 80), 1100.0, dtype="float32"), 1)
+    at = _page()
+    at.session_state["pv_state"] = pv.Scenario(params={"yield_raster": str(tif)}).to_dict()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, "单位发电量 (kWh/kWp)") == "1,100"
+    assert at.checkbox(key="pv_use_raster").value is True
+    at.checkbox(key="pv_use_raster").uncheck().run()
+    assert _metric(at, "单位发电量 (kWh/kWp)") != "1,100"

@@ -17,14 +17,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cyc_geo import emissions, pv, rooftops, scenarios
+from cyc_geo import emissions, paths, pv, rooftops, scenarios
 from cyc_geo.sources import planner_file
 from ui.common import database, demo_banner, lang, load_layer, tr
 
 STATE = "pv_state"
 QUERY = "pv"
 KEEP = "pv_keep"
-UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res")
+UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_raster_name")
 """Widget keys that are not part of the scenario but should survive switching pages too."""
 CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
 ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
@@ -73,7 +73,11 @@ def _widget_values(sc: pv.Scenario) -> dict[str, Any]:
         "pv_use_override": p.specific_yield_kwh_per_kwp is not None,
         "pv_override": float(p.specific_yield_kwh_per_kwp or round(pv.SEED_SPECIFIC_YIELD)),
         "pv_preset": p.emission_preset,
+        "pv_use_raster": p.yield_raster is not None,
+        "pv_raster_kind": p.yield_raster_kind,
     })
+    if p.yield_raster is not None:
+        vals["pv_raster_path"] = p.yield_raster
     return vals
 
 
@@ -95,6 +99,9 @@ def _scenario_from_widgets() -> pv.Scenario:
         params["specific_yield_kwh_per_kwp"] = float(ss["pv_override"])
     if ss["pv_preset"] != defaults.emission_preset:
         params["emission_preset"] = ss["pv_preset"]
+    if ss.get("pv_use_raster") and ss.get("pv_raster_path"):
+        params["yield_raster"] = ss["pv_raster_path"]
+        params["yield_raster_kind"] = ss["pv_raster_kind"]
     return pv.Scenario(
         adoption={c: ss[CLASS_KEYS[c]] / 100.0 for c in pv.CLASSES},
         townships=tuple(ss["pv_towns"]),
@@ -196,6 +203,51 @@ def _reset_cb() -> None:
     _apply(pv.Scenario())
 
 
+MAX_RASTER_BYTES = 200 * 1024 * 1024
+
+
+def _store_raster(name: str, data: bytes) -> Path:
+    """Keep an uploaded GeoTIFF under ``data/uploads/pv/`` (content-addressed); checked with rasterio."""
+    import hashlib
+
+    if len(data) > MAX_RASTER_BYTES:
+        raise ValueError(tr("栅格文件过大（上限 200 MB）。", "Raster file too large (limit 200 MB)."))
+    folder = paths.data_dir() / "uploads" / "pv"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:20]}.tif"
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        try:
+            pv.check_raster(tmp)
+        except ValueError:
+            tmp.unlink(missing_ok=True)
+            raise
+        tmp.replace(path)
+    return path
+
+
+def _raster_inputs() -> None:
+    """Optional PVOUT / GHI GeoTIFF sampled per building (replaces the clear-sky model where it has data)."""
+    ss = st.session_state
+    up = st.file_uploader(tr("发电量或辐照栅格 GeoTIFF（可选）", "PVOUT or GHI GeoTIFF (optional)"),
+                          type=["tif", "tiff"], key="pv_raster_upload")
+    if up is not None:
+        try:
+            ss["pv_raster_path"] = str(_store_raster(up.name, up.getvalue()))
+            ss["pv_raster_name"] = up.name
+        except ValueError as exc:
+            st.error(str(exc))
+    have = bool(ss.get("pv_raster_path"))
+    st.radio(tr("栅格内容", "Raster holds"), ["pvout", "ghi"], horizontal=True, key="pv_raster_kind",
+             format_func=lambda k: tr("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr") if k == "pvout"
+             else tr("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr"), disabled=not have)
+    st.checkbox(tr("按建筑采样栅格", "Sample the raster per building"), key="pv_use_raster", disabled=not have)
+    if have:
+        st.caption(tr(f"栅格：{ss.get('pv_raster_name', Path(ss['pv_raster_path']).name)}",
+                      f"Raster: {ss.get('pv_raster_name', Path(ss['pv_raster_path']).name)}"))
+
+
 # ---------------------------------------------------------------- page
 
 st.title(tr("屋顶分布式光伏潜力", "Rooftop PV potential"))
@@ -212,6 +264,11 @@ demo_banner({"rooftops": roofs_gdf, "townships": towns})
 if roofs_gdf.attrs.get("skipped_total"):
     st.info(tr(f"建筑轮廓文件中有 {roofs_gdf.attrs['skipped_total']} 个要素被跳过：{roofs_gdf.attrs['skipped']}",
                f"{roofs_gdf.attrs['skipped_total']} footprints were skipped: {roofs_gdf.attrs['skipped']}"))
+
+if str(roofs_gdf.attrs.get("meta", {}).get("demo", "false")).lower() == "true":
+    st.caption(tr("使用自己的建筑轮廓：在“数据导入”页导入图层 rooftops，或将文件放到 data/boundaries/rooftops.gpkg。",
+                  "To use your own footprints, import layer 'rooftops' on the Data import page or drop "
+                  "data/boundaries/rooftops.gpkg."))
 
 _init_state()
 msg = st.session_state.pop("pv_msg", None)
@@ -245,6 +302,7 @@ with col_in:
                     key="pv_use_override")
         st.number_input(tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"), 100.0, 2500.0, step=1.0,
                         key="pv_override", disabled=not st.session_state["pv_use_override"])
+        _raster_inputs()
         st.selectbox(tr("减排折算口径", "Emission factor preset"), list(emissions.PRESETS),
                      format_func=lambda i: emissions.PRESETS[i].title_zh if lang() == "zh" else emissions.PRESETS[i].title_en,
                      key="pv_preset")
