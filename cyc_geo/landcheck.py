@@ -284,6 +284,9 @@ def _finding(level: str, layer: str, overlap_m2: float, share: float | None, zh:
 
 
 def _pct(x: float) -> str:
+    """Share as a percentage; tiny non-zero shares read "<0.1%" rather than "0.0%"."""
+    if 0 < x < 0.0005:
+        return "<0.1%"
     return f"{100 * x:.1f}%"
 
 
@@ -300,10 +303,15 @@ def _county_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, r
         return _finding("conflict", "county", outside, outside / site.area_m2,
                         "地块完全位于长垣市域以外", "The site lies entirely outside Changyuan city")
     if outside >= p.min_overlap_m2:
-        # roofs cut by the boundary line are existing buildings, not a land claim across it
-        return _finding("warning" if rooftop else "conflict", "county", outside, outside / site.area_m2,
-                        f"地块有 {outside:,.0f} m²（{_pct(outside / site.area_m2)}）位于长垣市域以外",
-                        f"{outside:,.0f} m² ({_pct(outside / site.area_m2)}) of the site lie outside Changyuan city")
+        share = outside / site.area_m2
+        if rooftop:  # roofs cut by the boundary line are existing buildings, not a land claim across it
+            return _finding("warning", "county", outside, share,
+                            f"有 {outside:,.0f} m²（{_pct(share)}）屋顶面积位于长垣市域以外（跨市界的建筑），请核对屋顶数据",
+                            f"{outside:,.0f} m² ({_pct(share)}) of roof area lie outside Changyuan city "
+                            "(buildings cut by the boundary); please check the roof data")
+        return _finding("conflict", "county", outside, share,
+                        f"地块有 {outside:,.0f} m²（{_pct(share)}）位于长垣市域以外",
+                        f"{outside:,.0f} m² ({_pct(share)}) of the site lie outside Changyuan city")
     return _finding("ok", "county", 0.0, 0.0, "地块全部位于长垣市域内", "The site lies entirely inside Changyuan city")
 
 

@@ -263,3 +263,13 @@ def test_result_is_json_ready(ctx):
     for f in back["findings"]:
         assert set(f) >= {"level", "layer", "overlap_m2", "reason_zh", "reason_en"}
         assert f["level"] in {"ok", "warning", "conflict"}
+
+
+def test_roofs_cut_by_the_county_line_are_a_warning_parcels_a_conflict(ctx):
+    # a 20 m x 20 m roof centred on the county's east edge (x = 570 km): 200 m² outside
+    roof = gdf([box(X0 + 19_990, Y0 + 5_000, X0 + 20_010, Y0 + 5_020)])
+    as_roof = finding(check_site(roof, 3, context=ctx), "county")
+    as_parcel = finding(check_site(roof, context=ctx), "county")
+    assert as_roof["level"] == "warning" and as_parcel["level"] == "conflict"
+    assert as_roof["overlap_m2"] == pytest.approx(200.0) == as_parcel["overlap_m2"]
+    assert "50.0%" in as_parcel["reason_en"]
