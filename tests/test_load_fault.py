@@ -76,6 +76,7 @@ async def _load(url: str) -> tuple[list, list]:
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_twenty_concurrent_sessions_load_every_page(app_url: str) -> None:
     t0 = time.perf_counter()
     timings, problems = asyncio.run(_load(app_url))

@@ -76,9 +76,9 @@ def status_table() -> pd.DataFrame:
             source = tr(f"导入 #{v['id']}：{v['file_name']}", f"import #{v['id']}: {v['file_name']}")
             when, who, n = v["imported_at"], v["imported_by"], v["counts"].get("features")
         else:
-            source, when, who, n = tr("默认/演示数据", "default/demo data"), "", "", None
+            source, when, who, n = tr("默认/演示数据", "default/demo data"), "", "", ""
         rows.append({tr("图层", "Layer"): layer.title(lang()), "id": layer.id, tr("数据来源", "Source"): source,
-                     tr("要素数", "Features"): n, tr("导入时间", "Imported at"): when, tr("导入人", "By"): who})
+                     tr("要素数", "Features"): str(n), tr("导入时间", "Imported at"): when, tr("导入人", "By"): who})
     return pd.DataFrame(rows)
 
 
@@ -131,7 +131,8 @@ def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
 
 def _run_import(layer_id: str, staged: dict[str, Any], options: dict[str, Any]) -> None:
     try:
-        st.session_state["imp_result"] = do_import(staged, layer_id, **options)
+        with st.spinner(tr("正在导入…", "Importing…")):
+            st.session_state["imp_result"] = do_import(staged, layer_id, **options)
         st.session_state.pop("imp_failure", None)
     except ImportFailure as exc:
         st.session_state["imp_failure"] = {**exc.as_dict(), "options": options}
