@@ -106,3 +106,54 @@ def test_english_page_renders(two_imports: list[dict]) -> None:
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception and at.title[0].value == "Data import"
+
+
+def _stopped(path: Path, **kw) -> dict:
+    from cyc_geo import upload_safety
+    from cyc_geo.importer import ImportFailure
+
+    staged_path, sha = upload_safety.stage_upload(path.read_bytes(), path.name)
+    staged = {"file_id": "f1", "path": str(staged_path), "name": path.name, "sha256": sha}
+    with pytest.raises(ImportFailure) as err:
+        import_file(staged_path, "townships", "x", file_name=path.name, **kw)
+    return {"staged": staged, "failure": {**err.value.as_dict(), "options": {}}}
+
+
+def test_editor_resolves_missing_crs_with_a_suggestion(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    gk = squares(2).set_geometry(squares(2).geometry.translate(38_000_000, 0))
+    stop = _stopped(write_shapefile_zip(gk, tmp_path, keep_prj=False))
+    at = _app()
+    at.session_state["cyc_auth"] = {"user": "carol", "expires": time.time() + 600}
+    at.session_state["imp_staged"] = stop["staged"]
+    at.session_state["imp_failure"] = stop["failure"]
+    at.run()
+    assert any("没有坐标系" in e.value for e in at.error)
+    radio = at.radio(key="imp_fix_crs")
+    assert radio.value == "EPSG:4526"  # the zone-38 suggestion comes first
+    at.button(key="imp_retry").click().run()
+    assert not at.exception
+    assert any("已导入 2 个要素" in s.value for s in at.success)
+    hist = layer_versions.list_versions(db.connect(), "townships")
+    assert hist[0]["imported_by"] == "carol" and hist[0]["counts"]["crs_used"] == "EPSG:4526"
+
+
+def test_editor_maps_unknown_columns(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    src = squares(2, crs="EPSG:4326").rename(columns={"XZQDM": "F_CODE", "XZQMC": "F_NAME"})
+    path = tmp_path / "odd.geojson"
+    src.to_file(path)
+    stop = _stopped(path)
+    at = _app()
+    at.session_state["cyc_auth"] = {"user": "carol", "expires": time.time() + 600}
+    at.session_state["imp_staged"] = stop["staged"]
+    at.session_state["imp_failure"] = stop["failure"]
+    at.run()
+    at.selectbox(key="imp_map_code").select("F_CODE")
+    at.selectbox(key="imp_map_name").select("F_NAME")
+    at.button(key="imp_retry").click().run()
+    assert not at.exception
+    assert any("已导入 2 个要素" in s.value for s in at.success)
+    from cyc_geo.townships import load_townships
+
+    assert sorted(load_townships()["code"]) == sorted(src["F_CODE"])
