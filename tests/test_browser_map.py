@@ -76,11 +76,12 @@ def _interior_point(geom, avoid) -> shapely.Point:
 
 
 def test_app_loads_with_legend_scale_measure_fullscreen_and_fit(app_url, page):
-    frame = _open(page, app_url)
+    frame = _open(page, app_url + "/?layers=county,townships,belt,river,rooftops")
     assert page.locator("h1").first.inner_text() == "长垣市碳达峰规划图"
     for sel in (".leaflet-control-scale", ".leaflet-control-measure", ".leaflet-control-zoom-fullscreen", ".cyc-fit"):
         assert frame.locator(sel).count() >= 1, sel
     assert "长垣市界" in _legend_titles(frame)
+    _wait_legend(page, frame, "建筑屋顶（光伏潜力） · 光伏潜力", present=True)  # rooftops as hexagons at county zoom
     assert {"蒲西街道", "恼里镇", "武邱乡"} <= set(frame.locator(".cyc-label").all_inner_texts())
     # "fit to county" brings the whole county into view from anywhere
     frame.locator(".leaflet-container").evaluate("() => window.map.setView([35.0, 114.3], 15)")
@@ -88,6 +89,9 @@ def test_app_loads_with_legend_scale_measure_fullscreen_and_fit(app_url, page):
     page.wait_for_timeout(800)
     zoom = frame.locator(".leaflet-container").evaluate("() => window.map.getZoom()")
     assert 9 <= zoom <= 11
+    page.wait_for_timeout(500)
+    wait_for_app(page, timeout_ms=LONG)
+    page.wait_for_timeout(1000)
     save_artifact(page, "map_county_view")
 
 

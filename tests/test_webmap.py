@@ -257,3 +257,18 @@ def test_view_bounds_hand_calculation():
     m_per_px = 156543.03392 * np.cos(np.radians(35.0)) / 2**15
     assert (n - s) * 111_320 == pytest.approx(500 * m_per_px)
     assert (e - w) * 111_320 * np.cos(np.radians(35.0)) == pytest.approx(1000 * m_per_px)
+
+
+def test_tiles_are_built_by_a_child_process_and_then_served_from_disk(tmp_path):
+    """The app never blocks on a tile build: it gets a job, polls it, and finds the set ready."""
+    import time
+
+    job = tiles.ensure_tiles_async("river", "t1", root=tmp_path)
+    deadline = time.time() + 120
+    while job.status == "building" and time.time() < deadline:
+        time.sleep(0.5)
+        job = tiles.ensure_tiles_async("river", "t1", root=tmp_path)
+    assert job.status == "ready", job.error
+    assert (tmp_path / "river-t1" / "metadata.json").is_file()
+    assert tiles.ensure_tiles_async("river", "t1", root=tmp_path).status == "ready"  # no second build
+    assert tiles.tile_url("river", "t1") == "/app/static/tiles/river-t1/{z}/{x}/{y}.pbf"

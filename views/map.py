@@ -180,6 +180,12 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
 
 
 st.title(tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"))
+# a pan reruns the map fragment: keep the map itself from fading while it does (no flicker)
+st.markdown(
+    '<style>div[data-testid="stElementContainer"][data-stale="true"]:has(iframe[title="streamlit_folium.st_folium"])'
+    "{opacity:1 !important;transition:none !important;}</style>",
+    unsafe_allow_html=True,
+)
 
 all_layers = [layer for layer in registry()]
 state = _initial_state([layer.id for layer in all_layers])
