@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - only while ui.auth is missing
 
 #: Registered layers that spatial indicators are computed from (demo banner).
 SPATIAL_LAYER_IDS = ("forest", "rooftops")
-STATUS_ICON = {ind.MET: "🟢", ind.BEHIND: "🔴", ind.NO_DATA: "⚪"}
+STATUS_COLOURS = {ind.MET: "#c6efce", ind.BEHIND: "#ffc7ce", ind.NO_DATA: "#eeeeee"}
 DEFAULT_SCENARIO = "__default__"
 
 
@@ -76,6 +76,12 @@ def _fmt(v: Any) -> str:
 
 def _status_table(ev: pd.DataFrame, year: int) -> pd.DataFrame:
     zh = lang() == "zh"
+    value_source = {
+        "reported": tr("填报", "reported"),
+        "spatial": tr("地图测算", "map"),
+        "derived": tr("推算", "derived"),
+        "none": "—",
+    }
     return pd.DataFrame(
         {
             tr("序号", "No."): ev["no"],
@@ -85,14 +91,23 @@ def _status_table(ev: pd.DataFrame, year: int) -> pd.DataFrame:
             tr("现状值", "Baseline"): ev["baseline"],
             tr(f"{year}年目标", f"Target {year}"): ev["target"],
             tr("实际值", "Actual"): ev["value"],
-            tr("状态", "Status"): [f"{STATUS_ICON[s]} {s if zh else ind.STATUS_EN[s]}" for s in ev["status"]],
+            tr("状态", "Status"): ev["status"] if zh else ev["status"].map(ind.STATUS_EN),
             tr("方向", "Direction"): ev["direction"].map(
                 {"higher": tr("越高越好", "higher is better"), "lower": tr("越低越好", "lower is better")}
             ),
-            tr("来源", "Source"): ev["value_source"],
+            tr("来源", "Source"): ev["value_source"].map(value_source),
             tr("说明", "Note"): ev["reason"],
         }
     )
+
+
+def _styled(table: pd.DataFrame, statuses: pd.Series):
+    """Colour the status cells (green 达标, red 未达标, grey 无数据) and print numbers without trailing zeros."""
+    status_col = tr("状态", "Status")
+    colours = dict(zip(table.index, statuses.map(STATUS_COLOURS)))
+    return table.style.apply(
+        lambda col: [f"background-color: {colours[i]}" for i in col.index], subset=[status_col]
+    ).format("{:g}", na_rep="—", subset=table.columns[4:7])
 
 
 def _editor_frame(ev: pd.DataFrame, conn, year: int, cat: pd.DataFrame) -> pd.DataFrame:
@@ -149,13 +164,14 @@ def _chart(long: pd.DataFrame) -> alt.FacetChart:
     zh = lang() == "zh"
     data = long.copy()
     data["label"] = "#" + data["no"].astype(str) + " " + (data["name"] if zh else data["name_en"]) + " (" + data["unit"] + ")"
-    data["series"] = data["kind"].map({"plan": tr("现状值与目标", "baseline & targets"), "actual": tr("实际值", "actual")})
-    x = alt.X("stage:N", sort=["现状", *map(str, ind.YEARS)], title=None)
-    y = alt.Y("amount:Q", title=None, scale=alt.Scale(zero=False))
+    plan_label, actual_label = tr("现状值与目标", "baseline & targets"), tr("实际值", "actual")
+    data["series"] = data["kind"].map({"plan": plan_label, "actual": actual_label})
+    x = alt.X("stage:N", sort=["现状", *map(str, ind.YEARS)], title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("amount:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format="~r"))
     color = alt.Color(
         "series:N",
         title=None,
-        scale=alt.Scale(range=["#7f7f7f", "#d62728"]),
+        scale=alt.Scale(domain=[plan_label, actual_label], range=["#7f7f7f", "#d62728"]),
         legend=alt.Legend(orient="top"),
     )
     base = alt.Chart()
@@ -168,9 +184,10 @@ def _chart(long: pd.DataFrame) -> alt.FacetChart:
     order = list(dict.fromkeys(data.sort_values("no")["label"]))
     return (
         alt.layer(plan, actual, data=data)
-        .properties(width=230, height=150)
+        .properties(width=190, height=140)
         .facet(facet=alt.Facet("label:N", sort=order, title=None), columns=3)
         .resolve_scale(y="independent")
+        .resolve_axis(x="independent")
     )
 
 
@@ -220,7 +237,10 @@ def main() -> None:
     m1.metric(tr("达标", "On track"), int(counts.get(ind.MET, 0)))
     m2.metric(tr("未达标", "Behind"), int(counts.get(ind.BEHIND, 0)))
     m3.metric(tr("无数据", "No data"), int(counts.get(ind.NO_DATA, 0)))
-    st.dataframe(_status_table(ev, year), hide_index=True, width="stretch", key="ind_table")
+    table = _status_table(ev, year)
+    st.dataframe(
+        _styled(table, ev["status"]), hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3, key="ind_table"
+    )
 
     flash = st.session_state.pop("ind_flash", None)
     st.subheader(tr(f"填报 {year} 年实际值", f"Report actual values for {year}"))
@@ -242,6 +262,7 @@ def main() -> None:
         hide_index=True,
         disabled=editor is None,
         width="stretch",
+        height=35 * (len(original) + 1) + 3,
         column_config={
             "no": st.column_config.NumberColumn(tr("序号", "No."), disabled=True),
             "name": st.column_config.TextColumn(tr("指标", "Indicator"), disabled=True),
