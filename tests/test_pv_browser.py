@@ -29,6 +29,7 @@ def _open_pv(page, url: str) -> None:
 
 def _set_number(page, label: str, value: str) -> None:
     box = page.get_by_label(label)
+    box.click()
     box.fill(value)
     box.press("Enter")
     wait_for_app(page)
@@ -47,7 +48,10 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
     try:
         _open_pv(page, url)
         _set_number(page, "最小屋顶面积 (m²)", "60")
-        page.wait_for_function("() => location.search.includes('pv=')", timeout=30_000)
+        page.wait_for_function(
+            """() => decodeURIComponent(location.search.replace(/\\+/g, ' ')).includes('"min_roof_m2":60')""",
+            timeout=60_000)
+        wait_for_app(page)
         page.reload()  # a new session: the typed value comes back from the URL
         wait_for_app(page, timeout_ms=240_000)
         page.keyboard.press("Escape")
