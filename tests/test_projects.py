@@ -364,17 +364,39 @@ def test_projects_page_renders_and_gates_edits(proj_env, fresh_db):
     map_el = at.get("component_instance")
     assert map_el and "leaflet-draw" in map_el[0].proto.json_args and "cdnjs" not in map_el[0].proto.json_args
 
-    at.session_state["cyc_auth"] = {"user": "alice", "expires": 4.0e9}
+    # a drawn rectangle (st_folium's value, keyed by its hash key) is checked but not savable anonymously
+    drawn = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [[[114.70, 35.13], [114.705, 35.13], [114.705, 35.135], [114.70, 35.135], [114.70, 35.13]]]},
+    }
+    at.session_state[map_el[0].key] = {"last_active_drawing": drawn}
+    at.run()
+    assert not at.exception
+    assert "绘制地块预检" in [h.value for h in at.subheader]
+    assert not [b for b in at.button if "保存" in b.label]
+
+    at.session_state["cyc_auth"] = {"user": "bob", "expires": 4.0e9}
     at.run()
     assert not at.exception
     assert not any("登录" in i.value for i in at.info)
+    save = [b for b in at.button if b.label == "保存为项目 1 的地块"]
+    assert save
+    save[0].click().run()
+    assert not at.exception
+    assert any("第 2 版" in s.value and "bob" in s.value for s in at.success)
+    conn = db.connect()
+    row = conn.execute("SELECT version, updated_by, source FROM project_sites WHERE project_no = 1").fetchone()
+    assert tuple(row) == (2, "bob", "drawn")
+    conn.close()
+
     reset = [b for b in at.button if "恢复" in b.label]
     assert reset
     reset[0].click().run()
     assert not at.exception
     conn = db.connect()
     assert conn.execute("SELECT COUNT(*) FROM project_sites").fetchone()[0] == 0
-    assert db.audit_trail(conn, "project_site")[0]["actor"] == "alice"
+    assert [r["actor"] for r in db.audit_trail(conn, "project_site")] == ["bob", "bob", "alice"]
     conn.close()
     st.cache_resource.clear()  # do not leave a connection to this test's database cached
     st.cache_data.clear()

@@ -61,8 +61,14 @@ def _report(project_no: int, key: tuple) -> dict:
     return {k: rep[k] for k in ("xlsx", "html", "png")}
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _context(key: tuple) -> CheckContext:
+    """Context layers for checking drawn/uploaded shapes, loaded once (parcels only, no roofs)."""
+    return CheckContext(sites=_site_layer(key))
+
+
 def _clear_caches() -> None:
-    for fn in (_sites, _site_layer, _checks, _report):
+    for fn in (_sites, _site_layer, _checks, _report, _context):
         fn.clear()
 
 
@@ -221,7 +227,7 @@ if drawn and (drawn.get("geometry") or {}).get("type") in ("Polygon", "MultiPoly
     st.subheader(tr("绘制地块预检", "Check of the drawn site"))
     try:
         drawn_site = site_from_geojson(drawn)
-        drawn_result = check_site(drawn_site, project_no, CheckContext(sites=sites))
+        drawn_result = check_site(drawn_site, project_no, _context(key))
     except ValueError as exc:
         st.error(str(exc))
     else:
@@ -244,7 +250,7 @@ if upload is not None:
         path.write_bytes(upload.getvalue())
         try:
             up_site = read_site_file(path)
-            up_result = check_site(up_site, project_no, CheckContext(sites=sites))
+            up_result = check_site(up_site, project_no, _context(key))
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
             up_site = None
