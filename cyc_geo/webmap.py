@@ -172,90 +172,143 @@ def base_map(
     return fmap
 
 
-def _style_function(layer: LayerDef, fill_col: str | None = None):
-    style = layer.style
-    cat_field = style.get("category_field")
-    cat_colors = style.get("category_colors", {})
+def layer_payload(
+    layer: LayerDef,
+    gdf: gpd.GeoDataFrame,
+    lang: str = "zh",
+    fill_col: str | None = None,
+    decimals: int = 5,
+) -> str:
+    """Everything the browser needs to draw a vector layer, as one JSON text (cacheable).
 
-    def fn(feature: dict[str, Any]) -> dict[str, Any]:
-        color = style.get("color", "#3388ff")
-        fill = style.get("fill_color", color)
-        if fill_col:
-            fill = feature["properties"].get(fill_col) or fill
-        elif cat_field:
-            fill = cat_colors.get(str(feature["properties"].get(cat_field)), fill)
-        return {
-            "color": color,
+    GeoJSON with only the tooltip/label/colour columns, coordinates rounded to
+    ``decimals`` (5 ≈ 1 m), the layer's style, tooltip labels and label points
+    (representative points computed in EPSG:4547). Styling happens in the browser
+    (:class:`FastGeoJson`), so a rerun only re-sends this text instead of calling a
+    Python style function per feature.
+    """
+    fields = [f for f in layer.tooltip if f in gdf.columns]
+    labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang)) if f in gdf.columns]
+    cat = layer.style.get("category_field")
+    extra = [c for c in (fill_col, cat) if c and c in gdf.columns]
+    keep = list(dict.fromkeys(fields + extra))
+    data = gdf[keep + ["geometry"]].copy()
+    for col in keep:
+        if data[col].dtype.kind == "f":
+            data[col] = data[col].round(3)
+        elif data[col].dtype.kind not in "iub":
+            data[col] = data[col].astype(str)
+    data = data.set_geometry(shapely.set_precision(data.geometry.values, 10.0**-decimals))
+    label_points: list[list] = []
+    if layer.label and layer.label in gdf.columns:
+        label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
+        pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
+        label_points = [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+    style = layer.style
+    colour = style.get("color", "#3388ff")
+    fill = float(style.get("fill_opacity", 0.2))
+    payload = {
+        "style": {
+            "color": colour,
             "weight": style.get("weight", 1),
             "dashArray": style.get("dash_array"),
-            "fillColor": fill,
-            "fillOpacity": style.get("fill_opacity", 0.2),
-        }
+            "fillColor": style.get("fill_color", colour),
+            "fillOpacity": fill,
+        },
+        "hover": {"weight": 3, "fillOpacity": min(fill + 0.15, 0.8) if fill > 0 else 0.0},
+        "fill_col": fill_col,
+        "cat_field": cat,
+        "cat_colors": style.get("category_colors", {}),
+        "tooltip": [[f, lab] for f, lab in zip(fields, labels)],
+        "labels": label_points,
+    }
+    rest = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # splice the GeoJSON text in as is (no parse / re-serialise round trip)
+    return '{"geojson":' + data.to_json(drop_id=True, ensure_ascii=False) + "," + rest[1:]
 
-    return fn
 
+class FastGeoJson(MacroElement):
+    """A GeoJSON layer styled, tooltipped and labelled in the browser from a :func:`layer_payload`."""
 
-def _highlight(layer: LayerDef):
-    """Hover style: a thicker outline; outline-only layers (fill 0, e.g. the county) stay unfilled."""
-    fill = float(layer.style.get("fill_opacity", 0.2))
-    style = {"weight": 3, "fillOpacity": min(fill + 0.15, 0.8) if fill > 0 else 0.0}
-    return lambda _f: style
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(g){
+            var P = {{ this.payload }};
+            var S = P.style;
+            function esc(s){ return String(s).replace(/[&<>"]/g, function(c){
+                return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
+            function styleOf(f){
+                var p = f.properties || {}, fill = S.fillColor;
+                if (P.fill_col && p[P.fill_col]) { fill = p[P.fill_col]; }
+                else if (P.cat_field && P.cat_colors[String(p[P.cat_field])]) { fill = P.cat_colors[String(p[P.cat_field])]; }
+                return {color: S.color, weight: S.weight, dashArray: S.dashArray, fillColor: fill,
+                        fillOpacity: S.fillOpacity};
+            }
+            var gj;
+            var opts = {
+                style: styleOf,
+                pointToLayer: function(f, ll){ return L.circleMarker(ll, {radius: 5}); },
+                onEachFeature: function(f, l){
+                    if (P.tooltip.length) {
+                        var rows = P.tooltip.map(function(t){ var v = (f.properties || {})[t[0]];
+                            return '<tr><th>' + esc(t[1]) + '</th><td>' + esc(v == null ? '' : v) + '</td></tr>'; });
+                        l.bindTooltip('<table class="cyc-tip">' + rows.join('') + '</table>', {sticky: false});
+                    }
+                    l.on('mouseover', function(){ l.setStyle(P.hover); });
+                    l.on('mouseout', function(){ gj.resetStyle(l); });
+                }
+            };
+            {% if this.pane %}opts.pane = {{ this.pane_js }};{% endif %}
+            gj = L.geoJson(P.geojson, opts);
+            g.addLayer(gj);
+            P.labels.forEach(function(x){
+                g.addLayer(L.marker([x[0], x[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+                    html: '<div class="cyc-label">' + esc(x[2]) + '</div>', iconSize: [120, 18],
+                    iconAnchor: [60, 9], className: 'cyc-label-icon'})}));
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: str, pane: str | None = None) -> None:
+        super().__init__()
+        self._name = "FastGeoJson"
+        self.payload = payload
+        self.pane = pane
+        self.pane_js = json.dumps(pane)
 
 
 def layer_group(
     layer: LayerDef,
-    gdf: gpd.GeoDataFrame,
+    gdf: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
     pane: str | None = None,
     fill_col: str | None = None,
     decimals: int = 5,
+    payload: str | None = None,
 ) -> folium.FeatureGroup:
-    """A feature group drawing ``gdf`` with the layer's style, tooltip and labels.
+    """A feature group drawing ``gdf`` (or a precomputed ``payload``) with the layer's style, tooltip and labels.
 
     ``fill_col`` names a column of hex colours (a classed choropleth) that overrides
-    the style's fill; ``pane`` puts the layer on a custom pane (e.g. :data:`AGG_PANE`);
-    coordinates are rounded to ``decimals`` (5 ≈ 1 m) to keep the page small.
+    the style's fill; ``pane`` puts the layer on a custom pane (e.g. :data:`AGG_PANE`).
     """
+    if payload is None:
+        if gdf is None:
+            raise ValueError("layer_group needs a GeoDataFrame or a payload")
+        payload = layer_payload(layer, gdf, lang, fill_col, decimals)
     group = folium.FeatureGroup(name=layer.title(lang), show=True)
-    fields = [f for f in layer.tooltip if f in gdf.columns]
-    labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang)) if f in gdf.columns]
-    extra = [c for c in (layer.label, "name_en", fill_col) if c and c in gdf.columns]
-    keep = list(dict.fromkeys(fields + extra))
-    data = gdf[keep + ["geometry"]].copy()
-    for col in data.columns:
-        if col != "geometry" and data[col].dtype.kind == "f":
-            data[col] = data[col].round(3)
-    data = data.set_geometry(shapely.set_precision(data.geometry.values, 10.0**-decimals))
-    tooltip = folium.GeoJsonTooltip(fields=fields, aliases=labels, sticky=False) if fields else None
-    kwargs = {"pane": pane} if pane else {}
-    folium.GeoJson(
-        data.to_json(drop_id=True),
-        name=layer.title(lang),
-        style_function=_style_function(layer, fill_col),
-        tooltip=tooltip,
-        highlight_function=_highlight(layer),
-        **kwargs,
-    ).add_to(group)
-    if layer.label and layer.label in gdf.columns:
-        label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
-        points = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-        for text, pt in zip(gdf[label_col], points):
-            folium.Marker(
-                location=(round(pt.y, 5), round(pt.x, 5)),
-                icon=folium.DivIcon(
-                    html=f'<div class="cyc-label">{text}</div>',
-                    icon_size=(120, 18),
-                    icon_anchor=(60, 9),
-                    class_name="cyc-label-icon",
-                ),
-            ).add_to(group)
+    FastGeoJson(payload, pane).add_to(group)
     return group
 
 
 LABEL_CSS = (
     "<style>.cyc-label{font:600 12px 'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;"
     "color:#222;text-align:center;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;}"
-    ".cyc-label-icon{background:none;border:none;}</style>"
+    ".cyc-label-icon{background:none;border:none;}"
+    ".cyc-tip{border-collapse:collapse;font:12px 'Noto Sans CJK SC','Noto Sans SC',sans-serif}"
+    ".cyc-tip th{text-align:left;padding:1px 8px 1px 0;color:#555;font-weight:600}.cyc-tip td{padding:1px 0}</style>"
 )
 
 

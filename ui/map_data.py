@@ -20,7 +20,7 @@ from cyc_geo import tiles
 from cyc_geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.legend import LegendSection, class_breaks, colours_for
 from cyc_geo.registry import LayerDef
-from cyc_geo.webmap import BASEMAPS, for_display
+from cyc_geo.webmap import AGG_PANE, BASEMAPS, for_display, layer_payload
 from ui.common import lang, load_layer, registry, tr
 
 ROOFS_ID = "rooftops"
@@ -98,9 +98,9 @@ def _roof_table() -> pd.DataFrame:
     return pd.DataFrame(gdf.drop(columns="geometry"))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def per_roof(items: tuple) -> pd.DataFrame:
-    """Per-roof PV results for a scenario (cached per scenario)."""
+    """Per-roof PV results for a scenario (cached per scenario, shared read-only: no per-call copy)."""
     from cyc_geo import pv
 
     return pv.estimate(_roof_table(), _scenario(items))
@@ -167,6 +167,20 @@ def big_layer_hexes(layer_id: str, items: tuple, lg: str) -> tuple[gpd.GeoDataFr
     breaks = class_breaks(hexes["value"], k=6)
     hexes["_fill"] = colours_for(hexes["value"], breaks, BIG_PALETTE)
     return hexes, breaks, label, unit
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def small_payload(layer_id: str, basemap_id: str, lg: str) -> str:
+    """Browser payload (GeoJSON + style + labels) of a small layer, per basemap and language."""
+    return layer_payload(layer_def(layer_id), for_display(load_layer(layer_id), basemap_id), lg)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def hex_payload(layer_id: str, items: tuple, basemap_id: str, lg: str) -> tuple[str, list, str, str]:
+    """Browser payload of a big layer's hexagons under a scenario, with breaks, value label and unit."""
+    hexes, breaks, label, unit = big_layer_hexes(layer_id, items, lg)
+    hex_def = hex_layer_def(layer_def(layer_id), label, unit)
+    return layer_payload(hex_def, for_display(hexes, basemap_id), lg, fill_col="_fill"), breaks, label, unit
 
 
 def hex_layer_def(layer: LayerDef, value_label: str, unit: str) -> LayerDef:

@@ -32,7 +32,6 @@ from cyc_geo.webmap import (
     add_label_css,
     available_basemaps,
     base_map,
-    for_display,
     image_overlay,
     layer_group,
     layer_legend,
@@ -141,9 +140,9 @@ def _build_groups(shown: list[LayerDef], gdfs: dict, basemap_id: str, scenario: 
             groups.append(g)
             legends.append(section)
         elif layer.big:
-            hexes, breaks, value_label, unit = map_data.big_layer_hexes(layer.id, tuple(sorted(scenario.items())), lang())
-            hex_layer = map_data.hex_layer_def(layer, value_label, unit)
-            groups.append(layer_group(hex_layer, for_display(hexes, basemap_id), lang(), pane=AGG_PANE, fill_col="_fill"))
+            items = tuple(sorted(scenario.items())) if layer.id == map_data.ROOFS_ID else ()
+            payload, breaks, value_label, unit = map_data.hex_payload(layer.id, items, basemap_id, lang())
+            groups.append(layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload))
             section = choropleth_section(
                 f"{layer.title(lang())} · {value_label}", breaks, map_data.BIG_PALETTE, unit,
                 note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
@@ -159,8 +158,7 @@ def _build_groups(shown: list[LayerDef], gdfs: dict, basemap_id: str, scenario: 
                 section.only = "detail"
                 legends.append(section)
         else:
-            gdf = for_display(gdfs[layer.id], basemap_id)
-            groups.append(layer_group(layer, gdf, lang()))
+            groups.append(layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id, lang())))
             legends.append(layer_legend(layer, lang()))
     return groups, legends
 
