@@ -32,11 +32,12 @@ Choosing the engine and the cluster is configuration, not code:
       reader = "pyarrow"                  # or "dask-geopandas"
 
 The PV estimate reads attribute columns only, never the geometry. ``reader = "pyarrow"``
-(default) builds the dask collection with ``dask.dataframe.from_map`` (one task per file, each
-worker reads its file with pyarrow exactly like the local engine);
+(default) submits one task per file that reads it with pyarrow (exactly like the local engine)
+and returns its sums;
 ``reader = "dask-geopandas"`` uses :func:`dask_geopandas.read_parquet`, which first scans every
 file's metadata on the client: measured on the 40-file 5M-roof set, 0.31-0.36 s CPU and
-1.3-3.5 s wall (busy machine) against 0.04-0.05 s CPU for ``from_map``.
+1.3-3.5 s wall (busy machine) against 0.04-0.05 s CPU for ``dask.dataframe.from_map``, and it
+makes separate read and estimate tasks.
 
 Environment variables win over the file. Defaults: 2 worker processes with 1
 thread each (this machine has 2 cores; pandas work holds the GIL, so processes
@@ -105,7 +106,8 @@ def check_engine(engine: str) -> str:
 
 
 def dask_config() -> DaskConfig:
-    """Dask settings from the config file's ``[dask]`` table, overridden by ``CYC_GEO_DASK_SCHEDULER``."""
+    """Dask settings from the config file's ``[dask]`` table, overridden by ``CYC_GEO_DASK_SCHEDULER``
+    and ``CYC_GEO_DASK_READER``; unknown keys or readers raise :class:`ValueError`."""
     section = dict(_read_config().get("dask", {}))
     env_addr = os.environ.get("CYC_GEO_DASK_SCHEDULER")
     if env_addr:
@@ -239,8 +241,9 @@ def partition_sums(
     params: Any = None,
     by: str = "township_code",
     h3_resolution: int | None = None,
-) -> dict[str, pd.DataFrame]:
-    """Estimate one partition and return its additive sums (by ``by``, and by H3 cell if asked).
+) -> dict[str, Any]:
+    """Estimate one partition and return its additive sums (by ``by``, and by H3 cell if asked)
+    and its row count ``n``.
 
     This is the unit of work both engines share, so they cannot differ in meaning:
     :func:`cyc_geo.pv.estimate`, then :func:`cyc_geo.pv.aggregate` /
@@ -249,7 +252,7 @@ def partition_sums(
     from cyc_geo import pv
 
     per_roof = pv.estimate(pd.DataFrame(roofs), scenario, params)
-    out = {"by": pv.aggregate(per_roof, by=by)}
+    out: dict[str, Any] = {"by": pv.aggregate(per_roof, by=by), "n": len(roofs)}
     if h3_resolution is not None:
         out["h3"] = pv.aggregate_h3(per_roof, h3_resolution)
     return out
@@ -276,13 +279,8 @@ def _run_local(source: Any, scenario: Any, params: Any, by: str, h3_resolution: 
         return [partition_sums(frame, scenario, params, by, h3_resolution)], 1, len(frame)
     files = parquet_files(source)
     cols = _columns(files, h3_resolution)
-    parts, n = [], 0
-    for f in files:  # stream: one partition in memory at a time
-        frame = read_partition(str(f), cols)
-        n += len(frame)
-        parts.append(partition_sums(frame, scenario, params, by, h3_resolution))
-        del frame
-    return parts, len(files), n
+    parts = [file_sums(str(f), cols, scenario, params, by, h3_resolution) for f in files]  # one part in memory
+    return parts, len(files), int(sum(p["n"] for p in parts))
 
 
 def read_partition(path: str, columns: list[str]) -> pd.DataFrame:
@@ -290,8 +288,13 @@ def read_partition(path: str, columns: list[str]) -> pd.DataFrame:
     return pq.read_table(path, columns=columns).to_pandas()
 
 
+def file_sums(path: str, columns: list[str], scenario: Any, params: Any = None, by: str = "township_code",
+              h3_resolution: int | None = None) -> dict[str, Any]:
+    """Read one partition file and return :func:`partition_sums` of it (one dask task per file)."""
+    return partition_sums(read_partition(path, columns), scenario, params, by, h3_resolution)
+
+
 def _run_dask(source: Any, scenario: Any, params: Any, by: str, h3_resolution: int | None) -> tuple[list, int, int]:
-    import dask
     import dask_geopandas
 
     files = None if isinstance(source, pd.DataFrame) else parquet_files(source)  # fail before starting a cluster
@@ -308,22 +311,16 @@ def _run_dask(source: Any, scenario: Any, params: Any, by: str, h3_resolution: i
         return client.gather(futures), len(chunks), len(frame)
     columns = _columns(files, h3_resolution)
     if cfg.reader == "dask-geopandas":
-        ddf = dask_geopandas.read_parquet([str(f) for f in files], columns=columns)
-    else:  # one task per file, nothing scanned on the client
-        import dask.dataframe as dd
+        import dask
 
-        meta = pq.read_schema(files[0]).empty_table().select(columns).to_pandas()
-        ddf = dd.from_map(read_partition, [str(f) for f in files], columns=columns, meta=meta,
-                          enforce_metadata=False)
-    job = dask.delayed(partition_sums, pure=True)
-    counts = dask.delayed(len)
-    delayed_parts = ddf.to_delayed()
-    tasks = [job(p, scenario, params, by, h3_resolution) for p in delayed_parts]
-    sizes = [counts(p) for p in delayed_parts]
-    futures = client.compute(tasks + sizes)
-    results = client.gather(futures)
-    parts, ns = results[: len(tasks)], results[len(tasks):]
-    return parts, len(tasks), int(sum(ns))
+        ddf = dask_geopandas.read_parquet([str(f) for f in files], columns=columns)
+        job = dask.delayed(partition_sums, pure=True)
+        futures = client.compute([job(p, scenario, params, by, h3_resolution) for p in ddf.to_delayed()])
+    else:  # one task per file reads and sums it; nothing is scanned on the client
+        futures = client.map(file_sums, [str(f) for f in files], columns=columns, scenario=scenario, params=params,
+                             by=by, h3_resolution=h3_resolution, pure=False)  # files may change between runs
+    parts = client.gather(futures)
+    return parts, len(parts), int(sum(p["n"] for p in parts))
 
 
 def run_estimate(
@@ -348,7 +345,7 @@ def run_estimate(
     from cyc_geo import pv
 
     engine = check_engine(engine or default_engine())
-    scenario = scenario if scenario is not None else pv.Scenario()
+    scenario = (scenario if scenario is not None else pv.Scenario()).validate()  # fail before any cluster starts
     if source is None:
         from cyc_geo.rooftops import load_rooftops
 
