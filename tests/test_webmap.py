@@ -230,8 +230,10 @@ def test_tianditu_token_comes_from_secrets_or_env(monkeypatch):
 def _export_map() -> folium.Map:
     fmap = webmap.base_map("blank", fit_bounds=((35.0, 114.5), (35.4, 115.0)))
     layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", loader="m:f", geometry="polygon",
-                     tooltip=("roof_id",), style={"color": "#ff0000"})
-    webmap.layer_group(layer, _squares(), "zh").add_to(fmap)
+                     tooltip=("roof_id",), style={"color": "#ff0000", "fill_opacity": 1.0})
+    big = _squares()
+    big.geometry = big.geometry.buffer(0.01, join_style="mitre")  # ~2 km squares: visible at county zoom
+    webmap.layer_group(layer, big, "zh").add_to(fmap)
     add_title(fmap, "长垣市碳达峰规划图", "演示数据", [webmap.layer_legend(layer, "zh")], "图例")
     return fmap
 
@@ -272,3 +274,20 @@ def test_tiles_are_built_by_a_child_process_and_then_served_from_disk(tmp_path):
     assert (tmp_path / "river-t1" / "metadata.json").is_file()
     assert tiles.ensure_tiles_async("river", "t1", root=tmp_path).status == "ready"  # no second build
     assert tiles.tile_url("river", "t1") == "/app/static/tiles/river-t1/{z}/{x}/{y}.pbf"
+
+
+def test_png_export_renders_the_offline_html_in_chromium():
+    import io
+    from pathlib import Path
+
+    from cyc_geo.map_export import CHROMIUM, html_to_png
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh --test")
+    png = html_to_png(standalone_html(_export_map()), width=800, height=600, settle_s=0.5)
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    assert img.shape == (600, 800, 3)
+    # the red (#ff0000) squares and the dark title text are drawn: not a blank page
+    reds = ((img[..., 0] > 200) & (img[..., 1] < 80) & (img[..., 2] < 80)).sum()
+    dark = (img.sum(axis=2) < 150).sum()
+    assert reds > 0 and dark > 50
