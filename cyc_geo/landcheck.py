@@ -179,7 +179,8 @@ class PreparedSite:
 
     def distance_to(self, geom: shapely.Geometry) -> float:
         """Shortest distance (m) from the site to ``geom``."""
-        return float(shapely.distance(shapely.union_all(self.parts) if len(self.parts) < 5000 else shapely.multipolygons(self.parts), geom))
+        whole = shapely.union_all(self.parts) if len(self.parts) < 5000 else shapely.multipolygons(self.parts)
+        return float(shapely.distance(whole, geom))
 
 
 # ---------------------------------------------------------------- input handling
@@ -458,8 +459,11 @@ def _devzone_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, 
                         f"{_pct(share)} of the site lies inside the development zone, the rest outside"
                         + ("; industrial projects should lie wholly inside the zone" if industrial else "")), share
     lvl = "warning" if industrial else "ok"
-    return _finding(lvl, "devzone", 0.0, 0.0, "地块位于长垣经开区以外" + ("；工业项目原则上应入园" if industrial else ""),
-                    "The site lies outside the development zone" + ("; industrial projects should be located in the zone" if industrial else "")), 0.0
+    zh = "地块位于长垣经开区以外" + ("；工业项目原则上应入园" if industrial else "")
+    en = "The site lies outside the development zone" + (
+        "; industrial projects should be located in the zone" if industrial else ""
+    )
+    return _finding(lvl, "devzone", 0.0, 0.0, zh, en), 0.0
 
 
 def _need_findings(site: PreparedSite, project: pd.Series | None, p: LandCheckParams) -> list[dict[str, Any]]:

@@ -197,12 +197,13 @@ with left:
 
 with right:
     src = site_row["source"]
-    st.markdown(
-        tr(
-            f"**当前地块**：来源 `{src}`" + ("（演示）" if site_row["demo"] else f"，第 {site_row['version']} 版，{site_row['updated_by']}，{site_row['updated_at']}"),
-            f"**Current site**: source `{src}`" + (" (demo)" if site_row["demo"] else f", version {site_row['version']}, {site_row['updated_by']}, {site_row['updated_at']}"),
-        )
-    )
+    if site_row["demo"]:
+        state_zh, state_en = "（演示）", " (demo)"
+    else:
+        when = f"{site_row['updated_by']}，{site_row['updated_at']}"
+        state_zh = f"，第 {site_row['version']} 版，{when}"
+        state_en = f", version {site_row['version']}, {site_row['updated_by']}, {site_row['updated_at']}"
+    st.markdown(tr(f"**当前地块**：来源 `{src}`{state_zh}", f"**Current site**: source `{src}`{state_en}"))
     _metrics(result)
     _findings(result)
     rep = _report(project_no, key)
