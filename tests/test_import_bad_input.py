@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -84,24 +85,38 @@ def test_zip_path_traversal(good: dict, tmp_path: Path) -> None:
 
 
 def test_zip_bomb(good: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a member with an impossible-for-deflate ratio (bzip2 packs 50 MB of spaces into ~100 bytes)
+    ratio_bomb = tmp_path / "ratio.zip"
+    with zipfile.ZipFile(ratio_bomb, "w", zipfile.ZIP_BZIP2) as zf:
+        zf.writestr("a.geojson", b" " * (50 * 1024 * 1024))
+    assert ratio_bomb.stat().st_size < 10 * 1024
+    exc = _assert_refused(ratio_bomb, good, "zip_bomb")
+    assert "ratio" in exc.en
+    # a deflate bomb (~1000:1) that expands beyond 10 x the upload limit (here 1 MB -> 10 MB)
+    monkeypatch.setenv("CYC_GEO_MAX_UPLOAD_MB", "1")
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("a.geojson", b" " * (50 * 1024 * 1024))  # 50 MB of spaces compress ~1000:1
+        zf.writestr("a.geojson", b" " * (50 * 1024 * 1024))
     assert bomb.stat().st_size < 200 * 1024
-    exc = _assert_refused(bomb, good, "zip_bomb")
-    assert "ratio" in exc.en
-    # total-size cap: many members with a modest ratio that together exceed 10 x the upload limit
-    monkeypatch.setenv("CYC_GEO_MAX_UPLOAD_MB", "0.5")
+    _assert_refused(bomb, good, "zip_bomb")
+    # many incompressible members that together exceed the total cap (here 10 x 1 MB)
     wide = tmp_path / "wide.zip"
-    import os
-
     with zipfile.ZipFile(wide, "w", zipfile.ZIP_DEFLATED) as zf:
-        for i in range(8):
-            zf.writestr(f"part{i}.bin", os.urandom(700 * 1024))
-    assert wide.stat().st_size < 0.5 * 1024 * 1024 * 12
-    monkeypatch.setenv("CYC_GEO_MAX_UPLOAD_MB", "6")
+        for i in range(12):
+            zf.writestr(f"part{i}.bin", os.urandom(1024 * 1024))
+    monkeypatch.setenv("CYC_GEO_MAX_UPLOAD_MB", "20")
     monkeypatch.setattr(upload_safety, "UNZIPPED_FACTOR", 0.5)
-    _assert_refused(wide, good, "zip_bomb")
+    exc = _assert_refused(wide, good, "zip_bomb")
+    assert "expands" in exc.en
+    # headers can lie: a member that inflates beyond its declared size is stopped while extracting
+    liar = tmp_path / "liar.zip"
+    with zipfile.ZipFile(liar, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a.geojson", b"x" * 4096)
+    raw = bytearray(liar.read_bytes())
+    cd = raw.rfind(b"PK\x01\x02")  # central directory entry: uncompressed size at offset 24
+    raw[cd + 24: cd + 28] = (100).to_bytes(4, "little")
+    liar.write_bytes(bytes(raw))
+    _assert_refused(liar, good, "corrupt_zip")
 
 
 def test_file_over_size_limit(good: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
