@@ -9,8 +9,8 @@ Browser libraries are served locally (``static/vendor``, fetched by
 
 from __future__ import annotations
 
-import os
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode

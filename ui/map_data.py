@@ -20,14 +20,16 @@ from cyc_geo import tiles
 from cyc_geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.legend import LegendSection, class_breaks, colours_for
 from cyc_geo.registry import LayerDef
-from cyc_geo.webmap import AGG_PANE, BASEMAPS, for_display, layer_payload
+from cyc_geo.webmap import BASEMAPS, for_display, layer_payload
 from ui.common import lang, load_layer, registry, tr
 
 ROOFS_ID = "rooftops"
 BIG_PALETTE = "YlOrRd"
-HEX_RES = 8
-"""H3 resolution 8 (mean cell 0.74 km²): ~1,500 cells over the county, fine enough to see
-villages and light enough (~0.3 MB GeoJSON) for the first view."""
+HEX_RES = {"rooftops": 8}
+"""H3 resolution per big layer. Rooftops: res 8 (mean cell 0.74 km², ~1,300 occupied cells),
+fine enough to see villages at ~0.4 MB. Other big layers (forest patches): res 7
+(5.2 km², ~250 cells, ~0.1 MB), enough to show where the forest is at county zoom."""
+HEX_RES_DEFAULT = 7
 ROOF_COLOURS = {"gov": "#e41a1c", "public": "#377eb8", "commercial": "#984ea3", "rural": "#ff7f00"}
 """ColorBrewer Set1 (qualitative) for the four NEA building classes."""
 ROOF_CLASS_CODE = tiles.ROOF_CLASS_CODE
@@ -119,13 +121,14 @@ def roof_summary(items: tuple) -> dict[str, Any]:
 def _hex_cells(layer_id: str) -> np.ndarray:
     """H3 cell (int) of each feature of a big layer (precomputed column when present)."""
     gdf = big_layer(layer_id)
-    col = f"h3_{HEX_RES}"
+    res = HEX_RES.get(layer_id, HEX_RES_DEFAULT)
+    col = f"h3_{res}"
     if col in gdf.columns:
         return gdf[col].to_numpy(np.uint64)
     from cyc_geo.rooftops import h3_columns
 
     pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-    return h3_columns(pts.x.to_numpy(), pts.y.to_numpy(), (HEX_RES,))[col]
+    return h3_columns(pts.x.to_numpy(), pts.y.to_numpy(), (res,))[col]
 
 
 @st.cache_resource(show_spinner=False)

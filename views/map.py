@@ -16,13 +16,14 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from cyc_geo import tiles
-from cyc_geo.legend import LegendSection, choropleth_section
+from cyc_geo.legend import choropleth_section
 from cyc_geo.registry import LayerDef
 from cyc_geo.webmap import (
     AGG_PANE,
@@ -135,7 +136,7 @@ def _build_groups(shown: list[LayerDef], gdfs: dict, basemap_id: str, scenario: 
             if overlay is None:
                 continue
             url, bounds, section = overlay
-            g = __import__("folium").FeatureGroup(name=layer.title(lang()))
+            g = folium.FeatureGroup(name=layer.title(lang()))
             image_overlay(url, bounds, layer.title(lang()), opacity=0.75).add_to(g)
             groups.append(g)
             legends.append(section)
@@ -152,7 +153,7 @@ def _build_groups(shown: list[LayerDef], gdfs: dict, basemap_id: str, scenario: 
             job = roof_job_ready.get(layer.id)
             if job is not None and job.status == "ready":
                 url, fill_js, section = map_data.tile_style(layer, job, basemap_id)
-                g = __import__("folium").FeatureGroup(name=f"{layer.title(lang())} tiles")
+                g = folium.FeatureGroup(name=f"{layer.title(lang())} tiles")
                 vector_tile_layer(url, layer.id, fill_js).add_to(g)
                 groups.append(g)
                 section.only = "detail"
@@ -287,8 +288,6 @@ def map_and_panel() -> None:
 
 def _export_map(view: tuple[float, float, int]):
     """A standalone folium map of the current view for export: tiles replaced by the features in view."""
-    import folium
-
     from cyc_geo.map_export import add_title, view_bounds
 
     lat, lon, zoom = view
