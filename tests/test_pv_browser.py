@@ -32,7 +32,7 @@ def _set_number(page, label: str, value: str) -> None:
     box.click()
     box.fill(value)
     box.press("Enter")
-    wait_for_app(page)
+    wait_for_app(page, timeout_ms=180_000)
 
 
 def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
@@ -51,7 +51,7 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
         page.wait_for_function(
             """() => decodeURIComponent(location.search.replace(/\\+/g, ' ')).includes('"min_roof_m2":60')""",
             timeout=60_000)
-        wait_for_app(page)
+        wait_for_app(page, timeout_ms=180_000)
         page.reload()  # a new session: the typed value comes back from the URL
         wait_for_app(page, timeout_ms=240_000)
         page.keyboard.press("Escape")
@@ -61,14 +61,14 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
         page.get_by_label("用户名").fill("pvtester")
         page.get_by_label("密码").fill("pv test password")
         page.get_by_role("button", name="登录").click()
-        wait_for_app(page)
+        wait_for_app(page, timeout_ms=180_000)
         page.get_by_text("已登录编辑账号").wait_for(timeout=90_000)
         name_box = page.get_by_label("情景名称")
         name_box.fill("浏览器方案")
         name_box.press("Enter")
-        wait_for_app(page)
+        wait_for_app(page, timeout_ms=180_000)
         page.get_by_role("button", name="保存当前情景").click()
-        wait_for_app(page)
+        wait_for_app(page, timeout_ms=180_000)
         page.get_by_text("已保存情景「浏览器方案」").wait_for(timeout=90_000)
     finally:
         save_artifact(page, "pv_before_restart")
@@ -83,7 +83,7 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
         page2.get_by_text(re.compile("最近保存：「浏览器方案」")).wait_for(timeout=90_000)
         assert page2.get_by_label("最小屋顶面积 (m²)").input_value() == "40.00"  # fresh session: defaults
         page2.get_by_role("button", name="载入").click()
-        wait_for_app(page2)
+        wait_for_app(page2, timeout_ms=180_000)
         page2.get_by_text("已载入情景「浏览器方案」").wait_for(timeout=90_000)
         assert page2.get_by_label("最小屋顶面积 (m²)").input_value() == "60.00"
     finally:
