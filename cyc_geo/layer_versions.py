@@ -225,3 +225,18 @@ def rollback(conn: sqlite3.Connection, layer_id: str, actor: str) -> dict[str, A
             db.audit(conn, actor, "layer", layer_id, "rollback", {"import_id": history[active_idx]["id"]},
                      {"import_id": target["id"] if target else None})
     return {"layer": layer_id, "from": history[active_idx]["id"], "to": target["id"] if target else None}
+
+
+def activate(conn: sqlite3.Connection, layer_id: str, import_id: int, actor: str) -> dict[str, Any]:
+    """Make a specific earlier import of ``layer_id`` active again (atomic switch, audited)."""
+    with layer_lock(layer_id):
+        history = list_versions(conn, layer_id)
+        target = next((v for v in history if v["id"] == import_id), None)
+        if target is None or not target["available"]:
+            raise ValueError(f"import {import_id} of {layer_id!r} is not available / 该版本不存在或文件已丢失")
+        current = next((v["id"] for v in history if v["active"]), None)
+        _switch_active(layer_id, Path(target["stored_path"]))
+        with db.transaction(conn):
+            conn.execute("UPDATE layer_imports SET active = (id = ?) WHERE layer = ?", (import_id, layer_id))
+            db.audit(conn, actor, "layer", layer_id, "activate", {"import_id": current}, {"import_id": import_id})
+    return {"layer": layer_id, "from": current, "to": import_id}

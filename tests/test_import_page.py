@@ -157,3 +157,17 @@ def test_editor_maps_unknown_columns(data_dir: Path, tmp_path: Path, monkeypatch
     from cyc_geo.townships import load_townships
 
     assert sorted(load_townships()["code"]) == sorted(src["F_CODE"])
+
+
+def test_editor_reactivates_a_chosen_version(two_imports: list[dict]) -> None:
+    at = _app()
+    at.session_state["cyc_auth"] = {"user": "bob", "expires": time.time() + 600}
+    at.run()
+    at.selectbox(key="imp_pick").select(two_imports[0]["import_id"])
+    at.button(key="imp_activate").click().run()
+    assert not at.exception
+    hist = layer_versions.list_versions(db.connect(), "townships")
+    assert [v["id"] for v in hist if v["active"]] == [two_imports[0]["import_id"]]
+    assert db.audit_trail(db.connect(), "layer")[0]["action"] == "activate"
+    with pytest.raises(PermissionError):
+        _page_module().do_activate("townships", two_imports[1]["import_id"])

@@ -57,6 +57,14 @@ def do_rollback(layer_id: str) -> dict[str, Any]:
     return result
 
 
+def do_activate(layer_id: str, import_id: int) -> dict[str, Any]:
+    """Make an earlier import of ``layer_id`` active again (editors only)."""
+    actor = require_editor()
+    result = layer_versions.activate(database(), layer_id, import_id, actor)
+    st.cache_data.clear()
+    return result
+
+
 # ---------------------------------------------------------------- rendering
 
 
@@ -203,6 +211,18 @@ def history_section(editor: str | None, layer_id: str) -> None:
             st.rerun()
         except (PermissionError, ValueError) as exc:
             st.error(str(exc))
+    older = [v["id"] for v in versions if not v["active"] and v["available"]]
+    if editor and older:
+        c1, c2 = st.columns([3, 1])
+        chosen = c1.selectbox(tr("或启用指定的历史版本", "Or re-activate a specific version"), older, key="imp_pick",
+                              format_func=lambda i: f"#{i}")
+        if c2.button(tr("启用该版本", "Activate"), key="imp_activate"):
+            try:
+                res = do_activate(layer_id, int(chosen))
+                st.session_state["imp_rollback_msg"] = tr(f"已启用导入 #{res['to']}", f"Import #{res['to']} is active")
+                st.rerun()
+            except (PermissionError, ValueError) as exc:
+                st.error(str(exc))
     if msg := st.session_state.pop("imp_rollback_msg", None):
         st.success(msg)
 
