@@ -84,7 +84,7 @@ def test_app_loads_with_legend_scale_measure_fullscreen_and_fit(app_url, page):
     _wait_legend(page, frame, "建筑屋顶（光伏潜力） · 光伏潜力", present=True)  # rooftops as hexagons at county zoom
     assert {"蒲西街道", "恼里镇", "武邱乡"} <= set(frame.locator(".cyc-label").all_inner_texts())
     # "fit to county" brings the whole county into view from anywhere
-    frame.locator(".leaflet-container").evaluate("() => window.map.setView([35.0, 114.3], 15)")
+    frame.locator(".leaflet-container").evaluate("() => { window.map.setView([35.0, 114.3], 15); }")
     frame.locator(".cyc-fit a").click()
     page.wait_for_timeout(800)
     zoom = frame.locator(".leaflet-container").evaluate("() => window.map.getZoom()")
