@@ -131,6 +131,8 @@ def build_scaled(
     if base.crs is not None and base.crs != WGS84:
         base = base.to_crs(WGS84)
     n_base = len(base)
+    if n_base == 0:
+        raise ValueError("县域屋顶数据为空，无法复制 / the county rooftop table is empty, nothing to replicate")
     copies = math.ceil(target_roofs / n_base)
     id_stride = 10 ** len(str(int(base["roof_id"].max()) + 1))
     shifts = _copy_shifts(base, copies)
