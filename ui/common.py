@@ -44,7 +44,10 @@ def language_switch() -> None:
     )
     if choice != current:
         st.session_state["lang"] = choice
-    st.query_params["lang"] = st.session_state["lang"]
+    # Write the URL only when it disagrees: writing query parameters before st.navigation
+    # has resolved a deep link (e.g. /pv) makes Streamlit fall back to the main page.
+    if st.query_params.get("lang", "zh") != st.session_state["lang"]:
+        st.query_params["lang"] = st.session_state["lang"]
 
 
 @st.cache_resource(show_spinner=False)
