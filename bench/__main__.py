@@ -72,7 +72,8 @@ def run_module_subprocess(name: str, quick: bool, timeout: float) -> list[dict[s
         cmd = [sys.executable, "-m", "bench", "--child", name, "--child-out", str(out)]
         if quick:
             cmd.append("--quick")
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+        pythonpath = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": pythonpath}
         try:  # the child's output (progress, tracebacks) goes to our stderr; stdout keeps the table
             proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, timeout=timeout, stdout=sys.stderr)
         except subprocess.TimeoutExpired:
@@ -176,7 +177,8 @@ def save(rows: list[dict[str, Any]], args: argparse.Namespace, seconds: float) -
     path = RESULTS_DIR / f"run-{stamp}.json"
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
     (RESULTS_DIR / "latest.json").write_text(path.read_text())
-    md = f"Run {stamp} ({'quick' if args.quick else 'full'}; {doc['machine']['cpus']} CPUs, {doc['machine']['ram_gb']} GB RAM)\n\n"
+    machine = doc["machine"]
+    md = f"Run {stamp} ({'quick' if args.quick else 'full'}; {machine['cpus']} CPUs, {machine['ram_gb']} GB RAM)\n\n"
     (RESULTS_DIR / "latest.md").write_text(md + format_markdown(rows) + "\n")
     return path
 

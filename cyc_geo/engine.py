@@ -305,7 +305,8 @@ def _run_dask(source: Any, scenario: Any, params: Any, by: str, h3_resolution: i
         from cyc_geo.scaling import DEFAULT_PARTITION_ROWS
 
         frame = _frame(source, h3_resolution)
-        chunks = [frame.iloc[i:i + DEFAULT_PARTITION_ROWS] for i in range(0, max(len(frame), 1), DEFAULT_PARTITION_ROWS)]
+        step = DEFAULT_PARTITION_ROWS
+        chunks = [frame.iloc[i:i + step] for i in range(0, max(len(frame), 1), step)]
         futures = client.map(partition_sums, client.scatter(chunks), scenario=scenario, params=params, by=by,
                              h3_resolution=h3_resolution)
         return client.gather(futures), len(chunks), len(frame)

@@ -43,7 +43,8 @@ from pyproj import Transformer
 from cyc_geo import paths
 from cyc_geo.crs import AREA_CRS, WGS84
 
-DEFAULT_PARTITION_ROWS = 125_000  # 250k roofs = 2 partitions, so both of this machine's 2 cores work at the smallest size
+DEFAULT_PARTITION_ROWS = 125_000
+"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size."""
 GAP = 0.05  # 5 % gap between synthetic counties
 SYNTHETIC_PROVINCE = "99"
 MANIFEST = "manifest.json"

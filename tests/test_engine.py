@@ -169,7 +169,8 @@ def test_scaled_geometry_ids_and_coordinates_are_consistent(dataset):
     x, y = Transformer.from_crs(WGS84, AREA_CRS, always_xy=True).transform(copy2["lon"], copy2["lat"])
     np.testing.assert_allclose(copy2["x"], x, atol=1e-6)
     np.testing.assert_allclose(copy2["y"], y, atol=1e-6)
-    np.testing.assert_array_equal(copy2["h3_8"], h3_columns(copy2["lon"].to_numpy(), copy2["lat"].to_numpy(), (8,))["h3_8"])
+    cells = h3_columns(copy2["lon"].to_numpy(), copy2["lat"].to_numpy(), (8,))["h3_8"]
+    np.testing.assert_array_equal(copy2["h3_8"], cells)
     # copies do not overlap each other
     boxes = whole.groupby("county_code").apply(lambda g: shapely.box(*g.total_bounds), include_groups=False)
     assert not any(boxes.iloc[i].intersects(boxes.iloc[j]) for i in range(3) for j in range(i + 1, 3))
