@@ -27,7 +27,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from bench.common import measure, result_row
+from bench.common import best_of, measure, result_row
 
 CENTRE_4547 = (563_746.0, 3_897_006.0)
 
@@ -54,15 +54,6 @@ def _input(folder: Path, n: int) -> Path:
     return out
 
 
-def _best(fn, repeats: int):
-    best = None
-    for _ in range(repeats):
-        c0 = time.process_time()
-        m = measure(fn)
-        m.extra["cpu_s"] = time.process_time() - c0
-        if best is None or m.seconds < best.seconds:
-            best = m
-    return best
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
@@ -80,14 +71,14 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
             county_geometry_area_crs()  # build the county outline once (not timed)
             src = _input(tmp_path, n)
-            ours = _best(lambda: import_file(src, "townships", "bench"), repeats)
+            ours = best_of(lambda: import_file(src, "townships", "bench"), repeats)
 
             def baseline() -> int:
                 gdf = gpd.read_file(f"/vsizip/{src}/b/b.shp", encoding="GBK").to_crs("EPSG:4326")
                 gdf.to_file(tmp_path / "baseline.gpkg", driver="GPKG")
                 return len(gdf)
 
-            base = _best(baseline, repeats)
+            base = best_of(baseline, repeats)
         finally:
             for k, v in old.items():
                 if v is None:

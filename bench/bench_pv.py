@@ -31,20 +31,11 @@ from typing import Any
 
 import pandas as pd
 
-from bench.common import measure, measure_subprocess, result_row
+from bench.common import best_of, measure, measure_subprocess, result_row
 
 RES = 8
 
 
-def _best(fn, repeats: int):
-    best = None
-    for _ in range(repeats):
-        c0 = time.process_time()
-        m = measure(fn)
-        m.extra["cpu_s"] = time.process_time() - c0
-        if best is None or m.seconds < best.seconds:
-            best = m
-    return best
 
 
 def county_estimate(table: pd.DataFrame, h3_precomputed: bool = True) -> dict[str, Any]:
@@ -94,9 +85,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     setup_s = round(time.perf_counter() - t0, 2)
     n = len(table)
 
-    fast = _best(lambda: county_estimate(table), repeats)
-    no_idx = _best(lambda: county_estimate(table, h3_precomputed=False), 1)
-    base = _best(lambda: rowwise_estimate(gdf, pv.Scenario(), RES), 1)
+    fast = best_of(lambda: county_estimate(table), repeats)
+    no_idx = best_of(lambda: county_estimate(table, h3_precomputed=False), 1)
+    base = best_of(lambda: rowwise_estimate(gdf, pv.Scenario(), RES), 1)
     sub = measure_subprocess("bench.bench_pv:child_estimate", 25_000 if quick else None)
 
     base_s, base_cpu = base.seconds, base.extra["cpu_s"]

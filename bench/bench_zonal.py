@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from rasterio.features import geometry_mask
 
-from bench.common import measure, result_row
+from bench.common import best_of, measure, result_row
 
 
 def naive_zonal_sum(data, zones) -> pd.DataFrame:
@@ -47,21 +47,6 @@ def naive_zonal_sum(data, zones) -> pd.DataFrame:
     return pd.DataFrame(out, columns=[f"{n}_sum" for n in data.names], index=zones.index)
 
 
-def _best(fn, repeats: int):
-    """Best of ``repeats`` wall-time measurements; ``extra['cpu_s']`` is that run's process CPU time.
-
-    CPU time is reported too because on a shared 2-core machine wall time also counts
-    waiting for other processes; both variants are single-threaded, so CPU time is the
-    fairer ratio there.
-    """
-    best = None
-    for _ in range(repeats):
-        c0 = time.process_time()
-        m = measure(fn)
-        m.extra["cpu_s"] = time.process_time() - c0
-        if best is None or m.seconds < best.seconds:
-            best = m
-    return best
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
@@ -77,9 +62,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     setup_s = time.perf_counter() - t0
     cells = int(lc.shape[0] * lc.shape[1])
 
-    exact = _best(lambda: zonal.zonal_sum(bands, towns, id_col="code", band_names=bands.names), repeats)
-    naive = _best(lambda: naive_zonal_sum(bands, towns), repeats)
-    e2e = _best(lambda: forest.carbon_by_zone(towns, landcover=path), repeats)
+    exact = best_of(lambda: zonal.zonal_sum(bands, towns, id_col="code", band_names=bands.names), repeats)
+    naive = best_of(lambda: naive_zonal_sum(bands, towns), repeats)
+    e2e = best_of(lambda: forest.carbon_by_zone(towns, landcover=path), repeats)
 
     ex = exact.result["sink_t_co2_sum"].to_numpy()
     nv = naive.result["sink_t_co2_sum"].to_numpy()
