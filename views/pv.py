@@ -24,8 +24,8 @@ from ui.common import database, demo_banner, lang, load_layer, tr
 STATE = "pv_state"
 QUERY = "pv"
 KEEP = "pv_keep"
+# Widget keys that are not part of the scenario but should survive switching pages too.
 UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_raster_name")
-"""Widget keys that are not part of the scenario but should survive switching pages too."""
 CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
 ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
 TILT_KEYS = {t: f"pv_tilt_{t}" for t in pv.ROOF_TYPES}
