@@ -74,9 +74,14 @@ def app_url():
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium driven by Playwright."""
+    """Headless Debian Chromium driven by Playwright (sync API).
+
+    Module-scoped on purpose: the sync API keeps an event loop running on the main thread
+    while it is open, which would break later tests that use ``asyncio.run`` or start
+    Playwright themselves (the load test, the PNG export).
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh --test (installs Debian chromium)")
     from playwright.sync_api import sync_playwright
