@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
@@ -119,11 +120,36 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
     )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _enable_wal(conn)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     migrate(conn)
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying while another process holds the lock.
+
+    Changing the journal mode needs an exclusive lock, and SQLite reports
+    ``database is locked`` for it without calling the busy handler when several
+    processes open a fresh file at once (seen in CI with four processes), so the
+    wait is done here, bounded by ``BUSY_TIMEOUT_MS``.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            mode = None
+        if mode == "wal":
+            return
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError(f"could not switch the database to WAL mode (journal_mode={mode})")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

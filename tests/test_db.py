@@ -175,23 +175,23 @@ def test_exception_mid_transaction_rolls_back(data_dir):
     conn.close()
 
 
-def test_fresh_database_opened_by_four_processes_at_once_migrates_once(data_dir, tmp_path):
+def test_fresh_database_opened_by_eight_processes_at_once_migrates_once(data_dir, tmp_path):
     go = tmp_path / "go"
     code = f"""
 import time
 from pathlib import Path
-while not Path({str(go)!r}).exists():
-    time.sleep(0.002)
 from cyc_geo import db
+while not Path({str(go)!r}).exists():
+    time.sleep(0.0005)
 conn = db.connect()
 print(db.schema_version(conn))
 """
-    procs = [run_python(code) for _ in range(4)]
+    procs = [run_python(code) for _ in range(8)]
     time.sleep(1.0)
     go.touch()
     outs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0, 0], [o[1] for o in outs]
-    assert [o[0].strip() for o in outs] == [str(len(db.MIGRATIONS))] * 4
+    assert [p.returncode for p in procs] == [0] * 8, [o[1] for o in outs]
+    assert [o[0].strip() for o in outs] == [str(len(db.MIGRATIONS))] * 8
     raw = sqlite3.connect(data_dir / "test.sqlite")
     assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert raw.execute("SELECT count(*) FROM sqlite_master WHERE name = 'indicator_values'").fetchone()[0] == 1
