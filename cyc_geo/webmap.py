@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import folium
 import geopandas as gpd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.plugins import Fullscreen, MeasureControl, VectorGridProtobuf
 from jinja2 import Template
 
@@ -227,7 +227,40 @@ def layer_payload(
     return '{"geojson":' + data.to_json(drop_id=True, ensure_ascii=False) + "," + rest[1:]
 
 
-class FastGeoJson(MacroElement):
+class _Verbatim(Element):
+    """Text already rendered by a macro, emitted as is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class VerbatimMacro(MacroElement):
+    """A MacroElement whose rendered header/html/script go into the page verbatim.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``,
+    which compiles the text as a Jinja template. For layers carrying their data
+    (hundreds of kB of GeoJSON) that compile was the largest cost of drawing the
+    map, and a ``{{`` or ``{%`` in an attribute value would break the page.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("You cannot render this Element if it is not in a Figure.")
+        macros = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = macros.get(part)
+            if macro is not None:
+                target.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class FastGeoJson(VerbatimMacro):
     """A GeoJSON layer styled, tooltipped and labelled in the browser from a :func:`layer_payload`."""
 
     _template = Template(
@@ -389,7 +422,7 @@ class FitBoundsControl(MacroElement):
         self.title_js = json.dumps(title, ensure_ascii=False)
 
 
-class LegendControl(MacroElement):
+class LegendControl(VerbatimMacro):
     """A legend (HTML from :func:`cyc_geo.legend.legend_html`) shown while its parent layer is on the map.
 
     Add it to a FeatureGroup: the control appears when the group is added to the

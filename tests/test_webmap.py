@@ -231,7 +231,8 @@ def _export_map() -> folium.Map:
     layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", loader="m:f", geometry="polygon",
                      tooltip=("roof_id",), style={"color": "#ff0000", "fill_opacity": 1.0})
     big = _squares()
-    big.geometry = big.geometry.buffer(0.01, join_style="mitre")  # ~2 km squares: visible at county zoom
+    # ~2 km squares, visible at county zoom (buffered in metres, EPSG:4547)
+    big.geometry = big.geometry.to_crs(4547).buffer(1000, join_style="mitre").to_crs(4326)
     webmap.layer_group(layer, big, "zh").add_to(fmap)
     add_title(fmap, "长垣市碳达峰规划图", "演示数据", [webmap.layer_legend(layer, "zh")], "图例")
     return fmap
@@ -246,6 +247,21 @@ def test_standalone_html_inlines_every_local_asset():
     assert "长垣市碳达峰规划图" in html or "\\u957f\\u57a3" in html  # the title, raw or JS-escaped
     assert "data:image/png;base64," in html  # leaflet-measure / layer icons from CSS
     assert "cyc-legend" in html and "演示数据" in html
+
+
+def test_layer_text_reaches_the_page_verbatim_even_if_it_looks_like_a_template():
+    """Attribute values are data: a "{{" or "{%" in a name must neither break nor change the page."""
+    from streamlit_folium import _get_feature_group_string
+
+    layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", loader="m:f", geometry="polygon",
+                     tooltip=("name",), style={"color": "#ff0000"})
+    gdf = _squares().assign(name=["{{ 7 * 7 }}", "{% if x %}甲{% endif %}", "{#乙#}"])
+    html = webmap.layer_group(layer, gdf, "zh").add_to(webmap.base_map("blank")).get_root().render()
+    fg = _get_feature_group_string(webmap.layer_group(layer, gdf, "zh"), webmap.base_map("blank"))
+    for text in (html, fg):
+        for name in gdf["name"]:
+            assert name in text
+        assert '"49"' not in text
 
 
 def test_inline_assets_refuses_a_missing_local_asset(tmp_path):
