@@ -198,12 +198,16 @@ def build_baseline_html(out_dir: Path, max_roofs: int | None = None) -> tuple[Pa
     return out, len(roofs)
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+        pass
+
+
 def _bench_baseline(browser, out_dir: Path, max_roofs: int | None, total_roofs: int) -> list[dict[str, Any]]:
     t0 = time.perf_counter()
     html, n = build_baseline_html(out_dir, max_roofs)
     build_s = time.perf_counter() - t0
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out_dir))
-    handler.log_message = lambda *a, **k: None  # type: ignore[assignment]
+    handler = functools.partial(_QuietHandler, directory=str(out_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

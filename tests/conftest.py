@@ -28,6 +28,19 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def demo_landcover_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the demo land-cover raster, built once per test session (it takes a while)."""
+    from cyc_geo import landcover
+
+    d = tmp_path_factory.mktemp("landcover_demo")
+    (d / "boundaries").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYC_GEO_DATA_DIR", str(d))
+        landcover.landcover_path()
+    return d
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

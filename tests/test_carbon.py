@@ -134,14 +134,12 @@ def test_all_nodata_landcover_clear_error(tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def county_demo(tmp_path_factory):
-    d = tmp_path_factory.getbasetemp() / "carbon_demo_data"  # shared with test_landcover.py in one session
-    (d / "boundaries").mkdir(parents=True, exist_ok=True)
+def county_demo(demo_landcover_dir):
+    """The session's demo land-cover folder, with this module's own database."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CYC_GEO_DATA_DIR", str(d))
-        mp.setenv("CYC_GEO_DB", str(d / "t.sqlite"))
-        landcover.landcover_path()
-        yield d
+        mp.setenv("CYC_GEO_DATA_DIR", str(demo_landcover_dir))
+        mp.setenv("CYC_GEO_DB", str(demo_landcover_dir / "t.sqlite"))
+        yield demo_landcover_dir
 
 
 def test_township_sums_equal_county_total_and_near_plan(county_demo, monkeypatch, capsys):

@@ -17,14 +17,11 @@ from cyc_geo.zonal import RasterError
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo raster, built once for this module in an isolated data folder."""
-    d = tmp_path_factory.getbasetemp() / "carbon_demo_data"  # shared with test_carbon.py in one session
-    (d / "boundaries").mkdir(parents=True, exist_ok=True)
+def demo(demo_landcover_dir):
+    """The session's demo raster and its data folder, which this module reads from."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CYC_GEO_DATA_DIR", str(d))
-        path = landcover.landcover_path()
-        yield path, d
+        mp.setenv("CYC_GEO_DATA_DIR", str(demo_landcover_dir))
+        yield landcover.landcover_path(), demo_landcover_dir
 
 
 def test_demo_calibrated_areas_and_provenance(demo):
