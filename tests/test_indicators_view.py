@@ -56,7 +56,10 @@ def test_page_renders_all_indicators_with_targets_and_status(page_env):
     table = _table(at)
     assert list(table["序号"]) == list(range(1, 20))
     row3 = table[table["序号"] == 3].iloc[0]
-    assert row3["2024年目标"] == 267.25 and row3["指标"] == "二氧化碳排放总量"
+    assert row3["2024年目标"] == "267.25" and row3["指标"] == "二氧化碳排放总量"
+    assert row3["现状值"] == "261.056" and row3["实际值"] == "—"  # missing actual: a dash, not a grey "None"
+    assert table[table["序号"] == 4].iloc[0]["实际值"] == "27"
+    assert not table.isna().any().any()
     status = dict(zip(table["序号"], table["状态"]))
     assert (status[4], status[16], status[19], status[1]) == ("达标", "未达标", "未达标", "无数据")
     assert [m.value for m in at.metric] == ["1", "2", "16"]
@@ -75,7 +78,7 @@ def test_year_switch_changes_targets(page_env):
     at.selectbox(key="ind_year").set_value(2022).run()
     assert not at.exception
     table = _table(at)
-    assert table[table["序号"] == 3].iloc[0]["2022年目标"] == 263.17
+    assert table[table["序号"] == 3].iloc[0]["2022年目标"] == "263.17"
     assert table[table["序号"] == 19].iloc[0]["状态"] == "无数据"  # the PV goal has no 2022 target
 
 
@@ -101,7 +104,7 @@ def test_editor_saves_valid_values_with_audit(page_env):
     conn.close()
     table = _table(at)
     row5 = table[table["序号"] == 5].iloc[0]
-    assert row5["实际值"] == pytest.approx(250 - 27.0)  # derived: total − sink
+    assert float(row5["实际值"]) == pytest.approx(250 - 27.0)  # derived: total − sink
     assert row5["状态"] == "达标" and row5["来源"] == "推算"
     assert table[table["序号"] == 13].iloc[0]["状态"] == "未达标"  # 47 < 49
 
@@ -141,6 +144,6 @@ def test_english_page(page_env):
     assert not at.exception
     table = _table(at)
     row4 = table[table["No."] == 4].iloc[0]
-    assert row4["Indicator"].startswith("Carbon sink") and row4["Target 2024"] == 26.05
+    assert row4["Indicator"].startswith("Carbon sink") and row4["Target 2024"] == "26.05"
     assert row4["Status"] == "on track" and row4["Direction"] == "higher is better"
     assert at.title[0].value.startswith("Indicator dashboard")

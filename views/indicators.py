@@ -74,6 +74,12 @@ def _fmt(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:g}"
 
 
+def _shown(values: pd.Series) -> pd.Series:
+    """Numbers as text, missing ones as "—" (st.dataframe draws a missing cell as a grey "None",
+    whatever a Styler's ``na_rep`` says)."""
+    return values.map(lambda v: _fmt(v) or "—")
+
+
 def _status_table(ev: pd.DataFrame, year: int) -> pd.DataFrame:
     zh = lang() == "zh"
     value_source = {
@@ -88,9 +94,9 @@ def _status_table(ev: pd.DataFrame, year: int) -> pd.DataFrame:
             tr("领域", "Domain"): ev["domain"] if zh else ev["no"].map(ind.load_catalogue()["domain_en"]),
             tr("指标", "Indicator"): ev["name"] if zh else ev["name_en"],
             tr("单位", "Unit"): ev["unit"],
-            tr("现状值", "Baseline"): ev["baseline"],
-            tr(f"{year}年目标", f"Target {year}"): ev["target"],
-            tr("实际值", "Actual"): ev["value"],
+            tr("现状值", "Baseline"): _shown(ev["baseline"]),
+            tr(f"{year}年目标", f"Target {year}"): _shown(ev["target"]),
+            tr("实际值", "Actual"): _shown(ev["value"]),
             tr("状态", "Status"): ev["status"] if zh else ev["status"].map(ind.STATUS_EN),
             tr("方向", "Direction"): ev["direction"].map(
                 {"higher": tr("越高越好", "higher is better"), "lower": tr("越低越好", "lower is better")}
@@ -102,12 +108,12 @@ def _status_table(ev: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def _styled(table: pd.DataFrame, statuses: pd.Series):
-    """Colour the status cells (green 达标, red 未达标, grey 无数据) and print numbers without trailing zeros."""
+    """Colour the status cells (green 达标, red 未达标, grey 无数据)."""
     status_col = tr("状态", "Status")
     colours = dict(zip(table.index, statuses.map(STATUS_COLOURS)))
     return table.style.apply(
         lambda col: [f"background-color: {colours[i]}" for i in col.index], subset=[status_col]
-    ).format("{:g}", na_rep="—", subset=table.columns[4:7])
+    )
 
 
 def _editor_frame(ev: pd.DataFrame, conn, year: int, cat: pd.DataFrame) -> pd.DataFrame:
