@@ -68,3 +68,11 @@ def test_real_app_shows_map_and_chinese_township_names(app_url, page):
     )
     assert painted > 10_000
     save_artifact(page, "app_shell_map")
+
+
+def test_no_pages_folder_beside_app_py():
+    """A ``pages/`` folder next to app.py (even an empty one) puts Streamlit in its old multipage
+    mode, in which the first run of every deep link (e.g. /indicators) shows "Page not found"."""
+    from pathlib import Path
+
+    assert not (Path(__file__).resolve().parent.parent / "pages").exists()

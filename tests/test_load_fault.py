@@ -93,13 +93,13 @@ def test_twenty_concurrent_sessions_load_every_page(app_url: str) -> None:
 # ---------------------------------------------------------------- kill mid-import
 
 
-def _dismiss_dialog(page) -> None:
-    """Close Streamlit's spurious "Page not found" dialog shown on some deep links (the page itself renders)."""
-    for _ in range(3):
-        if page.get_by_role("dialog").count() == 0:
-            return
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(300)
+def _assert_no_page_not_found(page) -> None:
+    """A deep link into a freshly started app opens its page without Streamlit's "Page not found" dialog.
+
+    (A stray ``pages/`` folder next to app.py once switched Streamlit to its
+    old multipage mode, which reported every deep link as missing.)
+    """
+    assert page.get_by_text("Page not found").count() == 0
 
 
 def _big_geojson(folder: Path, n: int = BIG_N) -> Path:
@@ -216,7 +216,7 @@ def test_kill_app_during_upload_import_then_restart(data_dir: Path, tmp_path: Pa
                 page = browser.new_page(viewport={"width": 1300, "height": 1000})
                 page.goto(f"{url}/data_import", timeout=PAGE_TIMEOUT_MS)
                 page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=PAGE_TIMEOUT_MS)
-                _dismiss_dialog(page)
+                _assert_no_page_not_found(page)
                 page.get_by_text("编辑登录").click()
                 page.get_by_label("用户名").fill("editor1")
                 page.get_by_label("密码").fill("editor1 password")
