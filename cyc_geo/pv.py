@@ -272,7 +272,7 @@ def sample_raster(path: str | Path, lon: np.ndarray, lat: np.ndarray) -> np.ndar
         if src.crs is not None and src.crs.to_epsg() != 4326:
             xs, ys = Transformer.from_crs("EPSG:4326", src.crs, always_xy=True).transform(xs, ys)
         inv = ~src.transform
-        cols, rows = inv * (xs, ys)
+        cols, rows = inv @ (xs, ys)
         rows, cols = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
         ok = (rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width)
         out = np.full(len(xs), np.nan)
