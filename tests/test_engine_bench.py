@@ -83,3 +83,17 @@ def test_subprocess_module_run_reports_errors():
     rows = runner.run_module_subprocess("no_such_topic_xyz", quick=True, timeout=120)
     assert rows[0]["variant"] == "ERROR" and "no_such_topic_xyz" in rows[0]["error"]
     json.dumps(rows)
+
+
+def test_linear_fit_separates_fixed_cost_from_cost_per_roof():
+    from bench.bench_scale import _add_linear_fit
+
+    rows = [{"rows": n, "seconds": 0.05 + 0.5e-6 * n} for n in (250_000, 1_000_000, 2_500_000, 5_000_000)]
+    _add_linear_fit(rows)
+    assert rows[-1]["fit_fixed_s"] == pytest.approx(0.05, abs=1e-3)
+    assert rows[-1]["fit_us_per_roof"] == pytest.approx(0.5, abs=1e-3)
+    assert rows[-1]["fit_r2"] == pytest.approx(1.0)
+    assert "fit_r2" not in rows[0]
+    noisy = [{"rows": 1, "seconds": 1.0}, {"rows": 2, "seconds": 3.0}, {"rows": 3, "seconds": 2.0}]
+    _add_linear_fit(noisy)
+    assert noisy[-1]["fit_r2"] == pytest.approx(0.25)  # slope 0.5: residuals -0.5, 1, -0.5 over total 2
