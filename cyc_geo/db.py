@@ -143,11 +143,13 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
-            mode = None
-        if mode == "wal":
-            return
-        if time.monotonic() > deadline:
-            raise sqlite3.OperationalError(f"could not switch the database to WAL mode (journal_mode={mode})")
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if mode == "wal":
+                return
+            # SQLite keeps the old mode where WAL is impossible (e.g. no shared memory on the file system)
+            raise sqlite3.OperationalError(f"the database cannot use WAL mode here (journal_mode stays {mode!r})")
         time.sleep(pause)
         pause = min(pause * 2, 0.2)
 
