@@ -6,7 +6,7 @@ PY := .venv/bin/python
 
 ## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)).
 run: setup data
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+	$(PY) -m ui.serve --server.port $(PORT) --server.headless true
 
 ## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite.
 test:

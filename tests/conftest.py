@@ -48,11 +48,11 @@ def free_port() -> int:
 
 
 def start_app(env_extra: dict[str, str] | None = None, timeout_s: float = 90.0):
-    """Start ``streamlit run app.py`` on a free port; returns (process, base URL)."""
+    """Start the app as ``make run`` does (``python -m ui.serve``) on a free port; returns (process, base URL)."""
     port = free_port()
     env = {**os.environ, **(env_extra or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "ui.serve", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=REPO,
         env=env,

@@ -76,3 +76,19 @@ def test_no_pages_folder_beside_app_py():
     from pathlib import Path
 
     assert not (Path(__file__).resolve().parent.parent / "pages").exists()
+
+
+def test_launcher_preloads_libraries_but_no_streamlit_component():
+    """``python -m ui.serve`` imports the heavy libraries before the server starts, but not
+    streamlit_folium: a component imported outside a script run is never registered with the
+    server, and the map would not load."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, ui.serve as s; s.preload(); "
+            "print('streamlit_folium' in sys.modules, 'mapclassify' in sys.modules, 'pvlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "True"]

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import save_artifact, start_app, wait_for_app
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -55,7 +56,8 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
         page.reload()  # a new session: the typed value comes back from the URL
         wait_for_app(page, timeout_ms=240_000)
         page.keyboard.press("Escape")
-        assert page.get_by_label("最小屋顶面积 (m²)").input_value() == "60.00"
+        # web-first assertion: right after a reload the input may still show its first render
+        expect(page.get_by_label("最小屋顶面积 (m²)")).to_have_value("60.00", timeout=60_000)
 
         page.get_by_text("编辑登录（浏览无需登录）").click()
         page.get_by_label("用户名").fill("pvtester")
@@ -81,11 +83,11 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
     try:
         _open_pv(page2, url2)
         page2.get_by_text(re.compile("最近保存：「浏览器方案」")).wait_for(timeout=90_000)
-        assert page2.get_by_label("最小屋顶面积 (m²)").input_value() == "40.00"  # fresh session: defaults
+        expect(page2.get_by_label("最小屋顶面积 (m²)")).to_have_value("40.00", timeout=60_000)  # fresh session: defaults
         page2.get_by_role("button", name="载入").click()
         wait_for_app(page2, timeout_ms=180_000)
         page2.get_by_text("已载入情景「浏览器方案」").wait_for(timeout=90_000)
-        assert page2.get_by_label("最小屋顶面积 (m²)").input_value() == "60.00"
+        expect(page2.get_by_label("最小屋顶面积 (m²)")).to_have_value("60.00", timeout=60_000)
     finally:
         save_artifact(page2, "pv_after_restart")
         ctx2.close()
