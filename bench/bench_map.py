@@ -11,7 +11,10 @@ cyc-geo (the running app, every layer on, rooftops included):
 - ``map_scenario_change``: seconds from moving the PV adoption slider until the
   sidebar indicator and the map's hexagon legend show the new scenario;
 - ``map_app_rss``: resident memory of the app process (and its children) with
-  every layer loaded.
+  every layer loaded;
+- ``map_cold_first_view``: the first visit after a server start, started as
+  ``make run`` does (``python -m ui.serve``, libraries imported before the server
+  starts) and, as its baseline, with plain ``streamlit run app.py``.
 
 Baseline: one static folium page embedding every roof (and the small layers) as
 GeoJSON, served over HTTP from this machine; same browser, same measurements.
@@ -114,8 +117,10 @@ def _bench_app(browser, layer_ids: list[str], rows: int, visits: int = 3) -> lis
         view = f"{url}/?layers={','.join(layer_ids)}"
         # warm-up visit: builds demo data, caches and vector tiles (not measured)
         ctx, page = _new_page(browser)
+        t0 = time.perf_counter()
         page.goto(view)
         _wait_rendered(page)
+        cold_s = time.perf_counter() - t0
         deadline = time.time() + 240
         while page.locator("text=正在生成矢量瓦片").count() and time.time() < deadline:
             page.wait_for_timeout(1000)
@@ -164,9 +169,33 @@ def _bench_app(browser, layer_ids: list[str], rows: int, visits: int = 3) -> lis
         {"bench": "map_first_view", "variant": "cyc-geo", "rows": rows,
          "seconds": round(statistics.median(times), 3), "seconds_max": round(max(times), 3), "visits": visits,
          "bytes": first_bytes, "mb": round(first_bytes / MB, 2), "http_bytes": http_bytes, "ws_bytes": ws_bytes},
+        {"bench": "map_cold_first_view", "variant": "cyc-geo", "rows": rows, "seconds": round(cold_s, 3),
+         "launcher": "python -m ui.serve"},
         {"bench": "map_scenario_change", "variant": "cyc-geo", "rows": rows, "seconds": round(scenario_s, 3)},
         {"bench": "map_app_rss", "variant": "cyc-geo", "rows": rows, "peak_mb": round(rss, 1)},
     ]
+
+
+def _bench_cold_plain(browser, layer_ids: list[str], rows: int) -> list[dict[str, Any]]:
+    """First visit after a server start with plain ``streamlit run app.py`` (no preloaded libraries)."""
+    from tests.conftest import start_app
+
+    proc, url = start_app(timeout_s=180, launcher=False)
+    try:
+        ctx, page = _new_page(browser)
+        t0 = time.perf_counter()
+        page.goto(f"{url}/?layers={','.join(layer_ids)}")
+        _wait_rendered(page)
+        seconds = time.perf_counter() - t0
+        ctx.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return [{"bench": "map_cold_first_view", "variant": "baseline", "rows": rows, "seconds": round(seconds, 3),
+             "launcher": "streamlit run app.py"}]
 
 
 def build_baseline_html(out_dir: Path, max_roofs: int | None = None) -> tuple[Path, int]:
@@ -257,6 +286,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             rows = _bench_app(browser, layer_ids, total_roofs)
+            rows += _bench_cold_plain(browser, layer_ids, total_roofs)
             rows += _bench_baseline(browser, Path(tmp), 20_000 if quick else None, total_roofs)
         finally:
             browser.close()
@@ -265,6 +295,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     base_bytes = base["bytes"] * (total_roofs / base["rows"])
     app["bytes_ratio_vs_baseline"] = round(base_bytes / max(app["bytes"], 1), 1)
     app["seconds_ratio_vs_baseline"] = round(base["seconds"] / max(app["seconds"], 1e-6), 1)
+    cold = {r["variant"]: r for r in rows if r["bench"] == "map_cold_first_view"}
+    cold["cyc-geo"]["seconds_ratio_vs_baseline"] = round(cold["baseline"]["seconds"] / cold["cyc-geo"]["seconds"], 2)
     return rows
 
 

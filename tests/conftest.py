@@ -47,12 +47,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env_extra: dict[str, str] | None = None, timeout_s: float = 90.0):
-    """Start the app as ``make run`` does (``python -m ui.serve``) on a free port; returns (process, base URL)."""
+def start_app(env_extra: dict[str, str] | None = None, timeout_s: float = 90.0, launcher: bool = True):
+    """Start the app as ``make run`` does (``python -m ui.serve``) on a free port; returns (process, base URL).
+
+    ``launcher=False`` starts it with plain ``streamlit run app.py`` (benchmark comparison).
+    """
     port = free_port()
+    command = ["-m", "ui.serve"] if launcher else ["-m", "streamlit", "run", "app.py"]
     env = {**os.environ, **(env_extra or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.port", str(port),
+        [sys.executable, *command, "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=REPO,
         env=env,
