@@ -92,3 +92,14 @@ def test_launcher_preloads_libraries_but_no_streamlit_component():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True"]
+
+
+def test_choice_value_maps_labels_back_to_options():
+    from ui.common import choice_value
+
+    labels = {"seed_plan": ("方案口径", "Plan's arithmetic"), "national_2023": ("全国 2023", "National 2023")}
+    assert choice_value("national_2023", labels) == "national_2023"
+    assert choice_value("方案口径", labels) == "seed_plan"
+    assert choice_value("National 2023", labels) == "national_2023"
+    assert choice_value("something else", labels) is None
+    assert choice_value(["全国 2023", "seed_plan", "x"], labels) == ["national_2023", "seed_plan"]

@@ -92,3 +92,32 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
         save_artifact(page2, "pv_after_restart")
         ctx2.close()
         _stop(proc2)
+
+
+def test_language_switches_keep_the_emission_preset(browser):
+    """Switching 中文/English several times keeps a chosen emission preset and never fails.
+
+    (Streamlit hands back a choice widget's label after the second switch; the page maps it
+    back to the option, see ui.common.choice_value.)"""
+    proc, url = start_app(timeout_s=120)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        _open_pv(page, url)
+        co2 = page.get_by_test_id("stMetricValue").nth(2)  # 减排 CO₂ / CO₂ avoided (万t)
+        seed_value = co2.inner_text()
+        page.get_by_text("技术参数（默认值及来源见 docs/pv.md）").click()
+        page.get_by_label("减排折算口径").click()
+        page.get_by_role("option", name="全国电网平均排放因子 2023（0.5306）").click()
+        wait_for_app(page, timeout_ms=180_000)
+        expect(co2).not_to_have_text(seed_value, timeout=60_000)
+        national_value = co2.inner_text()
+        for choice in ["English", "中文", "English", "中文"]:
+            page.get_by_test_id("stSidebar").get_by_text(choice, exact=True).click()
+            wait_for_app(page, timeout_ms=180_000)
+            expect(co2).to_have_text(national_value, timeout=60_000)  # the chosen preset still applies
+            assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
+    finally:
+        save_artifact(page, "pv_language_switches")
+        ctx.close()
+        _stop(proc)

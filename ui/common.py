@@ -51,6 +51,36 @@ def language_switch() -> None:
 
 
 @st.cache_resource(show_spinner=False)
+def choice_value(value: Any, labels: dict[Any, tuple[str, str]]) -> Any:
+    """The option behind a choice widget's value, which may be one of its (zh, en) labels.
+
+    After switching language twice, Streamlit 1.67 hands back a selectbox's or radio's
+    *label* instead of the option when its ``format_func`` depends on the language (seen
+    on the PV page's emission preset, which then failed). ``labels`` maps each option to
+    its (zh, en) labels; a list (multiselect) is mapped item by item; unknown values give
+    ``None`` (dropped from lists).
+    """
+    by_label = {lab: option for option, pair in labels.items() for lab in pair}
+
+    def one(v: Any) -> Any:
+        return v if v in labels else by_label.get(v)
+
+    if isinstance(value, (list, tuple)):
+        return [o for o in map(one, value) if o is not None]
+    return one(value)
+
+
+def restore_choice(key: str, labels: dict[Any, tuple[str, str]]) -> None:
+    """Before creating such a widget: put its option back in session state (see :func:`choice_value`)."""
+    if key not in st.session_state:
+        return
+    fixed = choice_value(st.session_state[key], labels)
+    if fixed is None:
+        del st.session_state[key]
+    else:
+        st.session_state[key] = fixed
+
+
 def registry() -> list[LayerDef]:
     """Layer registry, read once per process."""
     return load_registry()

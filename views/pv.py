@@ -19,7 +19,12 @@ import streamlit as st
 
 from cyc_geo import emissions, paths, pv, rooftops, scenarios
 from cyc_geo.sources import planner_file
-from ui.common import database, demo_banner, lang, load_layer, tr
+from ui.common import choice_value, database, demo_banner, lang, load_layer, restore_choice, tr
+
+PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
+RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
+MAP_VIEWS = {"township": ("乡镇分级", "Township choropleth"), "h3": ("H3 六边形", "H3 hexagons")}
+"""(zh, en) labels of the choice widgets whose labels follow the language (see ui.common.choice_value)."""
 
 STATE = "pv_state"
 QUERY = "pv"
@@ -97,11 +102,12 @@ def _scenario_from_widgets() -> pv.Scenario:
             params[name] = float(ss[key])
     if ss["pv_use_override"]:
         params["specific_yield_kwh_per_kwp"] = float(ss["pv_override"])
-    if ss["pv_preset"] != defaults.emission_preset:
-        params["emission_preset"] = ss["pv_preset"]
+    preset = choice_value(ss["pv_preset"], PRESET_LABELS)
+    if preset != defaults.emission_preset:
+        params["emission_preset"] = preset
     if ss.get("pv_use_raster") and ss.get("pv_raster_path"):
         params["yield_raster"] = ss["pv_raster_path"]
-        params["yield_raster_kind"] = ss["pv_raster_kind"]
+        params["yield_raster_kind"] = choice_value(ss["pv_raster_kind"], RASTER_KINDS)
     return pv.Scenario(
         adoption={c: ss[CLASS_KEYS[c]] / 100.0 for c in pv.CLASSES},
         townships=tuple(ss["pv_towns"]),
@@ -239,9 +245,9 @@ def _raster_inputs() -> None:
         except ValueError as exc:
             st.error(str(exc))
     have = bool(ss.get("pv_raster_path"))
-    st.radio(tr("栅格内容", "Raster holds"), ["pvout", "ghi"], horizontal=True, key="pv_raster_kind",
-             format_func=lambda k: tr("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr") if k == "pvout"
-             else tr("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr"), disabled=not have)
+    restore_choice("pv_raster_kind", RASTER_KINDS)
+    st.radio(tr("栅格内容", "Raster holds"), list(RASTER_KINDS), horizontal=True, key="pv_raster_kind",
+             format_func=lambda k: tr(*RASTER_KINDS[k]), disabled=not have)
     st.checkbox(tr("按建筑采样栅格", "Sample the raster per building"), key="pv_use_raster", disabled=not have)
     if have:
         st.caption(tr(f"栅格：{ss.get('pv_raster_name', Path(ss['pv_raster_path']).name)}",
@@ -285,6 +291,7 @@ with col_in:
     for c in pv.CLASSES:
         st.slider(tr(f"{_class_label(c)} 开发比例 (%)", f"{_class_label(c)} adoption (%)"), 0, 100, step=1,
                   key=CLASS_KEYS[c])
+    restore_choice("pv_towns", {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)})
     st.multiselect(tr("乡镇范围（空 = 全市）", "Townships (empty = whole city)"), list(town_names),
                    format_func=lambda code: town_names.get(code, code), key="pv_towns")
     st.number_input(tr("最小屋顶面积 (m²)", "Minimum roof size (m²)"), 0.0, 5000.0, step=10.0, key="pv_min_roof")
@@ -303,8 +310,9 @@ with col_in:
         st.number_input(tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"), 100.0, 2500.0, step=1.0,
                         key="pv_override", disabled=not st.session_state["pv_use_override"])
         _raster_inputs()
+        restore_choice("pv_preset", PRESET_LABELS)
         st.selectbox(tr("减排折算口径", "Emission factor preset"), list(emissions.PRESETS),
-                     format_func=lambda i: emissions.PRESETS[i].title_zh if lang() == "zh" else emissions.PRESETS[i].title_en,
+                     format_func=lambda i: tr(*PRESET_LABELS[i]),
                      key="pv_preset")
     st.button(tr("恢复默认", "Reset to defaults"), on_click=_reset_cb, key="pv_reset")
 
@@ -435,8 +443,9 @@ with col_out:
         st.rerun()
 
     st.subheader(tr("空间分布", "Where"))
-    view = st.radio(tr("显示", "Show"), ["township", "h3"], horizontal=True, key="pv_map_view",
-                    format_func=lambda v: tr("乡镇分级", "Township choropleth") if v == "township" else tr("H3 六边形", "H3 hexagons"))
+    restore_choice("pv_map_view", MAP_VIEWS)
+    view = choice_value(st.radio(tr("显示", "Show"), list(MAP_VIEWS), horizontal=True, key="pv_map_view",
+                                 format_func=lambda v: tr(*MAP_VIEWS[v])), MAP_VIEWS)
     if view == "township":
         shapes = towns[["code", "name", "geometry"]].merge(
             table[["code", "capacity_mw", "annual_gwh"]], on="code", how="left")
