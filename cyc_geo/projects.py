@@ -113,6 +113,18 @@ def _roof_site() -> tuple[shapely.Geometry, str] | None:
     return geom, f"{len(roofs)} roofs of cyc_geo.rooftops.load_rooftops()"
 
 
+def _roof_area_m2() -> float | None:
+    """Total roof area (m², EPSG:4547) of the rooftop layer: project 3's site area."""
+    try:
+        from cyc_geo.rooftops import load_rooftops
+    except ImportError:
+        return None
+    roofs = load_rooftops()
+    if "area_m2" in roofs.columns:
+        return float(roofs["area_m2"].sum())
+    return float(roofs.to_crs(AREA_CRS).geometry.area.sum())
+
+
 def _township_footprint() -> shapely.Geometry:
     from cyc_geo.townships import load_townships
 
@@ -246,6 +258,10 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     out["name"] = out["project_no"].map(names["项目名称"])
     out["name_en"] = out["project_no"].map(names["name_en"])
     out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
+    if rooftop.any() and not roofs:
+        roof_area = _roof_area_m2()
+        if roof_area is not None:  # drawn as its footprint, but the site is the roofs themselves
+            out.loc[rooftop & (out["site_kind"] == "rooftops").to_numpy(), "area_m2"] = roof_area
     out = out.sort_values("project_no").reset_index(drop=True)
     cols = ["project_no", "name", "name_en", "site_kind", "source", "demo", "version", "updated_by", "updated_at", "area_m2"]
     out = out[cols + ["geometry"]]
