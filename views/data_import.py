@@ -18,7 +18,8 @@ import streamlit as st
 from cyc_geo import importer, layer_versions, upload_safety
 from cyc_geo.importer import ImportFailure
 from ui.auth import current_editor, require_editor
-from ui.common import database, lang, registry, tr
+from ui import map_data
+from ui.common import database, lang, load_layer, registry, tr
 
 UPLOAD_TYPES = sorted(e.lstrip(".") for e in upload_safety.ALLOWED_EXTS if e != ".shp")
 ENCODING_CHOICES = ["auto", "UTF-8", "GBK", "GB18030"]
@@ -73,6 +74,17 @@ def _layer_label(layer_id: str) -> str:
     return f"{titles.get(layer_id, layer_id)} ({layer_id})"
 
 
+def _built_in_source(layer) -> tuple[str, Any]:
+    """(label, feature count) of a layer that has no import: bundled real data, or demo/approximate."""
+    try:
+        gdf = map_data.big_layer(layer.id) if layer.big else load_layer(layer.id)
+        demo = map_data.is_demo(layer.id)
+    except Exception as exc:  # a layer that cannot be built here: say so, keep the table
+        return tr(f"无法加载：{exc}", f"cannot load: {exc}"), "—"
+    label = tr("演示/近似数据", "demo/approximate data") if demo else tr("内置真实数据", "bundled real data")
+    return label, "—" if layer.geometry == "raster" else f"{len(gdf):,}"
+
+
 def status_table() -> pd.DataFrame:
     """One row per registered layer: where its data comes from now."""
     conn = database()
@@ -84,7 +96,8 @@ def status_table() -> pd.DataFrame:
             source = tr(f"导入 #{v['id']}：{v['file_name']}", f"import #{v['id']}: {v['file_name']}")
             when, who, n = v["imported_at"], v["imported_by"], v["counts"].get("features")
         else:
-            source, when, who, n = tr("默认/演示数据", "default/demo data"), "", "", ""
+            source, n = _built_in_source(layer)
+            when, who = "", ""
         rows.append({tr("图层", "Layer"): layer.title(lang()), "id": layer.id, tr("数据来源", "Source"): source,
                      tr("要素数", "Features"): str(n), tr("导入时间", "Imported at"): when, tr("导入人", "By"): who})
     return pd.DataFrame(rows)
