@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import save_artifact, start_app, wait_for_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -107,8 +108,17 @@ def test_language_switches_keep_the_emission_preset(browser):
         co2 = page.get_by_test_id("stMetricValue").nth(2)  # 减排 CO₂ / CO₂ avoided (万t)
         seed_value = co2.inner_text()
         page.get_by_text("技术参数（默认值及来源见 docs/pv.md）").click()
-        page.get_by_label("减排折算口径").click()
-        page.get_by_role("option", name="全国电网平均排放因子 2023（0.5306）").click()
+        box = page.get_by_label("减排折算口径")
+        box.wait_for(state="visible", timeout=60_000)
+        option = page.get_by_role("option", name="全国电网平均排放因子 2023（0.5306）")
+        for _ in range(4):  # under load the first click can land before the dropdown is ready
+            box.click()
+            try:
+                option.wait_for(state="visible", timeout=10_000)
+                break
+            except PlaywrightTimeoutError:
+                page.keyboard.press("Escape")
+        option.click()
         wait_for_app(page, timeout_ms=180_000)
         expect(co2).not_to_have_text(seed_value, timeout=60_000)
         national_value = co2.inner_text()

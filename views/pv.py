@@ -24,7 +24,8 @@ from ui.common import choice_value, database, demo_banner, lang, load_layer, res
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
 RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
 MAP_VIEWS = {"township": ("乡镇分级", "Township choropleth"), "h3": ("H3 六边形", "H3 hexagons")}
-"""(zh, en) labels of the choice widgets whose labels follow the language (see ui.common.choice_value)."""
+# (zh, en) labels of the choice widgets whose labels follow the language (see ui.common.choice_value);
+# a comment, not a docstring: Streamlit would print a bare string on the page
 
 STATE = "pv_state"
 QUERY = "pv"
