@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import subprocess
 import sys
 import threading
 import time
@@ -101,6 +100,15 @@ def _new_page(browser):
     return ctx, ctx.new_page()
 
 
+def _timed_visit(browser, view: str):
+    """Open ``view`` in a new browser context; (context, page, seconds until map and indicators are rendered)."""
+    ctx, page = _new_page(browser)
+    t0 = time.perf_counter()
+    page.goto(view)
+    _wait_rendered(page)
+    return ctx, page, time.perf_counter() - t0
+
+
 def _bench_app(browser, layer_ids: list[str], rows: int, visits: int = 3) -> list[dict[str, Any]]:
     """Bytes of one instrumented visit; time-to-render of ``visits`` uninstrumented ones (median, max).
 
@@ -110,17 +118,13 @@ def _bench_app(browser, layer_ids: list[str], rows: int, visits: int = 3) -> lis
     """
     import statistics
 
-    from tests.conftest import start_app
+    from tests.conftest import start_app, stop_app
 
     proc, url = start_app(timeout_s=180)
     try:
         view = f"{url}/?layers={','.join(layer_ids)}"
-        # warm-up visit: builds demo data, caches and vector tiles (not measured)
-        ctx, page = _new_page(browser)
-        t0 = time.perf_counter()
-        page.goto(view)
-        _wait_rendered(page)
-        cold_s = time.perf_counter() - t0
+        # warm-up visit: builds demo data, caches and vector tiles (timed as the cold first view)
+        ctx, page, cold_s = _timed_visit(browser, view)
         deadline = time.time() + 240
         while page.locator("text=正在生成矢量瓦片").count() and time.time() < deadline:
             page.wait_for_timeout(1000)
@@ -136,11 +140,8 @@ def _bench_app(browser, layer_ids: list[str], rows: int, visits: int = 3) -> lis
 
         times = []
         for _ in range(visits):
-            ctx, page = _new_page(browser)
-            t0 = time.perf_counter()
-            page.goto(view)
-            _wait_rendered(page)
-            times.append(time.perf_counter() - t0)
+            ctx, page, seconds = _timed_visit(browser, view)
+            times.append(seconds)
             if len(times) < visits:
                 ctx.close()
         page.wait_for_timeout(1500)
@@ -159,11 +160,7 @@ def _bench_app(browser, layer_ids: list[str], rows: int, visits: int = 3) -> lis
         rss = _tree_rss_mb(proc.pid)
         ctx.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
     first_bytes = http_bytes + ws_bytes
     return [
         {"bench": "map_first_view", "variant": "cyc-geo", "rows": rows,
@@ -178,22 +175,14 @@ def _bench_app(browser, layer_ids: list[str], rows: int, visits: int = 3) -> lis
 
 def _bench_cold_plain(browser, layer_ids: list[str], rows: int) -> list[dict[str, Any]]:
     """First visit after a server start with plain ``streamlit run app.py`` (no preloaded libraries)."""
-    from tests.conftest import start_app
+    from tests.conftest import start_app, stop_app
 
     proc, url = start_app(timeout_s=180, launcher=False)
     try:
-        ctx, page = _new_page(browser)
-        t0 = time.perf_counter()
-        page.goto(f"{url}/?layers={','.join(layer_ids)}")
-        _wait_rendered(page)
-        seconds = time.perf_counter() - t0
+        ctx, _, seconds = _timed_visit(browser, f"{url}/?layers={','.join(layer_ids)}")
         ctx.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
     return [{"bench": "map_cold_first_view", "variant": "baseline", "rows": rows, "seconds": round(seconds, 3),
              "launcher": "streamlit run app.py"}]
 

@@ -79,16 +79,21 @@ def start_app(env_extra: dict[str, str] | None = None, timeout_s: float = 90.0, 
     raise RuntimeError(f"app did not start on {url}:\n{out[-3000:]}")
 
 
+def stop_app(proc: subprocess.Popen) -> None:
+    """Stop an app started by :func:`start_app` (terminate, then kill after 15 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url():
     """The real app, started once per test session with the repo's demo data."""
     proc, url = start_app()
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")

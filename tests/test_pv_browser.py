@@ -7,19 +7,11 @@ import re
 
 import pytest
 
-from conftest import save_artifact, start_app, wait_for_app
+from conftest import save_artifact, start_app, stop_app, wait_for_app
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except Exception:  # noqa: BLE001 - make sure the server is gone
-        proc.kill()
 
 
 def _open_pv(page, url: str) -> None:
@@ -76,7 +68,7 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
     finally:
         save_artifact(page, "pv_before_restart")
         ctx.close()
-        _stop(proc)
+        stop_app(proc)
 
     proc2, url2 = start_app(env, timeout_s=120)  # a restart: new process, same database file
     ctx2 = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
@@ -92,7 +84,7 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
     finally:
         save_artifact(page2, "pv_after_restart")
         ctx2.close()
-        _stop(proc2)
+        stop_app(proc2)
 
 
 def test_language_switches_keep_the_emission_preset(browser):
@@ -130,4 +122,4 @@ def test_language_switches_keep_the_emission_preset(browser):
     finally:
         save_artifact(page, "pv_language_switches")
         ctx.close()
-        _stop(proc)
+        stop_app(proc)
