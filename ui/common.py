@@ -54,6 +54,8 @@ def language_switch() -> None:
 def choice_value(value: Any, labels: dict[Any, tuple[str, str]]) -> Any:
     """The option behind a choice widget's value, which may be one of its (zh, en) labels.
 
+    Read a language-labelled selectbox/radio/multiselect through this.
+
     After switching language twice, Streamlit 1.67 hands back a selectbox's or radio's
     *label* instead of the option when its ``format_func`` depends on the language (seen
     on the PV page's emission preset, which then failed). ``labels`` maps each option to
@@ -68,17 +70,6 @@ def choice_value(value: Any, labels: dict[Any, tuple[str, str]]) -> Any:
     if isinstance(value, (list, tuple)):
         return [o for o in map(one, value) if o is not None]
     return one(value)
-
-
-def restore_choice(key: str, labels: dict[Any, tuple[str, str]]) -> None:
-    """Before creating such a widget: put its option back in session state (see :func:`choice_value`)."""
-    if key not in st.session_state:
-        return
-    fixed = choice_value(st.session_state[key], labels)
-    if fixed is None:
-        del st.session_state[key]
-    else:
-        st.session_state[key] = fixed
 
 
 def registry() -> list[LayerDef]:

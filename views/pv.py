@@ -19,7 +19,7 @@ import streamlit as st
 
 from cyc_geo import emissions, paths, pv, rooftops, scenarios
 from cyc_geo.sources import planner_file
-from ui.common import choice_value, database, demo_banner, lang, load_layer, restore_choice, tr
+from ui.common import choice_value, database, demo_banner, lang, load_layer, tr
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
 RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
@@ -87,7 +87,7 @@ def _widget_values(sc: pv.Scenario) -> dict[str, Any]:
     return vals
 
 
-def _scenario_from_widgets() -> pv.Scenario:
+def _scenario_from_widgets(town_labels: dict[str, tuple[str, str]]) -> pv.Scenario:
     ss = st.session_state
     defaults = pv.PVParams()
     params: dict[str, Any] = {}
@@ -111,7 +111,7 @@ def _scenario_from_widgets() -> pv.Scenario:
         params["yield_raster_kind"] = choice_value(ss["pv_raster_kind"], RASTER_KINDS)
     return pv.Scenario(
         adoption={c: ss[CLASS_KEYS[c]] / 100.0 for c in pv.CLASSES},
-        townships=tuple(ss["pv_towns"]),
+        townships=tuple(choice_value(ss["pv_towns"], town_labels)),
         min_roof_m2=float(ss["pv_min_roof"]),
         params=params,
     ).validate()
@@ -246,7 +246,6 @@ def _raster_inputs() -> None:
         except ValueError as exc:
             st.error(str(exc))
     have = bool(ss.get("pv_raster_path"))
-    restore_choice("pv_raster_kind", RASTER_KINDS)
     st.radio(tr("栅格内容", "Raster holds"), list(RASTER_KINDS), horizontal=True, key="pv_raster_kind",
              format_func=lambda k: tr(*RASTER_KINDS[k]), disabled=not have)
     st.checkbox(tr("按建筑采样栅格", "Sample the raster per building"), key="pv_use_raster", disabled=not have)
@@ -282,7 +281,8 @@ msg = st.session_state.pop("pv_msg", None)
 if msg:
     getattr(st, msg[0])(msg[1])
 
-town_names = dict(zip(towns["code"].astype(str), towns["name"] if lang() == "zh" else towns["name_en"]))
+town_labels = {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
+town_names = {code: tr(*pair) for code, pair in town_labels.items()}
 col_in, col_out = st.columns([1, 2], gap="large")
 
 with col_in:
@@ -292,7 +292,6 @@ with col_in:
     for c in pv.CLASSES:
         st.slider(tr(f"{_class_label(c)} 开发比例 (%)", f"{_class_label(c)} adoption (%)"), 0, 100, step=1,
                   key=CLASS_KEYS[c])
-    restore_choice("pv_towns", {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)})
     st.multiselect(tr("乡镇范围（空 = 全市）", "Townships (empty = whole city)"), list(town_names),
                    format_func=lambda code: town_names.get(code, code), key="pv_towns")
     st.number_input(tr("最小屋顶面积 (m²)", "Minimum roof size (m²)"), 0.0, 5000.0, step=10.0, key="pv_min_roof")
@@ -311,14 +310,13 @@ with col_in:
         st.number_input(tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"), 100.0, 2500.0, step=1.0,
                         key="pv_override", disabled=not st.session_state["pv_use_override"])
         _raster_inputs()
-        restore_choice("pv_preset", PRESET_LABELS)
         st.selectbox(tr("减排折算口径", "Emission factor preset"), list(emissions.PRESETS),
                      format_func=lambda i: tr(*PRESET_LABELS[i]),
                      key="pv_preset")
     st.button(tr("恢复默认", "Reset to defaults"), on_click=_reset_cb, key="pv_reset")
 
     try:
-        scenario = _scenario_from_widgets()
+        scenario = _scenario_from_widgets(town_labels)
     except ValueError as exc:
         st.error(str(exc))
         scenario = pv.Scenario.from_dict(st.session_state[STATE])
@@ -444,7 +442,6 @@ with col_out:
         st.rerun()
 
     st.subheader(tr("空间分布", "Where"))
-    restore_choice("pv_map_view", MAP_VIEWS)
     view = choice_value(st.radio(tr("显示", "Show"), list(MAP_VIEWS), horizontal=True, key="pv_map_view",
                                  format_func=lambda v: tr(*MAP_VIEWS[v])), MAP_VIEWS)
     if view == "township":
