@@ -6,7 +6,7 @@ in CGCS2000 GK CM 114E (EPSG:4547).
 
 Variants (best of ``repeats``, in this process, isolated data folder):
 
-- ``cyc-geo``: :func:`cyc_geo.importer.import_file` - size/zip checks, extraction,
+- ``cyc-geo``: :func:`cyc_geo.ingest.importer.import_file` - size/zip checks, extraction,
   encoding detection, CRS plausibility, geometry repair, county flag, schema mapping,
   versioned GeoPackage write with fsync, atomic switch and the database record;
 - ``baseline``: ``geopandas.read_file(zip, encoding="GBK")`` -> ``to_crs(WGS84)``
@@ -66,8 +66,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         os.environ["CYC_GEO_DATA_DIR"] = str(tmp_path / "data")
         os.environ["CYC_GEO_DB"] = str(tmp_path / "data" / "bench.sqlite")
         try:
-            from cyc_geo.boundaries import county_geometry_area_crs
-            from cyc_geo.importer import import_file
+            from cyc_geo.places.county import county_geometry_area_crs
+            from cyc_geo.ingest.importer import import_file
 
             county_geometry_area_crs()  # build the county outline once (not timed)
             src = _input(tmp_path, n)

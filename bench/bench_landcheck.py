@@ -3,12 +3,12 @@
 Project 3's site is the set of ~2.4 x 10^5 demo roofs. The land check needs the overlap
 area of that site with every township, both belt zones and every forest patch.
 
-Setup (not timed): demo roofs (:func:`cyc_geo.rooftops.load_rooftops`), townships, belt and
+Setup (not timed): demo roofs (:func:`cyc_geo.pv.rooftops.load_rooftops`), townships, belt and
 forest patches, all projected to EPSG:4547; ``quick`` uses the first 20,000 roofs.
 
 Variants (best of ``repeats``):
 
-- ``cyc-geo``: :class:`cyc_geo.landcheck.PreparedSite` (STRtree over the roof parts, prepared
+- ``cyc-geo``: :class:`cyc_geo.planning.landcheck.PreparedSite` (STRtree over the roof parts, prepared
   ``contains_properly`` shortcut for roofs wholly inside a feature, exact intersection only
   for the rest), per-feature sums with ``np.bincount``;
 - ``baseline``: ``geopandas.overlay(roofs, layer, how="intersection")`` and a groupby of the
@@ -29,10 +29,10 @@ from bench.common import measure, result_row
 
 
 def _layers() -> dict[str, gpd.GeoDataFrame]:
-    from cyc_geo.belt import load_belt
-    from cyc_geo.crs import AREA_CRS
-    from cyc_geo.forest import load_forest_patches
-    from cyc_geo.townships import load_townships
+    from cyc_geo.places.belt import load_belt
+    from cyc_geo.geo.crs import AREA_CRS
+    from cyc_geo.carbon.forest import load_forest_patches
+    from cyc_geo.places.townships import load_townships
 
     return {
         "townships": load_townships().to_crs(AREA_CRS)[["code", "geometry"]],
@@ -42,7 +42,7 @@ def _layers() -> dict[str, gpd.GeoDataFrame]:
 
 
 def cyc_geo_overlaps(roofs: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, float]:
-    from cyc_geo.landcheck import LandCheckParams, prepare_site
+    from cyc_geo.planning.landcheck import LandCheckParams, prepare_site
 
     site = prepare_site(roofs.geometry, LandCheckParams(max_parts_union=0))
     return {name: float(site.overlap_by_feature(g.geometry.to_numpy()).sum()) for name, g in layers.items()}
@@ -57,8 +57,8 @@ def baseline_overlaps(roofs: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFram
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from cyc_geo.crs import AREA_CRS
-    from cyc_geo.rooftops import load_rooftops
+    from cyc_geo.geo.crs import AREA_CRS
+    from cyc_geo.pv.rooftops import load_rooftops
 
     roofs = load_rooftops().to_crs(AREA_CRS)[["geometry"]]
     if quick:

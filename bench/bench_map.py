@@ -191,9 +191,9 @@ def build_baseline_html(out_dir: Path, max_roofs: int | None = None) -> tuple[Pa
     """The naive page: every roof and small layer as embedded GeoJSON in one folium map."""
     import folium
 
-    from cyc_geo.registry import load_registry
-    from cyc_geo.rooftops import load_rooftops
-    from cyc_geo.webmap import base_map, layer_group
+    from cyc_geo.catalog.registry import load_registry
+    from cyc_geo.pv.rooftops import load_rooftops
+    from cyc_geo.mapview.webmap import base_map, layer_group
 
     roofs = load_rooftops()
     if max_roofs is not None:
@@ -266,8 +266,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
     from playwright.sync_api import sync_playwright
 
-    from cyc_geo.registry import load_registry
-    from cyc_geo.rooftops import load_rooftops
+    from cyc_geo.catalog.registry import load_registry
+    from cyc_geo.pv.rooftops import load_rooftops
 
     total_roofs = len(load_rooftops())
     layer_ids = [layer.id for layer in load_registry()]

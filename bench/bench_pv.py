@@ -5,14 +5,14 @@ township and H3 aggregation) in under 1 s, at least 20x faster than a straightfo
 row-by-row geopandas baseline (``bench/pv_baseline.py``) run side by side, with peak
 memory of the estimate under 1 GB.
 
-Setup (not timed): :func:`cyc_geo.rooftops.load_rooftops` (demo GeoParquet, built if
+Setup (not timed): :func:`cyc_geo.pv.rooftops.load_rooftops` (demo GeoParquet, built if
 missing) and the attribute table without geometry; the yield table is warmed (pvlib
 runs once per parameter set and is cached).
 
 Variants (best of ``repeats``, wall and process CPU time):
 
-- ``cyc-geo``: :func:`cyc_geo.pv.estimate` + :func:`~cyc_geo.pv.aggregate` by township
-  + :func:`~cyc_geo.pv.aggregate_h3` at resolution 8 from the precomputed ``h3_8`` column;
+- ``cyc-geo``: :func:`cyc_geo.pv.model.estimate` + :func:`~cyc_geo.pv.model.aggregate` by township
+  + :func:`~cyc_geo.pv.model.aggregate_h3` at resolution 8 from the precomputed ``h3_8`` column;
 - ``cyc-geo-h3-index``: the same, but indexing H3 from lon/lat inside the call (no
   precomputed cells), to show what the precomputation saves;
 - ``baseline``: ``GeoDataFrame.iterrows()`` with scalar maths and dict sums;
@@ -40,7 +40,7 @@ RES = 8
 
 def county_estimate(table: pd.DataFrame, h3_precomputed: bool = True) -> dict[str, Any]:
     """The timed unit: per-roof estimate, township sums, H3 sums, county summary."""
-    from cyc_geo import pv
+    from cyc_geo.pv import model as pv
 
     if not h3_precomputed:
         table = table.drop(columns=[c for c in table.columns if c.startswith("h3_")])
@@ -54,7 +54,11 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
     """Run in a fresh interpreter: read the needed columns only, then the timed estimate is the whole call."""
     import pyarrow.parquet as pq
 
-    from cyc_geo import paths, pv, rooftops
+    from cyc_geo import paths
+
+    from cyc_geo.pv import rooftops
+
+    from cyc_geo.pv import model as pv
 
     path = paths.rooftops_dir() / rooftops.DEMO_FILE
     if not path.exists():  # normally built by the parent already; building here inflates the peak
@@ -72,8 +76,8 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     from bench.pv_baseline import rowwise_estimate
-    from cyc_geo import pv
-    from cyc_geo.rooftops import load_rooftops
+    from cyc_geo.pv import model as pv
+    from cyc_geo.pv.rooftops import load_rooftops
 
     repeats = 1 if quick else 3
     t0 = time.perf_counter()

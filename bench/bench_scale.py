@@ -5,7 +5,7 @@ memory under 4 GB on this 2-core machine, throughput within 2× of the
 in-process path on the county data, and time per roof flat within 30 % from
 250k to 5M.
 
-Setup: :func:`cyc_geo.scaling.build_scaled` writes the largest size once
+Setup: :func:`cyc_geo.demo.scaling.build_scaled` writes the largest size once
 (partitioned GeoParquet, 125k roofs per part); each smaller size is the first
 partitions of it. Every measurement runs in a fresh process
 (:func:`bench.common.measure_subprocess`), so ``peak_mb`` is that process tree's
@@ -58,8 +58,8 @@ def job(source: Any, engine: str) -> dict[str, Any]:
     ``cpu_s`` = CPU seconds of this process plus every worker during the timed part: unlike
     wall time it does not grow when other programs compete for the 2 cores.
     """
-    from cyc_geo import engine as eng
-    from cyc_geo import pv
+    from cyc_geo.pv import engine as eng
+    from cyc_geo.pv import model as pv
 
     t0 = time.perf_counter()
     pv.yield_table()
@@ -118,8 +118,8 @@ def _row(variant: str, rows: int, source: Any, engine: str, **extra: Any) -> dic
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from cyc_geo import scaling
-    from cyc_geo.rooftops import load_rooftops
+    from cyc_geo.demo import scaling
+    from cyc_geo.pv.rooftops import load_rooftops
 
     sizes = QUICK_SIZES if quick else SIZES
     county = load_rooftops()
@@ -168,7 +168,7 @@ def _add_linear_fit(engine_rows: list[dict[str, Any]]) -> None:
 def _county_file(county) -> str:
     """The county's rooftop GeoParquet (the demo file unless a planner supplied a parquet)."""
     from cyc_geo import paths
-    from cyc_geo.sources import planner_file
+    from cyc_geo.catalog.sources import planner_file
 
     user = planner_file("rooftops")
     if user is not None and user.suffix == ".parquet":

@@ -5,16 +5,16 @@ under 2 s, side by side with a naive baseline.
 
 Setup (not timed): the demo land cover (20 m, EPSG:4547, ~5.3 M cells) is
 loaded and turned into the four per-cell carbon bands of
-:func:`cyc_geo.forest.carbon_rasters` (forest m², stock m³, sink t CO2, storage t C).
+:func:`cyc_geo.carbon.forest.carbon_rasters` (forest m², stock m³, sink t CO2, storage t C).
 
 Variants, each timed in this process (best of ``repeats``):
 
-- ``cyc-geo``: :func:`cyc_geo.zonal.zonal_sum` — exactextract, partial-pixel
+- ``cyc-geo``: :func:`cyc_geo.geo.zonal.zonal_sum` — exactextract, partial-pixel
   weights, all four bands in one pass over each township;
 - ``baseline``: per township, ``rasterio.features.geometry_mask`` over the whole
   grid (cell-centre inclusion, no partial pixels) and a masked sum per band —
   the obvious loop a GIS script would write;
-- ``cyc-geo-e2e``: :func:`cyc_geo.forest.carbon_by_zone` from the GeoTIFF path,
+- ``cyc-geo-e2e``: :func:`cyc_geo.carbon.forest.carbon_by_zone` from the GeoTIFF path,
   i.e. including reading and the per-cell lookups (what the CLI does).
 
 Extra columns: ``ratio`` = seconds ÷ baseline seconds, ``cpu_s`` / ``cpu_ratio`` the
@@ -50,8 +50,9 @@ def naive_zonal_sum(data, zones) -> pd.DataFrame:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    from cyc_geo import forest, landcover, zonal
-    from cyc_geo.townships import load_townships
+    from cyc_geo.carbon import forest, landcover
+    from cyc_geo.geo import zonal
+    from cyc_geo.places.townships import load_townships
 
     repeats = 1 if quick else 3
     t0 = time.perf_counter()

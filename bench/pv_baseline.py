@@ -4,7 +4,7 @@ What a first GIS script would do with geopandas: iterate over the roofs with
 ``GeoDataFrame.iterrows()``, compute each roof's numbers with scalar Python and
 accumulate township and H3 sums in dictionaries. It uses the same inputs
 (``area_m2``, ``township_code``, ``h3_<res>``) and the same parameters and yield
-table as :func:`cyc_geo.pv.estimate`, so both produce the same totals; only the
+table as :func:`cyc_geo.pv.model.estimate`, so both produce the same totals; only the
 execution strategy differs.
 """
 
@@ -16,7 +16,9 @@ from typing import Any
 import geopandas as gpd
 import h3
 
-from cyc_geo import emissions, pv
+from cyc_geo.pv import emissions
+
+from cyc_geo.pv import model as pv
 
 
 def rowwise_estimate(roofs: gpd.GeoDataFrame, scenario: pv.Scenario | None = None,

@@ -1,7 +1,7 @@
 """cyc-geo: the carbon-peak planning map of Changyuan City (长垣市, adcode 410783).
 
 The package holds all analysis logic; it never imports Streamlit. The web app
-(`app.py`, `pages/`, `ui/`) and the command line (`python -m cyc_geo`) are thin
+(`app.py`, `views/`, `ui/`) and the command line (`python -m cyc_geo`) are thin
 views over it.
 """
 

@@ -31,7 +31,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def demo_landcover_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding the demo land-cover raster, built once per test session (it takes a while)."""
-    from cyc_geo import landcover
+    from cyc_geo.carbon import landcover
 
     d = tmp_path_factory.mktemp("landcover_demo")
     (d / "boundaries").mkdir()

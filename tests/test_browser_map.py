@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import shapely
 
-from cyc_geo.registry import load_registry
+from cyc_geo.catalog.registry import load_registry
 from tests.conftest import save_artifact, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -112,7 +112,7 @@ def test_each_layer_toggles_on_and_off(app_url, page):
 
 
 def test_click_on_a_township_shows_its_panel(app_url, page):
-    from cyc_geo.townships import load_townships
+    from cyc_geo.places.townships import load_townships
 
     towns = load_townships()
     row = towns[towns["name"] == "恼里镇"].iloc[0]
@@ -139,7 +139,7 @@ def test_language_switch_changes_labels(app_url, page):
 
 
 def test_roofs_at_building_zoom_come_from_vector_tiles_and_are_clickable(app_url, page):
-    from cyc_geo.rooftops import load_rooftops
+    from cyc_geo.pv.rooftops import load_rooftops
 
     roofs = load_rooftops()
     # a large roof near the city centre, so that a click lands inside it

@@ -13,10 +13,10 @@ import rasterio
 import shapely
 from affine import Affine
 
-from cyc_geo import forest, landcover
+from cyc_geo.carbon import forest, landcover
 from cyc_geo.cli import main
-from cyc_geo.crs import AREA_CRS
-from cyc_geo.zonal import RasterError, read_raster
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.geo.zonal import RasterError, read_raster
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -213,7 +213,7 @@ def test_carbon_page_renders(county_demo, monkeypatch):
 
 def test_planner_patch_file_drives_the_indicator(data_dir):
     """A forest inventory file in data/boundaries replaces the raster for the indicators."""
-    from cyc_geo.boundaries import county_geometry_area_crs
+    from cyc_geo.places.county import county_geometry_area_crs
 
     c = county_geometry_area_crs().centroid
     inv = gpd.GeoDataFrame(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cyc_geo import db
-from cyc_geo import indicators as ind
+from cyc_geo.indicators import catalogue as ind
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ WORKER = """
 import sys, time
 from pathlib import Path
 from cyc_geo import db
-from cyc_geo import indicators as ind
+from cyc_geo.indicators import catalogue as ind
 n, actor, go = int(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 conn = db.connect()
 while not go.exists():
@@ -116,7 +116,7 @@ def test_threads_sharing_one_connection_serialise(data_dir):
 KILLED_SAVER = """
 import sys
 from cyc_geo import db
-from cyc_geo import indicators as ind
+from cyc_geo.indicators import catalogue as ind
 conn = db.connect()
 conn.execute("PRAGMA cache_size = 20")  # tiny page cache: uncommitted pages spill into the WAL file
 with db.transaction(conn):

@@ -1,7 +1,7 @@
 """The dask engine gives the same totals as the in-process path; the scaled data keeps the meaning.
 
 Data: a small deterministic synthetic roof table (all classes and roof types, some roofs under
-the 40 m² minimum, four townships), replicated by :func:`cyc_geo.scaling.build_scaled` into
+the 40 m² minimum, four townships), replicated by :func:`cyc_geo.demo.scaling.build_scaled` into
 partitioned GeoParquet. The reference is the plain in-process computation on the whole table
 (``pv.aggregate(pv.estimate(all roofs))``), not the local engine.
 """
@@ -16,9 +16,13 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from cyc_geo import engine, pv, scaling
-from cyc_geo.crs import AREA_CRS, WGS84
-from cyc_geo.rooftops import h3_columns
+from cyc_geo.pv import engine
+
+from cyc_geo.pv import model as pv
+
+from cyc_geo.demo import scaling
+from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.pv.rooftops import h3_columns
 
 CODES = ["410783001000", "410783002000", "410783101000", "410783200000"]
 

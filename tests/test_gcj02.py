@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from cyc_geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from cyc_geo.geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 
 # Published GCJ-02 test vectors (wgs lat, lon) -> (gcj lat, lon), as used by the
 # eviltransform test suites in several languages.

@@ -15,11 +15,15 @@ import pytest
 import shapely
 from pyproj import CRS
 
-from cyc_geo import db, layer_versions, sources
-from cyc_geo.crs import WGS84, area_m2
-from cyc_geo.crs_detect import gk_epsg, suggest_crs
-from cyc_geo.importer import ImportFailure, detect_bytes_encoding, import_file
-from cyc_geo.townships import load_townships
+from cyc_geo import db
+
+from cyc_geo.catalog import sources
+
+from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.geo.crs import WGS84, area_m2
+from cyc_geo.geo.detect import gk_epsg, suggest_crs
+from cyc_geo.ingest.importer import ImportFailure, detect_bytes_encoding, import_file
+from cyc_geo.places.townships import load_townships
 from import_helpers import CENTRE_4547, squares, write_raster, write_shapefile_zip, zip_folder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -187,7 +191,7 @@ def test_raster_import_for_raster_layer(data_dir: Path, tmp_path: Path, monkeypa
     for f in (REPO / "layers").glob("*.toml"):
         (layers / f.name).write_bytes(f.read_bytes())
     (layers / "lc_test.toml").write_text(
-        'id = "lc_test"\ntitle_zh = "地类"\ntitle_en = "Land cover"\nloader = "cyc_geo.townships:load_townships"\ngeometry = "raster"\n'
+        'id = "lc_test"\ntitle_zh = "地类"\ntitle_en = "Land cover"\nloader = "cyc_geo.places.townships:load_townships"\ngeometry = "raster"\n'
     )
     monkeypatch.setattr("cyc_geo.paths.LAYERS_DIR", layers)
     tif = write_raster(tmp_path / "lc.tif")

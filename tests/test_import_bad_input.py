@@ -12,10 +12,16 @@ import pyogrio
 import pytest
 import shapely
 
-from cyc_geo import db, layer_versions, sources, upload_safety
-from cyc_geo.crs import WGS84
-from cyc_geo.importer import ImportFailure, import_file
-from cyc_geo.townships import load_townships
+from cyc_geo import db
+
+from cyc_geo.catalog import sources
+
+from cyc_geo.catalog import versions as layer_versions
+
+from cyc_geo.ingest import upload_safety
+from cyc_geo.geo.crs import WGS84
+from cyc_geo.ingest.importer import ImportFailure, import_file
+from cyc_geo.places.townships import load_townships
 from import_helpers import squares, write_raster, write_shapefile_zip
 
 

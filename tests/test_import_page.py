@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cyc_geo import db, layer_versions, sources
-from cyc_geo.importer import import_file
+from cyc_geo import db
+
+from cyc_geo.catalog import sources
+
+from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.ingest.importer import import_file
 from import_helpers import squares, write_shapefile_zip
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,8 +113,8 @@ def test_english_page_renders(two_imports: list[dict]) -> None:
 
 
 def _stopped(path: Path, **kw) -> dict:
-    from cyc_geo import upload_safety
-    from cyc_geo.importer import ImportFailure
+    from cyc_geo.ingest import upload_safety
+    from cyc_geo.ingest.importer import ImportFailure
 
     staged_path, sha = upload_safety.stage_upload(path.read_bytes(), path.name)
     staged = {"file_id": "f1", "path": str(staged_path), "name": path.name, "sha256": sha}
@@ -154,7 +158,7 @@ def test_editor_maps_unknown_columns(data_dir: Path, tmp_path: Path, monkeypatch
     at.button(key="imp_retry").click().run()
     assert not at.exception
     assert any("已导入 2 个要素" in s.value for s in at.success)
-    from cyc_geo.townships import load_townships
+    from cyc_geo.places.townships import load_townships
 
     assert sorted(load_townships()["code"]) == sorted(src["F_CODE"])
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cyc_geo import db
-from cyc_geo import indicators as ind
+from cyc_geo.indicators import catalogue as ind
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = Path("/work/shared/seed/000_36a725ee7d72af04.txt")
@@ -163,7 +163,7 @@ def test_spatial_providers_missing_or_failing_give_no_data(cat, monkeypatch):
     ev = ind.evaluate(2024, None, sv, cat2).set_index("no")
     assert (ev.loc[[4, 16, 19], "status"] == ind.NO_DATA).all()
     assert ev.loc[5, "status"] == ind.NO_DATA
-    # a working provider is used, and the PV scenario is passed only to cyc_geo.pv providers
+    # a working provider is used, and the PV scenario is passed only to cyc_geo.pv.model providers
     cat2.loc[16, "rule"] = "cyc_geo_fake_provider:good"
     assert ind.spatial_values(cat2)[16].value == 12.5
     assert ind.spatial_values(cat2, pv_scenario=object())[16].value == 12.5

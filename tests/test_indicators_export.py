@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from cyc_geo import db
-from cyc_geo import indicators as ind
-from cyc_geo.indicator_export import ANNEX_TITLE, export, to_csv_bytes, to_excel_bytes
+from cyc_geo.indicators import catalogue as ind
+from cyc_geo.indicators.export import ANNEX_TITLE, export, to_csv_bytes, to_excel_bytes
 
 SEED = Path("/work/shared/seed/000_36a725ee7d72af04.txt")
 HEADER = ["序号", "领域", "指标", "单位", "现状值", "2022年", "2023年", "2024年", "牵头单位", "配合单位"]

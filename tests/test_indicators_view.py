@@ -12,7 +12,7 @@ from shapely.geometry import Point
 import ui.common
 
 from cyc_geo import db
-from cyc_geo import indicators as ind
+from cyc_geo.indicators import catalogue as ind
 from tests.conftest import app_test
 
 PAGE = "views/indicators.py"

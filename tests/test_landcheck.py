@@ -16,9 +16,9 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from cyc_geo.crs import AREA_CRS, M2_PER_MU
-from cyc_geo.landcheck import CheckContext, LandCheckParams, check_site, forest_sink_lost, prepare_site
-from cyc_geo.projects import load_projects
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
+from cyc_geo.planning.landcheck import CheckContext, LandCheckParams, check_site, forest_sink_lost, prepare_site
+from cyc_geo.planning.projects import load_projects
 
 X0, Y0 = 550_000.0, 3_880_000.0
 

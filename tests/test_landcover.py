@@ -10,10 +10,12 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 
-from cyc_geo import landcover
-from cyc_geo.crs import AREA_CRS
-from cyc_geo.landcover import DemoParams, afforest, load_landcover
-from cyc_geo.zonal import RasterError
+from cyc_geo.carbon import landcover
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.carbon.landcover import afforest, load_landcover
+from cyc_geo.demo import landcover as demo_landcover
+from cyc_geo.demo.landcover import DemoParams
+from cyc_geo.geo.zonal import RasterError
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +55,11 @@ def test_demo_patterns_shelterbelts_and_floodplain(demo):
     assert (roads & near_forest).sum() / roads.sum() > 0.8
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CYC_GEO_DATA_DIR", str(d))
-        from cyc_geo.belt import load_belt
+        from cyc_geo.places.belt import load_belt
 
         belt = load_belt().to_crs(AREA_CRS)
     with rasterio.open(path) as src:
-        fp = landcover._burn(belt.geometry, arr.shape, src.transform)
+        fp = landcover.burn_mask(belt.geometry, arr.shape, src.transform)
     fp_forest_ha = ((arr == 301) & fp).sum() * 0.04
     assert fp_forest_ha >= 18_000 * DemoParams().floodplain_forest_share
     # the river water lies in the floodplain, the city does not
@@ -71,8 +73,8 @@ def test_demo_is_deterministic_and_resolution_independent(demo):
     coarse = DemoParams(resolution_m=100.0)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CYC_GEO_DATA_DIR", str(d))
-        a, ta = landcover.generate_demo(coarse)
-        b, tb = landcover.generate_demo(coarse)
+        a, ta = demo_landcover.generate_demo(coarse)
+        b, tb = demo_landcover.generate_demo(coarse)
     assert ta == tb and np.array_equal(a, b)
     for code, ha in coarse.target_ha:
         assert (a == code).sum() * 1.0 == pytest.approx(ha, abs=1.0)  # 1 ha cells

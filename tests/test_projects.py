@@ -17,8 +17,8 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from cyc_geo import db
-from cyc_geo.crs import AREA_CRS, M2_PER_MU, WGS84
-from cyc_geo.projects import _roof_site as roof_site_unpatched
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
+from cyc_geo.planning.projects import _roof_site as roof_site_unpatched
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = Path("/work/shared/seed/000_36a725ee7d72af04.txt")
@@ -44,10 +44,10 @@ def proj_env(tmp_path_factory):
     (d / "boundaries").mkdir(parents=True)
     mp.setenv("CYC_GEO_DATA_DIR", str(d))
     mp.setenv("CYC_GEO_DB", str(d / "module.sqlite"))
-    import cyc_geo.projects as projects
+    import cyc_geo.planning.projects as projects
 
     mp.setattr(projects, "_roof_site", lambda: None)
-    import cyc_geo.forest as forest
+    import cyc_geo.carbon.forest as forest
 
     mp.setattr(forest, "load_forest_patches", lambda: FOREST)
     projects.load_project_sites()  # builds county, townships, demo sites once
@@ -66,7 +66,7 @@ def fresh_db(proj_env, tmp_path, monkeypatch):
 
 
 def test_projects_table_has_the_seed_rows():
-    from cyc_geo.projects import SEED_COLUMNS, load_projects
+    from cyc_geo.planning.projects import SEED_COLUMNS, load_projects
 
     p = load_projects()
     assert list(p.columns[:7]) == list(SEED_COLUMNS)
@@ -92,7 +92,7 @@ def test_projects_table_has_the_seed_rows():
 
 @pytest.mark.skipif(not SEED.exists(), reason="seed text only present in the planning workspace")
 def test_projects_table_is_verbatim_seed_text():
-    from cyc_geo.projects import load_projects
+    from cyc_geo.planning.projects import load_projects
 
     seed = SEED.read_text(encoding="utf-8")
     block = seed[seed.index("重点项目表") :]
@@ -108,9 +108,9 @@ def test_projects_table_is_verbatim_seed_text():
 
 
 def test_demo_sites_are_plausible_parcels(proj_env):
-    from cyc_geo.belt import load_belt
-    from cyc_geo.boundaries import county_geometry_area_crs
-    from cyc_geo.projects import load_devzone, load_project_sites
+    from cyc_geo.places.belt import load_belt
+    from cyc_geo.places.county import county_geometry_area_crs
+    from cyc_geo.planning.projects import load_devzone, load_project_sites
 
     sites = load_project_sites()
     assert list(sites["project_no"]) == [1, 2, 3, 4]
@@ -134,8 +134,8 @@ def test_demo_sites_are_plausible_parcels(proj_env):
 
 
 def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
-    import cyc_geo.projects as projects
-    import cyc_geo.rooftops as rooftops
+    import cyc_geo.planning.projects as projects
+    import cyc_geo.pv.rooftops as rooftops
 
     roofs = gpd.GeoDataFrame(
         {"roof_id": [1, 2, 3]},
@@ -158,7 +158,7 @@ def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
     assert layer.to_crs(AREA_CRS).geometry.area.loc[3] > 1e9
     assert layer.loc[3, "area_m2"] == pytest.approx(1200, abs=0.01)
     # checked as project 3, roofs are existing buildings: no new land needed
-    from cyc_geo.landcheck import check_site
+    from cyc_geo.planning.landcheck import check_site
 
     r = check_site(sites.loc[[3]].reset_index()[["geometry"]].set_crs(WGS84), 3)
     assert r["area_m2"] == pytest.approx(1200, abs=0.01)
@@ -169,7 +169,7 @@ def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
 
 
 def test_edited_site_is_persisted_and_reloaded(fresh_db):
-    from cyc_geo.projects import load_project_sites, reset_project_site, save_project_site, site_history
+    from cyc_geo.planning.projects import load_project_sites, reset_project_site, save_project_site, site_history
 
     new_site = gpd.GeoDataFrame(geometry=[box(562_100, 3_885_900, 562_400, 3_886_200)], crs=AREA_CRS).to_crs("EPSG:3857")
     conn = db.connect()
@@ -188,7 +188,7 @@ def test_edited_site_is_persisted_and_reloaded(fresh_db):
 
     # a second process (restart) sees the same saved site
     code = (
-        "import cyc_geo.projects as p; p._roof_site = lambda: None; "  # as in this module's fixture
+        "import cyc_geo.planning.projects as p; p._roof_site = lambda: None; "  # as in this module's fixture
         "s = p.load_project_sites().set_index('project_no'); "
         "print(s.loc[1, 'source'], s.loc[1, 'version'], round(s.loc[1, 'area_m2']))"
     )
@@ -208,7 +208,7 @@ def test_edited_site_is_persisted_and_reloaded(fresh_db):
 
 
 def test_saving_repairs_and_rejects_bad_sites(fresh_db):
-    from cyc_geo.projects import load_project_sites, save_project_site
+    from cyc_geo.planning.projects import load_project_sites, save_project_site
 
     conn = db.connect()
     x, y = 562_000, 3_886_000
@@ -228,7 +228,7 @@ def test_saving_repairs_and_rejects_bad_sites(fresh_db):
 
 
 def test_site_from_drawn_geojson():
-    from cyc_geo.projects import site_from_geojson
+    from cyc_geo.planning.projects import site_from_geojson
 
     feat = {
         "type": "Feature",
@@ -243,7 +243,7 @@ def test_site_from_drawn_geojson():
 
 
 def test_read_site_file_keeps_crs_and_rejects_bad_files(tmp_path):
-    from cyc_geo.projects import read_site_file
+    from cyc_geo.planning.projects import read_site_file
 
     g = gpd.GeoDataFrame({"n": [1]}, geometry=[box(562_000, 3_886_000, 562_100, 3_886_100)], crs=AREA_CRS).to_crs("EPSG:3857")
     g.to_file(tmp_path / "s.gpkg")
@@ -307,7 +307,7 @@ def test_cli_land_check_and_projects(proj_env, fresh_db, tmp_path, capsys):
 
 
 def test_reports_excel_html_and_summary(proj_env, fresh_db, tmp_path):
-    from cyc_geo.report import cjk_font_family, project_report, summary_table, write_project_reports
+    from cyc_geo.planning.report import cjk_font_family, project_report, summary_table, write_project_reports
 
     rep = project_report(1)
     assert rep["png"][:8] == b"\x89PNG\r\n\x1a\n"
@@ -344,7 +344,7 @@ def test_projects_page_renders_and_gates_edits(proj_env, fresh_db):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from cyc_geo.projects import save_project_site
+    from cyc_geo.planning.projects import save_project_site
 
     conn = db.connect()
     save_project_site(conn, 1, gpd.GeoDataFrame(geometry=[box(562_000, 3_885_800, 562_300, 3_886_100)], crs=AREA_CRS), "alice")

@@ -1,6 +1,6 @@
 """PV yield model, per-roof estimate, aggregation, emissions, scenarios and the CLI.
 
-Hand calculations here are independent of cyc_geo.pv: the clear-sky model is re-implemented
+Hand calculations here are independent of cyc_geo.pv.model: the clear-sky model is re-implemented
 from Ineichen & Perez (2002) with solar geometry from Spencer (1971) / NOAA formulas.
 """
 
@@ -17,8 +17,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from cyc_geo import db, emissions, pv, scenarios
-from cyc_geo.rooftops import FootprintError, prepare_footprints
+from cyc_geo import db
+
+from cyc_geo.pv import emissions, scenarios
+
+from cyc_geo.pv import model as pv
+from cyc_geo.pv.rooftops import FootprintError, prepare_footprints
 
 REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 
@@ -181,7 +185,7 @@ def test_h3_cells_precomputed_equal_computed():
     lat = np.array([35.19, 35.20, 35.05, 35.33])
     lon = np.array([114.65, 114.70, 114.75, 114.90])
     df = pd.DataFrame({"lon": lon, "lat": lat})
-    from cyc_geo.rooftops import h3_columns
+    from cyc_geo.pv.rooftops import h3_columns
 
     with_cols = df.assign(**h3_columns(lon, lat))
     expected = [h3.latlng_to_cell(a, b, 8) for a, b in zip(lat, lon)]
@@ -355,7 +359,7 @@ def test_yield_raster_sampled_per_building(tmp_path):
 def test_rooftop_area_raster_through_zonal_sums(data_dir):
     from rasterio.transform import from_origin
 
-    from cyc_geo.townships import load_townships
+    from cyc_geo.places.townships import load_townships
 
     towns = load_townships()
     arr = np.full((50, 50), 25.0)  # 25 m² of roof in every 100 m pixel, 5 km x 5 km around 蒲西

@@ -13,7 +13,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cyc_geo import db, pv, scenarios
+from cyc_geo import db
+
+from cyc_geo.pv import scenarios
+
+from cyc_geo.pv import model as pv
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,7 +53,7 @@ def _editor(at: AppTest, user: str = "alice", ttl: float = 3600) -> None:
 def test_page_renders_demo_numbers(fresh_db):
     at = _page().run()
     assert not at.exception, [e.value for e in at.exception]
-    from cyc_geo.rooftops import load_rooftops
+    from cyc_geo.pv.rooftops import load_rooftops
 
     roofs = load_rooftops()
     expected = pv.summary(pv.estimate(pd.DataFrame(roofs.drop(columns="geometry"))))

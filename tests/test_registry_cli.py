@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from cyc_geo.cli import main
-from cyc_geo.registry import load_registry, parse_layer
+from cyc_geo.catalog.registry import load_registry, parse_layer
 
 REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def test_duplicate_layer_ids_are_rejected(tmp_path):
 def test_adding_a_layer_is_adding_one_file(tmp_path):
     (tmp_path / "seats.toml").write_text(
         'id = "seats"\ntitle_zh = "乡镇驻地"\ntitle_en = "Seats"\n'
-        'loader = "cyc_geo.townships:read_seats"\ngeometry = "point"\n',
+        'loader = "cyc_geo.places.townships:read_seats"\ngeometry = "point"\n',
         encoding="utf-8",
     )
     (layer,) = load_registry(tmp_path)

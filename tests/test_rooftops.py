@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from cyc_geo import rooftops
-from cyc_geo.crs import AREA_CRS
+from cyc_geo.pv import rooftops
+from cyc_geo.demo import rooftops as demo_rooftops
+from cyc_geo.geo.crs import AREA_CRS
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def test_demo_scale_classes_and_every_township(demo):
     assert set(gdf["building_class"]) == set(rooftops.BUILDING_CLASSES)
     assert set(gdf["roof_type"]) == set(rooftops.ROOF_TYPES)
     assert gdf["roof_id"].is_unique
-    from cyc_geo.townships import load_townships
+    from cyc_geo.places.townships import load_townships
 
     counts = gdf.groupby("township_code").size()
     assert set(counts.index) == set(load_townships()["code"])
@@ -69,14 +70,14 @@ def test_generator_is_deterministic_and_vectorised_fast():
     import time
 
     t0 = time.perf_counter()
-    a = rooftops.generate_demo_rooftops(scale=0.05)
+    a = demo_rooftops.generate_demo_rooftops(scale=0.05)
     elapsed = time.perf_counter() - t0
-    b = rooftops.generate_demo_rooftops(scale=0.05)
+    b = demo_rooftops.generate_demo_rooftops(scale=0.05)
     assert len(a) == len(b) > 10_000
     pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")))
     assert shapely.equals_exact(a.geometry.values[:500], b.geometry.values[:500], tolerance=0).all()
     assert elapsed < 60  # generous: well under a minute even on a busy CI runner
-    c = rooftops.generate_demo_rooftops(seed=1, scale=0.05)
+    c = demo_rooftops.generate_demo_rooftops(seed=1, scale=0.05)
     assert not np.allclose(c["area_m2"].to_numpy()[:100], a["area_m2"].to_numpy()[:100])
 
 
@@ -86,15 +87,15 @@ def test_stale_or_foreign_demo_file_is_detected(tmp_path):
     g = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(114.7, 35.2)], crs="EPSG:4326")
     old = rooftops.write_geoparquet(g, tmp_path / "old.parquet", {"generator_version": "0", "demo": "true"})
     cur = rooftops.write_geoparquet(g, tmp_path / "cur.parquet",
-                                    {"generator_version": rooftops.GENERATOR_VERSION, "demo": "true"})
-    assert rooftops._stale(old) and not rooftops._stale(cur)
+                                    {"generator_version": demo_rooftops.GENERATOR_VERSION, "demo": "true"})
+    assert demo_rooftops.is_stale(old) and not demo_rooftops.is_stale(cur)
     assert rooftops.read_geoparquet(cur).attrs["meta"]["demo"] == "true"
     (tmp_path / "junk.parquet").write_bytes(b"not parquet")
-    assert rooftops._stale(tmp_path / "junk.parquet")
+    assert demo_rooftops.is_stale(tmp_path / "junk.parquet")
 
 
 def test_rectangles_match_hand_geometry():
-    poly = rooftops.rectangles([0.0], [0.0], [10.0], [4.0], [np.pi / 2])[0]
+    poly = demo_rooftops.rectangles([0.0], [0.0], [10.0], [4.0], [np.pi / 2])[0]
     assert shapely.area(poly) == pytest.approx(40.0)
     minx, miny, maxx, maxy = poly.bounds  # rotated 90°: 4 wide, 10 tall
     assert (maxx - minx, maxy - miny) == pytest.approx((4.0, 10.0))

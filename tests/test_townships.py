@@ -3,9 +3,9 @@ import itertools
 import geopandas as gpd
 import pytest
 
-from cyc_geo.boundaries import load_county
-from cyc_geo.crs import AREA_CRS
-from cyc_geo.townships import load_townships, read_seats
+from cyc_geo.places.county import load_county
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.townships import load_townships, read_seats
 
 
 def test_eighteen_units_with_statistical_codes(data_dir):

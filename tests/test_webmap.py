@@ -13,10 +13,10 @@ import shapely
 from PIL import Image
 from streamlit_folium import _get_map_string, generate_js_hash
 
-from cyc_geo import legend, tiles, webmap
-from cyc_geo.gcj02 import wgs84_to_gcj02
-from cyc_geo.map_export import add_title, inline_assets, standalone_html, view_bounds
-from cyc_geo.registry import LayerDef
+from cyc_geo.mapview import legend, tiles, webmap
+from cyc_geo.geo.gcj02 import wgs84_to_gcj02
+from cyc_geo.mapview.export import add_title, inline_assets, standalone_html, view_bounds
+from cyc_geo.catalog.registry import LayerDef
 
 # ---------------------------------------------------------------- legends
 
@@ -295,7 +295,7 @@ def test_png_export_renders_the_offline_html_in_chromium():
     import io
     from pathlib import Path
 
-    from cyc_geo.map_export import CHROMIUM, html_to_png
+    from cyc_geo.mapview.export import CHROMIUM, html_to_png
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh --test")

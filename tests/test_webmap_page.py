@@ -41,7 +41,7 @@ def _click(at, lon: float, lat: float, zoom: int = 12) -> None:
 
 @pytest.fixture(scope="module")
 def roofs():
-    from cyc_geo.rooftops import load_rooftops
+    from cyc_geo.pv.rooftops import load_rooftops
 
     return load_rooftops()
 
@@ -54,7 +54,7 @@ def test_rooftops_drawn_as_hexagons_and_the_adoption_knob_scales_capacity(roofs)
     text = _text(at)
     assert "光伏潜力" in text and "cycAgg" in text  # hexagon choropleth on the aggregated pane
     assert "h3" not in _args(at)["script"]  # the base map script itself is unchanged
-    from cyc_geo import pv
+    from cyc_geo.pv import model as pv
 
     assert _metric(at, "建筑屋顶数") == len(roofs)
     assert _metric(at, "纳入情景的屋顶数") == int((roofs["area_m2"] >= pv.DEFAULT_MIN_ROOF_M2).sum())
@@ -66,7 +66,7 @@ def test_rooftops_drawn_as_hexagons_and_the_adoption_knob_scales_capacity(roofs)
 
 
 def test_click_on_a_township_shows_its_numbers(roofs):
-    from cyc_geo.townships import load_townships
+    from cyc_geo.places.townships import load_townships
 
     towns = load_townships()
     row = towns[towns["name"] == "恼里镇"].iloc[0]

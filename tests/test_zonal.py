@@ -1,4 +1,4 @@
-"""Exact zonal statistics against hand-computed answers (cyc_geo.zonal)."""
+"""Exact zonal statistics against hand-computed answers (cyc_geo.geo.zonal)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import rasterio
 import shapely
 from affine import Affine
 
-from cyc_geo.zonal import RasterError, class_areas, read_raster, zonal_stats, zonal_sum
+from cyc_geo.geo.zonal import RasterError, class_areas, read_raster, zonal_stats, zonal_sum
 
 CRS = "EPSG:4547"
 # 4 x 4 grid of 10 m cells, top-left corner at (500000, 3900040)

@@ -12,8 +12,8 @@ import geopandas as gpd
 import streamlit as st
 
 from cyc_geo import db
-from cyc_geo.layer_info import is_flag
-from cyc_geo.registry import LayerDef, load_registry
+from cyc_geo.catalog.provenance import is_flag
+from cyc_geo.catalog.registry import LayerDef, load_registry
 
 LANGS = {"zh": "中文", "en": "English"}
 

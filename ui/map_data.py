@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cyc_geo import tiles
-from cyc_geo.gcj02 import gcj02_to_wgs84
-from cyc_geo.legend import LegendSection, class_breaks, colours_for
-from cyc_geo.registry import LayerDef
-from cyc_geo.webmap import BASEMAPS, for_display, layer_payload
+from cyc_geo.mapview import tiles
+from cyc_geo.geo.gcj02 import gcj02_to_wgs84
+from cyc_geo.mapview.legend import LegendSection, class_breaks, colours_for
+from cyc_geo.catalog.registry import LayerDef
+from cyc_geo.mapview.webmap import BASEMAPS, for_display, layer_payload
 from ui.common import lang, load_layer, registry, tr
 
 ROOFS_ID = "rooftops"
@@ -67,7 +67,7 @@ def layer_meta_frame(layer_id: str) -> gpd.GeoDataFrame:
 
 def is_demo(layer_id: str) -> bool:
     """Whether a layer's provenance marks it as demo or approximate data."""
-    from cyc_geo.layer_info import is_flag
+    from cyc_geo.catalog.provenance import is_flag
 
     layer = layer_def(layer_id)
     gdf = big_layer(layer_id) if layer.big else load_layer(layer_id)
@@ -78,14 +78,14 @@ def is_demo(layer_id: str) -> bool:
 
 def pv_available() -> bool:
     try:
-        from cyc_geo import pv  # noqa: F401
+        from cyc_geo.pv import model as pv  # noqa: F401
     except Exception:
         return False
     return hasattr(pv, "estimate") and hasattr(pv, "Scenario")
 
 
 def _scenario(items: tuple) -> Any:
-    from cyc_geo import pv
+    from cyc_geo.pv import model as pv
 
     opts = dict(items)
     scale = float(opts.get("adoption_scale", 1.0))
@@ -103,7 +103,7 @@ def _roof_table() -> pd.DataFrame:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def per_roof(items: tuple) -> pd.DataFrame:
     """Per-roof PV results for a scenario (cached per scenario, shared read-only: no per-call copy)."""
-    from cyc_geo import pv
+    from cyc_geo.pv import model as pv
 
     return pv.estimate(_roof_table(), _scenario(items))
 
@@ -112,7 +112,7 @@ def per_roof(items: tuple) -> pd.DataFrame:
 def roof_summary(items: tuple) -> dict[str, Any]:
     if not pv_available():
         return {"roofs": len(_roof_table())}
-    from cyc_geo import pv
+    from cyc_geo.pv import model as pv
 
     return pv.summary(per_roof(items))
 
@@ -125,7 +125,7 @@ def _hex_cells(layer_id: str) -> np.ndarray:
     col = f"h3_{res}"
     if col in gdf.columns:
         return gdf[col].to_numpy(np.uint64)
-    from cyc_geo.rooftops import h3_columns
+    from cyc_geo.pv.rooftops import h3_columns
 
     pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
     return h3_columns(pts.x.to_numpy(), pts.y.to_numpy(), (res,))[col]
@@ -241,7 +241,7 @@ def raster_overlay(layer_id: str, lg: str) -> tuple[str, tuple, LegendSection] |
     """A raster layer as a served PNG: (URL, bounds, legend); None if the layer's module cannot draw it.
 
     The layer's loader module provides ``overlay_rgba(path)`` (web-mercator RGBA and
-    bounds) and ``CLASSES`` (code -> name_zh/name_en/color), e.g. :mod:`cyc_geo.landcover`.
+    bounds) and ``CLASSES`` (code -> name_zh/name_en/color), e.g. :mod:`cyc_geo.carbon.landcover`.
     """
     layer = layer_def(layer_id)
     module = importlib.import_module(layer.loader.split(":")[0])
@@ -327,7 +327,7 @@ def _roof_record(pos: int, items: tuple) -> dict[str, Any]:
     row = _roof_table().iloc[pos]
     rec = {}
     res = per_roof(items).iloc[pos] if pv_available() else row
-    from cyc_geo.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
+    from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
 
     for key, (zh, en) in ROOF_FIELDS.items():
         src = res if key in res.index else row
@@ -353,7 +353,7 @@ def township_numbers(code: str, items: tuple, lg: str) -> dict[str, Any]:
     except Exception as exc:  # a provider still being written must not break the panel
         rec[tr("光伏", "PV")] = tr(f"无数据（{exc}）", f"no data ({exc})")
     try:
-        from cyc_geo import forest
+        from cyc_geo.carbon import forest
 
         towns = load_layer("townships")
         zone = towns[towns["code"] == code]

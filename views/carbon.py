@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cyc_geo import forest, landcover
-from cyc_geo.crs import AREA_CRS
-from cyc_geo.sources import planner_file
-from cyc_geo.webmap import base_map
+from cyc_geo.carbon import forest, landcover
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.catalog.sources import planner_file
+from cyc_geo.mapview.webmap import base_map
 from ui.common import demo_banner, lang, load_layer, tr
 
 WAN = forest.WAN

@@ -2,7 +2,7 @@
 
 Browsing is open; importing and rolling back need a signed-in editor
 (:func:`ui.auth.require_editor` is called right before every write). The work
-is done by :mod:`cyc_geo.importer` and :mod:`cyc_geo.layer_versions`; this page
+is done by :mod:`cyc_geo.ingest.importer` and :mod:`cyc_geo.catalog.versions`; this page
 only collects the choices (layer, encoding, coordinate system, column mapping)
 and shows the result or the problem in Chinese and English.
 """
@@ -15,8 +15,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cyc_geo import importer, layer_versions, upload_safety
-from cyc_geo.importer import ImportFailure
+from cyc_geo.ingest import importer, upload_safety
+
+from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.ingest.importer import ImportFailure
 from ui.auth import current_editor, require_editor
 from ui import map_data
 from ui.common import database, lang, load_layer, registry, tr

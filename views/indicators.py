@@ -4,7 +4,7 @@ Table of every indicator with its current value, the selected year's target and
 status (达标 / 未达标 / 无数据, computed with the indicator's direction); reported
 values edited in a table (signed-in editors only, validated, saved with an audit
 record); charts of each indicator's trajectory against its targets; Excel/CSV
-export in the layout of 附件1. All logic lives in :mod:`cyc_geo.indicators`.
+export in the layout of 附件1. All logic lives in :mod:`cyc_geo.indicators.catalogue`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from cyc_geo import db
-from cyc_geo import indicators as ind
-from cyc_geo.indicator_export import to_csv_bytes, to_excel_bytes
+from cyc_geo.indicators import catalogue as ind
+from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 
 try:  # access control (issue 8); without it the page is read-only
@@ -45,18 +45,18 @@ def _saved_pv_scenarios(conn) -> list[dict[str, Any]]:
 
 
 def _scenario_from_params(params_json: str) -> tuple[Any, str]:
-    """A :class:`cyc_geo.pv.Scenario` from saved parameters, or (None, reason) if that is not possible."""
+    """A :class:`cyc_geo.pv.model.Scenario` from saved parameters, or (None, reason) if that is not possible."""
     try:
         params = json.loads(params_json)
         try:
-            from cyc_geo import scenarios as pv_scenarios  # PV's own loader, if it offers one
+            from cyc_geo.pv import scenarios as pv_scenarios  # PV's own loader, if it offers one
 
             loader = getattr(pv_scenarios, "scenario_from_params", None)
         except ImportError:
             loader = None
         if loader is not None:
             return loader(params), ""
-        from cyc_geo.pv import Scenario
+        from cyc_geo.pv.model import Scenario
 
         return Scenario(**params), ""
     except Exception as exc:  # an old or foreign scenario must not break the page

@@ -22,10 +22,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cyc_geo import tiles
-from cyc_geo.legend import choropleth_section
-from cyc_geo.registry import LayerDef
-from cyc_geo.webmap import (
+from cyc_geo.mapview import tiles
+from cyc_geo.mapview.legend import choropleth_section
+from cyc_geo.catalog.registry import LayerDef
+from cyc_geo.mapview.webmap import (
     AGG_PANE,
     BASEMAPS,
     CHANGYUAN_CENTER,
@@ -288,7 +288,7 @@ def map_and_panel() -> None:
 
 def _export_map(view: tuple[float, float, int]):
     """A standalone folium map of the current view for export: tiles replaced by the features in view."""
-    from cyc_geo.map_export import add_title, view_bounds
+    from cyc_geo.mapview.export import add_title, view_bounds
 
     lat, lon, zoom = view
     fmap = base_map("blank", None, center=(lat, lon), zoom=int(zoom),
@@ -323,7 +323,7 @@ def export_section() -> None:
                       "The HTML file inlines every script and data, so it opens offline; the PNG is rendered "
                       "in headless Chromium."))
         if st.button(tr("生成导出文件", "Prepare export files"), key="map_export_btn"):
-            from cyc_geo.map_export import html_to_png, standalone_html
+            from cyc_geo.mapview.export import html_to_png, standalone_html
 
             view = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
             with st.spinner(tr("正在生成…", "Exporting…")):

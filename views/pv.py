@@ -1,6 +1,6 @@
 """Rooftop PV page: scenario inputs, progress toward the 70 MW goal, township results, downloads.
 
-Everything computed comes from :mod:`cyc_geo.pv`; this page only keeps the inputs.
+Everything computed comes from :mod:`cyc_geo.pv.model`; this page only keeps the inputs.
 The inputs live in ``st.session_state["pv_state"]`` (a non-widget key, so they survive
 switching pages) and in the ``?pv=`` query parameter (so they survive a browser reload);
 saved scenarios come from the database. Writes call ``ui.auth.require_editor()`` first.
@@ -17,8 +17,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cyc_geo import emissions, paths, pv, rooftops, scenarios
-from cyc_geo.sources import planner_file
+from cyc_geo.pv import emissions, rooftops, scenarios
+
+from cyc_geo.pv import model as pv
+
+from cyc_geo import paths
+from cyc_geo.catalog.sources import planner_file
 from ui.common import choice_value, database, demo_banner, lang, load_layer, tr
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}

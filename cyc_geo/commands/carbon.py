@@ -18,11 +18,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from cyc_geo import forest
+from cyc_geo.carbon import forest
 from cyc_geo.cli import UserError, emit
-from cyc_geo.landcover import afforest, landcover_meta, landcover_path, load_landcover
-from cyc_geo.sources import read_any
-from cyc_geo.townships import load_townships
+from cyc_geo.carbon.landcover import afforest, landcover_meta, landcover_path, load_landcover
+from cyc_geo.catalog.sources import read_any
+from cyc_geo.places.townships import load_townships
 
 WAN = forest.WAN
 
@@ -31,7 +31,7 @@ def _zones(spec: str) -> tuple[gpd.GeoDataFrame, str]:
     if spec == "townships":
         return load_townships(), "code"
     if spec == "belt":
-        from cyc_geo.belt import load_belt
+        from cyc_geo.places.belt import load_belt
 
         return load_belt(), "zone"
     path = Path(spec)
@@ -86,7 +86,7 @@ def carbon_report(
         if lc is None:
             raise UserError("--future needs a land-cover raster, not --patches")
         if future == "belt":
-            from cyc_geo.belt import load_belt
+            from cyc_geo.places.belt import load_belt
 
             belt = load_belt()
             fut = afforest(lc, belt[belt["zone"] == "corridor"])

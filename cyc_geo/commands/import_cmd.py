@@ -15,9 +15,11 @@ import getpass
 import json
 import sys
 
-from cyc_geo import db, layer_versions
+from cyc_geo import db
+
+from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.cli import UserError, emit
-from cyc_geo.importer import ImportFailure, import_file
+from cyc_geo.ingest.importer import ImportFailure, import_file
 
 
 def _actor(args: argparse.Namespace) -> str:

@@ -20,8 +20,8 @@ def _findings_text(result: dict) -> str:
 
 
 def cmd_land_check(args: argparse.Namespace) -> int:
-    from cyc_geo.landcheck import check_site
-    from cyc_geo.projects import read_site_file
+    from cyc_geo.planning.landcheck import check_site
+    from cyc_geo.planning.projects import read_site_file
 
     site = read_site_file(Path(args.site))
     try:
@@ -34,8 +34,8 @@ def cmd_land_check(args: argparse.Namespace) -> int:
 
 def project_records(conn=None) -> list[dict]:
     """Every project's attributes, current site and land-check status (for ``projects --json``)."""
-    from cyc_geo.landcheck import CheckContext, check_projects
-    from cyc_geo.projects import load_project_sites, load_projects
+    from cyc_geo.planning.landcheck import CheckContext, check_projects
+    from cyc_geo.planning.projects import load_project_sites, load_projects
 
     projects = load_projects()
     sites = load_project_sites(conn)
@@ -84,7 +84,7 @@ def cmd_projects(args: argparse.Namespace) -> int:
 
 
 def cmd_project_report(args: argparse.Namespace) -> int:
-    from cyc_geo.report import write_project_reports
+    from cyc_geo.planning.report import write_project_reports
 
     written = write_project_reports(Path(args.out), None if args.project is None else [args.project])
     emit([str(p) for p in written], args.json, "\n".join(str(p) for p in written))

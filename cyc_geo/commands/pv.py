@@ -6,13 +6,16 @@ import argparse
 
 import pandas as pd
 
-from cyc_geo import emissions, pv
+from cyc_geo.pv import emissions
+
+from cyc_geo.pv import model as pv
 from cyc_geo.cli import UserError, emit
 
 
 def _scenario(name: str | None, preset: str | None) -> pv.Scenario:
     if name:
-        from cyc_geo import db, scenarios
+        from cyc_geo import db
+        from cyc_geo.pv import scenarios
 
         conn = db.connect()
         try:
@@ -28,7 +31,7 @@ def _scenario(name: str | None, preset: str | None) -> pv.Scenario:
 
 
 def _roofs(footprints: str | None):
-    from cyc_geo import rooftops
+    from cyc_geo.pv import rooftops
 
     if footprints:
         return rooftops.load_footprint_file(footprints)
@@ -38,7 +41,7 @@ def _roofs(footprints: str | None):
 def estimate_payload(footprints: str | None = None, scenario_name: str | None = None,
                      preset: str | None = None) -> dict:
     """The ``pv estimate --json`` document (also used by tests)."""
-    from cyc_geo.townships import load_townships
+    from cyc_geo.places.townships import load_townships
 
     scenario = _scenario(scenario_name, preset)
     roofs = _roofs(footprints)
@@ -65,12 +68,12 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
 
 def cmd_pv_estimate(args: argparse.Namespace) -> int:
     try:
-        from cyc_geo.engine import cli_payload, default_engine
+        from cyc_geo.pv.engine import cli_payload, default_engine
 
         engine = args.engine or default_engine()
         if engine == "local" and not args.source:
             out = estimate_payload(args.footprints, args.scenario, args.preset)
-        else:  # issue 9: same estimate on partitioned data / dask.distributed (cyc_geo.engine)
+        else:  # issue 9: same estimate on partitioned data / dask.distributed (cyc_geo.pv.engine)
             out = cli_payload(args.source or args.footprints, _scenario(args.scenario, args.preset), engine)
     except KeyError as exc:
         raise UserError(exc.args[0] if exc.args else str(exc)) from None
@@ -101,7 +104,8 @@ def cmd_emissions(args: argparse.Namespace) -> int:
 
 
 def cmd_pv_scenarios(args: argparse.Namespace) -> int:
-    from cyc_geo import db, scenarios
+    from cyc_geo import db
+    from cyc_geo.pv import scenarios
 
     conn = db.connect()
     try:

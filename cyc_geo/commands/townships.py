@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cyc_geo.cli import emit
-from cyc_geo.townships import load_townships, townships_table
+from cyc_geo.places.townships import load_townships, townships_table
 
 
 def cmd_townships(args: argparse.Namespace) -> int:

@@ -1,0 +1,451 @@
+"""Forest carbon: stock, gross sink and carbon pools from land cover, by township or any zones.
+
+Two methods, both vectorised over raster cells (lookup tables indexed by class
+code) and over patch tables (column arithmetic):
+
+**Stock-based method** (IPCC 2006 Vol. 4 Ch. 4, Tier 2 biomass-expansion
+structure, as used in China's national GHG inventory for forests)::
+
+    stock_m3      = stock density (m³/ha) × forest area (ha)           [or the patch's own stock]
+    t CO2 per m³  = BEF × (1 + R) × D × CF × 44/12
+    gross sink    = stock_m3 × growth rate (1/yr) × t CO2 per m³        (t CO2/yr)
+
+with BEF the biomass expansion factor (stem -> above-ground), R the root-shoot
+ratio, D the basic wood density (t d.m./m³) and CF the carbon fraction. The
+defaults (``data/reference/forest_params.csv``) are the poplar (杨树) values of
+the national forestry tables; every row carries its source.
+
+**Carbon pools method** (InVEST Carbon Storage and Sequestration model
+structure): a table of four pools per land-cover class — above-ground,
+below-ground, soil, dead matter, in t C/ha (``data/reference/carbon_pools.csv``)
+— gives the carbon storage of a land-cover map; the difference between two
+maps (current and future) is the sequestration.
+
+**Gross vs net.** The plan's 碳汇量 (23.36 万t CO2/yr in 2021, 附件1 #4) on a
+stock of 180 万m³ (#16) is a *gross* annual uptake by growth (0.13 t CO2 per m³
+of stock). The plan's own stock path (180 -> 183 万m³, 2021 -> 2024) is a *net*
+stock change of +1 万m³/yr, which supports only about 1.2 万t CO2/yr
+(:func:`net_sink_from_stock_change`): most of the growth is harvested (poplar
+rotations). Both are reported and named; the indicator is the gross figure
+because that is what the plan tracks.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio.features
+import shapely
+
+from cyc_geo import paths
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
+from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES, NODATA, landcover_meta, landcover_path, load_landcover
+from cyc_geo.catalog.sources import planner_file, read_any
+from cyc_geo.catalog.vector_io import read_layer, write_layer
+from cyc_geo.geo.zonal import RasterData, RasterError, zonal_sum
+
+PARAMS_CSV = paths.REFERENCE_DIR / "forest_params.csv"
+POOLS_CSV = paths.REFERENCE_DIR / "carbon_pools.csv"
+CO2_PER_C = 44.0 / 12.0
+"""Ratio of molecular weights CO2/C (IPCC 2006 V4 Ch. 2: C -> CO2 by 44/12)."""
+
+PLAN_SINK_WAN_T = {2021: 23.36, 2022: 24.19, 2023: 25.12, 2024: 26.05}
+"""碳汇量 targets, 万t CO2/yr (plan 附件1 #4: base year 2021, then 2022-2024)."""
+PLAN_STOCK_WAN_M3 = {2021: 180.0, 2022: 181.0, 2023: 182.0, 2024: 183.0}
+"""森林蓄积量 targets, 万m³ (plan 附件1 #16)."""
+PATCH_TILE_M = 2_000.0
+"""Patches derived from the raster are cut on a 2 km grid, like forest sub-compartments (小班),
+so that a connected shelterbelt network does not become one county-wide polygon."""
+PATCHES_DEMO_FILE = "forest_patches_demo.gpkg"
+WAN = 10_000.0
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def load_forest_params(path: Path | None = None) -> pd.DataFrame:
+    """Stock-method parameters per forest class, indexed by integer class value (301, 307, ...)."""
+    df = pd.read_csv(path or PARAMS_CSV, dtype={"code": str})
+    return _index_by_value(df)
+
+
+def load_pools(path: Path | None = None) -> pd.DataFrame:
+    """Carbon pools (t C/ha) per land-cover class, indexed by integer class value."""
+    df = pd.read_csv(path or POOLS_CSV, dtype={"code": str})
+    missing = {"c_above", "c_below", "c_soil", "c_dead"} - set(df.columns)
+    if missing:
+        raise ValueError(f"carbon pools table lacks columns {sorted(missing)}")
+    return _index_by_value(df)
+
+
+def _index_by_value(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df["code"] = df["code"].str.zfill(4)
+    df.index = df["code"].astype(int)
+    df.index.name = "value"
+    return df
+
+
+def co2_per_m3(params: pd.DataFrame) -> pd.Series:
+    """t CO2 per m³ of stem volume for each class: BEF × (1 + R) × D × CF × 44/12."""
+    return (
+        params["bef"] * (1.0 + params["root_shoot"]) * params["wood_density"] * params["carbon_fraction"] * CO2_PER_C
+    )
+
+
+def _lut(series: pd.Series, size: int) -> np.ndarray:
+    lut = np.zeros(size, dtype="float64")
+    idx = series.index.to_numpy(dtype=int)
+    ok = (idx >= 0) & (idx < size)
+    lut[idx[ok]] = series.to_numpy(dtype="float64")[ok]
+    return lut
+
+
+# ---------------------------------------------------------------- per-cell rasters
+
+STOCK_BANDS = ("forest_m2", "stock_m3", "sink_t_co2", "storage_t_c")
+
+
+def carbon_rasters(
+    lc: RasterData,
+    params: pd.DataFrame | None = None,
+    pools: pd.DataFrame | None = None,
+) -> RasterData:
+    """Per-cell quantities from a land-cover raster in a metric CRS (vectorised lookups).
+
+    Bands: ``forest_m2`` (林地 area), ``stock_m3``, ``sink_t_co2`` (gross,
+    per year) and ``storage_t_c`` (sum of the four pools). Nodata cells stay masked.
+    """
+    params = load_forest_params() if params is None else params
+    pools = load_pools() if pools is None else pools
+    px_m2 = lc.pixel_area_m2
+    if px_m2 is None:
+        raise RasterError("土地覆被栅格须为投影坐标系 / land cover must be in a projected CRS (see load_landcover)")
+    codes = np.ma.filled(lc.array[0], NODATA).astype("int64")
+    size = int(max(codes.max(), max(CLASSES), params.index.max(), pools.index.max())) + 1
+    codes = np.clip(codes, 0, size - 1)
+    px_ha = px_m2 / M2_PER_HA
+    stock_ha = _lut(params["stock_m3_per_ha"], size)
+    sink_per_m3 = _lut(params["growth_rate"] * co2_per_m3(params), size)
+    storage_ha = _lut(pools[["c_above", "c_below", "c_soil", "c_dead"]].sum(axis=1), size)
+    forest = np.isin(np.arange(size), FOREST_CODES).astype("float64") * px_m2
+    stock = stock_ha[codes] * px_ha
+    bands = np.stack([forest[codes], stock, stock * sink_per_m3[codes], storage_ha[codes] * px_ha]).astype("float32")
+    mask = np.broadcast_to(np.ma.getmaskarray(lc.array[0]), bands.shape)
+    bands[mask] = np.nan  # zonal convention: NaN under the mask (cyc_geo.geo.zonal._validate)
+    return RasterData(np.ma.MaskedArray(bands, mask=mask), lc.transform, lc.crs, STOCK_BANDS, checked=True)
+
+
+# ---------------------------------------------------------------- zonal aggregation
+
+
+def carbon_by_zone(
+    zones: gpd.GeoDataFrame,
+    *,
+    id_col: str | None = "code",
+    landcover: Path | str | RasterData | None = None,
+    params: pd.DataFrame | None = None,
+    pools: pd.DataFrame | None = None,
+    future: Path | str | RasterData | None = None,
+    years: float = 3.0,
+    patches: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Forest area, stock, gross sink and carbon storage per zone (exact partial-pixel weighting).
+
+    ``landcover`` defaults to :func:`cyc_geo.carbon.landcover.landcover_path` (any CRS,
+    reprojected to EPSG:4547). With ``future`` (a second land-cover raster),
+    ``sequestration_t_c`` = storage(future) - storage(now) and its yearly CO2
+    equivalent over ``years`` are added (InVEST sequestration). With
+    ``patches`` (a forest-patch vector table) the patches are used instead of
+    the raster, split between zones by area.
+
+    Columns: ``<id_col>, forest_area_ha, forest_area_mu, stock_m3, sink_t_co2,
+    storage_t_c, sink_t_co2_per_ha`` (+ sequestration columns).
+    """
+    if id_col is not None and id_col not in zones.columns:
+        id_col = None
+    if patches is not None:
+        return _patches_by_zone(zones, patches, id_col, params)
+    lc = landcover if isinstance(landcover, RasterData) else load_landcover(landcover)
+    rasters = carbon_rasters(lc, params, pools)
+    z = zonal_sum(rasters, zones, id_col=id_col, band_names=STOCK_BANDS)
+    out = pd.DataFrame({id_col: z[id_col]} if id_col else {}, index=z.index)
+    out["forest_area_ha"] = z["forest_m2_sum"] / M2_PER_HA
+    out["forest_area_mu"] = z["forest_m2_sum"] / M2_PER_MU
+    out["stock_m3"] = z["stock_m3_sum"]
+    out["sink_t_co2"] = z["sink_t_co2_sum"]
+    out["storage_t_c"] = z["storage_t_c_sum"]
+    out["sink_t_co2_per_ha"] = _per_ha(out["sink_t_co2"], zones)
+    if future is not None:
+        fut = future if isinstance(future, RasterData) else load_landcover(future)
+        fz = zonal_sum(carbon_rasters(fut, params, pools), zones, band_names=STOCK_BANDS)
+        out["storage_future_t_c"] = fz["storage_t_c_sum"].to_numpy()
+        out["sequestration_t_c"] = out["storage_future_t_c"] - out["storage_t_c"]
+        out["sequestration_t_co2_yr"] = out["sequestration_t_c"] * CO2_PER_C / years
+    return out
+
+
+def _per_ha(values: pd.Series, zones: gpd.GeoDataFrame) -> pd.Series:
+    area_ha = zones.to_crs(AREA_CRS).geometry.area.to_numpy() / M2_PER_HA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.Series(np.where(area_ha > 0, values.to_numpy() / area_ha, np.nan), index=values.index)
+
+
+# ---------------------------------------------------------------- patches
+
+
+def patch_carbon(patches: gpd.GeoDataFrame, params: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Add ``area_ha``, ``stock_m3`` (kept if given, else density × area) and ``sink_t_co2_yr`` to patches.
+
+    ``patches`` needs a ``class_code`` column (三调 code as "0301" or 301). A
+    ``stock_m3`` column from a forest inventory (森林资源二类调查) is used as is
+    where it is not null.
+    """
+    if "class_code" not in patches.columns:
+        raise ValueError("林地图斑缺少 class_code 字段 / forest patches need a class_code column (三调 code, e.g. 0301)")
+    params = load_forest_params() if params is None else params
+    out = patches.copy()
+    values = pd.to_numeric(out["class_code"].astype(str).str.strip(), errors="coerce").fillna(-1).astype(int)
+    out["class_code"] = values.map(lambda v: f"{v:04d}" if v >= 0 else "")
+    out["class_name"] = values.map(lambda v: CLASSES[v].name_zh if v in CLASSES else "")
+    out["area_ha"] = out.to_crs(AREA_CRS).geometry.area / M2_PER_HA
+    density = values.map(params["stock_m3_per_ha"]).fillna(0.0)
+    derived = density * out["area_ha"]
+    if "stock_m3" in out.columns:
+        given = pd.to_numeric(out["stock_m3"], errors="coerce")
+        out["stock_m3"] = given.fillna(derived)
+    else:
+        out["stock_m3"] = derived
+    rate = values.map(params["growth_rate"] * co2_per_m3(params)).fillna(0.0)
+    out["sink_t_co2_yr"] = out["stock_m3"] * rate
+    return out
+
+
+def _patches_by_zone(
+    zones: gpd.GeoDataFrame, patches: gpd.GeoDataFrame, id_col: str | None, params: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Allocate patch stock and sink to zones in proportion to the overlapping area."""
+    p = patch_carbon(patches, params).to_crs(AREA_CRS)
+    z = zones.to_crs(AREA_CRS).reset_index(drop=True)
+    z["_zone"] = np.arange(len(z))
+    p["_area0"] = p.geometry.area
+    p = p[p["_area0"] > 0]
+    pieces = gpd.overlay(p[["stock_m3", "sink_t_co2_yr", "class_code", "_area0", "geometry"]],
+                         z[["_zone", "geometry"]], how="intersection", keep_geom_type=True)
+    share = pieces.geometry.area / pieces["_area0"]
+    forest = pieces["class_code"].astype(str).isin([f"{c:04d}" for c in FOREST_CODES])
+    agg = pd.DataFrame({
+        "_zone": pieces["_zone"],
+        "forest_m2": pieces.geometry.area.where(forest, 0.0),
+        "stock_m3": pieces["stock_m3"] * share,
+        "sink_t_co2": pieces["sink_t_co2_yr"] * share,
+    }).groupby("_zone").sum().reindex(range(len(z)), fill_value=0.0)
+    out = pd.DataFrame({id_col: zones[id_col].to_numpy()} if id_col else {}, index=zones.index)
+    out["forest_area_ha"] = agg["forest_m2"].to_numpy() / M2_PER_HA
+    out["forest_area_mu"] = agg["forest_m2"].to_numpy() / M2_PER_MU
+    out["stock_m3"] = agg["stock_m3"].to_numpy()
+    out["sink_t_co2"] = agg["sink_t_co2"].to_numpy()
+    out["storage_t_c"] = np.nan
+    out["sink_t_co2_per_ha"] = _per_ha(out["sink_t_co2"], zones)
+    return out
+
+
+def patches_from_raster(
+    lc: RasterData, params: pd.DataFrame | None = None, tile_m: float = PATCH_TILE_M
+) -> gpd.GeoDataFrame:
+    """Vector forest patches (WGS84) from a land-cover raster with ``rasterio.features.shapes``.
+
+    Connected cells of one forest class form a patch, cut on a ``tile_m`` grid.
+    Columns: ``patch_id, class_code, class_name, area_ha, stock_m3, sink_t_co2_yr, geometry``.
+    """
+    codes = np.ma.filled(lc.array[0], NODATA).astype("int64")
+    forest = np.isin(codes, FOREST_CODES)
+    res = abs(lc.transform.a)
+    k = max(1, int(round(tile_m / res)))
+    rows, cols = codes.shape
+    tile = (np.arange(rows)[:, None] // k) * (cols // k + 1) + (np.arange(cols)[None, :] // k)
+    key = np.where(forest, tile * 10_000 + codes, 0).astype("int32")
+    geoms, values = [], []
+    for geom, value in rasterio.features.shapes(key, mask=forest, transform=lc.transform, connectivity=4):
+        geoms.append(geom)
+        values.append(int(value))
+    polys = shapely.from_geojson([_geojson(g) for g in geoms]) if geoms else np.array([], dtype=object)
+    code = np.asarray(values, dtype="int64") % 10_000
+    gdf = gpd.GeoDataFrame({"class_code": [f"{c:04d}" for c in code]}, geometry=list(polys), crs=lc.crs)
+    gdf = patch_carbon(gdf, params)
+    gdf.insert(0, "patch_id", np.arange(1, len(gdf) + 1))
+    cols_ = ["patch_id", "class_code", "class_name", "area_ha", "stock_m3", "sink_t_co2_yr", "geometry"]
+    return gdf[cols_].to_crs(WGS84)
+
+
+def _geojson(geom: dict) -> str:
+    import json
+
+    return json.dumps(geom)
+
+
+def _attach_township(patches: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Township code and name of each patch (the township holding its representative point)."""
+    from cyc_geo.places.townships import load_townships
+
+    towns = load_townships()[["code", "name", "geometry"]]
+    pts = gpd.GeoDataFrame(geometry=patches.geometry.representative_point(), crs=patches.crs)
+    joined = gpd.sjoin(pts, towns, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    out = patches.copy()
+    out["township_code"] = joined["code"].reindex(out.index).fillna("").to_numpy()
+    out["township_name"] = joined["name"].reindex(out.index).fillna("").to_numpy()
+    return out
+
+
+def build_forest_patches(landcover: Path | None = None, out_dir: Path | None = None) -> Path:
+    """Derive patches from the land-cover raster and store them (GeoPackage layer ``forest``)."""
+    path = Path(landcover or landcover_path())
+    lc_meta = landcover_meta(path)
+    patches = _attach_township(patches_from_raster(load_landcover(path)))
+    out = Path(out_dir or paths.generated_dir()) / _patch_file_name(path)
+    meta = {
+        "source": f"derived from land-cover raster {path.name} (rasterio.features.shapes, {PATCH_TILE_M:.0f} m tiles)",
+        "demo": lc_meta.get("demo", "false"),
+        "approximate": lc_meta.get("approximate", "false"),
+        "raster_mtime": str(path.stat().st_mtime),
+        "params": "data/reference/forest_params.csv defaults",
+    }
+    return write_layer(patches, out, "forest", meta)
+
+
+def _patch_file_name(raster: Path) -> str:
+    if raster.name == "landcover_demo.tif":
+        return PATCHES_DEMO_FILE
+    return f"forest_patches_{raster.parent.name}_{raster.stem}.gpkg"
+
+
+def load_forest_patches() -> gpd.GeoDataFrame:
+    """Forest patches (WGS84) with ``patch_id, class_code, class_name, area_ha, stock_m3, sink_t_co2_yr``.
+
+    A planner's patch file (``data/boundaries/forest.<ext>`` or an import) wins;
+    its stock attribute is kept and the sink is computed. Otherwise patches are
+    derived from the land-cover raster in use (rebuilt when the raster changes).
+    """
+    user = planner_file("forest")
+    if user is not None:
+        gdf = patch_carbon(read_any(user))
+        if "township_code" not in gdf.columns:
+            gdf = _attach_township(gdf)
+        if "patch_id" not in gdf.columns:
+            gdf.insert(0, "patch_id", np.arange(1, len(gdf) + 1))
+        meta = dict(gdf.attrs.get("meta") or {})
+        meta.update({"source": meta.get("source", f"planner file {user.name}"), "demo": "false"})
+        gdf.attrs["meta"] = meta
+        return gdf
+    raster = landcover_path()
+    file = paths.generated_dir() / _patch_file_name(raster)
+    stale = True
+    if file.exists():
+        stale = read_layer_meta(file).get("raster_mtime") != str(raster.stat().st_mtime)
+    if stale:
+        build_forest_patches(raster)
+    return read_layer(file, "forest")
+
+
+def read_layer_meta(path: Path) -> dict:
+    from cyc_geo.catalog.vector_io import read_meta
+
+    return read_meta(path, "forest")
+
+
+# ---------------------------------------------------------------- indicators
+
+
+def net_sink_from_stock_change(
+    delta_m3: float, years: float, params: pd.DataFrame | None = None, class_value: int = 301
+) -> float:
+    """Net sink (t CO2/yr) implied by a net stock change of ``delta_m3`` over ``years``.
+
+    Uses the same conversion as the gross sink (t CO2 per m³ of the class, poplar by default).
+    """
+    params = load_forest_params() if params is None else params
+    return float(delta_m3 / years * co2_per_m3(params).loc[class_value])
+
+
+@dataclass(frozen=True)
+class CountySummary:
+    sink_t_co2: float
+    stock_m3: float
+    forest_area_ha: float
+    storage_t_c: float
+    net_sink_t_co2: float
+    source: str
+    demo: bool
+
+
+def county_summary(
+    landcover: Path | str | None = None,
+    params: pd.DataFrame | None = None,
+    pools: pd.DataFrame | None = None,
+) -> CountySummary:
+    """County totals (exact zonal over the county outline) and the plan-based net sink."""
+    from cyc_geo.places.county import load_county
+
+    path = Path(landcover or landcover_path())
+    row = carbon_by_zone(load_county(), id_col=None, landcover=path, params=params, pools=pools).iloc[0]
+    delta = (PLAN_STOCK_WAN_M3[2024] - PLAN_STOCK_WAN_M3[2021]) * WAN
+    meta = landcover_meta(path)
+    return CountySummary(
+        sink_t_co2=float(row["sink_t_co2"]),
+        stock_m3=float(row["stock_m3"]),
+        forest_area_ha=float(row["forest_area_ha"]),
+        storage_t_c=float(row["storage_t_c"]),
+        net_sink_t_co2=net_sink_from_stock_change(delta, 3.0, params),
+        source=meta["source"],
+        demo=meta.get("demo") == "true",
+    )
+
+
+def county_summary_from_patches(patches: gpd.GeoDataFrame, params: pd.DataFrame | None = None) -> CountySummary:
+    """County totals from a forest-patch table (a planner's inventory file): area-weighted overlay."""
+    from cyc_geo.places.county import load_county
+
+    row = carbon_by_zone(load_county(), id_col=None, patches=patches, params=params).iloc[0]
+    delta = (PLAN_STOCK_WAN_M3[2024] - PLAN_STOCK_WAN_M3[2021]) * WAN
+    meta = dict(patches.attrs.get("meta") or {})
+    return CountySummary(
+        sink_t_co2=float(row["sink_t_co2"]),
+        stock_m3=float(row["stock_m3"]),
+        forest_area_ha=float(row["forest_area_ha"]),
+        storage_t_c=float("nan"),
+        net_sink_t_co2=net_sink_from_stock_change(delta, 3.0, params),
+        source=meta.get("source", "forest patches"),
+        demo=meta.get("demo") == "true",
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_summary(path: str, mtime: float, kind: str) -> CountySummary:
+    if kind == "patches":
+        return county_summary_from_patches(load_forest_patches())
+    return county_summary(Path(path))
+
+
+def _default_summary() -> CountySummary:
+    """County totals for the indicators: a planner's forest-patch file wins, else the land-cover raster."""
+    user = planner_file("forest")
+    if user is not None:
+        return _cached_summary(str(user), user.stat().st_mtime, "patches")
+    path = landcover_path()
+    return _cached_summary(str(path), path.stat().st_mtime, "raster")
+
+
+def sink_indicator_wan_t() -> float:
+    """County gross carbon sink, 万t CO2/yr (plan indicator 碳汇量, 附件1 #4), from the map."""
+    return _default_summary().sink_t_co2 / WAN
+
+
+def stock_indicator_wan_m3() -> float:
+    """County forest stock, 万m³ (plan indicator 森林蓄积量, 附件1 #16), from the map."""
+    return _default_summary().stock_m3 / WAN

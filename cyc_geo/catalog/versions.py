@@ -1,0 +1,244 @@
+"""Versioned storage of imported layers with atomic switching and one-step rollback.
+
+Layout under ``<data>/layers/<layer_id>/``::
+
+    versions/<stamp>-<sha8>.gpkg|.tif   every imported version, kept for rollback
+    versions/<stamp>-<sha8>.json        its record (file name, hash, actor, counts);
+                                        written last, so a version without it is incomplete
+    active.gpkg | active.tif            what the app shows (see cyc_geo.catalog.sources)
+    .lock                               per-layer lock (flock) held while switching
+
+Crash safety: a new version is written completely, fsync'ed, and only then made
+active with ``os.replace`` of a hard link (or copy) - an atomic rename on POSIX.
+Killed at any moment, the layer is either the old or the new version. The
+``layer_imports`` table follows the files: :func:`reconcile` repairs it from the
+active file's embedded version name if a crash came between the switch and the
+database commit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+
+from cyc_geo import db
+
+from cyc_geo.catalog import sources
+from cyc_geo.catalog.vector_io import read_meta
+
+VERSION_KEY = "import_version"
+"""Metadata key (GeoPackage layer metadata / GeoTIFF tag) naming the version a file holds."""
+
+
+def layer_dir(layer_id: str) -> Path:
+    return sources.active_import_path(layer_id).parent
+
+
+def versions_dir(layer_id: str) -> Path:
+    return layer_dir(layer_id) / "versions"
+
+
+def active_file(layer_id: str) -> Path | None:
+    """The active imported file of a layer (vector or raster), or None."""
+    for path in (sources.active_import_path(layer_id), sources.active_raster_path(layer_id)):
+        if path.exists():
+            return path
+    return None
+
+
+@contextmanager
+def layer_lock(layer_id: str) -> Iterator[None]:
+    """Exclusive per-layer lock across processes; released by the OS if the process dies."""
+    folder = layer_dir(layer_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, ensure_ascii=False, indent=1, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def embedded_version(path: Path) -> str | None:
+    """The version name stored inside an imported file (GeoPackage metadata or GeoTIFF tag)."""
+    try:
+        if path.suffix == ".gpkg":
+            layer = pyogrio.list_layers(path)[0, 0]
+            return read_meta(path, layer).get(VERSION_KEY)
+        import rasterio
+
+        with rasterio.open(path) as src:
+            return src.tags().get(VERSION_KEY.upper())
+    except Exception:  # noqa: BLE001 - an unreadable file has no version
+        return None
+
+
+def cleanup_stale(layer_id: str) -> int:
+    """Remove leftovers of interrupted imports (temp files, versions without a record). Call under the lock."""
+    removed = 0
+    folder = versions_dir(layer_id)
+    for tmp in list(layer_dir(layer_id).glob(".active*")) + (list(folder.glob(".*")) if folder.exists() else []):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    if folder.exists():
+        for data in folder.iterdir():
+            if data.suffix in (".gpkg", ".tif") and not data.with_suffix(".json").exists():
+                data.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def commit_version(layer_id: str, data_file: Path, record: dict[str, Any]) -> Path:
+    """Make a completely written version file active (atomic switch). Call under :func:`layer_lock`.
+
+    ``data_file`` must already be in :func:`versions_dir`; ``record`` is written as its
+    sidecar JSON before the switch.
+    """
+    _fsync_file(data_file)
+    write_json_atomic(data_file.with_suffix(".json"), record)
+    _fsync_dir(data_file.parent)
+    return _switch_active(layer_id, data_file)
+
+
+def _switch_active(layer_id: str, data_file: Path) -> Path:
+    folder = layer_dir(layer_id)
+    suffix = data_file.suffix
+    target = sources.active_import_path(layer_id) if suffix == ".gpkg" else sources.active_raster_path(layer_id)
+    other = sources.active_raster_path(layer_id) if suffix == ".gpkg" else sources.active_import_path(layer_id)
+    tmp = folder / f".active.{os.getpid()}{suffix}"
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(data_file, tmp)
+    except OSError:
+        shutil.copyfile(data_file, tmp)
+        _fsync_file(tmp)
+    os.replace(tmp, target)
+    other.unlink(missing_ok=True)
+    _fsync_dir(folder)
+    return target
+
+
+def deactivate(layer_id: str) -> None:
+    """Remove the active import so the layer falls back to planner files or demo data."""
+    for path in (sources.active_import_path(layer_id), sources.active_raster_path(layer_id)):
+        path.unlink(missing_ok=True)
+    if layer_dir(layer_id).exists():
+        _fsync_dir(layer_dir(layer_id))
+
+
+def record_import(conn: sqlite3.Connection, layer_id: str, record: dict[str, Any], actor: str) -> int:
+    """Insert the import row (active) and the audit entry in one transaction; returns the row id."""
+    with db.transaction(conn):
+        old = conn.execute("SELECT id FROM layer_imports WHERE layer = ? AND active = 1", (layer_id,)).fetchone()
+        conn.execute("UPDATE layer_imports SET active = 0 WHERE layer = ?", (layer_id,))
+        cur = conn.execute(
+            "INSERT INTO layer_imports(layer, file_name, sha256, stored_path, imported_at, imported_by, counts, active)"
+            " VALUES (?,?,?,?,?,?,?,1)",
+            (layer_id, record["file_name"], record["sha256"], record["stored_path"], record["imported_at"],
+             actor, json.dumps(record, ensure_ascii=False, default=str)),
+        )
+        db.audit(conn, actor, "layer", layer_id, "import", {"import_id": old[0] if old else None},
+                 {"import_id": cur.lastrowid, "file_name": record["file_name"], "sha256": record["sha256"]})
+        return int(cur.lastrowid)
+
+
+def list_versions(conn: sqlite3.Connection, layer_id: str) -> list[dict[str, Any]]:
+    """Import history of a layer, newest first (after :func:`reconcile`)."""
+    reconcile(conn, layer_id)
+    rows = conn.execute("SELECT * FROM layer_imports WHERE layer = ? ORDER BY id DESC", (layer_id,)).fetchall()
+    out = []
+    for r in rows:
+        d = dict(r)
+        d["counts"] = json.loads(d["counts"] or "{}")
+        d["available"] = Path(d["stored_path"]).exists()
+        out.append(d)
+    return out
+
+
+def reconcile(conn: sqlite3.Connection, layer_id: str) -> None:
+    """Make the ``active`` flags match the active file (repairs a crash between switch and commit)."""
+    active = active_file(layer_id)
+    version = embedded_version(active) if active else None
+    rows = conn.execute("SELECT id, counts, active FROM layer_imports WHERE layer = ?", (layer_id,)).fetchall()
+    by_version = {json.loads(r["counts"] or "{}").get("version"): r for r in rows}
+    if version and version not in by_version:
+        sidecar = versions_dir(layer_id) / f"{version}.json"
+        if sidecar.exists():
+            record = json.loads(sidecar.read_text(encoding="utf-8"))
+            record_import(conn, layer_id, record, record.get("imported_by", "unknown"))
+            return
+    want = by_version[version]["id"] if version in by_version else None
+    current = [r["id"] for r in rows if r["active"]]
+    if current != ([want] if want else []):
+        with db.transaction(conn):
+            conn.execute("UPDATE layer_imports SET active = (id = ?) WHERE layer = ?", (want or -1, layer_id))
+
+
+def rollback(conn: sqlite3.Connection, layer_id: str, actor: str) -> dict[str, Any]:
+    """Switch the layer back to the version imported before the active one (or to demo data).
+
+    Returns ``{"layer", "from", "to"}`` with import ids (``to`` None = demo/planner file).
+    """
+    with layer_lock(layer_id):
+        history = [v for v in list_versions(conn, layer_id)]
+        active_idx = next((i for i, v in enumerate(history) if v["active"]), None)
+        if active_idx is None:
+            raise ValueError(f"layer {layer_id!r} has no active import to roll back / 该图层没有可回滚的导入数据")
+        older = [v for v in history[active_idx + 1:] if v["available"]]
+        target = older[0] if older else None
+        if target is None:
+            deactivate(layer_id)
+        else:
+            _switch_active(layer_id, Path(target["stored_path"]))
+        with db.transaction(conn):
+            conn.execute("UPDATE layer_imports SET active = (id = ?) WHERE layer = ?",
+                         (target["id"] if target else -1, layer_id))
+            db.audit(conn, actor, "layer", layer_id, "rollback", {"import_id": history[active_idx]["id"]},
+                     {"import_id": target["id"] if target else None})
+    return {"layer": layer_id, "from": history[active_idx]["id"], "to": target["id"] if target else None}
+
+
+def activate(conn: sqlite3.Connection, layer_id: str, import_id: int, actor: str) -> dict[str, Any]:
+    """Make a specific earlier import of ``layer_id`` active again (atomic switch, audited)."""
+    with layer_lock(layer_id):
+        history = list_versions(conn, layer_id)
+        target = next((v for v in history if v["id"] == import_id), None)
+        if target is None or not target["available"]:
+            raise ValueError(f"import {import_id} of {layer_id!r} is not available / 该版本不存在或文件已丢失")
+        current = next((v["id"] for v in history if v["active"]), None)
+        _switch_active(layer_id, Path(target["stored_path"]))
+        with db.transaction(conn):
+            conn.execute("UPDATE layer_imports SET active = (id = ?) WHERE layer = ?", (import_id, layer_id))
+            db.audit(conn, actor, "layer", layer_id, "activate", {"import_id": current}, {"import_id": import_id})
+    return {"layer": layer_id, "from": current, "to": import_id}

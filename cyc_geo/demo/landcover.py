@@ -1,0 +1,248 @@
+"""Demo land-cover raster in 三调 classes, calibrated to the plan's base-year forest stock.
+
+The demo is **not** survey data. It draws plausible patterns so that the carbon model has
+something realistic to chew on: farmland shelterbelts (农田林网) of poplar along farm roads and
+canals, shelterbelts along the highways between township seats, larger stands in the Yellow River
+floodplain and the landward green corridor (:mod:`cyc_geo.places.belt`), nurseries (其他林地),
+orchards, villages and built-up areas around the township seats. Forest areas are calibrated
+(:class:`DemoParams`) so that, with the default stock densities of
+``data/reference/forest_params.csv``, the county's stock lands near the plan's base-year
+180 万m³ (docs/sources.md, "附件1", indicator 16). The raster follows the convention of
+:mod:`cyc_geo.carbon.landcover`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import shapely
+from affine import Affine
+from scipy import ndimage
+
+from cyc_geo import paths
+from cyc_geo.carbon.landcover import DEMO_FILE, NODATA, burn_mask
+from cyc_geo.geo.crs import AREA_CRS
+
+@dataclass(frozen=True)
+class DemoParams:
+    """Parameters of the demo land cover. Areas in hectares, lengths in metres (EPSG:4547)."""
+
+    resolution_m: float = 20.0
+    """Cell size; 20 m resolves one-row shelterbelts and keeps the file at ~1-2 MB."""
+    seed: int = 20221
+    target_ha: tuple[tuple[int, float], ...] = ((301, 18_000.0), (307, 4_800.0), (305, 300.0), (201, 1_500.0))
+    """Demo areas per class. With forest_params.csv densities (0301: 92 m³/ha, 0307: 30 m³/ha) they give
+    18,000 × 92 + 4,800 × 30 = 1,800,000 m³, the plan's 2021 stock of 180 万m³ (附件1 #16). Forest land
+    of ~23,000 ha is ~22 % of the county, typical for a plain county with dense farmland shelterbelts."""
+    max_belt_share: float = 0.6
+    """Upper bound of shelterbelt rows in the 0301 target (binds only at coarse resolutions)."""
+    floodplain_forest_share: float = 0.25
+    """Share of the 0301 target placed in the Yellow River floodplain (滩区) and corridor (larger stands)."""
+    farm_grid_m: float = 1_200.0
+    """Spacing of the farm road / canal grid (方田), each lined with shelterbelt rows."""
+    grid_angle_deg: float = 12.0
+    """Rotation of the farm grid from north (the plain's field pattern follows the NE-SW dike)."""
+    villages_per_km2: float = 0.55
+    """~600 administrative villages on 1,051 km² (长垣市 statistical division lists)."""
+    river_water_m: float = 150.0
+    """Width of river water (1101) kept inside the county along the river edge."""
+    mudflat_m: float = 450.0
+    """Width of inland mudflat (1106) beyond the river water."""
+
+
+def _grid(bounds: tuple[float, float, float, float], res: float) -> tuple[Affine, int, int]:
+    xmin, ymin, xmax, ymax = bounds
+    x0 = np.floor(xmin / res) * res - res
+    y1 = np.ceil(ymax / res) * res + res
+    width = int(np.ceil((xmax - x0) / res)) + 1
+    height = int(np.ceil((y1 - ymin) / res)) + 1
+    return Affine(res, 0, x0, 0, -res, y1), height, width
+
+
+def _noise(rng: np.random.Generator, shape: tuple[int, int], cell: int, sigma: float = 1.0) -> np.ndarray:
+    """Smooth standardised noise (mean 0, sd 1): a coarse random lattice, blurred and bilinearly upsampled."""
+    coarse = rng.random((shape[0] // cell + 3, shape[1] // cell + 3))
+    coarse = ndimage.gaussian_filter(coarse, sigma)
+    coarse = (coarse - coarse.mean()) / coarse.std()
+    return _bilinear(coarse.astype("float32"), cell, shape)
+
+
+def _bilinear(coarse: np.ndarray, cell: int, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear upsampling of a coarse lattice by ``cell`` (separable weights; faster than ndimage.zoom)."""
+    pos_r = np.arange(shape[0], dtype="float32") / cell
+    pos_c = np.arange(shape[1], dtype="float32") / cell
+    r0, c0 = pos_r.astype(int), pos_c.astype(int)
+    wr, wc = (pos_r - r0)[:, None], (pos_c - c0)[None, :]
+    top = coarse[r0][:, c0] * (1 - wc) + coarse[r0][:, c0 + 1] * wc
+    bottom = coarse[r0 + 1][:, c0] * (1 - wc) + coarse[r0 + 1][:, c0 + 1] * wc
+    return top * (1 - wr) + bottom * wr
+
+
+def _take_top(score: np.ndarray, eligible: np.ndarray, n: int) -> np.ndarray:
+    """Mask of the ``n`` eligible cells with the highest score (exact count, deterministic)."""
+    idx = np.flatnonzero(eligible)
+    n = int(min(max(n, 0), idx.size))
+    out = np.zeros(score.shape, dtype=bool)
+    if n == 0:
+        return out
+    s = score.ravel()[idx]
+    chosen = idx[np.argpartition(-s, n - 1)[:n]]
+    out.ravel()[chosen] = True
+    return out
+
+
+def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine]:
+    """The demo land-cover array (uint16 三调 codes, 0 outside the county) and its transform (EPSG:4547)."""
+    from cyc_geo.places.belt import load_belt, load_river
+    from cyc_geo.places.county import county_geometry_area_crs
+    from cyc_geo.places.townships import read_seats
+
+    res = params.resolution_m
+    rng = np.random.default_rng(params.seed)
+    county = county_geometry_area_crs()
+    transform, h, w = _grid(county.bounds, res)
+    shape = (h, w)
+    inside = burn_mask([county], shape, transform)
+    belt = load_belt().to_crs(AREA_CRS)
+    floodplain = burn_mask(belt.loc[belt["zone"] == "floodplain"].geometry, shape, transform)
+    corridor = burn_mask(belt.loc[belt["zone"] == "corridor"].geometry, shape, transform)
+    river = load_river().to_crs(AREA_CRS).geometry.union_all()
+    river_px = burn_mask([river.buffer(res)], shape, transform, all_touched=True)
+    dist_river = ndimage.distance_transform_edt(~river_px).astype("float32") * res
+
+    lc = np.where(inside, 102, NODATA).astype("uint16")
+    free = inside.copy()  # cells still open for assignment
+
+    def put(mask: np.ndarray, code: int) -> None:
+        m = mask & free
+        lc[m] = code
+        free[m] = False
+
+    # --- Yellow River: water, mudflat, sandy dry land and grass in the floodplain
+    wobble = np.clip(_noise(rng, shape, 25), -2, 2) * 60.0 + 120.0
+    put(inside & (dist_river < params.river_water_m + wobble * 0.5), 1101)
+    put(inside & (dist_river < params.river_water_m + params.mudflat_m + wobble), 1106)
+    fp_noise = _noise(rng, shape, 30)
+    put(floodplain & (fp_noise < -1.0), 404)
+    lc[free & floodplain] = 103
+
+    # --- built-up: city around the 街道 seats, towns at the 镇/乡 seats, villages
+    seats = read_seats().to_crs(AREA_CRS)
+    street = seats[seats["type"] == "街道"]
+    city_centre = shapely.MultiPoint(list(street.geometry)).centroid
+    edge = _noise(rng, shape, 40)
+    xs = transform.c + (np.arange(w) + 0.5) * res
+    ys = transform.f - (np.arange(h) + 0.5) * res
+    dx = xs[None, :] - city_centre.x
+    dy = ys[:, None] - city_centre.y
+    city = (np.hypot(dx, dy) < 3_600 + 700 * np.clip(edge, -2.5, 2.5)) & inside
+    industry = burn_mask([seats.loc[seats["name"].isin(["魏庄街道", "丁栾镇", "张三寨镇"])].geometry.buffer(900).union_all()],
+                     shape, transform)
+    put(city & industry, 601)
+    put(city, 701)
+    towns = seats[seats["type"] != "街道"].geometry.buffer(700)
+    put(burn_mask(towns, shape, transform) & inside, 701)
+    put(industry & inside & (edge > 0.0), 601)
+
+    # highways between seats: minimum spanning tree over the seats, plus the city centre
+    pts = np.array([[p.x, p.y] for p in seats.geometry])
+    highways = _spanning_lines(pts)
+    hw = burn_mask([shapely.union_all(highways).buffer(res * 1.0)], shape, transform, all_touched=True) & inside
+    hw_belt = burn_mask([shapely.union_all(highways).buffer(res * 3.0)], shape, transform, all_touched=True) & inside
+
+    n_villages = int(county.area / 1e6 * params.villages_per_km2)
+    vx = rng.uniform(county.bounds[0], county.bounds[2], n_villages * 3)
+    vy = rng.uniform(county.bounds[1], county.bounds[3], n_villages * 3)
+    vpts = shapely.points(vx, vy)
+    vpts = vpts[shapely.contains(county, vpts)][:n_villages]
+    radii = rng.uniform(140, 320, len(vpts))
+    blobs = shapely.buffer(vpts, radii)
+    shift = rng.normal(0, 1, (len(vpts), 2)) * radii[:, None] * 0.6
+    lobes = shapely.buffer(shapely.points(shapely.get_coordinates(vpts) + shift), radii * 0.7)
+    villages = burn_mask(list(blobs) + list(lobes), shape, transform) & inside
+    ponds = burn_mask(list(shapely.buffer(shapely.points(shapely.get_coordinates(vpts)[::4] + [250, -200]), 60)),
+                  shape, transform) & inside
+    put(hw, 1003)
+    put(villages, 702)
+    put(ponds, 1104)
+
+    # --- farm grid (方田): rural roads and canals, each lined by shelterbelt rows (农田林网)
+    th = np.deg2rad(params.grid_angle_deg)
+    u = (xs[None, :] * np.cos(th) + ys[:, None] * np.sin(th)) % params.farm_grid_m
+    v = (-xs[None, :] * np.sin(th) + ys[:, None] * np.cos(th)) % params.farm_grid_m
+    road = u < res
+    canal = np.abs(v - params.farm_grid_m / 2) < res / 2
+    belt_rows = ((u >= res) & (u < 2 * res)) | (u >= params.farm_grid_m - res) | (
+        (np.abs(v - params.farm_grid_m / 2) >= res / 2) & (np.abs(v - params.farm_grid_m / 2) < 1.5 * res)
+    )
+    farmland = inside & np.isin(lc, (102, 103))
+    put(farmland & road, 1006)
+    put(farmland & canal, 1107)
+    px_ha = res * res / 10_000.0
+    target = {code: int(round(ha / px_ha)) for code, ha in params.target_ha}
+    rows_301 = ((hw_belt & np.isin(lc, (102, 103))) | (farmland & belt_rows)) & free
+    # one cell per row: at coarse resolutions rows get too wide, so thin them to at most
+    # max_belt_share of the 0301 target (no effect at 20 m)
+    n_rows = min(int(rows_301.sum()), int(params.max_belt_share * target[301]))
+    put(_take_top(_noise(rng, shape, 5), rows_301, n_rows), 301)
+
+    # --- stands: exact areas from DemoParams.target_ha, placed by smooth noise
+    open_land = free & np.isin(lc, (102, 103, 404))
+    n301 = target[301] - int((lc == 301).sum())
+    n_fp = int(target[301] * params.floodplain_forest_share)
+    stand_score = _noise(rng, shape, 20) + 0.6 * corridor
+    put(_take_top(stand_score, open_land & (floodplain | corridor), n_fp), 301)
+    open_land &= free
+    put(_take_top(_noise(rng, shape, 12), open_land & ~floodplain, n301 - n_fp), 301)
+    open_land &= free
+    shrub_score = _noise(rng, shape, 10) - dist_river / 20_000.0
+    put(_take_top(shrub_score, open_land & floodplain, target[305]), 305)
+    open_land &= free
+    put(_take_top(_noise(rng, shape, 15), open_land, target[307]), 307)
+    open_land &= free
+    near_village = ndimage.binary_dilation(villages, iterations=int(300 / res))
+    put(_take_top(_noise(rng, shape, 8) + near_village, open_land, target[201]), 201)
+    return lc, transform
+
+
+def _spanning_lines(pts: np.ndarray) -> list[shapely.LineString]:
+    """Minimum spanning tree edges between points (Prim's algorithm; n is ~20 seats)."""
+    n = len(pts)
+    d = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    in_tree = np.zeros(n, dtype=bool)
+    in_tree[0] = True
+    lines = []
+    for _ in range(n - 1):
+        dd = np.where(in_tree[:, None] & ~in_tree[None, :], d, np.inf)
+        i, j = np.unravel_index(np.argmin(dd), dd.shape)
+        lines.append(shapely.LineString([pts[i], pts[j]]))
+        in_tree[j] = True
+    return lines
+
+
+def build_demo_landcover(out_dir: Path | None = None, params: DemoParams = DemoParams()) -> Path:
+    """Generate the demo raster and write it as a compressed, tiled GeoTIFF tagged ``demo=true``."""
+    lc, transform = generate_demo(params)
+    out = Path(out_dir or paths.generated_dir()) / DEMO_FILE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    profile = {
+        "driver": "GTiff", "height": lc.shape[0], "width": lc.shape[1], "count": 1, "dtype": "uint16",
+        "crs": AREA_CRS, "transform": transform, "nodata": NODATA, "compress": "deflate",
+        "predictor": 2, "tiled": True, "blockxsize": 512, "blockysize": 512,
+    }
+    with rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(lc, 1)
+        dst.update_tags(
+            demo="true",
+            approximate="true",
+            source="cyc-geo demo generator (cyc_geo.carbon.landcover.generate_demo), not survey data",
+            classes="第三次全国国土调查 (三调) class codes as integers (0301 -> 301)",
+            params=str(asdict(params)),
+        )
+        dst.set_band_description(1, "landcover")
+    tmp.replace(out)
+    return out

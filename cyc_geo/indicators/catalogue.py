@@ -1,0 +1,491 @@
+"""The pilot's construction indicators (附件1): catalogue, actual values, status.
+
+The catalogue is data, not code: ``data/reference/indicators.csv`` holds the 18
+rows of 附件1 of the seed plan (碳达峰试点县（市）建设指标任务分解表) with every
+column in Chinese, plus English titles, a direction, a source type and a valid
+range, and one extra goal row (序号 19) for the PV target of the plan's text
+(三、二: “光伏装机容量力争达到 7 万千瓦” = 70 MW by 2024), marked by ``origin``.
+
+Each indicator's *actual value* for a year comes from, in this order:
+
+1. a value reported for that year and stored in the ``indicator_values`` table
+   (for spatial indicators an official figure overrides the map estimate);
+2. ``source == "spatial"``: the provider function named in ``rule``
+   (``module:function``, e.g. ``cyc_geo.carbon.forest:sink_indicator_wan_t``), called on
+   the current map data; a missing or failing provider gives 无数据 and a reason;
+3. ``source == "derived"``: the formula in ``rule`` (``#3 - #4``: net CO2 = total
+   − sink, which the seed's table satisfies for the baseline and every target year);
+4. otherwise no value (无数据, “not reported”).
+
+Status (达标 / 未达标 / 无数据) compares the value with the selected year's
+target using the indicator's direction: ``higher`` is met when value ≥ target,
+``lower`` when value ≤ target (e.g. 二氧化碳排放总量: the targets rise year on
+year but they are caps, so lower is better).
+
+Writes take an explicit ``actor``, are validated first (numbers only, within the
+indicator's valid range; nothing is written if any entry is bad) and are applied
+with their audit records in one :func:`cyc_geo.db.transaction`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cyc_geo import db, paths
+
+CATALOGUE_PATH = paths.REFERENCE_DIR / "indicators.csv"
+
+#: Target years of 附件1 (columns 2022年 / 2023年 / 2024年).
+YEARS: tuple[int, ...] = (2022, 2023, 2024)
+
+#: The 附件1 columns, in the seed's order, and the names used in code.
+ANNEX_COLUMNS: dict[str, str] = {
+    "序号": "no",
+    "领域": "domain",
+    "指标": "name",
+    "单位": "unit",
+    "现状值": "baseline",
+    "2022年": "target_2022",
+    "2023年": "target_2023",
+    "2024年": "target_2024",
+    "牵头单位": "lead",
+    "配合单位": "partners",
+}
+EXTRA_COLUMNS = ["name_en", "domain_en", "unit_en", "direction", "source", "rule", "valid_min", "valid_max", "origin"]
+
+DIRECTIONS = ("higher", "lower")
+SOURCES = ("reported", "spatial", "derived")
+
+MET, BEHIND, NO_DATA = "达标", "未达标", "无数据"
+STATUS_EN = {MET: "on track", BEHIND: "behind", NO_DATA: "no data"}
+
+#: Audit-log entity name for reported indicator values.
+AUDIT_ENTITY = "indicator_value"
+
+#: Longest note accepted with a reported value (characters).
+MAX_NOTE_CHARS = 500
+
+_RULE_TERM = re.compile(r"\s*([+-])?\s*#(\d+)\s*")
+
+
+class ValidationError(ValueError):
+    """Bad input for reported values; ``errors`` lists one zh/en message per problem."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+@lru_cache(maxsize=4)
+def _read_catalogue(path: str) -> pd.DataFrame:
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in [*ANNEX_COLUMNS, *EXTRA_COLUMNS] if c not in raw.columns]
+    if missing:
+        raise ValueError(f"指标目录缺少列 / indicator catalogue lacks columns: {missing}")
+    cat = raw.rename(columns=ANNEX_COLUMNS)
+    cat["no"] = cat["no"].astype(int)
+    for col in ["baseline", *(f"target_{y}" for y in YEARS), "valid_min", "valid_max"]:
+        cat[col] = pd.to_numeric(cat[col].replace("", np.nan), errors="raise").astype(float)
+    bad_dir = sorted(set(cat["direction"]) - set(DIRECTIONS))
+    bad_src = sorted(set(cat["source"]) - set(SOURCES))
+    if bad_dir or bad_src or cat["no"].duplicated().any():
+        raise ValueError(f"指标目录有误 / bad catalogue: directions {bad_dir}, sources {bad_src}")
+    for row in cat.itertuples():
+        if row.source == "derived":
+            refs = [n for _, n in parse_rule(row.rule)]
+            unknown = set(refs) - set(cat["no"])
+            if unknown:
+                raise ValueError(f"指标{row.no}的公式引用了不存在的指标 / rule of #{row.no} refers to {unknown}")
+        if row.source == "spatial" and ":" not in row.rule:
+            raise ValueError(f"指标{row.no}缺少空间计算函数 / spatial #{row.no} needs rule 'module:function'")
+    return cat.set_index("no", drop=False).sort_index()
+
+
+def load_catalogue(path: Path | str | None = None) -> pd.DataFrame:
+    """The indicator catalogue, one row per indicator, indexed by ``no``.
+
+    Columns: ``no, domain, name, unit, baseline, target_2022..2024, lead,
+    partners`` (the 附件1 columns) and ``name_en, domain_en, unit_en, direction,
+    source, rule, valid_min, valid_max, origin``. Empty cells are NaN.
+    """
+    return _read_catalogue(str(path or CATALOGUE_PATH)).copy()
+
+
+def annex_rows(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Only the rows of 附件1 itself (without the extra goal rows from the plan text)."""
+    return catalogue[catalogue["origin"] == "附件1"]
+
+
+def target_for(catalogue: pd.DataFrame, year: int) -> pd.Series:
+    """Each indicator's target for ``year`` (NaN where 附件1 has none, e.g. years outside 2022–2024)."""
+    col = f"target_{int(year)}"
+    if col not in catalogue.columns:
+        return pd.Series(np.nan, index=catalogue.index, dtype=float)
+    return catalogue[col].astype(float)
+
+
+# ---------------------------------------------------------------- status
+
+
+def _met(value: np.ndarray, target: np.ndarray, higher: np.ndarray) -> np.ndarray:
+    # A relative tolerance of 1e-9 absorbs binary rounding (261.056 − 23.36 = 237.69600000000003).
+    tol = 1e-9 * np.maximum(1.0, np.abs(target))
+    return np.where(higher, value >= target - tol, value <= target + tol)
+
+
+def status(value: float | None, target: float | None, direction: str) -> str:
+    """达标 / 未达标 / 无数据 for one indicator (see :func:`status_array`)."""
+    return str(status_array([value], [target], [direction])[0])
+
+
+def status_array(values: Iterable[Any], targets: Iterable[Any], directions: Iterable[str]) -> np.ndarray:
+    """Vectorised status: ``higher`` is met when value ≥ target, ``lower`` when value ≤ target.
+
+    A missing (None/NaN) value or target gives 无数据.
+    """
+    v = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(float)
+    t = pd.to_numeric(pd.Series(list(targets), dtype=object), errors="coerce").to_numpy(float)
+    d = np.asarray(list(directions), dtype=object)
+    if not set(d) <= set(DIRECTIONS):
+        raise ValueError(f"direction must be one of {DIRECTIONS}: {sorted(set(d) - set(DIRECTIONS))}")
+    with np.errstate(invalid="ignore"):
+        met = _met(v, t, d == "higher")
+    out = np.where(met, MET, BEHIND).astype(object)
+    out[np.isnan(v) | np.isnan(t)] = NO_DATA
+    return out
+
+
+# ---------------------------------------------------------------- derived
+
+
+def parse_rule(rule: str) -> list[tuple[int, int]]:
+    """Parse a derived rule like ``#3 - #4`` into ``[(+1, 3), (-1, 4)]``."""
+    terms: list[tuple[int, int]] = []
+    pos = 0
+    text = rule.strip()
+    while pos < len(text):
+        m = _RULE_TERM.match(text, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"无法解析公式 / cannot parse rule {rule!r}")
+        sign = -1 if m.group(1) == "-" else 1
+        if not terms and m.group(1) is None:
+            sign = 1
+        elif terms and m.group(1) is None:
+            raise ValueError(f"公式缺少运算符 / missing operator in rule {rule!r}")
+        terms.append((sign, int(m.group(2))))
+        pos = m.end()
+    if not terms:
+        raise ValueError(f"空公式 / empty rule {rule!r}")
+    return terms
+
+
+def derive(rule: str, values: Mapping[int, float | None]) -> float | None:
+    """Evaluate a derived rule on the other indicators' values; None if any input is missing."""
+    total = 0.0
+    for sign, no in parse_rule(rule):
+        v = values.get(no)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        total += sign * float(v)
+    return total
+
+
+# ---------------------------------------------------------------- spatial
+
+
+@dataclass(frozen=True)
+class SpatialValue:
+    """A value computed from the map, or None with the reason it is missing."""
+
+    value: float | None
+    reason: str = ""
+
+
+def _call_provider(rule: str, **kwargs: Any) -> SpatialValue:
+    module_name, _, func_name = rule.partition(":")
+    try:
+        func: Callable[..., Any] = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError) as exc:
+        return SpatialValue(None, f"空间计算模块不可用 / spatial provider {rule} not available ({exc.__class__.__name__})")
+    try:
+        value = float(func(**kwargs))
+    except Exception as exc:  # a provider bug must not break the dashboard
+        return SpatialValue(None, f"空间计算失败 / spatial provider {rule} failed: {exc}")
+    if not math.isfinite(value):
+        return SpatialValue(None, f"空间计算结果无效 / spatial provider {rule} returned {value}")
+    return SpatialValue(value, f"地图测算 / computed from the map ({rule})")
+
+
+def spatial_values(catalogue: pd.DataFrame | None = None, pv_scenario: Any = None) -> dict[int, SpatialValue]:
+    """Current values of all spatial indicators from their providers (never raises).
+
+    ``pv_scenario`` (a :class:`cyc_geo.pv.model.Scenario`) is passed to the PV provider
+    so the dashboard follows the scenario chosen on the map.
+    """
+    cat = load_catalogue() if catalogue is None else catalogue
+    out: dict[int, SpatialValue] = {}
+    for row in cat[cat["source"] == "spatial"].itertuples():
+        kwargs = {"scenario": pv_scenario} if (pv_scenario is not None and row.rule.startswith("cyc_geo.pv.model:")) else {}
+        out[int(row.no)] = _call_provider(row.rule, **kwargs)
+    return out
+
+
+# ---------------------------------------------------------------- database
+
+
+def read_values(conn: sqlite3.Connection, year: int | None = None) -> pd.DataFrame:
+    """Reported values (``indicator_no, year, value, note, updated_by, updated_at``), optionally of one year."""
+    sql = "SELECT indicator_no, year, value, note, updated_by, updated_at FROM indicator_values"
+    args: tuple[Any, ...] = ()
+    if year is not None:
+        sql += " WHERE year = ?"
+        args = (int(year),)
+    rows = [dict(r) for r in conn.execute(sql + " ORDER BY indicator_no, year", args)]
+    return pd.DataFrame(rows, columns=["indicator_no", "year", "value", "note", "updated_by", "updated_at"])
+
+
+def _no_values() -> pd.DataFrame:
+    return pd.DataFrame(columns=["indicator_no", "year", "value", "note", "updated_by", "updated_at"])
+
+
+def read_value(conn: sqlite3.Connection, no: int, year: int) -> float | None:
+    """One reported value, or None."""
+    row = conn.execute("SELECT value FROM indicator_values WHERE indicator_no = ? AND year = ?", (no, year)).fetchone()
+    return None if row is None else float(row[0])
+
+
+def _parse_number(raw: Any) -> float | None:
+    """A finite float from a number or numeric text; None for an empty cell; raises ValueError otherwise."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    if isinstance(raw, bool):
+        raise ValueError("bool")
+    if isinstance(raw, (int, float, np.integer, np.floating)):
+        value = float(raw)
+    else:
+        text = str(raw).strip()
+        if text == "":
+            return None
+        value = float(text)  # raises ValueError for "abc", "7.5%", "1,2"
+    if not math.isfinite(value):
+        raise ValueError("not finite")
+    return value
+
+
+def validate_entries(
+    entries: Iterable[Mapping[str, Any]], catalogue: pd.DataFrame | None = None
+) -> list[dict[str, Any]]:
+    """Check reported values; returns clean ``{no, year, value, note}`` dicts or raises :class:`ValidationError`.
+
+    Each entry has ``no``, ``year``, ``value`` (number or numeric text; empty =
+    delete the reported value) and optionally ``note``. Rules: the indicator
+    exists and is not derived; the year is one of :data:`YEARS`; the value is a
+    finite number within the catalogue's ``valid_min``–``valid_max``.
+    """
+    cat = load_catalogue() if catalogue is None else catalogue
+    clean: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for entry in entries:
+        raw_no = entry.get("no")
+        try:
+            no = int(raw_no)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            errors.append(f"序号无效 / invalid indicator number: {raw_no!r}")
+            continue
+        if no not in cat.index:
+            errors.append(f"无此指标 / no such indicator: {no}")
+            continue
+        row = cat.loc[no]
+        label = f"#{no} {row['name']}"
+        if row["source"] == "derived":
+            errors.append(f"{label}：推算指标不能填报 / derived indicator, computed from {row['rule']}, cannot be entered")
+            continue
+        try:
+            year = int(entry.get("year"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            errors.append(f"{label}：年份无效 / invalid year {entry.get('year')!r}")
+            continue
+        if year not in YEARS:
+            errors.append(f"{label}：年份须为 {YEARS} / year must be one of {YEARS}, got {year}")
+            continue
+        try:
+            value = _parse_number(entry.get("value"))
+        except (TypeError, ValueError):
+            errors.append(f"{label}：请输入数字 / numbers only, got {entry.get('value')!r}")
+            continue
+        lo, hi = float(row["valid_min"]), float(row["valid_max"])
+        if value is not None and not (lo <= value <= hi):
+            errors.append(
+                f"{label}：数值 {value:g} 超出范围 {lo:g}–{hi:g} {row['unit']} / "
+                f"value {value:g} outside the valid range {lo:g}–{hi:g} {row['unit_en']}"
+            )
+            continue
+        raw_note = entry.get("note")
+        note = "" if raw_note is None or (isinstance(raw_note, float) and math.isnan(raw_note)) else str(raw_note).strip()
+        if len(note) > MAX_NOTE_CHARS:
+            errors.append(f"{label}：备注过长 / note longer than {MAX_NOTE_CHARS} characters")
+            continue
+        clean.append({"no": no, "year": year, "value": value, "note": note})
+    keys = [(e["no"], e["year"]) for e in clean]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        errors.append(f"同一指标同一年份重复 / duplicate entries for (indicator, year): {dupes}")
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def write_value_in_tx(
+    conn: sqlite3.Connection, no: int, year: int, value: float | None, actor: str, note: str = ""
+) -> bool:
+    """Set (or, with ``value=None``, delete) one reported value and audit it; returns True if it changed.
+
+    Must run inside :func:`cyc_geo.db.transaction` so the read of the old value,
+    the write and the audit record are one atomic step (read-modify-write safe).
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("write_value_in_tx must run inside db.transaction(conn)")
+    if not actor or not str(actor).strip():
+        raise ValueError("actor is required / 需要填报人")
+    old_row = conn.execute(
+        "SELECT value, note FROM indicator_values WHERE indicator_no = ? AND year = ?", (no, year)
+    ).fetchone()
+    old = None if old_row is None else {"value": old_row["value"], "note": old_row["note"]}
+    key = f"{no}:{year}"
+    if value is None:
+        if old is None:
+            return False
+        conn.execute("DELETE FROM indicator_values WHERE indicator_no = ? AND year = ?", (no, year))
+        db.audit(conn, actor, AUDIT_ENTITY, key, "delete", old, None)
+        return True
+    new = {"value": float(value), "note": note}
+    if old == new:
+        return False
+    conn.execute(
+        "INSERT INTO indicator_values(indicator_no, year, value, note, updated_by, updated_at) VALUES (?,?,?,?,?,?) "
+        "ON CONFLICT(indicator_no, year) DO UPDATE SET value=excluded.value, note=excluded.note, "
+        "updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+        (no, year, float(value), note, actor, db.now_iso()),
+    )
+    db.audit(conn, actor, AUDIT_ENTITY, key, "insert" if old is None else "update", old, new)
+    return True
+
+
+def save_values(
+    conn: sqlite3.Connection, entries: Iterable[Mapping[str, Any]], actor: str, catalogue: pd.DataFrame | None = None
+) -> int:
+    """Validate all entries, then write them with audit records in one transaction; returns the number changed.
+
+    If any entry is invalid, :class:`ValidationError` is raised and nothing is written.
+    """
+    if not actor or not str(actor).strip():
+        raise ValidationError(["需要填报人 / an editor name (actor) is required"])
+    clean = validate_entries(list(entries), catalogue)
+    changed = 0
+    with db.transaction(conn):
+        for e in clean:
+            changed += write_value_in_tx(conn, e["no"], e["year"], e["value"], actor, e["note"])
+    return changed
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def evaluate(
+    year: int,
+    conn: sqlite3.Connection | None = None,
+    spatial: Mapping[int, SpatialValue] | None = None,
+    catalogue: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """All indicators for ``year`` with their target, actual value and status.
+
+    ``conn``: database with reported values (None: no reported values).
+    ``spatial``: precomputed :func:`spatial_values` (None: computed now).
+    Returns one row per indicator with ``no, domain, name, name_en, unit, baseline,
+    target, value, status, status_en, source, value_source, reason, direction,
+    lead, partners, origin``.
+    """
+    cat = load_catalogue() if catalogue is None else catalogue
+    year = int(year)
+    reported = read_values(conn, year) if conn is not None else _no_values()
+    rep = dict(zip(reported["indicator_no"].astype(int), reported["value"].astype(float)))
+    notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str)))
+    if spatial is None and (cat["source"] == "spatial").any():
+        spatial = spatial_values(cat)
+    spatial = spatial or {}
+
+    values: dict[int, float | None] = {}
+    value_source: dict[int, str] = {}
+    reason: dict[int, str] = {}
+    # reported and spatial first, derived after (they read the others' resolved values)
+    for row in cat.itertuples():
+        no = int(row.no)
+        if no in rep:
+            values[no], value_source[no] = rep[no], "reported"
+            reason[no] = "填报值 / reported" + (f": {notes[no]}" if notes.get(no) else "")
+        elif row.source == "spatial":
+            sv = spatial.get(no, SpatialValue(None, "空间计算未运行 / spatial value not computed"))
+            values[no], value_source[no], reason[no] = sv.value, ("spatial" if sv.value is not None else "none"), sv.reason
+        elif row.source == "reported":
+            values[no], value_source[no], reason[no] = None, "none", "未填报 / not reported"
+    for row in cat[cat["source"] == "derived"].itertuples():
+        no = int(row.no)
+        if no in values:
+            continue
+        v = derive(row.rule, values)
+        values[no], value_source[no] = v, ("derived" if v is not None else "none")
+        reason[no] = f"推算 {row.rule} / derived {row.rule}" + ("" if v is not None else "：输入缺失 / input missing")
+
+    out = cat[["no", "domain", "name", "name_en", "unit", "baseline", "direction", "source", "lead", "partners", "origin"]].copy()
+    out["year"] = year
+    out["target"] = target_for(cat, year)
+    out["value"] = pd.Series({k: (np.nan if v is None else float(v)) for k, v in values.items()}, dtype=float)
+    out["status"] = status_array(out["value"], out["target"], out["direction"])
+    out["status_en"] = out["status"].map(STATUS_EN)
+    out["value_source"] = pd.Series(value_source)
+    out["reason"] = pd.Series(reason)
+    no_target = out["target"].isna()
+    out.loc[no_target, "reason"] = out.loc[no_target, "reason"] + f"；{year}年无目标值 / no target for {year}"
+    return out.reset_index(drop=True)
+
+
+def trajectories(
+    conn: sqlite3.Connection | None = None,
+    spatial: Mapping[int, SpatialValue] | None = None,
+    catalogue: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Long table for charts: one row per indicator × stage (现状, 2022–2024) × kind (plan = 现状 then targets, or actual).
+
+    ``stage`` is the label (``现状`` for the baseline column of 附件1), ``order``
+    its position; actuals are the evaluated values of each year (NaN dropped).
+    """
+    cat = load_catalogue() if catalogue is None else catalogue
+    if spatial is None:
+        spatial = spatial_values(cat)
+    frames = [
+        pd.DataFrame({"no": cat["no"], "stage": "现状", "order": 0, "kind": "plan", "amount": cat["baseline"]})
+    ]
+    for i, year in enumerate(YEARS, start=1):
+        ev = evaluate(year, conn, spatial, cat)
+        frames.append(pd.DataFrame({"no": ev["no"], "stage": str(year), "order": i, "kind": "plan", "amount": ev["target"]}))
+        frames.append(pd.DataFrame({"no": ev["no"], "stage": str(year), "order": i, "kind": "actual", "amount": ev["value"]}))
+    long = pd.concat(frames, ignore_index=True).dropna(subset=["amount"])
+    labels = cat.set_index("no")
+    long["name"] = long["no"].map(labels["name"])
+    long["name_en"] = long["no"].map(labels["name_en"])
+    long["unit"] = long["no"].map(labels["unit"])
+    return long.sort_values(["no", "order", "kind"]).reset_index(drop=True)

@@ -1,0 +1,184 @@
+"""Export the evaluated indicators in the layout of 附件1 (Excel via openpyxl, and CSV).
+
+Layout (sheet ``附件1``), as in the seed's attachment:
+
+- row 1: ``附件1``; row 2: the title 碳达峰试点县（市）建设指标任务分解表 (merged);
+- row 3: the header 序号 领域 指标 单位 现状值 2022年 2023年 2024年 牵头单位 配合单位,
+  followed by two added columns ``实际值（<year>年）`` and ``状态（<year>年）``;
+- one row per indicator; 领域 cells of consecutive rows of the same domain are
+  merged vertically, like the attachment's table;
+- extra goal rows (origin other than 附件1, e.g. the 70 MW PV goal of 三、二)
+  follow, and a note row says where they come from.
+
+A second sheet ``说明 Notes`` lists English titles, direction, value source and
+the reason behind every value or 无数据.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from cyc_geo.indicators.catalogue import MET, BEHIND
+
+ANNEX_TITLE = "碳达峰试点县（市）建设指标任务分解表"
+ANNEX_HEADER = ["序号", "领域", "指标", "单位", "现状值", "2022年", "2023年", "2024年", "牵头单位", "配合单位"]
+NOTES_HEADER = ["序号", "Indicator", "Direction", "Source type", "Value source", "Target", "Value", "Status", "Reason 说明"]
+FIRST_DATA_ROW = 4
+STATUS_FILL = {MET: "C6EFCE", BEHIND: "FFC7CE"}
+
+
+def _cell(v: object) -> object:
+    """NaN/None -> empty cell; numpy scalars -> Python numbers."""
+    if v is None:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()  # type: ignore[union-attr]
+        if isinstance(v, float) and v != v:
+            return None
+    return v
+
+
+def actual_columns(year: int) -> list[str]:
+    """Names of the two columns added to 附件1's layout."""
+    return [f"实际值（{year}年）", f"状态（{year}年）"]
+
+
+def annex_table(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """The evaluated indicators as a table with 附件1's columns plus actual value and status.
+
+    ``evaluated`` comes from :func:`cyc_geo.indicators.catalogue.evaluate`; ``catalogue``
+    supplies the baseline and the three years' targets.
+    """
+    year = int(evaluated["year"].iloc[0])
+    cat = catalogue.set_index("no", drop=False)
+    ev = evaluated.set_index("no")
+    table = pd.DataFrame(
+        {
+            "序号": cat["no"].astype(int),
+            "领域": cat["domain"],
+            "指标": cat["name"],
+            "单位": cat["unit"],
+            "现状值": cat["baseline"],
+            "2022年": cat["target_2022"],
+            "2023年": cat["target_2023"],
+            "2024年": cat["target_2024"],
+            "牵头单位": cat["lead"],
+            "配合单位": cat["partners"],
+        }
+    )
+    value_col, status_col = actual_columns(year)
+    table[value_col] = ev["value"].reindex(table.index)
+    table[status_col] = ev["status"].reindex(table.index)
+    table["origin"] = cat["origin"]
+    return table.reset_index(drop=True)
+
+
+def to_csv_bytes(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> bytes:
+    """CSV with the same columns as the workbook (UTF-8 with BOM so Excel shows the Chinese text)."""
+    table = annex_table(evaluated, catalogue).drop(columns=["origin"])
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> Workbook:
+    """Build the openpyxl workbook (see module docstring for the layout)."""
+    year = int(evaluated["year"].iloc[0])
+    table = annex_table(evaluated, catalogue)
+    header = ANNEX_HEADER + actual_columns(year)
+    ncol = len(header)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "附件1"
+    ws.cell(1, 1, "附件1")
+    ws.cell(2, 1, ANNEX_TITLE)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
+    ws.cell(2, 1).font = Font(bold=True, size=14)
+    ws.cell(2, 1).alignment = Alignment(horizontal="center")
+    for j, name in enumerate(header, start=1):
+        c = ws.cell(3, j, name)
+        c.font = Font(bold=True)
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    annex = table[table["origin"] == "附件1"]
+    extra = table[table["origin"] != "附件1"]
+    row = FIRST_DATA_ROW
+    for part in (annex, extra):
+        start = row
+        for rec in part.itertuples(index=False):
+            for j, v in enumerate(rec[:ncol], start=1):
+                ws.cell(row, j, _cell(v))
+            fill = STATUS_FILL.get(str(rec[ncol - 1]))
+            if fill:
+                ws.cell(row, ncol).fill = PatternFill("solid", start_color=fill, end_color=fill)
+            row += 1
+        _merge_domains(ws, start, row - 1)
+    if len(extra):
+        ws.cell(row, 1, "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文：" + "；".join(extra["origin"].unique()) + "。")
+
+    widths = [6, 10, 34, 10, 9, 9, 9, 9, 14, 44, 14, 12]
+    for j, w in enumerate(widths[:ncol], start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
+
+    notes = wb.create_sheet("说明 Notes")
+    notes.append(NOTES_HEADER)
+    for rec in evaluated.itertuples(index=False):
+        notes.append(
+            [
+                int(rec.no),
+                rec.name_en,
+                f"{rec.direction} is better",
+                rec.source,
+                rec.value_source,
+                _cell(rec.target),
+                _cell(rec.value),
+                f"{rec.status} ({rec.status_en})",
+                rec.reason,
+            ]
+        )
+    return wb
+
+
+def _merge_domains(ws, first: int, last: int) -> None:
+    """Merge 领域 cells (column B) of consecutive rows with the same domain, as in 附件1."""
+    r = first
+    while r <= last:
+        end = r
+        while end + 1 <= last and ws.cell(end + 1, 2).value == ws.cell(r, 2).value:
+            end += 1
+        if end > r:
+            ws.merge_cells(start_row=r, start_column=2, end_row=end, end_column=2)
+            ws.cell(r, 2).alignment = Alignment(vertical="center", horizontal="center")
+        r = end + 1
+
+
+def to_excel_bytes(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> bytes:
+    """The workbook as ``.xlsx`` bytes (for a download button)."""
+    buf = io.BytesIO()
+    write_workbook(evaluated, catalogue).save(buf)
+    return buf.getvalue()
+
+
+def export(evaluated: pd.DataFrame, catalogue: pd.DataFrame, path: Path | str) -> Path:
+    """Write ``.xlsx`` or ``.csv`` (chosen by the suffix) atomically; returns the path."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        data = to_excel_bytes(evaluated, catalogue)
+    elif suffix == ".csv":
+        data = to_csv_bytes(evaluated, catalogue)
+    else:
+        raise ValueError(f"导出格式须为 .xlsx 或 .csv / export format must be .xlsx or .csv, got {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path

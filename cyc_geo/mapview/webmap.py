@@ -1,0 +1,603 @@
+"""Building the folium (Leaflet) map: basemaps, vector layers, labels.
+
+No Streamlit here: the app passes the result to ``streamlit_folium.st_folium``,
+and exports can render the same map to a standalone HTML file.
+
+Browser libraries are served locally (``static/vendor``, fetched by
+``scripts/fetch_web_assets.py``) because public CDNs are unreachable at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import folium
+import geopandas as gpd
+import shapely
+from branca.element import Element, Figure, MacroElement
+from folium.plugins import Fullscreen, MeasureControl, VectorGridProtobuf
+from jinja2 import Template
+
+from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
+from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
+from cyc_geo.catalog.registry import LayerDef
+
+STATIC_URL = "/app/static/vendor"
+"""Where Streamlit serves ``static/vendor`` (``server.enableStaticServing = true``)."""
+
+LOCAL_JS = {
+    "leaflet": "leaflet/dist/leaflet.js",
+    "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
+    "leaflet_measure_js": "leaflet-measure/dist/leaflet-measure.js",
+    "leaflet_draw_js": "leaflet-draw/dist/leaflet.draw.js",
+    "vectorGrid": "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
+}
+LOCAL_CSS = {
+    "leaflet_css": "leaflet/dist/leaflet.css",
+    "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
+    "leaflet_measure_css": "leaflet-measure/dist/leaflet-measure.css",
+    "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
+}
+
+CHANGYUAN_CENTER = (35.19, 114.75)
+"""Approximate centre of the county outline (WGS84 lat, lon)."""
+
+
+@dataclass(frozen=True)
+class Basemap:
+    id: str
+    title_zh: str
+    title_en: str
+    tiles: tuple[str, ...]
+    attribution: str
+    needs_token: bool = False
+    gcj02: bool = False
+    """True for tiles drawn in GCJ-02 (AMap): overlays must be shifted for display."""
+
+
+BASEMAPS: dict[str, Basemap] = {
+    "blank": Basemap("blank", "空白底图（离线）", "Blank (offline)", (), ""),
+    "osm": Basemap(
+        "osm",
+        "OpenStreetMap",
+        "OpenStreetMap",
+        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",),
+        "&copy; OpenStreetMap contributors",
+    ),
+    "tianditu_vec": Basemap(
+        "tianditu_vec",
+        "天地图 矢量",
+        "Tianditu vector",
+        (
+            "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
+            "https://t0.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
+        ),
+        "&copy; 天地图 Tianditu",
+        needs_token=True,
+    ),
+    "tianditu_img": Basemap(
+        "tianditu_img",
+        "天地图 影像",
+        "Tianditu imagery",
+        (
+            "https://t0.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
+            "https://t0.tianditu.gov.cn/cia_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cia&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
+        ),
+        "&copy; 天地图 Tianditu",
+        needs_token=True,
+    ),
+    "amap": Basemap(
+        "amap",
+        "高德地图（GCJ-02，叠加层已偏移）",
+        "AMap (GCJ-02, overlays shifted)",
+        ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",),
+        "&copy; 高德地图 AMap",
+        gcj02=True,
+    ),
+}
+
+
+def tianditu_token(secrets: dict[str, Any] | None = None) -> str | None:
+    """The 天地图 token from app secrets (``tianditu_token``) or ``TIANDITU_TOKEN``; never hard-coded."""
+    if secrets and secrets.get("tianditu_token"):
+        return str(secrets["tianditu_token"])
+    return os.environ.get("TIANDITU_TOKEN") or None
+
+
+def available_basemaps(token: str | None) -> list[Basemap]:
+    """Basemaps usable now: token-based ones only when a token is configured."""
+    return [b for b in BASEMAPS.values() if token or not b.needs_token]
+
+
+def localize_assets(element: Any, base_url: str = STATIC_URL) -> None:
+    """Point an element's JS/CSS at the locally served copies; drop CDN-only extras.
+
+    Leaflet is all a plain map needs: jQuery, Bootstrap and awesome-markers (folium's
+    defaults) are not used by cyc-geo and would only fail to load offline.
+    """
+    js = [(name, f"{base_url}/{LOCAL_JS[name]}") for name, _ in getattr(element, "default_js", []) if name in LOCAL_JS]
+    css = [(name, f"{base_url}/{LOCAL_CSS[name]}") for name, _ in getattr(element, "default_css", []) if name in LOCAL_CSS]
+    element.default_js = js
+    element.default_css = css
+
+
+def base_map(
+    basemap_id: str = "osm",
+    token: str | None = None,
+    center: tuple[float, float] = CHANGYUAN_CENTER,
+    zoom: int = 10,
+    base_url: str = STATIC_URL,
+    fit_bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    lang: str = "zh",
+) -> folium.Map:
+    """A map with the chosen basemap (or none), scale bar, fullscreen, measure and "fit to county".
+
+    Unknown basemaps and token-less 天地图 fall back to the blank basemap, so the
+    vector layers always show. ``fit_bounds`` ((south, west), (north, east)) adds the
+    "fit to county" button. The result depends only on its arguments, so the app can
+    rebuild it on every rerun without st_folium remounting the map.
+    """
+    bm = BASEMAPS.get(basemap_id, BASEMAPS["blank"])
+    if bm.needs_token and not token:
+        bm = BASEMAPS["blank"]
+    fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
+    localize_assets(fmap, base_url)
+    # VectorGrid is loaded with the base map: st_folium loads scripts only when the map
+    # is first mounted, and the tiled layers arrive later as dynamic feature groups.
+    fmap.default_js = [*fmap.default_js, ("vectorGrid", f"{base_url}/{LOCAL_JS['vectorGrid']}")]
+    for i, url in enumerate(bm.tiles):
+        folium.TileLayer(
+            tiles=url.replace("{token}", token or ""),
+            attr=bm.attribution,
+            name=bm.title_zh if i == 0 else f"{bm.title_zh} 注记",
+            overlay=i > 0,
+            control=False,
+            max_zoom=18,
+            subdomains="1234" if bm.id == "amap" else "abc",
+        ).add_to(fmap)
+    fs = Fullscreen(position="topleft")
+    localize_assets(fs, base_url)
+    fs.add_to(fmap)
+    mc = MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters")
+    localize_assets(mc, base_url)
+    mc.add_to(fmap)
+    if fit_bounds is not None:
+        FitBoundsControl(fit_bounds, "适配市域" if lang == "zh" else "Fit to county").add_to(fmap)
+    ZoomPanes().add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
+    return fmap
+
+
+def layer_payload(
+    layer: LayerDef,
+    gdf: gpd.GeoDataFrame,
+    lang: str = "zh",
+    fill_col: str | None = None,
+    decimals: int = 5,
+) -> str:
+    """Everything the browser needs to draw a vector layer, as one JSON text (cacheable).
+
+    GeoJSON with only the tooltip/label/colour columns, coordinates rounded to
+    ``decimals`` (5 ≈ 1 m), the layer's style, tooltip labels and label points
+    (representative points computed in EPSG:4547). Styling happens in the browser
+    (:class:`FastGeoJson`), so a rerun only re-sends this text instead of calling a
+    Python style function per feature.
+    """
+    fields = [f for f in layer.tooltip if f in gdf.columns]
+    labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang)) if f in gdf.columns]
+    cat = layer.style.get("category_field")
+    extra = [c for c in (fill_col, cat) if c and c in gdf.columns]
+    keep = list(dict.fromkeys(fields + extra))
+    data = gdf[keep + ["geometry"]].copy()
+    for col in keep:
+        if data[col].dtype.kind == "f":
+            data[col] = data[col].round(3)
+        elif data[col].dtype.kind not in "iub":
+            data[col] = data[col].astype(str)
+    data = data.set_geometry(shapely.set_precision(data.geometry.values, 10.0**-decimals))
+    label_points: list[list] = []
+    if layer.label and layer.label in gdf.columns:
+        label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
+        pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
+        label_points = [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+    style = layer.style
+    colour = style.get("color", "#3388ff")
+    fill = float(style.get("fill_opacity", 0.2))
+    payload = {
+        "style": {
+            "color": colour,
+            "weight": style.get("weight", 1),
+            "dashArray": style.get("dash_array"),
+            "fillColor": style.get("fill_color", colour),
+            "fillOpacity": fill,
+        },
+        "hover": {"weight": 3, "fillOpacity": min(fill + 0.15, 0.8) if fill > 0 else 0.0},
+        "fill_col": fill_col,
+        "cat_field": cat,
+        "cat_colors": style.get("category_colors", {}),
+        "tooltip": [[f, lab] for f, lab in zip(fields, labels)],
+        "labels": label_points,
+    }
+    rest = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # splice the GeoJSON text in as is (no parse / re-serialise round trip)
+    return '{"geojson":' + data.to_json(drop_id=True, ensure_ascii=False) + "," + rest[1:]
+
+
+class _Verbatim(Element):
+    """Text already rendered by a macro, emitted as is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class VerbatimMacro(MacroElement):
+    """A MacroElement whose rendered header/html/script go into the page verbatim.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``,
+    which compiles the text as a Jinja template. For layers carrying their data
+    (hundreds of kB of GeoJSON) that compile was the largest cost of drawing the
+    map, and a ``{{`` or ``{%`` in an attribute value would break the page.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("You cannot render this Element if it is not in a Figure.")
+        macros = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = macros.get(part)
+            if macro is not None:
+                target.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class FastGeoJson(VerbatimMacro):
+    """A GeoJSON layer styled, tooltipped and labelled in the browser from a :func:`layer_payload`."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(g){
+            var P = {{ this.payload }};
+            var S = P.style;
+            function esc(s){ return String(s).replace(/[&<>"]/g, function(c){
+                return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
+            function styleOf(f){
+                var p = f.properties || {}, fill = S.fillColor;
+                if (P.fill_col && p[P.fill_col]) { fill = p[P.fill_col]; }
+                else if (P.cat_field && P.cat_colors[String(p[P.cat_field])]) { fill = P.cat_colors[String(p[P.cat_field])]; }
+                return {color: S.color, weight: S.weight, dashArray: S.dashArray, fillColor: fill,
+                        fillOpacity: S.fillOpacity};
+            }
+            var gj;
+            var opts = {
+                style: styleOf,
+                pointToLayer: function(f, ll){ return L.circleMarker(ll, {radius: 5}); },
+                onEachFeature: function(f, l){
+                    if (P.tooltip.length) {
+                        var rows = P.tooltip.map(function(t){ var v = (f.properties || {})[t[0]];
+                            return '<tr><th>' + esc(t[1]) + '</th><td>' + esc(v == null ? '' : v) + '</td></tr>'; });
+                        l.bindTooltip('<table class="cyc-tip">' + rows.join('') + '</table>', {sticky: false});
+                    }
+                    l.on('mouseover', function(){ l.setStyle(P.hover); });
+                    l.on('mouseout', function(){ gj.resetStyle(l); });
+                }
+            };
+            {% if this.pane %}opts.pane = {{ this.pane_js }};{% endif %}
+            gj = L.geoJson(P.geojson, opts);
+            g.addLayer(gj);
+            P.labels.forEach(function(x){
+                g.addLayer(L.marker([x[0], x[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+                    html: '<div class="cyc-label">' + esc(x[2]) + '</div>', iconSize: [120, 18],
+                    iconAnchor: [60, 9], className: 'cyc-label-icon'})}));
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: str, pane: str | None = None) -> None:
+        super().__init__()
+        self._name = "FastGeoJson"
+        self.payload = payload
+        self.pane = pane
+        self.pane_js = json.dumps(pane)
+
+
+def layer_group(
+    layer: LayerDef,
+    gdf: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+    pane: str | None = None,
+    fill_col: str | None = None,
+    decimals: int = 5,
+    payload: str | None = None,
+) -> folium.FeatureGroup:
+    """A feature group drawing ``gdf`` (or a precomputed ``payload``) with the layer's style, tooltip and labels.
+
+    ``fill_col`` names a column of hex colours (a classed choropleth) that overrides
+    the style's fill; ``pane`` puts the layer on a custom pane (e.g. :data:`AGG_PANE`).
+    """
+    if payload is None:
+        if gdf is None:
+            raise ValueError("layer_group needs a GeoDataFrame or a payload")
+        payload = layer_payload(layer, gdf, lang, fill_col, decimals)
+    group = folium.FeatureGroup(name=layer.title(lang), show=True)
+    FastGeoJson(payload, pane).add_to(group)
+    return group
+
+
+LABEL_CSS = (
+    "<style>.cyc-label{font:600 12px 'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;"
+    "color:#222;text-align:center;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;}"
+    ".cyc-label-icon{background:none;border:none;}"
+    ".cyc-tip{border-collapse:collapse;font:12px 'Noto Sans CJK SC','Noto Sans SC',sans-serif}"
+    ".cyc-tip th{text-align:left;padding:1px 8px 1px 0;color:#555;font-weight:600}.cyc-tip td{padding:1px 0}</style>"
+)
+
+
+def add_label_css(fmap: folium.Map) -> None:
+    """Style for the township labels (halo so they read over any basemap)."""
+    fmap.get_root().header.add_child(folium.Element(LABEL_CSS))
+
+
+AGG_PANE = "cycAgg"
+"""Pane of aggregated views of big layers; hidden from :data:`cyc_geo.mapview.tiles.DETAIL_MIN_ZOOM` on."""
+DETAIL_PANE = "cycDetail"
+"""Pane of feature-level (tiled) views of big layers, above the aggregated ones."""
+
+
+class ZoomPanes(MacroElement):
+    """Two map panes: aggregated views (shown below building zoom) and detail views.
+
+    Switching by zoom happens in the browser, so panning and zooming never wait
+    for the server.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(m){
+            var agg = m.createPane('{{ this.agg }}'); agg.style.zIndex = 410;
+            var det = m.createPane('{{ this.detail }}'); det.style.zIndex = 420;
+            function cycPaneZoom(){ var d = m.getZoom() >= {{ this.min_zoom }};
+                agg.style.display = d ? 'none' : '';
+                L.DomUtil[d ? 'addClass' : 'removeClass'](m.getContainer(), 'cyc-zoom-detail'); }
+            m.on('zoomend', cycPaneZoom); cycPaneZoom();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, min_zoom: int | None = None) -> None:
+        super().__init__()
+        from cyc_geo.mapview.tiles import DETAIL_MIN_ZOOM
+
+        self._name = "ZoomPanes"
+        self.agg = AGG_PANE
+        self.detail = DETAIL_PANE
+        self.min_zoom = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
+
+
+class FitBoundsControl(MacroElement):
+    """A button that fits the map to fixed bounds (the county), like Leaflet's zoom buttons."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(m){
+            var C = L.Control.extend({
+                options: {position: 'topleft'},
+                onAdd: function() {
+                    var bar = L.DomUtil.create('div', 'leaflet-bar leaflet-control cyc-fit');
+                    var a = L.DomUtil.create('a', '', bar);
+                    a.href = '#'; a.title = {{ this.title_js }}; a.setAttribute('aria-label', {{ this.title_js }});
+                    a.innerHTML = '&#x2922;'; a.style.fontSize = '18px';
+                    L.DomEvent.on(a, 'click', function(e){ L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
+                        m.fitBounds({{ this.bounds_js }}); });
+                    L.DomEvent.disableClickPropagation(bar);
+                    return bar;
+                }
+            });
+            new C().addTo(m);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: tuple[tuple[float, float], tuple[float, float]], title: str) -> None:
+        super().__init__()
+        self._name = "FitBoundsControl"
+        (s, w), (n, e) = bounds
+        self.bounds_js = json.dumps([[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]])
+        self.title_js = json.dumps(title, ensure_ascii=False)
+
+
+class LegendControl(VerbatimMacro):
+    """A legend (HTML from :func:`cyc_geo.mapview.legend.legend_html`) shown while its parent layer is on the map.
+
+    Add it to a FeatureGroup: the control appears when the group is added to the
+    map and goes away with it, so dynamic groups (st_folium ``feature_group_to_add``)
+    carry their own legend.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(g){
+            var ctl = L.control({position: '{{ this.position }}'});
+            ctl.onAdd = function(){ var d = L.DomUtil.create('div', 'cyc-legend-ctl');
+                d.innerHTML = {{ this.html_js }}; L.DomEvent.disableClickPropagation(d);
+                L.DomEvent.disableScrollPropagation(d); return d; };
+            function on(e){ if (!ctl._map) ctl.addTo(e.target._map || g._map); }
+            function off(){ if (ctl._map) ctl.remove(); }
+            g.on('add', on); g.on('remove', off);
+            if (g._map) ctl.addTo(g._map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, position: str = "bottomright") -> None:
+        super().__init__()
+        self._name = "LegendControl"
+        self.html_js = json.dumps(html, ensure_ascii=False)
+        self.position = position
+
+
+def legend_group(sections: list[LegendSection], heading: str = "", footer: str = "") -> folium.FeatureGroup:
+    """A feature group holding only the combined legend of the visible layers."""
+    group = folium.FeatureGroup(name="legend", control=False)
+    LegendControl(legend_html(sections, heading, footer)).add_to(group)
+    return group
+
+
+def layer_legend(layer: LayerDef, lang: str = "zh") -> LegendSection:
+    """Legend rows of a registered layer from its ``[style]`` and ``[legend]`` tables."""
+    style, leg = layer.style, layer.legend
+    title = layer.title(lang)
+    kind = leg.get("kind", "line" if layer.geometry == "line" else "fill")
+    if kind == "categories" and style.get("category_colors"):
+        labels = leg.get(f"labels_{lang}", {})
+        rows = [("fill", col, labels.get(k, k)) for k, col in style["category_colors"].items()]
+        return LegendSection(title, rows)
+    colour = style.get("color", "#3388ff")
+    if kind == "fill":
+        return LegendSection(title, [("fill", style.get("fill_color", colour), title)])
+    if kind == "point":
+        return LegendSection(title, [("point", style.get("fill_color", colour), title)])
+    return LegendSection(title, [("line", colour, title)], dash=style.get("dash_array"))
+
+
+def for_display(gdf: gpd.GeoDataFrame, basemap_id: str) -> gpd.GeoDataFrame:
+    """Geometries as drawn over a basemap: shifted into GCJ-02 over AMap, unchanged otherwise.
+
+    Only ever used for drawing; analysis keeps the WGS84 data.
+    """
+    bm = BASEMAPS.get(basemap_id)
+    if bm is not None and bm.gcj02:
+        return gdf_wgs84_to_gcj02(gdf)
+    return gdf
+
+
+def vector_tile_layer(
+    url: str,
+    layer_name: str,
+    fill_js: str,
+    base_url: str = STATIC_URL,
+    native_zoom: int | None = None,
+    min_zoom: int | None = None,
+    stroke: str = "#333333",
+    fill_opacity: float = 0.75,
+) -> VectorGridProtobuf:
+    """Leaflet.VectorGrid layer of an MVT folder, styled by a JS expression on feature properties.
+
+    ``fill_js`` is a JavaScript expression using ``p`` (the feature's properties)
+    that yields a colour, e.g. ``{"gov": "#e41a1c"}[p.cls] || "#999"``. Tiles exist
+    at one native zoom (see :data:`cyc_geo.mapview.tiles.TILE_ZOOM`) and are scaled for the
+    other zooms; the layer is drawn from ``min_zoom`` on, on the detail pane.
+    """
+    from cyc_geo.mapview.tiles import DETAIL_MIN_ZOOM, TILE_ZOOM
+
+    nz = int(native_zoom or TILE_ZOOM)
+    mz = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
+    options = (
+        "{"
+        f"pane: {json.dumps(DETAIL_PANE)}, rendererFactory: L.canvas.tile, interactive: false,"
+        f"minZoom: {mz}, maxZoom: 19, minNativeZoom: {nz}, maxNativeZoom: {nz},"
+        f"vectorTileLayerStyles: {{ {json.dumps(layer_name)}: function(p, z) {{ return {{"
+        f"fill: true, fillColor: ({fill_js}), fillOpacity: {fill_opacity}, color: {json.dumps(stroke)},"
+        "weight: z >= 17 ? 0.8 : 0.3, opacity: 0.8 }; } }"
+        "}"
+    )
+    layer = VectorGridProtobuf(url, name=layer_name, options=options)
+    localize_assets(layer, base_url)
+    return layer
+
+
+def image_overlay(
+    url: str, bounds: tuple[tuple[float, float], tuple[float, float]], name: str, opacity: float = 0.8
+) -> folium.raster_layers.ImageOverlay:
+    """An image overlay referencing a served PNG by URL (never embedded as base64 in the page)."""
+    img = folium.raster_layers.ImageOverlay(
+        image="https://placeholder.invalid/x.png", bounds=[list(bounds[0]), list(bounds[1])], name=name,
+        opacity=opacity, pixelated=True,
+    )
+    img.url = url
+    return img
+
+
+@dataclass
+class MapState:
+    """What the URL query string keeps of the map: view, basemap and layers on.
+
+    ``layers`` is ``None`` when the URL does not say (use each layer's default).
+    """
+
+    lat: float = CHANGYUAN_CENTER[0]
+    lon: float = CHANGYUAN_CENTER[1]
+    zoom: int = 10
+    basemap: str = "osm"
+    layers: tuple[str, ...] | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+BOUNDS_CHECK = (34.0, 113.5, 36.5, 116.0)
+"""Plausible view window around 长垣 (S, W, N, E): a URL outside it falls back to the default view."""
+
+
+def parse_state(query: dict[str, str], known_layers: list[str] | None = None) -> MapState:
+    """Map state from query parameters ``lat, lon, z, base, layers`` (comma-separated ids).
+
+    Malformed or out-of-area values are ignored (default view), never an error.
+    """
+    st_ = MapState()
+    try:
+        lat, lon = float(query.get("lat", "nan")), float(query.get("lon", "nan"))
+        s, w, n, e = BOUNDS_CHECK
+        if s <= lat <= n and w <= lon <= e:
+            st_.lat, st_.lon = lat, lon
+    except (TypeError, ValueError):
+        pass
+    try:
+        z = int(float(query.get("z", "")))
+        if 3 <= z <= 19:
+            st_.zoom = z
+    except (TypeError, ValueError):
+        pass
+    if query.get("base") in BASEMAPS:
+        st_.basemap = str(query["base"])
+    if "layers" in query:
+        ids = [x for x in str(query["layers"]).split(",") if x]
+        if known_layers is not None:
+            ids = [x for x in ids if x in known_layers]
+        st_.layers = tuple(ids)
+    return st_
+
+
+def state_query(state: MapState) -> dict[str, str]:
+    """Query parameters of a map state (inverse of :func:`parse_state`); 5 decimals ≈ 1 m."""
+    q = {
+        "lat": f"{state.lat:.5f}",
+        "lon": f"{state.lon:.5f}",
+        "z": str(int(state.zoom)),
+        "base": state.basemap,
+    }
+    if state.layers is not None:
+        q["layers"] = ",".join(state.layers)
+    q.update(state.extra)
+    return q
+
+
+def share_url(base: str, state: MapState, lang: str = "zh") -> str:
+    """A link that reopens the map in this state."""
+    return f"{base}?{urlencode({**state_query(state), 'lang': lang})}"

