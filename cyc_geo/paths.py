@@ -5,6 +5,7 @@ production installs do not share state:
 
 - ``CYC_GEO_DATA_DIR``: root of the data folder (default: ``<repo>/data``).
 - ``CYC_GEO_DB``: path of the SQLite database (default: ``<data>/cyc_geo.sqlite``).
+- ``CYC_GEO_LAYERS_DIR``: folder of the layer TOML files (default: ``<repo>/layers``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYERS_DIR = REPO_ROOT / "layers"
 REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+
+
+def layers_dir() -> Path:
+    """Folder of the layer registry's TOML files; ``CYC_GEO_LAYERS_DIR`` overrides ``<repo>/layers``."""
+    return Path(os.environ.get("CYC_GEO_LAYERS_DIR", LAYERS_DIR))
 
 
 def data_dir() -> Path:

@@ -20,8 +20,8 @@ def test_every_registered_layer_is_valid_and_unique():
 
 
 def test_bad_layer_definition_names_the_problem():
-    with pytest.raises(ValueError, match="missing required key 'loader'"):
-        parse_layer({"id": "x", "title_zh": "x", "title_en": "x", "geometry": "polygon"}, "x.toml")
+    with pytest.raises(ValueError, match="missing required key 'geometry'"):
+        parse_layer({"id": "x", "title_zh": "x", "title_en": "x", "loader": "a:b"}, "x.toml")
     with pytest.raises(ValueError, match="geometry must be"):
         parse_layer({"id": "x", "title_zh": "x", "title_en": "x", "geometry": "blob", "loader": "a:b"}, "x.toml")
 
@@ -34,15 +34,15 @@ def test_duplicate_layer_ids_are_rejected(tmp_path):
         load_registry(tmp_path)
 
 
-def test_adding_a_layer_is_adding_one_file(tmp_path):
-    (tmp_path / "seats.toml").write_text(
-        'id = "seats"\ntitle_zh = "乡镇驻地"\ntitle_en = "Seats"\n'
-        'loader = "cyc_geo.places.townships:read_seats"\ngeometry = "point"\n',
+def test_a_loader_receives_its_layer_definition(tmp_path):
+    """county and neighbours share one loader module; each reads the GeoPackage layer named by its id."""
+    (tmp_path / "nb.toml").write_text(
+        'id = "neighbours"\ntitle_zh = "相邻县"\ntitle_en = "Neighbours"\n'
+        'loader = "cyc_geo.places.county:load_county"\ngeometry = "polygon"\n',
         encoding="utf-8",
     )
     (layer,) = load_registry(tmp_path)
-    gdf = layer.load()
-    assert len(gdf) == 18
+    assert len(layer.load()) == 5
 
 
 def _cli_json(*args: str):

@@ -99,7 +99,9 @@ def _tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 def test_build_mvt_writes_the_expected_tiles_and_attributes(tmp_path):
     gdf = _squares()
-    frame, fields = tiles.tile_frame("rooftops", gdf)
+    from cyc_geo.catalog.registry import get_layer
+
+    frame, fields = tiles.tile_frame(gdf, get_layer("rooftops").style)
     assert fields == ["c"] and frame["c"].tolist() == [0, 3, 1]
     out = tiles.build_mvt(frame, "rooftops", fields, sig="abc", root=tmp_path)
     assert out == tmp_path / "rooftops-abc"

@@ -73,7 +73,7 @@ def choice_value(value: Any, labels: dict[Any, tuple[str, str]]) -> Any:
 
 
 def registry() -> list[LayerDef]:
-    """Layer registry, read once per process."""
+    """Layer registry (parsed once per process; a changed TOML folder is re-read, see load_registry)."""
     return load_registry()
 
 

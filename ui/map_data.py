@@ -25,14 +25,6 @@ from ui.common import lang, load_layer, registry, tr
 
 ROOFS_ID = "rooftops"
 BIG_PALETTE = "YlOrRd"
-HEX_RES = {"rooftops": 8}
-"""H3 resolution per big layer. Rooftops: res 8 (mean cell 0.74 km², ~1,300 occupied cells),
-fine enough to see villages at ~0.4 MB. Other big layers (forest patches): res 7
-(5.2 km², ~250 cells, ~0.1 MB), enough to show where the forest is at county zoom."""
-HEX_RES_DEFAULT = 7
-ROOF_COLOURS = {"gov": "#e41a1c", "public": "#377eb8", "commercial": "#984ea3", "rural": "#ff7f00"}
-"""ColorBrewer Set1 (qualitative) for the four NEA building classes."""
-ROOF_CLASS_CODE = tiles.ROOF_CLASS_CODE
 TILE_FALLBACK_COLOUR = "#2c7fb8"
 HEX_FIELDS = (
     ("sink_t_co2_yr", "年碳汇", "Sink", "t CO₂/yr"),
@@ -121,7 +113,7 @@ def roof_summary(items: tuple) -> dict[str, Any]:
 def _hex_cells(layer_id: str) -> np.ndarray:
     """H3 cell (int) of each feature of a big layer (precomputed column when present)."""
     gdf = big_layer(layer_id)
-    res = HEX_RES.get(layer_id, HEX_RES_DEFAULT)
+    res = layer_def(layer_id).hex_resolution
     col = f"h3_{res}"
     if col in gdf.columns:
         return gdf[col].to_numpy(np.uint64)
@@ -217,13 +209,14 @@ def tile_job(layer_id: str, basemap_id: str) -> tiles.TileJob:
 def tile_style(layer: LayerDef, job: tiles.TileJob, basemap_id: str) -> tuple[str, str, LegendSection]:
     """URL, JS fill expression and legend of a big layer's tile view."""
     url = tiles.tile_url(layer.id, job.sig)
-    if layer.id == ROOFS_ID:
-        colours = {**ROOF_COLOURS, **(layer.style.get("category_colors") or {})}
-        labels = layer.legend.get(f"labels_{lang()}", {})
-        lut = {ROOF_CLASS_CODE[k]: colours[k] for k in ROOF_CLASS_CODE}
+    codes = layer.style.get("category_codes") or {}
+    if codes:  # tiles carry the category as a small integer (tiles.tile_frame)
+        colours = layer.style.get("category_colors") or {}
+        labels = layer.legend_labels(lang())
+        lut = {codes[k]: colours.get(k, "#999999") for k in codes}
         fill_js = f"({json.dumps(lut)})[p.c] || '#999999'"
-        rows = [("fill", colours[k], labels.get(k, k)) for k in ROOF_CLASS_CODE]
-        return url, fill_js, LegendSection(tr("建筑屋顶（按类别）", "Rooftops by class"), rows)
+        rows = [("fill", colours.get(k, "#999999"), labels.get(k, k)) for k in codes]
+        return url, fill_js, LegendSection(layer.title(lang()), rows)
     colours = layer.style.get("category_colors") or {}
     if colours:
         fill_js = f"({json.dumps(colours)})[p.c] || {json.dumps(layer.style.get('fill_color', TILE_FALLBACK_COLOUR))}"
@@ -376,7 +369,7 @@ def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, items
     tol = tiles.pixel_tolerance_m(zoom, lat, 4.0)
     hits = []
     for layer in sorted(shown, key=lambda d: -d.order):
-        if layer.geometry == "raster" or layer.id in ("county", "neighbours"):
+        if layer.geometry == "raster" or not layer.clickable:
             continue
         if layer.big and zoom < tiles.DETAIL_MIN_ZOOM:
             continue
@@ -389,7 +382,7 @@ def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, items
         gdf = big_layer(layer.id) if layer.big else load_layer(layer.id)
         row = gdf.iloc[pos]
         rec = _record(layer, row)
-        if layer.id == "townships" and "code" in row.index:
+        if layer.click_details == "township_pv" and "code" in row.index:
             rec.update(township_numbers(str(row["code"]), items, lang()))
         hits.append((layer, rec))
     return hits

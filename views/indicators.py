@@ -32,8 +32,6 @@ except ImportError:  # pragma: no cover - only while ui.auth is missing
         raise PermissionError("需要登录编辑账号 / editor sign-in required")
 
 
-#: Registered layers that spatial indicators are computed from (demo banner).
-SPATIAL_LAYER_IDS = ("forest", "rooftops")
 STATUS_COLOURS = {ind.MET: "#c6efce", ind.BEHIND: "#ffc7ce", ind.NO_DATA: "#eeeeee"}
 DEFAULT_SCENARIO = "__default__"
 
@@ -225,8 +223,7 @@ def main() -> None:
     if problem:
         st.warning(tr(f"情景无法读取，已用默认情景：{problem}", f"Scenario could not be read, default used: {problem}"))
 
-    layer_ids = {layer.id for layer in registry()}
-    shown = {lid: load_layer(lid) for lid in SPATIAL_LAYER_IDS if lid in layer_ids}
+    shown = {layer.id: load_layer(layer.id) for layer in registry() if layer.feeds_indicators}
     if shown:
         demo_banner(shown)
     st.caption(

@@ -32,6 +32,8 @@ because that is what the plan tracks.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,9 @@ from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES, NODATA, landcover_me
 from cyc_geo.catalog.sources import planner_file, read_any
 from cyc_geo.catalog.vector_io import read_layer, write_layer
 from cyc_geo.geo.zonal import RasterData, RasterError, zonal_sum
+
+if TYPE_CHECKING:
+    from cyc_geo.catalog.registry import LayerDef
 
 PARAMS_CSV = paths.REFERENCE_DIR / "forest_params.csv"
 POOLS_CSV = paths.REFERENCE_DIR / "carbon_pools.csv"
@@ -325,14 +330,14 @@ def _patch_file_name(raster: Path) -> str:
     return f"forest_patches_{raster.parent.name}_{raster.stem}.gpkg"
 
 
-def load_forest_patches() -> gpd.GeoDataFrame:
+def load_forest_patches(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     """Forest patches (WGS84) with ``patch_id, class_code, class_name, area_ha, stock_m3, sink_t_co2_yr``.
 
     A planner's patch file (``data/boundaries/forest.<ext>`` or an import) wins;
     its stock attribute is kept and the sink is computed. Otherwise patches are
     derived from the land-cover raster in use (rebuilt when the raster changes).
     """
-    user = planner_file("forest")
+    user = planner_file(layer.id if layer else "forest")
     if user is not None:
         gdf = patch_carbon(read_any(user))
         if "township_code" not in gdf.columns:

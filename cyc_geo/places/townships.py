@@ -13,6 +13,8 @@ into ``data/boundaries/`` (see :mod:`cyc_geo.catalog.sources`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +25,9 @@ from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.catalog.sources import resolve_layer
+
+if TYPE_CHECKING:
+    from cyc_geo.catalog.registry import LayerDef
 
 TOWNSHIP_CSV = paths.REFERENCE_DIR / "townships.csv"
 DEMO_FILE = "townships_demo.gpkg"
@@ -58,12 +63,12 @@ def _demo_path() -> Path:
     return path
 
 
-def load_townships() -> gpd.GeoDataFrame:
+def load_townships(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     """Township polygons (WGS84): the planner's official file if present, else the demo partition.
 
     Columns always include ``code``, ``name``, ``name_en``, ``approximate`` and ``area_km2``.
     """
-    gdf = resolve_layer("townships", _demo_path)
+    gdf = resolve_layer(layer.id if layer else "townships", _demo_path)
     if "approximate" not in gdf.columns:
         gdf["approximate"] = bool(gdf.attrs["meta"].get("approximate") == "true")
     gdf["code"] = gdf["code"].astype(str)

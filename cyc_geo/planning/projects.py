@@ -18,6 +18,8 @@ an audit record, and :func:`load_project_sites` lets saved sites override the de
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import sqlite3
 from pathlib import Path
@@ -32,6 +34,9 @@ from shapely.geometry import mapping, shape
 from cyc_geo import db, paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.catalog.sources import resolve_layer
+
+if TYPE_CHECKING:
+    from cyc_geo.catalog.registry import LayerDef
 
 PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
 DEMO_FILE = "projects_demo.gpkg"
@@ -110,9 +115,9 @@ def _demo_path() -> Path:
     return path
 
 
-def load_devzone() -> gpd.GeoDataFrame:
+def load_devzone(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     """The economic-development zone (长垣经开区), WGS84: a planner's ``devzone`` file, else the demo."""
-    gdf = resolve_layer("devzone", _demo_path)
+    gdf = resolve_layer(layer.id if layer else "devzone", _demo_path)
     if "name" not in gdf.columns:
         gdf["name"] = "长垣经开区"
     if "name_en" not in gdf.columns:
@@ -201,8 +206,10 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     return out
 
 
-def load_project_layer() -> gpd.GeoDataFrame:
-    """Map-friendly project sites: a rooftop site is drawn as its township footprint, not 10^5 roofs."""
+def load_project_layer(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
+    """Map-friendly project sites: a rooftop site is drawn as its township footprint, not 10^5 roofs.
+
+    Registry loader; the sites come from the project table and saved edits, whatever ``layer`` says."""
     return load_project_sites(roofs=False)
 
 

@@ -14,6 +14,8 @@ win over the demo; :func:`prepare_footprints` validates any footprint file.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,9 @@ from pyproj import Transformer
 from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.catalog.sources import planner_file, read_any
+
+if TYPE_CHECKING:
+    from cyc_geo.catalog.registry import LayerDef
 
 DEMO_FILE = "demo_rooftops.parquet"
 META_KEY = b"cyc_geo"
@@ -229,9 +234,9 @@ def load_footprint_file(path: str | Path) -> gpd.GeoDataFrame:
     return gdf
 
 
-def load_rooftops() -> gpd.GeoDataFrame:
+def load_rooftops(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     """Building footprints (WGS84): the planner's file if present, else the demo GeoParquet (built if missing)."""
-    user = planner_file("rooftops")
+    user = planner_file(layer.id if layer else "rooftops")
     if user is not None:
         return load_footprint_file(user)
     from cyc_geo.demo.rooftops import build_demo_rooftops, is_stale
