@@ -1,6 +1,6 @@
 """Sign-in for editors in the Streamlit app (the library side is :mod:`cyc_geo.auth`).
 
-Agreed interface (see the cross-team brief):
+The interface every page relies on:
 
 - :func:`current_editor` -> user name or None (anonymous or expired);
 - :func:`require_editor` -> user name, or raises ``PermissionError`` (zh + en);
