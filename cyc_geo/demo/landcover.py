@@ -239,7 +239,7 @@ def build_demo_landcover(out_dir: Path | None = None, params: DemoParams = DemoP
         dst.update_tags(
             demo="true",
             approximate="true",
-            source="cyc-geo demo generator (cyc_geo.carbon.landcover.generate_demo), not survey data",
+            source="cyc-geo demo generator (cyc_geo.demo.landcover.generate_demo), not survey data",
             classes="第三次全国国土调查 (三调) class codes as integers (0301 -> 301)",
             params=str(asdict(params)),
         )

@@ -30,6 +30,7 @@ with their audit records in one :func:`cyc_geo.db.transaction`.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import re
 import sqlite3
@@ -215,12 +216,19 @@ class SpatialValue:
     reason: str = ""
 
 
-def _call_provider(rule: str, **kwargs: Any) -> SpatialValue:
+def provider(rule: str) -> Callable[..., Any]:
+    """The spatial provider named by a catalogue ``rule`` (``module:function``); ImportError/AttributeError if absent."""
     module_name, _, func_name = rule.partition(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def _call_provider(rule: str, pv_scenario: Any = None) -> SpatialValue:
     try:
-        func: Callable[..., Any] = getattr(importlib.import_module(module_name), func_name)
+        func = provider(rule)
     except (ImportError, AttributeError) as exc:
         return SpatialValue(None, f"空间计算模块不可用 / spatial provider {rule} not available ({exc.__class__.__name__})")
+    takes_scenario = "scenario" in inspect.signature(func).parameters
+    kwargs = {"scenario": pv_scenario} if (pv_scenario is not None and takes_scenario) else {}
     try:
         value = float(func(**kwargs))
     except Exception as exc:  # a provider bug must not break the dashboard
@@ -233,14 +241,13 @@ def _call_provider(rule: str, **kwargs: Any) -> SpatialValue:
 def spatial_values(catalogue: pd.DataFrame | None = None, pv_scenario: Any = None) -> dict[int, SpatialValue]:
     """Current values of all spatial indicators from their providers (never raises).
 
-    ``pv_scenario`` (a :class:`cyc_geo.pv.model.Scenario`) is passed to the PV provider
-    so the dashboard follows the scenario chosen on the map.
+    ``pv_scenario`` (a :class:`cyc_geo.pv.model.Scenario`) is passed to every provider that
+    takes a ``scenario`` argument (the PV capacity), so the dashboard follows the map's scenario.
     """
     cat = load_catalogue() if catalogue is None else catalogue
     out: dict[int, SpatialValue] = {}
     for row in cat[cat["source"] == "spatial"].itertuples():
-        kwargs = {"scenario": pv_scenario} if (pv_scenario is not None and row.rule.startswith("cyc_geo.pv.model:")) else {}
-        out[int(row.no)] = _call_provider(row.rule, **kwargs)
+        out[int(row.no)] = _call_provider(row.rule, pv_scenario)
     return out
 
 
