@@ -1,4 +1,4 @@
-"""N-times-the-county rooftop data for benchmarks (issue 9: province-scale rooftops).
+"""N-times-the-county rooftop data for benchmarks (province-scale rooftops, docs/scale.md).
 
 Henan has 100+ counties; to test the engines at that scale without real data,
 :func:`build_scaled` replicates the county's demo rooftops

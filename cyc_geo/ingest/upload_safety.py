@@ -1,6 +1,6 @@
 """Safe handling of uploaded files: size limit, generated names, format sniffing, zip checks.
 
-Rules (issue 8):
+Rules (defaults and their sources: docs/sources.md, "Security defaults"):
 
 - an upload is stored under ``<data>/uploads/`` with a generated name; the
   user's file name is kept only as a label, never as a path;
