@@ -44,7 +44,7 @@ from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 
 DEFAULT_PARTITION_ROWS = 125_000
-"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size."""
+"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size (docs/sources.md, "Demo assumptions")."""
 GAP = 0.05  # 5 % gap between synthetic counties
 SYNTHETIC_PROVINCE = "99"
 MANIFEST = "manifest.json"

@@ -70,7 +70,8 @@ class LandCheckParams:
 
     max_parts_union: int = 5_000
     """Sites with up to this many parts are dissolved first (overlapping parts counted once);
-    larger multi-part sites (a rooftop set) are taken as disjoint parts, as roofs are."""
+    larger multi-part sites (a rooftop set) are taken as disjoint parts, as roofs are (project choice;
+    docs/sources.md, "Land-check thresholds")."""
 
 
 class CheckContext:
