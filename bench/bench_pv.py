@@ -1,6 +1,6 @@
 """Full-county rooftop PV estimate with township + H3 aggregation vs a row-by-row baseline.
 
-Issue 3 targets: after the data is loaded, the full-county estimate (all demo roofs,
+Targets (docs/sources.md, "Performance targets"): after the data is loaded, the full-county estimate (all demo roofs,
 township and H3 aggregation) in under 1 s, at least 20x faster than a straightforward
 row-by-row geopandas baseline (``bench/pv_baseline.py``) run side by side, with peak
 memory of the estimate under 1 GB.

@@ -1,6 +1,6 @@
 """Data-size scaling of the rooftop PV estimate: roofs × engine → time, peak memory, roofs/s.
 
-Issue 9 targets: 5 million roofs estimated and aggregated by township with peak
+Targets (docs/sources.md, "Performance targets"): 5 million roofs estimated and aggregated by township with peak
 memory under 4 GB on this 2-core machine, throughput within 2× of the
 in-process path on the county data, and time per roof flat within 30 % from
 250k to 5M.

@@ -22,7 +22,7 @@ def test_provenance_recorded_in_layer_metadata(data_dir):
     assert meta["demo"] == "false"
 
 
-# shared edge lengths from the reference README (km)
+# shared edge lengths (km): docs/sources.md, "Geography"
 EDGES = {"371728": 57.0, "410526": 56.5, "410727": 41.0, "410928": 8.3, "410225": 5.1}
 
 

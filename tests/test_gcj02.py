@@ -37,7 +37,7 @@ def test_round_trip_over_changyuan_below_one_metre():
 
 
 def test_offset_in_changyuan_is_about_half_a_kilometre_west():
-    # reference README: the GCJ-02 seats shift about 520 m west when converted
+    # docs/sources.md, "GCJ-02": the GCJ-02 seats shift about 520 m west when converted
     glon, glat = 114.668936, 35.201548
     lon, lat = gcj02_to_wgs84(glon, glat)
     assert lon < glon

@@ -181,7 +181,7 @@ def test_gcj02_choice_shifts_to_wgs84(data_dir: Path, tmp_path: Path) -> None:
     c = load_townships().to_crs("EPSG:4547").geometry.centroid.iloc[0]
     c0 = pts.to_crs("EPSG:4547").geometry.iloc[0]
     shift = c0.distance(c)
-    assert 300 < shift < 800  # GCJ-02 offset here is about 500 m (reference README)
+    assert 300 < shift < 800  # GCJ-02 offset here is about 500 m (docs/sources.md, "GCJ-02")
     assert c.x < c0.x  # west shift
 
 

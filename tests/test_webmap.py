@@ -195,7 +195,7 @@ def test_amap_basemap_shifts_overlays_for_display_only():
     after = shapely.get_coordinates(shown.geometry.iloc[0])
     assert after == pytest.approx(np.column_stack([lon, lat]), abs=1e-9)
     shift_m = (after[0, 0] - before[0, 0]) * 111_320 * np.cos(np.radians(35.2))
-    assert 300 < shift_m < 900  # the ~500 m GCJ-02 offset (reference README)
+    assert 300 < shift_m < 900  # the ~500 m GCJ-02 offset (docs/sources.md, "GCJ-02")
     assert webmap.for_display(gdf, "osm") is gdf
     assert shapely.get_coordinates(gdf.geometry.iloc[0]).min(axis=0) == pytest.approx([114.70, 35.20])  # input untouched
 

@@ -13,7 +13,7 @@ structure, as used in China's national GHG inventory for forests)::
 with BEF the biomass expansion factor (stem -> above-ground), R the root-shoot
 ratio, D the basic wood density (t d.m./m³) and CF the carbon fraction. The
 defaults (``data/reference/forest_params.csv``) are the poplar (杨树) values of
-the national forestry tables; every row carries its source.
+the national forestry tables (docs/sources.md, "Forest carbon"); every row carries its source.
 
 **Carbon pools method** (InVEST Carbon Storage and Sequestration model
 structure): a table of four pools per land-cover class — above-ground,
@@ -60,12 +60,12 @@ CO2_PER_C = 44.0 / 12.0
 """Ratio of molecular weights CO2/C (IPCC 2006 V4 Ch. 2: C -> CO2 by 44/12)."""
 
 PLAN_SINK_WAN_T = {2021: 23.36, 2022: 24.19, 2023: 25.12, 2024: 26.05}
-"""碳汇量 targets, 万t CO2/yr (plan 附件1 #4: base year 2021, then 2022-2024)."""
+"""碳汇量 targets, 万t CO2/yr (docs/sources.md, "附件1" #4: base year 2021, then 2022-2024)."""
 PLAN_STOCK_WAN_M3 = {2021: 180.0, 2022: 181.0, 2023: 182.0, 2024: 183.0}
-"""森林蓄积量 targets, 万m³ (plan 附件1 #16)."""
+"""森林蓄积量 targets, 万m³ (docs/sources.md, "附件1" #16)."""
 PATCH_TILE_M = 2_000.0
 """Patches derived from the raster are cut on a 2 km grid, like forest sub-compartments (小班),
-so that a connected shelterbelt network does not become one county-wide polygon."""
+so that a connected shelterbelt network does not become one county-wide polygon (docs/sources.md, "Demo assumptions")."""
 PATCHES_DEMO_FILE = "forest_patches_demo.gpkg"
 WAN = 10_000.0
 

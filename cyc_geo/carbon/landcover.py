@@ -77,7 +77,7 @@ CLASSES: dict[int, LandClass] = {
         LandClass("1107", "沟渠", "Ditches and canals", "#4a90c2"),
     )
 }
-"""Land-cover classes by integer raster value (三调 code as int). Source: 第三次全国国土调查工作分类."""
+"""Land-cover classes by integer raster value (三调 code as int). Source: 第三次全国国土调查工作分类 (docs/sources.md, "三调 classes")."""
 
 FOREST_CODES = (301, 302, 305, 307)
 """林地 classes (三调 03xx) counted as forest area."""
@@ -237,7 +237,7 @@ def overlay_rgba(path: Path | None = None, max_px: int = 1400, alpha: int = 200,
 
 
 AFFORESTABLE = (102, 103, 404, 1106)
-"""Classes that an afforestation scenario converts (cropland, other grassland, mudflat)."""
+"""Classes that an afforestation scenario converts (cropland, other grassland, mudflat; docs/sources.md, "三调 classes")."""
 
 
 def afforest(lc: RasterData, zones: gpd.GeoDataFrame, to_code: int = 301,

@@ -73,7 +73,7 @@ def cmd_pv_estimate(args: argparse.Namespace) -> int:
         engine = args.engine or default_engine()
         if engine == "local" and not args.source:
             out = estimate_payload(args.footprints, args.scenario, args.preset)
-        else:  # issue 9: same estimate on partitioned data / dask.distributed (cyc_geo.pv.engine)
+        else:  # same estimate on partitioned data / dask.distributed (cyc_geo.pv.engine, docs/scale.md)
             out = cli_payload(args.source or args.footprints, _scenario(args.scenario, args.preset), engine)
     except KeyError as exc:
         raise UserError(exc.args[0] if exc.args else str(exc)) from None

@@ -28,14 +28,14 @@ from cyc_geo.geo.crs import AREA_CRS
 
 @dataclass(frozen=True)
 class DemoParams:
-    """Parameters of the demo land cover. Areas in hectares, lengths in metres (EPSG:4547)."""
+    """Parameters of the demo land cover. Areas in hectares, lengths in metres (EPSG:4547). Sources: docs/sources.md, "Demo assumptions"."""
 
     resolution_m: float = 20.0
     """Cell size; 20 m resolves one-row shelterbelts and keeps the file at ~1-2 MB."""
     seed: int = 20221
     target_ha: tuple[tuple[int, float], ...] = ((301, 18_000.0), (307, 4_800.0), (305, 300.0), (201, 1_500.0))
     """Demo areas per class. With forest_params.csv densities (0301: 92 m³/ha, 0307: 30 m³/ha) they give
-    18,000 × 92 + 4,800 × 30 = 1,800,000 m³, the plan's 2021 stock of 180 万m³ (附件1 #16). Forest land
+    18,000 × 92 + 4,800 × 30 = 1,800,000 m³, the plan's 2021 stock of 180 万m³ (docs/sources.md, "附件1" #16). Forest land
     of ~23,000 ha is ~22 % of the county, typical for a plain county with dense farmland shelterbelts."""
     max_belt_share: float = 0.6
     """Upper bound of shelterbelt rows in the 0301 target (binds only at coarse resolutions)."""
@@ -46,7 +46,7 @@ class DemoParams:
     grid_angle_deg: float = 12.0
     """Rotation of the farm grid from north (the plain's field pattern follows the NE-SW dike)."""
     villages_per_km2: float = 0.55
-    """~600 administrative villages on 1,051 km² (长垣市 statistical division lists)."""
+    """~600 administrative villages on 1,051 km² (长垣市 statistical division lists; docs/sources.md, "Demo assumptions")."""
     river_water_m: float = 150.0
     """Width of river water (1101) kept inside the county along the river edge."""
     mudflat_m: float = 450.0

@@ -41,7 +41,7 @@ GENERATOR_VERSION = "3"
 
 
 SEED = 20230508
-"""Fixed seed: the plan's issue date (2023-05-08, seed header)."""
+"""Fixed seed: the plan's issue date (2023-05-08; docs/sources.md, "The plan")."""
 
 
 # Demo layout (EPSG:4547 metres). The city centre lies between the 蒲西 and 蒲东 seats
@@ -66,7 +66,7 @@ INDUSTRY_ZONES = {
 
 
 N_VILLAGES_TARGET = 590
-"""长垣 has roughly 600 administrative villages (村委会); demo target."""
+"""长垣 has roughly 600 administrative villages (村委会); demo target (docs/sources.md, "Demo assumptions")."""
 
 
 @dataclass

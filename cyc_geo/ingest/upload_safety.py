@@ -1,6 +1,6 @@
 """Safe handling of uploaded files: size limit, generated names, format sniffing, zip checks.
 
-Rules (issue 8):
+Rules (defaults and their sources: docs/sources.md, "Security defaults"):
 
 - an upload is stored under ``<data>/uploads/`` with a generated name; the
   user's file name is kept only as a label, never as a path;
@@ -33,13 +33,13 @@ MAX_ZIP_RATIO = 1000.0
 """Largest allowed uncompressed/compressed ratio of a zip member (members over 1 MB).
 Deflate cannot exceed about 1032:1, so a higher ratio means a crafted member (e.g. bzip2
 bombs); real DBF files with padded text fields reach a few hundred (140:1 measured on a
-50,000-row township table). Deflate bombs are stopped by the total-size cap below."""
+50,000-row township table). Deflate bombs are stopped by the total-size cap below (docs/sources.md, "Security defaults")."""
 
 MAX_ZIP_MEMBERS = 10_000
-"""Most members accepted in one archive (a FileGDB folder has a few dozen files)."""
+"""Most members accepted in one archive (a FileGDB folder has a few dozen files; docs/sources.md, "Security defaults")."""
 
 UNZIPPED_FACTOR = 10
-"""Total uncompressed size cap = this many times the upload limit (default 2 GB)."""
+"""Total uncompressed size cap = this many times the upload limit (default 2 GB; docs/sources.md, "Security defaults")."""
 
 VECTOR_EXTS = {".zip", ".shp", ".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".kml", ".kmz"}
 RASTER_EXTS = {".tif", ".tiff"}

@@ -44,7 +44,7 @@ LOCAL_CSS = {
 }
 
 CHANGYUAN_CENTER = (35.19, 114.75)
-"""Approximate centre of the county outline (WGS84 lat, lon)."""
+"""Approximate centre of the county outline (WGS84 lat, lon; docs/sources.md, "Geography")."""
 
 
 @dataclass(frozen=True)

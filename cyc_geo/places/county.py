@@ -38,7 +38,7 @@ class Neighbour:
     name: str
     province: str
     river_edge: bool
-    """True where the shared edge follows the Yellow River (reference README, Geography)."""
+    """True where the shared edge follows the Yellow River (docs/sources.md, "Geography")."""
 
 
 NEIGHBOURS: tuple[Neighbour, ...] = (

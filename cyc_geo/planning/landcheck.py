@@ -43,7 +43,7 @@ FOREST_CLASS_NAMES = {
     "0305": ("灌木林地", "shrub land"),
     "0307": ("其他林地", "other forest land"),
 }
-"""Third land survey (三调) forest classes (reference README, Energy and carbon conversions)."""
+"""Third land survey (三调) forest classes (docs/sources.md, "三调 classes")."""
 
 BELT_ZONE_NAMES = {
     "floodplain": ("黄河滩区", "Yellow River floodplain"),
@@ -57,11 +57,11 @@ class LandCheckParams:
 
     min_overlap_m2: float = 1.0
     """Overlaps smaller than 1 m² are ignored as digitising slivers (1 m² is far below the
-    ~10 m positional accuracy of the AMap-derived outlines; reference README, Geography)."""
+    ~10 m positional accuracy assumed for the AMap-derived outlines; docs/sources.md, "Land-check thresholds")."""
 
     need_tolerance: float = 0.10
     """Site area within ±10 % of the stated land need counts as matching; project 1 states
-    its need as "约137亩" (about 137 亩, seed 附件2), so an exact match cannot be expected."""
+    its need as "约137亩" (about 137 亩, docs/sources.md, "附件2"), so an exact match cannot be expected."""
 
     min_plot_ratio: float = 0.7
     """Minimum plot ratio (容积率) of a manufacturing site: 0.7 for general- and special-purpose
@@ -70,7 +70,8 @@ class LandCheckParams:
 
     max_parts_union: int = 5_000
     """Sites with up to this many parts are dissolved first (overlapping parts counted once);
-    larger multi-part sites (a rooftop set) are taken as disjoint parts, as roofs are."""
+    larger multi-part sites (a rooftop set) are taken as disjoint parts, as roofs are (project choice;
+    docs/sources.md, "Land-check thresholds")."""
 
 
 class CheckContext:

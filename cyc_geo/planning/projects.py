@@ -43,7 +43,7 @@ DEMO_FILE = "projects_demo.gpkg"
 SEED_COLUMNS = ("序号", "项目名称", "建设内容和规模", "建设主体", "建设期限", "投资规模(万元)", "效益")
 """The 附件2 columns, in the seed's order."""
 SEED_TOTAL_WAN_YUAN = 214000
-"""附件2 合计 row: total investment of the four projects (万元)."""
+"""附件2 合计 row: total investment of the four projects (万元; docs/sources.md, "附件2")."""
 SITE_ENTITY = "project_site"
 """Entity name of site edits in the audit log."""
 

@@ -2,11 +2,11 @@
 
 Two ways of counting are in use and both are offered as presets:
 
-- ``seed_plan`` (default): the plan's own arithmetic (附件2 #3, reference README):
+- ``seed_plan`` (default): the plan's own arithmetic (附件2 #3; docs/sources.md, "Plan arithmetic"):
   198.2 GWh x 300 gce/kWh = 59,460 tce; 59,460 tce x 2.6 tCO2/tce = 154,596 t
   ≈ 15.46 万t CO2, i.e. 0.78 tCO2/MWh.
 - grid emission factors published by the Ministry of Ecology and Environment
-  (生态环境部, reference README): national average 0.5306 tCO2/MWh (2023, the latest),
+  (生态环境部; docs/sources.md, "Grid emission factors"): national average 0.5306 tCO2/MWh (2023, the latest),
   0.5366 (2022 national average), 0.5703 (2022, for enterprise GHG reporting) and the
   华中 (Central China) regional grid 0.5271 (2023).
 
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 GCE_PER_KWH_SEED = 300.0
-"""Grams of standard coal per kWh used by the plan (附件2 #3: 19820万kWh -> 59460 t标准煤)."""
+"""Grams of standard coal per kWh used by the plan (附件2 #3: 19820万kWh -> 59460 t标准煤; docs/sources.md, "Plan arithmetic")."""
 TCO2_PER_TCE_SEED = 2.6
-"""t CO2 per tce used by the plan (附件2 #3: 59460 tce -> 15.46万t CO2)."""
+"""t CO2 per tce used by the plan (附件2 #3: 59460 tce -> 15.46万t CO2; docs/sources.md, "Plan arithmetic")."""
 
 
 @dataclass(frozen=True)

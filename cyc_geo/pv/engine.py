@@ -42,7 +42,7 @@ makes separate read and estimate tasks.
 Environment variables win over the file. Defaults: 2 worker processes with 1
 thread each (this machine has 2 cores; pandas work holds the GIL, so processes
 beat threads) and a 2 GiB memory limit per worker (2 × 2 GiB stays under the
-4 GB peak-memory target of issue 9).
+4 GB peak-memory target in docs/sources.md, "Performance targets").
 """
 
 from __future__ import annotations

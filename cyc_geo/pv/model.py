@@ -37,22 +37,22 @@ import pandas as pd
 from cyc_geo.pv import emissions
 
 GOAL_MW = 70.0
-"""光伏装机容量力争达到 7 万千瓦 by 2024 (seed, 三、重点工作 二)."""
+"""光伏装机容量力争达到 7 万千瓦 by 2024 (plan 三、重点工作 二; docs/sources.md, "Plan goals")."""
 PROJECT_MW = 200.0
-"""长垣市整市屋顶光伏项目: 新建20万千瓦屋顶光伏 (seed 附件2 #3)."""
+"""长垣市整市屋顶光伏项目: 新建20万千瓦屋顶光伏 (docs/sources.md, "附件2" #3)."""
 PROJECT_GWH = 198.2
-"""The same project's 年均发电量 19820万kWh (seed 附件2 #3)."""
+"""The same project's 年均发电量 19820万kWh (docs/sources.md, "附件2" #3)."""
 SEED_SPECIFIC_YIELD = PROJECT_GWH * 1e6 / (PROJECT_MW * 1e3)
-"""991 kWh/kWp: the plan's implied yield (reference README)."""
+"""991 kWh/kWp: the plan's implied yield (docs/sources.md, "Plan arithmetic")."""
 
 NEA_ADOPTION: dict[str, float] = {"gov": 0.50, "public": 0.40, "commercial": 0.30, "rural": 0.20}
 """国家能源局综合司《关于报送整县（市、区）屋顶分布式光伏开发试点方案的通知》(June 2021): minimum
 shares of roof area with PV — 党政机关 50 %, 学校/医院/村委会等公共建筑 40 %, 工商业厂房 30 %,
-农村居民 20 % (reference README)."""
+农村居民 20 % (docs/sources.md, "NEA rooftop shares")."""
 
 DEFAULT_MIN_ROOF_M2 = 40.0
 """Roofs smaller than this are skipped: 40 m² x 0.45 usable x 200 W/m² ≈ 3.6 kWp, about the smallest
-household system offered (3-5 kWp; project assumption, docs/pv.md)."""
+household system offered (3-5 kWp; project assumption, docs/sources.md, "Rooftop PV parameters")."""
 
 CLASSES = ("gov", "public", "commercial", "rural")
 ROOF_TYPES = ("flat", "pitched", "shed")
@@ -74,10 +74,10 @@ class PVParams:
     """Technical parameters of the estimate; every default cites its source (also docs/pv.md)."""
 
     latitude: float = 35.19
-    """Changyuan city (reference brief: about 35.19 N, 114.75 E)."""
+    """Changyuan city (about 35.19 N, 114.75 E; docs/sources.md, "Geography")."""
     longitude: float = 114.75
     altitude_m: float = 65.0
-    """About 65 m a.s.l. (Yellow River plain; reference brief)."""
+    """About 65 m a.s.l. (Yellow River plain; docs/sources.md, "Geography")."""
     module_w_per_m2: float = 200.0
     """STC power per m² of module area: 20 % module efficiency x 1000 W/m² (IEC 61215 STC); mainstream
     mono-PERC modules of 2021-2023 are 20-21 % efficient (CPIA 中国光伏产业发展路线图)."""
@@ -86,15 +86,15 @@ class PVParams:
     flat roofs with tilted rows (Gagnon et al. 2016, NREL/TP-6A20-65298) x ~0.85 for parapets, stairs and
     equipment; pitched 0.45 = south slope only (0.5) x ratio 0.98 for tilted roofs (Gagnon et al.) x ~0.92
     for edges; shed 0.70 = colour-steel roofs minus skylights, fire lanes and load-limited bays
-    (project assumptions, docs/pv.md)."""
+    (project assumptions, docs/sources.md, "Rooftop PV parameters")."""
     tilt_deg: dict[str, float] = field(default_factory=_tilt_default)
     """Module tilt by roof type: flat 25° (racked near the annual optimum at 35° N, which this model puts
     at ~30-35°; 25° keeps row spacing short); pitched 26.6° (1:2 roof slope, typical of rural houses);
-    shed 5° (flush on light-steel portal roofs, slope 1:10-1:20, GB 51022-2015)."""
+    shed 5° (flush on light-steel portal roofs, slope 1:10-1:20, GB 51022-2015; docs/sources.md, "Rooftop PV parameters")."""
     azimuth_deg: float = 180.0
     """Modules face south (pvlib convention: 180° = south)."""
     albedo: float = 0.20
-    """Ground reflectance for the transposition (pvlib default, typical of grass/soil)."""
+    """Ground reflectance for the transposition (pvlib default, typical of grass/soil; docs/sources.md, "PV yield model")."""
     performance_ratio: float = 0.80
     """System efficiency K (GB 50797-2012 §6.6): inverter, cable, temperature, soiling and mismatch
     losses; 0.75-0.85 is typical of well-built distributed systems (IEC 61724-1 defines PR)."""
@@ -103,7 +103,7 @@ class PVParams:
     and ~999 kWh/kWp for the demo roof mix, within 1 % of the plan's implied 991 kWh/kWp (附件2 #3:
     198.2 GWh / 200 MW); the effective horizontal irradiation is then 0.55 x 2,038 ≈ 1,120 kWh/m²·yr,
     in grade C (3,780-5,040 MJ/m² = 1,050-1,400 kWh/m²) of GB/T 31155-2014, where northern Henan lies
-    (docs/pv.md). With a measured GHI, set GHI / clear-sky GHI, or supply a GeoTIFF."""
+    (docs/sources.md, "PV yield model"). With a measured GHI, set GHI / clear-sky GHI, or supply a GeoTIFF."""
     transposition: str = "haydavies"
     """pvlib sky-diffuse model (Hay-Davies: anisotropic, needs only DNI/DHI/extraterrestrial DNI)."""
     specific_yield_kwh_per_kwp: float | None = None
@@ -159,7 +159,7 @@ class Scenario:
     """What is built where: adoption share per class, township filter, minimum roof size, parameter overrides."""
 
     adoption: dict[str, float] = field(default_factory=lambda: dict(NEA_ADOPTION))
-    """Share of each class's usable roof area that gets PV (default: NEA 整县推进 minimum shares)."""
+    """Share of each class's usable roof area that gets PV (default: NEA 整县推进 minimum shares, docs/sources.md, "NEA rooftop shares")."""
     townships: tuple[str, ...] = ()
     """12-digit township codes to include; empty = the whole county."""
     min_roof_m2: float = DEFAULT_MIN_ROOF_M2

@@ -139,7 +139,7 @@ ROOF_ALIASES = {"flat": "flat", "平顶": "flat", "平屋顶": "flat", "pitched"
                 "坡屋顶": "pitched", "shed": "shed", "彩钢": "shed", "彩钢瓦": "shed", "厂房": "shed"}
 SHED_MIN_M2 = 1_000.0
 """Unlabelled footprints of at least 1,000 m² are treated as industrial sheds (工商业厂房); a
-courtyard main house is ~100-150 m² (demo assumption, stated in docs/pv.md)."""
+courtyard main house is ~100-150 m² (demo assumption; docs/sources.md, "Rooftop PV parameters")."""
 
 
 def _pick_column(gdf: pd.DataFrame, names) -> str | None:
