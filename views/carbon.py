@@ -41,8 +41,8 @@ def _by_zone(zone_kind: str, path: str, mtime: float, params: pd.DataFrame, pool
     return zones.zone_carbon(gdf, key, _landcover(path, mtime), params, pools, belt, scenario_share)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _forest_overlay(path: str, mtime: float) -> tuple[str, list[list[float]]]:
+def _forest_overlay(path: str) -> tuple[str, list[list[float]]]:
+    """URL and bounds of the forest PNG (not cached here: the library reuses the file while it exists)."""
     png, bounds = maps.forest_overlay_png(path)
     return maps.served_url(png), bounds
 
@@ -104,10 +104,10 @@ def _patch_group(patch_town: str | None) -> tuple[folium.FeatureGroup | None, gp
     return layer_group(maps.PATCH_LAYER, sel, lang()), sel
 
 
-def _map(result: pd.DataFrame, zone_kind: str, path: str, mtime: float, patch_town: str | None) -> None:
+def _map(result: pd.DataFrame, zone_kind: str, path: str, patch_town: str | None) -> None:
     gdf, key = _zones(zone_kind)
     data, breaks = maps.zone_choropleth(gdf, key, result)
-    url, bounds = _forest_overlay(path, mtime)
+    url, bounds = _forest_overlay(path)
     raster = folium.FeatureGroup(name=tr("林地（栅格）", "Forest (raster)"))
     image_overlay(url, bounds, name="forest", opacity=0.8).add_to(raster)
     groups = [layer_group(maps.ZONE_LAYER, data, lang(), fill_col=maps.FILL_COL), raster,
@@ -187,7 +187,7 @@ def _metrics(fig: CountyFigures, method: str) -> None:
                     f"{fig.sequestration_wan_t_co2_yr:,.2f}")
 
 
-def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, mtime: float, fig: CountyFigures) -> None:
+def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyFigures) -> None:
     left, right = st.columns([3, 2])
     with left:
         towns = load_layer("townships")
@@ -195,7 +195,7 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, mtime: float
         patch_town = st.selectbox(tr("放大查看乡镇林地图斑", "Zoom to a township's forest patches"),
                                   ["", *towns["code"]], key="carbon_patch_town",
                                   format_func=lambda c: names.get(c, tr("（全市）", "(whole city)")))
-        _map(result, zone_kind, path, mtime, patch_town or None)
+        _map(result, zone_kind, path, patch_town or None)
     with right:
         st.subheader(tr("碳汇指标与规划目标", "Sink indicator vs plan targets"))
         st.altair_chart(_indicator_chart(fig.gross_wan_t, fig.net_wan_t), width="stretch")
@@ -225,7 +225,7 @@ def main() -> None:
         st.stop()
     fig = zones.county_figures(county_rows, params)
     _metrics(fig, method)
-    _map_and_chart(result, zone_kind, path, mtime, fig)
+    _map_and_chart(result, zone_kind, path, fig)
     _zone_table(result, zone_kind, path_obj)
 
 
