@@ -15,7 +15,7 @@ from cyc_geo.carbon import forest, maps, zones
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.mapview.legend import palette
 from cyc_geo.mapview.webmap import layer_payload
-from tests.test_carbon import T, T_CO2_PER_M3, X0, Y0, synthetic
+from tests.test_carbon import T_CO2_PER_M3, X0, Y0, T, synthetic
 from tests.test_landcover import _write
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 from folium.plugins import Draw
 from streamlit_folium import st_folium
 
+from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, localize_assets
 from cyc_geo.planning import sites_table
 from cyc_geo.planning.landcheck import CheckContext, check_projects, check_site
 from cyc_geo.planning.projects import (
@@ -27,7 +28,6 @@ from cyc_geo.planning.projects import (
     site_history,
 )
 from cyc_geo.planning.report import project_report, summary_html, summary_table, summary_xlsx
-from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, localize_assets
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 

@@ -51,7 +51,7 @@ def scenario_from_params(params_json: str) -> tuple[Any, str]:
         from cyc_geo.pv.scenarios import scenario_from_params as load
 
         return load(json.loads(params_json)), ""
-    except Exception as exc:  # an old or foreign scenario must not break the page
+    except Exception as exc:  # noqa: BLE001 - an old or foreign scenario must not break the page
         return None, f"{exc.__class__.__name__}: {exc}"
 
 
