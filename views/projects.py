@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
-import folium
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from folium.plugins import Draw
 from streamlit_folium import st_folium
 
+from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, localize_assets
+from cyc_geo.planning import sites_table
 from cyc_geo.planning.landcheck import CheckContext, check_projects, check_site
 from cyc_geo.planning.projects import (
     SEED_COLUMNS,
@@ -25,18 +28,11 @@ from cyc_geo.planning.projects import (
     site_history,
 )
 from cyc_geo.planning.report import project_report, summary_html, summary_table, summary_xlsx
-from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, localize_assets
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 
-LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅"}
-LEVEL_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok")}
-
-
-def _sites_key() -> tuple:
-    """Changes whenever a site is saved or reset (cheap: one small SQL query)."""
-    rows = database().execute("SELECT project_no, version, updated_at FROM project_sites ORDER BY project_no").fetchall()
-    return tuple(tuple(r) for r in rows)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success}
 
 
 # cache_resource, not cache_data: the rooftop site has ~10^5 parts and must not be re-pickled per rerun
@@ -74,23 +70,23 @@ def _clear_caches() -> None:
 
 def _findings(result: dict) -> None:
     """Findings, most severe first, each with its level and the reason in the UI language."""
-    order = {"conflict": 0, "warning": 1, "ok": 2}
-    for f in sorted(result["findings"], key=lambda f: order[f["level"]]):
-        zh, en = LEVEL_TEXT[f["level"]]
-        text = f"{LEVEL_ICON[f['level']]} **{tr(zh, en)}** · `{f['layer']}` — {tr(f['reason_zh'], f['reason_en'])}"
-        {"conflict": st.error, "warning": st.warning, "ok": st.success}[f["level"]](text)
+    for level, text in sites_table.finding_lines(result, lang()):
+        SHOW_LEVEL[level](text)
 
 
 def _metrics(result: dict) -> None:
-    c = st.columns(2)
-    c[0].metric(tr("面积 (m²)", "Area (m²)"), f"{result['area_m2']:,.0f}")
-    c[1].metric(tr("面积 (亩)", "Area (mu)"), f"{result['area_mu']:,.1f}")
-    c = st.columns(2)
-    c[0].metric(tr("面积 (公顷)", "Area (ha)"), f"{result['area_ha']:,.2f}")
-    c[1].metric(tr("碳汇损失 (t CO2/年)", "Sink lost (t CO2/yr)"), f"{result['sink_lost_t_co2_yr']:,.1f}")
-    names = [t["name"] if lang() == "zh" else t["name_en"] for t in result["townships"]]
-    shown = "、".join(names[:6]) + ("…" if len(names) > 6 else "")
-    st.caption(tr("所在乡镇：", "Townships: ") + (shown or "—"))
+    figures = sites_table.area_figures(result, lang())
+    for pair in (figures[:2], figures[2:]):
+        for col, (label, value) in zip(st.columns(2), pair):
+            col.metric(label, value)
+    st.caption(sites_table.township_line(result, lang()))
+
+
+def _downloads(labels: tuple[str, str], files: dict[str, Any], stem: str, key: str) -> None:
+    """Excel and printable-HTML download buttons side by side (``files`` has ``xlsx`` and ``html``)."""
+    c1, c2 = st.columns(2)
+    c1.download_button(labels[0], files["xlsx"], file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx")
+    c2.download_button(labels[1], files["html"], file_name=f"{stem}.html", mime="text/html", key=f"{key}_html")
 
 
 def _save(project_no: int, site, source: str) -> None:
@@ -111,56 +107,19 @@ def _save(project_no: int, site, source: str) -> None:
     )
 
 
-st.title(tr("重点项目用地核查", "Priority projects: land check"))
-if msg := st.session_state.pop("projects_msg", None):
-    st.success(msg)
+def _summary_section(results: list[dict], projects: pd.DataFrame) -> None:
+    st.subheader(tr("重点项目表（附件2）", "Priority projects (annex 2)"))
+    table = summary_table(results, projects)
+    st.dataframe(sites_table.shown_summary(table), hide_index=True, width="stretch")
+    with st.expander(tr("附件2 原文各列", "Annex 2, all seed columns")):
+        st.dataframe(projects[list(SEED_COLUMNS)], hide_index=True, width="stretch")
+    _downloads(
+        (tr("下载汇总表 (Excel)", "Download summary (Excel)"), tr("下载汇总表 (HTML 可打印)", "Download summary (printable HTML)")),
+        {"xlsx": summary_xlsx(table), "html": summary_html(table)}, "projects_land_check_summary", "dl_summary",
+    )
 
-projects = load_projects()
-key = _sites_key()
-sites = _sites(key)
-devzone = load_devzone()
-demo_banner({"projects": sites, "devzone": devzone})
-editor = current_editor()
 
-with st.spinner(tr("正在核查各项目用地…", "Checking every project's land…")):
-    results = _checks(key)
-table = summary_table(results, projects)
-
-st.subheader(tr("重点项目表（附件2）", "Priority projects (annex 2)"))
-show = table.copy()
-show["核查结论 status"] = show["核查结论 status"].map(lambda s: f"{LEVEL_ICON.get(s, '')} {s}")
-show["用地需求(亩)"] = show["用地需求(亩)"].map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
-st.dataframe(show, hide_index=True, width="stretch")
-with st.expander(tr("附件2 原文各列", "Annex 2, all seed columns")):
-    st.dataframe(projects[list(SEED_COLUMNS)], hide_index=True, width="stretch")
-c1, c2 = st.columns(2)
-c1.download_button(
-    tr("下载汇总表 (Excel)", "Download summary (Excel)"),
-    summary_xlsx(table),
-    file_name="projects_land_check_summary.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="dl_summary_xlsx",
-)
-c2.download_button(
-    tr("下载汇总表 (HTML 可打印)", "Download summary (printable HTML)"),
-    summary_html(table),
-    file_name="projects_land_check_summary.html",
-    mime="text/html",
-    key="dl_summary_html",
-)
-
-nos = [int(n) for n in projects["序号"]]
-names = dict(zip(nos, projects["项目名称"] if lang() == "zh" else projects["name_en"]))
-project_no = st.selectbox(
-    tr("选择项目", "Project"), nos, format_func=lambda n: f"{n}. {names[n]}", key="projects_selected"
-)
-site_row = sites[sites["project_no"] == project_no].iloc[0]
-result = next(r for r in results if r["project_no"] == project_no)
-
-left, right = st.columns([3, 2])
-with left:
-    fmap = base_map("blank")
-    add_label_css(fmap)
+def _draw_control() -> Draw:
     draw = Draw(
         export=False,
         position="topleft",
@@ -168,25 +127,22 @@ with left:
         edit_options={"edit": False},
     )
     localize_assets(draw)
-    draw.add_to(fmap)
+    return draw
+
+
+def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no: int, key: tuple) -> dict | None:
+    """The map with the context layers, the project sites and the drawing tool; returns st_folium's value."""
+    fmap = base_map("blank")
+    add_label_css(fmap)
+    _draw_control().add_to(fmap)
     layers = {layer.id: layer for layer in registry()}
     groups = [layer_group(layers[i], load_layer(i), lang()) for i in ("county", "townships", "belt") if i in layers]
     groups.append(layer_group(layers["devzone"], devzone, lang()))
     groups.append(layer_group(layers["projects"], _site_layer(key), lang()))
-    if site_row["site_kind"] == "parcel":
-        b = sites[sites["project_no"] == project_no].total_bounds
-        center, zoom = ((b[1] + b[3]) / 2, (b[0] + b[2]) / 2), 14
-    else:
-        center, zoom = None, None
+    center, zoom = sites_table.site_focus(sites, project_no)
     out = st_folium(
-        fmap,
-        feature_group_to_add=groups,
-        center=center,
-        zoom=zoom,
-        height=560,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-        key="projects_map",
+        fmap, feature_group_to_add=groups, center=center, zoom=zoom, height=560, use_container_width=True,
+        returned_objects=["last_active_drawing"], key="projects_map",
     )
     st.caption(
         tr(
@@ -194,76 +150,66 @@ with left:
             "Draw a polygon or rectangle with the tool at the top left to check it; editors can save it as the selected project's site.",
         )
     )
+    return out
 
-with right:
-    src = site_row["source"]
-    if site_row["demo"]:
-        state_zh, state_en = "（演示）", " (demo)"
-    else:
-        when = f"{site_row['updated_by']}，{site_row['updated_at']}"
-        state_zh = f"，第 {site_row['version']} 版，{when}"
-        state_en = f", version {site_row['version']}, {site_row['updated_by']}, {site_row['updated_at']}"
-    st.markdown(tr(f"**当前地块**：来源 `{src}`{state_zh}", f"**Current site**: source `{src}`{state_en}"))
+
+def _site_panel(site_row: pd.Series, result: dict, project_no: int, key: tuple) -> None:
+    st.markdown(sites_table.site_state(site_row, lang()))
     _metrics(result)
     _findings(result)
-    rep = _report(project_no, key)
-    d1, d2 = st.columns(2)
-    d1.download_button(
-        tr("下载核查报告 (Excel)", "Report (Excel)"),
-        rep["xlsx"],
-        file_name=f"project_{project_no}_land_check.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="dl_project_xlsx",
-    )
-    d2.download_button(
-        tr("下载核查报告 (HTML 可打印)", "Report (printable HTML)"),
-        rep["html"],
-        file_name=f"project_{project_no}_land_check.html",
-        mime="text/html",
-        key="dl_project_html",
-    )
+    _downloads((tr("下载核查报告 (Excel)", "Report (Excel)"), tr("下载核查报告 (HTML 可打印)", "Report (printable HTML)")),
+               _report(project_no, key), f"project_{project_no}_land_check", "dl_project")
 
-drawn = (out or {}).get("last_active_drawing")
-if drawn and (drawn.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon"):
+
+def _checked(site, result: dict, project_no: int, editor: str | None, source: str) -> None:
+    """A drawn or uploaded site's figures and findings, and (editors) a button saving it as the project's site."""
+    _metrics(result)
+    _findings(result)
+    label = tr(f"保存为项目 {project_no} 的地块", f"Save as the site of project {project_no}")
+    if editor and st.button(label, key=f"save_{source}"):
+        _save(project_no, site, source)
+        st.rerun()
+
+
+def _drawn_section(out: dict | None, project_no: int, key: tuple, editor: str | None) -> None:
+    drawn = (out or {}).get("last_active_drawing")
+    if not drawn or (drawn.get("geometry") or {}).get("type") not in ("Polygon", "MultiPolygon"):
+        return
     st.subheader(tr("绘制地块预检", "Check of the drawn site"))
     try:
-        drawn_site = site_from_geojson(drawn)
-        drawn_result = check_site(drawn_site, project_no, _context(key))
+        site = site_from_geojson(drawn)
+        result = check_site(site, project_no, _context(key))
     except ValueError as exc:
         st.error(str(exc))
     else:
-        _metrics(drawn_result)
-        _findings(drawn_result)
-        if editor:
-            if st.button(tr(f"保存为项目 {project_no} 的地块", f"Save as the site of project {project_no}"), key="save_drawn"):
-                _save(project_no, drawn_site, "drawn")
-                st.rerun()
+        _checked(site, result, project_no, editor, "drawn")
 
-st.subheader(tr("上传地块文件", "Upload a site file"))
-upload = st.file_uploader(
-    tr("GeoJSON / GeoPackage / 压缩的 Shapefile (.zip) / KML，任意坐标系", "GeoJSON / GeoPackage / zipped Shapefile / KML, any CRS"),
-    type=["geojson", "json", "gpkg", "zip", "kml", "parquet"],
-    key="projects_upload",
-)
-if upload is not None:
+
+def _upload_section(project_no: int, key: tuple, editor: str | None) -> None:
+    st.subheader(tr("上传地块文件", "Upload a site file"))
+    upload = st.file_uploader(
+        tr("GeoJSON / GeoPackage / 压缩的 Shapefile (.zip) / KML，任意坐标系", "GeoJSON / GeoPackage / zipped Shapefile / KML, any CRS"),
+        type=["geojson", "json", "gpkg", "zip", "kml", "parquet"],
+        key="projects_upload",
+    )
+    if upload is None:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / upload.name
         path.write_bytes(upload.getvalue())
         try:
-            up_site = read_site_file(path)
-            up_result = check_site(up_site, project_no, _context(key))
+            site = read_site_file(path)
+            result = check_site(site, project_no, _context(key))
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
-            up_site = None
-    if up_site is not None:
-        _metrics(up_result)
-        _findings(up_result)
-        if editor:
-            if st.button(tr(f"保存为项目 {project_no} 的地块", f"Save as the site of project {project_no}"), key="save_upload"):
-                _save(project_no, up_site, "upload")
-                st.rerun()
+            return
+    _checked(site, result, project_no, editor, "upload")
 
-if editor:
+
+def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> None:
+    if not editor:
+        st.info(tr("浏览无需登录；保存或恢复地块需在侧栏以编辑账号登录。", "Browsing is open; sign in as an editor (sidebar) to save or reset sites."))
+        return
     if not site_row["demo"] and st.button(tr("恢复演示地块", "Reset to the demo site"), key="reset_site"):
         try:
             user = require_editor()
@@ -273,9 +219,42 @@ if editor:
             reset_project_site(database(), project_no, user)
             _clear_caches()
             st.rerun()
-else:
-    st.info(tr("浏览无需登录；保存或恢复地块需在侧栏以编辑账号登录。", "Browsing is open; sign in as an editor (sidebar) to save or reset sites."))
 
-with st.expander(tr("地块修改记录", "Site edit history")):
-    hist = site_history(database())
-    st.dataframe(hist if len(hist) else pd.DataFrame({tr("记录", "records"): []}), hide_index=True, width="stretch")
+
+def _history_section() -> None:
+    with st.expander(tr("地块修改记录", "Site edit history")):
+        hist = site_history(database())
+        st.dataframe(hist if len(hist) else pd.DataFrame({tr("记录", "records"): []}), hide_index=True, width="stretch")
+
+
+def main() -> None:
+    st.title(tr("重点项目用地核查", "Priority projects: land check"))
+    if msg := st.session_state.pop("projects_msg", None):
+        st.success(msg)
+    projects = load_projects()
+    key = sites_table.sites_key(database())
+    sites = _sites(key)
+    devzone = load_devzone()
+    demo_banner({"projects": sites, "devzone": devzone})
+    editor = current_editor()
+    with st.spinner(tr("正在核查各项目用地…", "Checking every project's land…")):
+        results = _checks(key)
+    _summary_section(results, projects)
+    names = sites_table.project_names(projects, lang())
+    project_no = st.selectbox(
+        tr("选择项目", "Project"), list(names), format_func=lambda n: f"{n}. {names[n]}", key="projects_selected"
+    )
+    site_row = sites[sites["project_no"] == project_no].iloc[0]
+    result = next(r for r in results if r["project_no"] == project_no)
+    left, right = st.columns([3, 2])
+    with left:
+        out = _map_section(sites, devzone, project_no, key)
+    with right:
+        _site_panel(site_row, result, project_no, key)
+    _drawn_section(out, project_no, key, editor)
+    _upload_section(project_no, key, editor)
+    _reset_section(site_row, project_no, editor)
+    _history_section()
+
+
+main()

@@ -1,0 +1,90 @@
+"""What the priority-projects page shows, as plain values: the sites' change key, the summary table
+as displayed, the current site's state line, findings in order and the area figures.
+
+No Streamlit here: ``views/projects.py`` caches, lays out and draws; functions that
+label anything take the UI language (``"zh"`` or ``"en"``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅"}
+LEVEL_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok")}
+LEVEL_ORDER = {"conflict": 0, "warning": 1, "ok": 2}
+PARCEL_ZOOM = 14
+MAX_TOWNSHIPS_SHOWN = 6
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def sites_key(conn: sqlite3.Connection) -> tuple[tuple[Any, ...], ...]:
+    """(project_no, version, updated_at) of every saved site: changes whenever a site is saved or reset."""
+    rows = conn.execute("SELECT project_no, version, updated_at FROM project_sites ORDER BY project_no").fetchall()
+    return tuple(tuple(r) for r in rows)
+
+
+def shown_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cyc_geo.planning.report.summary_table` as displayed: status with its icon, land need as text."""
+    show = table.copy()
+    show["核查结论 status"] = show["核查结论 status"].map(lambda s: f"{LEVEL_ICON.get(s, '')} {s}")
+    show["用地需求(亩)"] = show["用地需求(亩)"].map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
+    return show
+
+
+def project_names(projects: pd.DataFrame, lang: str) -> dict[int, str]:
+    """Project number -> name in ``lang``, in the table's order."""
+    names = projects["项目名称"] if lang == "zh" else projects["name_en"]
+    return dict(zip((int(n) for n in projects["序号"]), names))
+
+
+def site_focus(sites: gpd.GeoDataFrame, project_no: int) -> tuple[tuple[float, float] | None, int | None]:
+    """Map centre (lat, lon) and zoom on a parcel site; (None, None) for rooftop or footprint sites."""
+    sel = sites[sites["project_no"] == project_no]
+    if sel.empty or sel.iloc[0]["site_kind"] != "parcel":
+        return None, None
+    w, s, e, n = sel.total_bounds
+    return ((s + n) / 2, (w + e) / 2), PARCEL_ZOOM
+
+
+def site_state(site_row: pd.Series, lang: str) -> str:
+    """The "current site" line: its source, and "(demo)" or its version, editor and time (markdown)."""
+    src = site_row["source"]
+    if site_row["demo"]:
+        return _t(lang, f"**当前地块**：来源 `{src}`（演示）", f"**Current site**: source `{src}` (demo)")
+    v, by, at = site_row["version"], site_row["updated_by"], site_row["updated_at"]
+    return _t(lang, f"**当前地块**：来源 `{src}`，第 {v} 版，{by}，{at}",
+              f"**Current site**: source `{src}`, version {v}, {by}, {at}")
+
+
+def finding_lines(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(level, markdown) of a land check's findings, most severe first, with the reason in ``lang``."""
+    lines = []
+    for f in sorted(result["findings"], key=lambda f: LEVEL_ORDER[f["level"]]):
+        zh, en = LEVEL_TEXT[f["level"]]
+        reason = _t(lang, f["reason_zh"], f["reason_en"])
+        lines.append((f["level"], f"{LEVEL_ICON[f['level']]} **{_t(lang, zh, en)}** · `{f['layer']}` — {reason}"))
+    return lines
+
+
+def area_figures(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(label, value) of a checked site's area in m², mu and ha and the forest sink it would take."""
+    return [
+        (_t(lang, "面积 (m²)", "Area (m²)"), f"{result['area_m2']:,.0f}"),
+        (_t(lang, "面积 (亩)", "Area (mu)"), f"{result['area_mu']:,.1f}"),
+        (_t(lang, "面积 (公顷)", "Area (ha)"), f"{result['area_ha']:,.2f}"),
+        (_t(lang, "碳汇损失 (t CO2/年)", "Sink lost (t CO2/yr)"), f"{result['sink_lost_t_co2_yr']:,.1f}"),
+    ]
+
+
+def township_line(result: dict[str, Any], lang: str) -> str:
+    """The townships a site lies in (at most six names, then "…"), "—" if none."""
+    names = [t["name"] if lang == "zh" else t["name_en"] for t in result["townships"]]
+    shown = "、".join(names[:MAX_TOWNSHIPS_SHOWN]) + ("…" if len(names) > MAX_TOWNSHIPS_SHOWN else "")
+    return _t(lang, "所在乡镇：", "Townships: ") + (shown or "—")

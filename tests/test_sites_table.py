@@ -1,0 +1,89 @@
+"""The priority-projects page's values (cyc_geo.planning.sites_table), against a temporary database."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import box
+
+from cyc_geo import db
+from cyc_geo.planning import sites_table as st_
+
+RESULT = {
+    "area_m2": 90_000.0,
+    "area_mu": 135.0,
+    "area_ha": 9.0,
+    "sink_lost_t_co2_yr": 12.04,
+    "townships": [{"name": f"镇{i}", "name_en": f"Town {i}"} for i in range(7)],
+    "findings": [
+        {"level": "ok", "layer": "county", "reason_zh": "在市域内", "reason_en": "inside the county"},
+        {"level": "conflict", "layer": "devzone", "reason_zh": "占用", "reason_en": "overlaps"},
+        {"level": "warning", "layer": "forest", "reason_zh": "林地", "reason_en": "forest"},
+    ],
+}
+
+
+def test_sites_key_changes_with_saved_sites(data_dir):
+    conn = db.connect()
+    assert st_.sites_key(conn) == ()
+    with db.transaction(conn):
+        conn.execute("INSERT INTO project_sites VALUES (2, '{}', 'drawn', 1, 'alice', '2026-01-01T00:00:00+00:00')")
+        conn.execute("INSERT INTO project_sites VALUES (1, '{}', 'upload', 3, 'bob', '2026-01-02T00:00:00+00:00')")
+    first = st_.sites_key(conn)
+    assert first == ((1, 3, "2026-01-02T00:00:00+00:00"), (2, 1, "2026-01-01T00:00:00+00:00"))
+    with db.transaction(conn):
+        conn.execute("UPDATE project_sites SET version = 2, updated_at = 'later' WHERE project_no = 2")
+    assert st_.sites_key(conn) != first and hash(st_.sites_key(conn))  # hashable: a cache key
+    conn.close()
+
+
+def test_shown_summary_icons_and_land_need_text():
+    table = pd.DataFrame({"核查结论 status": ["conflict", "ok", ""], "用地需求(亩)": [1234.4, None, 5.0]})
+    show = st_.shown_summary(table)
+    assert list(show["核查结论 status"]) == ["⛔ conflict", "✅ ok", " "]
+    assert list(show["用地需求(亩)"]) == ["1,234", "—", "5"]
+    assert table["用地需求(亩)"].iloc[0] == 1234.4  # the input is not changed
+
+
+def test_project_names_in_both_languages():
+    projects = pd.DataFrame({"序号": ["1", "2"], "项目名称": ["光伏", "林地"], "name_en": ["PV", "Forest"]})
+    assert st_.project_names(projects, "zh") == {1: "光伏", 2: "林地"}
+    assert st_.project_names(projects, "en") == {1: "PV", 2: "Forest"}
+
+
+def test_site_focus_only_on_parcels():
+    sites = gpd.GeoDataFrame(
+        {"project_no": [1, 3], "site_kind": ["parcel", "rooftops"]},
+        geometry=[box(114.70, 35.10, 114.72, 35.14), box(114.6, 35.0, 114.9, 35.3)],
+        crs="EPSG:4326",
+    )
+    (lat, lon), zoom = st_.site_focus(sites, 1)
+    assert (round(lat, 5), round(lon, 5), zoom) == (35.12, 114.71, st_.PARCEL_ZOOM)
+    assert st_.site_focus(sites, 3) == (None, None)
+    assert st_.site_focus(sites, 99) == (None, None)
+
+
+def test_site_state_demo_and_saved():
+    demo = pd.Series({"source": "demo", "demo": True, "version": 0, "updated_by": "", "updated_at": ""})
+    assert st_.site_state(demo, "zh") == "**当前地块**：来源 `demo`（演示）"
+    assert st_.site_state(demo, "en") == "**Current site**: source `demo` (demo)"
+    saved = pd.Series({"source": "drawn", "demo": False, "version": 2, "updated_by": "bob", "updated_at": "T"})
+    assert st_.site_state(saved, "zh") == "**当前地块**：来源 `drawn`，第 2 版，bob，T"
+    assert st_.site_state(saved, "en") == "**Current site**: source `drawn`, version 2, bob, T"
+
+
+def test_findings_most_severe_first_in_the_language():
+    lines = st_.finding_lines(RESULT, "en")
+    assert [level for level, _ in lines] == ["conflict", "warning", "ok"]
+    assert lines[0][1] == "⛔ **conflict** · `devzone` — overlaps"
+    assert st_.finding_lines(RESULT, "zh")[2][1] == "✅ **通过** · `county` — 在市域内"
+
+
+def test_area_figures_and_townships():
+    assert st_.area_figures(RESULT, "zh") == [
+        ("面积 (m²)", "90,000"), ("面积 (亩)", "135.0"), ("面积 (公顷)", "9.00"), ("碳汇损失 (t CO2/年)", "12.0"),
+    ]
+    assert st_.area_figures(RESULT, "en")[1] == ("Area (mu)", "135.0")
+    assert st_.township_line(RESULT, "zh") == "所在乡镇：镇0、镇1、镇2、镇3、镇4、镇5…"
+    assert st_.township_line({"townships": RESULT["townships"][:2]}, "en") == "Townships: Town 0、Town 1"
+    assert st_.township_line({"townships": []}, "en") == "Townships: —"
