@@ -21,6 +21,7 @@ import pandas as pd
 from cyc_geo.carbon import forest
 from cyc_geo.cli import UserError, emit
 from cyc_geo.carbon.landcover import afforest, landcover_meta, landcover_path, load_landcover
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import read_any
 from cyc_geo.places.townships import load_townships
 
@@ -106,6 +107,7 @@ def carbon_report(
                                  if seq_col is not None else None)
     else:
         sink = gross
+    prov = provenance_of(source)
     doc: dict[str, Any] = {
         "method": method,
         "sink_t_co2": None if sink is None else round(sink, 3),
@@ -121,8 +123,8 @@ def carbon_report(
                                "change of +3 万m³ over 3 years converted with the same factors",
         "plan_sink_t_co2": {str(y): v * WAN for y, v in forest.PLAN_SINK_WAN_T.items()},
         "plan_stock_m3": {str(y): v * WAN for y, v in forest.PLAN_STOCK_WAN_M3.items()},
-        "source": source.get("source", ""),
-        "demo": str(source.get("demo", "false")) == "true",
+        "source": prov.source,
+        "demo": prov.demo,
         "by_township": _rows(by_town, "code", towns["name"]),
     }
     if seq is not None:

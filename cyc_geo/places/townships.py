@@ -22,6 +22,7 @@ import pandas as pd
 from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import resolve_layer
 
 TOWNSHIP_CSV = paths.REFERENCE_DIR / "townships.csv"
@@ -65,7 +66,7 @@ def load_townships() -> gpd.GeoDataFrame:
     """
     gdf = resolve_layer("townships", _demo_path)
     if "approximate" not in gdf.columns:
-        gdf["approximate"] = bool(gdf.attrs["meta"].get("approximate") == "true")
+        gdf["approximate"] = provenance_of(gdf).approximate
     gdf["code"] = gdf["code"].astype(str)
     if "name_en" not in gdf.columns:
         gdf["name_en"] = gdf["name"].map(NAME_EN)

@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
 
 LEVELS = ("ok", "warning", "conflict")
@@ -140,9 +141,7 @@ class CheckContext:
 
     def is_demo(self, name: str) -> bool:
         gdf = self.get(name)
-        if gdf is None:
-            return False
-        return str((getattr(gdf, "attrs", {}).get("meta") or {}).get("demo", "false")).lower() == "true"
+        return gdf is not None and provenance_of(gdf).demo
 
 
 @dataclass
@@ -335,7 +334,7 @@ def _township_rows(site: PreparedSite, ctx: CheckContext, p: LandCheckParams) ->
 
 def _township_finding(rows: list[dict[str, Any]], ctx: CheckContext, rooftop: bool = False) -> dict[str, Any]:
     towns = ctx.get("townships")
-    approx = "approximate" in towns.columns and bool(towns["approximate"].astype(bool).any())
+    approx = provenance_of(towns).approximate
     note_zh = "（乡镇边界为近似边界）" if approx else ""
     note_en = " (township boundaries are approximate)" if approx else ""
     total = sum(r["overlap_m2"] for r in rows)

@@ -31,6 +31,7 @@ from shapely.geometry import mapping, shape
 
 from cyc_geo import db, paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import resolve_layer
 
 PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
@@ -141,7 +142,7 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     is "true" while any shown site is a demo site.
     """
     base = resolve_layer("project_sites", _demo_path)
-    base_demo = str((base.attrs.get("meta") or {}).get("demo", "false")).lower() == "true"
+    base_demo = provenance_of(base).demo
     base = base.copy()
     base["project_no"] = base["project_no"].astype(int)
     if "site_kind" not in base.columns:
