@@ -41,6 +41,7 @@ import shapely
 from pyproj import Transformer
 
 from cyc_geo import paths
+from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 
 DEFAULT_PARTITION_ROWS = 125_000
@@ -82,9 +83,7 @@ def replicate(base: gpd.GeoDataFrame, copy: int, dlon: float, dlat: float, id_st
         out["x"], out["y"] = x, y
         h3_res = [int(c[3:]) for c in base.columns if c.startswith("h3_") and c[3:].isdigit()]
         if h3_res:  # precomputed H3 cells (cyc_geo.pv.rooftops) must follow the shifted centroids
-            from cyc_geo.pv.rooftops import h3_columns
-
-            for col, cells in h3_columns(out["lon"].to_numpy(), out["lat"].to_numpy(), h3_res).items():
+            for col, cells in hexgrid.cell_columns(out["lon"].to_numpy(), out["lat"].to_numpy(), h3_res).items():
                 out[col] = cells
         out = out.set_geometry(shapely.transform(base.geometry.to_numpy(), lambda c: c + np.array([dlon, dlat])))
     out["county_code"] = out["township_code"].astype(str).str[:6]

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import h3.api.numpy_int as h3n
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -27,6 +26,7 @@ import shapely
 from pyproj import Transformer
 
 from cyc_geo import paths
+from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.catalog.sources import planner_file, read_any
 
@@ -38,10 +38,11 @@ CLASS_LABELS_ZH = {"gov": "党政机关", "public": "公共建筑", "commercial"
 CLASS_LABELS_EN = {"gov": "Government", "public": "Public buildings", "commercial": "Industry & commerce",
                    "rural": "Rural residents"}
 ROOF_TYPES = ("flat", "pitched", "shed")
-H3_RESOLUTIONS = (7, 8, 9)
+H3_RESOLUTIONS = hexgrid.RESOLUTIONS
+"""Kept for ``views/pv.py``; use :data:`cyc_geo.geo.hexgrid.RESOLUTIONS`."""
 
 COLUMNS = ["roof_id", "building_class", "roof_type", "use", "area_m2", "township_code",
-           "x", "y", "lon", "lat", "h3_7", "h3_8", "h3_9"]
+           "x", "y", "lon", "lat", *(hexgrid.column(r) for r in hexgrid.RESOLUTIONS)]
 
 
 def _assign_townships(x: np.ndarray, y: np.ndarray, townships_area: gpd.GeoDataFrame) -> np.ndarray:
@@ -55,13 +56,8 @@ def _assign_townships(x: np.ndarray, y: np.ndarray, townships_area: gpd.GeoDataF
     return codes
 
 
-def h3_columns(lon: np.ndarray, lat: np.ndarray, resolutions=H3_RESOLUTIONS) -> dict[str, np.ndarray]:
-    """H3 cell ids (uint64) of each point at each resolution (h3 has no array API: one C call per point)."""
-    out = {}
-    for res in resolutions:
-        out[f"h3_{res}"] = np.fromiter((h3n.latlng_to_cell(a, b, res) for a, b in zip(lat, lon)),
-                                       dtype=np.uint64, count=len(lat))
-    return out
+h3_columns = hexgrid.cell_columns
+"""Kept for ``ui/map_data.py``; use :func:`cyc_geo.geo.hexgrid.cell_columns`."""
 
 
 def finish_footprints(geoms_area: np.ndarray, attrs: dict[str, Any], townships_area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -77,7 +73,7 @@ def finish_footprints(geoms_area: np.ndarray, attrs: dict[str, Any], townships_a
     df["area_m2"] = shapely.area(geoms_area[keep])
     df["township_code"] = code[keep].astype(str)
     df["x"], df["y"], df["lon"], df["lat"] = x[keep], y[keep], lon, lat
-    for k, v in h3_columns(lon, lat).items():
+    for k, v in hexgrid.cell_columns(lon, lat).items():
         df[k] = v
     gdf = gpd.GeoDataFrame(df, geometry=geoms, crs=WGS84)
     gdf.attrs["skipped_outside"] = int((~keep).sum())
