@@ -4,7 +4,8 @@ Strategy (justified with measurements in ``docs/map.md``):
 
 - **county zoom** (< :data:`DETAIL_MIN_ZOOM`): big layers are shown aggregated —
   rooftop PV as H3 hexagons (:func:`cyc_geo.geo.hexgrid.hexagons`), small enough to send as GeoJSON;
-  the land-cover raster as one coloured PNG (:func:`raster_overlay_png`).
+  the land-cover raster as one coloured PNG (:func:`cyc_geo.carbon.landcover.overlay_rgba`, written
+  by :func:`write_rgba_png`).
 - **building zoom** (>= :data:`DETAIL_MIN_ZOOM`): every feature, from Mapbox vector
   tiles (MVT) that GDAL writes (:func:`build_mvt`, through pyogrio) into
   ``static/tiles/`` (git-ignored, rebuilt when the data changes). Streamlit serves

@@ -25,6 +25,7 @@ from jinja2 import Template
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
 from cyc_geo.catalog.registry import LayerDef
+from cyc_geo.places.site import CENTRE
 
 STATIC_URL = "/app/static/vendor"
 """Where Streamlit serves ``static/vendor`` (``server.enableStaticServing = true``)."""
@@ -43,8 +44,8 @@ LOCAL_CSS = {
     "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
 }
 
-CHANGYUAN_CENTER = (35.19, 114.75)
-"""Approximate centre of the county outline (WGS84 lat, lon)."""
+CHANGYUAN_CENTER = CENTRE
+"""Map centre (WGS84 lat, lon): :data:`cyc_geo.places.site.CENTRE`."""
 
 
 @dataclass(frozen=True)

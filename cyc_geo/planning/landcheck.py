@@ -32,19 +32,17 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU
+from cyc_geo.geo.detect import guess_crs
 
 LEVELS = ("ok", "warning", "conflict")
 """Finding levels, mildest first."""
 
-FOREST_CLASS_NAMES = {
-    "0301": ("乔木林地", "tree forest"),
-    "0302": ("竹林地", "bamboo forest"),
-    "0305": ("灌木林地", "shrub land"),
-    "0307": ("其他林地", "other forest land"),
-}
-"""Third land survey (三调) forest classes (reference README, Energy and carbon conversions)."""
+FOREST_CLASS_NAMES = {CLASSES[v].code: (CLASSES[v].name_zh, CLASSES[v].name_en.lower()) for v in FOREST_CODES}
+"""Third land survey (三调) forest classes by 4-digit code: (Chinese, English for mid-sentence use),
+from :data:`cyc_geo.carbon.landcover.CLASSES`."""
 
 BELT_ZONE_NAMES = {
     "floodplain": ("黄河滩区", "Yellow River floodplain"),
@@ -88,7 +86,6 @@ class CheckContext:
         if unknown:
             raise TypeError(f"unknown context layers {sorted(unknown)}")
         self._layers: dict[str, Any] = dict(layers)
-        self.unavailable: dict[str, str] = {}
         self._area: dict[str, gpd.GeoDataFrame | None] = {}
 
     def _load(self, name: str) -> Any:
@@ -105,11 +102,8 @@ class CheckContext:
 
             return load_belt()
         if name == "forest":
-            try:
-                from cyc_geo.carbon.forest import load_forest_patches
-            except ImportError as exc:
-                self.unavailable["forest"] = f"cyc_geo.carbon.forest not available ({exc})"
-                return None
+            from cyc_geo.carbon.forest import load_forest_patches
+
             return load_forest_patches()
         if name == "devzone":
             from cyc_geo.planning.projects import load_devzone
@@ -183,17 +177,6 @@ class PreparedSite:
 
 
 # ---------------------------------------------------------------- input handling
-
-
-def guess_crs(bounds: np.ndarray) -> str | None:
-    """CRS of coordinates without one: WGS84 if they are degrees, EPSG:4547 if they fit its
-    false-easting range (500 km +- 250 km) and northings, else None."""
-    minx, miny, maxx, maxy = bounds
-    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
-        return WGS84
-    if 250_000 <= minx and maxx <= 750_000 and 0 <= miny and maxy <= 10_000_000:
-        return AREA_CRS
-    return None
 
 
 def _polygon_parts(geoms: np.ndarray) -> np.ndarray:
@@ -398,9 +381,8 @@ def forest_sink_lost(site: PreparedSite, forest_area_crs: gpd.GeoDataFrame) -> t
 def _forest_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, rooftop: bool) -> tuple[dict[str, Any], float]:
     forest = ctx.area_crs("forest")
     if forest is None:
-        why = ctx.unavailable.get("forest", "no forest layer")
         return _finding("warning", "forest", 0.0, None, "森林碳汇图层暂不可用，未核查林地占用",
-                        f"Forest carbon-sink layer not available, forest land not checked ({why})"), 0.0
+                        "Forest carbon-sink layer not available, forest land not checked (no forest layer)"), 0.0
     ov, lost = forest_sink_lost(site, forest)
     total, sink = float(ov.sum()), float(lost.sum())
     share = total / site.area_m2

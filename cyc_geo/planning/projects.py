@@ -33,6 +33,8 @@ from cyc_geo import db, paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import resolve_layer
+from cyc_geo.geo.detect import guess_crs
+from cyc_geo.pv import rooftops
 
 PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
 DEMO_FILE = "projects_demo.gpkg"
@@ -76,30 +78,15 @@ def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Ser
 
 
 def _roof_site() -> tuple[shapely.Geometry, str] | None:
-    """Project 3 as the set of roofs it covers (WGS84 MultiPolygon), if the rooftop layer is available.
+    """Project 3 as the set of roofs it covers (WGS84 MultiPolygon) and a note on where they came from.
 
     Read from :func:`cyc_geo.pv.rooftops.load_rooftops` at load time, so the site follows the
-    current roofs (demo or a planner's footprints) without a stale copy.
+    current roofs (demo or a planner's footprints) without a stale copy. (Tests replace this
+    function by one returning None to skip the roofs; the site is then its footprint.)
     """
-    try:
-        from cyc_geo.pv.rooftops import load_rooftops
-    except ImportError:
-        return None
-    roofs = load_rooftops().to_crs(WGS84)
+    roofs = rooftops.load_rooftops().to_crs(WGS84)
     geom = shapely.multipolygons(shapely.get_parts(roofs.geometry.to_numpy()))
     return geom, f"{len(roofs)} roofs of cyc_geo.pv.rooftops.load_rooftops()"
-
-
-def _roof_area_m2() -> float | None:
-    """Total roof area (m², EPSG:4547) of the rooftop layer: project 3's site area."""
-    try:
-        from cyc_geo.pv.rooftops import load_rooftops
-    except ImportError:
-        return None
-    roofs = load_rooftops()
-    if "area_m2" in roofs.columns:
-        return float(roofs["area_m2"].sum())
-    return float(roofs.to_crs(AREA_CRS).geometry.area.sum())
 
 
 def _demo_path() -> Path:
@@ -133,8 +120,8 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     """Every project's current site (WGS84): saved edits override the demo sites.
 
     A ``rooftops`` site is the MultiPolygon of all roofs (``roofs=True``), or its stored
-    township footprint (``roofs=False``, for drawing); without a rooftop layer it becomes
-    ``site_kind = "footprint"``.
+    township footprint (``roofs=False``, for drawing) with the roofs' total area; when
+    :func:`_roof_site` gives no roofs it becomes ``site_kind = "footprint"``.
 
     Columns: ``project_no``, ``name``, ``name_en``, ``site_kind`` (parcel / rooftops /
     footprint), ``source`` (demo / drawn / upload / ...), ``demo`` (bool), ``version``
@@ -187,10 +174,8 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     out["name"] = out["project_no"].map(names["项目名称"])
     out["name_en"] = out["project_no"].map(names["name_en"])
     out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
-    if rooftop.any() and not roofs:
-        roof_area = _roof_area_m2()
-        if roof_area is not None:  # drawn as its footprint, but the site is the roofs themselves
-            out.loc[rooftop & (out["site_kind"] == "rooftops").to_numpy(), "area_m2"] = roof_area
+    if rooftop.any() and not roofs:  # drawn as its footprint, but the site is the roofs themselves
+        out.loc[rooftop, "area_m2"] = rooftops.total_area_m2()
     out = out.sort_values("project_no").reset_index(drop=True)
     cols = ["project_no", "name", "name_en", "site_kind", "source", "demo", "version", "updated_by", "updated_at", "area_m2"]
     out = out[cols + ["geometry"]]
@@ -238,8 +223,6 @@ def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
 def site_from_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Keep the polygons of ``gdf`` as one WGS84 site row; ``ValueError`` if there are none."""
     if gdf.crs is None:
-        from cyc_geo.planning.landcheck import guess_crs
-
         crs = guess_crs(gdf.total_bounds)
         if crs is None:
             raise ValueError("地块没有坐标系且无法判断 / the site has no CRS and its coordinates fit neither WGS84 nor EPSG:4547")

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cyc_geo.places.site import CENTRE_LAT, CENTRE_LON
 from cyc_geo.pv import emissions
 
 GOAL_MW = 70.0
@@ -73,9 +74,9 @@ def _tilt_default() -> dict[str, float]:
 class PVParams:
     """Technical parameters of the estimate; every default cites its source (also docs/pv.md)."""
 
-    latitude: float = 35.19
-    """Changyuan city (reference brief: about 35.19 N, 114.75 E)."""
-    longitude: float = 114.75
+    latitude: float = CENTRE_LAT
+    """Changyuan city (:data:`cyc_geo.places.site.CENTRE_LAT`, :data:`~cyc_geo.places.site.CENTRE_LON`)."""
+    longitude: float = CENTRE_LON
     altitude_m: float = 65.0
     """About 65 m a.s.l. (Yellow River plain; reference brief)."""
     module_w_per_m2: float = 200.0

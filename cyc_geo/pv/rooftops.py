@@ -243,3 +243,20 @@ def load_rooftops() -> gpd.GeoDataFrame:
         towns = load_townships().to_crs(AREA_CRS)
         gdf["township_code"] = _assign_townships(gdf["x"].to_numpy(), gdf["y"].to_numpy(), towns).astype(str)
     return gdf
+
+
+def total_area_m2() -> float:
+    """Total footprint area (m², EPSG:4547) of :func:`load_rooftops`' roofs.
+
+    An up-to-date demo GeoParquet is summed from its ``area_m2`` column alone (no geometry read);
+    otherwise the roofs are loaded (areas from their geometry if they lack ``area_m2``).
+    """
+    from cyc_geo.demo.rooftops import is_stale
+
+    path = _demo_path()
+    if planner_file("rooftops") is None and path.exists() and not is_stale(path):
+        return float(pq.read_table(path, columns=["area_m2"]).column("area_m2").to_pandas().sum())
+    roofs = load_rooftops()
+    if "area_m2" in roofs.columns:
+        return float(roofs["area_m2"].sum())
+    return float(roofs.to_crs(AREA_CRS).geometry.area.sum())
