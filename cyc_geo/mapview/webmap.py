@@ -173,6 +173,15 @@ def base_map(
     return fmap
 
 
+def _label_points(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str) -> list[list]:
+    """``[lat, lon, text]`` of each feature's label (representative point computed in EPSG:4547)."""
+    if not (layer.label and layer.label in gdf.columns):
+        return []
+    label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
+    pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
+    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+
+
 def layer_payload(
     layer: LayerDef,
     gdf: gpd.GeoDataFrame,
@@ -200,11 +209,7 @@ def layer_payload(
         elif data[col].dtype.kind not in "iub":
             data[col] = data[col].astype(str)
     data = data.set_geometry(shapely.set_precision(data.geometry.values, 10.0**-decimals))
-    label_points: list[list] = []
-    if layer.label and layer.label in gdf.columns:
-        label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
-        pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-        label_points = [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+    label_points = _label_points(layer, gdf, lang)
     style = layer.style
     colour = style.get("color", "#3388ff")
     fill = float(style.get("fill_opacity", 0.2))

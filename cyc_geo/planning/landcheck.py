@@ -491,6 +491,25 @@ def _need_findings(site: PreparedSite, project: pd.Series | None, p: LandCheckPa
     return out
 
 
+def _project(project_no: int | None, ctx: CheckContext) -> pd.Series | None:
+    """The project's row of the project table, or None without a project number."""
+    if project_no is None:
+        return None
+    from cyc_geo.planning.projects import project_row
+
+    return project_row(int(project_no), ctx.get("projects"))
+
+
+def _input_findings(prepared: PreparedSite) -> list[dict[str, Any]]:
+    """Warnings about the input itself: a guessed CRS and repaired geometry."""
+    findings: list[dict[str, Any]] = []
+    if prepared.crs_note:
+        findings.append(_finding("warning", "crs", 0.0, None, *prepared.crs_note))
+    if prepared.repair_note:
+        findings.append(_finding("warning", "geometry", prepared.area_m2, 1.0, *prepared.repair_note))
+    return findings
+
+
 def check_site(
     site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     project_no: int | None = None,
@@ -507,18 +526,10 @@ def check_site(
     p = params or LandCheckParams()
     ctx = context or CheckContext()
     prepared = prepare_site(site, p)
-    project = None
-    if project_no is not None:
-        from cyc_geo.planning.projects import project_row
-
-        project = project_row(int(project_no), ctx.get("projects"))
+    project = _project(project_no, ctx)
     kind = None if project is None else str(project.get("project_kind", ""))
     rooftop = kind == "rooftops"
-    findings: list[dict[str, Any]] = []
-    if prepared.crs_note:
-        findings.append(_finding("warning", "crs", 0.0, None, *prepared.crs_note))
-    if prepared.repair_note:
-        findings.append(_finding("warning", "geometry", prepared.area_m2, 1.0, *prepared.repair_note))
+    findings = _input_findings(prepared)
     findings.append(_county_finding(prepared, ctx, p, rooftop))
     towns = _township_rows(prepared, ctx, p)
     findings.append(_township_finding(towns, ctx, rooftop))

@@ -116,6 +116,47 @@ def _saved_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM project_sites ORDER BY project_no")]
 
 
+def _base_sites() -> tuple[gpd.GeoDataFrame, bool]:
+    """The demo (or planner-file) sites with the edit columns of an unedited site, and whether they are demo."""
+    base = resolve_layer("project_sites", _demo_path)
+    base_demo = provenance_of(base).demo
+    base = base.copy()
+    base["project_no"] = base["project_no"].astype(int)
+    if "site_kind" not in base.columns:
+        base["site_kind"] = "parcel"
+    base["source"] = "demo" if base_demo else "planner file"
+    base["demo"] = base_demo
+    base["version"] = 0
+    base["updated_by"] = ""
+    base["updated_at"] = ""
+    return base, base_demo
+
+
+def _saved_sites(conn: sqlite3.Connection | None) -> gpd.GeoDataFrame | None:
+    """Sites saved by planners (WGS84 parcels), or None if there are none."""
+    own = conn if conn is not None else db.connect()
+    try:
+        saved = _saved_rows(own)
+    finally:
+        if conn is None:
+            own.close()
+    if not saved:
+        return None
+    return gpd.GeoDataFrame(
+        {
+            "project_no": [int(r["project_no"]) for r in saved],
+            "site_kind": "parcel",
+            "source": [r["source"] for r in saved],
+            "demo": False,
+            "version": [int(r["version"]) for r in saved],
+            "updated_by": [r["updated_by"] for r in saved],
+            "updated_at": [r["updated_at"] for r in saved],
+        },
+        geometry=[shape(json.loads(r["geojson"])) for r in saved],
+        crs=WGS84,
+    )
+
+
 def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True) -> gpd.GeoDataFrame:
     """Every project's current site (WGS84): saved edits override the demo sites.
 
@@ -128,37 +169,9 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     (0 for demo), ``updated_by``, ``updated_at``, ``area_m2`` and geometry. ``attrs["meta"]["demo"]``
     is "true" while any shown site is a demo site.
     """
-    base = resolve_layer("project_sites", _demo_path)
-    base_demo = provenance_of(base).demo
-    base = base.copy()
-    base["project_no"] = base["project_no"].astype(int)
-    if "site_kind" not in base.columns:
-        base["site_kind"] = "parcel"
-    base["source"] = "demo" if base_demo else "planner file"
-    base["demo"] = base_demo
-    base["version"] = 0
-    base["updated_by"] = ""
-    base["updated_at"] = ""
-    own = conn if conn is not None else db.connect()
-    try:
-        saved = _saved_rows(own)
-    finally:
-        if conn is None:
-            own.close()
-    if saved:
-        edits = gpd.GeoDataFrame(
-            {
-                "project_no": [int(r["project_no"]) for r in saved],
-                "site_kind": "parcel",
-                "source": [r["source"] for r in saved],
-                "demo": False,
-                "version": [int(r["version"]) for r in saved],
-                "updated_by": [r["updated_by"] for r in saved],
-                "updated_at": [r["updated_at"] for r in saved],
-            },
-            geometry=[shape(json.loads(r["geojson"])) for r in saved],
-            crs=WGS84,
-        )
+    base, base_demo = _base_sites()
+    edits = _saved_sites(conn)
+    if edits is not None:
         base = base[~base["project_no"].isin(edits["project_no"])]
         base = pd.concat([base, edits], ignore_index=True)
     projects = load_projects()

@@ -140,6 +140,42 @@ def _pick_column(gdf: pd.DataFrame, names) -> str | None:
     return None
 
 
+def _polygons(geoms: np.ndarray, skipped: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Repair invalid polygons (``make_valid``, keeping the polygon parts); returns the geometries
+    and the mask of usable (non-empty polygon, positive area) rows. Counts go into ``skipped``."""
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    skipped["empty_or_null"] = int(empty.sum())
+    gtype = shapely.get_type_id(geoms)
+    poly = np.isin(gtype, [3, 6]) & ~empty  # Polygon, MultiPolygon
+    skipped["not_polygon"] = int((~poly & ~empty).sum())
+    bad = poly & ~shapely.is_valid(geoms)
+    if bad.any():
+        fixed = shapely.make_valid(geoms[bad])
+        fixed = np.array([shapely.union_all(shapely.get_parts(g)[np.isin(shapely.get_type_id(shapely.get_parts(g)),
+                                                                         [3, 6])]) for g in fixed], dtype=object)
+        geoms = geoms.copy()
+        geoms[bad] = fixed
+        skipped["repaired"] = int(bad.sum())
+    poly &= ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
+    return geoms, poly
+
+
+def _classes(gdf: pd.DataFrame, area: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Building class and roof type of each footprint (labels mapped through the aliases, else
+    inferred from the area in m², see :data:`SHED_MIN_M2`) and the mask of known classes."""
+    cls_col = _pick_column(gdf, CLASS_COLUMNS)
+    if cls_col is not None:
+        cls = gdf[cls_col].astype(str).str.strip().map(CLASS_ALIASES).to_numpy()
+    else:
+        cls = np.where(area >= SHED_MIN_M2, "commercial", "rural").astype(object)
+    roof_col = _pick_column(gdf, ROOF_COLUMNS)
+    if roof_col is not None:
+        roof = gdf[roof_col].astype(str).str.strip().map(ROOF_ALIASES).fillna("flat").to_numpy()
+    else:
+        roof = np.where(cls == "commercial", np.where(area >= SHED_MIN_M2, "shed", "flat"), "flat").astype(object)
+    return cls, roof, ~pd.isna(cls)
+
+
 def prepare_footprints(raw: gpd.GeoDataFrame, townships: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Validate a planner's footprints and add the standard columns.
 
@@ -157,35 +193,10 @@ def prepare_footprints(raw: gpd.GeoDataFrame, townships: gpd.GeoDataFrame | None
 
     skipped = {"empty_or_null": 0, "not_polygon": 0, "repaired": 0, "unknown_class": 0, "outside_county": 0}
     gdf = raw.to_crs(AREA_CRS)
-    geoms = gdf.geometry.values
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    skipped["empty_or_null"] = int(empty.sum())
-    gtype = shapely.get_type_id(geoms)
-    poly = np.isin(gtype, [3, 6]) & ~empty  # Polygon, MultiPolygon
-    skipped["not_polygon"] = int((~poly & ~empty).sum())
-    bad = poly & ~shapely.is_valid(geoms)
-    if bad.any():
-        fixed = shapely.make_valid(geoms[bad])
-        fixed = np.array([shapely.union_all(shapely.get_parts(g)[np.isin(shapely.get_type_id(shapely.get_parts(g)),
-                                                                         [3, 6])]) for g in fixed], dtype=object)
-        geoms = geoms.copy()
-        geoms[bad] = fixed
-        skipped["repaired"] = int(bad.sum())
-    poly &= ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
-    area = shapely.area(geoms)
-    cls_col = _pick_column(gdf, CLASS_COLUMNS)
-    if cls_col is not None:
-        cls = gdf[cls_col].astype(str).str.strip().map(CLASS_ALIASES).to_numpy()
-        unknown = pd.isna(cls) & poly
-        skipped["unknown_class"] = int(unknown.sum())
-        poly &= ~pd.isna(cls)
-    else:
-        cls = np.where(area >= SHED_MIN_M2, "commercial", "rural").astype(object)
-    roof_col = _pick_column(gdf, ROOF_COLUMNS)
-    if roof_col is not None:
-        roof = gdf[roof_col].astype(str).str.strip().map(ROOF_ALIASES).fillna("flat").to_numpy()
-    else:
-        roof = np.where(cls == "commercial", np.where(area >= SHED_MIN_M2, "shed", "flat"), "flat").astype(object)
+    geoms, poly = _polygons(gdf.geometry.values, skipped)
+    cls, roof, known = _classes(gdf, shapely.area(geoms))
+    skipped["unknown_class"] = int((~known & poly).sum())  # inferred classes are all known
+    poly &= known
     use = gdf["use"].astype(str).to_numpy() if "use" in gdf.columns else np.full(len(gdf), "planner", object)
     if not poly.any():
         raise FootprintError(
