@@ -10,7 +10,6 @@ from cyc_geo.pv import emissions
 
 from cyc_geo.pv import model as pv
 from cyc_geo.pv import report
-from cyc_geo.pv.report import township_row
 from cyc_geo.cli import UserError, emit
 
 
@@ -49,7 +48,7 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
     roofs = _roofs(footprints)
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
     table = pv.township_table(per_roof, load_townships())
-    rows = [township_row(r, code=r.code, name=r.name, name_en=r.name_en) for r in table.itertuples(index=False)]
+    rows = [report.township_row(r, code=r.code, name=r.name, name_en=r.name_en) for r in table.itertuples(index=False)]
     return report.estimate_payload(pv.summary(per_roof), rows, scenario, roofs, roofs.attrs.get("skipped"),
                                    scenario_label=scenario_name or "default (NEA 整县推进 shares)", with_yields=True)
 

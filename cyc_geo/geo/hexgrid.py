@@ -5,21 +5,22 @@ Cells are H3 ids: ``uint64`` integers in tables (the rooftop table precomputes
 results and on the map. Average cell areas (``h3.average_hexagon_area``): resolution 7
 5.16 km², resolution 8 0.74 km² (edge 0.53 km), resolution 9 0.105 km².
 
-Coordinates are WGS84 degrees (``lon`` east, ``lat`` north).
+Coordinates are WGS84 degrees (``lon`` east, ``lat`` north). Only the polygon functions load
+geopandas, so the PV estimate on dask workers indexes and sums cells without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import h3
 import h3.api.numpy_int as h3n
 import numpy as np
 import pandas as pd
-import shapely
 
-from cyc_geo.geo.crs import WGS84
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 RESOLUTIONS = (7, 8, 9)
 """Resolutions precomputed in the rooftop table (``h3_7``, ``h3_8``, ``h3_9``)."""
@@ -83,6 +84,11 @@ def aggregate(df: pd.DataFrame, value_cols: Sequence[str], res: int) -> pd.DataF
 
 def cell_polygons(df: pd.DataFrame, id_col: str = ID_COL) -> gpd.GeoDataFrame:
     """``df`` with the hexagon (WGS84 polygon) of its hex-string cell ``id_col`` as geometry."""
+    import geopandas as gpd
+    import shapely
+
+    from cyc_geo.geo.crs import WGS84
+
     polys = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in df[id_col]]
     return gpd.GeoDataFrame(df.copy(), geometry=polys, crs=WGS84)
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cyc_geo.geo import hexgrid
 from cyc_geo.places.site import CENTRE_LAT, CENTRE_LON
 from cyc_geo.pv import emissions
 
@@ -390,16 +391,12 @@ def _with_totals(out: pd.DataFrame) -> pd.DataFrame:
 def aggregate_h3(per_roof: pd.DataFrame, resolution: int = 8) -> pd.DataFrame:
     """:func:`aggregate` by H3 cell (column ``h3``, hex id; :func:`cyc_geo.geo.hexgrid.aggregate`);
     cells without any roof are absent."""
-    from cyc_geo.geo import hexgrid  # imported here: it loads geopandas, which the dask workers do not need
-
     cols = [c for c in ADDITIVE if c in per_roof.columns]
     return _with_totals(hexgrid.aggregate(per_roof, cols, resolution))
 
 
 def h3_polygons(cells: pd.DataFrame, id_col: str = "h3"):
     """Kept for ``views/pv.py`` until it calls :func:`cyc_geo.geo.hexgrid.cell_polygons` itself."""
-    from cyc_geo.geo import hexgrid
-
     return hexgrid.cell_polygons(cells, id_col)
 
 
