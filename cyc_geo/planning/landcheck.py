@@ -75,8 +75,8 @@ class LandCheckParams:
 class CheckContext:
     """Context layers of the land check; each is loaded on first use unless injected.
 
-    ``forest`` may be unavailable (its provider not installed yet): the check then reports
-    a warning instead of failing.
+    ``forest`` may be injected as None (no forest layer): the check then reports a warning
+    instead of failing.
     """
 
     NAMES = ("county", "townships", "belt", "forest", "devzone", "sites", "projects")
