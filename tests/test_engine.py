@@ -22,7 +22,7 @@ from cyc_geo.pv import model as pv
 
 from cyc_geo.demo import scaling
 from cyc_geo.geo.crs import AREA_CRS, WGS84
-from cyc_geo.pv.rooftops import h3_columns
+from cyc_geo.geo.hexgrid import cell_columns
 
 CODES = ["410783001000", "410783002000", "410783101000", "410783200000"]
 
@@ -45,7 +45,7 @@ def synthetic_roofs(n: int = 3000, seed: int = 7) -> gpd.GeoDataFrame:
         "township_code": rng.choice(CODES, n),
         "x": x, "y": y, "lon": lon, "lat": lat,
     })
-    df["h3_8"] = h3_columns(lon, lat, (8,))["h3_8"]
+    df["h3_8"] = cell_columns(lon, lat, (8,))["h3_8"]
     return gpd.GeoDataFrame(df, geometry=geoms, crs=WGS84)
 
 
@@ -173,7 +173,7 @@ def test_scaled_geometry_ids_and_coordinates_are_consistent(dataset):
     x, y = Transformer.from_crs(WGS84, AREA_CRS, always_xy=True).transform(copy2["lon"], copy2["lat"])
     np.testing.assert_allclose(copy2["x"], x, atol=1e-6)
     np.testing.assert_allclose(copy2["y"], y, atol=1e-6)
-    cells = h3_columns(copy2["lon"].to_numpy(), copy2["lat"].to_numpy(), (8,))["h3_8"]
+    cells = cell_columns(copy2["lon"].to_numpy(), copy2["lat"].to_numpy(), (8,))["h3_8"]
     np.testing.assert_array_equal(copy2["h3_8"], cells)
     # copies do not overlap each other
     boxes = whole.groupby("county_code").apply(lambda g: shapely.box(*g.total_bounds), include_groups=False)

@@ -185,12 +185,12 @@ def test_h3_cells_precomputed_equal_computed():
     lat = np.array([35.19, 35.20, 35.05, 35.33])
     lon = np.array([114.65, 114.70, 114.75, 114.90])
     df = pd.DataFrame({"lon": lon, "lat": lat})
-    from cyc_geo.pv.rooftops import h3_columns
+    from cyc_geo.geo.hexgrid import cell_columns, cell_ids
 
-    with_cols = df.assign(**h3_columns(lon, lat))
+    with_cols = df.assign(**cell_columns(lon, lat))
     expected = [h3.latlng_to_cell(a, b, 8) for a, b in zip(lat, lon)]
-    assert pv.h3_cells(with_cols, 8).tolist() == expected
-    assert pv.h3_cells(df, 8).tolist() == expected
+    assert cell_ids(with_cols, 8).tolist() == expected
+    assert cell_ids(df, 8).tolist() == expected
     roofs = _table([(i, "410783001000", "rural", "flat", 100.0) for i in range(4)]).assign(**with_cols)
     cells = pv.aggregate_h3(pv.estimate(roofs), 8)
     assert cells["capacity_kw"].sum() == pytest.approx(4 * 2.4)
@@ -389,3 +389,23 @@ def test_raster_checks_give_clear_errors(tmp_path):
     good = tmp_path / "good.tif"
     _geotiff(good, 1000.0)
     assert pv.check_raster(good)["crs"] == "EPSG:4326"
+
+
+def test_in_process_and_engine_payloads_agree(data_dir):
+    """``pv estimate --footprints F`` and ``pv estimate --engine local --source F`` describe the same
+    estimate with the same builder (cyc_geo.pv.report): shared keys hold equal values."""
+    from cyc_geo.commands.pv import estimate_payload
+    from cyc_geo.pv import engine, report
+
+    path = data_dir / "roofs.gpkg"
+    _footprints().to_file(path, layer="roofs", driver="GPKG")
+    local = json.loads(json.dumps(estimate_payload(str(path)), default=float))
+    eng = json.loads(json.dumps(engine.cli_payload(str(path), pv.Scenario(), "local"), default=float))
+    assert set(eng) - set(local) == set(report.RUN_KEYS)
+    assert set(local) - set(eng) == {"scenario", "specific_yield_by_roof_type"}
+    for key in set(eng) & set(local) - {"by_township"}:
+        assert eng[key] == local[key], key
+    assert local["skipped"]["outside_county"] == 1 and local["demo"] is False
+    rows = {r["code"]: r for r in local["by_township"]}
+    assert eng["by_township"] and all(
+        {k: v for k, v in r.items() if k != "county_code"} == rows[r["code"]] for r in eng["by_township"])

@@ -153,7 +153,9 @@ def test_h3_hexagons_sum_values_and_contain_their_points():
     cells = np.array([h3.str_to_int(h3.latlng_to_cell(lat, lon, 8)) for lat, lon in pts], dtype=np.uint64)
     import pandas as pd
 
-    hexes = tiles.h3_hexagons(cells, pd.DataFrame({"kw": [1.0, 2.0, 5.0]}))
+    from cyc_geo.geo import hexgrid
+
+    hexes = hexgrid.hexagons(cells, pd.DataFrame({"kw": [1.0, 2.0, 5.0]}))
     assert hexes["count"].sum() == 3 and hexes["kw"].sum() == 8.0
     first = hexes[hexes["h3"] == h3.latlng_to_cell(35.20, 114.70, 8)].iloc[0]
     assert first["kw"] == 3.0 and first["count"] == 2

@@ -47,6 +47,7 @@ import shapely
 from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
 from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES, NODATA, landcover_meta, landcover_path, load_landcover
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import planner_file, read_any
 from cyc_geo.catalog.vector_io import read_layer, write_layer
 from cyc_geo.geo.zonal import RasterData, RasterError, zonal_sum
@@ -408,7 +409,7 @@ def county_summary(
         storage_t_c=float(row["storage_t_c"]),
         net_sink_t_co2=net_sink_from_stock_change(delta, 3.0, params),
         source=meta["source"],
-        demo=meta.get("demo") == "true",
+        demo=provenance_of(meta).demo,
     )
 
 
@@ -426,7 +427,7 @@ def county_summary_from_patches(patches: gpd.GeoDataFrame, params: pd.DataFrame 
         storage_t_c=float("nan"),
         net_sink_t_co2=net_sink_from_stock_change(delta, 3.0, params),
         source=meta.get("source", "forest patches"),
-        demo=meta.get("demo") == "true",
+        demo=provenance_of(meta).demo,
     )
 
 

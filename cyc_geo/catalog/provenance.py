@@ -1,25 +1,83 @@
-"""Summaries of loaded layers (feature count, CRS, bounds, provenance flags)."""
+"""Provenance of loaded data (demo / approximate / real) and summaries of loaded layers.
+
+:func:`provenance_of` is the one way to ask whether a layer, table or metadata mapping is demo or
+approximate data; :func:`is_flag` is the low-level parser of one stored flag that it uses.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import pandas as pd
 
-from cyc_geo.catalog.registry import LayerDef
+if TYPE_CHECKING:
+    from cyc_geo.catalog.registry import LayerDef
+
+_LABELS = {
+    "demo": ("演示数据", "demo data"),
+    "approximate": ("近似数据", "approximate"),
+    "real": ("真实数据", "real data"),
+}
 
 
-def is_flag(meta: dict[str, Any], key: str) -> bool:
-    """Read a boolean provenance flag stored as text ("true"/"false") or bool."""
+def is_flag(meta: Mapping[str, Any], key: str) -> bool:
+    """Read a boolean provenance flag stored as text ("true"/"false", any case) or bool."""
     return str(meta.get(key, "false")).lower() == "true"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where data comes from: demo (generated) data, approximate data, or real data."""
+
+    demo: bool
+    approximate: bool
+    source: str = ""
+    data_year: str | None = None
+
+    @property
+    def status(self) -> str:
+        """``"demo"`` if demo, else ``"approximate"`` if approximate, else ``"real"``."""
+        if self.demo:
+            return "demo"
+        return "approximate" if self.approximate else "real"
+
+    def label(self, lang: str) -> str:
+        """:attr:`status` for people: 演示数据 / 近似数据 / 真实数据 (``lang="zh"``), else English."""
+        zh, en = _LABELS[self.status]
+        return zh if lang == "zh" else en
+
+
+def _meta_of(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, pd.DataFrame):
+        return dict(obj.attrs.get("meta") or {})
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    raise TypeError(f"provenance_of needs a (Geo)DataFrame or a metadata mapping, not {type(obj).__name__}")
+
+
+def provenance_of(obj: pd.DataFrame | Mapping[str, Any]) -> Provenance:
+    """The :class:`Provenance` of a (Geo)DataFrame (its ``attrs["meta"]``, and an ``approximate``
+    column if present and non-empty: any true row makes it approximate) or of a metadata mapping
+    (flags as "true"/"false" text or bools; ``source``; ``data_year`` if present)."""
+    meta = _meta_of(obj)
+    approx = is_flag(meta, "approximate")
+    if isinstance(obj, pd.DataFrame) and "approximate" in obj.columns and len(obj):
+        approx = approx or bool(obj["approximate"].astype(bool).any())
+    year = meta.get("data_year")
+    return Provenance(
+        demo=is_flag(meta, "demo"),
+        approximate=approx,
+        source=meta.get("source", ""),
+        data_year=None if year is None else str(year),
+    )
 
 
 def summarize(layer: LayerDef, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
     """The ``layers --json`` record of a loaded layer."""
-    meta = dict(gdf.attrs.get("meta") or {})
-    approx = is_flag(meta, "approximate")
-    if "approximate" in gdf.columns and len(gdf):
-        approx = approx or bool(gdf["approximate"].astype(bool).any())
+    prov = provenance_of(gdf)
     bounds = [float(v) for v in gdf.total_bounds] if len(gdf) else None
     return {
         "id": layer.id,
@@ -28,9 +86,9 @@ def summarize(layer: LayerDef, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
         "features": int(len(gdf)),
         "crs": gdf.crs.to_string() if gdf.crs is not None else None,
         "bounds": bounds,
-        "demo": is_flag(meta, "demo"),
-        "approximate": approx,
-        "source": meta.get("source", ""),
+        "demo": prov.demo,
+        "approximate": prov.approximate,
+        "source": prov.source,
     }
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from cyc_geo.carbon import forest
 from cyc_geo.cli import UserError, emit
 from cyc_geo.carbon.landcover import afforest, landcover_meta, landcover_path, load_landcover
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import read_any
 from cyc_geo.places.townships import load_townships
 
@@ -56,6 +57,48 @@ def _rows(df: pd.DataFrame, key: str, names: pd.Series | None) -> list[dict[str,
     return rows
 
 
+def _current(landcover: str | None, patches: str | None):
+    """The current forest data: ``(land-cover raster or None, patch table or None, source meta)``."""
+    if patches:
+        if not Path(patches).exists():
+            raise UserError(f"找不到林地图斑文件 / patch file not found: {patches}")
+        return None, read_any(Path(patches)), {"source": f"forest patches {Path(patches).name}", "demo": "false"}
+    path = Path(landcover) if landcover else landcover_path()
+    if not path.exists():
+        raise UserError(f"找不到土地覆被栅格 / land-cover raster not found: {path}")
+    return load_landcover(path), None, landcover_meta(path)
+
+
+def _future(lc, future: str | None):
+    """The future land cover for sequestration: ``--future belt`` afforests the corridor, else a raster file."""
+    if not future:
+        return None
+    if lc is None:
+        raise UserError("--future needs a land-cover raster, not --patches")
+    if future == "belt":
+        from cyc_geo.places.belt import load_belt
+
+        belt = load_belt()
+        return afforest(lc, belt[belt["zone"] == "corridor"])
+    return load_landcover(Path(future))
+
+
+def _sinks(by_town: pd.DataFrame, towns: gpd.GeoDataFrame, method: str):
+    """``(by_town, sink, gross, net, seq)``: the method's sink (t CO2/yr; the pools method's is the
+    sequestration, None without a future land cover), the stock-based gross sink, the plan-based net
+    sink and the total sequestration (None without a future)."""
+    gross = float(by_town["sink_t_co2"].sum())
+    delta = (forest.PLAN_STOCK_WAN_M3[2024] - forest.PLAN_STOCK_WAN_M3[2021]) * WAN
+    net = forest.net_sink_from_stock_change(delta, 3.0)
+    seq = float(by_town["sequestration_t_co2_yr"].sum()) if "sequestration_t_co2_yr" in by_town else None
+    if method != "pools":
+        return by_town, gross, gross, net, seq
+    seq_col = by_town.get("sequestration_t_co2_yr")
+    by_town = by_town.assign(sink_t_co2=seq_col, sink_t_co2_per_ha=forest._per_ha(seq_col, towns)
+                             if seq_col is not None else None)
+    return by_town, seq, gross, net, seq
+
+
 def carbon_report(
     landcover: str | None = None,
     method: str = "stock",
@@ -68,44 +111,13 @@ def carbon_report(
     if method not in ("stock", "pools"):
         raise UserError("method must be stock or pools")
     towns = load_townships()
-    patch_gdf = None
-    if patches:
-        if not Path(patches).exists():
-            raise UserError(f"找不到林地图斑文件 / patch file not found: {patches}")
-        patch_gdf = read_any(Path(patches))
-        source = {"source": f"forest patches {Path(patches).name}", "demo": "false"}
-        lc = None
-    else:
-        path = Path(landcover) if landcover else landcover_path()
-        if not path.exists():
-            raise UserError(f"找不到土地覆被栅格 / land-cover raster not found: {path}")
-        lc = load_landcover(path)
-        source = landcover_meta(path)
-    fut = None
-    if future:
-        if lc is None:
-            raise UserError("--future needs a land-cover raster, not --patches")
-        if future == "belt":
-            from cyc_geo.places.belt import load_belt
-
-            belt = load_belt()
-            fut = afforest(lc, belt[belt["zone"] == "corridor"])
-        else:
-            fut = load_landcover(Path(future))
+    lc, patch_gdf, source = _current(landcover, patches)
+    fut = _future(lc, future)
     if method == "pools" and lc is None:
         raise UserError("--method pools needs a land-cover raster (the pools are per land-cover class)")
     by_town = forest.carbon_by_zone(towns, id_col="code", landcover=lc, future=fut, years=years, patches=patch_gdf)
-    gross = float(by_town["sink_t_co2"].sum())
-    delta = (forest.PLAN_STOCK_WAN_M3[2024] - forest.PLAN_STOCK_WAN_M3[2021]) * WAN
-    net = forest.net_sink_from_stock_change(delta, 3.0)
-    seq = float(by_town["sequestration_t_co2_yr"].sum()) if "sequestration_t_co2_yr" in by_town else None
-    if method == "pools":
-        sink = seq
-        seq_col = by_town.get("sequestration_t_co2_yr")
-        by_town = by_town.assign(sink_t_co2=seq_col, sink_t_co2_per_ha=forest._per_ha(seq_col, towns)
-                                 if seq_col is not None else None)
-    else:
-        sink = gross
+    by_town, sink, gross, net, seq = _sinks(by_town, towns, method)
+    prov = provenance_of(source)
     doc: dict[str, Any] = {
         "method": method,
         "sink_t_co2": None if sink is None else round(sink, 3),
@@ -121,22 +133,25 @@ def carbon_report(
                                "change of +3 万m³ over 3 years converted with the same factors",
         "plan_sink_t_co2": {str(y): v * WAN for y, v in forest.PLAN_SINK_WAN_T.items()},
         "plan_stock_m3": {str(y): v * WAN for y, v in forest.PLAN_STOCK_WAN_M3.items()},
-        "source": source.get("source", ""),
-        "demo": str(source.get("demo", "false")) == "true",
+        "source": prov.source,
+        "demo": prov.demo,
         "by_township": _rows(by_town, "code", towns["name"]),
     }
+    _add_sequestration(doc, method, sink, seq, years)
+    if zones:
+        zg, key = _zones(zones)
+        bz = forest.carbon_by_zone(zg, id_col=key, landcover=lc, future=fut, years=years, patches=patch_gdf)
+        doc["by_zone"] = _rows(bz, key, zg["name"] if "name" in zg.columns else None)
+    return doc
+
+
+def _add_sequestration(doc: dict[str, Any], method: str, sink: float | None, seq: float | None, years: float) -> None:
     if seq is not None:
         doc["sequestration_t_co2_yr"] = round(seq, 3)
         doc["sequestration_years"] = years
     if method == "pools" and sink is None:
         doc["note"] = ("碳库法需要未来土地覆被（--future）才能计算年碳汇；此处仅给出碳储量 / the pools method gives "
                        "storage only; pass --future FILE or --future belt for sequestration")
-    if zones:
-        zg, key = _zones(zones)
-        bz = forest.carbon_by_zone(zg, id_col=key, landcover=lc, future=fut, years=years, patches=patch_gdf)
-        names = zg["name"] if "name" in zg.columns else None
-        doc["by_zone"] = _rows(bz, key, names)
-    return doc
 
 
 def _text(doc: dict[str, Any]) -> str:

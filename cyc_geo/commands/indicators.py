@@ -22,25 +22,49 @@ def _num(v: float) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
+def _save_set_values(conn, args: argparse.Namespace, cat) -> None:
+    """Store the ``--set NO=VALUE`` values for ``--year`` (audited as ``--actor``)."""
+    if not args.actor:
+        raise UserError("--set 需要 --actor / --set needs --actor (who reports the value)")
+    entries = []
+    for item in args.set:
+        no, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"--set 格式为 序号=数值 / --set expects NO=VALUE, got {item!r}")
+        entries.append({"no": no.strip(), "year": args.year, "value": value, "note": args.note})
+    try:
+        changed = save_values(conn, entries, args.actor, cat)
+    except ValidationError as exc:
+        raise UserError("; ".join(exc.errors)) from exc
+    if not args.json:
+        print(f"saved {changed} value(s) for {args.year}")
+
+
+def _row(r) -> dict:
+    """One evaluated indicator as a JSON row."""
+    return {
+        "no": int(r.no),
+        "name": r.name,
+        "name_en": r.name_en,
+        "unit": r.unit,
+        "baseline": _num(r.baseline),
+        "target": _num(r.target),
+        "value": _num(r.value),
+        "status": r.status,
+        "status_en": r.status_en,
+        "source": r.source,
+        "value_source": r.value_source,
+        "direction": r.direction,
+        "reason": r.reason,
+    }
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     cat = load_catalogue()
     conn = db.connect()
     try:
         if args.set:
-            if not args.actor:
-                raise UserError("--set 需要 --actor / --set needs --actor (who reports the value)")
-            entries = []
-            for item in args.set:
-                no, sep, value = item.partition("=")
-                if not sep:
-                    raise UserError(f"--set 格式为 序号=数值 / --set expects NO=VALUE, got {item!r}")
-                entries.append({"no": no.strip(), "year": args.year, "value": value, "note": args.note})
-            try:
-                changed = save_values(conn, entries, args.actor, cat)
-            except ValidationError as exc:
-                raise UserError("; ".join(exc.errors)) from exc
-            if not args.json:
-                print(f"saved {changed} value(s) for {args.year}")
+            _save_set_values(conn, args, cat)
         spatial = (
             {int(n): SpatialValue(None, "空间计算已跳过 / skipped (--no-spatial)") for n in cat.index[cat["source"] == "spatial"]}
             if args.no_spatial
@@ -53,26 +77,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         path = export(ev, cat, args.export)
         if not args.json:
             print(f"wrote {path}")
-    rows = [
-        {
-            "no": int(r.no),
-            "name": r.name,
-            "name_en": r.name_en,
-            "unit": r.unit,
-            "baseline": _num(r.baseline),
-            "target": _num(r.target),
-            "value": _num(r.value),
-            "status": r.status,
-            "status_en": r.status_en,
-            "source": r.source,
-            "value_source": r.value_source,
-            "direction": r.direction,
-            "reason": r.reason,
-        }
-        for r in ev.itertuples(index=False)
-    ]
     text = ev[["no", "name", "unit", "baseline", "target", "value", "status", "source"]].to_string(index=False)
-    emit(rows, args.json, text)
+    emit([_row(r) for r in ev.itertuples(index=False)], args.json, text)
     return 0
 
 

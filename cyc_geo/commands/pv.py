@@ -9,6 +9,7 @@ import pandas as pd
 from cyc_geo.pv import emissions
 
 from cyc_geo.pv import model as pv
+from cyc_geo.pv import report
 from cyc_geo.cli import UserError, emit
 
 
@@ -45,25 +46,11 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
 
     scenario = _scenario(scenario_name, preset)
     roofs = _roofs(footprints)
-    meta = dict(roofs.attrs.get("meta") or {})
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
-    params = pv.resolve_params(scenario)
-    out = pv.summary(per_roof)
     table = pv.township_table(per_roof, load_townships())
-    out["by_township"] = [
-        {"code": r.code, "name": r.name, "name_en": r.name_en, "roofs": int(r.roofs),
-         "capacity_mw": float(r.capacity_mw), "annual_gwh": float(r.annual_gwh), "co2_t": float(r.co2_t),
-         "tce": float(r.tce)}
-        for r in table.itertuples(index=False)
-    ]
-    out["scenario"] = scenario_name or "default (NEA 整县推进 shares)"
-    out["scenario_params"] = scenario.to_dict()
-    out["emission_preset"] = params.emission_preset
-    out["specific_yield_by_roof_type"] = pv.yield_table(params)
-    out["demo"] = str(meta.get("demo", "false")).lower() == "true"
-    out["source"] = meta.get("source", "")
-    out["skipped"] = roofs.attrs.get("skipped", {})
-    return out
+    rows = [report.township_row(r, code=r.code, name=r.name, name_en=r.name_en) for r in table.itertuples(index=False)]
+    return report.estimate_payload(pv.summary(per_roof), rows, scenario, roofs, roofs.attrs.get("skipped"),
+                                   scenario_label=scenario_name or "default (NEA 整县推进 shares)", with_yields=True)
 
 
 def cmd_pv_estimate(args: argparse.Namespace) -> int:

@@ -94,8 +94,43 @@ def _take_top(score: np.ndarray, eligible: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+@dataclass
+class _Canvas:
+    """The raster being painted: class codes, cells still open for assignment, and the grid."""
+
+    lc: np.ndarray
+    free: np.ndarray
+    inside: np.ndarray
+    transform: Affine
+    res: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.lc.shape
+
+    def put(self, mask: np.ndarray, code: int) -> None:
+        """Assign ``code`` to the open cells of ``mask`` and close them."""
+        m = mask & self.free
+        self.lc[m] = code
+        self.free[m] = False
+
+    def burn(self, geoms, all_touched: bool = False) -> np.ndarray:
+        return burn_mask(geoms, self.shape, self.transform, all_touched=all_touched)
+
+    def centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """x of each column and y of each row of cell centres (m, EPSG:4547)."""
+        h, w = self.shape
+        return (self.transform.c + (np.arange(w) + 0.5) * self.res,
+                self.transform.f - (np.arange(h) + 0.5) * self.res)
+
+
 def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine]:
-    """The demo land-cover array (uint16 三调 codes, 0 outside the county) and its transform (EPSG:4547)."""
+    """The demo land-cover array (uint16 三调 codes, 0 outside the county) and its transform (EPSG:4547).
+
+    Painted in order (earlier classes win; the random draws happen in this order, so the
+    result depends only on ``params``): the Yellow River, built-up land, the farm grid with its
+    shelterbelts, then forest stands, orchards and nurseries to the target areas.
+    """
     from cyc_geo.places.belt import load_belt, load_river
     from cyc_geo.places.county import county_geometry_area_crs
     from cyc_geo.places.townships import read_seats
@@ -104,55 +139,70 @@ def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine
     rng = np.random.default_rng(params.seed)
     county = county_geometry_area_crs()
     transform, h, w = _grid(county.bounds, res)
-    shape = (h, w)
-    inside = burn_mask([county], shape, transform)
+    inside = burn_mask([county], (h, w), transform)
+    canvas = _Canvas(np.where(inside, 102, NODATA).astype("uint16"), inside.copy(), inside, transform, res)
     belt = load_belt().to_crs(AREA_CRS)
-    floodplain = burn_mask(belt.loc[belt["zone"] == "floodplain"].geometry, shape, transform)
-    corridor = burn_mask(belt.loc[belt["zone"] == "corridor"].geometry, shape, transform)
+    floodplain = canvas.burn(belt.loc[belt["zone"] == "floodplain"].geometry)
+    corridor = canvas.burn(belt.loc[belt["zone"] == "corridor"].geometry)
     river = load_river().to_crs(AREA_CRS).geometry.union_all()
-    river_px = burn_mask([river.buffer(res)], shape, transform, all_touched=True)
+    river_px = canvas.burn([river.buffer(res)], all_touched=True)
     dist_river = ndimage.distance_transform_edt(~river_px).astype("float32") * res
 
-    lc = np.where(inside, 102, NODATA).astype("uint16")
-    free = inside.copy()  # cells still open for assignment
-
-    def put(mask: np.ndarray, code: int) -> None:
-        m = mask & free
-        lc[m] = code
-        free[m] = False
-
-    # --- Yellow River: water, mudflat, sandy dry land and grass in the floodplain
-    wobble = np.clip(_noise(rng, shape, 25), -2, 2) * 60.0 + 120.0
-    put(inside & (dist_river < params.river_water_m + wobble * 0.5), 1101)
-    put(inside & (dist_river < params.river_water_m + params.mudflat_m + wobble), 1106)
-    fp_noise = _noise(rng, shape, 30)
-    put(floodplain & (fp_noise < -1.0), 404)
-    lc[free & floodplain] = 103
-
-    # --- built-up: city around the 街道 seats, towns at the 镇/乡 seats, villages
+    _paint_river(canvas, rng, params, dist_river, floodplain)
     seats = read_seats().to_crs(AREA_CRS)
+    _paint_city_and_towns(canvas, rng, seats)
+    hw_belt = _paint_highways(canvas, seats)
+    villages = _paint_villages(canvas, rng, params, county)
+    px_ha = res * res / 10_000.0
+    target = {code: int(round(ha / px_ha)) for code, ha in params.target_ha}
+    _paint_farm_grid(canvas, rng, params, hw_belt, target)
+    _paint_stands(canvas, rng, params, target, floodplain, corridor, dist_river, villages)
+    return canvas.lc, transform
+
+
+def _paint_river(canvas: _Canvas, rng: np.random.Generator, params: DemoParams, dist_river: np.ndarray,
+                 floodplain: np.ndarray) -> None:
+    """Yellow River: water, mudflat, sandy dry land and grass in the floodplain."""
+    inside = canvas.inside
+    wobble = np.clip(_noise(rng, canvas.shape, 25), -2, 2) * 60.0 + 120.0
+    canvas.put(inside & (dist_river < params.river_water_m + wobble * 0.5), 1101)
+    canvas.put(inside & (dist_river < params.river_water_m + params.mudflat_m + wobble), 1106)
+    fp_noise = _noise(rng, canvas.shape, 30)
+    canvas.put(floodplain & (fp_noise < -1.0), 404)
+    canvas.lc[canvas.free & floodplain] = 103
+
+
+def _paint_city_and_towns(canvas: _Canvas, rng: np.random.Generator, seats) -> None:
+    """Built-up land: the city around the 街道 seats with its industry, towns at the 镇/乡 seats."""
+    inside = canvas.inside
     street = seats[seats["type"] == "街道"]
     city_centre = shapely.MultiPoint(list(street.geometry)).centroid
-    edge = _noise(rng, shape, 40)
-    xs = transform.c + (np.arange(w) + 0.5) * res
-    ys = transform.f - (np.arange(h) + 0.5) * res
+    edge = _noise(rng, canvas.shape, 40)
+    xs, ys = canvas.centres()
     dx = xs[None, :] - city_centre.x
     dy = ys[:, None] - city_centre.y
     city = (np.hypot(dx, dy) < 3_600 + 700 * np.clip(edge, -2.5, 2.5)) & inside
-    industry = burn_mask([seats.loc[seats["name"].isin(["魏庄街道", "丁栾镇", "张三寨镇"])].geometry.buffer(900).union_all()],
-                     shape, transform)
-    put(city & industry, 601)
-    put(city, 701)
+    industry = canvas.burn([seats.loc[seats["name"].isin(["魏庄街道", "丁栾镇", "张三寨镇"])].geometry.buffer(900).union_all()])
+    canvas.put(city & industry, 601)
+    canvas.put(city, 701)
     towns = seats[seats["type"] != "街道"].geometry.buffer(700)
-    put(burn_mask(towns, shape, transform) & inside, 701)
-    put(industry & inside & (edge > 0.0), 601)
+    canvas.put(canvas.burn(towns) & inside, 701)
+    canvas.put(industry & inside & (edge > 0.0), 601)
 
-    # highways between seats: minimum spanning tree over the seats, plus the city centre
+
+def _paint_highways(canvas: _Canvas, seats) -> np.ndarray:
+    """Highways between seats (minimum spanning tree); returns the wider strip along them that
+    gets shelterbelt rows (painted later with the farm grid)."""
     pts = np.array([[p.x, p.y] for p in seats.geometry])
-    highways = _spanning_lines(pts)
-    hw = burn_mask([shapely.union_all(highways).buffer(res * 1.0)], shape, transform, all_touched=True) & inside
-    hw_belt = burn_mask([shapely.union_all(highways).buffer(res * 3.0)], shape, transform, all_touched=True) & inside
+    highways = shapely.union_all(_spanning_lines(pts))
+    hw = canvas.burn([highways.buffer(canvas.res * 1.0)], all_touched=True) & canvas.inside
+    hw_belt = canvas.burn([highways.buffer(canvas.res * 3.0)], all_touched=True) & canvas.inside
+    canvas.put(hw, 1003)
+    return hw_belt
 
+
+def _paint_villages(canvas: _Canvas, rng: np.random.Generator, params: DemoParams, county) -> np.ndarray:
+    """Villages (two overlapping blobs each) and their ponds; returns the village mask."""
     n_villages = int(county.area / 1e6 * params.villages_per_km2)
     vx = rng.uniform(county.bounds[0], county.bounds[2], n_villages * 3)
     vy = rng.uniform(county.bounds[1], county.bounds[3], n_villages * 3)
@@ -162,14 +212,19 @@ def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine
     blobs = shapely.buffer(vpts, radii)
     shift = rng.normal(0, 1, (len(vpts), 2)) * radii[:, None] * 0.6
     lobes = shapely.buffer(shapely.points(shapely.get_coordinates(vpts) + shift), radii * 0.7)
-    villages = burn_mask(list(blobs) + list(lobes), shape, transform) & inside
-    ponds = burn_mask(list(shapely.buffer(shapely.points(shapely.get_coordinates(vpts)[::4] + [250, -200]), 60)),
-                  shape, transform) & inside
-    put(hw, 1003)
-    put(villages, 702)
-    put(ponds, 1104)
+    villages = canvas.burn(list(blobs) + list(lobes)) & canvas.inside
+    ponds = canvas.burn(list(shapely.buffer(shapely.points(shapely.get_coordinates(vpts)[::4] + [250, -200]), 60))) & canvas.inside
+    canvas.put(villages, 702)
+    canvas.put(ponds, 1104)
+    return villages
 
-    # --- farm grid (方田): rural roads and canals, each lined by shelterbelt rows (农田林网)
+
+def _paint_farm_grid(canvas: _Canvas, rng: np.random.Generator, params: DemoParams, hw_belt: np.ndarray,
+                     target: dict[int, int]) -> None:
+    """Farm grid (方田): rural roads and canals, each lined by shelterbelt rows (农田林网), and the
+    rows along the highways."""
+    res, lc = canvas.res, canvas.lc
+    xs, ys = canvas.centres()
     th = np.deg2rad(params.grid_angle_deg)
     u = (xs[None, :] * np.cos(th) + ys[:, None] * np.sin(th)) % params.farm_grid_m
     v = (-xs[None, :] * np.sin(th) + ys[:, None] * np.cos(th)) % params.farm_grid_m
@@ -178,34 +233,35 @@ def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine
     belt_rows = ((u >= res) & (u < 2 * res)) | (u >= params.farm_grid_m - res) | (
         (np.abs(v - params.farm_grid_m / 2) >= res / 2) & (np.abs(v - params.farm_grid_m / 2) < 1.5 * res)
     )
-    farmland = inside & np.isin(lc, (102, 103))
-    put(farmland & road, 1006)
-    put(farmland & canal, 1107)
-    px_ha = res * res / 10_000.0
-    target = {code: int(round(ha / px_ha)) for code, ha in params.target_ha}
-    rows_301 = ((hw_belt & np.isin(lc, (102, 103))) | (farmland & belt_rows)) & free
+    farmland = canvas.inside & np.isin(lc, (102, 103))
+    canvas.put(farmland & road, 1006)
+    canvas.put(farmland & canal, 1107)
+    rows_301 = ((hw_belt & np.isin(lc, (102, 103))) | (farmland & belt_rows)) & canvas.free
     # one cell per row: at coarse resolutions rows get too wide, so thin them to at most
     # max_belt_share of the 0301 target (no effect at 20 m)
     n_rows = min(int(rows_301.sum()), int(params.max_belt_share * target[301]))
-    put(_take_top(_noise(rng, shape, 5), rows_301, n_rows), 301)
+    canvas.put(_take_top(_noise(rng, canvas.shape, 5), rows_301, n_rows), 301)
 
-    # --- stands: exact areas from DemoParams.target_ha, placed by smooth noise
-    open_land = free & np.isin(lc, (102, 103, 404))
+
+def _paint_stands(canvas: _Canvas, rng: np.random.Generator, params: DemoParams, target: dict[int, int],
+                  floodplain: np.ndarray, corridor: np.ndarray, dist_river: np.ndarray, villages: np.ndarray) -> None:
+    """Stands: exact areas from ``params.target_ha``, placed by smooth noise."""
+    lc, shape, put = canvas.lc, canvas.shape, canvas.put
+    open_land = canvas.free & np.isin(lc, (102, 103, 404))
     n301 = target[301] - int((lc == 301).sum())
     n_fp = int(target[301] * params.floodplain_forest_share)
     stand_score = _noise(rng, shape, 20) + 0.6 * corridor
     put(_take_top(stand_score, open_land & (floodplain | corridor), n_fp), 301)
-    open_land &= free
+    open_land &= canvas.free
     put(_take_top(_noise(rng, shape, 12), open_land & ~floodplain, n301 - n_fp), 301)
-    open_land &= free
+    open_land &= canvas.free
     shrub_score = _noise(rng, shape, 10) - dist_river / 20_000.0
     put(_take_top(shrub_score, open_land & floodplain, target[305]), 305)
-    open_land &= free
+    open_land &= canvas.free
     put(_take_top(_noise(rng, shape, 15), open_land, target[307]), 307)
-    open_land &= free
-    near_village = ndimage.binary_dilation(villages, iterations=int(300 / res))
+    open_land &= canvas.free
+    near_village = ndimage.binary_dilation(villages, iterations=int(300 / canvas.res))
     put(_take_top(_noise(rng, shape, 8) + near_village, open_land, target[201]), 201)
-    return lc, transform
 
 
 def _spanning_lines(pts: np.ndarray) -> list[shapely.LineString]:

@@ -55,7 +55,7 @@ def build_demo_sites(out_dir: Path | None = None) -> Path:
     """Write the demo development zone and demo project sites to ``projects_demo.gpkg``.
 
     Project 3 is stored as ``site_kind = "rooftops"`` with the township footprint as its
-    stored geometry; :func:`load_project_sites` swaps in the roofs themselves.
+    stored geometry; :func:`cyc_geo.planning.projects.load_project_sites` swaps in the roofs themselves.
     """
     out = Path(out_dir or paths.generated_dir()) / DEMO_FILE
     zone = gpd.GeoDataFrame(

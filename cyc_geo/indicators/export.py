@@ -107,19 +107,9 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> Workbook
         c.font = Font(bold=True)
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    annex = table[table["origin"] == "附件1"]
     extra = table[table["origin"] != "附件1"]
-    row = FIRST_DATA_ROW
-    for part in (annex, extra):
-        start = row
-        for rec in part.itertuples(index=False):
-            for j, v in enumerate(rec[:ncol], start=1):
-                ws.cell(row, j, _cell(v))
-            fill = STATUS_FILL.get(str(rec[ncol - 1]))
-            if fill:
-                ws.cell(row, ncol).fill = PatternFill("solid", start_color=fill, end_color=fill)
-            row += 1
-        _merge_domains(ws, start, row - 1)
+    row = _write_rows(ws, table[table["origin"] == "附件1"], FIRST_DATA_ROW, ncol)
+    row = _write_rows(ws, extra, row, ncol)
     if len(extra):
         ws.cell(row, 1, "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文：" + "；".join(extra["origin"].unique()) + "。")
 
@@ -127,8 +117,12 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> Workbook
     for j, w in enumerate(widths[:ncol], start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
+    _write_notes(wb.create_sheet("说明 Notes"), evaluated)
+    return wb
 
-    notes = wb.create_sheet("说明 Notes")
+
+def _write_notes(notes, evaluated: pd.DataFrame) -> None:
+    """The English notes sheet: one row per indicator with how its value was obtained."""
     notes.append(NOTES_HEADER)
     for rec in evaluated.itertuples(index=False):
         notes.append(
@@ -144,7 +138,20 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> Workbook
                 rec.reason,
             ]
         )
-    return wb
+
+
+def _write_rows(ws, part: pd.DataFrame, row: int, ncol: int) -> int:
+    """Write ``part``'s rows from ``row`` on (status cell coloured, 领域 merged); returns the next free row."""
+    start = row
+    for rec in part.itertuples(index=False):
+        for j, v in enumerate(rec[:ncol], start=1):
+            ws.cell(row, j, _cell(v))
+        fill = STATUS_FILL.get(str(rec[ncol - 1]))
+        if fill:
+            ws.cell(row, ncol).fill = PatternFill("solid", start_color=fill, end_color=fill)
+        row += 1
+    _merge_domains(ws, start, row - 1)
+    return row
 
 
 def _merge_domains(ws, first: int, last: int) -> None:

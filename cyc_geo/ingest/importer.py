@@ -240,7 +240,6 @@ def _check_shapefile_complete(shp: Path) -> None:
 def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Path) -> tuple[gpd.GeoDataFrame, str, str | None]:
     """Read a vector dataset; returns (gdf, encoding used, sub-layer name). ``scratch``: folder for transcoded copies."""
     suffix = path.suffix.lower()
-    sublayer = None
     used = encoding or "UTF-8"
     if suffix in (".parquet", ".geoparquet"):
         try:
@@ -254,7 +253,19 @@ def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Pat
         if encoding is None:
             used, _ = detect_shapefile_encoding(path)
         kwargs["encoding"] = used
-    elif suffix in (".geojson", ".json") and encoding is None:
+    elif suffix in (".geojson", ".json"):
+        path, used = _geojson_as_utf8(path, encoding, scratch, used)
+    gdf, sublayer = _read_ogr(path, layer, kwargs)
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
+        raise ImportFailure("wrong_geometry", "文件没有几何字段（可能是纯表格）", "The file has no geometry column (a plain table?)")
+    return gdf, used, sublayer
+
+
+def _geojson_as_utf8(path: Path, encoding: str | None, scratch: Path, used: str) -> tuple[Path, str]:
+    """GeoJSON is read as UTF-8: a file in another encoding (detected, or the given ``encoding``)
+    is transcoded into ``scratch``; returns (path to read, encoding of the original)."""
+    suffix = path.suffix.lower()
+    if encoding is None:
         raw = path.read_bytes()
         try:
             raw.decode("utf-8")
@@ -263,13 +274,20 @@ def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Pat
             tmp = scratch / f"utf8-{uuid.uuid4().hex}{suffix}"
             tmp.write_text(raw.decode(used), encoding="utf-8")
             path = tmp
-    elif suffix in (".geojson", ".json") and encoding and encoding.upper() not in ("UTF-8", "UTF8"):
+    elif encoding and encoding.upper() not in ("UTF-8", "UTF8"):
         tmp = scratch / f"utf8-{uuid.uuid4().hex}{suffix}"
         try:
             tmp.write_text(path.read_bytes().decode(encoding), encoding="utf-8")
         except (UnicodeDecodeError, LookupError) as exc:
             raise ImportFailure("bad_encoding", f"无法按 {encoding} 解码", f"Cannot decode as {encoding}") from exc
         path = tmp
+    return path, used
+
+
+def _read_ogr(path: Path, layer: LayerDef, kwargs: dict[str, Any]) -> tuple[Any, str | None]:
+    """Read with pyogrio (GDAL); of several sub-layers the one named like the layer, else the first
+    with geometry. Returns (frame, sub-layer name or None)."""
+    sublayer = None
     try:
         layers = pyogrio.list_layers(path)
         if len(layers) == 0:
@@ -286,9 +304,7 @@ def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Pat
         raise
     except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL errors of many kinds
         raise _corrupt(path, exc) from exc
-    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
-        raise ImportFailure("wrong_geometry", "文件没有几何字段（可能是纯表格）", "The file has no geometry column (a plain table?)")
-    return gdf, used, sublayer
+    return gdf, sublayer
 
 
 def _corrupt(path: Path, exc: Exception) -> ImportFailure:
@@ -486,6 +502,20 @@ def prepare(
         layer = get_layer(layer_id)
     except KeyError as exc:
         raise ImportFailure("unknown_layer", f"未知图层 {layer_id}", f"Unknown layer {layer_id}") from exc
+    dataset, scratch = _unpack_upload(path, file_name, member, work_dir)
+    is_raster = dataset.suffix.lower() in RASTER_EXTS
+    if layer.geometry == "raster" and not is_raster:
+        raise ImportFailure("wrong_geometry", "该图层是栅格图层，请上传 GeoTIFF", "This is a raster layer: upload a GeoTIFF")
+    if is_raster:
+        if layer.geometry != "raster":
+            raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件", "This is a vector layer: a raster cannot be imported")
+        return _prepare_raster(dataset, layer, file_name, crs)
+    return _prepare_vector(dataset, layer, file_name, encoding, crs, mapping, scratch)
+
+
+def _unpack_upload(path: Path, file_name: str, member: str | None, work_dir: Path | None) -> tuple[Path, Path]:
+    """Upload safety checks (extension, size, content), then the dataset to read: ``path`` itself or
+    the ``member`` of an archive unpacked into the scratch folder. Returns (dataset, scratch folder)."""
     try:
         ext = check_extension(file_name)
         if not path.is_file():
@@ -502,13 +532,12 @@ def prepare(
                 raise ImportFailure("no_dataset", "KMZ 中没有 KML 文件", "No KML file inside the KMZ")
     except UploadRejected as exc:
         raise ImportFailure(exc.code, exc.zh, exc.en, **exc.details) from exc
-    is_raster = dataset.suffix.lower() in RASTER_EXTS
-    if layer.geometry == "raster" and not is_raster:
-        raise ImportFailure("wrong_geometry", "该图层是栅格图层，请上传 GeoTIFF", "This is a raster layer: upload a GeoTIFF")
-    if is_raster:
-        if layer.geometry != "raster":
-            raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件", "This is a vector layer: a raster cannot be imported")
-        return _prepare_raster(dataset, layer, file_name, crs)
+    return dataset, scratch
+
+
+def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: str | None, crs: str | None,
+                    mapping: dict[str, str] | None, scratch: Path) -> Prepared:
+    """Read, repair, reproject and map a vector dataset; the report says what was done."""
     gdf, used_encoding, sublayer = _read_vector(dataset, layer, encoding, scratch)
     n_in = int(len(gdf))
     if n_in == 0:
@@ -523,10 +552,7 @@ def prepare(
         raise ImportFailure("empty_layer", "修复后没有有效要素", "No valid features remain after repair")
     gdf = _apply_crs(gdf, use_crs)
     gdf, final_mapping = apply_mapping(gdf, layer.schema, mapping)
-    if not layer.county_check:
-        outside = np.zeros(len(gdf), dtype=bool)
-    else:
-        outside = flag_outside_county(gdf)
+    outside = flag_outside_county(gdf) if layer.county_check else np.zeros(len(gdf), dtype=bool)
     gdf["outside_county"] = outside
     report = {
         "layer": layer.id,

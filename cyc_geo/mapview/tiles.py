@@ -3,8 +3,9 @@
 Strategy (justified with measurements in ``docs/map.md``):
 
 - **county zoom** (< :data:`DETAIL_MIN_ZOOM`): big layers are shown aggregated —
-  rooftop PV as H3 hexagons (:func:`h3_hexagons`), small enough to send as GeoJSON;
-  the land-cover raster as one coloured PNG (:func:`raster_overlay_png`).
+  rooftop PV as H3 hexagons (:func:`cyc_geo.geo.hexgrid.hexagons`), small enough to send as GeoJSON;
+  the land-cover raster as one coloured PNG (:func:`cyc_geo.carbon.landcover.overlay_rgba`, written
+  by :func:`write_rgba_png`).
 - **building zoom** (>= :data:`DETAIL_MIN_ZOOM`): every feature, from Mapbox vector
   tiles (MVT) that GDAL writes (:func:`build_mvt`, through pyogrio) into
   ``static/tiles/`` (git-ignored, rebuilt when the data changes). Streamlit serves
@@ -35,6 +36,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import WGS84
 from cyc_geo.paths import REPO_ROOT
 
@@ -270,24 +272,8 @@ def pixel_tolerance_m(zoom: float, lat: float, pixels: float = 4.0) -> float:
 
 
 def h3_hexagons(cells: pd.Series | np.ndarray, values: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
-    """Polygons of the H3 cells present in ``cells`` (ints or strings), with values summed per cell.
-
-    ``values`` columns are summed by cell (additive quantities only: counts, kW,
-    kWh, t CO2). A county has ~1,500 res-8 cells, so the per-cell boundary call
-    below runs on the unique cells only.
-    """
-    import h3
-
-    cells = pd.Series(np.asarray(cells))
-    frame = pd.DataFrame({"h3": cells.to_numpy()})
-    if values is not None:
-        frame = pd.concat([frame, values.reset_index(drop=True)], axis=1)
-    frame["count"] = 1
-    agg = frame.groupby("h3", sort=True).sum(numeric_only=True).reset_index()
-    ids = [h3.int_to_str(int(c)) if not isinstance(c, str) else c for c in agg["h3"]]
-    polys = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in ids]
-    agg["h3"] = ids
-    return gpd.GeoDataFrame(agg, geometry=polys, crs=WGS84)
+    """Kept for ``ui/map_data.py`` until it calls :func:`cyc_geo.geo.hexgrid.hexagons` itself."""
+    return hexgrid.hexagons(cells, values)
 
 
 def write_rgba_png(rgba: np.ndarray, out_png: str | Path) -> Path:

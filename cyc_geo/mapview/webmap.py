@@ -25,6 +25,7 @@ from jinja2 import Template
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
 from cyc_geo.catalog.registry import LayerDef
+from cyc_geo.places.site import CENTRE
 
 STATIC_URL = "/app/static/vendor"
 """Where Streamlit serves ``static/vendor`` (``server.enableStaticServing = true``)."""
@@ -43,8 +44,8 @@ LOCAL_CSS = {
     "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
 }
 
-CHANGYUAN_CENTER = (35.19, 114.75)
-"""Approximate centre of the county outline (WGS84 lat, lon; docs/sources.md, "Geography")."""
+CHANGYUAN_CENTER = CENTRE
+"""Map centre (WGS84 lat, lon): :data:`cyc_geo.places.site.CENTRE`."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,15 @@ def base_map(
     return fmap
 
 
+def _label_points(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str) -> list[list]:
+    """``[lat, lon, text]`` of each feature's label (representative point computed in EPSG:4547)."""
+    if not (layer.label and layer.label in gdf.columns):
+        return []
+    label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
+    pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
+    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+
+
 def layer_payload(
     layer: LayerDef,
     gdf: gpd.GeoDataFrame,
@@ -199,11 +209,7 @@ def layer_payload(
         elif data[col].dtype.kind not in "iub":
             data[col] = data[col].astype(str)
     data = data.set_geometry(shapely.set_precision(data.geometry.values, 10.0**-decimals))
-    label_points: list[list] = []
-    if layer.label and layer.label in gdf.columns:
-        label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
-        pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-        label_points = [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+    label_points = _label_points(layer, gdf, lang)
     style = layer.style
     colour = style.get("color", "#3388ff")
     fill = float(style.get("fill_opacity", 0.2))

@@ -14,12 +14,10 @@ distance from the river edge until a planner loads one as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import shapely
 
-from cyc_geo import paths
 from cyc_geo.places.county import NEIGHBOURS, county_geometry_area_crs, load_neighbours
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.catalog.registry import get_layer

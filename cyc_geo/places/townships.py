@@ -24,6 +24,7 @@ import pandas as pd
 from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import resolve_layer
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def load_townships(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     """
     gdf = resolve_layer(layer.id if layer else "townships", _demo_path)
     if "approximate" not in gdf.columns:
-        gdf["approximate"] = bool(gdf.attrs["meta"].get("approximate") == "true")
+        gdf["approximate"] = provenance_of(gdf).approximate
     gdf["code"] = gdf["code"].astype(str)
     if "name_en" not in gdf.columns:
         gdf["name_en"] = gdf["name"].map(NAME_EN)

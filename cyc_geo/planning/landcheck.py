@@ -32,18 +32,17 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
+from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES
+from cyc_geo.catalog.provenance import provenance_of
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU
+from cyc_geo.geo.detect import guess_crs
 
 LEVELS = ("ok", "warning", "conflict")
 """Finding levels, mildest first."""
 
-FOREST_CLASS_NAMES = {
-    "0301": ("乔木林地", "tree forest"),
-    "0302": ("竹林地", "bamboo forest"),
-    "0305": ("灌木林地", "shrub land"),
-    "0307": ("其他林地", "other forest land"),
-}
-"""Third land survey (三调) forest classes (docs/sources.md, "三调 classes")."""
+FOREST_CLASS_NAMES = {CLASSES[v].code: (CLASSES[v].name_zh, CLASSES[v].name_en.lower()) for v in FOREST_CODES}
+"""Third land survey (三调) forest classes by 4-digit code: (Chinese, English for mid-sentence use),
+from :data:`cyc_geo.carbon.landcover.CLASSES`."""
 
 BELT_ZONE_NAMES = {
     "floodplain": ("黄河滩区", "Yellow River floodplain"),
@@ -77,8 +76,8 @@ class LandCheckParams:
 class CheckContext:
     """Context layers of the land check; each is loaded on first use unless injected.
 
-    ``forest`` may be unavailable (its provider not installed yet): the check then reports
-    a warning instead of failing.
+    ``forest`` may be injected as None (no forest layer): the check then reports a warning
+    instead of failing.
     """
 
     NAMES = ("county", "townships", "belt", "forest", "devzone", "sites", "projects")
@@ -88,7 +87,6 @@ class CheckContext:
         if unknown:
             raise TypeError(f"unknown context layers {sorted(unknown)}")
         self._layers: dict[str, Any] = dict(layers)
-        self.unavailable: dict[str, str] = {}
         self._area: dict[str, gpd.GeoDataFrame | None] = {}
 
     def _load(self, name: str) -> Any:
@@ -105,11 +103,8 @@ class CheckContext:
 
             return load_belt()
         if name == "forest":
-            try:
-                from cyc_geo.carbon.forest import load_forest_patches
-            except ImportError as exc:
-                self.unavailable["forest"] = f"cyc_geo.carbon.forest not available ({exc})"
-                return None
+            from cyc_geo.carbon.forest import load_forest_patches
+
             return load_forest_patches()
         if name == "devzone":
             from cyc_geo.planning.projects import load_devzone
@@ -141,9 +136,7 @@ class CheckContext:
 
     def is_demo(self, name: str) -> bool:
         gdf = self.get(name)
-        if gdf is None:
-            return False
-        return str((getattr(gdf, "attrs", {}).get("meta") or {}).get("demo", "false")).lower() == "true"
+        return gdf is not None and provenance_of(gdf).demo
 
 
 @dataclass
@@ -185,17 +178,6 @@ class PreparedSite:
 
 
 # ---------------------------------------------------------------- input handling
-
-
-def guess_crs(bounds: np.ndarray) -> str | None:
-    """CRS of coordinates without one: WGS84 if they are degrees, EPSG:4547 if they fit its
-    false-easting range (500 km +- 250 km) and northings, else None."""
-    minx, miny, maxx, maxy = bounds
-    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
-        return WGS84
-    if 250_000 <= minx and maxx <= 750_000 and 0 <= miny and maxy <= 10_000_000:
-        return AREA_CRS
-    return None
 
 
 def _polygon_parts(geoms: np.ndarray) -> np.ndarray:
@@ -336,7 +318,7 @@ def _township_rows(site: PreparedSite, ctx: CheckContext, p: LandCheckParams) ->
 
 def _township_finding(rows: list[dict[str, Any]], ctx: CheckContext, rooftop: bool = False) -> dict[str, Any]:
     towns = ctx.get("townships")
-    approx = "approximate" in towns.columns and bool(towns["approximate"].astype(bool).any())
+    approx = provenance_of(towns).approximate
     note_zh = "（乡镇边界为近似边界）" if approx else ""
     note_en = " (township boundaries are approximate)" if approx else ""
     total = sum(r["overlap_m2"] for r in rows)
@@ -400,9 +382,8 @@ def forest_sink_lost(site: PreparedSite, forest_area_crs: gpd.GeoDataFrame) -> t
 def _forest_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, rooftop: bool) -> tuple[dict[str, Any], float]:
     forest = ctx.area_crs("forest")
     if forest is None:
-        why = ctx.unavailable.get("forest", "no forest layer")
         return _finding("warning", "forest", 0.0, None, "森林碳汇图层暂不可用，未核查林地占用",
-                        f"Forest carbon-sink layer not available, forest land not checked ({why})"), 0.0
+                        "Forest carbon-sink layer not available, forest land not checked (no forest layer)"), 0.0
     ov, lost = forest_sink_lost(site, forest)
     total, sink = float(ov.sum()), float(lost.sum())
     share = total / site.area_m2
@@ -511,6 +492,25 @@ def _need_findings(site: PreparedSite, project: pd.Series | None, p: LandCheckPa
     return out
 
 
+def _project(project_no: int | None, ctx: CheckContext) -> pd.Series | None:
+    """The project's row of the project table, or None without a project number."""
+    if project_no is None:
+        return None
+    from cyc_geo.planning.projects import project_row
+
+    return project_row(int(project_no), ctx.get("projects"))
+
+
+def _input_findings(prepared: PreparedSite) -> list[dict[str, Any]]:
+    """Warnings about the input itself: a guessed CRS and repaired geometry."""
+    findings: list[dict[str, Any]] = []
+    if prepared.crs_note:
+        findings.append(_finding("warning", "crs", 0.0, None, *prepared.crs_note))
+    if prepared.repair_note:
+        findings.append(_finding("warning", "geometry", prepared.area_m2, 1.0, *prepared.repair_note))
+    return findings
+
+
 def check_site(
     site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     project_no: int | None = None,
@@ -527,18 +527,10 @@ def check_site(
     p = params or LandCheckParams()
     ctx = context or CheckContext()
     prepared = prepare_site(site, p)
-    project = None
-    if project_no is not None:
-        from cyc_geo.planning.projects import project_row
-
-        project = project_row(int(project_no), ctx.get("projects"))
+    project = _project(project_no, ctx)
     kind = None if project is None else str(project.get("project_kind", ""))
     rooftop = kind == "rooftops"
-    findings: list[dict[str, Any]] = []
-    if prepared.crs_note:
-        findings.append(_finding("warning", "crs", 0.0, None, *prepared.crs_note))
-    if prepared.repair_note:
-        findings.append(_finding("warning", "geometry", prepared.area_m2, 1.0, *prepared.repair_note))
+    findings = _input_findings(prepared)
     findings.append(_county_finding(prepared, ctx, p, rooftop))
     towns = _township_rows(prepared, ctx, p)
     findings.append(_township_finding(towns, ctx, rooftop))

@@ -33,7 +33,10 @@ from shapely.geometry import mapping, shape
 
 from cyc_geo import db, paths
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import resolve_layer
+from cyc_geo.geo.detect import guess_crs
+from cyc_geo.pv import rooftops
 
 if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef
@@ -80,30 +83,15 @@ def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Ser
 
 
 def _roof_site() -> tuple[shapely.Geometry, str] | None:
-    """Project 3 as the set of roofs it covers (WGS84 MultiPolygon), if the rooftop layer is available.
+    """Project 3 as the set of roofs it covers (WGS84 MultiPolygon) and a note on where they came from.
 
     Read from :func:`cyc_geo.pv.rooftops.load_rooftops` at load time, so the site follows the
-    current roofs (demo or a planner's footprints) without a stale copy.
+    current roofs (demo or a planner's footprints) without a stale copy. (Tests replace this
+    function by one returning None to skip the roofs; the site is then its footprint.)
     """
-    try:
-        from cyc_geo.pv.rooftops import load_rooftops
-    except ImportError:
-        return None
-    roofs = load_rooftops().to_crs(WGS84)
+    roofs = rooftops.load_rooftops().to_crs(WGS84)
     geom = shapely.multipolygons(shapely.get_parts(roofs.geometry.to_numpy()))
     return geom, f"{len(roofs)} roofs of cyc_geo.pv.rooftops.load_rooftops()"
-
-
-def _roof_area_m2() -> float | None:
-    """Total roof area (m², EPSG:4547) of the rooftop layer: project 3's site area."""
-    try:
-        from cyc_geo.pv.rooftops import load_rooftops
-    except ImportError:
-        return None
-    roofs = load_rooftops()
-    if "area_m2" in roofs.columns:
-        return float(roofs["area_m2"].sum())
-    return float(roofs.to_crs(AREA_CRS).geometry.area.sum())
 
 
 def _demo_path() -> Path:
@@ -133,20 +121,10 @@ def _saved_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM project_sites ORDER BY project_no")]
 
 
-def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True) -> gpd.GeoDataFrame:
-    """Every project's current site (WGS84): saved edits override the demo sites.
-
-    A ``rooftops`` site is the MultiPolygon of all roofs (``roofs=True``), or its stored
-    township footprint (``roofs=False``, for drawing); without a rooftop layer it becomes
-    ``site_kind = "footprint"``.
-
-    Columns: ``project_no``, ``name``, ``name_en``, ``site_kind`` (parcel / rooftops /
-    footprint), ``source`` (demo / drawn / upload / ...), ``demo`` (bool), ``version``
-    (0 for demo), ``updated_by``, ``updated_at``, ``area_m2`` and geometry. ``attrs["meta"]["demo"]``
-    is "true" while any shown site is a demo site.
-    """
+def _base_sites() -> tuple[gpd.GeoDataFrame, bool]:
+    """The demo (or planner-file) sites with the edit columns of an unedited site, and whether they are demo."""
     base = resolve_layer("project_sites", _demo_path)
-    base_demo = str((base.attrs.get("meta") or {}).get("demo", "false")).lower() == "true"
+    base_demo = provenance_of(base).demo
     base = base.copy()
     base["project_no"] = base["project_no"].astype(int)
     if "site_kind" not in base.columns:
@@ -156,26 +134,49 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     base["version"] = 0
     base["updated_by"] = ""
     base["updated_at"] = ""
+    return base, base_demo
+
+
+def _saved_sites(conn: sqlite3.Connection | None) -> gpd.GeoDataFrame | None:
+    """Sites saved by planners (WGS84 parcels), or None if there are none."""
     own = conn if conn is not None else db.connect()
     try:
         saved = _saved_rows(own)
     finally:
         if conn is None:
             own.close()
-    if saved:
-        edits = gpd.GeoDataFrame(
-            {
-                "project_no": [int(r["project_no"]) for r in saved],
-                "site_kind": "parcel",
-                "source": [r["source"] for r in saved],
-                "demo": False,
-                "version": [int(r["version"]) for r in saved],
-                "updated_by": [r["updated_by"] for r in saved],
-                "updated_at": [r["updated_at"] for r in saved],
-            },
-            geometry=[shape(json.loads(r["geojson"])) for r in saved],
-            crs=WGS84,
-        )
+    if not saved:
+        return None
+    return gpd.GeoDataFrame(
+        {
+            "project_no": [int(r["project_no"]) for r in saved],
+            "site_kind": "parcel",
+            "source": [r["source"] for r in saved],
+            "demo": False,
+            "version": [int(r["version"]) for r in saved],
+            "updated_by": [r["updated_by"] for r in saved],
+            "updated_at": [r["updated_at"] for r in saved],
+        },
+        geometry=[shape(json.loads(r["geojson"])) for r in saved],
+        crs=WGS84,
+    )
+
+
+def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True) -> gpd.GeoDataFrame:
+    """Every project's current site (WGS84): saved edits override the demo sites.
+
+    A ``rooftops`` site is the MultiPolygon of all roofs (``roofs=True``), or its stored
+    township footprint (``roofs=False``, for drawing) with the roofs' total area; when
+    :func:`_roof_site` gives no roofs it becomes ``site_kind = "footprint"``.
+
+    Columns: ``project_no``, ``name``, ``name_en``, ``site_kind`` (parcel / rooftops /
+    footprint), ``source`` (demo / drawn / upload / ...), ``demo`` (bool), ``version``
+    (0 for demo), ``updated_by``, ``updated_at``, ``area_m2`` and geometry. ``attrs["meta"]["demo"]``
+    is "true" while any shown site is a demo site.
+    """
+    base, base_demo = _base_sites()
+    edits = _saved_sites(conn)
+    if edits is not None:
         base = base[~base["project_no"].isin(edits["project_no"])]
         base = pd.concat([base, edits], ignore_index=True)
     projects = load_projects()
@@ -191,10 +192,8 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     out["name"] = out["project_no"].map(names["项目名称"])
     out["name_en"] = out["project_no"].map(names["name_en"])
     out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
-    if rooftop.any() and not roofs:
-        roof_area = _roof_area_m2()
-        if roof_area is not None:  # drawn as its footprint, but the site is the roofs themselves
-            out.loc[rooftop & (out["site_kind"] == "rooftops").to_numpy(), "area_m2"] = roof_area
+    if rooftop.any() and not roofs:  # drawn as its footprint, but the site is the roofs themselves
+        out.loc[rooftop, "area_m2"] = rooftops.total_area_m2()
     out = out.sort_values("project_no").reset_index(drop=True)
     cols = ["project_no", "name", "name_en", "site_kind", "source", "demo", "version", "updated_by", "updated_at", "area_m2"]
     out = out[cols + ["geometry"]]
@@ -244,8 +243,6 @@ def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
 def site_from_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Keep the polygons of ``gdf`` as one WGS84 site row; ``ValueError`` if there are none."""
     if gdf.crs is None:
-        from cyc_geo.planning.landcheck import guess_crs
-
         crs = guess_crs(gdf.total_bounds)
         if crs is None:
             raise ValueError("地块没有坐标系且无法判断 / the site has no CRS and its coordinates fit neither WGS84 nor EPSG:4547")

@@ -95,57 +95,24 @@ def render_site_map(
     with plt.rc_context(rc):
         fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 5.4), dpi=dpi)
         county = ctx.area_crs("county")
-        towns = ctx.area_crs("townships")
-        belt = ctx.area_crs("belt")
-        zone = ctx.area_crs("devzone")
-        forest = ctx.area_crs("forest")
-        sites = ctx.area_crs("sites")
-        others = None
-        if sites is not None:
-            others = sites if project_no is None else sites[sites["project_no"].astype(int) != int(project_no)]
-            if "site_kind" in others.columns:
-                others = others[others["site_kind"] == "parcel"]
         for ax in (ax0, ax1):
-            _draw(ax, towns.geometry, facecolor="none", edgecolor="#999999", linewidth=0.4, linestyle="--")
-            _draw(ax, belt.geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
-            _draw(ax, zone.geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5, linewidth=0.8)
+            _draw(ax, ctx.area_crs("townships").geometry, facecolor="none", edgecolor="#999999", linewidth=0.4,
+                  linestyle="--")
+            _draw(ax, ctx.area_crs("belt").geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
+            _draw(ax, ctx.area_crs("devzone").geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5,
+                  linewidth=0.8)
             _draw(ax, county.geometry, facecolor="none", edgecolor="#b2182b", linewidth=1.2)
         minx, miny, maxx, maxy = site_m.total_bounds
         pad = min(max(maxx - minx, maxy - miny, 1_500.0) * 0.6, 3_000.0)
         window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
-        if forest is not None and len(forest):
-            near = forest[forest.intersects(window)]
-            if len(near):
-                _draw(ax1, near.geometry, facecolor="#1b7837", edgecolor="none", alpha=0.6)
-        if others is not None and len(others):
-            _draw(ax1, others.geometry, facecolor="#9ecae1", edgecolor="#08519c", linewidth=0.8)
-            for _, o in others.iterrows():
-                c = o.geometry.representative_point()
-                if window.contains(c):
-                    ax1.annotate(str(o["project_no"]), (c.x, c.y), color="#08519c", fontsize=8, ha="center")
-        site_parts = _parts(site_m.geometry)
-        _draw(ax0, site_parts, facecolor="red", edgecolor="red", linewidth=1.5)
-        _draw(ax1, site_parts, facecolor=(1, 0, 0, 0.25), edgecolor="red", linewidth=1.8)
-        if len(site_parts) <= MAX_DRAWN_PARTS:
-            c = shapely.union_all(site_parts).centroid
-            ax0.plot([c.x], [c.y], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="red")
+        _draw_surroundings(ax1, ctx.area_crs("forest"), _other_parcels(ctx.area_crs("sites"), project_no), window)
+        _draw_site(ax0, ax1, _parts(site_m.geometry))
         cminx, cminy, cmaxx, cmaxy = county.total_bounds
         ax0.set_xlim(min(cminx, minx) - 1_000, max(cmaxx, maxx) + 1_000)
         ax0.set_ylim(min(cminy, miny) - 1_000, max(cmaxy, maxy) + 1_000)
         ax1.set_xlim(minx - pad, maxx + pad)
         ax1.set_ylim(miny - pad, maxy + pad)
-        ax0.set_title(_label("长垣市全域", "Changyuan city", cjk), fontsize=10)
-        ax1.set_title(_label("地块及周边", "Site close-up", cjk), fontsize=10)
-        for ax in (ax0, ax1):
-            ax.set_aspect("equal")
-            ax.ticklabel_format(style="plain", useOffset=False)
-            ax.tick_params(labelsize=6)
-        ax1.text(
-            0.01, 0.01,
-            _label("红：地块  绿：沿黄生态带/林地  橙：经开区  蓝：其他项目  EPSG:4547 (m)",
-                   "red: site  green: belt / forest  orange: dev. zone  blue: other projects  EPSG:4547 (m)", cjk),
-            transform=ax1.transAxes, fontsize=7, va="bottom", bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
-        )
+        _finish_axes(ax0, ax1, cjk)
         if title:
             fig.suptitle(title if cjk else title.encode("ascii", "ignore").decode() or "Land check", fontsize=11)
         fig.tight_layout()
@@ -153,6 +120,56 @@ def render_site_map(
         fig.savefig(buf, format="png")
         plt.close(fig)
     return buf.getvalue()
+
+
+def _other_parcels(sites: gpd.GeoDataFrame | None, project_no: int | None) -> gpd.GeoDataFrame | None:
+    """Parcel sites of the other projects (all parcels when no project is given)."""
+    if sites is None:
+        return None
+    others = sites if project_no is None else sites[sites["project_no"].astype(int) != int(project_no)]
+    if "site_kind" in others.columns:
+        others = others[others["site_kind"] == "parcel"]
+    return others
+
+
+def _draw_surroundings(ax, forest: gpd.GeoDataFrame | None, others: gpd.GeoDataFrame | None,
+                       window: shapely.Geometry) -> None:
+    """Close-up: forest patches in the window and the other projects' parcels with their numbers."""
+    if forest is not None and len(forest):
+        near = forest[forest.intersects(window)]
+        if len(near):
+            _draw(ax, near.geometry, facecolor="#1b7837", edgecolor="none", alpha=0.6)
+    if others is not None and len(others):
+        _draw(ax, others.geometry, facecolor="#9ecae1", edgecolor="#08519c", linewidth=0.8)
+        for _, o in others.iterrows():
+            c = o.geometry.representative_point()
+            if window.contains(c):
+                ax.annotate(str(o["project_no"]), (c.x, c.y), color="#08519c", fontsize=8, ha="center")
+
+
+def _draw_site(ax0, ax1, site_parts: np.ndarray) -> None:
+    """The site in red on both maps, ringed on the overview when it is small enough to dissolve."""
+    _draw(ax0, site_parts, facecolor="red", edgecolor="red", linewidth=1.5)
+    _draw(ax1, site_parts, facecolor=(1, 0, 0, 0.25), edgecolor="red", linewidth=1.8)
+    if len(site_parts) <= MAX_DRAWN_PARTS:
+        c = shapely.union_all(site_parts).centroid
+        ax0.plot([c.x], [c.y], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="red")
+
+
+def _finish_axes(ax0, ax1, cjk: bool) -> None:
+    """Titles, equal aspect, plain metre ticks and the colour key."""
+    ax0.set_title(_label("长垣市全域", "Changyuan city", cjk), fontsize=10)
+    ax1.set_title(_label("地块及周边", "Site close-up", cjk), fontsize=10)
+    for ax in (ax0, ax1):
+        ax.set_aspect("equal")
+        ax.ticklabel_format(style="plain", useOffset=False)
+        ax.tick_params(labelsize=6)
+    ax1.text(
+        0.01, 0.01,
+        _label("红：地块  绿：沿黄生态带/林地  橙：经开区  蓝：其他项目  EPSG:4547 (m)",
+               "red: site  green: belt / forest  orange: dev. zone  blue: other projects  EPSG:4547 (m)", cjk),
+        transform=ax1.transAxes, fontsize=7, va="bottom", bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
+    )
 
 
 # ---------------------------------------------------------------- tables

@@ -399,6 +399,7 @@ def township_rows(by_township: pd.DataFrame) -> list[dict[str, Any]]:
     """``by_township`` sums as CLI rows; names from the reference list (synthetic counties of
     :mod:`cyc_geo.demo.scaling` reuse the name of the township with the same 6-digit suffix)."""
     from cyc_geo.places.townships import read_seats
+    from cyc_geo.pv.report import township_row
 
     seats = read_seats()
     names = dict(zip(seats["code"].str[6:], zip(seats["name"], seats["name_en"])))
@@ -406,11 +407,7 @@ def township_rows(by_township: pd.DataFrame) -> list[dict[str, Any]]:
     for r in by_township.itertuples(index=False):
         code = str(r.township_code)
         name, name_en = names.get(code[6:], ("", ""))
-        rows.append({
-            "code": code, "county_code": code[:6], "name": name, "name_en": name_en, "roofs": int(r.roofs),
-            "capacity_mw": float(r.capacity_mw), "annual_gwh": float(r.annual_gwh), "co2_t": float(r.co2_t),
-            "tce": float(r.tce),
-        })
+        rows.append(township_row(r, code=code, county_code=code[:6], name=name, name_en=name_en))
     return rows
 
 
@@ -430,8 +427,7 @@ def cli_payload(source: str | Path | None, scenario: Any, engine: str) -> dict[s
     :func:`cyc_geo.pv.rooftops.load_footprint_file`); ``None`` = the county's rooftops. A LocalCluster
     started here is closed before returning.
     """
-    from cyc_geo.pv import rooftops
-    from cyc_geo.pv import model as pv
+    from cyc_geo.pv import report, rooftops
 
     if source is not None and Path(source).is_file() and not _is_roof_table(Path(source)):
         source = rooftops.load_footprint_file(source)  # a planner's raw footprints: validate and prepare
@@ -443,13 +439,6 @@ def cli_payload(source: str | Path | None, scenario: Any, engine: str) -> dict[s
     finally:
         if started_here:
             shutdown_client()
-    meta = _source_meta(source)
-    out = dict(res["summary"])
-    out["by_township"] = township_rows(res["by_township"])
-    out["scenario_params"] = scenario.to_dict() if hasattr(scenario, "to_dict") else {}
-    out["emission_preset"] = pv.resolve_params(scenario).emission_preset
-    out["demo"] = str(meta.get("demo", "false")).lower() == "true"
-    out["source"] = meta.get("source", "")
-    out["skipped"] = dict(getattr(source, "attrs", {}).get("skipped", {}) or {})
-    out.update({k: res[k] for k in ("engine", "scheduler", "partitions", "roofs_in", "seconds")})
-    return out
+    skipped = source.attrs.get("skipped") if isinstance(source, pd.DataFrame) else None
+    return report.estimate_payload(res["summary"], township_rows(res["by_township"]), scenario, _source_meta(source),
+                                   skipped, run=res)

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cyc_geo.geo import hexgrid
+from cyc_geo.places.site import CENTRE_LAT, CENTRE_LON
 from cyc_geo.pv import emissions
 
 GOAL_MW = 70.0
@@ -73,9 +75,9 @@ def _tilt_default() -> dict[str, float]:
 class PVParams:
     """Technical parameters of the estimate; every default cites its source (also docs/pv.md)."""
 
-    latitude: float = 35.19
-    """Changyuan city (about 35.19 N, 114.75 E; docs/sources.md, "Geography")."""
-    longitude: float = 114.75
+    latitude: float = CENTRE_LAT
+    """Changyuan city (:data:`cyc_geo.places.site.CENTRE_LAT`, :data:`~cyc_geo.places.site.CENTRE_LON`)."""
+    longitude: float = CENTRE_LON
     altitude_m: float = 65.0
     """About 65 m a.s.l. (Yellow River plain; docs/sources.md, "Geography")."""
     module_w_per_m2: float = 200.0
@@ -374,7 +376,11 @@ def aggregate(per_roof: pd.DataFrame, by: str | list[str] = "township_code") -> 
     so partition results can be aggregated again with ``aggregate(..., by)`` on the sums.
     """
     cols = [c for c in ADDITIVE if c in per_roof.columns]
-    out = per_roof.groupby(by, sort=True, observed=True)[cols].sum().reset_index()
+    return _with_totals(per_roof.groupby(by, sort=True, observed=True)[cols].sum().reset_index())
+
+
+def _with_totals(out: pd.DataFrame) -> pd.DataFrame:
+    """Add ``capacity_mw`` and ``annual_gwh`` to sums holding ``capacity_kw`` / ``annual_kwh``."""
     if "capacity_kw" in out:
         out["capacity_mw"] = out["capacity_kw"] / 1000.0
     if "annual_kwh" in out:
@@ -382,48 +388,16 @@ def aggregate(per_roof: pd.DataFrame, by: str | list[str] = "township_code") -> 
     return out
 
 
-def h3_cells(per_roof_with_lonlat: pd.DataFrame, resolution: int) -> pd.Series:
-    """H3 cell id (hex string) of each roof's centroid at ``resolution``.
-
-    Uses the precomputed ``h3_<res>`` column of the rooftop table when present (see
-    :mod:`cyc_geo.pv.rooftops`), else indexes ``lon``/``lat`` (one h3 C call per roof).
-    """
-    import h3
-
-    df = per_roof_with_lonlat
-    col = f"h3_{resolution}"
-    if col in df.columns:
-        ints = df[col].to_numpy(np.uint64)
-    else:
-        from cyc_geo.pv.rooftops import h3_columns
-
-        if not {"lon", "lat"} <= set(df.columns):
-            raise ValueError("需要 lon/lat 字段 / lon and lat columns are required for H3")
-        ints = h3_columns(df["lon"].to_numpy(float), df["lat"].to_numpy(float), (resolution,))[col]
-    uniq, inv = np.unique(ints, return_inverse=True)
-    names = np.array([h3.int_to_str(int(u)) for u in uniq], dtype=object)
-    return pd.Series(names[inv], index=df.index, name=col)
-
-
 def aggregate_h3(per_roof: pd.DataFrame, resolution: int = 8) -> pd.DataFrame:
-    """:func:`aggregate` by H3 cell (column ``h3``, hex id); cells without any roof are absent."""
-    col = f"h3_{resolution}"
-    if col in per_roof.columns:
-        out = aggregate(per_roof, by=col)
-        out.insert(0, "h3", [__import__("h3").int_to_str(int(v)) for v in out[col].to_numpy(np.uint64)])
-        return out.drop(columns=col)
-    tmp = per_roof.assign(h3=h3_cells(per_roof, resolution))
-    return aggregate(tmp, by="h3")
+    """:func:`aggregate` by H3 cell (column ``h3``, hex id; :func:`cyc_geo.geo.hexgrid.aggregate`);
+    cells without any roof are absent."""
+    cols = [c for c in ADDITIVE if c in per_roof.columns]
+    return _with_totals(hexgrid.aggregate(per_roof, cols, resolution))
 
 
 def h3_polygons(cells: pd.DataFrame, id_col: str = "h3"):
-    """GeoDataFrame (WGS84) of H3 hexagons for the rows of ``cells``."""
-    import geopandas as gpd
-    import h3
-    import shapely
-
-    polys = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in cells[id_col]]
-    return gpd.GeoDataFrame(cells.copy(), geometry=polys, crs="EPSG:4326")
+    """Kept for ``views/pv.py`` until it calls :func:`cyc_geo.geo.hexgrid.cell_polygons` itself."""
+    return hexgrid.cell_polygons(cells, id_col)
 
 
 def summary(per_roof: pd.DataFrame, goal_mw: float = GOAL_MW) -> dict[str, Any]:

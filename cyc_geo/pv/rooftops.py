@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import h3.api.numpy_int as h3n
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -29,6 +28,7 @@ import shapely
 from pyproj import Transformer
 
 from cyc_geo import paths
+from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.catalog.sources import planner_file, read_any
 
@@ -43,10 +43,11 @@ CLASS_LABELS_ZH = {"gov": "党政机关", "public": "公共建筑", "commercial"
 CLASS_LABELS_EN = {"gov": "Government", "public": "Public buildings", "commercial": "Industry & commerce",
                    "rural": "Rural residents"}
 ROOF_TYPES = ("flat", "pitched", "shed")
-H3_RESOLUTIONS = (7, 8, 9)
+H3_RESOLUTIONS = hexgrid.RESOLUTIONS
+"""Kept for ``views/pv.py``; use :data:`cyc_geo.geo.hexgrid.RESOLUTIONS`."""
 
 COLUMNS = ["roof_id", "building_class", "roof_type", "use", "area_m2", "township_code",
-           "x", "y", "lon", "lat", "h3_7", "h3_8", "h3_9"]
+           "x", "y", "lon", "lat", *(hexgrid.column(r) for r in hexgrid.RESOLUTIONS)]
 
 
 def _assign_townships(x: np.ndarray, y: np.ndarray, townships_area: gpd.GeoDataFrame) -> np.ndarray:
@@ -60,13 +61,8 @@ def _assign_townships(x: np.ndarray, y: np.ndarray, townships_area: gpd.GeoDataF
     return codes
 
 
-def h3_columns(lon: np.ndarray, lat: np.ndarray, resolutions=H3_RESOLUTIONS) -> dict[str, np.ndarray]:
-    """H3 cell ids (uint64) of each point at each resolution (h3 has no array API: one C call per point)."""
-    out = {}
-    for res in resolutions:
-        out[f"h3_{res}"] = np.fromiter((h3n.latlng_to_cell(a, b, res) for a, b in zip(lat, lon)),
-                                       dtype=np.uint64, count=len(lat))
-    return out
+h3_columns = hexgrid.cell_columns
+"""Kept for ``ui/map_data.py``; use :func:`cyc_geo.geo.hexgrid.cell_columns`."""
 
 
 def finish_footprints(geoms_area: np.ndarray, attrs: dict[str, Any], townships_area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -82,7 +78,7 @@ def finish_footprints(geoms_area: np.ndarray, attrs: dict[str, Any], townships_a
     df["area_m2"] = shapely.area(geoms_area[keep])
     df["township_code"] = code[keep].astype(str)
     df["x"], df["y"], df["lon"], df["lat"] = x[keep], y[keep], lon, lat
-    for k, v in h3_columns(lon, lat).items():
+    for k, v in hexgrid.cell_columns(lon, lat).items():
         df[k] = v
     gdf = gpd.GeoDataFrame(df, geometry=geoms, crs=WGS84)
     gdf.attrs["skipped_outside"] = int((~keep).sum())
@@ -149,6 +145,42 @@ def _pick_column(gdf: pd.DataFrame, names) -> str | None:
     return None
 
 
+def _polygons(geoms: np.ndarray, skipped: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Repair invalid polygons (``make_valid``, keeping the polygon parts); returns the geometries
+    and the mask of usable (non-empty polygon, positive area) rows. Counts go into ``skipped``."""
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    skipped["empty_or_null"] = int(empty.sum())
+    gtype = shapely.get_type_id(geoms)
+    poly = np.isin(gtype, [3, 6]) & ~empty  # Polygon, MultiPolygon
+    skipped["not_polygon"] = int((~poly & ~empty).sum())
+    bad = poly & ~shapely.is_valid(geoms)
+    if bad.any():
+        fixed = shapely.make_valid(geoms[bad])
+        fixed = np.array([shapely.union_all(shapely.get_parts(g)[np.isin(shapely.get_type_id(shapely.get_parts(g)),
+                                                                         [3, 6])]) for g in fixed], dtype=object)
+        geoms = geoms.copy()
+        geoms[bad] = fixed
+        skipped["repaired"] = int(bad.sum())
+    poly &= ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
+    return geoms, poly
+
+
+def _classes(gdf: pd.DataFrame, area: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Building class and roof type of each footprint (labels mapped through the aliases, else
+    inferred from the area in m², see :data:`SHED_MIN_M2`) and the mask of known classes."""
+    cls_col = _pick_column(gdf, CLASS_COLUMNS)
+    if cls_col is not None:
+        cls = gdf[cls_col].astype(str).str.strip().map(CLASS_ALIASES).to_numpy()
+    else:
+        cls = np.where(area >= SHED_MIN_M2, "commercial", "rural").astype(object)
+    roof_col = _pick_column(gdf, ROOF_COLUMNS)
+    if roof_col is not None:
+        roof = gdf[roof_col].astype(str).str.strip().map(ROOF_ALIASES).fillna("flat").to_numpy()
+    else:
+        roof = np.where(cls == "commercial", np.where(area >= SHED_MIN_M2, "shed", "flat"), "flat").astype(object)
+    return cls, roof, ~pd.isna(cls)
+
+
 def prepare_footprints(raw: gpd.GeoDataFrame, townships: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Validate a planner's footprints and add the standard columns.
 
@@ -166,35 +198,10 @@ def prepare_footprints(raw: gpd.GeoDataFrame, townships: gpd.GeoDataFrame | None
 
     skipped = {"empty_or_null": 0, "not_polygon": 0, "repaired": 0, "unknown_class": 0, "outside_county": 0}
     gdf = raw.to_crs(AREA_CRS)
-    geoms = gdf.geometry.values
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    skipped["empty_or_null"] = int(empty.sum())
-    gtype = shapely.get_type_id(geoms)
-    poly = np.isin(gtype, [3, 6]) & ~empty  # Polygon, MultiPolygon
-    skipped["not_polygon"] = int((~poly & ~empty).sum())
-    bad = poly & ~shapely.is_valid(geoms)
-    if bad.any():
-        fixed = shapely.make_valid(geoms[bad])
-        fixed = np.array([shapely.union_all(shapely.get_parts(g)[np.isin(shapely.get_type_id(shapely.get_parts(g)),
-                                                                         [3, 6])]) for g in fixed], dtype=object)
-        geoms = geoms.copy()
-        geoms[bad] = fixed
-        skipped["repaired"] = int(bad.sum())
-    poly &= ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
-    area = shapely.area(geoms)
-    cls_col = _pick_column(gdf, CLASS_COLUMNS)
-    if cls_col is not None:
-        cls = gdf[cls_col].astype(str).str.strip().map(CLASS_ALIASES).to_numpy()
-        unknown = pd.isna(cls) & poly
-        skipped["unknown_class"] = int(unknown.sum())
-        poly &= ~pd.isna(cls)
-    else:
-        cls = np.where(area >= SHED_MIN_M2, "commercial", "rural").astype(object)
-    roof_col = _pick_column(gdf, ROOF_COLUMNS)
-    if roof_col is not None:
-        roof = gdf[roof_col].astype(str).str.strip().map(ROOF_ALIASES).fillna("flat").to_numpy()
-    else:
-        roof = np.where(cls == "commercial", np.where(area >= SHED_MIN_M2, "shed", "flat"), "flat").astype(object)
+    geoms, poly = _polygons(gdf.geometry.values, skipped)
+    cls, roof, known = _classes(gdf, shapely.area(geoms))
+    skipped["unknown_class"] = int((~known & poly).sum())  # inferred classes are all known
+    poly &= known
     use = gdf["use"].astype(str).to_numpy() if "use" in gdf.columns else np.full(len(gdf), "planner", object)
     if not poly.any():
         raise FootprintError(
@@ -252,3 +259,20 @@ def load_rooftops(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
         towns = load_townships().to_crs(AREA_CRS)
         gdf["township_code"] = _assign_townships(gdf["x"].to_numpy(), gdf["y"].to_numpy(), towns).astype(str)
     return gdf
+
+
+def total_area_m2() -> float:
+    """Total footprint area (m², EPSG:4547) of :func:`load_rooftops`' roofs.
+
+    An up-to-date demo GeoParquet is summed from its ``area_m2`` column alone (no geometry read);
+    otherwise the roofs are loaded (areas from their geometry if they lack ``area_m2``).
+    """
+    from cyc_geo.demo.rooftops import is_stale
+
+    path = _demo_path()
+    if planner_file("rooftops") is None and path.exists() and not is_stale(path):
+        return float(pq.read_table(path, columns=["area_m2"]).column("area_m2").to_pandas().sum())
+    roofs = load_rooftops()
+    if "area_m2" in roofs.columns:
+        return float(roofs["area_m2"].sum())
+    return float(roofs.to_crs(AREA_CRS).geometry.area.sum())
