@@ -21,13 +21,14 @@ from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.legend import LegendSection, choropleth_section, class_breaks, colours_for
+from cyc_geo.places.site import CENTRE
 
 FILL_COL = "_fill"
 PALETTE = "Greens"
 CLASSES = 5
 SCHEME = "quantiles"
-CITY_VIEW = ((35.19, 114.74), 10)
-"""Centre (lat, lon) and zoom of the whole city."""
+CITY_VIEW = (CENTRE, 10)
+"""Centre (lat, lon, :data:`cyc_geo.places.site.CENTRE`) and zoom of the whole city."""
 PATCH_ZOOM = 13
 PATCH_SIMPLIFY_M = 5.0
 OVERLAY_MAX_PX = 900
