@@ -22,9 +22,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.legend import choropleth_section
-from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
     BASEMAPS,

@@ -100,7 +100,7 @@ def township_pv(per_roof: pd.DataFrame, code: str, lang: str) -> dict[str, Any]:
     """A township's rooftops, PV capacity (MW) and generation (GWh) under a scenario's per-roof results."""
     sel = per_roof[per_roof["township_code"] == code]
     return {
-        _t(lang, "建筑屋顶数", "Rooftops"): int(len(sel)),
+        _t(lang, "建筑屋顶数", "Rooftops"): len(sel),
         _t(lang, "光伏潜力 (MW)", "PV potential (MW)"): round(float(sel["capacity_kw"].sum()) / 1000, 2),
         _t(lang, "年发电量 (GWh)", "Annual generation (GWh)"): round(float(sel["annual_kwh"].sum()) / 1e6, 2),
     }
