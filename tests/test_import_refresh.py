@@ -13,10 +13,10 @@ import geopandas as gpd
 import pytest
 import shapely
 import streamlit as st
+from import_helpers import CENTRE_4547
 
 from cyc_geo.catalog import sources
 from cyc_geo.ingest.importer import import_file
-from import_helpers import CENTRE_4547
 from tests.conftest import app_test
 
 REPO = Path(__file__).resolve().parent.parent

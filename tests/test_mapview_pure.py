@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from import_helpers import write_raster
 
 from cyc_geo.catalog.registry import LayerDef, get_layer
 from cyc_geo.geo.gcj02 import wgs84_to_gcj02
 from cyc_geo.mapview import click, overlay, payloads, tiles
-from import_helpers import write_raster
 
 LON, LAT = 114.70, 35.20
 
@@ -73,7 +73,7 @@ def test_demo_flags_bounds_and_features_in_view():
     assert payloads.is_demo(gdf) and payloads.meta_frame(gdf).attrs["meta"] == {"demo": "true"}
     gdf.attrs["meta"] = {"demo": "false"}
     assert not payloads.is_demo(gdf) and payloads.is_demo(gdf.assign(approximate=[False, True, False]))
-    (s, w), (n, e) = payloads.bounds_of(gdf)
+    (s, w), (n, _e) = payloads.bounds_of(gdf)
     assert (s, w) == (LAT, LON) and n == pytest.approx(LAT + 0.001)
     inside = payloads.features_in_view(gdf, tiles.FeatureIndex(gdf), (LON - 0.01, LAT - 0.01, LON + 0.0035, LAT + 0.01))
     assert inside["code"].tolist() == ["c0", "c1"]

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from cyc_geo import db
-from cyc_geo.catalog.registry import LayerDef, load_registry
+from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.mapview.payloads import attribute_table, is_demo
 from cyc_geo.pv import model as pv
@@ -83,10 +83,7 @@ def registry() -> list[LayerDef]:
 
 def layer_def(layer_id: str) -> LayerDef:
     """A registered layer by id (``KeyError`` when unknown)."""
-    for layer in registry():
-        if layer.id == layer_id:
-            return layer
-    raise KeyError(layer_id)
+    return get_layer(layer_id)
 
 
 # Every layer cache below is keyed by the layer's source version (planner file or source file,
@@ -127,6 +124,14 @@ def roof_layer() -> LayerDef | None:
     return next((layer for layer in registry() if layer.scenario == "pv"), None)
 
 
+def _roofs_key() -> tuple[str, str]:
+    """(id, source version) of the PV scenario's roof layer; ``KeyError`` when the registry has none."""
+    layer = roof_layer()
+    if layer is None:
+        raise KeyError("no layer with scenario = 'pv' in the registry")
+    return layer.id, source_version(layer.id)
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _roof_table(layer_id: str, version: str) -> pd.DataFrame:
     return attribute_table(_shared_layer(layer_id, version))
@@ -134,11 +139,8 @@ def _roof_table(layer_id: str, version: str) -> pd.DataFrame:
 
 def roofs() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The rooftops (shared read-only GeoDataFrame) and their attribute table, for every page."""
-    layer = roof_layer()
-    if layer is None:
-        raise KeyError("no layer with scenario = 'pv' in the registry")
-    version = source_version(layer.id)
-    return _shared_layer(layer.id, version), _roof_table(layer.id, version)
+    key = _roofs_key()
+    return _shared_layer(*key), _roof_table(*key)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -149,10 +151,7 @@ def _per_roof(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
 
 def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
     """Per-roof PV results of ``scenario`` (shared read-only; cached per roof version and scenario)."""
-    layer = roof_layer()
-    if layer is None:
-        raise KeyError("no layer with scenario = 'pv' in the registry")
-    return _per_roof(layer.id, source_version(layer.id), scenario.to_json())
+    return _per_roof(*_roofs_key(), scenario.to_json())
 
 
 def clear_caches() -> None:

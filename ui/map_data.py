@@ -70,8 +70,7 @@ def _hex_payload(layer_id: str, version: str, scenario_json: str, basemap_id: st
 
 def hex_payload(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
     """Browser payload of a big layer's hexagons (under the scenario for a PV layer), breaks, value label, unit."""
-    scenario_json = scenario.to_json() if layer.scenario == "pv" and scenario is not None else ""
-    return _hex_payload(layer.id, source_version(layer.id), scenario_json, basemap_id, lang())
+    return _hex_payload(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

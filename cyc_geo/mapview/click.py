@@ -19,6 +19,7 @@ import pandas as pd
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.mapview import tiles
+from cyc_geo.mapview.payloads import in_lang
 from cyc_geo.mapview.webmap import BASEMAPS
 
 CLICK_PIXELS = 4.0
@@ -33,10 +34,6 @@ ROOF_FIELDS = {
     "co2_t": ("年减排 CO₂ (t)", "CO₂ avoided (t/yr)"),
 }
 """What a clicked roof shows: attribute or PV result column -> (zh, en) label."""
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def to_wgs84(lon: float, lat: float, basemap_id: str) -> tuple[float, float]:
@@ -92,7 +89,7 @@ def roof_record(row: pd.Series, result: pd.Series | None, lang: str) -> dict[str
         src = res if key in res.index else row
         if key in src.index:
             v = classes.get(src[key], src[key]) if key == "building_class" else src[key]
-            rec[_t(lang, zh, en)] = _value(v, 1)
+            rec[in_lang(lang, zh, en)] = _value(v, 1)
     return rec
 
 
@@ -100,9 +97,9 @@ def township_pv(per_roof: pd.DataFrame, code: str, lang: str) -> dict[str, Any]:
     """A township's rooftops, PV capacity (MW) and generation (GWh) under a scenario's per-roof results."""
     sel = per_roof[per_roof["township_code"] == code]
     return {
-        _t(lang, "建筑屋顶数", "Rooftops"): len(sel),
-        _t(lang, "光伏潜力 (MW)", "PV potential (MW)"): round(float(sel["capacity_kw"].sum()) / 1000, 2),
-        _t(lang, "年发电量 (GWh)", "Annual generation (GWh)"): round(float(sel["annual_kwh"].sum()) / 1e6, 2),
+        in_lang(lang, "建筑屋顶数", "Rooftops"): len(sel),
+        in_lang(lang, "光伏潜力 (MW)", "PV potential (MW)"): round(float(sel["capacity_kw"].sum()) / 1000, 2),
+        in_lang(lang, "年发电量 (GWh)", "Annual generation (GWh)"): round(float(sel["annual_kwh"].sum()) / 1e6, 2),
     }
 
 
@@ -115,9 +112,9 @@ def township_forest(towns: gpd.GeoDataFrame, code: str, lang: str) -> dict[str, 
         return {}
     c = forest.carbon_by_zone(zone, id_col="code").iloc[0]
     return {
-        _t(lang, "林地面积 (ha)", "Forest area (ha)"): round(float(c["forest_area_ha"]), 1),
-        _t(lang, "森林蓄积 (m³)", "Forest stock (m³)"): round(float(c["stock_m3"]), 0),
-        _t(lang, "森林碳汇 (t CO₂/年)", "Forest sink (t CO₂/yr)"): round(float(c["sink_t_co2"]), 0),
+        in_lang(lang, "林地面积 (ha)", "Forest area (ha)"): round(float(c["forest_area_ha"]), 1),
+        in_lang(lang, "森林蓄积 (m³)", "Forest stock (m³)"): round(float(c["stock_m3"]), 0),
+        in_lang(lang, "森林碳汇 (t CO₂/年)", "Forest sink (t CO₂/yr)"): round(float(c["sink_t_co2"]), 0),
     }
 
 
@@ -132,12 +129,12 @@ def township_figures(code: str, per_roof: Callable[[], pd.DataFrame | None], tow
         results = per_roof()
         if results is not None:
             rec.update(township_pv(results, code, lang))
-    except Exception as exc:  # a provider still being written must not break the panel
-        rec[_t(lang, "光伏", "PV")] = _t(lang, f"无数据（{exc}）", f"no data ({exc})")
+    except Exception as exc:  # noqa: BLE001 - a provider still being written must not break the panel
+        rec[in_lang(lang, "光伏", "PV")] = in_lang(lang, f"无数据（{exc}）", f"no data ({exc})")
     try:
         rec.update(township_forest(towns(), code, lang))
-    except Exception as exc:
-        rec[_t(lang, "森林碳汇", "Forest sink")] = _t(lang, f"无数据（{exc}）", f"no data ({exc})")
+    except Exception as exc:  # noqa: BLE001 - same for the forest figures
+        rec[in_lang(lang, "森林碳汇", "Forest sink")] = in_lang(lang, f"无数据（{exc}）", f"no data ({exc})")
     return rec
 
 

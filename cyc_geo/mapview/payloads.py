@@ -37,7 +37,8 @@ TILE_ID_COLUMNS = ("building_class", "class_code", "roof_id", "patch_id")
 """Columns whose change changes a big layer's tiles (with the geometry)."""
 
 
-def _t(lang: str, zh: str, en: str) -> str:
+def in_lang(lang: str, zh: str, en: str) -> str:
+    """The Chinese or the English text, by language code (the library's counterpart of ``ui.common.tr``)."""
     return zh if lang == "zh" else en
 
 
@@ -86,14 +87,14 @@ def hex_values(gdf: pd.DataFrame, cells: np.ndarray, lang: str,
     import h3
 
     if per_roof is not None:
-        values, label, unit = per_roof["capacity_kw"].to_numpy(), _t(lang, "光伏潜力", "PV potential"), "kW"
+        values, label, unit = per_roof["capacity_kw"].to_numpy(), in_lang(lang, "光伏潜力", "PV potential"), "kW"
     else:
         for col, zh, en, unit in HEX_FIELDS:
             if col in gdf.columns:
-                values, label = pd.to_numeric(gdf[col], errors="coerce").fillna(0).to_numpy(float), _t(lang, zh, en)
+                values, label = pd.to_numeric(gdf[col], errors="coerce").fillna(0).to_numpy(float), in_lang(lang, zh, en)
                 break
         else:
-            values, label, unit = np.ones(len(cells)), _t(lang, "要素数", "Features"), ""
+            values, label, unit = np.ones(len(cells)), in_lang(lang, "要素数", "Features"), ""
     sums = pd.Series(values).groupby(cells).sum()
     sums.index = [h3.int_to_str(int(c)) for c in sums.index]
     return sums, label, unit

@@ -13,6 +13,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from cyc_geo.mapview.payloads import in_lang
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
 
@@ -22,10 +23,6 @@ GPKG_COLUMNS = ["roof_id", "building_class", "roof_type", "use", "area_m2", "tow
 """Columns of the roofs GeoPackage download: attributes, geometry, then the per-roof results."""
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
 def class_label(building_class: str, lang: str) -> str:
     return (CLASS_LABELS_ZH if lang == "zh" else CLASS_LABELS_EN)[building_class]
 
@@ -33,8 +30,8 @@ def class_label(building_class: str, lang: str) -> str:
 def goal_bars(summary: dict[str, Any], lang: str) -> pd.DataFrame:
     """``item``/``mw`` rows: this scenario, the 2024 goal, the 200 MW whole-city project."""
     return pd.DataFrame({
-        "item": [_t(lang, "本情景", "This scenario"), _t(lang, "2024 目标", "2024 goal"),
-                 _t(lang, "整市屋顶光伏项目", "200 MW project")],
+        "item": [in_lang(lang, "本情景", "This scenario"), in_lang(lang, "2024 目标", "2024 goal"),
+                 in_lang(lang, "整市屋顶光伏项目", "200 MW project")],
         "mw": [summary["capacity_mw"], pv.GOAL_MW, pv.PROJECT_MW],
     })
 
@@ -61,14 +58,14 @@ def class_breakdown(per_roof: pd.DataFrame, town_names: dict[str, str], lang: st
 def township_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The township table (:func:`cyc_geo.pv.model.township_table`) with labelled, rounded columns."""
     return pd.DataFrame({
-        _t(lang, "代码", "Code"): table["code"],
-        _t(lang, "乡镇", "Township"): table["name"] if lang == "zh" else table["name_en"],
-        _t(lang, "计入屋顶", "Roofs"): table["roofs"],
-        _t(lang, "可用面积 (m²)", "Usable area (m²)"): table["usable_area_m2"].round(0),
-        _t(lang, "装机 (MW)", "Capacity (MW)"): table["capacity_mw"].round(3),
-        _t(lang, "年发电 (GWh)", "Generation (GWh)"): table["annual_gwh"].round(3),
-        _t(lang, "减排 CO₂ (t)", "CO₂ (t)"): table["co2_t"].round(0),
-        _t(lang, "标煤 (tce)", "Coal (tce)"): table["tce"].round(0),
+        in_lang(lang, "代码", "Code"): table["code"],
+        in_lang(lang, "乡镇", "Township"): table["name"] if lang == "zh" else table["name_en"],
+        in_lang(lang, "计入屋顶", "Roofs"): table["roofs"],
+        in_lang(lang, "可用面积 (m²)", "Usable area (m²)"): table["usable_area_m2"].round(0),
+        in_lang(lang, "装机 (MW)", "Capacity (MW)"): table["capacity_mw"].round(3),
+        in_lang(lang, "年发电 (GWh)", "Generation (GWh)"): table["annual_gwh"].round(3),
+        in_lang(lang, "减排 CO₂ (t)", "CO₂ (t)"): table["co2_t"].round(0),
+        in_lang(lang, "标煤 (tce)", "Coal (tce)"): table["tce"].round(0),
     })
 
 
@@ -119,8 +116,8 @@ def yield_rows(params: pv.PVParams, lang: str) -> pd.DataFrame:
     """Specific yield per roof type under ``params`` (labelled)."""
     ytab = pv.yield_table(params)
     return pd.DataFrame({
-        _t(lang, "屋顶类型", "Roof type"): [_t(lang, *ROOF_TYPE_LABELS[t]) for t in ytab],
-        _t(lang, "单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
+        in_lang(lang, "屋顶类型", "Roof type"): [in_lang(lang, *ROOF_TYPE_LABELS[t]) for t in ytab],
+        in_lang(lang, "单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
     })
 
 
