@@ -154,12 +154,12 @@ def test_lookup_builds_records_by_layer_behaviour():
     hits = click.lookup(
         {"lng": LON + 0.0035, "lat": LAT + 0.0005}, tiles.DETAIL_MIN_ZOOM, list(layers.values()), "osm", "en",
         index=lambda i: tiles.FeatureIndex(frames[i]), frame=frames.__getitem__, per_roof=lambda: results,
-        township=lambda code: {"Code": code},
+        township=lambda layer_id, code: {"Code": f"{layer_id}:{code}"},
     )
     assert [layer.id for layer, _ in hits] == ["roofs", "towns"]
     roof, town = hits[0][1], hits[1][1]
     assert roof["Roof id"] == 2 and roof["Building class"] == "Rural residents" and roof["Capacity (kW)"] == 2.0
-    assert town == {"Name": "n1", "Area": 20.0, "Code": "c1"}
+    assert town == {"Name": "n1", "Area": 20.0, "Code": "towns:c1"}
 
 
 def test_township_figures_sum_the_roofs_and_report_failures():

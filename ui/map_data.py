@@ -130,22 +130,27 @@ def feature_index(layer_id: str) -> tiles.FeatureIndex:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _township_figures(code: str, version: str, scenario_json: str, lg: str) -> dict[str, Any]:
+def _township_figures(layer_id: str, code: str, version: str, scenario_json: str, lg: str) -> dict[str, Any]:
     def results() -> pd.DataFrame | None:
         return per_roof(pv.Scenario.from_dict(json.loads(scenario_json))) if roof_layer() else None
 
-    return click.township_figures(code, results, lambda: load_layer("townships"), lg)
+    return click.township_figures(code, results, lambda: load_layer(layer_id), lg)
+
+
+def _township(layer_id: str, code: str, scenario: pv.Scenario) -> dict[str, Any]:
+    """PV and forest figures of a township (cached per township and roof version, scenario, language)."""
+    roofs = roof_layer()
+    version = f"{source_version(layer_id)}|{source_version(roofs.id) if roofs else ''}"
+    return _township_figures(layer_id, code, version, scenario.to_json(), lang())
 
 
 def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
            scenario: pv.Scenario) -> list[tuple[LayerDef, dict]]:
     """Features under a clicked point in the visible layers, topmost layer first."""
-    roofs = roof_layer()
-    version = f"{source_version('townships')}|{source_version(roofs.id) if roofs else ''}"
     return click.lookup(
         clicked, zoom, shown, basemap_id, lang(), index=feature_index, frame=layer_frame,
         per_roof=lambda: per_roof(scenario),
-        township=lambda code: _township_figures(code, version, scenario.to_json(), lang()),
+        township=lambda layer_id, code: _township(layer_id, code, scenario),
     )
 
 

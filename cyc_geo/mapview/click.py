@@ -140,13 +140,13 @@ def township_figures(code: str, per_roof: Callable[[], pd.DataFrame | None], tow
 
 def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, lang: str, *,
            index: Callable[[str], tiles.FeatureIndex], frame: Callable[[str], gpd.GeoDataFrame],
-           per_roof: Callable[[], pd.DataFrame | None], township: Callable[[str], dict[str, Any]]
+           per_roof: Callable[[], pd.DataFrame | None], township: Callable[[str, str], dict[str, Any]]
            ) -> list[tuple[LayerDef, dict[str, Any]]]:
     """Features under a clicked point (``{"lng", "lat"}`` in display coordinates) in the visible layers.
 
     ``index``/``frame`` give a layer's feature index and GeoDataFrame by id, ``per_roof`` the
-    scenario's per-roof results, ``township`` a township's extra figures by code (the app
-    passes its caches). Returns (layer, record) pairs, topmost layer first.
+    scenario's per-roof results, ``township`` the extra figures of a ``click_details =
+    "township_pv"`` feature by (layer id, code) (the app passes its caches). Returns (layer, record) pairs, topmost layer first.
     """
     lon, lat = to_wgs84(float(click["lng"]), float(click["lat"]), basemap_id)
     hits = []
@@ -161,6 +161,6 @@ def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, lang:
             continue
         rec = feature_record(layer, row, lang)
         if layer.click_details == "township_pv" and "code" in row.index:
-            rec.update(township(str(row["code"])))
+            rec.update(township(layer.id, str(row["code"])))
         hits.append((layer, rec))
     return hits
