@@ -148,7 +148,9 @@ def test_roofs_at_building_zoom_come_from_vector_tiles_and_are_clickable(app_url
     inside = roof.geometry.representative_point()
     frame = _open(page, app_url + f"/?lat={inside.y:.5f}&lon={inside.x:.5f}&z=17&layers=county,rooftops")
     # tiles may still be building on a fresh machine: the page polls and adds them when ready
-    frame.locator(".cyc-legend h4", has_text="建筑屋顶（按类别）").wait_for(state="attached", timeout=180_000)
+    # (the tile view's legend section is the layer's title, shown from building zoom on)
+    frame.locator(".cyc-legend .cyc-only-detail h4", has_text="建筑屋顶（光伏潜力）").wait_for(
+        state="attached", timeout=180_000)
     tiles = frame.locator(".leaflet-tile-container canvas")
     tiles.first.wait_for(state="attached", timeout=LONG)
     page.wait_for_timeout(1500)

@@ -6,14 +6,18 @@ caching live; everything computed comes from :mod:`cyc_geo`.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from cyc_geo import db
-from cyc_geo.catalog.provenance import is_flag
-from cyc_geo.catalog.registry import LayerDef, load_registry
+from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry
+from cyc_geo.catalog.sources import source_version
+from cyc_geo.mapview.payloads import attribute_table, is_demo
+from cyc_geo.pv import model as pv
 
 LANGS = {"zh": "中文", "en": "English"}
 
@@ -77,13 +81,83 @@ def registry() -> list[LayerDef]:
     return load_registry()
 
 
+def layer_def(layer_id: str) -> LayerDef:
+    """A registered layer by id (``KeyError`` when unknown)."""
+    return get_layer(layer_id)
+
+
+# Every layer cache below is keyed by the layer's source version (planner file or source file,
+# with its modification time): an import, a rollback or a new file is a new key, in this
+# process or another one. The import page also clears both caches after a write.
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
+def _small_layer(layer_id: str, version: str) -> gpd.GeoDataFrame:
+    return layer_def(layer_id).load()
+
+
 def load_layer(layer_id: str) -> gpd.GeoDataFrame:
-    """A layer's GeoDataFrame, cached per process (building demo data on first use)."""
-    for layer in registry():
-        if layer.id == layer_id:
-            return layer.load()
-    raise KeyError(layer_id)
+    """A layer's GeoDataFrame, cached per process and source version (building demo data on first use)."""
+    return _small_layer(layer_id, source_version(layer_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _shared_layer(layer_id: str, version: str) -> gpd.GeoDataFrame:
+    return layer_def(layer_id).load()
+
+
+def big_layer(layer_id: str) -> gpd.GeoDataFrame:
+    """A big layer's GeoDataFrame, one read-only copy per process and source version.
+
+    ``st.cache_resource``: ``st.cache_data`` would pickle-copy 250k polygons on every call.
+    """
+    return _shared_layer(layer_id, source_version(layer_id))
+
+
+def layer_frame(layer_id: str) -> gpd.GeoDataFrame:
+    """A layer's GeoDataFrame from the cache that fits it (shared for big layers)."""
+    return big_layer(layer_id) if layer_def(layer_id).big else load_layer(layer_id)
+
+
+def roof_layer() -> LayerDef | None:
+    """The layer whose features carry the PV scenario's per-roof results (``scenario = "pv"``)."""
+    return next((layer for layer in registry() if layer.scenario == "pv"), None)
+
+
+def _roofs_key() -> tuple[str, str]:
+    """(id, source version) of the PV scenario's roof layer; ``KeyError`` when the registry has none."""
+    layer = roof_layer()
+    if layer is None:
+        raise KeyError("no layer with scenario = 'pv' in the registry")
+    return layer.id, source_version(layer.id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _roof_table(layer_id: str, version: str) -> pd.DataFrame:
+    return attribute_table(_shared_layer(layer_id, version))
+
+
+def roofs() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The rooftops (shared read-only GeoDataFrame) and their attribute table, for every page."""
+    key = _roofs_key()
+    return _shared_layer(*key), _roof_table(*key)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _per_roof(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
+    scenario = pv.Scenario.from_dict(json.loads(scenario_json))
+    return pv.estimate(_roof_table(layer_id, version), scenario)
+
+
+def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
+    """Per-roof PV results of ``scenario`` (shared read-only; cached per roof version and scenario)."""
+    return _per_roof(*_roofs_key(), scenario.to_json())
+
+
+def clear_caches() -> None:
+    """Forget every cached layer and result (after an import or a rollback)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @st.cache_resource(show_spinner=False)
@@ -92,20 +166,12 @@ def database():
     return db.connect()
 
 
-def layer_meta(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
-    return dict(gdf.attrs.get("meta") or {})
-
-
 def demo_banner(gdfs: dict[str, gpd.GeoDataFrame]) -> None:
     """Warn, on every page, which of the shown layers are demo or approximate data."""
     titles = {layer.id: layer for layer in registry()}
     flagged = []
     for layer_id, gdf in gdfs.items():
-        meta = layer_meta(gdf)
-        approx = is_flag(meta, "approximate") or (
-            "approximate" in gdf.columns and bool(gdf["approximate"].astype(bool).any())
-        )
-        if is_flag(meta, "demo") or approx:
+        if is_demo(gdf):
             layer = titles.get(layer_id)
             flagged.append(layer.title(lang()) if layer else layer_id)
     if flagged:

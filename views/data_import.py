@@ -15,13 +15,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cyc_geo.ingest import importer, upload_safety
-
 from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.ingest import importer, upload_safety
 from cyc_geo.ingest.importer import ImportFailure
+from cyc_geo.mapview.payloads import is_demo
 from ui.auth import current_editor, require_editor
-from ui import map_data
-from ui.common import database, lang, load_layer, registry, tr
+from ui.common import clear_caches, database, lang, layer_frame, registry, tr
 
 UPLOAD_TYPES = sorted(e.lstrip(".") for e in upload_safety.ALLOWED_EXTS if e != ".shp")
 ENCODING_CHOICES = ["auto", "UTF-8", "GBK", "GB18030"]
@@ -48,7 +47,7 @@ def do_import(staged: dict[str, Any], layer_id: str, encoding: str | None = None
         Path(staged["path"]), layer_id, actor, file_name=staged["name"], encoding=encoding, crs=crs,
         mapping=mapping, member=member, conn=database(),
     )
-    st.cache_data.clear()
+    clear_caches()
     return record
 
 
@@ -56,7 +55,7 @@ def do_rollback(layer_id: str) -> dict[str, Any]:
     """Switch ``layer_id`` back to its previous version, or to demo data (editors only)."""
     actor = require_editor()
     result = layer_versions.rollback(database(), layer_id, actor)
-    st.cache_data.clear()
+    clear_caches()
     return result
 
 
@@ -64,7 +63,7 @@ def do_activate(layer_id: str, import_id: int) -> dict[str, Any]:
     """Make an earlier import of ``layer_id`` active again (editors only)."""
     actor = require_editor()
     result = layer_versions.activate(database(), layer_id, import_id, actor)
-    st.cache_data.clear()
+    clear_caches()
     return result
 
 
@@ -79,8 +78,8 @@ def _layer_label(layer_id: str) -> str:
 def _built_in_source(layer) -> tuple[str, Any]:
     """(label, feature count) of a layer that has no import: bundled real data, or demo/approximate."""
     try:
-        gdf = map_data.big_layer(layer.id) if layer.big else load_layer(layer.id)
-        demo = map_data.is_demo(layer.id)
+        gdf = layer_frame(layer.id)
+        demo = is_demo(gdf)
     except Exception as exc:  # a layer that cannot be built here: say so, keep the table
         return tr(f"无法加载：{exc}", f"cannot load: {exc}"), "—"
     label = tr("演示/近似数据", "demo/approximate data") if demo else tr("内置真实数据", "bundled real data")
@@ -242,7 +241,7 @@ def history_section(editor: str | None, layer_id: str) -> None:
         st.success(msg)
 
 
-def render() -> None:
+def main() -> None:
     st.title(tr("数据导入", "Data import"))
     st.caption(tr("用自然资源、住建等部门的正式数据替换演示数据：支持 Shapefile（zip，含 GBK 编码）、GeoPackage、FileGDB（zip）、"
                   "GeoJSON、KML、GeoParquet 和 GeoTIFF；WGS84、CGCS2000、高斯-克吕格 3°/6° 带、西安80、北京54 及 GCJ-02。",
@@ -263,4 +262,4 @@ def render() -> None:
 
 
 if __name__ == "__main__":
-    render()
+    main()

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import folium
@@ -22,9 +22,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.legend import choropleth_section
-from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
     BASEMAPS,
@@ -42,6 +42,7 @@ from cyc_geo.mapview.webmap import (
     tianditu_token,
     vector_tile_layer,
 )
+from cyc_geo.pv import model as pv
 from ui import map_data
 from ui.common import demo_banner, lang, load_layer, registry, tr
 
@@ -90,7 +91,7 @@ def _url_pct() -> int:
 
 def _scenario_controls(has_roofs: bool) -> dict[str, Any]:
     """The PV scenario knob of the map page (full scenario editing is on the PV page)."""
-    if not (has_roofs and map_data.pv_available()):
+    if not has_roofs:
         return {}
     st.sidebar.subheader(tr("光伏情景", "PV scenario"))
     pct = st.sidebar.slider(
@@ -103,7 +104,25 @@ def _scenario_controls(has_roofs: bool) -> dict[str, Any]:
     return {"adoption_scale": pct / 100.0}
 
 
-def _sidebar_indicators(gdfs: dict[str, gpd.GeoDataFrame], scenario: dict[str, Any], roofs_on: bool) -> None:
+@dataclass
+class View:
+    """What the sidebar chose for this run: basemap, visible layers, their data, the PV scenario."""
+
+    state: MapState
+    token: str | None
+    basemap_id: str
+    shown: list[LayerDef]
+    gdfs: dict[str, gpd.GeoDataFrame]
+    options: dict[str, Any]
+    scenario: pv.Scenario
+
+    @property
+    def roofs_on(self) -> bool:
+        return any(layer.scenario == "pv" for layer in self.shown)
+
+
+def _sidebar_indicators(view: View) -> None:
+    gdfs = view.gdfs
     st.sidebar.subheader(tr("指标", "Indicators"))
     if "townships" in gdfs:
         t = gdfs["townships"]
@@ -111,56 +130,63 @@ def _sidebar_indicators(gdfs: dict[str, gpd.GeoDataFrame], scenario: dict[str, A
         st.sidebar.metric(tr("市域面积 (km²)", "City area (km²)"), f"{t['area_km2'].sum():,.1f}")
     if "belt" in gdfs:
         st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{gdfs['belt']['area_km2'].sum():,.1f}")
-    if roofs_on:
-        summary = map_data.roof_summary(tuple(sorted(scenario.items())))
-        st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary.get('buildings', summary['roofs']):,}")
-        if "buildings" in summary:
-            st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
-        if "capacity_mw" in summary:
-            goal = summary.get("goal_mw", 70.0)
-            st.sidebar.metric(
-                tr("屋顶光伏潜力 (MW)", "Rooftop PV potential (MW)"),
-                f"{summary['capacity_mw']:,.1f}",
-                delta=tr(f"目标 {goal:.0f} MW", f"goal {goal:.0f} MW"),
-                delta_color="off",
-            )
-            st.sidebar.metric(tr("年发电量 (GWh)", "Annual generation (GWh)"), f"{summary['annual_gwh']:,.1f}")
+    if not view.roofs_on:
+        return
+    summary = map_data.roof_summary(view.scenario)
+    st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['buildings']:,}")
+    st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
+    goal = summary["goal_mw"]
+    st.sidebar.metric(
+        tr("屋顶光伏潜力 (MW)", "Rooftop PV potential (MW)"),
+        f"{summary['capacity_mw']:,.1f}",
+        delta=tr(f"目标 {goal:.0f} MW", f"goal {goal:.0f} MW"),
+        delta_color="off",
+    )
+    st.sidebar.metric(tr("年发电量 (GWh)", "Annual generation (GWh)"), f"{summary['annual_gwh']:,.1f}")
 
 
-def _build_groups(shown: list[LayerDef], gdfs: dict, basemap_id: str, scenario: dict, roof_job_ready: dict) -> tuple[list, list]:
+def _raster_group(layer: LayerDef) -> tuple[list, list]:
+    drawn = map_data.raster_overlay(layer.id)
+    if drawn is None:
+        return [], []
+    g = folium.FeatureGroup(name=layer.title(lang()))
+    image_overlay(drawn.url, drawn.bounds, layer.title(lang()), opacity=0.75).add_to(g)
+    return [g], [drawn.legend]
+
+
+def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob | None) -> tuple[list, list]:
+    """Hexagons (county zoom) and, once built, vector tiles (building zoom) of a big layer."""
+    payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id)
+    groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload)]
+    section = choropleth_section(
+        f"{layer.title(lang())} · {value_label}", breaks, map_data.BIG_PALETTE, unit,
+        note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
+                f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features"))
+    section.only = "agg"
+    legends = [section]
+    if job is not None and job.status == "ready":
+        url, fill_js, section = map_data.tile_style(layer, job)
+        g = folium.FeatureGroup(name=f"{layer.title(lang())} tiles")
+        vector_tile_layer(url, layer.id, fill_js).add_to(g)
+        groups.append(g)
+        section.only = "detail"
+        legends.append(section)
+    return groups, legends
+
+
+def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict) -> tuple[list, list]:
     """Feature groups (GeoJSON, hexagons, tiles, rasters) and legend sections of the visible layers."""
     groups, legends = [], []
     for layer in shown:
         if layer.geometry == "raster":
-            overlay = map_data.raster_overlay(layer.id, lang())
-            if overlay is None:
-                continue
-            url, bounds, section = overlay
-            g = folium.FeatureGroup(name=layer.title(lang()))
-            image_overlay(url, bounds, layer.title(lang()), opacity=0.75).add_to(g)
-            groups.append(g)
-            legends.append(section)
+            more, more_legends = _raster_group(layer)
         elif layer.big:
-            items = tuple(sorted(scenario.items())) if layer.id == map_data.ROOFS_ID else ()
-            payload, breaks, value_label, unit = map_data.hex_payload(layer.id, items, basemap_id, lang())
-            groups.append(layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload))
-            section = choropleth_section(
-                f"{layer.title(lang())} · {value_label}", breaks, map_data.BIG_PALETTE, unit,
-                note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
-                        f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features"))
-            section.only = "agg"
-            legends.append(section)
-            job = roof_job_ready.get(layer.id)
-            if job is not None and job.status == "ready":
-                url, fill_js, section = map_data.tile_style(layer, job, basemap_id)
-                g = folium.FeatureGroup(name=f"{layer.title(lang())} tiles")
-                vector_tile_layer(url, layer.id, fill_js).add_to(g)
-                groups.append(g)
-                section.only = "detail"
-                legends.append(section)
+            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id))
         else:
-            groups.append(layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id, lang())))
-            legends.append(layer_legend(layer, lang()))
+            more = [layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id))]
+            more_legends = [layer_legend(layer, lang())]
+        groups.extend(more)
+        legends.extend(more_legends)
     return groups, legends
 
 
@@ -178,48 +204,56 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
                 tr("项目", "Field")))
 
 
-st.title(tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"))
-# a pan reruns the map fragment: keep the map itself from fading while it does (no flicker)
-st.markdown(
-    '<style>div[data-testid="stElementContainer"][data-stale="true"]:has(iframe[title="streamlit_folium.st_folium"])'
-    "{opacity:1 !important;transition:none !important;}</style>",
-    unsafe_allow_html=True,
-)
-
-all_layers = [layer for layer in registry()]
-state = _initial_state([layer.id for layer in all_layers])
-token = tianditu_token(_secrets())
-basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token))
-if not token:
-    st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
-if BASEMAPS[basemap_id].gcj02:
-    st.sidebar.caption(tr("高德底图为 GCJ-02 坐标：叠加图层仅为显示而偏移，分析数据不变。",
-                          "AMap tiles are GCJ-02: overlays are shifted for display only; analysis data are unchanged."))
-
-small = [layer for layer in shown if not layer.big and layer.geometry != "raster"]
-with st.spinner(tr("正在加载图层…", "Loading layers…")):
-    gdfs = {layer.id: load_layer(layer.id) for layer in small}
-    flagged = dict(gdfs)
-    for layer in shown:
-        if layer.big or layer.geometry == "raster":
-            flagged[layer.id] = map_data.layer_meta_frame(layer.id)
-demo_banner(flagged)
-if "townships" in gdfs and bool(gdfs["townships"]["approximate"].any()):
-    st.info(
-        tr(
-            "乡镇边界为近似边界（由乡镇驻地泰森多边形生成），非官方界线；将官方文件放入 data/boundaries/townships.gpkg 即可替换。",
-            "Township boundaries are approximate (Voronoi cells of township seats), not official; "
-            "drop an official file as data/boundaries/townships.gpkg to replace them.",
-        )
+def _header() -> None:
+    st.title(tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"))
+    # a pan reruns the map fragment: keep the map itself from fading while it does (no flicker)
+    st.markdown(
+        '<style>div[data-testid="stElementContainer"][data-stale="true"]:has(iframe[title="streamlit_folium.st_folium"])'
+        "{opacity:1 !important;transition:none !important;}</style>",
+        unsafe_allow_html=True,
     )
 
-roofs_on = any(layer.id == map_data.ROOFS_ID for layer in shown)
-scenario = _scenario_controls(roofs_on)
-_sidebar_indicators(gdfs, scenario, roofs_on)
 
-def _tile_jobs() -> dict[str, Any]:
+def _sidebar() -> View:
+    """Basemap, layers and scenario from the sidebar; loads the visible small layers and shows the banners."""
+    all_layers = registry()
+    state = _initial_state([layer.id for layer in all_layers])
+    token = tianditu_token(_secrets())
+    basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token))
+    if not token:
+        st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
+    if BASEMAPS[basemap_id].gcj02:
+        st.sidebar.caption(tr("高德底图为 GCJ-02 坐标：叠加图层仅为显示而偏移，分析数据不变。",
+                              "AMap tiles are GCJ-02: overlays are shifted for display only; analysis data are unchanged."))
+    small = [layer for layer in shown if not layer.big and layer.geometry != "raster"]
+    with st.spinner(tr("正在加载图层…", "Loading layers…")):
+        gdfs = {layer.id: load_layer(layer.id) for layer in small}
+        flagged = dict(gdfs)
+        for layer in shown:
+            if layer.big or layer.geometry == "raster":
+                flagged[layer.id] = map_data.layer_meta_frame(layer.id)
+    demo_banner(flagged)
+    _township_note(gdfs)
+    options = _scenario_controls(any(layer.scenario == "pv" for layer in shown))
+    view = View(state, token, basemap_id, shown, gdfs, options, map_data.scenario_of(options))
+    _sidebar_indicators(view)
+    return view
+
+
+def _township_note(gdfs: dict[str, gpd.GeoDataFrame]) -> None:
+    if "townships" in gdfs and bool(gdfs["townships"]["approximate"].any()):
+        st.info(
+            tr(
+                "乡镇边界为近似边界（由乡镇驻地泰森多边形生成），非官方界线；将官方文件放入 data/boundaries/townships.gpkg 即可替换。",
+                "Township boundaries are approximate (Voronoi cells of township seats), not official; "
+                "drop an official file as data/boundaries/townships.gpkg to replace them.",
+            )
+        )
+
+
+def _tile_jobs(view: View) -> dict[str, Any]:
     """Tile sets of the visible big layers (started in a child process when missing)."""
-    jobs = {layer.id: map_data.tile_job(layer.id, basemap_id) for layer in shown if layer.big}
+    jobs = {layer.id: map_data.tile_job(layer.id, view.basemap_id) for layer in view.shown if layer.big}
     for layer_id, job in jobs.items():
         if job.status == "building":
             st.caption(tr(f"正在生成矢量瓦片（{layer_id}），完成前显示六边形汇总…",
@@ -229,110 +263,117 @@ def _tile_jobs() -> dict[str, Any]:
     return jobs
 
 
-_building = any(j.status == "building" for j in
-                (map_data.tile_job(layer.id, basemap_id) for layer in shown if layer.big))
+def _request_view(view: View) -> tuple[tuple[float, float, int], tuple[float, float, int]]:
+    """(current view, view the map should open at): a new basemap or language remounts the map."""
+    state = view.state
+    current = st.session_state.setdefault("map_view", (state.lat, state.lon, state.zoom))
+    mount = (view.basemap_id, lang())
+    if st.session_state.get("map_mount") != mount:
+        st.session_state["map_mount"] = mount
+        st.session_state["map_request"] = current
+    return current, st.session_state.get("map_request", current)
 
 
-@st.fragment(run_every=3 if _building else None)
-def map_and_panel() -> None:
+def _draw_map(view: View, jobs: dict, req: tuple[float, float, int]) -> dict:
+    fmap = base_map(view.basemap_id, view.token, center=CHANGYUAN_CENTER, zoom=10,
+                    fit_bounds=map_data.county_bounds(view.basemap_id), lang=lang())
+    add_label_css(fmap)
+    t0 = time.perf_counter()
+    groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
+    groups.append(legend_group(legends, heading=tr("图例", "Legend")))
+    out = st_folium(
+        fmap,
+        feature_group_to_add=groups,
+        center=(req[0], req[1]),
+        zoom=req[2],
+        height=620,
+        use_container_width=True,
+        returned_objects=["last_clicked", "center", "zoom"],
+        key=MAP_KEY,
+    )
+    st.session_state["map_build_s"] = time.perf_counter() - t0
+    return out or {}
+
+
+def _write_url(view: View, current: tuple[float, float, int]) -> None:
+    q = state_query(MapState(current[0], current[1], current[2], view.basemap_id, tuple(layer.id for layer in view.shown)))
+    if view.options:
+        q["pvpct"] = str(int(round(view.options["adoption_scale"] * 100)))
+    for k, v in q.items():
+        if st.query_params.get(k) != v:
+            st.query_params[k] = v
+
+
+def map_and_panel(view: View, building: bool) -> None:
     """The map and its side panel; panning or clicking reruns only this fragment.
 
     While vector tiles are being built the fragment polls every 3 s, and reruns the
     whole page once they are ready (which stops the polling).
     """
-    jobs = _tile_jobs()
-    if _building and not any(j.status == "building" for j in jobs.values()):
+    jobs = _tile_jobs(view)
+    if building and not any(j.status == "building" for j in jobs.values()):
         st.rerun()
     col_map, col_panel = st.columns([3, 1])
-    view = st.session_state.setdefault("map_view", (state.lat, state.lon, state.zoom))
-    # a new basemap or language remounts the map: ask it to open where the user was
-    mount = (basemap_id, lang())
-    if st.session_state.get("map_mount") != mount:
-        st.session_state["map_mount"] = mount
-        st.session_state["map_request"] = view
-    req = st.session_state.get("map_request", view)
-
-    fmap = base_map(basemap_id, token, center=CHANGYUAN_CENTER, zoom=10,
-                    fit_bounds=map_data.county_bounds(basemap_id), lang=lang())
-    add_label_css(fmap)
-    t0 = time.perf_counter()
-    groups, legends = _build_groups(shown, gdfs, basemap_id, scenario, jobs)
-    groups.append(legend_group(legends, heading=tr("图例", "Legend")))
+    current, req = _request_view(view)
     with col_map:
-        out = st_folium(
-            fmap,
-            feature_group_to_add=groups,
-            center=(req[0], req[1]),
-            zoom=req[2],
-            height=620,
-            use_container_width=True,
-            returned_objects=["last_clicked", "center", "zoom"],
-            key=MAP_KEY,
-        )
-    st.session_state["map_build_s"] = time.perf_counter() - t0
-    out = out or {}
+        out = _draw_map(view, jobs, req)
     if out.get("center") and out.get("zoom"):
-        view = (float(out["center"]["lat"]), float(out["center"]["lng"]), int(out["zoom"]))
-        st.session_state["map_view"] = view
-    q = state_query(MapState(view[0], view[1], view[2], basemap_id, tuple(layer.id for layer in shown)))
-    if scenario:
-        q["pvpct"] = str(int(round(scenario["adoption_scale"] * 100)))
-    for k, v in q.items():
-        if st.query_params.get(k) != v:
-            st.query_params[k] = v
+        current = (float(out["center"]["lat"]), float(out["center"]["lng"]), int(out["zoom"]))
+        st.session_state["map_view"] = current
+    _write_url(view, current)
     with col_panel:
-        click = out.get("last_clicked")
-        hits = map_data.lookup(click, view[2], shown, basemap_id, tuple(sorted(scenario.items()))) if click else []
-        _side_panel(hits)
+        clicked = out.get("last_clicked")
+        _side_panel(map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
 
 
-def _export_map(view: tuple[float, float, int]):
+def _export_map(view: View, at: tuple[float, float, int]):
     """A standalone folium map of the current view for export: tiles replaced by the features in view."""
     from cyc_geo.mapview.export import add_title, view_bounds
 
-    lat, lon, zoom = view
+    lat, lon, zoom = at
     fmap = base_map("blank", None, center=(lat, lon), zoom=int(zoom),
                     fit_bounds=map_data.county_bounds("blank"), lang=lang())
     add_label_css(fmap)
-    detail = zoom >= tiles.DETAIL_MIN_ZOOM
-    plain = [layer for layer in shown if not layer.big]
-    groups, legends = _build_groups(plain, gdfs, "blank", scenario, {})
-    for layer in shown:
-        if not layer.big:
-            continue
-        if detail:
+    groups, legends = _build_groups([layer for layer in view.shown if not layer.big], view, "blank", {})
+    for layer in (layer for layer in view.shown if layer.big):
+        if zoom >= tiles.DETAIL_MIN_ZOOM:
             feats = map_data.features_in_view(layer.id, view_bounds(lat, lon, zoom))
             groups.append(layer_group(replace(layer, tooltip=(), label=None), feats, lang()))
             legends.append(layer_legend(layer, lang()))
         else:
-            more, more_legends = _build_groups([layer], gdfs, "blank", scenario, {})
+            more, more_legends = _build_groups([layer], view, "blank", {})
             groups.extend(more)
             legends.extend(more_legends)
     for g in groups:
         g.add_to(fmap)
     note = ""
-    if any(map_data.is_demo(layer.id) for layer in shown):
+    if any(map_data.is_demo(layer.id) for layer in view.shown):
         note = tr("演示数据：非官方数据，仅供规划讨论", "Demo data: not official, for discussion only")
     add_title(fmap, tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"), note, legends, tr("图例", "Legend"))
     return fmap
 
 
-def export_section() -> None:
+def _prepare_export(view: View) -> None:
+    from cyc_geo.mapview.export import html_to_png, standalone_html
+
+    state = view.state
+    at = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
+    with st.spinner(tr("正在生成…", "Exporting…")):
+        html = standalone_html(_export_map(view, at))
+        st.session_state["map_export"] = {"html": html.encode("utf-8")}
+        try:
+            st.session_state["map_export"]["png"] = html_to_png(html)
+        except Exception as exc:  # no Chromium on this machine: HTML still works
+            st.warning(tr(f"PNG 导出失败：{exc}", f"PNG export failed: {exc}"))
+
+
+def export_section(view: View) -> None:
     with st.expander(tr("导出当前地图（HTML / PNG）", "Export the current map (HTML / PNG)")):
         st.caption(tr("HTML 文件内嵌全部脚本与数据，可离线打开；PNG 由无头 Chromium 渲染。",
                       "The HTML file inlines every script and data, so it opens offline; the PNG is rendered "
                       "in headless Chromium."))
         if st.button(tr("生成导出文件", "Prepare export files"), key="map_export_btn"):
-            from cyc_geo.mapview.export import html_to_png, standalone_html
-
-            view = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
-            with st.spinner(tr("正在生成…", "Exporting…")):
-                html = standalone_html(_export_map(view))
-                st.session_state["map_export"] = {"html": html.encode("utf-8")}
-                try:
-                    st.session_state["map_export"]["png"] = html_to_png(html)
-                except Exception as exc:  # no Chromium on this machine: HTML still works
-                    st.warning(tr(f"PNG 导出失败：{exc}", f"PNG export failed: {exc}"))
+            _prepare_export(view)
         files = st.session_state.get("map_export")
         if files:
             c1, c2 = st.columns(2)
@@ -343,5 +384,13 @@ def export_section() -> None:
                                    key="map_dl_png")
 
 
-map_and_panel()
-export_section()
+def main() -> None:
+    _header()
+    view = _sidebar()
+    building = any(map_data.tile_job(layer.id, view.basemap_id).status == "building" for layer in view.shown if layer.big)
+    st.fragment(map_and_panel, run_every=3 if building else None)(view, building)
+    export_section(view)
+
+
+if __name__ == "__main__":
+    main()

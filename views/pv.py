@@ -9,7 +9,6 @@ saved scenarios come from the database. Writes call ``ui.auth.require_editor()``
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cyc_geo.pv import emissions, rooftops, scenarios
-
+from cyc_geo.catalog.sources import source_version
+from cyc_geo.pv import emissions, rooftops, scenarios, tables
 from cyc_geo.pv import model as pv
-
-from cyc_geo import paths
-from cyc_geo.catalog.sources import planner_file
-from ui.common import choice_value, database, demo_banner, lang, load_layer, tr
+from cyc_geo.pv.goal import adoption_for_goal
+from cyc_geo.pv.uploads import store_yield_raster
+from ui.common import choice_value, database, demo_banner, lang, load_layer, per_roof, roof_layer, roofs, tr
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
 RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
@@ -39,31 +37,11 @@ UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_ras
 CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
 ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
 TILT_KEYS = {t: f"pv_tilt_{t}" for t in pv.ROOF_TYPES}
-ROOF_LABELS = {"flat": ("平屋顶", "Flat"), "pitched": ("坡屋顶", "Pitched"), "shed": ("彩钢瓦厂房", "Shed")}
+ROOF_LABELS = tables.ROOF_TYPE_LABELS
 
 
 def _class_label(c: str) -> str:
-    return rooftops.CLASS_LABELS_ZH[c] if lang() == "zh" else rooftops.CLASS_LABELS_EN[c]
-
-
-# ---------------------------------------------------------------- data
-
-
-def _source_key() -> str:
-    user = planner_file("rooftops")
-    return "demo" if user is None else f"{user}:{user.stat().st_mtime_ns}"
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _roofs(source_key: str) -> tuple[Any, pd.DataFrame]:
-    """Rooftops (GeoDataFrame, shared read-only) and their attribute table for ``pv.estimate``."""
-    gdf = rooftops.load_rooftops()
-    return gdf, pd.DataFrame(gdf.drop(columns="geometry"))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _estimate(source_key: str, scenario_json: str) -> pd.DataFrame:
-    return pv.estimate(_roofs(source_key)[1], pv.Scenario.from_dict(json.loads(scenario_json)))
+    return tables.class_label(c, lang())
 
 
 # ---------------------------------------------------------------- state <-> widgets
@@ -214,30 +192,6 @@ def _reset_cb() -> None:
     _apply(pv.Scenario())
 
 
-MAX_RASTER_BYTES = 200 * 1024 * 1024
-
-
-def _store_raster(name: str, data: bytes) -> Path:
-    """Keep an uploaded GeoTIFF under ``data/uploads/pv/`` (content-addressed); checked with rasterio."""
-    import hashlib
-
-    if len(data) > MAX_RASTER_BYTES:
-        raise ValueError(tr("栅格文件过大（上限 200 MB）。", "Raster file too large (limit 200 MB)."))
-    folder = paths.data_dir() / "uploads" / "pv"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{hashlib.sha256(data).hexdigest()[:20]}.tif"
-    if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        try:
-            pv.check_raster(tmp)
-        except ValueError:
-            tmp.unlink(missing_ok=True)
-            raise
-        tmp.replace(path)
-    return path
-
-
 def _raster_inputs() -> None:
     """Optional PVOUT / GHI GeoTIFF sampled per building (replaces the clear-sky model where it has data)."""
     ss = st.session_state
@@ -245,7 +199,7 @@ def _raster_inputs() -> None:
                           type=["tif", "tiff"], key="pv_raster_upload")
     if up is not None:
         try:
-            ss["pv_raster_path"] = str(_store_raster(up.name, up.getvalue()))
+            ss["pv_raster_path"] = str(store_yield_raster(up.name, up.getvalue()))
             ss["pv_raster_name"] = up.name
         except ValueError as exc:
             st.error(str(exc))
@@ -260,45 +214,29 @@ def _raster_inputs() -> None:
 
 # ---------------------------------------------------------------- page
 
-st.title(tr("屋顶分布式光伏潜力", "Rooftop PV potential"))
-st.caption(tr(
-    "目标：到 2024 年光伏装机容量力争达到 7 万千瓦（70 MW）；附件2 整市屋顶光伏项目 20 万千瓦、年发电 19820 万kWh。",
-    "Goal: 70 MW of installed PV by 2024; the whole-city rooftop project (附件2 #3) is 200 MW, 198.2 GWh/yr.",
-))
 
-with st.spinner(tr("正在加载屋顶数据（首次需生成演示数据）…", "Loading rooftops (demo data is generated on first use)…")):
-    source_key = _source_key()
-    roofs_gdf, roofs_table = _roofs(source_key)
-    towns = load_layer("townships")
-demo_banner({"rooftops": roofs_gdf, "townships": towns})
-if roofs_gdf.attrs.get("skipped_total"):
-    st.info(tr(f"建筑轮廓文件中有 {roofs_gdf.attrs['skipped_total']} 个要素被跳过：{roofs_gdf.attrs['skipped']}",
-               f"{roofs_gdf.attrs['skipped_total']} footprints were skipped: {roofs_gdf.attrs['skipped']}"))
+def _header_and_data() -> tuple[Any, Any]:
+    """Title, goal caption, the rooftops and townships, and the demo/skipped-footprint notes."""
+    st.title(tr("屋顶分布式光伏潜力", "Rooftop PV potential"))
+    st.caption(tr(
+        "目标：到 2024 年光伏装机容量力争达到 7 万千瓦（70 MW）；附件2 整市屋顶光伏项目 20 万千瓦、年发电 19820 万kWh。",
+        "Goal: 70 MW of installed PV by 2024; the whole-city rooftop project (附件2 #3) is 200 MW, 198.2 GWh/yr.",
+    ))
+    with st.spinner(tr("正在加载屋顶数据（首次需生成演示数据）…", "Loading rooftops (demo data is generated on first use)…")):
+        roofs_gdf = roofs()[0]
+        towns = load_layer("townships")
+    demo_banner({"rooftops": roofs_gdf, "townships": towns})
+    if roofs_gdf.attrs.get("skipped_total"):
+        st.info(tr(f"建筑轮廓文件中有 {roofs_gdf.attrs['skipped_total']} 个要素被跳过：{roofs_gdf.attrs['skipped']}",
+                   f"{roofs_gdf.attrs['skipped_total']} footprints were skipped: {roofs_gdf.attrs['skipped']}"))
+    if str(roofs_gdf.attrs.get("meta", {}).get("demo", "false")).lower() == "true":
+        st.caption(tr("使用自己的建筑轮廓：在“数据导入”页导入图层 rooftops，或将文件放到 data/boundaries/rooftops.gpkg。",
+                      "To use your own footprints, import layer 'rooftops' on the Data import page or drop "
+                      "data/boundaries/rooftops.gpkg."))
+    return roofs_gdf, towns
 
-if str(roofs_gdf.attrs.get("meta", {}).get("demo", "false")).lower() == "true":
-    st.caption(tr("使用自己的建筑轮廓：在“数据导入”页导入图层 rooftops，或将文件放到 data/boundaries/rooftops.gpkg。",
-                  "To use your own footprints, import layer 'rooftops' on the Data import page or drop "
-                  "data/boundaries/rooftops.gpkg."))
 
-_init_state()
-msg = st.session_state.pop("pv_msg", None)
-if msg:
-    getattr(st, msg[0])(msg[1])
-
-town_labels = {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
-town_names = {code: tr(*pair) for code, pair in town_labels.items()}
-col_in, col_out = st.columns([1, 2], gap="large")
-
-with col_in:
-    st.subheader(tr("情景设置", "Scenario"))
-    st.caption(tr("默认开发比例：国家能源局整县推进屋顶分布式光伏试点最低比例（2021年6月）。",
-                  "Default shares: NEA whole-county rooftop PV pilot minimum shares (June 2021)."))
-    for c in pv.CLASSES:
-        st.slider(tr(f"{_class_label(c)} 开发比例 (%)", f"{_class_label(c)} adoption (%)"), 0, 100, step=1,
-                  key=CLASS_KEYS[c])
-    st.multiselect(tr("乡镇范围（空 = 全市）", "Townships (empty = whole city)"), list(town_names),
-                   format_func=lambda code: town_names.get(code, code), key="pv_towns")
-    st.number_input(tr("最小屋顶面积 (m²)", "Minimum roof size (m²)"), 0.0, 5000.0, step=10.0, key="pv_min_roof")
+def _technical_inputs() -> None:
     with st.expander(tr("技术参数（默认值及来源见 docs/pv.md）", "Technical parameters (defaults and sources: docs/pv.md)")):
         st.number_input(tr("组件功率密度 (W/m²)", "Module power density (W/m²)"), 50.0, 400.0, step=5.0,
                         key="pv_module_w")
@@ -317,15 +255,32 @@ with col_in:
         st.selectbox(tr("减排折算口径", "Emission factor preset"), list(emissions.PRESETS),
                      format_func=lambda i: tr(*PRESET_LABELS[i]),
                      key="pv_preset")
-    st.button(tr("恢复默认", "Reset to defaults"), on_click=_reset_cb, key="pv_reset")
 
+
+def _scenario_inputs(town_labels: dict[str, tuple[str, str]]) -> pv.Scenario:
+    """The scenario widgets; returns the scenario they describe (the last valid one on an error)."""
+    town_names = {code: tr(*pair) for code, pair in town_labels.items()}
+    st.subheader(tr("情景设置", "Scenario"))
+    st.caption(tr("默认开发比例：国家能源局整县推进屋顶分布式光伏试点最低比例（2021年6月）。",
+                  "Default shares: NEA whole-county rooftop PV pilot minimum shares (June 2021)."))
+    for c in pv.CLASSES:
+        st.slider(tr(f"{_class_label(c)} 开发比例 (%)", f"{_class_label(c)} adoption (%)"), 0, 100, step=1,
+                  key=CLASS_KEYS[c])
+    st.multiselect(tr("乡镇范围（空 = 全市）", "Townships (empty = whole city)"), list(town_names),
+                   format_func=lambda code: town_names.get(code, code), key="pv_towns")
+    st.number_input(tr("最小屋顶面积 (m²)", "Minimum roof size (m²)"), 0.0, 5000.0, step=10.0, key="pv_min_roof")
+    _technical_inputs()
+    st.button(tr("恢复默认", "Reset to defaults"), on_click=_reset_cb, key="pv_reset")
     try:
         scenario = _scenario_from_widgets(town_labels)
     except ValueError as exc:
         st.error(str(exc))
         scenario = pv.Scenario.from_dict(st.session_state[STATE])
     _remember(scenario)
+    return scenario
 
+
+def _saved_section() -> None:
     st.subheader(tr("已保存的情景", "Saved scenarios"))
     saved = scenarios.list_scenarios(database())
     editor = _editor()
@@ -347,12 +302,8 @@ with col_in:
     if editor is None:
         st.caption(tr("保存/删除情景需编辑账号登录（侧栏）。", "Sign in as an editor (sidebar) to save or delete scenarios."))
 
-scenario_json = scenario.to_json()
-per_roof = _estimate(source_key, scenario_json)
-summ = pv.summary(per_roof)
-params = pv.resolve_params(scenario)
 
-with col_out:
+def _metrics(summ: dict[str, Any]) -> None:
     m = st.columns(3)
     m[0].metric(tr("装机容量", "Capacity"), f"{summ['capacity_mw']:,.1f} MW")
     m[1].metric(tr("年发电量", "Generation"), f"{summ['annual_gwh']:,.1f} GWh")
@@ -362,39 +313,27 @@ with col_out:
     m[1].metric(tr("计入屋顶", "Roofs counted"), f"{summ['roofs']:,}")
     m[2].metric(tr("单位发电量 (kWh/kWp)", "Specific yield (kWh/kWp)"), f"{summ['specific_yield']:,.0f}")
 
+
+def _goal_section(summ: dict[str, Any], scenario: pv.Scenario) -> None:
     share = summ["share_of_goal"]
     st.progress(min(share, 1.0), text=tr(
         f"距 70 MW 目标：已达 {share:.0%}，缺口 {summ['gap_mw']:,.1f} MW",
         f"Toward the 70 MW goal: {share:.0%} reached, gap {summ['gap_mw']:,.1f} MW"))
-    bars = pd.DataFrame({
-        "item": [tr("本情景", "This scenario"), tr("2024 目标", "2024 goal"), tr("整市屋顶光伏项目", "200 MW project")],
-        "mw": [summ["capacity_mw"], pv.GOAL_MW, pv.PROJECT_MW],
-    })
     st.altair_chart(
-        alt.Chart(bars).mark_bar().encode(
+        alt.Chart(tables.goal_bars(summ, lang())).mark_bar().encode(
             x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
             color=alt.Color("item:N", legend=None, scale=alt.Scale(range=["#f28e2b", "#59a14f", "#4e79a7"])),
             tooltip=["item", alt.Tooltip("mw:Q", format=",.1f")],
         ).properties(height=alt.Step(28)),
         width="stretch",
     )
-    if summ["capacity_mw"] > 0:
-        factor = pv.GOAL_MW / summ["capacity_mw"]
-        needed = {c: min(1.0, scenario.adoption[c] * factor) for c in pv.CLASSES}
-        st.caption(tr(
-            "按当前比例等比缩放，达到 70 MW 约需："
-            + "，".join(f"{_class_label(c)} {100 * v:.1f}%" for c, v in needed.items())
-            + f"；与 200 MW 项目相比为其 {summ['share_of_project_mw']:.0%}。",
-            "Scaling the current shares, 70 MW needs about: "
-            + ", ".join(f"{_class_label(c)} {100 * v:.1f}%" for c, v in needed.items())
-            + f"; this is {summ['share_of_project_mw']:.0%} of the 200 MW project.",
-        ))
+    needed = adoption_for_goal(scenario, summ["capacity_mw"])
+    if needed is not None:
+        st.caption(tables.goal_note(needed, summ, lang()))
 
-    st.subheader(tr("分乡镇结果", "By township"))
-    by_class = pv.aggregate(per_roof, ["township_code", "building_class"])
-    by_class["township"] = by_class["township_code"].map(town_names)
-    by_class["class"] = by_class["building_class"].map(_class_label)
-    order = (by_class.groupby("township")["capacity_mw"].sum().sort_values(ascending=False).index.tolist())
+
+def _class_chart(results: pd.DataFrame, town_names: dict[str, str]) -> None:
+    by_class, order = tables.class_breakdown(results, town_names, lang())
     st.altair_chart(
         alt.Chart(by_class).mark_bar().encode(
             x=alt.X("sum(capacity_mw):Q", title=tr("装机容量 (MW)", "Capacity (MW)")),
@@ -405,88 +344,85 @@ with col_out:
         ).properties(height=28 * max(len(order), 1) + 40),
         width="stretch",
     )
-    table = pv.township_table(per_roof, towns)
-    shown = pd.DataFrame({
-        tr("代码", "Code"): table["code"],
-        tr("乡镇", "Township"): table["name"] if lang() == "zh" else table["name_en"],
-        tr("计入屋顶", "Roofs"): table["roofs"],
-        tr("可用面积 (m²)", "Usable area (m²)"): table["usable_area_m2"].round(0),
-        tr("装机 (MW)", "Capacity (MW)"): table["capacity_mw"].round(3),
-        tr("年发电 (GWh)", "Generation (GWh)"): table["annual_gwh"].round(3),
-        tr("减排 CO₂ (t)", "CO₂ (t)"): table["co2_t"].round(0),
-        tr("标煤 (tce)", "Coal (tce)"): table["tce"].round(0),
-    })
-    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: pv.Scenario, results: pd.DataFrame) -> None:
+    scenario_json = scenario.to_json()
     d1, d2, d3 = st.columns(3)
     d1.download_button(tr("下载 CSV", "Download CSV"), shown.to_csv(index=False).encode("utf-8-sig"),
                        file_name="pv_townships.csv", mime="text/csv", key="pv_dl_csv")
-    xlsx = pv.export_xlsx({
-        "townships": shown,
-        "summary": pd.DataFrame({"key": list(summ), "value": [str(v) for v in summ.values()]}),
-        "scenario": pd.DataFrame({"scenario": [scenario_json]}),
-    })
-    d2.download_button(tr("下载 Excel", "Download Excel"), xlsx, file_name="pv_townships.xlsx",
+    d2.download_button(tr("下载 Excel", "Download Excel"), tables.workbook(shown, summ, scenario_json),
+                       file_name="pv_townships.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx")
-    gpkg_key = ("pv_gpkg", source_key, scenario_json)
+    gpkg_key = ("pv_gpkg", source_version(roof_layer().id), scenario_json)
     if st.session_state.get("pv_gpkg_for") == gpkg_key:
         d3.download_button(tr("下载屋顶 GeoPackage", "Download roofs GeoPackage"), st.session_state["pv_gpkg"],
                            file_name="pv_roofs.gpkg", mime="application/geopackage+sqlite3", key="pv_dl_gpkg")
     elif d3.button(tr("生成屋顶 GeoPackage", "Prepare roofs GeoPackage"), key="pv_make_gpkg"):
         with st.spinner(tr("正在写出计入情景的屋顶…", "Writing the roofs in the scenario…")):
-            counted = per_roof["roofs"].to_numpy() == 1
-            out = roofs_gdf.loc[counted, ["roof_id", "building_class", "roof_type", "use", "area_m2",
-                                          "township_code", "geometry"]].copy()
-            for col in ("usable_area_m2", "pv_area_m2", "capacity_kw", "specific_yield", "annual_kwh", "co2_t", "tce"):
-                out[col] = per_roof.loc[counted, col].to_numpy()
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "pv_roofs.gpkg"
-                out.to_file(path, layer="pv_roofs", driver="GPKG", engine="pyogrio")
-                st.session_state["pv_gpkg"] = path.read_bytes()
+            st.session_state["pv_gpkg"] = tables.gpkg_bytes(tables.roofs_in_scenario(roofs()[0], results, scenario))
             st.session_state["pv_gpkg_for"] = gpkg_key
         st.rerun()
 
+
+def _map_section(results: pd.DataFrame, towns: Any, table: pd.DataFrame) -> None:
     st.subheader(tr("空间分布", "Where"))
     view = choice_value(st.radio(tr("显示", "Show"), list(MAP_VIEWS), horizontal=True, key="pv_map_view",
                                  format_func=lambda v: tr(*MAP_VIEWS[v])), MAP_VIEWS)
     if view == "township":
-        shapes = towns[["code", "name", "geometry"]].merge(
-            table[["code", "capacity_mw", "annual_gwh"]], on="code", how="left")
+        shapes = tables.township_shapes(towns, table)
         value, label = "capacity_mw", tr("装机 (MW)", "Capacity (MW)")
     else:
         st.session_state.setdefault("pv_h3_res", 8)
         res = st.select_slider(tr("H3 分辨率", "H3 resolution"), options=list(rooftops.H3_RESOLUTIONS), key="pv_h3_res")
-        cells = pv.aggregate_h3(per_roof, int(res))
-        cells = cells[cells["capacity_kw"] > 0]
-        shapes = pv.h3_polygons(cells[["h3", "capacity_kw", "annual_gwh"]])
+        shapes = tables.h3_shapes(results, int(res))
         value, label = "capacity_kw", tr("装机 (kW)", "Capacity (kW)")
-    shapes = shapes.copy()
-    shapes["v"] = shapes[value].fillna(0.0)
-    geo = json.loads(shapes.drop(columns=[c for c in shapes.columns if c not in ("v", "name", "h3", "geometry")]).to_json())
-    chart = alt.Chart(alt.Data(values=geo["features"])).mark_geoshape(stroke="#666", strokeWidth=0.3).encode(
+    features = tables.map_features(shapes, value)
+    chart = alt.Chart(alt.Data(values=features)).mark_geoshape(stroke="#666", strokeWidth=0.3).encode(
         color=alt.Color("properties.v:Q", title=label, scale=alt.Scale(scheme="yelloworangered")),
         tooltip=[alt.Tooltip("properties.name:N" if view == "township" else "properties.h3:N", title=""),
                  alt.Tooltip("properties.v:Q", title=label, format=",.1f")],
     ).project("mercator").properties(height=460)
     st.altair_chart(chart, width="stretch")
 
+
+def _model_notes(params: pv.PVParams) -> None:
     with st.expander(tr("发电量模型说明", "About the yield model")):
-        ytab = pv.yield_table(params)
-        ghi = pv.clearsky_ghi_kwh_m2(params)
-        st.markdown(tr(
-            f"pvlib 晴空模型（Ineichen，内置 Linke 浑浊度）计算长垣（{params.latitude}°N, {params.longitude}°E，"
-            f"海拔 {params.altitude_m:.0f} m）晴空水平辐照 {ghi:,.0f} kWh/m²·年，乘以晴空系数 {params.clearness_factor:.2f} "
-            f"（等效 {ghi * params.clearness_factor:,.0f} kWh/m²），转换到组件倾斜面，再乘系统效率 {params.performance_ratio:.2f}。"
-            f"方案隐含单位发电量 {pv.SEED_SPECIFIC_YIELD:.0f} kWh/kWp。",
-            f"pvlib clear sky (Ineichen, bundled Linke turbidity) at Changyuan ({params.latitude} N, {params.longitude} E, "
-            f"{params.altitude_m:.0f} m): clear-sky GHI {ghi:,.0f} kWh/m²/yr, times clearness factor "
-            f"{params.clearness_factor:.2f} (effective {ghi * params.clearness_factor:,.0f} kWh/m²), transposed to the "
-            f"module plane, times performance ratio {params.performance_ratio:.2f}. The plan implies "
-            f"{pv.SEED_SPECIFIC_YIELD:.0f} kWh/kWp.",
-        ))
-        st.dataframe(pd.DataFrame({
-            tr("屋顶类型", "Roof type"): [tr(*ROOF_LABELS[t]) for t in ytab],
-            tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
-        }), hide_index=True)
+        st.markdown(tables.yield_model_note(params, lang()))
+        st.dataframe(tables.yield_rows(params, lang()), hide_index=True)
         st.caption(emissions.PRESETS[params.emission_preset].source)
 
-_keep_ui()
+
+def _results_section(scenario: pv.Scenario, towns: Any, town_names: dict[str, str]) -> None:
+    results = per_roof(scenario)
+    summ = pv.summary(results)
+    _metrics(summ)
+    _goal_section(summ, scenario)
+    st.subheader(tr("分乡镇结果", "By township"))
+    _class_chart(results, town_names)
+    table = pv.township_table(results, towns)
+    shown = tables.township_display(table, lang())
+    st.dataframe(shown, hide_index=True, width="stretch")
+    _downloads(shown, summ, scenario, results)
+    _map_section(results, towns, table)
+    _model_notes(pv.resolve_params(scenario))
+
+
+def main() -> None:
+    _roofs_gdf, towns = _header_and_data()
+    _init_state()
+    msg = st.session_state.pop("pv_msg", None)
+    if msg:
+        getattr(st, msg[0])(msg[1])
+    town_labels = {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
+    col_in, col_out = st.columns([1, 2], gap="large")
+    with col_in:
+        scenario = _scenario_inputs(town_labels)
+        _saved_section()
+    with col_out:
+        _results_section(scenario, towns, {code: tr(*pair) for code, pair in town_labels.items()})
+    _keep_ui()
+
+
+if __name__ == "__main__":
+    main()

@@ -118,3 +118,37 @@ def load_source(layer: LayerDef) -> gpd.GeoDataFrame:
     if not gdf.attrs.get("meta"):
         gdf.attrs["meta"] = {"source": f"data file {layer.source}", "demo": "false", "approximate": "false"}
     return gdf
+
+
+RASTER_SUFFIXES = (".tif", ".tiff", ".TIF")
+
+
+def _stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{path}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def source_version(layer_id: str) -> str:
+    """A string that changes whenever the data behind ``layer_id`` changes (a cache key).
+
+    The planner's file (active import or ``data/boundaries/<id>.*``, vector or raster) with its
+    modification time in nanoseconds and size; else the layer's ``source`` file (demo or
+    bundled) the same way; else ``"missing"`` (a loader layer whose file is built on demand:
+    an import still changes the version, since the planner file then exists).
+    """
+    user = planner_file(layer_id)
+    if user is None:
+        rasters = [active_raster_path(layer_id)]
+        rasters += [paths.boundaries_dir() / f"{layer_id}{s}" for s in RASTER_SUFFIXES]
+        user = next((p for p in rasters if p.exists()), None)
+    if user is not None:
+        return "planner:" + _stamp(user)
+    from cyc_geo.catalog.registry import get_layer
+
+    try:
+        layer = get_layer(layer_id)
+    except KeyError:
+        return "missing"
+    if layer.source and source_path(layer).exists():
+        return "source:" + _stamp(source_path(layer))
+    return "missing"

@@ -1,4 +1,5 @@
-"""The ``pv estimate`` JSON document, built in one place for both ways of computing it.
+"""The ``pv estimate`` JSON document, built in one place for both ways of computing it (the PV page's
+tables and downloads are in :mod:`cyc_geo.pv.tables`).
 
 :func:`cyc_geo.commands.pv.estimate_payload` (the whole table in this process) and
 :func:`cyc_geo.pv.engine.cli_payload` (``--engine`` / ``--source``: partitions, dask) compute the

@@ -1,0 +1,118 @@
+"""cyc_geo.pv.goal (hand-checked shares), cyc_geo.pv.uploads (kept yield rasters), cyc_geo.pv.tables (page tables)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from cyc_geo.ingest.upload_safety import UploadRejected
+from cyc_geo.pv import goal, tables, uploads
+from cyc_geo.pv import model as pv
+
+# ---------------------------------------------------------------- goal
+
+
+def test_adoption_for_goal_by_hand():
+    sc = pv.Scenario()  # NEA shares: gov 50 %, public 40 %, commercial 30 %, rural 20 %
+    # 35 MW -> 70 MW is a factor 2: 100 %, 80 %, 60 %, 40 %
+    assert goal.adoption_for_goal(sc, 35.0) == pytest.approx({"gov": 1.0, "public": 0.8, "commercial": 0.6, "rural": 0.4})
+    # 140 MW -> factor 0.5: 25 %, 20 %, 15 %, 10 %
+    assert goal.adoption_for_goal(sc, 140.0) == pytest.approx({"gov": 0.25, "public": 0.2, "commercial": 0.15, "rural": 0.1})
+    # 20 MW -> factor 3.5: 175 %, 140 %, 105 % are capped at 100 %; rural 70 %
+    assert goal.adoption_for_goal(sc, 20.0) == pytest.approx({"gov": 1.0, "public": 1.0, "commercial": 1.0, "rural": 0.7})
+    assert goal.adoption_for_goal(sc, 0.0) is None
+
+
+def test_scaled_shares_reach_the_goal_on_a_table():
+    roofs = pd.DataFrame({"roof_id": [1, 2, 3, 4], "township_code": "x", "building_class": list(pv.CLASSES),
+                          "roof_type": "flat", "area_m2": [5000.0] * 4})
+    sc = pv.Scenario()
+    mw = pv.estimate(roofs, sc)["capacity_kw"].sum() / 1000
+    needed = goal.adoption_for_goal(sc, mw, goal_mw=2 * mw)
+    assert pv.estimate(roofs, pv.Scenario(adoption=needed))["capacity_kw"].sum() / 1000 == pytest.approx(2 * mw)
+
+
+def test_map_scenario_scales_the_nea_shares():
+    assert goal.map_scenario(1.0).to_json() == pv.Scenario().to_json()  # the PV page's default: one cache entry
+    assert goal.map_scenario(0.5).adoption == pytest.approx({"gov": 0.25, "public": 0.2, "commercial": 0.15, "rural": 0.1})
+    assert goal.map_scenario(2.5).adoption["gov"] == 1.0
+
+
+# ---------------------------------------------------------------- uploads
+
+
+def _tif(path: Path) -> Path:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=3, count=1, dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(114.4, 35.5, 0.1, 0.1)) as dst:
+        dst.write(np.full((3, 4), 1100.0, dtype="float32"), 1)
+    return path
+
+
+def test_store_yield_raster_keeps_one_file_per_content(data_dir: Path, tmp_path: Path):
+    data = _tif(tmp_path / "pvout.tif").read_bytes()
+    kept = uploads.store_yield_raster("pvout.tif", data)
+    assert kept.parent == data_dir / "uploads" / "pv" and kept.suffix == ".tif"
+    assert kept.read_bytes() == data
+    assert uploads.store_yield_raster("again.TIFF", data) == kept
+    assert [p.name for p in (data_dir / "uploads").iterdir() if p.is_file()] == []  # staged copies removed
+
+
+def test_store_yield_raster_refuses_non_rasters(data_dir: Path, tmp_path: Path):
+    with pytest.raises(UploadRejected):
+        uploads.store_yield_raster("roofs.gpkg", b"SQLite format 3\x00")
+    with pytest.raises(UploadRejected):
+        uploads.store_yield_raster("fake.tif", b"not a tiff at all")
+    assert not uploads.yield_raster_dir().exists() or not list(uploads.yield_raster_dir().iterdir())
+    assert [p for p in (data_dir / "uploads").iterdir() if p.is_file()] == []
+
+
+# ---------------------------------------------------------------- report
+
+
+@pytest.fixture
+def roofs() -> gpd.GeoDataFrame:
+    geoms = [shapely.box(114.7 + i * 0.001, 35.2, 114.7005 + i * 0.001, 35.2005) for i in range(4)]
+    return gpd.GeoDataFrame({
+        "roof_id": [1, 2, 3, 4], "building_class": ["gov", "rural", "rural", "public"],
+        "roof_type": "flat", "use": "x", "area_m2": [100.0, 10.0, 200.0, 300.0],
+        "township_code": ["a", "a", "b", "b"],
+    }, geometry=geoms, crs="EPSG:4326")
+
+
+def test_roofs_in_scenario_are_the_counted_roofs_with_their_results(roofs):
+    sc = pv.Scenario()
+    per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), sc)
+    out = tables.roofs_in_scenario(roofs, per_roof, sc)
+    assert list(out["roof_id"]) == [1, 3, 4]  # roof 2 is below the 40 m² minimum
+    assert list(out.columns) == tables.GPKG_COLUMNS
+    assert out["capacity_kw"].to_numpy() == pytest.approx(per_roof.loc[per_roof["roofs"] == 1, "capacity_kw"].to_numpy())
+    back = gpd.read_file(__import__("io").BytesIO(tables.gpkg_bytes(out)))
+    assert len(back) == 3
+
+
+def test_township_display_and_class_breakdown(roofs):
+    per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")))
+    towns = pd.DataFrame({"code": ["a", "b"], "name": ["甲镇", "乙镇"], "name_en": ["A", "B"]})
+    table = pv.township_table(per_roof, towns)
+    zh, en = tables.township_display(table, "zh"), tables.township_display(table, "en")
+    assert list(zh["乡镇"]) == ["甲镇", "乙镇"] and list(en["Township"]) == ["A", "B"]
+    assert zh["计入屋顶"].tolist() == [1, 2]
+    by_class, order = tables.class_breakdown(per_roof, {"a": "甲镇", "b": "乙镇"}, "zh")
+    assert order == ["乙镇", "甲镇"]  # b has 500 m² of roofs, a 100 m²
+    assert set(by_class["class"]) == {"党政机关", "农村居民", "公共建筑"}
+
+
+def test_goal_bars_and_note():
+    summ = {"capacity_mw": 35.0, "share_of_project_mw": 35.0 / 200}
+    bars = tables.goal_bars(summ, "en")
+    assert bars["mw"].tolist() == [35.0, pv.GOAL_MW, pv.PROJECT_MW]
+    note = tables.goal_note(goal.adoption_for_goal(pv.Scenario(), 35.0), summ, "en")
+    assert "Government 100.0%" in note and "Rural residents 40.0%" in note and "18%" in note
