@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import shapely
 
-from bench.common import best_of, measure, result_row
+from bench.common import best_of, result_row
 
 CENTRE_4547 = (563_746.0, 3_897_006.0)
 
@@ -66,8 +65,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         os.environ["CYC_GEO_DATA_DIR"] = str(tmp_path / "data")
         os.environ["CYC_GEO_DB"] = str(tmp_path / "data" / "bench.sqlite")
         try:
-            from cyc_geo.places.county import county_geometry_area_crs
             from cyc_geo.ingest.importer import import_file
+            from cyc_geo.places.county import county_geometry_area_crs
 
             county_geometry_area_crs()  # build the county outline once (not timed)
             src = _input(tmp_path, n)

@@ -29,9 +29,9 @@ from bench.common import measure, result_row
 
 
 def _layers() -> dict[str, gpd.GeoDataFrame]:
-    from cyc_geo.places.belt import load_belt
-    from cyc_geo.geo.crs import AREA_CRS
     from cyc_geo.carbon.forest import load_forest_patches
+    from cyc_geo.geo.crs import AREA_CRS
+    from cyc_geo.places.belt import load_belt
     from cyc_geo.places.townships import load_townships
 
     return {

@@ -192,8 +192,8 @@ def build_baseline_html(out_dir: Path, max_roofs: int | None = None) -> tuple[Pa
     import folium
 
     from cyc_geo.catalog.registry import load_registry
-    from cyc_geo.pv.rooftops import load_rooftops
     from cyc_geo.mapview.webmap import base_map, layer_group
+    from cyc_geo.pv.rooftops import load_rooftops
 
     roofs = load_rooftops()
     if max_roofs is not None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.common import best_of, measure, measure_subprocess, result_row
+from bench.common import best_of, measure_subprocess, result_row
 
 RES = 8
 
@@ -55,10 +55,8 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     from cyc_geo import paths
-
-    from cyc_geo.pv import rooftops
-
     from cyc_geo.pv import model as pv
+    from cyc_geo.pv import rooftops
 
     path = paths.rooftops_dir() / rooftops.DEMO_FILE
     if not path.exists():  # normally built by the parent already; building here inflates the peak

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from rasterio.features import geometry_mask
 
-from bench.common import best_of, measure, result_row
+from bench.common import best_of, result_row
 
 
 def naive_zonal_sum(data, zones) -> pd.DataFrame:

@@ -17,7 +17,6 @@ import geopandas as gpd
 import h3
 
 from cyc_geo.pv import emissions
-
 from cyc_geo.pv import model as pv
 
 

@@ -2,9 +2,9 @@ import pytest
 import shapely
 
 from cyc_geo.demo.belt import build_belt
+from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.places.belt import BeltParams, load_belt, load_river
 from cyc_geo.places.county import load_county
-from cyc_geo.geo.crs import AREA_CRS
 
 
 def _zones():

@@ -1,8 +1,8 @@
 import pytest
 
-from cyc_geo.places.county import NEIGHBOURS, build_county, load_county, load_neighbours
-from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.catalog.vector_io import read_meta
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.county import NEIGHBOURS, build_county, load_county, load_neighbours
 
 
 def test_county_area_is_about_1041_km2(data_dir):

@@ -9,6 +9,7 @@ partitioned GeoParquet. The reference is the plain in-process computation on the
 from __future__ import annotations
 
 import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,13 +17,11 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from cyc_geo.pv import engine
-
-from cyc_geo.pv import model as pv
-
 from cyc_geo.demo import scaling
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.hexgrid import cell_columns
+from cyc_geo.pv import engine
+from cyc_geo.pv import model as pv
 
 CODES = ["410783001000", "410783002000", "410783101000", "410783200000"]
 

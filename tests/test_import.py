@@ -13,18 +13,16 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from import_helpers import CENTRE_4547, squares, write_raster, write_shapefile_zip, zip_folder
 from pyproj import CRS
 
 from cyc_geo import db
-
 from cyc_geo.catalog import sources
-
 from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.geo.crs import WGS84, area_m2
 from cyc_geo.geo.detect import gk_epsg, suggest_crs
 from cyc_geo.ingest.importer import ImportFailure, detect_bytes_encoding, import_file
 from cyc_geo.places.townships import load_townships
-from import_helpers import CENTRE_4547, squares, write_raster, write_shapefile_zip, zip_folder
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = ["蒲西街道", "魏庄街道", "樊相镇", "芦岗乡"]

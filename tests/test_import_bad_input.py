@@ -11,18 +11,15 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
+from import_helpers import squares, write_raster, write_shapefile_zip
 
 from cyc_geo import db
-
 from cyc_geo.catalog import sources
-
 from cyc_geo.catalog import versions as layer_versions
-
-from cyc_geo.ingest import upload_safety
 from cyc_geo.geo.crs import WGS84
+from cyc_geo.ingest import upload_safety
 from cyc_geo.ingest.importer import ImportFailure, import_file
 from cyc_geo.places.townships import load_townships
-from import_helpers import squares, write_raster, write_shapefile_zip
 
 
 @pytest.fixture

@@ -8,15 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+from import_helpers import squares, write_shapefile_zip
 from streamlit.testing.v1 import AppTest
 
 from cyc_geo import db
-
 from cyc_geo.catalog import sources
-
 from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.ingest.importer import import_file
-from import_helpers import squares, write_shapefile_zip
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = "views/data_import.py"

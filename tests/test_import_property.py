@@ -20,12 +20,12 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from import_helpers import CENTRE_4547, write_shapefile_zip
 
 from cyc_geo.catalog import sources
 from cyc_geo.geo.crs import area_m2
 from cyc_geo.ingest.importer import ImportFailure, import_file
 from cyc_geo.places.townships import load_townships
-from import_helpers import CENTRE_4547, write_shapefile_zip
 
 CJK = "长垣蒲西东南北魏庄丁栾樊相恼里常村赵堤孟岗满苗寨张三方佘家芦武邱镇乡街道"
 NAME = st.text(alphabet=CJK + "ABCxyz019-_", min_size=1, max_size=8)

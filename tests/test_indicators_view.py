@@ -10,7 +10,6 @@ import streamlit as st
 from shapely.geometry import Point
 
 import ui.common
-
 from cyc_geo import db
 from cyc_geo.indicators import catalogue as ind
 from tests.conftest import app_test

@@ -11,10 +11,10 @@ from affine import Affine
 from scipy import ndimage
 
 from cyc_geo.carbon import landcover
-from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.carbon.landcover import afforest, load_landcover
 from cyc_geo.demo import landcover as demo_landcover
 from cyc_geo.demo.landcover import DemoParams
+from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.geo.zonal import RasterError
 
 

@@ -22,16 +22,14 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-
-from cyc_geo import auth, db
-
-from cyc_geo.catalog import sources
-
-from cyc_geo.catalog import versions as layer_versions
-from cyc_geo.ingest.importer import import_file
-from cyc_geo.catalog.vector_io import read_meta
 from conftest import CHROMIUM, CHROMIUM_ARGS, REPO, start_app
 from import_helpers import CENTRE_4547, squares, write_shapefile_zip
+
+from cyc_geo import auth, db
+from cyc_geo.catalog import sources
+from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.catalog.vector_io import read_meta
+from cyc_geo.ingest.importer import import_file
 
 PAGES = ["map", "pv", "carbon", "projects", "indicators", "data_import"]
 SESSIONS = 20

@@ -14,6 +14,7 @@ import pytest
 import shapely
 from import_helpers import write_raster
 
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer
 from cyc_geo.geo.gcj02 import wgs84_to_gcj02
 from cyc_geo.mapview import click, overlay, payloads, tiles
@@ -70,9 +71,9 @@ def test_hex_layer_def_and_tile_style_follow_the_toml():
 def test_demo_flags_bounds_and_features_in_view():
     gdf = _squares()
     gdf.attrs["meta"] = {"demo": "true"}
-    assert payloads.is_demo(gdf) and payloads.meta_frame(gdf).attrs["meta"] == {"demo": "true"}
+    assert not provenance_of(gdf).is_real and payloads.meta_frame(gdf).attrs["meta"] == {"demo": "true"}
     gdf.attrs["meta"] = {"demo": "false"}
-    assert not payloads.is_demo(gdf) and payloads.is_demo(gdf.assign(approximate=[False, True, False]))
+    assert provenance_of(gdf).is_real and not provenance_of(gdf.assign(approximate=[False, True, False])).is_real
     (s, w), (n, _e) = payloads.bounds_of(gdf)
     assert (s, w) == (LAT, LON) and n == pytest.approx(LAT + 0.001)
     inside = payloads.features_in_view(gdf, tiles.FeatureIndex(gdf), (LON - 0.01, LAT - 0.01, LON + 0.0035, LAT + 0.01))

@@ -18,9 +18,7 @@ import pytest
 import shapely
 
 from cyc_geo import db
-
 from cyc_geo.pv import emissions, scenarios
-
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.rooftops import FootprintError, prepare_footprints
 

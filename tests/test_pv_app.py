@@ -14,10 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cyc_geo import db
-
-from cyc_geo.pv import scenarios
-
 from cyc_geo.pv import model as pv
+from cyc_geo.pv import scenarios
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from cyc_geo.cli import main
 from cyc_geo.catalog.registry import load_registry, parse_layer
+from cyc_geo.cli import main
 
 REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 

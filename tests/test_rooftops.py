@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from cyc_geo.pv import rooftops
 from cyc_geo.demo import rooftops as demo_rooftops
 from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.pv import rooftops
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ import itertools
 import geopandas as gpd
 import pytest
 
-from cyc_geo.places.county import load_county
 from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.county import load_county
 from cyc_geo.places.townships import load_townships, read_seats
 
 

@@ -13,10 +13,10 @@ import shapely
 from PIL import Image
 from streamlit_folium import _get_map_string, generate_js_hash
 
-from cyc_geo.mapview import legend, tiles, webmap
-from cyc_geo.geo.gcj02 import wgs84_to_gcj02
-from cyc_geo.mapview.export import add_title, inline_assets, standalone_html, view_bounds
 from cyc_geo.catalog.registry import LayerDef
+from cyc_geo.geo.gcj02 import wgs84_to_gcj02
+from cyc_geo.mapview import legend, tiles, webmap
+from cyc_geo.mapview.export import add_title, inline_assets, standalone_html, view_bounds
 
 # ---------------------------------------------------------------- legends
 

@@ -14,9 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from cyc_geo import db
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry
 from cyc_geo.catalog.sources import source_version
-from cyc_geo.mapview.payloads import attribute_table, is_demo
+from cyc_geo.mapview.payloads import attribute_table
 from cyc_geo.pv import model as pv
 
 LANGS = {"zh": "中文", "en": "English"}
@@ -171,7 +172,7 @@ def demo_banner(gdfs: dict[str, gpd.GeoDataFrame]) -> None:
     titles = {layer.id: layer for layer in registry()}
     flagged = []
     for layer_id, gdf in gdfs.items():
-        if is_demo(gdf):
+        if not provenance_of(gdf).is_real:
             layer = titles.get(layer_id)
             flagged.append(layer.title(lang()) if layer else layer_id)
     if flagged:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.mapview import click, overlay, payloads, tiles
@@ -39,7 +40,7 @@ def layer_meta_frame(layer_id: str) -> gpd.GeoDataFrame:
 
 def is_demo(layer_id: str) -> bool:
     """Whether a layer's provenance marks it as demo or approximate data."""
-    return payloads.is_demo(layer_frame(layer_id))
+    return not provenance_of(layer_frame(layer_id)).is_real
 
 
 def roof_summary(scenario: pv.Scenario) -> dict[str, Any]:

@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.ingest import importer, upload_safety
 from cyc_geo.ingest.importer import ImportFailure
-from cyc_geo.mapview.payloads import is_demo
 from ui.auth import current_editor, require_editor
 from ui.common import clear_caches, database, lang, layer_frame, registry, tr
 
@@ -79,7 +79,7 @@ def _built_in_source(layer) -> tuple[str, Any]:
     """(label, feature count) of a layer that has no import: bundled real data, or demo/approximate."""
     try:
         gdf = layer_frame(layer.id)
-        demo = is_demo(gdf)
+        demo = not provenance_of(gdf).is_real
     except Exception as exc:  # a layer that cannot be built here: say so, keep the table
         return tr(f"无法加载：{exc}", f"cannot load: {exc}"), "—"
     label = tr("演示/近似数据", "demo/approximate data") if demo else tr("内置真实数据", "bundled real data")

@@ -17,7 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from cyc_geo.catalog.sources import source_version
-from cyc_geo.pv import emissions, rooftops, scenarios, tables
+from cyc_geo.geo import hexgrid
+from cyc_geo.pv import emissions, scenarios, tables
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.goal import adoption_for_goal
 from cyc_geo.pv.uploads import store_yield_raster
@@ -374,7 +375,7 @@ def _map_section(results: pd.DataFrame, towns: Any, table: pd.DataFrame) -> None
         value, label = "capacity_mw", tr("装机 (MW)", "Capacity (MW)")
     else:
         st.session_state.setdefault("pv_h3_res", 8)
-        res = st.select_slider(tr("H3 分辨率", "H3 resolution"), options=list(rooftops.H3_RESOLUTIONS), key="pv_h3_res")
+        res = st.select_slider(tr("H3 分辨率", "H3 resolution"), options=list(hexgrid.RESOLUTIONS), key="pv_h3_res")
         shapes = tables.h3_shapes(results, int(res))
         value, label = "capacity_kw", tr("装机 (kW)", "Capacity (kW)")
     features = tables.map_features(shapes, value)

@@ -32,11 +32,10 @@ because that is what the plan tracks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -45,11 +44,11 @@ import rasterio.features
 import shapely
 
 from cyc_geo import paths
-from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
 from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES, NODATA, landcover_meta, landcover_path, load_landcover
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import planner_file, read_any
 from cyc_geo.catalog.vector_io import read_layer, write_layer
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
 from cyc_geo.geo.zonal import RasterData, RasterError, zonal_sum
 
 if TYPE_CHECKING:

@@ -20,10 +20,9 @@ The demo raster and its calibration live in :mod:`cyc_geo.demo.landcover`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np

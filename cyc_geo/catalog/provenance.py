@@ -44,6 +44,11 @@ class Provenance:
             return "demo"
         return "approximate" if self.approximate else "real"
 
+    @property
+    def is_real(self) -> bool:
+        """Neither demo nor approximate: the only data a page may show without the demo warning."""
+        return not (self.demo or self.approximate)
+
     def label(self, lang: str) -> str:
         """:attr:`status` for people: 演示数据 / 近似数据 / 真实数据 (``lang="zh"``), else English."""
         zh, en = _LABELS[self.status]

@@ -89,7 +89,7 @@ _LEGEND_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _import_ref(ref: str) -> Callable[..., Any]:
+def import_ref(ref: str) -> Callable[..., Any]:
     """The function named by ``"module:function"``."""
     module_name, func_name = ref.split(":")
     return getattr(importlib.import_module(module_name), func_name)
@@ -142,14 +142,14 @@ class LayerDef:
     def load(self) -> gpd.GeoDataFrame:
         """The layer's GeoDataFrame (WGS84, provenance in ``attrs["meta"]``): its loader, or its source file."""
         if self.loader:
-            return _import_ref(self.loader)(self)
+            return import_ref(self.loader)(self)
         from cyc_geo.catalog.sources import load_source
 
         return load_source(self)
 
     def build_demo(self) -> Path | None:
         """Run the layer's demo builder (``demo = "module:function"``); None when it has none."""
-        return _import_ref(self.demo)() if self.demo else None
+        return import_ref(self.demo)() if self.demo else None
 
 
 _FIELD_NAMES = {f.name for f in fields(LayerDef)}

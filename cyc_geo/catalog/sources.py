@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from cyc_geo import paths
-from cyc_geo.geo.crs import WGS84
 from cyc_geo.catalog.vector_io import read_layer
+from cyc_geo.geo.crs import WGS84
 
 if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef

@@ -31,7 +31,6 @@ from typing import Any
 import pyogrio
 
 from cyc_geo import db
-
 from cyc_geo.catalog import sources
 from cyc_geo.catalog.vector_io import read_meta
 

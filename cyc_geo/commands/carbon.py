@@ -19,10 +19,10 @@ import geopandas as gpd
 import pandas as pd
 
 from cyc_geo.carbon import forest
-from cyc_geo.cli import UserError, emit
 from cyc_geo.carbon.landcover import afforest, landcover_meta, landcover_path, load_landcover
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import read_any
+from cyc_geo.cli import UserError, emit
 from cyc_geo.places.townships import load_townships
 
 WAN = forest.WAN

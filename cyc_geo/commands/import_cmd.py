@@ -16,7 +16,6 @@ import json
 import sys
 
 from cyc_geo import db
-
 from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.cli import UserError, emit
 from cyc_geo.ingest.importer import ImportFailure, import_file

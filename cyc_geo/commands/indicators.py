@@ -14,8 +14,16 @@ import math
 
 from cyc_geo import db
 from cyc_geo.cli import UserError, emit
+from cyc_geo.indicators.catalogue import (
+    YEARS,
+    SpatialValue,
+    ValidationError,
+    evaluate,
+    load_catalogue,
+    save_values,
+    spatial_values,
+)
 from cyc_geo.indicators.export import export
-from cyc_geo.indicators.catalogue import YEARS, SpatialValue, ValidationError, evaluate, load_catalogue, save_values, spatial_values
 
 
 def _num(v: float) -> float | None:

@@ -6,9 +6,9 @@ import argparse
 import shutil
 
 from cyc_geo import paths
-from cyc_geo.cli import emit
 from cyc_geo.catalog.provenance import layer_summary
 from cyc_geo.catalog.registry import load_registry
+from cyc_geo.cli import emit
 
 
 def cmd_layers(args: argparse.Namespace) -> int:

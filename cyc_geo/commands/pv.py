@@ -6,11 +6,9 @@ import argparse
 
 import pandas as pd
 
-from cyc_geo.pv import emissions
-
-from cyc_geo.pv import model as pv
-from cyc_geo.pv import report
 from cyc_geo.cli import UserError, emit
+from cyc_geo.pv import emissions, report
+from cyc_geo.pv import model as pv
 
 
 def _scenario(name: str | None, preset: str | None) -> pv.Scenario:

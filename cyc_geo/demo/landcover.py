@@ -26,6 +26,7 @@ from cyc_geo import paths
 from cyc_geo.carbon.landcover import DEMO_FILE, NODATA, burn_mask
 from cyc_geo.geo.crs import AREA_CRS
 
+
 @dataclass(frozen=True)
 class DemoParams:
     """Parameters of the demo land cover. Areas in hectares, lengths in metres (EPSG:4547). Sources: docs/sources.md, "Demo assumptions"."""

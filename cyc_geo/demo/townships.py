@@ -13,9 +13,9 @@ import geopandas as gpd
 import shapely
 
 from cyc_geo import paths
+from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.places.county import county_geometry_area_crs
-from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.places.townships import DEMO_FILE, read_seats
 
 

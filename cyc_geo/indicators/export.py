@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from cyc_geo.indicators.catalogue import MET, BEHIND
+from cyc_geo.indicators.catalogue import BEHIND, MET
 
 ANNEX_TITLE = "碳达峰试点县（市）建设指标任务分解表"
 ANNEX_HEADER = ["序号", "领域", "指标", "单位", "现状值", "2022年", "2023年", "2024年", "牵头单位", "配合单位"]

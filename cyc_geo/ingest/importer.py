@@ -44,11 +44,11 @@ import pyogrio
 import shapely
 
 from cyc_geo import db
-
 from cyc_geo.catalog import versions as layer_versions
+from cyc_geo.catalog.registry import LayerDef, get_layer
+from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.detect import GCJ02, crs_name, crs_plausible, suggest_crs
-from cyc_geo.catalog.registry import LayerDef, get_layer
 from cyc_geo.ingest.upload_safety import (
     RASTER_EXTS,
     UploadRejected,
@@ -59,7 +59,6 @@ from cyc_geo.ingest.upload_safety import (
     sha256_file,
     uploads_dir,
 )
-from cyc_geo.catalog.vector_io import write_layer
 
 COUNTY_TOLERANCE_M = 500.0
 """Features within this distance of the county outline count as inside. The outline

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from cyc_geo.catalog.registry import LayerDef, _import_ref
+from cyc_geo.catalog.registry import LayerDef, import_ref
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.legend import LegendSection
 
@@ -59,7 +59,7 @@ def present_values(path: str | Path) -> list[int]:
 def write_overlay(layer: LayerDef, footprint: gpd.GeoDataFrame, png: Path) -> tuple[list, list[int]]:
     """Draw the raster (``style.raster_rgba``) into ``png``, with ``.json`` bounds and ``.classes.json`` values."""
     path = raster_path(footprint)
-    draw = _import_ref(str(layer.style["raster_rgba"]))
+    draw = import_ref(str(layer.style["raster_rgba"]))
     rgba, bounds = draw(path) if path else draw()
     tiles.write_rgba_png(rgba, png)
     present = present_values(path) if path else []
@@ -79,7 +79,7 @@ def read_overlay(png: Path) -> tuple[list, list[int]] | None:
 def class_table(layer: LayerDef) -> pd.DataFrame:
     """The layer's legend classes from ``legend.source``; an empty table when it names none."""
     ref = layer.legend.get("source")
-    return _import_ref(ref)() if ref else pd.DataFrame(columns=["value", "code", "name_zh", "name_en", "color"])
+    return import_ref(ref)() if ref else pd.DataFrame(columns=["value", "code", "name_zh", "name_en", "color"])
 
 
 def legend_rows(classes: pd.DataFrame, present: list[int], lang: str) -> list[tuple[str, str, str]]:

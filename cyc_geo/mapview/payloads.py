@@ -17,8 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from cyc_geo.catalog.provenance import is_flag
 from cyc_geo.catalog.registry import LayerDef
+from cyc_geo.geo import hexgrid
+from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.legend import LegendSection, class_breaks, colours_for
 
@@ -42,13 +43,6 @@ def in_lang(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
-def is_demo(gdf: gpd.GeoDataFrame) -> bool:
-    """Whether a layer's provenance (``attrs["meta"]``) or an ``approximate`` column marks it demo/approximate."""
-    meta = dict(gdf.attrs.get("meta") or {})
-    approx = "approximate" in gdf.columns and bool(gdf["approximate"].astype(bool).any())
-    return is_flag(meta, "demo") or is_flag(meta, "approximate") or approx
-
-
 def meta_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """An empty frame carrying ``gdf``'s provenance (for the demo banner of big and raster layers)."""
     out = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
@@ -66,15 +60,13 @@ def hex_cells(gdf: gpd.GeoDataFrame, resolution: int) -> np.ndarray:
     col = f"h3_{resolution}"
     if col in gdf.columns:
         return gdf[col].to_numpy(np.uint64)
-    from cyc_geo.pv.rooftops import h3_columns
-
-    pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-    return h3_columns(pts.x.to_numpy(), pts.y.to_numpy(), (resolution,))[col]
+    pts = gdf.to_crs(AREA_CRS).representative_point().to_crs(WGS84)
+    return hexgrid.cells(pts.x.to_numpy(), pts.y.to_numpy(), resolution)
 
 
 def hex_geometry(cells: np.ndarray) -> gpd.GeoDataFrame:
     """Hexagon polygons (``h3``, ``count``, geometry) of the cells a layer occupies."""
-    return tiles.h3_hexagons(cells)[["h3", "count", "geometry"]]
+    return hexgrid.hexagons(cells)[["h3", "count", "geometry"]]
 
 
 def hex_values(gdf: pd.DataFrame, cells: np.ndarray, lang: str,

@@ -36,7 +36,6 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import WGS84
 from cyc_geo.paths import REPO_ROOT
 
@@ -156,8 +155,8 @@ def tile_frame(gdf: gpd.GeoDataFrame, style: dict | None = None) -> tuple[gpd.Ge
 
 def build_layer_tiles(layer_id: str, sig: str, gcj02: bool = False, root: Path | None = None) -> Path:
     """Load a registered layer and write its tile set (shifted to GCJ-02 for AMap when asked)."""
-    from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
     from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 
     layer = get_layer(layer_id)
     gdf, fields = tile_frame(layer.load(), layer.style)
@@ -269,11 +268,6 @@ def pixel_tolerance_m(zoom: float, lat: float, pixels: float = 4.0) -> float:
     over the 40,075 km circumference).
     """
     return pixels * 156_543.03392 * np.cos(np.radians(lat)) / (2.0**zoom)
-
-
-def h3_hexagons(cells: pd.Series | np.ndarray, values: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
-    """Kept for ``ui/map_data.py`` until it calls :func:`cyc_geo.geo.hexgrid.hexagons` itself."""
-    return hexgrid.hexagons(cells, values)
 
 
 def write_rgba_png(rgba: np.ndarray, out_png: str | Path) -> Path:

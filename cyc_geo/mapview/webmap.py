@@ -22,9 +22,9 @@ from branca.element import Element, Figure, MacroElement
 from folium.plugins import Fullscreen, MeasureControl, VectorGridProtobuf
 from jinja2 import Template
 
+from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
-from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.places.site import CENTRE
 
 STATIC_URL = "/app/static/vendor"

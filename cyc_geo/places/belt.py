@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 import shapely
 
-from cyc_geo.places.county import NEIGHBOURS, county_geometry_area_crs, load_neighbours
-from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.catalog.registry import get_layer
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.county import NEIGHBOURS, county_geometry_area_crs, load_neighbours
 
 DEMO_FILE = "belt.gpkg"
 """File under the generated folder holding the ``river`` and ``belt`` layers (``layers/belt.toml``)."""

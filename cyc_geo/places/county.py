@@ -9,12 +9,11 @@ source and conversion recorded in the layer metadata.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -22,9 +21,9 @@ import shapely
 from shapely.geometry import shape
 
 from cyc_geo import paths
+from cyc_geo.catalog.vector_io import read_layer, write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gdf_gcj02_to_wgs84
-from cyc_geo.catalog.vector_io import read_layer, write_layer
 
 if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef

@@ -13,19 +13,18 @@ into ``data/boundaries/`` (see :mod:`cyc_geo.catalog.sources`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from cyc_geo import paths
-from cyc_geo.geo.crs import AREA_CRS, WGS84
-from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import resolve_layer
+from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 
 if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef

@@ -18,12 +18,10 @@ an audit record, and :func:`load_project_sites` lets saved sites override the de
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,9 +30,9 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from cyc_geo import db, paths
-from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import resolve_layer
+from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.detect import guess_crs
 from cyc_geo.pv import rooftops
 

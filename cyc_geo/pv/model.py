@@ -395,11 +395,6 @@ def aggregate_h3(per_roof: pd.DataFrame, resolution: int = 8) -> pd.DataFrame:
     return _with_totals(hexgrid.aggregate(per_roof, cols, resolution))
 
 
-def h3_polygons(cells: pd.DataFrame, id_col: str = "h3"):
-    """Kept for ``views/pv.py`` until it calls :func:`cyc_geo.geo.hexgrid.cell_polygons` itself."""
-    return hexgrid.cell_polygons(cells, id_col)
-
-
 def summary(per_roof: pd.DataFrame, goal_mw: float = GOAL_MW) -> dict[str, Any]:
     """County totals, progress toward the 70 MW goal and comparison with the 200 MW project."""
     tot = {c: float(per_roof[c].sum()) if c in per_roof else 0.0 for c in ADDITIVE}

@@ -14,11 +14,9 @@ win over the demo; :func:`prepare_footprints` validates any footprint file.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,9 +26,9 @@ import shapely
 from pyproj import Transformer
 
 from cyc_geo import paths
+from cyc_geo.catalog.sources import planner_file, read_any
 from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
-from cyc_geo.catalog.sources import planner_file, read_any
 
 if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef
@@ -43,7 +41,6 @@ CLASS_LABELS_ZH = {"gov": "党政机关", "public": "公共建筑", "commercial"
 CLASS_LABELS_EN = {"gov": "Government", "public": "Public buildings", "commercial": "Industry & commerce",
                    "rural": "Rural residents"}
 ROOF_TYPES = ("flat", "pitched", "shed")
-H3_RESOLUTIONS = hexgrid.RESOLUTIONS
 """Kept for ``views/pv.py``; use :data:`cyc_geo.geo.hexgrid.RESOLUTIONS`."""
 
 COLUMNS = ["roof_id", "building_class", "roof_type", "use", "area_m2", "township_code",
@@ -59,10 +56,6 @@ def _assign_townships(x: np.ndarray, y: np.ndarray, townships_area: gpd.GeoDataF
     first = np.unique(src, return_index=True)[1]  # a point on a shared edge goes to the first township
     codes[src[first]] = townships_area["code"].to_numpy()[tgt[first]]
     return codes
-
-
-h3_columns = hexgrid.cell_columns
-"""Kept for ``ui/map_data.py``; use :func:`cyc_geo.geo.hexgrid.cell_columns`."""
 
 
 def finish_footprints(geoms_area: np.ndarray, attrs: dict[str, Any], townships_area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

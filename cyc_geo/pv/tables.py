@@ -13,6 +13,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from cyc_geo.geo import hexgrid
 from cyc_geo.mapview.payloads import in_lang
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
@@ -109,7 +110,7 @@ def h3_shapes(per_roof: pd.DataFrame, resolution: int) -> gpd.GeoDataFrame:
     """H3 hexagons with capacity (kW) and generation (GWh), cells without capacity dropped."""
     cells = pv.aggregate_h3(per_roof, int(resolution))
     cells = cells[cells["capacity_kw"] > 0]
-    return pv.h3_polygons(cells[["h3", "capacity_kw", "annual_gwh"]])
+    return hexgrid.cell_polygons(cells[["h3", "capacity_kw", "annual_gwh"]])
 
 
 def yield_rows(params: pv.PVParams, lang: str) -> pd.DataFrame:
