@@ -2,6 +2,12 @@
 
 ``python -m cyc_geo import FILE --layer ID [--encoding E] [--crs EPSG] [--map col=filecol] --json``
 
+A table (``.xlsx``/``.csv``) goes to a layer with a table reader, the PV installation ledger:
+``python -m cyc_geo import 台账.xlsx --layer pv_installations [--coords-crs WGS84|GCJ02] [--sheet S]
+[--accept-skips] --json``. Its JSON adds ``rows_read``, ``rows_skipped`` ([{row, reason_zh,
+reason_en}]) and ``total_kw``; if any row is skipped nothing is imported (``error:
+"rows_skipped"``, exit code 2) unless ``--accept-skips`` is given, which the audit log records.
+
 The command line runs on the server, so the operator is trusted: the actor
 recorded in the audit log is ``--actor`` (default ``cli:<login name>``).
 On bad input the JSON error document (code, Chinese and English message,
@@ -44,7 +50,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         record = import_file(
             args.file, args.layer, _actor(args), encoding=args.encoding, crs=args.crs,
-            mapping=_parse_map(args.map), member=args.member,
+            mapping=_parse_map(args.map), member=args.member, coords_crs=args.coords_crs, sheet=args.sheet,
+            accept_skips=args.accept_skips,
         )
     except ImportFailure as exc:
         if args.json:
@@ -53,12 +60,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         for s in exc.details.get("suggestions") or []:
             print(f"  suggestion: --crs {s['crs']}  ({s['label_en']})", file=sys.stderr)
+        for r in exc.details.get("rows_skipped") or []:
+            print(f"  row {r['row']}: {r['reason_en']} / {r['reason_zh']}", file=sys.stderr)
         return 2
     text = (
         f"imported {record['features']} features into {record['layer']} "
         f"(crs_in={record['crs_in']}, encoding={record['encoding']}, repaired={record['repaired']}, "
         f"dropped={record['dropped']}, outside_county={record['outside_county']}, import_id={record['import_id']})"
     )
+    if "rows_read" in record:
+        text += (f"\nrows_read={record['rows_read']}, rows_skipped={len(record['rows_skipped'])}"
+                 f"{' (accepted)' if record.get('accepted_skips') else ''}, total_kw={record['total_kw']:.3f}")
     emit(record, args.json, text)
     return 0
 
@@ -88,13 +100,18 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import a planner file (zip/shp/gpkg/gdb/geojson/kml/parquet/tif) as a layer's data")
+    p = sub.add_parser("import", help="import a planner file (zip/shp/gpkg/gdb/geojson/kml/parquet/tif; xlsx/csv for the PV ledger) as a layer's data")
     p.add_argument("file")
     p.add_argument("--layer", required=True, help="layer id from the registry (python -m cyc_geo layers)")
     p.add_argument("--encoding", help="attribute text encoding (UTF-8, GBK, GB18030); default: detect")
     p.add_argument("--crs", help="coordinate system when the file has none or a wrong one: EPSG code or GCJ02")
     p.add_argument("--map", action="append", metavar="COLUMN=FILE_COLUMN", help="map a layer column to a file column")
     p.add_argument("--member", help="dataset inside a zip holding several")
+    p.add_argument("--coords-crs", type=str.upper, choices=["WGS84", "GCJ02"], default=None,
+                   help="tables (.xlsx/.csv): CRS of the longitude/latitude columns (default WGS84)")
+    p.add_argument("--sheet", help="tables (.xlsx): the sheet to read (default: the first with a ledger header)")
+    p.add_argument("--accept-skips", action="store_true",
+                   help="tables: import the readable rows even if some rows are skipped (recorded in the audit log)")
     p.add_argument("--actor", help="name recorded in the audit log (default cli:<login>)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)

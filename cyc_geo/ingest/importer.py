@@ -6,7 +6,10 @@ One entry point, :func:`import_file`, used by the app's upload page and by
 1. safety (:mod:`cyc_geo.ingest.upload_safety`): size limit, extension and magic bytes,
    zip checks (path traversal, zip bomb) and extraction into a generated folder;
 2. read with pyogrio (Shapefile, GeoPackage, FileGDB, GeoJSON, KML), pyarrow
-   (GeoParquet) or rasterio (GeoTIFF);
+   (GeoParquet) or rasterio (GeoTIFF); a table (``.xlsx``/``.csv``) only for a point layer that has a
+   table reader in :data:`TABLE_READERS` (the PV installation ledger, :mod:`cyc_geo.pv.ledger`): its
+   rows become points, and rows the reader skips stop the import (``rows_skipped``) unless the
+   caller accepts them (``accept_skips=True``, audited);
 3. text encoding: a ``.cpg`` file, else a byte test of the DBF text fields
    (UTF-8 if every value decodes as UTF-8, else GBK / GB18030); the user may force one;
 4. CRS: the file's own, unless missing or implausible for Changyuan - then the
@@ -51,6 +54,7 @@ from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.detect import GCJ02, crs_name, crs_plausible, suggest_crs
 from cyc_geo.ingest.upload_safety import (
     RASTER_EXTS,
+    TABLE_EXTS,
     UploadRejected,
     check_content,
     check_extension,
@@ -72,6 +76,13 @@ GEOMETRY_FAMILIES = {
 }
 
 ENCODINGS = ("UTF-8", "GBK", "GB18030")
+
+TABLE_READERS: dict[str, str] = {"pv_installations": "cyc_geo.pv.ledger:read_ledger"}
+"""Layers that take a planner table (``.xlsx``/``.csv``) instead of a GIS file: layer id →
+``module:function(path, *, coords_crs, sheet, encoding)`` returning an object with ``.ledger`` (a WGS84
+point GeoDataFrame with provenance in ``attrs["meta"]``), ``.skipped`` (``row``, ``reason_zh``,
+``reason_en``) and ``.report()`` (JSON-able ``rows_read``, ``rows_skipped``, ``total_kw``, …).
+Only point layers qualify."""
 DBF_SAMPLE_ROWS = 50_000
 """Records sampled when detecting a DBF's text encoding (enough to meet non-ASCII text)."""
 
@@ -81,7 +92,10 @@ class ImportFailure(ValueError):
 
     Codes: too_large, bad_extension, content_mismatch, empty_file, corrupt_zip, zip_traversal,
     zip_bomb, zip_link, zip_too_many, no_dataset, several_datasets, corrupt, empty_layer,
-    wrong_geometry, crs_needed, mapping_needed, raster_no_crs, bad_crs, bad_encoding, unknown_layer.
+    wrong_geometry, crs_needed, mapping_needed, raster_no_crs, bad_crs, bad_encoding, unknown_layer;
+    for tables: table_not_supported, rows_skipped (details ``rows_read``, ``rows_skipped``,
+    ``total_kw``) and the table reader's own codes (no_header, no_capacity_column,
+    capacity_unit_unknown, bad_sheet).
     """
 
     def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
@@ -101,6 +115,8 @@ class Prepared:
     gdf: gpd.GeoDataFrame | None
     raster_path: Path | None
     report: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    """Extra provenance stored with a vector version (e.g. ``data_year`` of a ledger)."""
 
 
 # ------------------------------------------------------------------ locating the dataset
@@ -493,8 +509,13 @@ def prepare(
     mapping: dict[str, str] | None = None,
     member: str | None = None,
     work_dir: Path | None = None,
+    coords_crs: str | None = None,
+    sheet: str | None = None,
+    accept_skips: bool = False,
 ) -> Prepared:
-    """Read and check ``path`` for ``layer_id`` without storing anything (raises :class:`ImportFailure`)."""
+    """Read and check ``path`` for ``layer_id`` without storing anything (raises :class:`ImportFailure`).
+
+    ``coords_crs``, ``sheet`` and ``accept_skips`` apply to tables (see :func:`import_file`)."""
     path = Path(path)
     file_name = file_name or path.name
     try:
@@ -502,6 +523,8 @@ def prepare(
     except KeyError as exc:
         raise ImportFailure("unknown_layer", f"未知图层 {layer_id}", f"Unknown layer {layer_id}") from exc
     dataset, scratch = _unpack_upload(path, file_name, member, work_dir)
+    if dataset.suffix.lower() in TABLE_EXTS:
+        return _prepare_table(dataset, layer, file_name, encoding, coords_crs or _table_crs(crs), sheet, accept_skips)
     is_raster = dataset.suffix.lower() in RASTER_EXTS
     if layer.geometry == "raster" and not is_raster:
         raise ImportFailure("wrong_geometry", "该图层是栅格图层，请上传 GeoTIFF", "This is a raster layer: upload a GeoTIFF")
@@ -573,6 +596,73 @@ def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: st
     return Prepared(layer, "vector", gdf, None, report)
 
 
+def accepts_tables(layer: LayerDef) -> bool:
+    """Whether ``layer`` can be imported from an ``.xlsx``/``.csv`` table (a point layer with a table reader)."""
+    return layer.geometry == "point" and layer.id in TABLE_READERS
+
+
+def _table_crs(crs: str | None) -> str:
+    """The coordinates' CRS of a table when only ``crs=`` was given: GCJ02 stays, anything else is WGS84."""
+    return GCJ02 if crs and crs.upper().replace("-", "") == GCJ02 else "WGS84"
+
+
+def _prepare_table(dataset: Path, layer: LayerDef, file_name: str, encoding: str | None, coords_crs: str,
+                   sheet: str | None, accept_skips: bool) -> Prepared:
+    """Read a planner table with the layer's table reader; skipped rows stop the import unless accepted."""
+    if not accepts_tables(layer):
+        raise ImportFailure(
+            "table_not_supported",
+            f"图层 {layer.id} 不能从表格（xlsx/csv）导入；表格仅用于光伏装机台账等点图层，请上传 GIS 文件",
+            f"Layer {layer.id} cannot be imported from a table (xlsx/csv); tables are for point ledgers such as the "
+            "PV installation ledger: upload a GIS file",
+            table_layers=sorted(TABLE_READERS),
+        )
+    from cyc_geo.catalog.registry import import_ref
+
+    reader = import_ref(TABLE_READERS[layer.id])
+    try:
+        read = reader(dataset, coords_crs=coords_crs, sheet=sheet, encoding=encoding)
+    except ValueError as exc:
+        code, zh, en = getattr(exc, "code", "corrupt"), getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc))
+        raise ImportFailure(code, zh, en, **getattr(exc, "details", {})) from exc
+    info = read.report()
+    gdf = read.ledger
+    n_skipped = len(info["rows_skipped"])
+    if n_skipped and not accept_skips:
+        raise ImportFailure(
+            "rows_skipped",
+            f"{n_skipped} 行无法读取（见下表），未导入任何数据；确认跳过这些行后再导入（命令行：--accept-skips）",
+            f"{n_skipped} rows cannot be read (listed), nothing was imported; accept skipping them to import "
+            "the rest (command line: --accept-skips)",
+            **info,
+        )
+    if len(gdf) == 0:
+        raise ImportFailure("empty_layer", "表格中没有可导入的行", "The table has no rows to import", **info)
+    has = gdf["has_coords"].to_numpy(dtype=bool) if "has_coords" in gdf else np.ones(len(gdf), dtype=bool)
+    outside = int(flag_outside_county(gdf[has]).sum()) if layer.county_check and has.any() else 0
+    report = {
+        "layer": layer.id,
+        "file_name": file_name,
+        "format": dataset.suffix.lower().lstrip("."),
+        "sublayer": info.get("sheet"),
+        "features_in": info["rows_read"],
+        "features": int(len(gdf)),
+        "crs_in": coords_crs if has.any() else None,
+        "crs_used": WGS84,
+        "encoding": getattr(read, "encoding", None),
+        "repaired": 0,
+        "dropped": n_skipped,
+        "outside_county": outside,
+        "mapping": info.get("columns_found", {}),
+        "columns": [c for c in gdf.columns if c != gdf.geometry.name],
+        "bounds_wgs84": [float(v) for v in gdf.total_bounds],
+        **info,
+        "accepted_skips": bool(n_skipped and accept_skips),
+    }
+    meta = {k: str(v) for k, v in (gdf.attrs.get("meta") or {}).items() if k == "data_year"}
+    return Prepared(layer, "vector", gdf, None, report, meta)
+
+
 def _ensure(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -634,6 +724,7 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
             record["stored_path"] = str(final)
             if prepared.kind == "vector":
                 meta = {
+                    **prepared.meta,
                     "source": f"planner import {prepared.report['file_name']}",
                     "demo": "false",
                     "approximate": "false",
@@ -652,6 +743,10 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
                 (folder / f".{version}.tmp.tif").replace(final)
             layer_versions.commit_version(layer_id, final, record)
             record["import_id"] = layer_versions.record_import(conn, layer_id, record, actor)
+            if record.get("accepted_skips"):
+                with db.transaction(conn):
+                    db.audit(conn, actor, "layer", layer_id, "import_accept_skips", None,
+                             {"import_id": record["import_id"], "rows_skipped": record.get("rows_skipped", [])})
     finally:
         if own:
             conn.close()
@@ -679,12 +774,22 @@ def import_file(
     mapping: dict[str, str] | None = None,
     member: str | None = None,
     conn: sqlite3.Connection | None = None,
+    coords_crs: str | None = None,
+    sheet: str | None = None,
+    accept_skips: bool = False,
 ) -> dict[str, Any]:
     """Import ``path`` as the active data of ``layer_id`` on behalf of ``actor``; returns the import record.
 
     The JSON-able record has ``features, crs_in, encoding, repaired, dropped, outside_county,
     layer`` plus file name, SHA-256, version and import id. Raises :class:`ImportFailure`
     (nothing changed) on bad input.
+
+    Tables (``.xlsx``/``.csv``, layers in :data:`TABLE_READERS`): ``coords_crs`` is the CRS of their
+    longitude/latitude columns (``"WGS84"`` or ``"GCJ02"``; default from ``crs``, else WGS84),
+    ``sheet`` the workbook sheet; the record adds ``rows_read``, ``rows_skipped`` ([{row, reason_zh,
+    reason_en}]) and ``total_kw``. Any skipped row stops the import (``rows_skipped``) unless
+    ``accept_skips`` is true, which is recorded (``accepted_skips``) and audited
+    (``import_accept_skips``).
     """
     if not actor:
         raise PermissionError("需要编辑账号 / an editor account is required")
@@ -692,7 +797,8 @@ def import_file(
     work = Path(tempfile.mkdtemp(prefix="x-", dir=_ensure(uploads_dir())))
     try:
         try:
-            prepared = prepare(path, layer_id, file_name, encoding, crs, mapping, member, work_dir=work)
+            prepared = prepare(path, layer_id, file_name, encoding, crs, mapping, member, work_dir=work,
+                               coords_crs=coords_crs, sheet=sheet, accept_skips=accept_skips)
         except (ImportFailure, PermissionError):
             raise
         except Exception as exc:  # noqa: BLE001 - any other reader/geometry error is still bad input

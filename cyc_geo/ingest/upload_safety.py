@@ -43,7 +43,13 @@ UNZIPPED_FACTOR = 10
 
 VECTOR_EXTS = {".zip", ".shp", ".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".kml", ".kmz"}
 RASTER_EXTS = {".tif", ".tiff"}
-ALLOWED_EXTS = VECTOR_EXTS | RASTER_EXTS
+TABLE_EXTS = {".xlsx", ".csv"}
+"""Tables (no geometry) accepted only for layers with a table reader (the PV installation ledger);
+see :data:`cyc_geo.ingest.importer.TABLE_READERS`."""
+ALLOWED_EXTS = VECTOR_EXTS | RASTER_EXTS | TABLE_EXTS
+
+XLSX_REQUIRED_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
+"""Members every Office Open XML workbook has (ECMA-376 Part 2, Open Packaging Conventions)."""
 
 
 class UploadRejected(ValueError):
@@ -160,7 +166,7 @@ def sniff(path: Path) -> str | None:
 
 
 EXPECTED_SNIFF = {
-    ".zip": "zip", ".kmz": "zip", ".gpkg": "gpkg", ".tif": "tiff", ".tiff": "tiff",
+    ".zip": "zip", ".kmz": "zip", ".xlsx": "zip", ".gpkg": "gpkg", ".tif": "tiff", ".tiff": "tiff",
     ".parquet": "parquet", ".geoparquet": "parquet", ".shp": "shp",
     ".geojson": "json", ".json": "json", ".kml": "xml",
 }
@@ -181,6 +187,68 @@ def check_content(path: Path, ext: str) -> None:
             f"File content does not match its extension {ext}{hint_en}: the file is corrupt or misnamed",
             ext=ext, sniffed=found,
         )
+    if ext == ".xlsx":
+        check_xlsx(path)
+    elif ext == ".csv":
+        check_text(path)
+
+
+def check_text(path: Path, sample_bytes: int = 1 << 16) -> None:
+    """Refuse a ``.csv`` that is binary: a NUL byte in its first 64 KB (UTF-16 text with a BOM is fine)
+    or the magic bytes of another format (zip, SQLite, TIFF, Parquet)."""
+    with open(path, "rb") as fh:
+        head = fh.read(sample_bytes)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    found = sniff(path)
+    if found in ("zip", "gpkg", "tiff", "parquet", "shp") or b"\x00" in head:
+        hint_zh = f"（内容看起来是 {found}）" if found in ("zip", "gpkg", "tiff", "parquet", "shp") else ""
+        hint_en = f" (the content looks like {found})" if hint_zh else ""
+        raise UploadRejected(
+            "content_mismatch",
+            f"文件内容不是文本表格{hint_zh}：CSV 文件可能已损坏或扩展名错误（Excel 文件请保存为 .xlsx）",
+            f"The file is not a text table{hint_en}: the CSV is corrupt or misnamed (save Excel files as .xlsx)",
+            ext=".csv", sniffed=found,
+        )
+
+
+def check_xlsx(path: Path) -> None:
+    """Validate an ``.xlsx`` before openpyxl opens it: the zip checks of :func:`check_zip` (traversal,
+    links, member count, ratio and total-size caps), the workbook members, and no XML document type
+    declarations (real workbooks have none; a ``<!DOCTYPE``/``<!ENTITY`` is how XML entity-expansion
+    bombs start - OWASP XML External Entity Prevention Cheat Sheet). The XML members are streamed
+    with the same byte cap as :func:`safe_extract`."""
+    members = check_zip(path)
+    names = {m.filename for m in members}
+    missing = [m for m in XLSX_REQUIRED_MEMBERS if m not in names]
+    if missing:
+        raise UploadRejected("content_mismatch", "文件不是 Excel 工作簿（.xlsx）：缺少 " + "、".join(missing),
+                             "The file is not an Excel workbook (.xlsx): missing " + ", ".join(missing), missing=missing)
+    cap = max_upload_bytes() * UNZIPPED_FACTOR
+    read = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in members:
+                if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                tail = b""
+                member_read = 0
+                with zf.open(info) as src:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        read += len(chunk)
+                        member_read += len(chunk)
+                        if read > cap or member_read > info.file_size:
+                            raise UploadRejected("zip_bomb", "Excel 文件解压后超出声明大小或上限",
+                                                 "The workbook expands beyond its declared size or the limit")
+                        window = tail + chunk
+                        if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                            raise UploadRejected("content_mismatch",
+                                                 f"Excel 文件含有 XML 文档类型声明（{info.filename}），已拒绝",
+                                                 f"The workbook contains an XML document type declaration ({info.filename}); refused",
+                                                 member=info.filename)
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise UploadRejected("corrupt_zip", "Excel 文件已损坏或不完整", "The Excel file is corrupt or truncated", error=str(exc)) from exc
 
 
 def check_zip(path: Path) -> list[zipfile.ZipInfo]:
