@@ -162,3 +162,39 @@ def test_cli_json(layers: Path, tmp_path: Path) -> None:
     assert out["accepted_skips"] is True and out["layer"] == LAYER
     (hist,) = _history()
     assert hist["imported_by"] == "cli:test" and hist["counts"]["features"] == 6
+
+
+def test_page_lists_skipped_rows_and_imports_after_the_checkbox(layers: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from cyc_geo.ingest import upload_safety
+
+    monkeypatch.chdir(REPO)
+    xlsx = write_kw_xlsx(tmp_path / "台账.xlsx")
+    staged_path, sha = upload_safety.stage_upload(xlsx.read_bytes(), xlsx.name)
+    staged = {"file_id": "f1", "path": str(staged_path), "name": xlsx.name, "sha256": sha}
+    with pytest.raises(ImportFailure) as err:
+        import_file(staged_path, LAYER, "x", file_name=xlsx.name)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(REPO / "views/data_import.py"), default_timeout=120)
+    at.session_state["cyc_auth"] = {"user": "carol", "expires": time.time() + 600}
+    at.session_state["imp_staged"] = staged
+    at.session_state["imp_failure"] = {**err.value.as_dict(), "options": {"coords_crs": "WGS84"}}
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="imp_layer").value == LAYER
+    assert at.selectbox(key="imp_coords_crs").value == "WGS84"
+    table = next(d.value for d in at.dataframe if "行号" in d.value.columns)
+    assert list(table["行号"]) == [8, 9] and "火星镇" in table["原因"][0]
+    assert "imp_retry" not in [b.key for b in at.button]  # nothing to retry until the skip is accepted
+    at.checkbox(key="imp_accept_skips").check().run()
+    at.button(key="imp_retry").click().run()
+    assert not at.exception
+    assert any("已导入 6 个要素" in s.value for s in at.success)
+    (hist,) = _history()
+    assert hist["imported_by"] == "carol" and hist["counts"]["accepted_skips"] is True

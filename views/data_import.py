@@ -5,6 +5,10 @@ Browsing is open; importing and rolling back need a signed-in editor
 is done by :mod:`cyc_geo.ingest.importer` and :mod:`cyc_geo.catalog.versions`; this page
 only collects the choices (layer, encoding, coordinate system, column mapping)
 and shows the result or the problem in Chinese and English.
+
+A layer with a table reader (the PV installation ledger) also takes ``.xlsx``/``.csv``: the page
+asks for the coordinates' system (WGS84 / GCJ-02) and, when rows cannot be read, lists them with a
+checkbox to skip them and import the rest.
 """
 
 from __future__ import annotations
@@ -40,12 +44,16 @@ def stage(uploaded: Any) -> dict[str, Any]:
 
 
 def do_import(staged: dict[str, Any], layer_id: str, encoding: str | None = None, crs: str | None = None,
-              mapping: dict[str, str] | None = None, member: str | None = None) -> dict[str, Any]:
-    """Import a staged upload as the active data of ``layer_id`` (editors only)."""
+              mapping: dict[str, str] | None = None, member: str | None = None, coords_crs: str | None = None,
+              sheet: str | None = None, accept_skips: bool = False) -> dict[str, Any]:
+    """Import a staged upload as the active data of ``layer_id`` (editors only).
+
+    ``coords_crs``, ``sheet`` and ``accept_skips`` apply to tables (see :func:`cyc_geo.ingest.importer.import_file`)."""
     actor = require_editor()
     record = importer.import_file(
         Path(staged["path"]), layer_id, actor, file_name=staged["name"], encoding=encoding, crs=crs,
-        mapping=mapping, member=member, conn=database(),
+        mapping=mapping, member=member, conn=database(), coords_crs=coords_crs, sheet=sheet,
+        accept_skips=accept_skips,
     )
     clear_caches()
     return record
@@ -115,9 +123,31 @@ def _show_result(rec: dict[str, Any]) -> None:
     cols[4].metric(tr("编码", "Encoding"), rec["encoding"] or "-")
     st.caption(tr(f"原坐标系：{rec['crs_in'] or '无'}；采用：{rec['crs_used']}；SHA-256：{rec['sha256'][:16]}…",
                   f"CRS in file: {rec['crs_in'] or 'none'}; used: {rec['crs_used']}; SHA-256: {rec['sha256'][:16]}…"))
+    if "rows_read" in rec:
+        _show_ledger_result(rec)
     if rec["outside_county"]:
         st.warning(tr(f"{rec['outside_county']} 个要素位于县界外（已标记 outside_county 字段）",
                       f"{rec['outside_county']} features lie outside the county (flagged in column outside_county)"))
+
+
+def skipped_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The skipped rows of a table import for display: row number as in Excel, reason in both languages."""
+    return pd.DataFrame([{tr("行号", "Row"): r["row"], tr("原因", "Reason"): tr(r["reason_zh"], r["reason_en"])}
+                         for r in rows], columns=[tr("行号", "Row"), tr("原因", "Reason")])
+
+
+def _show_ledger_result(rec: dict[str, Any]) -> None:
+    cols = st.columns(3)
+    cols[0].metric(tr("读取行数", "Rows read"), rec["rows_read"])
+    cols[1].metric(tr("跳过行数", "Rows skipped"), len(rec["rows_skipped"]))
+    cols[2].metric(tr("装机容量合计 (kW)", "Total capacity (kW)"), f"{rec['total_kw']:,.1f}")
+    if rec["rows_skipped"]:
+        st.caption(tr("以下行已按确认跳过（已记入审计日志）：", "These rows were skipped as accepted (recorded in the audit log):"))
+        st.dataframe(skipped_table(rec["rows_skipped"]), hide_index=True, width="stretch")
+    for check in rec.get("total_checks") or []:
+        if not check["ok"]:
+            st.warning(tr(f"第 {check['row']} 行“{check['label']}”为 {check['file_kw']:,.1f} kW，各行之和为 {check['sum_kw']:,.1f} kW",
+                          f"Row {check['row']} ({check['label']}) says {check['file_kw']:,.1f} kW, the rows sum to {check['sum_kw']:,.1f} kW"))
 
 
 def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +174,13 @@ def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
         extra["mapping"] = mapping
     elif code == "several_datasets":
         extra["member"] = st.selectbox(tr("选择压缩包中的数据集", "Dataset inside the zip"), fail.get("datasets", []), key="imp_fix_member")
+    elif code == "rows_skipped":
+        st.caption(tr(f"共读取 {fail['rows_read']} 行，可导入部分合计 {fail['total_kw']:,.1f} kW；以下行无法读取：",
+                      f"{fail['rows_read']} rows read, {fail['total_kw']:,.1f} kW in the readable ones; these rows cannot be read:"))
+        st.dataframe(skipped_table(fail.get("rows_skipped", [])), hide_index=True, width="stretch")
+        if not st.checkbox("跳过以上行并导入 / skip these rows and import", key="imp_accept_skips"):
+            return {}
+        extra["accept_skips"] = True
     elif code == "bad_encoding":
         extra["encoding"] = st.selectbox(tr("属性编码", "Attribute encoding"), ENCODING_CHOICES[1:], key="imp_fix_enc")
     else:
@@ -166,8 +203,8 @@ def _run_import(layer_id: str, staged: dict[str, Any], options: dict[str, Any]) 
 def import_section(editor: str, layer_id: str) -> None:
     limit_mb = upload_safety.max_upload_bytes() / 1048576
     uploaded = st.file_uploader(
-        tr(f"选择文件（zip 打包的 Shapefile/FileGDB、GeoPackage、GeoJSON、KML/KMZ、GeoParquet、GeoTIFF；上限 {limit_mb:.0f} MB）",
-           f"Choose a file (zipped Shapefile/FileGDB, GeoPackage, GeoJSON, KML/KMZ, GeoParquet, GeoTIFF; limit {limit_mb:.0f} MB)"),
+        tr(f"选择文件（zip 打包的 Shapefile/FileGDB、GeoPackage、GeoJSON、KML/KMZ、GeoParquet、GeoTIFF；光伏装机台账可用 Excel/CSV；上限 {limit_mb:.0f} MB）",
+           f"Choose a file (zipped Shapefile/FileGDB, GeoPackage, GeoJSON, KML/KMZ, GeoParquet, GeoTIFF; Excel/CSV for the PV installation ledger; limit {limit_mb:.0f} MB)"),
         type=UPLOAD_TYPES, key="imp_file",
     )
     c1, c2 = st.columns(2)
@@ -176,8 +213,17 @@ def import_section(editor: str, layer_id: str) -> None:
     crs = c2.selectbox(tr("坐标系", "Coordinate system"), ["auto", *COMMON_CRS], key="imp_crs",
                        format_func=lambda c: tr("文件自带 / 自动判断", "From the file / detect") if c == "auto" else c)
     options: dict[str, Any] = {"encoding": None if enc == "auto" else enc, "crs": None if crs == "auto" else crs}
+    layer = next((d for d in registry() if d.id == layer_id), None)
+    if layer is not None and importer.accepts_tables(layer):
+        t1, t2 = st.columns(2)
+        options["coords_crs"] = t1.selectbox(
+            tr("表格经纬度的坐标系（xlsx/csv）", "Coordinates of the longitude/latitude columns (xlsx/csv)"),
+            ["WGS84", "GCJ02"], key="imp_coords_crs",
+            format_func=lambda c: tr("WGS84（GPS）", "WGS84 (GPS)") if c == "WGS84" else tr("GCJ-02（高德/腾讯地图）", "GCJ-02 (AMap/Tencent maps)"))
+        options["sheet"] = t2.text_input(tr("工作表（留空：自动）", "Sheet (empty: detect)"), key="imp_sheet").strip() or None
     if st.button(tr("导入", "Import"), type="primary", key="imp_go", disabled=uploaded is None):
         try:
+            st.session_state.pop("imp_accept_skips", None)  # a new import asks again
             staged = st.session_state.get("imp_staged")
             if not staged or staged.get("file_id") != getattr(uploaded, "file_id", uploaded.name):
                 staged = stage(uploaded)
