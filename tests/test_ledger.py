@@ -259,3 +259,18 @@ def test_status_words() -> None:
 
 def test_aliases_are_a_module_constant() -> None:
     assert "装机容量" in COLUMN_ALIASES["capacity"] and "乡镇" in COLUMN_ALIASES["township"]
+
+
+def test_subtotals_and_footnotes(tmp_path: Path) -> None:
+    """小计 rows check the rows since the previous 小计; 合计 checks all rows; footnotes are not data.
+
+    rows 3-4: 10 + 20 → 小计 30 (row 5); rows 6-7: 5 + 5 → 小计 10 (row 8); 合计 40 (row 9); 填表人 (row 10).
+    """
+    p = tmp_path / "sub.csv"
+    lines = ["光伏台账", "项目名称,乡镇,装机容量(kW),状态", "甲,蒲西,10,已并网", "乙,蒲西,20,已并网", "小计,,30,",
+             "丙,蒲东,5,在建", "丁,蒲东,5,在建", "小计,,10,", "合计,,40,", "填表人：王工,,,"]
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = read_ledger(p)
+    assert read.rows_read == 4 and read.skipped.empty and read.total_kw == 40.0
+    assert [(c["row"], c["label"], c["sum_kw"], c["ok"]) for c in read.total_checks] == [
+        (5, "小计", 30.0, True), (8, "小计", 10.0, True), (9, "合计", 40.0, True)]

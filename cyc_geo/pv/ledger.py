@@ -30,7 +30,8 @@ Reading rules (documented for planners in ``docs/import.md``, "PV installation l
   BOM, UTF-16 (with BOM), GBK or GB18030 (detected as for Shapefiles: docs/sources.md, "Security defaults");
 - the header row is the row (among the first :data:`HEADER_SCAN_ROWS`) matching most of
   :data:`COLUMN_ALIASES`; title rows above it are ignored, blank rows skipped;
-- 合计 / 小计 / 总计 rows are dropped and their capacity, if a number, checked against the sum of the rows;
+- 合计 / 小计 / 总计 rows are dropped and their capacity, if a number, checked against the sum of the rows
+  (小计 against the rows since the previous 小计); footnote rows (填表人：…, 备注：… without a capacity) are dropped;
 - a row whose township is unknown, whose capacity is not a number or is ≤ 0, or whose status is
   unknown goes to :attr:`LedgerRead.skipped` with the row number the planner sees in Excel
   (1-based, title rows counted) and a Chinese and English reason.
@@ -104,6 +105,9 @@ UNIT_FACTORS = {"kW": 1.0, "MW": 1000.0, "万kW": 10_000.0}
 """kW per unit of a capacity header: 1 MW = 1,000 kW, 1 万千瓦 = 10,000 kW (SI prefixes; 万 = 10⁴)."""
 _UNIT_WORDS = {"万千瓦": "万kW", "兆瓦": "MW", "mwp": "MW", "mw": "MW", "千瓦": "kW", "kwp": "kW", "kw": "kW"}
 _UNIT_RE = re.compile(r"(万千瓦|兆瓦|千瓦|mwp|mw|kwp|kw)(?![a-z])")
+_NOTE_RE = re.compile(r"^(填表人|填报人|填表|审核人|审核|制表人|制表|备注|注[:：]|说明|联系人|联系电话|填报日期|填表日期|"
+                      r"数据来源|note|remark)")
+"""A footnote row under the table (填表人：…, 备注：…): its first cell starts so and its capacity cell is empty."""
 _TOTAL_WORDS = {"合计", "小计", "总计", "总合计", "累计", "total", "subtotal", "sum"}
 
 BUILDING_CLASS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -563,6 +567,11 @@ def _total_label(row: list[Any], cols: dict[str, int]) -> str | None:
     return None
 
 
+def _is_note(row: list[Any], cols: dict[str, int]) -> bool:
+    first = next((_norm(_text(c)) for c in row if _text(c)), "")
+    return bool(_NOTE_RE.match(first)) and _text(_cell(row, cols["capacity"])) == ""
+
+
 def _read_rows(filled: list[list[Any]], raw: list[list[Any]], hidx: int, cols: dict[str, int], unit: str,
                crs: str) -> LedgerRead:
     lookup = township_lookup()
@@ -588,6 +597,8 @@ def _read_rows(filled: list[list[Any]], raw: list[list[Any]], hidx: int, cols: d
                 checks.append({"row": rownum, "label": label, "file_kw": got, "sum_kw": round(want, 6), "ok": ok})
             if label.startswith("小计"):
                 since_sub = 0.0
+            continue
+        if _is_note(raw[i] if i < len(raw) else row, cols):
             continue
         rows_read += 1
         rec, zh, en = _parse_row(row, rownum, cols, factor, lookup, warns)
