@@ -274,3 +274,13 @@ def test_subtotals_and_footnotes(tmp_path: Path) -> None:
     assert read.rows_read == 4 and read.skipped.empty and read.total_kw == 40.0
     assert [(c["row"], c["label"], c["sum_kw"], c["ok"]) for c in read.total_checks] == [
         (5, "小计", 30.0, True), (8, "小计", 10.0, True), (9, "合计", 40.0, True)]
+
+
+@pytest.mark.parametrize(("header", "kw"), [
+    ("装机容量(kW)", 2.5), ("容量（千瓦）", 2.5), ("装机规模(MW)", 2500.0), ("容量/兆瓦", 2500.0), ("kWp", 2.5),
+    ("并网容量（万千瓦）", 25000.0), ("Capacity (MWp)", 2500.0),
+])
+def test_capacity_unit_from_the_header(tmp_path: Path, header: str, kw: float) -> None:
+    p = tmp_path / "u.csv"
+    p.write_text(f"项目名称,乡镇,{header},状态\n甲,蒲西,2.5,已并网\n", encoding="utf-8")
+    assert read_ledger(p).ledger["capacity_kw"].tolist() == [kw]
