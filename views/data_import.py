@@ -290,9 +290,11 @@ def history_section(editor: str | None, layer_id: str) -> None:
 def main() -> None:
     st.title(tr("数据导入", "Data import"))
     st.caption(tr("用自然资源、住建等部门的正式数据替换演示数据：支持 Shapefile（zip，含 GBK 编码）、GeoPackage、FileGDB（zip）、"
-                  "GeoJSON、KML、GeoParquet 和 GeoTIFF；WGS84、CGCS2000、高斯-克吕格 3°/6° 带、西安80、北京54 及 GCJ-02。",
+                  "GeoJSON、KML、GeoParquet 和 GeoTIFF；WGS84、CGCS2000、高斯-克吕格 3°/6° 带、西安80、北京54 及 GCJ-02。"
+                  "光伏装机台账可直接导入 Excel（.xlsx）或 CSV 表格。",
                   "Replace demo data with official data: Shapefile (zipped, GBK text too), GeoPackage, FileGDB (zipped), GeoJSON, "
-                  "KML, GeoParquet and GeoTIFF; WGS84, CGCS2000, Gauss-Kruger 3/6-degree zones, Xi'an 1980, Beijing 1954 and GCJ-02."))
+                  "KML, GeoParquet and GeoTIFF; WGS84, CGCS2000, Gauss-Kruger 3/6-degree zones, Xi'an 1980, Beijing 1954 and GCJ-02. "
+                  "The PV installation ledger takes an Excel (.xlsx) or CSV table."))
     editor = current_editor()
     st.subheader(tr("各图层当前数据", "Current data of each layer"))
     st.dataframe(status_table(), hide_index=True, width="stretch")

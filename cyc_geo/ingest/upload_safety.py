@@ -8,7 +8,10 @@ Rules (defaults and their sources: docs/sources.md, "Security defaults"):
 - the file content must match its extension (magic bytes);
 - zip archives are checked member by member before extraction: no absolute
   paths, no ``..``, no links, a compression-ratio cap and a total-size cap
-  (zip-bomb defence, as recommended by the OWASP File Upload Cheat Sheet).
+  (zip-bomb defence, as recommended by the OWASP File Upload Cheat Sheet);
+- tables (``.xlsx``/``.csv``, for the PV installation ledger): an ``.xlsx`` is a zip and gets the
+  same zip checks, must be an Office Open XML workbook and may not declare XML entities
+  (:func:`check_xlsx`); a ``.csv`` must be text (:func:`check_text`).
 """
 
 from __future__ import annotations
