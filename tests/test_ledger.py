@@ -284,3 +284,21 @@ def test_capacity_unit_from_the_header(tmp_path: Path, header: str, kw: float) -
     p = tmp_path / "u.csv"
     p.write_text(f"项目名称,乡镇,{header},状态\n甲,蒲西,2.5,已并网\n", encoding="utf-8")
     assert read_ledger(p).ledger["capacity_kw"].tolist() == [kw]
+
+
+def test_two_row_header_with_the_unit_below(tmp_path: Path) -> None:
+    """装机容量 in row 2 with （千瓦） under it in row 3, the other headers merged over rows 2-3."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["台账"])
+    ws.append(["项目名称", "乡镇", "装机容量", "状态", "并网时间"])
+    ws.append([None, None, "（千瓦）", None, None])
+    for col in "ABDE":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.append(["甲", "蒲西", 12, "已并网", "2024年1月"])
+    ws.append(["乙", "蒲西", 8, "在建", "2024年6月"])  # not connected: its 并网时间 is not its date
+    wb.save(tmp_path / "two.xlsx")
+    read = read_ledger(tmp_path / "two.xlsx")
+    assert read.header_row == 3 and read.unit == "kW" and read.rows_read == 2
+    assert list(read.ledger["date"]) == ["2024-01-01", ""]
+    assert yearly_grid_kw(read.ledger) == {2024: 12.0}

@@ -526,6 +526,12 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
         )
     name, filled, raw, (hidx, cols, units) = chosen
     unit = units.get("capacity") or _unit_from_notes(filled, hidx)
+    if unit is None and hidx + 1 < len(filled):
+        # a two-row header: 装机容量 above, (kW) in the row below it
+        base, below = _header_parts(_cell(filled[hidx + 1], cols["capacity"]))
+        if below and not base:
+            unit, hidx = below, hidx + 1
+            filled[hidx] = [h if _text(h) else u for h, u in zip(filled[hidx - 1], filled[hidx])]
     headers = filled[hidx]
     if unit is None:
         raise LedgerError(
@@ -667,9 +673,8 @@ def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float,
 def _row_date(row: list[Any], cols: dict[str, int], status: str | None, rownum: int,
               warns: list[tuple[int, str, str]]) -> str:
     """Grid-connection date of a grid-connected row; else the filing / start date; else the plain date column."""
-    order = ("date_grid", "date") if status == "grid_connected" else ("date_other", "date", "date_grid")
-    if status != "grid_connected" and "date_other" not in cols and "date" not in cols:
-        order = ()  # a row not yet connected has no grid-connection date
+    # a row not yet connected has no grid-connection date: its 并网时间 (if any) is not read
+    order = ("date_grid", "date") if status == "grid_connected" else ("date_other", "date")
     for fld in order:
         if fld not in cols:
             continue
