@@ -17,8 +17,8 @@ import pytest
 from cyc_geo.geo.gcj02 import wgs84_to_gcj02
 from cyc_geo.places.townships import read_seats
 from cyc_geo.pv.ledger import (
-    LEDGER_COLUMNS,
     COLUMN_ALIASES,
+    LEDGER_COLUMNS,
     LedgerError,
     parse_date,
     read_ledger,
