@@ -597,3 +597,32 @@ def test_cli_pv_yield_json(data_dir, capsys):
         assert r["specific_yield_kwh_kwp"] == pytest.approx(pv.specific_yield(None, t))
     assert out["flat"]["gcr"] == pytest.approx(0.53, abs=0.005) and out["pitched"]["gcr"] is None
     assert out["plan_implied_kwh_kwp"] == pytest.approx(991.0)
+
+
+def _write_epw(path, weather: pd.DataFrame) -> None:
+    """A minimal EPW (8 header lines, 35 columns) holding ``weather``'s GHI, DNI, DHI and air temperature."""
+    head = ["LOCATION,Changyuan,HA,CHN,synthetic,000000,35.19,114.75,8.0,65.0",
+            "DESIGN CONDITIONS,0", "TYPICAL/EXTREME PERIODS,0", "GROUND TEMPERATURES,0",
+            "HOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0", "COMMENTS 1,test", "COMMENTS 2,test",
+            "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31"]
+    rows = []
+    for (ts, r) in weather.iterrows():
+        vals = [2023, ts.month, ts.day, ts.hour + 1, 0, "?", f"{r.temp_air:.6f}", 0, 50, 101325, 0, 0, 0,
+                f"{r.ghi:.6f}", f"{r.dni:.6f}", f"{r.dhi:.6f}"] + [0] * 19
+        rows.append(",".join(str(v) for v in vals))
+    path.write_text("\n".join(head + rows) + "\n", encoding="utf-8")
+
+
+def test_hourly_weather_file_replaces_the_monthly_means(tmp_path):
+    from cyc_geo.pv import irradiance
+
+    p = pv.PVParams()
+    w = irradiance.all_sky(p.latitude, p.longitude, p.altitude_m, irradiance.climate_tuple())
+    epw = tmp_path / "changyuan.epw"
+    _write_epw(epw, w)
+    q = p.with_overrides({"weather_file": str(epw)})
+    for t in pv.ROOF_TYPES:
+        assert pv.simulate(q, t).specific_yield_kwh_kwp == pytest.approx(pv.simulate(p, t).specific_yield_kwh_kwp, rel=1e-6)
+    assert q.clearness_factor == pytest.approx(p.clearness_factor, rel=1e-6)
+    with pytest.raises(ValueError, match="weather file not found"):
+        p.with_overrides({"weather_file": str(tmp_path / "missing.epw")})

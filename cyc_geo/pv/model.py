@@ -166,6 +166,9 @@ class PVParams:
     """See :data:`cyc_geo.pv.emissions.PRESETS`; default reproduces the plan's arithmetic."""
 
     def __post_init__(self) -> None:
+        for path, what in ((self.weather_file, "气象文件 / weather file"), (self.climate_file, "气候文件 / climate file")):
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"找不到{what.split(' / ')[0]} {path} / {what.split(' / ')[1]} not found: {path}")
         explicit: dict[str, Any] = {
             "usable_fraction": dict(self.usable_fraction or {}),
             "gcr": self.gcr, "performance_ratio": self.performance_ratio, "clearness_factor": self.clearness_factor,
