@@ -553,6 +553,13 @@ def _lookup(values: pd.Series, mapping: dict[str, float], default: float = np.na
     return table[codes]  # code -1 (missing) picks the trailing default
 
 
+def _lookup_many(values: pd.Series, *mappings: dict[str, float], default: float = np.nan) -> list[np.ndarray]:
+    """:func:`_lookup` for several mappings of the same column with one factorisation."""
+    codes, uniques = pd.factorize(values.astype(str) if values.dtype == object else values)
+    return [np.array([float(m.get(str(u), default)) for u in uniques] + [default], dtype=float)[codes]
+            for m in mappings]
+
+
 def _as_str(values: pd.Series):
     """The column as strings without copying when it already is a string array."""
     return values.array if pd.api.types.is_string_dtype(values.dtype) else values.astype(str).array
@@ -599,8 +606,8 @@ def estimate(roofs: pd.DataFrame, scenario: Scenario | None = None, params: PVPa
     ok = np.isfinite(area) & (area >= scenario.min_roof_m2) & (area > 0)
     if scenario.townships:
         ok &= _lookup(roofs["township_code"], {c: 1.0 for c in scenario.townships}, 0.0) > 0
-    frac = _lookup(roofs["roof_type"], p.usable_fraction)  # unknown roof type -> NaN -> excluded
-    slope = _lookup(roofs["roof_type"], roof_area_factor(p))
+    # unknown roof type -> NaN -> excluded
+    frac, slope = _lookup_many(roofs["roof_type"], p.usable_fraction, roof_area_factor(p))
     adopt = _lookup(roofs["building_class"], scenario.adoption)
     ok &= np.isfinite(frac) & np.isfinite(adopt)
     usable = np.where(ok, area * np.nan_to_num(frac), 0.0)
