@@ -626,3 +626,16 @@ def test_hourly_weather_file_replaces_the_monthly_means(tmp_path):
     assert q.clearness_factor == pytest.approx(p.clearness_factor, rel=1e-6)
     with pytest.raises(ValueError, match="weather file not found"):
         p.with_overrides({"weather_file": str(tmp_path / "missing.epw")})
+
+
+def test_own_climate_file_scales_the_yield(tmp_path):
+    clim = pd.read_csv(REPO / "data/reference/climate_changyuan.csv")
+    path = tmp_path / "station.csv"
+    clim.assign(ghi_kwh_m2_day=clim["ghi_kwh_m2_day"] * 1.10).to_csv(path, index=False)
+    base = pv.simulate(pv.PVParams(), "shed")
+    own = pv.simulate(pv.PVParams(climate_file=str(path)), "shed")
+    assert own.ghi_kwh_m2 == pytest.approx(1.10 * base.ghi_kwh_m2)
+    assert 1.08 < own.specific_yield_kwh_kwp / base.specific_yield_kwh_kwp < 1.11
+    clim.iloc[:11].to_csv(path, index=False)  # edited in place: read again, and refused
+    with pytest.raises(ValueError, match="12 months"):
+        pv.simulate(pv.PVParams(climate_file=str(path)), "shed")

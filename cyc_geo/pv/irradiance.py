@@ -61,7 +61,14 @@ def load_climate(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def climate_tuple(path: str | Path | None = None) -> tuple[tuple[float, float, float], ...]:
-    """The monthly means as a hashable tuple of (GHI kWh/m²/day, T °C, diurnal range °C) (cache keys)."""
+    """The monthly means as a hashable tuple of (GHI kWh/m²/day, T °C, diurnal range °C) (cache keys);
+    the file is read again when its modification time changes."""
+    p = Path(path or CLIMATE_FILE)
+    return _climate_tuple(str(p), p.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _climate_tuple(path: str, _mtime_ns: int) -> tuple[tuple[float, float, float], ...]:
     df = load_climate(path)
     return tuple((float(a), float(b), float(c)) for a, b, c in
                  zip(df["ghi_kwh_m2_day"], df["t_air_c"], df["t_range_c"]))

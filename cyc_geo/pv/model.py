@@ -389,7 +389,8 @@ def _ghi_scale(p: PVParams) -> float:
 
 def _yield_key(p: PVParams, roof_type: str) -> tuple:
     racked = roof_type in RACKED
-    return (float(p.latitude), float(p.longitude), float(p.altitude_m), str(p.climate_file), str(p.weather_file),
+    climate = None if p.weather_file else irradiance.climate_tuple(p.climate_file)
+    return (float(p.latitude), float(p.longitude), float(p.altitude_m), climate, str(p.weather_file),
             float(p.overcast_ratio), _ghi_scale(p), float(p.tilt_deg[roof_type]), float(p.azimuth_deg),
             float(p.albedo), p.transposition, racked, float(p.gcr) if racked else None, float(p.u_c[roof_type]),
             float(p.temp_coeff_pct_per_k), float(p.module_w_per_m2),
