@@ -26,6 +26,7 @@ def rowwise_estimate(roofs: gpd.GeoDataFrame, scenario: pv.Scenario | None = Non
     scenario = scenario or pv.Scenario()
     params = pv.resolve_params(scenario)
     yields = pv.yield_table(params)
+    slope = pv.roof_area_factor(params)
     preset = emissions.get_preset(params.emission_preset)
     towns: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     cells: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -41,7 +42,7 @@ def rowwise_estimate(roofs: gpd.GeoDataFrame, scenario: pv.Scenario | None = Non
         adopt = scenario.adoption.get(row["building_class"])
         if frac is None or adopt is None:
             continue
-        kw = area * frac * adopt * params.module_w_per_m2 / 1000.0
+        kw = min(area * slope[row["roof_type"]] * adopt, area * frac) * params.module_w_per_m2 / 1000.0
         kwh = kw * yields[row["roof_type"]]
         mwh = kwh / 1000.0
         values = {"roofs": 1, "capacity_kw": kw, "annual_kwh": kwh,

@@ -116,8 +116,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = psub.add_parser("scenarios", help="list saved PV scenarios")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_pv_scenarios)
+    register_yield(psub)
     m = sub.add_parser("emissions", help="standard coal saved and CO2 avoided for X MWh")
     m.add_argument("--mwh", type=float, required=True)
     m.add_argument("--preset", default=emissions.DEFAULT_PRESET, choices=list(emissions.PRESETS))
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=cmd_emissions)
+
+
+# ---------------------------------------------------------------- pv yield
+
+
+def cmd_pv_yield(args: argparse.Namespace) -> int:
+    """``pv yield``: the yield model per roof type (cyc_geo.pv.model.yield_payload)."""
+    scenario = _scenario(args.scenario, None)
+    try:
+        out = pv.yield_payload(pv.resolve_params(scenario))
+    except (OSError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    lines = [f"GHI {out['ghi_kwh_m2']:,.0f} kWh/m²·yr ({out['climate']}); plan implies {out['plan_implied_kwh_kwp']:.0f} kWh/kWp"]
+    for t in pv.ROOF_TYPES:
+        r = out[t]
+        gcr = f", GCR {r['gcr']:.2f}" if r["gcr"] is not None else ""
+        lines.append(f"{t:<8} tilt {r['tilt_deg']:.1f}°{gcr}  POA/GHI {r['poa_ghi_ratio']:.3f}  "
+                     f"{r['specific_yield_kwh_kwp']:,.0f} kWh/kWp  PR {r['performance_ratio']:.3f}")
+    emit(out, args.json, "\n".join(lines))
+    return 0
+
+
+def register_yield(psub: argparse._SubParsersAction) -> None:
+    """Add ``pv yield [--scenario NAME] [--json]``."""
+    y = psub.add_parser("yield", help="specific yield, monthly profile and loss table per roof type")
+    y.add_argument("--scenario", help="name of a saved scenario whose parameters to use (default: defaults)")
+    y.add_argument("--json", action="store_true")
+    y.set_defaults(func=cmd_pv_yield)

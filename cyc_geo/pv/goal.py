@@ -1,8 +1,9 @@
 """Adoption shares and the 70 MW goal: scaling a scenario's shares, and the shares the goal needs.
 
-Capacity is proportional to each class's adoption share as long as no share is capped at 1
-(:func:`cyc_geo.pv.model.estimate` multiplies the usable roof area by the share), so the shares
-that reach a goal are the current ones times ``goal / capacity``, each capped at 100 %.
+Capacity is proportional to each class's adoption share as long as no roof reaches its technical
+cap (:func:`cyc_geo.pv.model.estimate` takes min(share x roof surface, usable area); the 70 MW goal
+needs a few per cent of the NEA shares, far below the caps), so the shares that reach a goal are
+the current ones times ``goal / capacity``, each capped at 100 %.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Per roof (vectorised over all roofs, no Python loop)::
 
-    usable_area_m2 = area_m2 x usable_fraction[roof_type]     (0 if filtered out)
-    pv_area_m2     = usable_area_m2 x adoption[building_class]
+    usable_area_m2 = area_m2 x usable_fraction[roof_type]     (technical cap; 0 if filtered out)
+    roof_m2        = area_m2 x roof_area_factor[roof_type]    (1/cos slope for sloped roofs)
+    pv_area_m2     = min(roof_m2 x adoption[building_class], usable_area_m2)
     capacity_kw    = pv_area_m2 x module_w_per_m2 / 1000
     annual_kwh     = capacity_kw x specific_yield[roof_type]    (kWh/kWp/yr)
     tce, co2_t     = cyc_geo.pv.emissions.convert(annual_kwh / 1000, preset)
@@ -12,14 +13,17 @@ Adoption is an expected share (e.g. 20 % of rural roof area), not a random draw,
 so results are deterministic and additive: partitions can be estimated separately
 and their aggregates summed (the dask engine relies on this).
 
-Specific yield (GB 50797-2012 光伏发电站设计规范 §6.6: E = H_A x P_AZ / E_s x K)::
+Specific yield (GB 50797-2012 光伏发电站设计规范 §6.6: E = H_A x P_AZ / E_s x K), hour by hour over a
+representative year (:func:`simulate`)::
 
-    specific_yield = H_poa_clear x clearness_factor x performance_ratio / (1 kW/m²)
+    specific_yield = Σ_h POA_h x (1 - IAM loss) x (1 - row shading) x (1 + γ (T_cell - 25)) x Π(1 - fixed loss)
+                     / (1 kW/m²)
 
-with ``H_poa_clear`` the annual clear-sky irradiation on the module plane from
-pvlib (Ineichen clear sky with pvlib's bundled Linke turbidity, Hay-Davies
-transposition, hourly for one year at Changyuan), or per building from a
-user-supplied PVOUT (kWh/kWp) or GHI (kWh/m²) GeoTIFF. Every default below
+with POA from an all-sky year built from monthly mean GHI and air temperature
+(:mod:`cyc_geo.pv.irradiance`: clear/overcast day types, Erbs split, Hay-Davies or Perez),
+row shading of racked flat roofs from the solstice-rule layout (:mod:`cyc_geo.pv.layout`) and
+itemised losses (:mod:`cyc_geo.pv.losses`); or per building from a user-supplied PVOUT (kWh/kWp)
+or GHI (kWh/m²) GeoTIFF. Every default below
 states its source; docs/pv.md tabulates them.
 """
 
@@ -36,7 +40,7 @@ import pandas as pd
 
 from cyc_geo.geo import hexgrid
 from cyc_geo.places.site import CENTRE_LAT, CENTRE_LON
-from cyc_geo.pv import emissions
+from cyc_geo.pv import emissions, irradiance, layout, losses
 
 GOAL_MW = 70.0
 """光伏装机容量力争达到 7 万千瓦 by 2024 (plan 三、重点工作 二; docs/sources.md, "Plan goals")."""
@@ -49,11 +53,12 @@ SEED_SPECIFIC_YIELD = PROJECT_GWH * 1e6 / (PROJECT_MW * 1e3)
 
 NEA_ADOPTION: dict[str, float] = {"gov": 0.50, "public": 0.40, "commercial": 0.30, "rural": 0.20}
 """国家能源局综合司《关于报送整县（市、区）屋顶分布式光伏开发试点方案的通知》(June 2021): minimum
-shares of roof area with PV — 党政机关 50 %, 学校/医院/村委会等公共建筑 40 %, 工商业厂房 30 %,
+shares of the total roof area (屋顶总面积可安装光伏发电比例) with PV, applied to the roof surface and
+capped by the technical usable area — 党政机关 50 %, 学校/医院/村委会等公共建筑 40 %, 工商业厂房 30 %,
 农村居民 20 % (docs/sources.md, "NEA rooftop shares")."""
 
 DEFAULT_MIN_ROOF_M2 = 40.0
-"""Roofs smaller than this are skipped: 40 m² x 0.45 usable x 200 W/m² ≈ 3.6 kWp, about the smallest
+"""Roofs smaller than this are skipped: 40 m² x 0.45 x 200 W/m² ≈ 3.6 kWp, about the smallest
 household system offered (3-5 kWp; project assumption, docs/sources.md, "Rooftop PV parameters")."""
 
 CLASSES = ("gov", "public", "commercial", "rural")
@@ -63,17 +68,42 @@ ADDITIVE = ["buildings", "roofs", "area_m2", "usable_area_m2", "pv_area_m2", "ca
 """Columns of a per-roof result that sum over any grouping (``roofs`` counts roofs in the scenario)."""
 
 
-def _usable_default() -> dict[str, float]:
-    return {"flat": 0.60, "pitched": 0.45, "shed": 0.70}
-
-
 def _tilt_default() -> dict[str, float]:
     return {"flat": 25.0, "pitched": 26.6, "shed": 5.0}
 
 
+def _u_c_default() -> dict[str, float]:
+    return {"flat": losses.U_C_RACKED, "pitched": losses.U_C_FLUSH, "shed": losses.U_C_FLUSH}
+
+
+RACKED = ("flat",)
+"""Roof types whose modules stand in tilted rows on racks; the others lie flush on the roof slope."""
+FLAT_CLEAR_SHARE = 0.85
+"""Share of a flat roof free of parapets, stairs, tanks and equipment (project choice; docs/sources.md,
+"Rooftop PV parameters")."""
+PITCHED_SOUTH_SHARE = 0.5
+"""Share of a pitched roof's footprint under its south slope (docs/sources.md, "Rooftop PV parameters")."""
+PITCHED_PACKING = 0.98 * 0.92
+"""Module cover of a south slope: 0.98 module-to-roof ratio of tilted roofs (Gagnon et al. 2016) x 0.92
+for ridge, eaves and verge margins (project choice; docs/sources.md, "Rooftop PV parameters")."""
+SHED_CLEAR_SHARE = 0.70
+"""Share of a colour-steel shed roof free of skylights, fire lanes and load-limited bays (project choice;
+docs/sources.md, "Rooftop PV parameters")."""
+GHI_SPREAD = 0.07
+"""± share of annual GHI for the low / high range: the monthly means are approximate (docs/sources.md,
+"Climate of Changyuan", "PV yield model")."""
+DERIVED = ("usable_fraction", "gcr", "performance_ratio", "clearness_factor")
+"""PVParams fields computed from the others unless given explicitly."""
+
+
 @dataclass(frozen=True)
 class PVParams:
-    """Technical parameters of the estimate; every default cites its source (also docs/pv.md)."""
+    """Technical parameters of the estimate; every default cites its source (also docs/pv.md).
+
+    Fields in :data:`DERIVED` default to ``None`` and are filled from the others when the object is
+    built (e.g. the flat-roof GCR from the winter-solstice rule at the flat tilt); a value given
+    explicitly is kept as it is.
+    """
 
     latitude: float = CENTRE_LAT
     """Changyuan city (:data:`cyc_geo.places.site.CENTRE_LAT`, :data:`~cyc_geo.places.site.CENTRE_LON`)."""
@@ -83,40 +113,86 @@ class PVParams:
     module_w_per_m2: float = 200.0
     """STC power per m² of module area: 20 % module efficiency x 1000 W/m² (IEC 61215 STC); mainstream
     mono-PERC modules of 2021-2023 are 20-21 % efficient (CPIA 中国光伏产业发展路线图)."""
-    usable_fraction: dict[str, float] = field(default_factory=_usable_default)
-    """Share of the footprint covered by modules, by roof type. flat 0.60 = module-to-roof ratio 0.70 for
-    flat roofs with tilted rows (Gagnon et al. 2016, NREL/TP-6A20-65298) x ~0.85 for parapets, stairs and
-    equipment; pitched 0.45 = south slope only (0.5) x ratio 0.98 for tilted roofs (Gagnon et al.) x ~0.92
-    for edges; shed 0.70 = colour-steel roofs minus skylights, fire lanes and load-limited bays
-    (project assumptions, docs/sources.md, "Rooftop PV parameters")."""
+    usable_fraction: dict[str, float] | None = None
+    """Technical cap: m² of module per m² of footprint, by roof type. Derived (rounded to 0.01): flat =
+    GCR x 0.85 clear share; pitched = 0.5 south share x slope factor 1/cos(tilt) x 0.98 x 0.92; shed =
+    0.70 x 1/cos(tilt) (docs/sources.md, "Rooftop PV parameters", "Row spacing")."""
     tilt_deg: dict[str, float] = field(default_factory=_tilt_default)
-    """Module tilt by roof type: flat 25° (racked near the annual optimum at 35° N, which this model puts
-    at ~30-35°; 25° keeps row spacing short); pitched 26.6° (1:2 roof slope, typical of rural houses);
-    shed 5° (flush on light-steel portal roofs, slope 1:10-1:20, GB 51022-2015; docs/sources.md, "Rooftop PV parameters")."""
+    """Module tilt by roof type: flat 25° (racked rows; the annual optimum here is ~30°, 25° keeps rows
+    short); pitched 26.6° (flush on a 1:2 roof slope, typical of rural houses); shed 5° (flush on
+    light-steel portal roofs, slope 1:10-1:20, GB 51022-2015; docs/sources.md, "Rooftop PV parameters")."""
     azimuth_deg: float = 180.0
     """Modules face south (pvlib convention: 180° = south)."""
     albedo: float = 0.20
     """Ground reflectance for the transposition (pvlib default, typical of grass/soil; docs/sources.md, "PV yield model")."""
-    performance_ratio: float = 0.80
-    """System efficiency K (GB 50797-2012 §6.6): inverter, cable, temperature, soiling and mismatch
-    losses; 0.75-0.85 is typical of well-built distributed systems (IEC 61724-1 defines PR)."""
-    clearness_factor: float = 0.55
-    """Annual measured / clear-sky irradiation. With 0.55 the model gives 939-1,050 kWh/kWp by roof type
-    and ~999 kWh/kWp for the demo roof mix, within 1 % of the plan's implied 991 kWh/kWp (附件2 #3:
-    198.2 GWh / 200 MW); the effective horizontal irradiation is then 0.55 x 2,038 ≈ 1,120 kWh/m²·yr,
-    in grade C (3,780-5,040 MJ/m² = 1,050-1,400 kWh/m²) of GB/T 31155-2014, where northern Henan lies
-    (docs/sources.md, "PV yield model"). With a measured GHI, set GHI / clear-sky GHI, or supply a GeoTIFF."""
+    gcr: float | None = None
+    """Ground-coverage ratio of racked flat-roof rows (module slant length / pitch). Derived: the largest
+    GCR without inter-row shading 9:00-15:00 solar time on the winter solstice at the flat tilt and the
+    site latitude, 0.53 at 25° and 35.19° N (docs/sources.md, "Row spacing")."""
+    performance_ratio: float | None = None
+    """Product of the fixed losses (soiling, mismatch, wiring, connections, LID, nameplate, inverter,
+    availability), derived from ``losses_pct``. Set explicitly, it replaces those items with one factor;
+    temperature, incidence angle and row shading stay modelled (docs/sources.md, "PV losses")."""
+    losses_pct: dict[str, float] = field(default_factory=lambda: dict(losses.FIXED_LOSSES_PCT))
+    """Fixed losses in % (:data:`cyc_geo.pv.losses.FIXED_LOSSES_PCT`; docs/sources.md, "PV losses")."""
+    temp_coeff_pct_per_k: float = losses.TEMP_COEFF_PCT_PER_K
+    """Power temperature coefficient, %/K (docs/sources.md, "PV losses")."""
+    u_c: dict[str, float] = field(default_factory=_u_c_default)
+    """PVsyst heat-loss factor by roof type, W/m²K: 29 racked, 20 flush (docs/sources.md, "PV losses")."""
+    clearness_factor: float | None = None
+    """Annual GHI / annual clear-sky GHI. Derived from the climate file (≈ 0.66 with the default
+    monthly means); set explicitly, every month's GHI is scaled so the annual GHI becomes
+    ``clearness_factor`` x clear-sky GHI (docs/sources.md, "Climate of Changyuan")."""
+    climate_file: str | None = None
+    """Monthly means (CSV like ``data/reference/climate_changyuan.csv``, the default;
+    docs/sources.md, "Climate of Changyuan")."""
+    weather_file: str | None = None
+    """Optional hourly year (EPW or PVGIS TMY) used instead of the monthly means (docs/sources.md, "PV yield model")."""
+    overcast_ratio: float = irradiance.OVERCAST_RATIO
+    """Overcast-day GHI / clear-sky GHI of the day-type decomposition (docs/sources.md, "PV yield model")."""
+    ghi_scale: float = 1.0
+    """Multiplier on the climate's GHI (the low / high range uses 1 ± :data:`GHI_SPREAD`)."""
     transposition: str = "haydavies"
-    """pvlib sky-diffuse model (Hay-Davies: anisotropic, needs only DNI/DHI/extraterrestrial DNI)."""
+    """pvlib sky-diffuse model: Hay-Davies (anisotropic, circumsolar + isotropic) or ``perez``
+    (Perez 1990, adds horizon brightening; ~1 % more on 25° planes here; docs/sources.md, "PV yield model")."""
     specific_yield_kwh_per_kwp: float | None = None
     """Override the model with one yield for every roof (e.g. 991, the plan's implied figure)."""
     yield_raster: str | None = None
     """Path of a GeoTIFF sampled per building (overrides the model where it has data)."""
     yield_raster_kind: str = "pvout"
     """``pvout``: raster holds kWh/kWp/yr; ``ghi``: kWh/m²/yr horizontal, converted with the roof type's
-    modelled transposition gain and the performance ratio."""
+    modelled yield per kWh/m² of GHI (transposition gain x losses)."""
     emission_preset: str = emissions.DEFAULT_PRESET
     """See :data:`cyc_geo.pv.emissions.PRESETS`; default reproduces the plan's arithmetic."""
+
+    def __post_init__(self) -> None:
+        for path, what in ((self.weather_file, "气象文件 / weather file"), (self.climate_file, "气候文件 / climate file")):
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"找不到{what.split(' / ')[0]} {path} / {what.split(' / ')[1]} not found: {path}")
+        explicit: dict[str, Any] = {
+            "usable_fraction": dict(self.usable_fraction or {}),
+            "gcr": self.gcr, "performance_ratio": self.performance_ratio, "clearness_factor": self.clearness_factor,
+        }
+        object.__setattr__(self, "_explicit", explicit)
+        tilt = {**_tilt_default(), **(self.tilt_deg or {})}
+        if self.gcr is None:
+            object.__setattr__(self, "gcr", layout.solstice_gcr(float(tilt["flat"]), float(self.latitude),
+                                                                  azimuth_deg=float(self.azimuth_deg)))
+        derived = {
+            "flat": round(float(self.gcr) * FLAT_CLEAR_SHARE, 2),
+            "pitched": round(PITCHED_SOUTH_SHARE * layout.slope_factor(tilt["pitched"]) * PITCHED_PACKING, 2),
+            "shed": round(SHED_CLEAR_SHARE * layout.slope_factor(tilt["shed"]), 2),
+        }
+        object.__setattr__(self, "usable_fraction", {**derived, **explicit["usable_fraction"]})
+        if self.performance_ratio is None:
+            object.__setattr__(self, "performance_ratio", losses.fixed_factor(self.losses_pct))
+        if self.clearness_factor is None:
+            object.__setattr__(self, "clearness_factor", _default_clearness(self))
+
+    @property
+    def explicit(self) -> dict[str, Any]:
+        """The :data:`DERIVED` fields as given (``None`` / missing keys = derived)."""
+        return self._explicit  # type: ignore[attr-defined]
 
     def validate(self) -> "PVParams":
         """Raise ``ValueError`` (zh + en) on out-of-range values; return self."""
@@ -125,35 +201,56 @@ class PVParams:
             (0 < self.performance_ratio <= 1, "系统效率须在 0–1 / performance_ratio must be in (0, 1]"),
             (0 < self.clearness_factor <= 1, "晴空系数须在 0–1 / clearness_factor must be in (0, 1]"),
             (0 <= self.albedo <= 1, "地表反照率须在 0–1 / albedo must be in [0, 1]"),
-            (all(0 <= self.usable_fraction.get(t, -1) <= 1 for t in ROOF_TYPES),
-             "可用屋顶比例须在 0–1 且覆盖 flat/pitched/shed / usable_fraction needs flat, pitched, shed in [0, 1]"),
-            (all(0 <= self.tilt_deg.get(t, -1) <= 90 for t in ROOF_TYPES),
-             "倾角须在 0–90° / tilt_deg needs flat, pitched, shed in [0, 90]"),
+            (0 < self.gcr <= 1, "地面覆盖率须在 0–1 / gcr must be in (0, 1]"),
+            (0 <= self.overcast_ratio < 1, "阴天系数须在 0–1 / overcast_ratio must be in [0, 1)"),
+            (0 < self.ghi_scale <= 2, "辐照缩放须在 0–2 / ghi_scale must be in (0, 2]"),
+            (-1 < self.temp_coeff_pct_per_k <= 0, "温度系数须在 -1–0 %/K / temp_coeff_pct_per_k must be in (-1, 0]"),
+            (all(5 <= self.u_c.get(t, -1) <= 100 for t in ROOF_TYPES), "散热系数须在 5–100 / u_c must be in [5, 100]"),
+            (self.transposition in ("haydavies", "perez", "isotropic"),
+             "散射模型须为 haydavies、perez 或 isotropic / transposition must be haydavies, perez or isotropic"),
+            (all(0 <= self.usable_fraction.get(t, -1) <= 1.5 for t in ROOF_TYPES),
+             "可用屋顶比例须在 0–1.5 且覆盖 flat/pitched/shed / usable_fraction needs flat, pitched, shed in [0, 1.5]"),
+            (all(0 <= self.tilt_deg.get(t, -1) < 90 for t in ROOF_TYPES),
+             "倾角须在 0–90° / tilt_deg needs flat, pitched, shed in [0, 90)"),
             (self.specific_yield_kwh_per_kwp is None or 0 < self.specific_yield_kwh_per_kwp < 3000,
              "单位发电量须在 0–3000 kWh/kWp / specific yield must be in (0, 3000)"),
             (self.yield_raster_kind in ("pvout", "ghi"), "yield_raster_kind 须为 pvout 或 ghi / must be pvout or ghi"),
             (self.yield_raster is None or Path(self.yield_raster).is_file(),
              f"找不到发电量/辐照栅格文件 {self.yield_raster} / yield raster not found: {self.yield_raster}"),
+            (self.weather_file is None or Path(self.weather_file).is_file(),
+             f"找不到气象文件 {self.weather_file} / weather file not found: {self.weather_file}"),
         ]
         for ok, msg in checks:
             if not ok:
                 raise ValueError(msg)
+        losses.check(self.losses_pct)
         emissions.get_preset(self.emission_preset)
         return self
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> "PVParams":
-        """A copy with ``overrides`` applied (dict fields are merged); unknown keys are an error."""
+        """A copy with ``overrides`` applied (dict fields are merged; derived fields are derived again
+        from the new values unless given); unknown keys are an error."""
         if not overrides:
             return self
         names = {f.name for f in fields(self)}
         unknown = set(overrides) - names
         if unknown:
             raise ValueError(f"未知参数 {sorted(unknown)} / unknown PV parameters {sorted(unknown)}")
-        merged = {}
+        kwargs = {f.name: getattr(self, f.name) for f in fields(self)}
+        kwargs.update({k: self.explicit[k] for k in DERIVED})
         for key, value in overrides.items():
-            current = getattr(self, key)
-            merged[key] = {**current, **value} if isinstance(current, dict) else value
-        return replace(self, **merged).validate()
+            current = kwargs[key]
+            if isinstance(value, dict) and (isinstance(current, dict) or key == "usable_fraction"):
+                kwargs[key] = {**(current or {}), **value}
+            else:
+                kwargs[key] = value
+        return PVParams(**kwargs).validate()
+
+
+def _default_clearness(p: PVParams) -> float:
+    """Annual GHI of the climate (or weather) file / annual clear-sky GHI at the site."""
+    clear = clearsky_ghi_kwh_m2(p)
+    return _weather(p, use_scale=False)["ghi"].sum() / 1000.0 / clear
 
 
 @dataclass(frozen=True)
@@ -161,7 +258,8 @@ class Scenario:
     """What is built where: adoption share per class, township filter, minimum roof size, parameter overrides."""
 
     adoption: dict[str, float] = field(default_factory=lambda: dict(NEA_ADOPTION))
-    """Share of each class's usable roof area that gets PV (default: NEA 整县推进 minimum shares, docs/sources.md, "NEA rooftop shares")."""
+    """Share of each class's total roof area covered by PV modules, capped per roof by the technical usable
+    fraction (default: NEA 整县推进 minimum shares, docs/sources.md, "NEA rooftop shares")."""
     townships: tuple[str, ...] = ()
     """12-digit township codes to include; empty = the whole county."""
     min_roof_m2: float = DEFAULT_MIN_ROOF_M2
@@ -229,24 +327,189 @@ def clearsky_poa_kwh_m2(latitude: float, longitude: float, altitude_m: float, ti
 
 
 def clearsky_ghi_kwh_m2(params: PVParams | None = None) -> float:
-    """Annual clear-sky horizontal irradiation (kWh/m²) at the site."""
+    """Annual clear-sky horizontal irradiation (kWh/m²) at the site (pvlib Ineichen, hourly, as
+    :func:`cyc_geo.pv.irradiance.sky`)."""
     p = params or PVParams()
-    return clearsky_poa_kwh_m2(p.latitude, p.longitude, p.altitude_m, 0.0, 180.0, p.albedo, "isotropic")
+    return float(irradiance.sky(float(p.latitude), float(p.longitude), float(p.altitude_m))["ghi_cs"].sum() / 1000.0)
+
+
+@dataclass(frozen=True)
+class YieldResult:
+    """The yield model for one roof type: annual and monthly kWh/kWp, the irradiation used and the loss table."""
+
+    roof_type: str
+    tilt_deg: float
+    gcr: float | None
+    """Row GCR for racked roof types, ``None`` for flush-mounted ones."""
+    ghi_kwh_m2: float
+    """Annual horizontal irradiation used (kWh/m²)."""
+    poa_kwh_m2: float
+    """Annual irradiation on the module plane before any loss (kWh/m²)."""
+    specific_yield_kwh_kwp: float
+    monthly_kwh_kwp: tuple[float, ...]
+    """12 monthly yields (kWh/kWp), summing to the annual."""
+    losses_pct: dict[str, float]
+    """Loss table: item -> % of the energy reaching that step (modelled items first)."""
+
+    @property
+    def poa_ghi_ratio(self) -> float:
+        return self.poa_kwh_m2 / self.ghi_kwh_m2 if self.ghi_kwh_m2 else 0.0
+
+    @property
+    def performance_ratio(self) -> float:
+        """Yield / POA irradiation (IEC 61724-1 PR, dimensionless)."""
+        return self.specific_yield_kwh_kwp / self.poa_kwh_m2 if self.poa_kwh_m2 else 0.0
+
+
+def _weather(p: PVParams, use_scale: bool = True) -> pd.DataFrame:
+    """Hourly weather of the representative year for ``p`` (weather file, else the monthly means
+    scaled by ``ghi_scale`` and, if set explicitly, the clearness factor)."""
+    lat, lon, alt = float(p.latitude), float(p.longitude), float(p.altitude_m)
+    if p.weather_file:
+        w = irradiance.weather_file(str(p.weather_file), lat, lon, alt)
+        scale = _ghi_scale(p) if use_scale else 1.0
+        if scale != 1.0:
+            w = w.copy()
+            for c in ("ghi", "dni", "dhi"):
+                w[c] = w[c] * scale
+        return w
+    climate = irradiance.climate_tuple(p.climate_file)
+    return irradiance.all_sky(lat, lon, alt, climate, float(p.overcast_ratio),
+                              _ghi_scale(p) if use_scale else 1.0)
+
+
+def _ghi_scale(p: PVParams) -> float:
+    """``ghi_scale`` x (explicit clearness factor / the climate's own clearness), rounded for cache keys."""
+    scale = float(p.ghi_scale)
+    cf = p.explicit.get("clearness_factor")
+    if cf is not None:
+        scale *= float(cf) / _default_clearness(replace(p, clearness_factor=None))
+    return round(scale, 9)
+
+
+def _yield_key(p: PVParams, roof_type: str) -> tuple:
+    racked = roof_type in RACKED
+    climate = None if p.weather_file else irradiance.climate_tuple(p.climate_file)
+    return (float(p.latitude), float(p.longitude), float(p.altitude_m), climate, str(p.weather_file),
+            float(p.overcast_ratio), _ghi_scale(p), float(p.tilt_deg[roof_type]), float(p.azimuth_deg),
+            float(p.albedo), p.transposition, racked, float(p.gcr) if racked else None, float(p.u_c[roof_type]),
+            float(p.temp_coeff_pct_per_k), float(p.module_w_per_m2),
+            tuple(sorted((k, float(v)) for k, v in p.losses_pct.items())),
+            p.explicit.get("performance_ratio"), roof_type)
+
+
+def simulate(params: PVParams | None = None, roof_type: str = "flat") -> YieldResult:
+    """The hourly yield model for one roof type (cached per parameter set; see docs/pv.md).
+
+    POA from :mod:`cyc_geo.pv.irradiance`; then incidence-angle losses (ASHRAE IAM on beam, Marion's
+    integrals on sky and ground diffuse), for racked rows the beam shaded fraction and the diffuse
+    masked by the row in front (:mod:`cyc_geo.pv.layout`), cell temperature by the PVsyst model with
+    the hour's air temperature, and the fixed losses (:mod:`cyc_geo.pv.losses`). 1 kWp at 1 kW/m².
+    """
+    p = params or PVParams()
+    return _simulate(p, _yield_key(p, roof_type))
+
+
+_SIM_CACHE: dict[tuple, YieldResult] = {}
+
+
+def _simulate(p: PVParams, key: tuple) -> YieldResult:
+    hit = _SIM_CACHE.get(key)
+    if hit is not None:
+        return hit
+    import pvlib
+
+    roof_type = key[-1]
+    tilt = float(p.tilt_deg[roof_type])
+    w = _weather(p)
+    poa = irradiance.transpose(w, tilt, float(p.azimuth_deg), float(p.albedo), p.transposition)
+    beam, sky_d, gnd = (poa[c].to_numpy() for c in ("poa_direct", "poa_sky_diffuse", "poa_ground_diffuse"))
+    e0 = beam + sky_d + gnd
+    iam_b = np.nan_to_num(np.asarray(pvlib.iam.ashrae(poa["aoi"].to_numpy(), b=losses.IAM_B0), float))
+    iam_d = pvlib.iam.marion_diffuse("ashrae", tilt, b=losses.IAM_B0)
+    beam1, sky1, gnd1 = beam * iam_b, sky_d * float(iam_d["sky"]), gnd * float(iam_d["ground"])
+    e1 = beam1 + sky1 + gnd1
+    racked = roof_type in RACKED
+    if racked:
+        shaded = layout.beam_shaded_fraction(w["apparent_zenith"].to_numpy(), w["azimuth"].to_numpy(), tilt,
+                                             float(p.gcr), float(p.azimuth_deg))
+        beam2 = beam1 * (1.0 - shaded)
+        sky2 = sky1 * (1.0 - layout.sky_diffuse_row_loss(tilt, float(p.gcr)))
+    else:
+        beam2, sky2 = beam1, sky1
+    e2 = beam2 + sky1 + gnd1
+    e3 = beam2 + sky2 + gnd1
+    eff = float(p.module_w_per_m2) / 1000.0
+    t_cell = pvlib.temperature.pvsyst_cell(e3, w["temp_air"].to_numpy(), u_c=float(p.u_c[roof_type]), u_v=0.0,
+                                           module_efficiency=eff, alpha_absorption=losses.ABSORPTION)
+    temp_f = 1.0 + float(p.temp_coeff_pct_per_k) / 100.0 * (np.asarray(t_cell, float) - 25.0)
+    e4 = e3 * temp_f
+    pr_explicit = p.explicit.get("performance_ratio")
+    fixed = float(pr_explicit) if pr_explicit is not None else losses.fixed_factor(p.losses_pct)
+    hourly_kwh_kwp = e4 * fixed / 1000.0
+    month = w["month"].to_numpy()
+    monthly = tuple(float(hourly_kwh_kwp[month == m].sum()) for m in range(1, 13))
+
+    def pct(before: np.ndarray, after: np.ndarray) -> float:
+        tb = before.sum()
+        return float(100.0 * (1.0 - after.sum() / tb)) if tb > 0 else 0.0
+
+    table = {"incidence_angle": pct(e0, e1)}
+    if racked:
+        table["row_shading_beam"] = pct(e1, e2)
+        table["row_shading_diffuse"] = pct(e2, e3)
+    table["temperature"] = pct(e3, e4)
+    if pr_explicit is not None:
+        table["other (performance_ratio)"] = 100.0 * (1.0 - float(pr_explicit))
+    else:
+        table.update({k: float(v) for k, v in p.losses_pct.items()})
+    res = YieldResult(roof_type=roof_type, tilt_deg=tilt, gcr=float(p.gcr) if racked else None,
+                      ghi_kwh_m2=float(w["ghi"].sum() / 1000.0), poa_kwh_m2=float(e0.sum() / 1000.0),
+                      specific_yield_kwh_kwp=float(sum(monthly)), monthly_kwh_kwp=monthly, losses_pct=table)
+    if len(_SIM_CACHE) > 256:
+        _SIM_CACHE.clear()
+    _SIM_CACHE[key] = res
+    return res
 
 
 def specific_yield(params: PVParams | None = None, roof_type: str = "flat") -> float:
-    """Modelled specific yield (kWh/kWp/yr) for a roof type (or the override, if set)."""
+    """Specific yield (kWh/kWp/yr) for a roof type: the override if set, else :func:`simulate`."""
     p = params or PVParams()
     if p.specific_yield_kwh_per_kwp is not None:
         return float(p.specific_yield_kwh_per_kwp)
-    poa = clearsky_poa_kwh_m2(p.latitude, p.longitude, p.altitude_m, float(p.tilt_deg[roof_type]),
-                              p.azimuth_deg, p.albedo, p.transposition)
-    return poa * p.clearness_factor * p.performance_ratio
+    return simulate(p, roof_type).specific_yield_kwh_kwp
 
 
 def yield_table(params: PVParams | None = None) -> dict[str, float]:
     """Specific yield (kWh/kWp/yr) for every roof type."""
     return {t: specific_yield(params, t) for t in ROOF_TYPES}
+
+
+def roof_area_factor(params: PVParams | None = None) -> dict[str, float]:
+    """Roof surface per m² of footprint by roof type: 1 for flat roofs, 1/cos(tilt) for the sloped roofs
+    whose modules lie flush at the roof's slope (docs/sources.md, "Rooftop PV parameters")."""
+    p = params or PVParams()
+    return {t: 1.0 if t in RACKED else layout.slope_factor(float(p.tilt_deg[t])) for t in ROOF_TYPES}
+
+
+def yield_payload(params: PVParams | None = None) -> dict[str, Any]:
+    """The ``pv yield --json`` document: per roof type tilt, GCR, POA/GHI ratio, specific and monthly
+    yield (kWh/kWp), loss table (%) and GHI (kWh/m²); the GHI and the plan's 991 kWh/kWp at the top."""
+    p = params or PVParams()
+    out: dict[str, Any] = {}
+    for t in ROOF_TYPES:
+        r = simulate(p, t)
+        out[t] = {"tilt_deg": r.tilt_deg, "gcr": r.gcr, "poa_ghi_ratio": r.poa_ghi_ratio,
+                  "poa_kwh_m2": r.poa_kwh_m2, "specific_yield_kwh_kwp": r.specific_yield_kwh_kwp,
+                  "monthly_kwh_kwp": list(r.monthly_kwh_kwp), "losses": dict(r.losses_pct),
+                  "performance_ratio": r.performance_ratio, "usable_fraction": float(p.usable_fraction[t]),
+                  "ghi_kwh_m2": r.ghi_kwh_m2}
+    out["ghi_kwh_m2"] = out["flat"]["ghi_kwh_m2"]
+    out["clear_sky_ghi_kwh_m2"] = clearsky_ghi_kwh_m2(p)
+    out["climate"] = p.weather_file or p.climate_file or str(irradiance.CLIMATE_FILE.name)
+    out["transposition"] = p.transposition
+    out["plan_implied_kwh_kwp"] = SEED_SPECIFIC_YIELD
+    return out
 
 
 def check_raster(path: str | Path) -> dict[str, Any]:
@@ -291,6 +554,13 @@ def _lookup(values: pd.Series, mapping: dict[str, float], default: float = np.na
     return table[codes]  # code -1 (missing) picks the trailing default
 
 
+def _lookup_many(values: pd.Series, *mappings: dict[str, float], default: float = np.nan) -> list[np.ndarray]:
+    """:func:`_lookup` for several mappings of the same column with one factorisation."""
+    codes, uniques = pd.factorize(values.astype(str) if values.dtype == object else values)
+    return [np.array([float(m.get(str(u), default)) for u in uniques] + [default], dtype=float)[codes]
+            for m in mappings]
+
+
 def _as_str(values: pd.Series):
     """The column as strings without copying when it already is a string array."""
     return values.array if pd.api.types.is_string_dtype(values.dtype) else values.astype(str).array
@@ -304,9 +574,8 @@ def _roof_yields(roofs: pd.DataFrame, p: PVParams) -> np.ndarray:
         return model
     values = sample_raster(p.yield_raster, roofs["lon"].to_numpy(), roofs["lat"].to_numpy())
     if p.yield_raster_kind == "ghi":
-        ghi_clear = clearsky_ghi_kwh_m2(p)
-        gain = model / (p.clearness_factor * p.performance_ratio * ghi_clear)  # POA / GHI, clear-sky
-        values = values * gain * p.performance_ratio
+        per_ghi = {t: simulate(p, t).specific_yield_kwh_kwp / simulate(p, t).ghi_kwh_m2 for t in ROOF_TYPES}
+        values = values * _lookup(roofs["roof_type"], per_ghi, per_ghi["flat"])  # kWh/kWp per kWh/m² of GHI
     valid = np.isfinite(values) & (values > 0)
     return np.where(valid, values, model)
 
@@ -338,11 +607,13 @@ def estimate(roofs: pd.DataFrame, scenario: Scenario | None = None, params: PVPa
     ok = np.isfinite(area) & (area >= scenario.min_roof_m2) & (area > 0)
     if scenario.townships:
         ok &= _lookup(roofs["township_code"], {c: 1.0 for c in scenario.townships}, 0.0) > 0
-    frac = _lookup(roofs["roof_type"], p.usable_fraction)  # unknown roof type -> NaN -> excluded
+    # unknown roof type -> NaN -> excluded
+    frac, slope = _lookup_many(roofs["roof_type"], p.usable_fraction, roof_area_factor(p))
     adopt = _lookup(roofs["building_class"], scenario.adoption)
     ok &= np.isfinite(frac) & np.isfinite(adopt)
     usable = np.where(ok, area * np.nan_to_num(frac), 0.0)
-    pv_area = usable * np.nan_to_num(adopt)
+    # NEA shares are shares of the total roof surface, capped by the technical usable area
+    pv_area = np.minimum(np.where(ok, area * np.nan_to_num(slope) * np.nan_to_num(adopt), 0.0), usable)
     capacity_kw = pv_area * p.module_w_per_m2 / 1000.0
     yields = _roof_yields(roofs, p) if len(roofs) else np.zeros(0)
     annual_kwh = capacity_kw * yields
@@ -366,6 +637,55 @@ def estimate(roofs: pd.DataFrame, scenario: Scenario | None = None, params: PVPa
     for col in roofs.columns:
         if col in ("lon", "lat") or col.startswith("h3_"):
             out[col] = roofs[col].to_numpy()
+    return out
+
+
+def range_params(params: PVParams) -> dict[str, PVParams]:
+    """Low / central / high parameter sets: GHI x (1 ∓ :data:`GHI_SPREAD`) and every fixed loss moved by
+    the spread of :data:`cyc_geo.pv.losses.FIXED_LOSSES_HIGH_PCT` / ``..._LOW_PCT`` around the central
+    defaults (docs/sources.md, "PV losses", "PV yield model"). An explicit ``performance_ratio`` stays
+    as it is (only the GHI moves); capacities do not change."""
+    p = params
+
+    def moved(bound: dict[str, float]) -> dict[str, float]:
+        return {k: float(np.clip(v + bound[k] - losses.FIXED_LOSSES_PCT[k], 0.0, 50.0)) for k, v in p.losses_pct.items()}
+
+    return {
+        "low": p.with_overrides({"ghi_scale": p.ghi_scale * (1 - GHI_SPREAD), "losses_pct": moved(losses.FIXED_LOSSES_HIGH_PCT)}),
+        "central": p,
+        "high": p.with_overrides({"ghi_scale": p.ghi_scale * (1 + GHI_SPREAD), "losses_pct": moved(losses.FIXED_LOSSES_LOW_PCT)}),
+    }
+
+
+def potential_range(roofs: pd.DataFrame, scenario: Scenario | None = None, params: PVParams | None = None,
+                    per_roof: pd.DataFrame | None = None) -> dict[str, Any]:
+    """County totals under low / central / high yield assumptions (:func:`range_params`).
+
+    Returns ``{"low": {...}, "central": {...}, "high": {...}, "assumptions": {...}}``; each case holds
+    ``capacity_mw`` (MW, the same in all three), ``annual_gwh`` (GWh/yr), ``specific_yield``
+    (kWh/kWp/yr), ``tce`` (t/yr) and ``co2_t`` (t/yr). ``per_roof`` (a result of :func:`estimate` for
+    the same roofs and scenario) saves the estimate. With the yield override (e.g. the plan's 991)
+    the three cases are equal. Raster yields are scaled by their roof type's low/central ratio.
+    """
+    sc = (scenario or Scenario()).validate()
+    p = resolve_params(sc, params)
+    res = per_roof if per_roof is not None else estimate(roofs, sc, params)
+    cases = range_params(p)
+    central = yield_table(p)
+    capacity = float(res["capacity_kw"].sum())
+    out: dict[str, Any] = {}
+    for name, q in cases.items():
+        table = yield_table(q)
+        ratio = {t: (table[t] / central[t]) if central[t] else 1.0 for t in ROOF_TYPES}
+        kwh = float((res["annual_kwh"].to_numpy() * _lookup(res["roof_type"], ratio, 1.0)).sum())
+        conv = emissions.convert(kwh / 1000.0, p.emission_preset)
+        out[name] = {"capacity_mw": capacity / 1000.0, "annual_gwh": kwh / 1e6,
+                     "specific_yield": kwh / capacity if capacity > 0 else 0.0,
+                     "tce": float(conv["tce"]), "co2_t": float(conv["co2_t"]),
+                     "yield_by_roof_type": table}
+    out["assumptions"] = {"ghi_spread": GHI_SPREAD, "losses_low_pct": losses.FIXED_LOSSES_LOW_PCT,
+                          "losses_high_pct": losses.FIXED_LOSSES_HIGH_PCT,
+                          "source": 'docs/sources.md, "PV losses" and "PV yield model"'}
     return out
 
 
