@@ -248,3 +248,6 @@ def installed_indicator_mw(year: int | None = None) -> float:
 
     ledger = load_ledger()
     return installed_mw(ledger, as_of_date()) if year is None else cumulative_at_year_end(ledger, int(year))
+
+
+installed_indicator_mw.value_label = "装机台账（年末已并网）/ installations ledger, grid-connected at year end"  # type: ignore[attr-defined]
