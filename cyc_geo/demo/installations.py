@@ -8,7 +8,7 @@ Anchors: installations sit on actual demo roofs of :func:`cyc_geo.pv.rooftops.lo
 (point = the roof's representative point), public installations on government / public roofs,
 industrial and commercial ones on factory and workshop sheds, household ones on rural courtyard
 houses; a tenth of the household rows have no coordinates and sit at their township seat
-(``data/reference/townships.csv``). Sizes and totals: docs/sources.md, "Demo assumptions"
+(``data/reference/townships.csv``). Sizes and totals: docs/sources.md, "Demo assumptions", row "PV installations ledger"
 (户用 5–30 kW, 公共建筑 50–300 kW, 工商业 200–3,000 kW; about 48 MW grid-connected by the end of
 2024 and about 20 MW under construction or filed, so the demo does not meet the 70 MW goal).
 """
