@@ -213,15 +213,17 @@ def _r(mw: float) -> float:
 
 
 def progress_summary(ledger: gpd.GeoDataFrame, as_of: pd.Timestamp, townships: pd.DataFrame,
-                     roofs: gpd.GeoDataFrame | None = None) -> dict[str, Any]:
+                     roofs: gpd.GeoDataFrame | None = None, remaining: pd.DataFrame | None = None) -> dict[str, Any]:
     """Everything the ``pv progress`` command and the PV page show (the CLI's JSON keys).
 
     Capacities in MW rounded to 4 decimals (0.1 kW). ``roofs``: the rooftops for the remaining
-    potential (None: not computed, ``remaining_potential_mw`` None).
+    potential, or ``remaining`` its precomputed :func:`remaining_potential` (neither: not computed,
+    ``remaining_potential_mw`` None).
     """
     gap = gap_mw(ledger, as_of)
     years = by_year(ledger, as_of)
-    remaining = remaining_potential(roofs, ledger) if roofs is not None else None
+    if remaining is None and roofs is not None:
+        remaining = remaining_potential(roofs, ledger)
     potential = None if remaining is None else float(remaining["capacity_kw"].sum() / 1000.0)
     share = None if potential is None else share_to_close(gap, potential)
     towns = by_township(ledger, as_of, townships)
