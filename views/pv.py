@@ -443,9 +443,9 @@ def _township_bars(prog: dict[str, Any], towns: Any) -> None:
     data = tables.township_installed(prog, towns, lang())
     st.altair_chart(alt.Chart(data).mark_bar(color="#1a9850").encode(
         x=alt.X("installed_mw:Q", title=tr("已并网装机 (MW)", "Installed (MW)")),
-        y=alt.Y("township:N", sort="-x", title=None),
+        y=alt.Y("township:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         tooltip=["township", alt.Tooltip("installed_mw:Q", format=",.2f")],
-    ).properties(height=alt.Step(18)), width="stretch")
+    ).properties(height=alt.Step(22)), width="stretch")
 
 
 def _progress_section(towns: Any) -> dict[str, Any]:
