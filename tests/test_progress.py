@@ -83,6 +83,7 @@ def test_linear_path_before_goal_year_ends():
     assert pg.expected_on_path(1.0, mid) == pytest.approx(1 + 69 * (mid - pg.year_end(2021)) / (pg.year_end(2024) - pg.year_end(2021)))
     assert pg.goal_status(led, mid) == pg.BEHIND  # 4.5 MW < ~36 MW
     assert pg.goal_status(led, pg.as_of_date("2021-12-31")) == pg.ON_TRACK  # on the path's start
+    assert pg.goal_status(led, pg.as_of_date("2021-03-01")) == pg.ON_TRACK  # before it
     assert pg.goal_status(led, pg.as_of_date("2022-01-02")) == pg.BEHIND  # 1 MW < 1 + 69 * 2/1096 MW
     ahead = _ledger(ROWS + [("grid_connected", 40000.0, "2022-05-01", A, "commercial", 6.5)])
     assert pg.goal_status(ahead, mid) == pg.ON_TRACK  # 44.5 MW ≥ ~36 MW

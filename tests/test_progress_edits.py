@@ -58,3 +58,13 @@ def test_bad_rows_are_refused_and_nothing_is_written(tmp_path, bad):
     assert inst.read_edits(conn).empty and not db.audit_trail(conn, inst.AUDIT_ENTITY)
     with pytest.raises(ValueError):
         inst.save_ledger_row(conn, {**row, **bad}, "")
+
+
+def test_normalise_dates_from_a_reader_that_parsed_them():
+    import pandas as pd
+
+    base = _base()
+    parsed = base.assign(date=pd.to_datetime(["2022-01-05", None]))
+    assert inst.normalise(parsed)["date"].tolist() == ["2022-01-05", ""]
+    texty = base.assign(date=["2022-01-05 00:00:00", None])
+    assert inst.normalise(texty)["date"].tolist() == ["2022-01-05", ""]

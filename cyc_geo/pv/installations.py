@@ -50,11 +50,20 @@ MAX_CAPACITY_KW = 1_000_000.0
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _iso_dates(values: pd.Series) -> pd.Series:
+    """ISO ``YYYY-MM-DD`` text of a date column (text, or dates a GeoPackage reader parsed); "" where missing."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").fillna("")
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return text.where(~text.isin(["NaT", "nan", "None"]), "").str[:10]
+
+
 def normalise(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The ledger with the agreed column types (missing optional text columns become "")."""
     out = gdf.copy()
-    for col in ("name", "owner", "date", "building_class"):
+    for col in ("name", "owner", "building_class"):
         out[col] = out[col].fillna("").astype(str) if col in out.columns else ""
+    out["date"] = _iso_dates(out["date"]) if "date" in out.columns else ""
     out["building_class"] = out["building_class"].where(out["building_class"].isin(BUILDING_CLASSES), "other")
     out["install_id"] = pd.to_numeric(out["install_id"]).astype("int64")
     out["capacity_kw"] = pd.to_numeric(out["capacity_kw"], errors="coerce").astype(float)

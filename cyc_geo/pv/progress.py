@@ -17,7 +17,7 @@ Rules (docs/sources.md, "PV progress rules"):
 - **Goal status**: once the goal year has ended (as-of after 2024-12-31) ``met`` / ``not_met`` on
   the cumulative installed at 2024-12-31; before that ``on_track`` / ``behind`` against a linear
   path from the installed capacity at the end of 2021 (the year before 附件1's first target year)
-  to 70 MW at the end of 2024.
+  to 70 MW at the end of 2024 (``on_track`` up to the path's start).
 - **Gap**: 70 MW minus the installed capacity at the end of the goal year (or at the as-of date
   if that is earlier), never below zero.
 - **Remaining potential**: the technical potential (:func:`cyc_geo.pv.model.estimate`, default
@@ -144,6 +144,8 @@ def goal_status(ledger: pd.DataFrame, as_of: pd.Timestamp, goal_mw: float = GOAL
     tol = 1e-9 * max(1.0, goal_mw)
     if as_of > year_end(GOAL_YEAR):
         return MET if cumulative_at_year_end(ledger, GOAL_YEAR) >= goal_mw - tol else NOT_MET
+    if as_of <= year_end(BASELINE_YEAR):
+        return ON_TRACK  # the path starts at the end of 2021
     path = expected_on_path(cumulative_at_year_end(ledger, BASELINE_YEAR), as_of, goal_mw)
     return ON_TRACK if installed_mw(ledger, as_of) >= path - tol else BEHIND
 
