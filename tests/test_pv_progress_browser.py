@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def test_pv_page_shows_progress_chart_status_and_potential(browser, tmp_path):
     proc, url = start_app({"CYC_GEO_DB": str(tmp_path / "pv_progress.sqlite")}, timeout_s=120)
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="zh-CN")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 2600}, locale="zh-CN")
     page = ctx.new_page()
     try:
         page.goto(f"{url}/pv?lang=zh")

@@ -429,7 +429,7 @@ def _progress_chart(prog: dict[str, Any]) -> None:
     labels = list(tables.progress_series_labels(lang()))
     color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=260),
                       scale=alt.Scale(domain=labels, range=["#1a9850", "#fdae61", "#d73027"]))
-    x = alt.X("year:O", title=tr("年份（年末）", "Year (year end)"))
+    x = alt.X("year:O", title=tr("年份（年末）", "Year (year end)"), axis=alt.Axis(labelAngle=0))
     tip = ["series:N", "year:O", alt.Tooltip("hi:Q", title="MW", format=",.1f")]
     part = {lab: alt.Chart(data[data["series"] == lab]) for lab in labels}
     installed = part[labels[0]].mark_line(point=True, strokeWidth=3).encode(
