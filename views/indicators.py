@@ -101,6 +101,9 @@ def _pickers(conn: sqlite3.Connection) -> tuple[int, dict[int, ind.SpatialValue]
         [dash.DEFAULT_SCENARIO] + [s["name"] for s in scenarios],
         format_func=lambda n: tr("默认情景", "default scenario") if n == dash.DEFAULT_SCENARIO else n,
         key="ind_pv_scenario",
+        help=tr("指标19（光伏装机容量）取自装机台账的年末已并网容量，不随光伏潜力情景变化。",
+                "Indicator 19 (installed PV) is the ledger's grid-connected capacity at year end; "
+                "a PV potential scenario does not change it."),
     )
     with st.spinner(tr("正在由地图数据测算空间指标…", "Computing spatial indicators from the map…")):
         ledger_key = source_version(installations.LAYER_ID) + "|" + installations.edits_stamp(conn)
