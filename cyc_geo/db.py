@@ -95,6 +95,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX signin_user_time ON signin_attempts(username, at);
     """,
+    # 2: rows of the PV installations ledger added or corrected in the app (cyc_geo.pv.installations)
+    """
+    CREATE TABLE pv_ledger_edits (
+        install_id INTEGER PRIMARY KEY,
+        row_json TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 

@@ -85,7 +85,7 @@ def test_excel_reopened_matches_seed_layout_cell_by_cell(evaluated, tmp_path):
     # domains merged exactly over the seed's groups: 碳排放 rows 2-5, 能源 6-8, 工业 9-10, ...
     assert {"B5:B8", "B9:B11", "B12:B13", "B14:B15", "B16:B17", "B18:B19", "B20:B21", "A2:L2"} <= merged
     # the extra PV goal row follows 附件1, with a note naming its origin
-    assert [ws.cell(22, j).value for j in (1, 3, 4, 8, 11, 12)] == [19, "光伏装机容量（屋顶光伏，地图测算）", "MW", 70, 41, "未达标"]
+    assert [ws.cell(22, j).value for j in (1, 3, 4, 8, 11, 12)] == [19, "光伏装机容量", "MW", 70, 41, "未达标"]
     assert "三、二" in ws.cell(23, 1).value
     notes = wb["说明 Notes"]
     assert notes.cell(1, 1).value == "序号" and notes.max_row == 1 + 19

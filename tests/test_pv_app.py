@@ -44,6 +44,11 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The first dataframe on the page with ``column`` (the page also shows the ledger and a ranking)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def _editor(at: AppTest, user: str = "alice", ttl: float = 3600) -> None:
     at.session_state["cyc_auth"] = {"user": user, "expires": time.time() + ttl}
 
@@ -55,10 +60,10 @@ def test_page_renders_demo_numbers(fresh_db):
 
     roofs = load_rooftops()
     expected = pv.summary(pv.estimate(pd.DataFrame(roofs.drop(columns="geometry"))))
-    assert _metric(at, "装机容量") == f"{expected['capacity_mw']:,.1f} MW"
+    assert _metric(at, "潜力装机容量") == f"{expected['capacity_mw']:,.1f} MW"
     assert _metric(at, "计入屋顶") == f"{expected['roofs']:,}"
     assert any("演示数据" in w.value for w in at.warning)
-    table = at.dataframe[0].value
+    table = _table(at, "装机 (MW)")
     assert len(table) == 18
     assert table["装机 (MW)"].sum() == pytest.approx(expected["capacity_mw"], rel=1e-3)
     # anonymous visitors cannot save
@@ -67,9 +72,9 @@ def test_page_renders_demo_numbers(fresh_db):
 
 def test_inputs_change_results_and_survive_reload(fresh_db):
     at = _page().run()
-    before = _metric(at, "装机容量")
+    before = _metric(at, "潜力装机容量")
     at.slider(key="pv_adopt_rural").set_value(5).run()
-    assert _metric(at, "装机容量") != before
+    assert _metric(at, "潜力装机容量") != before
     link = at.query_params["pv"]
     link = link[0] if isinstance(link, list) else link
     assert json.loads(link)["adoption"]["rural"] == 0.05
@@ -78,7 +83,7 @@ def test_inputs_change_results_and_survive_reload(fresh_db):
     again.query_params["pv"] = link
     again.run()
     assert again.slider(key="pv_adopt_rural").value == 5
-    assert _metric(again, "装机容量") == _metric(at, "装机容量")
+    assert _metric(again, "潜力装机容量") == _metric(at, "潜力装机容量")
     # after another page ran, widget state is gone but the canonical state restores it
     third = _page()
     third.session_state["pv_state"] = pv.Scenario(min_roof_m2=123.0).to_dict()
@@ -137,7 +142,7 @@ def test_roofs_geopackage_download_matches_township_table(fresh_db, tmp_path):
     path = tmp_path / "roofs.gpkg"
     path.write_bytes(data)
     roofs = gpd.read_file(path)
-    table = at.dataframe[0].value
+    table = _table(at, "代码")
     row = table[table["代码"] == "410783108000"].iloc[0]
     assert set(roofs["township_code"]) == {"410783108000"}
     assert len(roofs) == row["计入屋顶"]
@@ -169,8 +174,8 @@ def test_english_page(fresh_db):
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert {"Capacity", "Generation", "Roofs counted"} <= {m.label for m in at.metric}
-    assert "Township" in at.dataframe[0].value.columns
+    assert {"Potential capacity", "Potential generation", "Roofs counted"} <= {m.label for m in at.metric}
+    assert {"Township", "Capacity (MW)"} <= set(_table(at, "Code").columns)
     assert any("Demo data" in w.value for w in at.warning)
 
 

@@ -96,7 +96,8 @@ def test_language_switches_keep_the_emission_preset(browser):
     page = ctx.new_page()
     try:
         _open_pv(page, url)
-        co2 = page.get_by_test_id("stMetricValue").nth(2)  # 减排 CO₂ / CO₂ avoided (万t)
+        # after the three installed-progress metrics and the potential capacity and generation: 减排 CO₂ (万t)
+        co2 = page.get_by_test_id("stMetricValue").nth(5)
         seed_value = co2.inner_text()
         page.get_by_text("技术参数（默认值及来源见 docs/pv.md）").click()
         box = page.get_by_label("减排折算口径")

@@ -119,4 +119,7 @@ def test_goal_bars_and_note():
     bars = tables.goal_bars(summ, "en")
     assert bars["mw"].tolist() == [35.0, pv.GOAL_MW, pv.PROJECT_MW]
     note = tables.goal_note(goal.adoption_for_goal(pv.Scenario(), 35.0), summ, "en")
-    assert "Government 100.0%" in note and "Rural residents 40.0%" in note and "18%" in note
+    assert "Government 100.0%" in note and "Rural residents 40.0%" in note
+    # the potential is not progress: no "% of the 200 MW project", no "reached"
+    assert "potential" in note and "18%" not in note and "reached" not in note
+    assert "potential" in bars["item"][0]

@@ -18,6 +18,7 @@ from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.mapview.payloads import attribute_table
+from cyc_geo.pv import installations, progress
 from cyc_geo.pv import model as pv
 
 LANGS = {"zh": "中文", "en": "English"}
@@ -153,6 +154,47 @@ def _per_roof(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
 def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
     """Per-roof PV results of ``scenario`` (shared read-only; cached per roof version and scenario)."""
     return _per_roof(*_roofs_key(), scenario.to_json())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _ledger(version: str, edits: str) -> gpd.GeoDataFrame:
+    return installations.load_ledger(database())
+
+
+def ledger() -> gpd.GeoDataFrame:
+    """The PV installations ledger with the app's edits (shared read-only; keyed by source version and edits)."""
+    return _ledger(source_version(installations.LAYER_ID), installations.edits_stamp(database()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _remaining(roof_key: tuple[str, str], version: str, edits: str) -> pd.DataFrame:
+    return progress.remaining_potential(_shared_layer(*roof_key), _ledger(version, edits))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _progress(roof_key: tuple[str, str], version: str, edits: str, towns_version: str, as_of: str) -> dict[str, Any]:
+    return progress.progress_summary(_ledger(version, edits), progress.as_of_date(as_of), load_layer("townships"),
+                                     remaining=_remaining(roof_key, version, edits))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _remaining_towns(roof_key: tuple[str, str], version: str, edits: str, towns_version: str) -> pd.DataFrame:
+    return progress.remaining_by_township(_remaining(roof_key, version, edits), load_layer("townships"))
+
+
+def _progress_keys() -> tuple[tuple[str, str], str, str, str]:
+    return (_roofs_key(), source_version(installations.LAYER_ID), installations.edits_stamp(database()),
+            source_version("townships"))
+
+
+def pv_progress(as_of: str) -> dict[str, Any]:
+    """:func:`cyc_geo.pv.progress.progress_summary` of the ledger on ``as_of`` (cached per data versions and date)."""
+    return _progress(*_progress_keys(), as_of)
+
+
+def remaining_by_township() -> pd.DataFrame:
+    """Remaining technical potential per township of the roofs without PV (cached per data versions)."""
+    return _remaining_towns(*_progress_keys())
 
 
 def clear_caches() -> None:

@@ -16,9 +16,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from cyc_geo.catalog.sources import source_version
 from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
 from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
+from cyc_geo.pv import installations
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 
@@ -26,8 +28,9 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @st.cache_data(ttl=900, show_spinner=False, max_entries=16)
-def _spatial(scenario_key: str, params_json: str) -> tuple[dict[int, ind.SpatialValue], str]:
-    """Spatial indicator values for one PV scenario (cached; the key includes the scenario's update time)."""
+def _spatial(scenario_key: str, params_json: str, ledger_key: str = "") -> tuple[dict[int, ind.SpatialValue], str]:
+    """Spatial indicator values for one PV scenario (cached; the key includes the scenario's update time and
+    ``ledger_key``, the installations ledger's version and edits, which indicator 19 reads)."""
     scenario, problem = (None, "") if scenario_key == dash.DEFAULT_SCENARIO else dash.scenario_from_params(params_json)
     return ind.spatial_values(pv_scenario=scenario), problem
 
@@ -98,9 +101,13 @@ def _pickers(conn: sqlite3.Connection) -> tuple[int, dict[int, ind.SpatialValue]
         [dash.DEFAULT_SCENARIO] + [s["name"] for s in scenarios],
         format_func=lambda n: tr("默认情景", "default scenario") if n == dash.DEFAULT_SCENARIO else n,
         key="ind_pv_scenario",
+        help=tr("指标19（光伏装机容量）取自装机台账的年末已并网容量，不随光伏潜力情景变化。",
+                "Indicator 19 (installed PV) is the ledger's grid-connected capacity at year end; "
+                "a PV potential scenario does not change it."),
     )
     with st.spinner(tr("正在由地图数据测算空间指标…", "Computing spatial indicators from the map…")):
-        spatial, problem = _spatial(*dash.scenario_choice(scenarios, chosen))
+        ledger_key = source_version(installations.LAYER_ID) + "|" + installations.edits_stamp(conn)
+        spatial, problem = _spatial(*dash.scenario_choice(scenarios, chosen), ledger_key)
     if problem:
         st.warning(tr(f"情景无法读取，已用默认情景：{problem}", f"Scenario could not be read, default used: {problem}"))
     return year, spatial

@@ -1,6 +1,11 @@
-"""Rooftop PV page: scenario inputs, progress toward the 70 MW goal, township results, downloads.
+"""Rooftop PV page: installed progress toward the 70 MW goal first, then the technical potential.
 
-Everything computed comes from :mod:`cyc_geo.pv.model`; this page only keeps the inputs.
+The page opens with what is *installed* (grid-connected rows of the installations ledger,
+:mod:`cyc_geo.pv.progress`): the goal status, installed capacity by year against 70 MW with the
+pipeline on top, installed by township and the ledger (editors add or correct rows, audited).
+Below it comes the rooftop *technical potential* (:mod:`cyc_geo.pv.model`): what closing the gap
+takes, and the scenario inputs with their township results and downloads. This page only keeps
+the inputs.
 The inputs live in ``st.session_state["pv_state"]`` (a non-widget key, so they survive
 switching pages) and in the ``?pv=`` query parameter (so they survive a browser reload);
 saved scenarios come from the database. Writes call ``ui.auth.require_editor()`` first.
@@ -9,6 +14,7 @@ saved scenarios come from the database. Writes call ``ui.auth.require_editor()``
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +24,14 @@ import streamlit as st
 
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.geo import hexgrid
-from cyc_geo.pv import emissions, scenarios, tables
+from cyc_geo.pv import emissions, installations, scenarios, tables
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.goal import adoption_for_goal
 from cyc_geo.pv.uploads import store_yield_raster
-from ui.common import choice_value, database, demo_banner, lang, load_layer, per_roof, roof_layer, roofs, tr
+from ui.common import (
+    choice_value, database, demo_banner, lang, ledger, load_layer, per_roof, pv_progress, remaining_by_township,
+    roof_layer, roofs, tr,
+)
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
 RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
@@ -34,7 +43,7 @@ STATE = "pv_state"
 QUERY = "pv"
 KEEP = "pv_keep"
 # Widget keys that are not part of the scenario but should survive switching pages too.
-UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_raster_name")
+UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_raster_name", "pv_as_of")
 CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
 ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
 TILT_KEYS = {t: f"pv_tilt_{t}" for t in pv.ROOF_TYPES}
@@ -218,15 +227,15 @@ def _raster_inputs() -> None:
 
 def _header_and_data() -> tuple[Any, Any]:
     """Title, goal caption, the rooftops and townships, and the demo/skipped-footprint notes."""
-    st.title(tr("屋顶分布式光伏潜力", "Rooftop PV potential"))
+    st.title(tr("屋顶分布式光伏：装机进度与技术潜力", "Rooftop PV: installed progress and technical potential"))
     st.caption(tr(
-        "目标：到 2024 年光伏装机容量力争达到 7 万千瓦（70 MW）；附件2 整市屋顶光伏项目 20 万千瓦、年发电 19820 万kWh。",
-        "Goal: 70 MW of installed PV by 2024; the whole-city rooftop project (附件2 #3) is 200 MW, 198.2 GWh/yr.",
+        "目标：到 2024 年光伏装机容量力争达到 7 万千瓦（70 MW，已并网装机）；附件2 整市屋顶光伏项目规划 20 万千瓦。",
+        "Goal: 70 MW of installed (grid-connected) PV by 2024; the whole-city rooftop project (附件2 #3) plans 200 MW.",
     ))
     with st.spinner(tr("正在加载屋顶数据（首次需生成演示数据）…", "Loading rooftops (demo data is generated on first use)…")):
         roofs_gdf = roofs()[0]
         towns = load_layer("townships")
-    demo_banner({"rooftops": roofs_gdf, "townships": towns})
+    demo_banner({installations.LAYER_ID: ledger(), "rooftops": roofs_gdf, "townships": towns})
     if roofs_gdf.attrs.get("skipped_total"):
         st.info(tr(f"建筑轮廓文件中有 {roofs_gdf.attrs['skipped_total']} 个要素被跳过：{roofs_gdf.attrs['skipped']}",
                    f"{roofs_gdf.attrs['skipped_total']} footprints were skipped: {roofs_gdf.attrs['skipped']}"))
@@ -306,8 +315,8 @@ def _saved_section() -> None:
 
 def _metrics(summ: dict[str, Any]) -> None:
     m = st.columns(3)
-    m[0].metric(tr("装机容量", "Capacity"), f"{summ['capacity_mw']:,.1f} MW")
-    m[1].metric(tr("年发电量", "Generation"), f"{summ['annual_gwh']:,.1f} GWh")
+    m[0].metric(tr("潜力装机容量", "Potential capacity"), f"{summ['capacity_mw']:,.1f} MW")
+    m[1].metric(tr("潜力年发电量", "Potential generation"), f"{summ['annual_gwh']:,.1f} GWh")
     m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} 万t")
     m = st.columns(3)
     m[0].metric(tr("节约标煤", "Coal saved"), f"{summ['tce']:,.0f} tce")
@@ -316,13 +325,12 @@ def _metrics(summ: dict[str, Any]) -> None:
 
 
 def _goal_section(summ: dict[str, Any], scenario: pv.Scenario) -> None:
-    share = summ["share_of_goal"]
-    st.progress(min(share, 1.0), text=tr(
-        f"距 70 MW 目标：已达 {share:.0%}，缺口 {summ['gap_mw']:,.1f} MW",
-        f"Toward the 70 MW goal: {share:.0%} reached, gap {summ['gap_mw']:,.1f} MW"))
+    """This scenario's technical potential beside the 70 MW goal and the 200 MW project (context, not progress)."""
+    st.caption(tr("技术潜力与目标、项目规模对比（潜力不是装机）", "Technical potential beside the goal and the project size "
+                  "(potential is not installed capacity)"))
     st.altair_chart(
         alt.Chart(tables.goal_bars(summ, lang())).mark_bar().encode(
-            x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
             color=alt.Color("item:N", legend=None, scale=alt.Scale(range=["#f28e2b", "#59a14f", "#4e79a7"])),
             tooltip=["item", alt.Tooltip("mw:Q", format=",.1f")],
         ).properties(height=alt.Step(28)),
@@ -397,9 +405,10 @@ def _model_notes(params: pv.PVParams) -> None:
 def _results_section(scenario: pv.Scenario, towns: Any, town_names: dict[str, str]) -> None:
     results = per_roof(scenario)
     summ = pv.summary(results)
+    st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
     _metrics(summ)
     _goal_section(summ, scenario)
-    st.subheader(tr("分乡镇结果", "By township"))
+    st.subheader(tr("分乡镇技术潜力", "Technical potential by township"))
     _class_chart(results, town_names)
     table = pv.township_table(results, towns)
     shown = tables.township_display(table, lang())
@@ -409,12 +418,131 @@ def _results_section(scenario: pv.Scenario, towns: Any, town_names: dict[str, st
     _model_notes(pv.resolve_params(scenario))
 
 
+# ---------------------------------------------------------------- installed progress (ledger)
+
+STATUS_BOX = {"met": "success", "on_track": "info", "behind": "warning", "not_met": "warning"}
+
+
+def _progress_chart(prog: dict[str, Any]) -> None:
+    """Cumulative installed by year (line) against the 70 MW goal (dashed), the pipeline stacked on the last year."""
+    data = tables.progress_chart_data(prog, lang())
+    labels = list(tables.progress_series_labels(lang()))
+    color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=260),
+                      scale=alt.Scale(domain=labels, range=["#1a9850", "#fdae61", "#d73027"]))
+    x = alt.X("year:O", title=tr("年份（年末）", "Year (year end)"), axis=alt.Axis(labelAngle=0))
+    tip = ["series:N", "year:O", alt.Tooltip("hi:Q", title="MW", format=",.1f")]
+    part = {lab: alt.Chart(data[data["series"] == lab]) for lab in labels}
+    installed = part[labels[0]].mark_line(point=True, strokeWidth=3).encode(
+        x=x, y=alt.Y("hi:Q", title=tr("装机容量 (MW)", "Capacity (MW)")), color=color, tooltip=tip)
+    pipeline = part[labels[1]].mark_bar(size=26, opacity=0.85).encode(x=x, y="lo:Q", y2="hi:Q", color=color, tooltip=tip)
+    goal_line = part[labels[2]].mark_line(strokeDash=[6, 4], strokeWidth=2).encode(x=x, y="hi:Q", color=color, tooltip=tip)
+    st.altair_chart(alt.layer(pipeline, installed, goal_line).properties(height=320), width="stretch")
+
+
+def _township_bars(prog: dict[str, Any], towns: Any) -> None:
+    data = tables.township_installed(prog, towns, lang())
+    st.altair_chart(alt.Chart(data).mark_bar(color="#1a9850").encode(
+        x=alt.X("installed_mw:Q", title=tr("已并网装机 (MW)", "Installed (MW)")),
+        y=alt.Y("township:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
+        tooltip=["township", alt.Tooltip("installed_mw:Q", format=",.2f")],
+    ).properties(height=alt.Step(22)), width="stretch")
+
+
+def _progress_section(towns: Any) -> dict[str, Any]:
+    """The page's opening: goal status on installed capacity, the progress chart, installed by township, the ledger."""
+    st.header(tr("装机进度（已并网）", "Installed progress (grid-connected)"))
+    st.session_state.setdefault("pv_as_of", date.today())
+    as_of = st.date_input(tr("截至日期", "As of"), key="pv_as_of", min_value=date(2015, 1, 1))
+    prog = pv_progress(as_of.isoformat())
+    getattr(st, STATUS_BOX[prog["goal_status"]])(tables.progress_sentence(prog, lang()))
+    m = st.columns(3)
+    m[0].metric(tr("已并网装机", "Installed (grid-connected)"), f"{prog['installed_mw']:,.1f} MW")
+    m[1].metric(tr("在建+备案（未并网）", "Pipeline (not connected)"), f"{prog['pipeline_mw']:,.1f} MW")
+    m[2].metric(tr("距 70 MW 缺口", "Gap to 70 MW"), f"{prog['gap_mw']:,.1f} MW")
+    st.subheader(tr("累计已并网装机与 70 MW 目标", "Cumulative installed capacity against the 70 MW goal"))
+    _progress_chart(prog)
+    st.subheader(tr("分乡镇已并网装机", "Installed capacity by township"))
+    _township_bars(prog, towns)
+    _ledger_section(towns)
+    return prog
+
+
+def _what_it_takes(prog: dict[str, Any]) -> None:
+    st.subheader(tr("补足缺口需要什么（技术潜力）", "What closing the gap takes (technical potential)"))
+    st.markdown(tables.what_it_takes(prog, lang()))
+    st.caption(tr("剩余技术潜力：尚无光伏点位的屋顶按国家能源局最低比例测算的潜力，前 10 个乡镇：",
+                  "Remaining technical potential of the roofs without PV at the NEA minimum shares, top 10 townships:"))
+    st.dataframe(tables.remaining_display(remaining_by_township(), lang()), hide_index=True, width="stretch")
+
+
+# ---------------------------------------------------------------- the ledger and its edits
+
+
+def _ledger_section(towns: Any) -> None:
+    led = ledger()
+    with st.expander(tr(f"装机台账（{len(led)} 条）", f"Installations ledger ({len(led)} rows)")):
+        st.dataframe(tables.ledger_display(led, lang()), hide_index=True, width="stretch", height=260)
+        st.caption(str(led.attrs.get("meta", {}).get("source", "")))
+        _ledger_form(led, towns)
+
+
+def _ledger_form(led: Any, towns: Any) -> None:
+    """Add or correct one ledger row (editors only; saved with an audit record)."""
+    editor = _editor()
+    st.markdown(tr("**新增或更正台账记录**", "**Add or correct a ledger row**"))
+    if editor is None:
+        st.caption(tr("新增或更正台账需编辑账号登录（侧栏）。", "Sign in as an editor (sidebar) to add or correct rows."))
+        return
+    ids = [None, *sorted(int(i) for i in led["install_id"])]
+    pick = st.selectbox(tr("记录", "Row"), ids, key="pv_led_pick",
+                        format_func=lambda i: tr("（新增）", "(new row)") if i is None else f"#{i}")
+    d = tables.ledger_row_defaults(led, pick)
+    codes = [str(c) for c in towns["code"]]
+    names = dict(zip(codes, towns["name"] if lang() == "zh" else towns["name_en"]))
+    with st.form(f"pv_led_form_{pick}"):
+        vals = {"install_id": pick, "name": st.text_input(tr("名称", "Name"), d["name"]),
+                "owner": st.text_input(tr("业主", "Owner"), d["owner"])}
+        vals["building_class"] = st.selectbox(tr("建筑类别", "Building class"), installations.BUILDING_CLASSES,
+                                              index=installations.BUILDING_CLASSES.index(d["building_class"]))
+        vals["status"] = st.selectbox(tr("状态", "Status"), installations.STATUSES,
+                                      index=installations.STATUSES.index(d["status"]),
+                                      format_func=lambda v: tr(*installations.STATUS_LABELS[v]))
+        vals["capacity_kw"] = st.number_input(tr("装机容量 (kW)", "Capacity (kW)"), 0.0, 1e6, float(d["capacity_kw"]))
+        vals["date"] = st.text_input(tr("日期 YYYY-MM-DD（并网日期或备案/开工日期）", "Date YYYY-MM-DD (grid connection, "
+                                        "else filing/start)"), d["date"])
+        vals["township_code"] = st.selectbox(tr("乡镇", "Township"), codes, format_func=lambda c: names.get(c, c),
+                                             index=codes.index(d["township_code"]) if d["township_code"] in codes else 0)
+        vals["lon"] = st.text_input(tr("经度（WGS84，可空）", "Longitude (WGS84, optional)"), d["lon"])
+        vals["lat"] = st.text_input(tr("纬度（WGS84，可空）", "Latitude (WGS84, optional)"), d["lat"])
+        if st.form_submit_button(tr("保存台账记录", "Save ledger row")):
+            _save_ledger_row(vals, led)
+
+
+def _save_ledger_row(vals: dict[str, Any], led: Any) -> None:
+    try:
+        from ui.auth import require_editor
+
+        user = require_editor()
+        conn = database()
+        row = {**vals, "install_id": vals["install_id"] or installations.next_install_id(led, conn)}
+        version = installations.save_ledger_row(conn, row, user)
+        st.session_state["pv_msg"] = ("success", tr(f"台账记录 #{row['install_id']} 已保存（第 {version} 版）。",
+                                                    f"Ledger row #{row['install_id']} saved (version {version})."))
+        st.rerun()
+    except (PermissionError, ValueError) as exc:
+        st.error(str(exc))
+
+
 def main() -> None:
     _roofs_gdf, towns = _header_and_data()
     _init_state()
     msg = st.session_state.pop("pv_msg", None)
     if msg:
         getattr(st, msg[0])(msg[1])
+    prog = _progress_section(towns)
+    st.divider()
+    st.header(tr("屋顶技术潜力（非装机）", "Rooftop technical potential (not installed)"))
+    _what_it_takes(prog)
     town_labels = {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
     col_in, col_out = st.columns([1, 2], gap="large")
     with col_in:

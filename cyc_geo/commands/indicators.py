@@ -76,7 +76,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         spatial = (
             {int(n): SpatialValue(None, "空间计算已跳过 / skipped (--no-spatial)") for n in cat.index[cat["source"] == "spatial"]}
             if args.no_spatial
-            else spatial_values(cat)
+            else spatial_values(cat, years=(args.year,))
         )
         ev = evaluate(args.year, conn, spatial, cat)
     finally:

@@ -101,6 +101,43 @@ def cmd_pv_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+PROGRESS_KEYS = ("goal_mw", "goal_year", "installed_mw", "by_year", "pipeline_mw", "goal_status", "gap_mw",
+                 "by_township", "remaining_potential_mw", "demo")
+"""The keys of ``pv progress --json``, in order."""
+
+
+def progress_payload(as_of: str | None = None) -> dict:
+    """``pv progress`` JSON: installed capacity from the ledger (with app edits) against the 70 MW goal."""
+    from cyc_geo.places.townships import load_townships
+    from cyc_geo.pv import progress
+    from cyc_geo.pv.installations import load_ledger
+    from cyc_geo.pv.rooftops import load_rooftops
+
+    try:
+        day = progress.as_of_date(as_of)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    out = progress.progress_summary(load_ledger(), day, load_townships(), load_rooftops())
+    return {k: out[k] for k in PROGRESS_KEYS}
+
+
+def cmd_pv_progress(args: argparse.Namespace) -> int:
+    out = progress_payload(args.as_of)
+    demo = "  [演示数据 demo data]" if out["demo"] else ""
+    lines = [
+        f"已并网 installed: {out['installed_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW by {out['goal_year']}, "
+        f"{out['goal_status']}, 缺口 gap {out['gap_mw']:.1f} MW){demo}",
+        f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余技术潜力 remaining potential: "
+        f"{out['remaining_potential_mw']:.1f} MW",
+        "",
+        *(f"{y['year']}  +{y['added_mw']:7.1f}  = {y['cumulative_mw']:7.1f} MW" for y in out["by_year"]),
+        "",
+        *(f"{t['code']} {t['name']:<6} {t['installed_mw']:8.1f} MW" for t in out["by_township"]),
+    ]
+    emit(out, args.json, "\n".join(lines))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pv", help="rooftop PV potential toward the 70 MW goal")
     psub = p.add_subparsers(dest="pv_command", required=True)
@@ -113,6 +150,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--source", help="GeoParquet file or partition folder, e.g. data/rooftops/scaled_5000000")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_pv_estimate)
+    g = psub.add_parser("progress", help="installed PV (ledger) against the 70 MW goal of 2024")
+    g.add_argument("--as-of", help="date YYYY-MM-DD (default: today)")
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=cmd_pv_progress)
     s = psub.add_parser("scenarios", help="list saved PV scenarios")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_pv_scenarios)

@@ -12,7 +12,10 @@ Each indicator's *actual value* for a year comes from, in this order:
    (for spatial indicators an official figure overrides the map estimate);
 2. ``source == "spatial"``: the provider function named in ``rule``
    (``module:function``, e.g. ``cyc_geo.carbon.forest:sink_indicator_wan_t``), called on
-   the current map data; a missing or failing provider gives 无数据 and a reason;
+   the current data; a provider with a ``year`` parameter is called once per target year
+   (e.g. #19, the installed PV capacity at the end of that year from the installations
+   ledger, ``cyc_geo.pv.progress:installed_indicator_mw``); a missing or failing provider
+   gives 无数据 and a reason;
 3. ``source == "derived"``: the formula in ``rule`` (``#3 - #4``: net CO2 = total
    − sink, which the seed's table satisfies for the baseline and every target year);
 4. otherwise no value (无数据, “not reported”).
@@ -210,10 +213,21 @@ def derive(rule: str, values: Mapping[int, float | None]) -> float | None:
 
 @dataclass(frozen=True)
 class SpatialValue:
-    """A value computed from the map, or None with the reason it is missing."""
+    """A computed value, or None with the reason it is missing.
+
+    ``by_year``: for providers that take a ``year``, the value of each target year (then
+    ``value`` is the last year's); :meth:`for_year` picks one.
+    """
 
     value: float | None
     reason: str = ""
+    by_year: Mapping[int, "SpatialValue"] | None = None
+
+    def for_year(self, year: int) -> "SpatialValue":
+        """The value for ``year`` (a year-independent value is the same every year)."""
+        if self.by_year is None:
+            return self
+        return self.by_year.get(int(year), SpatialValue(None, f"{year}年未计算 / not computed for {year}"))
 
 
 def provider(rule: str) -> Callable[..., Any]:
@@ -222,32 +236,46 @@ def provider(rule: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module_name), func_name)
 
 
-def _call_provider(rule: str, pv_scenario: Any = None) -> SpatialValue:
-    try:
-        func = provider(rule)
-    except (ImportError, AttributeError) as exc:
-        return SpatialValue(None, f"空间计算模块不可用 / spatial provider {rule} not available ({exc.__class__.__name__})")
-    takes_scenario = "scenario" in inspect.signature(func).parameters
-    kwargs = {"scenario": pv_scenario} if (pv_scenario is not None and takes_scenario) else {}
+def _call(func: Callable[..., Any], rule: str, kwargs: dict[str, Any]) -> SpatialValue:
     try:
         value = float(func(**kwargs))
     except Exception as exc:  # a provider bug must not break the dashboard
         return SpatialValue(None, f"空间计算失败 / spatial provider {rule} failed: {exc}")
     if not math.isfinite(value):
         return SpatialValue(None, f"空间计算结果无效 / spatial provider {rule} returned {value}")
-    return SpatialValue(value, f"地图测算 / computed from the map ({rule})")
+    label = getattr(func, "value_label", "地图测算 / computed from the map")
+    return SpatialValue(value, f"{label} ({rule})")
 
 
-def spatial_values(catalogue: pd.DataFrame | None = None, pv_scenario: Any = None) -> dict[int, SpatialValue]:
+def _call_provider(rule: str, pv_scenario: Any = None, years: Iterable[int] = YEARS) -> SpatialValue:
+    """One provider's value: ``scenario`` passed to providers that take it, ``year`` (each of ``years``) likewise."""
+    try:
+        func = provider(rule)
+    except (ImportError, AttributeError) as exc:
+        return SpatialValue(None, f"空间计算模块不可用 / spatial provider {rule} not available ({exc.__class__.__name__})")
+    params = inspect.signature(func).parameters
+    kwargs = {"scenario": pv_scenario} if (pv_scenario is not None and "scenario" in params) else {}
+    if "year" not in params:
+        return _call(func, rule, kwargs)
+    by_year = {int(y): _call(func, rule, {**kwargs, "year": int(y)}) for y in years}
+    last = by_year[max(by_year)] if by_year else SpatialValue(None, "no year")
+    return SpatialValue(last.value, last.reason, by_year)
+
+
+def spatial_values(
+    catalogue: pd.DataFrame | None = None, pv_scenario: Any = None, years: Iterable[int] = YEARS
+) -> dict[int, SpatialValue]:
     """Current values of all spatial indicators from their providers (never raises).
 
     ``pv_scenario`` (a :class:`cyc_geo.pv.model.Scenario`) is passed to every provider that
-    takes a ``scenario`` argument (the PV capacity), so the dashboard follows the map's scenario.
+    takes a ``scenario`` argument, so the dashboard follows the map's scenario; providers that
+    take a ``year`` are called for each of ``years`` (values in ``SpatialValue.by_year``).
     """
     cat = load_catalogue() if catalogue is None else catalogue
+    years = tuple(years)
     out: dict[int, SpatialValue] = {}
     for row in cat[cat["source"] == "spatial"].itertuples():
-        out[int(row.no)] = _call_provider(row.rule, pv_scenario)
+        out[int(row.no)] = _call_provider(row.rule, pv_scenario, years)
     return out
 
 
@@ -417,7 +445,8 @@ def save_values(
 
 
 def _resolve_values(
-    cat: pd.DataFrame, rep: Mapping[int, float], notes: Mapping[int, str], spatial: Mapping[int, SpatialValue]
+    cat: pd.DataFrame, rep: Mapping[int, float], notes: Mapping[int, str], spatial: Mapping[int, SpatialValue],
+    year: int,
 ) -> tuple[dict[int, float | None], dict[int, str], dict[int, str]]:
     """Value, value source and reason of each indicator: reported and spatial first, derived after
     (they read the others' resolved values)."""
@@ -430,7 +459,7 @@ def _resolve_values(
             values[no], value_source[no] = rep[no], "reported"
             reason[no] = "填报值 / reported" + (f": {notes[no]}" if notes.get(no) else "")
         elif row.source == "spatial":
-            sv = spatial.get(no, SpatialValue(None, "空间计算未运行 / spatial value not computed"))
+            sv = spatial.get(no, SpatialValue(None, "空间计算未运行 / spatial value not computed")).for_year(year)
             values[no], value_source[no], reason[no] = sv.value, ("spatial" if sv.value is not None else "none"), sv.reason
         elif row.source == "reported":
             values[no], value_source[no], reason[no] = None, "none", "未填报 / not reported"
@@ -453,7 +482,8 @@ def evaluate(
     """All indicators for ``year`` with their target, actual value and status.
 
     ``conn``: database with reported values (None: no reported values).
-    ``spatial``: precomputed :func:`spatial_values` (None: computed now).
+    ``spatial``: precomputed :func:`spatial_values` (None: computed now, for ``year``); a
+    year-dependent value is taken for ``year`` (:meth:`SpatialValue.for_year`).
     Returns one row per indicator with ``no, domain, name, name_en, unit, baseline,
     target, value, status, status_en, source, value_source, reason, direction,
     lead, partners, origin``.
@@ -464,8 +494,8 @@ def evaluate(
     rep = dict(zip(reported["indicator_no"].astype(int), reported["value"].astype(float)))
     notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str)))
     if spatial is None and (cat["source"] == "spatial").any():
-        spatial = spatial_values(cat)
-    values, value_source, reason = _resolve_values(cat, rep, notes, spatial or {})
+        spatial = spatial_values(cat, years=(year,))
+    values, value_source, reason = _resolve_values(cat, rep, notes, spatial or {}, year)
     out = cat[["no", "domain", "name", "name_en", "unit", "baseline", "direction", "source", "lead", "partners", "origin"]].copy()
     out["year"] = year
     out["target"] = target_for(cat, year)

@@ -1,6 +1,7 @@
 """Tables, chart data and downloads of the rooftop PV page, in Chinese or English (no Streamlit here).
 
-Every number comes from :mod:`cyc_geo.pv.model`; this module only shapes and labels it.
+Every number comes from :mod:`cyc_geo.pv.model` (technical potential) or :mod:`cyc_geo.pv.progress`
+(installed capacity from the ledger); this module only shapes and labels it.
 """
 
 from __future__ import annotations
@@ -29,22 +30,24 @@ def class_label(building_class: str, lang: str) -> str:
 
 
 def goal_bars(summary: dict[str, Any], lang: str) -> pd.DataFrame:
-    """``item``/``mw`` rows: this scenario, the 2024 goal, the 200 MW whole-city project."""
+    """``item``/``mw`` rows for context: this scenario's technical potential, the 2024 installed goal, the 200 MW project's size."""
     return pd.DataFrame({
-        "item": [in_lang(lang, "本情景", "This scenario"), in_lang(lang, "2024 目标", "2024 goal"),
-                 in_lang(lang, "整市屋顶光伏项目", "200 MW project")],
+        "item": [in_lang(lang, "本情景技术潜力", "This scenario's technical potential"),
+                 in_lang(lang, "2024 年装机目标", "2024 installed goal"),
+                 in_lang(lang, "整市屋顶光伏项目规模（附件2）", "Whole-city rooftop project size (附件2)")],
         "mw": [summary["capacity_mw"], pv.GOAL_MW, pv.PROJECT_MW],
     })
 
 
 def goal_note(needed: dict[str, float], summary: dict[str, Any], lang: str) -> str:
-    """The sentence saying which adoption shares reach 70 MW (``needed`` from :func:`cyc_geo.pv.goal.adoption_for_goal`)."""
-    share = summary["share_of_project_mw"]
+    """The adoption shares at which this scenario's *potential* equals 70 MW (``needed`` from
+    :func:`cyc_geo.pv.goal.adoption_for_goal`); a potential, not progress."""
     if lang == "zh":
         parts = "，".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in pv.CLASSES)
-        return f"按当前比例等比缩放，达到 70 MW 约需：{parts}；与 200 MW 项目相比为其 {share:.0%}。"
+        return f"按当前比例等比缩放，技术潜力等于 70 MW 约需开发比例：{parts}（潜力测算，不是装机进度）。"
     parts = ", ".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in pv.CLASSES)
-    return f"Scaling the current shares, 70 MW needs about: {parts}; this is {share:.0%} of the 200 MW project."
+    return (f"Scaling the current shares, the technical potential equals 70 MW at about: {parts} "
+            "(a potential, not installed progress).")
 
 
 def class_breakdown(per_roof: pd.DataFrame, town_names: dict[str, str], lang: str) -> tuple[pd.DataFrame, list[str]]:
@@ -140,3 +143,103 @@ def yield_model_note(params: pv.PVParams, lang: str) -> str:
         f"module plane, times performance ratio {p.performance_ratio:.2f}. The plan implies "
         f"{pv.SEED_SPECIFIC_YIELD:.0f} kWh/kWp."
     )
+
+
+# ---------------------------------------------------------------- installed progress (ledger)
+
+
+def progress_sentence(summary: dict[str, Any], lang: str) -> str:
+    """The goal-status sentence of :func:`cyc_geo.pv.progress.progress_summary` (installed capacity only)."""
+    from cyc_geo.pv.progress import STATUS_LABELS
+
+    status = in_lang(lang, *STATUS_LABELS[summary["goal_status"]])
+    inst, gap, pipe = summary["installed_mw"], summary["gap_mw"], summary["pipeline_mw"]
+    if lang == "zh":
+        return (f"已并网 {inst:,.1f} MW，距 {summary['goal_year']} 年 {summary['goal_mw']:.0f} MW 目标缺口 {gap:,.1f} MW"
+                f"（{status}，截至 {summary['as_of']}）。在建及备案 {pipe:,.1f} MW 尚未并网，不计入目标。")
+    return (f"Installed (grid-connected): {inst:,.1f} MW; gap to the {summary['goal_year']} goal of "
+            f"{summary['goal_mw']:.0f} MW: {gap:,.1f} MW ({status}, as of {summary['as_of']}). "
+            f"{pipe:,.1f} MW under construction or filed is not yet connected and does not count.")
+
+
+def progress_series_labels(lang: str) -> tuple[str, str, str]:
+    """Legend names: cumulative installed, pipeline, the 70 MW goal."""
+    return (in_lang(lang, "累计已并网", "Installed (cumulative)"), in_lang(lang, "在建+备案", "Under construction + filed"),
+            in_lang(lang, "2024 年目标 70 MW", "2024 goal 70 MW"))
+
+
+def progress_chart_data(summary: dict[str, Any], lang: str) -> pd.DataFrame:
+    """Long rows (``year``, ``series``, ``lo``, ``hi`` in MW): installed per year end, pipeline on top of the last year, goal line."""
+    inst_label, pipe_label, goal_label = progress_series_labels(lang)
+    years = [y["year"] for y in summary["by_year"]] or [int(summary["as_of"][:4])]
+    rows = [{"year": y["year"], "series": inst_label, "lo": 0.0, "hi": y["cumulative_mw"]} for y in summary["by_year"]]
+    last = years[-1]
+    rows.append({"year": last, "series": pipe_label, "lo": summary["installed_mw"],
+                 "hi": summary["installed_mw"] + summary["pipeline_mw"]})
+    span = sorted(set(years) | {summary["goal_year"]})
+    rows += [{"year": y, "series": goal_label, "lo": 0.0, "hi": summary["goal_mw"]} for y in range(span[0], span[-1] + 1)]
+    return pd.DataFrame(rows).astype({"year": str})
+
+
+def township_installed(summary: dict[str, Any], townships: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``township``/``installed_mw`` rows (labelled in ``lang``), largest first."""
+    en = dict(zip(townships["code"].astype(str), townships["name_en"]))
+    return pd.DataFrame({
+        "township": [t["name"] if lang == "zh" else en.get(t["code"], t["name"]) for t in summary["by_township"]],
+        "installed_mw": [t["installed_mw"] for t in summary["by_township"]],
+    })
+
+
+def remaining_display(ranked: pd.DataFrame, lang: str, top: int = 10) -> pd.DataFrame:
+    """The township ranking of remaining technical potential (:func:`cyc_geo.pv.progress.remaining_by_township`)."""
+    head = ranked.head(top)
+    return pd.DataFrame({
+        in_lang(lang, "乡镇", "Township"): head["name"] if lang == "zh" else head["name_en"],
+        in_lang(lang, "剩余技术潜力 (MW)", "Remaining technical potential (MW)"): head["potential_mw"].round(1),
+    })
+
+
+def what_it_takes(summary: dict[str, Any], lang: str) -> str:
+    """What closing the gap takes: MW still needed, the free roofs' potential and the share of the NEA ratios."""
+    from cyc_geo.pv.progress import nea_shares_to_close
+
+    gap, pot, share = summary["gap_mw"], summary["remaining_potential_mw"], summary["share_to_close"]
+    if gap <= 0:
+        return in_lang(lang, "已并网容量已达到 70 MW 目标，无需再补缺口。", "Installed capacity has reached the 70 MW goal; no gap to close.")
+    if share is None:
+        return in_lang(lang, f"仍需 {gap:,.1f} MW，但未装光伏的屋顶没有剩余技术潜力。",
+                       f"{gap:,.1f} MW still needed, but the roofs without PV have no technical potential left.")
+    shares = nea_shares_to_close(share)
+    parts = ("，" if lang == "zh" else ", ").join(f"{class_label(c, lang)} {100 * shares[c]:.1f}%" for c in pv.CLASSES)
+    if lang == "zh":
+        return (f"仍需新增并网 {gap:,.1f} MW。尚未安装光伏的屋顶按国家能源局最低比例的技术潜力为 {pot:,.1f} MW，"
+                f"只需建成其中 {share:.1%}（即开发比例：{parts}）即可补足缺口。")
+    return (f"{gap:,.1f} MW still needs to be connected. The roofs without PV have {pot:,.1f} MW of technical potential "
+            f"at the NEA minimum shares; building {share:.1%} of it (adoption: {parts}) closes the gap.")
+
+
+LEDGER_LABELS = {"install_id": ("编号", "Id"), "name": ("名称", "Name"), "owner": ("业主", "Owner"),
+                 "building_class": ("建筑类别", "Building class"), "status": ("状态", "Status"),
+                 "capacity_kw": ("装机 (kW)", "Capacity (kW)"), "date": ("日期", "Date"),
+                 "township_code": ("乡镇代码", "Township code")}
+
+
+def ledger_display(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ledger as a labelled table (status in words), newest first."""
+    from cyc_geo.pv.installations import STATUS_LABELS
+
+    out = pd.DataFrame(ledger[list(LEDGER_LABELS)]).sort_values(["date", "install_id"], ascending=False)
+    out["status"] = out["status"].map(lambda s: in_lang(lang, *STATUS_LABELS.get(s, (s, s))))
+    return out.rename(columns={k: in_lang(lang, *v) for k, v in LEDGER_LABELS.items()})
+
+
+def ledger_row_defaults(ledger: gpd.GeoDataFrame, install_id: int | None) -> dict[str, Any]:
+    """Form defaults for correcting ``install_id`` (None: a new row), with ``lon``/``lat`` when it has coordinates."""
+    if install_id is None or install_id not in set(ledger["install_id"]):
+        return {"name": "", "owner": "", "building_class": "rural", "status": "grid_connected", "capacity_kw": 10.0,
+                "date": "", "township_code": "", "lon": "", "lat": ""}
+    r = ledger[ledger["install_id"] == install_id].iloc[0]
+    has = bool(r["has_coords"])
+    return {"name": r["name"], "owner": r["owner"], "building_class": r["building_class"], "status": r["status"],
+            "capacity_kw": float(r["capacity_kw"]), "date": r["date"], "township_code": r["township_code"],
+            "lon": f"{r.geometry.x:.6f}" if has else "", "lat": f"{r.geometry.y:.6f}" if has else ""}
