@@ -44,7 +44,11 @@ def test_year_is_passed_to_providers_that_take_it(monkeypatch):
 
 def test_a_huge_potential_never_makes_19_met(monkeypatch):
     """The old bug: the rooftop potential (~1,000 MW) was shown as 19's actual and judged 达标."""
-    monkeypatch.setattr("cyc_geo.pv.model.pv_capacity_indicator_mw", lambda scenario=None: 5000.0)
+    from cyc_geo.pv import model as pv
+
+    real = pv.estimate
+    monkeypatch.setattr(pv, "estimate", lambda *a, **k: real(*a, **k).assign(capacity_kw=5e6))
+    assert "cyc_geo.pv.model" not in ind.load_catalogue().set_index("no").loc[19, "rule"]
     ev = ind.evaluate(2024).set_index("no").loc[19]
     assert ev["value"] < 70 and ev["status"] == ind.BEHIND
 

@@ -123,3 +123,25 @@ def test_goal_bars_and_note():
     # the potential is not progress: no "% of the 200 MW project", no "reached"
     assert "potential" in note and "18%" not in note and "reached" not in note
     assert "potential" in bars["item"][0]
+
+
+def test_loss_table_lists_every_loss_and_the_resulting_performance_ratio():
+    params = pv.PVParams()
+    y = pv.yield_payload(params)
+    table = tables.loss_table(params, "en")
+    assert list(table.columns) == ["Loss", "Flat (%)", "Pitched (%)", "Shed (%)"]
+    assert len(table) == len(y["flat"]["losses"]) + 1 and table["Loss"].iloc[-1] == "Performance ratio"
+    soiling = table.set_index("Loss").loc["Soiling"]
+    assert soiling["Flat (%)"] == round(y["flat"]["losses"]["soiling"], 2)
+    assert table.set_index("Loss").loc["Performance ratio", "Shed (%)"] == round(100 * y["shed"]["performance_ratio"], 1)
+    assert "损失项" in tables.loss_table(params, "zh").columns
+
+
+def test_range_caption_gives_low_central_high_in_order():
+    rng = {"low": {"annual_gwh": 900.0, "co2_t": 500_000.0, "specific_yield": 950.0},
+           "central": {"annual_gwh": 1000.0, "co2_t": 560_000.0, "specific_yield": 1050.0},
+           "high": {"annual_gwh": 1100.0, "co2_t": 620_000.0, "specific_yield": 1150.0},
+           "assumptions": {"ghi_spread": 0.07}}
+    en = tables.range_caption(rng, "en")
+    assert "GHI ±7%" in en and "900 / 1,000 / 1,100 GWh/yr" in en and "50.0 / 56.0 / 62.0 万t" in en
+    assert "950 / 1,050 / 1,150 kWh/kWp" in tables.range_caption(rng, "zh")

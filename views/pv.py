@@ -29,8 +29,18 @@ from cyc_geo.pv import model as pv
 from cyc_geo.pv.goal import adoption_for_goal
 from cyc_geo.pv.uploads import store_yield_raster
 from ui.common import (
-    choice_value, database, demo_banner, lang, ledger, load_layer, per_roof, pv_progress, remaining_by_township,
-    roof_layer, roofs, tr,
+    choice_value,
+    database,
+    demo_banner,
+    lang,
+    ledger,
+    load_layer,
+    per_roof,
+    pv_progress,
+    remaining_by_township,
+    roof_layer,
+    roofs,
+    tr,
 )
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
@@ -396,9 +406,10 @@ def _map_section(results: pd.DataFrame, towns: Any, table: pd.DataFrame) -> None
 
 
 def _model_notes(params: pv.PVParams) -> None:
-    with st.expander(tr("发电量模型说明", "About the yield model")):
+    with st.expander(tr("发电量模型说明与损失表", "About the yield model, with the loss table")):
         st.markdown(tables.yield_model_note(params, lang()))
         st.dataframe(tables.yield_rows(params, lang()), hide_index=True)
+        st.dataframe(tables.loss_table(params, lang()), hide_index=True)
         st.caption(emissions.PRESETS[params.emission_preset].source)
 
 
@@ -407,6 +418,7 @@ def _results_section(scenario: pv.Scenario, towns: Any, town_names: dict[str, st
     summ = pv.summary(results)
     st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
     _metrics(summ)
+    st.caption(tables.range_caption(pv.potential_range(roofs()[1], scenario, per_roof=results), lang()))
     _goal_section(summ, scenario)
     st.subheader(tr("分乡镇技术潜力", "Technical potential by township"))
     _class_chart(results, town_names)

@@ -49,7 +49,7 @@ def _save_set_values(conn, args: argparse.Namespace, cat) -> None:
 
 
 def _row(r) -> dict:
-    """One evaluated indicator as a JSON row."""
+    """One evaluated indicator as a JSON row (``actual`` is the year's actual value, the same as ``value``)."""
     return {
         "no": int(r.no),
         "name": r.name,
@@ -58,6 +58,7 @@ def _row(r) -> dict:
         "baseline": _num(r.baseline),
         "target": _num(r.target),
         "value": _num(r.value),
+        "actual": _num(r.value),
         "status": r.status,
         "status_en": r.status_en,
         "source": r.source,

@@ -808,11 +808,3 @@ def estimate_from_area_raster(raster, zones, scenario: Scenario | None = None, p
     })
     sc = replace(scenario or Scenario(), min_roof_m2=0.0)
     return estimate(pseudo, sc, params)
-
-
-def pv_capacity_indicator_mw(scenario: Scenario | None = None) -> float:
-    """County rooftop PV capacity (MW) of ``scenario`` (default: NEA shares) on the loaded rooftops."""
-    from cyc_geo.pv.rooftops import load_rooftops
-
-    roofs = load_rooftops()
-    return float(estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)["capacity_kw"].sum() / 1000.0)

@@ -125,24 +125,62 @@ def yield_rows(params: pv.PVParams, lang: str) -> pd.DataFrame:
     })
 
 
+LOSS_LABELS = {
+    "incidence_angle": ("入射角", "Incidence angle"), "row_shading_beam": ("前后排遮挡（直射）", "Row shading (beam)"),
+    "row_shading_diffuse": ("前后排遮挡（散射）", "Row shading (diffuse)"), "temperature": ("温度", "Temperature"),
+    "soiling": ("积灰", "Soiling"), "mismatch": ("失配", "Mismatch"), "wiring": ("直流线损", "DC wiring"),
+    "connections": ("接头", "Connections"), "light_induced_degradation": ("光致衰减", "Light-induced degradation"),
+    "nameplate": ("铭牌偏差", "Nameplate"), "inverter": ("逆变器", "Inverter"), "availability": ("可用率", "Availability"),
+}
+"""Names of the itemised losses of :func:`cyc_geo.pv.model.yield_payload` (docs/sources.md, "PV losses")."""
+
+
 def yield_model_note(params: pv.PVParams, lang: str) -> str:
-    """How the yield is modelled, with the scenario's numbers."""
-    ghi = pv.clearsky_ghi_kwh_m2(params)
-    p = params
+    """How the yield is modelled (all-sky irradiation, transposition, itemised losses), with this scenario's numbers."""
+    y = pv.yield_payload(params)
+    flat = y["flat"]
     if lang == "zh":
         return (
-            f"pvlib 晴空模型（Ineichen，内置 Linke 浑浊度）计算长垣（{p.latitude}°N, {p.longitude}°E，"
-            f"海拔 {p.altitude_m:.0f} m）晴空水平辐照 {ghi:,.0f} kWh/m²·年，乘以晴空系数 {p.clearness_factor:.2f} "
-            f"（等效 {ghi * p.clearness_factor:,.0f} kWh/m²），转换到组件倾斜面，再乘系统效率 {p.performance_ratio:.2f}。"
-            f"方案隐含单位发电量 {pv.SEED_SPECIFIC_YIELD:.0f} kWh/kWp。"
+            f"全天候逐时模型：长垣（{params.latitude}°N, {params.longitude}°E）月均水平总辐照合计 "
+            f"{y['ghi_kwh_m2']:,.0f} kWh/m²·年（近似气候值，可换用 EPW/PVGIS 逐时文件，见 docs/pv.md），"
+            f"Erbs 分离直射与散射，{y['transposition']} 模型转换到组件面（平屋顶 {flat['tilt_deg']:.0f}° 倾斜面"
+            f"为水平面的 {flat['poa_ghi_ratio']:.3f} 倍），再逐项扣除损失（下表）。平屋顶支架按冬至日 9–15 时"
+            f"前后排无遮挡布置，地面覆盖率 {flat['gcr']:.2f}。方案隐含单位发电量 {y['plan_implied_kwh_kwp']:.0f} kWh/kWp。"
         )
     return (
-        f"pvlib clear sky (Ineichen, bundled Linke turbidity) at Changyuan ({p.latitude} N, {p.longitude} E, "
-        f"{p.altitude_m:.0f} m): clear-sky GHI {ghi:,.0f} kWh/m²/yr, times clearness factor "
-        f"{p.clearness_factor:.2f} (effective {ghi * p.clearness_factor:,.0f} kWh/m²), transposed to the "
-        f"module plane, times performance ratio {p.performance_ratio:.2f}. The plan implies "
-        f"{pv.SEED_SPECIFIC_YIELD:.0f} kWh/kWp."
+        f"All-sky hourly model: monthly mean GHI at Changyuan ({params.latitude} N, {params.longitude} E) adds up to "
+        f"{y['ghi_kwh_m2']:,.0f} kWh/m²/yr (approximate climate means; an EPW/PVGIS hourly file can replace them, "
+        f"see docs/pv.md), split into beam and diffuse with Erbs, transposed with {y['transposition']} (a "
+        f"{flat['tilt_deg']:.0f}° flat-roof plane gets {flat['poa_ghi_ratio']:.3f} × GHI), then itemised losses "
+        f"(table below). Flat-roof racks are spaced for no row shading 9:00–15:00 at the winter solstice, ground "
+        f"coverage {flat['gcr']:.2f}. The plan implies {y['plan_implied_kwh_kwp']:.0f} kWh/kWp."
     )
+
+
+def loss_table(params: pv.PVParams, lang: str) -> pd.DataFrame:
+    """Losses in % by roof type (rows: loss items, columns: roof types) and the resulting performance ratio."""
+    y = pv.yield_payload(params)
+    names = list(y["flat"]["losses"])
+    table = {in_lang(lang, "损失项", "Loss"): [in_lang(lang, *LOSS_LABELS.get(n, (n, n))) for n in names]
+             + [in_lang(lang, "系统效率 PR", "Performance ratio")]}
+    for t in pv.ROOF_TYPES:
+        vals = [round(float(y[t]["losses"].get(n, 0.0)), 2) for n in names]
+        table[in_lang(lang, *ROOF_TYPE_LABELS[t]) + " (%)"] = vals + [round(100 * y[t]["performance_ratio"], 1)]
+    return pd.DataFrame(table)
+
+
+def range_caption(rng: dict[str, Any], lang: str) -> str:
+    """One line giving the low–high range of the potential's generation and CO₂ (:func:`cyc_geo.pv.model.potential_range`)."""
+    lo, mid, hi = rng["low"], rng["central"], rng["high"]
+    if lang == "zh":
+        return (f"区间（低 / 中 / 高，辐照 ±{100 * rng['assumptions']['ghi_spread']:.0f}% 与损失上下限）："
+                f"年发电量 {lo['annual_gwh']:,.0f} / {mid['annual_gwh']:,.0f} / {hi['annual_gwh']:,.0f} GWh，"
+                f"减排 CO₂ {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} 万t，"
+                f"单位发电量 {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp。")
+    return (f"Range (low / central / high: GHI ±{100 * rng['assumptions']['ghi_spread']:.0f}% and loss bounds): "
+            f"generation {lo['annual_gwh']:,.0f} / {mid['annual_gwh']:,.0f} / {hi['annual_gwh']:,.0f} GWh/yr, "
+            f"CO₂ avoided {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} 万t, "
+            f"specific yield {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp.")
 
 
 # ---------------------------------------------------------------- installed progress (ledger)
