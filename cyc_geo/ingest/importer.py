@@ -606,6 +606,31 @@ def _table_crs(crs: str | None) -> str:
     return GCJ02 if crs and crs.upper().replace("-", "") == GCJ02 else "WGS84"
 
 
+def _read_table(dataset: Path, layer: LayerDef, coords_crs: str, sheet: str | None, encoding: str | None,
+                accept_skips: bool) -> tuple[Any, dict[str, Any]]:
+    """Run the layer's table reader; its refusals become :class:`ImportFailure`, and so do skipped rows
+    unless ``accept_skips`` (nothing is imported until the planner fixes the file or accepts the skips)."""
+    from cyc_geo.catalog.registry import import_ref
+
+    reader = import_ref(TABLE_READERS[layer.id])
+    try:
+        read = reader(dataset, coords_crs=coords_crs, sheet=sheet, encoding=encoding)
+    except ValueError as exc:
+        code, zh, en = getattr(exc, "code", "corrupt"), getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc))
+        raise ImportFailure(code, zh, en, **getattr(exc, "details", {})) from exc
+    info = read.report()
+    n_skipped = len(info["rows_skipped"])
+    if n_skipped and not accept_skips:
+        raise ImportFailure(
+            "rows_skipped",
+            f"{n_skipped} 行无法读取（见下表），未导入任何数据；确认跳过这些行后再导入（命令行：--accept-skips）",
+            f"{n_skipped} rows cannot be read (listed), nothing was imported; accept skipping them to import "
+            "the rest (command line: --accept-skips)",
+            **info,
+        )
+    return read, info
+
+
 def _prepare_table(dataset: Path, layer: LayerDef, file_name: str, encoding: str | None, coords_crs: str,
                    sheet: str | None, accept_skips: bool) -> Prepared:
     """Read a planner table with the layer's table reader; skipped rows stop the import unless accepted."""
@@ -617,25 +642,9 @@ def _prepare_table(dataset: Path, layer: LayerDef, file_name: str, encoding: str
             "PV installation ledger: upload a GIS file",
             table_layers=sorted(TABLE_READERS),
         )
-    from cyc_geo.catalog.registry import import_ref
-
-    reader = import_ref(TABLE_READERS[layer.id])
-    try:
-        read = reader(dataset, coords_crs=coords_crs, sheet=sheet, encoding=encoding)
-    except ValueError as exc:
-        code, zh, en = getattr(exc, "code", "corrupt"), getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc))
-        raise ImportFailure(code, zh, en, **getattr(exc, "details", {})) from exc
-    info = read.report()
+    read, info = _read_table(dataset, layer, coords_crs, sheet, encoding, accept_skips)
     gdf = read.ledger
     n_skipped = len(info["rows_skipped"])
-    if n_skipped and not accept_skips:
-        raise ImportFailure(
-            "rows_skipped",
-            f"{n_skipped} 行无法读取（见下表），未导入任何数据；确认跳过这些行后再导入（命令行：--accept-skips）",
-            f"{n_skipped} rows cannot be read (listed), nothing was imported; accept skipping them to import "
-            "the rest (command line: --accept-skips)",
-            **info,
-        )
     if len(gdf) == 0:
         raise ImportFailure("empty_layer", "表格中没有可导入的行", "The table has no rows to import", **info)
     has = gdf["has_coords"].to_numpy(dtype=bool) if "has_coords" in gdf else np.ones(len(gdf), dtype=bool)

@@ -488,43 +488,65 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
     naming the columns found) when the file has no recognisable header or capacity column.
     """
     path = Path(path)
+    crs = _coords_crs(coords_crs)
+    sheets, used_encoding = _read_sheets(path, sheet, encoding)
+    name, filled, raw, (hidx, cols, units) = _choose_sheet(sheets)
+    unit, hidx = _capacity_unit(filled, hidx, cols, units)
+    headers = filled[hidx]
+    read = _read_rows(filled, raw, hidx, cols, unit, crs)
+    read.columns = {f: _text(headers[j]) for f, j in cols.items()}
+    read.encoding, read.sheet, read.header_row = used_encoding, name, hidx + 1
+    read.ledger.attrs["meta"] = _meta(path, read.ledger)
+    return read
+
+
+def _coords_crs(coords_crs: str) -> str:
+    """``"WGS84"`` or ``"GCJ02"`` from what a planner or the CLI says (CGCS2000 is WGS84 at this scale)."""
     crs = str(coords_crs).upper().replace("-", "").replace("_", "")
     if crs in ("EPSG:4326", "4326", "EPSG:4490", "4490", "CGCS2000"):
         crs = "WGS84"
     if crs not in COORDS_CRS:
         raise LedgerError("bad_crs", f"坐标系须为 WGS84 或 GCJ02，而不是 {coords_crs}",
                           f"coords_crs must be WGS84 or GCJ02, not {coords_crs}")
+    return crs
+
+
+def _read_sheets(path: Path, sheet: str | None, encoding: str | None) -> tuple[list, str | None]:
+    """The file's sheets as (name, merged-filled grid, raw grid), and the CSV encoding used."""
     suffix = path.suffix.lower()
-    used_encoding: str | None = None
     if suffix == ".xlsx":
-        sheets = _read_xlsx(path, sheet)
-    elif suffix == ".csv":
+        return _read_xlsx(path, sheet), None
+    if suffix == ".csv":
         grid, used_encoding = _read_csv(path, encoding)
-        sheets = [(None, grid, grid)]
-    else:
-        raise LedgerError("bad_extension", f"台账须为 .xlsx 或 .csv（不是 {suffix or '无扩展名'}；旧版 .xls 请另存为 .xlsx）",
-                          f"A ledger must be .xlsx or .csv (not {suffix or 'no extension'}; save an old .xls as .xlsx)")
+        return [(None, grid, grid)], used_encoding
+    raise LedgerError("bad_extension", f"台账须为 .xlsx 或 .csv（不是 {suffix or '无扩展名'}；旧版 .xls 请另存为 .xlsx）",
+                      f"A ledger must be .xlsx or .csv (not {suffix or 'no extension'}; save an old .xls as .xlsx)")
+
+
+def _choose_sheet(sheets: list) -> tuple:
+    """The first sheet whose header has a capacity column; a clear refusal naming the columns otherwise."""
     chosen = None
     for name, filled, raw in sheets:
         found = _find_header(filled)
         if found is not None and "capacity" in found[1]:
-            chosen = (name, filled, raw, found)
-            break
+            return name, filled, raw, found
         if chosen is None and found is not None:
             chosen = (name, filled, raw, found)
-    if chosen is None or "capacity" not in chosen[3][1]:
-        grid = chosen[1] if chosen else sheets[0][1]
-        cols = [_text(c) for c in grid[chosen[3][0]] if _text(c)] if chosen else _found_columns(grid)
-        what_zh = "找不到装机容量列" if chosen else "找不到可识别的表头"
-        what_en = "No capacity column found" if chosen else "No recognisable header row found"
-        raise LedgerError(
-            "no_capacity_column" if chosen else "no_header",
-            f"{what_zh}（需要如“装机容量(kW)”“容量（千瓦）”“装机规模(MW)”的列；文件中的列：{'、'.join(cols) or '无'}）",
-            f"{what_en} (expected a column such as 装机容量(kW), 容量（千瓦）, 装机规模(MW), capacity_kw; "
-            f"columns in the file: {', '.join(cols) or 'none'})",
-            columns=cols,
-        )
-    name, filled, raw, (hidx, cols, units) = chosen
+    grid = chosen[1] if chosen else sheets[0][1]
+    cols = [_text(c) for c in grid[chosen[3][0]] if _text(c)] if chosen else _found_columns(grid)
+    what_zh = "找不到装机容量列" if chosen else "找不到可识别的表头"
+    what_en = "No capacity column found" if chosen else "No recognisable header row found"
+    raise LedgerError(
+        "no_capacity_column" if chosen else "no_header",
+        f"{what_zh}（需要如“装机容量(kW)”“容量（千瓦）”“装机规模(MW)”的列；文件中的列：{'、'.join(cols) or '无'}）",
+        f"{what_en} (expected a column such as 装机容量(kW), 容量（千瓦）, 装机规模(MW), capacity_kw; "
+        f"columns in the file: {', '.join(cols) or 'none'})",
+        columns=cols,
+    )
+
+
+def _capacity_unit(filled: list, hidx: int, cols: dict, units: dict) -> tuple[str, int]:
+    """The capacity unit (header, a unit note, or the row under a two-row header) and the header row."""
     unit = units.get("capacity") or _unit_from_notes(filled, hidx)
     if unit is None and hidx + 1 < len(filled):
         # a two-row header: 装机容量 above, (kW) in the row below it
@@ -532,8 +554,8 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
         if below and not base:
             unit, hidx = below, hidx + 1
             filled[hidx] = [h if _text(h) else u for h, u in zip(filled[hidx - 1], filled[hidx])]
-    headers = filled[hidx]
     if unit is None:
+        headers = filled[hidx]
         raise LedgerError(
             "capacity_unit_unknown",
             f"容量列 “{_text(headers[cols['capacity']])}” 未注明单位：请把表头写成“装机容量(kW)”或“装机容量(MW)”",
@@ -541,11 +563,7 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
             "装机容量(kW) or 装机容量(MW)",
             columns=[_text(c) for c in headers if _text(c)],
         )
-    read = _read_rows(filled, raw, hidx, cols, unit, crs)
-    read.columns = {f: _text(headers[j]) for f, j in cols.items()}
-    read.encoding, read.sheet, read.header_row = used_encoding, name, hidx + 1
-    read.ledger.attrs["meta"] = _meta(path, read.ledger)
-    return read
+    return unit, hidx
 
 
 def _meta(path: Path, ledger: gpd.GeoDataFrame) -> dict[str, str]:

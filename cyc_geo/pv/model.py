@@ -413,59 +413,69 @@ def simulate(params: PVParams | None = None, roof_type: str = "flat") -> YieldRe
 _SIM_CACHE: dict[tuple, YieldResult] = {}
 
 
-def _simulate(p: PVParams, key: tuple) -> YieldResult:
-    hit = _SIM_CACHE.get(key)
-    if hit is not None:
-        return hit
+def _plane_steps(p: PVParams, roof_type: str, w: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Hourly plane-of-array irradiance (W/m²) after each loss step: ``e0`` at the plane, ``e1`` after the
+    incidence-angle modifier (ASHRAE), ``e2`` after row shading of the beam, ``e3`` after row shading of
+    the sky diffuse (racked roofs only), ``e4`` after the cell-temperature loss (PVsyst model)."""
     import pvlib
 
-    roof_type = key[-1]
     tilt = float(p.tilt_deg[roof_type])
-    w = _weather(p)
     poa = irradiance.transpose(w, tilt, float(p.azimuth_deg), float(p.albedo), p.transposition)
     beam, sky_d, gnd = (poa[c].to_numpy() for c in ("poa_direct", "poa_sky_diffuse", "poa_ground_diffuse"))
-    e0 = beam + sky_d + gnd
     iam_b = np.nan_to_num(np.asarray(pvlib.iam.ashrae(poa["aoi"].to_numpy(), b=losses.IAM_B0), float))
     iam_d = pvlib.iam.marion_diffuse("ashrae", tilt, b=losses.IAM_B0)
     beam1, sky1, gnd1 = beam * iam_b, sky_d * float(iam_d["sky"]), gnd * float(iam_d["ground"])
-    e1 = beam1 + sky1 + gnd1
-    racked = roof_type in RACKED
-    if racked:
+    beam2, sky2 = beam1, sky1
+    if roof_type in RACKED:
         shaded = layout.beam_shaded_fraction(w["apparent_zenith"].to_numpy(), w["azimuth"].to_numpy(), tilt,
                                              float(p.gcr), float(p.azimuth_deg))
         beam2 = beam1 * (1.0 - shaded)
         sky2 = sky1 * (1.0 - layout.sky_diffuse_row_loss(tilt, float(p.gcr)))
-    else:
-        beam2, sky2 = beam1, sky1
-    e2 = beam2 + sky1 + gnd1
     e3 = beam2 + sky2 + gnd1
-    eff = float(p.module_w_per_m2) / 1000.0
     t_cell = pvlib.temperature.pvsyst_cell(e3, w["temp_air"].to_numpy(), u_c=float(p.u_c[roof_type]), u_v=0.0,
-                                           module_efficiency=eff, alpha_absorption=losses.ABSORPTION)
+                                           module_efficiency=float(p.module_w_per_m2) / 1000.0,
+                                           alpha_absorption=losses.ABSORPTION)
     temp_f = 1.0 + float(p.temp_coeff_pct_per_k) / 100.0 * (np.asarray(t_cell, float) - 25.0)
-    e4 = e3 * temp_f
-    pr_explicit = p.explicit.get("performance_ratio")
-    fixed = float(pr_explicit) if pr_explicit is not None else losses.fixed_factor(p.losses_pct)
-    hourly_kwh_kwp = e4 * fixed / 1000.0
-    month = w["month"].to_numpy()
-    monthly = tuple(float(hourly_kwh_kwp[month == m].sum()) for m in range(1, 13))
+    return {"e0": beam + sky_d + gnd, "e1": beam1 + sky1 + gnd1, "e2": beam2 + sky1 + gnd1, "e3": e3,
+            "e4": e3 * temp_f}
 
+
+def _loss_table(p: PVParams, steps: dict[str, np.ndarray], racked: bool) -> dict[str, float]:
+    """Losses in % of each step's input (:func:`_plane_steps`), then the fixed items or the explicit PR."""
     def pct(before: np.ndarray, after: np.ndarray) -> float:
         tb = before.sum()
         return float(100.0 * (1.0 - after.sum() / tb)) if tb > 0 else 0.0
 
-    table = {"incidence_angle": pct(e0, e1)}
+    table = {"incidence_angle": pct(steps["e0"], steps["e1"])}
     if racked:
-        table["row_shading_beam"] = pct(e1, e2)
-        table["row_shading_diffuse"] = pct(e2, e3)
-    table["temperature"] = pct(e3, e4)
+        table["row_shading_beam"] = pct(steps["e1"], steps["e2"])
+        table["row_shading_diffuse"] = pct(steps["e2"], steps["e3"])
+    table["temperature"] = pct(steps["e3"], steps["e4"])
+    pr_explicit = p.explicit.get("performance_ratio")
     if pr_explicit is not None:
         table["other (performance_ratio)"] = 100.0 * (1.0 - float(pr_explicit))
     else:
         table.update({k: float(v) for k, v in p.losses_pct.items()})
-    res = YieldResult(roof_type=roof_type, tilt_deg=tilt, gcr=float(p.gcr) if racked else None,
-                      ghi_kwh_m2=float(w["ghi"].sum() / 1000.0), poa_kwh_m2=float(e0.sum() / 1000.0),
-                      specific_yield_kwh_kwp=float(sum(monthly)), monthly_kwh_kwp=monthly, losses_pct=table)
+    return table
+
+
+def _simulate(p: PVParams, key: tuple) -> YieldResult:
+    hit = _SIM_CACHE.get(key)
+    if hit is not None:
+        return hit
+    roof_type = key[-1]
+    racked = roof_type in RACKED
+    w = _weather(p)
+    steps = _plane_steps(p, roof_type, w)
+    pr_explicit = p.explicit.get("performance_ratio")
+    fixed = float(pr_explicit) if pr_explicit is not None else losses.fixed_factor(p.losses_pct)
+    hourly_kwh_kwp = steps["e4"] * fixed / 1000.0
+    month = w["month"].to_numpy()
+    monthly = tuple(float(hourly_kwh_kwp[month == m].sum()) for m in range(1, 13))
+    res = YieldResult(roof_type=roof_type, tilt_deg=float(p.tilt_deg[roof_type]),
+                      gcr=float(p.gcr) if racked else None, ghi_kwh_m2=float(w["ghi"].sum() / 1000.0),
+                      poa_kwh_m2=float(steps["e0"].sum() / 1000.0), specific_yield_kwh_kwp=float(sum(monthly)),
+                      monthly_kwh_kwp=monthly, losses_pct=_loss_table(p, steps, racked))
     if len(_SIM_CACHE) > 256:
         _SIM_CACHE.clear()
     _SIM_CACHE[key] = res
