@@ -23,9 +23,9 @@ import stat
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cyc_geo import paths
 
@@ -215,6 +215,18 @@ def check_text(path: Path, sample_bytes: int = 1 << 16) -> None:
         )
 
 
+def _capped_chunks(src: Any, info: zipfile.ZipInfo, budget: list[int], zh: str, en: str) -> Iterator[bytes]:
+    """Chunks (1 MiB) of one zip member, refusing (``zip_bomb``) once the member exceeds its declared
+    size or the whole archive exceeds ``budget[0]`` bytes (shared across members: headers can lie)."""
+    member = 0
+    for chunk in iter(lambda: src.read(1 << 20), b""):
+        budget[0] -= len(chunk)
+        member += len(chunk)
+        if budget[0] < 0 or member > info.file_size:
+            raise UploadRejected("zip_bomb", zh, en)
+        yield chunk
+
+
 def check_xlsx(path: Path) -> None:
     """Validate an ``.xlsx`` before openpyxl opens it: the zip checks of :func:`check_zip` (traversal,
     links, member count, ratio and total-size caps), the workbook members, and no XML document type
@@ -227,22 +239,16 @@ def check_xlsx(path: Path) -> None:
     if missing:
         raise UploadRejected("content_mismatch", "文件不是 Excel 工作簿（.xlsx）：缺少 " + "、".join(missing),
                              "The file is not an Excel workbook (.xlsx): missing " + ", ".join(missing), missing=missing)
-    cap = max_upload_bytes() * UNZIPPED_FACTOR
-    read = 0
+    budget = [max_upload_bytes() * UNZIPPED_FACTOR]
     try:
         with zipfile.ZipFile(path) as zf:
             for info in members:
                 if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
                     continue
                 tail = b""
-                member_read = 0
                 with zf.open(info) as src:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        read += len(chunk)
-                        member_read += len(chunk)
-                        if read > cap or member_read > info.file_size:
-                            raise UploadRejected("zip_bomb", "Excel 文件解压后超出声明大小或上限",
-                                                 "The workbook expands beyond its declared size or the limit")
+                    for chunk in _capped_chunks(src, info, budget, "Excel 文件解压后超出声明大小或上限",
+                                                "The workbook expands beyond its declared size or the limit"):
                         window = tail + chunk
                         if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                             raise UploadRejected("content_mismatch",
@@ -307,8 +313,7 @@ def safe_extract(path: Path, dest: Path) -> Path:
     members = check_zip(path)
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
-    cap = max_upload_bytes() * UNZIPPED_FACTOR
-    written = 0
+    budget = [max_upload_bytes() * UNZIPPED_FACTOR]
     try:
         with zipfile.ZipFile(path) as zf:
             for info in members:
@@ -318,13 +323,8 @@ def safe_extract(path: Path, dest: Path) -> Path:
                                          f"The zip contains a path that escapes the folder: {info.filename}")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as out:
-                    member_written = 0
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        written += len(chunk)
-                        member_written += len(chunk)
-                        if written > cap or member_written > info.file_size:
-                            raise UploadRejected("zip_bomb", "压缩包解压后超出声明大小或上限",
-                                                 "The zip expands beyond its declared size or the limit")
+                    for chunk in _capped_chunks(src, info, budget, "压缩包解压后超出声明大小或上限",
+                                                "The zip expands beyond its declared size or the limit"):
                         out.write(chunk)
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         shutil.rmtree(dest, ignore_errors=True)
