@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command(sub: argparse._SubParsersAction, name: str, func: Any, help: str) -> argparse.ArgumentParser:
+    """Add subcommand ``name`` running ``func(args)``, with the ``--json`` flag every command has."""
+    parser = sub.add_parser(name, help=help)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=func)
+    return parser
+
+
 def emit(payload: Any, as_json: bool, text: str | None = None) -> None:
     """Print ``payload`` as JSON (``--json``) or ``text`` for people."""
     if as_json:

@@ -22,7 +22,7 @@ from cyc_geo.carbon import forest
 from cyc_geo.carbon.landcover import afforest, landcover_meta, landcover_path, load_landcover
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import read_any
-from cyc_geo.cli import UserError, emit
+from cyc_geo.cli import UserError, command, emit
 from cyc_geo.places.townships import load_townships
 
 WAN = forest.WAN
@@ -173,8 +173,7 @@ def cmd_carbon(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("carbon", help="forest stock and carbon sink by township (exact zonal statistics)")
-    p.add_argument("--json", action="store_true")
+    p = command(sub, "carbon", cmd_carbon, help="forest stock and carbon sink by township (exact zonal statistics)")
     p.add_argument("--landcover", metavar="FILE", help="land-cover GeoTIFF (三调 codes as integers; any CRS)")
     p.add_argument("--method", choices=("stock", "pools"), default="stock",
                    help="stock: stock-based gross sink (default); pools: InVEST-style storage/sequestration")
@@ -182,4 +181,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--future", metavar="FILE|belt", help="future land cover for sequestration ('belt': afforest the 500 m landward corridor)")
     p.add_argument("--years", type=float, default=3.0, help="years between current and future land cover (default 3)")
     p.add_argument("--zones", metavar="townships|belt|FILE", help="also aggregate by these zones")
-    p.set_defaults(func=cmd_carbon)

@@ -23,7 +23,7 @@ import sys
 
 from cyc_geo import db
 from cyc_geo.catalog import versions as layer_versions
-from cyc_geo.cli import UserError, emit
+from cyc_geo.cli import UserError, command, emit
 from cyc_geo.ingest.importer import ImportFailure, import_file
 
 
@@ -100,7 +100,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import a planner file (zip/shp/gpkg/gdb/geojson/kml/parquet/tif; xlsx/csv for the PV ledger) as a layer's data")
+    p = command(sub, "import", cmd_import, help="import a planner file (zip/shp/gpkg/gdb/geojson/kml/parquet/tif; xlsx/csv for the PV ledger) as a layer's data")
     p.add_argument("file")
     p.add_argument("--layer", required=True, help="layer id from the registry (python -m cyc_geo layers)")
     p.add_argument("--encoding", help="attribute text encoding (UTF-8, GBK, GB18030); default: detect")
@@ -113,16 +113,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--accept-skips", action="store_true",
                    help="tables: import the readable rows even if some rows are skipped (recorded in the audit log)")
     p.add_argument("--actor", help="name recorded in the audit log (default cli:<login>)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_import)
     h = sub.add_parser("imports", help="import history of a layer; rollback to the previous version")
     hsub = h.add_subparsers(dest="imports_command", required=True)
-    ls = hsub.add_parser("list", help="imports of a layer, newest first (* = active)")
+    ls = command(hsub, "list", cmd_history, help="imports of a layer, newest first (* = active)")
     ls.add_argument("--layer", required=True)
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=cmd_history)
-    rb = hsub.add_parser("rollback", help="switch a layer back to its previous version")
+    rb = command(hsub, "rollback", cmd_rollback, help="switch a layer back to its previous version")
     rb.add_argument("--layer", required=True)
     rb.add_argument("--actor")
-    rb.add_argument("--json", action="store_true")
-    rb.set_defaults(func=cmd_rollback)

@@ -8,7 +8,7 @@ import shutil
 from cyc_geo import paths
 from cyc_geo.catalog.provenance import layer_summary
 from cyc_geo.catalog.registry import load_registry
-from cyc_geo.cli import emit
+from cyc_geo.cli import command, emit
 
 
 def cmd_layers(args: argparse.Namespace) -> int:
@@ -34,12 +34,8 @@ def cmd_data_build(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("layers", help="list map layers with feature count, CRS, bounds, demo flags")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_layers)
+    command(sub, "layers", cmd_layers, help="list map layers with feature count, CRS, bounds, demo flags")
     d = sub.add_parser("data", help="build (or rebuild) the bundled demo data")
     dsub = d.add_subparsers(dest="data_command", required=True)
-    b = dsub.add_parser("build", help="build every missing layer file; --force rebuilds all")
+    b = command(dsub, "build", cmd_data_build, help="build every missing layer file; --force rebuilds all")
     b.add_argument("--force", action="store_true")
-    b.add_argument("--json", action="store_true")
-    b.set_defaults(func=cmd_data_build)

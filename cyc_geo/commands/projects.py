@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cyc_geo.cli import UserError, emit
+from cyc_geo.cli import UserError, command, emit
 
 
 def _findings_text(result: dict) -> str:
@@ -92,16 +92,10 @@ def cmd_project_report(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("land-check", help="land-allocation check of a site polygon (area, townships, belt, forest, zone)")
+    p = command(sub, "land-check", cmd_land_check, help="land-allocation check of a site polygon (area, townships, belt, forest, zone)")
     p.add_argument("--site", required=True, help="site file: GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet; any CRS")
     p.add_argument("--project", type=int, default=None, help="project number (序号, 附件2) to compare with its land need")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_land_check)
-    q = sub.add_parser("projects", help="priority projects (附件2) with their sites and land-check status")
-    q.add_argument("--json", action="store_true")
-    q.set_defaults(func=cmd_projects)
-    r = sub.add_parser("project-report", help="write land-check reports (Excel + printable HTML) and a summary")
+    command(sub, "projects", cmd_projects, help="priority projects (附件2) with their sites and land-check status")
+    r = command(sub, "project-report", cmd_project_report, help="write land-check reports (Excel + printable HTML) and a summary")
     r.add_argument("--out", required=True, help="output folder")
     r.add_argument("--project", type=int, default=None, help="only this project (default: all)")
-    r.add_argument("--json", action="store_true")
-    r.set_defaults(func=cmd_project_report)

@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from cyc_geo.cli import UserError, emit
+from cyc_geo.cli import UserError, command, emit
 from cyc_geo.pv import emissions, report
 from cyc_geo.pv import model as pv
 
@@ -141,28 +141,20 @@ def cmd_pv_progress(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pv", help="rooftop PV potential toward the 70 MW goal")
     psub = p.add_subparsers(dest="pv_command", required=True)
-    e = psub.add_parser("estimate", help="county estimate with township breakdown")
+    e = command(psub, "estimate", cmd_pv_estimate, help="county estimate with township breakdown")
     e.add_argument("--footprints", help="a planner's footprint file (gpkg, geojson, shp, zip, parquet)")
     e.add_argument("--scenario", help="name of a saved scenario (default: NEA 整县推进 shares)")
     e.add_argument("--preset", choices=list(emissions.PRESETS), help="emission preset (overrides the scenario's)")
     e.add_argument("--engine", choices=["local", "dask"],
                    help="local = in-process pandas, dask = dask.distributed (default: CYC_GEO_ENGINE or engine.toml)")
     e.add_argument("--source", help="GeoParquet file or partition folder, e.g. data/rooftops/scaled_5000000")
-    e.add_argument("--json", action="store_true")
-    e.set_defaults(func=cmd_pv_estimate)
-    g = psub.add_parser("progress", help="installed PV (ledger) against the 70 MW goal of 2024")
+    g = command(psub, "progress", cmd_pv_progress, help="installed PV (ledger) against the 70 MW goal of 2024")
     g.add_argument("--as-of", help="date YYYY-MM-DD (default: today)")
-    g.add_argument("--json", action="store_true")
-    g.set_defaults(func=cmd_pv_progress)
-    s = psub.add_parser("scenarios", help="list saved PV scenarios")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_pv_scenarios)
+    command(psub, "scenarios", cmd_pv_scenarios, help="list saved PV scenarios")
     register_yield(psub)
-    m = sub.add_parser("emissions", help="standard coal saved and CO2 avoided for X MWh")
+    m = command(sub, "emissions", cmd_emissions, help="standard coal saved and CO2 avoided for X MWh")
     m.add_argument("--mwh", type=float, required=True)
     m.add_argument("--preset", default=emissions.DEFAULT_PRESET, choices=list(emissions.PRESETS))
-    m.add_argument("--json", action="store_true")
-    m.set_defaults(func=cmd_emissions)
 
 
 # ---------------------------------------------------------------- pv yield
@@ -187,7 +179,5 @@ def cmd_pv_yield(args: argparse.Namespace) -> int:
 
 def register_yield(psub: argparse._SubParsersAction) -> None:
     """Add ``pv yield [--scenario NAME] [--json]``."""
-    y = psub.add_parser("yield", help="specific yield, monthly profile and loss table per roof type")
+    y = command(psub, "yield", cmd_pv_yield, help="specific yield, monthly profile and loss table per roof type")
     y.add_argument("--scenario", help="name of a saved scenario whose parameters to use (default: defaults)")
-    y.add_argument("--json", action="store_true")
-    y.set_defaults(func=cmd_pv_yield)

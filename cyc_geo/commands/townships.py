@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cyc_geo.cli import emit
+from cyc_geo.cli import command, emit
 from cyc_geo.places.townships import load_townships, townships_table
 
 
@@ -16,6 +16,4 @@ def cmd_townships(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("townships", help="township list with 12-digit codes and areas (km², EPSG:4547)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_townships)
+    command(sub, "townships", cmd_townships, help="township list with 12-digit codes and areas (km², EPSG:4547)")

@@ -13,7 +13,7 @@ import getpass
 import sys
 
 from cyc_geo import auth
-from cyc_geo.cli import UserError, emit
+from cyc_geo.cli import UserError, command, emit
 
 
 def _read_password() -> str:
@@ -58,15 +58,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("user", help="editor accounts (hashed in CYC_GEO_AUTH_FILE, outside the repo)")
     usub = p.add_subparsers(dest="user_command", required=True)
-    a = usub.add_parser("add", help="add an editor; password from the terminal or the first stdin line")
+    a = command(usub, "add", cmd_add, help="add an editor; password from the terminal or the first stdin line")
     a.add_argument("name")
     a.add_argument("--replace", action="store_true", help="set a new password for an existing editor")
-    a.add_argument("--json", action="store_true")
-    a.set_defaults(func=cmd_add)
-    ls = usub.add_parser("list", help="list editors (names and creation times only)")
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=cmd_list)
-    r = usub.add_parser("remove", help="remove an editor")
+    command(usub, "list", cmd_list, help="list editors (names and creation times only)")
+    r = command(usub, "remove", cmd_remove, help="remove an editor")
     r.add_argument("name")
-    r.add_argument("--json", action="store_true")
-    r.set_defaults(func=cmd_remove)
