@@ -34,6 +34,7 @@ from rasterio.features import rasterize
 from rasterio.warp import calculate_default_transform, reproject
 
 from cyc_geo import paths
+from cyc_geo.catalog.sources import built
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.zonal import RasterData, read_raster
 
@@ -118,12 +119,9 @@ def landcover_path() -> Path:
     user = planner_landcover_file()
     if user is not None:
         return user
-    path = paths.generated_dir() / DEMO_FILE
-    if not path.exists():
-        from cyc_geo.demo.landcover import build_demo_landcover
+    from cyc_geo.demo.landcover import build_demo_landcover
 
-        build_demo_landcover()
-    return path
+    return built(paths.generated_dir() / DEMO_FILE, build_demo_landcover)
 
 
 def landcover_meta(path: Path | None = None) -> dict[str, str]:

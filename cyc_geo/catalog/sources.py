@@ -41,6 +41,13 @@ def active_raster_path(layer_id: str) -> Path:
     return paths.data_dir() / "layers" / layer_id / "active.tif"
 
 
+def built(path: Path, build: Callable[[], object]) -> Path:
+    """``path``, written first by ``build()`` when it does not exist yet (demo or derived files)."""
+    if not path.exists():
+        build()
+    return path
+
+
 def planner_file(layer_id: str) -> Path | None:
     """The planner-supplied file for ``layer_id``, if any (see module docstring)."""
     active = active_import_path(layer_id)

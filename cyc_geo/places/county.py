@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry import shape
 
 from cyc_geo import paths
+from cyc_geo.catalog.sources import built
 from cyc_geo.catalog.vector_io import read_layer, write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gdf_gcj02_to_wgs84
@@ -105,10 +106,7 @@ def build_county(out_dir: Path | None = None) -> Path:
 
 
 def _county_path() -> Path:
-    path = paths.boundaries_dir() / COUNTY_FILE
-    if not path.exists():
-        build_county()
-    return path
+    return built(paths.boundaries_dir() / COUNTY_FILE, build_county)
 
 
 def load_county(layer: LayerDef | None = None) -> gpd.GeoDataFrame:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cyc_geo import paths
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.catalog.sources import resolve_layer
+from cyc_geo.catalog.sources import built, resolve_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 
@@ -55,12 +55,9 @@ def read_seats(csv_path: Path = TOWNSHIP_CSV) -> gpd.GeoDataFrame:
 
 
 def _demo_path() -> Path:
-    path = paths.generated_dir() / DEMO_FILE
-    if not path.exists():
-        from cyc_geo.demo.townships import build_demo_townships
+    from cyc_geo.demo.townships import build_demo_townships
 
-        build_demo_townships()
-    return path
+    return built(paths.generated_dir() / DEMO_FILE, build_demo_townships)
 
 
 def load_townships(layer: LayerDef | None = None) -> gpd.GeoDataFrame:

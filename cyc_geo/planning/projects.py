@@ -31,7 +31,7 @@ from shapely.geometry import mapping, shape
 
 from cyc_geo import db, paths
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.catalog.sources import resolve_layer
+from cyc_geo.catalog.sources import built, resolve_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.detect import guess_crs
 from cyc_geo.pv import rooftops
@@ -93,12 +93,9 @@ def _roof_site() -> tuple[shapely.Geometry, str] | None:
 
 
 def _demo_path() -> Path:
-    path = paths.generated_dir() / DEMO_FILE
-    if not path.exists():
-        from cyc_geo.demo.projects import build_demo_sites
+    from cyc_geo.demo.projects import build_demo_sites
 
-        build_demo_sites()
-    return path
+    return built(paths.generated_dir() / DEMO_FILE, build_demo_sites)
 
 
 def load_devzone(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
