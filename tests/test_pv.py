@@ -29,11 +29,11 @@ REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 LINKE_MONTHLY = [2.85, 3.01, 3.47, 3.85, 4.40, 4.47, 4.78, 4.70, 4.22, 3.53, 3.02, 2.54]
 
 
-def hand_clearsky_poa(lat: float, lon: float, alt: float, tilt: float, albedo: float = 0.2) -> tuple[float, float]:
-    """Annual clear-sky GHI and isotropic POA (kWh/m²), hourly mid-points of 2023, UTC+8, south-facing."""
+def hand_sun(lat: float, lon: float) -> dict[str, np.ndarray]:
+    """Hourly solar geometry of 2023 (UTC+8 mid-points) from the textbook formulas: Spencer (1971)
+    declination and equation of time, hour angle from true solar time, cos z = sin φ sin δ + cos φ cos δ cos ω."""
     n = np.arange(365 * 24)
     doy = n // 24 + 1
-    month = pd.to_datetime(doy - 1, unit="D", origin="2023-01-01").month.to_numpy()
     hour = n % 24 + 0.5
     b = 2 * np.pi * (doy - 1) / 365
     decl = (0.006918 - 0.399912 * np.cos(b) + 0.070257 * np.sin(b) - 0.006758 * np.cos(2 * b)
@@ -43,6 +43,17 @@ def hand_clearsky_poa(lat: float, lon: float, alt: float, tilt: float, albedo: f
     ha = np.deg2rad(15 * (hour + (4 * (lon - 120) + eot) / 60 - 12))
     phi = np.deg2rad(lat)
     cosz = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(ha)
+    i0 = 1367.0 * (1.00011 + 0.034221 * np.cos(b) + 0.00128 * np.sin(b) + 0.000719 * np.cos(2 * b)
+                   + 0.000077 * np.sin(2 * b))  # Spencer (1971) eccentricity correction
+    return {"decl": decl, "ha": ha, "phi": np.full_like(ha, phi), "cosz": cosz, "i0": i0, "doy": doy}
+
+
+def hand_clearsky_poa(lat: float, lon: float, alt: float, tilt: float, albedo: float = 0.2) -> tuple[float, float]:
+    """Annual clear-sky GHI and isotropic POA (kWh/m²), hourly mid-points of 2023, UTC+8, south-facing."""
+    sun = hand_sun(lat, lon)
+    decl, ha, cosz, doy = sun["decl"], sun["ha"], sun["cosz"], sun["doy"]
+    phi = np.deg2rad(lat)
+    month = pd.to_datetime(doy - 1, unit="D", origin="2023-01-01").month.to_numpy()
     up = cosz > 0.01
     z_deg = np.degrees(np.arccos(np.clip(cosz, -1, 1)))
     am_rel = 1 / (cosz + 0.50572 * (96.07995 - np.minimum(z_deg, 96)) ** -1.6364)  # Kasten & Young 1989
@@ -70,25 +81,6 @@ def test_clearsky_horizontal_matches_hand_calculation():
     model = pv.clearsky_ghi_kwh_m2()
     assert 1800 < hand_ghi < 2300  # clear-sky, 35 N: about 2,000 kWh/m²
     assert model == pytest.approx(hand_ghi, rel=0.01)
-
-
-def hand_sun(lat: float, lon: float) -> dict[str, np.ndarray]:
-    """Hourly solar geometry of 2023 (UTC+8 mid-points) from the textbook formulas: Spencer (1971)
-    declination and equation of time, hour angle from true solar time, cos z = sin φ sin δ + cos φ cos δ cos ω."""
-    n = np.arange(365 * 24)
-    doy = n // 24 + 1
-    hour = n % 24 + 0.5
-    b = 2 * np.pi * (doy - 1) / 365
-    decl = (0.006918 - 0.399912 * np.cos(b) + 0.070257 * np.sin(b) - 0.006758 * np.cos(2 * b)
-            + 0.000907 * np.sin(2 * b) - 0.002697 * np.cos(3 * b) + 0.00148 * np.sin(3 * b))
-    eot = 229.18 * (0.000075 + 0.001868 * np.cos(b) - 0.032077 * np.sin(b) - 0.014615 * np.cos(2 * b)
-                    - 0.040849 * np.sin(2 * b))
-    ha = np.deg2rad(15 * (hour + (4 * (lon - 120) + eot) / 60 - 12))
-    phi = np.deg2rad(lat)
-    cosz = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(ha)
-    i0 = 1367.0 * (1.00011 + 0.034221 * np.cos(b) + 0.00128 * np.sin(b) + 0.000719 * np.cos(2 * b)
-                   + 0.000077 * np.sin(2 * b))  # Spencer (1971) eccentricity correction
-    return {"decl": decl, "ha": ha, "phi": np.full_like(ha, phi), "cosz": cosz, "i0": i0}
 
 
 def hand_poa_ratio(ghi: np.ndarray, tilt: float, albedo: float = 0.2) -> float:

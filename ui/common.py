@@ -156,6 +156,19 @@ def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
     return _per_roof(*_roofs_key(), scenario.to_json())
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _potential_range(layer_id: str, version: str, scenario_json: str) -> dict[str, Any]:
+    scenario = pv.Scenario.from_dict(json.loads(scenario_json))
+    return pv.potential_range(_roof_table(layer_id, version), scenario,
+                              per_roof=_per_roof(layer_id, version, scenario_json))
+
+
+def potential_range(scenario: pv.Scenario) -> dict[str, Any]:
+    """Low / central / high county potential of ``scenario`` (:func:`cyc_geo.pv.model.potential_range`), cached
+    beside :func:`per_roof`."""
+    return _potential_range(*_roofs_key(), scenario.to_json())
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _ledger(version: str, edits: str) -> gpd.GeoDataFrame:
     return installations.load_ledger(database())

@@ -36,6 +36,7 @@ from ui.common import (
     ledger,
     load_layer,
     per_roof,
+    potential_range,
     pv_progress,
     remaining_by_township,
     roof_layer,
@@ -418,7 +419,7 @@ def _results_section(scenario: pv.Scenario, towns: Any, town_names: dict[str, st
     summ = pv.summary(results)
     st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
     _metrics(summ)
-    st.caption(tables.range_caption(pv.potential_range(roofs()[1], scenario, per_roof=results), lang()))
+    st.caption(tables.range_caption(potential_range(scenario), lang()))
     _goal_section(summ, scenario)
     st.subheader(tr("分乡镇技术潜力", "Technical potential by township"))
     _class_chart(results, town_names)
