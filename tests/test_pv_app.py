@@ -63,9 +63,9 @@ def test_page_renders_demo_numbers(fresh_db):
     assert _metric(at, "潜力装机容量") == f"{expected['capacity_mw']:,.1f} MW"
     assert _metric(at, "计入屋顶") == f"{expected['roofs']:,}"
     assert any("演示数据" in w.value for w in at.warning)
-    table = _table(at, "装机 (MW)")
+    table = _table(at, "潜力装机 (MW)")
     assert len(table) == 18
-    assert table["装机 (MW)"].sum() == pytest.approx(expected["capacity_mw"], rel=1e-3)
+    assert table["潜力装机 (MW)"].sum() == pytest.approx(expected["capacity_mw"], rel=1e-3)
     # anonymous visitors cannot save
     assert at.button(key="pv_save").disabled
 
@@ -146,8 +146,8 @@ def test_roofs_geopackage_download_matches_township_table(fresh_db, tmp_path):
     row = table[table["代码"] == "410783108000"].iloc[0]
     assert set(roofs["township_code"]) == {"410783108000"}
     assert len(roofs) == row["计入屋顶"]
-    assert roofs["capacity_kw"].sum() / 1000 == pytest.approx(row["装机 (MW)"], abs=1e-3)
-    assert table["装机 (MW)"].sum() == pytest.approx(row["装机 (MW)"], abs=1e-3)  # other townships are 0
+    assert roofs["capacity_kw"].sum() / 1000 == pytest.approx(row["潜力装机 (MW)"], abs=1e-3)
+    assert table["潜力装机 (MW)"].sum() == pytest.approx(row["潜力装机 (MW)"], abs=1e-3)  # other townships are 0
 
 
 def test_typed_name_and_map_choice_survive_page_switch(fresh_db):
@@ -175,7 +175,7 @@ def test_english_page(fresh_db):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert {"Potential capacity", "Potential generation", "Roofs counted"} <= {m.label for m in at.metric}
-    assert {"Township", "Capacity (MW)"} <= set(_table(at, "Code").columns)
+    assert {"Township", "Potential capacity (MW)"} <= set(_table(at, "Code").columns)
     assert any("Demo data" in w.value for w in at.warning)
 
 

@@ -145,3 +145,16 @@ def test_range_caption_gives_low_central_high_in_order():
     en = tables.range_caption(rng, "en")
     assert "GHI ±7%" in en and "900 / 1,000 / 1,100 GWh/yr" in en and "50.0 / 56.0 / 62.0 万t" in en
     assert "950 / 1,050 / 1,150 kWh/kWp" in tables.range_caption(rng, "zh")
+
+
+def test_the_workbook_says_the_figures_are_potential_and_demo():
+    import io
+
+    shown = pd.DataFrame({"代码": ["410783001000"], "潜力装机 (MW)": [1.5]})
+    book = pd.read_excel(io.BytesIO(tables.workbook(shown, {"capacity_mw": 1.5}, "{}", demo=True)), sheet_name=None)
+    assert list(book) == ["about", "townships", "summary", "scenario"]
+    about = book["about"]["definition"].tolist()
+    assert about[:2] == list(tables.POTENTIAL_DEFINITION) and "不是已建成（已并网）装机" in about[0]
+    assert "Demo data" in about[-1]
+    real = pd.read_excel(io.BytesIO(tables.workbook(shown, {"capacity_mw": 1.5}, "{}", demo=False)), sheet_name="about")
+    assert len(real) == 2

@@ -22,6 +22,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.geo import hexgrid
 from cyc_geo.pv import emissions, installations, scenarios, tables
@@ -371,7 +372,8 @@ def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: pv.Scenario,
     d1, d2, d3 = st.columns(3)
     d1.download_button(tr("下载 CSV", "Download CSV"), shown.to_csv(index=False).encode("utf-8-sig"),
                        file_name="pv_townships.csv", mime="text/csv", key="pv_dl_csv")
-    d2.download_button(tr("下载 Excel", "Download Excel"), tables.workbook(shown, summ, scenario_json),
+    demo = not provenance_of(roofs()[0]).is_real
+    d2.download_button(tr("下载 Excel", "Download Excel"), tables.workbook(shown, summ, scenario_json, demo),
                        file_name="pv_townships.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx")
     gpkg_key = ("pv_gpkg", source_version(roof_layer().id), scenario_json)
@@ -418,6 +420,7 @@ def _results_section(scenario: pv.Scenario, towns: Any, town_names: dict[str, st
     results = per_roof(scenario)
     summ = pv.summary(results)
     st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
+    st.caption(tr(*tables.POTENTIAL_DEFINITION))
     _metrics(summ)
     st.caption(tables.range_caption(potential_range(scenario), lang()))
     _goal_section(summ, scenario)

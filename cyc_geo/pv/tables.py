@@ -66,16 +66,31 @@ def township_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         in_lang(lang, "乡镇", "Township"): table["name"] if lang == "zh" else table["name_en"],
         in_lang(lang, "计入屋顶", "Roofs"): table["roofs"],
         in_lang(lang, "可用面积 (m²)", "Usable area (m²)"): table["usable_area_m2"].round(0),
-        in_lang(lang, "装机 (MW)", "Capacity (MW)"): table["capacity_mw"].round(3),
-        in_lang(lang, "年发电 (GWh)", "Generation (GWh)"): table["annual_gwh"].round(3),
+        in_lang(lang, "潜力装机 (MW)", "Potential capacity (MW)"): table["capacity_mw"].round(3),
+        in_lang(lang, "潜力年发电 (GWh)", "Potential generation (GWh)"): table["annual_gwh"].round(3),
         in_lang(lang, "减排 CO₂ (t)", "CO₂ (t)"): table["co2_t"].round(0),
         in_lang(lang, "标煤 (tce)", "Coal (tce)"): table["tce"].round(0),
     })
 
 
-def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario_json: str) -> bytes:
-    """The Excel download: the township table, the summary and the scenario."""
+POTENTIAL_DEFINITION = (
+    "技术潜力：按本情景开发比例可安装在屋顶上的光伏容量及其年发电量，不是已建成（已并网）装机；"
+    "70 MW 目标的进度只按装机台账中已并网的容量计算。",
+    "Technical potential: the PV capacity the roofs could hold at this scenario's adoption shares and its "
+    "yearly generation; it is not installed (grid-connected) capacity. Progress toward the 70 MW goal counts "
+    "grid-connected capacity of the installations ledger only.",
+)
+"""What the PV page's potential figures mean, on screen and in its downloads."""
+
+
+def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario_json: str, demo: bool) -> bytes:
+    """The Excel download: what the figures are (potential, not installed; demo data or not), the township
+    table, the summary and the scenario."""
+    about = [*POTENTIAL_DEFINITION]
+    if demo:
+        about.append("演示数据：屋顶为演示数据，非官方数据 / Demo data: the rooftops are demo data, not official.")
     return pv.export_xlsx({
+        "about": pd.DataFrame({"definition": about}),
         "townships": shown,
         "summary": pd.DataFrame({"key": list(summary), "value": [str(v) for v in summary.values()]}),
         "scenario": pd.DataFrame({"scenario": [scenario_json]}),
