@@ -1,0 +1,7 @@
+"""Files planners file away: the one export helper for every page and command.
+
+- ``meta``: what every export states (title, date in Beijing time, filter or scenario, data
+  sources with their data years, demo note) and rounding as the plan prints numbers;
+- ``excel``: tidy workbooks (a title block, units in headers, numbers stored as numbers);
+- ``pdf``: printable PDF reports with Chinese fonts embedded and text kept as text (fpdf2).
+"""

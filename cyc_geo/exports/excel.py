@@ -1,0 +1,96 @@
+"""Tidy Excel workbooks for filing (openpyxl).
+
+Every sheet opens with the export's title and header block (date, filters, sources, demo note),
+then one table whose header names the unit of each column; cells hold numbers as numbers, rounded
+as the plan prints them (``meta.round_for_unit``), and ``—`` for missing values.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cyc_geo.exports.meta import DEMO_LABEL, MISSING, ExportMeta, round_for_unit
+
+DEMO_FILL = PatternFill("solid", fgColor="FCE5CD")
+
+
+def _cell(value: Any, unit: str | None) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (AttributeError, ValueError):
+            pass
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        rounded = round_for_unit(value, unit)
+        return MISSING if rounded is None else rounded
+    if isinstance(value, (list, dict, tuple, set)):
+        return str(value)
+    return value
+
+
+def header_label(column: str, unit: str | None) -> str:
+    """A column header with its unit, ``名称 (单位)``, unless the name already carries it."""
+    if not unit or f"({unit})" in column or f"（{unit}）" in column:
+        return column
+    return f"{column} ({unit})"
+
+
+def write_header(ws: Worksheet, meta: ExportMeta) -> int:
+    """Title and header block at the top of ``ws``; returns the next free row."""
+    ws.cell(row=1, column=1, value=meta.title_text).font = Font(bold=True, size=14)
+    row = 2
+    for label, value in meta.header_lines():
+        ws.cell(row=row, column=1, value=label).font = Font(bold=True)
+        c = ws.cell(row=row, column=2, value=value)
+        if label in DEMO_LABEL:
+            for cell in (ws.cell(row=row, column=1), c):
+                cell.fill = DEMO_FILL
+        row += 1
+    return row + 1
+
+
+def write_table(ws: Worksheet, df: pd.DataFrame, start_row: int, units: dict[str, str] | None = None) -> int:
+    """``df`` at ``start_row`` with unit-bearing bold headers; returns the row after the table."""
+    units = units or {}
+    cols = list(df.columns)
+    for j, col in enumerate(cols, start=1):
+        c = ws.cell(row=start_row, column=j, value=header_label(str(col), units.get(col)))
+        c.font = Font(bold=True)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
+        for j, (col, value) in enumerate(zip(cols, row), start=1):
+            ws.cell(row=i, column=j, value=_cell(value, units.get(col)))
+    for j, col in enumerate(cols, start=1):
+        width = max([len(str(header_label(str(col), units.get(col))))]
+                    + [len(str(v)) for v in df[col].head(200).tolist()])
+        ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(max(10, width * 1.3), 60)
+    return start_row + len(df) + 2
+
+
+def workbook(sheets: dict[str, pd.DataFrame], meta: ExportMeta,
+             units: dict[str, dict[str, str]] | None = None) -> Workbook:
+    """One sheet per table, each with the header block; ``units`` maps sheet → column → unit."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        write_table(ws, df, write_header(ws, meta), (units or {}).get(name))
+        ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 16)
+    return wb
+
+
+def workbook_bytes(sheets: dict[str, pd.DataFrame], meta: ExportMeta,
+                   units: dict[str, dict[str, str]] | None = None) -> bytes:
+    """``workbook`` saved to bytes, for a download button or a CLI ``--out``."""
+    buf = io.BytesIO()
+    workbook(sheets, meta, units).save(buf)
+    return buf.getvalue()

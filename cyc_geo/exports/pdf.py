@@ -1,0 +1,185 @@
+"""Printable PDF reports with Chinese text kept as text (fpdf2, WenQuanYi Micro Hei embedded as a subset).
+
+``PdfReport`` is the one way the project writes a PDF: it opens with the export's title and
+header block (``ExportMeta``), puts the demo note on every page while any input is demo, and
+numbers every page with the export date. The font comes from Debian's ``fonts-wqy-microhei``
+(installed by ``scripts/setup.sh``); without it the report refuses with a clear error rather than
+printing empty boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from cyc_geo.exports.excel import header_label
+from cyc_geo.exports.meta import DEMO_NOTE, MISSING, ExportMeta, round_for_unit
+
+FONT_FILES = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+)
+"""Chinese fonts with TrueType outlines (Debian ``fonts-wqy-microhei``, else ``fonts-wqy-zenhei``).
+Noto Sans CJK is CFF-based: fpdf2 embeds it so that text extractors (pypdf, pdfminer) read
+nothing back, i.e. the PDF would not be searchable. See docs/sources.md, "PDF fonts"."""
+
+FAMILY = "cjk"
+
+
+def cjk_font_file() -> Path:
+    """The TrueType CJK font collection to embed; ``RuntimeError`` if none is installed."""
+    for f in FONT_FILES:
+        if f.exists():
+            return f
+    raise RuntimeError("Chinese PDF font not found: install Debian's fonts-wqy-microhei "
+                       "(apt-get install fonts-wqy-microhei) / 未找到中文字体")
+
+
+def fmt(value: Any, unit: str | None = None) -> str:
+    """A value as printed in a report table: rounded for its unit, ``—`` when missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return MISSING
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        r = round_for_unit(value, unit)
+        if r is None:
+            return MISSING
+        return f"{r:,}" if isinstance(r, int) else f"{r:,}"
+    return str(value)
+
+
+class PdfReport(FPDF):
+    """An A4/A3 report page set in a CJK TrueType font, with header block, demo note and page footer.
+
+    ``paper``: ``"A4"`` or ``"A3"``; ``landscape``: orientation. Sizes are in millimetres.
+    """
+
+    def __init__(self, meta: ExportMeta, paper: str = "A4", landscape: bool = False) -> None:
+        super().__init__(orientation="L" if landscape else "P", unit="mm", format=paper.upper())
+        self.meta = meta
+        font = str(cjk_font_file())
+        self.add_font(FAMILY, "", font)
+        self.add_font(FAMILY, "B", font)  # the collection has no bold face: headings are set larger
+        self.set_auto_page_break(True, margin=15)
+        self.set_margins(12, 12, 12)
+        self.set_title(meta.title_text)
+        self.set_creator("cyc-geo")
+        self.set_font(FAMILY, size=10)
+
+    # fpdf2 hooks ---------------------------------------------------------
+    def header(self) -> None:
+        if self.meta.demo:
+            self.set_font(FAMILY, "B", 8)
+            self.set_fill_color(252, 229, 205)
+            self.set_text_color(120, 60, 0)
+            self.cell(0, 5, self.meta.text(DEMO_NOTE), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="C")
+            self.set_text_color(0, 0, 0)
+            self.ln(1)
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font(FAMILY, "", 7)
+        self.set_text_color(90, 90, 90)
+        page = f"第 {self.page_no()} 页" if self.meta.lang == "zh" else f"Page {self.page_no()}"
+        self.cell(0, 5, f"{self.meta.title_text} · {self.meta.date_text} · {page}", align="C")
+        self.set_text_color(0, 0, 0)
+
+    # building blocks -----------------------------------------------------
+    @property
+    def content_width(self) -> float:
+        return self.w - self.l_margin - self.r_margin
+
+    def title_block(self) -> None:
+        """The title and the header block (date, filters, sources, demo note)."""
+        if self.page_no() == 0:
+            self.add_page()
+        self.set_font(FAMILY, "B", 16)
+        self.multi_cell(0, 8, self.meta.title_text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FAMILY, "", 9)
+        for label, value in self.meta.header_lines():
+            self.multi_cell(0, 5, f"{label}：{value}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+    def heading(self, text: str, size: float = 12) -> None:
+        self.set_font(FAMILY, "B", size)
+        self.multi_cell(0, size * 0.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FAMILY, "", 10)
+        self.ln(1)
+
+    def paragraph(self, text: str, size: float = 9.5) -> None:
+        self.set_font(FAMILY, "", size)
+        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def image_bytes(self, png: bytes, width: float | None = None, x: float | None = None,
+                    y: float | None = None, height: float | None = None) -> None:
+        """A PNG (bytes) placed at (``x``, ``y``) mm or in the flow, ``width``/``height`` in mm."""
+        kwargs: dict[str, Any] = {"w": width or 0, "h": height or 0}
+        if x is not None:
+            kwargs["x"] = x
+        if y is not None:
+            kwargs["y"] = y
+        self.image(io.BytesIO(png), **kwargs)
+
+    def table(self, df: pd.DataFrame, units: dict[str, str] | None = None, font_size: float = 8,
+              col_widths: list[float] | None = None, fills: list[tuple[int, int, int] | None] | None = None) -> None:
+        """``df`` as a bordered table with unit-bearing headers; ``fills`` colours whole rows."""
+        units = units or {}
+        cols = [str(c) for c in df.columns]
+        if df.empty:
+            self.paragraph(MISSING)
+            return
+        widths = col_widths or [self.content_width / len(cols)] * len(cols)
+        self.set_font(FAMILY, "", font_size)
+        with self.table_context(widths, font_size) as t:
+            head = t.row()
+            for c in cols:
+                head.cell(header_label(c, units.get(c)))
+            for i, row in enumerate(df.itertuples(index=False)):
+                fill = (fills or [None] * len(df))[i] if fills else None
+                r = t.row(style=None if fill is None else _fill_style(fill))
+                for c, v in zip(df.columns, row):
+                    r.cell(fmt(v, units.get(c)))
+        self.ln(2)
+
+    def table_context(self, widths: list[float], font_size: float):
+        from fpdf.fonts import FontFace
+
+        return super().table(col_widths=tuple(widths), text_align="LEFT", line_height=font_size * 0.55,
+                             headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+                             first_row_as_headings=True)
+
+    def key_values(self, rows: list[tuple[str, Any]], units: dict[str, str] | None = None) -> None:
+        """Label–value rows as a two-column table."""
+        df = pd.DataFrame(rows, columns=["项目" if self.meta.lang == "zh" else "Item",
+                                         "数值" if self.meta.lang == "zh" else "Value"])
+        self.table(df, col_widths=[self.content_width * 0.4, self.content_width * 0.6])
+
+    def to_bytes(self) -> bytes:
+        return bytes(self.output())
+
+
+def _fill_style(rgb: tuple[int, int, int]):
+    from fpdf.fonts import FontFace
+
+    return FontFace(fill_color=rgb)
+
+
+def new_report(meta: ExportMeta, paper: str = "A4", landscape: bool = False) -> PdfReport:
+    """A report with its first page begun and the title block written."""
+    pdf = PdfReport(meta, paper=paper, landscape=landscape)
+    pdf.add_page()
+    pdf.title_block()
+    return pdf
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF as a reader's search sees it (pypdf): for tests and checks."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
