@@ -157,15 +157,16 @@ def carbon_by_zone(
     params: pd.DataFrame | None = None,
     pools: pd.DataFrame | None = None,
     future: Path | str | RasterData | None = None,
-    years: float = 3.0,
+    horizon: int = 20,
     patches: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Forest area, stock, gross sink and carbon storage per zone (exact partial-pixel weighting).
 
     ``landcover`` defaults to :func:`cyc_geo.carbon.landcover.landcover_path` (any CRS,
-    reprojected to EPSG:4547). With ``future`` (a second land-cover raster),
-    ``sequestration_t_c`` = storage(future) - storage(now) and its yearly CO2
-    equivalent over ``years`` are added (InVEST sequestration). With
+    reprojected to EPSG:4547). With ``future`` (a second land-cover raster on the same grid),
+    ``sequestration_t_c`` = storage(future) - storage(now) (the InVEST equilibrium difference, reached
+    only when the new stands are mature) and ``sequestration_t_co2_yr``, the growth-based annual mean
+    over ``horizon`` years (:mod:`cyc_geo.carbon.growth`), are added. With
     ``patches`` (a forest-patch vector table) the patches are used instead of
     the raster, split between zones by area.
 
@@ -191,8 +192,21 @@ def carbon_by_zone(
         fz = zonal_sum(carbon_rasters(fut, params, pools), zones, band_names=STOCK_BANDS)
         out["storage_future_t_c"] = fz["storage_t_c_sum"].to_numpy()
         out["sequestration_t_c"] = out["storage_future_t_c"] - out["storage_t_c"]
-        out["sequestration_t_co2_yr"] = out["sequestration_t_c"] * CO2_PER_C / years
+        out["sequestration_t_co2_yr"] = _growth_by_zone(lc, fut, zones, params, pools, horizon)
     return out
+
+
+def _growth_by_zone(lc: RasterData, fut: RasterData, zones: gpd.GeoDataFrame, params: pd.DataFrame | None,
+                    pools: pd.DataFrame | None, horizon: int) -> np.ndarray:
+    """Growth-based mean sequestration (t CO2/yr over ``horizon``) per zone, exact zonal sums."""
+    from cyc_geo.carbon import growth
+
+    band = growth.mean_rate_band(lc, fut, load_forest_params() if params is None else params,
+                                 load_pools() if pools is None else pools, horizon=horizon)
+    mask = np.isnan(band)
+    data = RasterData(np.ma.MaskedArray(band[np.newaxis], mask=mask[np.newaxis]), lc.transform, lc.crs,
+                      ("seq_t_co2_yr",), checked=True)
+    return zonal_sum(data, zones)["sum"].to_numpy()
 
 
 def _per_ha(values: pd.Series, zones: gpd.GeoDataFrame) -> pd.Series:

@@ -17,7 +17,9 @@ from cyc_geo.geo.zonal import RasterData
 
 WAN = forest.WAN
 SCENARIO_YEARS = 3.0
-"""Years over which the afforestation scenario's sequestration (and the plan's stock change) is spread."""
+"""Years of the plan's stock change 2021→2024 (the net sink is spread over them)."""
+SCENARIO_HORIZON = 20
+"""Horizon of the scenario's growth-based annual mean sequestration, years (docs/sources.md, "Forest growth")."""
 CORRIDOR = "corridor"
 """The belt zone an afforestation scenario converts (the landward ecological corridor)."""
 
@@ -30,17 +32,18 @@ def zone_carbon(
     pools: pd.DataFrame,
     belt: gpd.GeoDataFrame | None = None,
     share: float = 0.0,
+    horizon: int = SCENARIO_HORIZON,
 ) -> pd.DataFrame:
     """Forest area, stock, sink and storage per zone (:func:`cyc_geo.carbon.forest.carbon_by_zone`) with
     the zones' ``name``; with ``share`` > 0 that share of the belt's corridor is afforested
-    (sequestration columns over :data:`SCENARIO_YEARS`)."""
+    (sequestration columns: growth-based annual mean over ``horizon`` years)."""
     future = None
     if share > 0:
         if belt is None:
             raise ValueError("an afforestation scenario needs the belt zones")
         future = landcover.afforest(lc, belt[belt["zone"] == CORRIDOR], share=share)
     out = forest.carbon_by_zone(zones, id_col=key, landcover=lc, params=params, pools=pools, future=future,
-                                years=SCENARIO_YEARS)
+                                horizon=horizon)
     out["name"] = zones["name"].to_numpy()
     return out
 
