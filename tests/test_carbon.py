@@ -212,6 +212,12 @@ def test_carbon_page_renders(county_demo, monkeypatch):
     labels = [m.label for m in at.metric]
     assert any("碳汇" in label for label in labels)
     assert any("亩" in label for label in labels)
+    # the chart's legend names every series, the plan's targets included, and each is defined in one sentence
+    spec = json.dumps([json.loads(c.proto.spec) for c in at.get("vega_lite_chart")], ensure_ascii=False)
+    for name in ("毛碳汇（年生长吸收）", "净蓄积变化（净碳汇）", "规划目标 23.36→26.05 万t（附件1 #4）"):
+        assert name in spec
+    assert any("不能同时实现" in str(w.value) for w in at.warning)  # indicators 4 and 16 at 0.1298 t/m³
+    assert any("definition" in d.value.columns and len(d.value) == 3 for d in at.dataframe)  # gross, net, plan
     # change a method parameter: doubling the growth rate doubles the sink
     at.number_input(key="carbon_growth_rate_0301").set_value(0.2054).run()
     assert not at.exception
