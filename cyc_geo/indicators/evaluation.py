@@ -11,6 +11,7 @@ file carries the demo note while any input is demo.
 
 from __future__ import annotations
 
+import functools
 import io
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -134,18 +135,30 @@ def trend_png(long: pd.DataFrame, catalogue: pd.DataFrame, width_in: float = 10.
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    try:
-        font_manager.fontManager.addfont(str(pdf.cjk_font_file()))
-        family = font_manager.FontProperties(fname=str(pdf.cjk_font_file())).get_name()
-        plt.rcParams["font.family"] = family
-    except RuntimeError:
-        pass
+    family = _cjk_family()
     cat = catalogue.set_index("no")
     nos = list(cat.index)
     ncol = 5
     nrow = int(np.ceil(len(nos) / ncol))
+    with plt.rc_context({"font.family": family} if family else {}):
+        return _draw(plt, long, cat, nos, nrow, ncol, width_in)
+
+
+@functools.lru_cache(maxsize=1)
+def _cjk_family() -> str | None:
+    """Register the report's CJK font with matplotlib once per process; its family name (None if absent)."""
+    from matplotlib import font_manager
+
+    try:
+        font = str(pdf.cjk_font_file())
+    except RuntimeError:
+        return None
+    font_manager.fontManager.addfont(font)
+    return font_manager.FontProperties(fname=font).get_name()
+
+
+def _draw(plt, long: pd.DataFrame, cat: pd.DataFrame, nos: list, nrow: int, ncol: int, width_in: float) -> bytes:
     fig, axes = plt.subplots(nrow, ncol, figsize=(width_in, 1.55 * nrow), squeeze=False)
     stages = ["现状", *[str(y) for y in YEARS]]
     for ax, no in zip(axes.ravel(), nos):
@@ -161,9 +174,9 @@ def trend_png(long: pd.DataFrame, catalogue: pd.DataFrame, width_in: float = 10.
         ax.tick_params(axis="y", labelsize=5)
     for ax in axes.ravel()[len(nos):]:
         ax.axis("off")
-    fig.tight_layout(pad=0.4)
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.05, top=0.95, wspace=0.35, hspace=0.75)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=130)
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue()
 
