@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 
 from cyc_geo.carbon import forest, landcover, maps, zones
 from cyc_geo.carbon.zones import CountyFigures
+from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.catalog.sources import planner_file
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
 from ui.common import demo_banner, lang, load_layer, tr
@@ -233,7 +234,8 @@ def _zone_table(result: pd.DataFrame, zone_kind: str, path_obj: Path) -> None:
     st.download_button(tr("下载 CSV", "Download CSV"), result.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"carbon_by_{zone_kind}.csv", mime="text/csv", key="carbon_csv")
     source = landcover.landcover_meta(path_obj)["source"]
-    st.caption(tr(f"土地覆被：{source}", f"Land cover: {source}"))
+    year = data_year_label(layer_data_year("landcover", landcover.landcover_meta(path_obj)), lang())
+    st.caption(tr(f"土地覆被：{source}（{year}）", f"Land cover: {source} ({year})"))
 
 
 def main() -> None:
