@@ -67,12 +67,15 @@ def test_carbon_pools_storage_and_sequestration_hand_computed():
     now = synthetic()
     fut_arr = np.array([[301, 301, 301], [307, 307, 307], [301, 301, 102]], dtype="int64")
     fut = read_raster((np.ma.masked_equal(fut_arr, 0), T, AREA_CRS))
-    out = forest.carbon_by_zone(zone(0, 2, 3, 3), landcover=now, future=fut, years=3, pools=pools).iloc[0]
+    out = forest.carbon_by_zone(zone(0, 2, 3, 3), landcover=now, future=fut, pools=pools).iloc[0]
     c301 = 24.9 + 5.7 + 38.0 + 2.0  # t C/ha, carbon_pools.csv row 0301
     c102 = 30.4
     assert out["storage_t_c"] == pytest.approx(3 * 0.04 * c102, rel=1e-6)
     assert out["sequestration_t_c"] == pytest.approx(2 * 0.04 * (c301 - c102), rel=1e-6)
-    assert out["sequestration_t_co2_yr"] == pytest.approx(2 * 0.04 * (c301 - c102) * 44 / 12 / 3, rel=1e-6)
+    # growth-based over 20 years: the stand reaches its 92 m³/ha biomass (30.58 t C/ha) within the horizon,
+    # dead matter +2.0 and soil +7.6 t C/ha over the 20-year transition: 40.18 t C/ha / 20 yr
+    per_ha = (92 * 1.446 * 0.378 * 0.4956 * 1.227 + 2.0 + (38.0 - 30.4)) / 20
+    assert out["sequestration_t_co2_yr"] == pytest.approx(2 * 0.04 * per_ha * 44 / 12, rel=1e-6)
 
 
 def test_gross_and_net_sink_named_and_different():
@@ -175,6 +178,13 @@ def test_cli_pools_method_belt_scenario_and_zones(county_demo, monkeypatch, caps
     assert corridor > 0
     assert 0 <= by_zone["floodplain"]["sequestration_t_c"] < 0.02 * corridor
     assert doc["sink_t_co2"] == pytest.approx(sum(r["sink_t_co2"] for r in doc["by_township"]), rel=1e-4)
+    # growth-based: a series over 20 years whose mean is the headline; per hectare about 7.4 t CO2/yr
+    # (cropland → poplar, docs/carbon.md), not the full mature stock booked within 3 years
+    assert doc["afforested_ha"] > 0 and len(doc["sequestration_by_year"]) >= 20
+    mean = sum(r["t_co2"] for r in doc["sequestration_by_year"]) / 20
+    assert doc["sequestration_t_co2_yr"] == pytest.approx(mean, rel=1e-4)
+    assert 4.0 < doc["sequestration_t_co2_yr"] / doc["afforested_ha"] < 9.0
+    assert doc["sink_t_co2"] == pytest.approx(doc["sequestration_t_co2_yr"], rel=1e-3)
 
 
 def test_forest_patches_layer(county_demo, monkeypatch):
@@ -202,6 +212,12 @@ def test_carbon_page_renders(county_demo, monkeypatch):
     labels = [m.label for m in at.metric]
     assert any("碳汇" in label for label in labels)
     assert any("亩" in label for label in labels)
+    # the chart's legend names every series, the plan's targets included, and each is defined in one sentence
+    spec = json.dumps([json.loads(c.proto.spec) for c in at.get("vega_lite_chart")], ensure_ascii=False)
+    for name in ("毛碳汇（年生长吸收）", "净蓄积变化（净碳汇）", "规划目标 23.36→26.05 万t（附件1 #4）"):
+        assert name in spec
+    assert any("不能同时实现" in str(w.value) for w in at.warning)  # indicators 4 and 16 at 0.1298 t/m³
+    assert any("definition" in d.value.columns and len(d.value) == 3 for d in at.dataframe)  # gross, net, plan
     # change a method parameter: doubling the growth rate doubles the sink
     at.number_input(key="carbon_growth_rate_0301").set_value(0.2054).run()
     assert not at.exception

@@ -127,3 +127,19 @@ def test_forest_overlay_png_written_once_and_served(tmp_path):
     again, bounds_again = maps.forest_overlay_png(tif, tmp_path / "tiles")
     assert again == png and png.stat().st_mtime_ns == written and bounds_again == bounds
     assert maps.served_url(png) == f"/app/static/tiles/{png.name}"
+
+
+def test_chart_series_names_every_series_and_targets_check():
+    data = zones.chart_series(23.35, 1.22, 0.59, "zh")
+    assert set(data["series"]) == {zones.series_label(k, "zh") for k in ("gross", "net", "scenario", "plan")}
+    bars = data[data["mark"] == "bar"]
+    assert list(bars["value"]) == [23.36, 24.19, 25.12, 26.05]
+    assert "scenario" not in "".join(zones.chart_series(23.35, 1.22, None, "en")["series"]).lower()
+    defs = zones.series_definitions("en")
+    assert len(defs) == 4 and defs["definition"].str.endswith(".").all()
+    # 23.35 万t on 179.96 万m³ = 0.1298 t CO2/m³: at 183 万m³ the sink is 23.74 < 26.05; 26.05/183 = 0.1423 needed
+    chk = zones.targets_check(23.35, 179.96)
+    assert chk.t_co2_per_m3 == pytest.approx(0.12975, abs=1e-5)
+    assert chk.sink_at_target_stock_wan_t == pytest.approx(23.744, abs=1e-3)
+    assert chk.needed_t_co2_per_m3 == pytest.approx(0.14235, abs=1e-5) and not chk.reachable
+    assert chk.growth_factor_needed == pytest.approx(1.0971, abs=1e-3)

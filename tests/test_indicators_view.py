@@ -146,3 +146,15 @@ def test_english_page(page_env):
     assert row4["Indicator"].startswith("Carbon sink") and row4["Target 2024"] == "26.05"
     assert row4["Status"] == "on track" and row4["Direction"] == "higher is better"
     assert at.title[0].value.startswith("Indicator dashboard")
+
+
+def test_evaluation_downloads(page_env):
+    """生成评估报告 offers the evaluation of the chosen year and of the pilot, as Excel and PDF."""
+    at = app_test(PAGE)
+    at.run()
+    at.button(key="ind_eval_go").click().run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert len(buttons) == 6
+    labels = " ".join(b.proto.label for b in buttons)
+    assert "评估 Excel（2024年）" in labels and "评估 PDF（试点期）" in labels

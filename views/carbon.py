@@ -13,13 +13,15 @@ from streamlit_folium import st_folium
 
 from cyc_geo.carbon import forest, landcover, maps, zones
 from cyc_geo.carbon.zones import CountyFigures
+from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.catalog.sources import planner_file
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
 from ui.common import demo_banner, lang, load_layer, tr
 
 PARAM_FIELDS = [
     ("stock_m3_per_ha", "单位面积蓄积 (m³/ha)", "Stock density (m³/ha)", 1.0),
-    ("growth_rate", "蓄积年生长率 (1/年)", "Stock growth rate (1/yr)", 0.005),
+    ("growth_rate", "蓄积年生长率 (1/年；按森林资源二类调查或年度林草湿监测填写)",
+     "Stock growth rate (1/yr; from the forest management inventory or annual forest monitoring)", 0.005),
     ("bef", "生物量扩展因子 BEF", "Biomass expansion factor BEF", 0.01),
     ("root_shoot", "根茎比 R", "Root-shoot ratio R", 0.01),
     ("wood_density", "基本木材密度 D (t/m³)", "Basic wood density D (t/m³)", 0.01),
@@ -120,19 +122,42 @@ def _map(result: pd.DataFrame, zone_kind: str, path: str, patch_town: str | None
               use_container_width=True, returned_objects=[], key="carbon_map")
 
 
-def _indicator_chart(gross_wan: float, net_wan: float) -> alt.LayerChart:
-    plan, lines = zones.indicator_series(gross_wan, net_wan, lang())
-    bars = alt.Chart(plan).mark_bar(color="#9ecae1").encode(
+def _indicator_chart(fig: CountyFigures) -> alt.LayerChart:
+    """Plan targets (bars) and the map's gross, net and scenario figures (rules), one legend naming them all."""
+    data = zones.chart_series(fig.gross_wan_t, fig.net_wan_t, fig.sequestration_wan_t_co2_yr or None, lang())
+    names = list(dict.fromkeys(data["series"]))
+    color = alt.Color("series:N", title="", sort=names,
+                      scale=alt.Scale(domain=names, range=["#9ecae1", "#006d2c", "#d95f02", "#7570b3"][:len(names)]),
+                      legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400))
+    bars = alt.Chart(data[data["mark"] == "bar"]).mark_bar().encode(
         x=alt.X("year:N", title=tr("年份", "Year")),
         y=alt.Y("value:Q", title=tr("碳汇量 (万t CO2/年)", "Carbon sink (万t CO2/yr)")),
-        tooltip=["year", "value", "series"],
+        color=color, tooltip=["year", "value", "series"],
     )
-    rules = alt.Chart(lines).mark_rule(strokeWidth=3).encode(
-        y="value:Q",
-        color=alt.Color("series:N", title="", scale=alt.Scale(range=["#006d2c", "#d95f02"])),
-        tooltip=["series", alt.Tooltip("value:Q", format=".2f")],
+    rules = alt.Chart(data[data["mark"] == "rule"]).mark_rule(strokeWidth=3).encode(
+        y="value:Q", color=color, tooltip=["series", alt.Tooltip("value:Q", format=".2f")],
     )
-    return (bars + rules).properties(height=300)
+    return (bars + rules).resolve_scale(color="shared").properties(height=320)
+
+
+def _definitions_and_targets(fig: CountyFigures) -> None:
+    """One sentence per series, and why the sink and stock targets cannot both be met at a fixed uptake per m³."""
+    keys = ("gross", "net", "plan") + (("scenario",) if fig.sequestration_wan_t_co2_yr else ())
+    st.dataframe(zones.series_definitions(lang(), keys), hide_index=True, width="stretch",
+                 column_config={"series": tr("名称", "Series"), "definition": tr("定义", "Definition")})
+    chk = zones.targets_check(fig.gross_wan_t, fig.stock_wan_m3)
+    if not chk.reachable:
+        st.warning(tr(
+            f"按当前每立方米蓄积年吸收 {chk.t_co2_per_m3:.4f} tCO2 计，蓄积达到 2024 年目标 183 万m³（指标16）时碳汇仅 "
+            f"{chk.sink_at_target_stock_wan_t:.2f} 万t，达不到 26.05 万t（指标4）：两项目标不能同时实现，需要每立方米 "
+            f"{chk.needed_t_co2_per_m3:.4f} t（生长率提高到 {chk.growth_factor_needed:.2f} 倍）。请在“蓄积法参数”中按森林资源"
+            "二类调查或年度林草湿监测填写实际生长率。",
+            f"At the current uptake of {chk.t_co2_per_m3:.4f} t CO2 per m³ of stock a year, a stock at the 2024 target of "
+            f"183 万m³ (indicator 16) gives a sink of only {chk.sink_at_target_stock_wan_t:.2f} 万t, short of 26.05 万t "
+            f"(indicator 4): the two targets cannot both be met; that needs {chk.needed_t_co2_per_m3:.4f} t per m³ "
+            f"(growth rate × {chk.growth_factor_needed:.2f}). Set the measured growth rate from the forest management "
+            "inventory (森林资源二类调查) or the annual forest monitoring (林草湿) under 'Stock-method parameters'.",
+        ))
 
 
 def _banner() -> None:
@@ -166,7 +191,8 @@ def _sidebar() -> tuple[str, str, pd.DataFrame, pd.DataFrame, float]:
 def _metrics(fig: CountyFigures, method: str) -> None:
     c = st.columns(5)
     c[0].metric(tr("毛碳汇 (万t CO2/年)", "Gross sink (万t CO2/yr)"), f"{fig.gross_wan_t:,.2f}",
-                delta=f"{fig.gross_vs_plan_2021:+.2f} " + tr("对比规划2021", "vs plan 2021"), delta_color="off")
+                delta=f"{fig.gross_vs_plan_2021:+.2f} " + tr("对比规划2021", "vs plan 2021"), delta_color="off",
+                help=zones.SERIES["gross"][2 if lang() == "zh" else 3])
     c[1].metric(tr("净碳汇 (万t CO2/年)", "Net sink (万t CO2/yr)"), f"{fig.net_wan_t:,.2f}",
                 help=tr("规划蓄积 180→183 万m³（2021–2024）净增 1 万m³/年 按同一系数折算。",
                         "The plan's net stock change 180→183 万m³ (2021–2024), +1 万m³/yr, with the same factors."))
@@ -183,8 +209,8 @@ def _metrics(fig: CountyFigures, method: str) -> None:
     if method == "pools":
         p = st.columns(2)
         p[0].metric(tr("碳储量 (万t C)", "Carbon storage (万t C)"), f"{fig.storage_wan_t_c:,.1f}")
-        p[1].metric(tr("情景固碳 (万t CO2/年，3年)", "Scenario sequestration (万t CO2/yr over 3 yr)"),
-                    f"{fig.sequestration_wan_t_co2_yr:,.2f}")
+        p[1].metric(tr("情景固碳 (万t CO2/年，20年均值)", "Scenario sequestration (万t CO2/yr, 20-yr mean)"),
+                    f"{fig.sequestration_wan_t_co2_yr:,.2f}", help=zones.SERIES["scenario"][2 if lang() == "zh" else 3])
 
 
 def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyFigures) -> None:
@@ -198,7 +224,8 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyF
         _map(result, zone_kind, path, patch_town or None)
     with right:
         st.subheader(tr("碳汇指标与规划目标", "Sink indicator vs plan targets"))
-        st.altair_chart(_indicator_chart(fig.gross_wan_t, fig.net_wan_t), width="stretch")
+        st.altair_chart(_indicator_chart(fig), width="stretch")
+        _definitions_and_targets(fig)
 
 
 def _zone_table(result: pd.DataFrame, zone_kind: str, path_obj: Path) -> None:
@@ -207,7 +234,8 @@ def _zone_table(result: pd.DataFrame, zone_kind: str, path_obj: Path) -> None:
     st.download_button(tr("下载 CSV", "Download CSV"), result.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"carbon_by_{zone_kind}.csv", mime="text/csv", key="carbon_csv")
     source = landcover.landcover_meta(path_obj)["source"]
-    st.caption(tr(f"土地覆被：{source}", f"Land cover: {source}"))
+    year = data_year_label(layer_data_year("landcover", landcover.landcover_meta(path_obj)), lang())
+    st.caption(tr(f"土地覆被：{source}（{year}）", f"Land cover: {source} ({year})"))
 
 
 def main() -> None:

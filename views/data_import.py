@@ -45,7 +45,7 @@ def stage(uploaded: Any) -> dict[str, Any]:
 
 def do_import(staged: dict[str, Any], layer_id: str, encoding: str | None = None, crs: str | None = None,
               mapping: dict[str, str] | None = None, member: str | None = None, coords_crs: str | None = None,
-              sheet: str | None = None, accept_skips: bool = False) -> dict[str, Any]:
+              sheet: str | None = None, accept_skips: bool = False, data_year: int | None = None) -> dict[str, Any]:
     """Import a staged upload as the active data of ``layer_id`` (editors only).
 
     ``coords_crs``, ``sheet`` and ``accept_skips`` apply to tables (see :func:`cyc_geo.ingest.importer.import_file`)."""
@@ -55,6 +55,7 @@ def do_import(staged: dict[str, Any], layer_id: str, encoding: str | None = None
         mapping=mapping, member=member, conn=database(), coords_crs=coords_crs, sheet=sheet,
         accept_skips=accept_skips,
     )
+    layer_versions.apply_data_year(database(), layer_id, record, data_year, actor)
     clear_caches()
     return record
 
@@ -213,6 +214,9 @@ def import_section(editor: str, layer_id: str) -> None:
     crs = c2.selectbox(tr("坐标系", "Coordinate system"), ["auto", *COMMON_CRS], key="imp_crs",
                        format_func=lambda c: tr("文件自带 / 自动判断", "From the file / detect") if c == "auto" else c)
     options: dict[str, Any] = {"encoding": None if enc == "auto" else enc, "crs": None if crs == "auto" else crs}
+    options["data_year"] = int(st.number_input(
+        tr("数据年份（三调年份、调查年份或台账日期；0 = 从文件读取）", "Data year (三调 year, survey year or ledger date; 0 = read from the file)"),
+        min_value=0, max_value=2100, value=0, step=1, key="imp_data_year")) or None
     layer = next((d for d in registry() if d.id == layer_id), None)
     if layer is not None and importer.accepts_tables(layer):
         t1, t2 = st.columns(2)
@@ -255,7 +259,8 @@ def history_section(editor: str | None, layer_id: str) -> None:
     table = pd.DataFrame([{
         "#": v["id"], tr("当前", "Active"): "✔" if v["active"] else "", tr("文件", "File"): v["file_name"],
         tr("要素数", "Features"): v["counts"].get("features"), tr("时间", "Time"): v["imported_at"],
-        tr("导入人", "By"): v["imported_by"], "SHA-256": v["sha256"][:12],
+        tr("导入人", "By"): v["imported_by"], tr("数据年份", "Data year"): layer_versions.data_year_of(v) or "—",
+        "SHA-256": v["sha256"][:12],
     } for v in versions])
     st.dataframe(table, hide_index=True, width="stretch")
     has_active = any(v["active"] for v in versions)

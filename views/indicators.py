@@ -16,9 +16,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
+from cyc_geo.indicators import evaluation
 from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
 from cyc_geo.pv import installations
 from ui.auth import current_editor, require_editor
@@ -194,6 +196,27 @@ def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     _download(d2, tr("下载 CSV", "Download CSV"), to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
 
 
+def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int) -> None:
+    """The annual evaluation (附件1 layout Excel and printable PDF) of ``year`` and of the whole pilot."""
+    st.subheader(tr("年度评估报告", "Annual evaluation report"))
+    st.caption(tr("每项指标的目标、实际、数据年份、来源、填报人与时间、状态，按领域和牵头单位汇总，附趋势图。",
+                  "Per indicator: target, actual, data year, source, who entered it and when, status; summaries by "
+                  "field and lead department; trend chart."))
+    if not st.button(tr("生成评估报告", "Make the evaluation report"), key="ind_eval_go"):
+        return
+    demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)
+    cols = st.columns(4)
+    for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
+        long = evaluation.evaluate_years(years, conn, spatial, cat)
+        label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
+        _download(cols[2 * i], tr(f"评估 Excel（{label}）", f"Evaluation Excel ({label})"),
+                  evaluation.workbook_bytes(long, demo, lang()), f"changyuan_evaluation_{tag}.xlsx", XLSX_MIME,
+                  f"ind_eval_xlsx_{tag}")
+        _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
+                  evaluation.pdf_bytes(long, cat, demo, lang()), f"changyuan_evaluation_{tag}.pdf",
+                  "application/pdf", f"ind_eval_pdf_{tag}")
+
+
 def _audit_section(conn: sqlite3.Connection) -> None:
     with st.expander(tr("填报审计日志", "Audit trail of reported values")):
         trail = dash.audit_table(conn, limit=100)
@@ -215,6 +238,7 @@ def main() -> None:
     st.subheader(tr("指标轨迹：现状值、目标与实际值", "Trajectories: baseline, targets and actual values"))
     st.altair_chart(_chart(ind.trajectories(conn, spatial, cat)), width="content")
     _export_section(ev, cat, year)
+    _evaluation_section(conn, spatial, cat, year)
     _audit_section(conn)
 
 

@@ -157,15 +157,16 @@ def carbon_by_zone(
     params: pd.DataFrame | None = None,
     pools: pd.DataFrame | None = None,
     future: Path | str | RasterData | None = None,
-    years: float = 3.0,
+    horizon: int = 20,
     patches: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Forest area, stock, gross sink and carbon storage per zone (exact partial-pixel weighting).
 
     ``landcover`` defaults to :func:`cyc_geo.carbon.landcover.landcover_path` (any CRS,
-    reprojected to EPSG:4547). With ``future`` (a second land-cover raster),
-    ``sequestration_t_c`` = storage(future) - storage(now) and its yearly CO2
-    equivalent over ``years`` are added (InVEST sequestration). With
+    reprojected to EPSG:4547). With ``future`` (a second land-cover raster on the same grid),
+    ``sequestration_t_c`` = storage(future) - storage(now) (the InVEST equilibrium difference, reached
+    only when the new stands are mature) and ``sequestration_t_co2_yr``, the growth-based annual mean
+    over ``horizon`` years (:mod:`cyc_geo.carbon.growth`), are added. With
     ``patches`` (a forest-patch vector table) the patches are used instead of
     the raster, split between zones by area.
 
@@ -191,8 +192,21 @@ def carbon_by_zone(
         fz = zonal_sum(carbon_rasters(fut, params, pools), zones, band_names=STOCK_BANDS)
         out["storage_future_t_c"] = fz["storage_t_c_sum"].to_numpy()
         out["sequestration_t_c"] = out["storage_future_t_c"] - out["storage_t_c"]
-        out["sequestration_t_co2_yr"] = out["sequestration_t_c"] * CO2_PER_C / years
+        out["sequestration_t_co2_yr"] = _growth_by_zone(lc, fut, zones, params, pools, horizon)
     return out
+
+
+def _growth_by_zone(lc: RasterData, fut: RasterData, zones: gpd.GeoDataFrame, params: pd.DataFrame | None,
+                    pools: pd.DataFrame | None, horizon: int) -> np.ndarray:
+    """Growth-based mean sequestration (t CO2/yr over ``horizon``) per zone, exact zonal sums."""
+    from cyc_geo.carbon import growth
+
+    band = growth.mean_rate_band(lc, fut, load_forest_params() if params is None else params,
+                                 load_pools() if pools is None else pools, horizon=horizon)
+    mask = np.isnan(band)
+    data = RasterData(np.ma.MaskedArray(band[np.newaxis], mask=mask[np.newaxis]), lc.transform, lc.crs,
+                      ("seq_t_co2_yr",), checked=True)
+    return zonal_sum(data, zones)["sum"].to_numpy()
 
 
 def _per_ha(values: pd.Series, zones: gpd.GeoDataFrame) -> pd.Series:
@@ -454,3 +468,96 @@ def sink_indicator_wan_t() -> float:
 def stock_indicator_wan_m3() -> float:
     """County forest stock, 万m³ (plan indicator 森林蓄积量, 附件1 #16), from the map."""
     return _default_summary().stock_m3 / WAN
+
+
+# ---------------------------------------------------------------- indicators per data year
+
+STOCK_CLASSES: tuple[int, ...] = (301,)
+"""Classes whose stock counts toward 森林蓄积量 (附件1 #16): 乔木林 (0301) only by default
+(docs/sources.md, "Data years"); shrub and other forest land are reported apart."""
+FOREST_LAYERS = (("forest", "patches"), ("landcover", "raster"))
+"""Layers whose versions carry the forest data, the patch inventory first (it wins in a tie)."""
+
+
+def stock_params(params: pd.DataFrame, classes: tuple[int, ...]) -> pd.DataFrame:
+    """Parameters with no stock density outside ``classes`` (the stock of the other classes is not counted)."""
+    out = params.copy()
+    out.loc[~out.index.isin(classes), "stock_m3_per_ha"] = 0.0
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _figures(path: str, mtime: float, kind: str, classes: tuple[int, ...]) -> tuple[float, float]:
+    """``(gross sink t CO2/yr, stock m³ of classes)`` of one forest data file over the county."""
+    from cyc_geo.places.county import load_county
+
+    county = load_county()
+    if kind == "patches":
+        patches = read_any(Path(path))
+        sink = float(carbon_by_zone(county, id_col=None, patches=patches).iloc[0]["sink_t_co2"])
+        codes = pd.to_numeric(patches["class_code"].astype(str).str.strip(), errors="coerce")
+        sel = patches[codes.isin(classes).to_numpy()]
+        stock = float(carbon_by_zone(county, id_col=None, patches=sel).iloc[0]["stock_m3"]) if len(sel) else 0.0
+        return sink, stock
+    params = load_forest_params()
+    sink = float(carbon_by_zone(county, id_col=None, landcover=path, params=params).iloc[0]["sink_t_co2"])
+    stock = float(carbon_by_zone(county, id_col=None, landcover=path, params=stock_params(params, classes))
+                  .iloc[0]["stock_m3"])
+    return sink, stock
+
+
+def _dated_forest_versions() -> list[dict]:
+    from cyc_geo import db
+    from cyc_geo.catalog import versions
+
+    conn = db.connect()
+    try:
+        rows = []
+        for rank, (layer, kind) in enumerate(reversed(FOREST_LAYERS)):
+            rows += [{**v, "kind": kind, "rank": rank} for v in versions.dated_versions(conn, layer)]
+    finally:
+        conn.close()
+    return sorted(rows, key=lambda r: (r["data_year"], r["rank"], r["import_id"]))
+
+
+def forest_value_for_year(what: str, year: int, classes: tuple[int, ...] = STOCK_CLASSES):
+    """Sink (``what="sink"``, 万t CO2/yr) or stock (``"stock"``, 万m³ of ``classes``) for ``year``.
+
+    From the forest version (patch inventory or land-cover raster) whose data year is ``year``, else
+    the nearest earlier one with the note "carried from YYYY"; no value if every dated version is
+    later. Without any dated version, the current data stand for every year, and the note says so.
+    Returns a :class:`cyc_geo.catalog.provenance.DatedValue`.
+    """
+    from cyc_geo.catalog import versions
+    from cyc_geo.catalog.provenance import DatedValue
+
+    classes = tuple(int(c) for c in classes)
+    shown = "、".join(f"{c:04d}" for c in classes)
+    class_note = f"计入地类 {shown} / classes counted: {shown}" if what == "stock" else ""
+    dated = _dated_forest_versions()
+    if dated:
+        chosen, carried = versions.version_for_year(dated, int(year))
+        if chosen is None:
+            first = dated[0]["data_year"]
+            return DatedValue(None, None, f"无 {year} 年或更早的数据（最早 {first} 年）/ no data for {year} or earlier "
+                                          f"(earliest {first})")
+        path = Path(chosen["stored_path"])
+        sink, stock = _figures(str(path), path.stat().st_mtime, chosen["kind"], classes)
+        note = f"沿用 {carried} 年数据 / carried from {carried}" if carried else f"{year} 年数据 / data of {year}"
+        return DatedValue((sink if what == "sink" else stock) / WAN, int(chosen["data_year"]),
+                          "; ".join(n for n in (note, class_note) if n), chosen["imported_by"], chosen["imported_at"])
+    user = planner_file("forest")
+    kind, path = ("patches", user) if user is not None else ("raster", landcover_path())
+    sink, stock = _figures(str(path), path.stat().st_mtime, kind, classes)
+    note = "数据年份未知：各年均用当前数据 / data year unknown: the current data stand for every year"
+    return DatedValue((sink if what == "sink" else stock) / WAN, None, "; ".join(n for n in (note, class_note) if n))
+
+
+def sink_by_year(year: int):
+    """County gross sink for ``year`` (附件1 #4), 万t CO2/yr, with its data year (:func:`forest_value_for_year`)."""
+    return forest_value_for_year("sink", year)
+
+
+def stock_by_year(year: int, classes: tuple[int, ...] = STOCK_CLASSES):
+    """County forest stock for ``year`` (附件1 #16), 万m³ of ``classes`` (乔木林 by default), with its data year."""
+    return forest_value_for_year("stock", year, classes)

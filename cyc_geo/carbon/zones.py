@@ -17,7 +17,9 @@ from cyc_geo.geo.zonal import RasterData
 
 WAN = forest.WAN
 SCENARIO_YEARS = 3.0
-"""Years over which the afforestation scenario's sequestration (and the plan's stock change) is spread."""
+"""Years of the plan's stock change 2021→2024 (the net sink is spread over them)."""
+SCENARIO_HORIZON = 20
+"""Horizon of the scenario's growth-based annual mean sequestration, years (docs/sources.md, "Forest growth")."""
 CORRIDOR = "corridor"
 """The belt zone an afforestation scenario converts (the landward ecological corridor)."""
 
@@ -30,17 +32,18 @@ def zone_carbon(
     pools: pd.DataFrame,
     belt: gpd.GeoDataFrame | None = None,
     share: float = 0.0,
+    horizon: int = SCENARIO_HORIZON,
 ) -> pd.DataFrame:
     """Forest area, stock, sink and storage per zone (:func:`cyc_geo.carbon.forest.carbon_by_zone`) with
     the zones' ``name``; with ``share`` > 0 that share of the belt's corridor is afforested
-    (sequestration columns over :data:`SCENARIO_YEARS`)."""
+    (sequestration columns: growth-based annual mean over ``horizon`` years)."""
     future = None
     if share > 0:
         if belt is None:
             raise ValueError("an afforestation scenario needs the belt zones")
         future = landcover.afforest(lc, belt[belt["zone"] == CORRIDOR], share=share)
     out = forest.carbon_by_zone(zones, id_col=key, landcover=lc, params=params, pools=pools, future=future,
-                                years=SCENARIO_YEARS)
+                                horizon=horizon)
     out["name"] = zones["name"].to_numpy()
     return out
 
@@ -97,3 +100,77 @@ def indicator_series(gross_wan: float, net_wan: float, lang: str) -> tuple[pd.Da
         else ["From the map: gross sink", "Net sink from the plan's stock change"],
     })
     return plan, lines
+
+
+SERIES = {
+    "gross": ("毛碳汇（年生长吸收）", "Gross uptake (annual growth)",
+              "现有林木一年生长吸收的 CO2：蓄积 × 生长率 × BEF × (1+R) × D × CF × 44/12（规划碳汇量即此口径）。",
+              "CO2 taken up in one year by the growth of the standing forest: stock × growth rate × BEF × (1+R) × D × "
+              "CF × 44/12 (the plan's 碳汇量 is this)."),
+    "net": ("净蓄积变化（净碳汇）", "Net stock change (net sink)",
+            "规划蓄积 180→183 万m³（2021–2024）的年净增量按同一系数折算的 CO2：生长减去采伐后留在林中的部分。",
+            "The plan's net stock change 180→183 万m³ (2021–2024) per year, converted with the same factors: growth "
+            "minus harvest, what stays in the forest."),
+    "scenario": ("情景固碳（造林新增）", "Scenario sequestration (new planting)",
+                 "情景中新造林按生长率逐年积累生物量、土壤碳按20年过渡期变化，取20年年均值；是在现有碳汇之外的新增量。",
+                 "Carbon taken up by the scenario's new stands, grown at their growth rate with soil carbon changing "
+                 "over the 20-year transition, as the 20-year annual mean; it adds to the existing sink."),
+    "plan": ("规划目标 23.36→26.05 万t（附件1 #4）", "Plan target 23.36→26.05 万t (Annex 1 #4)",
+             "方案附件1 碳汇量：2021年现状 23.36，2022–2024年目标 24.19 / 25.12 / 26.05 万t CO2/年。",
+             "Annex 1 carbon sink: 23.36 in 2021, targets 24.19 / 25.12 / 26.05 万t CO2/yr for 2022–2024."),
+}
+"""Name and one-sentence definition (zh, en) of each series the forest page draws."""
+
+
+def series_label(key: str, lang: str) -> str:
+    """The legend name of a series (:data:`SERIES`) in ``lang``."""
+    zh, en, _, _ = SERIES[key]
+    return zh if lang == "zh" else en
+
+
+def series_definitions(lang: str, keys: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """``series, definition`` for the series ``keys`` of :data:`SERIES` (default all), in ``lang``."""
+    zh = lang == "zh"
+    return pd.DataFrame([{"series": v[0] if zh else v[1], "definition": v[2] if zh else v[3]}
+                         for k, v in SERIES.items() if keys is None or k in keys])
+
+
+def chart_series(gross_wan: float, net_wan: float, scenario_wan: float | None, lang: str) -> pd.DataFrame:
+    """Every series of the sink chart in one long table ``year, value, series, mark`` (万t CO2/yr).
+
+    ``mark`` is ``bar`` for the plan's targets (one per year 2021–2024) and ``rule`` for the
+    map's figures (one level each); the scenario is left out when there is none.
+    """
+    rows = [{"year": str(y), "value": v, "series": series_label("plan", lang), "mark": "bar"}
+            for y, v in forest.PLAN_SINK_WAN_T.items()]
+    levels = [("gross", gross_wan), ("net", net_wan)] + ([("scenario", scenario_wan)] if scenario_wan else [])
+    rows += [{"year": "", "value": v, "series": series_label(k, lang), "mark": "rule"} for k, v in levels]
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class TargetsCheck:
+    """Whether the sink (附件1 #4) and stock (#16) targets of 2024 can both be met with a fixed uptake per m³."""
+
+    t_co2_per_m3: float
+    """Gross uptake per m³ of stock per year in use (t CO2/m³/yr)."""
+    sink_at_target_stock_wan_t: float
+    """Gross sink if the stock meets its 2024 target, 万t CO2/yr."""
+    needed_t_co2_per_m3: float
+    """Uptake per m³ at which the 2024 stock target gives the 2024 sink target."""
+
+    @property
+    def reachable(self) -> bool:
+        return self.sink_at_target_stock_wan_t >= forest.PLAN_SINK_WAN_T[2024] - 1e-9
+
+    @property
+    def growth_factor_needed(self) -> float:
+        """By how much the growth rate must rise for both targets to be met together."""
+        return self.needed_t_co2_per_m3 / self.t_co2_per_m3
+
+
+def targets_check(gross_wan: float, stock_wan_m3: float) -> TargetsCheck:
+    """With uptake = gross / stock (fixed per m³, e.g. 0.1298 t CO2/m³), the sink at 183 万m³ vs 26.05 万t."""
+    per_m3 = gross_wan / stock_wan_m3 if stock_wan_m3 else float("nan")
+    return TargetsCheck(per_m3, per_m3 * forest.PLAN_STOCK_WAN_M3[2024],
+                        forest.PLAN_SINK_WAN_T[2024] / forest.PLAN_STOCK_WAN_M3[2024])

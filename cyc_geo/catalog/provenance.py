@@ -94,9 +94,52 @@ def summarize(layer: LayerDef, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
         "demo": prov.demo,
         "approximate": prov.approximate,
         "source": prov.source,
+        "data_year": prov.data_year or layer_data_year(layer.id, provenance_meta(gdf)),
     }
 
 
 def layer_summary(layer: LayerDef) -> dict[str, Any]:
     """Load ``layer`` and summarise it."""
     return summarize(layer, layer.load())
+
+
+def provenance_meta(obj: pd.DataFrame | Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata mapping of a (Geo)DataFrame (``attrs["meta"]``) or of a mapping."""
+    return _meta_of(obj)
+
+
+def layer_data_year(layer_id: str, meta: Mapping[str, Any] | None = None) -> str | None:
+    """The data year of the layer's active imported version (its record), else ``meta["data_year"]``; None if unknown."""
+    if meta and meta.get("data_year"):
+        return str(meta["data_year"])
+    from cyc_geo.catalog import versions
+
+    active = versions.active_file(layer_id)
+    name = versions.embedded_version(active) if active else None
+    sidecar = versions.versions_dir(layer_id) / f"{name}.json" if name else None
+    if sidecar is None or not sidecar.exists():
+        return None
+    import json
+
+    year = json.loads(sidecar.read_text(encoding="utf-8")).get(versions.DATA_YEAR_KEY)
+    return None if year is None else str(year)
+
+
+def data_year_label(year: Any, lang: str) -> str:
+    """``数据年份 2023`` / ``data year 2023``, or ``数据年份未知`` / ``data year unknown``."""
+    if year in (None, "", "None"):
+        return "数据年份未知" if lang == "zh" else "data year unknown"
+    return f"数据年份 {year}" if lang == "zh" else f"data year {year}"
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    """A value for one year with the data year it comes from and a note (``carried from YYYY``, …).
+
+    Providers of year-dependent indicators return this; ``value`` None means no data."""
+
+    value: float | None
+    data_year: int | None
+    note: str = ""
+    entered_by: str = ""
+    entered_at: str = ""

@@ -241,3 +241,107 @@ def activate(conn: sqlite3.Connection, layer_id: str, import_id: int, actor: str
             conn.execute("UPDATE layer_imports SET active = (id = ?) WHERE layer = ?", (import_id, layer_id))
             db.audit(conn, actor, "layer", layer_id, "activate", {"import_id": current}, {"import_id": import_id})
     return {"layer": layer_id, "from": current, "to": import_id}
+
+
+# ---------------------------------------------------------------- data years
+
+DATA_YEAR_KEY = "data_year"
+"""Key of the year a version's data describes, in its record (``layer_imports.counts`` and the sidecar)."""
+YEAR_COLUMNS = ("SJNF", "sjnf", "年份", "DCNF", "data_year")
+"""Attribute columns holding a survey year: 三调 年份 (SJNF, 数据年份), 调查年份 (DCNF), or ``data_year``."""
+MIN_DATA_YEAR, MAX_DATA_YEAR = 1990, 2100
+
+
+def _year_or_none(value: Any) -> int | None:
+    try:
+        year = int(float(str(value).strip()[:4]))
+    except (TypeError, ValueError):
+        return None
+    return year if MIN_DATA_YEAR <= year <= MAX_DATA_YEAR else None
+
+
+def detect_data_year(path: Path) -> int | None:
+    """The year a stored version's data describes, read from the file: the most common value of a year
+    column (:data:`YEAR_COLUMNS`, e.g. 三调 ``SJNF``), else the ``data_year`` of its metadata (a ledger's
+    latest date) or GeoTIFF tags; None if the file says nothing."""
+    path = Path(path)
+    try:
+        if path.suffix == ".gpkg":
+            layer = pyogrio.list_layers(path)[0, 0]
+            fields = list(pyogrio.read_info(path, layer=layer)["fields"])
+            col = next((c for c in YEAR_COLUMNS if c in fields), None)
+            if col is not None:
+                df = pyogrio.read_dataframe(path, layer=layer, columns=[col], read_geometry=False)
+                years = df[col].map(_year_or_none).dropna()
+                if len(years):
+                    return int(years.mode().iloc[0])
+            return _year_or_none(read_meta(path, layer).get(DATA_YEAR_KEY))
+        import rasterio
+
+        with rasterio.open(path) as src:
+            return _year_or_none(src.tags().get(DATA_YEAR_KEY))
+    except Exception:  # noqa: BLE001 - an unreadable file has no data year
+        return None
+
+
+def set_data_year(conn: sqlite3.Connection, layer_id: str, import_id: int, year: int | None, actor: str) -> None:
+    """Store the data year of one import in its record (database row and sidecar JSON), audited."""
+    if year is not None and _year_or_none(year) != int(year):
+        raise ValueError(f"数据年份无效 / invalid data year: {year!r} ({MIN_DATA_YEAR}–{MAX_DATA_YEAR})")
+    with db.transaction(conn):
+        row = conn.execute("SELECT counts, stored_path FROM layer_imports WHERE id = ? AND layer = ?",
+                           (int(import_id), layer_id)).fetchone()
+        if row is None:
+            raise ValueError(f"import {import_id} of {layer_id!r} not found / 找不到该导入记录")
+        record = json.loads(row["counts"] or "{}")
+        old = record.get(DATA_YEAR_KEY)
+        record[DATA_YEAR_KEY] = None if year is None else int(year)
+        conn.execute("UPDATE layer_imports SET counts = ? WHERE id = ?",
+                     (json.dumps(record, ensure_ascii=False, default=str), int(import_id)))
+        db.audit(conn, actor, "layer", layer_id, "data_year", {"import_id": import_id, DATA_YEAR_KEY: old},
+                 {"import_id": import_id, DATA_YEAR_KEY: record[DATA_YEAR_KEY]})
+    sidecar = Path(row["stored_path"]).with_suffix(".json")
+    if sidecar.exists():
+        payload = json.loads(sidecar.read_text(encoding="utf-8"))
+        payload[DATA_YEAR_KEY] = record[DATA_YEAR_KEY]
+        write_json_atomic(sidecar, payload)
+
+
+def apply_data_year(conn: sqlite3.Connection, layer_id: str, record: dict[str, Any], year: int | None,
+                    actor: str) -> int | None:
+    """After an import: the data year given (``--data-year``, the import page) or read from the stored file;
+    stored with the version and put into ``record``. Returns it (None = unknown)."""
+    year = int(year) if year else detect_data_year(Path(record["stored_path"]))
+    set_data_year(conn, layer_id, int(record["import_id"]), year, actor)
+    record[DATA_YEAR_KEY] = year
+    return year
+
+
+def data_year_of(version: dict[str, Any]) -> int | None:
+    """The data year of a :func:`list_versions` row (None when unknown)."""
+    return _year_or_none((version.get("counts") or {}).get(DATA_YEAR_KEY))
+
+
+def dated_versions(conn: sqlite3.Connection, layer_id: str) -> list[dict[str, Any]]:
+    """Available versions of a layer that carry a data year: ``import_id, data_year, stored_path,
+    imported_by, imported_at, active``, by data year then import (the later import of one year wins)."""
+    rows = [
+        {"import_id": v["id"], "data_year": data_year_of(v), "stored_path": v["stored_path"],
+         "imported_by": v["imported_by"], "imported_at": v["imported_at"], "active": bool(v["active"]),
+         "layer": layer_id}
+        for v in list_versions(conn, layer_id) if v["available"]
+    ]
+    return sorted([r for r in rows if r["data_year"] is not None], key=lambda r: (r["data_year"], r["import_id"]))
+
+
+def version_for_year(versions: list[dict[str, Any]], year: int) -> tuple[dict[str, Any] | None, int | None]:
+    """The version whose data year is ``year``, else the nearest earlier one: ``(version, carried_from)``,
+    ``carried_from`` being the earlier data year (None for an exact match); ``(None, None)`` if none is earlier."""
+    exact = [v for v in versions if v["data_year"] == int(year)]
+    if exact:
+        return exact[-1], None
+    earlier = [v for v in versions if v["data_year"] < int(year)]
+    if not earlier:
+        return None, None
+    best = max(v["data_year"] for v in earlier)
+    return [v for v in earlier if v["data_year"] == best][-1], best

@@ -104,7 +104,7 @@ def carbon_report(
     method: str = "stock",
     patches: str | None = None,
     future: str | None = None,
-    years: float = 3.0,
+    horizon: int = 20,
     zones: str | None = None,
 ) -> dict[str, Any]:
     """The ``carbon --json`` document (also used by tests)."""
@@ -115,7 +115,7 @@ def carbon_report(
     fut = _future(lc, future)
     if method == "pools" and lc is None:
         raise UserError("--method pools needs a land-cover raster (the pools are per land-cover class)")
-    by_town = forest.carbon_by_zone(towns, id_col="code", landcover=lc, future=fut, years=years, patches=patch_gdf)
+    by_town = forest.carbon_by_zone(towns, id_col="code", landcover=lc, future=fut, horizon=horizon, patches=patch_gdf)
     by_town, sink, gross, net, seq = _sinks(by_town, towns, method)
     prov = provenance_of(source)
     doc: dict[str, Any] = {
@@ -137,18 +137,38 @@ def carbon_report(
         "demo": prov.demo,
         "by_township": _rows(by_town, "code", towns["name"]),
     }
-    _add_sequestration(doc, method, sink, seq, years)
+    _add_sequestration(doc, method, sink, seq, horizon)
+    if fut is not None:
+        doc.update(_growth_doc(lc, fut, horizon))
     if zones:
         zg, key = _zones(zones)
-        bz = forest.carbon_by_zone(zg, id_col=key, landcover=lc, future=fut, years=years, patches=patch_gdf)
+        bz = forest.carbon_by_zone(zg, id_col=key, landcover=lc, future=fut, horizon=horizon, patches=patch_gdf)
         doc["by_zone"] = _rows(bz, key, zg["name"] if "name" in zg.columns else None)
     return doc
 
 
-def _add_sequestration(doc: dict[str, Any], method: str, sink: float | None, seq: float | None, years: float) -> None:
+def _growth_doc(lc, fut, horizon: int) -> dict[str, Any]:
+    """The growth-based series of the land-cover change over the whole raster (the county)."""
+    from cyc_geo.carbon import growth
+
+    seq = growth.sequestration(growth.transitions(lc, fut), forest.load_forest_params(), forest.load_pools(),
+                               horizon=horizon)
+    return {
+        "afforested_ha": round(seq.afforested_ha, 3),
+        "deforested_ha": round(seq.deforested_ha, 3),
+        "sequestration_t_co2_yr": round(seq.mean_t_co2_yr, 3),
+        "sequestration_by_year": seq.records(),
+        "sequestration_definition": (
+            f"情景固碳：土地覆被变化后林木按生长率逐年积累生物量、土壤碳按 {growth.TRANSITION_YEARS} 年过渡期变化，"
+            f"{horizon} 年平均 / scenario sequestration: biomass grows at the stand's growth rate and soil carbon "
+            f"changes over the {growth.TRANSITION_YEARS}-year transition; annual mean over {horizon} years"),
+    }
+
+
+def _add_sequestration(doc: dict[str, Any], method: str, sink: float | None, seq: float | None, horizon: int) -> None:
     if seq is not None:
         doc["sequestration_t_co2_yr"] = round(seq, 3)
-        doc["sequestration_years"] = years
+        doc["sequestration_horizon_years"] = horizon
     if method == "pools" and sink is None:
         doc["note"] = ("碳库法需要未来土地覆被（--future）才能计算年碳汇；此处仅给出碳储量 / the pools method gives "
                        "storage only; pass --future FILE or --future belt for sequestration")
@@ -167,7 +187,7 @@ def _text(doc: dict[str, Any]) -> str:
 
 
 def cmd_carbon(args: argparse.Namespace) -> int:
-    doc = carbon_report(args.landcover, args.method, args.patches, args.future, args.years, args.zones)
+    doc = carbon_report(args.landcover, args.method, args.patches, args.future, args.horizon, args.zones)
     emit(doc, args.json, _text(doc))
     return 0
 
@@ -179,5 +199,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stock: stock-based gross sink (default); pools: InVEST-style storage/sequestration")
     p.add_argument("--patches", metavar="FILE", help="forest-patch vector file with class_code (and stock_m3)")
     p.add_argument("--future", metavar="FILE|belt", help="future land cover for sequestration ('belt': afforest the 500 m landward corridor)")
-    p.add_argument("--years", type=float, default=3.0, help="years between current and future land cover (default 3)")
+    p.add_argument("--horizon", type=int, default=20,
+                   help="years over which the growth-based sequestration is averaged (default 20)")
     p.add_argument("--zones", metavar="townships|belt|FILE", help="also aggregate by these zones")

@@ -63,10 +63,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         for r in exc.details.get("rows_skipped") or []:
             print(f"  row {r['row']}: {r['reason_en']} / {r['reason_zh']}", file=sys.stderr)
         return 2
+    conn = db.connect()
+    try:
+        layer_versions.apply_data_year(conn, args.layer, record, args.data_year, _actor(args))
+    finally:
+        conn.close()
     text = (
         f"imported {record['features']} features into {record['layer']} "
         f"(crs_in={record['crs_in']}, encoding={record['encoding']}, repaired={record['repaired']}, "
-        f"dropped={record['dropped']}, outside_county={record['outside_county']}, import_id={record['import_id']})"
+        f"dropped={record['dropped']}, outside_county={record['outside_county']}, import_id={record['import_id']}, "
+        f"data_year={record.get('data_year') or 'unknown'})"
     )
     if "rows_read" in record:
         text += (f"\nrows_read={record['rows_read']}, rows_skipped={len(record['rows_skipped'])}"
@@ -78,7 +84,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     conn = db.connect()
     rows = [
-        {k: v for k, v in r.items() if k != "counts"} | {"features": r["counts"].get("features")}
+        {k: v for k, v in r.items() if k != "counts"} | {"features": r["counts"].get("features"),
+                                                         "data_year": layer_versions.data_year_of(r)}
         for r in layer_versions.list_versions(conn, args.layer)
     ]
     text = "\n".join(
@@ -113,6 +120,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--accept-skips", action="store_true",
                    help="tables: import the readable rows even if some rows are skipped (recorded in the audit log)")
     p.add_argument("--actor", help="name recorded in the audit log (default cli:<login>)")
+    p.add_argument("--data-year", type=int, metavar="YEAR",
+                   help="year the data describes (三调 年份, survey year, ledger date); default: read from the file")
     h = sub.add_parser("imports", help="import history of a layer; rollback to the previous version")
     hsub = h.add_subparsers(dest="imports_command", required=True)
     ls = command(hsub, "list", cmd_history, help="imports of a layer, newest first (* = active)")

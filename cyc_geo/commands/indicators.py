@@ -65,6 +65,9 @@ def _row(r) -> dict:
         "value_source": r.value_source,
         "direction": r.direction,
         "reason": r.reason,
+        "data_year": None if r.data_year is None or math.isnan(r.data_year) else int(r.data_year),
+        "entered_by": r.entered_by or None,
+        "entered_at": r.entered_at or None,
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cyc_geo.exports.meta import DEMO_LABEL, MISSING, ExportMeta, round_for_unit
@@ -94,3 +95,60 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame], meta: ExportMeta,
     buf = io.BytesIO()
     workbook(sheets, meta, units).save(buf)
     return buf.getvalue()
+
+
+def write_grouped_table(ws: Worksheet, df: pd.DataFrame, start_row: int, unit_col: str | None = None,
+                        per_row_unit: set[str] | None = None, fills: dict[str, dict[Any, PatternFill]] | None = None
+                        ) -> int:
+    """``df`` with two-level columns ``(group, name)`` under a two-row header whose group cells are merged
+    across their columns (a column whose group is ``""`` is merged over both rows), as in a filed
+    attachment's layout. Cells of the columns in ``per_row_unit`` are rounded for the unit in the row's
+    ``unit_col`` column (a table of indicators with one unit per row); ``fills`` colours cells of a
+    column by value (e.g. status). Returns the row after the table."""
+    cols = list(df.columns)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="center", horizontal="center")
+    j = 1
+    while j <= len(cols):
+        group = cols[j - 1][0]
+        span = 1
+        while group and j + span <= len(cols) and cols[j + span - 1][0] == group:
+            span += 1
+        if group:
+            ws.cell(row=start_row, column=j, value=group)
+            if span > 1:
+                ws.merge_cells(start_row=start_row, start_column=j, end_row=start_row, end_column=j + span - 1)
+            for k in range(span):
+                ws.cell(row=start_row + 1, column=j + k, value=cols[j + k - 1][1])
+        else:
+            ws.cell(row=start_row, column=j, value=cols[j - 1][1])
+            ws.merge_cells(start_row=start_row, start_column=j, end_row=start_row + 1, end_column=j)
+        j += span
+    for r in (start_row, start_row + 1):
+        for c in range(1, len(cols) + 1):
+            ws.cell(row=r, column=c).font, ws.cell(row=r, column=c).alignment = bold, wrap
+    unit_key = next((c for c in cols if c[1] == unit_col), None)
+    per_row_unit = per_row_unit or set()
+    for i, (_, row) in enumerate(df.iterrows(), start=start_row + 2):
+        unit = str(row[unit_key]) if unit_key is not None else None
+        for j, col in enumerate(cols, start=1):
+            cell = ws.cell(row=i, column=j, value=_cell(row[col], unit if col[1] in per_row_unit else None)
+                           if col[1] in per_row_unit else _plain(row[col]))
+            fill = ((fills or {}).get(col[1]) or {}).get(row[col])
+            if fill is not None:
+                cell.fill = fill
+    for j, col in enumerate(cols, start=1):
+        width = max([len(str(col[1]))] + [len(str(v)) for v in df[col].head(200).tolist()])
+        ws.column_dimensions[get_column_letter(j)].width = min(max(8, width * 1.4), 40)
+    return start_row + 2 + len(df) + 1
+
+
+def _plain(value: Any) -> Any:
+    """A cell value as is (numbers unrounded), ``—`` for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return value.item()
+        except (AttributeError, ValueError):
+            return value
+    return value

@@ -222,6 +222,10 @@ class SpatialValue:
     value: float | None
     reason: str = ""
     by_year: Mapping[int, "SpatialValue"] | None = None
+    data_year: int | None = None
+    """The year the value's data describe (None: unknown or year-independent)."""
+    entered_by: str = ""
+    entered_at: str = ""
 
     def for_year(self, year: int) -> "SpatialValue":
         """The value for ``year`` (a year-independent value is the same every year)."""
@@ -237,14 +241,25 @@ def provider(rule: str) -> Callable[..., Any]:
 
 
 def _call(func: Callable[..., Any], rule: str, kwargs: dict[str, Any]) -> SpatialValue:
+    """One provider call; a :class:`cyc_geo.catalog.provenance.DatedValue` result keeps its data year and note."""
+    extra: dict[str, Any] = {}
     try:
-        value = float(func(**kwargs))
+        raw = func(**kwargs)
+        if hasattr(raw, "data_year"):
+            extra = {"data_year": raw.data_year, "entered_by": raw.entered_by, "entered_at": raw.entered_at}
+            note = f"; {raw.note}" if raw.note else ""
+            if raw.value is None:
+                return SpatialValue(None, f"无数据 / no data ({rule}){note}", **extra)
+            raw = raw.value
+        else:
+            note = ""
+        value = float(raw)
     except Exception as exc:  # a provider bug must not break the dashboard
         return SpatialValue(None, f"空间计算失败 / spatial provider {rule} failed: {exc}")
     if not math.isfinite(value):
         return SpatialValue(None, f"空间计算结果无效 / spatial provider {rule} returned {value}")
     label = getattr(func, "value_label", "地图测算 / computed from the map")
-    return SpatialValue(value, f"{label} ({rule})")
+    return SpatialValue(value, f"{label} ({rule}){note}", **extra)
 
 
 def _call_provider(rule: str, pv_scenario: Any = None, years: Iterable[int] = YEARS) -> SpatialValue:
@@ -447,20 +462,23 @@ def save_values(
 def _resolve_values(
     cat: pd.DataFrame, rep: Mapping[int, float], notes: Mapping[int, str], spatial: Mapping[int, SpatialValue],
     year: int,
-) -> tuple[dict[int, float | None], dict[int, str], dict[int, str]]:
-    """Value, value source and reason of each indicator: reported and spatial first, derived after
-    (they read the others' resolved values)."""
+) -> tuple[dict[int, float | None], dict[int, str], dict[int, str], dict[int, tuple[Any, str, str]]]:
+    """Value, value source, reason and (data year, entered by, entered at) of each indicator: reported and
+    spatial first, derived after (they read the others' resolved values)."""
     values: dict[int, float | None] = {}
     value_source: dict[int, str] = {}
     reason: dict[int, str] = {}
+    dated: dict[int, tuple[Any, str, str]] = {}
     for row in cat.itertuples():
         no = int(row.no)
         if no in rep:
             values[no], value_source[no] = rep[no], "reported"
             reason[no] = "填报值 / reported" + (f": {notes[no]}" if notes.get(no) else "")
+            dated[no] = (year, "", "")
         elif row.source == "spatial":
             sv = spatial.get(no, SpatialValue(None, "空间计算未运行 / spatial value not computed")).for_year(year)
             values[no], value_source[no], reason[no] = sv.value, ("spatial" if sv.value is not None else "none"), sv.reason
+            dated[no] = (sv.data_year, sv.entered_by, sv.entered_at)
         elif row.source == "reported":
             values[no], value_source[no], reason[no] = None, "none", "未填报 / not reported"
     for row in cat[cat["source"] == "derived"].itertuples():
@@ -469,8 +487,10 @@ def _resolve_values(
             continue
         v = derive(row.rule, values)
         values[no], value_source[no] = v, ("derived" if v is not None else "none")
+        years_in = [dated.get(n, (None,))[0] for _, n in parse_rule(row.rule)]
+        dated[no] = (min(years_in) if v is not None and all(y is not None for y in years_in) else None, "", "")
         reason[no] = f"推算 {row.rule} / derived {row.rule}" + ("" if v is not None else "：输入缺失 / input missing")
-    return values, value_source, reason
+    return values, value_source, reason, dated
 
 
 def evaluate(
@@ -486,7 +506,9 @@ def evaluate(
     year-dependent value is taken for ``year`` (:meth:`SpatialValue.for_year`).
     Returns one row per indicator with ``no, domain, name, name_en, unit, baseline,
     target, value, status, status_en, source, value_source, reason, direction,
-    lead, partners, origin``.
+    lead, partners, origin, data_year`` (the year the value's data describe: the year itself for a
+    reported value, the matching or nearest earlier data version for a spatial one, NaN if unknown),
+    ``entered_by, entered_at``.
     """
     cat = load_catalogue() if catalogue is None else catalogue
     year = int(year)
@@ -495,7 +517,7 @@ def evaluate(
     notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str)))
     if spatial is None and (cat["source"] == "spatial").any():
         spatial = spatial_values(cat, years=(year,))
-    values, value_source, reason = _resolve_values(cat, rep, notes, spatial or {}, year)
+    values, value_source, reason, dated = _resolve_values(cat, rep, notes, spatial or {}, year)
     out = cat[["no", "domain", "name", "name_en", "unit", "baseline", "direction", "source", "lead", "partners", "origin"]].copy()
     out["year"] = year
     out["target"] = target_for(cat, year)
@@ -504,6 +526,11 @@ def evaluate(
     out["status_en"] = out["status"].map(STATUS_EN)
     out["value_source"] = pd.Series(value_source)
     out["reason"] = pd.Series(reason)
+    by = dict(zip(reported["indicator_no"].astype(int), reported["updated_by"].astype(str)))
+    at = dict(zip(reported["indicator_no"].astype(int), reported["updated_at"].astype(str)))
+    out["data_year"] = pd.Series({k: (np.nan if v[0] is None else float(v[0])) for k, v in dated.items()}, dtype=float)
+    out["entered_by"] = pd.Series({k: by.get(k, v[1]) for k, v in dated.items()}, dtype=object)
+    out["entered_at"] = pd.Series({k: at.get(k, v[2]) for k, v in dated.items()}, dtype=object)
     no_target = out["target"].isna()
     out.loc[no_target, "reason"] = out.loc[no_target, "reason"] + f"；{year}年无目标值 / no target for {year}"
     return out.reset_index(drop=True)
