@@ -45,6 +45,7 @@ from cyc_geo.mapview.webmap import (
 from cyc_geo.pv import model as pv
 from ui import map_data
 from ui.common import demo_banner, lang, load_layer, registry, tr
+from ui.text import md_escape
 
 MAP_KEY = "main_map"
 
@@ -198,8 +199,9 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
         return
     for layer, rec in hit:
         with st.container(border=True):
-            st.markdown(f"**{layer.title(lang())}**")
-            rows = [(k, v) for k, v in rec.items() if v is not None and v == v]
+            st.markdown(f"**{md_escape(layer.title(lang()))}**")
+            # st.table renders Markdown: values and field names from files are shown as text
+            rows = [(md_escape(k), md_escape(v)) for k, v in rec.items() if v is not None and v == v]
             st.table(pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str).set_index(
                 tr("项目", "Field")))
 
