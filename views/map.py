@@ -261,7 +261,7 @@ def _tile_jobs(view: View) -> dict[str, Any]:
             st.caption(tr(f"正在生成矢量瓦片（{layer_id}），完成前显示六边形汇总…",
                           f"Building vector tiles ({layer_id}); hexagon summary shown meanwhile…"))
         elif job.status == "error":
-            st.error(tr(f"矢量瓦片生成失败：{job.error}", f"Vector tiles failed: {job.error}"))
+            st.error(tr(f"矢量瓦片生成失败：{md_escape(job.error)}", f"Vector tiles failed: {md_escape(job.error)}"))
     return jobs
 
 
@@ -353,7 +353,7 @@ def _prepare_export(view: View) -> None:
         try:
             st.session_state["map_export"]["png"] = html_to_png(html)
         except Exception as exc:  # no Chromium on this machine: HTML still works
-            st.warning(tr(f"PNG 导出失败：{exc}", f"PNG export failed: {exc}"))
+            st.warning(tr(f"PNG 导出失败：{md_escape(exc)}", f"PNG export failed: {md_escape(exc)}"))
 
 
 def export_section(view: View) -> None:

@@ -44,6 +44,7 @@ from ui.common import (
     roofs,
     tr,
 )
+from ui.text import md_escape
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
 RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
@@ -243,8 +244,8 @@ def _raster_inputs() -> None:
              format_func=lambda k: tr(*RASTER_KINDS[k]), disabled=not have)
     st.checkbox(tr("按建筑采样栅格", "Sample the raster per building"), key="pv_use_raster", disabled=not have)
     if have:
-        st.caption(tr(f"栅格：{ss.get('pv_raster_name', Path(ss['pv_raster_path']).name)}",
-                      f"Raster: {ss.get('pv_raster_name', Path(ss['pv_raster_path']).name)}"))
+        shown = md_escape(ss.get("pv_raster_name", Path(ss["pv_raster_path"]).name))  # the user's file name, as text
+        st.caption(tr(f"栅格：{shown}", f"Raster: {shown}"))
 
 
 # ---------------------------------------------------------------- page
