@@ -21,16 +21,25 @@ library side of that rule and never touches Streamlit (see :mod:`ui.auth`).
 - **Rate limit**: every attempt is stored in the ``signin_attempts`` table; after
   :data:`MAX_FAILURES` failures of one user name within :data:`WINDOW_S`, further
   attempts are refused (without checking the password) until the oldest failure
-  leaves the window.
+  leaves the window. Counting and recording are one ``BEGIN IMMEDIATE`` transaction:
+  an attempt is recorded as a failure *before* its password is checked (and turned into a
+  success after), so parallel attempts can never check more passwords than the limit.
+  At most :data:`MAX_CONCURRENT_HASHES` Argon2 checks (64 MiB each) run at once.
+- **No passwords in the database**: a user name that is not an editor account (often a
+  password typed into the wrong field) is stored only as a keyed hash (:func:`attempt_key`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import sqlite3
 import tempfile
+import threading
 import time
 import tomllib
 from dataclasses import dataclass
@@ -58,6 +67,14 @@ MIN_PASSWORD_LEN: int = 8
 
 USERNAME_RE = re.compile(r"^[\w.\-@]{1,64}$")
 """User names: letters (incl. Chinese), digits, ``_ . - @``; 1-64 characters."""
+
+MAX_CONCURRENT_HASHES: int = 2
+"""Argon2 checks allowed at once per process; each takes 64 MiB (docs/sources.md, "Security defaults"),
+so 50 parallel attempts stay at 128 MiB instead of 3 GB. Further checks wait their turn."""
+
+_HASH_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+_ATTEMPT_KEY = secrets.token_bytes(32)
+"""Per-process key of :func:`attempt_key` (unknown names are never stored in clear)."""
 
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("cyc-geo dummy password for timing equalisation")
@@ -185,7 +202,8 @@ def check_password(name: str, password: str, path: Path | None = None) -> bool:
     entry = load_editors(path).get(name)
     stored = entry["hash"] if entry else _DUMMY_HASH
     try:
-        ok = _HASHER.verify(stored, password or "")
+        with _HASH_SLOTS:
+            ok = _HASHER.verify(stored, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     if ok and entry is None:
@@ -207,6 +225,37 @@ def recent_failures(conn: sqlite3.Connection, name: str, now: float | None = Non
     return [float(r[0]) for r in rows]
 
 
+def attempt_key(name: str, path: Path | None = None) -> str:
+    """What ``signin_attempts.username`` holds for a typed user name.
+
+    An editor's name is stored as is (the audit needs it); any other text - often a
+    password typed into the user-name field - only as ``"?" + HMAC-SHA256`` under a
+    per-process random key (16 hex digits): attempts with one unknown name are still
+    counted together, and nothing typed can be read back from the database.
+    """
+    if name in load_editors(path):
+        return name
+    return "?" + hmac.new(_ATTEMPT_KEY, name.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def _reserve_attempt(conn: sqlite3.Connection, key: str, now: float) -> tuple[int | None, float]:
+    """Count recent failures and record this attempt in one transaction.
+
+    Returns ``(row id, 0)`` for an attempt that may check its password (recorded as a
+    failure until :func:`sign_in` marks it ok), or ``(None, retry_after_s)`` when locked.
+    """
+    with db.transaction(conn):
+        failures = recent_failures(conn, key, now)
+        if len(failures) >= MAX_FAILURES:
+            retry = failures[len(failures) - MAX_FAILURES] + WINDOW_S - now
+            # ok = -1: refused without a password check; not counted as a failure,
+            # so retrying while locked does not extend the lock.
+            conn.execute("INSERT INTO signin_attempts(username, at, ok) VALUES (?,?,-1)", (key, now))
+            return None, max(retry, 1.0)
+        cur = conn.execute("INSERT INTO signin_attempts(username, at, ok) VALUES (?,?,0)", (key, now))
+        return int(cur.lastrowid), 0.0
+
+
 def sign_in(
     conn: sqlite3.Connection,
     name: str,
@@ -214,24 +263,24 @@ def sign_in(
     now: float | None = None,
     path: Path | None = None,
 ) -> SigninResult:
-    """Check credentials with rate limiting and record the attempt; returns a session on success."""
+    """Check credentials with rate limiting and record the attempt; returns a session on success.
+
+    Safe under parallel calls (threads sharing ``conn``, or several processes): the
+    failure count and the attempt's record are one transaction, so at most
+    :data:`MAX_FAILURES` passwords are checked per user name and window.
+    """
     now = time.time() if now is None else now
     name = (name or "").strip()[:64]
-    failures = recent_failures(conn, name, now)
-    if len(failures) >= MAX_FAILURES:
-        retry = failures[len(failures) - MAX_FAILURES] + WINDOW_S - now
-        with db.transaction(conn):
-            # ok = -1: refused without a password check; not counted as a failure,
-            # so retrying while locked does not extend the lock.
-            conn.execute("INSERT INTO signin_attempts(username, at, ok) VALUES (?,?,-1)", (name, now))
-        return SigninResult(False, "rate_limited", retry_after_s=max(retry, 1.0))
+    key = attempt_key(name, path)
+    row, retry = _reserve_attempt(conn, key, now)
+    if row is None:
+        return SigninResult(False, "rate_limited", retry_after_s=retry)
     ok = check_password(name, password, path)
-    with db.transaction(conn):
-        conn.execute("INSERT INTO signin_attempts(username, at, ok) VALUES (?,?,?)", (name, now, int(ok)))
-        if ok:
-            db.audit(conn, name, "session", name, "sign_in", None, None)
     if not ok:
         return SigninResult(False, "bad_credentials")
+    with db.transaction(conn):
+        conn.execute("UPDATE signin_attempts SET ok = 1 WHERE id = ?", (row,))
+        db.audit(conn, name, "session", name, "sign_in", None, None)
     return SigninResult(True, "ok", session=new_session(name, now))
 
 

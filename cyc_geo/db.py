@@ -24,6 +24,7 @@ The path comes from :func:`cyc_geo.paths.db_path` (``CYC_GEO_DB``).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -125,6 +126,7 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
     """Open (creating if needed) the database, enable WAL, and apply pending migrations."""
     db_file = Path(path) if path is not None else paths.db_path()
     db_file.parent.mkdir(parents=True, exist_ok=True)
+    _create_private(db_file)
     conn = sqlite3.connect(
         db_file, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False, factory=Connection
     )
@@ -135,6 +137,23 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     migrate(conn)
     return conn
+
+
+DB_FILE_MODE = 0o600
+"""Mode of a new database file: owner only, like the credential file (docs/sources.md, "Security defaults").
+SQLite gives its ``-wal`` and ``-shm`` files the database file's permissions."""
+
+
+def _create_private(db_file: Path) -> None:
+    """Create an empty database file with :data:`DB_FILE_MODE` (whatever the umask) if it is missing."""
+    try:
+        fd = os.open(db_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DB_FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, DB_FILE_MODE)
+    finally:
+        os.close(fd)
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:

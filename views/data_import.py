@@ -185,8 +185,16 @@ def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
     elif code == "bad_encoding":
         extra["encoding"] = st.selectbox(tr("属性编码", "Attribute encoding"), ENCODING_CHOICES[1:], key="imp_fix_enc")
     else:
+        _discard_staged()  # refused with nothing to choose: no retry needs the staged upload
         return {}
     return extra
+
+
+def _discard_staged() -> None:
+    """Delete the staged upload (kept only while a refused import can be retried with other choices)."""
+    staged = st.session_state.pop("imp_staged", None)
+    if staged:
+        upload_safety.discard_staged(staged.get("path"))
 
 
 def _run_import(layer_id: str, staged: dict[str, Any], options: dict[str, Any]) -> None:
@@ -194,6 +202,7 @@ def _run_import(layer_id: str, staged: dict[str, Any], options: dict[str, Any]) 
         with st.spinner(tr("正在导入…", "Importing…")):
             st.session_state["imp_result"] = do_import(staged, layer_id, **options)
         st.session_state.pop("imp_failure", None)
+        _discard_staged()  # the import keeps its own copy
     except ImportFailure as exc:
         st.session_state["imp_failure"] = {**exc.as_dict(), "options": options}
         st.session_state.pop("imp_result", None)
@@ -230,6 +239,7 @@ def import_section(editor: str, layer_id: str) -> None:
             st.session_state.pop("imp_accept_skips", None)  # a new import asks again
             staged = st.session_state.get("imp_staged")
             if not staged or staged.get("file_id") != getattr(uploaded, "file_id", uploaded.name):
+                _discard_staged()
                 staged = stage(uploaded)
                 st.session_state["imp_staged"] = staged
             _run_import(layer_id, staged, options)

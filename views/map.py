@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -45,6 +45,7 @@ from cyc_geo.mapview.webmap import (
 from cyc_geo.pv import model as pv
 from ui import map_data
 from ui.common import demo_banner, lang, load_layer, registry, tr
+from ui.text import md_escape
 
 MAP_KEY = "main_map"
 
@@ -198,8 +199,9 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
         return
     for layer, rec in hit:
         with st.container(border=True):
-            st.markdown(f"**{layer.title(lang())}**")
-            rows = [(k, v) for k, v in rec.items() if v is not None and v == v]
+            st.markdown(f"**{md_escape(layer.title(lang()))}**")
+            # st.table renders Markdown: values and field names from files are shown as text
+            rows = [(md_escape(k), md_escape(v)) for k, v in rec.items() if v is not None and v == v]
             st.table(pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str).set_index(
                 tr("项目", "Field")))
 
@@ -259,7 +261,7 @@ def _tile_jobs(view: View) -> dict[str, Any]:
             st.caption(tr(f"正在生成矢量瓦片（{layer_id}），完成前显示六边形汇总…",
                           f"Building vector tiles ({layer_id}); hexagon summary shown meanwhile…"))
         elif job.status == "error":
-            st.error(tr(f"矢量瓦片生成失败：{job.error}", f"Vector tiles failed: {job.error}"))
+            st.error(tr(f"矢量瓦片生成失败：{md_escape(job.error)}", f"Vector tiles failed: {md_escape(job.error)}"))
     return jobs
 
 
@@ -327,30 +329,17 @@ def map_and_panel(view: View, building: bool) -> None:
 
 
 def _export_map(view: View, at: tuple[float, float, int]):
-    """A standalone folium map of the current view for export: tiles replaced by the features in view."""
-    from cyc_geo.mapview.export import add_title, view_bounds
+    """A standalone folium map of the current view for export: tiles replaced by the features in view.
+
+    The same composition as ``python -m cyc_geo map export`` (:func:`cyc_geo.mapview.standalone.export_map`),
+    fed by this page's cached layers and per-roof results.
+    """
+    from cyc_geo.mapview.standalone import export_map
+    from ui.common import layer_frame, per_roof
 
     lat, lon, zoom = at
-    fmap = base_map("blank", None, center=(lat, lon), zoom=int(zoom),
-                    fit_bounds=map_data.county_bounds("blank"), lang=lang())
-    add_label_css(fmap)
-    groups, legends = _build_groups([layer for layer in view.shown if not layer.big], view, "blank", {})
-    for layer in (layer for layer in view.shown if layer.big):
-        if zoom >= tiles.DETAIL_MIN_ZOOM:
-            feats = map_data.features_in_view(layer.id, view_bounds(lat, lon, zoom))
-            groups.append(layer_group(replace(layer, tooltip=(), label=None), feats, lang()))
-            legends.append(layer_legend(layer, lang()))
-        else:
-            more, more_legends = _build_groups([layer], view, "blank", {})
-            groups.extend(more)
-            legends.extend(more_legends)
-    for g in groups:
-        g.add_to(fmap)
-    note = ""
-    if any(map_data.is_demo(layer.id) for layer in view.shown):
-        note = tr("演示数据：非官方数据，仅供规划讨论", "Demo data: not official, for discussion only")
-    add_title(fmap, tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"), note, legends, tr("图例", "Legend"))
-    return fmap
+    return export_map([layer.id for layer in view.shown], lang(), (lat, lon), int(zoom), view.scenario,
+                      load=layer_frame, per_roof=per_roof)
 
 
 def _prepare_export(view: View) -> None:
@@ -364,7 +353,7 @@ def _prepare_export(view: View) -> None:
         try:
             st.session_state["map_export"]["png"] = html_to_png(html)
         except Exception as exc:  # no Chromium on this machine: HTML still works
-            st.warning(tr(f"PNG 导出失败：{exc}", f"PNG export failed: {exc}"))
+            st.warning(tr(f"PNG 导出失败：{md_escape(exc)}", f"PNG export failed: {md_escape(exc)}"))
 
 
 def export_section(view: View) -> None:

@@ -44,6 +44,7 @@ from ui.common import (
     roofs,
     tr,
 )
+from ui.text import md_escape
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
 RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
@@ -214,24 +215,37 @@ def _reset_cb() -> None:
     _apply(pv.Scenario())
 
 
+def keep_raster(name: str, data: bytes) -> Path:
+    """Keep an uploaded yield raster on disk: editors only (a visitor's upload is refused before
+    anything is written; docs/sources.md, "Security defaults")."""
+    from ui.auth import require_editor
+
+    require_editor()
+    return store_yield_raster(name, data)
+
+
 def _raster_inputs() -> None:
     """Optional PVOUT / GHI GeoTIFF sampled per building (replaces the clear-sky model where it has data)."""
     ss = st.session_state
+    editor = _editor()
     up = st.file_uploader(tr("发电量或辐照栅格 GeoTIFF（可选）", "PVOUT or GHI GeoTIFF (optional)"),
-                          type=["tif", "tiff"], key="pv_raster_upload")
+                          type=["tif", "tiff"], key="pv_raster_upload", disabled=editor is None)
+    if editor is None:
+        st.caption(tr("上传栅格需登录编辑账号（文件保存在服务器上，供已保存的情景使用）。",
+                      "Sign in as an editor to upload a raster (it is kept on the server for saved scenarios)."))
     if up is not None:
         try:
-            ss["pv_raster_path"] = str(store_yield_raster(up.name, up.getvalue()))
+            ss["pv_raster_path"] = str(keep_raster(up.name, up.getvalue()))
             ss["pv_raster_name"] = up.name
-        except ValueError as exc:
+        except (PermissionError, ValueError) as exc:
             st.error(str(exc))
     have = bool(ss.get("pv_raster_path"))
     st.radio(tr("栅格内容", "Raster holds"), list(RASTER_KINDS), horizontal=True, key="pv_raster_kind",
              format_func=lambda k: tr(*RASTER_KINDS[k]), disabled=not have)
     st.checkbox(tr("按建筑采样栅格", "Sample the raster per building"), key="pv_use_raster", disabled=not have)
     if have:
-        st.caption(tr(f"栅格：{ss.get('pv_raster_name', Path(ss['pv_raster_path']).name)}",
-                      f"Raster: {ss.get('pv_raster_name', Path(ss['pv_raster_path']).name)}"))
+        shown = md_escape(ss.get("pv_raster_name", Path(ss["pv_raster_path"]).name))  # the user's file name, as text
+        st.caption(tr(f"栅格：{shown}", f"Raster: {shown}"))
 
 
 # ---------------------------------------------------------------- page

@@ -59,6 +59,7 @@ from cyc_geo.ingest.upload_safety import (
     check_content,
     check_extension,
     check_size,
+    clean_stale_uploads,
     safe_extract,
     sha256_file,
     uploads_dir,
@@ -803,6 +804,7 @@ def import_file(
     if not actor:
         raise PermissionError("需要编辑账号 / an editor account is required")
     path = Path(path)
+    clean_stale_uploads()  # what a killed import left behind
     work = Path(tempfile.mkdtemp(prefix="x-", dir=_ensure(uploads_dir())))
     try:
         try:

@@ -8,7 +8,11 @@ Rules (defaults and their sources: docs/sources.md, "Security defaults"):
 - the file content must match its extension (magic bytes);
 - zip archives are checked member by member before extraction: no absolute
   paths, no ``..``, no links, a compression-ratio cap and a total-size cap
-  (zip-bomb defence, as recommended by the OWASP File Upload Cheat Sheet);
+  (zip-bomb defence, as recommended by the OWASP File Upload Cheat Sheet); the total is
+  also capped by the free disk (:func:`unzipped_cap`);
+- a staged upload lives only while its import runs (:func:`discard_staged`); staging
+  folders and files left by a killed import are removed by age on the next upload or
+  import (:func:`clean_stale_uploads`);
 - tables (``.xlsx``/``.csv``, for the PV installation ledger): an ``.xlsx`` is a zip and gets the
   same zip checks, must be an Office Open XML workbook and may not declare XML entities
   (:func:`check_xlsx`); a ``.csv`` must be text (:func:`check_text`).
@@ -18,8 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import stat
+import time
 import uuid
 import zipfile
 import zlib
@@ -43,6 +49,17 @@ MAX_ZIP_MEMBERS = 10_000
 
 UNZIPPED_FACTOR = 10
 """Total uncompressed size cap = this many times the upload limit (default 2 GB; docs/sources.md, "Security defaults")."""
+
+FREE_DISK_SHARE = 0.25
+"""Share of the free disk one editor's upload may expand to (docs/sources.md, "Security defaults")."""
+
+ANONYMOUS_FREE_DISK_SHARE = 0.02
+"""Share of the free disk an upload by a visitor who is not signed in may expand to, and never more
+than one upload limit (docs/sources.md, "Security defaults")."""
+
+STALE_UPLOAD_S = 6 * 3600.0
+"""Age (s, newest file inside) after which a staging folder ``x-*`` or a staged upload is treated as
+left by a killed import and removed (docs/sources.md, "Security defaults")."""
 
 VECTOR_EXTS = {".zip", ".shp", ".gpkg", ".geojson", ".json", ".parquet", ".geoparquet", ".kml", ".kmz"}
 RASTER_EXTS = {".tif", ".tiff"}
@@ -74,6 +91,71 @@ def max_upload_bytes() -> int:
 
 def uploads_dir() -> Path:
     return paths.data_dir() / "uploads"
+
+
+def unzipped_cap(editor: bool = True, folder: Path | None = None) -> int:
+    """Bytes one upload may expand to: for an editor min(:data:`UNZIPPED_FACTOR` × upload limit,
+    :data:`FREE_DISK_SHARE` of the free disk), for a visitor min(upload limit,
+    :data:`ANONYMOUS_FREE_DISK_SHARE` of the free disk). Free space is measured where uploads are
+    unpacked (``folder``, default :func:`uploads_dir` or its nearest existing parent)."""
+    where = Path(folder or uploads_dir())
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    if editor:
+        return int(min(max_upload_bytes() * UNZIPPED_FACTOR, free * FREE_DISK_SHARE))
+    return int(min(max_upload_bytes(), free * ANONYMOUS_FREE_DISK_SHARE))
+
+
+_STAGED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z]+$")
+
+
+def _newest_mtime(path: Path) -> float:
+    newest = path.lstat().st_mtime
+    if path.is_dir() and not path.is_symlink():
+        for root, dirs, files in os.walk(path):
+            for name in dirs + files:
+                try:
+                    newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
+                except OSError:
+                    pass
+    return newest
+
+
+def clean_stale_uploads(max_age_s: float = STALE_UPLOAD_S, now: float | None = None) -> list[Path]:
+    """Remove staging folders (``x-*``) and staged uploads (``<uuid>.<ext>``) in :func:`uploads_dir`
+    whose newest file is older than ``max_age_s``: what a killed import leaves behind. Kept rasters
+    (``pv/``) and anything else are never touched. Returns what was removed."""
+    folder = uploads_dir()
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    removed = []
+    for entry in folder.iterdir():
+        is_scratch = entry.is_dir() and not entry.is_symlink() and entry.name.startswith("x-")
+        is_staged = entry.is_file() and bool(_STAGED_NAME.match(entry.name))
+        if not (is_scratch or is_staged):
+            continue
+        try:
+            if now - _newest_mtime(entry) < max_age_s:
+                continue
+            if is_scratch:
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:
+            continue
+        removed.append(entry)
+    return removed
+
+
+def discard_staged(path: Path | str | None) -> None:
+    """Delete a staged upload (after its import, accepted or refused: the import keeps its own copy)."""
+    if not path:
+        return
+    p = Path(path)
+    if p.parent == uploads_dir() and _STAGED_NAME.match(p.name):
+        p.unlink(missing_ok=True)
 
 
 def check_size(size: int) -> None:
@@ -114,6 +196,7 @@ def stage_upload(stream: BinaryIO | bytes, original_name: str, size: int | None 
     ext = check_extension(original_name)
     if size is not None:
         check_size(size)
+    clean_stale_uploads()
     folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{uuid.uuid4().hex}{ext}"
@@ -239,7 +322,7 @@ def check_xlsx(path: Path) -> None:
     if missing:
         raise UploadRejected("content_mismatch", "文件不是 Excel 工作簿（.xlsx）：缺少 " + "、".join(missing),
                              "The file is not an Excel workbook (.xlsx): missing " + ", ".join(missing), missing=missing)
-    budget = [max_upload_bytes() * UNZIPPED_FACTOR]
+    budget = [unzipped_cap(folder=path.parent)]
     try:
         with zipfile.ZipFile(path) as zf:
             for info in members:
@@ -260,8 +343,10 @@ def check_xlsx(path: Path) -> None:
         raise UploadRejected("corrupt_zip", "Excel 文件已损坏或不完整", "The Excel file is corrupt or truncated", error=str(exc)) from exc
 
 
-def check_zip(path: Path) -> list[zipfile.ZipInfo]:
-    """Validate a zip archive without extracting it; returns its file members."""
+def check_zip(path: Path, editor: bool = True) -> list[zipfile.ZipInfo]:
+    """Validate a zip archive without extracting it; returns its file members.
+
+    The members may total at most :func:`unzipped_cap` (``editor`` False: a visitor's cap)."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -271,7 +356,7 @@ def check_zip(path: Path) -> list[zipfile.ZipInfo]:
         if len(infos) > MAX_ZIP_MEMBERS:
             raise UploadRejected("zip_too_many", f"压缩包文件数过多（{len(infos)}）", f"Too many files in the zip ({len(infos)})")
         total = 0
-        cap = max_upload_bytes() * UNZIPPED_FACTOR
+        cap = unzipped_cap(editor, folder=path.parent)
         files = []
         for info in infos:
             name = info.filename.replace("\\", "/")
@@ -300,20 +385,23 @@ def check_zip(path: Path) -> list[zipfile.ZipInfo]:
             if total > cap:
                 raise UploadRejected(
                     "zip_bomb",
-                    f"压缩包解压后过大（超过 {cap / 1048576:.0f} MB）",
-                    f"The zip expands to more than {cap / 1048576:.0f} MB",
-                    total=total,
+                    f"压缩包解压后过大（超过 {cap / 1048576:.0f} MB：上传上限的 {UNZIPPED_FACTOR} 倍与剩余磁盘空间的 "
+                    f"{FREE_DISK_SHARE:.0%} 中较小者）",
+                    f"The zip expands to more than {cap / 1048576:.0f} MB (the smaller of {UNZIPPED_FACTOR} × the "
+                    f"upload limit and {FREE_DISK_SHARE:.0%} of the free disk)",
+                    total=total, cap=cap,
                 )
             files.append(info)
         return files
 
 
-def safe_extract(path: Path, dest: Path) -> Path:
-    """Extract a checked zip into ``dest``, streaming with a hard byte cap (sizes in headers can lie)."""
-    members = check_zip(path)
+def safe_extract(path: Path, dest: Path, editor: bool = True) -> Path:
+    """Extract a checked zip into ``dest``, streaming with a hard byte cap (sizes in headers can lie):
+    :func:`unzipped_cap` of the disk ``dest`` is on."""
+    members = check_zip(path, editor)
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
-    budget = [max_upload_bytes() * UNZIPPED_FACTOR]
+    budget = [min(unzipped_cap(editor, folder=dest), sum(m.file_size for m in members) + (1 << 20))]
     try:
         with zipfile.ZipFile(path) as zf:
             for info in members:

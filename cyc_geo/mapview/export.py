@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,13 +51,14 @@ class TitleControl(MacroElement):
     def __init__(self, title: str, note: str = "") -> None:
         super().__init__()
         import html
-        import json
+
+        from cyc_geo.mapview.safe import script_safe_json
 
         self._name = "TitleControl"
         body = f"<b>{html.escape(title)}</b>"
         if note:
             body += f'<div class="cyc-map-note">{html.escape(note)}</div>'
-        self.html_js = json.dumps(body, ensure_ascii=False)
+        self.html_js = script_safe_json(body)
 
 
 TITLE_CSS = (
@@ -143,30 +143,68 @@ def standalone_html(fmap: folium.Map, static_root: Path = STATIC_ROOT) -> str:
     return inline_assets(html, static_root)
 
 
+EXPORT_ORIGIN = "http://cyc-geo-export.invalid"
+"""Origin the server's headless browser loads an exported map from (answered in-process, never
+resolved): the page is not a ``file://`` document, so it cannot read local files."""
+
+
+def _static_file(url: str, static_root: Path) -> Path | None:
+    """The app's own static file behind ``EXPORT_ORIGIN + /app/static/...`` (none outside ``static_root``)."""
+    prefix = EXPORT_ORIGIN + STATIC_URL + "/"
+    if not url.startswith(prefix):
+        return None
+    root = static_root.resolve()
+    path = (root / url[len(prefix):].split("?")[0].split("#")[0]).resolve()
+    return path if root in path.parents and path.is_file() else None
+
+
 def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float = 1.5,
-                timeout_s: float = 60.0) -> bytes:
+                timeout_s: float = 60.0, blocked: list[str] | None = None,
+                static_root: Path = STATIC_ROOT) -> bytes:
     """Screenshot of an HTML map in headless Chromium (Debian's ``/usr/bin/chromium``).
 
-    Basemap tile requests are answered with an empty response at once, so an
-    offline machine does not wait for them; the vector layers, title and legend
-    are rendered as on screen.
+    The browser is sandboxed to the map (docs/sources.md, "Security defaults"): the page is
+    served from :data:`EXPORT_ORIGIN` by request interception, not opened from a file, so
+    ``file://`` loads are refused by Chromium; every request but the page itself and the
+    app's own static files is aborted at once (so an offline machine does not wait for basemap
+    tiles, and nothing in the data can reach the network). The URLs refused are appended to
+    ``blocked`` when given. The vector layers, title and legend are rendered as on screen.
     """
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp:
-        page_file = Path(tmp) / "map.html"
-        page_file.write_text(html, encoding="utf-8")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": width, "height": height})
-                page.route(re.compile(r"^https?://"), lambda route: route.abort())
-                page.goto(page_file.as_uri(), timeout=timeout_s * 1000)
-                page.wait_for_selector(".leaflet-container", timeout=timeout_s * 1000)
-                time.sleep(settle_s)
-                return page.screenshot(full_page=False)
-            finally:
-                browser.close()
+    page_url = EXPORT_ORIGIN + "/map.html"
+    refused = blocked if blocked is not None else []
+
+    def handle(route) -> None:
+        url = route.request.url
+        if url.split("#")[0] == page_url:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+            return
+        path = _static_file(url, static_root)
+        if path is not None:
+            route.fulfill(status=200, path=str(path))
+            return
+        refused.append(url)
+        route.abort("blockedbyclient")
+
+    def failed(request) -> None:  # loads Chromium itself refused (file://), never routed
+        if request.url not in refused:
+            refused.append(request.url)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height},
+                                          service_workers="block", accept_downloads=False)
+            context.route("**/*", handle)
+            page = context.new_page()
+            page.on("requestfailed", failed)
+            page.goto(page_url, timeout=timeout_s * 1000)
+            page.wait_for_selector(".leaflet-container", timeout=timeout_s * 1000)
+            time.sleep(settle_s)
+            return page.screenshot(full_page=False)
+        finally:
+            browser.close()
 
 
 def view_bounds(lat: float, lon: float, zoom: float, width_px: int = 1400, height_px: int = 900) -> tuple[float, float, float, float]:

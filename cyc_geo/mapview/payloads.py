@@ -10,7 +10,6 @@ The app caches these per layer version (``ui/map_data.py``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import geopandas as gpd
@@ -22,6 +21,7 @@ from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.legend import LegendSection, class_breaks, colours_for
+from cyc_geo.mapview.safe import script_safe_json
 
 BIG_PALETTE = "YlOrRd"
 HEX_CLASSES = 6
@@ -133,15 +133,15 @@ def tile_style(layer: LayerDef, sig: str, lang: str) -> tuple[str, str, LegendSe
     labels = layer.legend_labels(lang)
     if codes:  # tiles carry the category as a small integer (tiles.tile_frame)
         lut = {codes[k]: colours.get(k, MISSING_COLOUR) for k in codes}
-        fill_js = f"({json.dumps(lut)})[p.c] || '{MISSING_COLOUR}'"
+        fill_js = f"({script_safe_json(lut)})[p.c] || '{MISSING_COLOUR}'"
         rows = [("fill", colours.get(k, MISSING_COLOUR), labels.get(k, k)) for k in codes]
     elif colours:
-        fallback = json.dumps(layer.style.get("fill_color", TILE_FALLBACK_COLOUR))
-        fill_js = f"({json.dumps(colours)})[p.c] || {fallback}"
+        fallback = script_safe_json(layer.style.get("fill_color", TILE_FALLBACK_COLOUR))
+        fill_js = f"({script_safe_json(colours)})[p.c] || {fallback}"
         rows = [("fill", c, labels.get(k, k)) for k, c in colours.items()]
     else:
         col = layer.style.get("fill_color", layer.style.get("color", TILE_FALLBACK_COLOUR))
-        fill_js = json.dumps(col)
+        fill_js = script_safe_json(col)
         rows = [("fill", col, title)]
     return url, fill_js, LegendSection(title, rows)
 

@@ -25,6 +25,7 @@ from jinja2 import Template
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
+from cyc_geo.mapview.safe import script_safe, script_safe_json
 from cyc_geo.places.site import CENTRE
 
 STATIC_URL = "/app/static/vendor"
@@ -229,8 +230,9 @@ def layer_payload(
         "labels": label_points,
     }
     rest = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    # splice the GeoJSON text in as is (no parse / re-serialise round trip)
-    return '{"geojson":' + data.to_json(drop_id=True, ensure_ascii=False) + "," + rest[1:]
+    # splice the GeoJSON text in as is (no parse / re-serialise round trip); script-safe, as it
+    # is written into a <script> element (names come from planners' files)
+    return script_safe('{"geojson":' + data.to_json(drop_id=True, ensure_ascii=False) + "," + rest[1:])
 
 
 class _Verbatim(Element):
@@ -275,8 +277,16 @@ class FastGeoJson(VerbatimMacro):
         (function(g){
             var P = {{ this.payload }};
             var S = P.style;
-            function esc(s){ return String(s).replace(/[&<>"]/g, function(c){
-                return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
+            // names and values come from files: set as text, never parsed as HTML
+            function tipOf(f){ var p = f.properties || {}, t = document.createElement('table');
+                t.className = 'cyc-tip';
+                P.tooltip.forEach(function(x){ var r = t.insertRow(), th = document.createElement('th'),
+                    td = document.createElement('td'), v = p[x[0]];
+                    th.textContent = x[1]; td.textContent = v == null ? '' : String(v);
+                    r.appendChild(th); r.appendChild(td); });
+                return t; }
+            function labelOf(text){ var d = document.createElement('div');
+                d.className = 'cyc-label'; d.textContent = String(text); return d; }
             function styleOf(f){
                 var p = f.properties || {}, fill = S.fillColor;
                 if (P.fill_col && p[P.fill_col]) { fill = p[P.fill_col]; }
@@ -290,9 +300,7 @@ class FastGeoJson(VerbatimMacro):
                 pointToLayer: function(f, ll){ return L.circleMarker(ll, {radius: 5}); },
                 onEachFeature: function(f, l){
                     if (P.tooltip.length) {
-                        var rows = P.tooltip.map(function(t){ var v = (f.properties || {})[t[0]];
-                            return '<tr><th>' + esc(t[1]) + '</th><td>' + esc(v == null ? '' : v) + '</td></tr>'; });
-                        l.bindTooltip('<table class="cyc-tip">' + rows.join('') + '</table>', {sticky: false});
+                        l.bindTooltip(function(){ return tipOf(f); }, {sticky: false});
                     }
                     l.on('mouseover', function(){ l.setStyle(P.hover); });
                     l.on('mouseout', function(){ gj.resetStyle(l); });
@@ -303,7 +311,7 @@ class FastGeoJson(VerbatimMacro):
             g.addLayer(gj);
             P.labels.forEach(function(x){
                 g.addLayer(L.marker([x[0], x[1]], {interactive: false, keyboard: false, icon: L.divIcon({
-                    html: '<div class="cyc-label">' + esc(x[2]) + '</div>', iconSize: [120, 18],
+                    html: labelOf(x[2]), iconSize: [120, 18],
                     iconAnchor: [60, 9], className: 'cyc-label-icon'})}));
             });
         })({{ this._parent.get_name() }});
@@ -314,9 +322,9 @@ class FastGeoJson(VerbatimMacro):
     def __init__(self, payload: str, pane: str | None = None) -> None:
         super().__init__()
         self._name = "FastGeoJson"
-        self.payload = payload
+        self.payload = script_safe(payload)
         self.pane = pane
-        self.pane_js = json.dumps(pane)
+        self.pane_js = script_safe_json(pane)
 
 
 def layer_group(
@@ -424,8 +432,9 @@ class FitBoundsControl(MacroElement):
         super().__init__()
         self._name = "FitBoundsControl"
         (s, w), (n, e) = bounds
-        self.bounds_js = json.dumps([[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]])
-        self.title_js = json.dumps(title, ensure_ascii=False)
+        self.bounds_js = script_safe_json([[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]],
+                                          separators=(", ", ": "))
+        self.title_js = script_safe_json(title)
 
 
 class LegendControl(VerbatimMacro):
@@ -444,6 +453,7 @@ class LegendControl(VerbatimMacro):
             ctl.onAdd = function(){ var d = L.DomUtil.create('div', 'cyc-legend-ctl');
                 d.innerHTML = {{ this.html_js }}; L.DomEvent.disableClickPropagation(d);
                 L.DomEvent.disableScrollPropagation(d); return d; };
+            if (g instanceof L.Map) { ctl.addTo(g); return; }  // a fixed legend (exports)
             function on(e){ if (!ctl._map) ctl.addTo(e.target._map || g._map); }
             function off(){ if (ctl._map) ctl.remove(); }
             g.on('add', on); g.on('remove', off);
@@ -456,7 +466,7 @@ class LegendControl(VerbatimMacro):
     def __init__(self, html: str, position: str = "bottomright") -> None:
         super().__init__()
         self._name = "LegendControl"
-        self.html_js = json.dumps(html, ensure_ascii=False)
+        self.html_js = script_safe_json(html)  # HTML built by legend_html, every text escaped there
         self.position = position
 
 
@@ -518,10 +528,10 @@ def vector_tile_layer(
     mz = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
     options = (
         "{"
-        f"pane: {json.dumps(DETAIL_PANE)}, rendererFactory: L.canvas.tile, interactive: false,"
+        f"pane: {script_safe_json(DETAIL_PANE)}, rendererFactory: L.canvas.tile, interactive: false,"
         f"minZoom: {mz}, maxZoom: 19, minNativeZoom: {nz}, maxNativeZoom: {nz},"
-        f"vectorTileLayerStyles: {{ {json.dumps(layer_name)}: function(p, z) {{ return {{"
-        f"fill: true, fillColor: ({fill_js}), fillOpacity: {fill_opacity}, color: {json.dumps(stroke)},"
+        f"vectorTileLayerStyles: {{ {script_safe_json(layer_name)}: function(p, z) {{ return {{"
+        f"fill: true, fillColor: ({fill_js}), fillOpacity: {fill_opacity}, color: {script_safe_json(stroke)},"
         "weight: z >= 17 ? 0.8 : 0.3, opacity: 0.8 }; } }"
         "}"
     )
