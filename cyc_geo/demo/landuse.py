@@ -93,7 +93,6 @@ def _meta(what: str, params: LandUseDemoParams) -> dict[str, str]:
     return {
         "source": f"demo {what}, derived by cyc_geo.demo.landuse from {Path(lc['path']).name} "
                   "(no official 三区三线 data offline)",
-        "data_year": "demo",
         "params": str(asdict(params)),
         "raster_mtime": str(landcover_path().stat().st_mtime),
         "demo": "true",

@@ -22,7 +22,7 @@ zone 38, CM 114°E = EPSG:4526 with the zone prefix, EPSG:4547 without).
 
 Errors name the line (:class:`JzdError`, Chinese and English). :func:`write_jzd` writes a site back
 in the same format (CGCS2000, 3° zone 38 with the prefix by default). Format: docs/sources.md,
-"界址点 coordinate files (报盘格式)".
+"Land-use rules (三区三线, 自然资办发〔2023〕12号)".
 """
 
 from __future__ import annotations

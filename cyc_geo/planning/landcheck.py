@@ -558,6 +558,7 @@ def check_site(
     Keys: ``project_no``, ``site_type``, ``area_m2``, ``area_ha``, ``area_mu``, ``townships`` (code,
     name, name_en, overlap_m2, share), ``findings`` (level, layer, overlap_m2, overlap_mu, share,
     reason_zh, reason_en[, rule, details, parts, parcels, outside_m2]), ``status`` (worst level),
+    ``rooftop`` (a rooftop-PV project: roofs take no land),
     ``repaired``, ``crs_in``, ``sink_lost_t_co2_yr``, ``devzone_share``, ``rules`` (the rules cited),
     ``demo_layers``.
     """
@@ -589,6 +590,7 @@ def check_site(
     return {
         "project_no": None if project_no is None else int(project_no),
         "site_type": stype,
+        "rooftop": rooftop,
         "area_m2": round(prepared.area_m2, 2),
         "area_ha": round(prepared.area_m2 / M2_PER_HA, 4),
         "area_mu": round(prepared.area_m2 / M2_PER_MU, 2),
@@ -614,9 +616,10 @@ def site_conflicts(
     map and the report; see :func:`cyc_geo.planning.rules.conflict_areas`."""
     p = params or LandCheckParams()
     ctx = context or CheckContext()
-    prepared = prepare_site(site, p)
-    rooftop = any(f["layer"] == "land_need" and "Rooftop" in f["reason_en"] for f in result["findings"])
-    return rules.conflict_areas(prepared, ctx, p, result.get("site_type", "other"), rooftop)
+    if result.get("rooftop"):  # roofs take no land: nothing to draw (and no 10^5-part site to prepare)
+        empty = gpd.GeoDataFrame({"layer": [], "level": [], "area_m2": []}, geometry=[], crs=AREA_CRS)
+        return empty.to_crs("EPSG:4326")
+    return rules.conflict_areas(prepare_site(site, p), ctx, p, result.get("site_type", "other"))
 
 
 def check_projects(conn=None, context: CheckContext | None = None, params: LandCheckParams | None = None) -> list[dict[str, Any]]:
