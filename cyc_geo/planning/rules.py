@@ -291,10 +291,16 @@ def cropland_findings(site: PreparedSite, ctx: CheckContext, p: LandCheckParams,
         return [finding("info", "cropland", 0.0, None, "耕地图层暂不可用，未核查", "Cropland layer not available, not checked")]
     if rooftop:
         ov = float(site.overlap_by_feature(crop.geometry.to_numpy()).sum())
-        level = "warning" if ov / site.area_m2 > 0.01 else "ok"
-        return [finding(level, "cropland", ov, ov / site.area_m2,
-                        f"屋顶光伏利用既有建筑，不占用耕地（屋顶与耕地图层重叠 {ov:,.0f} m²）",
-                        f"Rooftop PV uses existing buildings and takes no cropland (roofs overlap the cropland layer by {ov:,.0f} m²)")]
+        share = ov / site.area_m2
+        if share <= RuleParams().roof_forest_share:
+            return [finding("ok", "cropland", ov, share, f"屋顶光伏利用既有建筑，不占用耕地（屋顶与耕地图层仅在边缘重叠 {ov:,.0f} m²）",
+                            f"Rooftop PV uses existing buildings and takes no cropland (roofs touch the cropland layer at "
+                            f"edges only: {ov:,.0f} m²)")]
+        return [finding("warning", "cropland", ov, share,
+                        f"屋顶光伏不占用耕地，但屋顶与耕地图层重叠 {ov / 1e6:,.2f} km²（屋顶面积的 {_pct(share)}）：同一处不能既是建筑又是耕地，"
+                        "屋顶数据或三调耕地数据有误，请核对",
+                        f"Rooftop PV takes no cropland, but roofs overlap the cropland layer by {ov / 1e6:,.2f} km² ({_pct(share)} "
+                        "of the roof area): a place cannot be both a building and cropland, so the roof or cropland data are wrong")]
     codes, names, rest, _ = _cropland_rest(site, ctx, p)
     total = float(rest.sum())
     share = total / site.area_m2
