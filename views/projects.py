@@ -41,10 +41,8 @@ from ui.common import database, demo_banner, lang, load_layer, registry, tr
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
-ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")
-"""三区三线 layers drawn around the checked site (clipped to its surroundings)."""
-CONTEXT_PAD_M = 1_500.0
-"""How far around the checked site its context layers are drawn (m): enough to see what it touches."""
+ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layers drawn around the checked site
+CONTEXT_PAD_M = 1_500.0  # how far around the checked site its context layers are drawn (m; project choice)
 
 
 # cache_resource, not cache_data: the rooftop site has ~10^5 parts and must not be re-pickled per rerun
@@ -158,7 +156,9 @@ def _near(gdf: gpd.GeoDataFrame | None, window_wgs84: shapely.Geometry) -> gpd.G
 def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[list, list[LegendSection]]:
     """Feature groups of the checked site: its context layers nearby, the site, its conflict areas; legend rows."""
     site_m = checked["draw"].to_crs(AREA_CRS)
-    window = gpd.GeoSeries([shapely.box(*site_m.total_bounds).buffer(CONTEXT_PAD_M)], crs=AREA_CRS).to_crs(WGS84).iloc[0]
+    minx, miny, maxx, maxy = site_m.total_bounds
+    pad = CONTEXT_PAD_M
+    window = gpd.GeoSeries([shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=AREA_CRS).to_crs(WGS84).iloc[0]
     groups, legends = [], []
     for layer_id in (*ZONING_IDS, "forest"):
         gdf = _near(ctx.get(layer_id), window)
@@ -327,7 +327,7 @@ def _compliance_section(checked: dict, key: tuple) -> None:
                        compliance.report_pdf(result, ctx, lang(), checked["label"], png),
                        file_name=f"{stem}.pdf", mime="application/pdf", key="dl_compliance_pdf")
     if not result.get("rooftop"):
-        c3.download_button(tr("导出界址点文件 (.txt)", "Export 界址点 file (.txt)"),
+        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"),
                            jzd_bytes(site_from_gdf(checked["site"]), name=checked["label"]),
                            file_name=f"{stem}_jzd.txt", mime="text/plain", key="dl_compliance_jzd")
 
