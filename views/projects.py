@@ -3,6 +3,7 @@ files), the checked site with its conflicts on the map, compliance reports (Exce
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,8 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
     pad = CONTEXT_PAD_M
     window = gpd.GeoSeries([shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=AREA_CRS).to_crs(WGS84).iloc[0]
     groups, legends = [], []
-    for layer_id in (*ZONING_IDS, "forest"):
+    # a rooftop set spans the county: its context would be every parcel of the county, and roofs take no land
+    for layer_id in () if checked["result"].get("rooftop") else (*ZONING_IDS, "forest"):
         gdf = _near(ctx.get(layer_id), window)
         if gdf is not None and layer_id in layers:
             groups.append(layer_group(layers[layer_id], gdf, lang()))
@@ -310,26 +312,41 @@ def _checked(site, result: dict, project_no: int, editor: str | None, source: st
 
 def _compliance_section(checked: dict, key: tuple) -> None:
     """Findings and farmland-parcel tables of the checked site, its compliance report (Excel, PDF) and 界址点 export."""
-    result, ctx = checked["result"], _context(key)
+    result = checked["result"]
     st.subheader(tr(f"合规性核查：{checked['label']}", f"Compliance check: {checked['label']}"))
     st.dataframe(compliance.findings_table(result, lang()), hide_index=True, width="stretch")
     parcels = compliance.parcel_table(result, lang())
     if len(parcels):
         st.markdown(tr("**占用永久基本农田图斑**", "**Basic-farmland parcels taken**"))
         st.dataframe(parcels, hide_index=True, width="stretch")
-    png = compliance.map_png(checked["draw"], checked["conflicts"], ctx, lang())
+    files = _compliance_files(checked, key)
     stem = f"land_compliance_{checked['source']}"
     c1, c2, c3 = st.columns(3)
-    c1.download_button(tr("合规报告 (Excel)", "Compliance report (Excel)"),
-                       compliance.report_xlsx(result, ctx, lang(), checked["label"], png),
+    c1.download_button(tr("合规报告 (Excel)", "Compliance report (Excel)"), files["xlsx"],
                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="dl_compliance_xlsx")
-    c2.download_button(tr("合规报告 (PDF)", "Compliance report (PDF)"),
-                       compliance.report_pdf(result, ctx, lang(), checked["label"], png),
+    c2.download_button(tr("合规报告 (PDF)", "Compliance report (PDF)"), files["pdf"],
                        file_name=f"{stem}.pdf", mime="application/pdf", key="dl_compliance_pdf")
-    if not result.get("rooftop"):
-        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"),
-                           jzd_bytes(site_from_gdf(checked["site"]), name=checked["label"]),
+    if files["jzd"] is not None:
+        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"), files["jzd"],
                            file_name=f"{stem}_jzd.txt", mime="text/plain", key="dl_compliance_jzd")
+
+
+def _compliance_files(checked: dict, key: tuple) -> dict[str, bytes | None]:
+    """The report files of the checked site, kept in the session per site, type and language (the map image
+    and the PDF take a second or two, and the page reruns on every click)."""
+    result, ctx = checked["result"], _context(key)
+    digest = hashlib.sha1(shapely.to_wkb(checked["draw"].to_crs(WGS84).geometry.union_all())).hexdigest()
+    cache_key = (digest, checked["source"], checked["label"], result.get("site_type"), lang(), key)
+    kept = st.session_state.setdefault("projects_report_files", {})
+    if cache_key not in kept:
+        png = compliance.map_png(checked["draw"], checked["conflicts"], ctx, lang())
+        kept.clear()  # one site at a time
+        kept[cache_key] = {
+            "xlsx": compliance.report_xlsx(result, ctx, lang(), checked["label"], png),
+            "pdf": compliance.report_pdf(result, ctx, lang(), checked["label"], png),
+            "jzd": None if result.get("rooftop") else jzd_bytes(site_from_gdf(checked["site"]), name=checked["label"]),
+        }
+    return kept[cache_key]
 
 
 def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> None:

@@ -35,6 +35,10 @@ MAP_LAYERS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 """What the report map and the page map draw under the site, bottom first (colours as the layer TOMLs)."""
 CONFLICT_COLOURS = {"conflict": "#e31a1c", "warning": "#ff7f00"}
+DETAIL_LAYERS = ("farmland", "forest")
+MAX_DETAIL_WINDOW_M2 = 100e6
+"""Map windows larger than 100 km² leave out the parcel-level layers (project choice: at that scale the
+thousands of parcels are unreadable and take half a minute to draw)."""
 
 LAYER_NAMES = {
     "farmland": ("永久基本农田", "Basic farmland"), "eco_redline": ("生态保护红线", "Ecological red line"),
@@ -165,6 +169,8 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
     with plt.rc_context(rc):
         fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=dpi)
         for key, zh, en, face, edge in MAP_LAYERS:
+            if key in DETAIL_LAYERS and window.area > MAX_DETAIL_WINDOW_M2:
+                continue  # a county-wide site (a rooftop set): parcels and patches would be a blur (and slow)
             gdf = ctx.area_crs(key)
             if gdf is None or len(gdf) == 0:
                 continue
