@@ -66,11 +66,11 @@ def project_records(conn=None) -> list[dict]:
             "area_m2": chk["area_m2"],
             "area_mu": chk["area_mu"],
             "townships": [t["name"] for t in chk["townships"]],
-            "counts": {lvl: sum(f["level"] == lvl for f in chk["findings"]) for lvl in ("conflict", "warning", "ok")},
+            "counts": {lvl: sum(f["level"] == lvl for f in chk["findings"]) for lvl in ("conflict", "warning", "ok", "info")},
             "issues": [
                 {"level": f["level"], "layer": f["layer"], "reason_zh": f["reason_zh"], "reason_en": f["reason_en"]}
                 for f in chk["findings"]
-                if f["level"] != "ok"
+                if f["level"] not in ("ok", "info")
             ],
         }
         out.append(rec)
