@@ -311,7 +311,9 @@ def write_jzd(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", use:
     parts = [p for p in shapely.get_parts(shapely.get_parts(projected)) if isinstance(p, shapely.Polygon) and not p.is_empty]
     if not parts:
         raise ValueError("地块不含面要素 / the site contains no polygon")
-    day = (made_on or dt.date.today()).isoformat()
+    from cyc_geo.exports.meta import beijing_now
+
+    day = (made_on or beijing_now().date()).isoformat()  # the date planners read: Beijing time
     lines = ["[属性描述]", "格式版本号=1.0", "数据产生单位=cyc-geo", f"数据产生日期={day}", "坐标系=2000国家大地坐标系",
              "几度分带=3", "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,", "[地块坐标]"]
     fmt = f"{{:.{EXPORT_DECIMALS}f}}"
