@@ -55,7 +55,8 @@ def ctx() -> CheckContext:
         site_kind=["parcel"],
     )
     return CheckContext(
-        county=county, townships=towns, belt=belt, devzone=devzone, forest=forest, sites=sites, projects=load_projects()
+        county=county, townships=towns, belt=belt, devzone=devzone, forest=forest, sites=sites, projects=load_projects(),
+        farmland=None, eco_redline=None, urban_boundary=None, cropland=None,
     )
 
 
@@ -262,7 +263,7 @@ def test_result_is_json_ready(ctx):
     assert set(back) >= {"area_m2", "area_ha", "area_mu", "townships", "findings"}
     for f in back["findings"]:
         assert set(f) >= {"level", "layer", "overlap_m2", "reason_zh", "reason_en"}
-        assert f["level"] in {"ok", "warning", "conflict"}
+        assert f["level"] in {"info", "ok", "warning", "conflict"}
 
 
 def test_roofs_cut_by_the_county_line_are_a_warning_parcels_a_conflict(ctx):

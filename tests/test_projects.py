@@ -50,6 +50,11 @@ def proj_env(tmp_path_factory):
     import cyc_geo.carbon.forest as forest
 
     mp.setattr(forest, "load_forest_patches", lambda: FOREST)
+    import cyc_geo.planning.landcheck as landcheck
+
+    # the 三区三线 demo layers derive from the land-cover raster (slow to build): not checked here,
+    # they have their own tests (tests/test_landcheck_rules.py, tests/test_landcheck_zoning.py)
+    mp.setattr(landcheck, "_load_zoning", lambda name: None)
     projects.load_project_sites()  # builds county, townships, demo sites once
     yield d
     mp.undo()
@@ -315,7 +320,7 @@ def test_reports_excel_html_and_summary(proj_env, fresh_db, tmp_path):
     assert wb.sheetnames == ["项目 Project", "核查 Findings", "乡镇 Townships", "地图 Map"]
     findings = list(wb["核查 Findings"].iter_rows(min_row=2, values_only=True))
     assert len(findings) == len(rep["result"]["findings"])
-    assert {row[0] for row in findings} <= {"ok", "warning", "conflict"}
+    assert {row[0] for row in findings} <= {"info", "ok", "warning", "conflict"}
     values = {r[0]: r[1] for r in wb["项目 Project"].iter_rows(min_row=2, values_only=True)}
     assert values["项目名称"] == "低碳智能装备产业园年产100万套传动零部件项目"
     assert values["地块面积 (亩)"] == pytest.approx(136.8, abs=0.01)

@@ -37,3 +37,57 @@ def test_draw_a_site_and_see_its_land_check(app_url, page):
     # anonymous: the check is shown but there is no save button
     assert page.get_by_role("button", name="保存为项目 1 的地块").count() == 0
     save_artifact(page, "projects_drawn_site")
+
+
+def _jzd_site_on_farmland(tmp_path):
+    """A 界址点 file (zone prefix, GBK) of a 300 m x 300 m square on the largest demo basic-farmland parcel."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.geo.crs import AREA_CRS
+    from cyc_geo.planning.jzd import jzd_bytes
+
+    farm = get_layer("farmland").load().to_crs(AREA_CRS)
+    p = farm.geometry.iloc[int(farm.geometry.area.argmax())].representative_point()
+    site = gpd.GeoDataFrame(geometry=[box(p.x - 150, p.y - 150, p.x + 150, p.y + 150)], crs=AREA_CRS)
+    path = tmp_path / "红线.txt"
+    path.write_bytes(jzd_bytes(site, name="测试红线"))
+    return path
+
+
+@pytest.mark.browser
+def test_upload_a_jzd_file_see_its_conflicts_and_download_the_pdf(app_url, page, tmp_path):
+    from cyc_geo.exports.pdf import pdf_text
+
+    path = _jzd_site_on_farmland(tmp_path)
+    page.goto(f"{app_url}/projects")
+    wait_for_app(page, timeout_ms=LONG)
+    page.get_by_text("上传地块文件").first.wait_for(timeout=LONG)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(path))
+    page.get_by_text("合规性核查：红线.txt").first.wait_for(timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
+    body = page.inner_text("body")
+    assert "永久基本农田" in body and "冲突" in body
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    legend = frame.locator(".cyc-legend")
+    legend.get_by_text("冲突区域").first.wait_for(timeout=LONG)
+    text = legend.inner_text()
+    assert "核查地块" in text and "永久基本农田" in text
+    # the map (a canvas: prefer_canvas) is centred on the site, which lies wholly on basic farmland:
+    # its centre is painted in the conflict red (#e31a1c at 55 % over the farmland yellow)
+    page.wait_for_timeout(1500)
+    import io
+
+    import matplotlib.image as mpimg
+
+    shot = mpimg.imread(io.BytesIO(frame.locator(".leaflet-container").screenshot()), format="png")
+    h, w = shot.shape[:2]
+    r, g, b = (shot[h // 2 - 3:h // 2 + 4, w // 2 - 3:w // 2 + 4, :3].reshape(-1, 3).mean(axis=0) * 255)
+    assert r > 180 and r - g > 60 and r - b > 80, (r, g, b)
+    save_artifact(page, "projects_jzd_upload")
+    with page.expect_download(timeout=LONG) as dl:
+        page.get_by_role("button", name="合规报告 (PDF)").click()
+    text = pdf_text(open(dl.value.path(), "rb").read())
+    assert "用地合规性核查报告" in text and "红线.txt" in text
+    assert "永久基本农田" in text and "第三十五条" in text and "演示数据" in text

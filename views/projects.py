@@ -1,20 +1,27 @@
-"""Priority projects (附件2) and the land-allocation check: table, map with drawing, upload, reports."""
+"""Priority projects (附件2) and the land-allocation check: table, map with drawing, upload (incl. 界址点
+files), the checked site with its conflicts on the map, compliance reports (Excel, PDF) and 界址点 export."""
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import folium
 import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 from folium.plugins import Draw
 from streamlit_folium import st_folium
 
-from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, localize_assets
-from cyc_geo.planning import sites_table
-from cyc_geo.planning.landcheck import CheckContext, check_projects, check_site
+from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.mapview.legend import LegendSection
+from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
+from cyc_geo.planning import compliance, sites_table
+from cyc_geo.planning.jzd import jzd_bytes
+from cyc_geo.planning.landcheck import CheckContext, check_projects, check_site, site_conflicts
 from cyc_geo.planning.projects import (
     SEED_COLUMNS,
     load_devzone,
@@ -24,15 +31,19 @@ from cyc_geo.planning.projects import (
     read_site_file,
     reset_project_site,
     save_project_site,
+    site_from_gdf,
     site_from_geojson,
     site_history,
 )
 from cyc_geo.planning.report import project_report, summary_html, summary_table, summary_xlsx
+from cyc_geo.planning.rules import SITE_TYPE_NAMES, SITE_TYPES, site_type_for
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success}
+SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
+ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layers drawn around the checked site
+CONTEXT_PAD_M = 1_500.0  # how far around the checked site its context layers are drawn (m; project choice)
 
 
 # cache_resource, not cache_data: the rooftop site has ~10^5 parts and must not be re-pickled per rerun
@@ -130,24 +141,87 @@ def _draw_control() -> Draw:
     return draw
 
 
-def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no: int, key: tuple) -> dict | None:
-    """The map with the context layers, the project sites and the drawing tool; returns st_folium's value."""
+def _near(gdf: gpd.GeoDataFrame | None, window_wgs84: shapely.Geometry) -> gpd.GeoDataFrame | None:
+    """The features of ``gdf`` (WGS84) around the checked site, clipped to the window (small map payloads)."""
+    if gdf is None or len(gdf) == 0:
+        return None
+    near = gdf[gdf.intersects(window_wgs84)]
+    if near.empty:
+        return None
+    near = near.copy()
+    near["geometry"] = near.geometry.intersection(window_wgs84)
+    near.attrs = dict(gdf.attrs)
+    return near
+
+
+def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[list, list[LegendSection]]:
+    """Feature groups of the checked site: its context layers nearby, the site, its conflict areas; legend rows."""
+    site_m = checked["draw"].to_crs(AREA_CRS)
+    minx, miny, maxx, maxy = site_m.total_bounds
+    pad = CONTEXT_PAD_M
+    window = gpd.GeoSeries([shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=AREA_CRS).to_crs(WGS84).iloc[0]
+    groups, legends = [], []
+    # a rooftop set spans the county: its context would be every parcel of the county, and roofs take no land
+    for layer_id in () if checked["result"].get("rooftop") else (*ZONING_IDS, "forest"):
+        gdf = _near(ctx.get(layer_id), window)
+        if gdf is not None and layer_id in layers:
+            groups.append(layer_group(layers[layer_id], gdf, lang()))
+            legends.append(layer_legend(layers[layer_id], lang()))
+    conflicts = checked["conflicts"]
+    site_group = folium.FeatureGroup(name=tr("核查地块", "Checked site"))
+    rows = [("line", "#000000", tr("核查地块", "Checked site"))]
+    for level, colour, zh, en in (("warning", "#ff7f00", "注意区域", "Warning area"), ("conflict", "#e31a1c", "冲突区域", "Conflict area")):
+        part = conflicts[conflicts["level"] == level] if len(conflicts) else conflicts
+        if len(part):
+            names = [compliance.LAYER_NAMES.get(x, (x, x))[0 if lang() == "zh" else 1] for x in part["layer"]]
+            for geom, name, area in zip(part.geometry, names, part["area_m2"]):
+                folium.GeoJson(
+                    shapely.geometry.mapping(geom),
+                    style_function=lambda _f, c=colour: {"color": c, "weight": 1.5, "fillColor": c, "fillOpacity": 0.55},
+                    tooltip=f"{tr(zh, en)}: {name} {area:,.0f} m²",
+                ).add_to(site_group)
+            rows.append(("fill", colour, tr(zh, en)))
+    folium.GeoJson(
+        shapely.geometry.mapping(checked["draw"].to_crs(WGS84).geometry.union_all()),
+        style_function=lambda _f: {"color": "#000000", "weight": 3, "fillOpacity": 0},
+        tooltip=checked["label"],
+    ).add_to(site_group)
+    groups.append(site_group)
+    legends.append(LegendSection(tr("核查地块", "Checked site"), rows))
+    return groups, legends
+
+
+def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no: int, key: tuple, checked: dict) -> dict | None:
+    """The map with the context layers, the project sites, the checked site with its conflicts, a legend and
+    the drawing tool; returns st_folium's value."""
     fmap = base_map("blank")
     add_label_css(fmap)
     _draw_control().add_to(fmap)
     layers = {layer.id: layer for layer in registry()}
-    groups = [layer_group(layers[i], load_layer(i), lang()) for i in ("county", "townships", "belt") if i in layers]
+    base_ids = [i for i in ("county", "townships", "belt") if i in layers]
+    groups = [layer_group(layers[i], load_layer(i), lang()) for i in base_ids]
     groups.append(layer_group(layers["devzone"], devzone, lang()))
     groups.append(layer_group(layers["projects"], _site_layer(key), lang()))
-    center, zoom = sites_table.site_focus(sites, project_no)
+    legends = [layer_legend(layers[i], lang()) for i in (*base_ids, "devzone", "projects")]
+    more, more_legends = _checked_groups(checked, _context(key), layers)
+    groups += more
+    legends = more_legends + legends
+    groups.append(legend_group(legends, heading=tr("图例", "Legend")))
+    if checked["source"] == "project":
+        center, zoom = sites_table.site_focus(sites, project_no)
+    else:
+        c = checked["draw"].to_crs(WGS84).geometry.union_all().centroid
+        center, zoom = (c.y, c.x), sites_table.PARCEL_ZOOM
     out = st_folium(
         fmap, feature_group_to_add=groups, center=center, zoom=zoom, height=560, use_container_width=True,
         returned_objects=["last_active_drawing"], key="projects_map",
     )
     st.caption(
         tr(
-            "用左上角绘图工具画一个面（多边形或矩形），即可预检该地块；编辑账号可将其保存为所选项目的地块。",
-            "Draw a polygon or rectangle with the tool at the top left to check it; editors can save it as the selected project's site.",
+            "用左上角绘图工具画一个面（多边形或矩形），即可预检该地块；编辑账号可将其保存为所选项目的地块。"
+            "地图显示当前核查地块（上传、绘制或所选项目）及其冲突区域。",
+            "Draw a polygon or rectangle with the tool at the top left to check it; editors can save it as the selected "
+            "project's site. The map shows the checked site (uploaded, drawn or the selected project) and its conflict areas.",
         )
     )
     return out
@@ -161,6 +235,71 @@ def _site_panel(site_row: pd.Series, result: dict, project_no: int, key: tuple) 
                _report(project_no, key), f"project_{project_no}_land_check", "dl_project")
 
 
+def _site_type(project_kind: str) -> str:
+    """The site type of uploaded and drawn sites: chosen, defaulting to the selected project's."""
+    default = site_type_for(project_kind)
+    return st.selectbox(
+        tr("上传/绘制地块的用途类型", "Use of an uploaded or drawn site"), list(SITE_TYPES), index=SITE_TYPES.index(default),
+        format_func=lambda t: SITE_TYPE_NAMES[t][0 if lang() == "zh" else 1], key="projects_site_type",
+    )
+
+
+def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
+    """The uploaded site file read as it is (界址点 .txt, GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet)."""
+    st.subheader(tr("上传地块文件", "Upload a site file"))
+    upload = st.file_uploader(
+        tr("界址点坐标文件 (.txt，报盘格式) / GeoJSON / GeoPackage / 压缩的 Shapefile (.zip) / KML，任意坐标系",
+           "界址点 coordinate file (.txt) / GeoJSON / GeoPackage / zipped Shapefile / KML, any CRS"),
+        type=["txt", "geojson", "json", "gpkg", "zip", "kml", "parquet"],
+        key="projects_upload",
+    )
+    if upload is None:
+        return None, None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / upload.name
+        path.write_bytes(upload.getvalue())
+        try:
+            return read_site_file(path), upload.name
+        except (ValueError, FileNotFoundError) as exc:
+            st.error(str(exc))
+            return None, None
+
+
+def _drawn_site() -> gpd.GeoDataFrame | None:
+    """The last polygon drawn on the map (kept in the session state when st_folium returns it)."""
+    drawn = st.session_state.get("projects_drawn")
+    if not drawn or (drawn.get("geometry") or {}).get("type") not in ("Polygon", "MultiPolygon"):
+        return None
+    try:
+        return site_from_geojson(drawn)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+
+
+def _checked_site(project_no: int, result: dict, key: tuple, site_type: str, upload: tuple) -> dict:
+    """The site the page checks and draws: an uploaded file, else a drawn polygon, else the plan project's site."""
+    uploaded, name = upload
+    ctx = _context(key)
+    for source, site, label in (("upload", uploaded, name), ("drawn", _drawn_site(), tr("绘制地块", "Drawn site"))):
+        if site is None:
+            continue
+        try:
+            res = check_site(site, project_no, ctx, site_type=site_type)
+            site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site)
+            conflicts = site_conflicts(site, res, ctx)
+        except ValueError as exc:
+            st.error(str(exc))
+            continue
+        return {"source": source, "site": site_wgs, "draw": site_wgs, "result": res, "conflicts": conflicts,
+                "label": str(label)}
+    layer = _site_layer(key)
+    draw = layer[layer["project_no"] == project_no]
+    conflicts = site_conflicts(draw, result, ctx)
+    return {"source": "project", "site": draw, "draw": draw, "result": result, "conflicts": conflicts,
+            "label": tr(f"项目 {project_no}", f"Project {project_no}")}
+
+
 def _checked(site, result: dict, project_no: int, editor: str | None, source: str) -> None:
     """A drawn or uploaded site's figures and findings, and (editors) a button saving it as the project's site."""
     _metrics(result)
@@ -171,39 +310,43 @@ def _checked(site, result: dict, project_no: int, editor: str | None, source: st
         st.rerun()
 
 
-def _drawn_section(out: dict | None, project_no: int, key: tuple, editor: str | None) -> None:
-    drawn = (out or {}).get("last_active_drawing")
-    if not drawn or (drawn.get("geometry") or {}).get("type") not in ("Polygon", "MultiPolygon"):
-        return
-    st.subheader(tr("绘制地块预检", "Check of the drawn site"))
-    try:
-        site = site_from_geojson(drawn)
-        result = check_site(site, project_no, _context(key))
-    except ValueError as exc:
-        st.error(str(exc))
-    else:
-        _checked(site, result, project_no, editor, "drawn")
+def _compliance_section(checked: dict, key: tuple) -> None:
+    """Findings and farmland-parcel tables of the checked site, its compliance report (Excel, PDF) and 界址点 export."""
+    result = checked["result"]
+    st.subheader(tr(f"合规性核查：{checked['label']}", f"Compliance check: {checked['label']}"))
+    st.dataframe(compliance.findings_table(result, lang()), hide_index=True, width="stretch")
+    parcels = compliance.parcel_table(result, lang())
+    if len(parcels):
+        st.markdown(tr("**占用永久基本农田图斑**", "**Basic-farmland parcels taken**"))
+        st.dataframe(parcels, hide_index=True, width="stretch")
+    files = _compliance_files(checked, key)
+    stem = f"land_compliance_{checked['source']}"
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(tr("合规报告 (Excel)", "Compliance report (Excel)"), files["xlsx"],
+                       file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="dl_compliance_xlsx")
+    c2.download_button(tr("合规报告 (PDF)", "Compliance report (PDF)"), files["pdf"],
+                       file_name=f"{stem}.pdf", mime="application/pdf", key="dl_compliance_pdf")
+    if files["jzd"] is not None:
+        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"), files["jzd"],
+                           file_name=f"{stem}_jzd.txt", mime="text/plain", key="dl_compliance_jzd")
 
 
-def _upload_section(project_no: int, key: tuple, editor: str | None) -> None:
-    st.subheader(tr("上传地块文件", "Upload a site file"))
-    upload = st.file_uploader(
-        tr("GeoJSON / GeoPackage / 压缩的 Shapefile (.zip) / KML，任意坐标系", "GeoJSON / GeoPackage / zipped Shapefile / KML, any CRS"),
-        type=["geojson", "json", "gpkg", "zip", "kml", "parquet"],
-        key="projects_upload",
-    )
-    if upload is None:
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / upload.name
-        path.write_bytes(upload.getvalue())
-        try:
-            site = read_site_file(path)
-            result = check_site(site, project_no, _context(key))
-        except (ValueError, FileNotFoundError) as exc:
-            st.error(str(exc))
-            return
-    _checked(site, result, project_no, editor, "upload")
+def _compliance_files(checked: dict, key: tuple) -> dict[str, bytes | None]:
+    """The report files of the checked site, kept in the session per site, type and language (the map image
+    and the PDF take a second or two, and the page reruns on every click)."""
+    result, ctx = checked["result"], _context(key)
+    digest = hashlib.sha1(shapely.to_wkb(checked["draw"].to_crs(WGS84).geometry.union_all())).hexdigest()
+    cache_key = (digest, checked["source"], checked["label"], result.get("site_type"), lang(), key)
+    kept = st.session_state.setdefault("projects_report_files", {})
+    if cache_key not in kept:
+        png = compliance.map_png(checked["draw"], checked["conflicts"], ctx, lang())
+        kept.clear()  # one site at a time
+        kept[cache_key] = {
+            "xlsx": compliance.report_xlsx(result, ctx, lang(), checked["label"], png),
+            "pdf": compliance.report_pdf(result, ctx, lang(), checked["label"], png),
+            "jzd": None if result.get("rooftop") else jzd_bytes(site_from_gdf(checked["site"]), name=checked["label"]),
+        }
+    return kept[cache_key]
 
 
 def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> None:
@@ -235,7 +378,9 @@ def main() -> None:
     key = sites_table.sites_key(database())
     sites = _sites(key)
     devzone = load_devzone()
-    demo_banner({"projects": sites, "devzone": devzone})
+    ctx = _context(key)
+    zoning = {i: g for i in ZONING_IDS if (g := ctx.get(i)) is not None}
+    demo_banner({"projects": sites, "devzone": devzone, **zoning})
     editor = current_editor()
     with st.spinner(tr("正在核查各项目用地…", "Checking every project's land…")):
         results = _checks(key)
@@ -246,13 +391,27 @@ def main() -> None:
     )
     site_row = sites[sites["project_no"] == project_no].iloc[0]
     result = next(r for r in results if r["project_no"] == project_no)
+    kind = str(projects.loc[projects["序号"] == project_no, "project_kind"].iloc[0])
+    site_type = _site_type(kind)
+    upload = _uploaded_site()
+    checked = _checked_site(project_no, result, key, site_type, upload)
     left, right = st.columns([3, 2])
     with left:
-        out = _map_section(sites, devzone, project_no, key)
+        out = _map_section(sites, devzone, project_no, key, checked)
+    drawn = (out or {}).get("last_active_drawing")
+    if drawn and (drawn.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon") \
+            and drawn != st.session_state.get("projects_drawn"):
+        st.session_state["projects_drawn"] = drawn  # check and draw it on the next run (the map comes first)
+        st.rerun()
     with right:
-        _site_panel(site_row, result, project_no, key)
-    _drawn_section(out, project_no, key, editor)
-    _upload_section(project_no, key, editor)
+        if checked["source"] == "project":
+            _site_panel(site_row, result, project_no, key)
+        else:
+            if checked["source"] == "drawn":
+                st.subheader(tr("绘制地块预检", "Check of the drawn site"))
+            st.markdown(tr(f"**核查地块**：{checked['label']}", f"**Checked site**: {checked['label']}"))
+            _checked(checked["site"], checked["result"], project_no, editor, checked["source"])
+    _compliance_section(checked, key)
     _reset_section(site_row, project_no, editor)
     _history_section()
 

@@ -20,14 +20,19 @@ def _findings_text(result: dict) -> str:
 
 
 def cmd_land_check(args: argparse.Namespace) -> int:
+    from cyc_geo.planning.jzd import jzd_bytes
     from cyc_geo.planning.landcheck import check_site
-    from cyc_geo.planning.projects import read_site_file
+    from cyc_geo.planning.projects import read_site_file, site_from_gdf
 
-    site = read_site_file(Path(args.site))
     try:
-        result = check_site(site, args.project)
-    except TypeError as exc:
+        site = read_site_file(Path(args.site))
+        result = check_site(site, args.project, site_type=args.type, redline_activity=args.redline_activity)
+    except (TypeError, ValueError, FileNotFoundError, KeyError) as exc:
         raise UserError(str(exc)) from exc
+    if args.export_jzd:
+        out = Path(args.export_jzd)
+        out.write_bytes(jzd_bytes(site_from_gdf(site), name=out.stem))
+        result["exported_jzd"] = str(out)
     emit(result, args.json, _findings_text(result))
     return 0
 
@@ -61,11 +66,11 @@ def project_records(conn=None) -> list[dict]:
             "area_m2": chk["area_m2"],
             "area_mu": chk["area_mu"],
             "townships": [t["name"] for t in chk["townships"]],
-            "counts": {lvl: sum(f["level"] == lvl for f in chk["findings"]) for lvl in ("conflict", "warning", "ok")},
+            "counts": {lvl: sum(f["level"] == lvl for f in chk["findings"]) for lvl in ("conflict", "warning", "ok", "info")},
             "issues": [
                 {"level": f["level"], "layer": f["layer"], "reason_zh": f["reason_zh"], "reason_en": f["reason_en"]}
                 for f in chk["findings"]
-                if f["level"] != "ok"
+                if f["level"] not in ("ok", "info")
             ],
         }
         out.append(rec)
@@ -92,9 +97,15 @@ def cmd_project_report(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = command(sub, "land-check", cmd_land_check, help="land-allocation check of a site polygon (area, townships, belt, forest, zone)")
-    p.add_argument("--site", required=True, help="site file: GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet; any CRS")
+    p = command(sub, "land-check", cmd_land_check, help="land-allocation check of a site (三区三线, 三调 耕地, PV rules, belt, forest, zone)")
+    p.add_argument("--site", required=True, help="site file: 界址点 .txt, GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet; any CRS")
     p.add_argument("--project", type=int, default=None, help="project number (序号, 附件2) to compare with its land need")
+    p.add_argument("--type", choices=["industrial", "pv", "public", "other"], default=None,
+                   help="site type (default: from the project, else other)")
+    p.add_argument("--redline-activity", default=None,
+                   help="declare a permitted limited human activity in the red line (cyc_geo.planning.rules.REDLINE_ACTIVITIES key)")
+    p.add_argument("--export-jzd", default=None, metavar="OUT.txt",
+                   help="also write the site as a 界址点 file (CGCS2000 3-degree zone 38, GBK)")
     command(sub, "projects", cmd_projects, help="priority projects (附件2) with their sites and land-check status")
     r = command(sub, "project-report", cmd_project_report, help="write land-check reports (Excel + printable HTML) and a summary")
     r.add_argument("--out", required=True, help="output folder")

@@ -36,9 +36,11 @@ from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU
 from cyc_geo.geo.detect import guess_crs
+from cyc_geo.planning import rules
+from cyc_geo.planning.rules import RuleParams
 
-LEVELS = ("ok", "warning", "conflict")
-"""Finding levels, mildest first."""
+LEVELS = ("info", "ok", "warning", "conflict")
+"""Finding levels, mildest first (``info``: a fact worth knowing that needs no action)."""
 
 FOREST_CLASS_NAMES = {CLASSES[v].code: (CLASSES[v].name_zh, CLASSES[v].name_en.lower()) for v in FOREST_CODES}
 """Third land survey (三调) forest classes by 4-digit code: (Chinese, English for mid-sentence use),
@@ -80,7 +82,10 @@ class CheckContext:
     instead of failing.
     """
 
-    NAMES = ("county", "townships", "belt", "forest", "devzone", "sites", "projects")
+    NAMES = ("county", "townships", "belt", "forest", "devzone", "sites", "projects",
+             "farmland", "eco_redline", "urban_boundary", "cropland")
+    ZONING = ("farmland", "eco_redline", "urban_boundary", "cropland")
+    """三区三线 and 耕地 layers: injected as None they are reported as not checked (``info``)."""
 
     def __init__(self, **layers: Any) -> None:
         unknown = set(layers) - set(self.NAMES)
@@ -119,6 +124,8 @@ class CheckContext:
             from cyc_geo.planning.projects import load_projects
 
             return load_projects()
+        if name in self.ZONING:
+            return _load_zoning(name)
         raise KeyError(name)
 
     def get(self, name: str) -> Any:
@@ -137,6 +144,30 @@ class CheckContext:
     def is_demo(self, name: str) -> bool:
         gdf = self.get(name)
         return gdf is not None and provenance_of(gdf).demo
+
+
+def _load_zoning(name: str) -> gpd.GeoDataFrame | None:
+    """A 三区三线 layer from the registry (planner file or demo); 耕地 from a planner file or the demo
+    parcels written beside the farmland demo. None when it cannot be had (no land cover)."""
+    from cyc_geo import paths
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.catalog.sources import planner_file, read_planner_file
+    from cyc_geo.catalog.vector_io import read_layer
+
+    try:
+        if name != "cropland":
+            return get_layer(name).load()
+        user = planner_file("cropland")
+        if user is not None:
+            return read_planner_file(user)
+        from cyc_geo.demo.landuse import FILES, build_farmland
+
+        path = paths.generated_dir() / FILES["cropland"]
+        if not path.exists():
+            build_farmland()
+        return read_layer(path, "cropland")
+    except (FileNotFoundError, KeyError, OSError):
+        return None
 
 
 @dataclass
@@ -258,6 +289,7 @@ def _finding(level: str, layer: str, overlap_m2: float, share: float | None, zh:
         "level": level,
         "layer": layer,
         "overlap_m2": round(float(overlap_m2), 2),
+        "overlap_mu": round(float(overlap_m2) / M2_PER_MU, 3),
         "share": None if share is None else round(float(share), 6),
         "reason_zh": zh,
         "reason_en": en,
@@ -379,13 +411,18 @@ def forest_sink_lost(site: PreparedSite, forest_area_crs: gpd.GeoDataFrame) -> t
     return ov, np.clip(frac, 0.0, 1.0) * sink
 
 
-def _forest_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, rooftop: bool) -> tuple[dict[str, Any], float]:
+def _forest_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, rooftop: bool,
+                    site_type: str = "other", rp: RuleParams | None = None) -> tuple[dict[str, Any], float]:
     forest = ctx.area_crs("forest")
     if forest is None:
         return _finding("warning", "forest", 0.0, None, "森林碳汇图层暂不可用，未核查林地占用",
                         "Forest carbon-sink layer not available, forest land not checked (no forest layer)"), 0.0
     ov, lost = forest_sink_lost(site, forest)
     total, sink = float(ov.sum()), float(lost.sum())
+    if rooftop:
+        return rules.roof_forest_finding(site, forest, ov, rp or RuleParams()), 0.0
+    if site_type == "pv":
+        return rules.pv_forest_finding(site, forest, ov, sink, p), sink
     share = total / site.area_m2
     if total < p.min_overlap_m2:
         return _finding("ok", "forest", 0.0, 0.0, "地块不占用林地", "The site does not overlap forest land", sink_lost_t_co2_yr=0.0), 0.0
@@ -448,7 +485,8 @@ def _devzone_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, 
     return _finding(lvl, "devzone", 0.0, 0.0, zh, en), 0.0
 
 
-def _need_findings(site: PreparedSite, project: pd.Series | None, p: LandCheckParams) -> list[dict[str, Any]]:
+def _need_findings(site: PreparedSite, project: pd.Series | None, p: LandCheckParams,
+                   rp: RuleParams | None = None) -> list[dict[str, Any]]:
     if project is None:
         return []
     kind = str(project.get("project_kind", ""))
@@ -475,17 +513,7 @@ def _need_findings(site: PreparedSite, project: pd.Series | None, p: LandCheckPa
     if floor is None or pd.isna(floor):
         floor = project.get("new_floor_area_m2")
     if kind == "industrial" and floor is not None and pd.notna(floor):
-        far = float(floor) / site.area_m2
-        if far >= p.min_plot_ratio:
-            out.append(_finding("ok", "plot_ratio", 0.0, far,
-                                f"按建筑面积 {float(floor):,.0f} m² 计，容积率 {far:.2f}，不低于工业用地控制指标 {p.min_plot_ratio}",
-                                f"With {float(floor):,.0f} m² of floor area the plot ratio is {far:.2f}, not below the "
-                                f"industrial-land minimum of {p.min_plot_ratio}"))
-        else:
-            out.append(_finding("warning", "plot_ratio", 0.0, far,
-                                f"按建筑面积 {float(floor):,.0f} m² 计，容积率仅 {far:.2f}，低于工业用地控制指标 {p.min_plot_ratio}，地块可能偏大",
-                                f"With {float(floor):,.0f} m² of floor area the plot ratio is only {far:.2f}, below the "
-                                f"industrial-land minimum of {p.min_plot_ratio}: the site may be too large"))
+        out.append(rules.plot_ratio_finding(float(floor), site, p, rp or RuleParams()))
     if kind == "retrofit" and not out:
         out.append(_finding("ok", "land_need", 0.0, None, "技术改造项目利用现有厂房，未列新增用地需求",
                             "Retrofit of existing buildings: no new land need is stated"))
@@ -516,34 +544,53 @@ def check_site(
     project_no: int | None = None,
     context: CheckContext | None = None,
     params: LandCheckParams | None = None,
+    site_type: str | None = None,
+    redline_activity: str | None = None,
+    rule_params: RuleParams | None = None,
 ) -> dict[str, Any]:
     """Check one site; returns a JSON-ready dict.
 
-    Keys: ``project_no``, ``area_m2``, ``area_ha``, ``area_mu``, ``townships`` (code, name,
-    name_en, overlap_m2, share), ``findings`` (level, layer, overlap_m2, share, reason_zh,
-    reason_en[, details]), ``status`` (worst level), ``repaired``, ``crs_in``,
-    ``sink_lost_t_co2_yr``, ``devzone_share``, ``demo_layers``.
+    ``site_type`` (``industrial``, ``pv``, ``public``, ``other``) defaults to the project's kind
+    (:data:`cyc_geo.planning.rules.PROJECT_KIND_TYPES`), else ``other``; ``redline_activity`` declares
+    the site one of the limited human activities allowed in the red line
+    (:data:`cyc_geo.planning.rules.REDLINE_ACTIVITIES`).
+
+    Keys: ``project_no``, ``site_type``, ``area_m2``, ``area_ha``, ``area_mu``, ``townships`` (code,
+    name, name_en, overlap_m2, share), ``findings`` (level, layer, overlap_m2, overlap_mu, share,
+    reason_zh, reason_en[, rule, details, parts, parcels, outside_m2]), ``status`` (worst level),
+    ``rooftop`` (a rooftop-PV project: roofs take no land),
+    ``repaired``, ``crs_in``, ``sink_lost_t_co2_yr``, ``devzone_share``, ``rules`` (the rules cited),
+    ``demo_layers``.
     """
     p = params or LandCheckParams()
+    rp = rule_params or RuleParams()
     ctx = context or CheckContext()
     prepared = prepare_site(site, p)
     project = _project(project_no, ctx)
     kind = None if project is None else str(project.get("project_kind", ""))
+    stype = rules.site_type_for(kind, site_type)
     rooftop = kind == "rooftops"
     findings = _input_findings(prepared)
     findings.append(_county_finding(prepared, ctx, p, rooftop))
     towns = _township_rows(prepared, ctx, p)
     findings.append(_township_finding(towns, ctx, rooftop))
+    findings.append(rules.farmland_finding(prepared, ctx, p, stype, rooftop))
+    findings.append(rules.redline_finding(prepared, ctx, p, stype, redline_activity, rooftop))
+    findings.append(rules.urban_boundary_finding(prepared, ctx, p, stype, rooftop))
+    findings.extend(rules.cropland_findings(prepared, ctx, p, stype, rooftop))
     findings.append(_belt_finding(prepared, ctx, p, rooftop))
-    forest_f, sink = _forest_finding(prepared, ctx, p, rooftop)
+    forest_f, sink = _forest_finding(prepared, ctx, p, rooftop, stype, rp)
     findings.append(forest_f)
     findings.append(_sites_finding(prepared, ctx, p, project_no, rooftop))
-    dz_f, dz_share = _devzone_finding(prepared, ctx, p, kind)
+    dz_f, dz_share = _devzone_finding(prepared, ctx, p, "industrial" if stype == "industrial" and not rooftop else kind)
     findings.append(dz_f)
-    findings.extend(_need_findings(prepared, project, p))
-    demo_layers = [n for n in ("townships", "belt", "forest", "devzone", "sites") if ctx.is_demo(n)]
+    findings.extend(_need_findings(prepared, project, p, rp))
+    demo_layers = [n for n in ("townships", "belt", "forest", "devzone", "sites", "farmland", "eco_redline", "urban_boundary", "cropland")
+                   if ctx.is_demo(n)]
     return {
         "project_no": None if project_no is None else int(project_no),
+        "site_type": stype,
+        "rooftop": rooftop,
         "area_m2": round(prepared.area_m2, 2),
         "area_ha": round(prepared.area_m2 / M2_PER_HA, 4),
         "area_mu": round(prepared.area_m2 / M2_PER_MU, 2),
@@ -554,8 +601,25 @@ def check_site(
         "crs_in": prepared.crs_in,
         "sink_lost_t_co2_yr": round(sink, 3),
         "devzone_share": round(dz_share, 6),
+        "rules": rules.rules_cited(findings),
         "demo_layers": demo_layers,
     }
+
+
+def site_conflicts(
+    site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
+    result: dict[str, Any],
+    context: CheckContext | None = None,
+    params: LandCheckParams | None = None,
+) -> gpd.GeoDataFrame:
+    """The conflict areas of a checked site (WGS84 polygons with ``layer``, ``level``, ``area_m2``) for the
+    map and the report; see :func:`cyc_geo.planning.rules.conflict_areas`."""
+    p = params or LandCheckParams()
+    ctx = context or CheckContext()
+    if result.get("rooftop"):  # roofs take no land: nothing to draw (and no 10^5-part site to prepare)
+        empty = gpd.GeoDataFrame({"layer": [], "level": [], "area_m2": []}, geometry=[], crs=AREA_CRS)
+        return empty.to_crs("EPSG:4326")
+    return rules.conflict_areas(prepare_site(site, p), ctx, p, result.get("site_type", "other"))
 
 
 def check_projects(conn=None, context: CheckContext | None = None, params: LandCheckParams | None = None) -> list[dict[str, Any]]:

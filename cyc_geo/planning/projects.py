@@ -211,7 +211,7 @@ def load_project_layer(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
 
 
 def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
-    """Read a site file (GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet) as it is.
+    """Read a site file (GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet, 界址点 .txt) as it is.
 
     The file's own CRS is kept (``None`` if it has none) and invalid polygons are *not*
     repaired here, so that :func:`cyc_geo.planning.landcheck.check_site` can report both.
@@ -220,6 +220,10 @@ def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"找不到地块文件 / site file not found: {path}")
+    if path.suffix.lower() == ".txt":
+        from cyc_geo.planning.jzd import read_jzd
+
+        return read_jzd(path)  # JzdError (a ValueError) names the bad line
     try:
         if path.suffix.lower() == ".parquet":
             gdf = gpd.read_parquet(path)

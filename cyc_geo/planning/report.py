@@ -35,7 +35,7 @@ from cyc_geo.planning.landcheck import LEVELS, CheckContext, check_site  # noqa:
 from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row  # noqa: E402
 
 LEVEL_COLORS = {"conflict": "F4CCCC", "warning": "FFF2CC", "ok": "D9EAD3"}
-LEVEL_ZH = {"conflict": "冲突", "warning": "注意", "ok": "通过"}
+LEVEL_ZH = {"conflict": "冲突", "warning": "注意", "ok": "通过", "info": "提示"}
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
 MAX_DRAWN_PARTS = 5_000
 """Sites with more parts (a rooftop set) are drawn as points, which matplotlib renders quickly."""

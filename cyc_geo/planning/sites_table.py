@@ -13,9 +13,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅"}
-LEVEL_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok")}
-LEVEL_ORDER = {"conflict": 0, "warning": 1, "ok": 2}
+LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅", "info": "ℹ️"}
+LEVEL_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
+LEVEL_ORDER = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}
 PARCEL_ZOOM = 14
 MAX_TOWNSHIPS_SHOWN = 6
 

@@ -1,0 +1,249 @@
+"""The compliance report of a checked site (用地合规性核查报告): map, findings, parcels, rules, sources.
+
+One report for any checked site (plan project, uploaded or drawn): a close-up map (PNG) with the
+site and its conflict areas over basic farmland, red line, development boundary, belt and forest;
+the findings; the per-parcel table of the basic farmland taken; the rules cited; the data sources
+with their data years and the demo label. Excel and PDF through :mod:`cyc_geo.exports`.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from cyc_geo.catalog.provenance import provenance_of
+from cyc_geo.exports import excel, pdf
+from cyc_geo.exports.meta import MISSING, ExportMeta
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
+from cyc_geo.planning.landcheck import CheckContext
+from cyc_geo.planning.rules import SITE_TYPE_NAMES
+
+LEVEL_NAMES = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
+LEVEL_FILLS = {"conflict": (248, 203, 203), "warning": (253, 234, 200), "ok": None, "info": None}
+
+MAP_LAYERS: tuple[tuple[str, str, str, str, str], ...] = (
+    # (context layer, zh, en, face colour, edge colour)
+    ("urban_boundary", "城镇开发边界", "Urban development boundary", "#cab2d633", "#6a3d9a"),
+    ("belt", "沿黄生态带", "Yellow River belt", "#a6dba066", "#1b7837"),
+    ("farmland", "永久基本农田", "Basic farmland", "#f2d03b88", "#b8860b"),
+    ("eco_redline", "生态保护红线", "Ecological red line", "#f4a58288", "#b2182b"),
+    ("forest", "林地", "Forest land", "#1a7a2e99", "#1a7a2e"),
+)
+"""What the report map and the page map draw under the site, bottom first (colours as the layer TOMLs)."""
+CONFLICT_COLOURS = {"conflict": "#e31a1c", "warning": "#ff7f00"}
+DETAIL_LAYERS = ("farmland", "forest")
+MAX_DETAIL_WINDOW_M2 = 100e6
+"""Map windows larger than 100 km² leave out the parcel-level layers (project choice: at that scale the
+thousands of parcels are unreadable and take half a minute to draw)."""
+
+LAYER_NAMES = {
+    "farmland": ("永久基本农田", "Basic farmland"), "eco_redline": ("生态保护红线", "Ecological red line"),
+    "urban_boundary": ("城镇开发边界", "Development boundary"), "cropland": ("耕地（非永久基本农田）", "Cropland (not basic)"),
+    "belt": ("沿黄生态带", "Yellow River belt"), "forest": ("林地", "Forest land"), "county": ("市域", "City"),
+    "townships": ("乡镇", "Townships"), "project_sites": ("其他项目地块", "Other project sites"),
+    "devzone": ("经开区", "Development zone"), "land_need": ("用地需求", "Land need"), "plot_ratio": ("容积率", "Plot ratio"),
+    "crs": ("坐标系", "CRS"), "geometry": ("几何", "Geometry"),
+}
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _pair(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def findings_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
+    """Findings, most severe first: level, layer, overlap (m², 亩), reason and the rule cited."""
+    order = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}
+    rows = []
+    for f in sorted(result["findings"], key=lambda f: order.get(f["level"], 9)):
+        rule = f.get("rule")
+        rows.append({
+            _t(lang, "级别", "Level"): _pair(LEVEL_NAMES.get(f["level"], (f["level"], f["level"])), lang),
+            _t(lang, "图层", "Layer"): _pair(LAYER_NAMES.get(f["layer"], (f["layer"], f["layer"])), lang),
+            _t(lang, "面积", "Area"): _area(f),
+            _t(lang, "亩数", "Mu"): _area(f) / M2_PER_MU,
+            _t(lang, "说明", "Reason"): f["reason_zh"] if lang == "zh" else f["reason_en"],
+            _t(lang, "依据", "Rule"): f"{rule['document']} {rule['article']}" if rule else MISSING,
+        })
+    return pd.DataFrame(rows)
+
+
+def _area(f: dict[str, Any]) -> float:
+    """The area a finding is about: the outside part for the development boundary, else the overlap (m²)."""
+    if f["layer"] == "urban_boundary" and f.get("outside_m2"):
+        return float(f["outside_m2"])
+    return float(f["overlap_m2"])
+
+
+FINDING_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩"}
+
+
+def parcel_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
+    """The basic-farmland parcels the site takes: 标识码, code, class, 坐落单位, overlap m² and 亩, share."""
+    farm = next((f for f in result["findings"] if f["layer"] == "farmland"), None)
+    rows = [] if farm is None else farm.get("parcels", [])
+    cols = [_t(lang, "标识码", "Parcel"), _t(lang, "地类编码", "Code"), _t(lang, "地类名称", "Class"),
+            _t(lang, "坐落单位", "Located in"), _t(lang, "占用面积", "Overlap"), _t(lang, "占用亩数", "Overlap (mu)"),
+            _t(lang, "占地块比例", "Share of site")]
+    data = [[r.get("parcel_id", ""), r["code"], r["name"], r.get("located_in", ""), r["overlap_m2"], r["overlap_mu"],
+             100 * r["share"]] for r in rows]
+    return pd.DataFrame(data, columns=cols)
+
+
+PARCEL_UNITS = {"占用面积": "m²", "Overlap": "m²", "占用亩数": "亩", "占地块比例": "%", "Share of site": "%"}
+
+
+def rules_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
+    """The rules cited: document, article, what it says."""
+    return pd.DataFrame(
+        [[r["document"], r["article"], r["summary_zh"] if lang == "zh" else r["summary_en"]] for r in result.get("rules", [])],
+        columns=[_t(lang, "文件", "Document"), _t(lang, "条款", "Article"), _t(lang, "内容", "Content")],
+    )
+
+
+def source_lines(ctx: CheckContext, lang: str = "zh") -> list[str]:
+    """One line per context layer: name, status (demo / approximate / real), source and data year."""
+    names = {"county": ("市域边界", "City outline"), "townships": ("乡镇边界", "Townships"), "belt": ("沿黄生态带", "Yellow River belt"),
+             "forest": ("林地图斑", "Forest patches"), "devzone": ("经开区", "Development zone"),
+             "farmland": ("永久基本农田", "Basic farmland"), "eco_redline": ("生态保护红线", "Ecological red line"),
+             "urban_boundary": ("城镇开发边界", "Development boundary"), "cropland": ("耕地", "Cropland")}
+    out = []
+    for key, pair in names.items():
+        try:
+            gdf = ctx.get(key)
+        except Exception:  # noqa: BLE001 - a layer that cannot load is listed as missing
+            gdf = None
+        if gdf is None:
+            out.append(f"{_pair(pair, lang)}：{_t(lang, '不可用', 'not available')}")
+            continue
+        prov = provenance_of(gdf)
+        year = prov.data_year or MISSING
+        out.append(f"{_pair(pair, lang)}：{prov.label(lang)} · {prov.source or MISSING} · "
+                   f"{_t(lang, '数据年份', 'data year')} {year}")
+    return out
+
+
+def _any_demo(ctx: CheckContext, result: dict[str, Any]) -> bool:
+    return bool(result.get("demo_layers"))
+
+
+def report_meta(result: dict[str, Any], ctx: CheckContext, lang: str, site_label: str) -> ExportMeta:
+    stype = _pair(SITE_TYPE_NAMES.get(result.get("site_type", "other"), ("其他", "other")), lang)
+    status = _pair(LEVEL_NAMES.get(result["status"], (result["status"],) * 2), lang)
+    return ExportMeta(
+        title=("用地合规性核查报告", "Land compliance report"),
+        lang=lang,
+        filters={_t(lang, "地块", "Site"): site_label, _t(lang, "地块类型", "Site type"): stype,
+                 _t(lang, "面积", "Area"): f"{result['area_m2']:,.0f} m² = {result['area_mu']:,.2f} 亩 = {result['area_ha']:,.4f} ha",
+                 _t(lang, "结论", "Result"): status},
+        sources=source_lines(ctx, lang),
+        demo=_any_demo(ctx, result),
+    )
+
+
+def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckContext, lang: str = "zh", dpi: int = 110) -> bytes:
+    """Close-up PNG: context layers near the site, the site outline, conflict areas in red/orange, a legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from cyc_geo.planning.report import _draw, cjk_font_family
+
+    family = cjk_font_family()
+    use_zh = lang == "zh" and family is not None
+    rc = {"font.family": [family, "DejaVu Sans"]} if family else {}
+    site_m = site.to_crs(AREA_CRS)
+    minx, miny, maxx, maxy = site_m.total_bounds
+    pad = min(max(maxx - minx, maxy - miny, 600.0) * 0.5, 3_000.0)
+    window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    handles = []
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=dpi)
+        for key, zh, en, face, edge in MAP_LAYERS:
+            if key in DETAIL_LAYERS and window.area > MAX_DETAIL_WINDOW_M2:
+                continue  # a county-wide site (a rooftop set): parcels and patches would be a blur (and slow)
+            gdf = ctx.area_crs(key)
+            if gdf is None or len(gdf) == 0:
+                continue
+            near = gdf.geometry.to_numpy()[shapely.STRtree(gdf.geometry.to_numpy()).query(window, predicate="intersects")]
+            if len(near):
+                _draw(ax, shapely.intersection(near, window), facecolor=face, edgecolor=edge, linewidth=0.6)
+                handles.append(Patch(facecolor=face, edgecolor=edge, label=zh if use_zh else en))
+        cm = conflicts.to_crs(AREA_CRS) if len(conflicts) else conflicts
+        for level in ("warning", "conflict"):
+            part = cm[cm["level"] == level] if len(cm) else cm
+            if len(part):
+                _draw(ax, part.geometry, facecolor=CONFLICT_COLOURS[level], edgecolor=CONFLICT_COLOURS[level],
+                      alpha=0.55, hatch="///", linewidth=0.8)
+                handles.append(Patch(facecolor=CONFLICT_COLOURS[level], alpha=0.55, hatch="///",
+                                     label=("冲突区域" if level == "conflict" else "注意区域") if use_zh else
+                                     ("conflict area" if level == "conflict" else "warning area")))
+        _draw(ax, site_m.geometry, facecolor="none", edgecolor="#000000", linewidth=1.8)
+        handles.append(Patch(facecolor="none", edgecolor="#000000", linewidth=1.8, label="核查地块" if use_zh else "checked site"))
+        ax.set_xlim(minx - pad, maxx + pad)
+        ax.set_ylim(miny - pad, maxy + pad)
+        ax.set_aspect("equal")
+        ax.ticklabel_format(style="plain", useOffset=False)
+        ax.tick_params(labelsize=6)
+        ax.set_title(("地块与三区三线（EPSG:4547，米）" if use_zh else "Site and the three control lines (EPSG:4547, m)"), fontsize=10)
+        ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def report_xlsx(result: dict[str, Any], ctx: CheckContext, lang: str, site_label: str,
+                map_image: bytes | None = None) -> bytes:
+    """The compliance report as Excel: findings, parcels, rules (each sheet with the header block)."""
+    meta = report_meta(result, ctx, lang, site_label)
+    sheets = {_t(lang, "核查结论", "Findings"): findings_table(result, lang),
+              _t(lang, "永久基本农田图斑", "Farmland parcels"): parcel_table(result, lang),
+              _t(lang, "依据", "Rules"): rules_table(result, lang)}
+    units = {_t(lang, "核查结论", "Findings"): FINDING_UNITS, _t(lang, "永久基本农田图斑", "Farmland parcels"): PARCEL_UNITS}
+    wb = excel.workbook(sheets, meta, units)
+    if map_image:
+        from openpyxl.drawing.image import Image as XlImage
+
+        ws = wb.create_sheet(_t(lang, "地图", "Map"))
+        ws.add_image(XlImage(io.BytesIO(map_image)), "A1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def report_pdf(result: dict[str, Any], ctx: CheckContext, lang: str, site_label: str,
+               map_image: bytes | None = None) -> bytes:
+    """The compliance report as a printable A4 PDF (searchable CJK text)."""
+    meta = report_meta(result, ctx, lang, site_label)
+    doc = pdf.new_report(meta)
+    if map_image:
+        doc.image_bytes(map_image, width=min(doc.content_width, 160))
+    doc.heading(_t(lang, "核查结论", "Findings"))
+    ft = findings_table(result, lang)
+    w = doc.content_width
+    doc.table(ft, FINDING_UNITS, font_size=7, col_widths=[w * 0.07, w * 0.11, w * 0.1, w * 0.08, w * 0.42, w * 0.22],
+              fills=[LEVEL_FILLS.get(f, None) for f in _levels_sorted(result)])
+    doc.heading(_t(lang, "占用永久基本农田图斑", "Basic-farmland parcels taken"))
+    doc.table(parcel_table(result, lang), PARCEL_UNITS, font_size=7)
+    doc.heading(_t(lang, "引用的规定", "Rules cited"))
+    doc.table(rules_table(result, lang), font_size=7, col_widths=[w * 0.38, w * 0.17, w * 0.45])
+    doc.heading(_t(lang, "数据来源", "Data sources"))
+    for line in meta.sources:
+        doc.paragraph(line, size=8)
+    return doc.to_bytes()
+
+
+def _levels_sorted(result: dict[str, Any]) -> list[str]:
+    order = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}
+    return [f["level"] for f in sorted(result["findings"], key=lambda f: order.get(f["level"], 9))]

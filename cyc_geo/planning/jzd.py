@@ -1,0 +1,340 @@
+"""界址点 coordinate files (报盘格式): the way red lines (用地红线) of parcels are handed over.
+
+A file has two sections::
+
+    [属性描述]
+    坐标系=2000国家大地坐标系
+    几度分带=3
+    投影类型=高斯克吕格
+    计量单位=米
+    带号=38
+    [地块坐标]
+    5,9.1200,1,地块一,面,,工业用地,,@      <- parcel header: 点数, 面积(公顷), 编号, 名称, 面/线/点, 图幅号, 用途, 地类编码, @
+    J1,1,3886085.000,38562000.000          <- point: 点号, 圈号, X (northing), Y (easting, often with the zone number in front)
+    ...
+
+Rings of one parcel are told apart by 圈号: ring 1 is the outer boundary; a later ring inside it is
+a hole (inner ring), one outside it another part of the parcel. Files come in GBK (most
+surveying software) or UTF-8 (with or without BOM). The coordinate system is CGCS2000, Xi'an 1980 or
+Beijing 1954 Gauss-Kruger, 3° or 6° zones; the EPSG code follows from 坐标系, 几度分带, 带号 and
+whether Y carries the zone number (:func:`cyc_geo.geo.detect.gk_epsg`; for Changyuan: CGCS2000 3°
+zone 38, CM 114°E = EPSG:4526 with the zone prefix, EPSG:4547 without).
+
+Errors name the line (:class:`JzdError`, Chinese and English). :func:`write_jzd` writes a site back
+in the same format (CGCS2000, 3° zone 38 with the prefix by default). Format: docs/sources.md,
+"Land-use rules (三区三线, 自然资办发〔2023〕12号)".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from cyc_geo.geo.detect import gk_epsg
+
+EXPORT_ZONE = 38
+"""Changyuan (114.5-115.0°E) lies in the CGCS2000 3° zone 38 (CM 114°E; docs/sources.md, "CRS and units")."""
+EXPORT_DECIMALS = 3
+"""Coordinates are written to the millimetre, the precision field of survey deliveries (精度=0.001)."""
+
+
+class JzdError(ValueError):
+    """A bad 界址点 file; the message names the line (zh / en)."""
+
+    def __init__(self, line: int | None, zh: str, en: str) -> None:
+        self.line = line
+        if line is None:
+            super().__init__(f"界址点文件错误：{zh} / bad coordinate file: {en}")
+        else:
+            super().__init__(f"界址点文件第 {line} 行：{zh} / coordinate file, line {line}: {en}")
+
+
+@dataclass
+class JzdParcel:
+    """One parcel of the file: header fields, its rings by 圈号 and the header's line number."""
+
+    line: int
+    n_points: int
+    area_ha: float | None
+    number: str
+    name: str
+    kind: str
+    use: str
+    code: str
+    rings: dict[int, list[tuple[float, float, int]]] = field(default_factory=dict)
+    """圈号 -> [(easting, northing, line)] as written (easting with the zone prefix if the file has it)."""
+
+    @property
+    def count(self) -> int:
+        return sum(len(r) for r in self.rings.values())
+
+
+@dataclass
+class JzdFile:
+    attrs: dict[str, str]
+    parcels: list[JzdParcel]
+    crs: str
+    with_prefix: bool
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM or not) if it decodes, else GBK (GB18030, its superset)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise JzdError(None, "文件编码既不是 UTF-8 也不是 GBK", "the file is neither UTF-8 nor GBK") from exc
+
+
+def _float(text: str, line: int, what_zh: str, what_en: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise JzdError(line, f"{what_zh}“{text.strip()}”不是数字", f"{what_en} {text.strip()!r} is not a number") from None
+    if not np.isfinite(value):
+        raise JzdError(line, f"{what_zh}不是有限数值", f"{what_en} is not finite")
+    return value
+
+
+def _family(system: str) -> int:
+    """Index of the GK family in :func:`gk_epsg` from the 坐标系 text (CGCS2000 when not said)."""
+    s = system.replace(" ", "")
+    if "80" in s or "西安" in s:
+        return 1
+    if "54" in s or "北京" in s:
+        return 2
+    return 0
+
+
+def _parse_header_line(parts: list[str], line: int) -> JzdParcel:
+    fields_ = [p.strip() for p in parts]
+    if len(fields_) < 5:
+        raise JzdError(line, "地块标题行至少应有 点数,面积,编号,名称,图形属性 五项并以 @ 结尾",
+                       "a parcel header needs at least count, area, number, name, shape type and ends with @")
+    try:
+        n = int(float(fields_[0]))
+    except ValueError:
+        raise JzdError(line, f"界址点数“{fields_[0]}”不是整数", f"point count {fields_[0]!r} is not an integer") from None
+    area = _float(fields_[1], line, "地块面积", "parcel area") if fields_[1] else None
+    get = lambda i: fields_[i] if len(fields_) > i and fields_[i] != "@" else ""  # noqa: E731
+    return JzdParcel(line, n, area, get(2), get(3), get(4) or "面", get(6), get(7))
+
+
+def parse_jzd(text: str) -> JzdFile:
+    """Parse the text of a 界址点 file; :class:`JzdError` naming the line on anything malformed."""
+    attrs: dict[str, str] = {}
+    parcels: list[JzdParcel] = []
+    section = None
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().replace("，", ",")
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            if section not in ("属性描述", "地块坐标"):
+                raise JzdError(no, f"未知的节“{line}”（应为 [属性描述] 或 [地块坐标]）",
+                               f"unknown section {line!r} (expected [属性描述] or [地块坐标])")
+            continue
+        if section is None:
+            raise JzdError(no, "文件应以 [属性描述] 或 [地块坐标] 开头", "the file must start with [属性描述] or [地块坐标]")
+        if section == "属性描述":
+            if "=" not in line:
+                raise JzdError(no, "属性描述行应为“名称=值”", "an attribute line must read name=value")
+            key, value = line.split("=", 1)
+            attrs[key.strip()] = value.strip()
+            continue
+        parts = line.split(",")
+        if parts[-1].strip() == "@":
+            parcels.append(_parse_header_line(parts, no))
+            continue
+        if not parcels:
+            raise JzdError(no, "坐标行之前缺少地块标题行（以 @ 结尾）", "a point row comes before any parcel header (ending with @)")
+        if len(parts) < 4:
+            raise JzdError(no, "坐标行应为 点号,圈号,X坐标,Y坐标", "a point row must read point no, ring no, X, Y")
+        try:
+            ring = int(float(parts[1]))
+        except ValueError:
+            raise JzdError(no, f"圈号“{parts[1].strip()}”不是整数", f"ring number {parts[1].strip()!r} is not an integer") from None
+        x = _float(parts[2], no, "X坐标", "X")
+        y = _float(parts[3], no, "Y坐标", "Y")
+        parcels[-1].rings.setdefault(ring, []).append((y, x, no))
+    if not parcels:
+        raise JzdError(None, "没有 [地块坐标] 数据", "no [地块坐标] parcels")
+    crs, prefix = _crs(attrs, parcels)
+    return JzdFile(attrs, parcels, crs, prefix)
+
+
+def _crs(attrs: dict[str, str], parcels: list[JzdParcel]) -> tuple[str, bool]:
+    """EPSG code of the file and whether Y carries the zone number; checks coordinates and zones."""
+    proj = attrs.get("投影类型", "高斯克吕格")
+    if proj and "高斯" not in proj and "gauss" not in proj.lower():
+        raise JzdError(None, f"不支持的投影类型“{proj}”（仅高斯-克吕格）", f"unsupported projection {proj!r} (Gauss-Kruger only)")
+    unit = attrs.get("计量单位", "米")
+    if unit and unit not in ("米", "m", "M", "metre", "meter"):
+        raise JzdError(None, f"不支持的计量单位“{unit}”（应为米）", f"unsupported unit {unit!r} (metres expected)")
+    width_txt = attrs.get("几度分带", "3").replace("度", "").strip() or "3"
+    try:
+        width = int(float(width_txt))
+    except ValueError:
+        raise JzdError(None, f"几度分带“{width_txt}”应为 3 或 6", f"zone width {width_txt!r} must be 3 or 6") from None
+    if width not in (3, 6):
+        raise JzdError(None, f"几度分带“{width}”应为 3 或 6", f"zone width {width} must be 3 or 6")
+    zone_attr = attrs.get("带号", "").strip()
+    zone = int(float(zone_attr)) if zone_attr.replace(".", "", 1).isdigit() else None
+    prefixes = set()
+    for parcel in parcels:
+        for pts in parcel.rings.values():
+            for easting, northing, no in pts:
+                if northing >= 1e7 and easting < 1e7:
+                    raise JzdError(no, f"X坐标 {northing} 像东坐标、Y坐标 {easting} 像北坐标：X、Y 是否写反？（X 为北坐标）",
+                                   f"X {northing} looks like an easting and Y {easting} like a northing: X and Y swapped? "
+                                   "(X is the northing)")
+                if 1e7 <= easting < 1e8:
+                    prefixes.add((int(easting // 1e6), no))
+                elif not 0 < easting < 1e6:
+                    raise JzdError(no, f"Y坐标 {easting} 不是高斯投影东坐标（应为 6 位或带号加 6 位）",
+                                   f"Y {easting} is not a Gauss-Kruger easting (6 digits, or the zone number and 6 digits)")
+                if not 0 < northing < 1e7:
+                    hint = ("（X、Y 是否写反？X 为北坐标）", " (X and Y swapped? X is the northing)") if northing >= 1e7 else ("", "")
+                    raise JzdError(no, f"X坐标 {northing} 不是北坐标{hint[0]}", f"X {northing} is not a northing{hint[1]}")
+    zones = {z for z, _ in prefixes}
+    n_points = sum(p.count for p in parcels)
+    if prefixes and len(prefixes) != n_points:
+        line = next(no for p in parcels for pts in p.rings.values() for e, _, no in pts if e < 1e7)
+        raise JzdError(line, "部分 Y 坐标带有带号、部分没有", "some Y coordinates carry the zone number and some do not")
+    if len(zones) > 1:
+        raise JzdError(max(no for _, no in prefixes), f"Y 坐标的带号不一致：{sorted(zones)}", f"Y coordinates carry different zones: {sorted(zones)}")
+    if zones:
+        z = zones.pop()
+        if zone is not None and zone != z:
+            raise JzdError(None, f"属性描述的带号 {zone} 与 Y 坐标中的带号 {z} 不一致",
+                           f"zone {zone} in [属性描述] differs from zone {z} in the Y coordinates")
+        zone = z
+    if zone is None:
+        raise JzdError(None, "缺少带号（属性描述“带号=”或 Y 坐标前的带号）",
+                       "zone number missing ([属性描述] 带号= or the zone in front of Y)")
+    try:
+        epsg = gk_epsg(width, zone, bool(prefixes), _family(attrs.get("坐标系", "")))
+    except ValueError:
+        raise JzdError(None, f"{width}度带没有带号 {zone}", f"there is no {width}-degree zone {zone}") from None
+    return f"EPSG:{epsg}", bool(prefixes)
+
+
+def _ring(points: list[tuple[float, float, int]], parcel: JzdParcel, ring_no: int) -> shapely.LinearRing:
+    coords = [(e, n) for e, n, _ in points]
+    if len(coords) > 1 and coords[0] == coords[-1]:
+        coords = coords[:-1]
+    if len(set(coords)) < 3:
+        raise JzdError(points[0][2], f"地块“{parcel.name or parcel.number}”第 {ring_no} 圈少于 3 个不同的界址点",
+                       f"ring {ring_no} of parcel {parcel.name or parcel.number!r} has fewer than 3 distinct points")
+    return shapely.LinearRing(coords)
+
+
+def parcel_geometry(parcel: JzdParcel) -> shapely.Geometry:
+    """The parcel's polygon: ring 1 (lowest 圈号) outside; later rings inside an outer ring are holes."""
+    if parcel.count != parcel.n_points:
+        raise JzdError(parcel.line, f"标题行写明 {parcel.n_points} 个界址点，实有 {parcel.count} 个",
+                       f"the header states {parcel.n_points} points, the parcel has {parcel.count}")
+    outers: list[shapely.LinearRing] = []
+    holes: list[list[shapely.LinearRing]] = []
+    for ring_no in sorted(parcel.rings):
+        ring = _ring(parcel.rings[ring_no], parcel, ring_no)
+        host = next((i for i, o in enumerate(outers) if shapely.Polygon(o).contains(shapely.Polygon(ring))), None)
+        if host is None:
+            outers.append(ring)
+            holes.append([])
+        else:
+            holes[host].append(ring)
+    polys = [shapely.Polygon(o, h) for o, h in zip(outers, holes)]
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def read_jzd_bytes(data: bytes, name: str = "界址点.txt") -> gpd.GeoDataFrame:
+    """The polygon parcels of a 界址点 file, in the file's own CRS (areas are planar there).
+
+    Columns: ``parcel_no``, ``name``, ``use``, ``code``, ``stated_area_ha`` (the header's 面积),
+    ``area_ha`` (computed), ``n_points``. 线/点 parcels are skipped (counted in
+    ``attrs["jzd_skipped"]``). Provenance: not demo, source = the file.
+    """
+    jf = parse_jzd(decode(data))
+    rows, geoms, skipped = [], [], 0
+    for p in jf.parcels:
+        if p.kind and p.kind not in ("面", "polygon"):
+            skipped += 1
+            continue
+        geom = parcel_geometry(p)
+        rows.append({"parcel_no": p.number, "name": p.name, "use": p.use, "code": p.code,
+                     "stated_area_ha": p.area_ha, "n_points": p.n_points})
+        geoms.append(geom)
+    if not geoms:
+        raise JzdError(None, "文件中没有“面”地块", "the file has no polygon (面) parcel")
+    gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=jf.crs)
+    gdf["area_ha"] = gdf.geometry.area / 1e4
+    gdf.attrs["meta"] = {"source": f"界址点 file {name}", "crs": jf.crs, "demo": "false", "approximate": "false"}
+    gdf.attrs["jzd_skipped"] = skipped
+    gdf.attrs["jzd_attrs"] = jf.attrs
+    return gdf
+
+
+def read_jzd(path: Path | str) -> gpd.GeoDataFrame:
+    """:func:`read_jzd_bytes` of a file on disk."""
+    path = Path(path)
+    return read_jzd_bytes(path.read_bytes(), path.name)
+
+
+def looks_like_jzd(data: bytes) -> bool:
+    """True when the bytes start (after a BOM / blank lines) with a 界址点 section header."""
+    try:
+        head = decode(data[:4096] if len(data) > 4096 else data)
+    except JzdError:
+        return False
+    return "[属性描述]" in head or "[地块坐标]" in head
+
+
+def write_jzd(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", use: str = "",
+              zone: int = EXPORT_ZONE, with_prefix: bool = True, made_on: dt.date | None = None) -> str:
+    """A site as 界址点 text (CGCS2000 3° GK zone ``zone``, Y with the zone number by default).
+
+    Each polygon part becomes one parcel (编号 1, 2 …); its outer ring is 圈号 1, its holes 2, 3 …;
+    rings are closed by repeating their first point (点号 J1 …). Coordinates to the millimetre.
+    """
+    crs = f"EPSG:{gk_epsg(3, zone, with_prefix)}"
+    geoms = site.geometry if isinstance(site, gpd.GeoDataFrame) else site
+    projected = geoms.to_crs(crs).to_numpy()
+    parts = [p for p in shapely.get_parts(shapely.get_parts(projected)) if isinstance(p, shapely.Polygon) and not p.is_empty]
+    if not parts:
+        raise ValueError("地块不含面要素 / the site contains no polygon")
+    from cyc_geo.exports.meta import beijing_now
+
+    day = (made_on or beijing_now().date()).isoformat()  # the date planners read: Beijing time
+    lines = ["[属性描述]", "格式版本号=1.0", "数据产生单位=cyc-geo", f"数据产生日期={day}", "坐标系=2000国家大地坐标系",
+             "几度分带=3", "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,", "[地块坐标]"]
+    fmt = f"{{:.{EXPORT_DECIMALS}f}}"
+    for i, poly in enumerate(parts, start=1):
+        rings = [poly.exterior, *poly.interiors]
+        body: list[str] = []
+        point = 0
+        for ring_no, ring in enumerate(rings, start=1):
+            coords = list(ring.coords)[:-1]
+            first = point + 1
+            for e, n in coords:
+                point += 1
+                body.append(f"J{point},{ring_no},{fmt.format(n)},{fmt.format(e)}")
+            e, n = coords[0]
+            body.append(f"J{first},{ring_no},{fmt.format(n)},{fmt.format(e)}")
+        label = name if len(parts) == 1 else f"{name}-{i}"
+        lines.append(f"{len(body)},{poly.area / 1e4:.4f},{i},{label},面,,{use},,@")
+        lines.extend(body)
+    return "\n".join(lines) + "\n"
+
+
+def jzd_bytes(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", encoding: str = "gbk", **kw) -> bytes:
+    """:func:`write_jzd` encoded for download (GBK by default, what surveying software reads)."""
+    return write_jzd(site, name, **kw).encode(encoding, errors="replace")

@@ -1,0 +1,504 @@
+"""Land-use rules of the land check as a county planner applies them: 三区三线, 三调 耕地, PV siting.
+
+Each rule is a function over a prepared site (:class:`cyc_geo.planning.landcheck.PreparedSite`,
+EPSG:4547) and one context layer, returning a *finding*: ``level`` (conflict / warning / ok / info),
+``layer``, ``overlap_m2`` and ``overlap_mu``, the reason in Chinese and English and the rule it
+applies (:data:`RULES`: document and article). :mod:`cyc_geo.planning.landcheck` stays the entry
+point (:func:`~cyc_geo.planning.landcheck.check_site`) and calls these.
+
+- 永久基本农田 (layer ``farmland``): any overlap is a conflict, with ``parts`` per 三调 class and a
+  per-parcel table (``parcels``: code, class name, 坐落单位, overlap m² and 亩, share of the site);
+- 生态保护红线 (``eco_redline``): a conflict; a warning only when the site is declared one of the
+  permitted limited human activities (:data:`REDLINE_ACTIVITIES`);
+- 城镇开发边界 (``urban_boundary``): outside it, industrial and public (urban) construction gets a
+  warning with ``outside_m2``;
+- 耕地 that is not 永久基本农田 (``cropland``): a warning with the 占补平衡 note; for PV, a conflict;
+- PV arrays (site type ``pv``): on 永久基本农田 or 耕地 a conflict, on forest land a warning
+  "林光互补 only";
+- plot ratio (容积率) of an industrial project: below the minimum a warning (site too large), above the
+  maximum a conflict (the site is too small for the stated floor area).
+
+Sources of every rule and default: docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
+
+if TYPE_CHECKING:
+    from cyc_geo.planning.landcheck import CheckContext, LandCheckParams, PreparedSite
+
+SITE_TYPES = ("industrial", "pv", "public", "other")
+"""What a site is for: industrial (工业), pv (光伏), public (公共设施、基础设施), other (其他)."""
+SITE_TYPE_NAMES = {
+    "industrial": ("工业项目", "industrial project"),
+    "pv": ("光伏项目", "PV project"),
+    "public": ("公共设施/基础设施", "public facility / infrastructure"),
+    "other": ("其他", "other use"),
+}
+URBAN_TYPES = ("industrial", "public")
+"""Site types that are urban construction, bound to the 城镇开发边界."""
+
+PROJECT_KIND_TYPES = {"industrial": "industrial", "retrofit": "industrial", "rooftops": "pv"}
+"""附件2 project kinds (data/reference/projects.csv) -> site type."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule the check cites: the document, the article, what it says (zh / en)."""
+
+    document: str
+    article: str
+    summary_zh: str
+    summary_en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"document": self.document, "article": self.article, "summary_zh": self.summary_zh,
+                "summary_en": self.summary_en}
+
+
+RULES: dict[str, Rule] = {
+    "farmland": Rule(
+        "《中华人民共和国土地管理法》（2019年修正）", "第三十五条",
+        "永久基本农田经依法划定后，任何单位和个人不得擅自占用或者改变其用途；重大建设项目选址确实难以避让的，须报国务院批准",
+        "Once designated, permanent basic farmland may not be occupied or its use changed; unavoidable key "
+        "projects need State Council approval"),
+    "three_lines": Rule(
+        "中共中央办公厅 国务院办公厅《关于在国土空间规划中统筹划定落实三条控制线的指导意见》（厅字〔2019〕48号）",
+        "三条控制线的划定与管控",
+        "生态保护红线内原则上按禁止开发区域管理；永久基本农田一经划定不得擅自占用或改变用途；城镇开发边界外不得进行城镇集中建设",
+        "Inside the ecological red line, development is in principle prohibited; basic farmland may not be "
+        "occupied; no concentrated urban construction outside the urban development boundary"),
+    "eco_redline": Rule(
+        "自然资源部 生态环境部 国家林业和草原局《关于加强生态保护红线管理的通知（试行）》（自然资发〔2022〕142号）",
+        "一、（二）有限人为活动",
+        "生态保护红线内、自然保护地核心保护区外，禁止开发性、生产性建设活动，仅允许对生态功能不造成破坏的有限人为活动",
+        "Inside the red line (outside nature-reserve core zones) development and production construction is "
+        "prohibited; only limited human activities that do not harm ecological functions are allowed"),
+    "urban_boundary": Rule(
+        "中共中央办公厅 国务院办公厅《关于在国土空间规划中统筹划定落实三条控制线的指导意见》（厅字〔2019〕48号）",
+        "城镇开发边界管控",
+        "城镇开发边界外不得进行城镇集中建设，不得设立各类开发区；城镇建设和工业项目应在边界内布局",
+        "No concentrated urban construction and no development zones outside the urban development boundary"),
+    "cropland": Rule(
+        "《中华人民共和国土地管理法》（2019年修正）", "第三十条（占用耕地补偿制度）",
+        "非农业建设经批准占用耕地的，按照“占多少，垦多少”的原则，由占用耕地的单位负责开垦数量和质量相当的耕地（占补平衡）",
+        "Non-agricultural construction that takes cropland must reclaim cropland of equal quantity and quality "
+        "(balance of occupation and compensation, 占补平衡)"),
+    "pv_cropland": Rule(
+        "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
+        "（自然资办发〔2023〕12号）", "二、（一）光伏方阵用地",
+        "光伏方阵用地不得占用耕地；禁止使用永久基本农田、基本草原、Ⅰ级保护林地和东北地区天然林",
+        "PV arrays may not occupy cropland; permanent basic farmland, basic grassland, class-I protected forest "
+        "land and natural forest in the north-east are off limits"),
+    "pv_forest": Rule(
+        "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
+        "（自然资办发〔2023〕12号）", "二、（一）光伏方阵用地",
+        "光伏方阵用地涉及使用林地的，须采用林光互补模式，不得采伐林木、割灌及破坏原有植被，不得将乔木林地、竹林地等采伐改造为灌木林后架设光伏板",
+        "PV arrays on forest land only as forest-PV complementarity (林光互补): no felling, no clearing of "
+        "shrubs or vegetation, tree or bamboo forest may not be turned into shrubland for panels"),
+    "plot_ratio": Rule(
+        "国土资源部《工业项目建设用地控制指标》（国土资发〔2008〕24号）", "四、（二）容积率控制指标（表2）",
+        "通用设备制造业、专用设备制造业容积率不低于0.7；工业项目建设用地须同时符合投资强度、容积率、建筑系数等指标",
+        "Plot ratio at least 0.7 for general- and special-purpose equipment manufacturing; industrial land "
+        "must meet investment intensity, plot ratio and building coverage together"),
+}
+"""The rules the land check cites, by key (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)")."""
+
+REDLINE_ACTIVITIES: dict[str, tuple[str, str]] = {
+    "patrol_research": ("管护巡护、保护执法、科学研究、调查监测、测绘导航、防灾减灾救灾、军事国防、疫情防控等活动及相关必要设施修筑",
+                        "patrol, enforcement, research, monitoring, surveying, disaster relief, defence, epidemic control and their necessary facilities"),
+    "residents": ("原住居民和其他合法权益主体在不扩大现有建设用地、耕地、水产养殖规模的前提下，开展种植、放牧、捕捞、养殖等生产活动，修筑生产生活设施",
+                  "residents' farming, grazing, fishing and necessary buildings without enlarging existing built land, cropland or aquaculture"),
+    "archaeology": ("经依法批准的考古调查发掘、古生物化石调查发掘、标本采集和文物保护活动",
+                    "approved archaeology, fossil surveys, specimen collection and heritage protection"),
+    "forest_tending": ("按规定对人工商品林进行抚育采伐，或以提升森林质量、优化栖息地、建设生物防火隔离带等为目的的树种更新",
+                       "tending of plantation forest and species renewal for forest quality, habitats or fire breaks"),
+    "tourism": ("不破坏生态功能的适度参观旅游、科普宣教及符合相关规划的配套性服务设施和相关的必要公共设施建设及维护",
+                "moderate tourism and education with planned service and necessary public facilities"),
+    "linear_infrastructure": ("必须且无法避让、符合县级以上国土空间规划的线性基础设施、通讯和防洪、供水设施建设和船舶航行、航道疏浚清淤等活动；已有的合法水利、交通运输等设施运行维护改造",
+                              "unavoidable linear infrastructure, telecoms, flood-control and water-supply works in the county plan; upkeep of existing lawful water and transport works"),
+    "geology": ("地质调查与矿产资源勘查开采（按规定的矿种和情形）", "geological survey and mineral exploration (listed cases)"),
+    "restoration": ("依据县级以上国土空间规划和生态保护修复专项规划开展的生态修复", "ecological restoration under the county plan"),
+    "border": ("根据我国相关法律法规和与邻国签署的国界管理制度协定（条约）开展的边境管理活动", "border management"),
+    "other_lawful": ("法律法规规定允许的其他人为活动", "other activities allowed by law"),
+}
+"""The limited human activities allowed inside the red line, 自然资发〔2022〕142号 一、（二） items 1-10."""
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    """Thresholds of the rules (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)")."""
+
+    max_plot_ratio: float = 3.0
+    """Largest plausible plot ratio (容积率) of a manufacturing plant: 国土资发〔2008〕24号 sets only the
+    minimum and a building coverage (建筑系数) of at least 30 %; at the ~60 % coverage of a dense plant,
+    3.0 means five full storeys of multi-storey factory (多层标准厂房). Above it the site is too small
+    for the stated floor area (project choice)."""
+    roof_forest_share: float = 0.01
+    """Roofs of a rooftop-PV site may touch forest cells at the 20 m raster's edges; above 1 % of the roof
+    area the roof and forest layers disagree and the check says so (project choice)."""
+
+
+def finding(level: str, layer: str, overlap_m2: float, share: float | None, zh: str, en: str,
+            rule: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A finding as JSON-ready dict (the keys of :func:`cyc_geo.planning.landcheck.check_site`'s findings)."""
+    out: dict[str, Any] = {
+        "level": level,
+        "layer": layer,
+        "overlap_m2": round(float(overlap_m2), 2),
+        "overlap_mu": round(float(overlap_m2) / M2_PER_MU, 3),
+        "share": None if share is None else round(float(share), 6),
+        "reason_zh": zh,
+        "reason_en": en,
+    }
+    if rule:
+        out["rule"] = {"key": rule, **RULES[rule].as_dict()}
+    out.update(extra)
+    return out
+
+
+def _pct(x: float) -> str:
+    return "<0.1%" if 0 < x < 0.0005 else f"{100 * x:.1f}%"
+
+
+def _mu(m2: float) -> str:
+    return f"{m2 / M2_PER_MU:,.2f}"
+
+
+def site_type_for(project_kind: str | None, chosen: str | None = None) -> str:
+    """The site type: the chosen one if given, else from the project's kind, else ``other``."""
+    if chosen:
+        if chosen not in SITE_TYPES:
+            raise ValueError(f"未知的地块类型 {chosen} / unknown site type {chosen!r} (one of {', '.join(SITE_TYPES)})")
+        return chosen
+    return PROJECT_KIND_TYPES.get(project_kind or "", "other")
+
+
+def _union(site: PreparedSite) -> shapely.Geometry:
+    return shapely.union_all(site.parts)
+
+
+def _class_name(code: str, given: Any = None) -> str:
+    if isinstance(given, str) and given:
+        return given
+    from cyc_geo.carbon.landcover import CLASSES
+
+    try:
+        return CLASSES[int(code)].name_zh
+    except (KeyError, ValueError):
+        return code
+
+
+def _col(gdf: gpd.GeoDataFrame, name: str, default: str = "") -> np.ndarray:
+    if name in gdf.columns:
+        return gdf[name].fillna(default).astype(str).to_numpy()
+    return np.full(len(gdf), default, dtype=object)
+
+
+def _parts_by_class(codes: np.ndarray, names: np.ndarray, ov: np.ndarray, min_m2: float) -> list[dict[str, Any]]:
+    df = pd.DataFrame({"code": codes, "name": names, "m2": ov})
+    df = df[df["m2"] > 0].groupby("code", as_index=False).agg(name=("name", "first"), m2=("m2", "sum"))
+    df = df[df["m2"] >= min_m2].sort_values("code")
+    return [{"code": str(r.code), "name": str(r.name), "overlap_m2": round(float(r.m2), 2),
+             "overlap_mu": round(float(r.m2) / M2_PER_MU, 3)} for r in df.itertuples()]
+
+
+def _classes_text(parts: list[dict[str, Any]]) -> tuple[str, str]:
+    zh = "、".join(f"{p['code']} {p['name']} {p['overlap_m2']:,.0f} m²（{p['overlap_mu']:,.2f} 亩）" for p in parts)
+    en = ", ".join(f"{p['code']} {p['overlap_m2']:,.0f} m² ({p['overlap_mu']:,.2f} mu)" for p in parts)
+    return zh, en
+
+
+def farmland_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
+                     rooftop: bool = False) -> dict[str, Any] | None:
+    """永久基本农田: conflict on any overlap, with parts per 三调 class and the per-parcel table."""
+    farm = ctx.area_crs("farmland")
+    if farm is None:
+        return finding("info", "farmland", 0.0, None, "永久基本农田图层暂不可用，未核查", "Basic-farmland layer not available, not checked")
+    ov = site.overlap_by_feature(farm.geometry.to_numpy())
+    total = float(ov.sum())
+    share = total / site.area_m2
+    if total < p.min_overlap_m2:
+        return finding("ok", "farmland", 0.0, 0.0, "地块不占用永久基本农田", "The site takes no permanent basic farmland",
+                       "farmland", parts=[], parcels=[])
+    codes = _col(farm, "class_code")
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(farm, "class_name"))], dtype=object)
+    parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
+    hit = np.flatnonzero(ov >= p.min_overlap_m2)
+    ids, located, owner = _col(farm, "parcel_id"), _col(farm, "located_in"), _col(farm, "owner")
+    parcels = sorted(
+        ({"parcel_id": ids[i], "code": codes[i], "name": names[i], "located_in": located[i], "owner": owner[i],
+          "overlap_m2": round(float(ov[i]), 2), "overlap_mu": round(float(ov[i]) / M2_PER_MU, 3),
+          "share": round(float(ov[i]) / site.area_m2, 6)} for i in hit),
+        key=lambda r: -r["overlap_m2"])
+    cls_zh, cls_en = _classes_text(parts)
+    if rooftop:
+        return finding("warning", "farmland", total, share,
+                       f"屋顶图层与永久基本农田重叠 {total:,.0f} m²（{cls_zh}）：屋顶与农田数据不一致，请核对",
+                       f"Roofs overlap basic farmland by {total:,.0f} m² ({cls_en}): the roof and farmland data disagree; please check",
+                       "farmland", parts=parts, parcels=parcels)
+    pv = site_type == "pv"
+    zh = (f"地块占用永久基本农田 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}），涉及 {len(parcels)} 个图斑；"
+          + ("光伏方阵禁止使用永久基本农田" if pv else "永久基本农田不得擅自占用或改变用途，须调整选址"))
+    en = (f"The site takes {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of permanent basic farmland ({cls_en}) in "
+          f"{len(parcels)} parcel(s); " + ("PV arrays may not use basic farmland" if pv else "basic farmland may not be "
+                                          "occupied or its use changed: move the site"))
+    return finding("conflict", "farmland", total, share, zh, en, "pv_cropland" if pv else "farmland",
+                   parts=parts, parcels=parcels)
+
+
+def _cropland_rest(site: PreparedSite, ctx: CheckContext, p: LandCheckParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Per cropland feature: its class code, name and the overlap (m²) with the site outside basic farmland."""
+    crop = ctx.area_crs("cropland")
+    codes = _col(crop, "class_code")
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(crop, "class_name"))], dtype=object)
+    ov = site.overlap_by_feature(crop.geometry.to_numpy())
+    hit = np.flatnonzero(ov >= p.min_overlap_m2)
+    rest = np.zeros(len(crop))
+    geoms: list = []
+    if len(hit) == 0:
+        return codes, names, rest, geoms
+    whole = _union(site)
+    farm = ctx.area_crs("farmland")
+    farm_u = None
+    if farm is not None and len(farm):
+        near = farm.geometry.to_numpy()[shapely.STRtree(farm.geometry.to_numpy()).query(whole, predicate="intersects")]
+        farm_u = shapely.union_all(near) if len(near) else None
+    for i in hit:
+        piece = shapely.intersection(crop.geometry.iloc[i], whole)
+        if farm_u is not None:
+            piece = shapely.difference(piece, farm_u)
+        rest[i] = piece.area
+        if piece.area >= p.min_overlap_m2:
+            geoms.append(piece)
+    return codes, names, rest, geoms
+
+
+def cropland_findings(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
+                      rooftop: bool = False) -> list[dict[str, Any]]:
+    """耕地 outside 永久基本农田: a warning with the 占补平衡 note; for PV arrays a conflict."""
+    crop = ctx.area_crs("cropland")
+    if crop is None:
+        return [finding("info", "cropland", 0.0, None, "耕地图层暂不可用，未核查", "Cropland layer not available, not checked")]
+    if rooftop:
+        ov = float(site.overlap_by_feature(crop.geometry.to_numpy()).sum())
+        share = ov / site.area_m2
+        if share <= RuleParams().roof_forest_share:
+            return [finding("ok", "cropland", ov, share, f"屋顶光伏利用既有建筑，不占用耕地（屋顶与耕地图层仅在边缘重叠 {ov:,.0f} m²）",
+                            f"Rooftop PV uses existing buildings and takes no cropland (roofs touch the cropland layer at "
+                            f"edges only: {ov:,.0f} m²)")]
+        return [finding("warning", "cropland", ov, share,
+                        f"屋顶光伏不占用耕地，但屋顶与耕地图层重叠 {ov / 1e6:,.2f} km²（屋顶面积的 {_pct(share)}）：同一处不能既是建筑又是耕地，"
+                        "屋顶数据或三调耕地数据有误，请核对",
+                        f"Rooftop PV takes no cropland, but roofs overlap the cropland layer by {ov / 1e6:,.2f} km² ({_pct(share)} "
+                        "of the roof area): a place cannot be both a building and cropland, so the roof or cropland data are wrong")]
+    codes, names, rest, _ = _cropland_rest(site, ctx, p)
+    total = float(rest.sum())
+    share = total / site.area_m2
+    if total < p.min_overlap_m2:
+        return [finding("ok", "cropland", 0.0, 0.0, "地块不占用永久基本农田以外的耕地", "The site takes no cropland outside basic farmland",
+                        "cropland", parts=[])]
+    parts = _parts_by_class(codes, names, rest, p.min_overlap_m2)
+    cls_zh, cls_en = _classes_text(parts)
+    if site_type == "pv":
+        return [finding("conflict", "cropland", total, share,
+                        f"光伏方阵占用耕地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}）：光伏方阵用地不得占用耕地",
+                        f"PV arrays on {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of cropland ({cls_en}): "
+                        "PV arrays may not occupy cropland", "pv_cropland", parts=parts)]
+    return [finding("warning", "cropland", total, share,
+                    f"地块占用一般耕地（非永久基本农田）{total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}），须办理农用地转用并落实占补平衡（占多少、垦多少）",
+                    f"The site takes {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of cropland that is not basic farmland "
+                    f"({cls_en}): farmland conversion approval and an equal compensation (占补平衡) are needed",
+                    "cropland", parts=parts)]
+
+
+def redline_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
+                    activity: str | None = None, rooftop: bool = False) -> dict[str, Any]:
+    """生态保护红线: a conflict, or a warning for a declared permitted limited human activity."""
+    red = ctx.area_crs("eco_redline")
+    if red is None:
+        return finding("info", "eco_redline", 0.0, None, "生态保护红线图层暂不可用，未核查", "Red-line layer not available, not checked")
+    ov = site.overlap_by_feature(red.geometry.to_numpy())
+    total = float(ov.sum())
+    share = total / site.area_m2
+    if total < p.min_overlap_m2:
+        return finding("ok", "eco_redline", 0.0, 0.0, "地块不涉及生态保护红线", "The site does not touch the ecological red line",
+                       "eco_redline")
+    names = [n for n, a in zip(_col(red, "name"), ov) if a >= p.min_overlap_m2]
+    where = "、".join(dict.fromkeys(n for n in names if n)) or "生态保护红线"
+    if rooftop:
+        return finding("ok", "eco_redline", total, share,
+                       f"红线（{where}）内有既有建筑屋顶 {total:,.0f} m²，屋顶光伏不新增占地，但须符合红线管控要求",
+                       f"{total:,.0f} m² of existing roofs lie inside the red line ({where}); rooftop PV takes no new land "
+                       "but must respect the red-line rules", "eco_redline")
+    if activity:
+        if activity not in REDLINE_ACTIVITIES:
+            raise ValueError(f"未知的有限人为活动 {activity} / unknown limited activity {activity!r} "
+                             f"(one of {', '.join(REDLINE_ACTIVITIES)})")
+        zh_a, en_a = REDLINE_ACTIVITIES[activity]
+        return finding("warning", "eco_redline", total, share,
+                       f"地块有 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）位于生态保护红线（{where}）内；申报为允许的有限人为活动"
+                       f"“{zh_a}”，须按规定论证并报批",
+                       f"{total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of the site lie inside the ecological red line; declared "
+                       f"as a permitted limited activity ({en_a}): it needs the prescribed assessment and approval",
+                       "eco_redline", activity=activity)
+    return finding("conflict", "eco_redline", total, share,
+                   f"地块有 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）位于生态保护红线（{where}）内，红线内禁止开发性、生产性建设活动",
+                   f"{total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of the site lie inside the ecological red line: development "
+                   "and production construction is prohibited there", "eco_redline")
+
+
+def urban_boundary_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
+                           rooftop: bool = False) -> dict[str, Any]:
+    """城镇开发边界: outside it, urban construction (industrial, public) is a warning with ``outside_m2``."""
+    ub = ctx.area_crs("urban_boundary")
+    if ub is None:
+        return finding("info", "urban_boundary", 0.0, None, "城镇开发边界图层暂不可用，未核查",
+                       "Development-boundary layer not available, not checked", outside_m2=None)
+    inside = float(site.overlap_by_feature(ub.geometry.to_numpy()).sum())
+    outside = max(site.area_m2 - inside, 0.0)
+    share_out = outside / site.area_m2
+    if outside < p.min_overlap_m2:
+        return finding("ok", "urban_boundary", inside, 1.0, "地块全部位于城镇开发边界内",
+                       "The site lies entirely inside the urban development boundary", "urban_boundary", outside_m2=0.0,
+                       outside_mu=0.0)
+    extra = {"outside_m2": round(outside, 2), "outside_mu": round(outside / M2_PER_MU, 3)}
+    zh_t, en_t = SITE_TYPE_NAMES[site_type]
+    if site_type in URBAN_TYPES and not rooftop:
+        return finding("warning", "urban_boundary", inside, inside / site.area_m2,
+                       f"地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外；{zh_t}属城镇建设，"
+                       "边界外不得进行城镇集中建设，须调整选址或依规论证",
+                       f"{outside:,.0f} m² ({_mu(outside)} mu, {_pct(share_out)}) of the site lie outside the urban development "
+                       f"boundary; a {en_t} is urban construction, which is not allowed outside it: move the site or justify it",
+                       "urban_boundary", **extra)
+    return finding("info", "urban_boundary", inside, inside / site.area_m2,
+                   f"地块有 {outside:,.0f} m²（{_pct(share_out)}）位于城镇开发边界以外（{zh_t}，不属城镇集中建设）",
+                   f"{outside:,.0f} m² ({_pct(share_out)}) of the site lie outside the urban development boundary ({en_t}, "
+                   "not urban construction)", "urban_boundary", **extra)
+
+
+def pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, sink: float,
+                      p: LandCheckParams) -> dict[str, Any]:
+    """Ground PV on forest land: a warning, allowed only as 林光互补."""
+    total = float(ov.sum())
+    share = total / site.area_m2
+    if total < p.min_overlap_m2:
+        return finding("ok", "forest", 0.0, 0.0, "光伏方阵不占用林地", "The PV arrays take no forest land", "pv_forest",
+                       sink_lost_t_co2_yr=0.0)
+    codes = _col(forest, "class_code")
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
+    parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
+    cls_zh, cls_en = _classes_text(parts)
+    return finding("warning", "forest", total, share,
+                   f"光伏方阵涉及林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}）：仅可采用林光互补模式，"
+                   "不得采伐林木、破坏原有植被，乔木林地不得改造后架设光伏板",
+                   f"The PV arrays touch {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of forest land ({cls_en}): 林光互补 only "
+                   "(forest-PV complementarity, no felling or clearing; tree forest may not be converted for panels)",
+                   "pv_forest", parts=parts, sink_lost_t_co2_yr=round(sink, 3))
+
+
+def roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, rp: RuleParams) -> dict[str, Any]:
+    """Rooftop PV over forest patches: roofs take no forest land, but a large overlap means the layers disagree."""
+    total = float(ov.sum())
+    share = total / site.area_m2
+    codes = _col(forest, "class_code")
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
+    parts = _parts_by_class(codes, names, ov, 1.0)
+    cls_zh, cls_en = _classes_text(parts)
+    if share <= rp.roof_forest_share:
+        return finding("ok", "forest", total, share,
+                       f"屋顶光伏不占用林地（屋顶与林地图斑在栅格边缘重叠 {total:,.0f} m²，{_pct(share)}）",
+                       f"Rooftop PV takes no forest land (roofs touch forest patches at raster edges: {total:,.0f} m², {_pct(share)})",
+                       parts=parts, sink_lost_t_co2_yr=0.0)
+    return finding("warning", "forest", total, share,
+                   f"屋顶与林地图斑重叠 {total / 1e6:,.2f} km²（屋顶面积的 {_pct(share)}；{cls_zh}）：同一处不能既是建筑又是林地，"
+                   "屋顶数据或三调林地数据有误，请核对后再计算光伏与碳汇",
+                   f"Roofs overlap forest patches by {total / 1e6:,.2f} km² ({_pct(share)} of the roof area; {cls_en}): a place "
+                   "cannot be both a building and forest, so the roof or the forest data are wrong; check them before "
+                   "using the PV or sink figures", parts=parts, sink_lost_t_co2_yr=0.0)
+
+
+def plot_ratio_finding(floor_m2: float, site: PreparedSite, p: LandCheckParams, rp: RuleParams) -> dict[str, Any]:
+    """容积率 of an industrial project with both bounds: below the minimum a warning, above the maximum a conflict."""
+    far = float(floor_m2) / site.area_m2
+    lo, hi = p.min_plot_ratio, rp.max_plot_ratio
+    need_lo, need_hi = float(floor_m2) / hi, float(floor_m2) / lo
+    span_zh = f"按建筑面积 {float(floor_m2):,.0f} m² 与容积率 {lo}–{hi}，用地宜为 {need_lo / M2_PER_MU:,.0f}–{need_hi / M2_PER_MU:,.0f} 亩"
+    span_en = (f"with {float(floor_m2):,.0f} m² of floor area and a plot ratio of {lo}-{hi} the site should measure "
+               f"{need_lo / M2_PER_MU:,.0f}-{need_hi / M2_PER_MU:,.0f} mu")
+    extra = {"plot_ratio": round(far, 3), "min_plot_ratio": lo, "max_plot_ratio": hi,
+             "site_range_mu": [round(need_lo / M2_PER_MU, 1), round(need_hi / M2_PER_MU, 1)]}
+    if far > hi:
+        return finding("conflict", "plot_ratio", 0.0, far,
+                       f"容积率 {far:.2f} 远高于工业厂房可达的 {hi}：地块面积不足以容纳建筑面积（{span_zh}）",
+                       f"Plot ratio {far:.2f} is far above the {hi} a plant can reach: the site is too small for the floor "
+                       f"area ({span_en})", "plot_ratio", **extra)
+    if far < lo:
+        return finding("warning", "plot_ratio", 0.0, far,
+                       f"容积率仅 {far:.2f}，低于工业用地控制指标 {lo}，地块可能偏大（{span_zh}）",
+                       f"Plot ratio only {far:.2f}, below the industrial-land minimum of {lo}: the site may be too large "
+                       f"({span_en})", "plot_ratio", **extra)
+    return finding("ok", "plot_ratio", 0.0, far, f"容积率 {far:.2f}，在 {lo}–{hi} 之间（{span_zh}）",
+                   f"Plot ratio {far:.2f} lies within {lo}-{hi} ({span_en})", "plot_ratio", **extra)
+
+
+def rules_cited(findings: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The distinct rules the findings cite, in order of first use."""
+    seen: dict[str, dict[str, str]] = {}
+    for f in findings:
+        r = f.get("rule")
+        if r and r["key"] not in seen:
+            seen[r["key"]] = r
+    return list(seen.values())
+
+
+def conflict_areas(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
+                   rooftop: bool = False) -> gpd.GeoDataFrame:
+    """Where the site conflicts, as polygons (WGS84): ``layer``, ``level``, ``area_m2`` per piece.
+
+    Basic farmland, red line, cropland outside basic farmland, the belt, forest, and the part outside
+    the development boundary for urban construction. Empty for rooftop sites (roofs take no land).
+    """
+    rows: list[dict[str, Any]] = []
+    if not rooftop and len(site.parts) <= p.max_parts_union:
+        whole = _union(site)
+
+        def clip(name: str) -> shapely.Geometry | None:
+            gdf = ctx.area_crs(name)
+            if gdf is None or len(gdf) == 0:
+                return None
+            geoms = gdf.geometry.to_numpy()
+            near = geoms[shapely.STRtree(geoms).query(whole, predicate="intersects")]
+            if len(near) == 0:
+                return None
+            piece = shapely.intersection(shapely.union_all(near), whole)
+            return None if piece.area < p.min_overlap_m2 else piece
+
+        pv = site_type == "pv"
+        for name, level in (("farmland", "conflict"), ("eco_redline", "conflict"), ("belt", "conflict"),
+                            ("forest", "warning")):
+            piece = clip(name)
+            if piece is not None:
+                rows.append({"layer": name, "level": level, "geometry": piece})
+        if ctx.area_crs("cropland") is not None:
+            _, _, _, geoms = _cropland_rest(site, ctx, p)
+            if geoms:
+                rows.append({"layer": "cropland", "level": "conflict" if pv else "warning",
+                             "geometry": shapely.union_all(geoms)})
+        ub = ctx.area_crs("urban_boundary")
+        if ub is not None and site_type in URBAN_TYPES:
+            out = shapely.difference(whole, shapely.union_all(ub.geometry.to_numpy()))
+            if out.area >= p.min_overlap_m2:
+                rows.append({"layer": "urban_boundary", "level": "warning", "geometry": out})
+    gdf = gpd.GeoDataFrame(rows, columns=["layer", "level", "geometry"], geometry="geometry", crs=AREA_CRS)
+    gdf["area_m2"] = gdf.geometry.area
+    return gdf.to_crs(WGS84)
