@@ -127,3 +127,23 @@ def test_map_print_cli(tmp_path, capsys):
     assert "测试" in pdf_text(out.read_bytes())
     assert main(["map", "print", "--out", str(tmp_path / "x.pdf"), "--layers", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_map_page_makes_a_print_layout_of_the_view():
+    from tests.conftest import app_test
+
+    at = app_test("views/map.py", timeout_s=240)
+    at.query_params["lat"] = "35.2"
+    at.query_params["lon"] = "114.7"
+    at.query_params["z"] = "11"
+    at.query_params["base"] = "blank"
+    at.query_params["layers"] = "county,townships"
+    at.run()
+    assert not at.exception
+    at.button(key="map_print_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    what, data = at.session_state["map_print_pdf"]
+    assert what == "view" and data[:5] == b"%PDF-"
+    text = pdf_text(data)
+    assert "长垣市碳达峰规划图" in text and "图例" in text and "乡镇（街道）" in text and "沿黄生态带" not in text
+    assert any(b.label == "下载 PDF" for b in at.get("download_button"))

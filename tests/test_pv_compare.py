@@ -82,3 +82,32 @@ def test_comparison_workbook_numbers_are_numbers_with_demo_note(small):
     assert first[2] == round(out["totals"]["capacity_mw"].iloc[0], 1)
     town = [[c.value for c in r] for r in wb["分乡镇装机"].iter_rows()]
     assert ["代码", "乡镇", "默认 (MW)", "减半 (MW)"] in town
+
+
+def test_pv_page_compares_two_saved_scenarios(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from cyc_geo import db
+    from cyc_geo.pv import scenarios
+    from ui.common import database
+
+    repo = Path(__file__).resolve().parent.parent
+    monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "cmp.sqlite"))
+    monkeypatch.chdir(repo)
+    database.clear()
+    conn = db.connect()
+    scenarios.save_scenario(conn, "甲", pv.Scenario(), "alice")
+    scenarios.save_scenario(conn, "乙", pv.Scenario.from_dict({"adoption": {"rural": 0.1}}), "alice")
+    conn.close()
+    at = AppTest.from_file(str(repo / "views" / "pv.py"), default_timeout=300).run()
+    assert not at.exception, [e.value for e in at.exception]
+    pick = at.multiselect(key="pv_compare_pick")
+    assert set(pick.value) == {"甲", "乙"}
+    tot = next(d.value for d in at.dataframe if "潜力装机 (MW)" in d.value.columns and "情景" in d.value.columns)
+    cap = dict(zip(tot["情景"], tot["潜力装机 (MW)"]))
+    assert cap["乙"] < cap["甲"]  # rural adoption 10 % instead of 20 %
+    params = next(d.value for d in at.dataframe if "不同" in d.value.columns)
+    assert params.set_index("参数").loc["开发比例：农村居民 (%)", "不同"] == "是"
+    assert any(b.label == "下载对比 Excel" for b in at.get("download_button"))

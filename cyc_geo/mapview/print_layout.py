@@ -262,7 +262,7 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
                 if len(parts):
                     ax.add_collection(PatchCollection(
                         [PathPatch(_polygon_path(p)) for p in parts], facecolor="none",
-                        edgecolor=to_rgba(g["face"], 0.45), linewidth=0.0, hatch="/"))
+                        edgecolor=to_rgba(g["face"], 0.3), linewidth=0.0, hatch="/"))
             elif g["kind"] == "lines":
                 parts = _in_window(g, window)
                 if len(parts):
@@ -394,7 +394,7 @@ def _km(km: float) -> str:
 
 
 def draw_north_arrow(pdf: PdfReport, frame: Frame, lang: str) -> None:
-    """A north arrow (grid north of EPSG:4547; within 0.5° of true north over the county) at the top right."""
+    """A north arrow (grid north of EPSG:4547; within 0.6° of true north over the county) at the top right."""
     cx, top = frame.x + frame.w - 9, frame.y + 4
     pdf.set_fill_color(255, 255, 255)
     pdf.rect(cx - 5, top - 1, 10, 16, style="F")
