@@ -59,9 +59,10 @@ EXTENT_PAD = 0.06
 PX_TO_PT = 0.6
 """Line width on paper (pt) per screen pixel of a layer's ``weight`` (docs/sources.md, "Print layouts")."""
 
-COVERAGE_KM2 = 100.0
-"""A polygon larger than this (km²) is a coverage range (e.g. a county-wide rooftop programme), drawn
-hatched without fill under the layer's other features (docs/sources.md, "Print layouts")."""
+COVERAGE_SHARE = 0.5
+"""A filled polygon inside the city covering more than this share of the city's area is a coverage range
+(e.g. a city-wide rooftop programme), drawn hatched without fill under the layer's other features
+(docs/sources.md, "Print layouts")."""
 
 PAPERS = ("A4", "A3")
 
@@ -158,8 +159,21 @@ class Drawn:
     groups: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    """Geometry parts by category with their colours (from the layer's ``[style]``)."""
+def _coverage(parts: np.ndarray, opacity: float, city: shapely.Geometry | None) -> np.ndarray:
+    """Which parts are coverage ranges (:data:`COVERAGE_SHARE`): filled, inside the city, most of its area."""
+    if city is None or opacity == 0 or len(parts) == 0:
+        return np.zeros(len(parts), dtype=bool)
+    area = shapely.area(parts)
+    big = area > COVERAGE_SHARE * city.area
+    if big.any():
+        inside = shapely.area(shapely.intersection(parts[big], city)) > 0.9 * area[big]
+        big[np.flatnonzero(big)[~inside]] = False
+    return big
+
+
+def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, city: shapely.Geometry | None = None) -> list[dict[str, Any]]:
+    """Geometry parts by category with their colours (from the layer's ``[style]``); ``city`` (EPSG:4547)
+    tells coverage ranges apart."""
     style = layer.style
     edge = style.get("color", "#3388ff")
     fill = style.get("fill_color", edge)
@@ -179,7 +193,7 @@ def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame) -> list[dict[str, Any]
         g: dict[str, Any] = {"face": colour, "edge": edge, "lw": lw, "alpha": opacity, "dashed": dashed}
         if layer.geometry == "polygon":
             parts = _parts(geoms)
-            big = shapely.area(parts) > COVERAGE_KM2 * 1e6
+            big = _coverage(parts, opacity, city)
             if big.any():
                 groups.append({**g, "kind": "coverage", "parts": parts[big], "tree": shapely.STRtree(parts[big])})
                 parts = parts[~big]
@@ -219,14 +233,21 @@ def prepare_layers(layer_ids: list[str] | None = None,
     rasters = [i for i in ids if registry[i].geometry == "raster"]
     if rasters:
         raise ValueError(f"栅格图层不能打印 / raster layers cannot be printed: {', '.join(rasters)}")
-    out = []
+    loaded = {}
     for layer in sorted((registry[i] for i in ids), key=lambda d: (d.order, d.id)):
         gdf = (frames or {}).get(layer.id)
-        gdf = layer.load() if gdf is None else gdf
-        prov = provenance_of(gdf)
+        loaded[layer.id] = (layer, layer.load() if gdf is None else gdf)
+    county = loaded["county"][1] if "county" in loaded else (frames or {}).get("county")
+    if county is None:
+        from cyc_geo.places.county import load_county
+
+        county = load_county()
+    city = shapely.union_all(county.to_crs(AREA_CRS).geometry.to_numpy())
+    out = []
+    for layer, gdf in loaded.values():
         gm = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(AREA_CRS)
         gm.attrs = dict(gdf.attrs)
-        out.append(Drawn(layer, gm, prov, _style_groups(layer, gm)))
+        out.append(Drawn(layer, gm, provenance_of(gdf), _style_groups(layer, gm, city)))
     return out
 
 
@@ -248,34 +269,37 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     window = shapely.box(*extent)
-    for d in drawn:
-        for g in d.groups:
-            if g["kind"] == "polygons":
-                parts = _in_window(g, window)
-                if len(parts):
-                    face = to_rgba(g["face"], g["alpha"])
-                    ax.add_collection(PatchCollection(
-                        [PathPatch(_polygon_path(p)) for p in parts], facecolor=face, edgecolor=g["edge"],
-                        linewidth=g["lw"], linestyle="--" if g["dashed"] else "-"))
-            elif g["kind"] == "coverage":
-                parts = _in_window(g, window)
-                if len(parts):
-                    ax.add_collection(PatchCollection(
-                        [PathPatch(_polygon_path(p)) for p in parts], facecolor="none",
-                        edgecolor=to_rgba(g["face"], 0.3), linewidth=0.0, hatch="/"))
-            elif g["kind"] == "lines":
-                parts = _in_window(g, window)
-                if len(parts):
-                    ax.add_collection(LineCollection([np.asarray(p.coords)[:, :2] for p in parts],
-                                                     colors=g["edge"], linewidths=g["lw"],
-                                                     linestyles="--" if g["dashed"] else "-"))
-            else:
-                xy = g["xy"]
-                keep = ((xy[:, 0] >= extent[0]) & (xy[:, 0] <= extent[2])
-                        & (xy[:, 1] >= extent[1]) & (xy[:, 1] <= extent[3]))
-                size = 0.15 if g["kind"] == "dots" else 9.0
-                ax.scatter(xy[keep, 0], xy[keep, 1], s=size, color=g["face"], linewidths=0,
-                           alpha=0.7 if g["kind"] == "dots" else 1.0)
+    # outline-only polygons (fill_opacity 0, e.g. the city boundary) go last, so no fill or finer
+    # boundary hides them
+    ordered = [g for d in drawn for g in d.groups if not (g["kind"] == "polygons" and g["alpha"] == 0)]
+    ordered += [g for d in drawn for g in d.groups if g["kind"] == "polygons" and g["alpha"] == 0]
+    for g in ordered:
+        if g["kind"] == "polygons":
+            parts = _in_window(g, window)
+            if len(parts):
+                face = to_rgba(g["face"], g["alpha"])
+                ax.add_collection(PatchCollection(
+                    [PathPatch(_polygon_path(p)) for p in parts], facecolor=face, edgecolor=g["edge"],
+                    linewidth=g["lw"], linestyle="--" if g["dashed"] else "-"))
+        elif g["kind"] == "coverage":
+            parts = _in_window(g, window)
+            if len(parts):
+                ax.add_collection(PatchCollection(
+                    [PathPatch(_polygon_path(p)) for p in parts], facecolor="none",
+                    edgecolor=to_rgba(g["face"], 0.3), linewidth=0.0, hatch="/"))
+        elif g["kind"] == "lines":
+            parts = _in_window(g, window)
+            if len(parts):
+                ax.add_collection(LineCollection([np.asarray(p.coords)[:, :2] for p in parts],
+                                                 colors=g["edge"], linewidths=g["lw"],
+                                                 linestyles="--" if g["dashed"] else "-"))
+        else:
+            xy = g["xy"]
+            keep = ((xy[:, 0] >= extent[0]) & (xy[:, 0] <= extent[2])
+                    & (xy[:, 1] >= extent[1]) & (xy[:, 1] <= extent[3]))
+            size = 0.15 if g["kind"] == "dots" else 9.0
+            ax.scatter(xy[keep, 0], xy[keep, 1], s=size, color=g["face"], linewidths=0,
+                       alpha=0.7 if g["kind"] == "dots" else 1.0)
     if highlight is not None and not highlight.is_empty:
         ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
                                           facecolor="none", edgecolor="#ffd400", linewidth=4.0, alpha=0.8))
