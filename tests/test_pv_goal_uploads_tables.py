@@ -150,11 +150,13 @@ def test_range_caption_gives_low_central_high_in_order():
 def test_the_workbook_says_the_figures_are_potential_and_demo():
     import io
 
+    import openpyxl
+
     shown = pd.DataFrame({"代码": ["410783001000"], "潜力装机 (MW)": [1.5]})
-    book = pd.read_excel(io.BytesIO(tables.workbook(shown, {"capacity_mw": 1.5}, "{}", demo=True)), sheet_name=None)
-    assert list(book) == ["about", "townships", "summary", "scenario"]
-    about = book["about"]["definition"].tolist()
-    assert about[:2] == list(tables.POTENTIAL_DEFINITION) and "不是已建成（已并网）装机" in about[0]
-    assert "Demo data" in about[-1]
-    real = pd.read_excel(io.BytesIO(tables.workbook(shown, {"capacity_mw": 1.5}, "{}", demo=False)), sheet_name="about")
-    assert len(real) == 2
+    wb = openpyxl.load_workbook(io.BytesIO(tables.workbook(shown, {"capacity_mw": 1.5}, "{}", demo=True)))
+    assert wb.sheetnames == ["说明", "乡镇", "汇总", "情景"]
+    about = [c.value for c in wb["说明"]["A"]]
+    assert tables.POTENTIAL_DEFINITION[0] in about and "不是已建成（已并网）装机" in tables.POTENTIAL_DEFINITION[0]
+    assert "数据性质" in about
+    real = openpyxl.load_workbook(io.BytesIO(tables.workbook(shown, {"capacity_mw": 1.5}, "{}", demo=False)))
+    assert "数据性质" not in [c.value for c in real["说明"]["A"]]

@@ -191,7 +191,10 @@ def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     st.subheader(tr("导出", "Export"))
     d1, d2 = st.columns(2)
     name = f"changyuan_indicators_{year}"
-    _download(d1, tr("下载 Excel（附件1格式）", "Download Excel (Annex 1 layout)"), to_excel_bytes(ev, cat),
+    from cyc_geo.catalog.provenance import provenance_of
+
+    demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)
+    _download(d1, tr("下载 Excel（附件1格式）", "Download Excel (Annex 1 layout)"), to_excel_bytes(ev, cat, demo),
               f"{name}.xlsx", XLSX_MIME, "ind_dl_xlsx")
     _download(d2, tr("下载 CSV", "Download CSV"), to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
 

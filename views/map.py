@@ -373,12 +373,45 @@ def export_section(view: View) -> None:
                                    key="map_dl_png")
 
 
+def print_section(view: View) -> None:
+    """Print layout (PDF) of the current view and layers, or a township atlas (cyc_geo.mapview.print_layout)."""
+    from cyc_geo.mapview import print_layout
+    from cyc_geo.mapview.export import view_bounds
+
+    with st.expander(tr("打印版式（PDF：图例、比例尺、指北针、数据来源）",
+                        "Print layout (PDF: legend, scale bar, north arrow, sources)")):
+        c1, c2, c3 = st.columns(3)
+        paper = c1.selectbox(tr("纸张", "Paper"), list(print_layout.PAPERS), key="map_print_paper")
+        landscape = c2.radio(tr("方向", "Orientation"), [True, False], horizontal=True, key="map_print_landscape",
+                             format_func=lambda v: tr("横向", "Landscape") if v else tr("纵向", "Portrait"))
+        what = c3.radio(tr("内容", "Content"), ["view", "atlas"], key="map_print_what",
+                        format_func=lambda v: tr("当前视图", "Current view") if v == "view" else tr("乡镇图集", "Township atlas"))
+        title = st.text_input(tr("标题", "Title"), tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"),
+                              key="map_print_title")
+        ids = [layer.id for layer in view.shown if layer.geometry != "raster"] or None
+        if st.button(tr("生成 PDF", "Make PDF"), key="map_print_btn"):
+            lat, lon, zoom = st.session_state.get("map_view", (view.state.lat, view.state.lon, view.state.zoom))
+            with st.spinner(tr("正在排版…", "Laying out…")):
+                if what == "atlas":
+                    data = print_layout.atlas("townships", ids, paper, True, lang())
+                else:
+                    data = print_layout.print_layout(ids, paper, landscape, title, lang(),
+                                                     bbox_wgs84=view_bounds(lat, lon, zoom))
+            st.session_state["map_print_pdf"] = (what, data)
+        made = st.session_state.get("map_print_pdf")
+        if made:
+            st.download_button(tr("下载 PDF", "Download PDF"), made[1],
+                               "changyuan_atlas.pdf" if made[0] == "atlas" else "changyuan_map.pdf",
+                               "application/pdf", key="map_print_dl")
+
+
 def main() -> None:
     _header()
     view = _sidebar()
     building = any(map_data.tile_job(layer.id, view.basemap_id).status == "building" for layer in view.shown if layer.big)
     st.fragment(map_and_panel, run_every=3 if building else None)(view, building)
     export_section(view)
+    print_section(view)
 
 
 if __name__ == "__main__":

@@ -387,7 +387,14 @@ def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: pv.Scenario,
     d1.download_button(tr("下载 CSV", "Download CSV"), shown.to_csv(index=False).encode("utf-8-sig"),
                        file_name="pv_townships.csv", mime="text/csv", key="pv_dl_csv")
     demo = not provenance_of(roofs()[0]).is_real
-    d2.download_button(tr("下载 Excel", "Download Excel"), tables.workbook(shown, summ, scenario_json, demo),
+    name = st.session_state.get("pv_save_name") or ""
+    try:
+        named = name and scenarios.load_scenario(database(), name).to_json() == scenario_json
+    except (KeyError, ValueError):
+        named = False
+    label = name if named else tr("当前情景（未保存）", "Current scenario (not saved)")
+    d2.download_button(tr("下载 Excel", "Download Excel"),
+                       tables.workbook(shown, summ, scenario, demo, scenario_name=label, lang=lang()),
                        file_name="pv_townships.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx")
     gpkg_key = ("pv_gpkg", source_version(roof_layer().id), scenario_json)
@@ -580,7 +587,43 @@ def main() -> None:
         _saved_section()
     with col_out:
         _results_section(scenario, towns, {code: tr(*pair) for code, pair in town_labels.items()})
+    _compare_section(towns)
     _keep_ui()
+
+
+def _compare_section(towns: Any) -> None:
+    """Two or more saved scenarios side by side (cyc_geo.pv.compare): totals, chart, townships, parameters."""
+    from cyc_geo.pv import compare
+
+    st.subheader(tr("情景对比", "Compare scenarios"))
+    saved = [r["name"] for r in scenarios.list_scenarios(database())]
+    if len(saved) < compare.MIN_SCENARIOS:
+        st.caption(tr("保存至少两个情景后可在此并排对比。", "Save at least two scenarios to compare them here."))
+        return
+    picked = st.multiselect(tr("选择要对比的已保存情景", "Saved scenarios to compare"), saved,
+                            default=saved[:2], key="pv_compare_pick", placeholder=tr("选择情景", "Choose scenarios"))
+    if len(picked) < compare.MIN_SCENARIOS:
+        st.caption(tr("至少选择两个情景。", "Choose at least two scenarios."))
+        return
+    scs = {n: scenarios.load_scenario(database(), n) for n in picked}
+    result = compare.compare(scs, roofs()[1], towns, estimate=per_roof, lang=lang())
+    st.dataframe(compare.display_totals(result["totals"], lang()).round(1), hide_index=True, width="stretch")
+    long = result["by_township"].assign(township=lambda d: d["name"] if lang() == "zh" else d["name_en"])
+    st.altair_chart(
+        alt.Chart(long).mark_bar().encode(
+            x=alt.X("capacity_mw:Q", title=tr("潜力装机 (MW)", "Potential capacity (MW)")),
+            y=alt.Y("township:N", title=None, sort="-x"), yOffset="scenario:N",
+            color=alt.Color("scenario:N", title=tr("情景", "Scenario")),
+            tooltip=["township", "scenario", alt.Tooltip("capacity_mw:Q", format=",.1f"),
+                     alt.Tooltip("annual_gwh:Q", format=",.1f"), alt.Tooltip("co2_t:Q", format=",.0f")],
+        ).properties(height=alt.Step(9)),
+        width="stretch",
+    )
+    st.dataframe(result["parameters"], hide_index=True, width="stretch")
+    demo = not provenance_of(roofs()[0]).is_real
+    st.download_button(tr("下载对比 Excel", "Download comparison (Excel)"), compare.workbook(result, lang(), demo),
+                       file_name="pv_scenarios_compared.xlsx", key="pv_dl_compare",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 if __name__ == "__main__":

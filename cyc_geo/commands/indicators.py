@@ -86,7 +86,11 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     if args.export:
-        path = export(ev, cat, args.export)
+        from cyc_geo.catalog.provenance import provenance_of
+        from cyc_geo.catalog.registry import load_registry
+
+        demo = any(provenance_of(layer.load()).demo for layer in load_registry() if layer.feeds_indicators)
+        path = export(ev, cat, args.export, demo=demo)
         if not args.json:
             print(f"wrote {path}")
     text = ev[["no", "name", "unit", "baseline", "target", "value", "status", "source"]].to_string(index=False)

@@ -51,6 +51,23 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
                                    scenario_label=scenario_name or "default (NEA 整县推进 shares)", with_yields=True)
 
 
+def estimate_workbook(footprints: str | None = None, scenario_name: str | None = None,
+                      preset: str | None = None, lang: str = "zh") -> bytes:
+    """The PV page's Excel download for a scenario (``pv estimate --xlsx``): township table, summary, scenario."""
+    from cyc_geo.catalog.provenance import provenance_of
+    from cyc_geo.places.townships import load_townships
+    from cyc_geo.pv import tables
+
+    scenario = _scenario(scenario_name, preset)
+    roofs = _roofs(footprints)
+    towns = load_townships()
+    per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
+    shown = tables.township_display(pv.township_table(per_roof, towns), lang)
+    names = dict(zip(towns["code"].astype(str), towns["name" if lang == "zh" else "name_en"]))
+    return tables.workbook(shown, pv.summary(per_roof), scenario, not provenance_of(roofs).is_real,
+                           scenario_name=scenario_name, lang=lang, town_names=names)
+
+
 def cmd_pv_estimate(args: argparse.Namespace) -> int:
     try:
         from cyc_geo.pv.engine import cli_payload, default_engine
@@ -73,6 +90,16 @@ def cmd_pv_estimate(args: argparse.Namespace) -> int:
     ]
     if out["skipped"]:
         lines.append(f"skipped: {out['skipped']}")
+    if args.xlsx:
+        from pathlib import Path
+
+        path = Path(args.xlsx)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.write_bytes(estimate_workbook(args.footprints, args.scenario, args.preset, args.lang))
+        except KeyError as exc:
+            raise UserError(exc.args[0] if exc.args else str(exc)) from None
+        lines.append(f"wrote {path}")
     emit(out, args.json, "\n".join(lines))
     return 0
 
@@ -148,6 +175,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--engine", choices=["local", "dask"],
                    help="local = in-process pandas, dask = dask.distributed (default: CYC_GEO_ENGINE or engine.toml)")
     e.add_argument("--source", help="GeoParquet file or partition folder, e.g. data/rooftops/scaled_5000000")
+    e.add_argument("--xlsx", metavar="FILE", help="also write the PV page's Excel workbook (townships, summary, scenario)")
+    e.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the --xlsx workbook")
     g = command(psub, "progress", cmd_pv_progress, help="installed PV (ledger) against the 70 MW goal of 2024")
     g.add_argument("--as-of", help="date YYYY-MM-DD (default: today)")
     command(psub, "scenarios", cmd_pv_scenarios, help="list saved PV scenarios")

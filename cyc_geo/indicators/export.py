@@ -24,6 +24,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from cyc_geo.exports.excel import DEMO_FILL
+from cyc_geo.exports.meta import DEMO_LABEL, ExportMeta, round_for_unit
 from cyc_geo.indicators.catalogue import BEHIND, MET
 
 ANNEX_TITLE = "碳达峰试点县（市）建设指标任务分解表"
@@ -75,20 +77,47 @@ def annex_table(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFram
         }
     )
     value_col, status_col = actual_columns(year)
-    table[value_col] = ev["value"].reindex(table.index)
+    values = ev["value"].reindex(table.index)
+    table[value_col] = [round_for_unit(float(v), u) if pd.notna(v) else None
+                        for v, u in zip(values, table["单位"].astype(str))]
     table[status_col] = ev["status"].reindex(table.index)
     table["origin"] = cat["origin"]
     return table.reset_index(drop=True)
 
 
 def to_csv_bytes(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> bytes:
-    """CSV with the same columns as the workbook (UTF-8 with BOM so Excel shows the Chinese text)."""
+    """CSV with the same columns and rounded values as the workbook (UTF-8 with BOM so Excel shows the Chinese
+    text); a plain table for other programs, so the header facts and demo note are in the workbook only."""
     table = annex_table(evaluated, catalogue).drop(columns=["origin"])
     return table.to_csv(index=False).encode("utf-8-sig")
 
 
-def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> Workbook:
-    """Build the openpyxl workbook (see module docstring for the layout)."""
+def export_meta(year: int, demo: bool, scenario: str | None = None) -> ExportMeta:
+    """The header facts of an indicators export: title, year, scenario of the spatial indicators, demo note."""
+    filters = {"评估年份": f"{year}年"}
+    if scenario:
+        filters["光伏情景"] = scenario
+    return ExportMeta(title=(ANNEX_TITLE, "Pilot indicators (Annex 1)"), filters=filters, demo=demo,
+                      sources=["目标值：《长垣市推进碳达峰试点建设工作方案》附件1；实际值：填报值，否则由地图数据测算（见“说明 Notes”）"])
+
+
+def _write_footer(ws, row: int, meta: ExportMeta) -> int:
+    """Date, filters, sources and the demo note below the table (the 附件1 rows above stay as printed)."""
+    row += 1
+    for label, value in meta.header_lines():
+        ws.cell(row, 1, label).font = Font(bold=True)
+        ws.cell(row, 3, value)
+        if label in DEMO_LABEL:
+            ws.cell(row, 1).fill = DEMO_FILL
+            ws.cell(row, 3).fill = DEMO_FILL
+        row += 1
+    return row
+
+
+def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool = False,
+                   scenario: str | None = None) -> Workbook:
+    """Build the openpyxl workbook (see module docstring for the layout); actual values are rounded as the
+    plan prints their unit, and the export's date, year, scenario and demo note follow the table."""
     year = int(evaluated["year"].iloc[0])
     table = annex_table(evaluated, catalogue)
     header = ANNEX_HEADER + actual_columns(year)
@@ -112,6 +141,8 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> Workbook
     row = _write_rows(ws, extra, row, ncol)
     if len(extra):
         ws.cell(row, 1, "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文：" + "；".join(extra["origin"].unique()) + "。")
+        row += 1
+    _write_footer(ws, row, export_meta(year, demo, scenario))
 
     widths = [6, 10, 34, 10, 9, 9, 9, 9, 14, 44, 14, 12]
     for j, w in enumerate(widths[:ncol], start=1):
@@ -167,19 +198,21 @@ def _merge_domains(ws, first: int, last: int) -> None:
         r = end + 1
 
 
-def to_excel_bytes(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> bytes:
+def to_excel_bytes(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool = False,
+                   scenario: str | None = None) -> bytes:
     """The workbook as ``.xlsx`` bytes (for a download button)."""
     buf = io.BytesIO()
-    write_workbook(evaluated, catalogue).save(buf)
+    write_workbook(evaluated, catalogue, demo, scenario).save(buf)
     return buf.getvalue()
 
 
-def export(evaluated: pd.DataFrame, catalogue: pd.DataFrame, path: Path | str) -> Path:
+def export(evaluated: pd.DataFrame, catalogue: pd.DataFrame, path: Path | str, demo: bool = False,
+           scenario: str | None = None) -> Path:
     """Write ``.xlsx`` or ``.csv`` (chosen by the suffix) atomically; returns the path."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        data = to_excel_bytes(evaluated, catalogue)
+        data = to_excel_bytes(evaluated, catalogue, demo, scenario)
     elif suffix == ".csv":
         data = to_csv_bytes(evaluated, catalogue)
     else:

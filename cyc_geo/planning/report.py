@@ -192,12 +192,16 @@ def findings_frame(result: dict[str, Any]) -> pd.DataFrame:
 
 
 def summary_table(results: list[dict[str, Any]], projects: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per project: seed attributes, site area, townships and land-check status."""
+    """One row per project: seed attributes, site area, townships and land-check status.
+
+    A rooftop project (``project_kind`` ``rooftops``) has no site of its own: its checked area is the
+    coverage of its roofs, shown as 屋顶覆盖范围(亩), and its 地块面积 is empty."""
     projects = load_projects() if projects is None else projects
     by_no = {r["project_no"]: r for r in results}
     rows = []
     for _, p in projects.iterrows():
         r = by_no.get(int(p["序号"]))
+        roofs = str(p.get("project_kind", "")) == "rooftops"
         rows.append(
             {
                 "序号": int(p["序号"]),
@@ -206,8 +210,9 @@ def summary_table(results: list[dict[str, Any]], projects: pd.DataFrame | None =
                 "建设期限": p["建设期限"],
                 "投资规模(万元)": float(p["投资规模(万元)"]),
                 "用地需求(亩)": p["land_need_mu"],
-                "地块面积(亩)": None if r is None else r["area_mu"],
-                "地块面积(ha)": None if r is None else r["area_ha"],
+                "地块面积(亩)": None if r is None or roofs else r["area_mu"],
+                "地块面积(ha)": None if r is None or roofs else r["area_ha"],
+                "屋顶覆盖范围(亩)": r["area_mu"] if r is not None and roofs else None,
                 "所在乡镇": "" if r is None else "、".join(t["name"] for t in r["townships"][:5])
                 + ("…" if r and len(r["townships"]) > 5 else ""),
                 "核查结论 status": "" if r is None else r["status"],
@@ -216,7 +221,26 @@ def summary_table(results: list[dict[str, Any]], projects: pd.DataFrame | None =
                 "碳汇损失 sink lost (t CO2/yr)": 0.0 if r is None else r["sink_lost_t_co2_yr"],
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["demo_layers"] = sorted({n for r in results for n in r.get("demo_layers", [])})
+    return out
+
+
+SUMMARY_UNITS = {"投资规模(万元)": "万元", "用地需求(亩)": "亩", "地块面积(亩)": "亩", "地块面积(ha)": "ha",
+                 "屋顶覆盖范围(亩)": "亩"}
+"""Units of the summary's numeric columns (for rounding as the plan prints them)."""
+
+
+def summary_meta(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh"):
+    """The export facts of the summary: title, date, sources and the demo note (demo when any checked
+    layer is demo, ``table.attrs["demo_layers"]``)."""
+    from cyc_geo.exports.meta import ExportMeta
+
+    layers = table.attrs.get("demo_layers", [])
+    demo = bool(layers) if demo is None else demo
+    return ExportMeta(title=("重点项目用地核查汇总", "Priority projects: land-check summary"), lang=lang, demo=demo,
+                      filters={"演示图层" if lang == "zh" else "Demo layers": "、".join(layers) or "—"},
+                      sources=["项目：《长垣市推进碳达峰试点建设工作方案》附件2；核查：cyc_geo.planning.landcheck，面积按 EPSG:4547"])
 
 
 # ---------------------------------------------------------------- Excel
@@ -282,17 +306,18 @@ def project_report_xlsx(project: pd.Series, result: dict[str, Any], png: bytes |
     return buf.getvalue()
 
 
-def summary_xlsx(table: pd.DataFrame) -> bytes:
-    """The all-projects summary as an Excel workbook, status cells coloured."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总 Summary"
-    _write_frame(ws, table)
-    status_col = list(table.columns).index("核查结论 status")
-    for row in ws.iter_rows(min_row=2):
-        cell = row[status_col]
-        cell.fill = PatternFill("solid", fgColor=LEVEL_COLORS.get(str(cell.value), "FFFFFF"))
-    _autosize(ws)
+def summary_xlsx(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh") -> bytes:
+    """The all-projects summary as an Excel workbook (``cyc_geo.exports``: title, date, demo note, numbers
+    rounded as numbers), status cells coloured."""
+    from cyc_geo.exports.excel import workbook
+
+    wb = workbook({"汇总 Summary": table}, summary_meta(table, demo, lang), {"汇总 Summary": SUMMARY_UNITS})
+    ws = wb["汇总 Summary"]
+    status_col = list(table.columns).index("核查结论 status") + 1
+    for row in ws.iter_rows():
+        cell = row[status_col - 1] if len(row) >= status_col else None
+        if cell is not None and str(cell.value) in LEVEL_COLORS:
+            cell.fill = PatternFill("solid", fgColor=LEVEL_COLORS[str(cell.value)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -356,20 +381,29 @@ def project_report_html(project: pd.Series, result: dict[str, Any], png: bytes |
 </body></html>"""
 
 
-def summary_html(table: pd.DataFrame) -> str:
-    """The all-projects summary as a printable HTML page."""
+def summary_html(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh") -> str:
+    """The all-projects summary as a printable HTML page: title, date, demo note, rounded numbers."""
+    from cyc_geo.exports.meta import DEMO_LABEL
+    from cyc_geo.exports.pdf import fmt
+
+    meta = summary_meta(table, demo, lang)
     head = "".join(f"<th>{_esc(c)}</th>" for c in table.columns)
     body = ""
     for _, r in table.iterrows():
         cells = "".join(
-            f"<td class='{_esc(r[c])}'>{_esc(r[c])}</td>" if c == "核查结论 status" else f"<td>{_esc(r[c])}</td>"
+            f"<td class='{_esc(r[c])}'>{_esc(r[c])}</td>" if c == "核查结论 status"
+            else f"<td>{_esc(fmt(r[c], SUMMARY_UNITS.get(c)) if c in SUMMARY_UNITS else r[c])}</td>"
             for c in table.columns
         )
         body += f"<tr>{cells}</tr>"
+    facts = "".join(f"<div class='demo'>{_esc(v)}</div>" if k in DEMO_LABEL else f"<div>{_esc(k)}：{_esc(v)}</div>"
+                    for k, v in meta.header_lines())
     return (
         f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>重点项目用地核查汇总</title>"
         f"<style>{_CSS}</style></head><body><h1>重点项目用地核查汇总 <span class='en'>/ Priority projects: land-check summary</span></h1>"
-        f"<table><tr>{head}</tr>{body}</table></body></html>"
+        f"{facts}<table><tr>{head}</tr>{body}</table>"
+        "<p class='en'>整市屋顶光伏等屋顶项目无独立地块：核查面积为屋顶覆盖范围，列于“屋顶覆盖范围(亩)”。"
+        "Rooftop projects have no site of their own: their checked area is the roofs' coverage.</p></body></html>"
     )
 
 

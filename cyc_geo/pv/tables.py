@@ -83,18 +83,113 @@ POTENTIAL_DEFINITION = (
 """What the PV page's potential figures mean, on screen and in its downloads."""
 
 
-def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario_json: str, demo: bool) -> bytes:
-    """The Excel download: what the figures are (potential, not installed; demo data or not), the township
-    table, the summary and the scenario."""
-    about = [*POTENTIAL_DEFINITION]
-    if demo:
-        about.append("演示数据：屋顶为演示数据，非官方数据 / Demo data: the rooftops are demo data, not official.")
-    return pv.export_xlsx({
-        "about": pd.DataFrame({"definition": about}),
-        "townships": shown,
-        "summary": pd.DataFrame({"key": list(summary), "value": [str(v) for v in summary.values()]}),
-        "scenario": pd.DataFrame({"scenario": [scenario_json]}),
-    })
+SUMMARY_ROWS: dict[str, tuple[str, str, str, float]] = {
+    "buildings": ("建筑数", "Buildings", "个", 1.0),
+    "roofs": ("计入屋顶数", "Roofs counted", "个", 1.0),
+    "area_m2": ("屋顶面积", "Roof area", "m²", 1.0),
+    "usable_area_m2": ("可用面积", "Usable area", "m²", 1.0),
+    "pv_area_m2": ("组件面积", "Module area", "m²", 1.0),
+    "capacity_mw": ("潜力装机", "Potential capacity", "MW", 1.0),
+    "annual_gwh": ("潜力年发电", "Potential generation", "GWh", 1.0),
+    "specific_yield": ("单位发电量", "Specific yield", "kWh/kWp", 1.0),
+    "co2_t": ("减排 CO₂", "CO₂ avoided", "tCO2", 1.0),
+    "tce": ("节约标煤", "Coal saved", "tce", 1.0),
+    "goal_mw": ("2024 年装机目标", "2024 installed goal", "MW", 1.0),
+    "gap_mw": ("潜力与目标差距", "Potential short of the goal", "MW", 1.0),
+    "share_of_goal": ("潜力占目标比例", "Potential as share of the goal", "%", 100.0),
+    "project_mw": ("整市屋顶光伏项目规模（附件2）", "Whole-city rooftop project size (附件2)", "MW", 1.0),
+    "project_gwh": ("整市屋顶光伏项目年发电（附件2）", "Whole-city rooftop project generation (附件2)", "GWh", 1.0),
+    "share_of_project_mw": ("潜力占项目规模比例", "Potential as share of the project size", "%", 100.0),
+    "share_of_project_gwh": ("潜力占项目发电比例", "Potential as share of the project generation", "%", 100.0),
+}
+"""Summary keys of :func:`cyc_geo.pv.model.summary` as labelled rows: (zh, en, unit, factor to the unit)."""
+
+
+def summary_rows(summary: dict[str, Any], lang: str) -> pd.DataFrame:
+    """The summary as 项目 / 数值 / 单位 rows, numbers rounded as the plan prints their unit."""
+    from cyc_geo.exports.meta import round_for_unit
+
+    rows = []
+    for key, value in summary.items():
+        zh, en, unit, factor = SUMMARY_ROWS.get(key, (key, key, "", 1.0))
+        number = float(value) * factor if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        if unit == "个":
+            number = int(round(number))
+        rows.append((in_lang(lang, zh, en), round_for_unit(number, unit or None), unit))
+    return pd.DataFrame(rows, columns=[in_lang(lang, "项目", "Item"), in_lang(lang, "数值", "Value"),
+                                       in_lang(lang, "单位", "Unit")])
+
+
+PARAM_LABELS = {
+    "performance_ratio": ("系统效率 PR", "Performance ratio"), "albedo": ("地面反照率", "Albedo"),
+    "azimuth_deg": ("方位角 (°)", "Azimuth (°)"), "tilt_deg": ("倾角 (°)", "Tilt (°)"),
+    "gcr": ("地面覆盖率", "Ground coverage ratio"), "ghi_scale": ("辐照缩放系数", "GHI scale"),
+    "specific_yield_kwh_per_kwp": ("单位发电量 (kWh/kWp)", "Specific yield (kWh/kWp)"),
+    "emission_preset": ("排放因子", "Emission factor preset"), "usable_fraction": ("可用面积比例", "Usable fraction"),
+    "temp_coeff_pct_per_k": ("温度系数 (%/K)", "Temperature coefficient (%/K)"),
+    "transposition": ("转换模型", "Transposition model"), "losses_pct": ("损失 (%)", "Losses (%)"),
+    "clearness_factor": ("晴空系数", "Clearness factor"), "overcast_ratio": ("阴天比例", "Overcast ratio"),
+}
+"""Names of the scenario's parameter overrides (fields of :class:`cyc_geo.pv.model.PVParams`)."""
+
+
+def _param_value(value: Any, lang: str) -> str:
+    if isinstance(value, dict):
+        sep = "；" if lang == "zh" else "; "
+        return sep.join(f"{ROOF_TYPE_LABELS.get(k, (k, k))[0 if lang == 'zh' else 1]} {v:g}" if isinstance(v, (int, float))
+                        else f"{k} {v}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def scenario_rows(scenario: pv.Scenario, lang: str, town_names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """A scenario as readable (parameter, value) rows: adoption per class (%), townships, minimum roof size,
+    each parameter override."""
+    rows = [(in_lang(lang, f"开发比例：{class_label(c, lang)} (%)", f"Adoption: {class_label(c, lang)} (%)"),
+             f"{100 * float(scenario.adoption.get(c, 0.0)):g}") for c in pv.CLASSES]
+    names = [(town_names or {}).get(code, code) for code in scenario.townships]
+    rows.append((in_lang(lang, "乡镇范围", "Townships"),
+                 ("、" if lang == "zh" else ", ").join(names) if names else in_lang(lang, "全市", "whole city")))
+    rows.append((in_lang(lang, "最小屋顶面积 (m²)", "Minimum roof size (m²)"), f"{float(scenario.min_roof_m2):g}"))
+    for key in sorted(scenario.params):
+        label = PARAM_LABELS.get(key, (key, key))
+        rows.append((label[0] if lang == "zh" else label[1], _param_value(scenario.params[key], lang)))
+    return rows
+
+
+def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: pv.Scenario | str, demo: bool,
+             scenario_name: str | None = None, lang: str = "zh", town_names: dict[str, str] | None = None) -> bytes:
+    """The Excel download (``cyc_geo.exports``): every sheet opens with title, date, scenario name and the
+    demo note; sheets 说明 (what the figures are: potential, not installed), 乡镇 (the township table),
+    汇总 (labelled summary, numbers as numbers) and 情景 (the scenario as parameter rows)."""
+    from cyc_geo.exports.excel import workbook_bytes
+    from cyc_geo.exports.meta import ExportMeta
+
+    if isinstance(scenario, str):
+        scenario = pv.Scenario.from_dict(json.loads(scenario)) if scenario.strip() not in ("", "{}") else pv.Scenario()
+    name = scenario_name or in_lang(lang, "默认情景（国家能源局整县推进比例）", "Default (NEA county-wide shares)")
+    meta = ExportMeta(title=("屋顶光伏技术潜力（按乡镇）", "Rooftop PV technical potential by township"), lang=lang,
+                      filters={in_lang(lang, "情景", "Scenario"): name}, demo=demo,
+                      sources=[in_lang(lang, "屋顶：建筑屋顶图层（cyc_geo.pv.rooftops）；发电：全天候逐时模型（cyc_geo.pv.model）",
+                                       "Roofs: building rooftops layer (cyc_geo.pv.rooftops); yield: all-sky hourly "
+                                       "model (cyc_geo.pv.model)")])
+    about = [in_lang(lang, *POTENTIAL_DEFINITION)]
+    units = {}
+    for col in shown.columns:
+        for unit in ("MW", "GWh", "m²", "tce"):
+            if f"({unit})" in str(col):
+                units[col] = unit
+        if "CO₂ (t)" in str(col):
+            units[col] = "t"
+    key = in_lang(lang, "参数", "Parameter"), in_lang(lang, "取值", "Value")
+    sheets = {
+        in_lang(lang, "说明", "About"): pd.DataFrame({in_lang(lang, "说明", "Definition"): about}),
+        in_lang(lang, "乡镇", "Townships"): shown,
+        in_lang(lang, "汇总", "Summary"): summary_rows(summary, lang),
+        in_lang(lang, "情景", "Scenario"): pd.DataFrame(scenario_rows(scenario, lang, town_names), columns=list(key)),
+    }
+    return workbook_bytes(sheets, meta, {in_lang(lang, "乡镇", "Townships"): units})
 
 
 def roofs_in_scenario(roofs: gpd.GeoDataFrame, per_roof: pd.DataFrame, scenario: pv.Scenario) -> gpd.GeoDataFrame:

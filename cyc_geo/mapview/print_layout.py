@@ -1,0 +1,730 @@
+"""Print layouts and atlases: map pages for meetings and filing, made without a browser.
+
+A layout page holds a map frame drawn with matplotlib in EPSG:4547 (``AREA_CRS``, so the scale is
+the same in x and y and a scale bar is true), and around it, as PDF text and vector lines set by
+:class:`cyc_geo.exports.pdf.PdfReport`: the title, the legend (图例, from each layer's TOML style
+and legend via :func:`cyc_geo.mapview.webmap.layer_legend`), a scale bar of a round length in km,
+a north arrow, the data sources with their data years (``cyc_geo.catalog.provenance``), the date
+in Beijing time and, where any layer is demo, the demo note. The map image itself carries no
+text, so every word on the page is searchable; labels of layers with a ``label`` field (township
+names) are placed as PDF text over the map.
+
+An atlas repeats the page once per township or per project, zoomed to the unit, with the unit's
+key figures beside the map (:func:`township_figures`, :func:`project_figures`).
+
+This module lives in ``mapview`` because it draws layers; ``cyc_geo.exports`` stays the general
+page/table helper with no knowledge of layers.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+
+from cyc_geo.catalog.provenance import Provenance, provenance_of  # noqa: E402
+from cyc_geo.catalog.registry import LayerDef, load_registry  # noqa: E402
+from cyc_geo.exports.meta import MISSING, ExportMeta  # noqa: E402
+from cyc_geo.exports.pdf import FAMILY, PdfReport, fmt  # noqa: E402
+from cyc_geo.geo.crs import AREA_CRS  # noqa: E402
+from cyc_geo.mapview.legend import LegendSection  # noqa: E402
+from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path  # noqa: E402
+
+MAP_DPI = 150
+"""Resolution of the map image in the PDF, dots per inch (docs/sources.md, "Print layouts")."""
+
+SCALE_STEPS = (1.0, 2.0, 5.0)
+"""Scale-bar lengths are 1, 2 or 5 × 10ⁿ km (docs/sources.md, "Print layouts")."""
+
+SCALE_MAX_SHARE = 0.25
+"""A scale bar is at most this share of the map frame's width (docs/sources.md, "Print layouts")."""
+
+EXTENT_PAD = 0.06
+"""Margin around the mapped unit, as a share of its larger side (docs/sources.md, "Print layouts")."""
+
+PX_TO_PT = 0.6
+"""Line width on paper (pt) per screen pixel of a layer's ``weight`` (docs/sources.md, "Print layouts")."""
+
+COVERAGE_SHARE = 0.5
+"""A filled polygon inside the city covering more than this share of the city's area is a coverage range
+(e.g. a city-wide rooftop programme), drawn hatched without fill under the layer's other features
+(docs/sources.md, "Print layouts")."""
+
+PAPERS = ("A4", "A3")
+
+TEXT = {
+    "title": ("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"),
+    "legend": ("图例", "Legend"),
+    "sources": ("数据来源", "Data sources"),
+    "year": ("数据年份", "data year"),
+    "made": ("制图日期", "Made"),
+    "crs": ("坐标系：CGCS2000 / 3° 高斯-克吕格 CM 114°E（EPSG:4547）",
+            "Coordinates: CGCS2000 / 3° Gauss-Kruger CM 114°E (EPSG:4547)"),
+    "north": ("北", "N"),
+    "layers": ("图层", "Layers"),
+    "paper": ("纸张", "Paper"),
+    "atlas_t": ("长垣市乡镇图集", "Changyuan township atlas"),
+    "atlas_p": ("长垣市重点项目图集", "Changyuan priority-project atlas"),
+    "figures": ("主要指标", "Key figures"),
+    "landscape": ("横向", "landscape"),
+    "portrait": ("纵向", "portrait"),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    zh, en = TEXT[key]
+    return zh if lang == "zh" else en
+
+
+# ---------------------------------------------------------------- geometry of the page
+
+
+def nice_scale_length_m(m_per_mm: float, max_mm: float) -> float:
+    """The longest scale-bar length (metres) of 1, 2 or 5 × 10ⁿ km that fits in ``max_mm`` of paper
+    at ``m_per_mm`` ground metres per paper millimetre (docs/sources.md, "Print layouts")."""
+    if m_per_mm <= 0 or max_mm <= 0:
+        raise ValueError("scale and space must be positive")
+    limit_km = m_per_mm * max_mm / 1000.0
+    exp = math.floor(math.log10(limit_km))
+    best = None
+    for e in (exp - 1, exp):
+        for s in SCALE_STEPS:
+            km = s * 10.0**e
+            if km <= limit_km * (1 + 1e-9):
+                best = km
+    return float(best) * 1000.0
+
+
+def fit_extent(bounds: tuple[float, float, float, float], width_mm: float, height_mm: float,
+               pad: float = EXTENT_PAD) -> tuple[float, float, float, float]:
+    """``bounds`` (EPSG:4547 metres) padded by ``pad`` of their larger side and widened to the frame's
+    aspect, so one paper millimetre is the same ground length in x and y."""
+    minx, miny, maxx, maxy = bounds
+    w, h = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    margin = pad * max(w, h)
+    w, h = w + 2 * margin, h + 2 * margin
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    aspect = width_mm / height_mm
+    if w / h > aspect:
+        h = w / aspect
+    else:
+        w = h * aspect
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A rectangle on the page, millimetres from the top-left corner."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def page_frames(paper: str, landscape: bool) -> tuple[Frame, Frame]:
+    """(map frame, side panel) on an ``paper`` page: title above, sources below, panel on the right."""
+    short, long_ = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}[paper.upper()]
+    width, height = (long_, short) if landscape else (short, long_)
+    margin, top, bottom = 12.0, 30.0, 32.0
+    panel_w = max(58.0, 0.22 * width)
+    map_w = width - 2 * margin - panel_w - 4
+    return Frame(margin, top, map_w, height - top - bottom), Frame(margin + map_w + 4, top, panel_w, height - top - bottom)
+
+
+# ---------------------------------------------------------------- layers prepared for drawing
+
+
+@dataclass
+class Drawn:
+    """One layer ready to draw many times: its parts in EPSG:4547, by style class."""
+
+    layer: LayerDef
+    frame: gpd.GeoDataFrame
+    provenance: Provenance
+    groups: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _coverage(parts: np.ndarray, opacity: float, city: shapely.Geometry | None) -> np.ndarray:
+    """Which parts are coverage ranges (:data:`COVERAGE_SHARE`): filled, inside the city, most of its area."""
+    if city is None or opacity == 0 or len(parts) == 0:
+        return np.zeros(len(parts), dtype=bool)
+    area = shapely.area(parts)
+    big = area > COVERAGE_SHARE * city.area
+    if big.any():
+        inside = shapely.area(shapely.intersection(parts[big], city)) > 0.9 * area[big]
+        big[np.flatnonzero(big)[~inside]] = False
+    return big
+
+
+def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, city: shapely.Geometry | None = None) -> list[dict[str, Any]]:
+    """Geometry parts by category with their colours (from the layer's ``[style]``); ``city`` (EPSG:4547)
+    tells coverage ranges apart."""
+    style = layer.style
+    edge = style.get("color", "#3388ff")
+    fill = style.get("fill_color", edge)
+    opacity = float(style.get("fill_opacity", 0.2))
+    lw = float(style.get("weight", 1.0)) * PX_TO_PT
+    dashed = bool(style.get("dash_array"))
+    field_ = style.get("category_field")
+    colours = style.get("category_colors") or {}
+    if field_ and field_ in gdf.columns and colours:
+        keys = gdf[field_].astype(str)
+        chunks = [(colours.get(k, fill), gdf[keys == k]) for k in dict.fromkeys(keys)]
+    else:
+        chunks = [(fill, gdf)]
+    groups = []
+    for colour, part in chunks:
+        geoms = part.geometry.to_numpy()
+        g: dict[str, Any] = {"face": colour, "edge": edge, "lw": lw, "alpha": opacity, "dashed": dashed}
+        if layer.geometry == "polygon":
+            parts = _parts(geoms)
+            big = _coverage(parts, opacity, city)
+            if big.any():
+                groups.append({**g, "kind": "coverage", "parts": parts[big], "tree": shapely.STRtree(parts[big])})
+                parts = parts[~big]
+            if len(parts) == 0:
+                continue
+            if len(parts) > MAX_DRAWN_PARTS:  # a set of roofs: dots, drawn under the parcels
+                g["kind"], g["xy"] = "dots", shapely.get_coordinates(shapely.centroid(parts))
+            else:
+                g["kind"], g["parts"] = "polygons", parts
+                g["tree"] = shapely.STRtree(parts)
+        elif layer.geometry == "line":
+            lines = shapely.get_parts(geoms)
+            g["kind"], g["parts"] = "lines", lines
+            g["tree"] = shapely.STRtree(lines)
+        else:
+            g["kind"], g["xy"] = "points", shapely.get_coordinates(shapely.centroid(shapely.get_parts(geoms)))
+        groups.append(g)
+    groups.sort(key=lambda g: g["kind"] not in ("dots", "coverage"))
+    return groups
+
+
+def default_layer_ids() -> list[str]:
+    """The map page's default layers (``default_on``) that can be printed (no rasters)."""
+    return [layer.id for layer in load_registry() if layer.default_on and layer.geometry != "raster"]
+
+
+def prepare_layers(layer_ids: list[str] | None = None,
+                   frames: dict[str, gpd.GeoDataFrame] | None = None) -> list[Drawn]:
+    """The layers to print, in map order, loaded (or taken from ``frames``) and projected to EPSG:4547.
+
+    Unknown ids raise ``KeyError``; raster layers are refused (the layout draws vectors only)."""
+    registry = {layer.id: layer for layer in load_registry()}
+    ids = default_layer_ids() if not layer_ids else list(layer_ids)
+    unknown = [i for i in ids if i not in registry]
+    if unknown:
+        raise KeyError(f"未知图层 / unknown layers: {', '.join(unknown)} (known: {', '.join(sorted(registry))})")
+    rasters = [i for i in ids if registry[i].geometry == "raster"]
+    if rasters:
+        raise ValueError(f"栅格图层不能打印 / raster layers cannot be printed: {', '.join(rasters)}")
+    loaded = {}
+    for layer in sorted((registry[i] for i in ids), key=lambda d: (d.order, d.id)):
+        gdf = (frames or {}).get(layer.id)
+        loaded[layer.id] = (layer, layer.load() if gdf is None else gdf)
+    county = loaded["county"][1] if "county" in loaded else (frames or {}).get("county")
+    if county is None:
+        from cyc_geo.places.county import load_county
+
+        county = load_county()
+    city = shapely.union_all(county.to_crs(AREA_CRS).geometry.to_numpy())
+    out = []
+    for layer, gdf in loaded.values():
+        gm = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(AREA_CRS)
+        gm.attrs = dict(gdf.attrs)
+        out.append(Drawn(layer, gm, provenance_of(gdf), _style_groups(layer, gm, city)))
+    return out
+
+
+# ---------------------------------------------------------------- the map image
+
+
+def _in_window(g: dict[str, Any], window: shapely.Geometry) -> np.ndarray:
+    return g["parts"][g["tree"].query(window)]
+
+
+def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float], frame: Frame,
+                   highlight: shapely.Geometry | None = None, dpi: int = MAP_DPI) -> bytes:
+    """PNG of the layers over ``extent`` (EPSG:4547) at the frame's size; no text in the image.
+
+    ``highlight`` (EPSG:4547) is outlined thick on top: the atlas page's unit."""
+    fig = plt.figure(figsize=(frame.w / 25.4, frame.h / 25.4), dpi=dpi)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    window = shapely.box(*extent)
+    # outline-only polygons (fill_opacity 0, e.g. the city boundary) go last, so no fill or finer
+    # boundary hides them
+    ordered = [g for d in drawn for g in d.groups if not (g["kind"] == "polygons" and g["alpha"] == 0)]
+    ordered += [g for d in drawn for g in d.groups if g["kind"] == "polygons" and g["alpha"] == 0]
+    for g in ordered:
+        if g["kind"] == "polygons":
+            parts = _in_window(g, window)
+            if len(parts):
+                face = to_rgba(g["face"], g["alpha"])
+                ax.add_collection(PatchCollection(
+                    [PathPatch(_polygon_path(p)) for p in parts], facecolor=face, edgecolor=g["edge"],
+                    linewidth=g["lw"], linestyle="--" if g["dashed"] else "-"))
+        elif g["kind"] == "coverage":
+            parts = _in_window(g, window)
+            if len(parts):
+                ax.add_collection(PatchCollection(
+                    [PathPatch(_polygon_path(p)) for p in parts], facecolor="none",
+                    edgecolor=to_rgba(g["face"], 0.3), linewidth=0.0, hatch="/"))
+        elif g["kind"] == "lines":
+            parts = _in_window(g, window)
+            if len(parts):
+                ax.add_collection(LineCollection([np.asarray(p.coords)[:, :2] for p in parts],
+                                                 colors=g["edge"], linewidths=g["lw"],
+                                                 linestyles="--" if g["dashed"] else "-"))
+        else:
+            xy = g["xy"]
+            keep = ((xy[:, 0] >= extent[0]) & (xy[:, 0] <= extent[2])
+                    & (xy[:, 1] >= extent[1]) & (xy[:, 1] <= extent[3]))
+            size = 0.15 if g["kind"] == "dots" else 9.0
+            ax.scatter(xy[keep, 0], xy[keep, 1], s=size, color=g["face"], linewidths=0,
+                       alpha=0.7 if g["kind"] == "dots" else 1.0)
+    if highlight is not None and not highlight.is_empty:
+        ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
+                                          facecolor="none", edgecolor="#ffd400", linewidth=4.0, alpha=0.8))
+        ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
+                                          facecolor="none", edgecolor="#000000", linewidth=1.2))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- legend, sources, labels
+
+
+def legend_sections(drawn: list[Drawn], lang: str) -> list[LegendSection]:
+    """One section per layer from its TOML (``layer_legend``), repeated rows dropped, demo layers marked."""
+    from cyc_geo.mapview.webmap import layer_legend
+
+    out = []
+    for d in drawn:
+        sec = layer_legend(d.layer, lang)
+        rows = list(dict.fromkeys(sec.rows))
+        title = sec.title
+        if d.provenance.demo and "演示" not in title and "demo" not in title.lower():
+            title += "（演示）" if lang == "zh" else " (demo)"
+        out.append(LegendSection(title, rows, sec.note, sec.dash))
+    return out
+
+
+def source_lines(drawn: list[Drawn], lang: str) -> list[str]:
+    """One line per distinct source: the layers it feeds, the source, its data year and status."""
+    by_source: dict[tuple[str, str | None, str], list[str]] = {}
+    for d in drawn:
+        key = (d.provenance.source or MISSING, d.provenance.data_year, d.provenance.label(lang))
+        by_source.setdefault(key, []).append(d.layer.title(lang))
+    sep = "、" if lang == "zh" else ", "
+    colon = "：" if lang == "zh" else ": "
+    return [f"{sep.join(titles)}{colon}{src}（{_t('year', lang)} {year or MISSING}；{status}）" if lang == "zh"
+            else f"{sep.join(titles)}{colon}{src} ({_t('year', lang)} {year or MISSING}; {status})"
+            for (src, year, status), titles in by_source.items()]
+
+
+def _labels(drawn: list[Drawn], lang: str) -> list[tuple[float, float, str, bool]]:
+    """(x, y, text, is_name) of labelled layers' features (EPSG:4547), from the TOML ``label`` field."""
+    out = []
+    for d in drawn:
+        column = d.layer.label
+        if not column or column not in d.frame.columns:
+            continue
+        names = d.frame[column].astype(str)
+        if lang != "zh" and column == "name" and "name_en" in d.frame.columns:
+            names = d.frame["name_en"].astype(str)
+        pts = d.frame.geometry.representative_point()
+        out += [(p.x, p.y, n, True) for p, n in zip(pts, names)]
+    return out
+
+
+# ---------------------------------------------------------------- one page
+
+
+def _to_page(x: float, y: float, extent: tuple[float, float, float, float], frame: Frame) -> tuple[float, float]:
+    return (frame.x + (x - extent[0]) / (extent[2] - extent[0]) * frame.w,
+            frame.y + (extent[3] - y) / (extent[3] - extent[1]) * frame.h)
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    r, g, b, _ = to_rgba(colour)
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def _place_labels(pdf: PdfReport, labels, extent, frame: Frame, size: float = 6.5) -> None:
+    """Labels as PDF text; one that would overlap an earlier one (or leave the frame) is skipped."""
+    pdf.set_font(FAMILY, "", size)
+    taken: list[tuple[float, float, float, float]] = []
+    h = size * 0.3528 + 0.6
+    for x, y, text, _ in labels:
+        px, py = _to_page(x, y, extent, frame)
+        w = pdf.get_string_width(text) + 0.8
+        box = (px - w / 2, py - h / 2, px + w / 2, py + h / 2)
+        if box[0] < frame.x or box[2] > frame.x + frame.w or box[1] < frame.y or box[3] > frame.y + frame.h:
+            continue
+        if any(not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3]) for b in taken):
+            continue
+        taken.append(box)
+        pdf.set_text_color(40, 40, 40)
+        pdf.text(box[0] + 0.4, py + size * 0.3528 / 2 - 0.2, text)
+    pdf.set_text_color(0, 0, 0)
+
+
+def draw_scale_bar(pdf: PdfReport, frame: Frame, m_per_mm: float) -> float:
+    """A two-part black/white scale bar of a round km length at the frame's bottom-left; returns metres."""
+    length_m = nice_scale_length_m(m_per_mm, SCALE_MAX_SHARE * frame.w)
+    bar_mm = length_m / m_per_mm
+    x0, y0 = frame.x + 5, frame.y + frame.h - 7
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_draw_color(255, 255, 255)
+    pdf.rect(x0 - 3, y0 - 5, bar_mm + 16, 10, style="F")
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    half = bar_mm / 2
+    pdf.set_fill_color(0, 0, 0)
+    pdf.rect(x0, y0, half, 1.5, style="DF")
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x0 + half, y0, half, 1.5, style="DF")
+    pdf.set_font(FAMILY, "", 6.5)
+    km = length_m / 1000.0
+    labels = [(0.0, "0"), (half, _km(km / 2)), (bar_mm, f"{_km(km)} km")]
+    for dx, text in labels:
+        w = pdf.get_string_width(text)
+        pdf.text(x0 + dx - (w / 2 if dx < bar_mm else 1.2), y0 - 1.0, text)
+    return length_m
+
+
+def _km(km: float) -> str:
+    return f"{km:g}"
+
+
+def draw_north_arrow(pdf: PdfReport, frame: Frame, lang: str) -> None:
+    """A north arrow (grid north of EPSG:4547; within 0.6° of true north over the county) at the top right."""
+    cx, top = frame.x + frame.w - 9, frame.y + 4
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(cx - 5, top - 1, 10, 16, style="F")
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.25)
+    pdf.set_fill_color(0, 0, 0)
+    pdf.polygon([(cx, top + 4), (cx - 3, top + 13), (cx, top + 10.5)], style="DF")
+    pdf.set_fill_color(255, 255, 255)
+    pdf.polygon([(cx, top + 4), (cx + 3, top + 13), (cx, top + 10.5)], style="DF")
+    pdf.set_font(FAMILY, "B", 8)
+    label = _t("north", lang)
+    pdf.text(cx - pdf.get_string_width(label) / 2, top + 3, label)
+
+
+def draw_legend(pdf: PdfReport, sections: list[LegendSection], x: float, y: float, w: float, lang: str) -> float:
+    """图例 / Legend with swatches drawn as vectors and names as text; returns the y below it."""
+    pdf.set_xy(x, y)
+    pdf.set_font(FAMILY, "B", 10)
+    pdf.cell(w, 6, _t("legend", lang))
+    y += 7
+    for sec in sections:
+        rows = sec.rows
+        single = len(rows) == 1 and rows[0][2] in sec.title
+        if single:  # one swatch named like its layer: the swatch carries the title
+            rows = [(rows[0][0], rows[0][1], sec.title)]
+        else:
+            pdf.set_font(FAMILY, "B", 7.5)
+            pdf.set_xy(x, y)
+            pdf.multi_cell(w, 3.6, sec.title)
+            y = pdf.get_y() + 0.6
+        for kind, colour, label in rows:
+            rgb = _hex(colour)
+            if kind == "line":
+                pdf.set_draw_color(*rgb)
+                pdf.set_line_width(0.7)
+                if sec.dash:
+                    pdf.set_dash_pattern(dash=1.2, gap=0.8)
+                pdf.line(x, y + 1.7, x + 6, y + 1.7)
+                pdf.set_dash_pattern()
+            elif kind == "point":
+                pdf.set_fill_color(*rgb)
+                pdf.set_draw_color(50, 50, 50)
+                pdf.set_line_width(0.15)
+                pdf.ellipse(x + 1.7, y + 0.4, 2.6, 2.6, style="DF")
+            else:
+                pdf.set_fill_color(*rgb)
+                pdf.set_draw_color(90, 90, 90)
+                pdf.set_line_width(0.15)
+                pdf.rect(x, y + 0.2, 6, 3.2, style="DF")
+            pdf.set_font(FAMILY, "B" if single else "", 7.5 if single else 7)
+            pdf.set_xy(x + 7.5, y)
+            pdf.multi_cell(w - 7.5, 3.6, label)
+            y = max(pdf.get_y(), y + 3.8) + 0.3
+        y += 1.2
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    return y
+
+
+def _key_figures(pdf: PdfReport, rows: list[tuple[str, str]], x: float, y: float, w: float, lang: str) -> float:
+    pdf.set_xy(x, y)
+    pdf.set_font(FAMILY, "B", 10)
+    pdf.cell(w, 6, _t("figures", lang))
+    y += 7
+    for label, value in rows:
+        pdf.set_font(FAMILY, "", 7.5)
+        pdf.set_xy(x, y)
+        pdf.multi_cell(w * 0.58, 3.8, label)
+        y1 = pdf.get_y()
+        pdf.set_xy(x + w * 0.58, y)
+        pdf.set_font(FAMILY, "B", 7.5)
+        pdf.multi_cell(w * 0.42, 3.8, value, align="R")
+        y = max(y1, pdf.get_y()) + 0.8
+        pdf.set_draw_color(210, 210, 210)
+        pdf.line(x, y - 0.4, x + w, y - 0.4)
+    pdf.set_draw_color(0, 0, 0)
+    return y + 3
+
+
+def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, float, float, float], title: str,
+             paper: str, landscape: bool, figures: list[tuple[str, str]] | None = None,
+             highlight: shapely.Geometry | None = None) -> dict[str, float]:
+    """Add one layout page: title, map of ``extent_bounds`` (EPSG:4547), north arrow, scale bar,
+    legend (and key figures), sources, date. Returns the page's ``m_per_mm`` and ``scale_m``."""
+    lang = pdf.meta.lang
+    mapf, panel = page_frames(paper, landscape)
+    extent = fit_extent(extent_bounds, mapf.w, mapf.h)
+    m_per_mm = (extent[2] - extent[0]) / mapf.w
+    pdf.add_page()
+    pdf.set_xy(mapf.x, 19)
+    pdf.set_font(FAMILY, "B", 15)
+    pdf.cell(mapf.w + panel.w, 8, title)
+    pdf.image_bytes(render_map_png(drawn, extent, mapf, highlight), x=mapf.x, y=mapf.y, width=mapf.w, height=mapf.h)
+    _place_labels(pdf, _labels(drawn, lang), extent, mapf)
+    pdf.set_draw_color(60, 60, 60)
+    pdf.set_line_width(0.3)
+    pdf.rect(mapf.x, mapf.y, mapf.w, mapf.h)
+    draw_north_arrow(pdf, mapf, lang)
+    scale_m = draw_scale_bar(pdf, mapf, m_per_mm)
+    y = panel.y
+    if figures:
+        y = _key_figures(pdf, figures, panel.x, y, panel.w, lang)
+    draw_legend(pdf, legend_sections(drawn, lang), panel.x, y, panel.w, lang)
+    pdf.set_xy(mapf.x, mapf.y + mapf.h + 1.5)
+    pdf.set_font(FAMILY, "", 6.3)
+    width = mapf.w + panel.w + 4
+    pdf.multi_cell(width, 2.9, f"{_t('sources', lang)}{'：' if lang == 'zh' else ': '}"
+                   + ("；" if lang == "zh" else "; ").join(source_lines(drawn, lang)))
+    pdf.set_x(mapf.x)
+    ratio = m_per_mm * 1000.0
+    scale_text = f"1:{round(ratio, -2):,.0f}" if ratio >= 1000 else f"1:{ratio:,.0f}"
+    pdf.multi_cell(width, 2.9, f"{_t('made', lang)}{'：' if lang == 'zh' else ': '}{pdf.meta.date_text}　"
+                   f"{_t('crs', lang)}　{'比例尺' if lang == 'zh' else 'Scale'} {scale_text}（{paper.upper()}）")
+    return {"m_per_mm": m_per_mm, "scale_m": scale_m}
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _meta(title: str, drawn: list[Drawn], lang: str, paper: str, landscape: bool, extra: dict[str, Any] | None = None) -> ExportMeta:
+    filters = {_t("layers", lang): ("、" if lang == "zh" else ", ").join(d.layer.title(lang) for d in drawn),
+               _t("paper", lang): f"{paper.upper()} {_t('landscape' if landscape else 'portrait', lang)}", **(extra or {})}
+    return ExportMeta(title=title, lang=lang, filters=filters, sources=source_lines(drawn, lang),
+                      demo=any(d.provenance.demo for d in drawn))
+
+
+def _check_paper(paper: str) -> str:
+    if paper.upper() not in PAPERS:
+        raise ValueError(f"纸张须为 A4 或 A3 / paper must be A4 or A3, not {paper!r}")
+    return paper.upper()
+
+
+def print_layout(layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
+                 title: str | None = None, lang: str = "zh", bbox_wgs84: tuple[float, float, float, float] | None = None,
+                 frames: dict[str, gpd.GeoDataFrame] | None = None) -> bytes:
+    """One-page PDF layout of ``layer_ids`` (default: the map page's default layers) over the county,
+    or over ``bbox_wgs84`` (west, south, east, north: the web map's current view)."""
+    paper = _check_paper(paper)
+    drawn = prepare_layers(layer_ids, frames)
+    title = title or _t("title", lang)
+    meta = _meta(title, drawn, lang, paper, landscape)
+    pdf = PdfReport(meta, paper=paper, landscape=landscape)
+    if bbox_wgs84 is not None:
+        box = gpd.GeoSeries([shapely.box(*bbox_wgs84)], crs="EPSG:4326").to_crs(AREA_CRS)
+        bounds = tuple(box.total_bounds)
+    else:
+        bounds = _county_bounds(drawn)
+    map_page(pdf, drawn, bounds, title, paper, landscape)
+    return pdf.to_bytes()
+
+
+def _county_bounds(drawn: list[Drawn]) -> tuple[float, float, float, float]:
+    for d in drawn:
+        if d.layer.id == "county" and len(d.frame):
+            return tuple(d.frame.total_bounds)
+    from cyc_geo.places.county import load_county
+
+    return tuple(load_county().to_crs(AREA_CRS).total_bounds)
+
+
+# ---------------------------------------------------------------- atlas figures
+
+
+def township_figures(townships: pd.DataFrame, potential: pd.DataFrame | None = None,
+                     installed: pd.DataFrame | None = None, forest: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Key figures per township (``code``): ``area_km2``, ``potential_mw`` (rooftop technical potential,
+    ``pv.model.township_table``'s ``capacity_mw``), ``installed_mw`` (grid-connected, from the ledger,
+    ``pv.progress.by_township``), ``forest_ha`` and ``sink_t_co2`` (forest patches by the township
+    holding each patch: columns ``township_code``, ``area_ha``, ``sink_t_co2_yr``). Missing inputs give NaN."""
+    out = pd.DataFrame({"code": townships["code"].astype(str).to_numpy(), "name": townships["name"].to_numpy()})
+    out["area_km2"] = pd.to_numeric(townships["area_km2"], errors="coerce").to_numpy() if "area_km2" in townships \
+        else np.nan
+    def by_code(df: pd.DataFrame | None, key: str, col: str) -> pd.Series | float:
+        if df is None:
+            return np.nan
+        return out["code"].map(df.groupby(df[key].astype(str))[col].sum()).fillna(0.0).astype(float)
+    out["potential_mw"] = by_code(potential, "code", "capacity_mw")
+    out["installed_mw"] = by_code(installed, "code", "installed_mw")
+    out["forest_ha"] = by_code(forest, "township_code", "area_ha")
+    out["sink_t_co2"] = by_code(forest, "township_code", "sink_t_co2_yr")
+    return out
+
+
+def _township_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
+    """(potential, installed, forest patches, any demo) from the project's loaders."""
+    from cyc_geo.carbon.forest import load_forest_patches
+    from cyc_geo.places.townships import load_townships
+    from cyc_geo.pv import model as pv
+    from cyc_geo.pv import progress
+    from cyc_geo.pv.installations import load_ledger
+    from cyc_geo.pv.rooftops import load_rooftops
+
+    towns = load_townships()
+    roofs = load_rooftops()
+    per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")))
+    ledger = load_ledger()
+    patches = load_forest_patches()
+    demo = any(provenance_of(x).demo for x in (roofs, ledger, patches))
+    return (pv.township_table(per_roof, towns), progress.by_township(ledger, progress.as_of_date(None), towns),
+            pd.DataFrame(patches.drop(columns="geometry")), demo)
+
+
+def _township_rows(r: pd.Series, lang: str) -> list[tuple[str, str]]:
+    zh = lang == "zh"
+    return [
+        ("面积 (km²)" if zh else "Area (km²)", fmt(r["area_km2"], "km²")),
+        ("屋顶光伏技术潜力 (MW)" if zh else "Rooftop PV potential (MW)", fmt(r["potential_mw"], "MW")),
+        ("已并网光伏装机 (MW)" if zh else "Installed PV, grid-connected (MW)", fmt(r["installed_mw"], "MW")),
+        ("林地面积 (ha)" if zh else "Forest area (ha)", fmt(r["forest_ha"], "ha")),
+        ("林地年碳汇 (tCO2)" if zh else "Forest sink (t CO2/yr)", fmt(r["sink_t_co2"], "tCO2")),
+    ]
+
+
+def project_figures(sites: gpd.GeoDataFrame, results: list[dict[str, Any]], projects: pd.DataFrame) -> pd.DataFrame:
+    """Key figures per project: site area in 亩 for parcels, roof coverage in 亩 for rooftop projects
+    (``site_kind`` other than ``parcel``), the land-check status and the townships it lies in."""
+    from cyc_geo.geo.crs import M2_PER_MU
+
+    by_no = {int(r["project_no"]): r for r in results}
+    names = dict(zip(projects["序号"].astype(int), projects["项目名称"]))
+    names_en = dict(zip(projects["序号"].astype(int), projects.get("name_en", projects["项目名称"])))
+    rows = []
+    for _, s in sites.iterrows():
+        no = int(s["project_no"])
+        r = by_no.get(no, {})
+        area_mu = float(r["area_mu"]) if r else float(gpd.GeoSeries([s.geometry], crs=sites.crs).to_crs(AREA_CRS).area.iloc[0]) / M2_PER_MU
+        parcel = str(s.get("site_kind", "parcel")) == "parcel"
+        rows.append({"project_no": no, "name": names.get(no, ""), "name_en": names_en.get(no, ""),
+                     "site_mu": area_mu if parcel else np.nan, "coverage_mu": np.nan if parcel else area_mu,
+                     "status": r.get("status"), "townships": [t["name"] for t in r.get("townships", [])],
+                     "townships_en": [t.get("name_en", t["name"]) for t in r.get("townships", [])]})
+    return pd.DataFrame(rows)
+
+
+STATUS_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok")}
+
+
+def _project_rows(r: pd.Series, lang: str) -> list[tuple[str, str]]:
+    zh = lang == "zh"
+    status = STATUS_TEXT.get(str(r["status"]), (MISSING, MISSING))[0 if zh else 1]
+    towns = r["townships"] if zh else r["townships_en"]
+    shown = ("、" if zh else ", ").join(towns[:4]) + ("…" if len(towns) > 4 else "") if towns else MISSING
+    return [
+        ("地块面积 (亩)" if zh else "Site area (mu)", fmt(r["site_mu"], "亩")),
+        ("屋顶覆盖范围面积 (亩)" if zh else "Roof coverage area (mu)", fmt(r["coverage_mu"], "亩")),
+        ("用地核查结论" if zh else "Land check", status),
+        ("所在乡镇" if zh else "Townships", shown),
+    ]
+
+
+def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
+          lang: str = "zh", figures: pd.DataFrame | None = None, frames: dict[str, gpd.GeoDataFrame] | None = None,
+          progress: Callable[[int, int], None] | None = None) -> bytes:
+    """Atlas PDF: one page per township (``kind="townships"``) or project (``"projects"``), zoomed to
+    the unit and outlined, with its key figures beside the map. ``figures`` overrides the computed
+    table (:func:`township_figures` / :func:`project_figures`)."""
+    if kind not in ("townships", "projects"):
+        raise ValueError(f"图集类型须为 townships 或 projects / atlas must be townships or projects, not {kind!r}")
+    paper = _check_paper(paper)
+    ids = list(layer_ids) if layer_ids else default_layer_ids()
+    unit_layer = "townships" if kind == "townships" else "projects"
+    if unit_layer not in ids:
+        ids.append(unit_layer)
+    drawn = prepare_layers(ids, frames)
+    units = next(d.frame for d in drawn if d.layer.id == unit_layer)
+    extra_demo = False
+    if kind == "townships":
+        if figures is None:
+            potential, installed, forest, extra_demo = _township_inputs()
+            figures = township_figures(units, potential, installed, forest)
+        key, fig_key = units["code"].astype(str), "code"
+        title0 = _t("atlas_t", lang)
+    else:
+        if figures is None:
+            figures, extra_demo = _project_inputs(units)
+        key, fig_key = units["project_no"].astype(int), "project_no"
+        title0 = _t("atlas_p", lang)
+    meta = _meta(title0, drawn, lang, paper, landscape)
+    meta.demo = meta.demo or extra_demo
+    pdf = PdfReport(meta, paper=paper, landscape=landscape)
+    lookup = figures.set_index(figures[fig_key].astype(key.dtype))
+    order = np.argsort(key.to_numpy(), kind="stable")
+    for n, i in enumerate(order, start=1):
+        unit = units.iloc[i]
+        k = key.iloc[i]
+        if kind == "townships":
+            name = unit["name"] if lang == "zh" else unit.get("name_en", unit["name"])
+            rows = _township_rows(lookup.loc[k], lang) if k in lookup.index else []
+            title = f"{name}（{k}）" if lang == "zh" else f"{name} ({k})"
+        else:
+            row = lookup.loc[k] if k in lookup.index else None
+            pname = "" if row is None else (row["name"] if lang == "zh" else row["name_en"])
+            rows = [] if row is None else _project_rows(row, lang)
+            title = f"项目 {k}　{pname}" if lang == "zh" else f"Project {k}  {pname}"
+        map_page(pdf, drawn, tuple(gpd.GeoSeries([unit.geometry]).total_bounds), title, paper, landscape,
+                 figures=rows, highlight=unit.geometry)
+        if progress:
+            progress(n, len(order))
+    return pdf.to_bytes()
+
+
+def _project_inputs(units: gpd.GeoDataFrame) -> tuple[pd.DataFrame, bool]:
+    from cyc_geo.planning.landcheck import CheckContext, check_projects
+    from cyc_geo.planning.projects import load_project_sites, load_projects
+
+    sites = load_project_sites()
+    ctx = CheckContext(sites=sites)
+    results = check_projects(context=ctx)
+    return project_figures(sites, results, load_projects()), any(r.get("demo_layers") for r in results)
