@@ -585,7 +585,7 @@ def apply_mapping(gdf: gpd.GeoDataFrame, schema: dict[str, Any], mapping: dict[s
     used: dict[str, list[str]] = {}
     for target, src in final.items():
         used.setdefault(src, []).append(target)
-    duplicated = {src: targets for src, targets in used.items() if len(targets) > 1}
+    duplicated = {src: sorted(targets) for src, targets in used.items() if len(targets) > 1}
     if duplicated and not unknown:
         listed = "；".join(f"“{src}” → {'、'.join(t)}" for src, t in duplicated.items())
         listed_en = "; ".join(f"'{src}' → {', '.join(t)}" for src, t in duplicated.items())
