@@ -886,6 +886,7 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
     try:
         with layer_versions.layer_lock(layer_id):
             layer_versions.cleanup_stale(layer_id)
+            layer_versions.reconcile(conn, layer_id)  # under the lock: flags right before this import is recorded
             folder = _ensure(layer_versions.versions_dir(layer_id))
             version = _version_name(sha256)
             record = {
