@@ -35,7 +35,7 @@ PLAUSIBLE_MARGIN_DEG = 0.5
 
 AREA_OF_USE_MARGIN_DEG = 1.0
 """Coordinates up to this far (degrees) beyond a CRS's published area of use still count as possible in
-it: Gauss-Kruger zones are used a little past their edges (project choice; docs/sources.md, "CRS and units")."""
+it: Gauss-Kruger zones are used a little past their edges (project choice; docs/sources.md, "Import checks")."""
 
 GCJ02 = "GCJ02"
 """Pseudo-CRS name for web-map (AMap/Tencent) coordinates; converted with :mod:`cyc_geo.geo.gcj02`."""

@@ -98,7 +98,7 @@ class ImportFailure(ValueError):
     zip_bomb, zip_link, zip_too_many, no_dataset, several_datasets, choose_sublayer (``sublayers``),
     corrupt, empty_layer, wrong_geometry, bad_coordinates (``features``), crs_needed, crs_implausible
     (``suggestions``), mapping_needed, duplicate_mapping (``duplicated``), duplicate_key
-    (``duplicates``), outside_county, raster_no_crs, bad_crs, bad_encoding (``encodings``), unknown_layer;
+    (``duplicates``), missing_key (``missing``), outside_county, raster_no_crs, bad_crs, bad_encoding (``encodings``), unknown_layer;
     for tables: table_not_supported, rows_skipped (details ``rows_read``, ``rows_skipped``,
     ``total_kw``) and the table reader's own codes (no_header, no_capacity_column,
     capacity_unit_unknown, bad_sheet).
@@ -616,9 +616,17 @@ def apply_mapping(gdf: gpd.GeoDataFrame, schema: dict[str, Any], mapping: dict[s
 
 
 def check_unique(gdf: pd.DataFrame, schema: dict[str, Any]) -> None:
-    """Refuse (``duplicate_key``, values listed) a file in which a key column of the schema
-    (``unique = [...]``, e.g. the township code) repeats a value: every figure per key would be double."""
+    """Refuse a file in which a key column of the schema (``unique = [...]``, e.g. the township code)
+    lacks a value (``missing_key``, feature numbers listed) or repeats one (``duplicate_key``, values
+    listed): every figure per key would be lost or double."""
     duplicates: dict[str, list[str]] = {}
+    missing = {col: [int(i) + 1 for i in np.nonzero(gdf[col].isna().to_numpy())[0][:100]]
+               for col in schema.get("unique", []) if col in gdf.columns and gdf[col].isna().any()}
+    if missing:
+        listed = "；".join(f"{col}: {', '.join(map(str, rows[:20]))}" for col, rows in missing.items())
+        raise ImportFailure("missing_key", f"以下要素缺少键值（序号从 1 开始），未导入任何数据：{listed}",
+                            f"These features lack a key value (numbers from 1); nothing was imported: {listed}",
+                            missing=missing)
     for col in schema.get("unique", []):
         if col in gdf.columns:
             values = gdf[col].dropna().astype(str)
@@ -741,6 +749,8 @@ def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: st
             crs_used=use_crs, bounds_wgs84=[float(v) for v in gdf.total_bounds], features=int(len(gdf)),
         )
     gdf["outside_county"] = outside
+    if layer.geometry == "polygon":
+        gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6  # derived, so pages never miss it
     report = {
         "layer": layer.id,
         "file_name": file_name,
