@@ -77,7 +77,7 @@ def test_a_column_name_with_markdown_is_shown_as_text(data_dir: Path, tmp_path: 
     assert err.value.code == "mapping_needed" and hostile in err.value.en
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(REPO / "views/data_import.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO / "views/data_import.py"), default_timeout=300)
     at.session_state["cyc_auth"] = {"user": "eve", "expires": time.time() + 3600}
     at.session_state["imp_failure"] = {**err.value.as_dict(), "options": {}}
     at.run()
@@ -92,3 +92,42 @@ def test_md_escape_keeps_the_text() -> None:
     assert md_escape("a*b_c") == r"a\*b\_c"
     assert md_escape("![x](javascript:alert(1))") == r"\!\[x\]\(javascript\:alert\(1\)\)"
     assert md_escape("蒲西街道\n:red[x] $y$ <b>") == r"蒲西街道 \:red\[x\] \$y\$ \<b\>"
+
+
+def _stopped(path: Path, **kw) -> tuple[dict, dict]:
+    from cyc_geo.ingest import upload_safety
+
+    staged_path, sha = upload_safety.stage_upload(path.read_bytes(), path.name)
+    staged = {"file_id": "f1", "path": str(staged_path), "name": path.name, "sha256": sha}
+    with pytest.raises(ImportFailure) as err:
+        import_file(staged_path, "townships", "x", file_name=path.name, **kw)
+    return staged, {**err.value.as_dict(), "options": kw}
+
+
+def test_the_page_asks_which_sublayer_and_imports_it(data_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from import_helpers import squares
+
+    from cyc_geo import db
+    from cyc_geo.catalog import versions as layer_versions
+
+    monkeypatch.chdir(REPO)
+    path = tmp_path / "two.gpkg"
+    squares(3).to_file(path, layer="a_old_2015")
+    squares(5).to_file(path, layer="b_current_2024")
+    staged, failure = _stopped(path)
+    assert failure["error"] == "choose_sublayer"
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(REPO / "views/data_import.py"), default_timeout=300)
+    at.session_state["cyc_auth"] = {"user": "eve", "expires": time.time() + 3600}
+    at.session_state["imp_staged"] = staged
+    at.session_state["imp_failure"] = failure
+    at.run()
+    box = at.selectbox(key="imp_fix_sublayer")
+    assert box.options == ["a_old_2015 (3 个要素)", "b_current_2024 (5 个要素)"]
+    box.select("b_current_2024")
+    at.button(key="imp_retry").click().run()
+    assert not at.exception
+    assert any("已导入 5 个要素" in s.value for s in at.success)
+    assert layer_versions.list_versions(db.connect(), "townships")[0]["counts"]["sublayer"] == "b_current_2024"

@@ -10,16 +10,23 @@ One entry point, :func:`import_file`, used by the app's upload page and by
    table reader in :data:`TABLE_READERS` (the PV installation ledger, :mod:`cyc_geo.pv.ledger`): its
    rows become points, and rows the reader skips stop the import (``rows_skipped``) unless the
    caller accepts them (``accept_skips=True``, audited);
-3. text encoding: a ``.cpg`` file, else a byte test of the DBF text fields
-   (UTF-8 if every value decodes as UTF-8, else GBK / GB18030); the user may force one;
+   a file with several sub-layers (GeoPackage layers, KML folders) stops with ``choose_sublayer``
+   unless one is named like the layer or ``sublayer=`` names it;
+3. text encoding: a ``.cpg`` file when the DBF bytes decode that way, else a byte test of the DBF
+   field names and text fields (UTF-8 if every value decodes as UTF-8, else GBK / GB18030); the
+   user may force one; text that does not decode stops with ``bad_encoding`` and the encodings to try;
 4. CRS: the file's own, unless missing or implausible for Changyuan - then the
    import stops with :class:`ImportFailure` ``crs_needed`` listing suggestions
-   from :func:`cyc_geo.geo.detect.suggest_crs`; the user's choice (``crs=``) wins;
-5. geometry: drop null/empty (counted), repair invalid with ``make_valid``
-   (counted), refuse geometry types that do not fit the layer, flag features that
-   do not touch the county (``outside_county`` column, counted);
+   from :func:`cyc_geo.geo.detect.suggest_crs` (a latitude/longitude swap is offered as ``swap_xy``);
+   the user's choice (``crs=``) wins unless the coordinates are impossible in it (``crs_implausible``);
+5. geometry: refuse NaN/infinite vertices (``bad_coordinates``), drop null/empty (counted), repair
+   invalid with ``make_valid`` (counted), refuse geometry types that do not fit the layer, flag
+   features that do not touch the county (``outside_county`` column, counted) and refuse a layer
+   entirely outside it unless ``allow_outside`` (audited); polygons get a derived ``area_km2``;
 6. columns: map to the layer's ``[schema]`` (names and aliases, case-insensitive);
-   unknown required columns stop with ``mapping_needed`` unless ``mapping=`` is given;
+   unknown required columns stop with ``mapping_needed`` unless ``mapping=`` is given; one column
+   for two roles is ``duplicate_mapping``; empty or repeated key values (``unique``) are
+   ``missing_key`` / ``duplicate_key``;
 7. store as a new version and switch atomically (:mod:`cyc_geo.catalog.versions`),
    recorded in ``layer_imports`` with file name, SHA-256, time, actor and counts.
 
