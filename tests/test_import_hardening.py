@@ -245,4 +245,9 @@ def test_cli_refusals_print_stable_codes(data_dir: Path, tmp_path: Path) -> None
     assert out["message_zh"].startswith("文件中有多个图层") and "--sublayer" in out["message_en"]
     rc, out = run("--sublayer", "b_current_2024")
     assert rc == 0 and out["features"] == 5
+    good = write_shapefile_zip(squares(3), tmp_path)
+    path = tmp_path / "cut.zip"
+    path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    rc, out = run()
+    assert rc != 0 and out["error"] == "corrupt_zip" and "zip" in out["detail"].lower()  # before: the detail text
     assert layer_versions.list_versions(db.connect(), "townships")[0]["counts"]["sublayer"] == "b_current_2024"
