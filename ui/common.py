@@ -14,9 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from cyc_geo import db
+from cyc_geo.catalog import sources
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry
-from cyc_geo.catalog.sources import source_version
 from cyc_geo.mapview.payloads import attribute_table
 from cyc_geo.pv import installations, progress
 from cyc_geo.pv import model as pv
@@ -86,6 +86,19 @@ def registry() -> list[LayerDef]:
 def layer_def(layer_id: str) -> LayerDef:
     """A registered layer by id (``KeyError`` when unknown)."""
     return get_layer(layer_id)
+
+
+TOWNSHIPS = "townships"
+"""The township layer: every other layer's township codes and per-township figures are derived from it."""
+
+
+def source_version(layer_id: str) -> str:
+    """Cache key of a layer's data: its source version (:func:`cyc_geo.catalog.sources.source_version`)
+    and, for every layer but the townships, the township layer's too: township codes (roofs, forest
+    patches) and every per-township figure are derived spatially from the active township layer, so a
+    township import or rollback (in this process or another one, e.g. the CLI) renews them all."""
+    own = sources.source_version(layer_id)
+    return own if layer_id == TOWNSHIPS else f"{own}|{TOWNSHIPS}={sources.source_version(TOWNSHIPS)}"
 
 
 # Every layer cache below is keyed by the layer's source version (planner file or source file,

@@ -1,6 +1,6 @@
 """Cached data behind the map page: thin Streamlit caches over :mod:`cyc_geo.mapview`.
 
-Every cache is keyed by the layer's source version (:func:`cyc_geo.catalog.sources.source_version`),
+Every cache is keyed by the layer's source version (:func:`ui.common.source_version`, which adds the townships'),
 so an import or a rollback is seen on the next rerun. Big layers and per-roof results are the
 shared ``st.cache_resource`` copies of :mod:`ui.common` (one per process, read-only).
 """
@@ -17,13 +17,12 @@ import streamlit as st
 
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef
-from cyc_geo.catalog.sources import source_version
 from cyc_geo.mapview import click, overlay, payloads, tiles
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import BASEMAPS, for_display, layer_payload
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.goal import map_scenario
-from ui.common import big_layer, lang, layer_def, layer_frame, load_layer, per_roof, roof_layer
+from ui.common import big_layer, lang, layer_def, layer_frame, load_layer, per_roof, roof_layer, source_version
 
 BIG_PALETTE = payloads.BIG_PALETTE
 

@@ -25,6 +25,7 @@ from cyc_geo.ingest import importer, upload_safety
 from cyc_geo.ingest.importer import ImportFailure
 from ui.auth import current_editor, require_editor
 from ui.common import clear_caches, database, lang, layer_frame, registry, tr
+from ui.text import md_escape
 
 UPLOAD_TYPES = sorted(e.lstrip(".") for e in upload_safety.ALLOWED_EXTS if e != ".shp")
 ENCODING_CHOICES = ["auto", "UTF-8", "GBK", "GB18030"]
@@ -45,15 +46,17 @@ def stage(uploaded: Any) -> dict[str, Any]:
 
 def do_import(staged: dict[str, Any], layer_id: str, encoding: str | None = None, crs: str | None = None,
               mapping: dict[str, str] | None = None, member: str | None = None, coords_crs: str | None = None,
-              sheet: str | None = None, accept_skips: bool = False, data_year: int | None = None) -> dict[str, Any]:
+              sheet: str | None = None, accept_skips: bool = False, data_year: int | None = None,
+              sublayer: str | None = None, swap_xy: bool = False, allow_outside: bool = False) -> dict[str, Any]:
     """Import a staged upload as the active data of ``layer_id`` (editors only).
 
-    ``coords_crs``, ``sheet`` and ``accept_skips`` apply to tables (see :func:`cyc_geo.ingest.importer.import_file`)."""
+    ``coords_crs``, ``sheet`` and ``accept_skips`` apply to tables, ``sublayer``, ``swap_xy`` and
+    ``allow_outside`` to GIS files (see :func:`cyc_geo.ingest.importer.import_file`)."""
     actor = require_editor()
     record = importer.import_file(
         Path(staged["path"]), layer_id, actor, file_name=staged["name"], encoding=encoding, crs=crs,
         mapping=mapping, member=member, conn=database(), coords_crs=coords_crs, sheet=sheet,
-        accept_skips=accept_skips,
+        accept_skips=accept_skips, sublayer=sublayer, swap_xy=swap_xy, allow_outside=allow_outside,
     )
     layer_versions.apply_data_year(database(), layer_id, record, data_year, actor)
     clear_caches()
@@ -122,8 +125,8 @@ def _show_result(rec: dict[str, Any]) -> None:
     cols[2].metric(tr("删除空几何", "Dropped empty"), rec["dropped"])
     cols[3].metric(tr("县界外", "Outside county"), rec["outside_county"])
     cols[4].metric(tr("编码", "Encoding"), rec["encoding"] or "-")
-    st.caption(tr(f"原坐标系：{rec['crs_in'] or '无'}；采用：{rec['crs_used']}；SHA-256：{rec['sha256'][:16]}…",
-                  f"CRS in file: {rec['crs_in'] or 'none'}; used: {rec['crs_used']}; SHA-256: {rec['sha256'][:16]}…"))
+    st.caption(md_escape(tr(f"原坐标系：{rec['crs_in'] or '无'}；采用：{rec['crs_used']}；SHA-256：{rec['sha256'][:16]}…",
+                            f"CRS in file: {rec['crs_in'] or 'none'}; used: {rec['crs_used']}; SHA-256: {rec['sha256'][:16]}…")))
     if "rows_read" in rec:
         _show_ledger_result(rec)
     if rec["outside_county"]:
@@ -147,32 +150,50 @@ def _show_ledger_result(rec: dict[str, Any]) -> None:
         st.dataframe(skipped_table(rec["rows_skipped"]), hide_index=True, width="stretch")
     for check in rec.get("total_checks") or []:
         if not check["ok"]:
-            st.warning(tr(f"第 {check['row']} 行“{check['label']}”为 {check['file_kw']:,.1f} kW，各行之和为 {check['sum_kw']:,.1f} kW",
-                          f"Row {check['row']} ({check['label']}) says {check['file_kw']:,.1f} kW, the rows sum to {check['sum_kw']:,.1f} kW"))
+            st.warning(md_escape(tr(
+                f"第 {check['row']} 行“{check['label']}”为 {check['file_kw']:,.1f} kW，各行之和为 {check['sum_kw']:,.1f} kW",
+                f"Row {check['row']} ({check['label']}) says {check['file_kw']:,.1f} kW, the rows sum to {check['sum_kw']:,.1f} kW")))
 
 
 def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
     """Widgets that resolve a stopped import; returns extra keyword arguments for a retry."""
     extra: dict[str, Any] = {}
     code = fail["error"]
-    if code in ("crs_needed", "raster_no_crs"):
-        options = [s["crs"] for s in fail.get("suggestions", [])] or COMMON_CRS
-        labels = {s["crs"]: (s["label_zh"] if lang() == "zh" else s["label_en"]) for s in fail.get("suggestions", [])}
+    if code in ("crs_needed", "raster_no_crs", "crs_implausible"):
+        suggestions = fail.get("suggestions", [])
+        keys = {f"{s['crs']}|swap" if s.get("swap_xy") else s["crs"]: s for s in suggestions}
+        options = list(keys) or COMMON_CRS
+        labels = {k: (s["label_zh"] if lang() == "zh" else s["label_en"]) for k, s in keys.items()}
         choice = st.radio(tr("选择坐标系（按坐标数值推荐）", "Choose the coordinate system (suggested from the coordinates)"),
                           options + ["other"], key="imp_fix_crs",
-                          format_func=lambda c: tr("其他（输入 EPSG 代码）", "Other (type an EPSG code)") if c == "other" else f"{c} {labels.get(c, '')}")
+                          format_func=lambda c: tr("其他（输入 EPSG 代码）", "Other (type an EPSG code)") if c == "other"
+                          else f"{c.split('|')[0]} {labels.get(c, '')}")
         if choice == "other":
             choice = st.text_input("EPSG", key="imp_fix_crs_text", placeholder="4547")
-        extra["crs"] = choice or None
-    elif code == "mapping_needed":
+        crs, _, swap = (choice or "").partition("|")
+        extra["crs"] = crs or None
+        extra["swap_xy"] = swap == "swap"
+    elif code in ("mapping_needed", "duplicate_mapping"):
         columns = fail.get("columns", [])
-        proposed = fail.get("proposed", {})
+        proposed = {**fail.get("proposed", {}), **(fail.get("mapping") or {})} if code == "duplicate_mapping" else fail.get("proposed", {})
         mapping = {}
         for target in fail.get("required", []):
             default = columns.index(proposed[target]) if proposed.get(target) in columns else 0
             mapping[target] = st.selectbox(tr(f"图层字段 “{target}” 对应文件中的列", f"File column for layer column '{target}'"),
                                            columns, index=default, key=f"imp_map_{target}")
+        if len(set(mapping.values())) < len(mapping):
+            st.warning(tr("每个图层字段需要对应不同的列", "Each layer column needs a different file column"))
         extra["mapping"] = mapping
+    elif code == "choose_sublayer":
+        counts = fail.get("sublayer_features") or {}
+        extra["sublayer"] = st.selectbox(
+            tr("选择文件中的图层", "Layer inside the file"), fail.get("sublayers", []), key="imp_fix_sublayer",
+            format_func=lambda n: f"{n} ({counts.get(n) if counts.get(n) is not None else '?'} {tr('个要素', 'features')})")
+    elif code == "outside_county":
+        if not st.checkbox(tr("确认导入县界外的数据（记入审计日志）", "Import the data outside the county anyway (recorded in the audit log)"),
+                           key="imp_allow_outside"):
+            return {}
+        extra["allow_outside"] = True
     elif code == "several_datasets":
         extra["member"] = st.selectbox(tr("选择压缩包中的数据集", "Dataset inside the zip"), fail.get("datasets", []), key="imp_fix_member")
     elif code == "rows_skipped":
@@ -183,7 +204,8 @@ def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
             return {}
         extra["accept_skips"] = True
     elif code == "bad_encoding":
-        extra["encoding"] = st.selectbox(tr("属性编码", "Attribute encoding"), ENCODING_CHOICES[1:], key="imp_fix_enc")
+        extra["encoding"] = st.selectbox(tr("属性编码", "Attribute encoding"), fail.get("encodings") or ENCODING_CHOICES[1:],
+                                         key="imp_fix_enc")
     else:
         _discard_staged()  # refused with nothing to choose: no retry needs the staged upload
         return {}
@@ -249,7 +271,7 @@ def import_section(editor: str, layer_id: str) -> None:
             st.error(str(exc))
     fail = st.session_state.get("imp_failure")
     if fail:
-        st.error(tr(fail["message_zh"], fail["message_en"]))
+        st.error(md_escape(tr(fail["message_zh"], fail["message_en"])))
         extra = _failure_followup(fail)
         staged = st.session_state.get("imp_staged")
         if extra and staged and st.button(tr("按以上选择重新导入", "Import again with these choices"), key="imp_retry"):

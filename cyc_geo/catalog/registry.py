@@ -125,7 +125,8 @@ class LayerDef:
     feeds_indicators: bool = False
     schema: dict[str, Any] = field(default_factory=dict)
     """Optional import schema (``[schema]`` table): ``required`` / ``optional`` column names,
-    ``aliases`` {column: [names in planner files]}, ``types`` {column: "str"|"int"|"float"};
+    ``aliases`` {column: [names in planner files]}, ``types`` {column: "str"|"int"|"float"},
+    ``unique`` [key columns whose values must be present and distinct];
     used by :mod:`cyc_geo.ingest.importer` to map planner columns."""
 
     def title(self, lang: str) -> str:

@@ -56,13 +56,35 @@ def active_file(layer_id: str) -> Path | None:
 
 @contextmanager
 def layer_lock(layer_id: str) -> Iterator[None]:
-    """Exclusive per-layer lock across processes; released by the OS if the process dies."""
+    """Exclusive per-layer lock across processes and threads (one open file per holder); released
+    by the OS if the process dies. Not re-entrant: code holding it calls :func:`reconcile` and
+    :func:`_history`, never :func:`list_versions`."""
     folder = layer_dir(layer_id)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def try_layer_lock(layer_id: str) -> Iterator[bool]:
+    """The per-layer lock if it is free right now (yields True), else nothing (yields False, no
+    waiting): for readers that may repair the history but must never race an import or rollback."""
+    folder = layer_dir(layer_id)
+    if not folder.exists():
+        yield False
+        return
+    with open(folder / ".lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -173,8 +195,19 @@ def record_import(conn: sqlite3.Connection, layer_id: str, record: dict[str, Any
 
 
 def list_versions(conn: sqlite3.Connection, layer_id: str) -> list[dict[str, Any]]:
-    """Import history of a layer, newest first (after :func:`reconcile`)."""
-    reconcile(conn, layer_id)
+    """Import history of a layer, newest first.
+
+    The ``active`` flags are repaired (:func:`reconcile`) only when the layer's lock is free: while
+    an import or rollback holds it the rows are read as they are, since a repair then would record
+    the import being stored a second time."""
+    with try_layer_lock(layer_id) as locked:
+        if locked:
+            reconcile(conn, layer_id)
+        return _history(conn, layer_id)
+
+
+def _history(conn: sqlite3.Connection, layer_id: str) -> list[dict[str, Any]]:
+    """The ``layer_imports`` rows of a layer, newest first, with ``counts`` parsed and ``available``."""
     rows = conn.execute("SELECT * FROM layer_imports WHERE layer = ? ORDER BY id DESC", (layer_id,)).fetchall()
     out = []
     for r in rows:
@@ -186,7 +219,8 @@ def list_versions(conn: sqlite3.Connection, layer_id: str) -> list[dict[str, Any
 
 
 def reconcile(conn: sqlite3.Connection, layer_id: str) -> None:
-    """Make the ``active`` flags match the active file (repairs a crash between switch and commit)."""
+    """Make the ``active`` flags match the active file (repairs a crash between switch and commit).
+    Call under :func:`layer_lock` (or :func:`try_layer_lock` when it was free)."""
     active = active_file(layer_id)
     version = embedded_version(active) if active else None
     rows = conn.execute("SELECT id, counts, active FROM layer_imports WHERE layer = ?", (layer_id,)).fetchall()
@@ -204,18 +238,66 @@ def reconcile(conn: sqlite3.Connection, layer_id: str) -> None:
             conn.execute("UPDATE layer_imports SET active = (id = ?) WHERE layer = ?", (want or -1, layer_id))
 
 
+def _replaced(conn: sqlite3.Connection, layer_id: str) -> dict[int, int | None]:
+    """For each import id, the import that was active just before it last became active by an
+    import or an activation (None: demo/planner data), from the audit log."""
+    rows = conn.execute(
+        "SELECT old_value, new_value FROM audit_log WHERE entity = 'layer' AND entity_key = ?"
+        " AND action IN ('import', 'activate') ORDER BY id",
+        (layer_id,),
+    ).fetchall()
+    out: dict[int, int | None] = {}
+    for r in rows:
+        new = json.loads(r["new_value"] or "null") or {}
+        old = json.loads(r["old_value"] or "null") or {}
+        if new.get("import_id") is not None:
+            out[int(new["import_id"])] = old.get("import_id")
+    return out
+
+
+def rollback_target(conn: sqlite3.Connection, layer_id: str, history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The version a rollback returns to: the state before the change that made the active import
+    active (an import or an activation, per the audit log), skipping versions whose file is gone;
+    None for demo/planner data. A version that was rolled away from is never restored by a later
+    rollback (history #1, #2, rollback to #1, import #3: a rollback goes to #1, not #2).
+    Imports older than the audit log fall back to the next older available import."""
+    by_id = {v["id"]: v for v in history}
+    active = next((v for v in history if v["active"]), None)
+    if active is None:
+        return None
+    replaced = _replaced(conn, layer_id)
+    seen = {active["id"]}
+    current = active["id"]
+    while current in replaced:
+        prev = replaced[current]
+        if prev is None:
+            return None
+        if prev in seen:
+            break
+        seen.add(prev)
+        v = by_id.get(prev)
+        if v is not None and v["available"] and v["stored_path"] != active["stored_path"]:
+            return v
+        current = prev
+    else:
+        older = [v for v in history if v["id"] < active["id"] and v["available"] and v["id"] not in seen]
+        return older[0] if older else None
+    return None
+
+
 def rollback(conn: sqlite3.Connection, layer_id: str, actor: str) -> dict[str, Any]:
-    """Switch the layer back to the version imported before the active one (or to demo data).
+    """Switch the layer back to the state before its latest change (see :func:`rollback_target`),
+    or to demo data.
 
     Returns ``{"layer", "from", "to"}`` with import ids (``to`` None = demo/planner file).
     """
     with layer_lock(layer_id):
-        history = [v for v in list_versions(conn, layer_id)]
+        reconcile(conn, layer_id)
+        history = _history(conn, layer_id)
         active_idx = next((i for i, v in enumerate(history) if v["active"]), None)
         if active_idx is None:
             raise ValueError(f"layer {layer_id!r} has no active import to roll back / 该图层没有可回滚的导入数据")
-        older = [v for v in history[active_idx + 1:] if v["available"]]
-        target = older[0] if older else None
+        target = rollback_target(conn, layer_id, history)
         if target is None:
             deactivate(layer_id)
         else:
@@ -231,7 +313,8 @@ def rollback(conn: sqlite3.Connection, layer_id: str, actor: str) -> dict[str, A
 def activate(conn: sqlite3.Connection, layer_id: str, import_id: int, actor: str) -> dict[str, Any]:
     """Make a specific earlier import of ``layer_id`` active again (atomic switch, audited)."""
     with layer_lock(layer_id):
-        history = list_versions(conn, layer_id)
+        reconcile(conn, layer_id)
+        history = _history(conn, layer_id)
         target = next((v for v in history if v["id"] == import_id), None)
         if target is None or not target["available"]:
             raise ValueError(f"import {import_id} of {layer_id!r} is not available / 该版本不存在或文件已丢失")

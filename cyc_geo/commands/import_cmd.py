@@ -1,6 +1,7 @@
 """``import`` and ``imports`` commands: load a planner file as a layer's active data; history and rollback.
 
-``python -m cyc_geo import FILE --layer ID [--encoding E] [--crs EPSG] [--map col=filecol] --json``
+``python -m cyc_geo import FILE --layer ID [--sublayer NAME] [--encoding E] [--crs EPSG [--swap-xy]]
+[--map col=filecol] [--allow-outside] --json``
 
 A table (``.xlsx``/``.csv``) goes to a layer with a table reader, the PV installation ledger:
 ``python -m cyc_geo import 台账.xlsx --layer pv_installations [--coords-crs WGS84|GCJ02] [--sheet S]
@@ -51,7 +52,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         record = import_file(
             args.file, args.layer, _actor(args), encoding=args.encoding, crs=args.crs,
             mapping=_parse_map(args.map), member=args.member, coords_crs=args.coords_crs, sheet=args.sheet,
-            accept_skips=args.accept_skips,
+            accept_skips=args.accept_skips, sublayer=args.sublayer, swap_xy=args.swap_xy,
+            allow_outside=args.allow_outside,
         )
     except ImportFailure as exc:
         if args.json:
@@ -59,7 +61,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             sys.stdout.write("\n")
         print(f"error: {exc}", file=sys.stderr)
         for s in exc.details.get("suggestions") or []:
-            print(f"  suggestion: --crs {s['crs']}  ({s['label_en']})", file=sys.stderr)
+            swap = " --swap-xy" if s.get("swap_xy") else ""
+            print(f"  suggestion: --crs {s['crs']}{swap}  ({s['label_en']})", file=sys.stderr)
+        for name in exc.details.get("sublayers") or []:
+            print(f"  layer: --sublayer {name}", file=sys.stderr)
+        for enc in exc.details.get("encodings") or []:
+            print(f"  try: --encoding {enc}", file=sys.stderr)
         for r in exc.details.get("rows_skipped") or []:
             print(f"  row {r['row']}: {r['reason_en']} / {r['reason_zh']}", file=sys.stderr)
         return 2
@@ -114,6 +121,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crs", help="coordinate system when the file has none or a wrong one: EPSG code or GCJ02")
     p.add_argument("--map", action="append", metavar="COLUMN=FILE_COLUMN", help="map a layer column to a file column")
     p.add_argument("--member", help="dataset inside a zip holding several")
+    p.add_argument("--sublayer", help="layer inside a file holding several (GeoPackage layer, KML folder, FileGDB feature class)")
+    p.add_argument("--swap-xy", action="store_true", help="exchange x and y (latitude written before longitude)")
+    p.add_argument("--allow-outside", action="store_true",
+                   help="import a layer lying entirely outside the county (recorded in the audit log)")
     p.add_argument("--coords-crs", type=str.upper, choices=["WGS84", "GCJ02"], default=None,
                    help="tables (.xlsx/.csv): CRS of the longitude/latitude columns (default WGS84)")
     p.add_argument("--sheet", help="tables (.xlsx): the sheet to read (default: the first with a ledger header)")

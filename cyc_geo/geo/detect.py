@@ -33,6 +33,10 @@ from cyc_geo.places.site import BOUNDS_WGS84 as CHANGYUAN_BOUNDS_WGS84
 PLAUSIBLE_MARGIN_DEG = 0.5
 """Data whose bounds lie within this margin (about 50 km) of the county box count as plausible (project choice; docs/sources.md, "CRS and units")."""
 
+AREA_OF_USE_MARGIN_DEG = 1.0
+"""Coordinates up to this far (degrees) beyond a CRS's published area of use still count as possible in
+it: Gauss-Kruger zones are used a little past their edges (project choice; docs/sources.md, "Import checks")."""
+
 GCJ02 = "GCJ02"
 """Pseudo-CRS name for web-map (AMap/Tencent) coordinates; converted with :mod:`cyc_geo.geo.gcj02`."""
 
@@ -55,6 +59,8 @@ class CrsSuggestion:
     label_zh: str
     label_en: str
     reason_en: str
+    swap_xy: bool = False
+    """True when the coordinates fit only with x and y exchanged (latitude written first)."""
 
 
 def gk_epsg(width: int, zone: int, with_prefix: bool, family: int = 0) -> int:
@@ -106,6 +112,32 @@ def is_plausible(bounds_wgs84: tuple[float, float, float, float], margin: float 
     return bool(b[0] >= minx - margin and b[1] >= miny - margin and b[2] <= maxx + margin and b[3] <= maxy + margin)
 
 
+def coords_possible(bounds: tuple[float, float, float, float], crs: str | CRS) -> bool:
+    """Whether native ``bounds`` are possible coordinates in ``crs`` at all: degrees (|lon| <= 180,
+    |lat| <= 90) for a geographic CRS or GCJ-02, and, transformed to lon/lat, inside the CRS's area
+    of use grown by :data:`AREA_OF_USE_MARGIN_DEG` (degree values read as Gauss-Kruger metres land
+    near the equator, far outside a Chinese zone). Says nothing about Changyuan itself."""
+    b = tuple(float(v) for v in bounds)
+    if not all(np.isfinite(b)):
+        return False
+    if str(crs).upper() == GCJ02:
+        return _is_degrees(*b)
+    try:
+        c = CRS.from_user_input(crs)
+        if c.is_geographic and not _is_degrees(*b):
+            return False
+        lon0, lat0, lon1, lat1 = to_wgs84_bounds(b, c.to_wkt())
+    except Exception:  # noqa: BLE001 - a failed transform means impossible coordinates
+        return False
+    if not all(np.isfinite((lon0, lat0, lon1, lat1))) or not _is_degrees(lon0, lat0, lon1, lat1):
+        return False
+    area = c.area_of_use
+    if area is None:
+        return True
+    m = AREA_OF_USE_MARGIN_DEG
+    return bool(lon0 >= area.west - m and lon1 <= area.east + m and lat0 >= area.south - m and lat1 <= area.north + m)
+
+
 def crs_plausible(bounds: tuple[float, float, float, float], crs: str | CRS | None) -> bool:
     """Whether data with native ``bounds`` in ``crs`` lands near Changyuan."""
     if crs is None:
@@ -125,6 +157,12 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
     """
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     out: list[CrsSuggestion] = []
+    if not _is_degrees(minx, miny, maxx, maxy) and _is_degrees(miny, minx, maxy, maxx) \
+            and is_plausible((miny, minx, maxy, maxx)):
+        out.append(CrsSuggestion("EPSG:4490", "CGCS2000 经纬度（经度、纬度写反，交换后导入）",
+                                 "CGCS2000 geographic with longitude and latitude swapped (exchange them)",
+                                 "the values are lat/lon near Changyuan written the wrong way round", swap_xy=True))
+        return out
     if _is_degrees(minx, miny, maxx, maxy):
         if is_plausible((minx, miny, maxx, maxy)):
             out.append(CrsSuggestion("EPSG:4490", "CGCS2000 经纬度", "CGCS2000 geographic", "lon/lat values near Changyuan"))

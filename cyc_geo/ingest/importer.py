@@ -10,16 +10,23 @@ One entry point, :func:`import_file`, used by the app's upload page and by
    table reader in :data:`TABLE_READERS` (the PV installation ledger, :mod:`cyc_geo.pv.ledger`): its
    rows become points, and rows the reader skips stop the import (``rows_skipped``) unless the
    caller accepts them (``accept_skips=True``, audited);
-3. text encoding: a ``.cpg`` file, else a byte test of the DBF text fields
-   (UTF-8 if every value decodes as UTF-8, else GBK / GB18030); the user may force one;
+   a file with several sub-layers (GeoPackage layers, KML folders) stops with ``choose_sublayer``
+   unless one is named like the layer or ``sublayer=`` names it;
+3. text encoding: a ``.cpg`` file when the DBF bytes decode that way, else a byte test of the DBF
+   field names and text fields (UTF-8 if every value decodes as UTF-8, else GBK / GB18030); the
+   user may force one; text that does not decode stops with ``bad_encoding`` and the encodings to try;
 4. CRS: the file's own, unless missing or implausible for Changyuan - then the
    import stops with :class:`ImportFailure` ``crs_needed`` listing suggestions
-   from :func:`cyc_geo.geo.detect.suggest_crs`; the user's choice (``crs=``) wins;
-5. geometry: drop null/empty (counted), repair invalid with ``make_valid``
-   (counted), refuse geometry types that do not fit the layer, flag features that
-   do not touch the county (``outside_county`` column, counted);
+   from :func:`cyc_geo.geo.detect.suggest_crs` (a latitude/longitude swap is offered as ``swap_xy``);
+   the user's choice (``crs=``) wins unless the coordinates are impossible in it (``crs_implausible``);
+5. geometry: refuse NaN/infinite vertices (``bad_coordinates``), drop null/empty (counted), repair
+   invalid with ``make_valid`` (counted), refuse geometry types that do not fit the layer, flag
+   features that do not touch the county (``outside_county`` column, counted) and refuse a layer
+   entirely outside it unless ``allow_outside`` (audited); polygons get a derived ``area_km2``;
 6. columns: map to the layer's ``[schema]`` (names and aliases, case-insensitive);
-   unknown required columns stop with ``mapping_needed`` unless ``mapping=`` is given;
+   unknown required columns stop with ``mapping_needed`` unless ``mapping=`` is given; one column
+   for two roles is ``duplicate_mapping``; empty or repeated key values (``unique``) are
+   ``missing_key`` / ``duplicate_key``;
 7. store as a new version and switch atomically (:mod:`cyc_geo.catalog.versions`),
    recorded in ``layer_imports`` with file name, SHA-256, time, actor and counts.
 
@@ -51,7 +58,7 @@ from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.catalog.registry import LayerDef, get_layer
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
-from cyc_geo.geo.detect import GCJ02, crs_name, crs_plausible, suggest_crs
+from cyc_geo.geo.detect import GCJ02, coords_possible, crs_name, crs_plausible, suggest_crs
 from cyc_geo.ingest.upload_safety import (
     RASTER_EXTS,
     TABLE_EXTS,
@@ -88,12 +95,18 @@ DBF_SAMPLE_ROWS = 50_000
 """Records sampled when detecting a DBF's text encoding (enough to meet non-ASCII text)."""
 
 
+RESERVED_KEYS = ("error", "message_zh", "message_en")
+"""Keys of an import refusal's JSON that belong to the refusal itself, never to a detail."""
+
+
 class ImportFailure(ValueError):
     """An import that cannot proceed; ``code`` is machine-readable, ``zh``/``en`` for people.
 
     Codes: too_large, bad_extension, content_mismatch, empty_file, corrupt_zip, zip_traversal,
-    zip_bomb, zip_link, zip_too_many, no_dataset, several_datasets, corrupt, empty_layer,
-    wrong_geometry, crs_needed, mapping_needed, raster_no_crs, bad_crs, bad_encoding, unknown_layer;
+    zip_bomb, zip_link, zip_too_many, no_dataset, several_datasets, choose_sublayer (``sublayers``),
+    corrupt, empty_layer, wrong_geometry, bad_coordinates (``features``), crs_needed, crs_implausible
+    (``suggestions``), mapping_needed, duplicate_mapping (``duplicated``), duplicate_key
+    (``duplicates``), missing_key (``missing``), outside_county, raster_no_crs, bad_crs, bad_encoding (``encodings``), unknown_layer;
     for tables: table_not_supported, rows_skipped (details ``rows_read``, ``rows_skipped``,
     ``total_kw``) and the table reader's own codes (no_header, no_capacity_column,
     capacity_unit_unknown, bad_sheet).
@@ -101,10 +114,14 @@ class ImportFailure(ValueError):
 
     def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
         super().__init__(f"{zh} / {en}")
+        # a detail never takes the place of the code or the messages (e.g. a reader's own "error" text)
+        for key in RESERVED_KEYS:
+            if key in details:
+                details.setdefault("detail" if key == "error" else f"detail_{key}", details.pop(key))
         self.code, self.zh, self.en, self.details = code, zh, en, details
 
     def as_dict(self) -> dict[str, Any]:
-        return {"error": self.code, "message_zh": self.zh, "message_en": self.en, **self.details}
+        return {**self.details, "error": self.code, "message_zh": self.zh, "message_en": self.en}
 
 
 @dataclass
@@ -160,7 +177,7 @@ def _cpg_encoding(shp: Path) -> str | None:
             text = cpg.read_text(encoding="ascii", errors="ignore").strip().upper()
             if text in ("UTF-8", "UTF8", "65001"):
                 return "UTF-8"
-            if text in ("GBK", "CP936", "936", "GB2312"):
+            if text in ("GBK", "CP936", "936", "GB2312", "ANSI 936", "ANSI936", "CP 936"):
                 return "GBK"
             if text in ("GB18030", "54936"):
                 return "GB18030"
@@ -169,7 +186,7 @@ def _cpg_encoding(shp: Path) -> str | None:
 
 
 def dbf_text_values(dbf: Path, max_rows: int = DBF_SAMPLE_ROWS) -> list[bytes]:
-    """Raw bytes of the non-ASCII character-field values of a DBF (dBASE III layout), sampled."""
+    """Raw bytes of the non-ASCII field names and character-field values of a DBF (dBASE III layout), sampled."""
     with open(dbf, "rb") as fh:
         header = fh.read(32)
         if len(header) < 32:
@@ -179,11 +196,15 @@ def dbf_text_values(dbf: Path, max_rows: int = DBF_SAMPLE_ROWS) -> list[bytes]:
         rec_len = int.from_bytes(header[10:12], "little")
         desc = fh.read(max(header_len - 32, 0))
         fields = []
+        names: list[bytes] = []
         offset = 1  # deletion flag
         for i in range(0, len(desc) - 31, 32):
             if desc[i] == 0x0D:
                 break
             ftype, flen = chr(desc[i + 11]), desc[i + 16]
+            name = desc[i: i + 11].split(b"\x00", 1)[0]
+            if any(b >= 0x80 for b in name):
+                names.append(name)
             if ftype == "C":
                 fields.append((offset, flen))
             offset += flen
@@ -191,10 +212,10 @@ def dbf_text_values(dbf: Path, max_rows: int = DBF_SAMPLE_ROWS) -> list[bytes]:
         fh.seek(header_len)
         body = fh.read(n * rec_len)
     if rec_len <= 0 or not fields:
-        return []
+        return names
     n = len(body) // rec_len
     arr = np.frombuffer(body[: n * rec_len], dtype=np.uint8).reshape(n, rec_len)
-    out: list[bytes] = []
+    out: list[bytes] = list(names)
     for off, flen in fields:
         block = arr[:, off: off + flen]
         rows = np.nonzero((block >= 0x80).any(axis=1))[0]
@@ -221,18 +242,45 @@ def detect_bytes_encoding(values: list[bytes]) -> str:
         if ok(codec):
             return codec
     raise ImportFailure("bad_encoding", "无法识别属性文字编码（非 UTF-8/GBK/GB18030），请手动指定编码",
-                        "Cannot detect the attribute text encoding (not UTF-8/GBK/GB18030); choose one")
+                        "Cannot detect the attribute text encoding (not UTF-8/GBK/GB18030); choose one",
+                        encodings=list(ENCODINGS))
+
+
+def _decodes(values: list[bytes], codec: str) -> bool:
+    """Whether every value decodes as ``codec`` (an unknown codec name decodes nothing)."""
+    try:
+        for v in values:
+            v.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def bad_encoding(used: str | None, exc: Exception | None = None) -> ImportFailure:
+    """The ``bad_encoding`` refusal for text that does not decode as ``used``; lists the encodings to try."""
+    others = [e for e in ENCODINGS if e != (used or "").upper()]
+    detail = {"detail": str(exc)[:300]} if exc is not None else {}
+    return ImportFailure(
+        "bad_encoding",
+        f"属性文字无法按 {used or '自动识别的编码'} 解码（文件本身并未损坏）。请选择编码重试：{'、'.join(others)}",
+        f"The attribute text does not decode as {used or 'the detected encoding'} (the file itself is not damaged). "
+        f"Choose an encoding and retry: {', '.join(others)}",
+        encoding_tried=used, encodings=others, **detail,
+    )
 
 
 def detect_shapefile_encoding(shp: Path) -> tuple[str, str]:
-    """(encoding, how) for a shapefile: from its .cpg, else from the DBF bytes."""
+    """(encoding, how) for a shapefile: from its .cpg when the DBF bytes decode that way, else from
+    the DBF bytes (field names and text values); a .cpg naming an unknown code page (``System``) or
+    one the bytes contradict (``UTF-8`` on GBK text) is overruled."""
     cpg = _cpg_encoding(shp)
-    if cpg:
-        return cpg, "cpg"
     dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
-        return "UTF-8", "no dbf"
-    return detect_bytes_encoding(dbf_text_values(dbf)), "detected"
+        return cpg or "UTF-8", "cpg" if cpg else "no dbf"
+    values = dbf_text_values(dbf)
+    if cpg and _decodes(values, cpg):
+        return cpg, "cpg"
+    return detect_bytes_encoding(values), f"detected (cpg: {cpg})" if cpg else "detected"
 
 
 def _check_shapefile_complete(shp: Path) -> None:
@@ -253,8 +301,10 @@ def _check_shapefile_complete(shp: Path) -> None:
 # ------------------------------------------------------------------ reading
 
 
-def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Path) -> tuple[gpd.GeoDataFrame, str, str | None]:
-    """Read a vector dataset; returns (gdf, encoding used, sub-layer name). ``scratch``: folder for transcoded copies."""
+def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Path,
+                 sublayer: str | None = None) -> tuple[gpd.GeoDataFrame, str, str | None]:
+    """Read a vector dataset; returns (gdf, encoding used, sub-layer name). ``scratch``: folder for
+    transcoded copies; ``sublayer``: the layer to read from a file holding several."""
     suffix = path.suffix.lower()
     used = encoding or "UTF-8"
     if suffix in (".parquet", ".geoparquet"):
@@ -271,7 +321,7 @@ def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Pat
         kwargs["encoding"] = used
     elif suffix in (".geojson", ".json"):
         path, used = _geojson_as_utf8(path, encoding, scratch, used)
-    gdf, sublayer = _read_ogr(path, layer, kwargs)
+    gdf, sublayer = _read_ogr(path, layer, kwargs, sublayer, used)
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
         raise ImportFailure("wrong_geometry", "文件没有几何字段（可能是纯表格）", "The file has no geometry column (a plain table?)")
     return gdf, used, sublayer
@@ -295,23 +345,35 @@ def _geojson_as_utf8(path: Path, encoding: str | None, scratch: Path, used: str)
         try:
             tmp.write_text(path.read_bytes().decode(encoding), encoding="utf-8")
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ImportFailure("bad_encoding", f"无法按 {encoding} 解码", f"Cannot decode as {encoding}") from exc
+            raise bad_encoding(encoding, exc) from exc
         path = tmp
     return path, used
 
 
-def _read_ogr(path: Path, layer: LayerDef, kwargs: dict[str, Any]) -> tuple[Any, str | None]:
-    """Read with pyogrio (GDAL); of several sub-layers the one named like the layer, else the first
-    with geometry. Returns (frame, sub-layer name or None)."""
+def _read_ogr(path: Path, layer: LayerDef, kwargs: dict[str, Any], chosen: str | None = None,
+              encoding: str | None = None) -> tuple[Any, str | None]:
+    """Read with pyogrio (GDAL). A file with several sub-layers (GeoPackage layers, KML folders,
+    FileGDB feature classes) is read only as the one ``chosen``, or the one named like the layer;
+    otherwise the import stops with ``choose_sublayer`` listing them (never the first one silently).
+    Text that does not decode is ``bad_encoding``, not ``corrupt``. Returns (frame, sub-layer name or None)."""
     sublayer = None
     try:
         layers = pyogrio.list_layers(path)
         if len(layers) == 0:
             raise ImportFailure("empty_layer", "文件中没有图层", "The file has no layers")
-        geo_layers = [str(name) for name, gtype in layers if gtype is not None]
-        if len(layers) > 1:
-            names = geo_layers or [str(n) for n in layers[:, 0]]
-            sublayer = layer.id if layer.id in names else names[0]
+        all_names = [str(n) for n in layers[:, 0]]
+        names = [str(name) for name, gtype in layers if gtype is not None] or all_names
+        if chosen:
+            if chosen not in all_names:
+                raise _choose_sublayer(path, names, chosen)
+            sublayer = chosen
+        elif len(names) > 1:
+            if layer.id not in names:
+                raise _choose_sublayer(path, names, None)
+            sublayer = layer.id
+        elif len(layers) > 1:
+            sublayer = names[0]
+        if sublayer is not None:
             kwargs["layer"] = sublayer
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -319,8 +381,27 @@ def _read_ogr(path: Path, layer: LayerDef, kwargs: dict[str, Any]) -> tuple[Any,
     except ImportFailure:
         raise
     except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL errors of many kinds
+        if isinstance(exc, UnicodeError) or "codec can't decode" in str(exc):
+            raise bad_encoding(kwargs.get("encoding") or encoding, exc) from exc
         raise _corrupt(path, exc) from exc
     return gdf, sublayer
+
+
+def _choose_sublayer(path: Path, names: list[str], asked: str | None) -> ImportFailure:
+    """The refusal asking which of several sub-layers to import (with their feature counts)."""
+    counts: dict[str, int | None] = {}
+    for name in names:
+        try:
+            n = int(pyogrio.read_info(path, layer=name).get("features", -1))
+        except Exception:  # noqa: BLE001 - a count is a courtesy
+            n = -1
+        counts[name] = n if n >= 0 else None
+    listed = "、".join(f"{n}（{c if c is not None else '?'} 个要素）" for n, c in counts.items())
+    listed_en = ", ".join(f"{n} ({c if c is not None else '?'} features)" for n, c in counts.items())
+    head_zh = f"文件中没有图层 {asked}。" if asked else "文件中有多个图层，请选择要导入的一个："
+    head_en = f"The file has no layer {asked}. " if asked else "The file holds several layers; choose the one to import: "
+    return ImportFailure("choose_sublayer", head_zh + listed, head_en + listed_en
+                         + " (command line: --sublayer NAME)", sublayers=names, sublayer_features=counts)
 
 
 def _corrupt(path: Path, exc: Exception) -> ImportFailure:
@@ -354,13 +435,27 @@ def _resolve_crs(bounds: tuple[float, ...], file_crs: Any, user_crs: str | None,
     if user_crs:
         name = str(user_crs).strip()
         if name.upper() in ("GCJ02", "GCJ-02"):
-            return GCJ02
-        if name.isdigit():
-            name = f"EPSG:{name}"
-        try:
-            return crs_name(name) or name
-        except Exception as exc:  # noqa: BLE001
-            raise ImportFailure("bad_crs", f"无法识别坐标系 {user_crs}", f"Unknown coordinate system {user_crs}") from exc
+            name = GCJ02
+        else:
+            if name.isdigit():
+                name = f"EPSG:{name}"
+            try:
+                name = crs_name(name) or name
+            except Exception as exc:  # noqa: BLE001
+                raise ImportFailure("bad_crs", f"无法识别坐标系 {user_crs}", f"Unknown coordinate system {user_crs}") from exc
+        if not coords_possible(core, name):
+            suggestions = [s.__dict__ for s in suggest_crs(core)]
+            hint_zh = f"建议：{suggestions[0]['label_zh']}（{suggestions[0]['crs']}）" if suggestions else "请检查文件的坐标"
+            hint_en = f"suggested: {suggestions[0]['label_en']} ({suggestions[0]['crs']})" if suggestions else "check the file's coordinates"
+            raise ImportFailure(
+                "crs_implausible",
+                f"所选坐标系 {name} 与数据坐标不符：按此坐标系，坐标超出该坐标系的适用范围（如把经纬度当作米）。{hint_zh}",
+                f"The chosen coordinate system {name} does not fit the coordinates: they fall outside its area of use "
+                f"(e.g. degrees read as metres); {hint_en}",
+                crs_in=crs_name(file_crs) if file_crs is not None else None, crs_chosen=name, bounds=bounds,
+                suggestions=suggestions,
+            )
+        return name
     suggestions = [s.__dict__ for s in suggest_crs(core)]
     if file_crs is None:
         zh = f"{what_zh}没有坐标系信息（缺少 .prj 等）。请选择坐标系" + ("，建议：" + suggestions[0]["label_zh"] if suggestions else "")
@@ -422,6 +517,35 @@ def clean_geometries(gdf: gpd.GeoDataFrame, geometry: str) -> tuple[gpd.GeoDataF
     return out[~missing].reset_index(drop=True), repaired, int(missing.sum())
 
 
+def nonfinite_features(gdf: gpd.GeoDataFrame) -> list[int]:
+    """Feature numbers (1-based, in file order) whose geometry has a NaN or infinite coordinate."""
+    coords, index = shapely.get_coordinates(np.asarray(gdf.geometry.values), include_z=True, return_index=True)
+    bad = ~np.isfinite(coords[:, :2]).all(axis=1)
+    return [int(i) + 1 for i in np.unique(index[bad])]
+
+
+def check_finite(gdf: gpd.GeoDataFrame) -> None:
+    """Refuse (``bad_coordinates``, with the feature numbers) any feature with a NaN/infinite vertex:
+    dropping the vertex would silently change the shape (a square becomes a triangle)."""
+    bad = nonfinite_features(gdf)
+    if bad:
+        shown = ", ".join(map(str, bad[:20])) + (" …" if len(bad) > 20 else "")
+        raise ImportFailure(
+            "bad_coordinates",
+            f"{len(bad)} 个要素含有无效坐标（NaN 或无穷大），未导入任何数据；要素序号（从 1 开始）：{shown}",
+            f"{len(bad)} features have invalid coordinates (NaN or infinite); nothing was imported. "
+            f"Feature numbers (from 1): {shown}",
+            features=bad[:1000], n_features=len(bad),
+        )
+
+
+def swap_axes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame with x and y exchanged in every geometry (latitude/longitude written the wrong way round)."""
+    out = gdf.copy()
+    geoms = shapely.transform(np.asarray(gdf.geometry.values), lambda c: c[:, ::-1])
+    return out.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+
+
 def _keep_family(geom: Any, family: set[str]) -> Any:
     """From a repaired geometry keep only the parts of the layer's type (few invalid features: a loop is fine)."""
     if geom is None or geom.geom_type in family:
@@ -466,6 +590,17 @@ def apply_mapping(gdf: gpd.GeoDataFrame, schema: dict[str, Any], mapping: dict[s
     proposed = propose_mapping(columns, schema)
     final = {**proposed, **{k: v for k, v in (mapping or {}).items() if v}}
     unknown = {k: v for k, v in final.items() if v not in columns}
+    used: dict[str, list[str]] = {}
+    for target, src in final.items():
+        used.setdefault(src, []).append(target)
+    duplicated = {src: sorted(targets) for src, targets in used.items() if len(targets) > 1}
+    if duplicated and not unknown:
+        listed = "；".join(f"“{src}” → {'、'.join(t)}" for src, t in duplicated.items())
+        listed_en = "; ".join(f"'{src}' → {', '.join(t)}" for src, t in duplicated.items())
+        raise ImportFailure("duplicate_mapping", f"同一列不能对应多个图层字段：{listed}。请为每个字段选择不同的列",
+                            f"One file column cannot fill several layer columns: {listed_en}. Choose a different column for each",
+                            columns=columns, required=list(schema.get("required", [])), proposed=proposed,
+                            duplicated=duplicated, mapping=final)
     if unknown:
         raise ImportFailure("mapping_needed", f"映射中的列不存在：{unknown}", f"Mapped columns not in the file: {unknown}",
                             columns=columns, required=list(schema.get("required", [])), proposed=proposed)
@@ -484,7 +619,33 @@ def apply_mapping(gdf: gpd.GeoDataFrame, schema: dict[str, Any], mapping: dict[s
     for col, typ in schema.get("types", {}).items():
         if col in out.columns:
             out[col] = _coerce(out[col], typ)
+    check_unique(out, schema)
     return out, final
+
+
+def check_unique(gdf: pd.DataFrame, schema: dict[str, Any]) -> None:
+    """Refuse a file in which a key column of the schema (``unique = [...]``, e.g. the township code)
+    lacks a value (``missing_key``, feature numbers listed) or repeats one (``duplicate_key``, values
+    listed): every figure per key would be lost or double."""
+    duplicates: dict[str, list[str]] = {}
+    missing = {col: [int(i) + 1 for i in np.nonzero(gdf[col].isna().to_numpy())[0][:100]]
+               for col in schema.get("unique", []) if col in gdf.columns and gdf[col].isna().any()}
+    if missing:
+        listed = "；".join(f"{col}: {', '.join(map(str, rows[:20]))}" for col, rows in missing.items())
+        raise ImportFailure("missing_key", f"以下要素缺少键值（序号从 1 开始），未导入任何数据：{listed}",
+                            f"These features lack a key value (numbers from 1); nothing was imported: {listed}",
+                            missing=missing)
+    for col in schema.get("unique", []):
+        if col in gdf.columns:
+            values = gdf[col].dropna().astype(str)
+            dup = values[values.duplicated(keep=False)]
+            if len(dup):
+                duplicates[col] = sorted(dup.unique().tolist())
+    if duplicates:
+        listed = "；".join(f"{col}: {', '.join(v[:20])}" for col, v in duplicates.items())
+        raise ImportFailure("duplicate_key", f"以下字段的值重复（每个值只能出现一次），未导入任何数据：{listed}",
+                            f"These key values occur more than once (each must be unique); nothing was imported: {listed}",
+                            duplicates=duplicates)
 
 
 def _coerce(s: pd.Series, typ: str) -> pd.Series:
@@ -513,10 +674,14 @@ def prepare(
     coords_crs: str | None = None,
     sheet: str | None = None,
     accept_skips: bool = False,
+    sublayer: str | None = None,
+    swap_xy: bool = False,
+    allow_outside: bool = False,
 ) -> Prepared:
     """Read and check ``path`` for ``layer_id`` without storing anything (raises :class:`ImportFailure`).
 
-    ``coords_crs``, ``sheet`` and ``accept_skips`` apply to tables (see :func:`import_file`)."""
+    ``coords_crs``, ``sheet`` and ``accept_skips`` apply to tables; ``sublayer``, ``swap_xy`` and
+    ``allow_outside`` to GIS files (see :func:`import_file`)."""
     path = Path(path)
     file_name = file_name or path.name
     try:
@@ -533,7 +698,8 @@ def prepare(
         if layer.geometry != "raster":
             raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件", "This is a vector layer: a raster cannot be imported")
         return _prepare_raster(dataset, layer, file_name, crs)
-    return _prepare_vector(dataset, layer, file_name, encoding, crs, mapping, scratch)
+    return _prepare_vector(dataset, layer, file_name, encoding, crs, mapping, scratch, sublayer=sublayer,
+                           swap=swap_xy, allow_outside=allow_outside)
 
 
 def _unpack_upload(path: Path, file_name: str, member: str | None, work_dir: Path | None) -> tuple[Path, Path]:
@@ -559,12 +725,16 @@ def _unpack_upload(path: Path, file_name: str, member: str | None, work_dir: Pat
 
 
 def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: str | None, crs: str | None,
-                    mapping: dict[str, str] | None, scratch: Path) -> Prepared:
-    """Read, repair, reproject and map a vector dataset; the report says what was done."""
-    gdf, used_encoding, sublayer = _read_vector(dataset, layer, encoding, scratch)
+                    mapping: dict[str, str] | None, scratch: Path, sublayer: str | None = None,
+                    swap: bool = False, allow_outside: bool = False) -> Prepared:
+    """Read, check, repair, reproject and map a vector dataset; the report says what was done."""
+    gdf, used_encoding, sublayer = _read_vector(dataset, layer, encoding, scratch, sublayer)
     n_in = int(len(gdf))
     if n_in == 0:
         raise ImportFailure("empty_layer", "图层为空：文件中没有任何要素", "Empty layer: the file has no features")
+    check_finite(gdf)
+    if swap:
+        gdf = swap_axes(gdf)
     extent = _geom_bounds(gdf)
     if extent is None:
         raise ImportFailure("empty_layer", "图层为空：所有要素的几何都为空", "Empty layer: every geometry is empty", features_in=n_in)
@@ -576,7 +746,19 @@ def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: st
     gdf = _apply_crs(gdf, use_crs)
     gdf, final_mapping = apply_mapping(gdf, layer.schema, mapping)
     outside = flag_outside_county(gdf) if layer.county_check else np.zeros(len(gdf), dtype=bool)
+    if layer.county_check and outside.all() and not allow_outside:
+        raise ImportFailure(
+            "outside_county",
+            f"全部 {len(gdf)} 个要素都在长垣市县界以外（坐标系 {use_crs}），未导入任何数据。请检查坐标系或文件；"
+            "确需导入县界外数据时可明确确认（命令行：--allow-outside，记入审计日志）",
+            f"All {len(gdf)} features lie outside the Changyuan county outline (CRS {use_crs}); nothing was imported. "
+            "Check the coordinate system or the file; to import data outside the county anyway, confirm it explicitly "
+            "(command line: --allow-outside, recorded in the audit log)",
+            crs_used=use_crs, bounds_wgs84=[float(v) for v in gdf.total_bounds], features=int(len(gdf)),
+        )
     gdf["outside_county"] = outside
+    if layer.geometry == "polygon":
+        gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6  # derived, so pages never miss it
     report = {
         "layer": layer.id,
         "file_name": file_name,
@@ -593,6 +775,8 @@ def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: st
         "mapping": final_mapping,
         "columns": [c for c in gdf.columns if c != gdf.geometry.name],
         "bounds_wgs84": [float(v) for v in gdf.total_bounds],
+        "swapped_xy": bool(swap),
+        "allowed_outside": bool(layer.county_check and outside.all()),
     }
     return Prepared(layer, "vector", gdf, None, report)
 
@@ -720,6 +904,7 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
     try:
         with layer_versions.layer_lock(layer_id):
             layer_versions.cleanup_stale(layer_id)
+            layer_versions.reconcile(conn, layer_id)  # under the lock: flags right before this import is recorded
             folder = _ensure(layer_versions.versions_dir(layer_id))
             version = _version_name(sha256)
             record = {
@@ -757,6 +942,11 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
                 with db.transaction(conn):
                     db.audit(conn, actor, "layer", layer_id, "import_accept_skips", None,
                              {"import_id": record["import_id"], "rows_skipped": record.get("rows_skipped", [])})
+            if record.get("allowed_outside"):
+                with db.transaction(conn):
+                    db.audit(conn, actor, "layer", layer_id, "import_allow_outside", None,
+                             {"import_id": record["import_id"], "features": record.get("features"),
+                              "bounds_wgs84": record.get("bounds_wgs84")})
     finally:
         if own:
             conn.close()
@@ -787,6 +977,9 @@ def import_file(
     coords_crs: str | None = None,
     sheet: str | None = None,
     accept_skips: bool = False,
+    sublayer: str | None = None,
+    swap_xy: bool = False,
+    allow_outside: bool = False,
 ) -> dict[str, Any]:
     """Import ``path`` as the active data of ``layer_id`` on behalf of ``actor``; returns the import record.
 
@@ -800,6 +993,11 @@ def import_file(
     reason_en}]) and ``total_kw``. Any skipped row stops the import (``rows_skipped``) unless
     ``accept_skips`` is true, which is recorded (``accepted_skips``) and audited
     (``import_accept_skips``).
+
+    GIS files: ``sublayer`` names the layer to read from a file holding several (else
+    ``choose_sublayer``); ``swap_xy`` exchanges x and y (latitude written first, offered by a
+    ``swap_xy`` CRS suggestion); ``allow_outside`` imports a layer lying entirely outside the
+    county (else ``outside_county``), recorded and audited (``import_allow_outside``).
     """
     if not actor:
         raise PermissionError("需要编辑账号 / an editor account is required")
@@ -809,7 +1007,8 @@ def import_file(
     try:
         try:
             prepared = prepare(path, layer_id, file_name, encoding, crs, mapping, member, work_dir=work,
-                               coords_crs=coords_crs, sheet=sheet, accept_skips=accept_skips)
+                               coords_crs=coords_crs, sheet=sheet, accept_skips=accept_skips, sublayer=sublayer,
+                               swap_xy=swap_xy, allow_outside=allow_outside)
         except (ImportFailure, PermissionError):
             raise
         except Exception as exc:  # noqa: BLE001 - any other reader/geometry error is still bad input
