@@ -25,6 +25,7 @@ from jinja2 import Template
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
+from cyc_geo.mapview.safe import script_safe_json
 from cyc_geo.places.site import CENTRE
 
 STATIC_URL = "/app/static/vendor"
@@ -273,7 +274,7 @@ class FastGeoJson(VerbatimMacro):
         """
         {% macro script(this, kwargs) %}
         (function(g){
-            var P = {{ this.payload }};
+          function draw(P){
             var S = P.style;
             function esc(s){ return String(s).replace(/[&<>"]/g, function(c){
                 return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
@@ -306,15 +307,38 @@ class FastGeoJson(VerbatimMacro):
                     html: '<div class="cyc-label">' + esc(x[2]) + '</div>', iconSize: [120, 18],
                     iconAnchor: [60, 9], className: 'cyc-label-icon'})}));
             });
+          }
+          {% if this.url %}
+            // a static, content-named gzip file (cyc_geo.mapview.static_payloads), shared by every visitor
+            fetch({{ this.url_js }}).then(function(r){
+                if (!r.ok) { throw new Error('HTTP ' + r.status + ' ' + r.url); }
+                return r.arrayBuffer();
+            }).then(function(buf){
+                var b = new Uint8Array(buf);
+                if (b.length > 1 && b[0] === 0x1f && b[1] === 0x8b) {  // gzip bytes (else a proxy already decoded them)
+                    return new Response(new Blob([buf]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+                }
+                return new TextDecoder().decode(b);
+            }).then(function(t){ draw(JSON.parse(t)); })
+              .catch(function(e){ if (window.console) { console.error('cyc-geo layer', e); } });
+          {% else %}
+            draw({{ this.payload }});
+          {% endif %}
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, payload: str, pane: str | None = None) -> None:
+    def __init__(self, payload: str | None = None, pane: str | None = None, url: str | None = None) -> None:
+        """Either ``payload`` (the :func:`layer_payload` text, inlined: standalone exports) or ``url`` (a
+        :func:`cyc_geo.mapview.static_payloads.publish` file the browser fetches: the app's map)."""
         super().__init__()
+        if (payload is None) == (url is None):
+            raise ValueError("FastGeoJson needs exactly one of payload and url")
         self._name = "FastGeoJson"
-        self.payload = payload
+        self.payload = script_safe_json(json.loads(payload)) if payload is not None else None
+        self.url = url
+        self.url_js = script_safe_json(url)
         self.pane = pane
         self.pane_js = json.dumps(pane)
 
@@ -327,18 +351,22 @@ def layer_group(
     fill_col: str | None = None,
     decimals: int = 5,
     payload: str | None = None,
+    url: str | None = None,
 ) -> folium.FeatureGroup:
-    """A feature group drawing ``gdf`` (or a precomputed ``payload``) with the layer's style, tooltip and labels.
+    """A feature group drawing ``gdf`` (or a precomputed ``payload``, or the published payload at ``url``)
+    with the layer's style, tooltip and labels.
 
     ``fill_col`` names a column of hex colours (a classed choropleth) that overrides
     the style's fill; ``pane`` puts the layer on a custom pane (e.g. :data:`AGG_PANE`).
+    With ``url`` the browser fetches the payload (:mod:`cyc_geo.mapview.static_payloads`),
+    so the page carries a few hundred bytes instead of the GeoJSON.
     """
-    if payload is None:
+    if payload is None and url is None:
         if gdf is None:
-            raise ValueError("layer_group needs a GeoDataFrame or a payload")
+            raise ValueError("layer_group needs a GeoDataFrame, a payload or a url")
         payload = layer_payload(layer, gdf, lang, fill_col, decimals)
     group = folium.FeatureGroup(name=layer.title(lang), show=True)
-    FastGeoJson(payload, pane).add_to(group)
+    FastGeoJson(payload, pane, url=url if payload is None else None).add_to(group)
     return group
 
 
