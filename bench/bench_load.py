@@ -48,7 +48,7 @@ sys.path.insert(0, str(REPO))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-VISIT_TIMEOUT_S = 180.0
+VISIT_TIMEOUT_S = 420.0
 MB = 1024 * 1024
 LAYERS = ("county", "townships", "belt", "river", "devzone", "projects", "neighbours", "pv_installations",
           "forest", "landcover", "rooftops")

@@ -70,6 +70,7 @@ def _warm_when_ready(timeout_s: float = 120.0) -> None:
         time.sleep(0.2)
     if not runtime.exists():
         return
+    _keep_script_cache()
     # outside a script run Streamlit warns "missing ScriptRunContext" on every cached call
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
@@ -81,6 +82,25 @@ def _warm_when_ready(timeout_s: float = 120.0) -> None:
         print(f"cyc-geo: caches warmed in {time.perf_counter() - t0:.1f} s {took}", file=sys.stderr, flush=True)
     except Exception:  # noqa: BLE001 - the pages compute whatever is missing
         _LOG.exception("cyc-geo: warm-up failed")
+
+
+def _keep_script_cache() -> None:
+    """Keep the compiled page scripts when the last session leaves.
+
+    Streamlit 1.67 empties its script cache whenever no session is connected ("avoid stale
+    cached scripts"), so the next visitor after a quiet moment pays for reading, magic-
+    rewriting and compiling ``app.py`` and the page again (py-spy: ~4 % of a warm visit's
+    server CPU). With ``server.fileWatcherType = "none"`` (``.streamlit/config.toml``) the
+    sources cannot change under a running server, so the cache is never stale; with a
+    watcher on, Streamlit's behaviour is left as it is.
+    """
+    from streamlit import config, runtime
+
+    if config.get_option("server.fileWatcherType") != "none":
+        return
+    cache = getattr(runtime.get_instance(), "_script_cache", None)
+    if cache is not None and hasattr(cache, "clear"):
+        cache.clear = lambda: None
 
 
 def start_warm_up() -> threading.Thread | None:
