@@ -244,6 +244,55 @@ def measure_server(server: Server, loop: asyncio.AbstractEventLoop, browser, ses
     return rows
 
 
+PAGES = (("pv", "/pv?lang=zh", "情景设置"), ("projects", "/projects?lang=zh", None))
+"""First steps after a start: page, path, a text that shows the page's first section is rendered."""
+
+
+async def _page_visit(browser, url: str, text: str | None, timeout_s: float = VISIT_TIMEOUT_S) -> dict[str, Any]:
+    ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await ctx.new_page()
+    t0 = time.perf_counter()
+    ms = timeout_s * 1000
+    try:
+        await page.goto(url, timeout=ms)
+        await page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=ms)
+        if text:
+            await page.get_by_text(text).first.wait_for(timeout=ms)
+        return {"seconds": time.perf_counter() - t0, "error": None}
+    except Exception as exc:  # noqa: BLE001
+        return {"seconds": time.perf_counter() - t0, "error": str(exc).splitlines()[0][:200]}
+    finally:
+        await ctx.close()
+
+
+def bench_pages(repo: Path) -> list[dict[str, Any]]:
+    """Seconds of the PV and projects pages: first visit right after a start, then a warm one."""
+    from playwright.async_api import async_playwright
+
+    loop = asyncio.new_event_loop()
+
+    async def launch():
+        pw = await async_playwright().start()
+        return pw, await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    pw, browser = loop.run_until_complete(launch())
+    server = start_single(repo)
+    rows = []
+    try:
+        for name, path, text in PAGES:
+            for kind in ("first", "warm"):
+                got = loop.run_until_complete(_page_visit(browser, server.url + path, text))
+                rows.append({"bench": f"page_{name}_{kind}", "variant": server.label, "rows": 1,
+                             "seconds": round(got["seconds"], 2), "errors": int(bool(got["error"]))})
+                print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    finally:
+        server.stop()
+        loop.run_until_complete(browser.close())
+        loop.run_until_complete(pw.stop())
+        loop.close()
+    return rows
+
+
 def bench_setup(repo: Path, workers: int, sessions: list[int]) -> list[dict[str, Any]]:
     """Start ``repo``'s app (one process, or ``workers`` replicas), time the first visit, run the batches."""
     from playwright.async_api import async_playwright
@@ -288,7 +337,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", default="1", help="comma-separated process counts, e.g. 1,4 (>1: replicas + nginx)")
     p.add_argument("--sessions", default="1,5,10,20", help="comma-separated concurrency levels")
     p.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    p.add_argument("--pages", action="store_true", help="only time the PV and projects pages (first and warm)")
     args = p.parse_args(argv)
+    if args.pages:
+        rows = [r for repo in (args.repo or [REPO]) for r in bench_pages(repo.resolve())]
+        for r in rows:
+            print(json.dumps(r, ensure_ascii=False))
+        if args.out:
+            args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
     rows = run(repos=args.repo, workers=[int(x) for x in args.workers.split(",")],
                sessions=[int(x) for x in args.sessions.split(",")])
     for r in rows:
