@@ -86,3 +86,13 @@ def is_published(url: str, root: Path | None = None) -> bool:
 def read(url: str, root: Path | None = None) -> str:
     """The payload text behind ``url`` (decompressed), e.g. for tests and exports."""
     return gzip.decompress(path_of(url, root).read_bytes()).decode("utf-8")
+
+
+URL_PATTERN = re.compile(r"/app/static/payloads/[A-Za-z0-9_.-]+\.json\.gz")
+
+
+def with_payloads(text: str, root: Path | None = None) -> str:
+    """``text`` followed by the payload text of every payload URL it mentions (tests read a map's
+    component arguments this way: the layers' data are in the files, not in the arguments)."""
+    urls = list(dict.fromkeys(URL_PATTERN.findall(text)))
+    return "\n".join([text, *(read(u, root) for u in urls)])
