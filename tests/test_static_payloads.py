@@ -126,3 +126,17 @@ def test_browser_fetches_the_payloads_and_draws_them(app_url, page):
         "county-osm-zh", "rooftops_hex-osm-zh", "townships-osm-zh"]
     assert 18 in counts or 18 + 18 in counts  # 18 townships (plus their 18 labels)
     assert max(counts) > 100  # the rooftops' hexagons
+
+
+def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monkeypatch):
+    """ui.common.warm_up (run by ui.serve at start) leaves one payload file per vector layer (hexagons for big ones)."""
+    from cyc_geo.catalog.registry import load_registry
+    from ui.common import warm_up
+
+    monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
+    took = warm_up()
+    assert {"roofs", "per_roof_map", "layers", "map_payloads"} <= set(took)
+    names = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.json.gz"))
+    expected = sorted(f"{layer.id}_hex-osm-zh" if layer.big else f"{layer.id}-osm-zh"
+                      for layer in load_registry() if layer.geometry != "raster")
+    assert names == expected

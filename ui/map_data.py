@@ -110,7 +110,8 @@ def small_payload_url(layer_id: str, basemap_id: str) -> str:
 
 def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: pv.Scenario | None = None) -> None:
     """Build and publish the session-independent map payloads (small layers, big layers' hexagons under the
-    map's default scenario, county bounds) outside any session, e.g. in the start-up thread of ``ui.serve``."""
+    map's default scenario, county bounds) and start missing tile builds, outside any session (the start-up
+    thread of ``ui.serve``)."""
     from ui.common import registry
 
     scenario = scenario or scenario_of({})
@@ -121,7 +122,9 @@ def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario
             if layer.big:
                 _hex_payload_url(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario),
                                  basemap_id, lg)
-                _tile_signature(layer.id, source_version(layer.id), BASEMAPS[basemap_id].gcj02)
+                shifted = BASEMAPS[basemap_id].gcj02
+                sig = _tile_signature(layer.id, source_version(layer.id), shifted)
+                tiles.ensure_tiles_async(layer.id, sig, gcj02=shifted)  # a missing tile set starts building now
                 _feature_index(layer.id, source_version(layer.id))
             else:
                 _small_payload_url(layer.id, source_version(layer.id), basemap_id, lg)
