@@ -1,12 +1,19 @@
 # cyc-geo: the two commands of the README, and a few helpers.
 PORT ?= 8501
+WORKERS ?= 2
+HOST ?= 0.0.0.0
 PY := .venv/bin/python
 
-.PHONY: run test setup data bench clean-data
+.PHONY: run serve test setup data bench clean-data
 
 ## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)).
 run: setup data
 	$(PY) -m ui.serve --server.port $(PORT) --server.headless true
+
+## Like run, with WORKERS app processes behind nginx (sticky sessions; one data folder and database):
+## make serve WORKERS=4  (listens on HOST:PORT, default 0.0.0.0:8501; see deploy/replicas.py)
+serve: setup data
+	$(PY) -m deploy.replicas --workers $(WORKERS) --port $(PORT) --host $(HOST)
 
 ## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite.
 test:

@@ -23,6 +23,8 @@ apt_install() {
 if ! command -v npm >/dev/null 2>&1; then apt_install npm; fi
 # PDF exports embed WenQuanYi Micro Hei (TrueType outlines keep the text searchable); the browser uses Noto CJK
 apt_install fonts-wqy-microhei || echo "setup: without fonts-wqy-microhei the PDF downloads are refused" >&2
+# make serve: replicas behind nginx (the test of the replicas needs it too)
+apt_install nginx || echo "setup: without nginx, make serve (replicas) is unavailable; make run still works" >&2
 if [ $want_test = 1 ]; then apt_install chromium fonts-noto-cjk; fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -6,6 +6,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cyc_geo.mapview import static_payloads
 from tests.conftest import app_test, save_artifact, wait_for_app
 
 
@@ -14,6 +15,7 @@ def _map_text(at: AppTest) -> str:
     comps = list(at.get("component_instance"))
     assert comps, "no st_folium component rendered"
     args = json.dumps(json.loads(comps[0].proto.json_args), ensure_ascii=False)
+    args = static_payloads.with_payloads(args)  # the layers' data are fetched files (static_payloads)
     # folium writes non-ASCII text into the JS as \\uXXXX escapes
     return re.sub(r"\\+u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), args)
 

@@ -121,6 +121,9 @@ def test_a_geojson_and_one_toml_make_a_layer_on_the_cli_and_the_map(scratch):
     assert box.label == "机井（测试）" and box.value is True
     (comp,) = list(at.get("component_instance"))
     drawn = json.dumps(json.loads(comp.proto.json_args), ensure_ascii=False)
+    from cyc_geo.mapview.static_payloads import with_payloads
+
+    drawn = with_payloads(drawn)  # the layers' data are fetched files
     drawn = re.sub(r"\\+u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), drawn)
     for name in ("一号井", "二号井", "三号井"):
         assert name in drawn

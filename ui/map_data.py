@@ -17,7 +17,7 @@ import streamlit as st
 
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef
-from cyc_geo.mapview import click, overlay, payloads, tiles
+from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import BASEMAPS, for_display, layer_payload
 from cyc_geo.pv import model as pv
@@ -71,6 +71,64 @@ def _hex_payload(layer_id: str, version: str, scenario_json: str, basemap_id: st
 def hex_payload(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
     """Browser payload of a big layer's hexagons (under the scenario for a PV layer), breaks, value label, unit."""
     return _hex_payload(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _hex_payload_url(layer_id: str, version: str, scenario_json: str, basemap_id: str, lg: str
+                     ) -> tuple[str, list, str, str]:
+    text, breaks, label, unit = _hex_payload(layer_id, version, scenario_json, basemap_id, lg)
+    name = f"{layer_id}_hex-{basemap_id}-{lg}"
+    return static_payloads.publish(text, name), breaks, label, unit
+
+
+def hex_payload_url(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
+    """:func:`hex_payload` published as a static file (:mod:`cyc_geo.mapview.static_payloads`): its URL, breaks,
+    value label, unit. One file per data version, scenario, basemap and language, shared by every session."""
+    args = (layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang())
+    got = _hex_payload_url(*args)
+    if not static_payloads.is_published(got[0]):  # static/payloads was cleaned: write it again
+        _hex_payload_url.clear()
+        got = _hex_payload_url(*args)
+    return got
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _small_payload_url(layer_id: str, version: str, basemap_id: str, lg: str) -> str:
+    return static_payloads.publish(_small_payload(layer_id, version, basemap_id, lg), f"{layer_id}-{basemap_id}-{lg}")
+
+
+def small_payload_url(layer_id: str, basemap_id: str) -> str:
+    """URL of a small layer's payload as a static file (per version, basemap and language; shared by sessions)."""
+    args = (layer_id, source_version(layer_id), basemap_id, lang())
+    url = _small_payload_url(*args)
+    if not static_payloads.is_published(url):
+        _small_payload_url.clear()
+        url = _small_payload_url(*args)
+    return url
+
+
+def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: pv.Scenario | None = None) -> None:
+    """Build and publish the session-independent map payloads (small layers, big layers' hexagons under the
+    map's default scenario, county bounds) and start missing tile builds, outside any session (the start-up
+    thread of ``ui.serve``)."""
+    from ui.common import registry
+
+    scenario = scenario or scenario_of({})
+    for layer in registry():
+        if layer.geometry == "raster":
+            continue
+        for lg in langs:
+            if layer.big:
+                _hex_payload_url(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario),
+                                 basemap_id, lg)
+                shifted = BASEMAPS[basemap_id].gcj02
+                sig = _tile_signature(layer.id, source_version(layer.id), shifted)
+                tiles.ensure_tiles_async(layer.id, sig, gcj02=shifted)  # a missing tile set starts building now
+                _feature_index(layer.id, source_version(layer.id))
+            else:
+                _small_payload_url(layer.id, source_version(layer.id), basemap_id, lg)
+    _county_bounds(source_version("county"), basemap_id)
+    _county_bounds(source_version("county"), "blank")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

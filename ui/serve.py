@@ -14,7 +14,11 @@ is imported, so it must be imported by the page script as usual.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 PRELOAD: tuple[str, ...] = (
@@ -46,10 +50,74 @@ def preload(modules: tuple[str, ...] = PRELOAD) -> None:
         importlib.import_module(name)
 
 
+WARM_ENV = "CYC_GEO_WARM"
+"""Set to ``0`` to skip the start-up warm-up (tests that time a truly cold first visit)."""
+
+_LOG = logging.getLogger("cyc_geo.serve")
+
+
+def _warm_when_ready(timeout_s: float = 120.0) -> None:
+    """Wait for the Streamlit runtime, then fill the shared caches (:func:`ui.common.warm_up`).
+
+    Runs in a daemon thread started before the server, so it never delays the server's start
+    or the first page; the caches it fills are the ones the sessions use (``st.cache_*``
+    once the runtime exists). A failure is logged, never fatal: pages compute on demand.
+    """
+    from streamlit import runtime
+
+    deadline = time.time() + timeout_s
+    while not runtime.exists() and time.time() < deadline:
+        time.sleep(0.2)
+    if not runtime.exists():
+        return
+    _keep_script_cache()
+    # outside a script run Streamlit warns "missing ScriptRunContext" on every cached call
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    try:
+        from ui.common import warm_up
+
+        t0 = time.perf_counter()
+        took = warm_up()
+        print(f"cyc-geo: caches warmed in {time.perf_counter() - t0:.1f} s {took}", file=sys.stderr, flush=True)
+    except Exception:  # noqa: BLE001 - the pages compute whatever is missing
+        _LOG.exception("cyc-geo: warm-up failed")
+
+
+def _keep_script_cache() -> None:
+    """Keep the compiled page scripts when the last session leaves.
+
+    Streamlit 1.67 empties its script cache whenever no session is connected ("avoid stale
+    cached scripts"), so the next visitor after a quiet moment pays for reading, magic-
+    rewriting and compiling ``app.py`` and the page again (py-spy: ~4 % of a warm visit's
+    server CPU). With ``server.fileWatcherType = "none"`` (``.streamlit/config.toml``) the
+    sources cannot change under a running server, so the cache is never stale; with a
+    watcher on, Streamlit's behaviour is left as it is.
+    """
+    from streamlit import config, runtime
+
+    if config.get_option("server.fileWatcherType") != "none":
+        return
+    cache = getattr(runtime.get_instance(), "_script_cache", None)
+    if cache is not None and hasattr(cache, "clear"):
+        cache.clear = lambda: None
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Start :func:`_warm_when_ready` in a daemon thread (unless ``CYC_GEO_WARM=0``)."""
+    if os.environ.get(WARM_ENV, "1") == "0":
+        return None
+    thread = threading.Thread(target=_warm_when_ready, name="cyc-geo-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     preload()
+    sys.path.insert(0, str(APP.parent))  # ui.common etc. for the warm-up thread (streamlit adds it for the script)
+    start_warm_up()
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main(prog_name="streamlit")
 

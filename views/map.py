@@ -155,10 +155,17 @@ def _raster_group(layer: LayerDef) -> tuple[list, list]:
     return [g], [drawn.legend]
 
 
-def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob | None) -> tuple[list, list]:
-    """Hexagons (county zoom) and, once built, vector tiles (building zoom) of a big layer."""
-    payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id)
-    groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload)]
+def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob | None,
+                inline: bool = False) -> tuple[list, list]:
+    """Hexagons (county zoom) and, once built, vector tiles (building zoom) of a big layer.
+
+    The hexagons are a published static file the browser fetches (``inline``: embedded, for exports)."""
+    if inline:
+        payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id)
+        groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload)]
+    else:
+        url, breaks, value_label, unit = map_data.hex_payload_url(layer, view.scenario, basemap_id)
+        groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, url=url)]
     section = choropleth_section(
         f"{layer.title(lang())} · {value_label}", breaks, map_data.BIG_PALETTE, unit,
         note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
@@ -175,16 +182,23 @@ def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob
     return groups, legends
 
 
-def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict) -> tuple[list, list]:
-    """Feature groups (GeoJSON, hexagons, tiles, rasters) and legend sections of the visible layers."""
+def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict,
+                  inline: bool = False) -> tuple[list, list]:
+    """Feature groups (GeoJSON, hexagons, tiles, rasters) and legend sections of the visible layers.
+
+    Layer data go as URLs of static payload files (shared by every session); ``inline`` embeds them
+    instead (the standalone export, opened offline)."""
     groups, legends = [], []
     for layer in shown:
         if layer.geometry == "raster":
             more, more_legends = _raster_group(layer)
         elif layer.big:
-            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id))
-        else:
+            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline)
+        elif inline:
             more = [layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id))]
+            more_legends = [layer_legend(layer, lang())]
+        else:
+            more = [layer_group(layer, lang=lang(), url=map_data.small_payload_url(layer.id, basemap_id))]
             more_legends = [layer_legend(layer, lang())]
         groups.extend(more)
         legends.extend(more_legends)

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import folium
 import geopandas as gpd
 import shapely
+import xyzservices
 from branca.element import Element, Figure, MacroElement
 from folium.plugins import Fullscreen, MeasureControl, VectorGridProtobuf
 from jinja2 import Template
@@ -153,7 +154,10 @@ def base_map(
     fmap.default_js = [*fmap.default_js, ("vectorGrid", f"{base_url}/{LOCAL_JS['vectorGrid']}")]
     for i, url in enumerate(bm.tiles):
         folium.TileLayer(
-            tiles=url.replace("{token}", token or ""),
+            # a TileProvider, not the URL string: folium looks a string up among every xyzservices
+            # provider first (py-spy: ~4 % of the server's CPU per map visit)
+            tiles=xyzservices.TileProvider(name=bm.id, url=url.replace("{token}", token or ""),
+                                           attribution=bm.attribution),
             attr=bm.attribution,
             name=bm.title_zh if i == 0 else f"{bm.title_zh} 注记",
             overlay=i > 0,
@@ -275,7 +279,7 @@ class FastGeoJson(VerbatimMacro):
         """
         {% macro script(this, kwargs) %}
         (function(g){
-            var P = {{ this.payload }};
+          function draw(P){
             var S = P.style;
             // names and values come from files: set as text, never parsed as HTML
             function tipOf(f){ var p = f.properties || {}, t = document.createElement('table');
@@ -314,15 +318,38 @@ class FastGeoJson(VerbatimMacro):
                     html: labelOf(x[2]), iconSize: [120, 18],
                     iconAnchor: [60, 9], className: 'cyc-label-icon'})}));
             });
+          }
+          {% if this.url %}
+            // a static, content-named gzip file (cyc_geo.mapview.static_payloads), shared by every visitor
+            fetch({{ this.url_js }}).then(function(r){
+                if (!r.ok) { throw new Error('HTTP ' + r.status + ' ' + r.url); }
+                return r.arrayBuffer();
+            }).then(function(buf){
+                var b = new Uint8Array(buf);
+                if (b.length > 1 && b[0] === 0x1f && b[1] === 0x8b) {  // gzip bytes (else a proxy already decoded them)
+                    return new Response(new Blob([buf]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+                }
+                return new TextDecoder().decode(b);
+            }).then(function(t){ draw(JSON.parse(t)); })
+              .catch(function(e){ if (window.console) { console.error('cyc-geo layer', e); } });
+          {% else %}
+            draw({{ this.payload }});
+          {% endif %}
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, payload: str, pane: str | None = None) -> None:
+    def __init__(self, payload: str | None = None, pane: str | None = None, url: str | None = None) -> None:
+        """Either ``payload`` (the :func:`layer_payload` text, inlined: standalone exports) or ``url`` (a
+        :func:`cyc_geo.mapview.static_payloads.publish` file the browser fetches: the app's map)."""
         super().__init__()
+        if (payload is None) == (url is None):
+            raise ValueError("FastGeoJson needs exactly one of payload and url")
         self._name = "FastGeoJson"
-        self.payload = script_safe(payload)
+        self.payload = script_safe(payload) if payload is not None else None
+        self.url = url
+        self.url_js = script_safe_json(url)
         self.pane = pane
         self.pane_js = script_safe_json(pane)
 
@@ -335,18 +362,22 @@ def layer_group(
     fill_col: str | None = None,
     decimals: int = 5,
     payload: str | None = None,
+    url: str | None = None,
 ) -> folium.FeatureGroup:
-    """A feature group drawing ``gdf`` (or a precomputed ``payload``) with the layer's style, tooltip and labels.
+    """A feature group drawing ``gdf`` (or a precomputed ``payload``, or the published payload at ``url``)
+    with the layer's style, tooltip and labels.
 
     ``fill_col`` names a column of hex colours (a classed choropleth) that overrides
     the style's fill; ``pane`` puts the layer on a custom pane (e.g. :data:`AGG_PANE`).
+    With ``url`` the browser fetches the payload (:mod:`cyc_geo.mapview.static_payloads`),
+    so the page carries a few hundred bytes instead of the GeoJSON.
     """
-    if payload is None:
+    if payload is None and url is None:
         if gdf is None:
-            raise ValueError("layer_group needs a GeoDataFrame or a payload")
+            raise ValueError("layer_group needs a GeoDataFrame, a payload or a url")
         payload = layer_payload(layer, gdf, lang, fill_col, decimals)
     group = folium.FeatureGroup(name=layer.title(lang), show=True)
-    FastGeoJson(payload, pane).add_to(group)
+    FastGeoJson(payload, pane, url=url if payload is None else None).add_to(group)
     return group
 
 
@@ -370,7 +401,7 @@ DETAIL_PANE = "cycDetail"
 """Pane of feature-level (tiled) views of big layers, above the aggregated ones."""
 
 
-class ZoomPanes(MacroElement):
+class ZoomPanes(VerbatimMacro):
     """Two map panes: aggregated views (shown below building zoom) and detail views.
 
     Switching by zoom happens in the browser, so panning and zooming never wait
@@ -402,7 +433,7 @@ class ZoomPanes(MacroElement):
         self.min_zoom = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
 
 
-class FitBoundsControl(MacroElement):
+class FitBoundsControl(VerbatimMacro):
     """A button that fits the map to fixed bounds (the county), like Leaflet's zoom buttons."""
 
     _template = Template(
