@@ -66,6 +66,12 @@ class LayerStyle(TypedDict, total=False):
     """Small integer per category inside vector tiles (keeps big layers' tiles small)."""
     raster_rgba: str
     """``module:function(path) -> (rgba, bounds)`` drawing a raster layer as web-mercator RGBA."""
+    passive_categories: list[str]
+    """Categories drawn for context only: outline, under the others, never picked by a click."""
+    passive_style: dict[str, Any]
+    """Style of the passive categories (``color``, ``weight``, ``dash_array``, ``fill_opacity``)."""
+    hex_palette: str
+    """Palette of a big layer's hexagons (a name in :data:`cyc_geo.mapview.legend.PALETTES`)."""
 
 
 class LegendSpec(TypedDict, total=False):
@@ -82,7 +88,7 @@ class LegendSpec(TypedDict, total=False):
 _STYLE_TYPES: dict[str, type | tuple[type, ...]] = {
     "color": str, "weight": (int, float), "dash_array": str, "fill_color": str, "fill_opacity": (int, float),
     "opacity": (int, float), "category_field": str, "category_colors": dict, "category_codes": dict,
-    "raster_rgba": str,
+    "raster_rgba": str, "passive_categories": list, "passive_style": dict, "hex_palette": str,
 }
 _LEGEND_TYPES: dict[str, type | tuple[type, ...]] = {
     "kind": str, "labels_zh": dict, "labels_en": dict, "source": str,

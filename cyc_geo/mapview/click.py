@@ -138,6 +138,36 @@ def township_figures(code: str, per_roof: Callable[[], pd.DataFrame | None], tow
     return rec
 
 
+def passive_mask(layer: LayerDef, gdf: pd.DataFrame) -> np.ndarray:
+    """True for features drawn for context only (``[style] passive_categories``): never picked by a click."""
+    field, passive = layer.style.get("category_field"), layer.style.get("passive_categories") or []
+    if not passive or not field or field not in gdf.columns:
+        return np.zeros(len(gdf), dtype=bool)
+    return gdf[field].astype(str).isin([str(p) for p in passive]).to_numpy()
+
+
+def pickable_frame(layer: LayerDef, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` with its passive features' geometries emptied (same rows, so positions stay valid)."""
+    mask = passive_mask(layer, gdf)
+    if not mask.any():
+        return gdf
+    out = gdf.copy()
+    out.loc[mask, out.geometry.name] = None
+    return out
+
+
+def hit_positions(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, *,
+                  index: Callable[[str], tiles.FeatureIndex]) -> list[tuple[LayerDef, int]]:
+    """(layer, row position) of the feature under a clicked point in each visible clickable layer, topmost first."""
+    lon, lat = to_wgs84(float(click["lng"]), float(click["lat"]), basemap_id)
+    out = []
+    for layer in clickable(shown, zoom):
+        pos = index(layer.id).lookup(lon, lat, tolerance_m(layer, zoom, lat))
+        if pos is not None:
+            out.append((layer, pos))
+    return out
+
+
 def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, lang: str, *,
            index: Callable[[str], tiles.FeatureIndex], frame: Callable[[str], gpd.GeoDataFrame],
            per_roof: Callable[[], pd.DataFrame | None], township: Callable[[str, str], dict[str, Any]]
