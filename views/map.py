@@ -207,8 +207,7 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
                 tr("项目", "Field")))
 
 
-MAP_TOP_PX = 150
-"""Height (px) above the map at 1400×900: app header, compact title and the one-line notices."""
+MAP_TOP_PX = 165  # height (px) above the map's bottom edge margin: app header, compact title, one-line notice
 
 PAGE_CSS = (
     # a pan reruns the map fragment: keep the map itself from fading while it does (no flicker)

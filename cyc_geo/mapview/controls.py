@@ -94,6 +94,17 @@ def area_mu(geom: shapely.Geometry, crs: str = WGS84) -> float:
     return float(gs.area.iloc[0]) / M2_PER_MU
 
 
+ICONS = {
+    "MeasureTool": '<svg width="18" height="18" viewBox="0 0 24 24" style="margin-top:6px" aria-hidden="true">'
+                   '<path d="M3 17 17 3l4 4L7 21z" fill="none" stroke="#333" stroke-width="1.8"/>'
+                   '<path d="M7 13l2 2M10 10l2 2M13 7l2 2" stroke="#333" stroke-width="1.6"/></svg>',
+    "CopyLinkControl": '<svg width="18" height="18" viewBox="0 0 24 24" style="margin-top:6px" aria-hidden="true">'
+                       '<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3'
+                       'a4 4 0 0 0 5.7 5.7l1-1" fill="none" stroke="#333" stroke-width="2" stroke-linecap="round"/></svg>',
+}
+"""Fixed SVG icons of the buttons (no emoji: the planners' browsers may lack an emoji font)."""
+
+
 class _Tool(VerbatimMacro):
     """A macro with the control texts of one language, added to a map."""
 
@@ -101,6 +112,7 @@ class _Tool(VerbatimMacro):
         super().__init__()
         self._name = type(self).__name__
         self.texts_js = _js(texts(lang))
+        self.icon_js = _js(ICONS.get(type(self).__name__, ""))
         for key, value in values.items():
             setattr(self, key, value)
 
@@ -151,7 +163,7 @@ class MeasureTool(_Tool):
                 bar = L.DomUtil.create('div', 'leaflet-bar leaflet-control leaflet-control-measure cyc-measure');
                 toggle = L.DomUtil.create('a', 'cyc-measure-toggle', bar);
                 toggle.href = '#'; toggle.title = T.measure; toggle.setAttribute('aria-label', T.measure);
-                toggle.setAttribute('role', 'button'); toggle.textContent = '\\u{1F4CF}';
+                toggle.setAttribute('role', 'button'); toggle.innerHTML = {{ this.icon_js }};
                 box = L.DomUtil.create('div', 'cyc-measure-box', bar); box.style.display = 'none';
                 out = L.DomUtil.create('div', 'cyc-measure-out', box);
                 var fin = L.DomUtil.create('button', 'cyc-measure-finish', box); fin.type = 'button'; fin.textContent = T.finish;
@@ -269,7 +281,7 @@ class CopyLinkControl(_Tool):
             var C = L.Control.extend({options: {position: 'topleft'}, onAdd: function(){
                 var bar = L.DomUtil.create('div', 'leaflet-bar leaflet-control cyc-copy');
                 var a = L.DomUtil.create('a', '', bar); a.href = '#'; a.title = T.copy; a.setAttribute('aria-label', T.copy);
-                a.setAttribute('role', 'button'); a.textContent = '\\u{1F517}';
+                a.setAttribute('role', 'button'); a.innerHTML = {{ this.icon_js }};
                 var msg = L.DomUtil.create('div', 'cyc-copy-msg', bar); msg.style.display = 'none';
                 function say(t){ msg.textContent = t; msg.style.display = ''; setTimeout(function(){ msg.style.display = 'none'; }, 6000); }
                 L.DomEvent.disableClickPropagation(bar);
