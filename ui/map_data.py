@@ -199,10 +199,10 @@ def _search_entries(versions: tuple[tuple[str, str], ...], basemap_id: str, lg: 
 
 
 def search_entries(basemap_id: str, lg: str) -> list[list]:
-    """Search entries (:func:`cyc_geo.mapview.controls.place_entries`) of every small named layer
+    """Search entries (:func:`cyc_geo.mapview.controls.place_entries`) of the ``searchable`` layers
     (townships, villages, projects …), per data version, basemap and language."""
     from ui.common import registry
 
-    ids = [layer.id for layer in registry() if not layer.big and layer.geometry != "raster"]
+    ids = [layer.id for layer in registry() if layer.searchable and not layer.big and layer.geometry != "raster"]
     named = tuple((i, source_version(i)) for i in ids if "name" in load_layer(i).columns)
     return _search_entries(named, basemap_id, lg)

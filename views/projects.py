@@ -12,6 +12,8 @@ import streamlit as st
 from folium.plugins import Draw
 from streamlit_folium import st_folium
 
+from cyc_geo.exports.display import display_frame
+from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, localize_assets
 from cyc_geo.planning import sites_table
 from cyc_geo.planning.landcheck import CheckContext, check_projects, check_site
@@ -110,9 +112,9 @@ def _save(project_no: int, site, source: str) -> None:
 def _summary_section(results: list[dict], projects: pd.DataFrame) -> None:
     st.subheader(tr("重点项目表（附件2）", "Priority projects (annex 2)"))
     table = summary_table(results, projects)
-    st.dataframe(sites_table.shown_summary(table), hide_index=True, width="stretch")
+    st.dataframe(sites_table.shown_summary(table, lang()), hide_index=True, width="stretch")
     with st.expander(tr("附件2 原文各列", "Annex 2, all seed columns")):
-        st.dataframe(projects[list(SEED_COLUMNS)], hide_index=True, width="stretch")
+        st.dataframe(sites_table.labelled(projects[list(SEED_COLUMNS)], lang()), hide_index=True, width="stretch")
     _downloads(
         (tr("下载汇总表 (Excel)", "Download summary (Excel)"), tr("下载汇总表 (HTML 可打印)", "Download summary (printable HTML)")),
         {"xlsx": summary_xlsx(table), "html": summary_html(table)}, "projects_land_check_summary", "dl_summary",
@@ -132,8 +134,9 @@ def _draw_control() -> Draw:
 
 def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no: int, key: tuple) -> dict | None:
     """The map with the context layers, the project sites and the drawing tool; returns st_folium's value."""
-    fmap = base_map("blank")
+    fmap = base_map("blank", lang=lang())
     add_label_css(fmap)
+    DrawLocale(lang()).add_to(fmap)
     _draw_control().add_to(fmap)
     layers = {layer.id: layer for layer in registry()}
     groups = [layer_group(layers[i], load_layer(i), lang()) for i in ("county", "townships", "belt") if i in layers]
@@ -224,7 +227,7 @@ def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> 
 def _history_section() -> None:
     with st.expander(tr("地块修改记录", "Site edit history")):
         hist = site_history(database())
-        st.dataframe(hist if len(hist) else pd.DataFrame({tr("记录", "records"): []}), hide_index=True, width="stretch")
+        st.dataframe(display_frame(hist, lang()), hide_index=True, width="stretch")
 
 
 def main() -> None:

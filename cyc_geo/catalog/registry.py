@@ -28,7 +28,7 @@ true), ``county_check`` (imports are checked against the county outline; default
 ``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
 ``click_details = "township_pv"`` (a click adds the township's PV figures),
 ``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
-on the indicators page). ``[style]`` and ``[legend]`` are typed: unknown keys or wrong types are
+on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]`` and ``[legend]`` are typed: unknown keys or wrong types are
 refused with the file's name.
 """
 
@@ -129,6 +129,8 @@ class LayerDef:
     scenario: str | None = None
     click_details: str | None = None
     feeds_indicators: bool = False
+    searchable: bool = False
+    """The map's place search lists this layer's features by ``name`` (townships, villages, projects)."""
     schema: dict[str, Any] = field(default_factory=dict)
     """Optional import schema (``[schema]`` table): ``required`` / ``optional`` column names,
     ``aliases`` {column: [names in planner files]}, ``types`` {column: "str"|"int"|"float"};

@@ -89,6 +89,11 @@ def roof_record(row: pd.Series, result: pd.Series | None, lang: str) -> dict[str
         src = res if key in res.index else row
         if key in src.index:
             v = classes.get(src[key], src[key]) if key == "building_class" else src[key]
+            if key == "roof_type":
+                from cyc_geo.pv.tables import ROOF_TYPE_LABELS
+
+                pair = ROOF_TYPE_LABELS.get(str(v))
+                v = v if pair is None else in_lang(lang, *pair)
             rec[in_lang(lang, zh, en)] = _value(v, 1)
     return rec
 

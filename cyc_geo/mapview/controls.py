@@ -459,3 +459,56 @@ def passive_group(layer: Any, geojson: str) -> folium.FeatureGroup | None:
     group = folium.FeatureGroup(name=f"{layer.id}_passive", control=False)
     PassiveGeoJson(geojson, passive_style(layer)).add_to(group)
     return group
+
+
+DRAW_TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "polygon": "画多边形", "rectangle": "画矩形", "finish": "完成", "undo": "撤销最后一点", "cancel": "取消",
+        "polygon_start": "单击开始绘制多边形", "polygon_cont": "单击继续绘制", "polygon_end": "单击第一个点闭合多边形",
+        "rect_start": "按住并拖动绘制矩形", "release": "松开鼠标完成绘制", "delete": "删除图形", "save": "保存",
+        "clear": "全部清除", "remove": "单击要删除的图形", "error": "<strong>错误：</strong>边不能交叉！",
+    },
+    "en": {
+        "polygon": "Draw a polygon", "rectangle": "Draw a rectangle", "finish": "Finish", "undo": "Delete last point",
+        "cancel": "Cancel", "polygon_start": "Click to start drawing the shape", "polygon_cont": "Click to continue drawing",
+        "polygon_end": "Click the first point to close the shape", "rect_start": "Click and drag to draw a rectangle",
+        "release": "Release the mouse to finish", "delete": "Delete layers", "save": "Save", "clear": "Clear all",
+        "remove": "Click a shape to remove it", "error": "<strong>Error:</strong> edges cannot cross!",
+    },
+}
+"""Leaflet.draw's texts (``L.drawLocal``) per UI language (fixed strings, not data)."""
+
+
+class DrawLocale(VerbatimMacro):
+    """Leaflet.draw's buttons, hints and tooltips in the UI language (set ``L.drawLocal`` before the toolbar is built).
+
+    Add it to the map before the ``Draw`` control.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function(T){
+            if (!window.L || !L.drawLocal) return;
+            var d = L.drawLocal.draw, e = L.drawLocal.edit;
+            d.toolbar.buttons.polygon = T.polygon; d.toolbar.buttons.rectangle = T.rectangle;
+            d.toolbar.actions.text = T.cancel; d.toolbar.actions.title = T.cancel;
+            d.toolbar.finish.text = T.finish; d.toolbar.finish.title = T.finish;
+            d.toolbar.undo.text = T.undo; d.toolbar.undo.title = T.undo;
+            d.handlers.polygon.tooltip.start = T.polygon_start; d.handlers.polygon.tooltip.cont = T.polygon_cont;
+            d.handlers.polygon.tooltip.end = T.polygon_end; d.handlers.polyline.error = T.error;
+            d.handlers.rectangle.tooltip.start = T.rect_start; d.handlers.simpleshape.tooltip.end = T.release;
+            e.toolbar.buttons.remove = T.delete; e.toolbar.actions.save.text = T.save; e.toolbar.actions.save.title = T.save;
+            e.toolbar.actions.cancel.text = T.cancel; e.toolbar.actions.cancel.title = T.cancel;
+            e.toolbar.actions.clearAll.text = T.clear; e.toolbar.actions.clearAll.title = T.clear;
+            e.handlers.remove.tooltip.text = T.remove;
+        })({{ this.texts_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lang: str = "zh") -> None:
+        super().__init__()
+        self._name = "DrawLocale"
+        self.texts_js = _js(DRAW_TEXTS["en" if lang == "en" else "zh"])
