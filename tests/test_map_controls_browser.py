@@ -90,3 +90,22 @@ def test_search_a_township_by_name_lands_on_it(app_url, page):
     assert zoom >= 11  # … zoomed in from the county view (10)
     centre = row.geometry.centroid
     assert abs((s + n) / 2 - centre.y) < (tn - ts) and abs((w + e) / 2 - centre.x) < (te - tw)
+
+
+def test_map_fills_the_window_at_1400x900_with_the_viewer_toolbar(app_url, browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        frame = _open(page, app_url + "/?layers=county,townships,projects")
+        box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+        assert box["y"] < 200, box  # title and the one-line demo notice only above the map
+        assert 850 <= box["y"] + box["height"] <= 900, box  # down to the window's bottom, not below the fold
+        assert page.get_by_text("Deploy", exact=True).count() == 0  # viewer toolbar: no developer menu
+        # the demo notice is one expandable line
+        notice = page.get_by_test_id("stExpander").filter(has_text="演示数据").first
+        assert notice.bounding_box()["height"] < 60
+        # project 3 is one legend entry, drawn as an outline
+        rows = frame.locator(".cyc-legend .cyc-row", has_text="屋顶光伏覆盖范围")
+        assert rows.count() == 1
+    finally:
+        ctx.close()

@@ -207,14 +207,14 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
                 tr("项目", "Field")))
 
 
-MAP_TOP_PX = 165  # height (px) above the map's bottom edge margin: app header, compact title, one-line notice
+MAP_TOP_PX = 175  # height (px) above the map's bottom edge margin: app header, compact title, one-line notice
 
 PAGE_CSS = (
     # a pan reruns the map fragment: keep the map itself from fading while it does (no flicker)
     'div[data-testid="stElementContainer"][data-stale="true"]:has(iframe[title="streamlit_folium.st_folium"])'
     "{opacity:1 !important;transition:none !important;}"
     # the map fills the window's height below a compact title and one-line notices
-    '[data-testid="stMainBlockContainer"]{padding-top:3.2rem;padding-bottom:1rem}'
+    '[data-testid="stMainBlockContainer"]{padding-top:3.9rem;padding-bottom:1rem}'
     '[data-testid="stMainBlockContainer"] [data-testid="stHeading"] h1{font-size:1.45rem;padding:0 0 .15rem 0}'
     '[data-testid="stMainBlockContainer"] [data-testid="stExpander"] summary{padding-top:.3rem;padding-bottom:.3rem}'
 
