@@ -20,6 +20,7 @@ from cyc_geo.exports.display import display_frame, label, unit, value_text
 from cyc_geo.exports.meta import MISSING
 from cyc_geo.planning.sites_table import CHECK_NAMES, finding_lines
 from tests.conftest import REPO, app_test
+from tests.test_indicators_view import page_env  # noqa: F401 - fixture
 
 PAGES = [(f"views/{p.name}",) for p in sorted((REPO / "views").glob("*.py"))]
 
@@ -166,3 +167,23 @@ def test_land_check_findings_name_the_checks_in_words():
     en = [text for _, text in finding_lines(result, "en")]
     assert "Yellow River belt" in en[0] and "plot ratio" in en[2]
     assert set(CHECK_NAMES) >= {"county", "belt", "plot_ratio", "townships", "forest", "devzone"}
+
+
+def test_cleared_cells_stay_empty_after_a_refused_save(page_env):  # noqa: F811 - fixture
+    from tests.test_indicators_view import PAGE, _signed_in
+
+    at = app_test(PAGE)
+    _signed_in(at)
+    at.run()
+    rows = list(at.data_editor(key="ind_editor_2024_0").value["no"])
+    at.session_state["ind_editor_2024_0"] = {
+        "edited_rows": {rows.index(1): {"value": None, "note": None}, rows.index(8): {"value": "150"}},
+        "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="ind_save").click().run()
+    assert not at.exception and any("未保存任何数据" in e.value for e in at.error)
+    shown = at.data_editor(key="ind_editor_2024_1").value  # the editor again, with the planner's edits kept
+    assert shown.loc[rows.index(8), "value"] == "150"
+    assert shown.loc[rows.index(1), "value"] == "" and shown.loc[rows.index(1), "note"] == ""
+    assert not (shown.astype(str) == "None").to_numpy().any()
