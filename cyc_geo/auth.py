@@ -308,3 +308,84 @@ def session_user(session: Any, now: float | None = None) -> str | None:
 PERMISSION_MESSAGE = (
     "需要编辑账号登录后才能修改数据 / Sign in as an editor to change data"
 )
+
+
+# ---------------------------------------------------------------- sign-in that survives a reload
+
+SESSION_COOKIE = "cyc_geo_session"
+"""Name of the browser cookie holding the signed session token (see :func:`session_token`)."""
+
+_TOKEN_SALT = "cyc-geo editor session v1"
+
+
+def session_secret(path: Path | None = None) -> bytes:
+    """The server's secret for signing session tokens: ``CYC_GEO_SESSION_SECRET``, else a random
+    32-byte key kept (mode 0600) beside the credential file as ``session.key``, created on first use.
+
+    A new key (deleted file) signs everyone out.
+    """
+    env = os.environ.get("CYC_GEO_SESSION_SECRET")
+    if env:
+        return env.encode("utf-8")
+    key_file = path or auth_file().with_name("session.key")
+    if key_file.exists():
+        return key_file.read_bytes()
+    import secrets as _secrets
+
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=key_file.parent, prefix=".session.key.")
+    try:
+        os.write(fd, _secrets.token_bytes(32))
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, key_file)  # first writer wins; a concurrent one reads that key
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    return key_file.read_bytes()
+
+
+def _serializer(secret: bytes | None = None):
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret or session_secret(), salt=_TOKEN_SALT)
+
+
+def session_token(session: dict[str, Any], secret: bytes | None = None) -> str:
+    """A signed, timestamped token of a session record (``{"user", "expires"}``) for a browser cookie.
+
+    Signed with HMAC (itsdangerous ``URLSafeTimedSerializer``); it carries no password or hash.
+    """
+    return _serializer(secret).dumps({"u": session["user"], "e": float(session["expires"])})
+
+
+def session_from_token(token: Any, now: float | None = None, secret: bytes | None = None,
+                       path: Path | None = None) -> dict[str, Any] | None:
+    """The session record of a valid token, or None (missing, tampered, expired, or the user is no editor now).
+
+    A token is valid for at most :data:`SESSION_TTL_S` after it was signed and never past its
+    session's ``expires``: the browser keeping the cookie does not extend a session.
+    """
+    from itsdangerous import BadSignature
+
+    if not isinstance(token, str) or not token or len(token) > 4096:
+        return None
+    now = time.time() if now is None else now
+    try:
+        data, signed_at = _serializer(secret).loads(token, return_timestamp=True)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or now - signed_at.timestamp() > SESSION_TTL_S + 60:
+        return None
+    session = {"user": data.get("u"), "expires": data.get("e")}
+    if session_user(session, now) is None:
+        return None
+    try:
+        if session["user"] not in load_editors(path):
+            return None
+    except Exception:  # noqa: BLE001 - an unreadable credential file signs nobody in
+        return None
+    return session

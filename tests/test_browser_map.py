@@ -127,7 +127,13 @@ def test_click_on_a_township_shows_its_panel(app_url, page):
 
 def test_language_switch_changes_labels(app_url, page):
     frame = _open(page, app_url)
-    page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("English", exact=True).click()
+    # the click registered (the radio is the language's only source; every full run reads it, and
+    # Streamlit folds pending fragment reruns into the full rerun, so a registered switch is not lost) …
+    sidebar.get_by_role("radio", name="English").wait_for(state="attached", timeout=10_000)
+    assert sidebar.get_by_role("radio", name="English").is_checked()
+    # … then wait for the English run to finish (slow on a loaded machine: English payloads are cold)
     page.locator("h1", has_text="Changyuan carbon-peak planning map").wait_for(timeout=LONG)
     wait_for_app(page, timeout_ms=LONG)
     frame = _map_frame(page)

@@ -50,7 +50,7 @@ def test_anonymous_can_browse_but_not_write(two_imports: list[dict]) -> None:
     assert not at.exception
     assert at.title[0].value == "数据导入"
     status = at.dataframe[0].value
-    row = status[status["id"] == "townships"].iloc[0]
+    row = status[status["图层标识"] == "townships"].iloc[0]
     assert f"#{two_imports[1]['import_id']}" in row["数据来源"] and row["要素数"] == "3"
     assert any("需要在左侧边栏以编辑账号登录" in i.value for i in at.info)
     keys = [b.key for b in at.button]

@@ -143,7 +143,7 @@ def test_range_caption_gives_low_central_high_in_order():
            "high": {"annual_gwh": 1100.0, "co2_t": 620_000.0, "specific_yield": 1150.0},
            "assumptions": {"ghi_spread": 0.07}}
     en = tables.range_caption(rng, "en")
-    assert "GHI ±7%" in en and "900 / 1,000 / 1,100 GWh/yr" in en and "50.0 / 56.0 / 62.0 万t" in en
+    assert "GHI ±7%" in en and "900 / 1,000 / 1,100 GWh/yr" in en and "50.0 / 56.0 / 62.0 × 10k t" in en
     assert "950 / 1,050 / 1,150 kWh/kWp" in tables.range_caption(rng, "zh")
 
 

@@ -67,16 +67,17 @@ def test_site_state_demo_and_saved():
     demo = pd.Series({"source": "demo", "demo": True, "version": 0, "updated_by": "", "updated_at": ""})
     assert st_.site_state(demo, "zh") == "**当前地块**：来源 `demo`（演示）"
     assert st_.site_state(demo, "en") == "**Current site**: source `demo` (demo)"
-    saved = pd.Series({"source": "drawn", "demo": False, "version": 2, "updated_by": "bob", "updated_at": "T"})
-    assert st_.site_state(saved, "zh") == "**当前地块**：来源 `drawn`，第 2 版，bob，T"
-    assert st_.site_state(saved, "en") == "**Current site**: source `drawn`, version 2, bob, T"
+    saved = pd.Series({"source": "drawn", "demo": False, "version": 2, "updated_by": "bob",
+                       "updated_at": "2026-11-30T16:06:57+00:00"})
+    assert st_.site_state(saved, "zh") == "**当前地块**：来源 `drawn`，第 2 版，bob，2026-12-01 00:06"
+    assert st_.site_state(saved, "en") == "**Current site**: source `drawn`, version 2, bob, 2026-12-01 00:06"
 
 
 def test_findings_most_severe_first_in_the_language():
     lines = st_.finding_lines(RESULT, "en")
     assert [level for level, _ in lines] == ["conflict", "warning", "ok"]
-    assert lines[0][1] == "⛔ **conflict** · `devzone` — overlaps"
-    assert st_.finding_lines(RESULT, "zh")[2][1] == "✅ **通过** · `county` — 在市域内"
+    assert lines[0][1] == "⛔ **conflict** · development zone — overlaps"
+    assert st_.finding_lines(RESULT, "zh")[2][1] == "✅ **通过** · 市域范围 — 在市域内"
 
 
 def test_area_figures_and_townships():

@@ -21,7 +21,7 @@ def test_carbon_page_in_english_draws_through_mapview(county_demo, monkeypatch, 
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Forest carbon sink"
-    assert {"Gross sink (万t CO2/yr)", "Carbon storage (万t C)"} <= {m.label for m in at.metric}
+    assert {"Gross sink (10k t CO2/yr)", "Carbon storage (10k t C)"} <= {m.label for m in at.metric}
     args = at.get("component_instance")[0].proto.json_args
     assert "base64" not in args and "cyc-legend" in args and "Sink per ha" in args
     png = re.search(r"/app/static/tiles/(carbon-forest-[\w-]+\.png)", args)

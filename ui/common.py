@@ -235,23 +235,34 @@ def database():
     return db.connect()
 
 
-def demo_banner(gdfs: dict[str, gpd.GeoDataFrame]) -> None:
-    """Warn, on every page, which of the shown layers are demo or approximate data."""
+def demo_banner(gdfs: dict[str, gpd.GeoDataFrame], notes: list[str] | None = None) -> None:
+    """Warn, on every page, which of the shown layers are demo or approximate data.
+
+    Compact: one line (an expander labelled ⚠️ 演示数据…) that opens to the full warning, the
+    flagged layers and any further ``notes`` (e.g. the approximate township boundaries).
+    """
     titles = {layer.id: layer for layer in registry()}
     flagged = []
     for layer_id, gdf in gdfs.items():
         if not provenance_of(gdf).is_real:
             layer = titles.get(layer_id)
             flagged.append(layer.title(lang()) if layer else layer_id)
-    if flagged:
-        st.warning(
-            tr(
-                "⚠️ 演示数据：以下图层为演示/近似数据，非官方数据，仅供规划讨论：",
-                "⚠️ Demo data: these layers are demo/approximate, not official, for discussion only: ",
+    if not flagged and not notes:
+        return
+    label = tr(f"⚠️ 演示数据：{len(flagged)} 个图层非官方数据，仅供规划讨论（展开查看）",
+               f"⚠️ Demo data: {len(flagged)} layer(s) not official, for discussion only (expand)")
+    with st.expander(label if flagged else tr("ℹ️ 数据说明", "ℹ️ About the data")):
+        if flagged:
+            st.warning(
+                tr(
+                    "⚠️ 演示数据：以下图层为演示/近似数据，非官方数据，仅供规划讨论：",
+                    "⚠️ Demo data: these layers are demo/approximate, not official, for discussion only: ",
+                )
+                + "、".join(flagged),
+                icon=None,
             )
-            + "、".join(flagged),
-            icon=None,
-        )
+        for note in notes or []:
+            st.info(note)
 
 
 def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:

@@ -27,6 +27,11 @@ from ui.common import big_layer, lang, layer_def, layer_frame, load_layer, per_r
 BIG_PALETTE = payloads.BIG_PALETTE
 
 
+def hex_palette(layer: LayerDef) -> str:
+    """The palette of a big layer's hexagons: its ``[style] hex_palette``, else :data:`BIG_PALETTE`."""
+    return str(layer.style.get("hex_palette") or BIG_PALETTE)
+
+
 def scenario_of(options: dict[str, Any]) -> pv.Scenario:
     """The PV scenario of the map's sidebar knob (``{"adoption_scale": …}``; empty = NEA defaults)."""
     return map_scenario(float(options.get("adoption_scale", 1.0)))
@@ -63,7 +68,7 @@ def _hex_payload(layer_id: str, version: str, scenario_json: str, basemap_id: st
     cells, geometry = _hex_cells(layer_id, version)
     scenario = pv.Scenario.from_dict(json.loads(scenario_json)) if scenario_json else None
     sums, label, unit = payloads.hex_values(big_layer(layer_id), cells, lg, _results_for(layer, scenario))
-    hexes, breaks = payloads.classed_hexes(geometry, sums)
+    hexes, breaks = payloads.classed_hexes(geometry, sums, palette_name=hex_palette(layer))
     hex_def = payloads.hex_layer_def(layer, label, unit)
     return layer_payload(hex_def, for_display(hexes, basemap_id), lg, fill_col="_fill"), breaks, label, unit
 
@@ -133,7 +138,20 @@ def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _small_payload(layer_id: str, version: str, basemap_id: str, lg: str) -> str:
-    return layer_payload(layer_def(layer_id), for_display(load_layer(layer_id), basemap_id), lg)
+    layer, gdf = layer_def(layer_id), load_layer(layer_id)
+    return layer_payload(layer, for_display(gdf[~click.passive_mask(layer, gdf)], basemap_id), lg)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _passive_payload(layer_id: str, version: str, basemap_id: str) -> str:
+    from cyc_geo.mapview.controls import passive_geojson
+
+    return passive_geojson(layer_def(layer_id), for_display(load_layer(layer_id), basemap_id))
+
+
+def passive_payload(layer_id: str, basemap_id: str) -> str:
+    """GeoJSON of a small layer's context-only features (``passive_categories``), ``""`` when none."""
+    return _passive_payload(layer_id, source_version(layer_id), basemap_id)
 
 
 def small_payload(layer_id: str, basemap_id: str) -> str:
@@ -180,7 +198,7 @@ def county_bounds(basemap_id: str) -> tuple[tuple[float, float], tuple[float, fl
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _feature_index(layer_id: str, version: str) -> tiles.FeatureIndex:
-    return tiles.FeatureIndex(layer_frame(layer_id))
+    return tiles.FeatureIndex(click.pickable_frame(layer_def(layer_id), layer_frame(layer_id)))
 
 
 def feature_index(layer_id: str) -> tiles.FeatureIndex:
@@ -215,3 +233,33 @@ def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
 def features_in_view(layer_id: str, bounds: tuple[float, float, float, float], limit: int = 30_000) -> gpd.GeoDataFrame:
     """Features of a big layer inside (west, south, east, north), at most ``limit`` (for exports)."""
     return payloads.features_in_view(big_layer(layer_id), feature_index(layer_id), bounds, limit)
+
+
+def hit_frame(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str) -> gpd.GeoDataFrame | None:
+    """The topmost feature under a clicked point, as drawn on ``basemap_id`` (for the highlight), or None."""
+    hits = click.hit_positions(clicked, zoom, shown, basemap_id, index=feature_index)
+    if not hits:
+        return None
+    layer, pos = hits[0]
+    return for_display(layer_frame(layer.id).iloc[[pos]][["geometry"]], basemap_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _search_entries(versions: tuple[tuple[str, str], ...], basemap_id: str, lg: str) -> list[list]:
+    from cyc_geo.mapview.controls import place_entries
+
+    frames = []
+    for layer_id, _ in versions:
+        layer = layer_def(layer_id)
+        frames.append((layer.title_zh, layer.title_en, for_display(load_layer(layer_id), basemap_id)))
+    return place_entries(frames, lg)
+
+
+def search_entries(basemap_id: str, lg: str) -> list[list]:
+    """Search entries (:func:`cyc_geo.mapview.controls.place_entries`) of the ``searchable`` layers
+    (townships, villages, projects …), per data version, basemap and language."""
+    from ui.common import registry
+
+    ids = [layer.id for layer in registry() if layer.searchable and not layer.big and layer.geometry != "raster"]
+    named = tuple((i, source_version(i)) for i in ids if "name" in load_layer(i).columns)
+    return _search_entries(named, basemap_id, lg)

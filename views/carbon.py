@@ -15,6 +15,7 @@ from cyc_geo.carbon import forest, landcover, maps, zones
 from cyc_geo.carbon.zones import CountyFigures
 from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.catalog.sources import planner_file
+from cyc_geo.exports.display import display_frame
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
 from ui.common import demo_banner, lang, load_layer, tr
 
@@ -74,20 +75,25 @@ def _param_inputs(defaults: pd.DataFrame) -> pd.DataFrame:
             "碳汇 = 蓄积 × 生长率 × BEF × (1+R) × D × CF × 44/12。默认值：杨树（国家林业局《造林项目碳汇计量与监测指南》/ "
             "AR-CM-001-V01 表；IPCC 2006 第4卷第4章），单位面积蓄积和生长率按规划 180 万m³、23.36 万t 校准（演示）。",
             "Sink = stock × growth × BEF × (1+R) × D × CF × 44/12. Defaults: poplar (China forestry carbon guide / "
-            "AR-CM-001-V01 tables; IPCC 2006 V4 Ch4); stock density and growth calibrated to the plan's 180 万m³ and "
-            "23.36 万t (demo).",
+            "AR-CM-001-V01 tables; IPCC 2006 V4 Ch4); stock density and growth calibrated to the plan's 1.80 million m³ and "
+            "233,600 t (demo).",
         ))
         rows = [v for v in (301, 307) if v in params.index]
         for col, value in zip(st.columns(len(rows)), rows):
             with col:
                 _param_column(params, defaults, value)
-        st.dataframe(params[["code", "source"]], hide_index=True, width="stretch")
+        st.dataframe(display_frame(params[["code", "source"]], lang()), hide_index=True, width="stretch")
     return params
 
 
 def _pools_editor(defaults: pd.DataFrame) -> pd.DataFrame:
     with st.expander(tr("碳库表 (t C/ha，InVEST 方法)", "Carbon pools table (t C/ha, InVEST method)"), expanded=False):
-        edited = st.data_editor(defaults[["code", "name_zh", *POOL_COLUMNS]], hide_index=True,
+        pools = {"c_above": ("地上生物量碳", "Above-ground"), "c_below": ("地下生物量碳", "Below-ground"),
+                 "c_soil": ("土壤有机碳", "Soil"), "c_dead": ("枯落物碳", "Dead matter")}
+        config = {"code": st.column_config.TextColumn(tr("代码", "Code")),
+                  "name_zh": st.column_config.TextColumn(tr("地类", "Class")),
+                  **{c: st.column_config.NumberColumn(f"{tr(*pools[c])} (t C/ha)") for c in POOL_COLUMNS}}
+        edited = st.data_editor(defaults[["code", "name_zh", *POOL_COLUMNS]], hide_index=True, column_config=config,
                                 disabled=["code", "name_zh"], key="carbon_pools_editor", width="stretch")
         st.caption(tr("来源见 data/reference/carbon_pools.csv 的 source 列。",
                       "Sources: the source column of data/reference/carbon_pools.csv."))
@@ -131,7 +137,7 @@ def _indicator_chart(fig: CountyFigures) -> alt.LayerChart:
                       legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400))
     bars = alt.Chart(data[data["mark"] == "bar"]).mark_bar().encode(
         x=alt.X("year:N", title=tr("年份", "Year")),
-        y=alt.Y("value:Q", title=tr("碳汇量 (万t CO2/年)", "Carbon sink (万t CO2/yr)")),
+        y=alt.Y("value:Q", title=tr("碳汇量 (万t CO2/年)", "Carbon sink (10k t CO2/yr)")),
         color=color, tooltip=["year", "value", "series"],
     )
     rules = alt.Chart(data[data["mark"] == "rule"]).mark_rule(strokeWidth=3).encode(
@@ -190,26 +196,26 @@ def _sidebar() -> tuple[str, str, pd.DataFrame, pd.DataFrame, float]:
 
 def _metrics(fig: CountyFigures, method: str) -> None:
     c = st.columns(5)
-    c[0].metric(tr("毛碳汇 (万t CO2/年)", "Gross sink (万t CO2/yr)"), f"{fig.gross_wan_t:,.2f}",
+    c[0].metric(tr("毛碳汇 (万t CO2/年)", "Gross sink (10k t CO2/yr)"), f"{fig.gross_wan_t:,.2f}",
                 delta=f"{fig.gross_vs_plan_2021:+.2f} " + tr("对比规划2021", "vs plan 2021"), delta_color="off",
                 help=zones.SERIES["gross"][2 if lang() == "zh" else 3])
-    c[1].metric(tr("净碳汇 (万t CO2/年)", "Net sink (万t CO2/yr)"), f"{fig.net_wan_t:,.2f}",
+    c[1].metric(tr("净碳汇 (万t CO2/年)", "Net sink (10k t CO2/yr)"), f"{fig.net_wan_t:,.2f}",
                 help=tr("规划蓄积 180→183 万m³（2021–2024）净增 1 万m³/年 按同一系数折算。",
-                        "The plan's net stock change 180→183 万m³ (2021–2024), +1 万m³/yr, with the same factors."))
-    c[2].metric(tr("森林蓄积 (万m³)", "Forest stock (万m³)"), f"{fig.stock_wan_m3:,.2f}")
+                        "The plan's net stock change 1.80→1.83 million m³ (2021–2024), +10k m³/yr, with the same factors."))
+    c[2].metric(tr("森林蓄积 (万m³)", "Forest stock (10k m³)"), f"{fig.stock_wan_m3:,.2f}")
     c[3].metric(tr("林地面积 (ha)", "Forest area (ha)"), f"{fig.forest_area_ha:,.0f}")
-    c[4].metric(tr("林地面积 (亩)", "Forest area (亩)"), f"{fig.forest_area_mu:,.0f}")
+    c[4].metric(tr("林地面积 (亩)", "Forest area (mu)"), f"{fig.forest_area_mu:,.0f}")
     st.info(tr(
         f"毛碳汇是林木年生长的总吸收量（规划 23.36 万t 即此口径，约 0.13 tCO2/m³蓄积/年）；净碳汇按规划蓄积净增折算，仅约 "
         f"{fig.net_wan_t:.1f} 万t/年——其余生长被采伐利用（杨树轮伐）。两者口径不同，不可混用。",
-        f"The gross sink is the annual uptake by growth (the plan's 23.36 万t is this, ~0.13 t CO2 per m³ of stock per "
-        f"year); the net sink from the plan's stock change is only ~{fig.net_wan_t:.1f} 万t/yr — the rest of the growth "
+        f"The gross sink is the annual uptake by growth (the plan's 233,600 t is this, ~0.13 t CO2 per m³ of stock per "
+        f"year); the net sink from the plan's stock change is only ~{fig.net_wan_t:.1f} × 10k t/yr — the rest of the growth "
         "is harvested (poplar rotations). They measure different things.",
     ))
     if method == "pools":
         p = st.columns(2)
-        p[0].metric(tr("碳储量 (万t C)", "Carbon storage (万t C)"), f"{fig.storage_wan_t_c:,.1f}")
-        p[1].metric(tr("情景固碳 (万t CO2/年，20年均值)", "Scenario sequestration (万t CO2/yr, 20-yr mean)"),
+        p[0].metric(tr("碳储量 (万t C)", "Carbon storage (10k t C)"), f"{fig.storage_wan_t_c:,.1f}")
+        p[1].metric(tr("情景固碳 (万t CO2/年，20年均值)", "Scenario sequestration (10k t CO2/yr, 20-yr mean)"),
                     f"{fig.sequestration_wan_t_co2_yr:,.2f}", help=zones.SERIES["scenario"][2 if lang() == "zh" else 3])
 
 
@@ -230,7 +236,7 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyF
 
 def _zone_table(result: pd.DataFrame, zone_kind: str, path_obj: Path) -> None:
     st.subheader(tr("分区统计（精确部分像元加权）", "By zone (exact partial-pixel weighting)"))
-    st.dataframe(result.round(2), hide_index=True, width="stretch")
+    st.dataframe(display_frame(result.round(2), lang()), hide_index=True, width="stretch")
     st.download_button(tr("下载 CSV", "Download CSV"), result.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"carbon_by_{zone_kind}.csv", mime="text/csv", key="carbon_csv")
     source = landcover.landcover_meta(path_obj)["source"]

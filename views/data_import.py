@@ -21,6 +21,7 @@ import streamlit as st
 
 from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.catalog.provenance import provenance_of
+from cyc_geo.exports.meta import MISSING, beijing_time
 from cyc_geo.ingest import importer, upload_safety
 from cyc_geo.ingest.importer import ImportFailure
 from ui.auth import current_editor, require_editor
@@ -107,12 +108,13 @@ def status_table() -> pd.DataFrame:
         if active:
             v = active[0]
             source = tr(f"导入 #{v['id']}：{v['file_name']}", f"import #{v['id']}: {v['file_name']}")
-            when, who, n = v["imported_at"], v["imported_by"], v["counts"].get("features")
+            when, who, n = beijing_time(v["imported_at"]), v["imported_by"], v["counts"].get("features")
         else:
             source, n = _built_in_source(layer)
-            when, who = "", ""
-        rows.append({tr("图层", "Layer"): layer.title(lang()), "id": layer.id, tr("数据来源", "Source"): source,
-                     tr("要素数", "Features"): str(n), tr("导入时间", "Imported at"): when, tr("导入人", "By"): who})
+            when, who = MISSING, MISSING
+        rows.append({tr("图层", "Layer"): layer.title(lang()), tr("图层标识", "Layer id"): layer.id,
+                     tr("数据来源", "Source"): source, tr("要素数", "Features"): MISSING if n is None else str(n),
+                     tr("导入时间（北京时间）", "Imported (Beijing time)"): when, tr("导入人", "By"): who})
     return pd.DataFrame(rows)
 
 
@@ -290,8 +292,8 @@ def history_section(editor: str | None, layer_id: str) -> None:
         return
     table = pd.DataFrame([{
         "#": v["id"], tr("当前", "Active"): "✔" if v["active"] else "", tr("文件", "File"): v["file_name"],
-        tr("要素数", "Features"): v["counts"].get("features"), tr("时间", "Time"): v["imported_at"],
-        tr("导入人", "By"): v["imported_by"], tr("数据年份", "Data year"): layer_versions.data_year_of(v) or "—",
+        tr("要素数", "Features"): v["counts"].get("features"), tr("时间（北京时间）", "Time (Beijing)"): beijing_time(v["imported_at"]),
+        tr("导入人", "By"): v["imported_by"], tr("数据年份", "Data year"): layer_versions.data_year_of(v) or MISSING,
         "SHA-256": v["sha256"][:12],
     } for v in versions])
     st.dataframe(table, hide_index=True, width="stretch")

@@ -18,6 +18,7 @@ import streamlit as st
 
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
+from cyc_geo.exports.display import display_frame
 from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
 from cyc_geo.indicators import evaluation
@@ -54,15 +55,21 @@ def _save_edits(original: pd.DataFrame, edited: pd.DataFrame, year: int, conn: s
             "error",
             tr("输入有误，未保存任何数据：", "Invalid input, nothing was saved: ") + "\n\n- " + "\n- ".join(exc.errors),
         )
+        # keep the planner's edits for correction, with cleared cells empty (a null cell reads "None")
+        st.session_state["ind_editor_seed"] = (year, edited.astype(object).where(edited.notna(), "").to_dict("list"))
+        st.session_state["ind_editor_rev"] = st.session_state.get("ind_editor_rev", 0) + 1
         return
+    st.session_state.pop("ind_editor_seed", None)
     st.session_state["ind_flash"] = ("success", tr(f"已保存 {n} 项（已记入审计日志）。", f"Saved {n} value(s) (audited)."))
     st.session_state["ind_editor_rev"] = st.session_state.get("ind_editor_rev", 0) + 1
 
 
 def _chart(long: pd.DataFrame) -> alt.FacetChart:
     data, order = dash.chart_data(long, lang())
+    baseline = tr("现状", "Baseline")
+    data["stage"] = data["stage"].replace({"现状": baseline})
     plan_label, actual_label = dash.series_labels(lang())
-    x = alt.X("stage:N", sort=["现状", *map(str, ind.YEARS)], title=None, axis=alt.Axis(labelAngle=0))
+    x = alt.X("stage:N", sort=[baseline, *map(str, ind.YEARS)], title=None, axis=alt.Axis(labelAngle=0))
     y = alt.Y("amount:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format="~r"))
     color = alt.Color(
         "series:N",
@@ -172,8 +179,10 @@ def _editor_section(ev: pd.DataFrame, conn: sqlite3.Connection, year: int, cat: 
     _editor_intro(editor)
     original = dash.editor_frame(ev, conn, year, lang(), cat)
     rev = st.session_state.get("ind_editor_rev", 0)
+    seed = st.session_state.get("ind_editor_seed")
+    shown = pd.DataFrame(seed[1]).astype(original.dtypes.to_dict()) if seed and seed[0] == year else original
     edited = st.data_editor(
-        original, key=f"ind_editor_{year}_{rev}", hide_index=True, disabled=editor is None, width="stretch",
+        shown, key=f"ind_editor_{year}_{rev}", hide_index=True, disabled=editor is None, width="stretch",
         height=35 * (len(original) + 1) + 3, column_config=_editor_columns(),
     )
     if st.button(tr("保存填报值", "Save values"), disabled=editor is None, key="ind_save", type="primary"):
@@ -226,7 +235,7 @@ def _audit_section(conn: sqlite3.Connection) -> None:
         if trail.empty:
             st.caption(tr("暂无记录。", "No records yet."))
         else:
-            st.dataframe(trail, hide_index=True)
+            st.dataframe(display_frame(trail, lang()), hide_index=True)
 
 
 def main() -> None:

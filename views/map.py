@@ -24,6 +24,7 @@ from streamlit_folium import st_folium
 
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import tiles
+from cyc_geo.mapview.controls import SearchControl, highlight_group, passive_group
 from cyc_geo.mapview.legend import choropleth_section
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
@@ -167,7 +168,7 @@ def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob
         url, breaks, value_label, unit = map_data.hex_payload_url(layer, view.scenario, basemap_id)
         groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, url=url)]
     section = choropleth_section(
-        f"{layer.title(lang())} · {value_label}", breaks, map_data.BIG_PALETTE, unit,
+        f"{layer.title(lang())} · {value_label}", breaks, map_data.hex_palette(layer), unit,
         note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
                 f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features"))
     section.only = "agg"
@@ -195,7 +196,9 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
         elif layer.big:
             more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline)
         elif inline:
-            more = [layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id))]
+            passive = passive_group(layer, map_data.passive_payload(layer.id, basemap_id))
+            more = [g for g in (passive, layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id)))
+                    if g is not None]
             more_legends = [layer_legend(layer, lang())]
         else:
             more = [layer_group(layer, lang=lang(), url=map_data.small_payload_url(layer.id, basemap_id))]
@@ -220,14 +223,24 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
                 tr("项目", "Field")))
 
 
+MAP_TOP_PX = 175  # height (px) above the map's bottom edge margin: app header, compact title, one-line notice
+
+PAGE_CSS = (
+    # a pan reruns the map fragment: keep the map itself from fading while it does (no flicker)
+    'div[data-testid="stElementContainer"][data-stale="true"]:has(iframe[title="streamlit_folium.st_folium"])'
+    "{opacity:1 !important;transition:none !important;}"
+    # the map fills the window's height below a compact title and one-line notices
+    '[data-testid="stMainBlockContainer"]{padding-top:3.9rem;padding-bottom:1rem}'
+    '[data-testid="stMainBlockContainer"] [data-testid="stHeading"] h1{font-size:1.45rem;padding:0 0 .15rem 0}'
+    '[data-testid="stMainBlockContainer"] [data-testid="stExpander"] summary{padding-top:.3rem;padding-bottom:.3rem}'
+
+    f'iframe[title="streamlit_folium.st_folium"]{{height:max(420px, calc(100vh - {MAP_TOP_PX}px)) !important}}'
+)
+
+
 def _header() -> None:
     st.title(tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"))
-    # a pan reruns the map fragment: keep the map itself from fading while it does (no flicker)
-    st.markdown(
-        '<style>div[data-testid="stElementContainer"][data-stale="true"]:has(iframe[title="streamlit_folium.st_folium"])'
-        "{opacity:1 !important;transition:none !important;}</style>",
-        unsafe_allow_html=True,
-    )
+    st.html(f"<style>{PAGE_CSS}</style>")
 
 
 def _sidebar() -> View:
@@ -248,23 +261,24 @@ def _sidebar() -> View:
         for layer in shown:
             if layer.big or layer.geometry == "raster":
                 flagged[layer.id] = map_data.layer_meta_frame(layer.id)
-    demo_banner(flagged)
-    _township_note(gdfs)
+    demo_banner(flagged, _township_note(gdfs))
     options = _scenario_controls(any(layer.scenario == "pv" for layer in shown))
     view = View(state, token, basemap_id, shown, gdfs, options, map_data.scenario_of(options))
     _sidebar_indicators(view)
     return view
 
 
-def _township_note(gdfs: dict[str, gpd.GeoDataFrame]) -> None:
+def _township_note(gdfs: dict[str, gpd.GeoDataFrame]) -> list[str]:
+    """The note on approximate township boundaries (shown inside the compact demo notice)."""
     if "townships" in gdfs and bool(gdfs["townships"]["approximate"].any()):
-        st.info(
+        return [
             tr(
                 "乡镇边界为近似边界（由乡镇驻地泰森多边形生成），非官方界线；将官方文件放入 data/boundaries/townships.gpkg 即可替换。",
                 "Township boundaries are approximate (Voronoi cells of township seats), not official; "
                 "drop an official file as data/boundaries/townships.gpkg to replace them.",
             )
-        )
+        ]
+    return []
 
 
 def _tile_jobs(view: View) -> dict[str, Any]:
@@ -290,12 +304,24 @@ def _request_view(view: View) -> tuple[tuple[float, float, int], tuple[float, fl
     return current, st.session_state.get("map_request", current)
 
 
-def _draw_map(view: View, jobs: dict, req: tuple[float, float, int]) -> dict:
+def _highlight(view: View, current: tuple[float, float, int]) -> folium.FeatureGroup:
+    """The outline of the feature under the map's last click (the component's value before this run draws it)."""
+    value = st.session_state.get(MAP_KEY) or {}
+    clicked = value.get("last_clicked") if isinstance(value, dict) else None
+    zoom = int(value.get("zoom") or current[2]) if isinstance(value, dict) else current[2]
+    return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id) if clicked else None)
+
+
+def _draw_map(view: View, jobs: dict, req: tuple[float, float, int],
+              highlight: folium.FeatureGroup | None = None) -> dict:
     fmap = base_map(view.basemap_id, view.token, center=CHANGYUAN_CENTER, zoom=10,
                     fit_bounds=map_data.county_bounds(view.basemap_id), lang=lang())
+    SearchControl(map_data.search_entries(view.basemap_id, lang()), lang()).add_to(fmap)
     add_label_css(fmap)
     t0 = time.perf_counter()
     groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
+    if highlight is not None:
+        groups.append(highlight)
     groups.append(legend_group(legends, heading=tr("图例", "Legend")))
     out = st_folium(
         fmap,
@@ -332,7 +358,7 @@ def map_and_panel(view: View, building: bool) -> None:
     col_map, col_panel = st.columns([3, 1])
     current, req = _request_view(view)
     with col_map:
-        out = _draw_map(view, jobs, req)
+        out = _draw_map(view, jobs, req, _highlight(view, current))
     if out.get("center") and out.get("zoom"):
         current = (float(out["center"]["lat"]), float(out["center"]["lng"]), int(out["zoom"]))
         st.session_state["map_view"] = current

@@ -16,7 +16,9 @@ import streamlit as st
 from folium.plugins import Draw
 from streamlit_folium import st_folium
 
+from cyc_geo.exports.display import display_frame
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
 from cyc_geo.planning import compliance, sites_table
@@ -121,9 +123,9 @@ def _save(project_no: int, site, source: str) -> None:
 def _summary_section(results: list[dict], projects: pd.DataFrame) -> None:
     st.subheader(tr("重点项目表（附件2）", "Priority projects (annex 2)"))
     table = summary_table(results, projects)
-    st.dataframe(sites_table.shown_summary(table), hide_index=True, width="stretch")
+    st.dataframe(sites_table.shown_summary(table, lang()), hide_index=True, width="stretch")
     with st.expander(tr("附件2 原文各列", "Annex 2, all seed columns")):
-        st.dataframe(projects[list(SEED_COLUMNS)], hide_index=True, width="stretch")
+        st.dataframe(sites_table.labelled(projects[list(SEED_COLUMNS)], lang()), hide_index=True, width="stretch")
     _downloads(
         (tr("下载汇总表 (Excel)", "Download summary (Excel)"), tr("下载汇总表 (HTML 可打印)", "Download summary (printable HTML)")),
         {"xlsx": summary_xlsx(table), "html": summary_html(table)}, "projects_land_check_summary", "dl_summary",
@@ -173,7 +175,7 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
     for level, colour, zh, en in (("warning", "#ff7f00", "注意区域", "Warning area"), ("conflict", "#e31a1c", "冲突区域", "Conflict area")):
         part = conflicts[conflicts["level"] == level] if len(conflicts) else conflicts
         if len(part):
-            names = [compliance.LAYER_NAMES.get(x, (x, x))[0 if lang() == "zh" else 1] for x in part["layer"]]
+            names = [sites_table.CHECK_NAMES.get(x, (x, x))[0 if lang() == "zh" else 1] for x in part["layer"]]
             for geom, name, area in zip(part.geometry, names, part["area_m2"]):
                 folium.GeoJson(
                     shapely.geometry.mapping(geom),
@@ -194,8 +196,9 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
 def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no: int, key: tuple, checked: dict) -> dict | None:
     """The map with the context layers, the project sites, the checked site with its conflicts, a legend and
     the drawing tool; returns st_folium's value."""
-    fmap = base_map("blank")
+    fmap = base_map("blank", lang=lang())
     add_label_css(fmap)
+    DrawLocale(lang()).add_to(fmap)
     _draw_control().add_to(fmap)
     layers = {layer.id: layer for layer in registry()}
     base_ids = [i for i in ("county", "townships", "belt") if i in layers]
@@ -367,7 +370,7 @@ def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> 
 def _history_section() -> None:
     with st.expander(tr("地块修改记录", "Site edit history")):
         hist = site_history(database())
-        st.dataframe(hist if len(hist) else pd.DataFrame({tr("记录", "records"): []}), hide_index=True, width="stretch")
+        st.dataframe(display_frame(hist, lang()), hide_index=True, width="stretch")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ import streamlit as st
 
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
+from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
 from cyc_geo.pv import emissions, installations, scenarios, tables
 from cyc_geo.pv import model as pv
@@ -303,7 +304,8 @@ def _scenario_inputs(town_labels: dict[str, tuple[str, str]]) -> pv.Scenario:
         st.slider(tr(f"{_class_label(c)} 开发比例 (%)", f"{_class_label(c)} adoption (%)"), 0, 100, step=1,
                   key=CLASS_KEYS[c])
     st.multiselect(tr("乡镇范围（空 = 全市）", "Townships (empty = whole city)"), list(town_names),
-                   format_func=lambda code: town_names.get(code, code), key="pv_towns")
+                   format_func=lambda code: town_names.get(code, code), key="pv_towns",
+                   placeholder=tr("选择乡镇（可多选）", "Choose townships"))
     st.number_input(tr("最小屋顶面积 (m²)", "Minimum roof size (m²)"), 0.0, 5000.0, step=10.0, key="pv_min_roof")
     _technical_inputs()
     st.button(tr("恢复默认", "Reset to defaults"), on_click=_reset_cb, key="pv_reset")
@@ -322,8 +324,9 @@ def _saved_section() -> None:
     editor = _editor()
     if saved:
         latest = saved[0]
-        st.caption(tr(f"最近保存：「{latest['name']}」（{latest['updated_by']}，{latest['updated_at']}）",
-                      f"Last saved: '{latest['name']}' ({latest['updated_by']}, {latest['updated_at']})"))
+        when = beijing_time(latest["updated_at"])
+        st.caption(tr(f"最近保存：「{latest['name']}」（{latest['updated_by']}，{when} 北京时间）",
+                      f"Last saved: '{latest['name']}' ({latest['updated_by']}, {when} Beijing time)"))
         names = [r["name"] for r in saved]
         if st.session_state.get("pv_pick") not in names:
             st.session_state["pv_pick"] = names[0]
@@ -343,7 +346,7 @@ def _metrics(summ: dict[str, Any]) -> None:
     m = st.columns(3)
     m[0].metric(tr("潜力装机容量", "Potential capacity"), f"{summ['capacity_mw']:,.1f} MW")
     m[1].metric(tr("潜力年发电量", "Potential generation"), f"{summ['annual_gwh']:,.1f} GWh")
-    m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} 万t")
+    m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} {tr('万t', '× 10k t')}")
     m = st.columns(3)
     m[0].metric(tr("节约标煤", "Coal saved"), f"{summ['tce']:,.0f} tce")
     m[1].metric(tr("计入屋顶", "Roofs counted"), f"{summ['roofs']:,}")
@@ -540,7 +543,8 @@ def _ledger_form(led: Any, towns: Any) -> None:
         vals = {"install_id": pick, "name": st.text_input(tr("名称", "Name"), d["name"]),
                 "owner": st.text_input(tr("业主", "Owner"), d["owner"])}
         vals["building_class"] = st.selectbox(tr("建筑类别", "Building class"), installations.BUILDING_CLASSES,
-                                              index=installations.BUILDING_CLASSES.index(d["building_class"]))
+                                              index=installations.BUILDING_CLASSES.index(d["building_class"]),
+                                              format_func=_class_label)
         vals["status"] = st.selectbox(tr("状态", "Status"), installations.STATUSES,
                                       index=installations.STATUSES.index(d["status"]),
                                       format_func=lambda v: tr(*installations.STATUS_LABELS[v]))

@@ -28,7 +28,7 @@ true), ``county_check`` (imports are checked against the county outline; default
 ``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
 ``click_details = "township_pv"`` (a click adds the township's PV figures),
 ``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
-on the indicators page). ``[style]`` and ``[legend]`` are typed: unknown keys or wrong types are
+on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]`` and ``[legend]`` are typed: unknown keys or wrong types are
 refused with the file's name.
 """
 
@@ -66,6 +66,12 @@ class LayerStyle(TypedDict, total=False):
     """Small integer per category inside vector tiles (keeps big layers' tiles small)."""
     raster_rgba: str
     """``module:function(path) -> (rgba, bounds)`` drawing a raster layer as web-mercator RGBA."""
+    passive_categories: list[str]
+    """Categories drawn for context only: outline, under the others, never picked by a click."""
+    passive_style: dict[str, Any]
+    """Style of the passive categories (``color``, ``weight``, ``dash_array``, ``fill_opacity``)."""
+    hex_palette: str
+    """Palette of a big layer's hexagons (a name in :data:`cyc_geo.mapview.legend.PALETTES`)."""
 
 
 class LegendSpec(TypedDict, total=False):
@@ -82,7 +88,7 @@ class LegendSpec(TypedDict, total=False):
 _STYLE_TYPES: dict[str, type | tuple[type, ...]] = {
     "color": str, "weight": (int, float), "dash_array": str, "fill_color": str, "fill_opacity": (int, float),
     "opacity": (int, float), "category_field": str, "category_colors": dict, "category_codes": dict,
-    "raster_rgba": str,
+    "raster_rgba": str, "passive_categories": list, "passive_style": dict, "hex_palette": str,
 }
 _LEGEND_TYPES: dict[str, type | tuple[type, ...]] = {
     "kind": str, "labels_zh": dict, "labels_en": dict, "source": str,
@@ -123,6 +129,8 @@ class LayerDef:
     scenario: str | None = None
     click_details: str | None = None
     feeds_indicators: bool = False
+    searchable: bool = False
+    """The map's place search lists this layer's features by ``name`` (townships, villages, projects)."""
     schema: dict[str, Any] = field(default_factory=dict)
     """Optional import schema (``[schema]`` table): ``required`` / ``optional`` column names,
     ``aliases`` {column: [names in planner files]}, ``types`` {column: "str"|"int"|"float"},

@@ -89,6 +89,11 @@ def roof_record(row: pd.Series, result: pd.Series | None, lang: str) -> dict[str
         src = res if key in res.index else row
         if key in src.index:
             v = classes.get(src[key], src[key]) if key == "building_class" else src[key]
+            if key == "roof_type":
+                from cyc_geo.pv.tables import ROOF_TYPE_LABELS
+
+                pair = ROOF_TYPE_LABELS.get(str(v))
+                v = v if pair is None else in_lang(lang, *pair)
             rec[in_lang(lang, zh, en)] = _value(v, 1)
     return rec
 
@@ -136,6 +141,36 @@ def township_figures(code: str, per_roof: Callable[[], pd.DataFrame | None], tow
     except Exception as exc:  # noqa: BLE001 - same for the forest figures
         rec[in_lang(lang, "森林碳汇", "Forest sink")] = in_lang(lang, f"无数据（{exc}）", f"no data ({exc})")
     return rec
+
+
+def passive_mask(layer: LayerDef, gdf: pd.DataFrame) -> np.ndarray:
+    """True for features drawn for context only (``[style] passive_categories``): never picked by a click."""
+    field, passive = layer.style.get("category_field"), layer.style.get("passive_categories") or []
+    if not passive or not field or field not in gdf.columns:
+        return np.zeros(len(gdf), dtype=bool)
+    return gdf[field].astype(str).isin([str(p) for p in passive]).to_numpy()
+
+
+def pickable_frame(layer: LayerDef, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` with its passive features' geometries emptied (same rows, so positions stay valid)."""
+    mask = passive_mask(layer, gdf)
+    if not mask.any():
+        return gdf
+    out = gdf.copy()
+    out.loc[mask, out.geometry.name] = None
+    return out
+
+
+def hit_positions(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, *,
+                  index: Callable[[str], tiles.FeatureIndex]) -> list[tuple[LayerDef, int]]:
+    """(layer, row position) of the feature under a clicked point in each visible clickable layer, topmost first."""
+    lon, lat = to_wgs84(float(click["lng"]), float(click["lat"]), basemap_id)
+    out = []
+    for layer in clickable(shown, zoom):
+        pos = index(layer.id).lookup(lon, lat, tolerance_m(layer, zoom, lat))
+        if pos is not None:
+            out.append((layer, pos))
+    return out
 
 
 def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, lang: str, *,

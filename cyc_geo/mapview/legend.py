@@ -25,6 +25,7 @@ PALETTES: dict[str, tuple[str, ...]] = {
     # ColorBrewer 9-class sequential schemes
     "YlOrRd": ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"),
     "Greens": ("#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45", "#006d2c", "#00441b"),
+    "YlOrBr": ("#ffffe5", "#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#993404", "#662506"),
     "Blues": ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"),
     # matplotlib viridis sampled at np.linspace(0, 1, 9)
     "viridis": ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725"),
@@ -127,7 +128,7 @@ class LegendSection:
     """One layer's legend: a title and rows of (kind, colour, label).
 
     ``kind`` is ``"fill"`` (a square swatch), ``"line"`` (a stroke; ``dash`` for
-    dashed lines) or ``"point"`` (a circle).
+    dashed lines), ``"outline"`` (a dashed, unfilled square: context-only features) or ``"point"`` (a circle).
     """
 
     title: str
@@ -152,6 +153,8 @@ def _swatch(kind: str, colour: str, dash: str | None) -> str:
     if kind == "line":
         style = f"border-top:3px {'dashed' if dash else 'solid'} {c};height:0;margin-top:7px"
         return f'<span class="cyc-sw" style="{style}"></span>'
+    if kind == "outline":
+        return f'<span class="cyc-sw" style="border:2px dashed {c};box-sizing:border-box"></span>'
     if kind == "point":
         return f'<span class="cyc-sw" style="background:{c};border-radius:50%;border:1px solid #333"></span>'
     return f'<span class="cyc-sw" style="background:{c};border:1px solid rgba(0,0,0,.35)"></span>'

@@ -20,7 +20,7 @@ import geopandas as gpd
 import shapely
 import xyzservices
 from branca.element import Element, Figure, MacroElement
-from folium.plugins import Fullscreen, MeasureControl, VectorGridProtobuf
+from folium.plugins import Fullscreen, VectorGridProtobuf
 from jinja2 import Template
 
 from cyc_geo.catalog.registry import LayerDef
@@ -168,9 +168,9 @@ def base_map(
     fs = Fullscreen(position="topleft")
     localize_assets(fs, base_url)
     fs.add_to(fmap)
-    mc = MeasureControl(position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters")
-    localize_assets(mc, base_url)
-    mc.add_to(fmap)
+    from cyc_geo.mapview.controls import add_map_tools  # measure in km/亩, search, copy link, …
+
+    add_map_tools(fmap, lang)
     if fit_bounds is not None:
         FitBoundsControl(fit_bounds, "适配市域" if lang == "zh" else "Fit to county").add_to(fmap)
     ZoomPanes().add_to(fmap)
@@ -514,8 +514,14 @@ def layer_legend(layer: LayerDef, lang: str = "zh") -> LegendSection:
     title = layer.title(lang)
     kind = leg.get("kind", "line" if layer.geometry == "line" else "fill")
     if kind == "categories" and style.get("category_colors"):
-        labels = leg.get(f"labels_{lang}", {})
-        rows = [("fill", col, labels.get(k, k)) for k, col in style["category_colors"].items()]
+        from cyc_geo.mapview.controls import passive_style
+
+        labels, passive = leg.get(f"labels_{lang}", {}), set(style.get("passive_categories") or [])
+        rows: list[tuple[str, str, str]] = []
+        for k, col in style["category_colors"].items():
+            row = ("outline", passive_style(layer)["color"], labels.get(k, k)) if k in passive else ("fill", col, labels.get(k, k))
+            if row[2] not in {r[2] for r in rows}:  # two categories sharing a label are one legend entry
+                rows.append(row)
         return LegendSection(title, rows)
     colour = style.get("color", "#3388ff")
     if kind == "fill":

@@ -21,6 +21,7 @@ from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 from cyc_geo.planning.landcheck import CheckContext
 from cyc_geo.planning.rules import SITE_TYPE_NAMES
+from cyc_geo.planning.sites_table import CHECK_NAMES
 
 LEVEL_NAMES = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
 LEVEL_FILLS = {"conflict": (248, 203, 203), "warning": (253, 234, 200), "ok": None, "info": None}
@@ -40,14 +41,6 @@ MAX_DETAIL_WINDOW_M2 = 100e6
 """Map windows larger than 100 km² leave out the parcel-level layers (project choice: at that scale the
 thousands of parcels are unreadable and take half a minute to draw)."""
 
-LAYER_NAMES = {
-    "farmland": ("永久基本农田", "Basic farmland"), "eco_redline": ("生态保护红线", "Ecological red line"),
-    "urban_boundary": ("城镇开发边界", "Development boundary"), "cropland": ("耕地（非永久基本农田）", "Cropland (not basic)"),
-    "belt": ("沿黄生态带", "Yellow River belt"), "forest": ("林地", "Forest land"), "county": ("市域", "City"),
-    "townships": ("乡镇", "Townships"), "project_sites": ("其他项目地块", "Other project sites"),
-    "devzone": ("经开区", "Development zone"), "land_need": ("用地需求", "Land need"), "plot_ratio": ("容积率", "Plot ratio"),
-    "crs": ("坐标系", "CRS"), "geometry": ("几何", "Geometry"),
-}
 
 
 def _t(lang: str, zh: str, en: str) -> str:
@@ -66,7 +59,7 @@ def findings_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
         rule = f.get("rule")
         rows.append({
             _t(lang, "级别", "Level"): _pair(LEVEL_NAMES.get(f["level"], (f["level"], f["level"])), lang),
-            _t(lang, "图层", "Layer"): _pair(LAYER_NAMES.get(f["layer"], (f["layer"], f["layer"])), lang),
+            _t(lang, "图层", "Layer"): _pair(CHECK_NAMES.get(f["layer"], (f["layer"], f["layer"])), lang),
             _t(lang, "面积", "Area"): _area(f),
             _t(lang, "亩数", "Mu"): _area(f) / M2_PER_MU,
             _t(lang, "说明", "Reason"): f["reason_zh"] if lang == "zh" else f["reason_en"],

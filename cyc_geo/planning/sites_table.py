@@ -13,7 +13,19 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from cyc_geo.exports.meta import MISSING
+
 LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅", "info": "ℹ️"}
+CHECK_NAMES: dict[str, tuple[str, str]] = {
+    "county": ("市域范围", "city boundary"), "townships": ("所在乡镇", "townships"), "belt": ("沿黄生态带", "Yellow River belt"),
+    "forest": ("林地", "forest land"), "devzone": ("经开区", "development zone"), "project_sites": ("其他项目地块", "other project sites"),
+    "plot_ratio": ("容积率", "plot ratio"), "land_need": ("用地需求", "land need"), "crs": ("坐标系", "coordinate system"),
+    "geometry": ("几何图形", "geometry"), "farmland": ("永久基本农田", "permanent basic farmland"),
+    "eco_redline": ("生态保护红线", "ecological red line"), "urban_boundary": ("城镇开发边界", "urban development boundary"),
+    "cropland": ("耕地（非永久基本农田）", "cropland (not basic farmland)"),
+}
+"""Names of the land check's items (the ``layer`` of each finding) in words."""
+
 LEVEL_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
 LEVEL_ORDER = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}
 PARCEL_ZOOM = 14
@@ -30,12 +42,37 @@ def sites_key(conn: sqlite3.Connection) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(r) for r in rows)
 
 
-def shown_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`cyc_geo.planning.report.summary_table` as displayed: status with its icon, land need as text."""
+TABLE_LABELS: dict[str, tuple[str, str]] = {
+    "序号": ("序号", "No."), "项目名称": ("项目名称", "Project"), "建设内容和规模": ("建设内容和规模", "Content and scale"),
+    "建设主体": ("建设主体", "Developer"), "建设期限": ("建设期限", "Period"),
+    "投资规模(万元)": ("投资规模 (万元)", "Investment (10k yuan)"), "效益": ("效益", "Benefits"),
+    "用地需求(亩)": ("用地需求 (亩)", "Land need (mu)"), "地块面积(亩)": ("地块面积 (亩)", "Site area (mu)"),
+    "地块面积(ha)": ("地块面积 (ha)", "Site area (ha)"), "所在乡镇": ("所在乡镇", "Townships"),
+    "核查结论 status": ("核查结论", "Check result"), "冲突 conflicts": ("冲突", "Conflicts"),
+    "注意 warnings": ("注意", "Warnings"), "碳汇损失 sink lost (t CO2/yr)": ("碳汇损失 (t CO₂/年)", "Sink lost (t CO₂/yr)"),
+}
+"""Headers of the projects page's tables (the report's bilingual column names) in one language."""
+
+
+def shown_summary(table: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """:func:`cyc_geo.planning.report.summary_table` as displayed: status with its icon, land need as text.
+
+    With ``lang`` the status reads as a word and the headers are in that language (:data:`TABLE_LABELS`).
+    """
     show = table.copy()
-    show["核查结论 status"] = show["核查结论 status"].map(lambda s: f"{LEVEL_ICON.get(s, '')} {s}")
-    show["用地需求(亩)"] = show["用地需求(亩)"].map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
-    return show
+    if lang is None:
+        show["核查结论 status"] = show["核查结论 status"].map(lambda s: f"{LEVEL_ICON.get(s, '')} {s}")
+    else:
+        show["核查结论 status"] = show["核查结论 status"].map(
+            lambda s: f"{LEVEL_ICON.get(s, '')} {_t(lang, *LEVEL_TEXT[s])}" if s in LEVEL_TEXT else MISSING)
+    show["用地需求(亩)"] = show["用地需求(亩)"].map(lambda v: MISSING if pd.isna(v) else f"{v:,.0f}")
+    return show if lang is None else labelled(show, lang)
+
+
+def labelled(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``table`` with its headers in ``lang`` (:data:`TABLE_LABELS`) and empty cells as MISSING."""
+    out = table.astype(object).where(table.notna(), MISSING)
+    return out.rename(columns={c: _t(lang, *TABLE_LABELS[c]) for c in out.columns if c in TABLE_LABELS})
 
 
 def project_names(projects: pd.DataFrame, lang: str) -> dict[int, str]:
@@ -58,7 +95,9 @@ def site_state(site_row: pd.Series, lang: str) -> str:
     src = site_row["source"]
     if site_row["demo"]:
         return _t(lang, f"**当前地块**：来源 `{src}`（演示）", f"**Current site**: source `{src}` (demo)")
-    v, by, at = site_row["version"], site_row["updated_by"], site_row["updated_at"]
+    from cyc_geo.exports.meta import beijing_time
+
+    v, by, at = site_row["version"], site_row["updated_by"], beijing_time(site_row["updated_at"])
     return _t(lang, f"**当前地块**：来源 `{src}`，第 {v} 版，{by}，{at}",
               f"**Current site**: source `{src}`, version {v}, {by}, {at}")
 
@@ -69,7 +108,8 @@ def finding_lines(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     for f in sorted(result["findings"], key=lambda f: LEVEL_ORDER[f["level"]]):
         zh, en = LEVEL_TEXT[f["level"]]
         reason = _t(lang, f["reason_zh"], f["reason_en"])
-        lines.append((f["level"], f"{LEVEL_ICON[f['level']]} **{_t(lang, zh, en)}** · `{f['layer']}` — {reason}"))
+        name = CHECK_NAMES.get(f["layer"], (f["layer"], f["layer"]))
+        lines.append((f["level"], f"{LEVEL_ICON[f['level']]} **{_t(lang, zh, en)}** · {_t(lang, *name)} — {reason}"))
     return lines
 
 

@@ -26,7 +26,9 @@ GPKG_COLUMNS = ["roof_id", "building_class", "roof_type", "use", "area_m2", "tow
 
 
 def class_label(building_class: str, lang: str) -> str:
-    return (CLASS_LABELS_ZH if lang == "zh" else CLASS_LABELS_EN)[building_class]
+    """A building class in words (``other`` too; an unknown code as is)."""
+    labels = {**(CLASS_LABELS_ZH if lang == "zh" else CLASS_LABELS_EN), "other": "其他" if lang == "zh" else "Other"}
+    return labels.get(building_class, building_class)
 
 
 def goal_bars(summary: dict[str, Any], lang: str) -> pd.DataFrame:
@@ -289,7 +291,7 @@ def range_caption(rng: dict[str, Any], lang: str) -> str:
                 f"单位发电量 {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp。")
     return (f"Range (low / central / high: GHI ±{100 * rng['assumptions']['ghi_spread']:.0f}% and loss bounds): "
             f"generation {lo['annual_gwh']:,.0f} / {mid['annual_gwh']:,.0f} / {hi['annual_gwh']:,.0f} GWh/yr, "
-            f"CO₂ avoided {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} 万t, "
+            f"CO₂ avoided {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} × 10k t, "
             f"specific yield {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp.")
 
 
