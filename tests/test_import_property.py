@@ -81,7 +81,9 @@ def test_generated_layers_import_faithfully(data_dir: Path, spec) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = _write(gdf, fmt, Path(tmp), keep_prj)
         user_crs = None if (keep_prj or not fmt.startswith("shp")) else crs
-        rec = import_file(path, "townships", "prop", crs=user_crs)
+        # rectangles up to 15 km from the centre may fall outside the (irregular) county outline: the
+        # outside-county refusal has its own tests (test_import_hardening), this one checks faithfulness
+        rec = import_file(path, "townships", "prop", crs=user_crs, allow_outside=True)
     n_empty, n_bow = kinds.count("empty"), kinds.count("bowtie")
     assert rec["features"] == len(rects) - n_empty
     assert rec["dropped"] == n_empty and rec["repaired"] == n_bow

@@ -16,7 +16,7 @@ from ui.text import md_escape
 
 def test_md_escape_by_hand():
     assert md_escape("[link](javascript:alert(1))") == r"\[link\]\(javascript\:alert\(1\)\)"
-    assert md_escape("**粗** <b>x</b> :red[y] $z$") == r"\*\*粗\*\* \<b\>x\</b\> \:red\[y\] \$z\$"
+    assert md_escape("**粗** <b>x</b> :red[y] $z$") == r"\*\*粗\*\* \<b\>x\<\/b\> \:red\[y\] \$z\$"
     assert md_escape("蒲东街道 410783001") == "蒲东街道 410783001"  # nothing to escape
     assert md_escape(12.5) == r"12\.5" and md_escape(None) == ""
     assert md_escape("a\nb") == "a b"
@@ -34,7 +34,7 @@ def test_side_panel_table_cells_are_escaped():
     at.run()
     assert not at.exception
     (table,) = [t.value for t in at.table]
-    assert list(table.index) == ["名称", r"\[c\]\(http\://example\.invalid/x\)"]
+    assert list(table.index) == ["名称", r"\[c\]\(http\:\/\/example\.invalid\/x\)"]
     assert list(table.iloc[:, 0]) == [r"\[link\]\(javascript\:alert\(1\)\)", r"\*\*b\*\*"]
 
 

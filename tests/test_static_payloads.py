@@ -133,7 +133,11 @@ def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monke
     from cyc_geo.catalog.registry import load_registry
     from ui.common import warm_up
 
+    import streamlit as st
+
     monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
+    st.cache_data.clear()  # earlier tests in this process published into their own folders
+    st.cache_resource.clear()
     took = warm_up()
     assert {"roofs", "per_roof_map", "layers", "map_payloads"} <= set(took)
     names = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.json.gz"))

@@ -47,7 +47,8 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "建设主体": ("建设主体", "Developer"), "建设期限": ("建设期限", "Period"),
     "投资规模(万元)": ("投资规模 (万元)", "Investment (10k yuan)"), "效益": ("效益", "Benefits"),
     "用地需求(亩)": ("用地需求 (亩)", "Land need (mu)"), "地块面积(亩)": ("地块面积 (亩)", "Site area (mu)"),
-    "地块面积(ha)": ("地块面积 (ha)", "Site area (ha)"), "所在乡镇": ("所在乡镇", "Townships"),
+    "地块面积(ha)": ("地块面积 (ha)", "Site area (ha)"), "屋顶覆盖范围(亩)": ("屋顶覆盖范围 (亩)", "Roof coverage (mu)"),
+    "所在乡镇": ("所在乡镇", "Townships"),
     "核查结论 status": ("核查结论", "Check result"), "冲突 conflicts": ("冲突", "Conflicts"),
     "注意 warnings": ("注意", "Warnings"), "碳汇损失 sink lost (t CO2/yr)": ("碳汇损失 (t CO₂/年)", "Sink lost (t CO₂/yr)"),
 }
