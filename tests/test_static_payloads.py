@@ -130,10 +130,10 @@ def test_browser_fetches_the_payloads_and_draws_them(app_url, page):
 
 def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monkeypatch):
     """ui.common.warm_up (run by ui.serve at start) leaves one payload file per vector layer (hexagons for big ones)."""
+    import streamlit as st
+
     from cyc_geo.catalog.registry import load_registry
     from ui.common import warm_up
-
-    import streamlit as st
 
     monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
     st.cache_data.clear()  # earlier tests in this process published into their own folders
