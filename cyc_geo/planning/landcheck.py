@@ -285,18 +285,8 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry, para
 
 
 def _finding(level: str, layer: str, overlap_m2: float, share: float | None, zh: str, en: str, **details: Any) -> dict[str, Any]:
-    out = {
-        "level": level,
-        "layer": layer,
-        "overlap_m2": round(float(overlap_m2), 2),
-        "overlap_mu": round(float(overlap_m2) / M2_PER_MU, 3),
-        "share": None if share is None else round(float(share), 6),
-        "reason_zh": zh,
-        "reason_en": en,
-    }
-    if details:
-        out["details"] = details
-    return out
+    """:func:`cyc_geo.planning.rules.finding` with the check's extra facts under ``details``."""
+    return rules.finding(level, layer, overlap_m2, share, zh, en, **({"details": details} if details else {}))
 
 
 def _pct(x: float) -> str:
