@@ -36,11 +36,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import psutil
+
+from deploy.replicas import wait_health
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -59,21 +60,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_health(url: str, proc: subprocess.Popen | None, timeout_s: float = 180.0) -> None:
-    """Wait until ``url/_stcore/health`` answers 200 (``RuntimeError`` when ``proc`` dies or time runs out)."""
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-        if proc is not None and proc.poll() is not None:
-            break
-    raise RuntimeError(f"no health answer from {url}")
 
 
 class Server:
@@ -133,7 +119,7 @@ def start_single(repo: Path, env_extra: dict[str, str] | None = None) -> Server:
         cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_health(url, proc)
+    wait_health(url, [proc], 180.0)
     return Server(proc, url, f"{repo.name}: 1 process")
 
 
@@ -146,7 +132,7 @@ def start_replicas(repo: Path, workers: int, env_extra: dict[str, str] | None = 
         cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_health(url, proc, timeout_s=240)
+    wait_health(url, [proc], 240.0)
     return Server(proc, url, f"{repo.name}: {workers} replicas + nginx")
 
 

@@ -83,6 +83,8 @@ def render_config(prefix: Path, listen: str, backends: list[int], template: Path
 
 
 def wait_health(url: str, procs: list[subprocess.Popen], timeout_s: float) -> None:
+    """Wait until ``url/_stcore/health`` answers 200; ``RuntimeError`` when one of ``procs`` exits first or
+    ``timeout_s`` seconds pass (also used by the load benchmark and the replica test)."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         try:

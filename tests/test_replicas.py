@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -51,18 +50,12 @@ def _start(env: dict[str, str], workers: int = 2, timeout_s: float = 300.0) -> t
     proc = subprocess.Popen([sys.executable, "-m", "deploy.replicas", "--workers", str(workers), "--port", str(port)],
                             cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise RuntimeError("replicas did not start")
+    try:
+        replicas.wait_health(url, [proc], timeout_s)
+    except RuntimeError:
+        proc.kill()
+        raise RuntimeError("replicas did not start") from None
+    return proc, url
 
 
 def _replica_of(url: str, cookie: str) -> str:
