@@ -50,6 +50,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from cyc_geo import db
+from cyc_geo.paths import write_atomic
 
 SESSION_TTL_S: float = float(os.environ.get("CYC_GEO_SESSION_HOURS", "8")) * 3600.0
 """Absolute session lifetime; 8 h follows the OWASP Session Management Cheat Sheet
@@ -150,16 +151,7 @@ def save_editors(editors: dict[str, dict[str, str]], path: Path | None = None) -
                 lines.append(f"{key} = {_toml_str(str(value))}")
             lines.append("")
         text = "\n".join(lines)
-    fd, tmp = tempfile.mkstemp(prefix=".editors.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text.encode("utf-8"), 0o600)
 
 
 def validate_username(name: str) -> str:

@@ -11,6 +11,7 @@ production installs do not share state:
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +47,18 @@ def generated_dir() -> Path:
 def db_path() -> Path:
     """SQLite database path; ``CYC_GEO_DB`` overrides ``<data>/cyc_geo.sqlite``."""
     return Path(os.environ.get("CYC_GEO_DB", data_dir() / "cyc_geo.sqlite"))
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """Write ``data`` to ``path`` with permission ``mode`` so that readers see the old file or the
+    whole new one, never a part: a temporary file in the same folder, then ``os.replace``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -22,10 +22,10 @@ import gzip
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from cyc_geo.mapview.tiles import STATIC_ROOT, STATIC_URL
+from cyc_geo.paths import write_atomic
 
 SUBDIR = "payloads"
 HASH_CHARS = 16
@@ -66,15 +66,7 @@ def publish(text: str, name: str, root: Path | None = None) -> str:
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
         data = gzip.compress(text.encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=0)
-        fd, tmp = tempfile.mkstemp(prefix=f".{fname}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data, 0o644)
     return url_of(fname)
 
 
