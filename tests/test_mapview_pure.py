@@ -14,7 +14,7 @@ import pytest
 import shapely
 from import_helpers import write_raster
 
-from cyc_geo.catalog.provenance import provenance_of
+from cyc_geo.catalog.provenance import layer_facts, provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer
 from cyc_geo.geo.gcj02 import wgs84_to_gcj02
 from cyc_geo.mapview import click, overlay, payloads, tiles
@@ -71,7 +71,10 @@ def test_hex_layer_def_and_tile_style_follow_the_toml():
 def test_demo_flags_bounds_and_features_in_view():
     gdf = _squares()
     gdf.attrs["meta"] = {"demo": "true"}
-    assert not provenance_of(gdf).is_real and payloads.meta_frame(gdf).attrs["meta"] == {"demo": "true"}
+    facts = layer_facts(gdf.assign(area_km2=[1.5, 2.0, 0.25]))
+    assert not provenance_of(gdf).is_real and provenance_of(facts) == provenance_of(gdf) and facts.provenance.demo
+    assert (facts.rows, facts.area_km2, "area_km2" in facts.columns) == (3, 3.75, True)
+    assert layer_facts(gdf).area_km2 is None
     gdf.attrs["meta"] = {"demo": "false"}
     assert provenance_of(gdf).is_real and not provenance_of(gdf.assign(approximate=[False, True, False])).is_real
     (s, w), (n, _e) = payloads.bounds_of(gdf)

@@ -6,7 +6,10 @@ caching live; everything computed comes from :mod:`cyc_geo`.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import tomllib
 from typing import Any
 
 import geopandas as gpd
@@ -15,8 +18,8 @@ import streamlit as st
 
 from cyc_geo import db
 from cyc_geo.catalog import sources
-from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry
+from cyc_geo.catalog.provenance import LayerFacts, layer_facts, provenance_of
+from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry, registry_signature
 from cyc_geo.mapview.payloads import attribute_table
 from cyc_geo.pv import installations, progress
 from cyc_geo.pv import model as pv
@@ -78,14 +81,79 @@ def choice_value(value: Any, labels: dict[Any, tuple[str, str]]) -> Any:
     return one(value)
 
 
+def run_memo() -> dict[Any, Any]:
+    """A dict that lives for one script run (a full run or a fragment rerun) of the current session.
+
+    What every page asks many times per run, but may change between runs (another process imports a
+    layer, a TOML is edited), is looked up once per run: the layer registry and the layers' source
+    versions (each a listing and a dozen ``stat`` calls; py-spy: a quarter of a warm map visit's script
+    time went to them). Outside a script run (CLI, warm-up thread) it is a fresh dict each call: no
+    memo. Streamlit gives every run a new ``parallel_coordinator`` (``ScriptRunContext.reset``); the memo
+    keeps a reference to the one it belongs to, so a later run never reads it.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    token = getattr(ctx, "parallel_coordinator", None)
+    if token is None:
+        return {}
+    memo = getattr(ctx, "_cyc_run_memo", None)
+    if memo is None or memo[0] is not token:
+        memo = (token, {})
+        ctx._cyc_run_memo = memo
+    return memo[1]
+
+
+def _memoised(key: tuple, compute):
+    memo = run_memo()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def registry() -> list[LayerDef]:
-    """Layer registry (parsed once per process; a changed TOML folder is re-read, see load_registry)."""
-    return load_registry()
+    """Layer registry (parsed once per process; a changed TOML folder is re-read, see load_registry;
+    listed once per script run, :func:`run_memo`)."""
+    return list(_memoised(("registry",), load_registry))
+
+
+def registry_version() -> tuple:
+    """The layer TOMLs' signature (:func:`cyc_geo.catalog.registry.registry_signature`), once per script run."""
+    return _memoised(("registry_signature",), registry_signature)
 
 
 def layer_def(layer_id: str) -> LayerDef:
     """A registered layer by id (``KeyError`` when unknown)."""
-    return get_layer(layer_id)
+    by_id = _memoised(("registry_by_id",), lambda: {layer.id: layer for layer in load_registry()})
+    if layer_id in by_id:
+        return by_id[layer_id]
+    return get_layer(layer_id)  # raises the registry's KeyError
+
+
+@functools.lru_cache(maxsize=8)
+def _toml_file(path: str, mtime_ns: int) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def app_secrets() -> dict[str, Any]:
+    """The app's secrets: the TOML files Streamlit's ``secrets.files`` option lists (the user's
+    ``~/.streamlit/secrets.toml``, then the project's ``.streamlit/secrets.toml``; a later file's keys win),
+    re-read when a file changes; ``{}`` when there is none or a file is not valid TOML.
+
+    Read here rather than through ``st.secrets``: its first use starts one polling watcher per secrets
+    path, each checking the file every 0.2 s for the life of the process (py-spy: ~5-9 % of the server's
+    CPU during a batch of map visits).
+    """
+    from streamlit import config
+
+    out: dict[str, Any] = {}
+    for path in config.get_option("secrets.files"):
+        try:
+            out.update(_toml_file(path, os.stat(path).st_mtime_ns))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return out
 
 
 TOWNSHIPS = "townships"
@@ -96,7 +164,12 @@ def source_version(layer_id: str) -> str:
     """Cache key of a layer's data: its source version (:func:`cyc_geo.catalog.sources.source_version`)
     and, for every layer but the townships, the township layer's too: township codes (roofs, forest
     patches) and every per-township figure are derived spatially from the active township layer, so a
-    township import or rollback (in this process or another one, e.g. the CLI) renews them all."""
+    township import or rollback (in this process or another one, e.g. the CLI) renews them all.
+    Looked up once per script run (:func:`run_memo`)."""
+    return _memoised(("source_version", layer_id), lambda: _source_version(layer_id))
+
+
+def _source_version(layer_id: str) -> str:
     own = sources.source_version(layer_id)
     return own if layer_id == TOWNSHIPS else f"{own}|{TOWNSHIPS}={sources.source_version(TOWNSHIPS)}"
 
@@ -134,6 +207,17 @@ def layer_frame(layer_id: str) -> gpd.GeoDataFrame:
     return big_layer(layer_id) if layer_def(layer_id).big else load_layer(layer_id)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _facts(layer_id: str, version: str) -> LayerFacts:
+    return layer_facts(layer_frame(layer_id))
+
+
+def facts(layer_id: str) -> LayerFacts:
+    """Provenance, row count, columns and total area of a layer (:func:`cyc_geo.catalog.provenance.layer_facts`),
+    cached per source version: what banners and sidebar figures need, without copying the layer."""
+    return _facts(layer_id, source_version(layer_id))
+
+
 def roof_layer() -> LayerDef | None:
     """The layer whose features carry the PV scenario's per-roof results (``scenario = "pv"``)."""
     return next((layer for layer in registry() if layer.scenario == "pv"), None)
@@ -167,6 +251,17 @@ def _per_roof(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
 def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
     """Per-roof PV results of ``scenario`` (shared read-only; cached per roof version and scenario)."""
     return _per_roof(*_roofs_key(), scenario.to_json())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _roof_summary(layer_id: str, version: str, scenario_json: str) -> dict[str, Any]:
+    return pv.summary(_per_roof(layer_id, version, scenario_json))
+
+
+def roof_summary(scenario: pv.Scenario) -> dict[str, Any]:
+    """County totals of the rooftops under ``scenario`` (:func:`cyc_geo.pv.model.summary` of :func:`per_roof`),
+    cached beside it."""
+    return dict(_roof_summary(*_roofs_key(), scenario.to_json()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -227,6 +322,7 @@ def clear_caches() -> None:
     """Forget every cached layer and result (after an import or a rollback)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    run_memo().clear()
 
 
 @st.cache_resource(show_spinner=False)
@@ -235,7 +331,7 @@ def database():
     return db.connect()
 
 
-def demo_banner(gdfs: dict[str, gpd.GeoDataFrame], notes: list[str] | None = None) -> None:
+def demo_banner(gdfs: dict[str, gpd.GeoDataFrame | LayerFacts], notes: list[str] | None = None) -> None:
     """Warn, on every page, which of the shown layers are demo or approximate data.
 
     Compact: one line (an expander labelled ⚠️ 演示数据…) that opens to the full warning, the

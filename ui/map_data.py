@@ -37,19 +37,9 @@ def scenario_of(options: dict[str, Any]) -> pv.Scenario:
     return map_scenario(float(options.get("adoption_scale", 1.0)))
 
 
-def layer_meta_frame(layer_id: str) -> gpd.GeoDataFrame:
-    """An empty frame carrying a big or raster layer's provenance (for the demo banner)."""
-    return payloads.meta_frame(layer_frame(layer_id))
-
-
 def is_demo(layer_id: str) -> bool:
     """Whether a layer's provenance marks it as demo or approximate data."""
     return not provenance_of(layer_frame(layer_id)).is_real
-
-
-def roof_summary(scenario: pv.Scenario) -> dict[str, Any]:
-    """County totals of the rooftops under ``scenario`` (shared per-roof results)."""
-    return pv.summary(per_roof(scenario))
 
 
 def _results_for(layer: LayerDef, scenario: pv.Scenario | None) -> pd.DataFrame | None:
@@ -258,8 +248,8 @@ def _search_entries(versions: tuple[tuple[str, str], ...], basemap_id: str, lg: 
 def search_entries(basemap_id: str, lg: str) -> list[list]:
     """Search entries (:func:`cyc_geo.mapview.controls.place_entries`) of the ``searchable`` layers
     (townships, villages, projects …), per data version, basemap and language."""
-    from ui.common import registry
+    from ui.common import facts, registry
 
     ids = [layer.id for layer in registry() if layer.searchable and not layer.big and layer.geometry != "raster"]
-    named = tuple((i, source_version(i)) for i in ids if "name" in load_layer(i).columns)
+    named = tuple((i, source_version(i)) for i in ids if "name" in facts(i).columns)
     return _search_entries(named, basemap_id, lg)

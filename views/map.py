@@ -1,8 +1,9 @@
 """The map page: every registered layer, big ones drawn by zoom (see docs/map.md).
 
 - Small layers (county, townships, belt, river, project sites …) are GeoJSON
-  feature groups passed to ``st_folium`` as ``feature_group_to_add``: the base map
-  stays identical across reruns, so toggling a layer never remounts the map.
+  feature groups of the map component (:mod:`ui.folium_map`, rendered once per
+  content and process): the base map stays identical across reruns, so toggling a
+  layer never remounts the map, and a visit runs the page once.
 - Big layers (``big = true``) show aggregated H3 hexagons below building zoom and
   every feature from vector tiles above it; raster layers are one served PNG.
 - A click comes back as a point; the feature under it is found server-side and
@@ -17,11 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
+from cyc_geo.catalog.provenance import LayerFacts
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.controls import SearchControl, highlight_group, passive_group
@@ -29,7 +29,6 @@ from cyc_geo.mapview.legend import choropleth_section
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
     BASEMAPS,
-    CHANGYUAN_CENTER,
     MapState,
     add_label_css,
     available_basemaps,
@@ -44,18 +43,21 @@ from cyc_geo.mapview.webmap import (
     vector_tile_layer,
 )
 from cyc_geo.pv import model as pv
-from ui import map_data
-from ui.common import demo_banner, lang, load_layer, registry, tr
+from ui import folium_map, map_data
+from ui.common import (
+    app_secrets,
+    demo_banner,
+    facts,
+    lang,
+    registry,
+    registry_version,
+    roof_summary,
+    source_version,
+    tr,
+)
 from ui.text import md_escape
 
 MAP_KEY = "main_map"
-
-
-def _secrets() -> dict:
-    try:
-        return dict(st.secrets)
-    except Exception:  # no secrets.toml: that is fine
-        return {}
 
 
 def _initial_state(layer_ids: list[str]) -> MapState:
@@ -108,13 +110,13 @@ def _scenario_controls(has_roofs: bool) -> dict[str, Any]:
 
 @dataclass
 class View:
-    """What the sidebar chose for this run: basemap, visible layers, their data, the PV scenario."""
+    """What the sidebar chose for this run: basemap, visible layers, their facts, the PV scenario."""
 
     state: MapState
     token: str | None
     basemap_id: str
     shown: list[LayerDef]
-    gdfs: dict[str, gpd.GeoDataFrame]
+    facts: dict[str, LayerFacts]
     options: dict[str, Any]
     scenario: pv.Scenario
 
@@ -124,17 +126,18 @@ class View:
 
 
 def _sidebar_indicators(view: View) -> None:
-    gdfs = view.gdfs
+    shown = view.facts
     st.sidebar.subheader(tr("指标", "Indicators"))
-    if "townships" in gdfs:
-        t = gdfs["townships"]
-        st.sidebar.metric(tr("乡镇（街道）数", "Townships"), len(t))
-        st.sidebar.metric(tr("市域面积 (km²)", "City area (km²)"), f"{t['area_km2'].sum():,.1f}")
-    if "belt" in gdfs:
-        st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{gdfs['belt']['area_km2'].sum():,.1f}")
+    if "townships" in shown:
+        t = shown["townships"]
+        st.sidebar.metric(tr("乡镇（街道）数", "Townships"), t.rows)
+        if t.area_km2 is not None:
+            st.sidebar.metric(tr("市域面积 (km²)", "City area (km²)"), f"{t.area_km2:,.1f}")
+    if "belt" in shown and shown["belt"].area_km2 is not None:
+        st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{shown['belt'].area_km2:,.1f}")
     if not view.roofs_on:
         return
-    summary = map_data.roof_summary(view.scenario)
+    summary = roof_summary(view.scenario)
     st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['buildings']:,}")
     st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
     goal = summary["goal_mw"]
@@ -247,30 +250,25 @@ def _sidebar() -> View:
     """Basemap, layers and scenario from the sidebar; loads the visible small layers and shows the banners."""
     all_layers = registry()
     state = _initial_state([layer.id for layer in all_layers])
-    token = tianditu_token(_secrets())
+    token = tianditu_token(app_secrets())
     basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token))
     if not token:
         st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
     if BASEMAPS[basemap_id].gcj02:
         st.sidebar.caption(tr("高德底图为 GCJ-02 坐标：叠加图层仅为显示而偏移，分析数据不变。",
                               "AMap tiles are GCJ-02: overlays are shifted for display only; analysis data are unchanged."))
-    small = [layer for layer in shown if not layer.big and layer.geometry != "raster"]
     with st.spinner(tr("正在加载图层…", "Loading layers…")):
-        gdfs = {layer.id: load_layer(layer.id) for layer in small}
-        flagged = dict(gdfs)
-        for layer in shown:
-            if layer.big or layer.geometry == "raster":
-                flagged[layer.id] = map_data.layer_meta_frame(layer.id)
-    demo_banner(flagged, _township_note(gdfs))
+        shown_facts = {layer.id: facts(layer.id) for layer in shown}
+    demo_banner(shown_facts, _township_note(shown_facts))
     options = _scenario_controls(any(layer.scenario == "pv" for layer in shown))
-    view = View(state, token, basemap_id, shown, gdfs, options, map_data.scenario_of(options))
+    view = View(state, token, basemap_id, shown, shown_facts, options, map_data.scenario_of(options))
     _sidebar_indicators(view)
     return view
 
 
-def _township_note(gdfs: dict[str, gpd.GeoDataFrame]) -> list[str]:
+def _township_note(shown: dict[str, LayerFacts]) -> list[str]:
     """The note on approximate township boundaries (shown inside the compact demo notice)."""
-    if "townships" in gdfs and bool(gdfs["townships"]["approximate"].any()):
+    if "townships" in shown and shown["townships"].provenance.approximate:
         return [
             tr(
                 "乡镇边界为近似边界（由乡镇驻地泰森多边形生成），非官方界线；将官方文件放入 data/boundaries/townships.gpkg 即可替换。",
@@ -304,37 +302,52 @@ def _request_view(view: View) -> tuple[tuple[float, float, int], tuple[float, fl
     return current, st.session_state.get("map_request", current)
 
 
-def _highlight(view: View, current: tuple[float, float, int]) -> folium.FeatureGroup:
-    """The outline of the feature under the map's last click (the component's value before this run draws it)."""
+def _clicked(current: tuple[float, float, int]) -> tuple[dict | None, int]:
+    """The map's last click (the component's value before this run) and the zoom it was made at."""
     value = st.session_state.get(MAP_KEY) or {}
-    clicked = value.get("last_clicked") if isinstance(value, dict) else None
-    zoom = int(value.get("zoom") or current[2]) if isinstance(value, dict) else current[2]
+    if not isinstance(value, dict):
+        return None, current[2]
+    return value.get("last_clicked"), int(value.get("zoom") or current[2])
+
+
+def _highlight(view: View, current: tuple[float, float, int]) -> folium.FeatureGroup:
+    """The outline of the feature under the map's last click (empty without a click)."""
+    clicked, zoom = _clicked(current)
     return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id) if clicked else None)
 
 
-def _draw_map(view: View, jobs: dict, req: tuple[float, float, int],
-              highlight: folium.FeatureGroup | None = None) -> dict:
-    fmap = base_map(view.basemap_id, view.token, center=CHANGYUAN_CENTER, zoom=10,
-                    fit_bounds=map_data.county_bounds(view.basemap_id), lang=lang())
-    SearchControl(map_data.search_entries(view.basemap_id, lang()), lang()).add_to(fmap)
-    add_label_css(fmap)
-    t0 = time.perf_counter()
-    groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
-    if highlight is not None:
-        groups.append(highlight)
-    groups.append(legend_group(legends, heading=tr("图例", "Legend")))
-    out = st_folium(
-        fmap,
-        feature_group_to_add=groups,
-        center=(req[0], req[1]),
-        zoom=req[2],
-        height=620,
-        use_container_width=True,
-        returned_objects=["last_clicked", "center", "zoom"],
-        key=MAP_KEY,
+def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> tuple:
+    """Everything the drawn map depends on: basemap and token, language, the view it opens at, the visible
+    layers and their definitions, every layer's data version (search entries, county bounds), the PV
+    scenario, the tile sets' state and the last click (its highlight)."""
+    clicked, zoom = _clicked(current)
+    return (
+        view.basemap_id, view.token, lang(), req, tuple(layer.id for layer in view.shown), registry_version(),
+        tuple((layer.id, source_version(layer.id)) for layer in registry()),
+        view.scenario.to_json() if view.scenario is not None else "",
+        tuple(sorted((i, j.status, j.sig) for i, j in jobs.items())),
+        (clicked.get("lat"), clicked.get("lng"), zoom) if isinstance(clicked, dict) else None,
     )
+
+
+def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> dict:
+    """The map, opened at ``req``: rendered once per content (:mod:`ui.folium_map`), then sent as it is."""
+    t0 = time.perf_counter()
+
+    def build() -> tuple[folium.Map, list]:
+        fmap = base_map(view.basemap_id, view.token, center=(req[0], req[1]), zoom=req[2],
+                        fit_bounds=map_data.county_bounds(view.basemap_id), lang=lang())
+        SearchControl(map_data.search_entries(view.basemap_id, lang()), lang()).add_to(fmap)
+        add_label_css(fmap)
+        groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
+        groups.append(_highlight(view, current))
+        groups.append(legend_group(legends, heading=tr("图例", "Legend")))
+        return fmap, groups
+
+    out = folium_map.show(_content_key(view, jobs, req, current), build, center=(req[0], req[1]), zoom=req[2],
+                          key=MAP_KEY, height=620)
     st.session_state["map_build_s"] = time.perf_counter() - t0
-    return out or {}
+    return out
 
 
 def _write_url(view: View, current: tuple[float, float, int]) -> None:
@@ -358,7 +371,7 @@ def map_and_panel(view: View, building: bool) -> None:
     col_map, col_panel = st.columns([3, 1])
     current, req = _request_view(view)
     with col_map:
-        out = _draw_map(view, jobs, req, _highlight(view, current))
+        out = _draw_map(view, jobs, req, current)
     if out.get("center") and out.get("zoom"):
         current = (float(out["center"]["lat"]), float(out["center"]["lng"]), int(out["zoom"]))
         st.session_state["map_view"] = current

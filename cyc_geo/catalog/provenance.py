@@ -63,10 +63,15 @@ def _meta_of(obj: Any) -> dict[str, Any]:
     raise TypeError(f"provenance_of needs a (Geo)DataFrame or a metadata mapping, not {type(obj).__name__}")
 
 
-def provenance_of(obj: pd.DataFrame | Mapping[str, Any]) -> Provenance:
+def provenance_of(obj: pd.DataFrame | Mapping[str, Any] | Provenance | LayerFacts) -> Provenance:
     """The :class:`Provenance` of a (Geo)DataFrame (its ``attrs["meta"]``, and an ``approximate``
     column if present and non-empty: any true row makes it approximate) or of a metadata mapping
-    (flags as "true"/"false" text or bools; ``source``; ``data_year`` if present)."""
+    (flags as "true"/"false" text or bools; ``source``; ``data_year`` if present); a
+    :class:`LayerFacts` gives its own, a :class:`Provenance` is itself."""
+    if isinstance(obj, Provenance):
+        return obj
+    if isinstance(obj, LayerFacts):
+        return obj.provenance
     meta = _meta_of(obj)
     approx = is_flag(meta, "approximate")
     if isinstance(obj, pd.DataFrame) and "approximate" in obj.columns and len(obj):
@@ -78,6 +83,23 @@ def provenance_of(obj: pd.DataFrame | Mapping[str, Any]) -> Provenance:
         source=meta.get("source", ""),
         data_year=None if year is None else str(year),
     )
+
+
+@dataclass(frozen=True)
+class LayerFacts:
+    """What a page shows about a loaded layer without its features (banners, sidebar figures)."""
+
+    provenance: Provenance
+    rows: int
+    columns: tuple[str, ...]
+    area_km2: float | None
+    """Sum of the layer's ``area_km2`` column (km²); None when it has none."""
+
+
+def layer_facts(gdf: pd.DataFrame) -> LayerFacts:
+    """The :class:`LayerFacts` of a loaded layer (small enough to cache and share between sessions)."""
+    area = float(gdf["area_km2"].sum()) if "area_km2" in gdf.columns else None
+    return LayerFacts(provenance_of(gdf), int(len(gdf)), tuple(str(c) for c in gdf.columns), area)
 
 
 def summarize(layer: LayerDef, gdf: gpd.GeoDataFrame) -> dict[str, Any]:

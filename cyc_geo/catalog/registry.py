@@ -248,6 +248,13 @@ def load_registry(layers_dir: Path | None = None) -> list[LayerDef]:
     return list(out)
 
 
+def registry_signature(layers_dir: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+    """(file name, modification time in ns, size) of every layer TOML: changes whenever a definition does
+    (a cache key for what is drawn from the definitions)."""
+    folder = Path(layers_dir or paths.layers_dir())
+    return _signature(sorted(folder.glob("*.toml")))
+
+
 def get_layer(layer_id: str, layers_dir: Path | None = None) -> LayerDef:
     """The definition of one layer by id."""
     for layer in load_registry(layers_dir):

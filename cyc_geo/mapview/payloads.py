@@ -43,13 +43,6 @@ def in_lang(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
-def meta_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """An empty frame carrying ``gdf``'s provenance (for the demo banner of big and raster layers)."""
-    out = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-    out.attrs["meta"] = dict(gdf.attrs.get("meta") or {})
-    return out
-
-
 def attribute_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     """A layer's attributes without the geometry (what :func:`cyc_geo.pv.model.estimate` reads)."""
     return pd.DataFrame(gdf.drop(columns="geometry"))
