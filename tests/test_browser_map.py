@@ -95,6 +95,21 @@ def test_app_loads_with_legend_scale_measure_fullscreen_and_fit(app_url, page):
     save_artifact(page, "map_county_view")
 
 
+def test_a_visit_sends_no_view_back_so_the_page_runs_once_and_a_click_does(app_url, page):
+    """The map component reports its view when it differs from the value declared for it; a visit that
+    reports nothing costs the server one script run. After the page has laid out, the map still holds
+    the exact opening view; a click is then reported (the side panel runs)."""
+    frame = _open(page, app_url + "/?layers=county,townships&lat=35.2&lon=114.7&z=11")
+    page.wait_for_timeout(2500)  # the debounced report (250 ms) and any late layout resize
+    inner = next(f for f in page.frames if "streamlit_folium" in f.url)
+    sent = inner.evaluate("JSON.stringify(window.__GLOBAL_DATA__.previous_data)")
+    assert sent == '{"last_clicked":null,"zoom":11,"center":{"lat":35.2,"lng":114.7}}'
+    _click_latlng(page, frame, 35.21, 114.71)
+    page.locator("[data-testid='stTable']").first.wait_for(timeout=LONG)
+    reported = inner.evaluate("window.__GLOBAL_DATA__.previous_data.last_clicked")
+    assert reported["lat"] == pytest.approx(35.21, abs=1e-3) and reported["lng"] == pytest.approx(114.71, abs=1e-3)
+
+
 def test_each_layer_toggles_on_and_off(app_url, page):
     frame = _open(page, app_url)
     sidebar = page.get_by_test_id("stSidebar")

@@ -174,6 +174,7 @@ def base_map(
     if fit_bounds is not None:
         FitBoundsControl(fit_bounds, "适配市域" if lang == "zh" else "Fit to county").add_to(fmap)
     ZoomPanes().add_to(fmap)
+    HoldOpeningView().add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
     return fmap
 
@@ -431,6 +432,36 @@ class ZoomPanes(VerbatimMacro):
         self.agg = AGG_PANE
         self.detail = DETAIL_PANE
         self.min_zoom = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
+
+
+class HoldOpeningView(VerbatimMacro):
+    """Keep the map exactly at the view it was created with until the user first moves it.
+
+    When the page lays out the map's frame after the map exists, Leaflet keeps the centre by
+    panning, and reads it back from pixels: 35.19 becomes 35.19008…. The app's map component
+    compares the view it is told with the view the map reports, so that drift cost every visit
+    a second server run (:mod:`ui.folium_map`). On a resize before any pointer, wheel or key
+    input on the map, the view is set again (``reset``: the map pane is not moved, so the
+    centre reads back exactly).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(m){
+            var view = [m.getCenter(), m.getZoom()], held = true;
+            function release(){ held = false; }
+            ['mousedown', 'touchstart', 'wheel', 'keydown'].forEach(function(ev){
+                m.getContainer().addEventListener(ev, release, {capture: true, passive: true}); });
+            m.on('resize', function(){ if (held) { m.setView(view[0], view[1], {reset: true}); } });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "HoldOpeningView"
 
 
 class FitBoundsControl(VerbatimMacro):
