@@ -7,8 +7,15 @@ PY := .venv/bin/python
 .PHONY: run serve test setup data bench clean-data
 
 ## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)).
+## With nginx installed (scripts/setup.sh installs it) the app process sits behind it, so the
+## browser's static files (Streamlit's bundle, map libraries, layer payloads) cost no Python CPU;
+## without nginx the app serves them itself.
 run: setup data
-	$(PY) -m ui.serve --server.port $(PORT) --server.headless true
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
+	  $(PY) -m deploy.replicas --workers 1 --port $(PORT) --host $(HOST); \
+	else \
+	  $(PY) -m ui.serve --server.port $(PORT) --server.headless true; \
+	fi
 
 ## Like run, with WORKERS app processes behind nginx (sticky sessions; one data folder and database):
 ## make serve WORKERS=4  (listens on HOST:PORT, default 0.0.0.0:8501; see deploy/replicas.py)

@@ -133,7 +133,8 @@ def start_replicas(repo: Path, workers: int, env_extra: dict[str, str] | None = 
     )
     url = f"http://127.0.0.1:{port}"
     wait_health(url, [proc], 240.0)
-    return Server(proc, url, f"{repo.name}: {workers} replicas + nginx")
+    what = "1 process" if workers == 1 else f"{workers} replicas"
+    return Server(proc, url, f"{repo.name}: {what} + nginx")
 
 
 async def _visit(browser, url: str, timeout_s: float = VISIT_TIMEOUT_S) -> dict[str, Any]:
@@ -279,8 +280,20 @@ def bench_pages(repo: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def bench_setup(repo: Path, workers: int, sessions: list[int]) -> list[dict[str, Any]]:
-    """Start ``repo``'s app (one process, or ``workers`` replicas), time the first visit, run the batches."""
+def parse_setup(token: str) -> tuple[int, bool]:
+    """A ``--workers`` item: ``1`` one bare app process (Streamlit serves its own files), ``N`` (> 1) or
+    ``N+nginx`` N app processes behind nginx (``1+nginx`` is what ``make run`` starts when nginx is installed)."""
+    text = token.strip().lower()
+    proxied = text.endswith("+nginx")
+    n = int(text.removesuffix("+nginx"))
+    if n < 1:
+        raise ValueError(f"--workers item {token!r}: at least 1 process")
+    return n, proxied or n > 1
+
+
+def bench_setup(repo: Path, workers: int, sessions: list[int], nginx: bool = False) -> list[dict[str, Any]]:
+    """Start ``repo``'s app (one bare process, or ``workers`` processes behind nginx), time the first visit,
+    run the batches."""
     from playwright.async_api import async_playwright
 
     loop = asyncio.new_event_loop()
@@ -290,7 +303,7 @@ def bench_setup(repo: Path, workers: int, sessions: list[int]) -> list[dict[str,
         return pw, await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
     pw, browser = loop.run_until_complete(launch())
-    server = start_single(repo) if workers <= 1 else start_replicas(repo, workers)
+    server = start_replicas(repo, workers) if nginx else start_single(repo)
     try:
         first = loop.run_until_complete(_visit(browser, map_url(server.url)))
         rows = measure_server(server, loop, browser, sessions, None if first["error"] else first["seconds"])
@@ -302,25 +315,26 @@ def bench_setup(repo: Path, workers: int, sessions: list[int]) -> list[dict[str,
     return rows
 
 
-def run(quick: bool = False, repos: list[Path] | None = None, workers: list[int] | None = None,
+def run(quick: bool = False, repos: list[Path] | None = None, workers: list[str] | None = None,
         sessions: list[int] | None = None) -> list[dict[str, Any]]:
     """Rows for every (repo, workers) set-up; ``quick``: 1 and 5 sessions against one process."""
     repos = repos or [REPO]
-    workers = workers or [1]
+    setups = [parse_setup(str(w)) for w in (workers or ["1"])]
     sessions = sessions or ([1, 5] if quick else [1, 5, 10, 20])
     rows: list[dict[str, Any]] = []
     for repo in repos:
-        for w in workers:
-            if w > 1 and not (repo / "deploy" / "replicas.py").exists():
+        for w, nginx in setups:
+            if nginx and not (repo / "deploy" / "replicas.py").exists():
                 continue
-            rows += bench_setup(repo.resolve(), w, sessions)
+            rows += bench_setup(repo.resolve(), w, sessions, nginx)
     return rows
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.bench_load", description=__doc__.splitlines()[0])
     p.add_argument("--repo", action="append", type=Path, help="checkout to benchmark (repeatable; default: this one)")
-    p.add_argument("--workers", default="1", help="comma-separated process counts, e.g. 1,4 (>1: replicas + nginx)")
+    p.add_argument("--workers", default="1",
+                   help="comma-separated set-ups: 1 (one bare process), 1+nginx (make run), N>1 (replicas + nginx)")
     p.add_argument("--sessions", default="1,5,10,20", help="comma-separated concurrency levels")
     p.add_argument("--out", type=Path, help="also write the rows as JSON here")
     p.add_argument("--pages", action="store_true", help="only time the PV and projects pages (first and warm)")
@@ -332,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.out:
             args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    rows = run(repos=args.repo, workers=[int(x) for x in args.workers.split(",")],
+    rows = run(repos=args.repo, workers=args.workers.split(","),
                sessions=[int(x) for x in args.sessions.split(",")])
     for r in rows:
         print(json.dumps(r, ensure_ascii=False))
