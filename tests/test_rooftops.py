@@ -99,3 +99,25 @@ def test_rectangles_match_hand_geometry():
     assert shapely.area(poly) == pytest.approx(40.0)
     minx, miny, maxx, maxy = poly.bounds  # rotated 90°: 4 wide, 10 tall
     assert (maxx - minx, maxy - miny) == pytest.approx((4.0, 10.0))
+
+
+def test_total_area_of_a_planner_file_reads_its_area_column_alone(data_dir, monkeypatch):
+    """Project 3's roof area on a planner's GeoPackage: the ``area_m2`` column summed without reading the
+    footprints (the whole layer was loaded to sum one column); without the column, areas come from geometry."""
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    x0, y0 = Transformer.from_crs(4326, AREA_CRS, always_xy=True).transform(114.70, 35.20)  # inside the county
+    squares = [shapely.box(x0 + x, y0, x0 + x + 10, y0 + 20) for x in range(0, 300, 30)]  # 10 roofs of 200 m²
+    gdf = gpd.GeoDataFrame({"area_m2": [200.0] * 9 + [123.5]}, geometry=squares, crs="EPSG:4547").to_crs(4326)
+    gdf.to_file(data_dir / "boundaries" / "rooftops.gpkg")
+
+    def no_full_load(*_a, **_k):
+        raise AssertionError("the whole layer was read")
+
+    monkeypatch.setattr(rooftops, "load_rooftops", no_full_load)
+    assert rooftops.total_area_m2() == pytest.approx(9 * 200.0 + 123.5)
+    monkeypatch.undo()
+    monkeypatch.setenv("CYC_GEO_DATA_DIR", str(data_dir))
+    gdf.drop(columns="area_m2").to_file(data_dir / "boundaries" / "rooftops.gpkg")
+    assert rooftops.total_area_m2() == pytest.approx(10 * 200.0, rel=1e-6)

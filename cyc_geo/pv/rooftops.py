@@ -254,17 +254,37 @@ def load_rooftops(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _area_column(path: Path) -> pd.Series | None:
+    """The ``area_m2`` column of a GeoParquet or GeoPackage read alone (no geometry), None when it has none."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pq.read_table(path, columns=["area_m2"]).column("area_m2").to_pandas()
+        if path.suffix.lower() == ".gpkg":
+            import pyogrio
+
+            if "area_m2" not in pyogrio.read_info(path)["fields"]:
+                return None
+            return pyogrio.read_dataframe(path, columns=["area_m2"], read_geometry=False)["area_m2"]
+    except (KeyError, OSError, ValueError, RuntimeError):  # pyogrio's data-source errors are RuntimeErrors
+        return None
+    return None
+
+
 def total_area_m2() -> float:
     """Total footprint area (m², EPSG:4547) of :func:`load_rooftops`' roofs.
 
-    An up-to-date demo GeoParquet is summed from its ``area_m2`` column alone (no geometry read);
-    otherwise the roofs are loaded (areas from their geometry if they lack ``area_m2``).
+    Summed from the ``area_m2`` column alone (no geometry read) of an up-to-date demo GeoParquet
+    or of a planner's GeoParquet / GeoPackage (an import's active version) that has one; otherwise
+    the roofs are loaded (areas from their geometry if they lack ``area_m2``).
     """
     from cyc_geo.demo.rooftops import is_stale
 
-    path = _demo_path()
-    if planner_file("rooftops") is None and path.exists() and not is_stale(path):
+    path, user = _demo_path(), planner_file("rooftops")
+    if user is None and path.exists() and not is_stale(path):
         return float(pq.read_table(path, columns=["area_m2"]).column("area_m2").to_pandas().sum())
+    column = _area_column(user) if user is not None else None
+    if column is not None and column.notna().all():
+        return float(pd.to_numeric(column).sum())
     roofs = load_rooftops()
     if "area_m2" in roofs.columns:
         return float(roofs["area_m2"].sum())

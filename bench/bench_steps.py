@@ -1,0 +1,219 @@
+"""First steps benchmark: the interactions planners start with, timed the first time after a start and warm.
+
+One app process is started (``python -m ui.serve``, as the bare set-up of :mod:`bench.bench_load`)
+with its own SQLite database and editors file in a temporary folder, so saving a site changes
+nothing in the checkout. Then, in fresh headless-Chromium contexts, the same sequence runs twice:
+``first`` right after the start (caches warming in the background), ``warm`` again in new browser
+contexts. Each step is timed from the click (or navigation) until Streamlit has finished the run and
+the step's result is on screen:
+
+- map: open the map (county and townships), switch the rooftops layer on, click a township (side
+  panel), prepare the map export (HTML and PNG);
+- PV: open the page, 恢复默认 (reset to defaults);
+- projects: open the page, select project 3, upload a site file (GeoJSON), save it as project 3's
+  site (signed in as an editor), 恢复演示地块 (reset to the demo site).
+
+Server CPU seconds per step are read from the process tree (psutil) like the load benchmark's.
+``python -m bench.bench_steps [--repo DIR ...]``; ``python -m bench --only steps``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.bench_load import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, start_single  # noqa: E402
+
+DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+STEP_TIMEOUT_MS = 300_000
+EDITOR = ("benchplanner", "bench planner password")
+
+
+def _settle(page, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
+    """Wait for the rerun a click starts to begin and end."""
+    page.wait_for_timeout(250)
+    page.wait_for_selector(DONE, timeout=timeout_ms)
+
+
+def _site_file(folder: Path) -> Path:
+    """A 200 m square site (GeoJSON, WGS84) inside project 3's demo area, off the belt."""
+    from cyc_geo.planning.projects import load_project_layer
+
+    sites = load_project_layer()
+    c = sites[sites["project_no"] == 3].to_crs("EPSG:4547").geometry.union_all().representative_point()
+    import geopandas as gpd
+    import shapely
+
+    square = gpd.GeoSeries([shapely.box(c.x - 100, c.y - 100, c.x + 100, c.y + 100)], crs="EPSG:4547").to_crs(4326)
+    path = folder / "bench_site.geojson"
+    path.write_text(square.to_json(), encoding="utf-8")
+    return path
+
+
+def _township_point() -> tuple[float, float]:
+    from cyc_geo.places.townships import load_townships
+
+    towns = load_townships()
+    geom = towns[towns["name"] == "恼里镇"].iloc[0].geometry
+    pt = geom.buffer(-0.01).representative_point()
+    return pt.y, pt.x
+
+
+def _map_steps(page, url: str, lat_lon: tuple[float, float]) -> list[tuple[str, Callable[[], None]]]:
+    frame = page.frame_locator(MAP_IFRAME).last
+
+    def open_map() -> None:
+        page.goto(f"{url}/?layers=county,townships", timeout=STEP_TIMEOUT_MS)
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        frame.locator(".cyc-legend h4").first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def rooftops_on() -> None:
+        page.get_by_test_id("stSidebar").get_by_text("建筑屋顶（光伏潜力）", exact=True).click()
+        _settle(page)
+        frame.locator(".cyc-legend h4", has_text="建筑屋顶").first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def side_panel() -> None:
+        lat, lon = lat_lon
+        pt = frame.locator(".leaflet-container").evaluate(
+            f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+        frame.locator(".leaflet-container").click(position={"x": pt[0], "y": pt[1]})
+        page.locator("[data-testid='stTable']", has_text="恼里镇").first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def export() -> None:
+        page.get_by_text("导出当前地图（HTML / PNG）").click()
+        page.get_by_role("button", name="生成导出文件").click()
+        _settle(page)
+        page.get_by_role("button", name="下载 HTML").wait_for(timeout=STEP_TIMEOUT_MS)
+
+    return [("map_open", open_map), ("map_rooftops_on", rooftops_on), ("map_side_panel", side_panel),
+            ("map_export", export)]
+
+
+def _pv_steps(page, url: str) -> list[tuple[str, Callable[[], None]]]:
+    def open_pv() -> None:
+        page.goto(f"{url}/pv", timeout=STEP_TIMEOUT_MS)
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        page.get_by_text("情景设置").first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def reset() -> None:
+        page.get_by_role("button", name="恢复默认").click()
+        _settle(page)
+
+    return [("pv_open", open_pv), ("pv_reset", reset)]
+
+
+def _sign_in(page) -> None:
+    page.get_by_text("编辑登录（浏览无需登录）").click()
+    page.get_by_label("用户名").fill(EDITOR[0])
+    page.get_by_label("密码").fill(EDITOR[1])
+    page.get_by_role("button", name="登录").click()
+    _settle(page)
+    page.get_by_text("已登录编辑账号").wait_for(timeout=STEP_TIMEOUT_MS)
+
+
+def _project_steps(page, url: str, site: Path) -> list[tuple[str, Callable[[], None]]]:
+    def open_projects() -> None:
+        page.goto(f"{url}/projects", timeout=STEP_TIMEOUT_MS)
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        page.get_by_text("选择项目").first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def select_3() -> None:
+        page.get_by_test_id("stSelectbox").filter(has_text="选择项目").click()
+        page.get_by_role("option").filter(has_text="3.").first.click()
+        _settle(page)
+
+    def upload() -> None:
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(site))
+        _settle(page)
+        page.get_by_role("button", name="保存为项目 3 的地块").wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def save() -> None:
+        page.get_by_role("button", name="保存为项目 3 的地块").click()
+        _settle(page)
+        page.get_by_text("已保存项目 3 的地块").wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def reset() -> None:
+        page.get_by_role("button", name="恢复演示地块").click()
+        _settle(page)
+
+    return [("projects_open", open_projects), ("projects_select_3", select_3), ("sign_in", lambda: _sign_in(page)),
+            ("projects_upload_site", upload), ("projects_save_site", save), ("projects_reset_demo", reset)]
+
+
+def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float]) -> list[dict[str, Any]]:
+    rows = []
+    for steps_of in (lambda p: _map_steps(p, server.url, lat_lon), lambda p: _pv_steps(p, server.url),
+                     lambda p: _project_steps(p, server.url, site)):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
+        page = ctx.new_page()
+        try:
+            for name, step in steps_of(page):
+                cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+                error = None
+                try:
+                    step()
+                except Exception as exc:  # noqa: BLE001 - a failed step is reported, the round goes on
+                    error = str(exc).splitlines()[0][:200]
+                if name == "sign_in":
+                    continue
+                rows.append({"bench": f"step_{name}", "variant": f"{server.label}, {kind}", "rows": 1,
+                             "seconds": round(time.perf_counter() - t0, 2),
+                             "server_cpu_s": round(server.cpu_seconds() - cpu0, 2), "error": error})
+                print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+                if error:
+                    break
+        finally:
+            ctx.close()
+    return rows
+
+
+def bench_repo(repo: Path) -> list[dict[str, Any]]:
+    """Both rounds against a fresh start of ``repo``'s app."""
+    from playwright.sync_api import sync_playwright
+
+    from cyc_geo import auth
+
+    with tempfile.TemporaryDirectory(prefix="cyc-steps-") as tmp:
+        folder = Path(tmp)
+        auth_file = folder / "editors.toml"
+        auth.add_user(*EDITOR, path=auth_file)
+        env = {"CYC_GEO_DB": str(folder / "steps.sqlite"), "CYC_GEO_AUTH_FILE": str(auth_file)}
+        site, lat_lon = _site_file(folder), _township_point()
+        server = start_single(repo, env)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                rows = _round(browser, server, "first", site, lat_lon) + _round(browser, server, "warm", site, lat_lon)
+                browser.close()
+        finally:
+            server.stop()
+    return rows
+
+
+def run(quick: bool = False, repos: list[Path] | None = None) -> list[dict[str, Any]]:
+    """Rows for every repo (default: this checkout); ``quick`` changes nothing (one round is the minimum)."""
+    return [row for repo in (repos or [REPO]) for row in bench_repo(repo.resolve())]
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_steps", description=__doc__.splitlines()[0])
+    p.add_argument("--repo", action="append", type=Path, help="checkout to benchmark (repeatable; default: this one)")
+    p.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    args = p.parse_args(argv)
+    rows = run(repos=args.repo)
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+    if args.out:
+        args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
