@@ -631,3 +631,27 @@ def test_own_climate_file_scales_the_yield(tmp_path):
     clim.iloc[:11].to_csv(path, index=False)  # edited in place: read again, and refused
     with pytest.raises(ValueError, match="12 months"):
         pv.simulate(pv.PVParams(climate_file=str(path)), "shed")
+
+
+def test_cli_yield_and_estimate_take_the_sites_own_weather(data_dir, tmp_path, capsys):
+    """``--weather`` (an hourly EPW) and ``--climate`` (monthly means) replace the bundled climate in the CLI;
+    a missing file is refused with its reason and exit code 2."""
+    from cyc_geo.cli import main
+    from cyc_geo.pv import irradiance
+
+    p = pv.PVParams()
+    epw = tmp_path / "changyuan.epw"
+    _write_epw(epw, irradiance.all_sky(p.latitude, p.longitude, p.altitude_m, irradiance.climate_tuple()))
+    assert main(["pv", "yield", "--json"]) == 0
+    base = json.loads(capsys.readouterr().out)
+    assert main(["pv", "yield", "--weather", str(epw), "--json"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert same["climate"] == str(epw.resolve())
+    assert same["shed"]["specific_yield_kwh_kwp"] == pytest.approx(base["shed"]["specific_yield_kwh_kwp"], rel=1e-6)
+    clim = pd.read_csv(REPO / "data/reference/climate_changyuan.csv")
+    station = tmp_path / "station.csv"
+    clim.assign(ghi_kwh_m2_day=clim["ghi_kwh_m2_day"] * 1.10).to_csv(station, index=False)
+    assert main(["pv", "yield", "--climate", str(station), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ghi_kwh_m2"] == pytest.approx(1.10 * base["ghi_kwh_m2"])
+    assert main(["pv", "yield", "--weather", str(tmp_path / "missing.epw")]) == 2
+    assert "weather file not found" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
@@ -11,7 +12,26 @@ from cyc_geo.pv import emissions, report
 from cyc_geo.pv import model as pv
 
 
-def _scenario(name: str | None, preset: str | None) -> pv.Scenario:
+def _scenario(name: str | None, preset: str | None, weather: str | None = None,
+              climate: str | None = None) -> pv.Scenario:
+    """A saved scenario (or the default) with an emission preset and the site's own weather: an hourly
+    EPW / PVGIS TMY file (``weather``) or monthly climate means (``climate``, CSV like
+    ``data/reference/climate_changyuan.csv``) replace the bundled monthly means (docs/pv.md)."""
+    scenario = _named_scenario(name)
+    if preset:
+        emissions.get_preset(preset)
+        scenario = pv.Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, "emission_preset": preset}})
+    own = {key: str(Path(value).expanduser().resolve())
+           for key, value in (("weather_file", weather), ("climate_file", climate)) if value}
+    if own:
+        try:
+            scenario = pv.Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, **own}})
+        except (OSError, ValueError) as exc:
+            raise UserError(str(exc)) from None
+    return scenario
+
+
+def _named_scenario(name: str | None) -> pv.Scenario:
     if name:
         from cyc_geo import db
         from cyc_geo.pv import scenarios
@@ -21,12 +41,8 @@ def _scenario(name: str | None, preset: str | None) -> pv.Scenario:
             scenario = scenarios.load_scenario(conn, name)
         finally:
             conn.close()
-    else:
-        scenario = pv.Scenario()
-    if preset:
-        emissions.get_preset(preset)
-        scenario = pv.Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, "emission_preset": preset}})
-    return scenario
+        return scenario
+    return pv.Scenario()
 
 
 def _roofs(footprints: str | None):
@@ -38,11 +54,11 @@ def _roofs(footprints: str | None):
 
 
 def estimate_payload(footprints: str | None = None, scenario_name: str | None = None,
-                     preset: str | None = None) -> dict:
+                     preset: str | None = None, weather: str | None = None, climate: str | None = None) -> dict:
     """The ``pv estimate --json`` document (also used by tests)."""
     from cyc_geo.places.townships import load_townships
 
-    scenario = _scenario(scenario_name, preset)
+    scenario = _scenario(scenario_name, preset, weather, climate)
     roofs = _roofs(footprints)
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
     table = pv.township_table(per_roof, load_townships())
@@ -52,13 +68,14 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
 
 
 def estimate_workbook(footprints: str | None = None, scenario_name: str | None = None,
-                      preset: str | None = None, lang: str = "zh") -> bytes:
+                      preset: str | None = None, lang: str = "zh", weather: str | None = None,
+                      climate: str | None = None) -> bytes:
     """The PV page's Excel download for a scenario (``pv estimate --xlsx``): township table, summary, scenario."""
     from cyc_geo.catalog.provenance import provenance_of
     from cyc_geo.places.townships import load_townships
     from cyc_geo.pv import tables
 
-    scenario = _scenario(scenario_name, preset)
+    scenario = _scenario(scenario_name, preset, weather, climate)
     roofs = _roofs(footprints)
     towns = load_townships()
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
@@ -74,16 +91,17 @@ def cmd_pv_estimate(args: argparse.Namespace) -> int:
 
         engine = args.engine or default_engine()
         if engine == "local" and not args.source:
-            out = estimate_payload(args.footprints, args.scenario, args.preset)
+            out = estimate_payload(args.footprints, args.scenario, args.preset, args.weather, args.climate)
         else:  # same estimate on partitioned data / dask.distributed (cyc_geo.pv.engine, docs/scale.md)
-            out = cli_payload(args.source or args.footprints, _scenario(args.scenario, args.preset), engine)
+            out = cli_payload(args.source or args.footprints,
+                              _scenario(args.scenario, args.preset, args.weather, args.climate), engine)
     except KeyError as exc:
         raise UserError(exc.args[0] if exc.args else str(exc)) from None
     demo = "  [演示数据 demo data]" if out["demo"] else ""
     lines = [
         f"屋顶 roofs: {out['roofs']:,} / {out['buildings']:,} buildings{demo}",
-        f"装机 capacity: {out['capacity_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW, "
-        f"{100 * out['share_of_goal']:.0f} %, 缺口 gap {out['gap_mw']:.1f} MW)",
+        f"潜力装机 potential capacity: {out['capacity_mw']:.1f} MW  (技术潜力，非已并网装机 technical potential, "
+        f"not installed; 已并网与 {out['goal_mw']:.0f} MW 目标 installed vs the goal: python -m cyc_geo pv progress)",
         f"发电 generation: {out['annual_gwh']:.1f} GWh/yr   标煤 {out['tce']:,.0f} tce   CO2 {out['co2_t']:,.0f} t",
         "",
         *(f"{t['code']} {t['name']:<6} {t['capacity_mw']:8.1f} MW {t['annual_gwh']:8.1f} GWh" for t in out["by_township"]),
@@ -91,12 +109,11 @@ def cmd_pv_estimate(args: argparse.Namespace) -> int:
     if out["skipped"]:
         lines.append(f"skipped: {out['skipped']}")
     if args.xlsx:
-        from pathlib import Path
-
         path = Path(args.xlsx)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            path.write_bytes(estimate_workbook(args.footprints, args.scenario, args.preset, args.lang))
+            path.write_bytes(estimate_workbook(args.footprints, args.scenario, args.preset, args.lang,
+                                               args.weather, args.climate))
         except KeyError as exc:
             raise UserError(exc.args[0] if exc.args else str(exc)) from None
         lines.append(f"wrote {path}")
@@ -177,6 +194,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--source", help="GeoParquet file or partition folder, e.g. data/rooftops/scaled_5000000")
     e.add_argument("--xlsx", metavar="FILE", help="also write the PV page's Excel workbook (townships, summary, scenario)")
     e.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the --xlsx workbook")
+    add_weather_args(e)
     g = command(psub, "progress", cmd_pv_progress, help="installed PV (ledger) against the 70 MW goal of 2024")
     g.add_argument("--as-of", help="date YYYY-MM-DD (default: today)")
     command(psub, "scenarios", cmd_pv_scenarios, help="list saved PV scenarios")
@@ -191,7 +209,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_pv_yield(args: argparse.Namespace) -> int:
     """``pv yield``: the yield model per roof type (cyc_geo.pv.model.yield_payload)."""
-    scenario = _scenario(args.scenario, None)
+    scenario = _scenario(args.scenario, None, args.weather, args.climate)
     try:
         out = pv.yield_payload(pv.resolve_params(scenario))
     except (OSError, ValueError) as exc:
@@ -210,3 +228,13 @@ def register_yield(psub: argparse._SubParsersAction) -> None:
     """Add ``pv yield [--scenario NAME] [--json]``."""
     y = command(psub, "yield", cmd_pv_yield, help="specific yield, monthly profile and loss table per roof type")
     y.add_argument("--scenario", help="name of a saved scenario whose parameters to use (default: defaults)")
+    add_weather_args(y)
+
+
+def add_weather_args(parser: argparse.ArgumentParser) -> None:
+    """``--weather FILE`` (hourly EPW / PVGIS TMY) and ``--climate CSV`` (monthly means) for the yield model."""
+    parser.add_argument("--weather", metavar="FILE",
+                        help="hourly weather year for the site: EPW or PVGIS TMY (csv/json); replaces the monthly means")
+    parser.add_argument("--climate", metavar="CSV",
+                        help="monthly means: month, ghi_kwh_m2_day, t_air_c, t_range_c (like "
+                             "data/reference/climate_changyuan.csv), e.g. from the county's 气象局")
