@@ -91,6 +91,37 @@ def roofs() -> gpd.GeoDataFrame:
     }, geometry=geoms, crs="EPSG:4326")
 
 
+
+def test_store_weather_file_tells_hourly_years_from_monthly_means(data_dir: Path, tmp_path: Path):
+    """An EPW fills ``weather_file``, a 12-month table ``climate_file``; either gives the yield it implies."""
+    from cyc_geo.pv import irradiance
+    from tests.test_pv import REPO, _write_epw
+
+    p = pv.PVParams()
+    epw = tmp_path / "site.epw"
+    _write_epw(epw, irradiance.all_sky(p.latitude, p.longitude, p.altitude_m, irradiance.climate_tuple()))
+    kept, param = uploads.store_weather_file("site.epw", epw.read_bytes())
+    assert param == "weather_file" and kept.parent == uploads.yield_raster_dir() and kept.name.startswith("weather-")
+    assert pv.specific_yield(p.with_overrides({param: str(kept)}), "shed") == pytest.approx(
+        pv.specific_yield(p, "shed"), rel=1e-6)
+    clim = pd.read_csv(REPO / "data/reference/climate_changyuan.csv")
+    monthly = clim.assign(ghi_kwh_m2_day=clim["ghi_kwh_m2_day"] * 1.05).to_csv(index=False).encode()
+    kept, param = uploads.store_weather_file("station.csv", monthly)
+    assert param == "climate_file"
+    assert pv.simulate(p.with_overrides({param: str(kept)}), "shed").ghi_kwh_m2 == pytest.approx(
+        1.05 * pv.simulate(p, "shed").ghi_kwh_m2)
+    assert [f for f in (data_dir / "uploads").iterdir() if f.is_file()] == []  # staged copies removed
+
+
+def test_store_weather_file_refuses_what_it_cannot_read_and_keeps_nothing(data_dir: Path):
+    before = set(uploads.yield_raster_dir().glob("*")) if uploads.yield_raster_dir().exists() else set()
+    with pytest.raises(ValueError, match="12-month climate table"):
+        uploads.store_weather_file("notes.csv", "日期,温度\n2023-01-01,3\n".encode("utf-8"))
+    with pytest.raises(UploadRejected):
+        uploads.store_weather_file("roofs.gpkg", b"SQLite format 3\x00")
+    after = set(uploads.yield_raster_dir().glob("*")) if uploads.yield_raster_dir().exists() else set()
+    assert after == before and [f for f in (data_dir / "uploads").iterdir() if f.is_file()] == []
+
 def test_roofs_in_scenario_are_the_counted_roofs_with_their_results(roofs):
     sc = pv.Scenario()
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), sc)

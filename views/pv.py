@@ -57,7 +57,8 @@ STATE = "pv_state"
 QUERY = "pv"
 KEEP = "pv_keep"
 # Widget keys that are not part of the scenario but should survive switching pages too.
-UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_raster_name", "pv_as_of")
+UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_raster_name", "pv_as_of",
+           "pv_weather_path", "pv_weather_param", "pv_weather_name")
 CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
 ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
 TILT_KEYS = {t: f"pv_tilt_{t}" for t in pv.ROOF_TYPES}
@@ -90,6 +91,10 @@ def _widget_values(sc: pv.Scenario) -> dict[str, Any]:
     })
     if p.yield_raster is not None:
         vals["pv_raster_path"] = p.yield_raster
+    own = ("weather_file", p.weather_file) if p.weather_file else ("climate_file", p.climate_file)
+    vals["pv_use_weather"] = own[1] is not None
+    if own[1] is not None:
+        vals["pv_weather_path"], vals["pv_weather_param"] = own[1], own[0]
     return vals
 
 
@@ -115,6 +120,8 @@ def _scenario_from_widgets(town_labels: dict[str, tuple[str, str]]) -> pv.Scenar
     if ss.get("pv_use_raster") and ss.get("pv_raster_path"):
         params["yield_raster"] = ss["pv_raster_path"]
         params["yield_raster_kind"] = choice_value(ss["pv_raster_kind"], RASTER_KINDS)
+    if ss.get("pv_use_weather") and ss.get("pv_weather_path"):
+        params[ss.get("pv_weather_param", "weather_file")] = ss["pv_weather_path"]
     return pv.Scenario(
         adoption={c: ss[CLASS_KEYS[c]] / 100.0 for c in pv.CLASSES},
         townships=tuple(choice_value(ss["pv_towns"], town_labels)),
@@ -249,6 +256,37 @@ def _raster_inputs() -> None:
         st.caption(tr(f"栅格：{shown}", f"Raster: {shown}"))
 
 
+def _weather_inputs() -> None:
+    """Optional weather of the site: an hourly EPW / PVGIS TMY year or the station's monthly means (CSV),
+    replacing the bundled approximate monthly GHI (docs/sources.md, "Climate of Changyuan")."""
+    from cyc_geo.pv.uploads import store_weather_file
+    from ui.auth import require_editor
+
+    ss = st.session_state
+    editor = _editor()
+    up = st.file_uploader(tr("场址气象：逐时气象年 EPW / PVGIS TMY，或气象站月均值 CSV（可选）",
+                             "Site weather: hourly EPW / PVGIS TMY year, or station monthly means CSV (optional)"),
+                          type=["epw", "csv", "json"], key="pv_weather_upload", disabled=editor is None)
+    st.caption(tr("默认月均水平总辐照为近似值（非气象站实测），有实测数据时请替换；月均表列为 month, ghi_kwh_m2_day, "
+                  "t_air_c, t_range_c。",
+                  "The default monthly GHI is approximate (not a station record): replace it when measured data "
+                  "exist; a monthly table has columns month, ghi_kwh_m2_day, t_air_c, t_range_c."))
+    if up is not None and up.file_id != ss.get("pv_weather_file_id"):
+        try:
+            require_editor()
+            path, param = store_weather_file(up.name, up.getvalue())
+            ss.update(pv_weather_path=str(path), pv_weather_param=param, pv_weather_name=up.name,
+                      pv_weather_file_id=up.file_id, pv_use_weather=True)
+        except (PermissionError, ValueError) as exc:
+            st.error(str(exc))
+    have = bool(ss.get("pv_weather_path"))
+    st.checkbox(tr("使用上传的场址气象", "Use the uploaded site weather"), key="pv_use_weather", disabled=not have)
+    if have:
+        shown = md_escape(ss.get("pv_weather_name", Path(ss["pv_weather_path"]).name))
+        kind = tr("逐时气象年", "hourly year") if ss.get("pv_weather_param") == "weather_file" else tr("月均值", "monthly means")
+        st.caption(tr(f"场址气象：{shown}（{kind}）", f"Site weather: {shown} ({kind})"))
+
+
 # ---------------------------------------------------------------- page
 
 
@@ -289,6 +327,7 @@ def _technical_inputs() -> None:
         st.number_input(tr("单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"), 100.0, 2500.0, step=1.0,
                         key="pv_override", disabled=not st.session_state["pv_use_override"])
         _raster_inputs()
+        _weather_inputs()
         st.selectbox(tr("减排折算口径", "Emission factor preset"), list(emissions.PRESETS),
                      format_func=lambda i: tr(*PRESET_LABELS[i]),
                      key="pv_preset")

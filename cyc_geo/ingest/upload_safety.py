@@ -187,13 +187,15 @@ def check_extension(name: str, allowed: Iterable[str] = ALLOWED_EXTS) -> str:
     return ext
 
 
-def stage_upload(stream: BinaryIO | bytes, original_name: str, size: int | None = None) -> tuple[Path, str]:
-    """Copy an upload to ``<data>/uploads/<uuid><ext>``; returns (path, sha256).
+def stage_upload(stream: BinaryIO | bytes, original_name: str, size: int | None = None,
+                 allowed: Iterable[str] = ALLOWED_EXTS) -> tuple[Path, str]:
+    """Copy an upload to ``<data>/uploads/<uuid><ext>``; returns (path, sha256). ``allowed``: the extensions
+    the caller takes (default: every importable one).
 
     The size limit is enforced while copying (also when ``size`` is unknown), so an
     oversized upload never fills the disk; a rejected upload leaves no file behind.
     """
-    ext = check_extension(original_name)
+    ext = check_extension(original_name, allowed)
     if size is not None:
         check_size(size)
     clean_stale_uploads()
