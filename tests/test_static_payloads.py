@@ -135,11 +135,19 @@ def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monke
     from cyc_geo.catalog.registry import load_registry
     from ui.common import warm_up
 
+    from cyc_geo.planning import landcheck
+    from ui import projects_data
+
     monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
+    monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "warm.sqlite"))
     st.cache_data.clear()  # earlier tests in this process published into their own folders
     st.cache_resource.clear()
+    checked = []
+    real = landcheck.check_projects
+    monkeypatch.setattr(projects_data, "check_projects", lambda *a, **k: checked.append(1) or real(*a, **k))
     took = warm_up()
-    assert {"roofs", "per_roof_map", "layers", "map_payloads"} <= set(took)
+    assert {"roofs", "per_roof_map", "layers", "map_payloads", "projects"} <= set(took)
+    assert len(projects_data.checks(projects_data.sites_key())) == 4 and checked == [1]  # the page finds it done
     names = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.json.gz"))
     expected = sorted(f"{layer.id}_hex-osm-zh" if layer.big else f"{layer.id}-osm-zh"
                       for layer in load_registry() if layer.geometry != "raster")

@@ -363,7 +363,8 @@ def demo_banner(gdfs: dict[str, gpd.GeoDataFrame | LayerFacts], notes: list[str]
 
 def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
     """Fill the shared caches outside any session: roofs, per-roof results of the map's and the PV page's
-    default scenarios, the PV range, the small layers, and the map's published payloads.
+    default scenarios, the PV range, the small layers, the map's published payloads, and the projects
+    page's sites, checks and check context (:func:`ui.projects_data.warm`).
 
     Called by ``ui.serve`` in a background thread once the server runs, so the first visitor
     after a start finds them ready (or, arriving earlier, waits only for what is not done yet;
@@ -372,7 +373,7 @@ def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
     import time
 
     from cyc_geo.pv.goal import map_scenario
-    from ui import map_data
+    from ui import map_data, projects_data
 
     took: dict[str, float] = {}
 
@@ -388,4 +389,5 @@ def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
         step("potential_range", lambda: potential_range(pv.Scenario()))
     step("layers", lambda: [layer_frame(layer.id) for layer in registry() if layer.geometry != "raster"])
     step("map_payloads", lambda: map_data.warm_map(langs=langs))
+    step("projects", projects_data.warm)
     return took

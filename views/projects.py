@@ -23,12 +23,10 @@ from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
 from cyc_geo.planning import compliance, sites_table
 from cyc_geo.planning.jzd import jzd_bytes
-from cyc_geo.planning.landcheck import CheckContext, check_projects, check_site, site_conflicts
+from cyc_geo.planning.landcheck import CheckContext, check_site, site_conflicts
 from cyc_geo.planning.projects import (
     SEED_COLUMNS,
     load_devzone,
-    load_project_layer,
-    load_project_sites,
     load_projects,
     read_site_file,
     reset_project_site,
@@ -37,8 +35,9 @@ from cyc_geo.planning.projects import (
     site_from_geojson,
     site_history,
 )
-from cyc_geo.planning.report import project_report, summary_html, summary_table, summary_xlsx
+from cyc_geo.planning.report import summary_html, summary_table, summary_xlsx
 from cyc_geo.planning.rules import SITE_TYPE_NAMES, SITE_TYPES, site_type_for
+from ui import projects_data
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 
@@ -46,39 +45,6 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
 ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layers drawn around the checked site
 CONTEXT_PAD_M = 1_500.0  # how far around the checked site its context layers are drawn (m; project choice)
-
-
-# cache_resource, not cache_data: the rooftop site has ~10^5 parts and must not be re-pickled per rerun
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _sites(key: tuple):
-    return load_project_sites(database())
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _site_layer(key: tuple):
-    return load_project_layer()
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _checks(key: tuple) -> list[dict]:
-    return check_projects(database(), CheckContext(sites=_sites(key)))
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _report(project_no: int, key: tuple) -> dict:
-    rep = project_report(project_no, database(), CheckContext(sites=_sites(key)))
-    return {k: rep[k] for k in ("xlsx", "html", "png")}
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _context(key: tuple) -> CheckContext:
-    """Context layers for checking drawn/uploaded shapes, loaded once (parcels only, no roofs)."""
-    return CheckContext(sites=_site_layer(key))
-
-
-def _clear_caches() -> None:
-    for fn in (_sites, _site_layer, _checks, _report, _context):
-        fn.clear()
 
 
 def _findings(result: dict) -> None:
@@ -113,7 +79,7 @@ def _save(project_no: int, site, source: str) -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
-    _clear_caches()
+    projects_data.clear()
     st.session_state["projects_msg"] = tr(
         f"已保存项目 {project_no} 的地块（第 {version} 版，{user}）",
         f"Saved the site of project {project_no} (version {version}, {user})",
@@ -204,9 +170,9 @@ def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no:
     base_ids = [i for i in ("county", "townships", "belt") if i in layers]
     groups = [layer_group(layers[i], load_layer(i), lang()) for i in base_ids]
     groups.append(layer_group(layers["devzone"], devzone, lang()))
-    groups.append(layer_group(layers["projects"], _site_layer(key), lang()))
+    groups.append(layer_group(layers["projects"], projects_data.site_layer(key), lang()))
     legends = [layer_legend(layers[i], lang()) for i in (*base_ids, "devzone", "projects")]
-    more, more_legends = _checked_groups(checked, _context(key), layers)
+    more, more_legends = _checked_groups(checked, projects_data.context(key), layers)
     groups += more
     legends = more_legends + legends
     groups.append(legend_group(legends, heading=tr("图例", "Legend")))
@@ -235,7 +201,7 @@ def _site_panel(site_row: pd.Series, result: dict, project_no: int, key: tuple) 
     _metrics(result)
     _findings(result)
     _downloads((tr("下载核查报告 (Excel)", "Report (Excel)"), tr("下载核查报告 (HTML 可打印)", "Report (printable HTML)")),
-               _report(project_no, key), f"project_{project_no}_land_check", "dl_project")
+               projects_data.report(project_no, key), f"project_{project_no}_land_check", "dl_project")
 
 
 def _site_type(project_kind: str) -> str:
@@ -283,7 +249,7 @@ def _drawn_site() -> gpd.GeoDataFrame | None:
 def _checked_site(project_no: int, result: dict, key: tuple, site_type: str, upload: tuple) -> dict:
     """The site the page checks and draws: an uploaded file, else a drawn polygon, else the plan project's site."""
     uploaded, name = upload
-    ctx = _context(key)
+    ctx = projects_data.context(key)
     for source, site, label in (("upload", uploaded, name), ("drawn", _drawn_site(), tr("绘制地块", "Drawn site"))):
         if site is None:
             continue
@@ -296,7 +262,7 @@ def _checked_site(project_no: int, result: dict, key: tuple, site_type: str, upl
             continue
         return {"source": source, "site": site_wgs, "draw": site_wgs, "result": res, "conflicts": conflicts,
                 "label": str(label)}
-    layer = _site_layer(key)
+    layer = projects_data.site_layer(key)
     draw = layer[layer["project_no"] == project_no]
     conflicts = site_conflicts(draw, result, ctx)
     return {"source": "project", "site": draw, "draw": draw, "result": result, "conflicts": conflicts,
@@ -337,7 +303,7 @@ def _compliance_section(checked: dict, key: tuple) -> None:
 def _compliance_files(checked: dict, key: tuple) -> dict[str, bytes | None]:
     """The report files of the checked site, kept in the session per site, type and language (the map image
     and the PDF take a second or two, and the page reruns on every click)."""
-    result, ctx = checked["result"], _context(key)
+    result, ctx = checked["result"], projects_data.context(key)
     digest = hashlib.sha1(shapely.to_wkb(checked["draw"].to_crs(WGS84).geometry.union_all())).hexdigest()
     cache_key = (digest, checked["source"], checked["label"], result.get("site_type"), lang(), key)
     kept = st.session_state.setdefault("projects_report_files", {})
@@ -363,7 +329,7 @@ def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> 
             st.error(str(exc))
         else:
             reset_project_site(database(), project_no, user)
-            _clear_caches()
+            projects_data.clear()
             st.rerun()
 
 
@@ -378,15 +344,15 @@ def main() -> None:
     if msg := st.session_state.pop("projects_msg", None):
         st.success(msg)
     projects = load_projects()
-    key = sites_table.sites_key(database())
-    sites = _sites(key)
+    key = projects_data.sites_key()
+    sites = projects_data.sites(key)
     devzone = load_devzone()
-    ctx = _context(key)
+    ctx = projects_data.context(key)
     zoning = {i: g for i in ZONING_IDS if (g := ctx.get(i)) is not None}
     demo_banner({"projects": sites, "devzone": devzone, **zoning})
     editor = current_editor()
     with st.spinner(tr("正在核查各项目用地…", "Checking every project's land…")):
-        results = _checks(key)
+        results = projects_data.checks(key)
     _summary_section(results, projects)
     names = sites_table.project_names(projects, lang())
     project_no = st.selectbox(

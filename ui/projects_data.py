@@ -1,0 +1,71 @@
+"""Cached data behind the projects page: the sites, their checks and reports, and the check context.
+
+Thin ``st.cache_resource`` caches over :mod:`cyc_geo.planning`, keyed by the sites' version
+(:func:`cyc_geo.planning.sites_table.sites_key`: a saved or reset site is a new key). They live here,
+not in the page script, so the start-up warm-up (:func:`ui.common.warm_up`) can fill them before the
+first planner opens the page. ``cache_resource``, not ``cache_data``: the rooftop site has ~10^5
+parts and must not be re-pickled on every rerun (callers treat the results as read-only).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cyc_geo.planning import sites_table
+from cyc_geo.planning.landcheck import CheckContext, check_projects
+from cyc_geo.planning.projects import load_project_layer, load_project_sites
+from cyc_geo.planning.report import project_report
+from ui.common import database
+
+
+def sites_key() -> tuple:
+    """The sites' version (:func:`cyc_geo.planning.sites_table.sites_key`) from the app's database."""
+    return sites_table.sites_key(database())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def sites(key: tuple):
+    """The four projects' current sites (GeoDataFrame, WGS84)."""
+    return load_project_sites(database())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def site_layer(key: tuple):
+    """The project-sites layer as the map draws it."""
+    return load_project_layer()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def checks(key: tuple) -> list[dict]:
+    """The land check of every project (:func:`cyc_geo.planning.landcheck.check_projects`)."""
+    return check_projects(database(), CheckContext(sites=sites(key)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def report(project_no: int, key: tuple) -> dict:
+    """One project's report files (Excel, printable HTML, PNG)."""
+    rep = project_report(project_no, database(), CheckContext(sites=sites(key)))
+    return {k: rep[k] for k in ("xlsx", "html", "png")}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def context(key: tuple) -> CheckContext:
+    """Context layers for checking drawn/uploaded shapes, loaded once (parcels only, no roofs)."""
+    return CheckContext(sites=site_layer(key))
+
+
+def clear() -> None:
+    """Forget the cached sites and checks (after a site is saved or reset)."""
+    for fn in (sites, site_layer, checks, report, context):
+        fn.clear()
+
+
+def warm() -> None:
+    """Fill the caches the projects page opens with: sites, the check of every project, the check context
+    with its zoning layers (三区三线 demo layers are built on first use) and project 1's report."""
+    key = sites_key()
+    checks(key)
+    ctx = context(key)
+    for layer_id in ("farmland", "eco_redline", "urban_boundary"):
+        ctx.get(layer_id)
+    report(1, key)
