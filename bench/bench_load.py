@@ -96,6 +96,18 @@ class Server:
                 pass
         return total / MB
 
+    def wait_idle(self, max_s: float = 300.0, quiet_cpu_s: float = 0.15) -> float:
+        """Wait until the server tree has used less than ``quiet_cpu_s`` CPU seconds in each of two
+        consecutive seconds (start-up warm-up, tile building and the previous batch are over), at most
+        ``max_s``; returns the seconds waited. Batches measured on a busy server would count its own
+        background work as cost per visit."""
+        t0, quiet = time.perf_counter(), 0
+        while time.perf_counter() - t0 < max_s and quiet < 2:
+            c0 = self.cpu_seconds()
+            time.sleep(1.0)
+            quiet = quiet + 1 if self.cpu_seconds() - c0 < quiet_cpu_s else 0
+        return time.perf_counter() - t0
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -210,6 +222,7 @@ def measure_server(server: Server, loop: asyncio.AbstractEventLoop, browser, ses
     wait_tiles(loop.run_until_complete, url)
     loop.run_until_complete(_batch(browser, url, 1))  # one more warm visit (caches of every layer)
     for n in sessions:
+        server.wait_idle()
         spy = _start_pyspy(server, n)
         cpu0, t0 = server.cpu_seconds(), time.perf_counter()
         got = loop.run_until_complete(_batch(browser, url, n))
