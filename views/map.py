@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import folium
@@ -49,6 +50,7 @@ from ui.common import (
     demo_banner,
     facts,
     lang,
+    pv_progress,
     registry,
     registry_version,
     roof_summary,
@@ -137,15 +139,22 @@ def _sidebar_indicators(view: View) -> None:
         st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{shown['belt'].area_km2:,.1f}")
     if not view.roofs_on:
         return
+    prog = pv_progress(date.today().isoformat())
+    st.sidebar.metric(
+        tr("已并网光伏装机 (MW)", "Installed PV, grid-connected (MW)"), f"{prog['installed_mw']:,.1f}",
+        delta=tr(f"{prog['goal_year']} 年目标 {prog['goal_mw']:.0f} MW", f"{prog['goal_year']} goal {prog['goal_mw']:.0f} MW"),
+        delta_color="off", help=tr("装机台账中已并网的容量（截至今天）；在建、备案不计入。",
+                                   "Grid-connected capacity in the installations ledger (as of today); "
+                                   "under construction and filed projects are not counted."))
     summary = roof_summary(view.scenario)
     st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['buildings']:,}")
     st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
-    goal = summary["goal_mw"]
     st.sidebar.metric(
-        tr("屋顶光伏潜力 (MW)", "Rooftop PV potential (MW)"),
+        tr("屋顶光伏技术潜力 (MW)", "Rooftop PV technical potential (MW)"),
         f"{summary['capacity_mw']:,.1f}",
-        delta=tr(f"目标 {goal:.0f} MW", f"goal {goal:.0f} MW"),
-        delta_color="off",
+        help=tr("屋顶按情景可安装的容量：技术潜力，不是已并网装机，不计入 70 MW 目标进度。",
+                "What the roofs could carry under the scenario: technical potential, not installed capacity, "
+                "and not counted toward the 70 MW goal."),
     )
     st.sidebar.metric(tr("年发电量 (GWh)", "Annual generation (GWh)"), f"{summary['annual_gwh']:,.1f}")
 
