@@ -18,6 +18,7 @@ from cyc_geo.catalog.sources import planner_file
 from cyc_geo.exports.display import display_frame
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
 from ui.common import demo_banner, lang, load_layer, tr
+from ui.text import md_escape
 
 PARAM_FIELDS = [
     ("stock_m3_per_ha", "单位面积蓄积 (m³/ha)", "Stock density (m³/ha)", 1.0),
@@ -59,7 +60,7 @@ def _zones(kind: str) -> tuple[gpd.GeoDataFrame, str]:
 def _param_column(params: pd.DataFrame, defaults: pd.DataFrame, value: int) -> None:
     """Number inputs of one land class's stock-method parameters (written into ``params``)."""
     name = params.loc[value, "forest_type_zh" if lang() == "zh" else "forest_type_en"]
-    st.markdown(f"**{params.loc[value, 'code']} {name}**")
+    st.markdown(f"**{md_escape(params.loc[value, 'code'])} {md_escape(name)}**")  # parameter table text, as text
     for field, zh, en, step in PARAM_FIELDS:
         params.loc[value, field] = st.number_input(
             tr(zh, en), min_value=0.0, value=float(defaults.loc[value, field]), step=step,
@@ -239,7 +240,7 @@ def _zone_table(result: pd.DataFrame, zone_kind: str, path_obj: Path) -> None:
     st.dataframe(display_frame(result.round(2), lang()), hide_index=True, width="stretch")
     st.download_button(tr("下载 CSV", "Download CSV"), result.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"carbon_by_{zone_kind}.csv", mime="text/csv", key="carbon_csv")
-    source = landcover.landcover_meta(path_obj)["source"]
+    source = md_escape(landcover.landcover_meta(path_obj)["source"])  # a planner's file name, shown as text
     year = data_year_label(layer_data_year("landcover", landcover.landcover_meta(path_obj)), lang())
     st.caption(tr(f"土地覆被：{source}（{year}）", f"Land cover: {source} ({year})"))
 

@@ -40,6 +40,7 @@ from cyc_geo.planning.rules import SITE_TYPE_NAMES, SITE_TYPES, site_type_for
 from ui import projects_data
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
+from ui.text import md_escape
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
@@ -378,7 +379,8 @@ def main() -> None:
         else:
             if checked["source"] == "drawn":
                 st.subheader(tr("绘制地块预检", "Check of the drawn site"))
-            st.markdown(tr(f"**核查地块**：{checked['label']}", f"**Checked site**: {checked['label']}"))
+            label = md_escape(checked["label"])  # an uploaded file's name, shown as text
+            st.markdown(tr(f"**核查地块**：{label}", f"**Checked site**: {label}"))
             _checked(checked["site"], checked["result"], project_no, editor, checked["source"])
     _compliance_section(checked, key)
     _reset_section(site_row, project_no, editor)
