@@ -133,10 +133,9 @@ def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monke
     import streamlit as st
 
     from cyc_geo.catalog.registry import load_registry
-    from ui.common import warm_up
-
     from cyc_geo.planning import landcheck
     from ui import projects_data
+    from ui.common import warm_up
 
     monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
     monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "warm.sqlite"))
