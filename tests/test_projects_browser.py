@@ -39,6 +39,26 @@ def test_draw_a_site_and_see_its_land_check(app_url, page):
     save_artifact(page, "projects_drawn_site")
 
 
+@pytest.mark.browser
+def test_a_projects_report_is_built_when_its_download_is_clicked(app_url, page):
+    """The report buttons carry deferred data: the workbook is made on the click, and it is a real workbook
+    with the project's name (the page no longer builds every report on every rerun)."""
+    import io
+
+    import openpyxl
+
+    page.goto(f"{app_url}/projects")
+    wait_for_app(page, timeout_ms=LONG)
+    button = page.get_by_role("button", name="下载核查报告 (Excel)")
+    button.wait_for(timeout=LONG)
+    with page.expect_download(timeout=LONG) as dl:
+        button.click()
+    assert dl.value.suggested_filename == "project_1_land_check.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(open(dl.value.path(), "rb").read()))
+    text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert "项目" in text and "亩" in text
+
+
 def _jzd_site_on_farmland(tmp_path):
     """A 界址点 file (zone prefix, GBK) of a 300 m x 300 m square on the largest demo basic-farmland parcel."""
     import geopandas as gpd

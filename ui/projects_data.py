@@ -61,11 +61,10 @@ def clear() -> None:
 
 
 def warm() -> None:
-    """Fill the caches the projects page opens with: sites, the check of every project, the check context
-    with its zoning layers (三区三线 demo layers are built on first use) and project 1's report."""
+    """Fill the caches the projects page opens with: sites, the check of every project and the check context
+    with its zoning layers (三区三线 demo layers are built on first use). Reports are built when downloaded."""
     key = sites_key()
     checks(key)
     ctx = context(key)
     for layer_id in ("farmland", "eco_redline", "urban_boundary"):
         ctx.get(layer_id)
-    report(1, key)

@@ -3,10 +3,9 @@ files), the checked site with its conflicts on the map, compliance reports (Exce
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import folium
 import geopandas as gpd
@@ -62,11 +61,14 @@ def _metrics(result: dict) -> None:
     st.caption(sites_table.township_line(result, lang()))
 
 
-def _downloads(labels: tuple[str, str], files: dict[str, Any], stem: str, key: str) -> None:
-    """Excel and printable-HTML download buttons side by side (``files`` has ``xlsx`` and ``html``)."""
+def _downloads(labels: tuple[str, str], files: Callable[[], dict[str, Any]], stem: str, key: str) -> None:
+    """Excel and printable-HTML download buttons side by side. ``files()`` returns ``xlsx`` and ``html``; it
+    runs when a button is clicked (Streamlit's deferred download data), not on every rerun: a project's
+    report draws its site map, which for the rooftop project (~10^5 roofs) took most of selecting it."""
     c1, c2 = st.columns(2)
-    c1.download_button(labels[0], files["xlsx"], file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx")
-    c2.download_button(labels[1], files["html"], file_name=f"{stem}.html", mime="text/html", key=f"{key}_html")
+    c1.download_button(labels[0], lambda: files()["xlsx"], file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx")
+    c2.download_button(labels[1], lambda: files()["html"], file_name=f"{stem}.html", mime="text/html",
+                       key=f"{key}_html")
 
 
 def _save(project_no: int, site, source: str) -> None:
@@ -95,7 +97,7 @@ def _summary_section(results: list[dict], projects: pd.DataFrame) -> None:
         st.dataframe(sites_table.labelled(projects[list(SEED_COLUMNS)], lang()), hide_index=True, width="stretch")
     _downloads(
         (tr("下载汇总表 (Excel)", "Download summary (Excel)"), tr("下载汇总表 (HTML 可打印)", "Download summary (printable HTML)")),
-        {"xlsx": summary_xlsx(table), "html": summary_html(table)}, "projects_land_check_summary", "dl_summary",
+        lambda: {"xlsx": summary_xlsx(table), "html": summary_html(table)}, "projects_land_check_summary", "dl_summary",
     )
 
 
@@ -150,11 +152,12 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
                     tooltip=f"{tr(zh, en)}: {name} {area:,.0f} m²",
                 ).add_to(site_group)
             rows.append(("fill", colour, tr(zh, en)))
-    folium.GeoJson(
-        shapely.geometry.mapping(checked["draw"].to_crs(WGS84).geometry.union_all()),
-        style_function=lambda _f: {"color": "#000000", "weight": 3, "fillOpacity": 0},
-        tooltip=checked["label"],
-    ).add_to(site_group)
+    if not checked["result"].get("rooftop"):  # a rooftop set is ~10^5 roofs drawn by the sites layer: no outline
+        folium.GeoJson(
+            shapely.geometry.mapping(checked["draw"].to_crs(WGS84).geometry.union_all()),
+            style_function=lambda _f: {"color": "#000000", "weight": 3, "fillOpacity": 0},
+            tooltip=checked["label"],
+        ).add_to(site_group)
     groups.append(site_group)
     legends.append(LegendSection(tr("核查地块", "Checked site"), rows))
     return groups, legends
@@ -202,7 +205,7 @@ def _site_panel(site_row: pd.Series, result: dict, project_no: int, key: tuple) 
     _metrics(result)
     _findings(result)
     _downloads((tr("下载核查报告 (Excel)", "Report (Excel)"), tr("下载核查报告 (HTML 可打印)", "Report (printable HTML)")),
-               projects_data.report(project_no, key), f"project_{project_no}_land_check", "dl_project")
+               lambda: projects_data.report(project_no, key), f"project_{project_no}_land_check", "dl_project")
 
 
 def _site_type(project_kind: str) -> str:
@@ -289,34 +292,33 @@ def _compliance_section(checked: dict, key: tuple) -> None:
     if len(parcels):
         st.markdown(tr("**占用永久基本农田图斑**", "**Basic-farmland parcels taken**"))
         st.dataframe(parcels, hide_index=True, width="stretch")
-    files = _compliance_files(checked, key)
+    build = _compliance_files(checked, key)
     stem = f"land_compliance_{checked['source']}"
     c1, c2, c3 = st.columns(3)
-    c1.download_button(tr("合规报告 (Excel)", "Compliance report (Excel)"), files["xlsx"],
+    c1.download_button(tr("合规报告 (Excel)", "Compliance report (Excel)"), lambda: build("xlsx"),
                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="dl_compliance_xlsx")
-    c2.download_button(tr("合规报告 (PDF)", "Compliance report (PDF)"), files["pdf"],
+    c2.download_button(tr("合规报告 (PDF)", "Compliance report (PDF)"), lambda: build("pdf"),
                        file_name=f"{stem}.pdf", mime="application/pdf", key="dl_compliance_pdf")
-    if files["jzd"] is not None:
-        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"), files["jzd"],
+    if not checked["result"].get("rooftop"):
+        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"), lambda: build("jzd"),
                            file_name=f"{stem}_jzd.txt", mime="text/plain", key="dl_compliance_jzd")
 
 
-def _compliance_files(checked: dict, key: tuple) -> dict[str, bytes | None]:
-    """The report files of the checked site, kept in the session per site, type and language (the map image
-    and the PDF take a second or two, and the page reruns on every click)."""
-    result, ctx = checked["result"], projects_data.context(key)
-    digest = hashlib.sha1(shapely.to_wkb(checked["draw"].to_crs(WGS84).geometry.union_all())).hexdigest()
-    cache_key = (digest, checked["source"], checked["label"], result.get("site_type"), lang(), key)
-    kept = st.session_state.setdefault("projects_report_files", {})
-    if cache_key not in kept:
-        png = compliance.map_png(checked["draw"], checked["conflicts"], ctx, lang())
-        kept.clear()  # one site at a time
-        kept[cache_key] = {
-            "xlsx": compliance.report_xlsx(result, ctx, lang(), checked["label"], png),
-            "pdf": compliance.report_pdf(result, ctx, lang(), checked["label"], png),
-            "jzd": None if result.get("rooftop") else jzd_bytes(site_from_gdf(checked["site"]), name=checked["label"]),
-        }
-    return kept[cache_key]
+def _compliance_files(checked: dict, key: tuple) -> Callable[[str], bytes]:
+    """A builder of the checked site's report files (``xlsx``, ``pdf``, ``jzd``), called when a download button
+    is clicked (Streamlit's deferred download data): the map image and the PDF take seconds (py-spy: most of
+    a rerun when they were built on every run). Everything it needs is taken now, in the script run."""
+    result, ctx, lg, label, site = checked["result"], projects_data.context(key), lang(), checked["label"], checked["site"]
+    draw, conflicts = checked["draw"], checked["conflicts"]
+
+    def build(kind: str) -> bytes:
+        if kind == "jzd":
+            return jzd_bytes(site_from_gdf(site), name=label)
+        png = compliance.map_png(draw, conflicts, ctx, lg)
+        make = compliance.report_xlsx if kind == "xlsx" else compliance.report_pdf
+        return make(result, ctx, lg, label, png)
+
+    return build
 
 
 def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> None:
