@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.auth import signin_sidebar
-from ui.common import language_switch, tr
+from ui.common import language_switch, script_running, tr
 
 ROOT = Path(__file__).parent
 
@@ -35,4 +35,5 @@ pages = [
     for i, (file, zh, en, icon) in enumerate(PAGES)
     if (ROOT / file).exists()
 ]
-st.navigation(pages).run()
+with script_running():
+    st.navigation(pages).run()

@@ -6,9 +6,11 @@ caching live; everything computed comes from :mod:`cyc_geo`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import threading
 import tomllib
 from typing import Any
 
@@ -361,6 +363,32 @@ def demo_banner(gdfs: dict[str, gpd.GeoDataFrame | LayerFacts], notes: list[str]
             st.info(note)
 
 
+_RUNS = {"active": 0}
+_RUNS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def script_running():
+    """Count a page run while it lasts (``app.py`` wraps every full run in it), for :func:`warm_up`."""
+    with _RUNS_LOCK:
+        _RUNS["active"] += 1
+    try:
+        yield
+    finally:
+        with _RUNS_LOCK:
+            _RUNS["active"] -= 1
+
+
+def _wait_for_quiet(max_s: float = 20.0) -> None:
+    """Wait (at most ``max_s``) until no page run is active: the warm-up shares the interpreter with the
+    sessions, so it starts its next step between planners' runs instead of during them."""
+    import time
+
+    end = time.monotonic() + max_s
+    while _RUNS["active"] > 0 and time.monotonic() < end:
+        time.sleep(0.1)
+
+
 def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
     """Fill the shared caches outside any session: roofs, per-roof results of the map's and the PV page's
     default scenarios, the PV range, the small layers, the map's published payloads, and the projects
@@ -368,7 +396,8 @@ def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
 
     Called by ``ui.serve`` in a background thread once the server runs, so the first visitor
     after a start finds them ready (or, arriving earlier, waits only for what is not done yet;
-    a cache computes each key once). Returns seconds per step (for the log and the benchmark).
+    a cache computes each key once). Each step starts when no page run is active
+    (:func:`script_running`). Returns seconds per step (for the log and the benchmark).
     """
     import time
 
@@ -378,6 +407,7 @@ def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
     took: dict[str, float] = {}
 
     def step(name: str, fn) -> None:
+        _wait_for_quiet()
         t0 = time.perf_counter()
         fn()
         took[name] = round(time.perf_counter() - t0, 3)
