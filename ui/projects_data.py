@@ -9,6 +9,10 @@ parts and must not be re-pickled on every rerun (callers treat the results as re
 
 from __future__ import annotations
 
+import hashlib
+
+import pandas as pd
+import shapely
 import streamlit as st
 
 from cyc_geo.planning import sites_table
@@ -35,10 +39,26 @@ def site_layer(key: tuple):
     return load_project_layer()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+def sites_digest(frame) -> str:
+    """A digest of the sites' content: every attribute and every geometry (WKB), row by row."""
+    h = hashlib.sha1(pd.util.hash_pandas_object(pd.DataFrame(frame.drop(columns="geometry")).astype(str),
+                                                index=False).values.tobytes())
+    for geom in frame.geometry:
+        h.update(shapely.to_wkb(geom) if geom is not None else b"")
+    return h.hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _checks_of(digest: str, _sites) -> list[dict]:
+    return check_projects(database(), CheckContext(sites=_sites))
+
+
 def checks(key: tuple) -> list[dict]:
-    """The land check of every project (:func:`cyc_geo.planning.landcheck.check_projects`)."""
-    return check_projects(database(), CheckContext(sites=sites(key)))
+    """The land check of every project (:func:`cyc_geo.planning.landcheck.check_projects`), cached by the
+    sites' content: resetting a site to the demo finds the check made before (project 3's ~10^5 roofs take
+    seconds to check), and a saved site is checked once."""
+    current = sites(key)
+    return _checks_of(sites_digest(current), current)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -56,7 +76,7 @@ def context(key: tuple) -> CheckContext:
 
 def clear() -> None:
     """Forget the cached sites and checks (after a site is saved or reset)."""
-    for fn in (sites, site_layer, checks, report, context):
+    for fn in (sites, site_layer, report, context):  # checks stay: they are keyed by the sites' content
         fn.clear()
 
 
