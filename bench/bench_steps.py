@@ -8,7 +8,7 @@ contexts. Each step is timed from the click (or navigation) until Streamlit has 
 the step's result is on screen:
 
 - map: open the map (county and townships), switch the rooftops layer on, click a township (side
-  panel), prepare the map export (HTML and PNG);
+  panel), download the map export as HTML and as PNG (each made on its click);
 - PV: open the page, 恢复默认 (reset to defaults);
 - projects: open the page, select project 3, upload a site file (GeoJSON), save it as project 3's
   site (signed in as an editor), 恢复演示地块 (reset to the demo site).
@@ -87,14 +87,17 @@ def _map_steps(page, url: str, lat_lon: tuple[float, float]) -> list[tuple[str, 
         frame.locator(".leaflet-container").click(position={"x": pt[0], "y": pt[1]})
         page.locator("[data-testid='stTable']", has_text="恼里镇").first.wait_for(timeout=STEP_TIMEOUT_MS)
 
-    def export() -> None:
-        page.get_by_text("导出当前地图（HTML / PNG）").click()
-        page.get_by_role("button", name="生成导出文件").click()
-        _settle(page)
-        page.get_by_role("button", name="下载 HTML").wait_for(timeout=STEP_TIMEOUT_MS)
+    def export(kind: str) -> Callable[[], None]:
+        def step() -> None:
+            if kind == "HTML":
+                page.get_by_text("导出当前地图（HTML / PNG）").click()
+            with page.expect_download(timeout=STEP_TIMEOUT_MS) as dl:
+                page.get_by_role("button", name=f"下载 {kind}").click()
+            dl.value.path()  # the file has arrived
+        return step
 
     return [("map_open", open_map), ("map_rooftops_on", rooftops_on), ("map_side_panel", side_panel),
-            ("map_export", export)]
+            ("map_export_html", export("HTML")), ("map_export_png", export("PNG"))]
 
 
 def _pv_steps(page, url: str) -> list[tuple[str, Callable[[], None]]]:

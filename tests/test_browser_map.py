@@ -110,6 +110,21 @@ def test_a_visit_sends_no_view_back_so_the_page_runs_once_and_a_click_does(app_u
     assert reported["lat"] == pytest.approx(35.21, abs=1e-3) and reported["lng"] == pytest.approx(114.71, abs=1e-3)
 
 
+def test_export_files_are_made_when_their_download_is_clicked(app_url, page):
+    """HTML and PNG of the current view, each built on its click (deferred download data): the HTML opens
+    offline (the layers inline, no tile server), the PNG is an image of the map."""
+    _open(page, app_url + "/?layers=county,townships")
+    page.get_by_text("导出当前地图（HTML / PNG）").click()
+    with page.expect_download(timeout=LONG) as dl:
+        page.get_by_role("button", name="下载 HTML").click()
+    assert dl.value.suggested_filename == "changyuan_map.html"
+    html = open(dl.value.path(), encoding="utf-8").read()
+    assert "L.map(" in html and "长垣市界" in html and "/app/static/" not in html
+    with page.expect_download(timeout=LONG) as dl:
+        page.get_by_role("button", name="下载 PNG").click()
+    assert open(dl.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
 def test_each_layer_toggles_on_and_off(app_url, page):
     frame = _open(page, app_url)
     sidebar = page.get_by_test_id("stSidebar")

@@ -16,7 +16,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 import folium
 import pandas as pd
@@ -390,49 +391,46 @@ def map_and_panel(view: View, building: bool) -> None:
         _side_panel(map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
 
 
-def _export_map(view: View, at: tuple[float, float, int]):
-    """A standalone folium map of the current view for export: tiles replaced by the features in view.
-
-    The same composition as ``python -m cyc_geo map export`` (:func:`cyc_geo.mapview.standalone.export_map`),
-    fed by this page's cached layers and per-roof results.
-    """
-    from cyc_geo.mapview.standalone import export_map
+def _export_builder(view: View) -> Callable[[str], bytes]:
+    """A builder of the current view's export files, ``html`` (standalone, opens offline) or ``png``
+    (rendered in headless Chromium), called when a download button is clicked (Streamlit's deferred
+    download data), so neither is made unless asked for. The same composition as ``python -m cyc_geo
+    map export`` (:func:`cyc_geo.mapview.standalone.export_map`), fed by this page's cached layers and
+    per-roof results; the view, layers, language and scenario are taken now, in the script run."""
     from ui.common import layer_frame, per_roof
 
-    lat, lon, zoom = at
-    return export_map([layer.id for layer in view.shown], lang(), (lat, lon), int(zoom), view.scenario,
-                      load=layer_frame, per_roof=per_roof)
-
-
-def _prepare_export(view: View) -> None:
-    from cyc_geo.mapview.export import html_to_png, standalone_html
-
     state = view.state
-    at = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
-    with st.spinner(tr("正在生成…", "Exporting…")):
-        html = standalone_html(_export_map(view, at))
-        st.session_state["map_export"] = {"html": html.encode("utf-8")}
-        try:
-            st.session_state["map_export"]["png"] = html_to_png(html)
-        except Exception as exc:  # no Chromium on this machine: HTML still works
-            st.warning(tr(f"PNG 导出失败：{md_escape(exc)}", f"PNG export failed: {md_escape(exc)}"))
+    lat, lon, zoom = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
+    ids, lg, scenario = [layer.id for layer in view.shown], lang(), view.scenario
+
+    def build(kind: str) -> bytes:
+        from cyc_geo.mapview.export import html_to_png, standalone_html
+        from cyc_geo.mapview.standalone import export_map
+
+        html = standalone_html(export_map(ids, lg, (lat, lon), int(zoom), scenario, load=layer_frame,
+                                          per_roof=per_roof))
+        return html.encode("utf-8") if kind == "html" else html_to_png(html)
+
+    return build
 
 
 def export_section(view: View) -> None:
     with st.expander(tr("导出当前地图（HTML / PNG）", "Export the current map (HTML / PNG)")):
-        st.caption(tr("HTML 文件内嵌全部脚本与数据，可离线打开；PNG 由无头 Chromium 渲染。",
+        st.caption(tr("HTML 文件内嵌全部脚本与数据，可离线打开；PNG 由无头 Chromium 渲染。文件在点击下载时生成。",
                       "The HTML file inlines every script and data, so it opens offline; the PNG is rendered "
-                      "in headless Chromium."))
-        if st.button(tr("生成导出文件", "Prepare export files"), key="map_export_btn"):
-            _prepare_export(view)
-        files = st.session_state.get("map_export")
-        if files:
-            c1, c2 = st.columns(2)
-            c1.download_button(tr("下载 HTML", "Download HTML"), files["html"], "changyuan_map.html", "text/html",
-                               key="map_dl_html")
-            if "png" in files:
-                c2.download_button(tr("下载 PNG", "Download PNG"), files["png"], "changyuan_map.png", "image/png",
-                                   key="map_dl_png")
+                      "in headless Chromium. Each file is made when its download is clicked."))
+        from cyc_geo.mapview.export import CHROMIUM
+
+        build = _export_builder(view)
+        c1, c2 = st.columns(2)
+        c1.download_button(tr("下载 HTML", "Download HTML"), lambda: build("html"), "changyuan_map.html", "text/html",
+                           key="map_dl_html", on_click="ignore")
+        has_browser = Path(CHROMIUM).exists()
+        c2.download_button(tr("下载 PNG", "Download PNG"), lambda: build("png"), "changyuan_map.png", "image/png",
+                           key="map_dl_png", on_click="ignore", disabled=not has_browser)
+        if not has_browser:
+            st.caption(tr(f"PNG 导出需要 Chromium（{CHROMIUM}）：scripts/setup.sh --test 安装。",
+                          f"The PNG export needs Chromium ({CHROMIUM}): scripts/setup.sh --test installs it."))
 
 
 def print_section(view: View) -> None:
