@@ -267,6 +267,9 @@ def _weather_inputs() -> None:
     up = st.file_uploader(tr("场址气象：逐时气象年 EPW / PVGIS TMY，或气象站月均值 CSV（可选）",
                              "Site weather: hourly EPW / PVGIS TMY year, or station monthly means CSV (optional)"),
                           type=["epw", "csv", "json"], key="pv_weather_upload", disabled=editor is None)
+    if editor is None:
+        st.caption(tr("上传场址气象需登录编辑账号（文件保存在服务器上，供已保存的情景使用）。",
+                      "Sign in as an editor to upload site weather (it is kept on the server for saved scenarios)."))
     st.caption(tr("默认月均水平总辐照为近似值（非气象站实测），有实测数据时请替换；月均表列为 month, ghi_kwh_m2_day, "
                   "t_air_c, t_range_c。",
                   "The default monthly GHI is approximate (not a station record): replace it when measured data "
