@@ -41,6 +41,7 @@ from typing import Any
 
 import psutil
 
+from bench.common import emit_rows
 from deploy.replicas import wait_health
 
 REPO = Path(__file__).resolve().parent.parent
@@ -354,17 +355,11 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.pages:
         rows = [r for repo in (args.repo or [REPO]) for r in bench_pages(repo.resolve())]
-        for r in rows:
-            print(json.dumps(r, ensure_ascii=False))
-        if args.out:
-            args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+        emit_rows(rows, args.out)
         return
     rows = run(repos=args.repo, workers=args.workers.split(","),
                sessions=[int(x) for x in args.sessions.split(",")])
-    for r in rows:
-        print(json.dumps(r, ensure_ascii=False))
-    if args.out:
-        args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+    emit_rows(rows, args.out)
 
 
 if __name__ == "__main__":

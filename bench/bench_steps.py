@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.bench_load import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, start_single  # noqa: E402
+from bench.common import emit_rows  # noqa: E402
 
 DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STEP_TIMEOUT_MS = 300_000
@@ -212,10 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, help="also write the rows as JSON here")
     args = p.parse_args(argv)
     rows = run(repos=args.repo)
-    for r in rows:
-        print(json.dumps(r, ensure_ascii=False))
-    if args.out:
-        args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+    emit_rows(rows, args.out)
 
 
 if __name__ == "__main__":

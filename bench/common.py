@@ -25,6 +25,7 @@ it only covers one process. Both are reported so a reader can judge.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import pickle
 import resource
@@ -206,3 +207,11 @@ def _child_main(inp: str, out: str) -> int:
 
 if __name__ == "__main__":
     sys.exit(_child_main(sys.argv[1], sys.argv[2]))
+
+
+def emit_rows(rows: list[dict[str, Any]], out: Path | None = None) -> None:
+    """Print each result row as one JSON line (stdout) and, with ``out``, write them all there as a JSON list."""
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+    if out:
+        out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))

@@ -126,7 +126,7 @@ def registry_version() -> tuple:
 
 def layer_def(layer_id: str) -> LayerDef:
     """A registered layer by id (``KeyError`` when unknown)."""
-    by_id = _memoised(("registry_by_id",), lambda: {layer.id: layer for layer in load_registry()})
+    by_id = _memoised(("registry_by_id",), lambda: {layer.id: layer for layer in registry()})
     if layer_id in by_id:
         return by_id[layer_id]
     return get_layer(layer_id)  # raises the registry's KeyError

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
 from cyc_geo.mapview.legend import LegendSection
@@ -35,11 +34,6 @@ def hex_palette(layer: LayerDef) -> str:
 def scenario_of(options: dict[str, Any]) -> pv.Scenario:
     """The PV scenario of the map's sidebar knob (``{"adoption_scale": …}``; empty = NEA defaults)."""
     return map_scenario(float(options.get("adoption_scale", 1.0)))
-
-
-def is_demo(layer_id: str) -> bool:
-    """Whether a layer's provenance marks it as demo or approximate data."""
-    return not provenance_of(layer_frame(layer_id)).is_real
 
 
 def _results_for(layer: LayerDef, scenario: pv.Scenario | None) -> pd.DataFrame | None:
