@@ -43,6 +43,7 @@ from pyproj import Transformer
 from cyc_geo import paths
 from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.geo.transformers import transformer
 
 DEFAULT_PARTITION_ROWS = 125_000
 """Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size (docs/sources.md, "Demo assumptions")."""
@@ -92,8 +93,8 @@ def replicate(base: gpd.GeoDataFrame, copy: int, dlon: float, dlat: float, id_st
 
 def _copy_shifts(base: gpd.GeoDataFrame, copies: int) -> np.ndarray:
     """Degree shifts of each copy: the projected grid offset applied at the county's centre."""
-    to_area = Transformer.from_crs(WGS84, AREA_CRS, always_xy=True)
-    to_wgs = Transformer.from_crs(AREA_CRS, WGS84, always_xy=True)
+    to_area = transformer(WGS84, AREA_CRS, always_xy=True)
+    to_wgs = transformer(AREA_CRS, WGS84, always_xy=True)
     x, y = to_area.transform(base["lon"].to_numpy(), base["lat"].to_numpy())
     width, height = float(np.ptp(x)) or 1000.0, float(np.ptp(y)) or 1000.0
     cx, cy = float(np.mean(x)), float(np.mean(y))
@@ -172,7 +173,7 @@ def _write_copies(folder: Path, base: gpd.GeoDataFrame, copies: int, target_roof
     Returns the manifest's file list and the number of roofs written."""
     n_base = len(base)
     shifts = _copy_shifts(base, copies)
-    to_area = Transformer.from_crs(WGS84, AREA_CRS, always_xy=True)
+    to_area = transformer(WGS84, AREA_CRS, always_xy=True)
     files: list[dict[str, Any]] = []
     buffer: list[gpd.GeoDataFrame] = []
     buffered = written = 0

@@ -46,3 +46,15 @@ def m2_to_mu(m2: float | pd.Series) -> float | pd.Series:
 def m2_to_ha(m2: float | pd.Series) -> float | pd.Series:
     """Square metres to hectares."""
     return m2 / M2_PER_HA
+
+
+def _install_transformers() -> None:
+    """Geopandas' ``to_crs`` searches PROJ once per CRS pair and process, not once per thread
+    (:mod:`cyc_geo.geo.transformers`); done when this module is imported, as every reprojection in
+    the project imports its CRS names from here."""
+    from cyc_geo.geo import transformers
+
+    transformers.install()
+
+
+_install_transformers()

@@ -539,13 +539,14 @@ def check_raster(path: str | Path) -> dict[str, Any]:
 def sample_raster(path: str | Path, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Raster values at WGS84 points (nearest cell; NaN outside the raster or at nodata), vectorised."""
     import rasterio
-    from pyproj import Transformer
+
+    from cyc_geo.geo.transformers import transformer
 
     with rasterio.open(path) as src:
         band = src.read(1, masked=True)
         xs, ys = np.asarray(lon, float), np.asarray(lat, float)
         if src.crs is not None and src.crs.to_epsg() != 4326:
-            xs, ys = Transformer.from_crs("EPSG:4326", src.crs, always_xy=True).transform(xs, ys)
+            xs, ys = transformer("EPSG:4326", src.crs, always_xy=True).transform(xs, ys)
         inv = ~src.transform
         cols, rows = inv @ (xs, ys)
         rows, cols = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import shapely
-from pyproj import Transformer
 
 from cyc_geo import paths
 from cyc_geo.catalog.sources import planner_file, read_any
 from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.geo.transformers import transformer
 
 if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef
@@ -64,7 +64,7 @@ def finish_footprints(geoms_area: np.ndarray, attrs: dict[str, Any], townships_a
     x, y = shapely.get_x(cent), shapely.get_y(cent)
     code = _assign_townships(x, y, townships_area)
     keep = code != ""
-    to_wgs = Transformer.from_crs(AREA_CRS, WGS84, always_xy=True)
+    to_wgs = transformer(AREA_CRS, WGS84, always_xy=True)
     lon, lat = to_wgs.transform(x[keep], y[keep])
     geoms = shapely.transform(geoms_area[keep], lambda c: np.column_stack(to_wgs.transform(c[:, 0], c[:, 1])))
     df = pd.DataFrame({k: np.asarray(v)[keep] for k, v in attrs.items()})
