@@ -68,6 +68,7 @@ def test_the_searched_transformer_is_kept_when_the_pipeline_differs(monkeypatch)
         kept = transformers.transformer(WGS84, AREA_CRS, always_xy=True)
         assert kept.source_crs is not None  # the searched (from_crs) one knows its CRS
     finally:
+        monkeypatch.undo()
         transformers._cached.cache_clear()
     piped = transformers.transformer(WGS84, AREA_CRS, always_xy=True)
     assert piped.source_crs is None  # a pipeline carries no CRS: it is the operation PROJ chose
