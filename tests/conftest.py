@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -16,6 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# results kept across restarts (cyc_geo.catalog.result_store) start empty in every test session, as on CI
+os.environ.setdefault("CYC_GEO_RESULTS", tempfile.mkdtemp(prefix="cyc-geo-results-"))
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from cyc_geo import db
-from cyc_geo.catalog import sources
-from cyc_geo.catalog.provenance import LayerFacts, layer_facts, provenance_of
+from cyc_geo.catalog import result_store, sources
+from cyc_geo.catalog.provenance import LayerFacts, facts_from_json, facts_to_json, layer_facts, provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry, registry_signature
 from cyc_geo.mapview.payloads import attribute_table
 from cyc_geo.pv import installations, progress
@@ -211,7 +211,8 @@ def layer_frame(layer_id: str) -> gpd.GeoDataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _facts(layer_id: str, version: str) -> LayerFacts:
-    return layer_facts(layer_frame(layer_id))
+    return result_store.remember(("facts", layer_id, version), lambda: layer_facts(layer_frame(layer_id)),
+                                 encode=facts_to_json, decode=facts_from_json)
 
 
 def facts(layer_id: str) -> LayerFacts:
@@ -257,7 +258,8 @@ def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _roof_summary(layer_id: str, version: str, scenario_json: str) -> dict[str, Any]:
-    return pv.summary(_per_roof(layer_id, version, scenario_json))
+    return result_store.remember(("roof_summary", layer_id, version, scenario_json),
+                                 lambda: pv.summary(_per_roof(layer_id, version, scenario_json)), decode=dict)
 
 
 def roof_summary(scenario: pv.Scenario) -> dict[str, Any]:
@@ -412,12 +414,16 @@ def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
         fn()
         took[name] = round(time.perf_counter() - t0, 3)
 
+    step("results_pruned", result_store.prune)
+    # the map's default view first (small layers; their facts and payloads are read from the result
+    # store after a restart), then the roofs behind the PV figures, then the projects page
+    step("map_payloads", lambda: map_data.warm_map(langs=langs, big=False))
     if roof_layer() is not None:
         step("roofs", roofs)
         step("per_roof_map", lambda: per_roof(map_scenario(1.0)))
+        step("map_payloads_big", lambda: map_data.warm_map(langs=langs, small=False))
         step("per_roof_pv", lambda: per_roof(pv.Scenario()))
         step("potential_range", lambda: potential_range(pv.Scenario()))
     step("layers", lambda: [layer_frame(layer.id) for layer in registry() if layer.geometry != "raster"])
-    step("map_payloads", lambda: map_data.warm_map(langs=langs))
     step("projects", projects_data.warm)
     return took

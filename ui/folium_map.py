@@ -20,6 +20,8 @@ It relies on streamlit-folium's rendering helpers (private names, pinned in ``re
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable
 
@@ -27,6 +29,9 @@ import folium
 import folium.elements
 import streamlit as st
 import streamlit_folium as sf
+
+from cyc_geo.catalog import result_store
+from cyc_geo.mapview.tiles import STATIC_ROOT, STATIC_URL
 
 REPORTED = ("last_clicked", "zoom", "center")
 """What the map reports back: the last click, zoom and centre (the frontend sends them in this order)."""
@@ -80,10 +85,39 @@ def render(fmap: folium.Map, groups: Iterable[folium.FeatureGroup], key: str) ->
                        sf.generate_js_hash(script, key, False))
 
 
+def _to_json(r: RenderedMap) -> dict[str, Any]:
+    return dataclasses.asdict(r)
+
+
+def _from_json(data: dict[str, Any]) -> RenderedMap:
+    return RenderedMap(**{**data, "css_links": tuple(data["css_links"]), "js_links": tuple(data["js_links"])})
+
+
+_STATIC_REF = re.compile(re.escape(STATIC_URL) + r"/([A-Za-z0-9_./-]+)")
+
+
+def files_present(r: RenderedMap) -> bool:
+    """Whether every file under ``static/`` the rendered map refers to (payloads, overlays) exists;
+    URL templates (``{z}/{x}/{y}`` tiles) are not files and are skipped."""
+    text = "\n".join((r.script, r.header, r.html, r.feature_group or "", *r.css_links, *r.js_links))
+    for rel in set(_STATIC_REF.findall(text)):
+        if not (STATIC_ROOT / rel).is_file() and "{" not in rel:
+            return False
+    return True
+
+
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _rendered(content_key: Hashable, key: str, _build: Callable[[], tuple[folium.Map, list]]) -> RenderedMap:
-    fmap, groups = _build()
-    return render(fmap, groups, key)
+def _rendered(content_key: Hashable, key: str, persist: bool, _build: Callable[[], tuple[folium.Map, list]]
+              ) -> RenderedMap:
+    def build() -> RenderedMap:
+        fmap, groups = _build()
+        return render(fmap, groups, key)
+
+    if not persist:
+        return build()
+    # kept across restarts (cyc_geo.catalog.result_store): a new process draws a known map without building it
+    return result_store.remember(("rendered_map", content_key, key), build, encode=_to_json, decode=_from_json,
+                                 valid=files_present)
 
 
 def first_view(center: tuple[float, float], zoom: int, reported: Iterable[str] = REPORTED) -> dict[str, Any]:
@@ -100,14 +134,18 @@ def first_view(center: tuple[float, float], zoom: int, reported: Iterable[str] =
 
 
 def show(content_key: Hashable, build: Callable[[], tuple[folium.Map, list]], *, center: tuple[float, float],
-         zoom: int, key: str, height: int = 620, reported: tuple[str, ...] = REPORTED) -> dict[str, Any]:
+         zoom: int, key: str, height: int = 620, reported: tuple[str, ...] = REPORTED,
+         persist: bool = False) -> dict[str, Any]:
     """Draw the map ``build()`` makes (a map created at ``center`` / ``zoom`` and its feature groups).
 
     ``content_key``: everything the map's content depends on (data versions, layers, language, basemap,
     the view it opens at …); ``build`` is called only for a key not rendered yet in this process.
+    ``persist``: also keep the rendering on disk for the next process (:mod:`cyc_geo.catalog.result_store`,
+    keyed by the ``repr`` of ``content_key``, which must then be made of plain values); not for maps that
+    carry a secret (a basemap token).
     Returns the map's value (``reported`` keys), and keeps it in ``st.session_state[key]`` like ``st_folium``.
     """
-    r = _rendered(content_key, key, build)
+    r = _rendered(content_key, key, persist, build)
 
     def _on_change() -> None:
         st.session_state[key] = st.session_state.get(r.hash_key, {})

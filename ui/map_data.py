@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cyc_geo.catalog import result_store
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
 from cyc_geo.mapview.legend import LegendSection
@@ -65,9 +66,14 @@ def hex_payload(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: str) 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _hex_payload_url(layer_id: str, version: str, scenario_json: str, basemap_id: str, lg: str
                      ) -> tuple[str, list, str, str]:
-    text, breaks, label, unit = _hex_payload(layer_id, version, scenario_json, basemap_id, lg)
-    name = f"{layer_id}_hex-{basemap_id}-{lg}"
-    return static_payloads.publish(text, name), breaks, label, unit
+    def publish() -> tuple[str, list, str, str]:
+        text, breaks, label, unit = _hex_payload(layer_id, version, scenario_json, basemap_id, lg)
+        return static_payloads.publish(text, f"{layer_id}_hex-{basemap_id}-{lg}"), breaks, label, unit
+
+    # kept across restarts: a new process finds the published file without building the hexagons
+    return result_store.remember(("hex_payload_url", layer_id, version, scenario_json, basemap_id, lg), publish,
+                                 encode=list, decode=lambda v: (str(v[0]), list(v[1]), str(v[2]), str(v[3])),
+                                 valid=lambda v: static_payloads.is_published(v[0]))
 
 
 def hex_payload_url(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
@@ -83,7 +89,10 @@ def hex_payload_url(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: s
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _small_payload_url(layer_id: str, version: str, basemap_id: str, lg: str) -> str:
-    return static_payloads.publish(_small_payload(layer_id, version, basemap_id, lg), f"{layer_id}-{basemap_id}-{lg}")
+    return result_store.remember(
+        ("small_payload_url", layer_id, version, basemap_id, lg),
+        lambda: static_payloads.publish(_small_payload(layer_id, version, basemap_id, lg), f"{layer_id}-{basemap_id}-{lg}"),
+        decode=str, valid=static_payloads.is_published)
 
 
 def small_payload_url(layer_id: str, basemap_id: str) -> str:
@@ -96,16 +105,18 @@ def small_payload_url(layer_id: str, basemap_id: str) -> str:
     return url
 
 
-def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: pv.Scenario | None = None) -> None:
-    """Build and publish the session-independent map payloads (small layers, big layers' hexagons under the
-    map's default scenario, county bounds) and start missing tile builds, outside any session (the start-up
-    thread of ``ui.serve``)."""
-    from ui.common import registry
+def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: pv.Scenario | None = None,
+             small: bool = True, big: bool = True) -> None:
+    """Build and publish the session-independent map payloads (``small`` layers and their facts, ``big``
+    layers' hexagons under the map's default scenario, county bounds) and start missing tile builds, outside
+    any session (the start-up thread of ``ui.serve``)."""
+    from ui.common import facts, registry
 
     scenario = scenario or scenario_of({})
     for layer in registry():
-        if layer.geometry == "raster":
+        if layer.geometry == "raster" or not (big if layer.big else small):
             continue
+        facts(layer.id)
         for lg in langs:
             if layer.big:
                 _hex_payload_url(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario),
@@ -116,8 +127,9 @@ def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario
                 _feature_index(layer.id, source_version(layer.id))
             else:
                 _small_payload_url(layer.id, source_version(layer.id), basemap_id, lg)
-    _county_bounds(source_version("county"), basemap_id)
-    _county_bounds(source_version("county"), "blank")
+    if small:
+        _county_bounds(source_version("county"), basemap_id)
+        _county_bounds(source_version("county"), "blank")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -145,7 +157,8 @@ def small_payload(layer_id: str, basemap_id: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _tile_signature(layer_id: str, version: str, shifted: bool) -> str:
-    return payloads.tile_signature(big_layer(layer_id), shifted)
+    return result_store.remember(("tile_signature", layer_id, version, shifted),
+                                 lambda: payloads.tile_signature(big_layer(layer_id), shifted), decode=str)
 
 
 def tile_job(layer_id: str, basemap_id: str) -> tiles.TileJob:
@@ -172,7 +185,10 @@ def raster_overlay(layer_id: str) -> overlay.Overlay | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _county_bounds(version: str, basemap_id: str) -> tuple[tuple[float, float], tuple[float, float]]:
-    return payloads.bounds_of(for_display(load_layer("county"), basemap_id))
+    return result_store.remember(("county_bounds", version, basemap_id),
+                                 lambda: payloads.bounds_of(for_display(load_layer("county"), basemap_id)),
+                                 encode=lambda b: [list(b[0]), list(b[1])],
+                                 decode=lambda v: ((float(v[0][0]), float(v[0][1])), (float(v[1][0]), float(v[1][1]))))
 
 
 def county_bounds(basemap_id: str) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -355,7 +355,7 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         return fmap, groups
 
     out = folium_map.show(_content_key(view, jobs, req, current), build, center=(req[0], req[1]), zoom=req[2],
-                          key=MAP_KEY, height=620)
+                          key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token)
     st.session_state["map_build_s"] = time.perf_counter() - t0
     return out
 

@@ -6,6 +6,7 @@ approximate data; :func:`is_flag` is the low-level parser of one stored flag tha
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,18 @@ class LayerFacts:
     columns: tuple[str, ...]
     area_km2: float | None
     """Sum of the layer's ``area_km2`` column (km²); None when it has none."""
+
+
+def facts_to_json(facts: LayerFacts) -> dict[str, Any]:
+    """:class:`LayerFacts` as JSON-able data (:mod:`cyc_geo.catalog.result_store`)."""
+    return {"provenance": dataclasses.asdict(facts.provenance), "rows": facts.rows,
+            "columns": list(facts.columns), "area_km2": facts.area_km2}
+
+
+def facts_from_json(data: dict[str, Any]) -> LayerFacts:
+    """Inverse of :func:`facts_to_json`."""
+    return LayerFacts(Provenance(**data["provenance"]), int(data["rows"]), tuple(data["columns"]),
+                      None if data["area_km2"] is None else float(data["area_km2"]))
 
 
 def layer_facts(gdf: pd.DataFrame) -> LayerFacts:
