@@ -152,8 +152,8 @@ def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
         crs=AREA_CRS,
     ).to_crs(WGS84)
     monkeypatch.setattr(rooftops, "load_rooftops", lambda: roofs)
-    geom, note = roof_site_unpatched()
-    assert len(shapely.get_parts(geom)) == 3 and "3 roofs" in note
+    geom, note, area = roof_site_unpatched()
+    assert len(shapely.get_parts(geom)) == 3 and "3 roofs" in note and area == pytest.approx(1200, abs=0.01)
     monkeypatch.setattr(projects, "_roof_site", roof_site_unpatched)
     sites = projects.load_project_sites().set_index("project_no")
     assert sites.loc[3, "site_kind"] == "rooftops"

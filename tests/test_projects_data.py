@@ -25,7 +25,40 @@ def test_a_reset_site_finds_the_check_made_before(monkeypatch):
     monkeypatch.setattr(projects_data, "database", lambda: None)
     projects_data._checks_of.clear()
     demo, saved = _sites(), _sites(width=12)
-    first = projects_data._checks_of(projects_data.sites_digest(demo), demo)
-    projects_data._checks_of(projects_data.sites_digest(saved), saved)  # a site was saved: checked once
-    again = projects_data._checks_of(projects_data.sites_digest(_sites()), _sites())  # reset to the demo
+    version = projects_data.context_version()
+    first = projects_data._checks_of(projects_data.sites_digest(demo), version, demo)
+    projects_data._checks_of(projects_data.sites_digest(saved), version, saved)  # a site was saved: checked once
+    again = projects_data._checks_of(projects_data.sites_digest(_sites()), version, _sites())  # reset to the demo
     assert again is first and len(calls) == 2
+
+
+def test_checks_are_read_back_by_a_restarted_process(monkeypatch, tmp_path):
+    """After a restart (empty Streamlit caches) the same sites and context layers find the stored check."""
+    calls = []
+    monkeypatch.setenv("CYC_GEO_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setattr(projects_data, "check_projects", lambda _db, ctx: calls.append(1) or [{"project_no": 1}])
+    monkeypatch.setattr(projects_data, "database", lambda: None)
+    demo = _sites()
+    version = projects_data.context_version()
+    projects_data._checks_of.clear()
+    assert projects_data._checks_of(projects_data.sites_digest(demo), version, demo) == [{"project_no": 1}]
+    projects_data._checks_of.clear()  # a new process
+    assert projects_data._checks_of(projects_data.sites_digest(demo), version, demo) == [{"project_no": 1}]
+    assert len(calls) == 1
+    # a replaced context layer (another source version) is checked again
+    projects_data._checks_of(projects_data.sites_digest(demo), version + (("forest", "planner:new"),), demo)
+    assert len(calls) == 2
+
+
+def test_site_versions_share_the_context_layers(monkeypatch):
+    """A saved site gets a new context for its sites, but the zoning and forest layers are not loaded again."""
+    from cyc_geo.planning.landcheck import CheckContext
+
+    loads = []
+    monkeypatch.setattr(CheckContext, "_load", lambda self, name: loads.append(name) or _sites())
+    base = CheckContext()
+    one, two = base.derived(sites=_sites()), base.derived(sites=_sites(width=12))
+    assert one.get("farmland") is two.get("farmland")
+    assert one.area_crs("forest") is two.area_crs("forest")
+    assert one.get("sites") is not two.get("sites")
+    assert sorted(loads) == ["farmland", "forest"]

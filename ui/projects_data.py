@@ -15,11 +15,12 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from cyc_geo.planning import sites_table
+from cyc_geo.catalog import result_store, sources
+from cyc_geo.planning import projects, sites_table
 from cyc_geo.planning.landcheck import CheckContext, check_projects
 from cyc_geo.planning.projects import load_project_layer, load_project_sites
 from cyc_geo.planning.report import project_report
-from ui.common import database
+from ui.common import database, roof_layer, source_version
 
 
 def sites_key() -> tuple:
@@ -27,10 +28,22 @@ def sites_key() -> tuple:
     return sites_table.sites_key(database())
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _roof_site(version: str):
+    return projects._roof_site()
+
+
+def roof_site():
+    """Project 3's rooftop site (:func:`cyc_geo.planning.projects._roof_site`), built once per roof version:
+    saving or resetting another site does not rebuild the ~10^5-part MultiPolygon."""
+    layer = roof_layer()
+    return _roof_site(source_version(layer.id) if layer is not None else "")
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def sites(key: tuple):
     """The four projects' current sites (GeoDataFrame, WGS84)."""
-    return load_project_sites(database())
+    return load_project_sites(database(), roof_site=roof_site)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -48,9 +61,34 @@ def sites_digest(frame) -> str:
     return h.hexdigest()
 
 
+CONTEXT_LAYERS = ("county", "townships", "belt", "forest", "devzone", "projects", "farmland", "eco_redline",
+                  "urban_boundary", "landcover", "cropland")
+"""What a land check reads besides the sites (:class:`cyc_geo.planning.landcheck.CheckContext`; the demo 耕地
+parcels are derived from the land cover)."""
+
+
+def context_version() -> tuple:
+    """Source versions of :data:`CONTEXT_LAYERS` (planner file or source file with size and time)."""
+    return tuple((layer_id, sources.source_version(layer_id)) for layer_id in CONTEXT_LAYERS)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _base_context(version: tuple) -> CheckContext:
+    return CheckContext()
+
+
+def base_context() -> CheckContext:
+    """The check's context layers without sites, loaded and projected once per data version and shared by
+    every site version (:meth:`cyc_geo.planning.landcheck.CheckContext.derived`)."""
+    return _base_context(context_version())
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _checks_of(digest: str, _sites) -> list[dict]:
-    return check_projects(database(), CheckContext(sites=_sites))
+def _checks_of(digest: str, version: tuple, _sites) -> list[dict]:
+    # kept across restarts (cyc_geo.catalog.result_store): project 3's ~10^5 roofs take seconds to check
+    return result_store.remember(("land_checks", digest, version),
+                                 lambda: check_projects(database(), base_context().derived(sites=_sites)),
+                                 decode=list)
 
 
 def checks(key: tuple) -> list[dict]:
@@ -58,20 +96,20 @@ def checks(key: tuple) -> list[dict]:
     sites' content: resetting a site to the demo finds the check made before (project 3's ~10^5 roofs take
     seconds to check), and a saved site is checked once."""
     current = sites(key)
-    return _checks_of(sites_digest(current), current)
+    return _checks_of(sites_digest(current), context_version(), current)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def report(project_no: int, key: tuple) -> dict:
     """One project's report files (Excel, printable HTML, PNG)."""
-    rep = project_report(project_no, database(), CheckContext(sites=sites(key)))
+    rep = project_report(project_no, database(), base_context().derived(sites=sites(key)))
     return {k: rep[k] for k in ("xlsx", "html", "png")}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def context(key: tuple) -> CheckContext:
     """Context layers for checking drawn/uploaded shapes, loaded once (parcels only, no roofs)."""
-    return CheckContext(sites=site_layer(key))
+    return base_context().derived(sites=site_layer(key))
 
 
 def clear() -> None:

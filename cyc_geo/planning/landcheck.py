@@ -93,6 +93,14 @@ class CheckContext:
             raise TypeError(f"unknown context layers {sorted(unknown)}")
         self._layers: dict[str, Any] = dict(layers)
         self._area: dict[str, gpd.GeoDataFrame | None] = {}
+        self._base: CheckContext | None = None
+
+    def derived(self, **layers: Any) -> CheckContext:
+        """A context with ``layers`` (e.g. new ``sites``) that reads every other layer through this one:
+        loaded once and projected once, however many site versions are checked against them."""
+        out = CheckContext(**layers)
+        out._base = self
+        return out
 
     def _load(self, name: str) -> Any:
         if name == "county":
@@ -131,11 +139,15 @@ class CheckContext:
     def get(self, name: str) -> Any:
         """The layer (WGS84 or the injected CRS) or None if unavailable."""
         if name not in self._layers:
+            if self._base is not None:
+                return self._base.get(name)
             self._layers[name] = self._load(name)
         return self._layers[name]
 
     def area_crs(self, name: str) -> gpd.GeoDataFrame | None:
         """The layer in :data:`AREA_CRS` (cached)."""
+        if self._base is not None and name not in self._layers:
+            return self._base.area_crs(name)
         if name not in self._area:
             gdf = self.get(name)
             self._area[name] = None if gdf is None else gdf.to_crs(AREA_CRS)

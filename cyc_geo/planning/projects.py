@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import geopandas as gpd
 import numpy as np
@@ -80,16 +80,19 @@ def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Ser
 # ---------------------------------------------------------------- demo layers
 
 
-def _roof_site() -> tuple[shapely.Geometry, str] | None:
-    """Project 3 as the set of roofs it covers (WGS84 MultiPolygon) and a note on where they came from.
+def _roof_site() -> tuple[shapely.Geometry, str, float] | None:
+    """Project 3 as the set of roofs it covers: WGS84 MultiPolygon, a note on where they came from, and
+    its area in m² (computed in :data:`AREA_CRS` from the WGS84 geometry, as every other site's).
 
     Read from :func:`cyc_geo.pv.rooftops.load_rooftops` at load time, so the site follows the
     current roofs (demo or a planner's footprints) without a stale copy. (Tests replace this
-    function by one returning None to skip the roofs; the site is then its footprint.)
+    function by one returning None to skip the roofs; the site is then its footprint.) Takes seconds
+    for ~10^5 roofs: the app keeps it per roof version (``ui.projects_data``).
     """
     roofs = rooftops.load_rooftops().to_crs(WGS84)
     geom = shapely.multipolygons(shapely.get_parts(roofs.geometry.to_numpy()))
-    return geom, f"{len(roofs)} roofs of cyc_geo.pv.rooftops.load_rooftops()"
+    area = float(gpd.GeoSeries([geom], crs=WGS84).to_crs(AREA_CRS).area.iloc[0])
+    return geom, f"{len(roofs)} roofs of cyc_geo.pv.rooftops.load_rooftops()", area
 
 
 def _demo_path() -> Path:
@@ -157,7 +160,9 @@ def _saved_sites(conn: sqlite3.Connection | None) -> gpd.GeoDataFrame | None:
     )
 
 
-def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True) -> gpd.GeoDataFrame:
+def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True,
+                       roof_site: Callable[[], tuple[shapely.Geometry, str, float] | None] | None = None
+                       ) -> gpd.GeoDataFrame:
     """Every project's current site (WGS84): saved edits override the demo sites.
 
     A ``rooftops`` site is the MultiPolygon of all roofs (``roofs=True``), or its stored
@@ -168,6 +173,8 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     footprint), ``source`` (demo / drawn / upload / ...), ``demo`` (bool), ``version``
     (0 for demo), ``updated_by``, ``updated_at``, ``area_m2`` and geometry. ``attrs["meta"]["demo"]``
     is "true" while any shown site is a demo site.
+
+    ``roof_site``: what gives the rooftop site (default :func:`_roof_site`; the app passes a cached one).
     """
     base, base_demo = _base_sites()
     edits = _saved_sites(conn)
@@ -178,15 +185,20 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     names = projects.set_index("序号")
     out = gpd.GeoDataFrame(base, geometry="geometry", crs=WGS84)
     rooftop = (out["site_kind"] == "rooftops").to_numpy()
+    roof = None
     if rooftop.any() and roofs:
-        roof = _roof_site()
+        roof = (roof_site or _roof_site)()
         if roof is None:
             out.loc[rooftop, "site_kind"] = "footprint"
         else:
             out.loc[rooftop, "geometry"] = gpd.GeoSeries([roof[0]] * int(rooftop.sum()), crs=WGS84).to_numpy()
     out["name"] = out["project_no"].map(names["项目名称"])
     out["name_en"] = out["project_no"].map(names["name_en"])
-    out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
+    if roof is None:
+        out["area_m2"] = out.to_crs(AREA_CRS).geometry.area
+    else:  # the roofs' MultiPolygon is projected once, in _roof_site
+        out["area_m2"] = roof[2]
+        out.loc[~rooftop, "area_m2"] = out[~rooftop].to_crs(AREA_CRS).geometry.area
     if rooftop.any() and not roofs:  # drawn as its footprint, but the site is the roofs themselves
         out.loc[rooftop, "area_m2"] = rooftops.total_area_m2()
     out = out.sort_values("project_no").reset_index(drop=True)
