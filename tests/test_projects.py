@@ -46,7 +46,7 @@ def proj_env(tmp_path_factory):
     mp.setenv("CYC_GEO_DB", str(d / "module.sqlite"))
     import cyc_geo.planning.projects as projects
 
-    mp.setattr(projects, "_roof_site", lambda: None)
+    mp.setattr(projects, "_roof_site", lambda roofs=None: None)
     import cyc_geo.carbon.forest as forest
 
     mp.setattr(forest, "load_forest_patches", lambda: FOREST)
@@ -193,7 +193,7 @@ def test_edited_site_is_persisted_and_reloaded(fresh_db):
 
     # a second process (restart) sees the same saved site
     code = (
-        "import cyc_geo.planning.projects as p; p._roof_site = lambda: None; "  # as in this module's fixture
+        "import cyc_geo.planning.projects as p; p._roof_site = lambda roofs=None: None; "  # as in this module's fixture
         "s = p.load_project_sites().set_index('project_no'); "
         "print(s.loc[1, 'source'], s.loc[1, 'version'], round(s.loc[1, 'area_m2']))"
     )

@@ -20,7 +20,7 @@ from cyc_geo.planning import projects, sites_table
 from cyc_geo.planning.landcheck import CheckContext, check_projects
 from cyc_geo.planning.projects import load_project_layer, load_project_sites
 from cyc_geo.planning.report import project_report
-from ui.common import database, roof_layer, source_version
+from ui.common import big_layer, database, roof_layer, source_version
 
 
 def sites_key() -> tuple:
@@ -30,7 +30,8 @@ def sites_key() -> tuple:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _roof_site(version: str):
-    return projects._roof_site()
+    layer = roof_layer()
+    return projects._roof_site(big_layer(layer.id)) if layer is not None else projects._roof_site()
 
 
 def roof_site():

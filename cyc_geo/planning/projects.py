@@ -80,16 +80,17 @@ def project_row(project_no: int, projects: pd.DataFrame | None = None) -> pd.Ser
 # ---------------------------------------------------------------- demo layers
 
 
-def _roof_site() -> tuple[shapely.Geometry, str, float] | None:
+def _roof_site(roofs: gpd.GeoDataFrame | None = None) -> tuple[shapely.Geometry, str, float] | None:
     """Project 3 as the set of roofs it covers: WGS84 MultiPolygon, a note on where they came from, and
     its area in m² (computed in :data:`AREA_CRS` from the WGS84 geometry, as every other site's).
 
     Read from :func:`cyc_geo.pv.rooftops.load_rooftops` at load time, so the site follows the
     current roofs (demo or a planner's footprints) without a stale copy. (Tests replace this
     function by one returning None to skip the roofs; the site is then its footprint.) Takes seconds
-    for ~10^5 roofs: the app keeps it per roof version (``ui.projects_data``).
+    for ~10^5 roofs: the app keeps it per roof version (``ui.projects_data``) and passes the ``roofs``
+    it already holds (the same :func:`~cyc_geo.pv.rooftops.load_rooftops` frame).
     """
-    roofs = rooftops.load_rooftops().to_crs(WGS84)
+    roofs = (rooftops.load_rooftops() if roofs is None else roofs).to_crs(WGS84)
     geom = shapely.multipolygons(shapely.get_parts(roofs.geometry.to_numpy()))
     area = float(gpd.GeoSeries([geom], crs=WGS84).to_crs(AREA_CRS).area.iloc[0])
     return geom, f"{len(roofs)} roofs of cyc_geo.pv.rooftops.load_rooftops()", area
