@@ -310,3 +310,30 @@ def test_png_export_renders_the_offline_html_in_chromium():
     reds = ((img[..., 0] > 200) & (img[..., 1] < 80) & (img[..., 2] < 80)).sum()
     dark = (img.sum(axis=2) < 150).sum()
     assert reds > 0 and dark > 50
+
+
+def test_png_exports_share_one_kept_browser_that_retires_when_idle():
+    """Consecutive exports reuse the Chromium the worker launched; an idle worker closes it, a crashed one
+    is replaced, and an error in a job reaches the caller."""
+    import time
+
+    from cyc_geo.mapview import browser
+
+    browser.close()
+    try:
+        first = browser.run(lambda b: (id(b), b.is_connected()), timeout_s=120, idle_s=60)
+        again = browser.run(lambda b: id(b), timeout_s=120)
+        assert first == (again, True) and browser.running()
+        with pytest.raises(ZeroDivisionError):
+            browser.run(lambda b: 1 / 0, timeout_s=120)
+        browser.run(lambda b: b.close(), timeout_s=120)  # the browser goes away under the worker
+        assert browser.run(lambda b: b.is_connected(), timeout_s=120) is True
+        browser.close()
+        browser.run(lambda b: None, timeout_s=120, idle_s=0.3)
+        deadline = time.time() + 30
+        while browser.running() and time.time() < deadline:
+            time.sleep(0.1)
+        assert not browser.running()
+        assert browser.run(lambda b: b.is_connected(), timeout_s=120) is True  # started again on demand
+    finally:
+        browser.close()

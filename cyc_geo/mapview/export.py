@@ -25,11 +25,9 @@ import numpy as np
 from branca.element import MacroElement
 from jinja2 import Template
 
+from cyc_geo.mapview.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - re-exported for callers
 from cyc_geo.mapview.legend import LegendSection, legend_html
 from cyc_geo.mapview.tiles import STATIC_ROOT, STATIC_URL
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 class TitleControl(MacroElement):
@@ -158,7 +156,7 @@ def _static_file(url: str, static_root: Path) -> Path | None:
     return path if root in path.parents and path.is_file() else None
 
 
-def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float = 1.5,
+def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float = 0.3,
                 timeout_s: float = 60.0, blocked: list[str] | None = None,
                 static_root: Path = STATIC_ROOT) -> bytes:
     """Screenshot of an HTML map in headless Chromium (Debian's ``/usr/bin/chromium``).
@@ -169,8 +167,13 @@ def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float
     app's own static files is aborted at once (so an offline machine does not wait for basemap
     tiles, and nothing in the data can reach the network). The URLs refused are appended to
     ``blocked`` when given. The vector layers, title and legend are rendered as on screen.
+
+    The shot is taken once the map exists, the network has been quiet for 0.5 s (Playwright's
+    ``networkidle``: static vector tiles have loaded) and ``settle_s`` more seconds have passed.
+    The browser is the one kept by :mod:`cyc_geo.mapview.browser` (launched on the first export);
+    each shot gets a fresh context.
     """
-    from playwright.sync_api import sync_playwright
+    from cyc_geo.mapview import browser as kept
 
     page_url = EXPORT_ORIGIN + "/map.html"
     refused = blocked if blocked is not None else []
@@ -191,20 +194,22 @@ def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float
         if request.url not in refused:
             refused.append(request.url)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    def shoot(browser) -> bytes:
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      service_workers="block", accept_downloads=False)
         try:
-            context = browser.new_context(viewport={"width": width, "height": height},
-                                          service_workers="block", accept_downloads=False)
             context.route("**/*", handle)
             page = context.new_page()
             page.on("requestfailed", failed)
             page.goto(page_url, timeout=timeout_s * 1000)
             page.wait_for_selector(".leaflet-container", timeout=timeout_s * 1000)
+            page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
             time.sleep(settle_s)
             return page.screenshot(full_page=False)
         finally:
-            browser.close()
+            context.close()
+
+    return kept.run(shoot, timeout_s=timeout_s * 3)
 
 
 def view_bounds(lat: float, lon: float, zoom: float, width_px: int = 1400, height_px: int = 900) -> tuple[float, float, float, float]:
