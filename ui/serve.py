@@ -63,6 +63,13 @@ def preload(modules: tuple[str, ...] = PRELOAD) -> None:
 WARM_ENV = "CYC_GEO_WARM"
 """Set to ``0`` to skip the start-up warm-up (tests that time a truly cold first visit)."""
 
+START_DELAY_S = 3.0
+"""Seconds the warm-up waits after the server is up. A planner who opens the map right after a restart
+has their first page run (compiling the page scripts, the first imports) while the warm-up would be
+reading the roofs in the same interpreter; after a restart the map's own figures come from the result
+store (:mod:`cyc_geo.catalog.result_store`), so that first run does not need the warm-up and should not
+share the CPU with it (bench/bench_steps.py, "open the map", first)."""
+
 _LOG = logging.getLogger("cyc_geo.serve")
 
 
@@ -81,6 +88,7 @@ def _warm_when_ready(timeout_s: float = 120.0) -> None:
     if not runtime.exists():
         return
     _keep_script_cache()
+    time.sleep(START_DELAY_S)
     # outside a script run Streamlit warns "missing ScriptRunContext" on every cached call
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
