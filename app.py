@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import charts
 from ui.auth import signin_sidebar
 from ui.common import language_switch, script_running, tr
 
@@ -28,6 +29,7 @@ PAGES: list[tuple[str, str, str, str]] = [
 ]
 
 st.set_page_config(page_title="长垣市碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
+charts.configure()
 language_switch()
 signin_sidebar()
 pages = [

@@ -20,6 +20,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # results kept across restarts (cyc_geo.catalog.result_store) start empty in every test session, as on CI
 os.environ.setdefault("CYC_GEO_RESULTS", tempfile.mkdtemp(prefix="cyc-geo-results-"))
+# charts are validated against the Vega-Lite schema in tests (ui.charts: not in the app, for speed)
+os.environ.setdefault("CYC_GEO_VALIDATE_CHARTS", "1")
 
 
 @pytest.fixture

@@ -269,6 +269,48 @@ def roof_summary(scenario: pv.Scenario) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def _township_table(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
+    return pv.township_table(_per_roof(layer_id, version, scenario_json), load_layer(TOWNSHIPS))
+
+
+def township_table(scenario: pv.Scenario) -> pd.DataFrame:
+    """Per-township sums of ``scenario`` (:func:`cyc_geo.pv.model.township_table`), cached beside :func:`per_roof`
+    (shared read-only)."""
+    return _township_table(*_roofs_key(), scenario.to_json())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _class_breakdown(layer_id: str, version: str, scenario_json: str, lg: str) -> tuple[pd.DataFrame, list[str]]:
+    from cyc_geo.pv import tables
+
+    towns = load_layer(TOWNSHIPS)
+    names = {str(c): (zh if lg == "zh" else en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
+    return tables.class_breakdown(_per_roof(layer_id, version, scenario_json), names, lg)
+
+
+def class_breakdown(scenario: pv.Scenario) -> tuple[pd.DataFrame, list[str]]:
+    """Capacity by township and building class under ``scenario`` (:func:`cyc_geo.pv.tables.class_breakdown`),
+    in the current language; cached beside :func:`per_roof` (shared read-only)."""
+    return _class_breakdown(*_roofs_key(), scenario.to_json(), lang())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _capacity_features(layer_id: str, version: str, scenario_json: str, view: str, resolution: int) -> list[dict]:
+    from cyc_geo.pv import tables
+
+    if view == "township":
+        shapes = tables.township_shapes(load_layer(TOWNSHIPS), _township_table(layer_id, version, scenario_json))
+        return tables.map_features(shapes, "capacity_mw")
+    return tables.map_features(tables.h3_shapes(_per_roof(layer_id, version, scenario_json), resolution), "capacity_kw")
+
+
+def capacity_features(scenario: pv.Scenario, view: str, resolution: int = 8) -> list[dict]:
+    """GeoJSON features of ``scenario``'s capacity per township (``view="township"``, MW) or per H3 cell
+    (kW at ``resolution``), for the PV page's chart; cached beside :func:`per_roof`."""
+    return _capacity_features(*_roofs_key(), scenario.to_json(), view, int(resolution))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _potential_range(layer_id: str, version: str, scenario_json: str) -> dict[str, Any]:
     scenario = pv.Scenario.from_dict(json.loads(scenario_json))
     return pv.potential_range(_roof_table(layer_id, version), scenario,

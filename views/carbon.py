@@ -17,6 +17,7 @@ from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.catalog.sources import planner_file
 from cyc_geo.exports.display import display_frame
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
+from ui import charts
 from ui.common import demo_banner, lang, load_layer, tr
 from ui.text import md_escape
 
@@ -231,7 +232,7 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyF
         _map(result, zone_kind, path, patch_town or None)
     with right:
         st.subheader(tr("碳汇指标与规划目标", "Sink indicator vs plan targets"))
-        st.altair_chart(_indicator_chart(fig), width="stretch")
+        charts.altair_chart(_indicator_chart(fig), width="stretch")
         _definitions_and_targets(fig)
 
 

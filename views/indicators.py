@@ -24,6 +24,7 @@ from cyc_geo.indicators import dashboard as dash
 from cyc_geo.indicators import evaluation
 from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
 from cyc_geo.pv import installations
+from ui import charts
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 
@@ -248,7 +249,7 @@ def main() -> None:
     _status_section(ev, year, cat)
     _editor_section(ev, conn, year, cat)
     st.subheader(tr("指标轨迹：现状值、目标与实际值", "Trajectories: baseline, targets and actual values"))
-    st.altair_chart(_chart(ind.trajectories(conn, spatial, cat)), width="content")
+    charts.altair_chart(_chart(ind.trajectories(conn, spatial, cat)), width="content")
     _export_section(ev, cat, year)
     _evaluation_section(conn, spatial, cat, year)
     _audit_section(conn)

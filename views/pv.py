@@ -30,8 +30,11 @@ from cyc_geo.pv import emissions, installations, scenarios, tables
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.goal import adoption_for_goal
 from cyc_geo.pv.uploads import store_yield_raster
+from ui import charts
 from ui.common import (
+    capacity_features,
     choice_value,
+    class_breakdown,
     database,
     demo_banner,
     lang,
@@ -42,7 +45,9 @@ from ui.common import (
     pv_progress,
     remaining_by_township,
     roof_layer,
+    roof_summary,
     roofs,
+    township_table,
     tr,
 )
 from ui.text import md_escape
@@ -399,7 +404,7 @@ def _goal_section(summ: dict[str, Any], scenario: pv.Scenario) -> None:
     """This scenario's technical potential beside the 70 MW goal and the 200 MW project (context, not progress)."""
     st.caption(tr("技术潜力与目标、项目规模对比（潜力不是装机）", "Technical potential beside the goal and the project size "
                   "(potential is not installed capacity)"))
-    st.altair_chart(
+    charts.altair_chart(
         alt.Chart(tables.goal_bars(summ, lang())).mark_bar().encode(
             x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
             color=alt.Color("item:N", legend=None, scale=alt.Scale(range=["#f28e2b", "#59a14f", "#4e79a7"])),
@@ -412,9 +417,9 @@ def _goal_section(summ: dict[str, Any], scenario: pv.Scenario) -> None:
         st.caption(tables.goal_note(needed, summ, lang()))
 
 
-def _class_chart(results: pd.DataFrame, town_names: dict[str, str]) -> None:
-    by_class, order = tables.class_breakdown(results, town_names, lang())
-    st.altair_chart(
+def _class_chart(scenario: pv.Scenario) -> None:
+    by_class, order = class_breakdown(scenario)
+    charts.altair_chart(
         alt.Chart(by_class).mark_bar().encode(
             x=alt.X("sum(capacity_mw):Q", title=tr("装机容量 (MW)", "Capacity (MW)")),
             y=alt.Y("township:N", sort=order, title=None),
@@ -438,10 +443,12 @@ def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: pv.Scenario,
     except (KeyError, ValueError):
         named = False
     label = name if named else tr("当前情景（未保存）", "Current scenario (not saved)")
-    d2.download_button(tr("下载 Excel", "Download Excel"),
-                       tables.workbook(shown, summ, scenario, demo, scenario_name=label, lang=lang()),
+    lg = lang()
+    d2.download_button(tr("下载 Excel", "Download Excel"),  # made when clicked (deferred)
+                       lambda: tables.workbook(shown, summ, scenario, demo, scenario_name=label, lang=lg),
                        file_name="pv_townships.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx",
+                       on_click="ignore")
     gpkg_key = ("pv_gpkg", source_version(roof_layer().id), scenario_json)
     if st.session_state.get("pv_gpkg_for") == gpkg_key:
         d3.download_button(tr("下载屋顶 GeoPackage", "Download roofs GeoPackage"), st.session_state["pv_gpkg"],
@@ -453,25 +460,24 @@ def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: pv.Scenario,
         st.rerun()
 
 
-def _map_section(results: pd.DataFrame, towns: Any, table: pd.DataFrame) -> None:
+def _map_section(scenario: pv.Scenario) -> None:
     st.subheader(tr("空间分布", "Where"))
     view = choice_value(st.radio(tr("显示", "Show"), list(MAP_VIEWS), horizontal=True, key="pv_map_view",
                                  format_func=lambda v: tr(*MAP_VIEWS[v])), MAP_VIEWS)
     if view == "township":
-        shapes = tables.township_shapes(towns, table)
-        value, label = "capacity_mw", tr("装机 (MW)", "Capacity (MW)")
+        features = capacity_features(scenario, "township")
+        label = tr("装机 (MW)", "Capacity (MW)")
     else:
         st.session_state.setdefault("pv_h3_res", 8)
         res = st.select_slider(tr("H3 分辨率", "H3 resolution"), options=list(hexgrid.RESOLUTIONS), key="pv_h3_res")
-        shapes = tables.h3_shapes(results, int(res))
-        value, label = "capacity_kw", tr("装机 (kW)", "Capacity (kW)")
-    features = tables.map_features(shapes, value)
+        features = capacity_features(scenario, "h3", int(res))
+        label = tr("装机 (kW)", "Capacity (kW)")
     chart = alt.Chart(alt.Data(values=features)).mark_geoshape(stroke="#666", strokeWidth=0.3).encode(
         color=alt.Color("properties.v:Q", title=label, scale=alt.Scale(scheme="yelloworangered")),
         tooltip=[alt.Tooltip("properties.name:N" if view == "township" else "properties.h3:N", title=""),
                  alt.Tooltip("properties.v:Q", title=label, format=",.1f")],
     ).project("mercator").properties(height=460)
-    st.altair_chart(chart, width="stretch")
+    charts.altair_chart(chart, width="stretch")
 
 
 def _model_notes(params: pv.PVParams) -> None:
@@ -482,21 +488,20 @@ def _model_notes(params: pv.PVParams) -> None:
         st.caption(emissions.PRESETS[params.emission_preset].source)
 
 
-def _results_section(scenario: pv.Scenario, towns: Any, town_names: dict[str, str]) -> None:
+def _results_section(scenario: pv.Scenario) -> None:
     results = per_roof(scenario)
-    summ = pv.summary(results)
+    summ = roof_summary(scenario)
     st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
     st.caption(tr(*tables.POTENTIAL_DEFINITION))
     _metrics(summ)
     st.caption(tables.range_caption(potential_range(scenario), lang()))
     _goal_section(summ, scenario)
     st.subheader(tr("分乡镇技术潜力", "Technical potential by township"))
-    _class_chart(results, town_names)
-    table = pv.township_table(results, towns)
-    shown = tables.township_display(table, lang())
+    _class_chart(scenario)
+    shown = tables.township_display(township_table(scenario), lang())
     st.dataframe(shown, hide_index=True, width="stretch")
     _downloads(shown, summ, scenario, results)
-    _map_section(results, towns, table)
+    _map_section(scenario)
     _model_notes(pv.resolve_params(scenario))
 
 
@@ -518,12 +523,12 @@ def _progress_chart(prog: dict[str, Any]) -> None:
         x=x, y=alt.Y("hi:Q", title=tr("装机容量 (MW)", "Capacity (MW)")), color=color, tooltip=tip)
     pipeline = part[labels[1]].mark_bar(size=26, opacity=0.85).encode(x=x, y="lo:Q", y2="hi:Q", color=color, tooltip=tip)
     goal_line = part[labels[2]].mark_line(strokeDash=[6, 4], strokeWidth=2).encode(x=x, y="hi:Q", color=color, tooltip=tip)
-    st.altair_chart(alt.layer(pipeline, installed, goal_line).properties(height=320), width="stretch")
+    charts.altair_chart(alt.layer(pipeline, installed, goal_line).properties(height=320), width="stretch")
 
 
 def _township_bars(prog: dict[str, Any], towns: Any) -> None:
     data = tables.township_installed(prog, towns, lang())
-    st.altair_chart(alt.Chart(data).mark_bar(color="#1a9850").encode(
+    charts.altair_chart(alt.Chart(data).mark_bar(color="#1a9850").encode(
         x=alt.X("installed_mw:Q", title=tr("已并网装机 (MW)", "Installed (MW)")),
         y=alt.Y("township:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         tooltip=["township", alt.Tooltip("installed_mw:Q", format=",.2f")],
@@ -632,7 +637,7 @@ def main() -> None:
         scenario = _scenario_inputs(town_labels)
         _saved_section()
     with col_out:
-        _results_section(scenario, towns, {code: tr(*pair) for code, pair in town_labels.items()})
+        _results_section(scenario)
     _compare_section(towns)
     _keep_ui()
 
@@ -655,7 +660,7 @@ def _compare_section(towns: Any) -> None:
     result = compare.compare(scs, roofs()[1], towns, estimate=per_roof, lang=lang())
     st.dataframe(compare.display_totals(result["totals"], lang()).round(1), hide_index=True, width="stretch")
     long = result["by_township"].assign(township=lambda d: d["name"] if lang() == "zh" else d["name_en"])
-    st.altair_chart(
+    charts.altair_chart(
         alt.Chart(long).mark_bar().encode(
             x=alt.X("capacity_mw:Q", title=tr("潜力装机 (MW)", "Potential capacity (MW)")),
             y=alt.Y("township:N", title=None, sort="-x"), yOffset="scenario:N",
