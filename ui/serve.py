@@ -42,6 +42,9 @@ PRELOAD: tuple[str, ...] = (
     "h3",
     "rasterio",
     "altair",
+    # st.set_page_config checks the page icon against Streamlit's emoji catalogue, which compiles a
+    # large regular expression on first import (0.4 s of the first page run after a start, py-spy)
+    "streamlit.emojis",
 )
 """Modules imported before the server starts (none may declare a Streamlit component)."""
 
