@@ -115,3 +115,21 @@ def test_a_restarted_app_draws_the_default_map_without_reading_a_layer(monkeypat
     args = [json.dumps(c.proto.json_args if hasattr(c.proto, "json_args") else str(c.proto), sort_keys=True)
             for c in second.get("component_instance")]
     assert args and all("/app/static/payloads/" in a for a in args)
+
+
+def test_a_kept_map_is_valid_while_its_payloads_and_tile_folders_exist(tmp_path, monkeypatch):
+    from ui import folium_map
+
+    monkeypatch.setattr(folium_map, "STATIC_ROOT", tmp_path)
+    (tmp_path / "payloads").mkdir()
+    (tmp_path / "payloads" / "county-osm-zh-0123.json.gz").write_bytes(b"x")
+    (tmp_path / "tiles" / "rooftops-abc").mkdir(parents=True)
+    script = ('fetch("/app/static/payloads/county-osm-zh-0123.json.gz");'
+              'L.vectorGrid.protobuf("/app/static/tiles/rooftops-abc/{z}/{x}/{y}.pbf")')
+    r = folium_map.RenderedMap(script, "", "", "map_1", None, ("/app/static/vendor/leaflet.css",), (), "h")
+    assert not folium_map.files_present(r)  # the stylesheet is missing
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "leaflet.css").write_text("", encoding="utf-8")
+    assert folium_map.files_present(r)  # a tile URL template needs its folder, not a file
+    (tmp_path / "payloads" / "county-osm-zh-0123.json.gz").unlink()  # static/ was cleaned
+    assert not folium_map.files_present(r)

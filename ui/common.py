@@ -340,8 +340,11 @@ def _remaining(roof_key: tuple[str, str], version: str, edits: str) -> pd.DataFr
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _progress(roof_key: tuple[str, str], version: str, edits: str, towns_version: str, as_of: str) -> dict[str, Any]:
-    return progress.progress_summary(_ledger(version, edits), progress.as_of_date(as_of), load_layer("townships"),
-                                     remaining=_remaining(roof_key, version, edits))
+    # kept across restarts: the remaining potential joins ~10^5 roofs with the ledger (the map's sidebar needs it first)
+    return result_store.remember(
+        ("pv_progress", tuple(roof_key), version, edits, towns_version, as_of),
+        lambda: progress.progress_summary(_ledger(version, edits), progress.as_of_date(as_of), load_layer("townships"),
+                                          remaining=_remaining(roof_key, version, edits)), decode=dict)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

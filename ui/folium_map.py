@@ -97,13 +97,10 @@ _STATIC_REF = re.compile(re.escape(STATIC_URL) + r"/([A-Za-z0-9_./-]+)")
 
 
 def files_present(r: RenderedMap) -> bool:
-    """Whether every file under ``static/`` the rendered map refers to (payloads, overlays) exists;
-    URL templates (``{z}/{x}/{y}`` tiles) are not files and are skipped."""
+    """Whether every file under ``static/`` the rendered map refers to (payloads, overlays) exists; for a
+    URL template (``tiles/<set>/{z}/{x}/{y}.pbf``) the folder before the first ``{`` must exist."""
     text = "\n".join((r.script, r.header, r.html, r.feature_group or "", *r.css_links, *r.js_links))
-    for rel in set(_STATIC_REF.findall(text)):
-        if not (STATIC_ROOT / rel).is_file() and "{" not in rel:
-            return False
-    return True
+    return all((STATIC_ROOT / rel).exists() for rel in set(_STATIC_REF.findall(text)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
