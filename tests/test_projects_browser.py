@@ -110,8 +110,8 @@ def test_upload_a_jzd_file_see_its_conflicts_and_download_the_pdf(app_url, page,
         r, g, b = centre_colour()
         if r > 180 and r - g > 60 and r - b > 80:
             break
+    save_artifact(page, "projects_jzd_upload")  # before the check, so a failure leaves the picture
     assert r > 180 and r - g > 60 and r - b > 80, (r, g, b)
-    save_artifact(page, "projects_jzd_upload")
     with page.expect_download(timeout=LONG) as dl:
         page.get_by_role("button", name="合规报告 (PDF)").click()
     text = pdf_text(open(dl.value.path(), "rb").read())

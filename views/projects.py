@@ -3,6 +3,7 @@ files), the checked site with its conflicts on the map, compliance reports (Exce
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -185,9 +186,15 @@ def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no:
     else:
         c = checked["draw"].to_crs(WGS84).geometry.union_all().centroid
         center, zoom = (c.y, c.x), sites_table.PARCEL_ZOOM
+    # a new checked site (another project, an upload, a drawing) opens a new map at its view: re-centring
+    # the mounted map by its ``center`` argument was sometimes lost in the frontend when the upload's
+    # rerun replaced its layers (tests/test_projects_browser.py, the jzd upload); the drawn polygon
+    # itself is kept in the session state, not in the component
+    view_key = f"{checked['source']}:{round(float(center[0]), 6)}:{round(float(center[1]), 6)}:{int(zoom)}"
     out = st_folium(
         fmap, feature_group_to_add=groups, center=center, zoom=zoom, height=560, use_container_width=True,
-        returned_objects=["last_active_drawing"], key="projects_map",
+        returned_objects=["last_active_drawing"],
+        key="projects_map-" + hashlib.sha1(view_key.encode("utf-8")).hexdigest()[:12],
     )
     st.caption(
         tr(
