@@ -24,6 +24,13 @@ os.environ.setdefault("CYC_GEO_RESULTS", tempfile.mkdtemp(prefix="cyc-geo-result
 os.environ.setdefault("CYC_GEO_VALIDATE_CHARTS", "1")
 
 
+@pytest.fixture(autouse=True)
+def _own_result_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with an empty result store (cyc_geo.catalog.result_store), as after a fresh
+    install: a result kept by an earlier test must not stand in for a computation a test checks."""
+    monkeypatch.setenv("CYC_GEO_RESULTS", str(tmp_path_factory.mktemp("results")))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data folder (and database) for one test; the repo's data is untouched."""

@@ -102,6 +102,8 @@ def test_a_restarted_app_draws_the_default_map_without_reading_a_layer(monkeypat
         assert not at.exception, at.exception
         return at
 
+    st.cache_data.clear()  # a fresh process: earlier tests' in-memory results would skip the computing (and storing)
+    st.cache_resource.clear()
     first = visit()
     st.cache_data.clear()
     st.cache_resource.clear()
