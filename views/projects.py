@@ -4,8 +4,6 @@ files), the checked site with its conflicts on the map, compliance reports (Exce
 from __future__ import annotations
 
 import hashlib
-import tempfile
-from pathlib import Path
 from typing import Any, Callable
 
 import folium
@@ -18,6 +16,7 @@ from streamlit_folium import st_folium
 
 from cyc_geo.exports.display import display_frame
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.ingest import upload_safety
 from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
@@ -41,6 +40,9 @@ from ui import projects_data
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 from ui.text import md_escape
+
+SITE_UPLOAD_EXTS = (".txt", ".geojson", ".json", ".gpkg", ".zip", ".kml", ".parquet")
+"""Site files the projects page takes (read by :func:`cyc_geo.planning.projects.read_site_file`)."""
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
@@ -230,19 +232,26 @@ def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
     upload = st.file_uploader(
         tr("界址点坐标文件 (.txt，报盘格式) / GeoJSON / GeoPackage / 压缩的 Shapefile (.zip) / KML，任意坐标系",
            "界址点 coordinate file (.txt) / GeoJSON / GeoPackage / zipped Shapefile / KML, any CRS"),
-        type=["txt", "geojson", "json", "gpkg", "zip", "kml", "parquet"],
+        type=[ext.lstrip(".") for ext in SITE_UPLOAD_EXTS],
         key="projects_upload",
     )
     if upload is None:
         return None, None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / upload.name
-        path.write_bytes(upload.getvalue())
-        try:
-            return read_site_file(path), upload.name
-        except (ValueError, FileNotFoundError) as exc:
-            st.error(str(exc))
-            return None, None
+    # The browser chooses upload.name: it is a label, never a path. The file is staged under a generated
+    # name in the uploads folder (extension and size checked) and removed once read.
+    staged = None
+    try:
+        staged, _sha = upload_safety.stage_upload(upload, upload.name, size=getattr(upload, "size", None),
+                                                  allowed=SITE_UPLOAD_EXTS)
+        return read_site_file(staged), upload.name
+    except upload_safety.UploadRejected as exc:
+        st.error(exc.zh if lang() == "zh" else exc.en)
+        return None, None
+    except (ValueError, FileNotFoundError) as exc:
+        st.error(str(exc))
+        return None, None
+    finally:
+        upload_safety.discard_staged(staged)
 
 
 def _drawn_site() -> gpd.GeoDataFrame | None:
