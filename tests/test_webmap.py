@@ -15,7 +15,7 @@ from streamlit_folium import _get_map_string, generate_js_hash
 
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import wgs84_to_gcj02
-from cyc_geo.mapview import legend, tiles, webmap
+from cyc_geo.mapview import basemaps, legend, tiles, webmap
 from cyc_geo.mapview.export import add_title, inline_assets, standalone_html, view_bounds
 
 # ---------------------------------------------------------------- legends
@@ -218,11 +218,11 @@ def test_map_state_round_trips_and_rejects_bad_values():
 
 def test_tianditu_token_comes_from_secrets_or_env(monkeypatch):
     monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
-    assert webmap.tianditu_token({}) is None
-    assert [b.id for b in webmap.available_basemaps(None)] == ["blank", "osm", "amap"]
+    assert basemaps.tianditu_token({}) is None
+    assert [b.id for b in basemaps.available_basemaps(None)] == ["blank", "osm", "amap"]
     monkeypatch.setenv("TIANDITU_TOKEN", "t-env")
-    assert webmap.tianditu_token({}) == "t-env"
-    assert webmap.tianditu_token({"tianditu_token": "t-sec"}) == "t-sec"
+    assert basemaps.tianditu_token({}) == "t-env"
+    assert basemaps.tianditu_token({"tianditu_token": "t-sec"}) == "t-sec"
     script = _script(webmap.base_map("tianditu_img", token="t-sec"))
     assert "tk=t-sec" in script and "cia_w" in script
 

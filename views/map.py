@@ -26,14 +26,13 @@ import streamlit as st
 from cyc_geo.catalog.provenance import LayerFacts
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import tiles
+from cyc_geo.mapview.basemaps import BASEMAPS, available_basemaps, tianditu_token
 from cyc_geo.mapview.controls import SearchControl, highlight_group, passive_group
 from cyc_geo.mapview.legend import choropleth_section
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
-    BASEMAPS,
     MapState,
     add_label_css,
-    available_basemaps,
     base_map,
     image_overlay,
     layer_group,
@@ -41,7 +40,6 @@ from cyc_geo.mapview.webmap import (
     legend_group,
     parse_state,
     state_query,
-    tianditu_token,
     vector_tile_layer,
 )
 from cyc_geo.pv import model as pv

@@ -20,7 +20,7 @@ from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.payloads import in_lang
-from cyc_geo.mapview.webmap import BASEMAPS
+from cyc_geo.mapview.basemaps import BASEMAPS
 
 CLICK_PIXELS = 4.0
 """How close (screen pixels) a click must come to a line or point to pick it."""

@@ -25,7 +25,7 @@ import shapely
 from jinja2 import Template
 
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
-from cyc_geo.mapview.webmap import VerbatimMacro
+from cyc_geo.mapview.macro import VerbatimMacro
 
 HIGHLIGHT_COLOUR = "#00e5ff"
 """Outline of the clicked feature: cyan, which none of the layer palettes uses (project choice)."""

@@ -10,7 +10,6 @@ Browser libraries are served locally (``static/vendor``, fetched by
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -19,13 +18,14 @@ import folium
 import geopandas as gpd
 import shapely
 import xyzservices
-from branca.element import Element, Figure, MacroElement
 from folium.plugins import Fullscreen, VectorGridProtobuf
 from jinja2 import Template
 
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
+from cyc_geo.mapview.basemaps import BASEMAPS
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
+from cyc_geo.mapview.macro import VerbatimMacro
 from cyc_geo.mapview.safe import script_safe, script_safe_json
 from cyc_geo.places.site import CENTRE
 
@@ -48,72 +48,6 @@ LOCAL_CSS = {
 
 CHANGYUAN_CENTER = CENTRE
 """Map centre (WGS84 lat, lon): :data:`cyc_geo.places.site.CENTRE`."""
-
-
-@dataclass(frozen=True)
-class Basemap:
-    id: str
-    title_zh: str
-    title_en: str
-    tiles: tuple[str, ...]
-    attribution: str
-    needs_token: bool = False
-    gcj02: bool = False
-    """True for tiles drawn in GCJ-02 (AMap): overlays must be shifted for display."""
-
-
-BASEMAPS: dict[str, Basemap] = {
-    "blank": Basemap("blank", "空白底图（离线）", "Blank (offline)", (), ""),
-    "osm": Basemap(
-        "osm",
-        "OpenStreetMap",
-        "OpenStreetMap",
-        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",),
-        "&copy; OpenStreetMap contributors",
-    ),
-    "tianditu_vec": Basemap(
-        "tianditu_vec",
-        "天地图 矢量",
-        "Tianditu vector",
-        (
-            "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
-            "https://t0.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
-        ),
-        "&copy; 天地图 Tianditu",
-        needs_token=True,
-    ),
-    "tianditu_img": Basemap(
-        "tianditu_img",
-        "天地图 影像",
-        "Tianditu imagery",
-        (
-            "https://t0.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
-            "https://t0.tianditu.gov.cn/cia_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cia&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={token}",
-        ),
-        "&copy; 天地图 Tianditu",
-        needs_token=True,
-    ),
-    "amap": Basemap(
-        "amap",
-        "高德地图（GCJ-02，叠加层已偏移）",
-        "AMap (GCJ-02, overlays shifted)",
-        ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",),
-        "&copy; 高德地图 AMap",
-        gcj02=True,
-    ),
-}
-
-
-def tianditu_token(secrets: dict[str, Any] | None = None) -> str | None:
-    """The 天地图 token from app secrets (``tianditu_token``) or ``TIANDITU_TOKEN``; never hard-coded."""
-    if secrets and secrets.get("tianditu_token"):
-        return str(secrets["tianditu_token"])
-    return os.environ.get("TIANDITU_TOKEN") or None
-
-
-def available_basemaps(token: str | None) -> list[Basemap]:
-    """Basemaps usable now: token-based ones only when a token is configured."""
-    return [b for b in BASEMAPS.values() if token or not b.needs_token]
 
 
 def localize_assets(element: Any, base_url: str = STATIC_URL) -> None:
@@ -238,39 +172,6 @@ def layer_payload(
     # splice the GeoJSON text in as is (no parse / re-serialise round trip); script-safe, as it
     # is written into a <script> element (names come from planners' files)
     return script_safe('{"geojson":' + data.to_json(drop_id=True, ensure_ascii=False) + "," + rest[1:])
-
-
-class _Verbatim(Element):
-    """Text already rendered by a macro, emitted as is."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self._text
-
-
-class VerbatimMacro(MacroElement):
-    """A MacroElement whose rendered header/html/script go into the page verbatim.
-
-    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``,
-    which compiles the text as a Jinja template. For layers carrying their data
-    (hundreds of kB of GeoJSON) that compile was the largest cost of drawing the
-    map, and a ``{{`` or ``{%`` in an attribute value would break the page.
-    """
-
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
-        if not isinstance(figure, Figure):
-            raise TypeError("You cannot render this Element if it is not in a Figure.")
-        macros = self._template.module.__dict__
-        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
-            macro = macros.get(part)
-            if macro is not None:
-                target.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
-        for child in self._children.values():
-            child.render(**kwargs)
 
 
 class FastGeoJson(VerbatimMacro):
