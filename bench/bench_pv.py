@@ -13,8 +13,8 @@ cache.
 
 Variants (best of ``repeats``, wall and process CPU time):
 
-- ``cyc-geo``: :func:`cyc_geo.pv.model.estimate` + :func:`~cyc_geo.pv.model.aggregate` by township
-  + :func:`~cyc_geo.pv.model.aggregate_h3` at resolution 8 from the precomputed ``h3_8`` column;
+- ``cyc-geo``: :func:`cyc_geo.pv.model.estimate` + :func:`~cyc_geo.pv.aggregation.aggregate` by township
+  + :func:`~cyc_geo.pv.aggregation.aggregate_h3` at resolution 8 from the precomputed ``h3_8`` column;
 - ``cyc-geo-range``: ``cyc-geo`` plus :func:`~cyc_geo.pv.model.potential_range` (low / central /
   high county totals; its two extra yield tables are warmed in the setup);
 - ``cyc-geo-h3-index``: the same, but indexing H3 from lon/lat inside the call (no
@@ -44,25 +44,29 @@ RES = 8
 
 def county_estimate(table: pd.DataFrame, h3_precomputed: bool = True) -> dict[str, Any]:
     """The timed unit: per-roof estimate, township sums, H3 sums, county summary."""
+    from cyc_geo.pv import aggregation
     from cyc_geo.pv import model as pv
+    from cyc_geo.pv.params import Scenario
 
     if not h3_precomputed:
         table = table.drop(columns=[c for c in table.columns if c.startswith("h3_")])
-    per_roof = pv.estimate(table, pv.Scenario())
-    towns = pv.aggregate(per_roof, "township_code")
-    cells = pv.aggregate_h3(per_roof, RES)
-    return {"summary": pv.summary(per_roof), "townships": len(towns), "cells": len(cells)}
+    per_roof = pv.estimate(table, Scenario())
+    towns = aggregation.aggregate(per_roof, "township_code")
+    cells = aggregation.aggregate_h3(per_roof, RES)
+    return {"summary": aggregation.summary(per_roof), "townships": len(towns), "cells": len(cells)}
 
 
 def county_estimate_with_range(table: pd.DataFrame) -> dict[str, Any]:
     """:func:`county_estimate` plus the low / central / high county totals of the same estimate."""
+    from cyc_geo.pv import aggregation
     from cyc_geo.pv import model as pv
+    from cyc_geo.pv.params import Scenario
 
-    per_roof = pv.estimate(table, pv.Scenario())
-    towns = pv.aggregate(per_roof, "township_code")
-    cells = pv.aggregate_h3(per_roof, RES)
-    rng = pv.potential_range(table, pv.Scenario(), per_roof=per_roof)
-    return {"summary": pv.summary(per_roof), "townships": len(towns), "cells": len(cells), "range": rng}
+    per_roof = pv.estimate(table, Scenario())
+    towns = aggregation.aggregate(per_roof, "township_code")
+    cells = aggregation.aggregate_h3(per_roof, RES)
+    rng = pv.potential_range(table, Scenario(), per_roof=per_roof)
+    return {"summary": aggregation.summary(per_roof), "townships": len(towns), "cells": len(cells), "range": rng}
 
 
 def child_estimate(limit: int | None = None) -> dict[str, Any]:
@@ -70,8 +74,8 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     from cyc_geo import paths
+    from cyc_geo.pv import rooftops, yield_model
     from cyc_geo.pv import model as pv
-    from cyc_geo.pv import rooftops
 
     path = paths.rooftops_dir() / rooftops.DEMO_FILE
     if not path.exists():  # normally built by the parent already; building here inflates the peak
@@ -80,7 +84,7 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
     table = pq.read_table(path, columns=cols).to_pandas()
     if limit:
         table = table.iloc[:limit]
-    pv.yield_table()
+    yield_model.yield_table()
     t0 = time.perf_counter()
     out = county_estimate(table)
     return {"capacity_mw": out["summary"]["capacity_mw"], "rows": len(table),
@@ -89,7 +93,9 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     from bench.pv_baseline import rowwise_estimate
+    from cyc_geo.pv import yield_model
     from cyc_geo.pv import model as pv
+    from cyc_geo.pv.params import Scenario
     from cyc_geo.pv.rooftops import load_rooftops
 
     repeats = 1 if quick else 3
@@ -100,7 +106,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     table = pd.DataFrame(gdf.drop(columns="geometry"))
     setup_s = round(time.perf_counter() - t0, 2)
     t1 = time.perf_counter()
-    pv.yield_table()
+    yield_model.yield_table()
     yield_setup_s = round(time.perf_counter() - t1, 2)
     pv.potential_range(table.iloc[:10])  # warms the low / high yield tables
     n = len(table)
@@ -108,7 +114,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     fast = best_of(lambda: county_estimate(table), repeats)
     ranged = best_of(lambda: county_estimate_with_range(table), repeats)
     no_idx = best_of(lambda: county_estimate(table, h3_precomputed=False), 1)
-    base = best_of(lambda: rowwise_estimate(gdf, pv.Scenario(), RES), 1)
+    base = best_of(lambda: rowwise_estimate(gdf, Scenario(), RES), 1)
     sub = measure_subprocess("bench.bench_pv:child_estimate", 25_000 if quick else None)
 
     base_s, base_cpu = base.seconds, base.extra["cpu_s"]

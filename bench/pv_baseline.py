@@ -16,17 +16,17 @@ from typing import Any
 import geopandas as gpd
 import h3
 
-from cyc_geo.pv import emissions
-from cyc_geo.pv import model as pv
+from cyc_geo.pv import emissions, yield_model
+from cyc_geo.pv.params import Scenario, resolve_params, roof_area_factor
 
 
-def rowwise_estimate(roofs: gpd.GeoDataFrame, scenario: pv.Scenario | None = None,
+def rowwise_estimate(roofs: gpd.GeoDataFrame, scenario: Scenario | None = None,
                      h3_resolution: int = 8) -> dict[str, Any]:
     """County total, township sums and H3 sums, one roof at a time."""
-    scenario = scenario or pv.Scenario()
-    params = pv.resolve_params(scenario)
-    yields = pv.yield_table(params)
-    slope = pv.roof_area_factor(params)
+    scenario = scenario or Scenario()
+    params = resolve_params(scenario)
+    yields = yield_model.yield_table(params)
+    slope = roof_area_factor(params)
     preset = emissions.get_preset(params.emission_preset)
     towns: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     cells: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))

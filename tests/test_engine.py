@@ -3,7 +3,7 @@
 Data: a small deterministic synthetic roof table (all classes and roof types, some roofs under
 the 40 m² minimum, four townships), replicated by :func:`cyc_geo.demo.scaling.build_scaled` into
 partitioned GeoParquet. The reference is the plain in-process computation on the whole table
-(``pv.aggregate(pv.estimate(all roofs))``), not the local engine.
+(``aggregation.aggregate(pv.estimate(all roofs))``), not the local engine.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from pyproj import Transformer
 from cyc_geo.demo import scaling
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.hexgrid import cell_columns
-from cyc_geo.pv import engine
+from cyc_geo.pv import aggregation, emissions, engine
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import CLASSES, ROOF_TYPES, Scenario
 
 CODES = ["410783001000", "410783002000", "410783101000", "410783200000"]
 
@@ -38,8 +39,8 @@ def synthetic_roofs(n: int = 3000, seed: int = 7) -> gpd.GeoDataFrame:
     geoms = shapely.box(lon - w * d, lat - h * d, lon + w * d, lat + h * d)
     df = pd.DataFrame({
         "roof_id": np.arange(1, n + 1, dtype=np.int64),
-        "building_class": rng.choice(list(pv.CLASSES), n),
-        "roof_type": rng.choice(list(pv.ROOF_TYPES), n),
+        "building_class": rng.choice(list(CLASSES), n),
+        "roof_type": rng.choice(list(ROOF_TYPES), n),
         "area_m2": w * h,
         "township_code": rng.choice(CODES, n),
         "x": x, "y": y, "lon": lon, "lat": lat,
@@ -48,11 +49,11 @@ def synthetic_roofs(n: int = 3000, seed: int = 7) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geoms, crs=WGS84)
 
 
-def reference(roofs: pd.DataFrame, scenario: pv.Scenario, h3_res: int = 8) -> dict:
+def reference(roofs: pd.DataFrame, scenario: Scenario, h3_res: int = 8) -> dict:
     """The in-process path on the whole table at once."""
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
-    return {"by_township": pv.aggregate(per_roof), "h3": pv.aggregate_h3(per_roof, h3_res),
-            "summary": pv.summary(per_roof)}
+    return {"by_township": aggregation.aggregate(per_roof), "h3": aggregation.aggregate_h3(per_roof, h3_res),
+            "summary": aggregation.summary(per_roof)}
 
 
 def assert_same(got: dict, ref: dict) -> None:
@@ -91,11 +92,11 @@ def dask_cluster(tmp_path_factory):
 
 
 SCENARIOS = [
-    pv.Scenario(),
-    pv.Scenario(adoption={"gov": 1.0, "public": 0.1, "commercial": 0.55, "rural": 0.0},
+    Scenario(),
+    Scenario(adoption={"gov": 1.0, "public": 0.1, "commercial": 0.55, "rural": 0.0},
                 townships=(CODES[0], CODES[2], "990002" + CODES[1][6:]), min_roof_m2=100.0,
                 params={"performance_ratio": 0.75,
-                        "emission_preset": [p for p in pv.emissions.PRESETS if p != pv.emissions.DEFAULT_PRESET][0]}),
+                        "emission_preset": [p for p in emissions.PRESETS if p != emissions.DEFAULT_PRESET][0]}),
 ]
 
 
@@ -119,8 +120,8 @@ def test_dask_matches_in_process_on_partitioned_data(dataset, dask_cluster, scen
 
 def test_dask_on_in_memory_table_and_without_h3_column(dask_cluster):
     roofs = synthetic_roofs(2_500, seed=11).drop(columns="h3_8")  # H3 computed from lon/lat
-    ref = reference(roofs, pv.Scenario(), h3_res=7)
-    got = engine.run_estimate(roofs, pv.Scenario(), "dask", h3_resolution=7)
+    ref = reference(roofs, Scenario(), h3_res=7)
+    got = engine.run_estimate(roofs, Scenario(), "dask", h3_resolution=7)
     assert got["roofs_in"] == 2_500
     assert_same(got, ref)
 
@@ -139,14 +140,15 @@ def test_scaled_copies_keep_per_township_values(dataset):
     assert manifest["copies"] == 3 and manifest["roofs"] == 7_000 and manifest["demo"] == "true"
     assert [f["rows"] for f in manifest["files"]] == [1_000] * 7
     assert whole["roof_id"].is_unique
-    res = engine.run_estimate(folder, pv.Scenario(), "local")["by_township"].set_index("township_code")
-    base_res = pv.aggregate(pv.estimate(pd.DataFrame(base.drop(columns="geometry")))).set_index("township_code")
+    res = engine.run_estimate(folder, Scenario(), "local")["by_township"].set_index("township_code")
+    base_res = aggregation.aggregate(pv.estimate(pd.DataFrame(base.drop(columns="geometry"))))
+    base_res = base_res.set_index("township_code")
     for code in CODES:
         copy1 = res.loc["990001" + code[6:]]
         pd.testing.assert_series_equal(copy1, base_res.loc[code], check_names=False, rtol=1e-12)
         pd.testing.assert_series_equal(res.loc[code], base_res.loc[code], check_names=False, rtol=1e-12)
     # the third copy holds the first 1,000 roofs of the county only
-    part = pv.aggregate(pv.estimate(pd.DataFrame(base.drop(columns="geometry")).iloc[:1_000]))
+    part = aggregation.aggregate(pv.estimate(pd.DataFrame(base.drop(columns="geometry")).iloc[:1_000]))
     assert res.loc[res.index.str.startswith("990002"), "capacity_kw"].sum() == pytest.approx(part["capacity_kw"].sum())
 
 
@@ -226,13 +228,13 @@ def test_engine_configuration(monkeypatch, tmp_path):
 
 def test_bad_sources_give_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="not found"):
-        engine.run_estimate(tmp_path / "missing.parquet", pv.Scenario(), "local")
+        engine.run_estimate(tmp_path / "missing.parquet", Scenario(), "local")
     with pytest.raises(FileNotFoundError, match="no .parquet"):
-        engine.run_estimate(tmp_path, pv.Scenario(), "local")
+        engine.run_estimate(tmp_path, Scenario(), "local")
     bad = synthetic_roofs(50).drop(columns=["roof_type"])
     bad.to_parquet(tmp_path / "bad.parquet")
     with pytest.raises(ValueError, match="lacks columns"):
-        engine.run_estimate(tmp_path / "bad.parquet", pv.Scenario(), "local")
+        engine.run_estimate(tmp_path / "bad.parquet", Scenario(), "local")
 
 
 def test_cli_engine_flag_matches_in_process_cli(dataset, data_dir, capsys):
@@ -244,7 +246,7 @@ def test_cli_engine_flag_matches_in_process_cli(dataset, data_dir, capsys):
     for eng in ("local", "dask"):
         assert main(["pv", "estimate", "--engine", eng, "--source", str(folder), "--json"]) == 0
         outs[eng] = json.loads(capsys.readouterr().out)
-    ref = reference(whole, pv.Scenario())
+    ref = reference(whole, Scenario())
     for eng, out in outs.items():
         assert out["engine"] == eng and out["roofs_in"] == 7_000 and out["demo"] is True
         assert out["capacity_mw"] == pytest.approx(ref["summary"]["capacity_mw"], rel=1e-9)

@@ -6,8 +6,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cyc_geo.pv import model as pv
 from cyc_geo.pv import tables
+from cyc_geo.pv.params import Scenario
 
 
 def _rows(ws):
@@ -18,7 +18,7 @@ def test_pv_workbook_summary_has_chinese_keys_numbers_and_readable_scenario():
     shown = pd.DataFrame({"代码": ["410783001000"], "乡镇": ["蒲西街道"], "潜力装机 (MW)": [159.232278],
                           "减排 CO₂ (t)": [151234.6]})
     summary = {"capacity_mw": 318.1367783804485, "share_of_goal": 4.5448, "roofs": 1234.0, "co2_t": 99.6}
-    sc = pv.Scenario.from_dict({"adoption": {"gov": 0.6}, "townships": ["410783001000"],
+    sc = Scenario.from_dict({"adoption": {"gov": 0.6}, "townships": ["410783001000"],
                                 "params": {"performance_ratio": 0.78}})
     data = tables.workbook(shown, summary, sc, demo=True, scenario_name="方案甲",
                            town_names={"410783001000": "蒲西街道"})

@@ -16,7 +16,8 @@ from cyc_geo.catalog.registry import get_layer
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.ingest.importer import import_file
 from cyc_geo.places.county import county_geometry_area_crs
-from cyc_geo.pv import model as pv
+from cyc_geo.pv import aggregation
+from cyc_geo.pv.params import Scenario
 
 WEST, EAST = ("410783990000", "测试西乡"), ("410783991000", "测试东镇")
 
@@ -31,7 +32,7 @@ def test_pv_by_township_and_the_click_panel_follow_a_township_import(data_dir: P
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    scenario = pv.Scenario()
+    scenario = Scenario()
     before = common.roofs()[0]
     assert not before["township_code"].isin([WEST[0], EAST[0]]).any()  # caches filled with the demo codes
     common.per_roof(scenario)
@@ -54,7 +55,7 @@ def test_pv_by_township_and_the_click_panel_follow_a_township_import(data_dir: P
     assert (codes[in_west] == WEST[0]).all() and (codes[in_east] == EAST[0]).all()
 
     results = common.per_roof(scenario)
-    table = pv.township_table(results, common.load_layer("townships")).set_index("code")
+    table = aggregation.township_table(results, common.load_layer("townships")).set_index("code")
     assert list(table.index) == [WEST[0], EAST[0]] and list(table["name"]) == [WEST[1], EAST[1]]
     assert (table["capacity_mw"] > 1).all()  # before: 0 for the township the demo codes did not know
     assert table["capacity_mw"].sum() == pytest.approx(results["capacity_kw"].sum() / 1000, rel=1e-9)

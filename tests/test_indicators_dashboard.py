@@ -11,7 +11,7 @@ from cyc_geo import db
 from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
 from cyc_geo.pv import scenarios as pv_scenarios
-from cyc_geo.pv.model import Scenario
+from cyc_geo.pv.params import Scenario
 
 SPATIAL = {4: ind.SpatialValue(27.0, "test map"), 16: ind.SpatialValue(180.0, "test map")}
 

@@ -1,6 +1,6 @@
 """PV yield model, per-roof estimate, aggregation, emissions, scenarios and the CLI.
 
-Hand calculations here are independent of cyc_geo.pv.model: the clear-sky model is re-implemented
+Hand calculations here are independent of cyc_geo.pv.yield_model: the clear-sky model is re-implemented
 from Ineichen & Perez (2002) with solar geometry from Spencer (1971) / NOAA formulas.
 """
 
@@ -18,9 +18,21 @@ import pytest
 import shapely
 
 from cyc_geo import db
-from cyc_geo.pv import emissions, scenarios
+from cyc_geo.pv import aggregation, emissions, irradiance, raster_io, scenarios
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import (
+    CLASSES,
+    FLAT_CLEAR_SHARE,
+    NEA_ADOPTION,
+    ROOF_TYPES,
+    PVParams,
+    Scenario,
+    clearsky_ghi_kwh_m2,
+    roof_area_factor,
+)
+from cyc_geo.pv.plan import SEED_SPECIFIC_YIELD
 from cyc_geo.pv.rooftops import FootprintError, prepare_footprints
+from cyc_geo.pv.yield_model import simulate, specific_yield, yield_table
 
 REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 
@@ -78,7 +90,7 @@ def hand_clearsky_poa(lat: float, lon: float, alt: float, tilt: float, albedo: f
 
 def test_clearsky_horizontal_matches_hand_calculation():
     hand_ghi, _ = hand_clearsky_poa(35.19, 114.75, 65.0, 0.0)
-    model = pv.clearsky_ghi_kwh_m2()
+    model = clearsky_ghi_kwh_m2()
     assert 1800 < hand_ghi < 2300  # clear-sky, 35 N: about 2,000 kWh/m²
     assert model == pytest.approx(hand_ghi, rel=0.01)
 
@@ -107,7 +119,7 @@ def hand_poa_ratio(ghi: np.ndarray, tilt: float, albedo: float = 0.2) -> float:
 
 def test_clearsky_poa_still_matches_hand_calculation_on_tilted_plane():
     _, hand_poa = hand_clearsky_poa(35.19, 114.75, 65.0, 25.0)
-    model = pv.clearsky_poa_kwh_m2(35.19, 114.75, 65.0, 25.0, 180.0, 0.2, "isotropic")
+    model = irradiance.clearsky_poa_kwh_m2(35.19, 114.75, 65.0, 25.0, 180.0, 0.2, "isotropic")
     assert model == pytest.approx(hand_poa, rel=0.01)
 
 
@@ -116,7 +128,7 @@ def test_all_sky_poa_ghi_ratio_matches_hand_calculation():
     a hand Erbs split and hand Hay-Davies transposition (no pvlib)."""
     from cyc_geo.pv import irradiance
 
-    p = pv.PVParams()
+    p = PVParams()
     w = irradiance.all_sky(p.latitude, p.longitude, p.altitude_m, irradiance.climate_tuple())
     ghi = w["ghi"].to_numpy()
     # the year meets the monthly means exactly
@@ -125,10 +137,11 @@ def test_all_sky_poa_ghi_ratio_matches_hand_calculation():
     for m, g in zip(clim["month"], clim["ghi_kwh_m2_day"]):
         assert ghi[months == m].sum() / 1000 == pytest.approx(g * irradiance.DAYS[m - 1], rel=1e-9)
     hand = hand_poa_ratio(ghi, 25.0)
-    model = pv.simulate(p, "flat").poa_ghi_ratio
+    model = simulate(p, "flat").poa_ghi_ratio
     assert model == pytest.approx(hand, rel=0.01)
     assert 1.07 < model < 1.14  # all-sky gain: well below the clear-sky 1.166 at 25°
-    clear_ratio = pv.clearsky_poa_kwh_m2(35.19, 114.75, 65.0, 25.0, 180.0, 0.2, "haydavies") / pv.clearsky_ghi_kwh_m2()
+    clear_poa = irradiance.clearsky_poa_kwh_m2(35.19, 114.75, 65.0, 25.0, 180.0, 0.2, "haydavies")
+    clear_ratio = clear_poa / clearsky_ghi_kwh_m2()
     assert clear_ratio > model + 0.03
 
 
@@ -147,11 +160,11 @@ def test_solstice_gcr_matches_hand_geometry():
         hand = 1.0 / (np.cos(beta) + np.sin(beta) * cos_gamma / np.tan(alt))
         assert layout.solstice_gcr(tilt, 35.19) == pytest.approx(hand, rel=1e-6)
         assert round(hand, 2) == expected
-    assert pv.PVParams().gcr == pytest.approx(layout.solstice_gcr(25.0, 35.19))
-    assert pv.PVParams().usable_fraction["flat"] == round(pv.PVParams().gcr * pv.FLAT_CLEAR_SHARE, 2)
+    assert PVParams().gcr == pytest.approx(layout.solstice_gcr(25.0, 35.19))
+    assert PVParams().usable_fraction["flat"] == round(PVParams().gcr * FLAT_CLEAR_SHARE, 2)
     # a steeper flat-roof tilt needs wider rows: the derived GCR and usable share follow the tilt
-    steep = pv.PVParams().with_overrides({"tilt_deg": {"flat": 35.0}})
-    assert steep.gcr < pv.PVParams().gcr and steep.usable_fraction["flat"] < 0.45
+    steep = PVParams().with_overrides({"tilt_deg": {"flat": 35.0}})
+    assert steep.gcr < PVParams().gcr and steep.usable_fraction["flat"] < 0.45
 
 
 def test_row_shading_at_dense_gcr_matches_hand_geometry():
@@ -163,9 +176,9 @@ def test_row_shading_at_dense_gcr_matches_hand_geometry():
     hand = 1 - (1 / 0.70) / (np.cos(beta) + np.sin(beta) / np.tan(alt))
     got = layout.beam_shaded_fraction([90 - np.degrees(alt)], [180.0], 25.0, 0.70)[0]
     assert got == pytest.approx(hand, abs=1e-6) and 0.10 < got < 0.11
-    assert layout.beam_shaded_fraction([90 - np.degrees(alt)], [180.0], 25.0, pv.PVParams().gcr)[0] == 0.0
-    dense = pv.simulate(pv.PVParams(gcr=0.70), "flat").losses_pct["row_shading_beam"]
-    spaced = pv.simulate(pv.PVParams(), "flat").losses_pct["row_shading_beam"]
+    assert layout.beam_shaded_fraction([90 - np.degrees(alt)], [180.0], 25.0, PVParams().gcr)[0] == 0.0
+    dense = simulate(PVParams(gcr=0.70), "flat").losses_pct["row_shading_beam"]
+    spaced = simulate(PVParams(), "flat").losses_pct["row_shading_beam"]
     assert spaced < 0.5 < dense  # the solstice-rule spacing shades only around sunrise and sunset
 
 
@@ -173,17 +186,17 @@ def test_slope_factor_of_pitched_roofs():
     from cyc_geo.pv import layout
 
     assert layout.slope_factor(26.6) == pytest.approx(1.118, abs=1e-3)
-    p = pv.PVParams()
-    assert pv.roof_area_factor(p) == pytest.approx({"flat": 1.0, "pitched": 1 / np.cos(np.radians(26.6)),
+    p = PVParams()
+    assert roof_area_factor(p) == pytest.approx({"flat": 1.0, "pitched": 1 / np.cos(np.radians(26.6)),
                                                    "shed": 1 / np.cos(np.radians(5.0))})
     assert p.usable_fraction["pitched"] == round(0.5 * layout.slope_factor(26.6) * 0.98 * 0.92, 2) == 0.50
 
 
 def test_specific_yields_per_roof_type_and_loss_tables():
-    p = pv.PVParams()
-    ytab = pv.yield_table(p)
-    for t in pv.ROOF_TYPES:
-        r = pv.simulate(p, t)
+    p = PVParams()
+    ytab = yield_table(p)
+    for t in ROOF_TYPES:
+        r = simulate(p, t)
         assert sum(r.monthly_kwh_kwp) == pytest.approx(r.specific_yield_kwh_kwp, rel=1e-12)
         assert len(r.monthly_kwh_kwp) == 12 and min(r.monthly_kwh_kwp) > 0
         # yield = POA x product of the loss factors
@@ -191,24 +204,24 @@ def test_specific_yields_per_roof_type_and_loss_tables():
         assert r.specific_yield_kwh_kwp == pytest.approx(r.poa_kwh_m2 * factor, rel=1e-9)
         assert 0.72 < r.performance_ratio < 0.85
         assert ytab[t] == r.specific_yield_kwh_kwp
-    assert set(pv.simulate(p, "flat").losses_pct) >= {"temperature", "row_shading_beam", "soiling", "availability"}
-    assert "row_shading_beam" not in pv.simulate(p, "pitched").losses_pct
+    assert set(simulate(p, "flat").losses_pct) >= {"temperature", "row_shading_beam", "soiling", "availability"}
+    assert "row_shading_beam" not in simulate(p, "pitched").losses_pct
     # flush modules run hotter than racked rows
-    assert pv.simulate(p, "pitched").losses_pct["temperature"] > pv.simulate(p, "flat").losses_pct["temperature"]
+    assert simulate(p, "pitched").losses_pct["temperature"] > simulate(p, "flat").losses_pct["temperature"]
     assert ytab["shed"] < ytab["pitched"] < ytab["flat"]
     # an explicit performance ratio replaces the fixed items, the modelled ones stay
-    one = pv.simulate(p.with_overrides({"performance_ratio": 0.75}), "shed")
+    one = simulate(p.with_overrides({"performance_ratio": 0.75}), "shed")
     assert "other (performance_ratio)" in one.losses_pct and "temperature" in one.losses_pct
     # an explicit clearness factor rescales the year's GHI to that share of clear-sky GHI
     dim = p.with_overrides({"clearness_factor": 0.55})
-    assert pv.simulate(dim, "flat").ghi_kwh_m2 == pytest.approx(0.55 * pv.clearsky_ghi_kwh_m2(), rel=1e-6)
-    assert p.clearness_factor == pytest.approx(pv.simulate(p, "flat").ghi_kwh_m2 / pv.clearsky_ghi_kwh_m2())
+    assert simulate(dim, "flat").ghi_kwh_m2 == pytest.approx(0.55 * clearsky_ghi_kwh_m2(), rel=1e-6)
+    assert p.clearness_factor == pytest.approx(simulate(p, "flat").ghi_kwh_m2 / clearsky_ghi_kwh_m2())
 
 
 def test_default_yield_against_the_plans_implied_991():
     """The model is not tuned to the plan: with the approximate climatology it gives more than 991."""
-    assert pv.SEED_SPECIFIC_YIELD == pytest.approx(991.0)
-    ytab = pv.yield_table()
+    assert SEED_SPECIFIC_YIELD == pytest.approx(991.0)
+    ytab = yield_table()
     assert all(991 < v < 1.35 * 991 for v in ytab.values()), ytab
 
 
@@ -234,10 +247,10 @@ def _table(rows: list[tuple]) -> pd.DataFrame:
 
 def test_seed_project_reproduced_from_200_mw_of_roofs():
     # flat industrial roof x 0.45 usable (100 % adoption is capped there) x 200 W/m² = 200 MW
-    usable = pv.PVParams().usable_fraction["flat"]
+    usable = PVParams().usable_fraction["flat"]
     roofs = _table([(1, "410783005000", "commercial", "flat", 200_000_000 / usable / 200 * 1.0)])
-    sc = pv.Scenario(adoption={"commercial": 1.0}, params={"specific_yield_kwh_per_kwp": 991.0})
-    s = pv.summary(pv.estimate(roofs, sc))
+    sc = Scenario(adoption={"commercial": 1.0}, params={"specific_yield_kwh_per_kwp": 991.0})
+    s = aggregation.summary(pv.estimate(roofs, sc))
     assert s["capacity_mw"] == pytest.approx(200.0)
     assert s["annual_gwh"] == pytest.approx(198.2)
     assert s["tce"] == pytest.approx(59_460.0)
@@ -265,18 +278,18 @@ def test_per_roof_hand_calculation():
     assert res["capacity_kw"].tolist() == pytest.approx(expected_kw)
     assert res["usable_area_m2"].tolist() == pytest.approx([45.0, 150.0, 1400.0, 0.0, 50.0])
     assert res["roofs"].tolist() == [1, 1, 1, 0, 1]
-    ytab = pv.yield_table()
+    ytab = yield_table()
     expected_kwh = np.array(expected_kw) * np.array([ytab["flat"], ytab["pitched"], ytab["shed"], 0.0, ytab["pitched"]])
     assert res["annual_kwh"].to_numpy() == pytest.approx(expected_kwh)
     assert res["co2_t"].to_numpy() == pytest.approx(expected_kwh / 1000 * 0.78)
     assert res["tce"].to_numpy() == pytest.approx(expected_kwh / 1000 * 0.300)
     # township filter and minimum size
-    only = pv.estimate(roofs, pv.Scenario(townships=("410783100000",), min_roof_m2=10.0))
+    only = pv.estimate(roofs, Scenario(townships=("410783100000",), min_roof_m2=10.0))
     assert only["capacity_kw"].tolist() == pytest.approx([0.0, 0.0, expected_kw[2], 30 * 0.4 * 0.2, expected_kw[4]])
     # parameter overrides merge into the defaults: a lower cap binds, a share above the cap is capped
-    dense = pv.estimate(roofs, pv.Scenario(params={"module_w_per_m2": 100.0, "usable_fraction": {"flat": 0.1}}))
+    dense = pv.estimate(roofs, Scenario(params={"module_w_per_m2": 100.0, "usable_fraction": {"flat": 0.1}}))
     assert dense["capacity_kw"].tolist() == pytest.approx([1.0, 15.0, expected_kw[2] / 2, 0.0, expected_kw[4] / 2])
-    full = pv.estimate(roofs, pv.Scenario(adoption={c: 1.0 for c in pv.CLASSES}))
+    full = pv.estimate(roofs, Scenario(adoption={c: 1.0 for c in CLASSES}))
     assert full["pv_area_m2"].tolist() == pytest.approx(full["usable_area_m2"].tolist())
 
 
@@ -287,27 +300,27 @@ def test_aggregation_is_additive_and_township_sums_equal_total():
     roofs = pd.DataFrame({
         "roof_id": np.arange(n),
         "township_code": codes[rng.integers(0, 4, n)],
-        "building_class": np.array(pv.CLASSES)[rng.integers(0, 4, n)],
-        "roof_type": np.array(pv.ROOF_TYPES)[rng.integers(0, 3, n)],
+        "building_class": np.array(CLASSES)[rng.integers(0, 4, n)],
+        "roof_type": np.array(ROOF_TYPES)[rng.integers(0, 3, n)],
         "area_m2": rng.uniform(10, 3000, n),
     })
     res = pv.estimate(roofs)
-    by_town = pv.aggregate(res)
-    total = pv.summary(res)
+    by_town = aggregation.aggregate(res)
+    total = aggregation.summary(res)
     assert by_town["capacity_kw"].sum() == pytest.approx(total["capacity_mw"] * 1000)
     assert by_town["annual_kwh"].sum() == pytest.approx(total["annual_gwh"] * 1e6)
     assert by_town["co2_t"].sum() == pytest.approx(total["co2_t"])
     assert int(by_town["roofs"].sum()) == total["roofs"] == int((roofs["area_m2"] >= 40).sum())
     # partitions estimated separately and summed give the same aggregate
-    parts = [pv.aggregate(pv.estimate(roofs.iloc[i::3])) for i in range(3)]
+    parts = [aggregation.aggregate(pv.estimate(roofs.iloc[i::3])) for i in range(3)]
     summed = pd.concat(parts).groupby("township_code").sum(numeric_only=True).reset_index()
     pd.testing.assert_frame_equal(summed[["township_code", "capacity_kw", "tce", "roofs"]],
                                   by_town[["township_code", "capacity_kw", "tce", "roofs"]], check_dtype=False)
     # adoption 0 everywhere: nothing, but no crash; empty input works too
-    zero = pv.estimate(roofs, pv.Scenario(adoption={c: 0.0 for c in pv.CLASSES}))
+    zero = pv.estimate(roofs, Scenario(adoption={c: 0.0 for c in CLASSES}))
     assert zero["capacity_kw"].sum() == 0.0
     empty = pv.estimate(roofs.iloc[:0])
-    assert len(empty) == 0 and pv.summary(empty)["capacity_mw"] == 0.0
+    assert len(empty) == 0 and aggregation.summary(empty)["capacity_mw"] == 0.0
 
 
 def test_h3_cells_precomputed_equal_computed():
@@ -323,29 +336,29 @@ def test_h3_cells_precomputed_equal_computed():
     assert cell_ids(with_cols, 8).tolist() == expected
     assert cell_ids(df, 8).tolist() == expected
     roofs = _table([(i, "410783001000", "rural", "flat", 100.0) for i in range(4)]).assign(**with_cols)
-    cells = pv.aggregate_h3(pv.estimate(roofs), 8)
+    cells = aggregation.aggregate_h3(pv.estimate(roofs), 8)
     assert cells["capacity_kw"].sum() == pytest.approx(4 * 4.0)  # 100 m² x 20 % NEA share x 0.2 kW/m²
     assert set(cells["h3"]) == set(expected)
 
 
 def test_scenario_validation_and_roundtrip():
-    sc = pv.Scenario(adoption={**pv.NEA_ADOPTION, "rural": 0.35}, townships=("410783001000",), min_roof_m2=20,
+    sc = Scenario(adoption={**NEA_ADOPTION, "rural": 0.35}, townships=("410783001000",), min_roof_m2=20,
                      params={"performance_ratio": 0.78, "tilt_deg": {"shed": 8.0}})
-    back = pv.Scenario.from_dict(json.loads(sc.to_json()))
+    back = Scenario.from_dict(json.loads(sc.to_json()))
     assert back == sc
     with pytest.raises(ValueError, match="adoption"):
-        pv.Scenario(adoption={"rural": 1.5}).validate()
+        Scenario(adoption={"rural": 1.5}).validate()
     with pytest.raises(ValueError, match="unknown PV parameters"):
-        pv.Scenario(params={"bogus": 1}).validate()
+        Scenario(params={"bogus": 1}).validate()
     with pytest.raises(ValueError, match="performance_ratio"):
-        pv.Scenario(params={"performance_ratio": 1.7}).validate()
+        Scenario(params={"performance_ratio": 1.7}).validate()
     with pytest.raises(ValueError, match="unknown scenario fields"):
-        pv.Scenario.from_dict({"nonsense": 1})
+        Scenario.from_dict({"nonsense": 1})
 
 
 def test_scenario_saved_survives_reconnect_with_audit(data_dir):
     conn = db.connect()
-    sc = pv.Scenario(adoption={**pv.NEA_ADOPTION, "rural": 0.1}, min_roof_m2=60.0)
+    sc = Scenario(adoption={**NEA_ADOPTION, "rural": 0.1}, min_roof_m2=60.0)
     scenarios.save_scenario(conn, "低方案", sc, actor="planner1")
     scenarios.save_scenario(conn, "低方案", replace(sc, min_roof_m2=80.0), actor="planner2")
     conn.close()
@@ -417,7 +430,7 @@ def test_cli_estimate_on_footprint_file(data_dir):
     path = data_dir / "roofs.gpkg"
     _footprints().iloc[:2].to_file(path, layer="roofs", driver="GPKG")
     conn = db.connect()
-    scenarios.save_scenario(conn, "all", pv.Scenario(adoption={c: 1.0 for c in pv.CLASSES}), actor="t")
+    scenarios.save_scenario(conn, "all", Scenario(adoption={c: 1.0 for c in CLASSES}), actor="t")
     conn.close()
     r = _cli("pv", "estimate", "--footprints", str(path), "--scenario", "all", "--json", env_dir=data_dir)
     assert r.returncode == 0, r.stderr
@@ -476,21 +489,21 @@ def test_yield_raster_sampled_per_building(tmp_path):
     _geotiff(tif, 1200.0, nodata_block=True)  # west half (114.5-114.8 E) is nodata
     roofs = _table([(1, "a", "rural", "flat", 100.0), (2, "b", "rural", "flat", 100.0)]).assign(
         lon=[114.9, 114.6], lat=[35.2, 35.2])
-    res = pv.estimate(roofs, pv.Scenario(params={"yield_raster": str(tif)}))
-    assert res["specific_yield"].tolist() == pytest.approx([1200.0, pv.specific_yield(None, "flat")])
+    res = pv.estimate(roofs, Scenario(params={"yield_raster": str(tif)}))
+    assert res["specific_yield"].tolist() == pytest.approx([1200.0, specific_yield(None, "flat")])
     assert res["annual_kwh"].iloc[0] == pytest.approx(4.0 * 1200.0)
     # GHI raster: kWh/m² horizontal x the roof type's modelled yield per kWh/m² of GHI
     ghi = tmp_path / "ghi.tif"
     _geotiff(ghi, 1300.0)
-    three = _table([(1, "a", "rural", t, 100.0) for t in pv.ROOF_TYPES]).assign(lon=114.9, lat=35.2)
-    r2 = pv.estimate(three, pv.Scenario(params={"yield_raster": str(ghi), "yield_raster_kind": "ghi"}))
-    for i, t in enumerate(pv.ROOF_TYPES):
-        sim = pv.simulate(pv.PVParams(), t)
+    three = _table([(1, "a", "rural", t, 100.0) for t in ROOF_TYPES]).assign(lon=114.9, lat=35.2)
+    r2 = pv.estimate(three, Scenario(params={"yield_raster": str(ghi), "yield_raster_kind": "ghi"}))
+    for i, t in enumerate(ROOF_TYPES):
+        sim = simulate(PVParams(), t)
         assert r2["specific_yield"].iloc[i] == pytest.approx(1300.0 * sim.poa_ghi_ratio * sim.performance_ratio)
         assert r2["specific_yield"].iloc[i] == pytest.approx(sim.specific_yield_kwh_kwp * 1300.0 / sim.ghi_kwh_m2)
     # without a raster the same roofs get the model's yields
     plain = pv.estimate(three)
-    assert plain["specific_yield"].tolist() == pytest.approx([pv.specific_yield(None, t) for t in pv.ROOF_TYPES])
+    assert plain["specific_yield"].tolist() == pytest.approx([specific_yield(None, t) for t in ROOF_TYPES])
 
 
 def test_rooftop_area_raster_through_zonal_sums(data_dir):
@@ -507,26 +520,16 @@ def test_rooftop_area_raster_through_zonal_sums(data_dir):
     assert res["capacity_kw"].sum() == pytest.approx(25.0 * 2500 * 0.2 * 0.2, rel=1e-6)
 
 
-def test_excel_export_roundtrip():
-    import io
-
-    table = pd.DataFrame({"代码": ["410783001000", "410783002000"], "装机 (MW)": [1.5, 2.25]})
-    data = pv.export_xlsx({"townships": table, "a" * 40: table.head(1)})
-    book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype={"代码": str})
-    assert list(book) == ["townships", "a" * 31]
-    pd.testing.assert_frame_equal(book["townships"], table)
-
-
 def test_raster_checks_give_clear_errors(tmp_path):
     bad = tmp_path / "bad.tif"
     bad.write_bytes(b"this is not a GeoTIFF")
     with pytest.raises(ValueError, match="cannot read the raster"):
-        pv.check_raster(bad)
+        raster_io.check_raster(bad)
     with pytest.raises(ValueError, match="yield raster not found"):
-        pv.Scenario(params={"yield_raster": str(tmp_path / "missing.tif")}).validate()
+        Scenario(params={"yield_raster": str(tmp_path / "missing.tif")}).validate()
     good = tmp_path / "good.tif"
     _geotiff(good, 1000.0)
-    assert pv.check_raster(good)["crs"] == "EPSG:4326"
+    assert raster_io.check_raster(good)["crs"] == "EPSG:4326"
 
 
 def test_in_process_and_engine_payloads_agree(data_dir):
@@ -538,7 +541,7 @@ def test_in_process_and_engine_payloads_agree(data_dir):
     path = data_dir / "roofs.gpkg"
     _footprints().to_file(path, layer="roofs", driver="GPKG")
     local = json.loads(json.dumps(estimate_payload(str(path)), default=float))
-    eng = json.loads(json.dumps(engine.cli_payload(str(path), pv.Scenario(), "local"), default=float))
+    eng = json.loads(json.dumps(engine.cli_payload(str(path), Scenario(), "local"), default=float))
     assert set(eng) - set(local) == set(report.RUN_KEYS)
     assert set(local) - set(eng) == {"scenario", "specific_yield_by_roof_type"}
     for key in set(eng) & set(local) - {"by_township"}:
@@ -555,12 +558,12 @@ def test_potential_range_brackets_the_central_estimate():
     n = 400
     roofs = pd.DataFrame({
         "roof_id": np.arange(n), "township_code": "410783001000",
-        "building_class": np.array(pv.CLASSES)[rng_.integers(0, 4, n)],
-        "roof_type": np.array(pv.ROOF_TYPES)[rng_.integers(0, 3, n)],
+        "building_class": np.array(CLASSES)[rng_.integers(0, 4, n)],
+        "roof_type": np.array(ROOF_TYPES)[rng_.integers(0, 3, n)],
         "area_m2": rng_.uniform(50, 3000, n),
     })
     out = pv.potential_range(roofs)
-    central = pv.summary(pv.estimate(roofs))
+    central = aggregation.summary(pv.estimate(roofs))
     assert out["central"]["annual_gwh"] == pytest.approx(central["annual_gwh"])
     assert out["central"]["tce"] == pytest.approx(central["tce"])
     assert out["low"]["annual_gwh"] < out["central"]["annual_gwh"] < out["high"]["annual_gwh"]
@@ -586,7 +589,7 @@ def test_cli_pv_yield_json(data_dir, capsys):
         assert len(r["monthly_kwh_kwp"]) == 12
         assert sum(r["monthly_kwh_kwp"]) == pytest.approx(r["specific_yield_kwh_kwp"], rel=1e-9)
         assert r["ghi_kwh_m2"] == out["ghi_kwh_m2"]
-        assert r["specific_yield_kwh_kwp"] == pytest.approx(pv.specific_yield(None, t))
+        assert r["specific_yield_kwh_kwp"] == pytest.approx(specific_yield(None, t))
     assert out["flat"]["gcr"] == pytest.approx(0.53, abs=0.005) and out["pitched"]["gcr"] is None
     assert out["plan_implied_kwh_kwp"] == pytest.approx(991.0)
 
@@ -608,13 +611,13 @@ def _write_epw(path, weather: pd.DataFrame) -> None:
 def test_hourly_weather_file_replaces_the_monthly_means(tmp_path):
     from cyc_geo.pv import irradiance
 
-    p = pv.PVParams()
+    p = PVParams()
     w = irradiance.all_sky(p.latitude, p.longitude, p.altitude_m, irradiance.climate_tuple())
     epw = tmp_path / "changyuan.epw"
     _write_epw(epw, w)
     q = p.with_overrides({"weather_file": str(epw)})
-    for t in pv.ROOF_TYPES:
-        assert pv.simulate(q, t).specific_yield_kwh_kwp == pytest.approx(pv.simulate(p, t).specific_yield_kwh_kwp, rel=1e-6)
+    for t in ROOF_TYPES:
+        assert simulate(q, t).specific_yield_kwh_kwp == pytest.approx(simulate(p, t).specific_yield_kwh_kwp, rel=1e-6)
     assert q.clearness_factor == pytest.approx(p.clearness_factor, rel=1e-6)
     with pytest.raises(ValueError, match="weather file not found"):
         p.with_overrides({"weather_file": str(tmp_path / "missing.epw")})
@@ -624,13 +627,13 @@ def test_own_climate_file_scales_the_yield(tmp_path):
     clim = pd.read_csv(REPO / "data/reference/climate_changyuan.csv")
     path = tmp_path / "station.csv"
     clim.assign(ghi_kwh_m2_day=clim["ghi_kwh_m2_day"] * 1.10).to_csv(path, index=False)
-    base = pv.simulate(pv.PVParams(), "shed")
-    own = pv.simulate(pv.PVParams(climate_file=str(path)), "shed")
+    base = simulate(PVParams(), "shed")
+    own = simulate(PVParams(climate_file=str(path)), "shed")
     assert own.ghi_kwh_m2 == pytest.approx(1.10 * base.ghi_kwh_m2)
     assert 1.08 < own.specific_yield_kwh_kwp / base.specific_yield_kwh_kwp < 1.11
     clim.iloc[:11].to_csv(path, index=False)  # edited in place: read again, and refused
     with pytest.raises(ValueError, match="12 months"):
-        pv.simulate(pv.PVParams(climate_file=str(path)), "shed")
+        simulate(PVParams(climate_file=str(path)), "shed")
 
 
 def test_cli_yield_and_estimate_take_the_sites_own_weather(data_dir, tmp_path, capsys):
@@ -639,7 +642,7 @@ def test_cli_yield_and_estimate_take_the_sites_own_weather(data_dir, tmp_path, c
     from cyc_geo.cli import main
     from cyc_geo.pv import irradiance
 
-    p = pv.PVParams()
+    p = PVParams()
     epw = tmp_path / "changyuan.epw"
     _write_epw(epw, irradiance.all_sky(p.latitude, p.longitude, p.altitude_m, irradiance.climate_tuple()))
     assert main(["pv", "yield", "--json"]) == 0

@@ -14,8 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cyc_geo import db
+from cyc_geo.pv import aggregation, scenarios
 from cyc_geo.pv import model as pv
-from cyc_geo.pv import scenarios
+from cyc_geo.pv.params import Scenario
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -59,7 +60,7 @@ def test_page_renders_demo_numbers(fresh_db):
     from cyc_geo.pv.rooftops import load_rooftops
 
     roofs = load_rooftops()
-    expected = pv.summary(pv.estimate(pd.DataFrame(roofs.drop(columns="geometry"))))
+    expected = aggregation.summary(pv.estimate(pd.DataFrame(roofs.drop(columns="geometry"))))
     assert _metric(at, "潜力装机容量") == f"{expected['capacity_mw']:,.1f} MW"
     assert _metric(at, "计入屋顶") == f"{expected['roofs']:,}"
     assert any("演示数据" in w.value for w in at.warning)
@@ -86,7 +87,7 @@ def test_inputs_change_results_and_survive_reload(fresh_db):
     assert _metric(again, "潜力装机容量") == _metric(at, "潜力装机容量")
     # after another page ran, widget state is gone but the canonical state restores it
     third = _page()
-    third.session_state["pv_state"] = pv.Scenario(min_roof_m2=123.0).to_dict()
+    third.session_state["pv_state"] = Scenario(min_roof_m2=123.0).to_dict()
     third.run()
     assert third.number_input(key="pv_min_roof").value == 123.0
     # a damaged link falls back to the defaults with a warning, never a crash
@@ -133,7 +134,7 @@ def test_roofs_geopackage_download_matches_township_table(fresh_db, tmp_path):
     import geopandas as gpd
 
     at = _page()
-    at.session_state["pv_state"] = pv.Scenario(townships=("410783108000",)).to_dict()  # 张三寨镇 only
+    at.session_state["pv_state"] = Scenario(townships=("410783108000",)).to_dict()  # 张三寨镇 only
     at.run()
     assert not at.exception
     at.button(key="pv_make_gpkg").click().run()
@@ -189,7 +190,7 @@ def test_yield_raster_scenario_drives_the_page(fresh_db, tmp_path):
                        transform=from_origin(114.4, 35.5, 0.01, 0.01)) as dst:
         dst.write(np.full((60, 80), 1100.0, dtype="float32"), 1)
     at = _page()
-    at.session_state["pv_state"] = pv.Scenario(params={"yield_raster": str(tif)}).to_dict()
+    at.session_state["pv_state"] = Scenario(params={"yield_raster": str(tif)}).to_dict()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "单位发电量 (kWh/kWp)") == "1,100"

@@ -7,8 +7,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cyc_geo.pv import compare
+from cyc_geo.pv import aggregation, compare
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import NEA_ADOPTION, Scenario
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +23,9 @@ def small():
 
 
 def _scenarios():
-    half = pv.Scenario(adoption={c: v / 2 for c, v in pv.NEA_ADOPTION.items()})
-    pr = pv.Scenario(params={"performance_ratio": 0.7})
-    return {"默认": pv.Scenario(), "减半": half, "PR 0.7": pr}
+    half = Scenario(adoption={c: v / 2 for c, v in NEA_ADOPTION.items()})
+    pr = Scenario(params={"performance_ratio": 0.7})
+    return {"默认": Scenario(), "减半": half, "PR 0.7": pr}
 
 
 def test_comparison_equals_the_single_scenario_estimates(small):
@@ -33,11 +34,11 @@ def test_comparison_equals_the_single_scenario_estimates(small):
     out = compare.compare(scs, roofs, towns)
     tot = out["totals"].set_index("scenario")
     for name, sc in scs.items():
-        single = pv.summary(pv.estimate(roofs, sc))
+        single = aggregation.summary(pv.estimate(roofs, sc))
         assert tot.loc[name, "capacity_mw"] == pytest.approx(single["capacity_mw"])
         assert tot.loc[name, "annual_gwh"] == pytest.approx(single["annual_gwh"])
         assert tot.loc[name, "co2_t"] == pytest.approx(single["co2_t"])
-        town = pv.township_table(pv.estimate(roofs, sc), towns).set_index("code")["capacity_mw"]
+        town = aggregation.township_table(pv.estimate(roofs, sc), towns).set_index("code")["capacity_mw"]
         got = out["by_township"].query("scenario == @name").set_index("code")["capacity_mw"]
         assert np.allclose(got.loc[town.index].to_numpy(), town.to_numpy())
     # half the adoption shares: a little over half the capacity (the per-roof usable cap binds on some roofs
@@ -64,7 +65,7 @@ def test_parameter_differences_are_named_in_words():
 
 def test_comparison_needs_two_scenarios(small):
     with pytest.raises(ValueError, match="两个"):
-        compare.compare({"a": pv.Scenario()}, *small)
+        compare.compare({"a": Scenario()}, *small)
 
 
 def test_comparison_workbook_numbers_are_numbers_with_demo_note(small):
@@ -98,8 +99,8 @@ def test_pv_page_compares_two_saved_scenarios(tmp_path, monkeypatch):
     monkeypatch.chdir(repo)
     database.clear()
     conn = db.connect()
-    scenarios.save_scenario(conn, "甲", pv.Scenario(), "alice")
-    scenarios.save_scenario(conn, "乙", pv.Scenario.from_dict({"adoption": {"rural": 0.1}}), "alice")
+    scenarios.save_scenario(conn, "甲", Scenario(), "alice")
+    scenarios.save_scenario(conn, "乙", Scenario.from_dict({"adoption": {"rural": 0.1}}), "alice")
     conn.close()
     at = AppTest.from_file(str(repo / "views" / "pv.py"), default_timeout=300).run()
     assert not at.exception, [e.value for e in at.exception]

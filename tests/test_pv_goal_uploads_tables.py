@@ -11,14 +11,16 @@ import pytest
 import shapely
 
 from cyc_geo.ingest.upload_safety import UploadRejected
-from cyc_geo.pv import goal, tables, uploads
+from cyc_geo.pv import aggregation, goal, tables, uploads, yield_model
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import CLASSES, PVParams, Scenario
+from cyc_geo.pv.plan import GOAL_MW, PROJECT_MW
 
 # ---------------------------------------------------------------- goal
 
 
 def test_adoption_for_goal_by_hand():
-    sc = pv.Scenario()  # NEA shares: gov 50 %, public 40 %, commercial 30 %, rural 20 %
+    sc = Scenario()  # NEA shares: gov 50 %, public 40 %, commercial 30 %, rural 20 %
     # 35 MW -> 70 MW is a factor 2: 100 %, 80 %, 60 %, 40 %
     assert goal.adoption_for_goal(sc, 35.0) == pytest.approx({"gov": 1.0, "public": 0.8, "commercial": 0.6, "rural": 0.4})
     # 140 MW -> factor 0.5: 25 %, 20 %, 15 %, 10 %
@@ -29,20 +31,20 @@ def test_adoption_for_goal_by_hand():
 
 
 def test_scaled_shares_reach_the_goal_on_a_table():
-    roofs = pd.DataFrame({"roof_id": [1, 2, 3, 4], "township_code": "x", "building_class": list(pv.CLASSES),
+    roofs = pd.DataFrame({"roof_id": [1, 2, 3, 4], "township_code": "x", "building_class": list(CLASSES),
                           "roof_type": "shed", "area_m2": [5000.0] * 4})
-    sc = pv.Scenario()
+    sc = Scenario()
     mw = pv.estimate(roofs, sc)["capacity_kw"].sum() / 1000
     # capacity is proportional to the shares while no roof reaches its technical cap (shed 0.70; on
     # flat roofs 党政机关's 50 % is already above the 0.45 cap): halving stays proportional, doubling caps
     needed = goal.adoption_for_goal(sc, mw, goal_mw=0.5 * mw)
-    assert pv.estimate(roofs, pv.Scenario(adoption=needed))["capacity_kw"].sum() / 1000 == pytest.approx(0.5 * mw)
+    assert pv.estimate(roofs, Scenario(adoption=needed))["capacity_kw"].sum() / 1000 == pytest.approx(0.5 * mw)
     capped = goal.adoption_for_goal(sc, mw, goal_mw=2 * mw)
-    assert pv.estimate(roofs, pv.Scenario(adoption=capped))["capacity_kw"].sum() / 1000 < 2 * mw
+    assert pv.estimate(roofs, Scenario(adoption=capped))["capacity_kw"].sum() / 1000 < 2 * mw
 
 
 def test_map_scenario_scales_the_nea_shares():
-    assert goal.map_scenario(1.0).to_json() == pv.Scenario().to_json()  # the PV page's default: one cache entry
+    assert goal.map_scenario(1.0).to_json() == Scenario().to_json()  # the PV page's default: one cache entry
     assert goal.map_scenario(0.5).adoption == pytest.approx({"gov": 0.25, "public": 0.2, "commercial": 0.15, "rural": 0.1})
     assert goal.map_scenario(2.5).adoption["gov"] == 1.0
 
@@ -97,19 +99,19 @@ def test_store_weather_file_tells_hourly_years_from_monthly_means(data_dir: Path
     from cyc_geo.pv import irradiance
     from tests.test_pv import REPO, _write_epw
 
-    p = pv.PVParams()
+    p = PVParams()
     epw = tmp_path / "site.epw"
     _write_epw(epw, irradiance.all_sky(p.latitude, p.longitude, p.altitude_m, irradiance.climate_tuple()))
     kept, param = uploads.store_weather_file("site.epw", epw.read_bytes())
     assert param == "weather_file" and kept.parent == uploads.yield_raster_dir() and kept.name.startswith("weather-")
-    assert pv.specific_yield(p.with_overrides({param: str(kept)}), "shed") == pytest.approx(
-        pv.specific_yield(p, "shed"), rel=1e-6)
+    assert yield_model.specific_yield(p.with_overrides({param: str(kept)}), "shed") == pytest.approx(
+        yield_model.specific_yield(p, "shed"), rel=1e-6)
     clim = pd.read_csv(REPO / "data/reference/climate_changyuan.csv")
     monthly = clim.assign(ghi_kwh_m2_day=clim["ghi_kwh_m2_day"] * 1.05).to_csv(index=False).encode()
     kept, param = uploads.store_weather_file("station.csv", monthly)
     assert param == "climate_file"
-    assert pv.simulate(p.with_overrides({param: str(kept)}), "shed").ghi_kwh_m2 == pytest.approx(
-        1.05 * pv.simulate(p, "shed").ghi_kwh_m2)
+    assert yield_model.simulate(p.with_overrides({param: str(kept)}), "shed").ghi_kwh_m2 == pytest.approx(
+        1.05 * yield_model.simulate(p, "shed").ghi_kwh_m2)
     assert [f for f in (data_dir / "uploads").iterdir() if f.is_file()] == []  # staged copies removed
 
 
@@ -123,7 +125,7 @@ def test_store_weather_file_refuses_what_it_cannot_read_and_keeps_nothing(data_d
     assert after == before and [f for f in (data_dir / "uploads").iterdir() if f.is_file()] == []
 
 def test_roofs_in_scenario_are_the_counted_roofs_with_their_results(roofs):
-    sc = pv.Scenario()
+    sc = Scenario()
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), sc)
     out = tables.roofs_in_scenario(roofs, per_roof, sc)
     assert list(out["roof_id"]) == [1, 3, 4]  # roof 2 is below the 40 m² minimum
@@ -136,7 +138,7 @@ def test_roofs_in_scenario_are_the_counted_roofs_with_their_results(roofs):
 def test_township_display_and_class_breakdown(roofs):
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")))
     towns = pd.DataFrame({"code": ["a", "b"], "name": ["甲镇", "乙镇"], "name_en": ["A", "B"]})
-    table = pv.township_table(per_roof, towns)
+    table = aggregation.township_table(per_roof, towns)
     zh, en = tables.township_display(table, "zh"), tables.township_display(table, "en")
     assert list(zh["乡镇"]) == ["甲镇", "乙镇"] and list(en["Township"]) == ["A", "B"]
     assert zh["计入屋顶"].tolist() == [1, 2]
@@ -148,8 +150,8 @@ def test_township_display_and_class_breakdown(roofs):
 def test_goal_bars_and_note():
     summ = {"capacity_mw": 35.0, "share_of_project_mw": 35.0 / 200}
     bars = tables.goal_bars(summ, "en")
-    assert bars["mw"].tolist() == [35.0, pv.GOAL_MW, pv.PROJECT_MW]
-    note = tables.goal_note(goal.adoption_for_goal(pv.Scenario(), 35.0), summ, "en")
+    assert bars["mw"].tolist() == [35.0, GOAL_MW, PROJECT_MW]
+    note = tables.goal_note(goal.adoption_for_goal(Scenario(), 35.0), summ, "en")
     assert "Government 100.0%" in note and "Rural residents 40.0%" in note
     # the potential is not progress: no "% of the 200 MW project", no "reached"
     assert "potential" in note and "18%" not in note and "reached" not in note
@@ -157,8 +159,8 @@ def test_goal_bars_and_note():
 
 
 def test_loss_table_lists_every_loss_and_the_resulting_performance_ratio():
-    params = pv.PVParams()
-    y = pv.yield_payload(params)
+    params = PVParams()
+    y = yield_model.yield_payload(params)
     table = tables.loss_table(params, "en")
     assert list(table.columns) == ["Loss", "Flat (%)", "Pitched (%)", "Shed (%)"]
     assert len(table) == len(y["flat"]["losses"]) + 1 and table["Loss"].iloc[-1] == "Performance ratio"

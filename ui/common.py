@@ -23,8 +23,9 @@ from cyc_geo.catalog import result_store, sources
 from cyc_geo.catalog.provenance import LayerFacts, facts_from_json, facts_to_json, layer_facts, provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry, registry_signature
 from cyc_geo.mapview.payloads import attribute_table
-from cyc_geo.pv import installations, progress
+from cyc_geo.pv import aggregation, installations, progress
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import Scenario
 
 LANGS = {"zh": "中文", "en": "English"}
 
@@ -247,11 +248,11 @@ def roofs() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _per_roof(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
-    scenario = pv.Scenario.from_dict(json.loads(scenario_json))
+    scenario = Scenario.from_dict(json.loads(scenario_json))
     return pv.estimate(_roof_table(layer_id, version), scenario)
 
 
-def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
+def per_roof(scenario: Scenario) -> pd.DataFrame:
     """Per-roof PV results of ``scenario`` (shared read-only; cached per roof version and scenario)."""
     return _per_roof(*_roofs_key(), scenario.to_json())
 
@@ -259,22 +260,22 @@ def per_roof(scenario: pv.Scenario) -> pd.DataFrame:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _roof_summary(layer_id: str, version: str, scenario_json: str) -> dict[str, Any]:
     return result_store.remember(("roof_summary", layer_id, version, scenario_json),
-                                 lambda: pv.summary(_per_roof(layer_id, version, scenario_json)), decode=dict)
+                                 lambda: aggregation.summary(_per_roof(layer_id, version, scenario_json)), decode=dict)
 
 
-def roof_summary(scenario: pv.Scenario) -> dict[str, Any]:
-    """County totals of the rooftops under ``scenario`` (:func:`cyc_geo.pv.model.summary` of :func:`per_roof`),
+def roof_summary(scenario: Scenario) -> dict[str, Any]:
+    """County totals of the rooftops under ``scenario`` (:func:`cyc_geo.pv.aggregation.summary` of :func:`per_roof`),
     cached beside it."""
     return dict(_roof_summary(*_roofs_key(), scenario.to_json()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _township_table(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
-    return pv.township_table(_per_roof(layer_id, version, scenario_json), load_layer(TOWNSHIPS))
+    return aggregation.township_table(_per_roof(layer_id, version, scenario_json), load_layer(TOWNSHIPS))
 
 
-def township_table(scenario: pv.Scenario) -> pd.DataFrame:
-    """Per-township sums of ``scenario`` (:func:`cyc_geo.pv.model.township_table`), cached beside :func:`per_roof`
+def township_table(scenario: Scenario) -> pd.DataFrame:
+    """Per-township sums of ``scenario`` (:func:`cyc_geo.pv.aggregation.township_table`), cached beside :func:`per_roof`
     (shared read-only)."""
     return _township_table(*_roofs_key(), scenario.to_json())
 
@@ -288,7 +289,7 @@ def _class_breakdown(layer_id: str, version: str, scenario_json: str, lg: str) -
     return tables.class_breakdown(_per_roof(layer_id, version, scenario_json), names, lg)
 
 
-def class_breakdown(scenario: pv.Scenario) -> tuple[pd.DataFrame, list[str]]:
+def class_breakdown(scenario: Scenario) -> tuple[pd.DataFrame, list[str]]:
     """Capacity by township and building class under ``scenario`` (:func:`cyc_geo.pv.tables.class_breakdown`),
     in the current language; cached beside :func:`per_roof` (shared read-only)."""
     return _class_breakdown(*_roofs_key(), scenario.to_json(), lang())
@@ -304,7 +305,7 @@ def _capacity_features(layer_id: str, version: str, scenario_json: str, view: st
     return tables.map_features(tables.h3_shapes(_per_roof(layer_id, version, scenario_json), resolution), "capacity_kw")
 
 
-def capacity_features(scenario: pv.Scenario, view: str, resolution: int = 8) -> list[dict]:
+def capacity_features(scenario: Scenario, view: str, resolution: int = 8) -> list[dict]:
     """GeoJSON features of ``scenario``'s capacity per township (``view="township"``, MW) or per H3 cell
     (kW at ``resolution``), for the PV page's chart; cached beside :func:`per_roof`."""
     return _capacity_features(*_roofs_key(), scenario.to_json(), view, int(resolution))
@@ -312,12 +313,12 @@ def capacity_features(scenario: pv.Scenario, view: str, resolution: int = 8) -> 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _potential_range(layer_id: str, version: str, scenario_json: str) -> dict[str, Any]:
-    scenario = pv.Scenario.from_dict(json.loads(scenario_json))
+    scenario = Scenario.from_dict(json.loads(scenario_json))
     return pv.potential_range(_roof_table(layer_id, version), scenario,
                               per_roof=_per_roof(layer_id, version, scenario_json))
 
 
-def potential_range(scenario: pv.Scenario) -> dict[str, Any]:
+def potential_range(scenario: Scenario) -> dict[str, Any]:
     """Low / central / high county potential of ``scenario`` (:func:`cyc_geo.pv.model.potential_range`), cached
     beside :func:`per_roof`."""
     return _potential_range(*_roofs_key(), scenario.to_json())
@@ -467,8 +468,8 @@ def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
         step("roofs", roofs)
         step("per_roof_map", lambda: per_roof(map_scenario(1.0)))
         step("map_payloads_big", lambda: map_data.warm_map(langs=langs, small=False))
-        step("per_roof_pv", lambda: per_roof(pv.Scenario()))
-        step("potential_range", lambda: potential_range(pv.Scenario()))
+        step("per_roof_pv", lambda: per_roof(Scenario()))
+        step("potential_range", lambda: potential_range(Scenario()))
     step("layers", lambda: [layer_frame(layer.id) for layer in registry() if layer.geometry != "raster"])
     step("projects", projects_data.warm)
     return took

@@ -18,11 +18,11 @@ import streamlit as st
 from cyc_geo.catalog import result_store
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
-from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.basemaps import BASEMAPS
+from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import for_display, layer_payload
-from cyc_geo.pv import model as pv
 from cyc_geo.pv.goal import map_scenario
+from cyc_geo.pv.params import Scenario
 from ui.common import big_layer, lang, layer_def, layer_frame, load_layer, per_roof, roof_layer, source_version
 
 BIG_PALETTE = payloads.BIG_PALETTE
@@ -33,13 +33,13 @@ def hex_palette(layer: LayerDef) -> str:
     return str(layer.style.get("hex_palette") or BIG_PALETTE)
 
 
-def scenario_of(options: dict[str, Any]) -> pv.Scenario:
+def scenario_of(options: dict[str, Any]) -> Scenario:
     """The PV scenario of the map's sidebar knob (``{"adoption_scale": …}``; empty = NEA defaults)."""
     return map_scenario(float(options.get("adoption_scale", 1.0)))
 
 
-def _results_for(layer: LayerDef, scenario: pv.Scenario | None) -> pd.DataFrame | None:
-    return per_roof(scenario or pv.Scenario()) if layer.scenario == "pv" else None
+def _results_for(layer: LayerDef, scenario: Scenario | None) -> pd.DataFrame | None:
+    return per_roof(scenario or Scenario()) if layer.scenario == "pv" else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -52,14 +52,14 @@ def _hex_cells(layer_id: str, version: str) -> tuple[np.ndarray, gpd.GeoDataFram
 def _hex_payload(layer_id: str, version: str, scenario_json: str, basemap_id: str, lg: str) -> tuple[str, list, str, str]:
     layer = layer_def(layer_id)
     cells, geometry = _hex_cells(layer_id, version)
-    scenario = pv.Scenario.from_dict(json.loads(scenario_json)) if scenario_json else None
+    scenario = Scenario.from_dict(json.loads(scenario_json)) if scenario_json else None
     sums, label, unit = payloads.hex_values(big_layer(layer_id), cells, lg, _results_for(layer, scenario))
     hexes, breaks = payloads.classed_hexes(geometry, sums, palette_name=hex_palette(layer))
     hex_def = payloads.hex_layer_def(layer, label, unit)
     return layer_payload(hex_def, for_display(hexes, basemap_id), lg, fill_col="_fill"), breaks, label, unit
 
 
-def hex_payload(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
+def hex_payload(layer: LayerDef, scenario: Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
     """Browser payload of a big layer's hexagons (under the scenario for a PV layer), breaks, value label, unit."""
     return _hex_payload(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang())
 
@@ -77,7 +77,7 @@ def _hex_payload_url(layer_id: str, version: str, scenario_json: str, basemap_id
                                  valid=lambda v: static_payloads.is_published(v[0]))
 
 
-def hex_payload_url(layer: LayerDef, scenario: pv.Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
+def hex_payload_url(layer: LayerDef, scenario: Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
     """:func:`hex_payload` published as a static file (:mod:`cyc_geo.mapview.static_payloads`): its URL, breaks,
     value label, unit. One file per data version, scenario, basemap and language, shared by every session."""
     args = (layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang())
@@ -106,7 +106,7 @@ def small_payload_url(layer_id: str, basemap_id: str) -> str:
     return url
 
 
-def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: pv.Scenario | None = None,
+def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: Scenario | None = None,
              small: bool = True, big: bool = True) -> None:
     """Build and publish the session-independent map payloads (``small`` layers and their facts, ``big``
     layers' hexagons under the map's default scenario, county bounds) and start missing tile builds, outside
@@ -209,12 +209,12 @@ def feature_index(layer_id: str) -> tiles.FeatureIndex:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _township_figures(layer_id: str, code: str, version: str, scenario_json: str, lg: str) -> dict[str, Any]:
     def results() -> pd.DataFrame | None:
-        return per_roof(pv.Scenario.from_dict(json.loads(scenario_json))) if roof_layer() else None
+        return per_roof(Scenario.from_dict(json.loads(scenario_json))) if roof_layer() else None
 
     return click.township_figures(code, results, lambda: load_layer(layer_id), lg)
 
 
-def _township(layer_id: str, code: str, scenario: pv.Scenario) -> dict[str, Any]:
+def _township(layer_id: str, code: str, scenario: Scenario) -> dict[str, Any]:
     """PV and forest figures of a township (cached per township and roof version, scenario, language)."""
     roofs = roof_layer()
     version = f"{source_version(layer_id)}|{source_version(roofs.id) if roofs else ''}"
@@ -222,7 +222,7 @@ def _township(layer_id: str, code: str, scenario: pv.Scenario) -> dict[str, Any]
 
 
 def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
-           scenario: pv.Scenario) -> list[tuple[LayerDef, dict]]:
+           scenario: Scenario) -> list[tuple[LayerDef, dict]]:
     """Features under a clicked point in the visible layers, topmost layer first."""
     return click.lookup(
         clicked, zoom, shown, basemap_id, lang(), index=feature_index, frame=layer_frame,

@@ -42,7 +42,7 @@ from cyc_geo.mapview.webmap import (
     state_query,
     vector_tile_layer,
 )
-from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import Scenario
 from ui import folium_map, map_data
 from ui.common import (
     app_secrets,
@@ -119,7 +119,7 @@ class View:
     shown: list[LayerDef]
     facts: dict[str, LayerFacts]
     options: dict[str, Any]
-    scenario: pv.Scenario
+    scenario: Scenario
 
     @property
     def roofs_on(self) -> bool:

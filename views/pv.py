@@ -27,8 +27,9 @@ from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
 from cyc_geo.pv import emissions, installations, scenarios, tables
-from cyc_geo.pv import model as pv
 from cyc_geo.pv.goal import adoption_for_goal
+from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario, resolve_params
+from cyc_geo.pv.plan import SEED_SPECIFIC_YIELD
 from cyc_geo.pv.uploads import store_yield_raster
 from ui import charts
 from ui.common import (
@@ -64,9 +65,9 @@ KEEP = "pv_keep"
 # Widget keys that are not part of the scenario but should survive switching pages too.
 UI_KEYS = ("pv_save_name", "pv_map_view", "pv_h3_res", "pv_raster_path", "pv_raster_name", "pv_as_of",
            "pv_weather_path", "pv_weather_param", "pv_weather_name")
-CLASS_KEYS = {c: f"pv_adopt_{c}" for c in pv.CLASSES}
-ROOF_KEYS = {t: f"pv_uf_{t}" for t in pv.ROOF_TYPES}
-TILT_KEYS = {t: f"pv_tilt_{t}" for t in pv.ROOF_TYPES}
+CLASS_KEYS = {c: f"pv_adopt_{c}" for c in CLASSES}
+ROOF_KEYS = {t: f"pv_uf_{t}" for t in ROOF_TYPES}
+TILT_KEYS = {t: f"pv_tilt_{t}" for t in ROOF_TYPES}
 ROOF_LABELS = tables.ROOF_TYPE_LABELS
 
 
@@ -77,11 +78,11 @@ def _class_label(c: str) -> str:
 # ---------------------------------------------------------------- state <-> widgets
 
 
-def _widget_values(sc: pv.Scenario) -> dict[str, Any]:
-    p = pv.resolve_params(sc)
-    vals: dict[str, Any] = {CLASS_KEYS[c]: int(round(100 * sc.adoption[c])) for c in pv.CLASSES}
-    vals.update({ROOF_KEYS[t]: float(p.usable_fraction[t]) for t in pv.ROOF_TYPES})
-    vals.update({TILT_KEYS[t]: float(p.tilt_deg[t]) for t in pv.ROOF_TYPES})
+def _widget_values(sc: Scenario) -> dict[str, Any]:
+    p = resolve_params(sc)
+    vals: dict[str, Any] = {CLASS_KEYS[c]: int(round(100 * sc.adoption[c])) for c in CLASSES}
+    vals.update({ROOF_KEYS[t]: float(p.usable_fraction[t]) for t in ROOF_TYPES})
+    vals.update({TILT_KEYS[t]: float(p.tilt_deg[t]) for t in ROOF_TYPES})
     vals.update({
         "pv_towns": list(sc.townships),
         "pv_min_roof": float(sc.min_roof_m2),
@@ -89,7 +90,7 @@ def _widget_values(sc: pv.Scenario) -> dict[str, Any]:
         "pv_pr": float(p.performance_ratio),
         "pv_clear": float(p.clearness_factor),
         "pv_use_override": p.specific_yield_kwh_per_kwp is not None,
-        "pv_override": float(p.specific_yield_kwh_per_kwp or round(pv.SEED_SPECIFIC_YIELD)),
+        "pv_override": float(p.specific_yield_kwh_per_kwp or round(SEED_SPECIFIC_YIELD)),
         "pv_preset": p.emission_preset,
         "pv_use_raster": p.yield_raster is not None,
         "pv_raster_kind": p.yield_raster_kind,
@@ -103,12 +104,12 @@ def _widget_values(sc: pv.Scenario) -> dict[str, Any]:
     return vals
 
 
-def _scenario_from_widgets(town_labels: dict[str, tuple[str, str]]) -> pv.Scenario:
+def _scenario_from_widgets(town_labels: dict[str, tuple[str, str]]) -> Scenario:
     ss = st.session_state
-    defaults = pv.PVParams()
+    defaults = PVParams()
     params: dict[str, Any] = {}
-    uf = {t: float(ss[ROOF_KEYS[t]]) for t in pv.ROOF_TYPES}
-    tilt = {t: float(ss[TILT_KEYS[t]]) for t in pv.ROOF_TYPES}
+    uf = {t: float(ss[ROOF_KEYS[t]]) for t in ROOF_TYPES}
+    tilt = {t: float(ss[TILT_KEYS[t]]) for t in ROOF_TYPES}
     if uf != defaults.usable_fraction:
         params["usable_fraction"] = uf
     if tilt != defaults.tilt_deg:
@@ -127,15 +128,15 @@ def _scenario_from_widgets(town_labels: dict[str, tuple[str, str]]) -> pv.Scenar
         params["yield_raster_kind"] = choice_value(ss["pv_raster_kind"], RASTER_KINDS)
     if ss.get("pv_use_weather") and ss.get("pv_weather_path"):
         params[ss.get("pv_weather_param", "weather_file")] = ss["pv_weather_path"]
-    return pv.Scenario(
-        adoption={c: ss[CLASS_KEYS[c]] / 100.0 for c in pv.CLASSES},
+    return Scenario(
+        adoption={c: ss[CLASS_KEYS[c]] / 100.0 for c in CLASSES},
         townships=tuple(choice_value(ss["pv_towns"], town_labels)),
         min_roof_m2=float(ss["pv_min_roof"]),
         params=params,
     ).validate()
 
 
-def _apply(sc: pv.Scenario) -> None:
+def _apply(sc: Scenario) -> None:
     """Make ``sc`` the current scenario: canonical state and every widget key (call from callbacks)."""
     st.session_state[STATE] = sc.to_dict()
     for key, value in _widget_values(sc).items():
@@ -145,15 +146,15 @@ def _apply(sc: pv.Scenario) -> None:
 def _init_state() -> None:
     ss = st.session_state
     if STATE not in ss:
-        sc = pv.Scenario()
+        sc = Scenario()
         raw = st.query_params.get(QUERY)
         if raw:
             try:
-                sc = pv.Scenario.from_dict(json.loads(raw))
+                sc = Scenario.from_dict(json.loads(raw))
             except Exception:  # a damaged link falls back to the defaults, never a crash
                 ss["pv_msg"] = ("warning", tr("链接中的情景参数无效，已使用默认值。", "The scenario in the link is invalid; defaults used."))
         ss[STATE] = sc.to_dict()
-    current = pv.Scenario.from_dict(ss[STATE])
+    current = Scenario.from_dict(ss[STATE])
     for key, value in _widget_values(current).items():
         if key not in ss:  # widget state is dropped when another page ran: restore it
             ss[key] = value
@@ -167,9 +168,9 @@ def _keep_ui() -> None:
     st.session_state[KEEP] = {k: st.session_state[k] for k in UI_KEYS if k in st.session_state}
 
 
-def _remember(sc: pv.Scenario) -> None:
+def _remember(sc: Scenario) -> None:
     st.session_state[STATE] = sc.to_dict()
-    if sc.to_dict() == pv.Scenario().to_dict():
+    if sc.to_dict() == Scenario().to_dict():
         if QUERY in st.query_params:
             del st.query_params[QUERY]
     else:
@@ -193,7 +194,7 @@ def _save_cb() -> None:
         from ui.auth import require_editor
 
         user = require_editor()
-        sc = pv.Scenario.from_dict(ss[STATE])
+        sc = Scenario.from_dict(ss[STATE])
         row = scenarios.save_scenario(database(), ss.get("pv_save_name", ""), sc, user)
         ss["pv_msg"] = ("success", tr(f"已保存情景「{row['name']}」。", f"Scenario '{row['name']}' saved."))
         ss["pv_pick"] = row["name"]
@@ -225,7 +226,7 @@ def _delete_cb() -> None:
 
 
 def _reset_cb() -> None:
-    _apply(pv.Scenario())
+    _apply(Scenario())
 
 
 def keep_raster(name: str, data: bytes) -> Path:
@@ -326,7 +327,7 @@ def _technical_inputs() -> None:
         st.slider(tr("系统效率 PR", "Performance ratio"), 0.50, 0.95, step=0.01, key="pv_pr")
         st.slider(tr("晴空系数（实测/晴空辐照）", "Clearness factor (measured / clear-sky)"), 0.30, 0.90, step=0.01,
                   key="pv_clear")
-        for t in pv.ROOF_TYPES:
+        for t in ROOF_TYPES:
             zh, en = ROOF_LABELS[t]
             st.slider(tr(f"{zh} 可用比例", f"{en} usable fraction"), 0.0, 1.0, step=0.01, key=ROOF_KEYS[t])
             st.number_input(tr(f"{zh} 组件倾角 (°)", f"{en} module tilt (°)"), 0.0, 90.0, step=1.0, key=TILT_KEYS[t])
@@ -341,13 +342,13 @@ def _technical_inputs() -> None:
                      key="pv_preset")
 
 
-def _scenario_inputs(town_labels: dict[str, tuple[str, str]]) -> pv.Scenario:
+def _scenario_inputs(town_labels: dict[str, tuple[str, str]]) -> Scenario:
     """The scenario widgets; returns the scenario they describe (the last valid one on an error)."""
     town_names = {code: tr(*pair) for code, pair in town_labels.items()}
     st.subheader(tr("情景设置", "Scenario"))
     st.caption(tr("默认开发比例：国家能源局整县推进屋顶分布式光伏试点最低比例（2021年6月）。",
                   "Default shares: NEA whole-county rooftop PV pilot minimum shares (June 2021)."))
-    for c in pv.CLASSES:
+    for c in CLASSES:
         st.slider(tr(f"{_class_label(c)} 开发比例 (%)", f"{_class_label(c)} adoption (%)"), 0, 100, step=1,
                   key=CLASS_KEYS[c])
     st.multiselect(tr("乡镇范围（空 = 全市）", "Townships (empty = whole city)"), list(town_names),
@@ -360,7 +361,7 @@ def _scenario_inputs(town_labels: dict[str, tuple[str, str]]) -> pv.Scenario:
         scenario = _scenario_from_widgets(town_labels)
     except ValueError as exc:
         st.error(str(exc))
-        scenario = pv.Scenario.from_dict(st.session_state[STATE])
+        scenario = Scenario.from_dict(st.session_state[STATE])
     _remember(scenario)
     return scenario
 
@@ -400,7 +401,7 @@ def _metrics(summ: dict[str, Any]) -> None:
     m[2].metric(tr("单位发电量 (kWh/kWp)", "Specific yield (kWh/kWp)"), f"{summ['specific_yield']:,.0f}")
 
 
-def _goal_section(summ: dict[str, Any], scenario: pv.Scenario) -> None:
+def _goal_section(summ: dict[str, Any], scenario: Scenario) -> None:
     """This scenario's technical potential beside the 70 MW goal and the 200 MW project (context, not progress)."""
     st.caption(tr("技术潜力与目标、项目规模对比（潜力不是装机）", "Technical potential beside the goal and the project size "
                   "(potential is not installed capacity)"))
@@ -417,7 +418,7 @@ def _goal_section(summ: dict[str, Any], scenario: pv.Scenario) -> None:
         st.caption(tables.goal_note(needed, summ, lang()))
 
 
-def _class_chart(scenario: pv.Scenario) -> None:
+def _class_chart(scenario: Scenario) -> None:
     by_class, order = class_breakdown(scenario)
     charts.altair_chart(
         alt.Chart(by_class).mark_bar().encode(
@@ -431,7 +432,7 @@ def _class_chart(scenario: pv.Scenario) -> None:
     )
 
 
-def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: pv.Scenario, results: pd.DataFrame) -> None:
+def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: Scenario, results: pd.DataFrame) -> None:
     scenario_json = scenario.to_json()
     d1, d2, d3 = st.columns(3)
     d1.download_button(tr("下载 CSV", "Download CSV"), shown.to_csv(index=False).encode("utf-8-sig"),
@@ -460,7 +461,7 @@ def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: pv.Scenario,
         st.rerun()
 
 
-def _map_section(scenario: pv.Scenario) -> None:
+def _map_section(scenario: Scenario) -> None:
     st.subheader(tr("空间分布", "Where"))
     view = choice_value(st.radio(tr("显示", "Show"), list(MAP_VIEWS), horizontal=True, key="pv_map_view",
                                  format_func=lambda v: tr(*MAP_VIEWS[v])), MAP_VIEWS)
@@ -480,7 +481,7 @@ def _map_section(scenario: pv.Scenario) -> None:
     charts.altair_chart(chart, width="stretch")
 
 
-def _model_notes(params: pv.PVParams) -> None:
+def _model_notes(params: PVParams) -> None:
     with st.expander(tr("发电量模型说明与损失表", "About the yield model, with the loss table")):
         st.markdown(tables.yield_model_note(params, lang()))
         st.dataframe(tables.yield_rows(params, lang()), hide_index=True)
@@ -488,7 +489,7 @@ def _model_notes(params: pv.PVParams) -> None:
         st.caption(emissions.PRESETS[params.emission_preset].source)
 
 
-def _results_section(scenario: pv.Scenario) -> None:
+def _results_section(scenario: Scenario) -> None:
     results = per_roof(scenario)
     summ = roof_summary(scenario)
     st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
@@ -502,7 +503,7 @@ def _results_section(scenario: pv.Scenario) -> None:
     st.dataframe(shown, hide_index=True, width="stretch")
     _downloads(shown, summ, scenario, results)
     _map_section(scenario)
-    _model_notes(pv.resolve_params(scenario))
+    _model_notes(resolve_params(scenario))
 
 
 # ---------------------------------------------------------------- installed progress (ledger)

@@ -8,30 +8,31 @@ from pathlib import Path
 import pandas as pd
 
 from cyc_geo.cli import UserError, command, emit
-from cyc_geo.pv import emissions, report
+from cyc_geo.pv import aggregation, emissions, report, yield_model
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import ROOF_TYPES, Scenario, resolve_params
 
 
 def _scenario(name: str | None, preset: str | None, weather: str | None = None,
-              climate: str | None = None) -> pv.Scenario:
+              climate: str | None = None) -> Scenario:
     """A saved scenario (or the default) with an emission preset and the site's own weather: an hourly
     EPW / PVGIS TMY file (``weather``) or monthly climate means (``climate``, CSV like
     ``data/reference/climate_changyuan.csv``) replace the bundled monthly means (docs/pv.md)."""
     scenario = _named_scenario(name)
     if preset:
         emissions.get_preset(preset)
-        scenario = pv.Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, "emission_preset": preset}})
+        scenario = Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, "emission_preset": preset}})
     own = {key: str(Path(value).expanduser().resolve())
            for key, value in (("weather_file", weather), ("climate_file", climate)) if value}
     if own:
         try:
-            scenario = pv.Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, **own}})
+            scenario = Scenario.from_dict({**scenario.to_dict(), "params": {**scenario.params, **own}})
         except (OSError, ValueError) as exc:
             raise UserError(str(exc)) from None
     return scenario
 
 
-def _named_scenario(name: str | None) -> pv.Scenario:
+def _named_scenario(name: str | None) -> Scenario:
     if name:
         from cyc_geo import db
         from cyc_geo.pv import scenarios
@@ -42,7 +43,7 @@ def _named_scenario(name: str | None) -> pv.Scenario:
         finally:
             conn.close()
         return scenario
-    return pv.Scenario()
+    return Scenario()
 
 
 def _roofs(footprints: str | None):
@@ -61,9 +62,9 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
     scenario = _scenario(scenario_name, preset, weather, climate)
     roofs = _roofs(footprints)
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
-    table = pv.township_table(per_roof, load_townships())
+    table = aggregation.township_table(per_roof, load_townships())
     rows = [report.township_row(r, code=r.code, name=r.name, name_en=r.name_en) for r in table.itertuples(index=False)]
-    return report.estimate_payload(pv.summary(per_roof), rows, scenario, roofs, roofs.attrs.get("skipped"),
+    return report.estimate_payload(aggregation.summary(per_roof), rows, scenario, roofs, roofs.attrs.get("skipped"),
                                    scenario_label=scenario_name or "default (NEA 整县推进 shares)", with_yields=True)
 
 
@@ -79,9 +80,9 @@ def estimate_workbook(footprints: str | None = None, scenario_name: str | None =
     roofs = _roofs(footprints)
     towns = load_townships()
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
-    shown = tables.township_display(pv.township_table(per_roof, towns), lang)
+    shown = tables.township_display(aggregation.township_table(per_roof, towns), lang)
     names = dict(zip(towns["code"].astype(str), towns["name" if lang == "zh" else "name_en"]))
-    return tables.workbook(shown, pv.summary(per_roof), scenario, not provenance_of(roofs).is_real,
+    return tables.workbook(shown, aggregation.summary(per_roof), scenario, not provenance_of(roofs).is_real,
                            scenario_name=scenario_name, lang=lang, town_names=names)
 
 
@@ -208,14 +209,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_pv_yield(args: argparse.Namespace) -> int:
-    """``pv yield``: the yield model per roof type (cyc_geo.pv.model.yield_payload)."""
+    """``pv yield``: the yield model per roof type (cyc_geo.pv.yield_model.yield_payload)."""
     scenario = _scenario(args.scenario, None, args.weather, args.climate)
     try:
-        out = pv.yield_payload(pv.resolve_params(scenario))
+        out = yield_model.yield_payload(resolve_params(scenario))
     except (OSError, ValueError) as exc:
         raise UserError(str(exc)) from None
     lines = [f"GHI {out['ghi_kwh_m2']:,.0f} kWh/m²·yr ({out['climate']}); plan implies {out['plan_implied_kwh_kwp']:.0f} kWh/kWp"]
-    for t in pv.ROOF_TYPES:
+    for t in ROOF_TYPES:
         r = out[t]
         gcr = f", GCR {r['gcr']:.2f}" if r["gcr"] is not None else ""
         lines.append(f"{t:<8} tilt {r['tilt_deg']:.1f}°{gcr}  POA/GHI {r['poa_ghi_ratio']:.3f}  "

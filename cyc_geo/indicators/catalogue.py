@@ -282,7 +282,7 @@ def spatial_values(
 ) -> dict[int, SpatialValue]:
     """Current values of all spatial indicators from their providers (never raises).
 
-    ``pv_scenario`` (a :class:`cyc_geo.pv.model.Scenario`) is passed to every provider that
+    ``pv_scenario`` (a :class:`cyc_geo.pv.params.Scenario`) is passed to every provider that
     takes a ``scenario`` argument, so the dashboard follows the map's scenario; providers that
     take a ``year`` are called for each of ``years`` (values in ``SpatialValue.by_year``).
     """

@@ -46,7 +46,7 @@ def scenario_choice(scenarios: list[dict[str, Any]], chosen: str) -> tuple[str, 
 
 
 def scenario_from_params(params_json: str) -> tuple[Any, str]:
-    """A :class:`cyc_geo.pv.model.Scenario` from saved parameters, or (None, reason) if that is not possible."""
+    """A :class:`cyc_geo.pv.params.Scenario` from saved parameters, or (None, reason) if that is not possible."""
     try:
         from cyc_geo.pv.scenarios import scenario_from_params as load
 

@@ -585,7 +585,7 @@ def _county_bounds(drawn: list[Drawn]) -> tuple[float, float, float, float]:
 def township_figures(townships: pd.DataFrame, potential: pd.DataFrame | None = None,
                      installed: pd.DataFrame | None = None, forest: pd.DataFrame | None = None) -> pd.DataFrame:
     """Key figures per township (``code``): ``area_km2``, ``potential_mw`` (rooftop technical potential,
-    ``pv.model.township_table``'s ``capacity_mw``), ``installed_mw`` (grid-connected, from the ledger,
+    ``pv.aggregation.township_table``'s ``capacity_mw``), ``installed_mw`` (grid-connected, from the ledger,
     ``pv.progress.by_township``), ``forest_ha`` and ``sink_t_co2`` (forest patches by the township
     holding each patch: columns ``township_code``, ``area_ha``, ``sink_t_co2_yr``). Missing inputs give NaN."""
     out = pd.DataFrame({"code": townships["code"].astype(str).to_numpy(), "name": townships["name"].to_numpy()})
@@ -606,8 +606,8 @@ def _township_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
     """(potential, installed, forest patches, any demo) from the project's loaders."""
     from cyc_geo.carbon.forest import load_forest_patches
     from cyc_geo.places.townships import load_townships
+    from cyc_geo.pv import aggregation, progress
     from cyc_geo.pv import model as pv
-    from cyc_geo.pv import progress
     from cyc_geo.pv.installations import load_ledger
     from cyc_geo.pv.rooftops import load_rooftops
 
@@ -617,7 +617,7 @@ def _township_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
     ledger = load_ledger()
     patches = load_forest_patches()
     demo = any(provenance_of(x).demo for x in (roofs, ledger, patches))
-    return (pv.township_table(per_roof, towns), progress.by_township(ledger, progress.as_of_date(None), towns),
+    return (aggregation.township_table(per_roof, towns), progress.by_township(ledger, progress.as_of_date(None), towns),
             pd.DataFrame(patches.drop(columns="geometry")), demo)
 
 

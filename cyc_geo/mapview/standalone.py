@@ -56,8 +56,9 @@ def export_layers(layer_ids: list[str] | None = None) -> list[LayerDef]:
 
 def _pv_results(gdf: gpd.GeoDataFrame, scenario: Any) -> pd.DataFrame:
     from cyc_geo.pv import model as pv
+    from cyc_geo.pv.params import Scenario
 
-    return pv.estimate(payloads.attribute_table(gdf), scenario or pv.Scenario())
+    return pv.estimate(payloads.attribute_table(gdf), scenario or Scenario())
 
 
 def _big_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str, lat: float, lon: float, zoom: int,

@@ -8,7 +8,9 @@ from collections.abc import Callable
 import pandas as pd
 
 from cyc_geo.mapview.payloads import in_lang
+from cyc_geo.pv import aggregation
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import Scenario
 from cyc_geo.pv.tables import scenario_rows
 
 MIN_SCENARIOS = 2
@@ -16,10 +18,10 @@ MIN_SCENARIOS = 2
 
 def totals(per_roof: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per scenario (in the given order): ``scenario``, ``roofs``, ``capacity_mw``, ``annual_gwh``,
-    ``co2_t``, ``tce`` (county sums of :func:`cyc_geo.pv.model.summary`)."""
+    ``co2_t``, ``tce`` (county sums of :func:`cyc_geo.pv.aggregation.summary`)."""
     rows = []
     for name, res in per_roof.items():
-        s = pv.summary(res)
+        s = aggregation.summary(res)
         rows.append({"scenario": name, "roofs": s["roofs"], "capacity_mw": s["capacity_mw"],
                      "annual_gwh": s["annual_gwh"], "co2_t": s["co2_t"], "tce": s["tce"]})
     return pd.DataFrame(rows)
@@ -27,16 +29,17 @@ def totals(per_roof: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def by_township(per_roof: dict[str, pd.DataFrame], townships: pd.DataFrame) -> pd.DataFrame:
     """Long table: ``code``, ``name``, ``name_en``, ``scenario``, ``capacity_mw``, ``annual_gwh``, ``co2_t``
-    for every township and scenario (:func:`cyc_geo.pv.model.township_table`, zeros where no roof counts)."""
+    for every township and scenario (:func:`cyc_geo.pv.aggregation.township_table`, zeros where no roof counts)."""
     parts = []
     for name, res in per_roof.items():
-        t = pv.township_table(res, townships)[["code", "name", "name_en", "capacity_mw", "annual_gwh", "co2_t"]]
+        t = aggregation.township_table(res, townships)
+        t = t[["code", "name", "name_en", "capacity_mw", "annual_gwh", "co2_t"]]
         parts.append(t.assign(scenario=name))
     return pd.concat(parts, ignore_index=True)[["code", "name", "name_en", "scenario", "capacity_mw",
                                                 "annual_gwh", "co2_t"]]
 
 
-def parameter_table(scenarios: dict[str, pv.Scenario], lang: str = "zh",
+def parameter_table(scenarios: dict[str, Scenario], lang: str = "zh",
                     town_names: dict[str, str] | None = None, only_differences: bool = False) -> pd.DataFrame:
     """Parameters (rows) × scenarios (columns), readable (:func:`cyc_geo.pv.tables.scenario_rows`), with a
     column 不同 / Differs; a parameter a scenario does not set shows the model default (—)."""
@@ -58,8 +61,8 @@ def parameter_table(scenarios: dict[str, pv.Scenario], lang: str = "zh",
     return table
 
 
-def compare(scenarios: dict[str, pv.Scenario], roofs: pd.DataFrame, townships: pd.DataFrame,
-            estimate: Callable[[pv.Scenario], pd.DataFrame] | None = None, lang: str = "zh") -> dict[str, pd.DataFrame]:
+def compare(scenarios: dict[str, Scenario], roofs: pd.DataFrame, townships: pd.DataFrame,
+            estimate: Callable[[Scenario], pd.DataFrame] | None = None, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """``totals``, ``by_township`` and ``parameters`` of two or more scenarios (name → scenario).
 
     ``estimate`` gives the per-roof results of a scenario (default :func:`cyc_geo.pv.model.estimate` on

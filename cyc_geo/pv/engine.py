@@ -1,7 +1,7 @@
 """Backend selection for the rooftop PV estimate: in-process pandas or dask.distributed.
 
 Two engines compute *the same thing* — :func:`cyc_geo.pv.model.estimate` per roof,
-then :func:`cyc_geo.pv.model.aggregate` by township (and optionally by H3 cell) —
+then :func:`cyc_geo.pv.aggregation.aggregate` by township (and optionally by H3 cell) —
 and differ only in where it runs:
 
 - ``local``: in this process with pandas/geopandas. A single file or
@@ -246,20 +246,21 @@ def partition_sums(
     and its row count ``n``.
 
     This is the unit of work both engines share, so they cannot differ in meaning:
-    :func:`cyc_geo.pv.model.estimate`, then :func:`cyc_geo.pv.model.aggregate` /
-    :func:`cyc_geo.pv.model.aggregate_h3`.
+    :func:`cyc_geo.pv.model.estimate`, then :func:`cyc_geo.pv.aggregation.aggregate` /
+    :func:`cyc_geo.pv.aggregation.aggregate_h3`.
     """
+    from cyc_geo.pv import aggregation
     from cyc_geo.pv import model as pv
 
     per_roof = pv.estimate(pd.DataFrame(roofs), scenario, params)
-    out: dict[str, Any] = {"by": pv.aggregate(per_roof, by=by), "n": len(roofs)}
+    out: dict[str, Any] = {"by": aggregation.aggregate(per_roof, by=by), "n": len(roofs)}
     if h3_resolution is not None:
-        out["h3"] = pv.aggregate_h3(per_roof, h3_resolution)
+        out["h3"] = aggregation.aggregate_h3(per_roof, h3_resolution)
     return out
 
 
 def combine(parts: list[dict[str, pd.DataFrame]], key: str, by: str) -> pd.DataFrame:
-    """Sum per-partition aggregates again (valid because :func:`cyc_geo.pv.model.aggregate` is a sum)."""
+    """Sum per-partition aggregates again (valid because :func:`cyc_geo.pv.aggregation.aggregate` is a sum)."""
     frames = [p[key] for p in parts if len(p[key])]
     if not frames:
         return parts[0][key] if parts else pd.DataFrame()
@@ -336,17 +337,18 @@ def run_estimate(
 
     ``source``: ``None`` (the county's rooftops from :func:`cyc_geo.pv.rooftops.load_rooftops`),
     a GeoParquet file, a folder of GeoParquet partitions, a list of files, or a (Geo)DataFrame.
-    ``scenario``: a :class:`cyc_geo.pv.model.Scenario` (``None`` = its defaults).
+    ``scenario``: a :class:`cyc_geo.pv.params.Scenario` (``None`` = its defaults).
     ``engine``: ``"local"`` or ``"dask"`` (``None`` = :func:`default_engine`).
 
     Returns ``{"engine", "scheduler", "partitions", "roofs_in", "seconds", "summary",
     "by_township", "h3"}`` where ``by_township`` (and ``h3`` if ``h3_resolution`` is set)
-    are DataFrames of sums and ``summary`` has the keys of :func:`cyc_geo.pv.model.summary`.
+    are DataFrames of sums and ``summary`` has the keys of :func:`cyc_geo.pv.aggregation.summary`.
     """
-    from cyc_geo.pv import model as pv
+    from cyc_geo.pv import aggregation
+    from cyc_geo.pv.params import Scenario
 
     engine = check_engine(engine or default_engine())
-    scenario = (scenario if scenario is not None else pv.Scenario()).validate()  # fail before any cluster starts
+    scenario = (scenario if scenario is not None else Scenario()).validate()  # fail before any cluster starts
     if source is None:
         from cyc_geo.pv.rooftops import load_rooftops
 
@@ -362,7 +364,7 @@ def run_estimate(
         "roofs_in": n_in,
         "by_township" if by == "township_code" else f"by_{by}": by_group,
         "h3": combine(parts, "h3", "h3") if h3_resolution is not None else None,
-        "summary": pv.summary(by_group),
+        "summary": aggregation.summary(by_group),
     }
     result["seconds"] = time.perf_counter() - t0
     return result

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import Scenario
+from cyc_geo.pv.plan import GOAL_MW
 
 
-def scale_adoption(scenario: pv.Scenario, factor: float) -> pv.Scenario:
+def scale_adoption(scenario: Scenario, factor: float) -> Scenario:
     """``scenario`` with every class's adoption share multiplied by ``factor`` (capped at 1)."""
     return replace(scenario, adoption={c: min(1.0, float(v) * factor) for c, v in scenario.adoption.items()})
 
 
-def map_scenario(adoption_scale: float = 1.0) -> pv.Scenario:
+def map_scenario(adoption_scale: float = 1.0) -> Scenario:
     """The map page's scenario: the NEA default shares times the map's adoption knob."""
-    return scale_adoption(pv.Scenario(), adoption_scale)
+    return scale_adoption(Scenario(), adoption_scale)
 
 
-def adoption_for_goal(scenario: pv.Scenario, capacity_mw: float, goal_mw: float = pv.GOAL_MW) -> dict[str, float] | None:
+def adoption_for_goal(scenario: Scenario, capacity_mw: float, goal_mw: float = GOAL_MW) -> dict[str, float] | None:
     """Adoption share per class that reaches ``goal_mw`` by scaling the current shares.
 
     ``capacity_mw`` is the scenario's capacity; None when it is zero (no scaling reaches the goal).

@@ -2,7 +2,7 @@
 
 Two kinds of items:
 
-- **modelled** hour by hour in :mod:`cyc_geo.pv.model` from the irradiance and the layout:
+- **modelled** hour by hour in :mod:`cyc_geo.pv.yield_model` from the irradiance and the layout:
   ``temperature`` (PVsyst cell-temperature model ``pvlib.temperature.pvsyst_cell`` with the month's
   air temperature and a linear power temperature coefficient), ``incidence_angle`` (ASHRAE IAM on
   beam, Marion's integral on diffuse), ``row_shading_beam`` and ``row_shading_diffuse`` (racked rows

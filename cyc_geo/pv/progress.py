@@ -37,8 +37,10 @@ import pandas as pd
 
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.installations import PIPELINE
+from cyc_geo.pv.params import NEA_ADOPTION, Scenario
+from cyc_geo.pv.plan import GOAL_MW
 
-GOAL_MW = pv.GOAL_MW
+GOAL_MW = GOAL_MW
 """70 MW installed by the end of :data:`GOAL_YEAR` (docs/sources.md, "Plan goals")."""
 GOAL_YEAR = 2024
 """The goal's year (docs/sources.md, "Plan goals")."""
@@ -169,7 +171,7 @@ def roofs_with_pv(roofs: gpd.GeoDataFrame, ledger: gpd.GeoDataFrame) -> np.ndarr
 
 
 def remaining_potential(roofs: gpd.GeoDataFrame, ledger: gpd.GeoDataFrame,
-                        scenario: pv.Scenario | None = None) -> pd.DataFrame:
+                        scenario: Scenario | None = None) -> pd.DataFrame:
     """Per-roof technical potential (:func:`cyc_geo.pv.model.estimate`, default NEA shares) of roofs carrying no PV yet."""
     free = ~roofs_with_pv(roofs, ledger)
     table = pd.DataFrame(roofs.loc[free].drop(columns="geometry"))
@@ -199,7 +201,7 @@ def nea_shares_to_close(fraction: float | None) -> dict[str, float] | None:
     """Adoption share per class (NEA share × ``fraction``, capped at 1) that closes the gap; None when impossible."""
     if fraction is None:
         return None
-    return {c: min(1.0, s * fraction) for c, s in pv.NEA_ADOPTION.items()}
+    return {c: min(1.0, s * fraction) for c, s in NEA_ADOPTION.items()}
 
 
 # ---------------------------------------------------------------- summaries

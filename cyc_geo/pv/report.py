@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.pv import model as pv
+from cyc_geo.pv import yield_model
+from cyc_geo.pv.params import Scenario, resolve_params
 
 RUN_KEYS = ("engine", "scheduler", "partitions", "roofs_in", "seconds")
 """Keys of a :func:`cyc_geo.pv.engine.run_estimate` result copied into the engine's document."""
@@ -22,7 +23,7 @@ RUN_KEYS = ("engine", "scheduler", "partitions", "roofs_in", "seconds")
 
 def township_row(sums: Any, **ids: Any) -> dict[str, Any]:
     """One ``by_township`` row: the identifying ``ids`` (code, name, ...) then the township's sums
-    (roofs, capacity MW, annual GWh, t CO2, tce) of a row of :func:`cyc_geo.pv.model.aggregate`."""
+    (roofs, capacity MW, annual GWh, t CO2, tce) of a row of :func:`cyc_geo.pv.aggregation.aggregate`."""
     return {**ids, "roofs": int(sums.roofs), "capacity_mw": float(sums.capacity_mw),
             "annual_gwh": float(sums.annual_gwh), "co2_t": float(sums.co2_t), "tce": float(sums.tce)}
 
@@ -30,7 +31,7 @@ def township_row(sums: Any, **ids: Any) -> dict[str, Any]:
 def estimate_payload(
     summary: Mapping[str, Any],
     by_township: list[dict[str, Any]],
-    scenario: pv.Scenario,
+    scenario: Scenario,
     origin: pd.DataFrame | Mapping[str, Any],
     skipped: Mapping[str, Any] | None,
     *,
@@ -40,14 +41,14 @@ def estimate_payload(
 ) -> dict[str, Any]:
     """The ``pv estimate --json`` document.
 
-    ``summary``: :func:`cyc_geo.pv.model.summary` figures (MW, GWh/yr, t CO2/yr, tce/yr, goal);
+    ``summary``: :func:`cyc_geo.pv.aggregation.summary` figures (MW, GWh/yr, t CO2/yr, tce/yr, goal);
     ``by_township``: rows of :func:`township_row`; ``origin``: the roof table or its metadata
     (its :func:`~cyc_geo.catalog.provenance.provenance_of` gives ``demo`` and ``source``);
     ``skipped``: counts of footprints left out. ``scenario_label`` (the saved scenario's name) and
     ``with_yields`` (kWh/kWp per roof type) add ``scenario`` and ``specific_yield_by_roof_type``;
     ``run`` (a :func:`cyc_geo.pv.engine.run_estimate` result) adds the :data:`RUN_KEYS`.
     """
-    params = pv.resolve_params(scenario)
+    params = resolve_params(scenario)
     out = dict(summary)
     out["by_township"] = by_township
     if scenario_label is not None:
@@ -55,7 +56,7 @@ def estimate_payload(
     out["scenario_params"] = scenario.to_dict()
     out["emission_preset"] = params.emission_preset
     if with_yields:
-        out["specific_yield_by_roof_type"] = pv.yield_table(params)
+        out["specific_yield_by_roof_type"] = yield_model.yield_table(params)
     prov = provenance_of(origin)
     out["demo"] = prov.demo
     out["source"] = prov.source

@@ -13,7 +13,7 @@ import sqlite3
 from typing import Any
 
 from cyc_geo import db
-from cyc_geo.pv.model import Scenario
+from cyc_geo.pv.params import Scenario
 
 KIND = "pv"
 ENTITY = "pv_scenario"
@@ -57,7 +57,7 @@ def save_scenario(conn: sqlite3.Connection, name: str, scenario: Scenario, actor
 
 
 def scenario_from_params(params: dict[str, Any]) -> Scenario:
-    """A validated :class:`~cyc_geo.pv.model.Scenario` from a stored ``params`` dict (used by other pages)."""
+    """A validated :class:`~cyc_geo.pv.params.Scenario` from a stored ``params`` dict (used by other pages)."""
     return Scenario.from_dict(params)
 
 

@@ -16,7 +16,10 @@ import pandas as pd
 
 from cyc_geo.geo import hexgrid
 from cyc_geo.mapview.payloads import in_lang
+from cyc_geo.pv import aggregation, yield_model
 from cyc_geo.pv import model as pv
+from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario
+from cyc_geo.pv.plan import GOAL_MW, PROJECT_MW
 from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
 
 ROOF_TYPE_LABELS = {"flat": ("平屋顶", "Flat"), "pitched": ("坡屋顶", "Pitched"), "shed": ("彩钢瓦厂房", "Shed")}
@@ -37,7 +40,7 @@ def goal_bars(summary: dict[str, Any], lang: str) -> pd.DataFrame:
         "item": [in_lang(lang, "本情景技术潜力", "This scenario's technical potential"),
                  in_lang(lang, "2024 年装机目标", "2024 installed goal"),
                  in_lang(lang, "整市屋顶光伏项目规模（附件2）", "Whole-city rooftop project size (附件2)")],
-        "mw": [summary["capacity_mw"], pv.GOAL_MW, pv.PROJECT_MW],
+        "mw": [summary["capacity_mw"], GOAL_MW, PROJECT_MW],
     })
 
 
@@ -45,16 +48,16 @@ def goal_note(needed: dict[str, float], summary: dict[str, Any], lang: str) -> s
     """The adoption shares at which this scenario's *potential* equals 70 MW (``needed`` from
     :func:`cyc_geo.pv.goal.adoption_for_goal`); a potential, not progress."""
     if lang == "zh":
-        parts = "，".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in pv.CLASSES)
+        parts = "，".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in CLASSES)
         return f"按当前比例等比缩放，技术潜力等于 70 MW 约需开发比例：{parts}（潜力测算，不是装机进度）。"
-    parts = ", ".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in pv.CLASSES)
+    parts = ", ".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in CLASSES)
     return (f"Scaling the current shares, the technical potential equals 70 MW at about: {parts} "
             "(a potential, not installed progress).")
 
 
 def class_breakdown(per_roof: pd.DataFrame, town_names: dict[str, str], lang: str) -> tuple[pd.DataFrame, list[str]]:
     """Capacity per township and building class (``township``/``class`` labels) and townships by total capacity."""
-    out = pv.aggregate(per_roof, ["township_code", "building_class"])
+    out = aggregation.aggregate(per_roof, ["township_code", "building_class"])
     out["township"] = out["township_code"].map(town_names)
     out["class"] = out["building_class"].map(lambda c: class_label(c, lang))
     order = out.groupby("township")["capacity_mw"].sum().sort_values(ascending=False).index.tolist()
@@ -62,7 +65,7 @@ def class_breakdown(per_roof: pd.DataFrame, town_names: dict[str, str], lang: st
 
 
 def township_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The township table (:func:`cyc_geo.pv.model.township_table`) with labelled, rounded columns."""
+    """The township table (:func:`cyc_geo.pv.aggregation.township_table`) with labelled, rounded columns."""
     return pd.DataFrame({
         in_lang(lang, "代码", "Code"): table["code"],
         in_lang(lang, "乡镇", "Township"): table["name"] if lang == "zh" else table["name_en"],
@@ -104,7 +107,7 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str, float]] = {
     "share_of_project_mw": ("潜力占项目规模比例", "Potential as share of the project size", "%", 100.0),
     "share_of_project_gwh": ("潜力占项目发电比例", "Potential as share of the project generation", "%", 100.0),
 }
-"""Summary keys of :func:`cyc_geo.pv.model.summary` as labelled rows: (zh, en, unit, factor to the unit)."""
+"""Summary keys of :func:`cyc_geo.pv.aggregation.summary` as labelled rows: (zh, en, unit, factor to the unit)."""
 
 
 def summary_rows(summary: dict[str, Any], lang: str) -> pd.DataFrame:
@@ -132,7 +135,7 @@ PARAM_LABELS = {
     "transposition": ("转换模型", "Transposition model"), "losses_pct": ("损失 (%)", "Losses (%)"),
     "clearness_factor": ("晴空系数", "Clearness factor"), "overcast_ratio": ("阴天比例", "Overcast ratio"),
 }
-"""Names of the scenario's parameter overrides (fields of :class:`cyc_geo.pv.model.PVParams`)."""
+"""Names of the scenario's parameter overrides (fields of :class:`cyc_geo.pv.params.PVParams`)."""
 
 
 def _param_value(value: Any, lang: str) -> str:
@@ -145,11 +148,11 @@ def _param_value(value: Any, lang: str) -> str:
     return str(value)
 
 
-def scenario_rows(scenario: pv.Scenario, lang: str, town_names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+def scenario_rows(scenario: Scenario, lang: str, town_names: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """A scenario as readable (parameter, value) rows: adoption per class (%), townships, minimum roof size,
     each parameter override."""
     rows = [(in_lang(lang, f"开发比例：{class_label(c, lang)} (%)", f"Adoption: {class_label(c, lang)} (%)"),
-             f"{100 * float(scenario.adoption.get(c, 0.0)):g}") for c in pv.CLASSES]
+             f"{100 * float(scenario.adoption.get(c, 0.0)):g}") for c in CLASSES]
     names = [(town_names or {}).get(code, code) for code in scenario.townships]
     rows.append((in_lang(lang, "乡镇范围", "Townships"),
                  ("、" if lang == "zh" else ", ").join(names) if names else in_lang(lang, "全市", "whole city")))
@@ -160,7 +163,7 @@ def scenario_rows(scenario: pv.Scenario, lang: str, town_names: dict[str, str] |
     return rows
 
 
-def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: pv.Scenario | str, demo: bool,
+def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: Scenario | str, demo: bool,
              scenario_name: str | None = None, lang: str = "zh", town_names: dict[str, str] | None = None) -> bytes:
     """The Excel download (``cyc_geo.exports``): every sheet opens with title, date, scenario name and the
     demo note; sheets 说明 (what the figures are: potential, not installed), 乡镇 (the township table),
@@ -169,7 +172,7 @@ def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: pv.Scenario
     from cyc_geo.exports.meta import ExportMeta
 
     if isinstance(scenario, str):
-        scenario = pv.Scenario.from_dict(json.loads(scenario)) if scenario.strip() not in ("", "{}") else pv.Scenario()
+        scenario = Scenario.from_dict(json.loads(scenario)) if scenario.strip() not in ("", "{}") else Scenario()
     name = scenario_name or in_lang(lang, "默认情景（国家能源局整县推进比例）", "Default (NEA county-wide shares)")
     meta = ExportMeta(title=("屋顶光伏技术潜力（按乡镇）", "Rooftop PV technical potential by township"), lang=lang,
                       filters={in_lang(lang, "情景", "Scenario"): name}, demo=demo,
@@ -194,7 +197,7 @@ def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: pv.Scenario
     return workbook_bytes(sheets, meta, {in_lang(lang, "乡镇", "Townships"): units})
 
 
-def roofs_in_scenario(roofs: gpd.GeoDataFrame, per_roof: pd.DataFrame, scenario: pv.Scenario) -> gpd.GeoDataFrame:
+def roofs_in_scenario(roofs: gpd.GeoDataFrame, per_roof: pd.DataFrame, scenario: Scenario) -> gpd.GeoDataFrame:
     """The roofs counted in ``scenario`` (``per_roof.roofs == 1``) with their results (:func:`pv.with_results`)."""
     counted = roofs.loc[per_roof["roofs"].to_numpy() == 1]
     return pv.with_results(counted, scenario)[GPKG_COLUMNS]
@@ -223,14 +226,14 @@ def township_shapes(towns: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoData
 
 def h3_shapes(per_roof: pd.DataFrame, resolution: int) -> gpd.GeoDataFrame:
     """H3 hexagons with capacity (kW) and generation (GWh), cells without capacity dropped."""
-    cells = pv.aggregate_h3(per_roof, int(resolution))
+    cells = aggregation.aggregate_h3(per_roof, int(resolution))
     cells = cells[cells["capacity_kw"] > 0]
     return hexgrid.cell_polygons(cells[["h3", "capacity_kw", "annual_gwh"]])
 
 
-def yield_rows(params: pv.PVParams, lang: str) -> pd.DataFrame:
+def yield_rows(params: PVParams, lang: str) -> pd.DataFrame:
     """Specific yield per roof type under ``params`` (labelled)."""
-    ytab = pv.yield_table(params)
+    ytab = yield_model.yield_table(params)
     return pd.DataFrame({
         in_lang(lang, "屋顶类型", "Roof type"): [in_lang(lang, *ROOF_TYPE_LABELS[t]) for t in ytab],
         in_lang(lang, "单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
@@ -244,12 +247,12 @@ LOSS_LABELS = {
     "connections": ("接头", "Connections"), "light_induced_degradation": ("光致衰减", "Light-induced degradation"),
     "nameplate": ("铭牌偏差", "Nameplate"), "inverter": ("逆变器", "Inverter"), "availability": ("可用率", "Availability"),
 }
-"""Names of the itemised losses of :func:`cyc_geo.pv.model.yield_payload` (docs/sources.md, "PV losses")."""
+"""Names of the itemised losses of :func:`cyc_geo.pv.yield_model.yield_payload` (docs/sources.md, "PV losses")."""
 
 
-def yield_model_note(params: pv.PVParams, lang: str) -> str:
+def yield_model_note(params: PVParams, lang: str) -> str:
     """How the yield is modelled (all-sky irradiation, transposition, itemised losses), with this scenario's numbers."""
-    y = pv.yield_payload(params)
+    y = yield_model.yield_payload(params)
     flat = y["flat"]
     if lang == "zh":
         return (
@@ -269,13 +272,13 @@ def yield_model_note(params: pv.PVParams, lang: str) -> str:
     )
 
 
-def loss_table(params: pv.PVParams, lang: str) -> pd.DataFrame:
+def loss_table(params: PVParams, lang: str) -> pd.DataFrame:
     """Losses in % by roof type (rows: loss items, columns: roof types) and the resulting performance ratio."""
-    y = pv.yield_payload(params)
+    y = yield_model.yield_payload(params)
     names = list(y["flat"]["losses"])
     table = {in_lang(lang, "损失项", "Loss"): [in_lang(lang, *LOSS_LABELS.get(n, (n, n))) for n in names]
              + [in_lang(lang, "系统效率 PR", "Performance ratio")]}
-    for t in pv.ROOF_TYPES:
+    for t in ROOF_TYPES:
         vals = [round(float(y[t]["losses"].get(n, 0.0)), 2) for n in names]
         table[in_lang(lang, *ROOF_TYPE_LABELS[t]) + " (%)"] = vals + [round(100 * y[t]["performance_ratio"], 1)]
     return pd.DataFrame(table)
@@ -360,7 +363,7 @@ def what_it_takes(summary: dict[str, Any], lang: str) -> str:
         return in_lang(lang, f"仍需 {gap:,.1f} MW，但未装光伏的屋顶没有剩余技术潜力。",
                        f"{gap:,.1f} MW still needed, but the roofs without PV have no technical potential left.")
     shares = nea_shares_to_close(share)
-    parts = ("，" if lang == "zh" else ", ").join(f"{class_label(c, lang)} {100 * shares[c]:.1f}%" for c in pv.CLASSES)
+    parts = ("，" if lang == "zh" else ", ").join(f"{class_label(c, lang)} {100 * shares[c]:.1f}%" for c in CLASSES)
     if lang == "zh":
         return (f"仍需新增并网 {gap:,.1f} MW。尚未安装光伏的屋顶按国家能源局最低比例的技术潜力为 {pot:,.1f} MW，"
                 f"只需建成其中 {share:.1%}（即开发比例：{parts}）即可补足缺口。")

@@ -2,7 +2,7 @@
 
 The upload goes through :func:`cyc_geo.ingest.upload_safety.stage_upload` (extension, size
 limit, generated name) and :func:`cyc_geo.ingest.upload_safety.check_content` (TIFF magic
-bytes), is opened with :func:`cyc_geo.pv.model.check_raster`, then kept under
+bytes), is opened with :func:`cyc_geo.pv.raster_io.check_raster`, then kept under
 ``<data>/uploads/pv/<sha256 prefix>.tif``: the same file uploaded twice is one file, and a
 scenario that names it stays valid.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cyc_geo.ingest import upload_safety
-from cyc_geo.pv import model as pv
+from cyc_geo.pv import raster_io, yield_model
+from cyc_geo.pv.params import PVParams
 
 
 def yield_raster_dir() -> Path:
@@ -30,7 +31,7 @@ def store_yield_raster(name: str, data: bytes | BinaryIO) -> Path:
     staged, sha = upload_safety.stage_upload(data, name)
     try:
         upload_safety.check_content(staged, staged.suffix)
-        pv.check_raster(staged)
+        raster_io.check_raster(staged)
         folder = yield_raster_dir()
         folder.mkdir(parents=True, exist_ok=True)
         kept = folder / f"{sha[:20]}.tif"
@@ -49,7 +50,7 @@ WEATHER_EXTS = {".epw", ".csv", ".json"}
 
 
 def _weather_param(path: Path) -> str:
-    """Which :class:`~cyc_geo.pv.model.PVParams` field ``path`` can fill: ``climate_file`` (12 monthly means,
+    """Which :class:`~cyc_geo.pv.params.PVParams` field ``path`` can fill: ``climate_file`` (12 monthly means,
     the columns of ``data/reference/climate_changyuan.csv``) or ``weather_file`` (an hourly EPW / PVGIS TMY
     year). ``ValueError`` with both readers' reasons when it is neither."""
     from cyc_geo.pv import irradiance
@@ -62,8 +63,8 @@ def _weather_param(path: Path) -> str:
         except (ValueError, KeyError, OSError) as exc:
             reasons.append(str(exc))
     try:
-        p = pv.PVParams().with_overrides({"weather_file": str(path)})
-        pv.specific_yield(p, "shed")
+        p = PVParams().with_overrides({"weather_file": str(path)})
+        yield_model.specific_yield(p, "shed")
         return "weather_file"
     except Exception as exc:  # noqa: BLE001 - pvlib's readers raise many types on a malformed file
         reasons.append(str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
