@@ -14,7 +14,8 @@ import streamlit as st
 
 from ui import charts
 from ui.auth import signin_sidebar
-from ui.common import language_switch, script_running, tr
+from ui.common import language_switch, tr
+from ui.warmup import script_running
 
 ROOT = Path(__file__).parent
 

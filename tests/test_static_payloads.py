@@ -129,13 +129,13 @@ def test_browser_fetches_the_payloads_and_draws_them(app_url, page):
 
 
 def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monkeypatch):
-    """ui.common.warm_up (run by ui.serve at start) leaves one payload file per vector layer (hexagons for big ones)."""
+    """ui.warmup.warm_up (run by ui.serve at start) leaves one payload file per vector layer (hexagons for big ones)."""
     import streamlit as st
 
     from cyc_geo.catalog.registry import load_registry
     from cyc_geo.planning import landcheck
     from ui import projects_data
-    from ui.common import warm_up
+    from ui.warmup import warm_up
 
     monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
     monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "warm.sqlite"))

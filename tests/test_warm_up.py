@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ui import common
+from ui import warmup
 
 
 def test_warm_up_steps_wait_for_page_runs_to_end():
@@ -13,7 +13,7 @@ def test_warm_up_steps_wait_for_page_runs_to_end():
     started = threading.Event()
 
     def page_run():
-        with common.script_running():
+        with warmup.script_running():
             started.set()
             release.wait(5)
 
@@ -21,19 +21,19 @@ def test_warm_up_steps_wait_for_page_runs_to_end():
     t.start()
     started.wait(5)
     waiter_done = threading.Event()
-    threading.Thread(target=lambda: (common._wait_for_quiet(max_s=10), waiter_done.set())).start()
+    threading.Thread(target=lambda: (warmup._wait_for_quiet(max_s=10), waiter_done.set())).start()
     assert not waiter_done.wait(0.5)  # a run is active: the warm-up does not start its next step
     release.set()
     t.join(5)
-    assert waiter_done.wait(2) and common._RUNS["active"] == 0
+    assert waiter_done.wait(2) and warmup._RUNS["active"] == 0
 
 
 def test_a_failed_run_is_not_counted_forever():
     try:
-        with common.script_running():
+        with warmup.script_running():
             raise RuntimeError("the page raised")
     except RuntimeError:
         pass
     t0 = time.monotonic()
-    common._wait_for_quiet(max_s=5)
-    assert common._RUNS["active"] == 0 and time.monotonic() - t0 < 1
+    warmup._wait_for_quiet(max_s=5)
+    assert warmup._RUNS["active"] == 0 and time.monotonic() - t0 < 1

@@ -6,11 +6,8 @@ caching live; everything computed comes from :mod:`cyc_geo`.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import json
 import os
-import threading
 import tomllib
 from typing import Any
 
@@ -23,7 +20,7 @@ from cyc_geo.catalog import result_store, sources
 from cyc_geo.catalog.provenance import LayerFacts, facts_from_json, facts_to_json, layer_facts, provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry, registry_signature
 from cyc_geo.mapview.payloads import attribute_table
-from cyc_geo.pv import aggregation, installations, progress
+from cyc_geo.pv import aggregation, installations, progress, results
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.params import Scenario
 
@@ -246,15 +243,19 @@ def roofs() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     return _shared_layer(*key), _roof_table(*key)
 
 
+# The PV derivation chain (:mod:`cyc_geo.pv.results`), one cache per step, each keyed by the roof layer's
+# (id, source version) and the scenario's key (:func:`cyc_geo.pv.results.scenario_key`); a step reads its
+# inputs from the caches of the steps before it.
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _per_roof(layer_id: str, version: str, scenario_json: str) -> pd.DataFrame:
-    scenario = Scenario.from_dict(json.loads(scenario_json))
-    return pv.estimate(_roof_table(layer_id, version), scenario)
+    return pv.estimate(_roof_table(layer_id, version), results.scenario_from_key(scenario_json))
 
 
 def per_roof(scenario: Scenario) -> pd.DataFrame:
     """Per-roof PV results of ``scenario`` (shared read-only; cached per roof version and scenario)."""
-    return _per_roof(*_roofs_key(), scenario.to_json())
+    return _per_roof(*_roofs_key(), results.scenario_key(scenario))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -266,7 +267,7 @@ def _roof_summary(layer_id: str, version: str, scenario_json: str) -> dict[str, 
 def roof_summary(scenario: Scenario) -> dict[str, Any]:
     """County totals of the rooftops under ``scenario`` (:func:`cyc_geo.pv.aggregation.summary` of :func:`per_roof`),
     cached beside it."""
-    return dict(_roof_summary(*_roofs_key(), scenario.to_json()))
+    return dict(_roof_summary(*_roofs_key(), results.scenario_key(scenario)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -277,51 +278,44 @@ def _township_table(layer_id: str, version: str, scenario_json: str) -> pd.DataF
 def township_table(scenario: Scenario) -> pd.DataFrame:
     """Per-township sums of ``scenario`` (:func:`cyc_geo.pv.aggregation.township_table`), cached beside :func:`per_roof`
     (shared read-only)."""
-    return _township_table(*_roofs_key(), scenario.to_json())
+    return _township_table(*_roofs_key(), results.scenario_key(scenario))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _class_breakdown(layer_id: str, version: str, scenario_json: str, lg: str) -> tuple[pd.DataFrame, list[str]]:
-    from cyc_geo.pv import tables
-
-    towns = load_layer(TOWNSHIPS)
-    names = {str(c): (zh if lg == "zh" else en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
-    return tables.class_breakdown(_per_roof(layer_id, version, scenario_json), names, lg)
+    return results.class_breakdown(_per_roof(layer_id, version, scenario_json), load_layer(TOWNSHIPS), lg)
 
 
 def class_breakdown(scenario: Scenario) -> tuple[pd.DataFrame, list[str]]:
-    """Capacity by township and building class under ``scenario`` (:func:`cyc_geo.pv.tables.class_breakdown`),
+    """Capacity by township and building class under ``scenario`` (:func:`cyc_geo.pv.results.class_breakdown`),
     in the current language; cached beside :func:`per_roof` (shared read-only)."""
-    return _class_breakdown(*_roofs_key(), scenario.to_json(), lang())
+    return _class_breakdown(*_roofs_key(), results.scenario_key(scenario), lang())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _capacity_features(layer_id: str, version: str, scenario_json: str, view: str, resolution: int) -> list[dict]:
-    from cyc_geo.pv import tables
-
-    if view == "township":
-        shapes = tables.township_shapes(load_layer(TOWNSHIPS), _township_table(layer_id, version, scenario_json))
-        return tables.map_features(shapes, "capacity_mw")
-    return tables.map_features(tables.h3_shapes(_per_roof(layer_id, version, scenario_json), resolution), "capacity_kw")
+    table = _township_table(layer_id, version, scenario_json) if view == "township" else None
+    return results.capacity_features(_per_roof(layer_id, version, scenario_json), load_layer(TOWNSHIPS), view,
+                                     resolution, township_table=table)
 
 
 def capacity_features(scenario: Scenario, view: str, resolution: int = 8) -> list[dict]:
     """GeoJSON features of ``scenario``'s capacity per township (``view="township"``, MW) or per H3 cell
-    (kW at ``resolution``), for the PV page's chart; cached beside :func:`per_roof`."""
-    return _capacity_features(*_roofs_key(), scenario.to_json(), view, int(resolution))
+    (kW at ``resolution``), for the PV page's chart (:func:`cyc_geo.pv.results.capacity_features`); cached beside
+    :func:`per_roof`."""
+    return _capacity_features(*_roofs_key(), results.scenario_key(scenario), view, int(resolution))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _potential_range(layer_id: str, version: str, scenario_json: str) -> dict[str, Any]:
-    scenario = Scenario.from_dict(json.loads(scenario_json))
-    return pv.potential_range(_roof_table(layer_id, version), scenario,
+    return pv.potential_range(_roof_table(layer_id, version), results.scenario_from_key(scenario_json),
                               per_roof=_per_roof(layer_id, version, scenario_json))
 
 
 def potential_range(scenario: Scenario) -> dict[str, Any]:
     """Low / central / high county potential of ``scenario`` (:func:`cyc_geo.pv.model.potential_range`), cached
     beside :func:`per_roof`."""
-    return _potential_range(*_roofs_key(), scenario.to_json())
+    return _potential_range(*_roofs_key(), results.scenario_key(scenario))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -409,67 +403,3 @@ def demo_banner(gdfs: dict[str, gpd.GeoDataFrame | LayerFacts], notes: list[str]
             )
         for note in notes or []:
             st.info(note)
-
-
-_RUNS = {"active": 0}
-_RUNS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def script_running():
-    """Count a page run while it lasts (``app.py`` wraps every full run in it), for :func:`warm_up`."""
-    with _RUNS_LOCK:
-        _RUNS["active"] += 1
-    try:
-        yield
-    finally:
-        with _RUNS_LOCK:
-            _RUNS["active"] -= 1
-
-
-def _wait_for_quiet(max_s: float = 20.0) -> None:
-    """Wait (at most ``max_s``) until no page run is active: the warm-up shares the interpreter with the
-    sessions, so it starts its next step between planners' runs instead of during them."""
-    import time
-
-    end = time.monotonic() + max_s
-    while _RUNS["active"] > 0 and time.monotonic() < end:
-        time.sleep(0.1)
-
-
-def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
-    """Fill the shared caches outside any session: roofs, per-roof results of the map's and the PV page's
-    default scenarios, the PV range, the small layers, the map's published payloads, and the projects
-    page's sites, checks and check context (:func:`ui.projects_data.warm`).
-
-    Called by ``ui.serve`` in a background thread once the server runs, so the first visitor
-    after a start finds them ready (or, arriving earlier, waits only for what is not done yet;
-    a cache computes each key once). Each step starts when no page run is active
-    (:func:`script_running`). Returns seconds per step (for the log and the benchmark).
-    """
-    import time
-
-    from cyc_geo.pv.goal import map_scenario
-    from ui import map_data, projects_data
-
-    took: dict[str, float] = {}
-
-    def step(name: str, fn) -> None:
-        _wait_for_quiet()
-        t0 = time.perf_counter()
-        fn()
-        took[name] = round(time.perf_counter() - t0, 3)
-
-    step("results_pruned", result_store.prune)
-    # the map's default view first (small layers; their facts and payloads are read from the result
-    # store after a restart), then the roofs behind the PV figures, then the projects page
-    step("map_payloads", lambda: map_data.warm_map(langs=langs, big=False))
-    if roof_layer() is not None:
-        step("roofs", roofs)
-        step("per_roof_map", lambda: per_roof(map_scenario(1.0)))
-        step("map_payloads_big", lambda: map_data.warm_map(langs=langs, small=False))
-        step("per_roof_pv", lambda: per_roof(Scenario()))
-        step("potential_range", lambda: potential_range(Scenario()))
-    step("layers", lambda: [layer_frame(layer.id) for layer in registry() if layer.geometry != "raster"])
-    step("projects", projects_data.warm)
-    return took

@@ -2,7 +2,7 @@
 
 Thin ``st.cache_resource`` caches over :mod:`cyc_geo.planning`, keyed by the sites' version
 (:func:`cyc_geo.planning.sites_table.sites_key`: a saved or reset site is a new key). They live here,
-not in the page script, so the start-up warm-up (:func:`ui.common.warm_up`) can fill them before the
+not in the page script, so the start-up warm-up (:func:`ui.warmup.warm_up`) can fill them before the
 first planner opens the page. ``cache_resource``, not ``cache_data``: the rooftop site has ~10^5
 parts and must not be re-pickled on every rerun (callers treat the results as read-only).
 """

@@ -77,7 +77,7 @@ _LOG = logging.getLogger("cyc_geo.serve")
 
 
 def _warm_when_ready(timeout_s: float = 120.0) -> None:
-    """Wait for the Streamlit runtime, then fill the shared caches (:func:`ui.common.warm_up`).
+    """Wait for the Streamlit runtime, then fill the shared caches (:func:`ui.warmup.warm_up`).
 
     Runs in a daemon thread started before the server, so it never delays the server's start
     or the first page; the caches it fills are the ones the sessions use (``st.cache_*``
@@ -96,7 +96,7 @@ def _warm_when_ready(timeout_s: float = 120.0) -> None:
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
     try:
-        from ui.common import warm_up
+        from ui.warmup import warm_up
 
         t0 = time.perf_counter()
         took = warm_up()
