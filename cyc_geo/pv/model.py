@@ -771,13 +771,16 @@ def township_table(per_roof: pd.DataFrame, townships: pd.DataFrame | None = None
 
 
 def export_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook (openpyxl) with one sheet per table, as bytes for a download."""
+    """An Excel workbook (openpyxl) with one sheet per table, as bytes for a download; text neutralised
+    as in every export (:func:`cyc_geo.exports.cells.safe_frame`)."""
     import io
+
+    from cyc_geo.exports.cells import safe_frame
 
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in sheets.items():
-            df.to_excel(xw, index=False, sheet_name=name[:31])
+            safe_frame(df).to_excel(xw, index=False, sheet_name=name[:31])
     return buf.getvalue()
 
 
