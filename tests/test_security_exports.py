@@ -115,21 +115,21 @@ def test_names_from_imports_never_become_formulas_in_any_export(data_dir: Path, 
     from cyc_geo.planning.landcheck import CheckContext, check_site
     from cyc_geo.planning.projects import load_projects
     from cyc_geo.pv import compare, scenarios, tables
-    from cyc_geo.pv import model as pv
+    from cyc_geo.pv.scenarios import Scenario
 
     st.cache_data.clear()
     st.cache_resource.clear()
     towns = _import_townships(tmp_path)
     _import_ledger(tmp_path)
     conn = db.connect()
-    named = {NAMES[0]: pv.Scenario(), NAMES[3]: pv.Scenario.from_dict({"adoption": {"rural": 0.4}}), CONTROL: pv.Scenario()}
+    named = {NAMES[0]: Scenario(), NAMES[3]: Scenario.from_dict({"adoption": {"rural": 0.4}}), CONTROL: Scenario()}
     for name, sc in named.items():
         scenarios.save_scenario(conn, name, sc, "cli:planner")
 
     exports: dict[str, bytes] = {}
     csvs: dict[str, bytes] = {}
-    scenario = pv.Scenario()
-    # PV page: township table (CSV and Excel, with a saved scenario's name), comparison, per-roof sheets
+    scenario = Scenario()
+    # PV page: township table (CSV and Excel, with a saved scenario's name), comparison
     shown = tables.township_display(common.township_table(scenario), "zh")
     csvs["pv_townships.csv"] = csv_bytes(shown)
     town_names = dict(zip(towns["code"], towns["name"]))
@@ -141,7 +141,6 @@ def test_names_from_imports_never_become_formulas_in_any_export(data_dir: Path, 
     loaded = {n: scenarios.load_scenario(conn, n) for n in named}
     result = compare.compare(loaded, common.roofs()[1], towns, estimate=common.per_roof, lang="zh")
     exports["pv_scenarios_compared.xlsx"] = compare.workbook(result, "zh", True)
-    exports["pv_export_xlsx"] = pv.export_xlsx({"towns": common.township_table(scenario)})
     # carbon page: the by-township table as downloaded (names from the township layer)
     csvs["carbon_by_township.csv"] = csv_bytes(pd.DataFrame({"code": towns["code"], "name": towns["name"],
                                                              "sink_t_co2": 1.5}))
@@ -187,8 +186,8 @@ def test_names_from_imports_never_become_formulas_in_any_export(data_dir: Path, 
 
 
 def test_every_spreadsheet_writer_goes_through_the_neutraliser():
-    # before: views/pv.py and views/carbon.py wrote CSVs with DataFrame.to_csv, and five modules saved
-    # their workbooks with Workbook.save, none of them neutralised
+    # before: views/pv.py, views/carbon.py and the indicators export wrote CSVs with DataFrame.to_csv, and
+    # five modules saved their workbooks with Workbook.save, none of them neutralised
     import re
 
     repo = Path(__file__).resolve().parent.parent
@@ -203,8 +202,8 @@ def test_every_spreadsheet_writer_goes_through_the_neutraliser():
     for path in sorted(repo.glob("*.py")):
         found += [(path.name, line.strip()) for line in path.read_text(encoding="utf-8").splitlines()
                   if writers.search(line)]
-    assert found == [
-        ("cyc_geo/exports/cells.py", 'return safe_frame(df).to_csv(index=False).encode("utf-8-sig")'),
-        ("cyc_geo/exports/excel.py", "wb.save(buf)"),
-        ("cyc_geo/pv/model.py", "safe_frame(df).to_excel(xw, index=False, sheet_name=name[:31])"),
-    ]
+    # the writers of cyc_geo.exports, and elsewhere only a table neutralised on the spot
+    assert ("cyc_geo/exports/cells.py", 'return safe_frame(df).to_csv(index=False).encode("utf-8-sig")') in found
+    assert ("cyc_geo/exports/excel.py", "wb.save(buf)") in found
+    stray = [(p, line) for p, line in found if not p.startswith("cyc_geo/exports/") and "safe_frame(" not in line]
+    assert stray == []
