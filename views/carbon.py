@@ -15,6 +15,7 @@ from cyc_geo.carbon import forest, landcover, maps, zones
 from cyc_geo.carbon.zones import CountyFigures
 from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.catalog.sources import planner_file
+from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.display import display_frame
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
 from ui import charts
@@ -239,7 +240,7 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyF
 def _zone_table(result: pd.DataFrame, zone_kind: str, path_obj: Path) -> None:
     st.subheader(tr("分区统计（精确部分像元加权）", "By zone (exact partial-pixel weighting)"))
     st.dataframe(display_frame(result.round(2), lang()), hide_index=True, width="stretch")
-    st.download_button(tr("下载 CSV", "Download CSV"), result.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(tr("下载 CSV", "Download CSV"), csv_bytes(result),
                        file_name=f"carbon_by_{zone_kind}.csv", mime="text/csv", key="carbon_csv")
     source = md_escape(landcover.landcover_meta(path_obj)["source"])  # a planner's file name, shown as text
     year = data_year_label(layer_data_year("landcover", landcover.landcover_meta(path_obj)), lang())

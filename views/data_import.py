@@ -150,6 +150,9 @@ def _show_ledger_result(rec: dict[str, Any]) -> None:
     if rec["rows_skipped"]:
         st.caption(tr("以下行已按确认跳过（已记入审计日志）：", "These rows were skipped as accepted (recorded in the audit log):"))
         st.dataframe(skipped_table(rec["rows_skipped"]), hide_index=True, width="stretch")
+    if rec.get("warnings"):
+        st.caption(tr("以下行已导入，但请核对：", "These rows were imported; please check them:"))
+        st.dataframe(skipped_table(rec["warnings"]), hide_index=True, width="stretch")
     for check in rec.get("total_checks") or []:
         if not check["ok"]:
             st.warning(md_escape(tr(

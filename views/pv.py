@@ -24,6 +24,7 @@ import streamlit as st
 
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
+from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
 from cyc_geo.pv import emissions, installations, scenarios, tables
@@ -435,7 +436,7 @@ def _class_chart(scenario: Scenario) -> None:
 def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: Scenario, results: pd.DataFrame) -> None:
     scenario_json = scenario.to_json()
     d1, d2, d3 = st.columns(3)
-    d1.download_button(tr("下载 CSV", "Download CSV"), shown.to_csv(index=False).encode("utf-8-sig"),
+    d1.download_button(tr("下载 CSV", "Download CSV"), csv_bytes(shown),
                        file_name="pv_townships.csv", mime="text/csv", key="pv_dl_csv")
     demo = not provenance_of(roofs()[0]).is_real
     name = st.session_state.get("pv_save_name") or ""

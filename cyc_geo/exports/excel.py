@@ -3,6 +3,12 @@
 Every sheet opens with the export's title and header block (date, filters, sources, demo note),
 then one table whose header names the unit of each column; cells hold numbers as numbers, rounded
 as the plan prints them (``meta.round_for_unit``), and ``—`` for missing values.
+
+Every cell goes through :func:`cyc_geo.exports.cells.safe_cell` (text that would start a formula
+gets a leading ``'``; control characters are removed): on writing (:func:`put`, :func:`append`
+and the table writers here, so openpyxl never meets a character it refuses) and once more over
+the whole workbook when it is saved (:func:`save_bytes`, which every workbook of the app is
+saved with), so no text of any sheet is stored as a formula.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cyc_geo.exports.cells import safe_cell
 from cyc_geo.exports.meta import DEMO_LABEL, MISSING, ExportMeta, round_for_unit
 
 DEMO_FILL = PatternFill("solid", fgColor="FCE5CD")
@@ -34,8 +41,33 @@ def _cell(value: Any, unit: str | None) -> Any:
         rounded = round_for_unit(value, unit)
         return MISSING if rounded is None else rounded
     if isinstance(value, (list, dict, tuple, set)):
-        return str(value)
-    return value
+        return safe_cell(str(value))
+    return safe_cell(value)
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
+    """``ws.cell(row, column)`` set to ``value`` neutralised (:func:`safe_cell`); returns the cell."""
+    return ws.cell(row=row, column=column, value=safe_cell(value))
+
+
+def append(ws: Worksheet, values: list[Any]) -> None:
+    """``ws.append(values)`` with every value neutralised (:func:`safe_cell`)."""
+    ws.append([safe_cell(v) for v in values])
+
+
+def save_bytes(wb: Workbook) -> bytes:
+    """``wb`` saved to ``.xlsx`` bytes after :func:`safe_cell` has gone over every cell of every sheet:
+    the one way the app's workbooks are saved, so no text cell is stored as a formula."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    safe = safe_cell(cell.value)
+                    if safe != cell.value or cell.data_type == "f":
+                        cell.value = safe
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def header_label(column: str, unit: str | None) -> str:
@@ -47,11 +79,11 @@ def header_label(column: str, unit: str | None) -> str:
 
 def write_header(ws: Worksheet, meta: ExportMeta) -> int:
     """Title and header block at the top of ``ws``; returns the next free row."""
-    ws.cell(row=1, column=1, value=meta.title_text).font = Font(bold=True, size=14)
+    put(ws, 1, 1, meta.title_text).font = Font(bold=True, size=14)
     row = 2
     for label, value in meta.header_lines():
-        ws.cell(row=row, column=1, value=label).font = Font(bold=True)
-        c = ws.cell(row=row, column=2, value=value)
+        put(ws, row, 1, label).font = Font(bold=True)
+        c = put(ws, row, 2, value)
         if label in DEMO_LABEL:
             for cell in (ws.cell(row=row, column=1), c):
                 cell.fill = DEMO_FILL
@@ -64,7 +96,7 @@ def write_table(ws: Worksheet, df: pd.DataFrame, start_row: int, units: dict[str
     units = units or {}
     cols = list(df.columns)
     for j, col in enumerate(cols, start=1):
-        c = ws.cell(row=start_row, column=j, value=header_label(str(col), units.get(col)))
+        c = put(ws, start_row, j, header_label(str(col), units.get(col)))
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="top")
     for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
@@ -92,9 +124,7 @@ def workbook(sheets: dict[str, pd.DataFrame], meta: ExportMeta,
 def workbook_bytes(sheets: dict[str, pd.DataFrame], meta: ExportMeta,
                    units: dict[str, dict[str, str]] | None = None) -> bytes:
     """``workbook`` saved to bytes, for a download button or a CLI ``--out``."""
-    buf = io.BytesIO()
-    workbook(sheets, meta, units).save(buf)
-    return buf.getvalue()
+    return save_bytes(workbook(sheets, meta, units))
 
 
 def write_grouped_table(ws: Worksheet, df: pd.DataFrame, start_row: int, unit_col: str | None = None,
@@ -114,13 +144,13 @@ def write_grouped_table(ws: Worksheet, df: pd.DataFrame, start_row: int, unit_co
         while group and j + span <= len(cols) and cols[j + span - 1][0] == group:
             span += 1
         if group:
-            ws.cell(row=start_row, column=j, value=group)
+            put(ws, start_row, j, group)
             if span > 1:
                 ws.merge_cells(start_row=start_row, start_column=j, end_row=start_row, end_column=j + span - 1)
             for k in range(span):
-                ws.cell(row=start_row + 1, column=j + k, value=cols[j + k - 1][1])
+                put(ws, start_row + 1, j + k, cols[j + k - 1][1])
         else:
-            ws.cell(row=start_row, column=j, value=cols[j - 1][1])
+            put(ws, start_row, j, cols[j - 1][1])
             ws.merge_cells(start_row=start_row, start_column=j, end_row=start_row + 1, end_column=j)
         j += span
     for r in (start_row, start_row + 1):
@@ -143,12 +173,12 @@ def write_grouped_table(ws: Worksheet, df: pd.DataFrame, start_row: int, unit_co
 
 
 def _plain(value: Any) -> Any:
-    """A cell value as is (numbers unrounded), ``—`` for missing."""
+    """A cell value as is (numbers unrounded, text neutralised by :func:`safe_cell`), ``—`` for missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
-            return value.item()
+            value = value.item()
         except (AttributeError, ValueError):
-            return value
-    return value
+            pass
+    return safe_cell(value)

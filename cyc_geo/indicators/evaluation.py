@@ -205,9 +205,7 @@ def workbook_bytes(long: pd.DataFrame, demo: bool, lang: str = "zh") -> bytes:
     row = excel.write_header(ws, meta)
     excel.write_grouped_table(ws, annex_table(long, lang), row, unit_col="单位",
                               per_row_unit={"现状值", "目标", "实际"}, fills={"状态": STATUS_FILLS})
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return excel.save_bytes(wb)
 
 
 def pdf_bytes(long: pd.DataFrame, catalogue: pd.DataFrame, demo: bool, lang: str = "zh") -> bytes:

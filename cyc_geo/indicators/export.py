@@ -16,7 +16,6 @@ the reason behind every value or 无数据.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +23,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from cyc_geo.exports.excel import DEMO_FILL
+from cyc_geo.exports.cells import csv_bytes
+from cyc_geo.exports.excel import DEMO_FILL, append, put, save_bytes
 from cyc_geo.exports.meta import DEMO_LABEL, ExportMeta, round_for_unit
 from cyc_geo.indicators.catalogue import BEHIND, MET
 
@@ -88,8 +88,7 @@ def annex_table(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFram
 def to_csv_bytes(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> bytes:
     """CSV with the same columns and rounded values as the workbook (UTF-8 with BOM so Excel shows the Chinese
     text); a plain table for other programs, so the header facts and demo note are in the workbook only."""
-    table = annex_table(evaluated, catalogue).drop(columns=["origin"])
-    return table.to_csv(index=False).encode("utf-8-sig")
+    return csv_bytes(annex_table(evaluated, catalogue).drop(columns=["origin"]))
 
 
 def export_meta(year: int, demo: bool, scenario: str | None = None) -> ExportMeta:
@@ -105,8 +104,8 @@ def _write_footer(ws, row: int, meta: ExportMeta) -> int:
     """Date, filters, sources and the demo note below the table (the 附件1 rows above stay as printed)."""
     row += 1
     for label, value in meta.header_lines():
-        ws.cell(row, 1, label).font = Font(bold=True)
-        ws.cell(row, 3, value)
+        put(ws, row, 1, label).font = Font(bold=True)
+        put(ws, row, 3, value)
         if label in DEMO_LABEL:
             ws.cell(row, 1).fill = DEMO_FILL
             ws.cell(row, 3).fill = DEMO_FILL
@@ -126,13 +125,13 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool 
     wb = Workbook()
     ws = wb.active
     ws.title = "附件1"
-    ws.cell(1, 1, "附件1")
-    ws.cell(2, 1, ANNEX_TITLE)
+    put(ws, 1, 1, "附件1")
+    put(ws, 2, 1, ANNEX_TITLE)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
     ws.cell(2, 1).font = Font(bold=True, size=14)
     ws.cell(2, 1).alignment = Alignment(horizontal="center")
     for j, name in enumerate(header, start=1):
-        c = ws.cell(3, j, name)
+        c = put(ws, 3, j, name)
         c.font = Font(bold=True)
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -140,7 +139,7 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool 
     row = _write_rows(ws, table[table["origin"] == "附件1"], FIRST_DATA_ROW, ncol)
     row = _write_rows(ws, extra, row, ncol)
     if len(extra):
-        ws.cell(row, 1, "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文：" + "；".join(extra["origin"].unique()) + "。")
+        put(ws, row, 1, "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文：" + "；".join(extra["origin"].unique()) + "。")
         row += 1
     _write_footer(ws, row, export_meta(year, demo, scenario))
 
@@ -154,9 +153,10 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool 
 
 def _write_notes(notes, evaluated: pd.DataFrame) -> None:
     """The English notes sheet: one row per indicator with how its value was obtained."""
-    notes.append(NOTES_HEADER)
+    append(notes, NOTES_HEADER)
     for rec in evaluated.itertuples(index=False):
-        notes.append(
+        append(
+            notes,
             [
                 int(rec.no),
                 rec.name_en,
@@ -176,7 +176,7 @@ def _write_rows(ws, part: pd.DataFrame, row: int, ncol: int) -> int:
     start = row
     for rec in part.itertuples(index=False):
         for j, v in enumerate(rec[:ncol], start=1):
-            ws.cell(row, j, _cell(v))
+            put(ws, row, j, _cell(v))
         fill = STATUS_FILL.get(str(rec[ncol - 1]))
         if fill:
             ws.cell(row, ncol).fill = PatternFill("solid", start_color=fill, end_color=fill)
@@ -201,9 +201,7 @@ def _merge_domains(ws, first: int, last: int) -> None:
 def to_excel_bytes(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool = False,
                    scenario: str | None = None) -> bytes:
     """The workbook as ``.xlsx`` bytes (for a download button)."""
-    buf = io.BytesIO()
-    write_workbook(evaluated, catalogue, demo, scenario).save(buf)
-    return buf.getvalue()
+    return save_bytes(write_workbook(evaluated, catalogue, demo, scenario))
 
 
 def export(evaluated: pd.DataFrame, catalogue: pd.DataFrame, path: Path | str, demo: bool = False,

@@ -95,6 +95,9 @@ DBF_SAMPLE_ROWS = 50_000
 """Records sampled when detecting a DBF's text encoding (enough to meet non-ASCII text)."""
 
 
+SKIPPED_ROWS_NAMED = 20
+"""Row numbers a refused table import names in its message (all of them are in ``rows_skipped``; project choice)."""
+
 RESERVED_KEYS = ("error", "message_zh", "message_en")
 """Keys of an import refusal's JSON that belong to the refusal itself, never to a detail."""
 
@@ -806,11 +809,15 @@ def _read_table(dataset: Path, layer: LayerDef, coords_crs: str, sheet: str | No
     info = read.report()
     n_skipped = len(info["rows_skipped"])
     if n_skipped and not accept_skips:
+        shown = [str(r["row"]) for r in info["rows_skipped"][:SKIPPED_ROWS_NAMED]]
+        more = "…" if n_skipped > len(shown) else ""
         raise ImportFailure(
             "rows_skipped",
-            f"{n_skipped} 行无法读取（见下表），未导入任何数据；确认跳过这些行后再导入（命令行：--accept-skips）",
-            f"{n_skipped} rows cannot be read (listed), nothing was imported; accept skipping them to import "
-            "the rest (command line: --accept-skips)",
+            f"第 {'、'.join(shown)}{more} 行（共 {n_skipped} 行）无法导入：无法读取、装机容量不合理或与前面的行重复"
+            "（原因见下表），未导入任何数据；确认跳过这些行后再导入（命令行：--accept-skips）",
+            f"Row{'s' if n_skipped > 1 else ''} {', '.join(shown)}{more} ({n_skipped} in all) cannot be imported: "
+            "unreadable, an implausible capacity or a repeat of an earlier row (reasons listed); nothing was "
+            "imported; accept skipping them to import the rest (command line: --accept-skips)",
             **info,
         )
     return read, info

@@ -210,9 +210,7 @@ def report_xlsx(result: dict[str, Any], ctx: CheckContext, lang: str, site_label
 
         ws = wb.create_sheet(_t(lang, "地图", "Map"))
         ws.add_image(XlImage(io.BytesIO(map_image)), "A1")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return excel.save_bytes(wb)
 
 
 def report_pdf(result: dict[str, Any], ctx: CheckContext, lang: str, site_label: str,

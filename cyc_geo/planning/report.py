@@ -256,28 +256,32 @@ def _autosize(ws, widths: dict[str, int] | None = None) -> None:
 
 
 def _write_frame(ws, df: pd.DataFrame) -> None:
-    ws.append(list(df.columns))
+    from cyc_geo.exports.excel import append
+
+    append(ws, list(df.columns))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in df.itertuples(index=False):
-        ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+        append(ws, [None if (isinstance(v, float) and v != v) else v for v in row])
 
 
 def project_report_xlsx(project: pd.Series, result: dict[str, Any], png: bytes | None = None) -> bytes:
     """An Excel workbook: project attributes, findings (coloured by level), townships, map."""
+    from cyc_geo.exports.excel import append, save_bytes
+
     wb = Workbook()
     ws = wb.active
     ws.title = "项目 Project"
-    ws.append(["字段 field", "内容 value"])
+    append(ws, ["字段 field", "内容 value"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for key, value in project.items():
-        ws.append([key, None if (isinstance(value, float) and value != value) else value])
-    ws.append(["地块面积 site area (m²)", result["area_m2"]])
-    ws.append(["地块面积 (ha)", result["area_ha"]])
-    ws.append(["地块面积 (亩)", result["area_mu"]])
-    ws.append(["核查结论 status", result["status"]])
-    ws.append(["演示图层 demo layers", "、".join(result.get("demo_layers", []))])
+        append(ws, [key, None if (isinstance(value, float) and value != value) else value])
+    append(ws, ["地块面积 site area (m²)", result["area_m2"]])
+    append(ws, ["地块面积 (ha)", result["area_ha"]])
+    append(ws, ["地块面积 (亩)", result["area_mu"]])
+    append(ws, ["核查结论 status", result["status"]])
+    append(ws, ["演示图层 demo layers", "、".join(result.get("demo_layers", []))])
     for row in ws.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 28
@@ -301,15 +305,13 @@ def project_report_xlsx(project: pd.Series, result: dict[str, Any], png: bytes |
         wm = wb.create_sheet("地图 Map")
         img = XLImage(io.BytesIO(png))
         wm.add_image(img, "A1")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return save_bytes(wb)
 
 
 def summary_xlsx(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh") -> bytes:
     """The all-projects summary as an Excel workbook (``cyc_geo.exports``: title, date, demo note, numbers
     rounded as numbers), status cells coloured."""
-    from cyc_geo.exports.excel import workbook
+    from cyc_geo.exports.excel import save_bytes, workbook
 
     wb = workbook({"汇总 Summary": table}, summary_meta(table, demo, lang), {"汇总 Summary": SUMMARY_UNITS})
     ws = wb["汇总 Summary"]
@@ -318,9 +320,7 @@ def summary_xlsx(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh"
         cell = row[status_col - 1] if len(row) >= status_col else None
         if cell is not None and str(cell.value) in LEVEL_COLORS:
             cell.fill = PatternFill("solid", fgColor=LEVEL_COLORS[str(cell.value)])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return save_bytes(wb)
 
 
 # ---------------------------------------------------------------- HTML

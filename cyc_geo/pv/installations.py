@@ -31,6 +31,7 @@ from cyc_geo import db
 from cyc_geo.catalog.sources import planner_file, read_planner_file
 from cyc_geo.catalog.vector_io import read_layer
 from cyc_geo.geo.crs import WGS84
+from cyc_geo.pv.plausibility import capacity_problem
 
 if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef
@@ -44,8 +45,6 @@ COLUMNS = ["install_id", "name", "owner", "building_class", "status", "capacity_
 STATUS_LABELS = {"grid_connected": ("已并网", "Grid-connected"), "under_construction": ("在建", "Under construction"),
                  "filed": ("备案", "Filed")}
 AUDIT_ENTITY = "pv_ledger_row"
-MAX_CAPACITY_KW = 1_000_000.0
-"""Largest accepted installation (kW) = 1 GW, a sanity bound well above any rooftop array (project choice)."""
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -111,8 +110,10 @@ def _check(row: dict[str, Any]) -> list[str]:
         errors.append(f"状态无效 / status must be one of {STATUSES}")
     if row["building_class"] not in BUILDING_CLASSES:
         errors.append(f"建筑类别无效 / building_class must be one of {BUILDING_CLASSES}")
-    if not (0 < row["capacity_kw"] <= MAX_CAPACITY_KW):
-        errors.append(f"装机容量须在 0–{MAX_CAPACITY_KW:,.0f} kW / capacity_kw must be in (0, {MAX_CAPACITY_KW:,.0f}]")
+    if not row["capacity_kw"] > 0:
+        errors.append("装机容量须大于 0 / capacity_kw must be greater than 0")
+    elif problem := capacity_problem(row["building_class"], row["capacity_kw"]):
+        errors.append(" / ".join(problem))
     if row["date"] and (not _ISO.match(row["date"]) or pd.isna(pd.to_datetime(row["date"], errors="coerce"))):
         errors.append("日期须为 YYYY-MM-DD 或留空 / date must be YYYY-MM-DD or empty")
     if not row["name"]:

@@ -34,7 +34,11 @@ Reading rules (documented for planners in ``docs/import.md``, "PV installation l
   (小计 against the rows since the previous 小计); footnote rows (填表人：…, 备注：… without a capacity) are dropped;
 - a row whose township is unknown, whose capacity is not a number or is ≤ 0, or whose status is
   unknown goes to :attr:`LedgerRead.skipped` with the row number the planner sees in Excel
-  (1-based, title rows counted) and a Chinese and English reason.
+  (1-based, title rows counted) and a Chinese and English reason;
+- so does a row whose capacity is more than one installation of its building class can be
+  (:mod:`cyc_geo.pv.plausibility`), and a row repeating an earlier kept row: the same 备案号, or the
+  same name, address (if the file has one), township, capacity and date (:func:`duplicate_keys`);
+  their reasons name the row's project name and, for a duplicate, the row it repeats.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ import pandas as pd
 
 from cyc_geo.geo.crs import WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
+from cyc_geo.pv.plausibility import capacity_caveat, capacity_problem
 
 LEDGER_COLUMNS = ("install_id", "name", "owner", "building_class", "status", "capacity_kw", "date",
                   "township_code", "has_coords")
@@ -97,6 +102,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "township_code": ("乡镇代码", "乡镇编码", "区划代码", "统计用区划代码", "township_code"),
     "lon": ("经度", "lon", "lng", "longitude", "x"),
     "lat": ("纬度", "lat", "latitude", "y"),
+    "address": ("地址", "项目地址", "建设地址", "建设地点", "安装地址", "安装地点", "详细地址", "项目地点", "address"),
+    "filing_no": ("备案号", "备案编号", "备案证号", "备案文号", "项目备案号", "备案代码", "项目代码", "备案项目代码",
+                  "filing_no", "filing_number", "record_no"),
 }
 """Known header names per field (matched after NFKC normalisation, lower case, without spaces and
 without a bracketed or slash-separated unit: ``装机容量（千瓦）`` matches ``装机容量``)."""
@@ -600,6 +608,7 @@ def _read_rows(filled: list[list[Any]], raw: list[list[Any]], hidx: int, cols: d
                crs: str) -> LedgerRead:
     lookup = township_lookup()
     factor = UNIT_FACTORS[unit]
+    first_row: dict[tuple[Any, ...], int] = {}  # duplicate key -> row number of the kept row it first came from
     kept: list[dict[str, Any]] = []
     skipped: list[tuple[int, str, str]] = []
     warns: list[tuple[int, str, str]] = []
@@ -629,10 +638,19 @@ def _read_rows(filled: list[list[Any]], raw: list[list[Any]], hidx: int, cols: d
         if rec.get("capacity_kw") is not None:
             all_kw += rec["capacity_kw"]
             since_sub += rec["capacity_kw"]
+        if not zh:
+            for key in duplicate_keys(rec):
+                if key in first_row:
+                    z, e = _named(rec["name"], *_duplicate_reason(key, first_row[key], rec))
+                    zh.append(z)
+                    en.append(e)
+                    break
         if zh:
             skipped.append((rownum, "；".join(zh), "; ".join(en)))
         else:
             kept.append(rec)
+            for key in duplicate_keys(rec):
+                first_row.setdefault(key, rownum)
     ledger = _frame(kept, crs, warns)
     total = float(ledger["capacity_kw"].sum()) if len(ledger) else 0.0
     return LedgerRead(ledger, _issues(skipped), rows_read, total, unit=unit, total_checks=checks,
@@ -666,6 +684,17 @@ def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float,
     elif cap <= 0:
         zh.append(f"装机容量 {_text(cap_cell)} 不大于 0")
         en.append(f"capacity {_text(cap_cell)} is not greater than 0")
+    building_class = building_class_of(get("building_class"))
+    name = _text(get("name"))
+    if cap is not None and cap > 0:
+        problem = capacity_problem(building_class, cap * factor)
+        if problem:
+            z, e = _named(name, *problem)
+            zh.append(z)
+            en.append(e)
+        caveat = capacity_caveat(building_class, cap * factor)
+        if caveat:
+            warns.append((rownum, *_named(name, *caveat)))
     status = status_of(get("status")) if "status" in cols else None
     if status is None:
         shown = _text(get("status"))
@@ -675,9 +704,11 @@ def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float,
     rec: dict[str, Any] = {
         "row": rownum,
         "id_cell": get("install_id"),
-        "name": _text(get("name")),
+        "name": name,
         "owner": _text(get("owner")),
-        "building_class": building_class_of(get("building_class")),
+        "building_class": building_class,
+        "address": _text(get("address")),
+        "filing_no": _text(get("filing_no")),
         "status": status,
         "capacity_kw": None if cap is None else cap * factor,
         "date": date_iso,
@@ -686,6 +717,32 @@ def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float,
         "lat": get("lat"),
     }
     return rec, zh, en
+
+
+def _named(name: str, zh: str, en: str) -> tuple[str, str]:
+    """A reason (zh, en) led by the row's project name, so the planner finds the row by name too."""
+    return (f"“{name}”：{zh}", f"{name!r}: {en}") if name else (zh, en)
+
+
+def duplicate_keys(rec: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Keys under which two ledger rows are the same installation: ``("filing_no", 备案号)`` when the row has
+    one, and ``("same", name, address, township, kW, date)`` when it has a name (texts compared after
+    NFKC, case and whitespace folding; kW to 1 W)."""
+    keys: list[tuple[Any, ...]] = []
+    if _norm(rec.get("filing_no") or ""):
+        keys.append(("filing_no", _norm(rec["filing_no"])))
+    if _norm(rec.get("name") or "") and rec.get("capacity_kw") is not None:
+        keys.append(("same", _norm(rec["name"]), _norm(rec.get("address") or ""), rec.get("township_code"),
+                     round(float(rec["capacity_kw"]), 3), rec.get("date") or ""))
+    return keys
+
+
+def _duplicate_reason(key: tuple[Any, ...], first: int, rec: dict[str, Any]) -> tuple[str, str]:
+    if key[0] == "filing_no":
+        return (f"备案号“{rec['filing_no']}”与第 {first} 行相同（重复的行）",
+                f"filing number {rec['filing_no']!r} is the same as row {first}'s (a duplicate row)")
+    return (f"与第 {first} 行重复（名称、地址、乡镇、装机容量和日期均相同）",
+            f"duplicate of row {first} (same name, address, township, capacity and date)")
 
 
 def _row_date(row: list[Any], cols: dict[str, int], status: str | None, rownum: int,
