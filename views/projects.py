@@ -41,8 +41,8 @@ from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
 from ui.text import md_escape
 
+# Site files the projects page takes (read by cyc_geo.planning.projects.read_site_file)
 SITE_UPLOAD_EXTS = (".txt", ".geojson", ".json", ".gpkg", ".zip", ".kml", ".parquet")
-"""Site files the projects page takes (read by :func:`cyc_geo.planning.projects.read_site_file`)."""
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
