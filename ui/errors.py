@@ -26,7 +26,8 @@ from cyc_geo import db, paths
 from ui.common import tr
 
 _LOG = logging.getLogger("cyc_geo.errors")
-_CHECKED = {"ok": False}
+_CHECKED: set[str] = set()
+"""Database files found sound by this process (checked once each)."""
 
 
 def storage_message(exc: BaseException) -> str | None:
@@ -44,14 +45,15 @@ def storage_message(exc: BaseException) -> str | None:
 def database_usable() -> bool:
     """Check the database once per process (:func:`cyc_geo.db.check_integrity`); if it is damaged show
     why and what to do (every run, every page) and return False."""
-    if _CHECKED["ok"]:
+    path = str(paths.db_path())
+    if path in _CHECKED:
         return True
     try:
-        db.check_integrity()
+        db.check_integrity(path)
     except db.DatabaseDamaged as exc:
         st.error(tr(exc.zh, exc.en), icon="⛔")
         return False
-    _CHECKED["ok"] = True
+    _CHECKED.add(path)
     return True
 
 
