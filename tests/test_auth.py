@@ -78,7 +78,7 @@ VISITOR, EDITOR_PC = "203.0.113.5", "198.51.100.7"
 
 
 def test_wrong_passwords_throttle_their_source_not_the_editor(auth_file: Path, data_dir: Path) -> None:
-    """Issue 24 item 8: five wrong passwords from one source used to lock the account for 15 min."""
+    """Five wrong passwords from one source once locked the account for 15 min, for everyone."""
     auth.add_user("alice", "right password")
     conn = db.connect()
     t0 = 1_000_000.0

@@ -72,7 +72,7 @@ def _in_other_process(token: str, action: str) -> str:
 
 
 def test_a_token_copied_before_sign_out_is_refused_after_it_in_every_process(tmp_path, monkeypatch, data_dir):
-    """Issue 24 item 8: sign-out revokes the token server-side (two processes share the database)."""
+    """Sign-out revokes the token server-side (two processes share the database)."""
     monkeypatch.setenv("CYC_GEO_AUTH_FILE", str(tmp_path / "editors.toml"))
     monkeypatch.setenv("CYC_GEO_SESSION_SECRET", SECRET)
     auth.add_user("alice", "alice password")

@@ -1,4 +1,4 @@
-"""A damaged database or a full disk gives a clear bilingual message, never a traceback (issue 24, item 7)."""
+"""A damaged database or a full disk gives a clear bilingual message, never a traceback."""
 
 from __future__ import annotations
 
