@@ -88,7 +88,8 @@ def cookie_script(action: str, code: str) -> str:
         "var root = base.replace(/[^/]*$/, '');"
         f"fetch(w.location.origin + root + {path}, {{method: 'POST', credentials: 'same-origin',"
         " headers: {'Content-Type': 'application/x-www-form-urlencoded'},"
-        f" body: {body}}}).then(function(r){{document.body.setAttribute('data-cookie', r.ok ? {json.dumps(action)} : 'refused');}})"
+        f" body: {body}}}).then(function(r){{"
+        f"document.body.setAttribute('data-cookie', r.ok ? {json.dumps(action)} : 'refused');}})"
         ".catch(function(){document.body.setAttribute('data-cookie', 'failed');});})();</script>"
     )
 
