@@ -182,3 +182,28 @@ def test_a_full_disk_on_a_file_write_leaves_the_old_file_and_no_temporary(tmp_pa
         assert "disk is full" in storage_message(info.value)
         assert storage_message(sqlite3.OperationalError("database or disk is full")).startswith("The disk is full")
         assert storage_message(ValueError("x")) is None
+
+
+def test_a_full_disk_in_a_widget_callback_gives_the_message(tmp_path: Path, clean_caches,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PV page saves a scenario in a button callback (outside app.py's guard): same message, nothing saved."""
+    from cyc_geo.pv import scenarios
+
+    monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "pv.sqlite"))
+    monkeypatch.chdir(REPO)
+    at = app_test("views/pv.py", timeout_s=300)
+    at.session_state["cyc_auth"] = {"user": "alice", "expires": time.time() + 3600}
+    at.run()
+    at.text_input(key="pv_save_name").input("方案A").run()
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(db, "audit", full)
+    at.button(key="pv_save").click().run()
+    assert not at.exception, [e.message[:300] for e in at.exception]
+    assert any("磁盘空间已满" in e.value for e in at.error)
+    monkeypatch.undo()
+    conn = db.connect(tmp_path / "pv.sqlite")
+    assert scenarios.list_scenarios(conn) == []
+    conn.close()

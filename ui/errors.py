@@ -42,6 +42,16 @@ def storage_message(exc: BaseException) -> str | None:
     return None
 
 
+def storage_message_or_raise(exc: BaseException) -> str:
+    """:func:`storage_message` for a widget callback's ``except`` (callbacks run outside ``app.py``'s
+    :func:`storage_errors`); re-raises ``exc`` when it is not a storage failure."""
+    message = storage_message(exc)
+    if message is None:
+        raise exc
+    _LOG.error("cyc-geo: storage error: %s", exc)
+    return message
+
+
 def database_usable() -> bool:
     """Check the database once per process (:func:`cyc_geo.db.check_integrity`); if it is damaged show
     why and what to do (every run, every page) and return False."""
