@@ -15,6 +15,7 @@ import streamlit as st
 from ui import charts
 from ui.auth import signin_sidebar
 from ui.common import language_switch, tr
+from ui.errors import database_usable, storage_errors
 from ui.warmup import script_running
 
 ROOT = Path(__file__).parent
@@ -32,11 +33,14 @@ PAGES: list[tuple[str, str, str, str]] = [
 st.set_page_config(page_title="长垣市碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
 charts.configure()
 language_switch()
-signin_sidebar()
+usable = database_usable()  # a damaged database: say which file and what to do, run no page
 pages = [
     st.Page(str(ROOT / file), title=tr(zh, en), icon=icon, url_path=Path(file).stem, default=(i == 0))
     for i, (file, zh, en, icon) in enumerate(PAGES)
     if (ROOT / file).exists()
 ]
-with script_running():
-    st.navigation(pages).run()
+page = st.navigation(pages)
+if usable:
+    with script_running(), storage_errors():
+        signin_sidebar()
+        page.run()

@@ -106,7 +106,85 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 3: editor sessions kept server-side (a sign-out revokes the token; cyc_geo.auth) and the
+    # sign-in attempt's source (client address) for throttling by source and by account
+    """
+    CREATE TABLE editor_sessions (
+        sid TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        created REAL NOT NULL,
+        expires REAL NOT NULL,
+        revoked REAL,
+        handoff TEXT,
+        handoff_expires REAL
+    );
+    CREATE INDEX editor_sessions_expires ON editor_sessions(expires);
+    CREATE INDEX editor_sessions_handoff ON editor_sessions(handoff);
+    ALTER TABLE signin_attempts ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    CREATE INDEX signin_source_time ON signin_attempts(source, at);
+    """,
 ]
+
+
+class DatabaseDamaged(RuntimeError):
+    """The database file is not a readable SQLite database (damaged, truncated, or another file).
+
+    ``zh`` / ``en`` carry the user-facing message: which file, and what to do.
+    """
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path, self.detail = Path(path), detail
+        self.zh = (f"数据库文件已损坏，无法使用：{path}（{detail}）。请停止服务，将该文件移走保存，"
+                   "从备份恢复（或删除后由程序新建空数据库），再重新启动。")
+        self.en = (f"The database file is damaged and cannot be used: {path} ({detail}). Stop the service, "
+                   "move the file aside, restore it from a backup (or remove it to start with an empty "
+                   "database), then start again.")
+        super().__init__(self.en)
+
+
+def check_integrity(path: Path | str | None = None) -> None:
+    """Raise :class:`DatabaseDamaged` if the database file exists and fails SQLite's ``PRAGMA quick_check``.
+
+    ``quick_check`` verifies every page and b-tree like ``integrity_check`` but skips the index-content
+    cross-check (O(N) instead of O(N log N); SQLite documentation, "PRAGMA quick_check"). The file is
+    opened read-only, so the check never creates, migrates or repairs anything. A missing or empty file
+    passes (:func:`connect` creates it).
+    """
+    db_file = Path(path) if path is not None else paths.db_path()
+    if not db_file.exists() or db_file.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseDamaged(db_file, str(exc)) from exc
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise
+        raise DatabaseDamaged(db_file, str(exc)) from exc
+    finally:
+        conn.close()
+    if rows != ["ok"]:
+        raise DatabaseDamaged(db_file, "; ".join(rows)[:300])
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for "no space left" errors: SQLite's ``SQLITE_FULL`` ("database or disk is full") and
+    ``OSError`` with ``errno.ENOSPC`` (or ``EDQUOT``, a full quota)."""
+    import errno
+
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk is full" in str(exc) or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+DISK_FULL_MESSAGE: tuple[str, str] = (
+    "磁盘空间已满，本次保存/导入/导出未完成，数据保持原样（没有写入半个文件或半条记录）。请联系管理员清理磁盘后重试。",
+    "The disk is full: this save/import/export did not happen and the data is unchanged (nothing was half "
+    "written). Ask the administrator to free disk space, then try again.",
+)
+"""(Chinese, English) message for :func:`is_disk_full` errors."""
 
 
 class Connection(sqlite3.Connection):
@@ -123,7 +201,10 @@ def now_iso() -> str:
 
 
 def connect(path: Path | str | None = None) -> sqlite3.Connection:
-    """Open (creating if needed) the database, enable WAL, and apply pending migrations."""
+    """Open (creating if needed) the database, enable WAL, and apply pending migrations.
+
+    Raises :class:`DatabaseDamaged` when the file is not a readable SQLite database (for a full
+    check of every page see :func:`check_integrity`)."""
     db_file = Path(path) if path is not None else paths.db_path()
     db_file.parent.mkdir(parents=True, exist_ok=True)
     _create_private(db_file)
@@ -131,11 +212,17 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
         db_file, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False, factory=Connection
     )
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    _enable_wal(conn)
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    migrate(conn)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _enable_wal(conn)
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if type(exc) is sqlite3.DatabaseError:  # SQLITE_NOTADB / SQLITE_CORRUPT, not "locked" or "full"
+            raise DatabaseDamaged(db_file, str(exc)) from exc
+        raise
     return conn
 
 

@@ -74,29 +74,72 @@ def test_session_expiry() -> None:
     assert auth.session_user({"user": "alice", "expires": "soon"}) is None
 
 
-def test_rate_limit_after_failures(auth_file: Path, data_dir: Path) -> None:
+VISITOR, EDITOR_PC = "203.0.113.5", "198.51.100.7"
+
+
+def test_wrong_passwords_throttle_their_source_not_the_editor(auth_file: Path, data_dir: Path) -> None:
+    """Five wrong passwords from one source once locked the account for 15 min, for everyone."""
     auth.add_user("alice", "right password")
     conn = db.connect()
     t0 = 1_000_000.0
-    for i in range(auth.MAX_FAILURES):
-        r = auth.sign_in(conn, "alice", "wrong", now=t0 + i)
+    for i in range(auth.SOURCE_FREE_FAILURES):
+        r = auth.sign_in(conn, "alice", "wrong", now=t0 + i, source=VISITOR)
         assert (r.ok, r.reason) == (False, "bad_credentials")
-    # the right password is now refused too, without being checked
-    locked = auth.sign_in(conn, "alice", "right password", now=t0 + 10)
-    assert (locked.ok, locked.reason) == (False, "rate_limited")
-    assert locked.retry_after_s == pytest.approx(auth.WINDOW_S - 10)
-    zh, en = locked.message()
+    # the visitor's source waits (the right password is not even checked from there) ...
+    held = auth.sign_in(conn, "alice", "right password", now=t0 + 10, source=VISITOR)
+    assert (held.ok, held.reason) == (False, "rate_limited")
+    assert held.retry_after_s == pytest.approx(t0 + 4 + auth.BACKOFF_BASE_S - (t0 + 10))
+    zh, en = held.message()
     assert "过多" in zh and "Too many" in en
-    # retrying while locked does not extend the lock: after the first failure leaves the window, it works
-    ok = auth.sign_in(conn, "alice", "right password", now=t0 + auth.WINDOW_S + 0.5)
-    assert ok.ok and ok.session["user"] == "alice"
-    assert ok.session["expires"] == pytest.approx(t0 + auth.WINDOW_S + 0.5 + auth.SESSION_TTL_S)
-    rows = conn.execute("SELECT ok, COUNT(*) FROM signin_attempts GROUP BY ok ORDER BY ok").fetchall()
-    assert [tuple(r) for r in rows] == [(-1, 1), (0, auth.MAX_FAILURES), (1, 1)]
-    # other user names are not affected by alice's lock
+    # ... other user names from that source too ...
     auth.add_user("bob", "bob password")
-    assert auth.sign_in(conn, "bob", "bob password", now=t0 + 11).ok
+    assert auth.sign_in(conn, "bob", "bob password", now=t0 + 11, source=VISITOR).reason == "rate_limited"
+    # ... but the editor, from another source, signs in with the right password at once
+    ok = auth.sign_in(conn, "alice", "right password", now=t0 + 12, source=EDITOR_PC)
+    assert ok.ok and ok.session["user"] == "alice" and ok.session["sid"]
+    assert ok.session["expires"] == pytest.approx(t0 + 12 + auth.SESSION_TTL_S)
     assert db.audit_trail(conn, "session")[0]["action"] == "sign_in"
+    # the visitor's back-off doubles with each further failure (15 s, 30 s, ...), and waiting is enough
+    t1 = t0 + 4 + auth.BACKOFF_BASE_S + 0.5
+    assert auth.sign_in(conn, "alice", "wrong", now=t1, source=VISITOR).reason == "bad_credentials"
+    again = auth.sign_in(conn, "alice", "wrong", now=t1 + 1, source=VISITOR)
+    assert again.reason == "rate_limited" and again.retry_after_s == pytest.approx(2 * auth.BACKOFF_BASE_S - 1)
+    # retrying while throttled does not lengthen the wait (refusals are ok = -1, not failures)
+    later = auth.sign_in(conn, "bob", "bob password", now=t1 + 2 * auth.BACKOFF_BASE_S + 0.5, source=VISITOR)
+    assert later.ok
+    rows = dict(conn.execute("SELECT ok, COUNT(*) FROM signin_attempts GROUP BY ok").fetchall())
+    assert rows == {-1: 3, 0: auth.SOURCE_FREE_FAILURES + 1, 1: 2}
+
+
+def test_backoff_rule_and_account_ceiling(auth_file: Path, data_dir: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    assert [auth.backoff_s(n, 5) for n in (0, 4, 5, 6, 7, 30)] == [0, 0, 15, 30, 60, auth.WINDOW_S]
+    assert auth.ACCOUNT_FREE_FAILURES == 100  # NIST SP 800-63B 5.2.2
+    monkeypatch.setattr(auth, "ACCOUNT_FREE_FAILURES", 8)  # the same rule, 8 Argon2 checks instead of 100
+    auth.add_user("alice", "right password")
+    conn = db.connect()
+    t0 = 2_000_000.0
+    # a distributed guess (many sources, 2 tries each) reaches the account's ceiling of consecutive
+    # failures: then the account itself backs off, from every source
+    for i in range(auth.ACCOUNT_FREE_FAILURES):
+        assert auth.sign_in(conn, "alice", "x", now=t0 + i, source=f"10.0.{i // 2}.1").reason == "bad_credentials"
+    n = auth.ACCOUNT_FREE_FAILURES
+    held = auth.sign_in(conn, "alice", "right password", now=t0 + n, source=EDITOR_PC)
+    assert held.reason == "rate_limited" and held.retry_after_s == pytest.approx(auth.BACKOFF_BASE_S - 1)
+    assert auth.sign_in(conn, "alice", "right password", now=t0 + n - 1 + auth.BACKOFF_BASE_S, source=EDITOR_PC).ok
+    # a success starts the count again (consecutive failures)
+    assert auth.sign_in(conn, "alice", "x", now=t0 + 200, source="10.9.9.9").reason == "bad_credentials"
+
+
+def test_client_source_believes_forwarded_for_only_from_the_proxy() -> None:
+    trusted = frozenset({"127.0.0.1"})
+    assert auth.client_source("127.0.0.1", "198.51.100.7", trusted) == "198.51.100.7"
+    # a client-written X-Forwarded-For is kept left of what nginx appends: the rightmost untrusted hop
+    assert auth.client_source("127.0.0.1", "1.2.3.4, 198.51.100.7", trusted) == "198.51.100.7"
+    # a direct client (not the proxy) cannot choose its source by sending the header
+    assert auth.client_source("203.0.113.5", "1.2.3.4", trusted) == "203.0.113.5"
+    assert auth.client_source("127.0.0.1", None, trusted) == "127.0.0.1"
+    assert auth.client_source(None, None, trusted) == ""
 
 
 def test_cli_user_add_and_list(auth_file: Path, data_dir: Path) -> None:

@@ -37,10 +37,12 @@ def test_parallel_wrong_passwords_never_exceed_the_limit(auth_file: Path, data_d
     assert reasons.count("rate_limited") == 50 - auth.MAX_FAILURES
     rows = dict(conn.execute("SELECT ok, COUNT(*) FROM signin_attempts GROUP BY ok").fetchall())
     assert rows == {0: auth.MAX_FAILURES, -1: 50 - auth.MAX_FAILURES}
-    # locked: the right password is refused as well, without being checked
+    # throttled: from that source the right password is refused as well, without being checked ...
     locked = auth.sign_in(conn, "alice", "right password", now=t0 + 1)
     assert (locked.ok, locked.reason) == (False, "rate_limited")
-    assert locked.retry_after_s == pytest.approx(auth.WINDOW_S - 1)
+    assert locked.retry_after_s == pytest.approx(auth.BACKOFF_BASE_S - 1)
+    # ... while the editor at another address signs in
+    assert auth.sign_in(conn, "alice", "right password", now=t0 + 1, source="198.51.100.7").ok
 
 
 def test_at_most_two_argon2_checks_run_at_once(auth_file: Path, data_dir: Path,
@@ -65,8 +67,9 @@ def test_at_most_two_argon2_checks_run_at_once(auth_file: Path, data_dir: Path,
 
     monkeypatch.setattr(auth, "_HASHER", CountingHasher())
     conn = db.connect()
-    with ThreadPoolExecutor(12) as pool:  # 12 different names: none is rate limited
-        results = list(pool.map(lambda i: auth.sign_in(conn, f"user{i}", "some password"), range(12)))
+    with ThreadPoolExecutor(12) as pool:  # 12 different names and sources: none is throttled
+        results = list(pool.map(lambda i: auth.sign_in(conn, f"user{i}", "some password", source=f"10.0.0.{i}"),
+                                range(12)))
     assert all(r.reason == "bad_credentials" for r in results)
     assert peak[0] == auth.MAX_CONCURRENT_HASHES == 2
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cyc_geo import auth
+from cyc_geo import auth, db
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, start_app, stop_app, wait_for_app
 
 SECRET = "test-secret-for-upload-names"
@@ -101,7 +101,9 @@ def test_a_traversal_upload_name_writes_nothing_outside_the_staging_folder(isola
         for name in names:
             ctx = b.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
             if signed_in:
-                token = auth.session_token(auth.new_session("alice", time.time()), secret=SECRET.encode())
+                conn = db.connect(root / "db.sqlite")  # the app's database: the session is stored there
+                token = auth.session_token(auth.start_session(conn, "alice", time.time()), secret=SECRET.encode())
+                conn.close()
                 ctx.add_cookies([{"name": auth.SESSION_COOKIE, "value": token, "url": url}])
             page = ctx.new_page()
             _upload_with_name(page, url, src, name)

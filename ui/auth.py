@@ -9,29 +9,37 @@ The interface every page relies on:
 - session format: ``st.session_state["cyc_auth"] = {"user": str, "expires": float}``.
 
 A reload opens a new Streamlit session, so a sign-in is also kept in a browser cookie
-(:data:`cyc_geo.auth.SESSION_COOKIE`): a signed, expiring token (:func:`cyc_geo.auth.session_token`)
-that the server verifies on the next visit (:func:`cyc_geo.auth.session_from_token`: signature,
-expiry, the account still exists). Streamlit 1.67 reads cookies (``st.context.cookies``) but
-cannot set them, so a tiny script in a zero-height component writes or deletes the cookie;
-signing out deletes it and stops this session from reading it again.
+(:data:`cyc_geo.auth.SESSION_COOKIE`): a signed, expiring token of a session stored in the database
+(:func:`cyc_geo.auth.session_from_token`: signature, expiry, not signed out, the account still exists).
+The cookie is HttpOnly: the server sets it (:mod:`ui.session_cookie`, a route that ``python -m ui.serve``
+adds to Streamlit's server) when a zero-height component posts it a one-time code; scripts never
+see the token. Signing out revokes the session in the database (so a copied token is refused by
+every replica) and asks the endpoint to delete the cookie. Without that route (plain
+``streamlit run app.py``) a sign-in lasts until the page is reloaded.
+
+Sign-in attempts are throttled by the client address (:func:`client_address`: the WebSocket peer,
+or behind the trusted nginx the address it puts in ``X-Forwarded-For``) and by account.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 
 import streamlit as st
 import streamlit.components.v1 as components
 
-from cyc_geo import auth
+from cyc_geo import auth, db
+from ui import session_cookie
 from ui.common import database, tr
+from ui.errors import storage_message
 
 SESSION_KEY = "cyc_auth"
 
 
 COOKIE_ACTION_KEY = "cyc_auth_cookie"
-"""Pending cookie change for the browser: ``("set", token)`` or ``("clear", "")``."""
+"""Pending cookie change for the browser: ``("set", one-time code)`` or ``("clear", "")``."""
 NO_COOKIE_KEY = "cyc_auth_no_cookie"
 """Set after a sign-out (or a refused token): this session never restores from the cookie again."""
 
@@ -43,6 +51,17 @@ def _cookie_token() -> str | None:
         return None
 
 
+def client_address() -> str:
+    """The client's address for sign-in throttling (:func:`cyc_geo.auth.client_source`)."""
+    try:
+        remote = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001 - no request context (bare mode)
+        return ""
+    remote = remote if isinstance(remote, str) and remote else "127.0.0.1"  # a loopback peer reads as None
+    return auth.client_source(remote, forwarded if isinstance(forwarded, str) else None)
+
+
 def _restore_from_cookie() -> None:
     """Sign the session in from a valid cookie token (a refused one is deleted in the browser)."""
     if st.session_state.get(SESSION_KEY) is not None or st.session_state.get(NO_COOKIE_KEY):
@@ -50,7 +69,7 @@ def _restore_from_cookie() -> None:
     token = _cookie_token()
     if not token:
         return
-    session = auth.session_from_token(token, time.time())
+    session = auth.session_from_token(token, time.time(), conn=database())
     if session is None:
         st.session_state[NO_COOKIE_KEY] = True
         st.session_state[COOKIE_ACTION_KEY] = ("clear", "")
@@ -58,34 +77,42 @@ def _restore_from_cookie() -> None:
     st.session_state[SESSION_KEY] = session
 
 
-def cookie_script(action: str, token: str, max_age_s: float) -> str:
-    """The script that sets (``action = "set"``) or deletes the session cookie on the app's page."""
-    name = json.dumps(auth.SESSION_COOKIE)
-    value = json.dumps(token if action == "set" else "")
-    age = int(max(0.0, max_age_s)) if action == "set" else 0
+def cookie_script(action: str, code: str) -> str:
+    """The script that asks the server's cookie endpoint (:mod:`ui.session_cookie`) to set the HttpOnly
+    session cookie (``action = "set"``, with the one-time ``code``) or to delete it (``"clear"``)."""
+    body = json.dumps("action=clear" if action != "set" else "code=" + code)
+    path = json.dumps(session_cookie.PATH)
     return (
-        "<script>(function(){var w = window.parent || window, d = w.document;"
-        f"var c = {name} + '=' + encodeURIComponent({value}) + '; Path=/; Max-Age={age}; SameSite=Strict'"
-        " + (w.location.protocol === 'https:' ? '; Secure' : ''); d.cookie = c;"
-        f" document.body.setAttribute('data-cookie', {json.dumps(action)});}})();</script>"
+        "<script>(function(){var w = window.parent || window, base = w.location.pathname;"
+        # the app's own prefix (server.baseUrlPath / a proxy path): everything before the page's name
+        "var root = base.replace(/[^/]*$/, '');"
+        f"fetch(w.location.origin + root + {path}, {{method: 'POST', credentials: 'same-origin',"
+        " headers: {'Content-Type': 'application/x-www-form-urlencoded'},"
+        f" body: {body}}}).then(function(r){{"
+        f"document.body.setAttribute('data-cookie', r.ok ? {json.dumps(action)} : 'refused');}})"
+        ".catch(function(){document.body.setAttribute('data-cookie', 'failed');});})();</script>"
     )
 
 
 def _write_cookie() -> None:
     pending = st.session_state.pop(COOKIE_ACTION_KEY, None)
-    if not pending:
+    if not pending or not session_cookie.installed():
         return
-    action, token = pending
-    session = st.session_state.get(SESSION_KEY) or {}
+    action, code = pending
     with st.sidebar:
-        components.html(cookie_script(action, token, float(session.get("expires", 0)) - time.time()), height=0)
+        components.html(cookie_script(action, code), height=0)
 
 
 def current_editor() -> str | None:
-    """The signed-in editor's user name, or None (anonymous or expired; an expired session is cleared)."""
+    """The signed-in editor's user name, or None (anonymous, expired, or signed out elsewhere; such a
+    session is cleared). A session stored in the database (``sid``) is checked there on every run, so a
+    sign-out in one tab ends the others too."""
     _restore_from_cookie()
     session = st.session_state.get(SESSION_KEY)
     user = auth.session_user(session, time.time())
+    if user is not None and isinstance(session, dict) and "sid" in session:
+        if not auth.session_active(database(), session, time.time()):
+            user = None
     if user is None and session is not None:
         st.session_state.pop(SESSION_KEY, None)
     return user
@@ -100,9 +127,18 @@ def require_editor() -> str:
 
 
 def sign_out() -> None:
-    st.session_state.pop(SESSION_KEY, None)
+    session = st.session_state.pop(SESSION_KEY, None)
     st.session_state[NO_COOKIE_KEY] = True
     st.session_state[COOKIE_ACTION_KEY] = ("clear", "")
+    try:
+        auth.revoke_session(database(), session)
+    except (sqlite3.DatabaseError, db.DatabaseDamaged) as exc:
+        # not revoked in the database: this page is signed out and the cookie endpoint still deletes the
+        # cookie (and revokes its token when it can); say so rather than fail
+        message = storage_message(exc)
+        if message is None:
+            raise
+        st.session_state["cyc_auth_msg"] = ("error", message)
 
 
 def _submit_signin() -> None:
@@ -110,15 +146,22 @@ def _submit_signin() -> None:
     password = st.session_state.get("cyc_auth_password", "")
     st.session_state["cyc_auth_password"] = ""
     try:
-        result = auth.sign_in(database(), name, password)
+        result = auth.sign_in(database(), name, password, source=client_address())
+        if result.ok and session_cookie.installed():
+            st.session_state[COOKIE_ACTION_KEY] = ("set", auth.handoff_code(database(), result.session))
     except auth.AuthError as exc:
         st.session_state["cyc_auth_msg"] = ("error", f"{exc}")
+        return
+    except (sqlite3.DatabaseError, db.DatabaseDamaged) as exc:  # full disk, damaged file: a message
+        message = storage_message(exc)
+        if message is None:
+            raise
+        st.session_state["cyc_auth_msg"] = ("error", message)
         return
     zh, en = result.message()
     if result.ok:
         st.session_state[SESSION_KEY] = result.session
         st.session_state.pop(NO_COOKIE_KEY, None)
-        st.session_state[COOKIE_ACTION_KEY] = ("set", auth.session_token(result.session))
         st.session_state["cyc_auth_msg"] = ("success", tr(zh, en))
     else:
         st.session_state["cyc_auth_msg"] = ("error", tr(zh, en))

@@ -133,13 +133,53 @@ def start_warm_up() -> threading.Thread | None:
     return thread
 
 
+SERVED_OPTIONS: tuple[tuple[str, str], ...] = (
+    # Visitors see "an error occurred" and never a traceback, exception text or server path: the details
+    # go to the server's log only. Streamlit 1.67 (config.py, client.showErrorDetails): "none" shows a
+    # generic message; developers running `streamlit run app.py` keep the default ("full").
+    ("client.showErrorDetails", "none"),
+)
+"""Streamlit options every served run gets (a command-line flag of the same name overrides)."""
+
+
+def served_args(args: list[str]) -> list[str]:
+    """``args`` plus :data:`SERVED_OPTIONS` that ``args`` does not set itself."""
+    extra: list[str] = []
+    for key, value in SERVED_OPTIONS:
+        flag = f"--{key}"
+        if not any(a == flag or a.startswith(flag + "=") for a in args):
+            extra += [flag, value]
+    return [*args, *extra]
+
+
+def check_database() -> None:
+    """Refuse to start on a damaged database (:func:`cyc_geo.db.check_integrity`): print what is wrong
+    with which file and what to do, in Chinese and English, and exit with status 2.
+
+    Refusing (rather than serving read-only) because every page but the map reads the database
+    (sign-in, indicators, projects, PV ledger, imports): a damaged file would fail them one by one,
+    and writing into it could lose more data. The map and data files are not affected.
+    """
+    from cyc_geo import db
+
+    try:
+        db.check_integrity()
+    except db.DatabaseDamaged as exc:
+        print(f"cyc-geo: 无法启动。{exc.zh}\ncyc-geo: not starting. {exc.en}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
+    check_database()
     preload()
     sys.path.insert(0, str(APP.parent))  # ui.common etc. for the warm-up thread (streamlit adds it for the script)
+    from ui import session_cookie
+
+    session_cookie.install()  # the HttpOnly session cookie's endpoint (POST /_cyc/session)
     start_warm_up()
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", "run", str(APP), *served_args(sys.argv[1:] if argv is None else argv)]
     cli.main(prog_name="streamlit")
 
 

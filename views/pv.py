@@ -14,6 +14,7 @@ saved scenarios come from the database. Writes call ``ui.auth.require_editor()``
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ from ui.common import (
     township_table,
     tr,
 )
+from ui.errors import storage_message_or_raise
 from ui.text import md_escape
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
@@ -201,6 +203,8 @@ def _save_cb() -> None:
         ss["pv_pick"] = row["name"]
     except (PermissionError, ValueError, KeyError) as exc:
         ss["pv_msg"] = ("error", str(exc))
+    except (sqlite3.DatabaseError, OSError) as exc:  # a full disk: a message, nothing saved
+        ss["pv_msg"] = ("error", storage_message_or_raise(exc))
 
 
 def _load_cb(name: str | None = None) -> None:
@@ -224,6 +228,8 @@ def _delete_cb() -> None:
         ss["pv_msg"] = ("success", tr("情景已删除。", "Scenario deleted."))
     except (PermissionError, ValueError, KeyError) as exc:
         ss["pv_msg"] = ("error", str(exc))
+    except (sqlite3.DatabaseError, OSError) as exc:
+        ss["pv_msg"] = ("error", storage_message_or_raise(exc))
 
 
 def _reset_cb() -> None:
