@@ -166,8 +166,8 @@ def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
     from cyc_geo.planning.landcheck import check_site
 
     r = check_site(sites.loc[[3]].reset_index()[["geometry"]].set_crs(WGS84), 3)
-    assert r["area_m2"] == pytest.approx(1200, abs=0.01)
-    assert next(f for f in r["findings"] if f["layer"] == "land_need")["level"] == "ok"
+    assert r.area_m2 == pytest.approx(1200, abs=0.01)
+    assert r.finding("land_need").level == "ok"
 
 
 # ---------------------------------------------------------------- edits
