@@ -319,7 +319,7 @@ def test_reports_excel_html_and_summary(proj_env, fresh_db, tmp_path):
     wb = openpyxl.load_workbook(io.BytesIO(rep["xlsx"]))
     assert wb.sheetnames == ["项目 Project", "核查 Findings", "乡镇 Townships", "地图 Map"]
     findings = list(wb["核查 Findings"].iter_rows(min_row=2, values_only=True))
-    assert len(findings) == len(rep["result"]["findings"])
+    assert len(findings) == len(rep["result"].findings)
     assert {row[0] for row in findings} <= {"info", "ok", "warning", "conflict"}
     values = {r[0]: r[1] for r in wb["项目 Project"].iter_rows(min_row=2, values_only=True)}
     assert values["项目名称"] == "低碳智能装备产业园年产100万套传动零部件项目"

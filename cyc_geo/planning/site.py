@@ -393,13 +393,13 @@ class LandCheck:
     def sink_lost_t_co2_yr(self) -> float:
         """Forest carbon sink lost with the site (t CO2/yr, from the forest finding)."""
         forest = self.finding("forest")
-        return 0.0 if forest is None else round(forest.sink_lost_t_co2_yr, 3)
+        return 0.0 if forest is None else forest.sink_lost_t_co2_yr
 
     @property
     def devzone_share(self) -> float:
         """Share of the site inside the development zone (from the devzone finding)."""
         zone = self.finding("devzone")
-        return 0.0 if zone is None or zone.share is None else round(float(zone.share), 6)
+        return 0.0 if zone is None or zone.share is None else float(zone.share)
 
     @property
     def rules(self) -> list[Rule]:
