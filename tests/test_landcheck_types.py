@@ -181,3 +181,18 @@ def test_the_land_check_types_sit_below_the_rules_and_the_orchestration():
     assert imported("rules") == {"cyc_geo.planning.site"}
     assert "cyc_geo.planning.landcheck" not in imported("rules") | imported("site")
     assert shapely.is_valid(prepare_site(gpd.GeoSeries([BOWTIE])).parts).all()
+
+
+def test_the_crs_is_guessed_once(ctx, monkeypatch):
+    """A site without CRS is read once (guess_crs in prepare_site); the WGS84 site for the map and the 界址点 export
+    reuse that reading instead of guessing again."""
+    from cyc_geo.planning import projects
+
+    bare = gpd.GeoDataFrame(geometry=[SITE_A])  # EPSG:4547 metres, no CRS
+    check = check_site(bare, context=ctx, site_type="industrial")
+    assert check.crs_in is None and check.site.crs_read == AREA_CRS and check.finding("crs").level == "warning"
+    monkeypatch.setattr(projects, "guess_crs", lambda *_: pytest.fail("the CRS was guessed twice"))
+    wgs = projects.site_from_gdf(bare, check.site.crs_read).to_crs(AREA_CRS)
+    assert wgs.geometry.area.sum() == pytest.approx(60_000.0, rel=1e-6)
+    given = check_site(gdf([SITE_A]), context=ctx)
+    assert given.crs_in == given.site.crs_read == AREA_CRS

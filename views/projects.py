@@ -275,7 +275,7 @@ def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str
             continue
         try:
             res = check_site(site, project_no, ctx, site_type=site_type)
-            site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site)
+            site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site, res.site.crs_read)
             conflicts = site_conflicts(site, res, ctx)
         except ValueError as exc:
             st.error(str(exc))

@@ -36,7 +36,8 @@ def cmd_land_check(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if args.export_jzd:
         out = Path(args.export_jzd)
-        out.write_bytes(jzd_bytes(site_from_gdf(site), name=out.stem))
+        read_in = result.site.crs_read if result.site is not None else None  # the check's CRS reading: no second guess
+        out.write_bytes(jzd_bytes(site_from_gdf(site, read_in), name=out.stem))
         result.exported_jzd = str(out)
     emit(result.to_dict(), args.json, _findings_text(result))
     return 0

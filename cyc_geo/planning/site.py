@@ -225,7 +225,12 @@ class Township:
 
 @dataclass
 class PreparedSite:
-    """A site reduced to valid polygon parts in :data:`AREA_CRS`."""
+    """A site reduced to valid polygon parts in :data:`AREA_CRS`.
+
+    ``crs_in`` is the CRS the site came with (None without one); ``crs_read`` the CRS its coordinates were
+    read in: ``crs_in``, or the guess of :func:`cyc_geo.geo.detect.guess_crs` (noted in ``crs_note``), so
+    that nothing after the check guesses again.
+    """
 
     parts: np.ndarray
     part_area: np.ndarray
@@ -233,6 +238,7 @@ class PreparedSite:
     crs_in: str | None
     crs_note: tuple[str, str] | None = None
     repair_note: tuple[str, str] | None = None
+    crs_read: str | None = None
     tree: shapely.STRtree = field(init=False)
     _memo: dict[Any, Any] = field(init=False, default_factory=dict, repr=False)
 
@@ -328,7 +334,7 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     """
     p = params or LandCheckParams()
     site = _as_series(site)
-    crs_note = None
+    crs_note, guess = None, None
     if site.crs is None:
         guess = guess_crs(site.total_bounds)
         if guess is None:
@@ -338,6 +344,7 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
         crs_in = None
     else:
         crs_in = CRS.from_user_input(site.crs).to_string()
+    crs_read = crs_in or guess
     raw_parts = shapely.get_parts(site.to_crs(AREA_CRS).to_numpy())
     poly = np.isin(shapely.get_type_id(raw_parts), (3, 6))
     if not poly.any():
@@ -349,7 +356,7 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     if len(parts) <= p.max_parts_union:
         parts = _polygon_parts(np.array([shapely.union_all(parts)], dtype=object))
     part_area = shapely.area(parts)
-    return PreparedSite(parts, part_area, float(part_area.sum()), crs_in, crs_note, repair_note)
+    return PreparedSite(parts, part_area, float(part_area.sum()), crs_in, crs_note, repair_note, crs_read)
 
 
 @dataclass
