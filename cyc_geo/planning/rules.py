@@ -1,10 +1,14 @@
-"""Land-use rules of the land check as a county planner applies them: 三区三线, 三调 耕地, PV siting.
+"""Every rule of the land check as a county planner applies it: county, townships, belt, forest, other
+sites, development zone, land need, plot ratio, 三区三线, 三调 耕地, PV siting.
 
-Each rule is a function over a prepared site (:class:`cyc_geo.planning.landcheck.PreparedSite`,
-EPSG:4547) and one context layer, returning a *finding*: ``level`` (conflict / warning / ok / info),
-``layer``, ``overlap_m2`` and ``overlap_mu``, the reason in Chinese and English and the rule it
-applies (:data:`RULES`: document and article). :mod:`cyc_geo.planning.landcheck` stays the entry
-point (:func:`~cyc_geo.planning.landcheck.check_site`) and calls these.
+Each rule is a function ``(site, params, context) -> Finding | list[Finding]`` over a prepared site
+(:class:`cyc_geo.planning.site.PreparedSite`, EPSG:4547), the check's parameters
+(:class:`cyc_geo.planning.site.CheckParams`: site type, rooftop flag, project, thresholds) and the
+context layers (:class:`cyc_geo.planning.site.Context`, i.e. :class:`cyc_geo.planning.landcheck.CheckContext`).
+A :class:`~cyc_geo.planning.site.Finding` has a level (conflict / warning / ok / info), the check's id
+(``layer`` in the JSON), the overlap in m² and 亩, the reason in Chinese and English and the rule it
+applies (:data:`RULES`: document and article). :data:`CHECKS` lists the rules in the order of their
+findings; :mod:`cyc_geo.planning.landcheck` is the entry point (:func:`~cyc_geo.planning.landcheck.check_site`).
 
 - 永久基本农田 (layer ``farmland``): any overlap is a conflict, with ``parts`` per 三调 class and a
   per-parcel table (``parcels``: code, class name, 坐落单位, overlap m² and 亩, share of the site);
