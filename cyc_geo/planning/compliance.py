@@ -9,7 +9,6 @@ with their data years and the demo label. Excel and PDF through :mod:`cyc_geo.ex
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd

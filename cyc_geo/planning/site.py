@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -102,7 +103,7 @@ class CheckParams:
     site_type: str = "other"
     rooftop: bool = False
     project_no: int | None = None
-    project: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    project: pd.Series | Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     redline_activity: str | None = None
     thresholds: LandCheckParams = LandCheckParams()
     rules: RuleParams = RuleParams()
