@@ -461,17 +461,17 @@ def county_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fin
     outside = max(site.area_m2 - inside, 0.0)
     if inside < p.min_overlap_m2:
         return _noted("conflict", "county", outside, outside / site.area_m2,
-                        "地块完全位于长垣市域以外", "The site lies entirely outside Changyuan city")
+                      "地块完全位于长垣市域以外", "The site lies entirely outside Changyuan city")
     if outside >= p.min_overlap_m2:
         share = outside / site.area_m2
         if rooftop:  # roofs cut by the boundary line are existing buildings, not a land claim across it
             return _noted("warning", "county", outside, share,
-                            f"有 {outside:,.0f} m²（{_pct(share)}）屋顶面积位于长垣市域以外（跨市界的建筑），请核对屋顶数据",
-                            f"{outside:,.0f} m² ({_pct(share)}) of roof area lie outside Changyuan city "
-                            "(buildings cut by the boundary); please check the roof data")
+                          f"有 {outside:,.0f} m²（{_pct(share)}）屋顶面积位于长垣市域以外（跨市界的建筑），请核对屋顶数据",
+                          f"{outside:,.0f} m² ({_pct(share)}) of roof area lie outside Changyuan city "
+                          "(buildings cut by the boundary); please check the roof data")
         return _noted("conflict", "county", outside, share,
-                        f"地块有 {outside:,.0f} m²（{_pct(share)}）位于长垣市域以外",
-                        f"{outside:,.0f} m² ({_pct(share)}) of the site lie outside Changyuan city")
+                      f"地块有 {outside:,.0f} m²（{_pct(share)}）位于长垣市域以外",
+                      f"{outside:,.0f} m² ({_pct(share)}) of the site lie outside Changyuan city")
     return _noted("ok", "county", 0.0, 0.0, "地块全部位于长垣市域内", "The site lies entirely inside Changyuan city")
 
 
@@ -507,20 +507,20 @@ def township_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
     total = sum(r.overlap_m2 for r in rows)
     if not rows:
         return _noted("warning", "townships", 0.0, 0.0, "地块不在任何乡镇（街道）内" + note_zh,
-                        "The site lies in no township" + note_en)
+                      "The site lies in no township" + note_en)
     if len(rows) == 1:
         r = rows[0]
         return _noted("ok", "townships", total, r.share, f"地块位于{r.name}{note_zh}",
-                        f"The site lies in {r.name_en}{note_en}")
+                      f"The site lies in {r.name_en}{note_en}")
     zh = "、".join(f"{r.name}（{_pct(r.share)}）" for r in rows)
     en = ", ".join(f"{r.name_en} ({_pct(r.share)})" for r in rows)
     if rooftop:
         return _noted("ok", "townships", total, sum(r.share for r in rows),
-                        f"屋顶光伏覆盖 {len(rows)} 个乡镇（街道）的屋顶：{zh}{note_zh}",
-                        f"The rooftop PV covers roofs in {len(rows)} townships: {en}{note_en}")
+                      f"屋顶光伏覆盖 {len(rows)} 个乡镇（街道）的屋顶：{zh}{note_zh}",
+                      f"The rooftop PV covers roofs in {len(rows)} townships: {en}{note_en}")
     return _noted("warning", "townships", total, sum(r.share for r in rows),
-                    f"地块跨 {len(rows)} 个乡镇（街道）：{zh}，需相关乡镇协调{note_zh}",
-                    f"The site spans {len(rows)} townships: {en}; the townships must coordinate{note_en}")
+                  f"地块跨 {len(rows)} 个乡镇（街道）：{zh}，需相关乡镇协调{note_zh}",
+                  f"The site spans {len(rows)} townships: {en}; the townships must coordinate{note_en}")
 
 
 def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
@@ -535,20 +535,20 @@ def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Findi
     if total < p.min_overlap_m2:
         dist = site.distance_to(belt.geometry.union_all())
         return _noted("ok", "belt", 0.0, 0.0, f"地块不占用沿黄生态带（距生态带 {dist / 1000:,.2f} km）",
-                        f"The site does not overlap the Yellow River ecological belt ({dist / 1000:,.2f} km away)",
-                        per_zone_m2=per_zone, distance_m=round(dist, 1))
+                      f"The site does not overlap the Yellow River ecological belt ({dist / 1000:,.2f} km away)",
+                      per_zone_m2=per_zone, distance_m=round(dist, 1))
     parts_zh = "、".join(f"{BELT_ZONE_NAMES.get(z, (z, z))[0]} {a:,.0f} m²" for z, a in per_zone.items() if a >= p.min_overlap_m2)
     parts_en = ", ".join(f"{BELT_ZONE_NAMES.get(z, (z, z))[1]} {a:,.0f} m²" for z, a in per_zone.items() if a >= p.min_overlap_m2)
     if rooftop:
         return _noted("ok", "belt", total, share,
-                        f"屋顶光伏利用既有建筑，生态带内的屋顶（{parts_zh}）不新增占地",
-                        f"Rooftop PV uses existing buildings: roofs inside the belt ({parts_en}) take no new land",
-                        per_zone_m2=per_zone)
+                      f"屋顶光伏利用既有建筑，生态带内的屋顶（{parts_zh}）不新增占地",
+                      f"Rooftop PV uses existing buildings: roofs inside the belt ({parts_en}) take no new land",
+                      per_zone_m2=per_zone)
     return _noted("conflict", "belt", total, share,
-                    f"地块有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带内（{parts_zh}），生态带内不宜新增建设用地",
-                    f"{total:,.0f} m² ({_pct(share)}) of the site lie in the Yellow River ecological belt "
-                    f"({parts_en}); no new built land should be placed there",
-                    per_zone_m2=per_zone)
+                  f"地块有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带内（{parts_zh}），生态带内不宜新增建设用地",
+                  f"{total:,.0f} m² ({_pct(share)}) of the site lie in the Yellow River ecological belt "
+                  f"({parts_en}); no new built land should be placed there",
+                  per_zone_m2=per_zone)
 
 
 def forest_sink_lost(site: PreparedSite, forest_area_crs: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -570,7 +570,7 @@ def forest_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fin
     forest = ctx.area_crs("forest")
     if forest is None:
         return _noted("warning", "forest", 0.0, None, "森林碳汇图层暂不可用，未核查林地占用",
-                        "Forest carbon-sink layer not available, forest land not checked (no forest layer)")
+                      "Forest carbon-sink layer not available, forest land not checked (no forest layer)")
     ov, lost = forest_sink_lost(site, forest)
     total, sink = float(ov.sum()), float(lost.sum())
     if rooftop:
@@ -587,9 +587,9 @@ def forest_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fin
     cls_en = ", ".join(f"{FOREST_CLASS_NAMES.get(c, (c, c))[1]} {a:,.0f} m²" for c, a in by_class.items())
     details = {"sink_lost_t_co2_yr": round(sink, 3), "by_class_m2": {k: round(float(v), 2) for k, v in by_class.items()}}
     return _noted("warning", "forest", total, share,
-                    f"地块占用林地 {total:,.0f} m²（{_pct(share)}；{cls_zh}），每年约损失碳汇 {sink:,.1f} t CO2，占用林地须依法办理审批",
-                    f"The site takes {total:,.0f} m² of forest land ({_pct(share)}; {cls_en}), losing about "
-                    f"{sink:,.1f} t CO2/yr of sink; forest land use needs approval", **details)
+                  f"地块占用林地 {total:,.0f} m²（{_pct(share)}；{cls_zh}），每年约损失碳汇 {sink:,.1f} t CO2，占用林地须依法办理审批",
+                  f"The site takes {total:,.0f} m² of forest land ({_pct(share)}; {cls_en}), losing about "
+                  f"{sink:,.1f} t CO2/yr of sink; forest land use needs approval", **details)
 
 
 def sites_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
@@ -603,7 +603,7 @@ def sites_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Find
         others = others[~others["site_kind"].isin(["rooftops", "footprint"])]
     if rooftop or len(others) == 0:
         return _noted("ok", "project_sites", 0.0, 0.0, "不与其他项目地块冲突（屋顶光伏可与厂房共用屋顶）",
-                        "No conflict with other project sites (rooftop PV may share the plants' roofs)")
+                      "No conflict with other project sites (rooftop PV may share the plants' roofs)")
     ov = site.overlap_by_feature(others.geometry.to_numpy())
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     if len(hit) == 0:
@@ -613,8 +613,8 @@ def sites_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Find
     zh = "、".join(f"项目{n}（{a:,.0f} m²）" for n, a in zip(nos, ov[hit]))
     en = ", ".join(f"project {n} ({a:,.0f} m²)" for n, a in zip(nos, ov[hit]))
     return _noted("conflict", "project_sites", total, total / site.area_m2,
-                    f"地块与其他项目地块重叠：{zh}", f"The site overlaps other project sites: {en}",
-                    projects=nos, per_project_m2=[round(float(a), 2) for a in ov[hit]])
+                  f"地块与其他项目地块重叠：{zh}", f"The site overlaps other project sites: {en}",
+                  projects=nos, per_project_m2=[round(float(a), 2) for a in ov[hit]])
 
 
 def devzone_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
@@ -630,9 +630,9 @@ def devzone_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
     if inside >= p.min_overlap_m2:
         lvl = "warning" if industrial else "ok"
         return _noted(lvl, "devzone", inside, share,
-                        f"地块 {_pct(share)} 位于长垣经开区内，其余在区外" + ("；工业项目宜整体入园" if industrial else ""),
-                        f"{_pct(share)} of the site lies inside the development zone, the rest outside"
-                        + ("; industrial projects should lie wholly inside the zone" if industrial else ""))
+                      f"地块 {_pct(share)} 位于长垣经开区内，其余在区外" + ("；工业项目宜整体入园" if industrial else ""),
+                      f"{_pct(share)} of the site lies inside the development zone, the rest outside"
+                      + ("; industrial projects should lie wholly inside the zone" if industrial else ""))
     lvl = "warning" if industrial else "ok"
     zh = "地块位于长垣经开区以外" + ("；工业项目原则上应入园" if industrial else "")
     en = "The site lies outside the development zone" + (
@@ -649,7 +649,7 @@ def need_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list
     kind = str(project.get("project_kind", ""))
     if kind == "rooftops":
         return [_noted("ok", "land_need", 0.0, None, "屋顶光伏项目利用既有建筑屋顶，不新增建设用地",
-                         "Rooftop PV uses existing roofs: no new land is needed")]
+                       "Rooftop PV uses existing roofs: no new land is needed")]
     out: list[Finding] = []
     need = project.get("land_need_m2")
     if need is not None and pd.notna(need) and float(need) > 0:
@@ -658,17 +658,17 @@ def need_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list
         area_mu, need_mu = site.area_m2 / M2_PER_MU, need / M2_PER_MU
         if abs(ratio - 1) <= p.need_tolerance:
             out.append(_noted("ok", "land_need", 0.0, ratio,
-                                f"地块面积 {area_mu:,.1f} 亩，与项目用地需求约 {need_mu:,.0f} 亩相符（{_pct(ratio)}）",
-                                f"Site area {area_mu:,.1f} mu matches the stated need of about {need_mu:,.0f} mu ({_pct(ratio)})"))
+                              f"地块面积 {area_mu:,.1f} 亩，与项目用地需求约 {need_mu:,.0f} 亩相符（{_pct(ratio)}）",
+                              f"Site area {area_mu:,.1f} mu matches the stated need of about {need_mu:,.0f} mu ({_pct(ratio)})"))
         else:
             more = ratio > 1
             out.append(_noted("warning", "land_need", 0.0, ratio,
-                                f"地块面积 {area_mu:,.1f} 亩，{'超出' if more else '不足'}项目用地需求约 {need_mu:,.0f} 亩（{_pct(ratio)}）",
-                                f"Site area {area_mu:,.1f} mu is {'more' if more else 'less'} than the stated need of about "
-                                f"{need_mu:,.0f} mu ({_pct(ratio)})"))
+                              f"地块面积 {area_mu:,.1f} 亩，{'超出' if more else '不足'}项目用地需求约 {need_mu:,.0f} 亩（{_pct(ratio)}）",
+                              f"Site area {area_mu:,.1f} mu is {'more' if more else 'less'} than the stated need of about "
+                              f"{need_mu:,.0f} mu ({_pct(ratio)})"))
     if kind == "retrofit" and not out:
         out.append(_noted("ok", "land_need", 0.0, None, "技术改造项目利用现有厂房，未列新增用地需求",
-                            "Retrofit of existing buildings: no new land need is stated"))
+                          "Retrofit of existing buildings: no new land need is stated"))
     return out
 
 Check = Callable[[PreparedSite, CheckParams, Context], "Finding | list[Finding]"]
