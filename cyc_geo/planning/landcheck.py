@@ -40,8 +40,8 @@ from cyc_geo.planning.site import (
     LandCheckParams,
     PreparedSite,
     RuleParams,
-    area_figures,
     prepare_site,
+    rounded_areas,
     worst_level,
 )
 
@@ -209,7 +209,7 @@ def check_site(
     cp = check_params(project_no, ctx, params, site_type, redline_activity, rule_params)
     prepared = prepare_site(site, cp.thresholds)
     findings = rules.run_checks(prepared, cp, ctx)
-    area_m2, area_ha, area_mu = area_figures(prepared.area_m2)
+    area_m2, area_ha, area_mu = rounded_areas(prepared.area_m2)
     return LandCheck(
         project_no=cp.project_no, site_type=cp.site_type, rooftop=cp.rooftop,
         area_m2=area_m2, area_ha=area_ha, area_mu=area_mu,

@@ -462,6 +462,6 @@ class LandCheck:
             d.get("exported_jzd"))
 
 
-def area_figures(area_m2: float) -> tuple[float, float, float]:
+def rounded_areas(area_m2: float) -> tuple[float, float, float]:
     """A site area (m²) as the check rounds it: m² (0.01), ha (0.0001), 亩 (0.01)."""
     return round(area_m2, 2), round(area_m2 / M2_PER_HA, 4), round(area_m2 / M2_PER_MU, 2)
