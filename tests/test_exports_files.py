@@ -63,9 +63,13 @@ def test_indicators_workbook_rounds_values_and_carries_the_demo_note():
     assert not any(r[0] == "数据性质" for r in real)
 
 
-def _result(no: int, mu: float, status: str = "ok") -> dict:
-    return {"project_no": no, "area_mu": mu, "area_ha": mu / 15, "townships": [{"name": "蒲西街道"}],
-            "status": status, "findings": [], "sink_lost_t_co2_yr": 1.23456, "demo_layers": ["townships"]}
+def _result(no: int, mu: float, status: str = "ok"):
+    from cyc_geo.planning.site import Finding, LandCheck, Township
+
+    forest = Finding.of(status, "forest", 0.0, 0.0, "林地", "forest", sink_lost_t_co2_yr=1.23456)
+    return LandCheck(project_no=no, site_type="other", rooftop=False, area_m2=mu * 666.67, area_ha=mu / 15, area_mu=mu,
+                     townships=[Township("410783001", "蒲西街道", "Puxi", 1.0, 1.0)], findings=[forest], repaired=False,
+                     crs_in=None, layers={"townships": "demo"})
 
 
 def test_projects_summary_shows_roof_coverage_apart_and_the_demo_note():

@@ -17,10 +17,16 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
-from cyc_geo.planning.landcheck import CheckContext, LandCheckParams, check_site, forest_sink_lost, prepare_site
+from cyc_geo.planning import landcheck
+from cyc_geo.planning.landcheck import CheckContext, LandCheckParams, forest_sink_lost, prepare_site
 from cyc_geo.planning.projects import load_projects
 
 X0, Y0 = 550_000.0, 3_880_000.0
+
+
+def check_site(*args, **kwargs) -> dict:
+    """The check as the JSON ``land-check --json`` prints (:meth:`LandCheck.to_dict`)."""
+    return landcheck.check_site(*args, **kwargs).to_dict()
 
 
 def gdf(geoms, crs=AREA_CRS, **cols):

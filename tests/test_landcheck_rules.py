@@ -19,11 +19,17 @@ import pytest
 from shapely.geometry import box
 
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
-from cyc_geo.planning.landcheck import CheckContext, check_site, site_conflicts
+from cyc_geo.planning import landcheck
+from cyc_geo.planning.landcheck import CheckContext, site_conflicts
 from cyc_geo.planning.projects import load_projects
 
 X0, Y0 = 550_000.0, 3_880_000.0
 SITE_A = box(551_100, 3_890_050, 551_700, 3_890_150)
+
+
+def check_site(*args, **kwargs) -> dict:
+    """The check as the JSON ``land-check --json`` prints (:meth:`LandCheck.to_dict`)."""
+    return landcheck.check_site(*args, **kwargs).to_dict()
 
 
 def gdf(geoms, **cols):
@@ -161,7 +167,7 @@ def test_rooftop_project_with_roofs_over_forest_is_not_a_pass(ctx):
 
 def test_conflict_areas_for_the_map(ctx):
     site = gdf([SITE_A])
-    r = check_site(site, context=ctx, site_type="industrial")
+    r = landcheck.check_site(site, context=ctx, site_type="industrial")
     areas = site_conflicts(site, r, ctx).to_crs(AREA_CRS).set_index("layer")
     assert areas.loc["farmland", "area_m2"] == pytest.approx(50_000.0)
     assert areas.loc["cropland", "area_m2"] == pytest.approx(10_000.0)

@@ -72,13 +72,13 @@ def test_toml_import_aliases_cover_the_planner_field_names():
 
 def test_check_against_the_demo_layers_finds_farmland_with_its_parcels(zoning):
     from cyc_geo.planning import rules
-    from cyc_geo.planning.landcheck import CheckContext, LandCheckParams, prepare_site
+    from cyc_geo.planning.landcheck import CheckContext, CheckParams, prepare_site
 
     farm = zoning["farmland"]
     p = farm.geometry.iloc[int(farm.geometry.area.argmax())].representative_point()
     site = gpd.GeoDataFrame(geometry=[shapely.box(p.x - 50, p.y - 50, p.x + 50, p.y + 50)], crs=AREA_CRS)
     ctx = CheckContext(**{k: zoning["raw"][k] for k in ("farmland", "cropland", "eco_redline", "urban_boundary")})
     inside = farm.geometry.intersection(site.geometry.iloc[0]).area.sum()
-    f = rules.farmland_finding(prepare_site(site, LandCheckParams()), ctx, LandCheckParams(), "industrial")
-    assert f["level"] == "conflict" and f["overlap_m2"] == pytest.approx(inside, abs=0.5)
-    assert f["parcels"][0]["located_in"] and f["parcels"][0]["code"] in {"0101", "0102", "0103"}
+    f = rules.farmland_finding(prepare_site(site), CheckParams(site_type="industrial"), ctx)
+    assert f.level == "conflict" and f.overlap_m2 == pytest.approx(inside, abs=0.5)
+    assert f.parcels[0]["located_in"] and f.parcels[0]["code"] in {"0101", "0102", "0103"}

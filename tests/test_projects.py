@@ -166,8 +166,8 @@ def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
     from cyc_geo.planning.landcheck import check_site
 
     r = check_site(sites.loc[[3]].reset_index()[["geometry"]].set_crs(WGS84), 3)
-    assert r["area_m2"] == pytest.approx(1200, abs=0.01)
-    assert next(f for f in r["findings"] if f["layer"] == "land_need")["level"] == "ok"
+    assert r.area_m2 == pytest.approx(1200, abs=0.01)
+    assert r.finding("land_need").level == "ok"
 
 
 # ---------------------------------------------------------------- edits
@@ -319,7 +319,7 @@ def test_reports_excel_html_and_summary(proj_env, fresh_db, tmp_path):
     wb = openpyxl.load_workbook(io.BytesIO(rep["xlsx"]))
     assert wb.sheetnames == ["项目 Project", "核查 Findings", "乡镇 Townships", "地图 Map"]
     findings = list(wb["核查 Findings"].iter_rows(min_row=2, values_only=True))
-    assert len(findings) == len(rep["result"]["findings"])
+    assert len(findings) == len(rep["result"].findings)
     assert {row[0] for row in findings} <= {"info", "ok", "warning", "conflict"}
     values = {r[0]: r[1] for r in wb["项目 Project"].iter_rows(min_row=2, values_only=True)}
     assert values["项目名称"] == "低碳智能装备产业园年产100万套传动零部件项目"

@@ -5,7 +5,14 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
+from cyc_geo.planning.site import Finding, LandCheck
 from ui import projects_data
+
+
+def _check(no: int, level: str = "ok") -> LandCheck:
+    return LandCheck(project_no=no, site_type="industrial", rooftop=False, area_m2=100.0, area_ha=0.01, area_mu=0.15,
+                     townships=[], findings=[Finding.of(level, "county", 0.0, 0.0, "在市域内", "inside")],
+                     repaired=False, crs_in="EPSG:4547", layers={"belt": "real", "forest": "demo"})
 
 
 def _sites(width: float = 10.0, use: str = "industrial") -> gpd.GeoDataFrame:
@@ -21,7 +28,7 @@ def test_the_digest_follows_the_sites_content_not_their_version():
 
 def test_a_reset_site_finds_the_check_made_before(monkeypatch):
     calls = []
-    monkeypatch.setattr(projects_data, "check_projects", lambda _db, ctx: calls.append(1) or [{"n": len(calls)}])
+    monkeypatch.setattr(projects_data, "check_projects", lambda _db, ctx: calls.append(1) or [_check(len(calls))])
     monkeypatch.setattr(projects_data, "database", lambda: None)
     projects_data._checks_of.clear()
     demo, saved = _sites(), _sites(width=12)
@@ -36,14 +43,16 @@ def test_checks_are_read_back_by_a_restarted_process(monkeypatch, tmp_path):
     """After a restart (empty Streamlit caches) the same sites and context layers find the stored check."""
     calls = []
     monkeypatch.setenv("CYC_GEO_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setattr(projects_data, "check_projects", lambda _db, ctx: calls.append(1) or [{"project_no": 1}])
+    monkeypatch.setattr(projects_data, "check_projects", lambda _db, ctx: calls.append(1) or [_check(1, "warning")])
     monkeypatch.setattr(projects_data, "database", lambda: None)
     demo = _sites()
     version = projects_data.context_version()
     projects_data._checks_of.clear()
-    assert projects_data._checks_of(projects_data.sites_digest(demo), version, demo) == [{"project_no": 1}]
+    assert projects_data._checks_of(projects_data.sites_digest(demo), version, demo) == [_check(1, "warning")]
     projects_data._checks_of.clear()  # a new process
-    assert projects_data._checks_of(projects_data.sites_digest(demo), version, demo) == [{"project_no": 1}]
+    again = projects_data._checks_of(projects_data.sites_digest(demo), version, demo)
+    assert again == [_check(1, "warning")] and isinstance(again[0], LandCheck)  # read back as a LandCheck
+    assert again[0].layers == {"belt": "real", "forest": "demo"} and again[0].status == "warning"
     assert len(calls) == 1
     # a replaced context layer (another source version) is checked again
     projects_data._checks_of(projects_data.sites_digest(demo), version + (("forest", "planner:new"),), demo)

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
 from cyc_geo import db
 from cyc_geo.planning import sites_table as st_
+from cyc_geo.planning.site import Finding, LandCheck, Township
 
-RESULT = {
-    "area_m2": 90_000.0,
-    "area_mu": 135.0,
-    "area_ha": 9.0,
-    "sink_lost_t_co2_yr": 12.04,
-    "townships": [{"name": f"镇{i}", "name_en": f"Town {i}"} for i in range(7)],
-    "findings": [
-        {"level": "ok", "layer": "county", "reason_zh": "在市域内", "reason_en": "inside the county"},
-        {"level": "conflict", "layer": "devzone", "reason_zh": "占用", "reason_en": "overlaps"},
-        {"level": "warning", "layer": "forest", "reason_zh": "林地", "reason_en": "forest"},
+RESULT = LandCheck(
+    project_no=None, site_type="other", rooftop=False, area_m2=90_000.0, area_ha=9.0, area_mu=135.0,
+    townships=[Township(f"{i}", f"镇{i}", f"Town {i}", 1.0, 0.1) for i in range(7)],
+    findings=[
+        Finding.of("ok", "county", 0.0, 0.0, "在市域内", "inside the county"),
+        Finding.of("conflict", "devzone", 0.0, 0.0, "占用", "overlaps"),
+        Finding.of("warning", "forest", 0.0, 0.0, "林地", "forest", sink_lost_t_co2_yr=12.04),
     ],
-}
+    repaired=False, crs_in="EPSG:4547",
+)
 
 
 def test_sites_key_changes_with_saved_sites(data_dir):
@@ -86,5 +87,5 @@ def test_area_figures_and_townships():
     ]
     assert st_.area_figures(RESULT, "en")[1] == ("Area (mu)", "135.0")
     assert st_.township_line(RESULT, "zh") == "所在乡镇：镇0、镇1、镇2、镇3、镇4、镇5…"
-    assert st_.township_line({"townships": RESULT["townships"][:2]}, "en") == "Townships: Town 0、Town 1"
-    assert st_.township_line({"townships": []}, "en") == "Townships: —"
+    assert st_.township_line(dataclasses.replace(RESULT, townships=RESULT.townships[:2]), "en") == "Townships: Town 0、Town 1"
+    assert st_.township_line(dataclasses.replace(RESULT, townships=[]), "en") == "Townships: —"

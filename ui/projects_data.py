@@ -17,7 +17,7 @@ import streamlit as st
 
 from cyc_geo.catalog import result_store, sources
 from cyc_geo.planning import projects, sites_table
-from cyc_geo.planning.landcheck import CheckContext, check_projects
+from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_projects
 from cyc_geo.planning.projects import load_project_layer, load_project_sites
 from cyc_geo.planning.report import project_report
 from ui.common import big_layer, database, roof_layer, source_version
@@ -85,14 +85,16 @@ def base_context() -> CheckContext:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _checks_of(digest: str, version: tuple, _sites) -> list[dict]:
-    # kept across restarts (cyc_geo.catalog.result_store): project 3's ~10^5 roofs take seconds to check
+def _checks_of(digest: str, version: tuple, _sites) -> list[LandCheck]:
+    # kept across restarts (cyc_geo.catalog.result_store): project 3's ~10^5 roofs take seconds to check;
+    # stored as the checks' JSON with every context layer's provenance, read back as LandCheck
     return result_store.remember(("land_checks", digest, version),
                                  lambda: check_projects(database(), base_context().derived(sites=_sites)),
-                                 decode=list)
+                                 encode=lambda checks: [c.to_dict(with_layers=True) for c in checks],
+                                 decode=lambda stored: [LandCheck.from_dict(d) for d in stored])
 
 
-def checks(key: tuple) -> list[dict]:
+def checks(key: tuple) -> list[LandCheck]:
     """The land check of every project (:func:`cyc_geo.planning.landcheck.check_projects`), cached by the
     sites' content: resetting a site to the demo finds the check made before (project 3's ~10^5 roofs take
     seconds to check), and a saved site is checked once."""

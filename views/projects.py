@@ -22,7 +22,7 @@ from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
 from cyc_geo.planning import compliance, sites_table
 from cyc_geo.planning.jzd import jzd_bytes
-from cyc_geo.planning.landcheck import CheckContext, check_site, site_conflicts
+from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_site, site_conflicts
 from cyc_geo.planning.projects import (
     SEED_COLUMNS,
     load_devzone,
@@ -50,13 +50,13 @@ ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layer
 CONTEXT_PAD_M = 1_500.0  # how far around the checked site its context layers are drawn (m; project choice)
 
 
-def _findings(result: dict) -> None:
+def _findings(result: LandCheck) -> None:
     """Findings, most severe first, each with its level and the reason in the UI language."""
     for level, text in sites_table.finding_lines(result, lang()):
         SHOW_LEVEL[level](text)
 
 
-def _metrics(result: dict) -> None:
+def _metrics(result: LandCheck) -> None:
     figures = sites_table.area_figures(result, lang())
     for pair in (figures[:2], figures[2:]):
         for col, (label, value) in zip(st.columns(2), pair):
@@ -92,7 +92,7 @@ def _save(project_no: int, site, source: str) -> None:
     )
 
 
-def _summary_section(results: list[dict], projects: pd.DataFrame) -> None:
+def _summary_section(results: list[LandCheck], projects: pd.DataFrame) -> None:
     st.subheader(tr("重点项目表（附件2）", "Priority projects (annex 2)"))
     table = summary_table(results, projects)
     st.dataframe(sites_table.shown_summary(table, lang()), hide_index=True, width="stretch")
@@ -136,7 +136,7 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
     window = gpd.GeoSeries([shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=AREA_CRS).to_crs(WGS84).iloc[0]
     groups, legends = [], []
     # a rooftop set spans the county: its context would be every parcel of the county, and roofs take no land
-    for layer_id in () if checked["result"].get("rooftop") else (*ZONING_IDS, "forest"):
+    for layer_id in () if checked["result"].rooftop else (*ZONING_IDS, "forest"):
         gdf = _near(ctx.get(layer_id), window)
         if gdf is not None and layer_id in layers:
             groups.append(layer_group(layers[layer_id], gdf, lang()))
@@ -155,7 +155,7 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
                     tooltip=f"{tr(zh, en)}: {name} {area:,.0f} m²",
                 ).add_to(site_group)
             rows.append(("fill", colour, tr(zh, en)))
-    if not checked["result"].get("rooftop"):  # a rooftop set is ~10^5 roofs drawn by the sites layer: no outline
+    if not checked["result"].rooftop:  # a rooftop set is ~10^5 roofs drawn by the sites layer: no outline
         folium.GeoJson(
             shapely.geometry.mapping(checked["draw"].to_crs(WGS84).geometry.union_all()),
             style_function=lambda _f: {"color": "#000000", "weight": 3, "fillOpacity": 0},
@@ -209,7 +209,7 @@ def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no:
     return out
 
 
-def _site_panel(site_row: pd.Series, result: dict, project_no: int, key: tuple) -> None:
+def _site_panel(site_row: pd.Series, result: LandCheck, project_no: int, key: tuple) -> None:
     st.markdown(sites_table.site_state(site_row, lang()))
     _metrics(result)
     _findings(result)
@@ -266,7 +266,7 @@ def _drawn_site() -> gpd.GeoDataFrame | None:
         return None
 
 
-def _checked_site(project_no: int, result: dict, key: tuple, site_type: str, upload: tuple) -> dict:
+def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str, upload: tuple) -> dict:
     """The site the page checks and draws: an uploaded file, else a drawn polygon, else the plan project's site."""
     uploaded, name = upload
     ctx = projects_data.context(key)
@@ -275,7 +275,7 @@ def _checked_site(project_no: int, result: dict, key: tuple, site_type: str, upl
             continue
         try:
             res = check_site(site, project_no, ctx, site_type=site_type)
-            site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site)
+            site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site, res.site.crs_read)
             conflicts = site_conflicts(site, res, ctx)
         except ValueError as exc:
             st.error(str(exc))
@@ -289,7 +289,7 @@ def _checked_site(project_no: int, result: dict, key: tuple, site_type: str, upl
             "label": tr(f"项目 {project_no}", f"Project {project_no}")}
 
 
-def _checked(site, result: dict, project_no: int, editor: str | None, source: str) -> None:
+def _checked(site, result: LandCheck, project_no: int, editor: str | None, source: str) -> None:
     """A drawn or uploaded site's figures and findings, and (editors) a button saving it as the project's site."""
     _metrics(result)
     _findings(result)
@@ -315,7 +315,7 @@ def _compliance_section(checked: dict, key: tuple) -> None:
                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="dl_compliance_xlsx")
     c2.download_button(tr("合规报告 (PDF)", "Compliance report (PDF)"), lambda: build("pdf"),
                        file_name=f"{stem}.pdf", mime="application/pdf", key="dl_compliance_pdf")
-    if not checked["result"].get("rooftop"):
+    if not checked["result"].rooftop:
         c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"), lambda: build("jzd"),
                            file_name=f"{stem}_jzd.txt", mime="text/plain", key="dl_compliance_jzd")
 
@@ -378,7 +378,7 @@ def main() -> None:
         tr("选择项目", "Project"), list(names), format_func=lambda n: f"{n}. {names[n]}", key="projects_selected"
     )
     site_row = sites[sites["project_no"] == project_no].iloc[0]
-    result = next(r for r in results if r["project_no"] == project_no)
+    result = next(r for r in results if r.project_no == project_no)
     kind = str(projects.loc[projects["序号"] == project_no, "project_kind"].iloc[0])
     site_type = _site_type(kind)
     upload = _uploaded_site()

@@ -5,17 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from cyc_geo.cli import UserError, command, emit
 
+if TYPE_CHECKING:
+    from cyc_geo.planning.site import LandCheck
 
-def _findings_text(result: dict) -> str:
+
+def _findings_text(result: LandCheck) -> str:
     head = (
-        f"area {result['area_m2']:,.0f} m² = {result['area_ha']:,.2f} ha = {result['area_mu']:,.1f} 亩; "
-        f"status {result['status']}"
+        f"area {result.area_m2:,.0f} m² = {result.area_ha:,.2f} ha = {result.area_mu:,.1f} 亩; "
+        f"status {result.status}"
     )
-    towns = ", ".join(f"{t['name']} {100 * t['share']:.1f}%" for t in result["townships"]) or "-"
+    towns = ", ".join(f"{t.name} {100 * t.share:.1f}%" for t in result.townships) or "-"
     lines = [head, f"townships: {towns}"]
-    lines += [f"[{f['level']:<8}] {f['layer']:<13} {f['reason_zh']} / {f['reason_en']}" for f in result["findings"]]
+    lines += [f"[{f.level:<8}] {f.check:<13} {f.reason_zh} / {f.reason_en}" for f in result.findings]
     return "\n".join(lines)
 
 
@@ -31,9 +36,10 @@ def cmd_land_check(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if args.export_jzd:
         out = Path(args.export_jzd)
-        out.write_bytes(jzd_bytes(site_from_gdf(site), name=out.stem))
-        result["exported_jzd"] = str(out)
-    emit(result, args.json, _findings_text(result))
+        read_in = result.site.crs_read if result.site is not None else None  # the check's CRS reading: no second guess
+        out.write_bytes(jzd_bytes(site_from_gdf(site, read_in), name=out.stem))
+        result.exported_jzd = str(out)
+    emit(result.to_dict(), args.json, _findings_text(result))
     return 0
 
 
@@ -44,7 +50,7 @@ def project_records(conn=None) -> list[dict]:
 
     projects = load_projects()
     sites = load_project_sites(conn)
-    checks = {r["project_no"]: r for r in check_projects(conn, CheckContext(sites=sites))}
+    checks = {r.project_no: r for r in check_projects(conn, CheckContext(sites=sites))}
     site_info = sites.drop(columns="geometry").set_index("project_no")
     out = []
     for _, row in projects.iterrows():
@@ -62,15 +68,15 @@ def project_records(conn=None) -> list[dict]:
         }
         chk = checks.get(no)
         rec["land_check"] = None if chk is None else {
-            "status": chk["status"],
-            "area_m2": chk["area_m2"],
-            "area_mu": chk["area_mu"],
-            "townships": [t["name"] for t in chk["townships"]],
-            "counts": {lvl: sum(f["level"] == lvl for f in chk["findings"]) for lvl in ("conflict", "warning", "ok", "info")},
+            "status": chk.status,
+            "area_m2": chk.area_m2,
+            "area_mu": chk.area_mu,
+            "townships": [t.name for t in chk.townships],
+            "counts": {lvl: chk.count(lvl) for lvl in ("conflict", "warning", "ok", "info")},
             "issues": [
-                {"level": f["level"], "layer": f["layer"], "reason_zh": f["reason_zh"], "reason_en": f["reason_en"]}
-                for f in chk["findings"]
-                if f["level"] not in ("ok", "info")
+                {"level": f.level, "layer": f.check, "reason_zh": f.reason_zh, "reason_en": f.reason_en}
+                for f in chk.findings
+                if f.level not in ("ok", "info")
             ],
         }
         out.append(rec)

@@ -727,4 +727,4 @@ def _project_inputs(units: gpd.GeoDataFrame) -> tuple[pd.DataFrame, bool]:
     sites = load_project_sites()
     ctx = CheckContext(sites=sites)
     results = check_projects(context=ctx)
-    return project_figures(sites, results, load_projects()), any(r.get("demo_layers") for r in results)
+    return project_figures(sites, [r.to_dict() for r in results], load_projects()), any(r.demo_layers for r in results)

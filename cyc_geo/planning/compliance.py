@@ -9,7 +9,6 @@ with their data years and the demo label. Excel and PDF through :mod:`cyc_geo.ex
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -20,6 +19,7 @@ from cyc_geo.exports import excel, pdf
 from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 from cyc_geo.planning.landcheck import CheckContext
+from cyc_geo.planning.site import Finding, LandCheck
 from cyc_geo.planning.rules import SITE_TYPE_NAMES
 from cyc_geo.planning.sites_table import CHECK_NAMES
 
@@ -51,37 +51,41 @@ def _pair(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-def findings_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
-    """Findings, most severe first: level, layer, overlap (m², 亩), reason and the rule cited."""
+def _sorted(result: LandCheck) -> list[Finding]:
+    """The findings, most severe first."""
     order = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}
+    return sorted(result.findings, key=lambda f: order.get(f.level, 9))
+
+
+def findings_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
+    """Findings, most severe first: level, layer, overlap (m², 亩), reason and the rule cited."""
     rows = []
-    for f in sorted(result["findings"], key=lambda f: order.get(f["level"], 9)):
-        rule = f.get("rule")
+    for f in _sorted(result):
         rows.append({
-            _t(lang, "级别", "Level"): _pair(LEVEL_NAMES.get(f["level"], (f["level"], f["level"])), lang),
-            _t(lang, "图层", "Layer"): _pair(CHECK_NAMES.get(f["layer"], (f["layer"], f["layer"])), lang),
+            _t(lang, "级别", "Level"): _pair(LEVEL_NAMES.get(f.level, (f.level, f.level)), lang),
+            _t(lang, "图层", "Layer"): _pair(CHECK_NAMES.get(f.check, (f.check, f.check)), lang),
             _t(lang, "面积", "Area"): _area(f),
             _t(lang, "亩数", "Mu"): _area(f) / M2_PER_MU,
-            _t(lang, "说明", "Reason"): f["reason_zh"] if lang == "zh" else f["reason_en"],
-            _t(lang, "依据", "Rule"): f"{rule['document']} {rule['article']}" if rule else MISSING,
+            _t(lang, "说明", "Reason"): f.reason(lang),
+            _t(lang, "依据", "Rule"): f"{f.rule.document} {f.rule.article}" if f.rule else MISSING,
         })
     return pd.DataFrame(rows)
 
 
-def _area(f: dict[str, Any]) -> float:
+def _area(f: Finding) -> float:
     """The area a finding is about: the outside part for the development boundary, else the overlap (m²)."""
-    if f["layer"] == "urban_boundary" and f.get("outside_m2"):
-        return float(f["outside_m2"])
-    return float(f["overlap_m2"])
+    if f.check == "urban_boundary" and f.outside_m2:
+        return f.outside_m2
+    return float(f.overlap_m2)
 
 
 FINDING_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩"}
 
 
-def parcel_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
+def parcel_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
     """The basic-farmland parcels the site takes: 标识码, code, class, 坐落单位, overlap m² and 亩, share."""
-    farm = next((f for f in result["findings"] if f["layer"] == "farmland"), None)
-    rows = [] if farm is None else farm.get("parcels", [])
+    farm = result.finding("farmland")
+    rows = [] if farm is None else farm.parcels
     cols = [_t(lang, "标识码", "Parcel"), _t(lang, "地类编码", "Code"), _t(lang, "地类名称", "Class"),
             _t(lang, "坐落单位", "Located in"), _t(lang, "占用面积", "Overlap"), _t(lang, "占用亩数", "Overlap (mu)"),
             _t(lang, "占地块比例", "Share of site")]
@@ -93,10 +97,10 @@ def parcel_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
 PARCEL_UNITS = {"占用面积": "m²", "Overlap": "m²", "占用亩数": "亩", "占地块比例": "%", "Share of site": "%"}
 
 
-def rules_table(result: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
+def rules_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
     """The rules cited: document, article, what it says."""
     return pd.DataFrame(
-        [[r["document"], r["article"], r["summary_zh"] if lang == "zh" else r["summary_en"]] for r in result.get("rules", [])],
+        [[r.document, r.article, r.summary_zh if lang == "zh" else r.summary_en] for r in result.rules],
         columns=[_t(lang, "文件", "Document"), _t(lang, "条款", "Article"), _t(lang, "内容", "Content")],
     )
 
@@ -123,18 +127,18 @@ def source_lines(ctx: CheckContext, lang: str = "zh") -> list[str]:
     return out
 
 
-def _any_demo(ctx: CheckContext, result: dict[str, Any]) -> bool:
-    return bool(result.get("demo_layers"))
+def _any_demo(ctx: CheckContext, result: LandCheck) -> bool:
+    return bool(result.demo_layers)
 
 
-def report_meta(result: dict[str, Any], ctx: CheckContext, lang: str, site_label: str) -> ExportMeta:
-    stype = _pair(SITE_TYPE_NAMES.get(result.get("site_type", "other"), ("其他", "other")), lang)
-    status = _pair(LEVEL_NAMES.get(result["status"], (result["status"],) * 2), lang)
+def report_meta(result: LandCheck, ctx: CheckContext, lang: str, site_label: str) -> ExportMeta:
+    stype = _pair(SITE_TYPE_NAMES.get(result.site_type, ("其他", "other")), lang)
+    status = _pair(LEVEL_NAMES.get(result.status, (result.status,) * 2), lang)
     return ExportMeta(
         title=("用地合规性核查报告", "Land compliance report"),
         lang=lang,
         filters={_t(lang, "地块", "Site"): site_label, _t(lang, "地块类型", "Site type"): stype,
-                 _t(lang, "面积", "Area"): f"{result['area_m2']:,.0f} m² = {result['area_mu']:,.2f} 亩 = {result['area_ha']:,.4f} ha",
+                 _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} 亩 = {result.area_ha:,.4f} ha",
                  _t(lang, "结论", "Result"): status},
         sources=source_lines(ctx, lang),
         demo=_any_demo(ctx, result),
@@ -196,7 +200,7 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
     return buf.getvalue()
 
 
-def report_xlsx(result: dict[str, Any], ctx: CheckContext, lang: str, site_label: str,
+def report_xlsx(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,
                 map_image: bytes | None = None) -> bytes:
     """The compliance report as Excel: findings, parcels, rules (each sheet with the header block)."""
     meta = report_meta(result, ctx, lang, site_label)
@@ -213,7 +217,7 @@ def report_xlsx(result: dict[str, Any], ctx: CheckContext, lang: str, site_label
     return excel.save_bytes(wb)
 
 
-def report_pdf(result: dict[str, Any], ctx: CheckContext, lang: str, site_label: str,
+def report_pdf(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,
                map_image: bytes | None = None) -> bytes:
     """The compliance report as a printable A4 PDF (searchable CJK text)."""
     meta = report_meta(result, ctx, lang, site_label)
@@ -235,6 +239,5 @@ def report_pdf(result: dict[str, Any], ctx: CheckContext, lang: str, site_label:
     return doc.to_bytes()
 
 
-def _levels_sorted(result: dict[str, Any]) -> list[str]:
-    order = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}
-    return [f["level"] for f in sorted(result["findings"], key=lambda f: order.get(f["level"], 9))]
+def _levels_sorted(result: LandCheck) -> list[str]:
+    return [f.level for f in _sorted(result)]

@@ -252,10 +252,13 @@ def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
     return gdf[poly].reset_index(drop=True)
 
 
-def site_from_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Keep the polygons of ``gdf`` as one WGS84 site row; ``ValueError`` if there are none."""
+def site_from_gdf(gdf: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDataFrame:
+    """Keep the polygons of ``gdf`` as one WGS84 site row; ``ValueError`` if there are none.
+
+    A ``gdf`` without CRS is read in ``crs`` (e.g. the land check's reading,
+    :attr:`cyc_geo.planning.site.PreparedSite.crs_read`), else in the CRS :func:`cyc_geo.geo.detect.guess_crs` finds."""
     if gdf.crs is None:
-        crs = guess_crs(gdf.total_bounds)
+        crs = crs or guess_crs(gdf.total_bounds)
         if crs is None:
             raise ValueError("地块没有坐标系且无法判断 / the site has no CRS and its coordinates fit neither WGS84 nor EPSG:4547")
         gdf = gdf.set_crs(crs)

@@ -31,7 +31,7 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
 
 from cyc_geo.geo.crs import AREA_CRS  # noqa: E402
-from cyc_geo.planning.landcheck import LEVELS, CheckContext, check_site  # noqa: E402
+from cyc_geo.planning.landcheck import LEVELS, CheckContext, LandCheck, check_site  # noqa: E402
 from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row  # noqa: E402
 
 LEVEL_COLORS = {"conflict": "F4CCCC", "warning": "FFF2CC", "ok": "D9EAD3"}
@@ -175,29 +175,29 @@ def _finish_axes(ax0, ax1, cjk: bool) -> None:
 # ---------------------------------------------------------------- tables
 
 
-def findings_frame(result: dict[str, Any]) -> pd.DataFrame:
+def findings_frame(result: LandCheck) -> pd.DataFrame:
     """The findings of one check as a table (level, layer, overlap, share, reasons)."""
     rows = [
         {
-            "级别 level": f["level"],
-            "图层 layer": f["layer"],
-            "重叠面积 overlap (m²)": f["overlap_m2"],
-            "比例 share": f["share"],
-            "说明": f["reason_zh"],
-            "reason": f["reason_en"],
+            "级别 level": f.level,
+            "图层 layer": f.check,
+            "重叠面积 overlap (m²)": f.overlap_m2,
+            "比例 share": f.share,
+            "说明": f.reason_zh,
+            "reason": f.reason_en,
         }
-        for f in result["findings"]
+        for f in result.findings
     ]
     return pd.DataFrame(rows)
 
 
-def summary_table(results: list[dict[str, Any]], projects: pd.DataFrame | None = None) -> pd.DataFrame:
+def summary_table(results: list[LandCheck], projects: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per project: seed attributes, site area, townships and land-check status.
 
     A rooftop project (``project_kind`` ``rooftops``) has no site of its own: its checked area is the
     coverage of its roofs, shown as 屋顶覆盖范围(亩), and its 地块面积 is empty."""
     projects = load_projects() if projects is None else projects
-    by_no = {r["project_no"]: r for r in results}
+    by_no = {r.project_no: r for r in results}
     rows = []
     for _, p in projects.iterrows():
         r = by_no.get(int(p["序号"]))
@@ -210,19 +210,19 @@ def summary_table(results: list[dict[str, Any]], projects: pd.DataFrame | None =
                 "建设期限": p["建设期限"],
                 "投资规模(万元)": float(p["投资规模(万元)"]),
                 "用地需求(亩)": p["land_need_mu"],
-                "地块面积(亩)": None if r is None or roofs else r["area_mu"],
-                "地块面积(ha)": None if r is None or roofs else r["area_ha"],
-                "屋顶覆盖范围(亩)": r["area_mu"] if r is not None and roofs else None,
-                "所在乡镇": "" if r is None else "、".join(t["name"] for t in r["townships"][:5])
-                + ("…" if r and len(r["townships"]) > 5 else ""),
-                "核查结论 status": "" if r is None else r["status"],
-                "冲突 conflicts": 0 if r is None else sum(f["level"] == "conflict" for f in r["findings"]),
-                "注意 warnings": 0 if r is None else sum(f["level"] == "warning" for f in r["findings"]),
-                "碳汇损失 sink lost (t CO2/yr)": 0.0 if r is None else r["sink_lost_t_co2_yr"],
+                "地块面积(亩)": None if r is None or roofs else r.area_mu,
+                "地块面积(ha)": None if r is None or roofs else r.area_ha,
+                "屋顶覆盖范围(亩)": r.area_mu if r is not None and roofs else None,
+                "所在乡镇": "" if r is None else "、".join(t.name for t in r.townships[:5])
+                + ("…" if r is not None and len(r.townships) > 5 else ""),
+                "核查结论 status": "" if r is None else r.status,
+                "冲突 conflicts": 0 if r is None else r.count("conflict"),
+                "注意 warnings": 0 if r is None else r.count("warning"),
+                "碳汇损失 sink lost (t CO2/yr)": 0.0 if r is None else r.sink_lost_t_co2_yr,
             }
         )
     out = pd.DataFrame(rows)
-    out.attrs["demo_layers"] = sorted({n for r in results for n in r.get("demo_layers", [])})
+    out.attrs["demo_layers"] = sorted({n for r in results for n in r.demo_layers})
     return out
 
 
@@ -265,7 +265,7 @@ def _write_frame(ws, df: pd.DataFrame) -> None:
         append(ws, [None if (isinstance(v, float) and v != v) else v for v in row])
 
 
-def project_report_xlsx(project: pd.Series, result: dict[str, Any], png: bytes | None = None) -> bytes:
+def project_report_xlsx(project: pd.Series, result: LandCheck, png: bytes | None = None) -> bytes:
     """An Excel workbook: project attributes, findings (coloured by level), townships, map."""
     from cyc_geo.exports.excel import append, save_bytes
 
@@ -277,11 +277,11 @@ def project_report_xlsx(project: pd.Series, result: dict[str, Any], png: bytes |
         cell.font = Font(bold=True)
     for key, value in project.items():
         append(ws, [key, None if (isinstance(value, float) and value != value) else value])
-    append(ws, ["地块面积 site area (m²)", result["area_m2"]])
-    append(ws, ["地块面积 (ha)", result["area_ha"]])
-    append(ws, ["地块面积 (亩)", result["area_mu"]])
-    append(ws, ["核查结论 status", result["status"]])
-    append(ws, ["演示图层 demo layers", "、".join(result.get("demo_layers", []))])
+    append(ws, ["地块面积 site area (m²)", result.area_m2])
+    append(ws, ["地块面积 (ha)", result.area_ha])
+    append(ws, ["地块面积 (亩)", result.area_mu])
+    append(ws, ["核查结论 status", result.status])
+    append(ws, ["演示图层 demo layers", "、".join(result.demo_layers)])
     for row in ws.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 28
@@ -297,7 +297,8 @@ def project_report_xlsx(project: pd.Series, result: dict[str, Any], png: bytes |
     _autosize(wf, {"E": 60, "F": 60})
 
     wt = wb.create_sheet("乡镇 Townships")
-    _write_frame(wt, pd.DataFrame(result["townships"], columns=["code", "name", "name_en", "overlap_m2", "share"]))
+    _write_frame(wt, pd.DataFrame([t.to_dict() for t in result.townships],
+                                  columns=["code", "name", "name_en", "overlap_m2", "share"]))
     _autosize(wt)
     if png:
         from openpyxl.drawing.image import Image as XLImage
@@ -342,23 +343,23 @@ def _esc(v: Any) -> str:
     return html.escape(str(v))
 
 
-def project_report_html(project: pd.Series, result: dict[str, Any], png: bytes | None = None) -> str:
+def project_report_html(project: pd.Series, result: LandCheck, png: bytes | None = None) -> str:
     """A standalone, printable HTML page (map embedded as base64 PNG)."""
     no = int(project["序号"])
     attrs = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(project[k])}</td></tr>" for k in SEED_COLUMNS)
     attrs += f"<tr><th>English title</th><td>{_esc(project.get('name_en'))}</td></tr>"
-    towns = "、".join(f"{_esc(t['name'])}（{100 * t['share']:.1f}%）" for t in result["townships"]) or "—"
+    towns = "、".join(f"{_esc(t.name)}（{100 * t.share:.1f}%）" for t in result.townships) or "—"
     rows = "".join(
-        f"<tr class='{_esc(f['level'])}'><td>{LEVEL_ZH.get(f['level'], f['level'])}<br><span class='en'>{_esc(f['level'])}</span></td>"
-        f"<td>{_esc(f['layer'])}</td><td style='text-align:right'>{f['overlap_m2']:,.0f}</td>"
-        f"<td>{_esc(f['reason_zh'])}<br><span class='en'>{_esc(f['reason_en'])}</span></td></tr>"
-        for f in sorted(result["findings"], key=lambda f: -LEVELS.index(f["level"]))
+        f"<tr class='{_esc(f.level)}'><td>{LEVEL_ZH.get(f.level, f.level)}<br><span class='en'>{_esc(f.level)}</span></td>"
+        f"<td>{_esc(f.check)}</td><td style='text-align:right'>{f.overlap_m2:,.0f}</td>"
+        f"<td>{_esc(f.reason_zh)}<br><span class='en'>{_esc(f.reason_en)}</span></td></tr>"
+        for f in sorted(result.findings, key=lambda f: -LEVELS.index(f.level))
     )
     demo = ""
-    if result.get("demo_layers"):
+    if result.demo_layers:
         demo = (
             "<div class='demo'>⚠️ 演示数据：以下图层为演示/近似数据，非官方数据，仅供规划讨论 / Demo data, not official: "
-            + _esc("、".join(result["demo_layers"]))
+            + _esc("、".join(result.demo_layers))
             + "</div>"
         )
     img = f"<img alt='map' src='data:image/png;base64,{base64.b64encode(png).decode()}'>" if png else ""
@@ -369,10 +370,10 @@ def project_report_html(project: pd.Series, result: dict[str, Any], png: bytes |
 <div>{_esc(project['项目名称'])} — {_esc(project.get('name_en'))}</div>
 {demo}
 <h2>结论 Result</h2>
-<table><tr><th>核查结论 status</th><td class='{_esc(result['status'])}'>{LEVEL_ZH.get(result['status'], '')} {_esc(result['status'])}</td></tr>
-<tr><th>地块面积 site area</th><td>{result['area_m2']:,.0f} m² = {result['area_ha']:,.2f} ha = {result['area_mu']:,.1f} 亩</td></tr>
+<table><tr><th>核查结论 status</th><td class='{_esc(result.status)}'>{LEVEL_ZH.get(result.status, '')} {_esc(result.status)}</td></tr>
+<tr><th>地块面积 site area</th><td>{result.area_m2:,.0f} m² = {result.area_ha:,.2f} ha = {result.area_mu:,.1f} 亩</td></tr>
 <tr><th>所在乡镇 townships</th><td>{towns}</td></tr>
-<tr><th>碳汇损失 sink lost</th><td>{result['sink_lost_t_co2_yr']:,.1f} t CO2/yr</td></tr></table>
+<tr><th>碳汇损失 sink lost</th><td>{result.sink_lost_t_co2_yr:,.1f} t CO2/yr</td></tr></table>
 <h2>地图 Map</h2>{img}
 <h2>核查明细 Findings</h2>
 <table><tr><th>级别</th><th>图层 layer</th><th>重叠 overlap (m²)</th><th>说明 / reason</th></tr>{rows}</table>

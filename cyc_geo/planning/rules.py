@@ -1,10 +1,14 @@
-"""Land-use rules of the land check as a county planner applies them: 三区三线, 三调 耕地, PV siting.
+"""Every rule of the land check as a county planner applies it: county, townships, belt, forest, other
+sites, development zone, land need, plot ratio, 三区三线, 三调 耕地, PV siting.
 
-Each rule is a function over a prepared site (:class:`cyc_geo.planning.landcheck.PreparedSite`,
-EPSG:4547) and one context layer, returning a *finding*: ``level`` (conflict / warning / ok / info),
-``layer``, ``overlap_m2`` and ``overlap_mu``, the reason in Chinese and English and the rule it
-applies (:data:`RULES`: document and article). :mod:`cyc_geo.planning.landcheck` stays the entry
-point (:func:`~cyc_geo.planning.landcheck.check_site`) and calls these.
+Each rule is a function ``(site, params, context) -> Finding | list[Finding]`` over a prepared site
+(:class:`cyc_geo.planning.site.PreparedSite`, EPSG:4547), the check's parameters
+(:class:`cyc_geo.planning.site.CheckParams`: site type, rooftop flag, project, thresholds) and the
+context layers (:class:`cyc_geo.planning.site.Context`, i.e. :class:`cyc_geo.planning.landcheck.CheckContext`).
+A :class:`~cyc_geo.planning.site.Finding` has a level (conflict / warning / ok / info), the check's id
+(``layer`` in the JSON), the overlap in m² and 亩, the reason in Chinese and English and the rule it
+applies (:data:`RULES`: document and article). :data:`CHECKS` lists the rules in the order of their
+findings; :mod:`cyc_geo.planning.landcheck` is the entry point (:func:`~cyc_geo.planning.landcheck.check_site`).
 
 - 永久基本农田 (layer ``farmland``): any overlap is a conflict, with ``parts`` per 三调 class and a
   per-parcel table (``parcels``: code, class name, 坐落单位, overlap m² and 亩, share of the site);
@@ -23,18 +27,19 @@ Sources of every rule and default: docs/sources.md, "Land-use rules (三区三�
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
-
-if TYPE_CHECKING:
-    from cyc_geo.planning.landcheck import CheckContext, LandCheckParams, PreparedSite
+from cyc_geo.planning.site import CheckParams, Context, Finding, LandCheckParams, PreparedSite, Rule, RuleParams, Township
 
 SITE_TYPES = ("industrial", "pv", "public", "other")
 """What a site is for: industrial (工业), pv (光伏), public (公共设施、基础设施), other (其他)."""
@@ -51,21 +56,7 @@ PROJECT_KIND_TYPES = {"industrial": "industrial", "retrofit": "industrial", "roo
 """附件2 project kinds (data/reference/projects.csv) -> site type."""
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A rule the check cites: the document, the article, what it says (zh / en)."""
-
-    document: str
-    article: str
-    summary_zh: str
-    summary_en: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"document": self.document, "article": self.article, "summary_zh": self.summary_zh,
-                "summary_en": self.summary_en}
-
-
-RULES: dict[str, Rule] = {
+RULES: dict[str, Rule] = {key: dataclasses.replace(rule, key=key) for key, rule in {
     "farmland": Rule(
         "《中华人民共和国土地管理法》（2019年修正）", "第三十五条",
         "永久基本农田经依法划定后，任何单位和个人不得擅自占用或者改变其用途；重大建设项目选址确实难以避让的，须报国务院批准",
@@ -110,7 +101,7 @@ RULES: dict[str, Rule] = {
         "通用设备制造业、专用设备制造业容积率不低于0.7；工业项目建设用地须同时符合投资强度、容积率、建筑系数等指标",
         "Plot ratio at least 0.7 for general- and special-purpose equipment manufacturing; industrial land "
         "must meet investment intensity, plot ratio and building coverage together"),
-}
+}.items()}
 """The rules the land check cites, by key (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)")."""
 
 REDLINE_ACTIVITIES: dict[str, tuple[str, str]] = {
@@ -134,36 +125,15 @@ REDLINE_ACTIVITIES: dict[str, tuple[str, str]] = {
 """The limited human activities allowed inside the red line, 自然资发〔2022〕142号 一、（二） items 1-10."""
 
 
-@dataclass(frozen=True)
-class RuleParams:
-    """Thresholds of the rules (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)")."""
-
-    max_plot_ratio: float = 3.0
-    """Largest plausible plot ratio (容积率) of a manufacturing plant: 国土资发〔2008〕24号 sets only the
-    minimum and a building coverage (建筑系数) of at least 30 %; at the ~60 % coverage of a dense plant,
-    3.0 means five full storeys of multi-storey factory (多层标准厂房). Above it the site is too small
-    for the stated floor area (project choice)."""
-    roof_forest_share: float = 0.01
-    """Roofs of a rooftop-PV site may touch forest cells at the 20 m raster's edges; above 1 % of the roof
-    area the roof and forest layers disagree and the check says so (project choice)."""
-
-
 def finding(level: str, layer: str, overlap_m2: float, share: float | None, zh: str, en: str,
-            rule: str | None = None, **extra: Any) -> dict[str, Any]:
-    """A finding as JSON-ready dict (the keys of :func:`cyc_geo.planning.landcheck.check_site`'s findings)."""
-    out: dict[str, Any] = {
-        "level": level,
-        "layer": layer,
-        "overlap_m2": round(float(overlap_m2), 2),
-        "overlap_mu": round(float(overlap_m2) / M2_PER_MU, 3),
-        "share": None if share is None else round(float(share), 6),
-        "reason_zh": zh,
-        "reason_en": en,
-    }
-    if rule:
-        out["rule"] = {"key": rule, **RULES[rule].as_dict()}
-    out.update(extra)
-    return out
+            rule: str | None = None, **extra: Any) -> Finding:
+    """A :class:`~cyc_geo.planning.site.Finding` citing :data:`RULES` ``[rule]``, with ``extra`` numbers."""
+    return Finding.of(level, layer, overlap_m2, share, zh, en, RULES[rule] if rule else None, **extra)
+
+
+def _noted(level: str, layer: str, overlap_m2: float, share: float | None, zh: str, en: str, **details: Any) -> Finding:
+    """A finding citing no rule, with the check's own figures under ``details``."""
+    return Finding.of(level, layer, overlap_m2, share, zh, en, details=details or None)
 
 
 def _pct(x: float) -> str:
@@ -190,8 +160,6 @@ def _union(site: PreparedSite) -> shapely.Geometry:
 def _class_name(code: str, given: Any = None) -> str:
     if isinstance(given, str) and given:
         return given
-    from cyc_geo.carbon.landcover import CLASSES
-
     try:
         return CLASSES[int(code)].name_zh
     except (KeyError, ValueError):
@@ -218,9 +186,9 @@ def _classes_text(parts: list[dict[str, Any]]) -> tuple[str, str]:
     return zh, en
 
 
-def farmland_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
-                     rooftop: bool = False) -> dict[str, Any] | None:
+def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
     """永久基本农田: conflict on any overlap, with parts per 三调 class and the per-parcel table."""
+    p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
     farm = ctx.area_crs("farmland")
     if farm is None:
         return finding("info", "farmland", 0.0, None, "永久基本农田图层暂不可用，未核查", "Basic-farmland layer not available, not checked")
@@ -256,7 +224,7 @@ def farmland_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, 
                    parts=parts, parcels=parcels)
 
 
-def _cropland_rest(site: PreparedSite, ctx: CheckContext, p: LandCheckParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+def _cropland_rest(site: PreparedSite, ctx: Context, p: LandCheckParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """Per cropland feature: its class code, name and the overlap (m²) with the site outside basic farmland."""
     crop = ctx.area_crs("cropland")
     codes = _col(crop, "class_code")
@@ -283,16 +251,16 @@ def _cropland_rest(site: PreparedSite, ctx: CheckContext, p: LandCheckParams) ->
     return codes, names, rest, geoms
 
 
-def cropland_findings(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
-                      rooftop: bool = False) -> list[dict[str, Any]]:
+def cropland_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
     """耕地 outside 永久基本农田: a warning with the 占补平衡 note; for PV arrays a conflict."""
+    p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
     crop = ctx.area_crs("cropland")
     if crop is None:
         return [finding("info", "cropland", 0.0, None, "耕地图层暂不可用，未核查", "Cropland layer not available, not checked")]
     if rooftop:
         ov = float(site.overlap_by_feature(crop.geometry.to_numpy()).sum())
         share = ov / site.area_m2
-        if share <= RuleParams().roof_forest_share:
+        if share <= params.rules.roof_forest_share:
             return [finding("ok", "cropland", ov, share, f"屋顶光伏利用既有建筑，不占用耕地（屋顶与耕地图层仅在边缘重叠 {ov:,.0f} m²）",
                             f"Rooftop PV uses existing buildings and takes no cropland (roofs touch the cropland layer at "
                             f"edges only: {ov:,.0f} m²)")]
@@ -321,9 +289,10 @@ def cropland_findings(site: PreparedSite, ctx: CheckContext, p: LandCheckParams,
                     "cropland", parts=parts)]
 
 
-def redline_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
-                    activity: str | None = None, rooftop: bool = False) -> dict[str, Any]:
-    """生态保护红线: a conflict, or a warning for a declared permitted limited human activity."""
+def redline_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """生态保护红线: a conflict, or a warning for a declared permitted limited human activity
+    (``params.redline_activity``)."""
+    p, activity, rooftop = params.thresholds, params.redline_activity, params.rooftop
     red = ctx.area_crs("eco_redline")
     if red is None:
         return finding("info", "eco_redline", 0.0, None, "生态保护红线图层暂不可用，未核查", "Red-line layer not available, not checked")
@@ -357,9 +326,9 @@ def redline_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, s
                    "and production construction is prohibited there", "eco_redline")
 
 
-def urban_boundary_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
-                           rooftop: bool = False) -> dict[str, Any]:
+def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
     """城镇开发边界: outside it, urban construction (industrial, public) is a warning with ``outside_m2``."""
+    p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
     ub = ctx.area_crs("urban_boundary")
     if ub is None:
         return finding("info", "urban_boundary", 0.0, None, "城镇开发边界图层暂不可用，未核查",
@@ -386,8 +355,8 @@ def urban_boundary_finding(site: PreparedSite, ctx: CheckContext, p: LandCheckPa
                    "not urban construction)", "urban_boundary", **extra)
 
 
-def pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, sink: float,
-                      p: LandCheckParams) -> dict[str, Any]:
+def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, sink: float,
+                       p: LandCheckParams) -> Finding:
     """Ground PV on forest land: a warning, allowed only as 林光互补."""
     total = float(ov.sum())
     share = total / site.area_m2
@@ -406,7 +375,7 @@ def pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarr
                    "pv_forest", parts=parts, sink_lost_t_co2_yr=round(sink, 3))
 
 
-def roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, rp: RuleParams) -> dict[str, Any]:
+def _roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, rp: RuleParams) -> Finding:
     """Rooftop PV over forest patches: roofs take no forest land, but a large overlap means the layers disagree."""
     total = float(ov.sum())
     share = total / site.area_m2
@@ -427,8 +396,21 @@ def roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.nda
                    "using the PV or sink figures", parts=parts, sink_lost_t_co2_yr=0.0)
 
 
-def plot_ratio_finding(floor_m2: float, site: PreparedSite, p: LandCheckParams, rp: RuleParams) -> dict[str, Any]:
-    """容积率 of an industrial project with both bounds: below the minimum a warning, above the maximum a conflict."""
+def plot_ratio_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
+    """容积率 of an industrial project with a stated floor area (建筑面积, else 新增建筑面积) with both bounds:
+    below the minimum a warning, above the maximum a conflict; none for other projects."""
+    project = params.project
+    if project is None or params.project_kind != "industrial":
+        return []
+    floor_m2 = project.get("floor_area_m2")
+    if floor_m2 is None or pd.isna(floor_m2):
+        floor_m2 = project.get("new_floor_area_m2")
+    if floor_m2 is None or pd.isna(floor_m2):
+        return []
+    return [_plot_ratio(float(floor_m2), site, params.thresholds, params.rules)]
+
+
+def _plot_ratio(floor_m2: float, site: PreparedSite, p: LandCheckParams, rp: RuleParams) -> Finding:
     far = float(floor_m2) / site.area_m2
     lo, hi = p.min_plot_ratio, rp.max_plot_ratio
     need_lo, need_hi = float(floor_m2) / hi, float(floor_m2) / lo
@@ -451,25 +433,273 @@ def plot_ratio_finding(floor_m2: float, site: PreparedSite, p: LandCheckParams, 
                    f"Plot ratio {far:.2f} lies within {lo}-{hi} ({span_en})", "plot_ratio", **extra)
 
 
-def rules_cited(findings: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The distinct rules the findings cite, in order of first use."""
-    seen: dict[str, dict[str, str]] = {}
-    for f in findings:
-        r = f.get("rule")
-        if r and r["key"] not in seen:
-            seen[r["key"]] = r
-    return list(seen.values())
+FOREST_CLASS_NAMES = {CLASSES[v].code: (CLASSES[v].name_zh, CLASSES[v].name_en.lower()) for v in FOREST_CODES}
+"""Third land survey (三调) forest classes by 4-digit code: (Chinese, English for mid-sentence use),
+from :data:`cyc_geo.carbon.landcover.CLASSES`."""
+
+BELT_ZONE_NAMES = {
+    "floodplain": ("黄河滩区", "Yellow River floodplain"),
+    "corridor": ("堤外生态廊道", "landward ecological corridor"),
+}
 
 
-def conflict_areas(site: PreparedSite, ctx: CheckContext, p: LandCheckParams, site_type: str,
-                   rooftop: bool = False) -> gpd.GeoDataFrame:
+def input_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
+    """Warnings about the input itself: a guessed CRS and repaired geometry."""
+    findings: list[Finding] = []
+    if site.crs_note:
+        findings.append(_noted("warning", "crs", 0.0, None, *site.crs_note))
+    if site.repair_note:
+        findings.append(_noted("warning", "geometry", site.area_m2, 1.0, *site.repair_note))
+    return findings
+
+
+def county_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """Inside the county: a conflict for the part outside (a warning for roofs cut by the boundary)."""
+    p, rooftop = params.thresholds, params.rooftop
+    county = ctx.area_crs("county")
+    inside = float(site.overlap_by_feature(county.geometry.to_numpy()).sum())
+    outside = max(site.area_m2 - inside, 0.0)
+    if inside < p.min_overlap_m2:
+        return _noted("conflict", "county", outside, outside / site.area_m2,
+                      "地块完全位于长垣市域以外", "The site lies entirely outside Changyuan city")
+    if outside >= p.min_overlap_m2:
+        share = outside / site.area_m2
+        if rooftop:  # roofs cut by the boundary line are existing buildings, not a land claim across it
+            return _noted("warning", "county", outside, share,
+                          f"有 {outside:,.0f} m²（{_pct(share)}）屋顶面积位于长垣市域以外（跨市界的建筑），请核对屋顶数据",
+                          f"{outside:,.0f} m² ({_pct(share)}) of roof area lie outside Changyuan city "
+                          "(buildings cut by the boundary); please check the roof data")
+        return _noted("conflict", "county", outside, share,
+                      f"地块有 {outside:,.0f} m²（{_pct(share)}）位于长垣市域以外",
+                      f"{outside:,.0f} m² ({_pct(share)}) of the site lie outside Changyuan city")
+    return _noted("ok", "county", 0.0, 0.0, "地块全部位于长垣市域内", "The site lies entirely inside Changyuan city")
+
+
+def township_rows(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Township]:
+    """The townships the site lies in, largest overlap first (computed once per site)."""
+    towns = ctx.area_crs("townships")
+    return site.memo(("townships", id(towns)), lambda: _township_rows(site, towns, params.thresholds))
+
+
+def _township_rows(site: PreparedSite, towns: gpd.GeoDataFrame, p: LandCheckParams) -> list[Township]:
+    ov = site.overlap_by_feature(towns.geometry.to_numpy())
+    hit = np.flatnonzero(ov >= p.min_overlap_m2)
+    rows = [
+        Township(
+            code=str(towns["code"].iloc[i]),
+            name=str(towns["name"].iloc[i]),
+            name_en=str(towns["name_en"].iloc[i]) if "name_en" in towns.columns else str(towns["name"].iloc[i]),
+            overlap_m2=round(float(ov[i]), 2),
+            share=round(float(ov[i] / site.area_m2), 6),
+        )
+        for i in hit
+    ]
+    return sorted(rows, key=lambda r: -r.overlap_m2)
+
+
+def township_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """The township(s) of the site: a warning when it spans several (roofs may)."""
+    rows, rooftop = township_rows(site, params, ctx), params.rooftop
+    towns = ctx.get("townships")
+    approx = provenance_of(towns).approximate
+    note_zh = "（乡镇边界为近似边界）" if approx else ""
+    note_en = " (township boundaries are approximate)" if approx else ""
+    total = sum(r.overlap_m2 for r in rows)
+    if not rows:
+        return _noted("warning", "townships", 0.0, 0.0, "地块不在任何乡镇（街道）内" + note_zh,
+                      "The site lies in no township" + note_en)
+    if len(rows) == 1:
+        r = rows[0]
+        return _noted("ok", "townships", total, r.share, f"地块位于{r.name}{note_zh}",
+                      f"The site lies in {r.name_en}{note_en}")
+    zh = "、".join(f"{r.name}（{_pct(r.share)}）" for r in rows)
+    en = ", ".join(f"{r.name_en} ({_pct(r.share)})" for r in rows)
+    if rooftop:
+        return _noted("ok", "townships", total, sum(r.share for r in rows),
+                      f"屋顶光伏覆盖 {len(rows)} 个乡镇（街道）的屋顶：{zh}{note_zh}",
+                      f"The rooftop PV covers roofs in {len(rows)} townships: {en}{note_en}")
+    return _noted("warning", "townships", total, sum(r.share for r in rows),
+                  f"地块跨 {len(rows)} 个乡镇（街道）：{zh}，需相关乡镇协调{note_zh}",
+                  f"The site spans {len(rows)} townships: {en}; the townships must coordinate{note_en}")
+
+
+def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """沿黄生态带: a conflict on any overlap (roofs take no new land), else the distance to it."""
+    p, rooftop = params.thresholds, params.rooftop
+    belt = ctx.area_crs("belt")
+    ov = site.overlap_by_feature(belt.geometry.to_numpy())
+    zones = belt["zone"].astype(str).tolist() if "zone" in belt.columns else [str(i) for i in range(len(belt))]
+    per_zone = {z: round(float(a), 2) for z, a in zip(zones, ov)}
+    total = float(ov.sum())
+    share = total / site.area_m2
+    if total < p.min_overlap_m2:
+        dist = site.distance_to(belt.geometry.union_all())
+        return _noted("ok", "belt", 0.0, 0.0, f"地块不占用沿黄生态带（距生态带 {dist / 1000:,.2f} km）",
+                      f"The site does not overlap the Yellow River ecological belt ({dist / 1000:,.2f} km away)",
+                      per_zone_m2=per_zone, distance_m=round(dist, 1))
+    parts_zh = "、".join(f"{BELT_ZONE_NAMES.get(z, (z, z))[0]} {a:,.0f} m²" for z, a in per_zone.items() if a >= p.min_overlap_m2)
+    parts_en = ", ".join(f"{BELT_ZONE_NAMES.get(z, (z, z))[1]} {a:,.0f} m²" for z, a in per_zone.items() if a >= p.min_overlap_m2)
+    if rooftop:
+        return _noted("ok", "belt", total, share,
+                      f"屋顶光伏利用既有建筑，生态带内的屋顶（{parts_zh}）不新增占地",
+                      f"Rooftop PV uses existing buildings: roofs inside the belt ({parts_en}) take no new land",
+                      per_zone_m2=per_zone)
+    return _noted("conflict", "belt", total, share,
+                  f"地块有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带内（{parts_zh}），生态带内不宜新增建设用地",
+                  f"{total:,.0f} m² ({_pct(share)}) of the site lie in the Yellow River ecological belt "
+                  f"({parts_en}); no new built land should be placed there",
+                  per_zone_m2=per_zone)
+
+
+def forest_sink_lost(site: PreparedSite, forest_area_crs: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per-patch overlap (m²) and the sink lost with it (t CO2/yr, pro rata by overlap area).
+
+    A patch's ``sink_t_co2_yr`` is spread evenly over its area: a site covering 30 % of a
+    patch removes 30 % of that patch's annual sink.
+    """
+    ov = site.overlap_by_feature(forest_area_crs.geometry.to_numpy())
+    patch_area = forest_area_crs.geometry.area.to_numpy()
+    sink = pd.to_numeric(forest_area_crs["sink_t_co2_yr"], errors="coerce").fillna(0.0).to_numpy()
+    frac = np.divide(ov, patch_area, out=np.zeros_like(ov), where=patch_area > 0)
+    return ov, np.clip(frac, 0.0, 1.0) * sink
+
+
+def forest_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """Forest land: a warning with the sink lost (PV: 林光互补 only; roofs: a check of the layers)."""
+    p, rooftop, site_type = params.thresholds, params.rooftop, params.site_type
+    forest = ctx.area_crs("forest")
+    if forest is None:
+        return _noted("warning", "forest", 0.0, None, "森林碳汇图层暂不可用，未核查林地占用",
+                      "Forest carbon-sink layer not available, forest land not checked (no forest layer)")
+    ov, lost = forest_sink_lost(site, forest)
+    total, sink = float(ov.sum()), float(lost.sum())
+    if rooftop:
+        return _roof_forest_finding(site, forest, ov, params.rules)
+    if site_type == "pv":
+        return _pv_forest_finding(site, forest, ov, sink, p)
+    share = total / site.area_m2
+    if total < p.min_overlap_m2:
+        return _noted("ok", "forest", 0.0, 0.0, "地块不占用林地", "The site does not overlap forest land", sink_lost_t_co2_yr=0.0)
+    codes = forest["class_code"].astype(str).to_numpy() if "class_code" in forest.columns else np.full(len(forest), "")
+    by_class = pd.Series(ov).groupby(codes).sum()
+    by_class = by_class[by_class >= p.min_overlap_m2]
+    cls_zh = "、".join(f"{FOREST_CLASS_NAMES.get(c, (c, c))[0]} {a:,.0f} m²" for c, a in by_class.items())
+    cls_en = ", ".join(f"{FOREST_CLASS_NAMES.get(c, (c, c))[1]} {a:,.0f} m²" for c, a in by_class.items())
+    details = {"sink_lost_t_co2_yr": round(sink, 3), "by_class_m2": {k: round(float(v), 2) for k, v in by_class.items()}}
+    return _noted("warning", "forest", total, share,
+                  f"地块占用林地 {total:,.0f} m²（{_pct(share)}；{cls_zh}），每年约损失碳汇 {sink:,.1f} t CO2，占用林地须依法办理审批",
+                  f"The site takes {total:,.0f} m² of forest land ({_pct(share)}; {cls_en}), losing about "
+                  f"{sink:,.1f} t CO2/yr of sink; forest land use needs approval", **details)
+
+
+def sites_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """Other projects' parcels: a conflict on any overlap (rooftop PV may share the plants' roofs)."""
+    p, project_no, rooftop = params.thresholds, params.project_no, params.rooftop
+    sites = ctx.area_crs("sites")
+    if sites is None or len(sites) == 0:
+        return _noted("ok", "project_sites", 0.0, 0.0, "没有其他项目地块", "No other project sites")
+    others = sites if project_no is None else sites[sites["project_no"].astype(int) != int(project_no)]
+    if "site_kind" in others.columns:
+        others = others[~others["site_kind"].isin(["rooftops", "footprint"])]
+    if rooftop or len(others) == 0:
+        return _noted("ok", "project_sites", 0.0, 0.0, "不与其他项目地块冲突（屋顶光伏可与厂房共用屋顶）",
+                      "No conflict with other project sites (rooftop PV may share the plants' roofs)")
+    ov = site.overlap_by_feature(others.geometry.to_numpy())
+    hit = np.flatnonzero(ov >= p.min_overlap_m2)
+    if len(hit) == 0:
+        return _noted("ok", "project_sites", 0.0, 0.0, "不与其他项目地块重叠", "No overlap with other project sites")
+    nos = [int(others["project_no"].iloc[i]) for i in hit]
+    total = float(ov[hit].sum())
+    zh = "、".join(f"项目{n}（{a:,.0f} m²）" for n, a in zip(nos, ov[hit]))
+    en = ", ".join(f"project {n} ({a:,.0f} m²)" for n, a in zip(nos, ov[hit]))
+    return _noted("conflict", "project_sites", total, total / site.area_m2,
+                  f"地块与其他项目地块重叠：{zh}", f"The site overlaps other project sites: {en}",
+                  projects=nos, per_project_m2=[round(float(a), 2) for a in ov[hit]])
+
+
+def devzone_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """The development zone (经开区): industrial sites outside it (wholly or partly) get a warning."""
+    p = params.thresholds
+    kind = "industrial" if params.site_type == "industrial" and not params.rooftop else params.project_kind
+    zone = ctx.area_crs("devzone")
+    inside = float(site.overlap_by_feature(zone.geometry.to_numpy()).sum())
+    share = inside / site.area_m2
+    industrial = kind == "industrial"
+    if share >= 1 - 1e-6 or site.area_m2 - inside < p.min_overlap_m2:
+        return _noted("ok", "devzone", inside, 1.0, "地块全部位于长垣经开区内", "The site lies entirely inside the development zone")
+    if inside >= p.min_overlap_m2:
+        lvl = "warning" if industrial else "ok"
+        return _noted(lvl, "devzone", inside, share,
+                      f"地块 {_pct(share)} 位于长垣经开区内，其余在区外" + ("；工业项目宜整体入园" if industrial else ""),
+                      f"{_pct(share)} of the site lies inside the development zone, the rest outside"
+                      + ("; industrial projects should lie wholly inside the zone" if industrial else ""))
+    lvl = "warning" if industrial else "ok"
+    zh = "地块位于长垣经开区以外" + ("；工业项目原则上应入园" if industrial else "")
+    en = "The site lies outside the development zone" + (
+        "; industrial projects should be located in the zone" if industrial else ""
+    )
+    return _noted(lvl, "devzone", 0.0, 0.0, zh, en)
+
+
+def need_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
+    """The site area against the project's stated land need (±``need_tolerance``); roofs and retrofits need none."""
+    p, project = params.thresholds, params.project
+    if project is None:
+        return []
+    kind = str(project.get("project_kind", ""))
+    if kind == "rooftops":
+        return [_noted("ok", "land_need", 0.0, None, "屋顶光伏项目利用既有建筑屋顶，不新增建设用地",
+                       "Rooftop PV uses existing roofs: no new land is needed")]
+    out: list[Finding] = []
+    need = project.get("land_need_m2")
+    if need is not None and pd.notna(need) and float(need) > 0:
+        need = float(need)
+        ratio = site.area_m2 / need
+        area_mu, need_mu = site.area_m2 / M2_PER_MU, need / M2_PER_MU
+        if abs(ratio - 1) <= p.need_tolerance:
+            out.append(_noted("ok", "land_need", 0.0, ratio,
+                              f"地块面积 {area_mu:,.1f} 亩，与项目用地需求约 {need_mu:,.0f} 亩相符（{_pct(ratio)}）",
+                              f"Site area {area_mu:,.1f} mu matches the stated need of about {need_mu:,.0f} mu ({_pct(ratio)})"))
+        else:
+            more = ratio > 1
+            out.append(_noted("warning", "land_need", 0.0, ratio,
+                              f"地块面积 {area_mu:,.1f} 亩，{'超出' if more else '不足'}项目用地需求约 {need_mu:,.0f} 亩（{_pct(ratio)}）",
+                              f"Site area {area_mu:,.1f} mu is {'more' if more else 'less'} than the stated need of about "
+                              f"{need_mu:,.0f} mu ({_pct(ratio)})"))
+    if kind == "retrofit" and not out:
+        out.append(_noted("ok", "land_need", 0.0, None, "技术改造项目利用现有厂房，未列新增用地需求",
+                          "Retrofit of existing buildings: no new land need is stated"))
+    return out
+
+Check = Callable[[PreparedSite, CheckParams, Context], "Finding | list[Finding]"]
+"""A rule: (prepared site, parameters, context layers) -> one finding or a list of them."""
+
+CHECKS: tuple[Check, ...] = (
+    input_findings, county_finding, township_finding, farmland_finding, redline_finding, urban_boundary_finding,
+    cropland_findings, belt_finding, forest_finding, sites_finding, devzone_finding, need_findings,
+    plot_ratio_findings,
+)
+"""Every rule of the land check, in the order of its findings."""
+
+
+def run_checks(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
+    """The findings of every rule of :data:`CHECKS` on ``site``."""
+    out: list[Finding] = []
+    for check in CHECKS:
+        got = check(site, params, ctx)
+        out.extend(got if isinstance(got, list) else [got])
+    return out
+
+
+def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd.GeoDataFrame:
     """Where the site conflicts, as polygons (WGS84): ``layer``, ``level``, ``area_m2`` per piece.
 
     Basic farmland, red line, cropland outside basic farmland, the belt, forest, and the part outside
     the development boundary for urban construction. Empty for rooftop sites (roofs take no land).
     """
+    p, site_type = params.thresholds, params.site_type
     rows: list[dict[str, Any]] = []
-    if not rooftop and len(site.parts) <= p.max_parts_union:
+    if not params.rooftop and len(site.parts) <= p.max_parts_union:
         whole = _union(site)
 
         def clip(name: str) -> shapely.Geometry | None:

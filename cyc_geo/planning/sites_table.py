@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from cyc_geo.exports.meta import MISSING
+from cyc_geo.planning.site import LandCheck
 
 LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅", "info": "ℹ️"}
 CHECK_NAMES: dict[str, tuple[str, str]] = {
@@ -103,29 +104,28 @@ def site_state(site_row: pd.Series, lang: str) -> str:
               f"**Current site**: source `{src}`, version {v}, {by}, {at}")
 
 
-def finding_lines(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+def finding_lines(result: LandCheck, lang: str) -> list[tuple[str, str]]:
     """(level, markdown) of a land check's findings, most severe first, with the reason in ``lang``."""
     lines = []
-    for f in sorted(result["findings"], key=lambda f: LEVEL_ORDER[f["level"]]):
-        zh, en = LEVEL_TEXT[f["level"]]
-        reason = _t(lang, f["reason_zh"], f["reason_en"])
-        name = CHECK_NAMES.get(f["layer"], (f["layer"], f["layer"]))
-        lines.append((f["level"], f"{LEVEL_ICON[f['level']]} **{_t(lang, zh, en)}** · {_t(lang, *name)} — {reason}"))
+    for f in sorted(result.findings, key=lambda f: LEVEL_ORDER[f.level]):
+        zh, en = LEVEL_TEXT[f.level]
+        name = CHECK_NAMES.get(f.check, (f.check, f.check))
+        lines.append((f.level, f"{LEVEL_ICON[f.level]} **{_t(lang, zh, en)}** · {_t(lang, *name)} — {f.reason(lang)}"))
     return lines
 
 
-def area_figures(result: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+def area_figures(result: LandCheck, lang: str) -> list[tuple[str, str]]:
     """(label, value) of a checked site's area in m², mu and ha and the forest sink it would take."""
     return [
-        (_t(lang, "面积 (m²)", "Area (m²)"), f"{result['area_m2']:,.0f}"),
-        (_t(lang, "面积 (亩)", "Area (mu)"), f"{result['area_mu']:,.1f}"),
-        (_t(lang, "面积 (公顷)", "Area (ha)"), f"{result['area_ha']:,.2f}"),
-        (_t(lang, "碳汇损失 (t CO2/年)", "Sink lost (t CO2/yr)"), f"{result['sink_lost_t_co2_yr']:,.1f}"),
+        (_t(lang, "面积 (m²)", "Area (m²)"), f"{result.area_m2:,.0f}"),
+        (_t(lang, "面积 (亩)", "Area (mu)"), f"{result.area_mu:,.1f}"),
+        (_t(lang, "面积 (公顷)", "Area (ha)"), f"{result.area_ha:,.2f}"),
+        (_t(lang, "碳汇损失 (t CO2/年)", "Sink lost (t CO2/yr)"), f"{result.sink_lost_t_co2_yr:,.1f}"),
     ]
 
 
-def township_line(result: dict[str, Any], lang: str) -> str:
+def township_line(result: LandCheck, lang: str) -> str:
     """The townships a site lies in (at most six names, then "…"), "—" if none."""
-    names = [t["name"] if lang == "zh" else t["name_en"] for t in result["townships"]]
+    names = [t.name if lang == "zh" else t.name_en for t in result.townships]
     shown = "、".join(names[:MAX_TOWNSHIPS_SHOWN]) + ("…" if len(names) > MAX_TOWNSHIPS_SHOWN else "")
     return _t(lang, "所在乡镇：", "Townships: ") + (shown or "—")
