@@ -5,6 +5,8 @@ with a control character exports without error (cyc_geo.exports.cells)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import csv
 import io
 from pathlib import Path
@@ -163,11 +165,12 @@ def test_names_from_imports_never_become_formulas_in_any_export(data_dir: Path, 
                        sites=empty.assign(project_no=[], site_kind=[]), farmland=None, eco_redline=None,
                        urban_boundary=None, cropland=None)
     checked = check_site(site, context=ctx)
-    assert {t["name"] for t in checked["townships"]} & set(NAMES)  # the site lies in renamed townships
+    assert {t.name for t in checked.townships} & set(NAMES)  # the site lies in renamed townships
     exports["compliance.xlsx"] = compliance.report_xlsx(checked, ctx, "zh", site_label=NAMES[1])
     project = load_projects().iloc[0]
-    exports["project.xlsx"] = report.project_report_xlsx(project, {**checked, "project_no": int(project["序号"])})
-    exports["summary.xlsx"] = report.summary_xlsx(report.summary_table([{**checked, "project_no": int(project["序号"])}]))
+    numbered = dataclasses.replace(checked, project_no=int(project["序号"]))
+    exports["project.xlsx"] = report.project_report_xlsx(project, numbered)
+    exports["summary.xlsx"] = report.summary_xlsx(report.summary_table([numbered]))
     conn.close()
 
     for name, data in exports.items():
