@@ -64,13 +64,23 @@ def planner_path(layer: str | LayerDef) -> Path | None:
     return next((p for p in candidates if p.exists()), None)
 
 
+def current_source(layer: str | LayerDef) -> Path | None:
+    """Step 2 without building: the layer's source file when it exists and its ``demo_stale`` check (if any)
+    does not ask for a rebuild, else None."""
+    layer = _layer(layer)
+    path = source_path(layer) if layer.source else None
+    if path is None or not path.exists():
+        return None
+    return None if layer.demo_stale and import_ref(layer.demo_stale)(path) else path
+
+
 def _own(layer: LayerDef) -> tuple[str, Path]:
     """Steps 2-3: the layer's source file, else (or when its ``demo_stale`` check says so) the file its
     demo builder writes."""
+    current = current_source(layer)
+    if current is not None:
+        return "source", current
     path = source_path(layer) if layer.source else None
-    if path is not None and path.exists():
-        if not (layer.demo_stale and import_ref(layer.demo_stale)(path)):
-            return "source", path
     if layer.demo:
         built = Path(import_ref(layer.demo)())
         path = path or built

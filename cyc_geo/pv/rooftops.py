@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 
-from cyc_geo.catalog.loader import load_layer, planner_path, resolve
+from cyc_geo.catalog.loader import current_source, load_layer, planner_path
 from cyc_geo.catalog.sources import PARQUET_META_KEY, read_any
 from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
@@ -282,10 +282,10 @@ def total_area_m2() -> float:
     or of a planner's GeoParquet / GeoPackage (an import's active version) that has one; otherwise
     the roofs are loaded (areas from their geometry if they lack ``area_m2``).
     """
-    kind, path = resolve("rooftops")  # builds (or rebuilds a stale) demo file first
-    user = path if kind == "planner" else None
-    if user is None and path.suffix == ".parquet":
-        return float(pq.read_table(path, columns=["area_m2"]).column("area_m2").to_pandas().sum())
+    user = planner_path("rooftops")
+    own = current_source("rooftops") if user is None else None  # an up-to-date demo file, not built here
+    if own is not None and own.suffix == ".parquet":
+        return float(pq.read_table(own, columns=["area_m2"]).column("area_m2").to_pandas().sum())
     column = _area_column(user) if user is not None else None
     if column is not None and column.notna().all():
         return float(pd.to_numeric(column).sum())
