@@ -173,3 +173,19 @@ def test_a_layer_definition_is_plain_data() -> None:
     assert not hasattr(LayerDef, "load") and not hasattr(LayerDef, "build_demo")
     names = _imports(REPO / "cyc_geo" / "catalog" / "registry.py")
     assert not {n for n in names if n.startswith(("cyc_geo.catalog.sources", "cyc_geo.catalog.loader"))}
+
+
+def test_a_planner_sites_file_replaces_the_demo_project_sites(data_dir: Path) -> None:
+    """Layer ``projects``: a file named after the layer id in data/boundaries is the stored sites, under the saved
+    edits and the project table's names (its transform); the land check's ``sites`` are the same layer."""
+    from cyc_geo.catalog.loader import load_layer
+    from cyc_geo.planning.landcheck import CheckContext
+
+    poly = shapely.box(114.70, 35.10, 114.71, 35.11)
+    gpd.GeoDataFrame({"project_no": [1]}, geometry=[poly], crs=4326).to_file(
+        data_dir / "boundaries" / "projects.geojson", driver="GeoJSON")
+    layer = load_layer("projects")
+    assert list(layer["project_no"]) == [1] and list(layer["source"]) == ["planner file"]
+    assert layer.loc[0, "name"] and not bool(layer.loc[0, "demo"]) and layer.attrs["meta"]["demo"] == "false"
+    sites = CheckContext().get("sites")
+    assert list(sites["project_no"]) == [1] and sites.geometry.iloc[0].equals(layer.geometry.iloc[0])
