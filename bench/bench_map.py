@@ -191,6 +191,7 @@ def build_baseline_html(out_dir: Path, max_roofs: int | None = None) -> tuple[Pa
     """The naive page: every roof and small layer as embedded GeoJSON in one folium map."""
     import folium
 
+    from cyc_geo.catalog.loader import load_layer
     from cyc_geo.catalog.registry import load_registry
     from cyc_geo.mapview.webmap import base_map, layer_group
     from cyc_geo.pv.rooftops import load_rooftops
@@ -202,7 +203,7 @@ def build_baseline_html(out_dir: Path, max_roofs: int | None = None) -> tuple[Pa
     for layer in load_registry():
         if layer.geometry == "raster" or layer.big:
             continue
-        layer_group(layer, layer.load(), "zh").add_to(fmap)
+        layer_group(layer, load_layer(layer), "zh").add_to(fmap)
     folium.GeoJson(
         roofs[["roof_id", "building_class", "area_m2", "geometry"]].to_json(drop_id=True),
         style_function=lambda f: {"weight": 0.5, "fillOpacity": 0.6},

@@ -189,7 +189,7 @@ def test_raster_import_for_raster_layer(data_dir: Path, tmp_path: Path, monkeypa
     for f in (REPO / "layers").glob("*.toml"):
         (layers / f.name).write_bytes(f.read_bytes())
     (layers / "lc_test.toml").write_text(
-        'id = "lc_test"\ntitle_zh = "地类"\ntitle_en = "Land cover"\nloader = "cyc_geo.places.townships:load_townships"\ngeometry = "raster"\n'
+        'id = "lc_test"\ntitle_zh = "地类"\ntitle_en = "Land cover"\nsource = "lc_test.tif"\ngeometry = "raster"\n'
     )
     monkeypatch.setattr("cyc_geo.paths.LAYERS_DIR", layers)
     tif = write_raster(tmp_path / "lc.tif")

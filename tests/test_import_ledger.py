@@ -44,6 +44,9 @@ def layers(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     folder.mkdir()
     (folder / "pv_installations.toml").write_text(LEDGER_TOML, encoding="utf-8")
     (folder / "wells.toml").write_text(WELLS_TOML, encoding="utf-8")
+    # the county check reads layer "county" from the catalogue (listed after the test's layers)
+    county = (REPO / "layers" / "county.toml").read_text(encoding="utf-8").replace("order = 10\n", "order = 200\n")
+    (folder / "county.toml").write_text(county, encoding="utf-8")
     monkeypatch.setenv("CYC_GEO_LAYERS_DIR", str(folder))
     return folder
 

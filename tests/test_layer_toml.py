@@ -14,6 +14,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.registry import load_registry, parse_layer
 from tests.conftest import REPO, app_test
 
@@ -31,8 +32,9 @@ tooltip = ["name"]
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({}, "exactly one of 'loader'"),
-        ({"loader": "a:b", "source": "f.geojson"}, "exactly one of 'loader'"),
+        ({}, "give 'source'"),
+        ({"loader": "a:b"}, "unknown keys"),
+        ({"source": "f.geojson", "transform": "no_colon"}, "transform must be 'module:function'"),
         ({"source": "../outside.geojson"}, "inside the data folder"),
         ({"source": "/etc/passwd"}, "inside the data folder"),
         ({"source": "f.geojson", "demo": "no_colon"}, "demo must be 'module:function'"),
@@ -49,7 +51,7 @@ def test_bad_layer_files_are_refused_with_the_reason(extra, message):
 
 
 def test_the_registry_picks_up_a_new_file_without_a_restart(tmp_path):
-    (tmp_path / "a.toml").write_text('id = "a"\ntitle_zh = "甲"\ntitle_en = "A"\nloader = "m:f"\ngeometry = "point"\n')
+    (tmp_path / "a.toml").write_text('id = "a"\ntitle_zh = "甲"\ntitle_en = "A"\ndemo = "m:f"\ngeometry = "point"\n')
     assert [d.id for d in load_registry(tmp_path)] == ["a"]
     (tmp_path / "b.toml").write_text('id = "b"\ntitle_zh = "乙"\ntitle_en = "B"\nsource = "b.gpkg"\ngeometry = "line"\n')
     assert [d.id for d in load_registry(tmp_path)] == ["a", "b"]
@@ -61,7 +63,7 @@ def test_a_source_layer_without_its_file_says_which_file(tmp_path, monkeypatch):
     monkeypatch.setenv("CYC_GEO_DATA_DIR", str(tmp_path))
     layer = parse_layer({**BASE, "source": "missing.geojson"})
     with pytest.raises(FileNotFoundError, match="missing.geojson"):
-        layer.load()
+        load_layer(layer)
 
 
 def test_a_source_layer_is_built_by_its_demo_builder_when_missing(tmp_path, monkeypatch):
@@ -69,8 +71,8 @@ def test_a_source_layer_is_built_by_its_demo_builder_when_missing(tmp_path, monk
     monkeypatch.setenv("CYC_GEO_DATA_DIR", str(tmp_path))
     (tmp_path / "boundaries").mkdir()
     (belt,) = [d for d in load_registry() if d.id == "belt"]
-    assert belt.source and belt.demo and not belt.loader
-    gdf = belt.load()
+    assert belt.source and belt.demo and not belt.transform
+    gdf = load_layer(belt)
     assert (tmp_path / belt.source).exists()
     assert set(gdf["zone"]) == {"floodplain", "corridor"}
     assert gdf.attrs["meta"]["demo"] == "true"

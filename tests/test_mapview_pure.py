@@ -90,7 +90,7 @@ def test_raster_overlay_writes_once_and_lists_the_classes_present(tmp_path: Path
     tif = write_raster(tmp_path / "lc.tif")  # class values 1..5
     footprint = gpd.GeoDataFrame({"path": [str(tif)], "resolution": ["30 x 30"]}, geometry=[shapely.box(0, 0, 1, 1)],
                                  crs="EPSG:4326")
-    layer = LayerDef(id="lc", title_zh="土地", title_en="Land", geometry="raster", loader="x:y",
+    layer = LayerDef(id="lc", title_zh="土地", title_en="Land", geometry="raster", source="f.gpkg",
                      style={"raster_rgba": "cyc_geo.carbon.landcover:overlay_rgba"},
                      legend={"kind": "categories", "source": "tests.test_mapview_pure:_classes"})
     png = overlay.png_path("lc", footprint, tmp_path)
@@ -131,7 +131,7 @@ def test_click_undoes_the_gcj02_shift_over_amap():
 
 
 def _layer(id_: str, order: int, **kw) -> LayerDef:
-    return LayerDef(id=id_, title_zh=id_, title_en=id_, geometry=kw.pop("geometry", "polygon"), loader="x:y",
+    return LayerDef(id=id_, title_zh=id_, title_en=id_, geometry=kw.pop("geometry", "polygon"), source="f.gpkg",
                     order=order, **kw)
 
 

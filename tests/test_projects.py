@@ -50,6 +50,11 @@ def proj_env(tmp_path_factory):
     import cyc_geo.carbon.forest as forest
 
     mp.setattr(forest, "load_forest_patches", lambda: FOREST)
+    import cyc_geo.catalog.loader as loader
+
+    load_layer = loader.load_layer  # the land check asks the catalogue for layer "forest" by id
+    mp.setattr(loader, "load_layer", lambda layer, transform=True:
+               FOREST if layer == "forest" else load_layer(layer, transform))
     import cyc_geo.planning.landcheck as landcheck
 
     # the 三区三线 demo layers derive from the land-cover raster (slow to build): not checked here,

@@ -64,11 +64,11 @@ def _jzd_site_on_farmland(tmp_path):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.catalog.loader import load_layer
     from cyc_geo.geo.crs import AREA_CRS
     from cyc_geo.planning.jzd import jzd_bytes
 
-    farm = get_layer("farmland").load().to_crs(AREA_CRS)
+    farm = load_layer("farmland").to_crs(AREA_CRS)
     p = farm.geometry.iloc[int(farm.geometry.area.argmax())].representative_point()
     site = gpd.GeoDataFrame(geometry=[box(p.x - 150, p.y - 150, p.x + 150, p.y + 150)], crs=AREA_CRS)
     path = tmp_path / "红线.txt"

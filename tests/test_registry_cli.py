@@ -21,28 +21,30 @@ def test_every_registered_layer_is_valid_and_unique():
 
 def test_bad_layer_definition_names_the_problem():
     with pytest.raises(ValueError, match="missing required key 'geometry'"):
-        parse_layer({"id": "x", "title_zh": "x", "title_en": "x", "loader": "a:b"}, "x.toml")
+        parse_layer({"id": "x", "title_zh": "x", "title_en": "x", "source": "a.gpkg"}, "x.toml")
     with pytest.raises(ValueError, match="geometry must be"):
-        parse_layer({"id": "x", "title_zh": "x", "title_en": "x", "geometry": "blob", "loader": "a:b"}, "x.toml")
+        parse_layer({"id": "x", "title_zh": "x", "title_en": "x", "geometry": "blob", "source": "a.gpkg"}, "x.toml")
 
 
 def test_duplicate_layer_ids_are_rejected(tmp_path):
-    body = 'id = "a"\ntitle_zh = "甲"\ntitle_en = "A"\nloader = "m:f"\ngeometry = "point"\n'
+    body = 'id = "a"\ntitle_zh = "甲"\ntitle_en = "A"\nsource = "a.gpkg"\ngeometry = "point"\n'
     (tmp_path / "one.toml").write_text(body, encoding="utf-8")
     (tmp_path / "two.toml").write_text(body, encoding="utf-8")
     with pytest.raises(ValueError, match="duplicate layer ids"):
         load_registry(tmp_path)
 
 
-def test_a_loader_receives_its_layer_definition(tmp_path):
-    """county and neighbours share one loader module; each reads the GeoPackage layer named by its id."""
+def test_a_shared_source_file_is_read_by_layer_id(tmp_path):
+    """county and neighbours share one GeoPackage; each reads the GeoPackage layer named by its id."""
+    from cyc_geo.catalog.loader import load_layer
+
     (tmp_path / "nb.toml").write_text(
         'id = "neighbours"\ntitle_zh = "相邻县"\ntitle_en = "Neighbours"\n'
-        'loader = "cyc_geo.places.county:load_county"\ngeometry = "polygon"\n',
+        'source = "boundaries/county.gpkg"\ndemo = "cyc_geo.places.county:build_county"\ngeometry = "polygon"\n',
         encoding="utf-8",
     )
     (layer,) = load_registry(tmp_path)
-    assert len(layer.load()) == 5
+    assert len(load_layer(layer)) == 5
 
 
 def _cli_json(*args: str):

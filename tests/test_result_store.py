@@ -93,7 +93,7 @@ def test_a_restarted_app_draws_the_default_map_without_reading_a_layer(monkeypat
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from cyc_geo.catalog.registry import LayerDef
+    from cyc_geo.catalog import loader
     from ui import folium_map
 
     def visit() -> AppTest:
@@ -108,8 +108,10 @@ def test_a_restarted_app_draws_the_default_map_without_reading_a_layer(monkeypat
     st.cache_data.clear()
     st.cache_resource.clear()
     loads, renders = [], []
-    real_load, real_render = LayerDef.load, folium_map.render
-    monkeypatch.setattr(LayerDef, "load", lambda self, *a, **k: loads.append(self.id) or real_load(self, *a, **k))
+    real_read, real_raster, real_render = loader._read_vector, loader.raster_footprint, folium_map.render
+    # every layer the catalogue loads is read by one of these two (cyc_geo.catalog.loader.load_layer)
+    monkeypatch.setattr(loader, "_read_vector", lambda layer, *a: loads.append(layer.id) or real_read(layer, *a))
+    monkeypatch.setattr(loader, "raster_footprint", lambda path: loads.append(path.name) or real_raster(path))
     monkeypatch.setattr(folium_map, "render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
     second = visit()
     assert loads == [] and renders == []

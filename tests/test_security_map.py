@@ -25,7 +25,7 @@ HOSTILE = [
 ]
 
 TOWNSHIPS = LayerDef(
-    id="townships", title_zh="乡镇（街道）", title_en="Townships", loader="m:f", geometry="polygon",
+    id="townships", title_zh="乡镇（街道）", title_en="Townships", source="f.gpkg", geometry="polygon",
     tooltip=("name", "code"), tooltip_labels_zh=("名称", "统计代码"), tooltip_labels_en=("Name", "Code"),
     label="name", style={"color": "#ff0000", "fill_opacity": 0.6},
 )

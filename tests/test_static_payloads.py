@@ -26,7 +26,7 @@ def _squares(names: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"name": names}, geometry=shapely.box(xs, ys, xs + 0.0002, ys + 0.0002), crs="EPSG:4326")
 
 
-LAYER = LayerDef(id="sq", title_zh="方块", title_en="Squares", loader="m:f", geometry="polygon",
+LAYER = LayerDef(id="sq", title_zh="方块", title_en="Squares", source="f.gpkg", geometry="polygon",
                  tooltip=("name",), style={"color": "#ff0000"})
 
 

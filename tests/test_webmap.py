@@ -70,7 +70,7 @@ def test_legend_html_escapes_and_marks_zoom_sections():
 
 
 def test_layer_legend_uses_category_labels():
-    layer = LayerDef(id="belt", title_zh="带", title_en="Belt", loader="m:f", geometry="polygon",
+    layer = LayerDef(id="belt", title_zh="带", title_en="Belt", source="f.gpkg", geometry="polygon",
                      style={"category_colors": {"a": "#111111", "b": "#222222"}},
                      legend={"kind": "categories", "labels_zh": {"a": "滩区"}})
     sec = webmap.layer_legend(layer, "zh")
@@ -232,7 +232,7 @@ def test_tianditu_token_comes_from_secrets_or_env(monkeypatch):
 
 def _export_map() -> folium.Map:
     fmap = webmap.base_map("blank", fit_bounds=((35.0, 114.5), (35.4, 115.0)))
-    layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", loader="m:f", geometry="polygon",
+    layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", source="f.gpkg", geometry="polygon",
                      tooltip=("roof_id",), style={"color": "#ff0000", "fill_opacity": 1.0})
     big = _squares()
     # ~2 km squares, visible at county zoom (buffered in metres, EPSG:4547)
@@ -257,7 +257,7 @@ def test_layer_text_reaches_the_page_verbatim_even_if_it_looks_like_a_template()
     """Attribute values are data: a "{{" or "{%" in a name must neither break nor change the page."""
     from streamlit_folium import _get_feature_group_string
 
-    layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", loader="m:f", geometry="polygon",
+    layer = LayerDef(id="sq", title_zh="方块", title_en="Squares", source="f.gpkg", geometry="polygon",
                      tooltip=("name",), style={"color": "#ff0000"})
     gdf = _squares().assign(name=["{{ 7 * 7 }}", "{% if x %}甲{% endif %}", "{#乙#}"])
     html = webmap.layer_group(layer, gdf, "zh").add_to(webmap.base_map("blank")).get_root().render()

@@ -17,6 +17,7 @@ import streamlit as st
 
 from cyc_geo import db
 from cyc_geo.catalog import result_store, sources
+from cyc_geo.catalog.loader import load_layer as load_by_id
 from cyc_geo.catalog.provenance import LayerFacts, facts_from_json, facts_to_json, layer_facts, provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry, registry_signature
 from cyc_geo.mapview.payloads import attribute_table
@@ -181,7 +182,7 @@ def _source_version(layer_id: str) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _small_layer(layer_id: str, version: str) -> gpd.GeoDataFrame:
-    return layer_def(layer_id).load()
+    return load_by_id(layer_def(layer_id))
 
 
 def load_layer(layer_id: str) -> gpd.GeoDataFrame:
@@ -191,7 +192,7 @@ def load_layer(layer_id: str) -> gpd.GeoDataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _shared_layer(layer_id: str, version: str) -> gpd.GeoDataFrame:
-    return layer_def(layer_id).load()
+    return load_by_id(layer_def(layer_id))
 
 
 def big_layer(layer_id: str) -> gpd.GeoDataFrame:

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 from cyc_geo.carbon import forest, landcover, maps, zones
 from cyc_geo.carbon.zones import CountyFigures
 from cyc_geo.catalog.provenance import data_year_label, layer_data_year
-from cyc_geo.catalog.sources import planner_file
+from cyc_geo.catalog.loader import planner_path
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.display import display_frame
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
@@ -171,7 +171,7 @@ def _definitions_and_targets(fig: CountyFigures) -> None:
 
 def _banner() -> None:
     lc_layer = load_layer("landcover")
-    if planner_file("forest") is not None:
+    if planner_path("forest") is not None:
         forest_flags = load_layer("forest")
     else:  # patches are derived from the raster: same provenance, no need to load 22k polygons here
         forest_flags = gpd.GeoDataFrame(geometry=[], crs=lc_layer.crs)

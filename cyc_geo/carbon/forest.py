@@ -35,8 +35,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -46,13 +44,11 @@ import shapely
 from cyc_geo import paths
 from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES, NODATA, landcover_meta, landcover_path, load_landcover
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.catalog.sources import planner_file, read_any
+from cyc_geo.catalog.loader import load_layer, planner_path
+from cyc_geo.catalog.sources import read_any
 from cyc_geo.catalog.vector_io import read_layer, write_layer
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
 from cyc_geo.geo.zonal import RasterData, RasterError, zonal_sum
-
-if TYPE_CHECKING:
-    from cyc_geo.catalog.registry import LayerDef
 
 PARAMS_CSV = paths.REFERENCE_DIR / "forest_params.csv"
 POOLS_CSV = paths.REFERENCE_DIR / "carbon_pools.csv"
@@ -344,24 +340,9 @@ def _patch_file_name(raster: Path) -> str:
     return f"forest_patches_{raster.parent.name}_{raster.stem}.gpkg"
 
 
-def load_forest_patches(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """Forest patches (WGS84) with ``patch_id, class_code, class_name, area_ha, stock_m3, sink_t_co2_yr``.
-
-    A planner's patch file (``data/boundaries/forest.<ext>`` or an import) wins;
-    its stock attribute is kept and the sink is computed. Otherwise patches are
-    derived from the land-cover raster in use (rebuilt when the raster changes).
-    """
-    user = planner_file(layer.id if layer else "forest")
-    if user is not None:
-        gdf = patch_carbon(read_any(user))
-        if "township_code" not in gdf.columns:
-            gdf = _attach_township(gdf)
-        if "patch_id" not in gdf.columns:
-            gdf.insert(0, "patch_id", np.arange(1, len(gdf) + 1))
-        meta = dict(gdf.attrs.get("meta") or {})
-        meta.update({"source": meta.get("source", f"planner file {user.name}"), "demo": "false"})
-        gdf.attrs["meta"] = meta
-        return gdf
+def derived_patches_file() -> Path:
+    """Builder of layer ``forest`` (no planner file): the patches derived from the land-cover raster in use,
+    in a file named after that raster, rebuilt when the raster changed (its modification time)."""
     raster = landcover_path()
     file = paths.generated_dir() / _patch_file_name(raster)
     stale = True
@@ -369,7 +350,35 @@ def load_forest_patches(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
         stale = read_layer_meta(file).get("raster_mtime") != str(raster.stat().st_mtime)
     if stale:
         build_forest_patches(raster)
-    return read_layer(file, "forest")
+    return file
+
+
+def patch_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Transform of layer ``forest``: a planner's patch file (``attrs["origin"]``) keeps its stock attribute
+    and gets the sink, township and ``patch_id`` columns; derived patches already have them."""
+    kind, path = gdf.attrs.get("origin", ("built", ""))
+    if kind != "planner":
+        return gdf
+    gdf = patch_carbon(gdf)
+    if "township_code" not in gdf.columns:
+        gdf = _attach_township(gdf)
+    if "patch_id" not in gdf.columns:
+        gdf.insert(0, "patch_id", np.arange(1, len(gdf) + 1))
+    meta = dict(gdf.attrs.get("meta") or {})
+    meta.update({"source": meta.get("source", f"planner file {Path(path).name}"), "demo": "false"})
+    gdf.attrs["meta"] = meta
+    return gdf
+
+
+def load_forest_patches() -> gpd.GeoDataFrame:
+    """Forest patches (WGS84) with ``patch_id, class_code, class_name, area_ha, stock_m3, sink_t_co2_yr``:
+    layer ``forest`` of the catalogue.
+
+    A planner's patch file (``data/boundaries/forest.<ext>`` or an import) wins;
+    its stock attribute is kept and the sink is computed (:func:`patch_columns`). Otherwise patches are
+    derived from the land-cover raster in use (rebuilt when the raster changes; :func:`derived_patches_file`).
+    """
+    return load_layer("forest")
 
 
 def read_layer_meta(path: Path) -> dict:
@@ -453,7 +462,7 @@ def _cached_summary(path: str, mtime: float, kind: str) -> CountySummary:
 
 def _default_summary() -> CountySummary:
     """County totals for the indicators: a planner's forest-patch file wins, else the land-cover raster."""
-    user = planner_file("forest")
+    user = planner_path("forest")
     if user is not None:
         return _cached_summary(str(user), user.stat().st_mtime, "patches")
     path = landcover_path()
@@ -546,7 +555,7 @@ def forest_value_for_year(what: str, year: int, classes: tuple[int, ...] = STOCK
         note = f"沿用 {carried} 年数据 / carried from {carried}" if carried else f"{year} 年数据 / data of {year}"
         return DatedValue((sink if what == "sink" else stock) / WAN, int(chosen["data_year"]),
                           "; ".join(n for n in (note, class_note) if n), chosen["imported_by"], chosen["imported_at"])
-    user = planner_file("forest")
+    user = planner_path("forest")
     kind, path = ("patches", user) if user is not None else ("raster", landcover_path())
     sink, stock = _figures(str(path), path.stat().st_mtime, kind, classes)
     note = "数据年份未知：各年均用当前数据 / data year unknown: the current data stand for every year"

@@ -4,42 +4,35 @@ Raster convention: single band ``uint16``, cell value = 三调 class code as an
 integer (``0301`` 乔木林地 -> 301, ``1101`` 河流水面 -> 1101), 0 = nodata
 (outside the county), in :data:`~cyc_geo.geo.crs.AREA_CRS` (EPSG:4547).
 
-Where the raster comes from (:func:`landcover_path`):
+Where the raster comes from (:func:`landcover_path`, layer ``landcover`` of the catalogue,
+:func:`cyc_geo.catalog.loader.layer_path`):
 
 1. the importer's active raster ``data/layers/landcover/active.tif``;
 2. a planner file ``data/boundaries/landcover.tif`` (or ``.tiff``);
-3. the deterministic demo raster ``data/generated/landcover_demo.tif`` built by
-   :func:`cyc_geo.demo.landcover.build_demo_landcover` (tagged ``demo=true``).
+3. the deterministic demo raster ``data/generated/landcover_demo.tif`` written by the layer's
+   demo builder (``layers/landcover.toml``; tagged ``demo=true``).
 
 A planner raster may be in any CRS and resolution: :func:`load_landcover`
 reprojects it to EPSG:4547 with nearest-neighbour resampling (class codes must
 not be averaged), keeping the source's ground resolution unless asked.
 
-The demo raster and its calibration live in :mod:`cyc_geo.demo.landcover`.
+The demo raster and its calibration live in the demo builder's module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
-import shapely
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
 from rasterio.warp import calculate_default_transform, reproject
 
-from cyc_geo import paths
-from cyc_geo.catalog.sources import built
+from cyc_geo.catalog.loader import layer_path, planner_path, raster_meta
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.zonal import RasterData, read_raster
-
-if TYPE_CHECKING:
-    from cyc_geo.catalog.registry import LayerDef
 
 DEMO_FILE = "landcover_demo.tif"
 NODATA = 0
@@ -109,32 +102,17 @@ def code_str(value: int | np.ndarray) -> str | np.ndarray:
 
 def planner_landcover_file() -> Path | None:
     """The importer's active raster or a planner raster in ``data/boundaries``, if present."""
-    candidates = [paths.data_dir() / "layers" / "landcover" / "active.tif"]
-    candidates += [paths.boundaries_dir() / f"landcover{s}" for s in (".tif", ".tiff", ".TIF")]
-    return next((p for p in candidates if p.exists()), None)
+    return planner_path("landcover")
 
 
 def landcover_path() -> Path:
     """Path of the land-cover raster in use: planner raster if present, else the demo (built if missing)."""
-    user = planner_landcover_file()
-    if user is not None:
-        return user
-    from cyc_geo.demo.landcover import build_demo_landcover
-
-    return built(paths.generated_dir() / DEMO_FILE, build_demo_landcover)
+    return layer_path("landcover")
 
 
 def landcover_meta(path: Path | None = None) -> dict[str, str]:
     """Provenance of a land-cover raster (GeoTIFF tags); planner rasters are ``demo=false``."""
-    path = Path(path or landcover_path())
-    with rasterio.open(path) as src:
-        tags = dict(src.tags())
-        crs = src.crs.to_string() if src.crs else "none"
-        res = src.res
-    meta = {"source": tags.get("source", f"planner raster {path.name}"), "demo": tags.get("demo", "false"),
-            "approximate": tags.get("approximate", "false"), "path": str(path), "crs": crs,
-            "resolution": f"{res[0]:g} x {res[1]:g}"}
-    return meta
+    return raster_meta(Path(path or landcover_path()))
 
 
 def reproject_to_area_crs(data: RasterData, resolution_m: float | None = None) -> RasterData:
@@ -174,23 +152,12 @@ def load_landcover(path: Path | str | None = None, resolution_m: float | None = 
     return reproject_to_area_crs(read_raster(data), resolution_m)
 
 
-def load_landcover_layer(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """Registry loader for the raster layer: its footprint (one row, WGS84) with provenance in ``attrs``.
-
-    The raster in use is :func:`landcover_path` (an imported raster of the layer wins).
-
-    The map draws the raster itself with :func:`overlay_rgba`; this row gives the
-    layer list its bounds, CRS and demo flag (and builds the demo raster on first use).
-    """
-    path = landcover_path()
-    meta = landcover_meta(path)
-    with rasterio.open(path) as src:
-        footprint = shapely.box(*src.bounds)
-        crs = src.crs
-    gdf = gpd.GeoDataFrame({"name": ["土地覆被 (三调分类)"], "path": [str(path)], "resolution": [meta["resolution"]]},
-                           geometry=[footprint], crs=crs).to_crs(WGS84)
-    gdf.attrs["meta"] = meta
-    return gdf
+def name_footprint(footprint: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Transform of the raster layer ``landcover``: its footprint row (from the catalogue: bounds,
+    ``path``, ``resolution``, provenance) named for the layer list. The map draws the raster itself
+    with :func:`overlay_rgba`."""
+    footprint.insert(0, "name", "土地覆被 (三调分类)")
+    return footprint
 
 
 def palette_rgba(values: np.ndarray, alpha: int = 200) -> np.ndarray:

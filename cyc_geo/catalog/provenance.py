@@ -135,7 +135,9 @@ def summarize(layer: LayerDef, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
 
 def layer_summary(layer: LayerDef) -> dict[str, Any]:
     """Load ``layer`` and summarise it."""
-    return summarize(layer, layer.load())
+    from cyc_geo.catalog.loader import load_layer
+
+    return summarize(layer, load_layer(layer))
 
 
 def provenance_meta(obj: pd.DataFrame | Mapping[str, Any]) -> dict[str, Any]:

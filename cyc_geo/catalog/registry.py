@@ -5,22 +5,27 @@ its geometry type, style, tooltip fields, legend and the behaviours the map give
 app and the CLI both read the registry; adding a layer is adding one file, with no Python
 when its data is a file.
 
-Where the data comes from, one of:
+Where the data comes from (:func:`cyc_geo.catalog.loader.load_layer` loads every layer by id, in
+one order: the planner's imported version or a file in ``data/boundaries/`` named after the id,
+else ``source``, else ``demo``, then ``transform``):
 
-- ``source = "<path relative to the data folder>"``: a vector file read by
-  :func:`cyc_geo.catalog.sources.load_source` (a planner's imported version of the layer wins
-  over it). ``demo = "module:function"`` optionally names the builder that writes that file
-  when it is missing (demo data, flagged demo in the file's provenance);
-- ``loader = "module:function"``: a function that receives the :class:`LayerDef` and returns
-  the GeoDataFrame, for layers that need more than reading a file (derived columns, rasters).
+- ``source = "<path relative to the data folder>"``: the layer's own file (GeoPackage, GeoJSON,
+  Shapefile, zip, GeoParquet; a GeoTIFF for ``geometry = "raster"``). In a GeoPackage the layer
+  named ``source_layer`` (default: the layer id) is read, else the first;
+- ``demo = "module:function"``: the builder that writes the file when it is missing (demo data,
+  flagged demo in the file's provenance) and returns its path. A layer whose file name depends on
+  other data (forest patches derived from the land cover in use) may give ``demo`` without
+  ``source``: the builder then returns the current file (building it when needed) on every load;
+- ``demo_stale = "module:function(path) -> bool"``: true when an existing source file was written
+  by an older demo generator and must be rebuilt;
+- ``transform = "module:function"``: a function GeoDataFrame -> GeoDataFrame applied after
+  reading (derived columns: roofs assigned to townships, areas, H3 cells); it may load other
+  layers by id through the catalogue. Raster layers: the loader returns the raster's footprint
+  row (``path``, ``resolution``) and the transform sees that; the cells are read from
+  :func:`cyc_geo.catalog.loader.layer_path`.
 
-Example of a file layer (``layers/wells.toml``, data in ``data/wells.geojson``)::
-
-    id = "wells"
-    title_zh = "机井"
-    title_en = "Wells"
-    geometry = "point"
-    source = "wells.geojson"
+At least one of ``source`` and ``demo`` is required. A layer definition is plain data: the
+registry imports no builder or transform.
 
 Behaviour keys (all optional): ``clickable`` (a click on the map lists the feature; default
 true), ``county_check`` (imports are checked against the county outline; default true),
@@ -40,8 +45,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypedDict
-
-import geopandas as gpd
 
 from cyc_geo import paths
 
@@ -109,9 +112,16 @@ class LayerDef:
     title_zh: str
     title_en: str
     geometry: str
-    loader: str | None = None
     source: str | None = None
+    """File of the layer's data, relative to the data folder (see the module docstring)."""
+    source_layer: str | None = None
+    """Layer of a GeoPackage ``source`` to read (default: the layer id)."""
     demo: str | None = None
+    """``module:function() -> Path`` writing the layer's file when it is missing."""
+    demo_stale: str | None = None
+    """``module:function(path) -> bool``: the existing file must be rebuilt by ``demo``."""
+    transform: str | None = None
+    """``module:function(GeoDataFrame) -> GeoDataFrame`` applied after reading."""
     order: int = 100
     default_on: bool = True
     tooltip: tuple[str, ...] = ()
@@ -148,18 +158,6 @@ class LayerDef:
         """Category labels of the legend in ``lang`` (empty when the layer has none)."""
         return dict(self.legend.get("labels_zh" if lang == "zh" else "labels_en", {}))
 
-    def load(self) -> gpd.GeoDataFrame:
-        """The layer's GeoDataFrame (WGS84, provenance in ``attrs["meta"]``): its loader, or its source file."""
-        if self.loader:
-            return import_ref(self.loader)(self)
-        from cyc_geo.catalog.sources import load_source
-
-        return load_source(self)
-
-    def build_demo(self) -> Path | None:
-        """Run the layer's demo builder (``demo = "module:function"``); None when it has none."""
-        return import_ref(self.demo)() if self.demo else None
-
 
 _FIELD_NAMES = {f.name for f in fields(LayerDef)}
 
@@ -190,9 +188,9 @@ def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
         raise ValueError(f"{source}: unknown keys {sorted(unknown)}")
     if data["geometry"] not in GEOMETRY_TYPES:
         raise ValueError(f"{source}: geometry must be one of {sorted(GEOMETRY_TYPES)}")
-    if ("loader" in data) == ("source" in data):
-        raise ValueError(f"{source}: give exactly one of 'loader' (module:function) or 'source' (a data file)")
-    for key in ("loader", "demo"):
+    if "source" not in data and "demo" not in data:
+        raise ValueError(f"{source}: give 'source' (a data file) and/or 'demo' (module:function writing it)")
+    for key in ("demo", "demo_stale", "transform"):
         _check_ref(data, key, source)
     if "source" in data and (Path(data["source"]).is_absolute() or ".." in Path(data["source"]).parts):
         raise ValueError(f"{source}: source must be a path inside the data folder, got {data['source']!r}")

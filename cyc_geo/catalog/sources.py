@@ -1,13 +1,13 @@
-"""Where each layer's data comes from: planner files first, generated demo data second.
+"""Where each layer's data lives: planner files first, the layer's own (source or demo) file second.
 
-Resolution order for a layer id ``X``:
+Resolution order for a layer id ``X`` (applied by :func:`cyc_geo.catalog.loader.load_layer`, the
+one way into layer data):
 
 1. the active import of ``X`` recorded by the importer (``data/layers/X/active.gpkg``);
 2. a planner file dropped into ``data/boundaries/`` named ``X.gpkg``, ``X.geojson``,
    ``X.shp``, ``X.zip`` or ``X.parquet``;
 3. the layer's own file: ``source`` in its TOML (a path under the data folder), built by its
-   ``demo`` builder when missing; for layers with a loader, the demo/derived file built by the
-   project's own generator.
+   ``demo`` builder when missing.
 
 Planner files are not demo data: their metadata says ``demo = "false"``. A source file without
 provenance metadata (a GeoJSON someone put in the data folder) is taken as real data.
@@ -15,7 +15,6 @@ provenance metadata (a GeoJSON someone put in the data folder) is taken as real 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,8 @@ if TYPE_CHECKING:
     from cyc_geo.catalog.registry import LayerDef
 
 PLANNER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".parquet")
+PARQUET_META_KEY = b"cyc_geo"
+"""Key of cyc-geo's provenance (JSON) in a GeoParquet file's schema metadata."""
 
 
 def active_import_path(layer_id: str) -> Path:
@@ -39,13 +40,6 @@ def active_import_path(layer_id: str) -> Path:
 def active_raster_path(layer_id: str) -> Path:
     """Path where the importer keeps the active GeoTIFF of raster layer ``layer_id`` (e.g. land cover)."""
     return paths.data_dir() / "layers" / layer_id / "active.tif"
-
-
-def built(path: Path, build: Callable[[], object]) -> Path:
-    """``path``, written first by ``build()`` when it does not exist yet (demo or derived files)."""
-    if not path.exists():
-        build()
-    return path
 
 
 def planner_file(layer_id: str) -> Path | None:
@@ -61,20 +55,29 @@ def planner_file(layer_id: str) -> Path | None:
 
 
 def read_any(path: Path) -> gpd.GeoDataFrame:
-    """Read a vector file of any supported format into WGS84."""
+    """Read a vector file of any supported format into WGS84 (a GeoParquet's cyc-geo provenance in
+    ``attrs["meta"]``)."""
     path = Path(path)
     if path.suffix.lower() == ".parquet":
+        import json
+
+        import pyarrow.parquet as pq
+
         gdf = gpd.read_parquet(path)
-        gdf.attrs["meta"] = {}
+        raw = (pq.read_schema(path).metadata or {}).get(PARQUET_META_KEY)
+        gdf.attrs["meta"] = json.loads(raw) if raw else {}
         return gdf.to_crs(WGS84)
     if path.suffix.lower() == ".zip":
         return read_layer(Path(f"/vsizip/{path}"))
     return read_layer(path)
 
 
-def read_planner_file(path: Path) -> gpd.GeoDataFrame:
-    """A planner's file (WGS84) with provenance that says so: not demo, source = the file."""
-    gdf = read_any(path)
+def read_planner_file(path: Path, layer_id: str | None = None) -> gpd.GeoDataFrame:
+    """A planner's file (WGS84) with provenance that says so: not demo, source = the file.
+
+    In a GeoPackage holding several layers the one named ``layer_id`` is read (else the first)."""
+    path = Path(path)
+    gdf = read_any(path) if layer_id is None else _read_named(path, layer_id)
     meta = dict(gdf.attrs.get("meta") or {})
     meta.setdefault("source", f"planner file {path.name}")
     meta["demo"] = "false"
@@ -83,48 +86,20 @@ def read_planner_file(path: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
-def resolve_layer(layer_id: str, demo_path: Callable[[], Path]) -> gpd.GeoDataFrame:
-    """Load ``layer_id`` from a planner file if one exists, else layer ``layer_id`` of ``demo_path()``."""
-    user = planner_file(layer_id)
-    if user is not None:
-        return read_planner_file(user)
-    return read_layer(demo_path(), layer_id)
+def _read_named(path: Path, layer_id: str) -> gpd.GeoDataFrame:
+    if path.suffix.lower() != ".gpkg":
+        return read_any(path)
+    import pyogrio
+
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    return read_layer(path, layer_id if layer_id in names else None)
 
 
 def source_path(layer: LayerDef) -> Path:
     """Where a ``source`` layer's own file lives: ``<data folder>/<source>``."""
     if not layer.source:
-        raise ValueError(f"layer {layer.id!r} has no source file (it has a loader)")
+        raise ValueError(f"layer {layer.id!r} has no source file (its demo builder names it)")
     return paths.data_dir() / layer.source
-
-
-def load_source(layer: LayerDef) -> gpd.GeoDataFrame:
-    """The generic source of a layer declared with ``source = ...`` in its TOML.
-
-    A planner's imported version of the layer (or a file in ``data/boundaries``) wins; else the
-    source file, built first by the layer's ``demo`` builder when it is missing. In a
-    GeoPackage the layer named like the layer id is read (else the first layer). Raises
-    ``FileNotFoundError`` (zh + en) when there is no file and no builder.
-    """
-    user = planner_file(layer.id)
-    if user is not None:
-        return read_planner_file(user)
-    path = source_path(layer)
-    if not path.exists() and layer.demo:
-        layer.build_demo()
-    if not path.exists():
-        raise FileNotFoundError(
-            f"图层 {layer.id} 的数据文件不存在：{path} / data file of layer {layer.id!r} not found: {path}"
-        )
-    if path.suffix.lower() == ".gpkg":
-        import pyogrio
-
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-        return read_layer(path, layer.id if layer.id in names else None)
-    gdf = read_any(path)
-    if not gdf.attrs.get("meta"):
-        gdf.attrs["meta"] = {"source": f"data file {layer.source}", "demo": "false", "approximate": "false"}
-    return gdf
 
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".TIF")
@@ -140,8 +115,9 @@ def source_version(layer_id: str) -> str:
 
     The planner's file (active import or ``data/boundaries/<id>.*``, vector or raster) with its
     modification time in nanoseconds and size; else the layer's ``source`` file (demo or
-    bundled) the same way; else ``"missing"`` (a loader layer whose file is built on demand:
-    an import still changes the version, since the planner file then exists).
+    bundled) the same way; else ``"missing"`` (its file is not built yet, or a layer without a
+    ``source`` whose demo builder names the file: an import still changes the version, since the
+    planner file then exists).
     """
     user = planner_file(layer_id)
     if user is None:

@@ -27,7 +27,9 @@ from shapely.geometry import box
 from cyc_geo import paths
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS
-from cyc_geo.planning.projects import DEMO_FILE
+
+DEMO_FILE = "projects_demo.gpkg"
+"""The file written under the generated folder (``source`` of layers ``projects`` and ``devzone``)."""
 
 # Demo geometry, EPSG:4547 metres (boxes: minx, miny, maxx, maxy). Chosen inside the county,
 # more than 4.9 km from the Yellow River belt, in the townships named in the comments.

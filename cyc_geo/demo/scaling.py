@@ -20,7 +20,8 @@ The result is written as partitioned GeoParquet (``part.00000.parquet``, ...,
 every part exactly ``partition_rows`` rows except possibly the last) plus a
 ``manifest.json``, into a git-ignored folder ``<rooftops dir>/scaled_<N>/``.
 Writing streams: at most one copy plus one partition is in memory at a time.
-All data is demo data (``"demo": "true"`` in the manifest).
+All data is demo data (``"demo": "true"`` in the manifest). The manifest and partition readers are
+in :mod:`cyc_geo.catalog.partitions` (re-exported here).
 
 Command line: ``python -m cyc_geo.demo.scaling --roofs 5000000``.
 """
@@ -41,15 +42,18 @@ import shapely
 from pyproj import Transformer
 
 from cyc_geo import paths
+from cyc_geo.catalog.partitions import (  # noqa: F401 - partition_files re-exported for the benchmarks and tests
+    DEFAULT_PARTITION_ROWS,
+    MANIFEST,
+    partition_files,
+    read_manifest,
+)
 from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.transformers import transformer
 
-DEFAULT_PARTITION_ROWS = 125_000
-"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size (docs/sources.md, "Demo assumptions")."""
 GAP = 0.05  # 5 % gap between synthetic counties
 SYNTHETIC_PROVINCE = "99"
-MANIFEST = "manifest.json"
 
 
 def scaled_dir(target_roofs: int) -> Path:
@@ -199,34 +203,6 @@ def base_fingerprint(base: pd.DataFrame) -> str:
     codes = base["township_code"].astype(str)
     return (f"{len(base)}:{int(base['roof_id'].sum())}:{float(base['area_m2'].sum()):.3f}:"
             f"{int(codes.str[-6:].astype(np.int64).sum())}:{'|'.join(map(str, base.columns))}")
-
-
-def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The manifest of a scaled dataset, or None if absent / unreadable."""
-    try:
-        return json.loads((Path(folder) / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def partition_files(folder: Path, max_roofs: int | None = None) -> list[Path]:
-    """The first partitions of ``folder`` holding ``max_roofs`` roofs (all if ``None``).
-
-    Raises :class:`ValueError` if ``max_roofs`` does not fall on a partition boundary,
-    so a benchmark never silently measures a different size.
-    """
-    manifest = read_manifest(folder)
-    if manifest is None:
-        raise FileNotFoundError(f"不是分区屋顶数据 / not a scaled rooftop dataset: {folder}")
-    out, total = [], 0
-    for entry in manifest["files"]:
-        if max_roofs is not None and total >= max_roofs:
-            break
-        out.append(Path(folder) / entry["file"])
-        total += entry["rows"]
-    if max_roofs is not None and total != max_roofs:
-        raise ValueError(f"{max_roofs} roofs is not a whole number of partitions (got {total}) in {folder}")
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

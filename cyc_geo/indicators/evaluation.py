@@ -243,7 +243,9 @@ def inputs_demo() -> bool:
     from cyc_geo.catalog.provenance import provenance_of
     from cyc_geo.catalog.registry import load_registry
 
-    return any(provenance_of(layer.load()).demo for layer in load_registry() if layer.feeds_indicators)
+    from cyc_geo.catalog.loader import load_layer
+
+    return any(provenance_of(load_layer(layer)).demo for layer in load_registry() if layer.feeds_indicators)
 
 
 def write(path: Path | str, long: pd.DataFrame, catalogue: pd.DataFrame, demo: bool, lang: str = "zh") -> Path:

@@ -102,7 +102,7 @@ def hex_layer_def(layer: LayerDef, value_label: str, unit: str) -> LayerDef:
         id=f"{layer.id}_hex",
         title_zh=layer.title_zh,
         title_en=layer.title_en,
-        loader=layer.loader,
+        source=layer.source,
         geometry="polygon",
         tooltip=("value", "count"),
         tooltip_labels_zh=(value, "要素数"),

@@ -36,6 +36,7 @@ from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.patches import PathPatch  # noqa: E402
 
+from cyc_geo.catalog.loader import load_layer  # noqa: E402
 from cyc_geo.catalog.provenance import Provenance, provenance_of  # noqa: E402
 from cyc_geo.catalog.registry import LayerDef, load_registry  # noqa: E402
 from cyc_geo.exports.meta import MISSING, ExportMeta  # noqa: E402
@@ -236,7 +237,7 @@ def prepare_layers(layer_ids: list[str] | None = None,
     loaded = {}
     for layer in sorted((registry[i] for i in ids), key=lambda d: (d.order, d.id)):
         gdf = (frames or {}).get(layer.id)
-        loaded[layer.id] = (layer, layer.load() if gdf is None else gdf)
+        loaded[layer.id] = (layer, load_layer(layer) if gdf is None else gdf)
     county = loaded["county"][1] if "county" in loaded else (frames or {}).get("county")
     if county is None:
         from cyc_geo.places.county import load_county

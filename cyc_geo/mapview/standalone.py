@@ -19,6 +19,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry
 from cyc_geo.mapview import overlay, payloads, tiles
@@ -89,7 +90,7 @@ def export_map(layer_ids: list[str] | None = None, lang: str = "zh", center: tup
     ``load(layer_id)`` gives a layer's frame (default: the layer's loader) and ``per_roof(scenario)``
     the PV scenario's per-roof results (default: :func:`cyc_geo.pv.model.estimate` on the roof layer).
     """
-    load = load or (lambda layer_id: get_layer(layer_id).load())
+    load = load or load_layer
     lat, lon = center
     fit = payloads.bounds_of(load("county"))
     fmap = base_map("blank", None, center=center, zoom=int(zoom), fit_bounds=fit, lang=lang)

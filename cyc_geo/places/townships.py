@@ -5,16 +5,15 @@ statistical codes (统计用区划代码 2019-2023) and seat points in GCJ-02 (A
 township centres; four rows are hand-estimated, ``seat_quality=estimated``).
 
 No official township polygons are available offline, so
-:func:`cyc_geo.demo.townships.build_demo_townships` partitions the county outline into Voronoi cells around the (WGS84-converted)
-seats. Every polygon is flagged ``approximate=True``. A planner replaces them by
-dropping an official file named ``townships.<gpkg|geojson|shp|zip|parquet>``
-into ``data/boundaries/`` (see :mod:`cyc_geo.catalog.sources`).
+the layer's demo builder (``layers/townships.toml``) partitions the county outline into Voronoi
+cells around the (WGS84-converted) seats. Every polygon is flagged ``approximate=True``. A planner
+replaces them by importing the layer or dropping an official file named
+``townships.<gpkg|geojson|shp|zip|parquet>`` into ``data/boundaries/`` (see :mod:`cyc_geo.catalog.loader`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -22,12 +21,9 @@ import pandas as pd
 
 from cyc_geo import paths
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.catalog.sources import built, resolve_layer
+from cyc_geo.catalog.loader import load_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
-
-if TYPE_CHECKING:
-    from cyc_geo.catalog.registry import LayerDef
 
 TOWNSHIP_CSV = paths.REFERENCE_DIR / "townships.csv"
 DEMO_FILE = "townships_demo.gpkg"
@@ -54,18 +50,9 @@ def read_seats(csv_path: Path = TOWNSHIP_CSV) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _demo_path() -> Path:
-    from cyc_geo.demo.townships import build_demo_townships
-
-    return built(paths.generated_dir() / DEMO_FILE, build_demo_townships)
-
-
-def load_townships(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """Township polygons (WGS84): the planner's official file if present, else the demo partition.
-
-    Columns always include ``code``, ``name``, ``name_en``, ``approximate`` and ``area_km2``.
-    """
-    gdf = resolve_layer(layer.id if layer else "townships", _demo_path)
+def township_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Transform of layer ``townships``: ``code`` as text, ``name_en``, ``approximate`` (from the
+    provenance when the file has no such column) and ``area_km2`` (EPSG:4547), sorted by code."""
     if "approximate" not in gdf.columns:
         gdf["approximate"] = provenance_of(gdf).approximate
     gdf["code"] = gdf["code"].astype(str)
@@ -73,6 +60,15 @@ def load_townships(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
         gdf["name_en"] = gdf["name"].map(NAME_EN)
     gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6
     return gdf.sort_values("code").reset_index(drop=True)
+
+
+def load_townships() -> gpd.GeoDataFrame:
+    """Township polygons (WGS84): layer ``townships`` of the catalogue (the planner's official file if
+    present, else the demo partition).
+
+    Columns always include ``code``, ``name``, ``name_en``, ``approximate`` and ``area_km2``.
+    """
+    return load_layer("townships")
 
 
 def townships_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -77,39 +77,23 @@ class CheckContext:
         out._base = self
         return out
 
+    LAYER_IDS = {"sites": "projects"}
+    """Context name -> catalogue layer id where they differ. ``sites`` is the map's ``projects`` layer: only
+    parcels are compared with (rooftop sets may share roofs), so the rooftop site is its footprint."""
+
     def _load(self, name: str) -> Any:
-        if name == "county":
-            from cyc_geo.places.county import load_county
-
-            return load_county()
-        if name == "townships":
-            from cyc_geo.places.townships import load_townships
-
-            return load_townships()
-        if name == "belt":
-            from cyc_geo.places.belt import load_belt
-
-            return load_belt()
-        if name == "forest":
-            from cyc_geo.carbon.forest import load_forest_patches
-
-            return load_forest_patches()
-        if name == "devzone":
-            from cyc_geo.planning.projects import load_devzone
-
-            return load_devzone()
-        if name == "sites":
-            from cyc_geo.planning.projects import load_project_sites
-
-            # only parcels are compared with (rooftop sets may share roofs), so skip loading roofs
-            return load_project_sites(roofs=False)
+        """A context layer from the catalogue by id (``projects`` is the 附件2 table, not a layer)."""
         if name == "projects":
             from cyc_geo.planning.projects import load_projects
 
             return load_projects()
         if name in self.ZONING:
             return _load_zoning(name)
-        raise KeyError(name)
+        if name not in self.NAMES:
+            raise KeyError(name)
+        from cyc_geo.catalog.loader import load_layer
+
+        return load_layer(self.LAYER_IDS.get(name, name))
 
     def get(self, name: str) -> Any:
         """The layer (WGS84 or the injected CRS) or None if unavailable."""
@@ -134,25 +118,12 @@ class CheckContext:
 
 
 def _load_zoning(name: str) -> gpd.GeoDataFrame | None:
-    """A 三区三线 layer from the registry (planner file or demo); 耕地 from a planner file or the demo
-    parcels written beside the farmland demo. None when it cannot be had (no land cover)."""
-    from cyc_geo import paths
-    from cyc_geo.catalog.registry import get_layer
-    from cyc_geo.catalog.sources import planner_file, read_planner_file
-    from cyc_geo.catalog.vector_io import read_layer
+    """A 三区三线 or 耕地 layer from the catalogue (planner file or demo). None when it cannot be had
+    (no land cover)."""
+    from cyc_geo.catalog.loader import load_layer
 
     try:
-        if name != "cropland":
-            return get_layer(name).load()
-        user = planner_file("cropland")
-        if user is not None:
-            return read_planner_file(user)
-        from cyc_geo.demo.landuse import FILES, build_farmland
-
-        path = paths.generated_dir() / FILES["cropland"]
-        if not path.exists():
-            build_farmland()
-        return read_layer(path, "cropland")
+        return load_layer(name)
     except (FileNotFoundError, KeyError, OSError):
         return None
 

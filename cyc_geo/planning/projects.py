@@ -8,8 +8,9 @@ columns read from that text: ``land_need_mu``/``land_need_m2`` (project 1: "总�
 ``capacity_mw`` (project 3: "20万千瓦" = 200 MW), ``period_start``/``period_end`` and an
 English title.
 
-Sites: no real parcels are available offline; :mod:`cyc_geo.demo.projects` builds demo
-parcels and a demo development zone (flagged ``demo``).
+Sites: no real parcels are available offline; the demo builder of layers ``projects`` and
+``devzone`` (``layers/projects.toml``) writes demo parcels and a demo development zone (flagged
+``demo``); both are read through the catalogue (:mod:`cyc_geo.catalog.loader`).
 
 A planner replaces a site by drawing or uploading it; :func:`save_project_site`
 stores it in the ``project_sites`` table (GeoJSON in WGS84, version, who/when) with
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import geopandas as gpd
 import numpy as np
@@ -31,16 +32,12 @@ from shapely.geometry import mapping, shape
 
 from cyc_geo import db, paths
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.catalog.sources import built, resolve_layer
+from cyc_geo.catalog.loader import load_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.detect import guess_crs
 from cyc_geo.pv import rooftops
 
-if TYPE_CHECKING:
-    from cyc_geo.catalog.registry import LayerDef
-
 PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
-DEMO_FILE = "projects_demo.gpkg"
 SEED_COLUMNS = ("序号", "项目名称", "建设内容和规模", "建设主体", "建设期限", "投资规模(万元)", "效益")
 """The 附件2 columns, in the seed's order."""
 SEED_TOTAL_WAN_YUAN = 214000
@@ -96,21 +93,20 @@ def _roof_site(roofs: gpd.GeoDataFrame | None = None) -> tuple[shapely.Geometry,
     return geom, f"{len(roofs)} roofs of cyc_geo.pv.rooftops.load_rooftops()", area
 
 
-def _demo_path() -> Path:
-    from cyc_geo.demo.projects import build_demo_sites
-
-    return built(paths.generated_dir() / DEMO_FILE, build_demo_sites)
-
-
-def load_devzone(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """The economic-development zone (长垣经开区), WGS84: a planner's ``devzone`` file, else the demo."""
-    gdf = resolve_layer(layer.id if layer else "devzone", _demo_path)
+def devzone_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Transform of layer ``devzone``: ``name`` / ``name_en`` when the file has none, ``area_km2`` (EPSG:4547)."""
     if "name" not in gdf.columns:
         gdf["name"] = "长垣经开区"
     if "name_en" not in gdf.columns:
         gdf["name_en"] = "Changyuan development zone"
     gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6
     return gdf
+
+
+def load_devzone() -> gpd.GeoDataFrame:
+    """The economic-development zone (长垣经开区), WGS84: layer ``devzone`` of the catalogue (a planner's
+    ``devzone`` file, else the demo)."""
+    return load_layer("devzone")
 
 
 # ---------------------------------------------------------------- saved edits
@@ -120,9 +116,11 @@ def _saved_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM project_sites ORDER BY project_no")]
 
 
-def _base_sites() -> tuple[gpd.GeoDataFrame, bool]:
-    """The demo (or planner-file) sites with the edit columns of an unedited site, and whether they are demo."""
-    base = resolve_layer("project_sites", _demo_path)
+def _base_sites(stored: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, bool]:
+    """The demo (or planner-file) sites with the edit columns of an unedited site, and whether they are demo.
+
+    ``stored``: the sites as stored (layer ``projects`` of the catalogue before its transform)."""
+    base = load_layer("projects", transform=False) if stored is None else stored
     base_demo = provenance_of(base).demo
     base = base.copy()
     base["project_no"] = base["project_no"].astype(int)
@@ -162,8 +160,8 @@ def _saved_sites(conn: sqlite3.Connection | None) -> gpd.GeoDataFrame | None:
 
 
 def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = True,
-                       roof_site: Callable[[], tuple[shapely.Geometry, str, float] | None] | None = None
-                       ) -> gpd.GeoDataFrame:
+                       roof_site: Callable[[], tuple[shapely.Geometry, str, float] | None] | None = None,
+                       stored: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Every project's current site (WGS84): saved edits override the demo sites.
 
     A ``rooftops`` site is the MultiPolygon of all roofs (``roofs=True``), or its stored
@@ -176,8 +174,9 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     is "true" while any shown site is a demo site.
 
     ``roof_site``: what gives the rooftop site (default :func:`_roof_site`; the app passes a cached one).
+    ``stored``: the stored sites (default: layer ``projects`` of the catalogue, untransformed).
     """
-    base, base_demo = _base_sites()
+    base, base_demo = _base_sites(stored)
     edits = _saved_sites(conn)
     if edits is not None:
         base = base[~base["project_no"].isin(edits["project_no"])]
@@ -213,11 +212,15 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     return out
 
 
-def load_project_layer(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """Map-friendly project sites: a rooftop site is drawn as its township footprint, not 10^5 roofs.
+def project_layer(stored: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Transform of layer ``projects``: the stored sites with the saved edits (database) over them and the
+    project table's names; a rooftop site is drawn as its township footprint, not 10^5 roofs."""
+    return load_project_sites(roofs=False, stored=stored)
 
-    Registry loader; the sites come from the project table and saved edits, whatever ``layer`` says."""
-    return load_project_sites(roofs=False)
+
+def load_project_layer() -> gpd.GeoDataFrame:
+    """Map-friendly project sites: layer ``projects`` of the catalogue (:func:`project_layer`)."""
+    return load_layer("projects")
 
 
 # ---------------------------------------------------------------- site input

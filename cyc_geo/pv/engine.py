@@ -303,7 +303,7 @@ def _run_dask(source: Any, scenario: Any, params: Any, by: str, h3_resolution: i
     client = get_client(cfg)
     if files is None:
         # in-memory table: scatter the chunks once (embedding them in the graph would copy them per task)
-        from cyc_geo.demo.scaling import DEFAULT_PARTITION_ROWS
+        from cyc_geo.catalog.partitions import DEFAULT_PARTITION_ROWS
 
         frame = _frame(source, h3_resolution)
         step = DEFAULT_PARTITION_ROWS
@@ -385,7 +385,7 @@ def _source_meta(source: Any) -> dict[str, Any]:
     if isinstance(source, (str, Path)):
         p = Path(source)
         if p.is_dir():
-            from cyc_geo.demo.scaling import read_manifest
+            from cyc_geo.catalog.partitions import read_manifest
 
             manifest = read_manifest(p) or {}
             return {"demo": manifest.get("demo", "false"), "source": manifest.get("source", str(p))}

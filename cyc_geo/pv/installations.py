@@ -8,9 +8,9 @@ the filing / start date), ``township_code`` (12-digit, ``data/reference/township
 ``has_coords`` bool and a point geometry (the township seat when ``has_coords`` is False);
 provenance in ``attrs["meta"]`` (``source``, ``demo``, ``approximate``, ``data_year``).
 
-:func:`load_installations` is the layer's loader: the planner's active import of layer
-``pv_installations`` (or a file in ``data/boundaries``), else the demo ledger of
-:mod:`cyc_geo.demo.installations`. Editors' additions and corrections are stored in the
+:func:`load_installations` reads layer ``pv_installations`` of the catalogue: the planner's active
+import of the layer (or a file in ``data/boundaries``), else the demo ledger its demo builder
+writes (``layers/pv_installations.toml``), through :func:`normalise` (the layer's transform). Editors' additions and corrections are stored in the
 ``pv_ledger_edits`` table, one JSON row per ``install_id``, each write audited in the same
 transaction (:func:`save_ledger_row`); :func:`load_ledger` applies them over the loaded ledger.
 """
@@ -21,20 +21,16 @@ import json
 import math
 import re
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
 from cyc_geo import db
-from cyc_geo.catalog.sources import planner_file, read_planner_file
-from cyc_geo.catalog.vector_io import read_layer
+from cyc_geo.catalog.loader import load_layer
 from cyc_geo.geo.crs import WGS84
 from cyc_geo.pv.plausibility import capacity_problem
-
-if TYPE_CHECKING:
-    from cyc_geo.catalog.registry import LayerDef
 
 LAYER_ID = "pv_installations"
 BUILDING_CLASSES = ("gov", "public", "commercial", "rural", "other")
@@ -74,17 +70,10 @@ def normalise(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def load_installations(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """The ledger (WGS84, agreed schema): the planner's import of the layer, else the demo ledger (built if missing)."""
-    user = planner_file(layer.id if layer else LAYER_ID)
-    if user is not None:
-        return normalise(read_planner_file(user))
-    from cyc_geo.demo.installations import build_demo_installations, demo_path
-
-    path = demo_path()
-    if not path.exists():
-        build_demo_installations()
-    return normalise(read_layer(path, LAYER_ID))
+def load_installations() -> gpd.GeoDataFrame:
+    """The ledger (WGS84, agreed schema): layer ``pv_installations`` of the catalogue (the planner's import
+    of the layer, else the demo ledger, built if missing), normalised by its transform."""
+    return load_layer(LAYER_ID)
 
 
 # ---------------------------------------------------------------- edits

@@ -1,7 +1,7 @@
 """Building footprints (rooftops) for the PV potential: columns, validation and loader.
 
 No building-footprint data of Changyuan is available offline; the demo county of
-about 250,000 buildings comes from :mod:`cyc_geo.demo.rooftops`.
+about 250,000 buildings is written by the layer's demo builder (``layers/rooftops.toml``).
 
 Columns (cross-team interface): ``roof_id, building_class, roof_type, area_m2,
 township_code, x, y, lon, lat, geometry`` plus ``use`` (what the demo building
@@ -9,14 +9,15 @@ is) and ``h3_7, h3_8, h3_9`` (H3 cells of the centroid, precomputed once so
 that aggregation is fast). ``area_m2`` is the footprint area in EPSG:4547.
 
 A planner's own footprints (``data/boundaries/rooftops.<ext>`` or an import)
-win over the demo; :func:`prepare_footprints` validates any footprint file.
+win over the demo (the catalogue's order, :mod:`cyc_geo.catalog.loader`);
+:func:`derive_roof_columns`, the layer's transform, validates them with :func:`prepare_footprints`.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,17 +25,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 
-from cyc_geo import paths
-from cyc_geo.catalog.sources import planner_file, read_any
+from cyc_geo.catalog.loader import current_source, load_layer, planner_path
+from cyc_geo.catalog.sources import PARQUET_META_KEY, read_any
 from cyc_geo.geo import hexgrid
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.transformers import transformer
 
-if TYPE_CHECKING:
-    from cyc_geo.catalog.registry import LayerDef
-
 DEMO_FILE = "demo_rooftops.parquet"
-META_KEY = b"cyc_geo"
+META_KEY = PARQUET_META_KEY
 
 BUILDING_CLASSES = ("gov", "public", "commercial", "rural")
 CLASS_LABELS_ZH = {"gov": "党政机关", "public": "公共建筑", "commercial": "工商业", "rural": "农村居民"}
@@ -80,7 +78,7 @@ def finish_footprints(geoms_area: np.ndarray, attrs: dict[str, Any], townships_a
 
 def townships_signature() -> str:
     """Which township layer the codes were assigned from (planner file path + mtime, or demo)."""
-    user = planner_file("townships")
+    user = planner_path("townships")
     return "demo" if user is None else f"{user}:{user.stat().st_mtime_ns}"
 
 
@@ -104,10 +102,6 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
     raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
     gdf.attrs["meta"] = json.loads(raw) if raw else {}
     return gdf.to_crs(WGS84) if gdf.crs is not None and gdf.crs != WGS84 else gdf
-
-
-def _demo_path() -> Path:
-    return paths.rooftops_dir() / DEMO_FILE
 
 
 class FootprintError(ValueError):
@@ -234,24 +228,35 @@ def load_footprint_file(path: str | Path) -> gpd.GeoDataFrame:
     return gdf
 
 
-def load_rooftops(layer: LayerDef | None = None) -> gpd.GeoDataFrame:
-    """Building footprints (WGS84): the planner's file if present, else the demo GeoParquet (built if missing)."""
-    user = planner_file(layer.id if layer else "rooftops")
-    if user is not None:
-        return load_footprint_file(user)
-    from cyc_geo.demo.rooftops import build_demo_rooftops, is_stale
+def derive_roof_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Transform of layer ``rooftops``: the standard columns of :data:`COLUMNS`.
 
-    path = _demo_path()
-    if not path.exists() or is_stale(path):
-        build_demo_rooftops()
-    gdf = read_geoparquet(path)
+    A planner's footprints (loaded from the planner's file, ``attrs["origin"]``) are validated and
+    derived by :func:`prepare_footprints` (townships, areas, centroids, H3 cells), provenance
+    "planner file <name>". A file this module derived (the demo) keeps its columns; its township
+    codes are reassigned when the township layer changed since it was written (its ``townships``
+    signature, :func:`townships_signature`).
+    """
+    kind, path = gdf.attrs.get("origin", ("source", ""))
+    if kind == "planner":
+        meta = dict(gdf.attrs.get("meta") or {})
+        out = prepare_footprints(gdf)
+        meta.update({"source": f"planner file {Path(path).name}", "demo": "false", "approximate": "false"})
+        out.attrs["meta"] = meta
+        return out
     if gdf.attrs["meta"].get("townships") != townships_signature():
-        # the township layer changed since the file was built: reassign codes
         from cyc_geo.places.townships import load_townships
 
         towns = load_townships().to_crs(AREA_CRS)
         gdf["township_code"] = _assign_townships(gdf["x"].to_numpy(), gdf["y"].to_numpy(), towns).astype(str)
     return gdf
+
+
+def load_rooftops() -> gpd.GeoDataFrame:
+    """Building footprints (WGS84): layer ``rooftops`` of the catalogue (the planner's file if present,
+    else the demo GeoParquet, built if missing or written by an older generator), with the columns of
+    :func:`derive_roof_columns`."""
+    return load_layer("rooftops")
 
 
 def _area_column(path: Path) -> pd.Series | None:
@@ -277,11 +282,10 @@ def total_area_m2() -> float:
     or of a planner's GeoParquet / GeoPackage (an import's active version) that has one; otherwise
     the roofs are loaded (areas from their geometry if they lack ``area_m2``).
     """
-    from cyc_geo.demo.rooftops import is_stale
-
-    path, user = _demo_path(), planner_file("rooftops")
-    if user is None and path.exists() and not is_stale(path):
-        return float(pq.read_table(path, columns=["area_m2"]).column("area_m2").to_pandas().sum())
+    user = planner_path("rooftops")
+    own = current_source("rooftops") if user is None else None  # an up-to-date demo file, not built here
+    if own is not None and own.suffix == ".parquet":
+        return float(pq.read_table(own, columns=["area_m2"]).column("area_m2").to_pandas().sum())
     column = _area_column(user) if user is not None else None
     if column is not None and column.notna().all():
         return float(pd.to_numeric(column).sum())
