@@ -63,25 +63,39 @@ Off by default: the header gives away the loopback ports (issue 24, item 9)."""
 TILE_HOSTS = ("https://tile.openstreetmap.org", "https://*.tianditu.gov.cn", "https://*.is.autonavi.com")
 """Basemap tile servers (``cyc_geo.mapview.webmap.BASEMAPS``): the CSP's img-src must allow them."""
 
-CSP = "; ".join((
-    "default-src 'self'",
-    # Streamlit's frontend and the map component run inline scripts (the folium map is a page of
-    # inline script the component writes into its frame; components.html for the sign-in cookie)
-    "script-src 'self' 'unsafe-inline'",
-    # Streamlit's styling (emotion) and Leaflet set inline styles
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob: " + " ".join(TILE_HOSTS),
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "frame-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'self'",
-))
-"""Content-Security-Policy nginx sends with every answer. Checked in headless Chromium on the map
-(every layer), PV, projects (draw tools) and import pages: no violation (tests/test_deploy_headers.py)."""
+
+
+def _csp(script_src: str) -> str:
+    """A Content-Security-Policy with ``script_src``; the rest is the same for the app and its map frame."""
+    return "; ".join((
+        "default-src 'self'",
+        "script-src " + script_src,
+        # Streamlit's styling (emotion) and Leaflet set inline styles
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: " + " ".join(TILE_HOSTS),
+        "font-src 'self' data:",
+        "connect-src 'self'",  # also the same-origin WebSocket (ws:/wss:) in CSP level 3
+        "worker-src 'self' blob:",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ))
+
+
+CSP = _csp("'self' 'unsafe-inline' 'wasm-unsafe-eval'")
+"""Content-Security-Policy nginx sends with every answer but the map component's. Streamlit's
+``index.html`` starts with an inline script, and ``components.html`` (the sign-in cookie, ui/auth.py)
+runs inline script in a ``srcdoc`` frame, which has its parent's policy: so ``'unsafe-inline'``.
+Streamlit's protobuf bundle compiles a small WebAssembly module: ``'wasm-unsafe-eval'`` (compiling
+WebAssembly only, no JavaScript ``eval``). Checked in headless Chromium on the map (every layer, each
+basemap), PV and projects (draw tools) pages: no violation (tests/test_deploy_nginx.py)."""
+
+CSP_COMPONENT = _csp("'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval'")
+"""The map component's frame (``/component/streamlit_folium.st_folium/``, its own document): streamlit-folium
+0.x runs the map's layer scripts with ``eval`` (its ``main.*.js``), so this frame alone also needs
+``'unsafe-eval'``; without it the map shows no layer and no legend."""
 
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 16.0
@@ -179,20 +193,21 @@ def render_config(prefix: Path, listen: str, backends: list[int], template: Path
                   replica_header: bool = False) -> str:
     """nginx.conf text for ``backends`` (loopback ports) listening on ``listen`` (``host:port``); ``user``
     from :func:`worker_user`; ``replica_header`` adds ``X-Cyc-Replica`` (tests only)."""
-    headers = [
-        f'add_header Content-Security-Policy "{CSP}" always;',
+    common = [
         "add_header X-Frame-Options SAMEORIGIN always;",
         "add_header X-Content-Type-Options nosniff always;",
         "add_header Referrer-Policy same-origin always;",
     ]
     if replica_header:
-        headers.append("add_header X-Cyc-Replica $upstream_addr always;")
+        common.append("add_header X-Cyc-Replica $upstream_addr always;")
     values = {
         "PREFIX": str(prefix),
         "LISTEN": listen,
         "USER": f"user {user[0]} {user[1]};" if user else "# not root: the worker runs as the caller",
         "UPSTREAMS": "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in backends),
-        "HEADERS": "\n            ".join(headers),
+        "HEADERS": "\n            ".join([f'add_header Content-Security-Policy "{CSP}" always;', *common]),
+        "COMPONENT_HEADERS": "\n            ".join(
+            [f'add_header Content-Security-Policy "{CSP_COMPONENT}" always;', *common]),
         **{k: str(v) for k, v in served_dirs(app_static).items()},
     }
     text = template.read_text()

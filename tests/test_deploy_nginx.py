@@ -240,8 +240,15 @@ def test_dot_files_are_not_served(front):
 
 
 VIOLATION_HOOK = """
-document.addEventListener('securitypolicyviolation', e =>
-  console.error('CSP-VIOLATION ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sourceFile || '')));
+(() => {
+  // every frame records its CSP violations in the top page's window.__csp (all frames are same-origin);
+  // Chromium's own "Refused to ..." console lines do not reach Playwright from the map component's frame
+  let top = window;
+  try { if (window.top.document) top = window.top; } catch (e) {}
+  top.__csp = top.__csp || [];
+  window.addEventListener('securitypolicyviolation', e => top.__csp.push(
+    e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sourceFile || '') + ':' + e.lineNumber), true);
+})();
 """
 
 
@@ -259,9 +266,7 @@ def test_the_main_pages_raise_no_csp_violation(front, browser):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         ctx.add_init_script(VIOLATION_HOOK)
         page = ctx.new_page()
-        messages: list[str] = []
         requested: list[str] = []
-        page.on("console", lambda m: messages.append(m.text))
         page.on("request", lambda r: requested.append(r.url))
         try:
             resp = page.goto(url + path)
@@ -281,11 +286,14 @@ def test_the_main_pages_raise_no_csp_violation(front, browser):
             page.wait_for_timeout(1500)  # late tiles and fonts: violations are reported asynchronously
             if tile_host:  # the basemap's tiles were requested (a CSP-blocked image makes no request)
                 assert any(tile_host in u for u in requested), (path, [u for u in requested if "http" in u][-5:])
+            assert page.evaluate("window.__csp") == [], path
+            if tile_host == "tile.openstreetmap.org":  # the recorder works: an image from elsewhere is reported
+                page.evaluate("() => { const i = new Image(); i.src = 'https://example.invalid/x.png'; "
+                              "document.body.appendChild(i); }")
+                page.wait_for_function("window.__csp.length > 0", timeout=10_000)
         finally:
             save_artifact(page, "csp_" + re.sub(r"\W+", "_", path)[:40])
             ctx.close()
-        bad = [m for m in messages if "CSP-VIOLATION" in m or "Content Security Policy" in m]
-        assert bad == [], (path, bad)
 
 
 # ---------------------------------------------------------------- item 6: supervision
@@ -324,7 +332,8 @@ def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path):
             for path in ("/_stcore/health", "/pv"):
                 r = _get(url + path, cookie_a)
                 assert r.status == 200, (path, r.status)
-                assert r.headers["X-Cyc-Replica"] == addr_b, path
+                # $upstream_addr lists every replica tried: the dead one may come first, then the living one
+                assert r.headers["X-Cyc-Replica"].split(", ")[-1] == addr_b, path
         assert proc.poll() is None, "deploy.replicas stopped"
         # and the replica is back: a new process answering on its port, within 30 s
         back = None
