@@ -210,7 +210,7 @@ def _assert_security_headers(headers, where: str) -> None:
 def test_every_answer_carries_the_security_headers_and_names_no_replica(front):
     url, _prefix = front
     vendor = next(p for p in sorted((REPO / "static" / "vendor").rglob("*.js")))
-    streamlit_js = next((replicas.served_dirs()["STREAMLIT_STATIC"] / "js").glob("*.js"))
+    streamlit_js = next((replicas.package_dir("streamlit") / "static" / "static" / "js").glob("*.js"))
     paths = ["/", "/pv", "/_stcore/health", f"/app/static/{vendor.relative_to(REPO / 'static')}",
              f"/static/js/{streamlit_js.name}", "/component/streamlit_folium.st_folium/index.html",
              "/app/static/no-such-file.js"]
@@ -310,7 +310,7 @@ def _replica_procs(proc: subprocess.Popen) -> dict[int, psutil.Process]:
 
 @pytest.mark.slow
 def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path):
-    proc, url, _prefix = serve(tmp_path, 2, {replicas.REPLICA_HEADER_ENV: "1"})
+    proc, url, _prefix = serve(tmp_path, 2, {"CYC_GEO_REPLICA_HEADER": "1"})  # replicas.REPLICA_HEADER_ENV
     try:
         seen: dict[str, str] = {}
         for i in range(64):
