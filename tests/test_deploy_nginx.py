@@ -70,8 +70,14 @@ def stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def front(tmp_path_factory):
     """One replica behind nginx, exactly as ``make run`` starts it (as root when the tests run as root)."""
+    from cyc_geo import auth
+
     d = tmp_path_factory.mktemp("front")
-    proc, url, prefix = serve(d, 1, {"TIANDITU_TOKEN": "csp-test-token"})
+    auth_file = d / "editors.toml"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYC_GEO_AUTH_FILE", str(auth_file))
+        auth.add_user("csp", "csp test password", path=auth_file)
+    proc, url, prefix = serve(d, 1, {"TIANDITU_TOKEN": "csp-test-token", "CYC_GEO_AUTH_FILE": str(auth_file)})
     yield url, prefix
     stop(proc)
 
@@ -261,6 +267,8 @@ def test_the_main_pages_raise_no_csp_violation(front, browser):
         ("/?lang=zh&base=amap&layers=county", "is.autonavi.com"),
         ("/pv?lang=zh", None),
         ("/projects?lang=zh", None),
+        ("/data_import?lang=zh", None),
+        ("/indicators?lang=zh#sign-in", None),  # an editor signs in (the session cookie is set by a script)
     ]
     for path, tile_host in visits:
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
@@ -280,8 +288,21 @@ def test_the_main_pages_raise_no_csp_violation(front, browser):
             elif path.startswith("/pv"):
                 page.get_by_text("情景设置").first.wait_for(timeout=LONG)
                 page.locator("[data-testid='stVegaLiteChart'], canvas").first.wait_for(state="attached", timeout=LONG)
-            else:
+            elif path.startswith("/projects"):
                 frame.locator(".leaflet-draw-draw-rectangle").wait_for(timeout=LONG)
+            elif path.endswith("#sign-in"):
+                page.get_by_text("编辑登录（浏览无需登录）").click()
+                page.get_by_label("用户名").fill("csp")
+                page.get_by_label("密码").fill("csp test password")
+                page.get_by_role("button", name="登录").click()
+                wait_for_app(page, timeout_ms=LONG)
+                page.get_by_text("已登录编辑账号").wait_for(timeout=LONG)
+                from cyc_geo import auth  # the sign-in's cookie was written (its script ran under the CSP)
+
+                deadline = time.time() + 20
+                while auth.SESSION_COOKIE not in {c["name"] for c in ctx.cookies()}:
+                    assert time.time() < deadline, "no session cookie after signing in"
+                    page.wait_for_timeout(200)
             wait_for_app(page, timeout_ms=LONG)
             page.wait_for_timeout(1500)  # late tiles and fonts: violations are reported asynchronously
             if tile_host:  # the basemap's tiles were requested (a CSP-blocked image makes no request)
