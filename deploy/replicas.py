@@ -243,13 +243,22 @@ def start_replica(port: int, index: int, extra_env: dict[str, str] | None = None
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          # Streamlit's "You can now view ..." names the replica's loopback port, which bypasses nginx
          "--logger.hideWelcomeMessage", "true"],
-        cwd=REPO, env=env, start_new_session=True,
+        cwd=REPO, env=env, start_new_session=True, preexec_fn=_stop_with_parent,
     )
 
 
 def backoff_s(failures: int) -> float:
     """Seconds to wait before the ``failures``-th consecutive restart: 1, 2, 4, 8, 16, 16, ... s."""
     return min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** max(0, failures - 1))
+
+
+def _stop_with_parent() -> None:
+    """In a child before it runs (``preexec_fn``): the kernel sends it SIGTERM when this supervisor dies, even
+    by SIGKILL, so no replica or nginx outlives it (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere nothing)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG, <linux/prctl.h>
 
 
 def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
@@ -363,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             child.launch(now)
         for port in ports:
             wait_health(f"http://127.0.0.1:{port}", [c.proc for c in children if c.proc], timeout_s=240)
-        front = Child("nginx", lambda: subprocess.Popen(command, start_new_session=True))
+        front = Child("nginx", lambda: subprocess.Popen(command, start_new_session=True, preexec_fn=_stop_with_parent))
         front.launch(time.time())
         local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
         wait_health(f"http://{local}:{args.port}", [front.proc], timeout_s=30)

@@ -54,7 +54,9 @@ def serve(tmp_path: Path, workers: int, env: dict[str, str] | None = None) -> tu
         raise RuntimeError("replicas did not start:\n" + Path(log.name).read_text()[-3000:]) from None
     deadline = time.time() + 10  # the start banner (naming the prefix) follows nginx's first answer
     while not (found := re.search(r"config (\S+)/nginx\.conf", Path(log.name).read_text())):
-        assert time.time() < deadline, Path(log.name).read_text()
+        if time.time() > deadline:
+            stop(proc)
+            raise AssertionError("no start banner:\n" + Path(log.name).read_text()[-3000:])
         time.sleep(0.1)
     return proc, url, Path(found.group(1))
 
