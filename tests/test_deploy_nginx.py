@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -331,9 +332,23 @@ def _replica_procs(proc: subprocess.Popen) -> dict[int, psutil.Process]:
     return out
 
 
+def _wait_until_answers(addr: str, t0: float, limit_s: float, out: dict[str, float]) -> None:
+    """(thread) ``out["back"]`` = seconds from ``t0`` until ``addr`` answers its health check, if within ``limit_s``."""
+    while time.time() - t0 < limit_s:
+        try:
+            with urllib.request.urlopen(f"http://{addr}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    out["back"] = time.time() - t0
+                    return
+        except OSError:
+            time.sleep(0.3)
+
+
 @pytest.mark.slow
-def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path):
+@pytest.mark.browser
+def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path, browser):
     proc, url, _prefix = serve(tmp_path, 2, {"CYC_GEO_REPLICA_HEADER": "1"})  # replicas.REPLICA_HEADER_ENV
+    ctx = None
     try:
         seen: dict[str, str] = {}
         for i in range(64):
@@ -346,10 +361,20 @@ def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path):
         before = _replica_procs(proc)
         assert sorted(before) == sorted(int(a.rsplit(":", 1)[1]) for a in seen)
         victim = before[port_a]
+        # a planner's open page, on the replica that is about to die
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        ctx.add_cookies([{"name": "cyc_replica", "value": cookie_a, "url": url}])
+        page = ctx.new_page()
+        page.goto(f"{url}/pv?lang=zh")
+        wait_for_app(page, timeout_ms=LONG)
+        page.get_by_text("装机进度（已并网）").first.wait_for(timeout=LONG)
 
         t0 = time.time()
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
+        back: dict[str, float] = {}
+        watcher = threading.Thread(target=_wait_until_answers, args=(addr_a, t0, 30.0, back))
+        watcher.start()
         # the service keeps answering the dead replica's browser, from the other replica
         for _ in range(5):
             for path in ("/_stcore/health", "/pv"):
@@ -358,26 +383,24 @@ def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path):
                 # $upstream_addr lists every replica tried: the dead one may come first, then the living one
                 assert r.headers["X-Cyc-Replica"].split(", ")[-1] == addr_b, path
         assert proc.poll() is None, "deploy.replicas stopped"
+        # the open page reconnects (to the living replica) and still works: switch the language
+        page.get_by_text("English").first.click()
+        page.get_by_text("Installed progress (grid-connected)").first.wait_for(timeout=LONG)
+        save_artifact(page, "replica_killed_page_still_works")
         # and the replica is back: a new process answering on its port, within 30 s
-        back = None
-        while time.time() - t0 < 30:
-            try:
-                with urllib.request.urlopen(f"http://{addr_a}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        back = time.time() - t0
-                        break
-            except OSError:
-                time.sleep(0.3)
-        assert back is not None, "the replica was not back within 30 s"
+        watcher.join()
+        assert "back" in back, "the replica was not back within 30 s"
         new = _replica_procs(proc)[port_a]
         assert new.pid != victim.pid
-        print(f"replica back after {back:.1f} s")
+        print(f"replica back after {back['back']:.1f} s")
         # nginx sends the browser back to its own replica once it answers again
         deadline = time.time() + 30
         while _get(f"{url}/_stcore/health", cookie_a).headers["X-Cyc-Replica"] != addr_a:
             assert time.time() < deadline, "nginx never went back to the restarted replica"
             time.sleep(1)
     finally:
+        if ctx is not None:
+            ctx.close()
         kids = list(psutil.Process(proc.pid).children(recursive=True))
         stop(proc)
     # SIGTERM stops the whole: no replica or nginx left behind
