@@ -139,6 +139,7 @@ def served_dirs(app_static: Path | None = None) -> dict[str, Path]:
 def unreadable_by(user: str, folders: list[Path]) -> list[Path]:
     """Those of ``folders`` that ``user`` cannot list, or that hold a file it cannot read or a folder it
     cannot enter (checked by ``find`` run as that user, so every permission bit, group and ACL counts).
+    Dot-files are skipped: nginx never sends them (the app's half-written ``.name.tmp`` files are 0600).
     Needs root (it switches user)."""
     pw = pwd.getpwnam(user)
     bad = []
@@ -146,7 +147,8 @@ def unreadable_by(user: str, folders: list[Path]) -> list[Path]:
         if not folder.exists():
             continue
         got = subprocess.run(
-            ["find", str(folder), "(", "!", "-readable", "-o", "-type", "d", "!", "-executable", ")", "-print", "-quit"],
+            ["find", str(folder), "-mindepth", "1", "-name", ".*", "-prune", "-o",
+             "(", "!", "-readable", "-o", "-type", "d", "!", "-executable", ")", "-print", "-quit"],
             user=pw.pw_uid, group=pw.pw_gid, extra_groups=os.getgrouplist(user, pw.pw_gid),
             capture_output=True, text=True, cwd="/",
         )
@@ -158,20 +160,29 @@ def unreadable_by(user: str, folders: list[Path]) -> list[Path]:
 def worker_user(folders: list[Path]) -> tuple[str, str] | None:
     """(user, group) for nginx's ``user`` directive, or None when not running as root (nginx's worker then
     runs as the caller). As root: :data:`UNPRIVILEGED_USER` if it can read every one of ``folders``; else
-    the owner of the first folder it cannot read (``root`` for a checkout under ``/root``), announced on
-    stderr, since nginx must read those files."""
+    the owner of a folder it cannot read, if that user can read them all; else ``root`` (a checkout under
+    ``/root``). A privileged choice is announced on stderr: nginx must read those files."""
     if os.geteuid() != 0:
         return None
-    user = UNPRIVILEGED_USER
-    try:
-        bad = unreadable_by(user, folders)
-    except KeyError:  # no such user on this system
-        bad = [folders[0]]
-    if bad:
-        user = pwd.getpwuid(bad[0].stat().st_uid).pw_name
-        print(f"cyc-geo: nginx's worker runs as '{user}', the owner of {bad[0]}, because user "
-              f"'{UNPRIVILEGED_USER}' cannot read it (keep the checkout and the virtualenv in folders others "
-              "can read, e.g. /srv or /opt, to keep the worker unprivileged)", file=sys.stderr, flush=True)
+    candidates, blocked = [UNPRIVILEGED_USER], None
+    user = "root"
+    while candidates:
+        name = candidates.pop(0)
+        try:
+            bad = unreadable_by(name, folders)
+        except KeyError:  # no such user on this system
+            continue
+        if not bad:
+            user = name
+            break
+        blocked = blocked or bad[0]
+        owner = pwd.getpwuid(bad[0].stat().st_uid).pw_name
+        if owner not in (name, "root", *candidates):
+            candidates.append(owner)
+    if user != UNPRIVILEGED_USER:
+        print(f"cyc-geo: nginx's worker runs as '{user}' because user '{UNPRIVILEGED_USER}' cannot read {blocked} "
+              "(keep the checkout and the virtualenv in folders others can read, e.g. /srv or /opt, to keep the "
+              "worker unprivileged)", file=sys.stderr, flush=True)
     pw = pwd.getpwnam(user)
     return user, grp.getgrgid(pw.pw_gid).gr_name
 

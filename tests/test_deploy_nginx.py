@@ -134,6 +134,23 @@ def test_a_folder_nobody_cannot_read_makes_its_owner_the_worker(tmp_path):
     assert replicas.worker_user([private / "static"])[0] == "root"
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching user needs root")
+def test_a_private_file_blocks_nobody_but_a_half_written_dot_file_does_not():
+    folder = Path(tempfile.mkdtemp(prefix="cyc-geo-test-static-"))
+    try:
+        folder.chmod(0o755)
+        tmp = folder / ".payload.json.gz.123.tmp"  # paths.write_atomic's file before its chmod and rename
+        tmp.write_text("x")
+        tmp.chmod(0o600)
+        assert replicas.unreadable_by("nobody", [folder]) == []
+        private = folder / "vendor.js"
+        private.write_text("x")
+        private.chmod(0o600)
+        assert replicas.unreadable_by("nobody", [folder]) == [folder]
+    finally:
+        shutil.rmtree(folder)
+
+
 def test_restarts_back_off_and_a_dead_child_is_started_again():
     assert [replicas.backoff_s(n) for n in (1, 2, 3, 4, 5, 9)] == [1, 2, 4, 8, 16, 16]
     started: list[subprocess.Popen] = []
