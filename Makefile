@@ -1,24 +1,27 @@
 # cyc-geo: the two commands of the README, and a few helpers.
 PORT ?= 8501
 WORKERS ?= 2
-HOST ?= 0.0.0.0
 PY := .venv/bin/python
 
 .PHONY: run serve test setup data bench clean-data
 
-## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)).
+## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)); Ctrl-C stops it.
+## It listens on this machine only (HOST=127.0.0.1); make run HOST=0.0.0.0 opens it to the network.
 ## With nginx installed (scripts/setup.sh installs it) the app process sits behind it, so the
 ## browser's static files (Streamlit's bundle, map libraries, layer payloads) cost no Python CPU;
 ## without nginx the app serves them itself.
+run: HOST ?= 127.0.0.1
 run: setup data
 	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
 	  $(PY) -m deploy.replicas --workers 1 --port $(PORT) --host $(HOST); \
 	else \
-	  $(PY) -m ui.serve --server.port $(PORT) --server.headless true; \
+	  $(PY) -m ui.serve --server.port $(PORT) --server.address $(HOST) --server.headless true; \
 	fi
 
 ## Like run, with WORKERS app processes behind nginx (sticky sessions; one data folder and database):
-## make serve WORKERS=4  (listens on HOST:PORT, default 0.0.0.0:8501; see deploy/replicas.py)
+## make serve WORKERS=4  (listens on HOST:PORT, default 0.0.0.0:8501; see deploy/replicas.py).
+## A replica or nginx that dies is restarted (with back-off); Ctrl-C or SIGTERM stops the whole.
+serve: HOST ?= 0.0.0.0
 serve: setup data
 	$(PY) -m deploy.replicas --workers $(WORKERS) --port $(PORT) --host $(HOST)
 

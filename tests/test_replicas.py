@@ -21,7 +21,8 @@ def test_config_pins_sessions_upgrades_the_websocket_and_serves_files_itself(tmp
     text = replicas.render_config(tmp_path, "127.0.0.1:9999", [7001, 7002])
     assert "@@" not in text
     assert "listen 127.0.0.1:9999;" in text
-    assert re.findall(r"server 127\.0\.0\.1:(\d+) max_fails=0;", text) == ["7001", "7002"]
+    # a dead replica is skipped for fail_timeout after one failed attempt (its browsers go to the others)
+    assert re.findall(r"server 127\.0\.0\.1:(\d+) max_fails=1 fail_timeout=5s;", text) == ["7001", "7002"]
     assert "hash $cyc_route consistent;" in text  # sticky by cookie, not by client address
     stream = text[text.index("location /_stcore/stream"):]
     stream = stream[:stream.index("}")]
@@ -48,7 +49,8 @@ def test_nginx_accepts_the_generated_config(tmp_path):
 def _start(env: dict[str, str], workers: int = 2, timeout_s: float = 300.0) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "deploy.replicas", "--workers", str(workers), "--port", str(port)],
-                            cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=REPO, env={**os.environ, replicas.REPLICA_HEADER_ENV: "1", **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         replicas.wait_health(url, [proc], timeout_s)
@@ -59,6 +61,7 @@ def _start(env: dict[str, str], workers: int = 2, timeout_s: float = 300.0) -> t
 
 
 def _replica_of(url: str, cookie: str) -> str:
+    """The replica that answered (``X-Cyc-Replica``, sent only because the test sets REPLICA_HEADER_ENV)."""
     req = urllib.request.Request(f"{url}/_stcore/health", headers={"Cookie": f"cyc_replica={cookie}"})
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.headers["X-Cyc-Replica"]
