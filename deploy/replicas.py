@@ -297,6 +297,11 @@ class Child:
         self.started_at = now
 
 
+REFUSED_EXIT = 2
+"""Exit status of ``python -m ui.serve`` when it refuses to start (a damaged database): a restart would
+only refuse again, so such a replica is not restarted (``ui.serve.check_database``)."""
+
+
 class Supervisor:
     """Keeps ``children`` running: :meth:`tick` notices an exit and restarts after a back-off."""
 
@@ -309,6 +314,10 @@ class Supervisor:
             if child.proc is not None and child.proc.poll() is not None:
                 code = child.proc.returncode
                 _kill_group(child.proc)
+                if code == REFUSED_EXIT:
+                    child.proc, child.next_start = None, float("inf")
+                    self.log(f"cyc-geo: {child.name} refused to start (its message above says why); not restarting it")
+                    continue
                 if now - child.started_at >= STABLE_S:
                     child.failures = 0
                 child.failures += 1
@@ -319,6 +328,11 @@ class Supervisor:
             if child.proc is None and now >= child.next_start:
                 child.launch(now)
                 child.restarts += 1
+
+    def all_refused(self) -> bool:
+        """True when every replica refused to start (nothing left to serve)."""
+        replicas = [c for c in self.children if c.name.startswith("replica")]
+        return bool(replicas) and all(c.proc is None and c.next_start == float("inf") for c in replicas)
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM every child, SIGKILL what is left after ``timeout_s`` (and their process groups)."""
@@ -392,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.workers} replica(s), config {conf}; Ctrl-C stops)")
         while not stopping:
             supervisor.tick(time.time())
+            if supervisor.all_refused():
+                log("cyc-geo: every replica refused to start; stopping")
+                return 1
             time.sleep(0.5)
     except RuntimeError as exc:
         errors = prefix / "error.log"

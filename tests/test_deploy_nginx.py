@@ -423,3 +423,22 @@ def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path, bro
     # SIGTERM stops the whole: no replica or nginx left behind
     gone, alive = psutil.wait_procs(kids, timeout=30)
     assert alive == [], alive
+
+
+def test_a_replica_that_refused_to_start_is_not_restarted():
+    """A replica exiting with ui.serve's refusal status (a damaged database) would only refuse again."""
+    started: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        started.append(subprocess.Popen(["sh", "-c", f"exit {replicas.REFUSED_EXIT}"], start_new_session=True))
+        return started[-1]
+
+    child = replicas.Child("replica 0 (port 1)", start)
+    messages: list[str] = []
+    sup = replicas.Supervisor([child], log=messages.append)
+    child.launch(100.0)
+    started[0].wait()
+    sup.tick(101.0)
+    sup.tick(200.0)
+    assert len(started) == 1 and child.proc is None
+    assert sup.all_refused() and "refused to start" in messages[0]
