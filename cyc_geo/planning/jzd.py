@@ -53,7 +53,7 @@ EXPORT_DECIMALS = 3
 
 MAX_JZD_POINTS = 50_000
 """Most 界址点 rows one file may hold. A real 报盘 file of a large project has at most a few thousand
-points; 50,000 is 10-20 times that, and even a hostile file at the cap reads in a few seconds
+points; 50,000 is 10-20 times that, and a file at the caps reads in about a second
 (docs/sources.md, "Security defaults")."""
 MAX_JZD_PARCELS = 5_000
 """Most parcel header lines (…,@) one file may hold (a project's file has a few to a few hundred;
@@ -67,6 +67,10 @@ attribute lines again (docs/sources.md, "Security defaults")."""
 MAX_JZD_BYTES = 4 * 1024 * 1024
 """Largest 界址点 file read (4 MiB, checked before reading): :data:`MAX_JZD_POINTS` point rows of up to
 ~80 bytes (``J50000,1,3885800.0000,38562000.0000`` is 36; docs/sources.md, "Security defaults")."""
+OVERLAP_TOLERANCE_M2 = 0.01
+"""Rings of one parcel may overlap by at most this much (m², plus 1e-9 of the parcel's area for rounding):
+a 1 mm sliver (the files' precision, 精度=0.001) along 10 m. Anything more is refused (docs/sources.md,
+"Security defaults")."""
 
 
 class JzdError(ValueError):
@@ -311,11 +315,6 @@ def _ring(points: list[tuple[float, float, int]], parcel: JzdParcel, ring_no: in
 
 def _label(parcel: JzdParcel) -> str:
     return _shown(parcel.name or parcel.number)
-
-
-OVERLAP_TOLERANCE_M2 = 0.01
-"""Rings of one parcel may overlap by at most this much (m², plus 1e-9 of the parcel's area for rounding):
-a 1 mm sliver (the files' precision, 精度=0.001) along 10 m. Anything more is refused (project choice)."""
 
 
 def _ring_error(parcel: JzdParcel, numbers: list[int], first_line: list[int], a: int, b: int) -> JzdError:
