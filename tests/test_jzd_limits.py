@@ -277,6 +277,31 @@ def test_rings_that_overlap_or_repeat_are_refused_and_touching_ones_kept():
     assert g.area == pytest.approx(180_000.0)
 
 
+def test_containers_that_overlap_each_other_are_refused():
+    # the small ring lies in three outer rings that overlap pairwise (before: KeyError while assembling)
+    with pytest.raises(JzdError, match="rings 1 and 2 of parcel '地块' overlap"):
+        _geom(square(E0, N0, 300, 1), square(E0 + 200, N0, 300, 2, 6), square(E0 + 100, N0 + 200, 300, 3, 11),
+              square(E0 + 225, N0 + 225, 50, 4, 16))
+
+
+SQUARES = hs.lists(hs.tuples(hs.integers(0, 8), hs.integers(0, 8), hs.integers(1, 6)), min_size=1, max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SQUARES)
+def test_any_set_of_rings_is_refused_or_counts_no_area_twice(squares):
+    rings = [square(E0 + 50 * x, N0 + 50 * y, 50 * size, k + 1, 5 * k + 1) for k, (x, y, size) in enumerate(squares)]
+    try:
+        g = _geom(*rings)
+    except JzdError as exc:
+        assert "overlap" in exc.en or "repeats" in exc.en
+        return
+    # accepted: the area is the area of the shape the rings bound (each part its shell minus its holes, as
+    # GEOS's "structure" repair reads a ring touching another), no area counted twice
+    bound = shapely.union_all([shapely.make_valid(p, method="structure") for p in shapely.get_parts(g)])
+    assert g.area == pytest.approx(bound.area, abs=0.02)
+
+
 def test_the_real_two_parcel_fixture_still_reads():
     from tests.test_jzd import TWO_PARCELS
 

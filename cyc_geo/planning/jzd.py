@@ -387,6 +387,9 @@ def _assemble(parcel: JzdParcel, numbers: list[int], rings: list[shapely.LinearR
     direct = depth[outer] == depth[inner] - 1
     parent[inner[direct]] = outer[direct]
     holes: dict[int, list[int]] = {i: [] for i in range(n) if depth[i] % 2 == 0}
+    orphans = [i for i in range(n) if depth[i] % 2 == 1 and int(parent[i]) not in holes]
+    if orphans:  # containers that are not nested in one another: some of them overlap
+        raise _overlap(parcel, numbers, first_line, tree, shapes)
     for i in range(n):
         if depth[i] % 2 == 1:
             holes[int(parent[i])].append(i)
@@ -394,6 +397,24 @@ def _assemble(parcel: JzdParcel, numbers: list[int], rings: list[shapely.LinearR
     geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
     if geom.is_valid:  # valid: parts disjoint, each hole inside its shell and apart from the others
         return geom
+    # invalid: rings that only touch or cross themselves are kept (the land check repairs and reports them),
+    # rings that overlap are not: the union of the parts is then smaller or larger than outer minus holes
+    expected = sum(areas[i] - sum(areas[h] for h in hs) for i, hs in holes.items())
+    footprint = shapely.union_all([shapely.difference(shapes[i], shapely.union_all(shapes[hs])) if hs else shapes[i]
+                                   for i, hs in holes.items()])
+    if abs(footprint.area - expected) > OVERLAP_TOLERANCE_M2 + 1e-9 * expected:
+        raise _overlap(parcel, numbers, first_line, tree, shapes)
+    return geom
+
+
+def _overlap(parcel: JzdParcel, numbers: list[int], first_line: list[int], tree: shapely.STRtree,
+             shapes: np.ndarray) -> JzdError:
+    """The error naming two rings of the parcel that overlap (found by testing every pair: only on this path)."""
+    pairs = tree.query(shapes, predicate="overlaps")
+    if pairs.size:
+        return _ring_error(parcel, numbers, first_line, int(pairs[0, 0]), int(pairs[1, 0]))
+    return JzdError(parcel.line, f"地块“{_label(parcel)}”的各圈相互重叠（面积会被重复计算）",
+                    f"rings of parcel {_label(parcel)!r} overlap (their area would be counted twice)")
     # invalid: rings that only touch or cross themselves are kept (the land check repairs and reports them),
     # rings that overlap are not: the union of the parts is then smaller or larger than outer minus holes
     expected = sum(areas[i] - sum(areas[h] for h in hs) for i, hs in holes.items())
