@@ -21,7 +21,7 @@ from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
 from cyc_geo.planning import compliance, sites_table
-from cyc_geo.planning.jzd import jzd_bytes
+from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, jzd_bytes
 from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_site, site_conflicts
 from cyc_geo.planning.projects import (
     SEED_COLUMNS,
@@ -43,6 +43,8 @@ from ui.text import md_escape
 
 # Site files the projects page takes (read by cyc_geo.planning.projects.read_site_file)
 SITE_UPLOAD_EXTS = (".txt", ".geojson", ".json", ".gpkg", ".zip", ".kml", ".parquet")
+# Smaller size limits (bytes) than the upload limit: a 界址点 file (docs/sources.md, "Security defaults")
+SITE_UPLOAD_LIMITS = {".txt": MAX_JZD_BYTES}
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
@@ -242,9 +244,9 @@ def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
     staged = None
     try:
         staged, _sha = upload_safety.stage_upload(upload, upload.name, size=getattr(upload, "size", None),
-                                                  allowed=SITE_UPLOAD_EXTS)
+                                                  allowed=SITE_UPLOAD_EXTS, limits=SITE_UPLOAD_LIMITS)
         return read_site_file(staged), upload.name
-    except upload_safety.UploadRejected as exc:
+    except (upload_safety.UploadRejected, JzdError) as exc:  # both carry a zh / en pair; the line is named
         st.error(exc.zh if lang() == "zh" else exc.en)
         return None, None
     except (ValueError, FileNotFoundError) as exc:

@@ -158,8 +158,9 @@ def discard_staged(path: Path | str | None) -> None:
         p.unlink(missing_ok=True)
 
 
-def check_size(size: int) -> None:
-    limit = max_upload_bytes()
+def check_size(size: int, limit: int | None = None) -> None:
+    """Refuse ``size`` bytes over ``limit`` (default :func:`max_upload_bytes`)."""
+    limit = max_upload_bytes() if limit is None else limit
     if size > limit:
         raise UploadRejected(
             "too_large",
@@ -188,21 +189,22 @@ def check_extension(name: str, allowed: Iterable[str] = ALLOWED_EXTS) -> str:
 
 
 def stage_upload(stream: BinaryIO | bytes, original_name: str, size: int | None = None,
-                 allowed: Iterable[str] = ALLOWED_EXTS) -> tuple[Path, str]:
+                 allowed: Iterable[str] = ALLOWED_EXTS, limits: dict[str, int] | None = None) -> tuple[Path, str]:
     """Copy an upload to ``<data>/uploads/<uuid><ext>``; returns (path, sha256). ``allowed``: the extensions
-    the caller takes (default: every importable one).
+    the caller takes (default: every importable one); ``limits``: smaller size limits (bytes) by extension
+    (e.g. ``{".txt": MAX_JZD_BYTES}``), the others get :func:`max_upload_bytes`.
 
     The size limit is enforced while copying (also when ``size`` is unknown), so an
     oversized upload never fills the disk; a rejected upload leaves no file behind.
     """
     ext = check_extension(original_name, allowed)
+    limit = min(max_upload_bytes(), (limits or {}).get(ext, max_upload_bytes()))
     if size is not None:
-        check_size(size)
+        check_size(size, limit)
     clean_stale_uploads()
     folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{uuid.uuid4().hex}{ext}"
-    limit = max_upload_bytes()
     digest = hashlib.sha256()
     written = 0
     if isinstance(stream, (bytes, bytearray)):
@@ -214,7 +216,7 @@ def stage_upload(stream: BinaryIO | bytes, original_name: str, size: int | None 
             for chunk in chunks:
                 written += len(chunk)
                 if written > limit:
-                    check_size(written)
+                    check_size(written, limit)
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
