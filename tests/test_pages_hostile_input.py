@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from tests.conftest import REPO, app_test
 PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "views").glob("*.py"))
 # session state that reveals more inputs than a page's first view (one extra pass each)
 MORE_VIEWS: dict[str, list[dict[str, Any]]] = {
-    "views/carbon.py": [{"carbon_method": "pools"}],  # the carbon-pools table editor and scenario slider
+    "views/carbon.py": [{"carbon_method": "pools"}],  # the carbon-pools table editor
 }
 # buttons that save what was typed (pressed with each hostile text when an editor is signed in), besides
 # every form's submit button
@@ -48,7 +49,7 @@ TRACE = re.compile(r"Traceback|File \"|site-packages|\.py\", line|" + re.escape(
 
 
 @pytest.fixture
-def sweep_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def sweep_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The repo's demo data, a fresh database and tile folder, no cached objects from earlier tests."""
     monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "sweep.sqlite"))
     monkeypatch.setenv("CYC_GEO_TILES_DIR", str(tmp_path / "tiles"))
