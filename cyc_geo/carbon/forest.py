@@ -64,23 +64,33 @@ PATCH_TILE_M = 2_000.0
 so that a connected shelterbelt network does not become one county-wide polygon (docs/sources.md, "Demo assumptions")."""
 PATCHES_DEMO_FILE = "forest_patches_demo.gpkg"
 WAN = 10_000.0
+PARAM_COLUMNS = ("stock_m3_per_ha", "growth_rate", "bef", "root_shoot", "wood_density", "carbon_fraction")
+"""Stock-method parameters (units in forest_params.csv's header: m³/ha, 1/yr, -, -, t/m³, -); read as real numbers."""
+POOL_COLUMNS = ("c_above", "c_below", "c_soil", "c_dead")
+"""Carbon pools in t C/ha (carbon_pools.csv); read as real numbers."""
 
 
 # ---------------------------------------------------------------- parameters
 
 
 def load_forest_params(path: Path | None = None) -> pd.DataFrame:
-    """Stock-method parameters per forest class, indexed by integer class value (301, 307, ...)."""
-    df = pd.read_csv(path or PARAMS_CSV, dtype={"code": str})
+    """Stock-method parameters per forest class, indexed by integer class value (301, 307, ...).
+
+    Every parameter column is float64 even when the file holds whole numbers (``92``): a planner's 92.5 m³/ha
+    must fit in the table the page edits (issue 29: an int64 column refused it with a TypeError).
+    """
+    df = pd.read_csv(path or PARAMS_CSV, dtype={"code": str, **{c: "float64" for c in PARAM_COLUMNS}})
     return _index_by_value(df)
 
 
 def load_pools(path: Path | None = None) -> pd.DataFrame:
-    """Carbon pools (t C/ha) per land-cover class, indexed by integer class value."""
+    """Carbon pools (t C/ha) per land-cover class, indexed by integer class value; pool columns are float64
+    (a column of whole numbers would otherwise be an integer column that refuses 0.5 t C/ha in the editor)."""
     df = pd.read_csv(path or POOLS_CSV, dtype={"code": str})
-    missing = {"c_above", "c_below", "c_soil", "c_dead"} - set(df.columns)
+    missing = set(POOL_COLUMNS) - set(df.columns)
     if missing:
         raise ValueError(f"carbon pools table lacks columns {sorted(missing)}")
+    df = df.astype({c: "float64" for c in POOL_COLUMNS})
     return _index_by_value(df)
 
 

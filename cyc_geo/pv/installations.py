@@ -122,7 +122,13 @@ def clean_row(raw: dict[str, Any]) -> dict[str, Any]:
     errors = _check(row)
     lon, lat = raw.get("lon"), raw.get("lat")
     has = lon not in (None, "") and lat not in (None, "") and not (pd.isna(lon) or pd.isna(lat))
-    if has and not (-180 <= float(lon) <= 180 and -90 <= float(lat) <= 90):
+    if has:
+        try:
+            lon, lat = float(lon), float(lat)
+        except (TypeError, ValueError):  # typed text: a message, not Python's "could not convert string to float"
+            errors.append("经纬度须为数字（WGS84 度） / lon/lat must be numbers (WGS84 degrees)")
+            has = False
+    if has and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         errors.append("经纬度无效 / lon/lat out of range")
     try:
         _seat(row["township_code"])
