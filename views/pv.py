@@ -28,7 +28,7 @@ from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
-from cyc_geo.pv import emissions, installations, scenarios, tables
+from cyc_geo.pv import emissions, installations, losses, scenarios, tables
 from cyc_geo.pv.goal import adoption_for_goal
 from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario, resolve_params
 from cyc_geo.pv.plan import SEED_SPECIFIC_YIELD
@@ -397,15 +397,25 @@ def _saved_section() -> None:
         st.caption(tr("保存/删除情景需编辑账号登录（侧栏）。", "Sign in as an editor (sidebar) to save or delete scenarios."))
 
 
-def _metrics(summ: dict[str, Any]) -> None:
+def _metrics(summ: dict[str, Any], params: PVParams) -> None:
+    emission_preset = params.emission_preset
     m = st.columns(3)
     m[0].metric(tr("潜力装机容量", "Potential capacity"), f"{summ['capacity_mw']:,.1f} MW")
     m[1].metric(tr("潜力年发电量", "Potential generation"), f"{summ['annual_gwh']:,.1f} GWh")
-    m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} {tr('万t', '× 10k t')}")
+    m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} {tr('万t', '× 10k t')}",
+                help=tables.co2_factor_note(emission_preset, lang()))
     m = st.columns(3)
     m[0].metric(tr("节约标煤", "Coal saved"), f"{summ['tce']:,.0f} tce")
     m[1].metric(tr("计入屋顶", "Roofs counted"), f"{summ['roofs']:,}")
-    m[2].metric(tr("单位发电量 (kWh/kWp)", "Specific yield (kWh/kWp)"), f"{summ['specific_yield']:,.0f}")
+    life = summ["specific_yield"] * losses.lifetime_factor(float(params.degradation_pct_per_yr), int(params.lifetime_years))
+    m[2].metric(tr("首年单位发电量 (kWh/kWp)", "First-year specific yield (kWh/kWp)"), f"{summ['specific_yield']:,.0f}")
+    m = st.columns(3)
+    m[0].metric(tr(f"{params.lifetime_years} 年平均单位发电量 (kWh/kWp)",
+                   f"{params.lifetime_years}-year average specific yield (kWh/kWp)"), f"{life:,.0f}",
+                help=tr(f"首年值；寿命平均按年衰减 {params.degradation_pct_per_yr:g}% 计（Jordan & Kurtz 2013）。"
+                        f"方案隐含 {SEED_SPECIFIC_YIELD:.0f} kWh/kWp 为寿命平均口径。",
+                        f"First year; the lifetime average counts {params.degradation_pct_per_yr:g} %/yr degradation "
+                        f"(Jordan & Kurtz 2013). The plan's {SEED_SPECIFIC_YIELD:.0f} kWh/kWp is a lifetime average."))
 
 
 def _goal_section(summ: dict[str, Any], scenario: Scenario) -> None:
@@ -501,8 +511,11 @@ def _results_section(scenario: Scenario) -> None:
     summ = roof_summary(scenario)
     st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
     st.caption(tr(*tables.POTENTIAL_DEFINITION))
-    _metrics(summ)
-    st.caption(tables.range_caption(potential_range(scenario), lang()))
+    params = resolve_params(scenario)
+    preset = params.emission_preset
+    _metrics(summ, params)
+    st.caption(tables.co2_factor_note(preset, lang()))
+    st.caption(tables.range_caption(potential_range(scenario), lang(), preset))
     _goal_section(summ, scenario)
     st.subheader(tr("分乡镇技术潜力", "Technical potential by township"))
     _class_chart(scenario)

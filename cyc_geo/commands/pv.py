@@ -103,7 +103,8 @@ def cmd_pv_estimate(args: argparse.Namespace) -> int:
         f"屋顶 roofs: {out['roofs']:,} / {out['buildings']:,} buildings{demo}",
         f"潜力装机 potential capacity: {out['capacity_mw']:.1f} MW  (技术潜力，非已并网装机 technical potential, "
         f"not installed; 已并网与 {out['goal_mw']:.0f} MW 目标 installed vs the goal: python -m cyc_geo pv progress)",
-        f"发电 generation: {out['annual_gwh']:.1f} GWh/yr   标煤 {out['tce']:,.0f} tce   CO2 {out['co2_t']:,.0f} t",
+        f"发电 generation: {out['annual_gwh']:.1f} GWh/yr   标煤 {out['tce']:,.0f} tce   CO2 {out['co2_t']:,.0f} t "
+        f"({emissions.factor_label(out['emission_preset'], 'zh')} / {emissions.factor_label(out['emission_preset'], 'en')})",
         "",
         *(f"{t['code']} {t['name']:<6} {t['capacity_mw']:8.1f} MW {t['annual_gwh']:8.1f} GWh" for t in out["by_township"]),
     ]
@@ -128,8 +129,9 @@ def cmd_emissions(args: argparse.Namespace) -> int:
     preset = emissions.get_preset(args.preset)
     res = emissions.convert(args.mwh, preset.id)
     out = {"mwh": args.mwh, "preset": preset.id, "tce": res["tce"], "co2_t": res["co2_t"],
-           "tco2_per_mwh": preset.co2_factor(), "source": preset.source}
-    emit(out, args.json, f"{args.mwh:,.1f} MWh -> {res['tce']:,.1f} tce, {res['co2_t']:,.1f} t CO2  [{preset.id}]")
+           "tco2_per_mwh": preset.co2_factor(), **preset.fields(), "source": preset.source}
+    emit(out, args.json, f"{args.mwh:,.1f} MWh -> {res['tce']:,.1f} tce, {res['co2_t']:,.1f} t CO2  "
+                         f"[{preset.id}: {preset.label('en')}]")
     return 0
 
 
@@ -215,12 +217,15 @@ def cmd_pv_yield(args: argparse.Namespace) -> int:
         out = yield_model.yield_payload(resolve_params(scenario))
     except (OSError, ValueError) as exc:
         raise UserError(str(exc)) from None
-    lines = [f"GHI {out['ghi_kwh_m2']:,.0f} kWh/m²·yr ({out['climate']}); plan implies {out['plan_implied_kwh_kwp']:.0f} kWh/kWp"]
+    lines = [f"GHI {out['ghi_kwh_m2']:,.0f} kWh/m²·yr ({out['climate']}); plan implies {out['plan_implied_kwh_kwp']:.0f} kWh/kWp "
+             f"= {100 * out['plan_vs_lifetime_flat']:.0f} % of the flat roof's {out['lifetime_years']}-year average "
+             f"(degradation {out['degradation_pct_per_yr']:g} %/yr); fixed losses x{out['fixed_loss_factor']:.3f}"]
     for t in ROOF_TYPES:
         r = out[t]
         gcr = f", GCR {r['gcr']:.2f}" if r["gcr"] is not None else ""
         lines.append(f"{t:<8} tilt {r['tilt_deg']:.1f}°{gcr}  POA/GHI {r['poa_ghi_ratio']:.3f}  "
-                     f"{r['specific_yield_kwh_kwp']:,.0f} kWh/kWp  PR {r['performance_ratio']:.3f}")
+                     f"{r['specific_yield_kwh_kwp']:,.0f} kWh/kWp first year, "
+                     f"{r['specific_yield_lifetime_kwh_kwp']:,.0f} lifetime average  PR {r['performance_ratio']:.3f}")
     emit(out, args.json, "\n".join(lines))
     return 0
 

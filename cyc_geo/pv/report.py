@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.pv import yield_model
+from cyc_geo.pv import emissions, yield_model
 from cyc_geo.pv.params import Scenario, resolve_params
 
 RUN_KEYS = ("engine", "scheduler", "partitions", "roofs_in", "seconds")
@@ -55,6 +55,7 @@ def estimate_payload(
         out["scenario"] = scenario_label
     out["scenario_params"] = scenario.to_dict()
     out["emission_preset"] = params.emission_preset
+    out.update(emissions.factor_fields(params.emission_preset))
     if with_yields:
         out["specific_yield_by_roof_type"] = yield_model.yield_table(params)
     prov = provenance_of(origin)

@@ -16,9 +16,9 @@ import pandas as pd
 
 from cyc_geo.geo import hexgrid
 from cyc_geo.mapview.payloads import in_lang
-from cyc_geo.pv import aggregation, yield_model
+from cyc_geo.pv import aggregation, emissions, losses, yield_model
 from cyc_geo.pv import model as pv
-from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario
+from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario, resolve_params
 from cyc_geo.pv.plan import GOAL_MW, PROJECT_MW
 from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
 
@@ -99,6 +99,7 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str, float]] = {
     "specific_yield": ("单位发电量", "Specific yield", "kWh/kWp", 1.0),
     "co2_t": ("减排 CO₂", "CO₂ avoided", "tCO2", 1.0),
     "tce": ("节约标煤", "Coal saved", "tce", 1.0),
+    "co2_factor": ("CO₂ 折算因子（数值、名称、年份）", "CO₂ factor (value, name, year)", "", 1.0),
     "goal_mw": ("2024 年装机目标", "2024 installed goal", "MW", 1.0),
     "gap_mw": ("潜力与目标差距", "Potential short of the goal", "MW", 1.0),
     "share_of_goal": ("潜力占目标比例", "Potential as share of the goal", "%", 100.0),
@@ -179,7 +180,9 @@ def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: Scenario | 
                       sources=[in_lang(lang, "屋顶：建筑屋顶图层（cyc_geo.pv.rooftops）；发电：全天候逐时模型（cyc_geo.pv.model）",
                                        "Roofs: building rooftops layer (cyc_geo.pv.rooftops); yield: all-sky hourly "
                                        "model (cyc_geo.pv.model)")])
-    about = [in_lang(lang, *POTENTIAL_DEFINITION)]
+    preset = resolve_params(scenario).emission_preset
+    about = [in_lang(lang, *POTENTIAL_DEFINITION), co2_factor_note(preset, lang)]
+    summary = {**summary, "co2_factor": emissions.get_preset(preset).label(lang)}  # text: value, name and year
     units = {}
     for col in shown.columns:
         for unit in ("MW", "GWh", "m²", "tce"):
@@ -234,9 +237,14 @@ def h3_shapes(per_roof: pd.DataFrame, resolution: int) -> gpd.GeoDataFrame:
 def yield_rows(params: PVParams, lang: str) -> pd.DataFrame:
     """Specific yield per roof type under ``params`` (labelled)."""
     ytab = yield_model.yield_table(params)
+    life = losses.lifetime_factor(float(params.degradation_pct_per_yr), int(params.lifetime_years))
+    years = int(params.lifetime_years)
     return pd.DataFrame({
         in_lang(lang, "屋顶类型", "Roof type"): [in_lang(lang, *ROOF_TYPE_LABELS[t]) for t in ytab],
-        in_lang(lang, "单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
+        in_lang(lang, "首年单位发电量 (kWh/kWp·年)", "First-year specific yield (kWh/kWp/yr)"):
+            [round(v, 1) for v in ytab.values()],
+        in_lang(lang, f"{years} 年平均单位发电量 (kWh/kWp·年)", f"{years}-year average specific yield (kWh/kWp/yr)"):
+            [round(v * life, 1) for v in ytab.values()],
     })
 
 
@@ -246,6 +254,8 @@ LOSS_LABELS = {
     "soiling": ("积灰", "Soiling"), "mismatch": ("失配", "Mismatch"), "wiring": ("直流线损", "DC wiring"),
     "connections": ("接头", "Connections"), "light_induced_degradation": ("光致衰减", "Light-induced degradation"),
     "nameplate": ("铭牌偏差", "Nameplate"), "inverter": ("逆变器", "Inverter"), "availability": ("可用率", "Availability"),
+    "external_shading": ("外部遮挡（树木、邻近建筑、女儿墙）", "External shading (trees, neighbours, parapets)"),
+    "low_irradiance_spectral": ("弱光与光谱", "Low irradiance and spectrum"),
 }
 """Names of the itemised losses of :func:`cyc_geo.pv.yield_model.yield_payload` (docs/sources.md, "PV losses")."""
 
@@ -260,7 +270,11 @@ def yield_model_note(params: PVParams, lang: str) -> str:
             f"{y['ghi_kwh_m2']:,.0f} kWh/m²·年（近似气候值，可换用 EPW/PVGIS 逐时文件，见 docs/pv.md），"
             f"Erbs 分离直射与散射，{y['transposition']} 模型转换到组件面（平屋顶 {flat['tilt_deg']:.0f}° 倾斜面"
             f"为水平面的 {flat['poa_ghi_ratio']:.3f} 倍），再逐项扣除损失（下表）。平屋顶支架按冬至日 9–15 时"
-            f"前后排无遮挡布置，地面覆盖率 {flat['gcr']:.2f}。方案隐含单位发电量 {y['plan_implied_kwh_kwp']:.0f} kWh/kWp。"
+            f"前后排无遮挡布置，地面覆盖率 {flat['gcr']:.2f}。以上为首年值；按年衰减 {y['degradation_pct_per_yr']:g}%、"
+            f"寿命 {y['lifetime_years']} 年，平屋顶 {y['lifetime_years']} 年平均单位发电量 "
+            f"{flat['specific_yield_lifetime_kwh_kwp']:,.0f} kWh/kWp（首年 {flat['specific_yield_kwh_kwp']:,.0f}）。"
+            f"方案隐含单位发电量 {y['plan_implied_kwh_kwp']:.0f} kWh/kWp（按寿命平均口径比较），"
+            f"为平屋顶寿命平均值的 {100 * y['plan_vs_lifetime_flat']:.0f}%。"
         )
     return (
         f"All-sky hourly model: monthly mean GHI at Changyuan ({params.latitude} N, {params.longitude} E) adds up to "
@@ -268,7 +282,11 @@ def yield_model_note(params: PVParams, lang: str) -> str:
         f"see docs/pv.md), split into beam and diffuse with Erbs, transposed with {y['transposition']} (a "
         f"{flat['tilt_deg']:.0f}° flat-roof plane gets {flat['poa_ghi_ratio']:.3f} × GHI), then itemised losses "
         f"(table below). Flat-roof racks are spaced for no row shading 9:00–15:00 at the winter solstice, ground "
-        f"coverage {flat['gcr']:.2f}. The plan implies {y['plan_implied_kwh_kwp']:.0f} kWh/kWp."
+        f"coverage {flat['gcr']:.2f}. These are first-year figures; at {y['degradation_pct_per_yr']:g} %/yr "
+        f"degradation over {y['lifetime_years']} years a flat roof averages "
+        f"{flat['specific_yield_lifetime_kwh_kwp']:,.0f} kWh/kWp (first year {flat['specific_yield_kwh_kwp']:,.0f}). "
+        f"The plan implies {y['plan_implied_kwh_kwp']:.0f} kWh/kWp, a lifetime-average figure: "
+        f"{100 * y['plan_vs_lifetime_flat']:.0f} % of the flat roof's lifetime average."
     )
 
 
@@ -284,17 +302,30 @@ def loss_table(params: PVParams, lang: str) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def range_caption(rng: dict[str, Any], lang: str) -> str:
-    """One line giving the low–high range of the potential's generation and CO₂ (:func:`cyc_geo.pv.model.potential_range`)."""
+def co2_factor_note(emission_preset: str, lang: str) -> str:
+    """What every CO₂ figure of a scenario is counted with: the factor, its name and year
+    (:func:`cyc_geo.pv.emissions.factor_label`; docs/sources.md, "Grid emission factors")."""
+    label = emissions.get_preset(emission_preset).label(lang)
+    if lang == "zh":
+        return f"减排 CO₂ 按 {label} 折算；标煤按 300 gce/kWh（方案口径）。"
+    return f"CO₂ avoided is counted at {label}; coal saved at 300 gce/kWh (the plan's)."
+
+
+def range_caption(rng: dict[str, Any], lang: str, emission_preset: str | None = None) -> str:
+    """One line giving the low–high range of the potential's generation and CO₂ (:func:`cyc_geo.pv.model.potential_range`),
+    with the CO₂ factor of ``emission_preset`` when given."""
     lo, mid, hi = rng["low"], rng["central"], rng["high"]
+    factor = "" if emission_preset is None else (
+        f"（{emissions.factor_label(emission_preset, lang)}）" if lang == "zh"
+        else f" ({emissions.factor_label(emission_preset, lang)})")
     if lang == "zh":
         return (f"区间（低 / 中 / 高，辐照 ±{100 * rng['assumptions']['ghi_spread']:.0f}% 与损失上下限）："
                 f"年发电量 {lo['annual_gwh']:,.0f} / {mid['annual_gwh']:,.0f} / {hi['annual_gwh']:,.0f} GWh，"
-                f"减排 CO₂ {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} 万t，"
+                f"减排 CO₂ {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} 万t{factor}，"
                 f"单位发电量 {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp。")
     return (f"Range (low / central / high: GHI ±{100 * rng['assumptions']['ghi_spread']:.0f}% and loss bounds): "
             f"generation {lo['annual_gwh']:,.0f} / {mid['annual_gwh']:,.0f} / {hi['annual_gwh']:,.0f} GWh/yr, "
-            f"CO₂ avoided {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} × 10k t, "
+            f"CO₂ avoided {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} × 10k t{factor}, "
             f"specific yield {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp.")
 
 
