@@ -9,6 +9,7 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+import numpy as np
 import shapely
 
 from cyc_geo.pv import aggregation, compare, emissions, tables
@@ -161,3 +162,81 @@ def test_page_tables_show_lifetime_yield_and_the_new_loss_items():
     assert "25 年平均单位发电量" in note and "方案隐含单位发电量 991 kWh/kWp" in note
     with pytest.raises(ValueError, match="degradation"):
         PVParams(degradation_pct_per_yr=7.0).validate()
+
+
+# ---------------------------------------------------------------- item 7: labels that say no more than the figure
+
+
+def test_estimate_json_has_no_gap_or_goal_share_and_names_the_potential(data_dir, capsys):
+    from cyc_geo.cli import main
+
+    assert main(["pv", "estimate", "--footprints", _gpkg(data_dir / "roofs.gpkg"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "gap_mw" not in out and "share_of_goal" not in out
+    assert "整县推进最低比例" in out["potential_kind"] and "not a technical ceiling" in out["potential_kind"]
+    caps = out["adoption_capped_by_usable_area"]
+    assert set(caps) == {"rural", "commercial"}  # the home (flat, 20 % < 45 %) and the shed (30 % < 70 %)
+    assert not caps["rural"]["capped"] and caps["rural"]["roofs_at_cap"] == 0
+    assert main(["pv", "estimate", "--footprints", _gpkg(data_dir / "roofs.gpkg")]) == 0
+    text = capsys.readouterr().out
+    assert "情景潜力 scenario potential" in text and "技术潜力" not in text
+
+
+def test_raising_a_capped_share_says_it_is_capped():
+    """党政机关 on flat roofs: 50 % of the roof > the 45 % usable cap, so 55 % gives the same potential."""
+    roofs = pd.DataFrame([(1, "410783001000", "gov", "flat", 1000.0), (2, "410783001000", "gov", "pitched", 400.0),
+                          (3, "410783001000", "commercial", "flat", 2000.0)],
+                         columns=["roof_id", "township_code", "building_class", "roof_type", "area_m2"])
+    base = Scenario()
+    more = Scenario(adoption={**base.adoption, "gov": 0.55})
+    a, b = pv.estimate(roofs, base), pv.estimate(roofs, more)
+    assert a["capacity_kw"].sum() == pytest.approx(b["capacity_kw"].sum())  # unchanged ...
+    caps = pv.share_caps(b, more)
+    assert caps["gov"] == {"share": 0.55, "roofs": 2, "roofs_at_cap": 2, "requested_m2": pytest.approx(
+        1000 * 0.55 + 400 * 0.55 / np.cos(np.radians(26.6))), "module_m2": pytest.approx(450 + 200), "capped": True}
+    assert not caps["commercial"]["capped"] and caps["commercial"]["roofs_at_cap"] == 0
+    note = tables.share_cap_note(caps, "zh")  # ... and says so
+    assert note == "开发比例受可用面积封顶：党政机关 55%：所有屋顶均受可用面积封顶，提高比例不会增加潜力。"
+    assert "every roof is at its usable-area cap" in tables.share_cap_note(caps, "en")
+    assert tables.share_cap_note(pv.share_caps(a, base) | {"gov": {**caps["gov"], "capped": False, "roofs_at_cap": 1}},
+                                 "en").endswith("some roofs at the cap (share of the class's roofs): Government 50%.")
+
+
+def test_labels_name_the_scenario_not_a_technical_ceiling():
+    zh, en = tables.POTENTIAL_DEFINITION
+    assert "整县推进最低比例" in zh and "不是技术上限" in zh and "not a technical ceiling" in en
+    assert tables.goal_bars({"capacity_mw": 1.0}, "zh")["item"][0] == "本情景开发比例潜力（按可用面积封顶）"
+    assert "200 MW" in tables.PROJECT_VS_GOAL_NOTE[0] and "70 MW" in tables.PROJECT_VS_GOAL_NOTE[0]
+    assert "programme's scale" in tables.PROJECT_VS_GOAL_NOTE[1] and "installed (grid-connected) by 2024" in \
+        tables.PROJECT_VS_GOAL_NOTE[1]
+    assert "gap_mw" not in tables.SUMMARY_ROWS and "share_of_goal" not in tables.SUMMARY_ROWS
+
+
+@pytest.fixture
+def fresh_db(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from ui.common import database
+
+    monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "pv_fig.sqlite"))
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    database.clear()
+
+
+def test_pv_page_flags_project_vs_goal_factor_lifetime_yield_and_capped_share(fresh_db):
+    """Demo county: 党政机关 at 55 % gives the same potential as at 50 % (every gov roof at its cap) and the page says so."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views" / "pv.py"), default_timeout=240)
+    at.session_state["pv_state"] = Scenario(adoption={**Scenario().adoption, "gov": 0.55}).to_dict()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert tables.PROJECT_VS_GOAL_NOTE[0] in [i.value for i in at.info]
+    assert any("0.5271 t CO₂/MWh（华中区域电网平均 2023）" in c.value for c in at.caption)
+    assert any("党政机关 55%：所有屋顶均受可用面积封顶，提高比例不会增加潜力" in w.value for w in at.warning)
+    metrics = {m.label: m.value for m in at.metric}
+    first = float(metrics["首年单位发电量 (kWh/kWp)"].replace(",", ""))
+    assert float(metrics["25 年平均单位发电量 (kWh/kWp)"].replace(",", "")) == pytest.approx(first * 0.9422, abs=1)
+    assert "技术潜力" not in " ".join(h.value for h in list(at.header) + list(at.subheader) + list(at.title))

@@ -113,7 +113,7 @@ def workbook(result: dict[str, pd.DataFrame], lang: str, demo: bool) -> bytes:
     from cyc_geo.exports.meta import ExportMeta
 
     names = list(result["totals"]["scenario"])
-    meta = ExportMeta(title=("屋顶光伏情景对比（技术潜力）", "Rooftop PV scenarios compared (technical potential)"),
+    meta = ExportMeta(title=("屋顶光伏情景对比（开发比例情景潜力）", "Rooftop PV scenarios compared (adoption-share scenario potential)"),
                       lang=lang, demo=demo,
                       filters={in_lang(lang, "情景", "Scenarios"): ("、" if lang == "zh" else ", ").join(names)})
     tot = display_totals(result["totals"], lang)
