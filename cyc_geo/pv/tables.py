@@ -168,6 +168,7 @@ PARAM_LABELS = {
     "temp_coeff_pct_per_k": ("温度系数 (%/K)", "Temperature coefficient (%/K)"),
     "transposition": ("转换模型", "Transposition model"), "losses_pct": ("损失 (%)", "Losses (%)"),
     "clearness_factor": ("晴空系数", "Clearness factor"), "overcast_ratio": ("阴天比例", "Overcast ratio"),
+    "degradation_pct_per_yr": ("年衰减率 (%/年)", "Degradation (%/yr)"), "lifetime_years": ("寿命 (年)", "Lifetime (years)"),
 }
 """Names of the scenario's parameter overrides (fields of :class:`cyc_geo.pv.params.PVParams`)."""
 
