@@ -17,18 +17,18 @@ def _rows(ws):
 def test_pv_workbook_summary_has_chinese_keys_numbers_and_readable_scenario():
     shown = pd.DataFrame({"代码": ["410783001000"], "乡镇": ["蒲西街道"], "潜力装机 (MW)": [159.232278],
                           "减排 CO₂ (t)": [151234.6]})
-    summary = {"capacity_mw": 318.1367783804485, "share_of_goal": 4.5448, "roofs": 1234.0, "co2_t": 99.6}
+    summary = {"capacity_mw": 318.1367783804485, "share_of_project_mw": 4.5448, "roofs": 1234.0, "co2_t": 99.6}
     sc = Scenario.from_dict({"adoption": {"gov": 0.6}, "townships": ["410783001000"],
                                 "params": {"performance_ratio": 0.78}})
     data = tables.workbook(shown, summary, sc, demo=True, scenario_name="方案甲",
                            town_names={"410783001000": "蒲西街道"})
     wb = openpyxl.load_workbook(io.BytesIO(data))
     summ = _rows(wb["汇总"])
-    assert summ[0][0] == "屋顶光伏技术潜力（按乡镇）"
+    assert summ[0][0] == "屋顶光伏开发比例情景潜力（按乡镇）"
     assert ["情景", "方案甲", None] in summ
     assert any(r[0] == "数据性质" and "演示" in r[1] for r in summ)
     assert ["潜力装机", 318.1, "MW"] in summ  # a number, rounded as the plan prints MW
-    assert ["潜力占目标比例", 454.5, "%"] in summ
+    assert ["潜力占项目规模比例", 454.5, "%"] in summ
     assert ["计入屋顶数", 1234, "个"] in summ
     assert ["减排 CO₂", 100, "tCO2"] in summ
     scen = {r[0]: r[1] for r in _rows(wb["情景"])}

@@ -193,10 +193,10 @@ def test_yield_raster_scenario_drives_the_page(fresh_db, tmp_path):
     at.session_state["pv_state"] = Scenario(params={"yield_raster": str(tif)}).to_dict()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert _metric(at, "单位发电量 (kWh/kWp)") == "1,100"
+    assert _metric(at, "首年单位发电量 (kWh/kWp)") == "1,100"
     assert at.checkbox(key="pv_use_raster").value is True
     at.checkbox(key="pv_use_raster").uncheck().run()
-    assert _metric(at, "单位发电量 (kWh/kWp)") != "1,100"
+    assert _metric(at, "首年单位发电量 (kWh/kWp)") != "1,100"
 
 
 def test_site_weather_replaces_the_approximate_climate_on_the_page(fresh_db, tmp_path):

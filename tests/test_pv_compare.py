@@ -74,7 +74,7 @@ def test_comparison_workbook_numbers_are_numbers_with_demo_note(small):
     wb = openpyxl.load_workbook(io.BytesIO(compare.workbook(out, "zh", demo=True)))
     assert wb.sheetnames == ["合计", "分乡镇装机", "分乡镇发电", "分乡镇减排", "参数差异"]
     rows = [[c.value for c in r] for r in wb["合计"].iter_rows()]
-    assert rows[0][0] == "屋顶光伏情景对比（技术潜力）"
+    assert rows[0][0] == "屋顶光伏情景对比（开发比例情景潜力）"
     assert any(r[0] == "数据性质" and "演示" in str(r[1]) for r in rows)
     assert any(r[0] == "情景" and r[1] == "默认、减半" for r in rows)
     head = next(i for i, r in enumerate(rows) if r[0] == "情景" and r[2] == "潜力装机 (MW)")

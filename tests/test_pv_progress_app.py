@@ -53,14 +53,14 @@ def test_zh_page_opens_with_installed_progress_and_labels_potential(fresh_db):
     sentence = f"已并网 {exp['installed']:,.1f} MW，距 2024 年 70 MW 目标缺口 {exp['gap']:,.1f} MW"
     assert any(sentence in w.value for w in at.warning), [w.value for w in at.warning]
     assert at.header[0].value == "装机进度（已并网）"  # the page opens with progress
-    assert "屋顶技术潜力（非装机）" in [h.value for h in at.header]
+    assert "屋顶开发比例情景潜力（非装机、非技术上限）" in [h.value for h in at.header]
     assert {"已并网装机", "潜力装机容量"} <= {m.label for m in at.metric}
     assert "装机容量" not in {m.label for m in at.metric}  # the potential is never called capacity alone
     texts = _texts(at)
     assert not any("已达" in t for t in texts)  # 已达 only for installed capacity, and the demo is short of 70 MW
-    assert any("补足缺口" in t for t in texts) and any("技术潜力" in t for t in texts)
+    assert any("补足缺口" in t for t in texts) and any("情景潜力" in t for t in texts)
     assert any("%" in t and "国家能源局" in t for t in texts)  # the NEA share that would close the gap
-    ranking = next(d.value for d in at.dataframe if "剩余技术潜力 (MW)" in d.value.columns)
+    ranking = next(d.value for d in at.dataframe if "剩余情景潜力 (MW，整县推进最低比例)" in d.value.columns)
     assert len(ranking) == 10 and ranking.iloc[0, 1] >= ranking.iloc[-1, 1]
 
 
@@ -70,10 +70,10 @@ def test_en_page_same_story(fresh_db):
     exp = _expected()
     assert any(f"Installed (grid-connected): {exp['installed']:,.1f} MW; gap to the 2024 goal of 70 MW: "
                f"{exp['gap']:,.1f} MW (not met" in w.value for w in at.warning)
-    assert "Rooftop technical potential (not installed)" in [h.value for h in at.header]
+    assert "Rooftop adoption-share scenario potential (not installed, not a technical ceiling)" in [h.value for h in at.header]
     texts = _texts(at)
     assert "Potential capacity" in texts and not any("reached" in t for t in texts)
-    assert any("What closing the gap takes (technical potential)" == t for t in texts)
+    assert any("What closing the gap takes (NEA-share scenario potential)" == t for t in texts)
 
 
 def test_editor_adds_a_ledger_row_audited(fresh_db):

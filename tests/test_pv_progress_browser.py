@@ -33,10 +33,10 @@ def test_pv_page_shows_progress_chart_status_and_potential(browser, tmp_path):
         towns_y = page.get_by_text("分乡镇已并网装机").bounding_box()["y"]
         assert heading_y < box["y"] < towns_y
         # potential is labelled as potential, below the progress
-        potential = page.get_by_text("屋顶技术潜力（非装机）")
+        potential = page.get_by_text("屋顶开发比例情景潜力（非装机、非技术上限）")
         potential.wait_for(timeout=60_000)
         assert potential.bounding_box()["y"] > towns_y
-        page.get_by_text("补足缺口需要什么（技术潜力）").wait_for(timeout=60_000)
+        page.get_by_text("补足缺口需要什么（整县推进比例情景潜力）").wait_for(timeout=60_000)
         page.get_by_text("潜力装机容量").first.wait_for(timeout=60_000)
         assert page.get_by_text(re.compile("已达")).count() == 0
         assert page.get_by_test_id("stException").count() == 0

@@ -60,7 +60,7 @@ def test_rooftops_drawn_as_hexagons_and_the_adoption_knob_scales_capacity(roofs)
 
     assert _metric(at, "建筑屋顶数") == len(roofs)
     assert _metric(at, "纳入情景的屋顶数") == int((roofs["area_m2"] >= DEFAULT_MIN_ROOF_M2).sum())
-    full = _metric(at, "屋顶光伏技术潜力")
+    full = _metric(at, "屋顶光伏情景潜力")
     # the goal sits beside installed capacity (the ledger), never beside the potential
     from datetime import date
 
@@ -71,7 +71,7 @@ def test_rooftops_drawn_as_hexagons_and_the_adoption_knob_scales_capacity(roofs)
     assert _metric(at, "已并网光伏装机") == pytest.approx(
         progress.installed_mw(ledger, progress.as_of_date(date.today().isoformat())), abs=0.05)
     goal_delta = {m.label: m.delta for m in at.sidebar.get("metric")}
-    assert "70 MW" in goal_delta["已并网光伏装机 (MW)"] and not goal_delta["屋顶光伏技术潜力 (MW)"]
+    assert "70 MW" in goal_delta["已并网光伏装机 (MW)"] and not goal_delta["屋顶光伏情景潜力 (MW)"]
     at.slider(key="pv_scale").set_value(50).run()
     # half the NEA shares: the library's estimate of that scenario (shares of total roof area are capped by
     # the usable area, so halving them more than halves nothing: the result lies between full/2 and full)
@@ -81,7 +81,7 @@ def test_rooftops_drawn_as_hexagons_and_the_adoption_knob_scales_capacity(roofs)
 
     half_roofs = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), map_scenario(0.5))
     half = aggregation.summary(half_roofs)["capacity_mw"]
-    assert _metric(at, "屋顶光伏技术潜力") == pytest.approx(half, abs=0.1)
+    assert _metric(at, "屋顶光伏情景潜力") == pytest.approx(half, abs=0.1)
     assert full / 2 - 0.1 <= half < full
     assert at.query_params["pvpct"] in ("50", ["50"])
 

@@ -22,7 +22,8 @@ from cyc_geo.mapview.basemaps import BASEMAPS
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import for_display, layer_payload
 from cyc_geo.pv.goal import map_scenario
-from cyc_geo.pv.params import Scenario
+from cyc_geo.pv import emissions
+from cyc_geo.pv.params import Scenario, resolve_params
 from ui.common import big_layer, lang, layer_def, layer_frame, load_layer, per_roof, roof_layer, source_version
 
 BIG_PALETTE = payloads.BIG_PALETTE
@@ -228,6 +229,7 @@ def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
         clicked, zoom, shown, basemap_id, lang(), index=feature_index, frame=layer_frame,
         per_roof=lambda: per_roof(scenario),
         township=lambda layer_id, code: _township(layer_id, code, scenario),
+        co2_factor=emissions.factor_label(resolve_params(scenario).emission_preset, lang()),
     )
 
 

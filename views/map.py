@@ -149,11 +149,13 @@ def _sidebar_indicators(view: View) -> None:
     st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['buildings']:,}")
     st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
     st.sidebar.metric(
-        tr("屋顶光伏技术潜力 (MW)", "Rooftop PV technical potential (MW)"),
+        tr("屋顶光伏情景潜力 (MW)", "Rooftop PV scenario potential (MW)"),
         f"{summary['capacity_mw']:,.1f}",
-        help=tr("屋顶按情景可安装的容量：技术潜力，不是已并网装机，不计入 70 MW 目标进度。",
-                "What the roofs could carry under the scenario: technical potential, not installed capacity, "
-                "and not counted toward the 70 MW goal."),
+        help=tr("屋顶按情景开发比例（默认国家能源局整县推进最低比例）、以可用面积封顶可安装的容量：不是技术上限，"
+                "不是已并网装机，不计入 70 MW 目标进度。",
+                "What the roofs carry at the scenario's adoption shares (by default the NEA county-wide minimum "
+                "shares), capped by the usable area: not a technical ceiling, not installed capacity, and not "
+                "counted toward the 70 MW goal."),
     )
     st.sidebar.metric(tr("年发电量 (GWh)", "Annual generation (GWh)"), f"{summary['annual_gwh']:,.1f}")
 

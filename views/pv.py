@@ -1,9 +1,9 @@
-"""Rooftop PV page: installed progress toward the 70 MW goal first, then the technical potential.
+"""Rooftop PV page: installed progress toward the 70 MW goal first, then the adoption-share scenario potential.
 
 The page opens with what is *installed* (grid-connected rows of the installations ledger,
 :mod:`cyc_geo.pv.progress`): the goal status, installed capacity by year against 70 MW with the
 pipeline on top, installed by township and the ledger (editors add or correct rows, audited).
-Below it comes the rooftop *technical potential* (:mod:`cyc_geo.pv.model`): what closing the gap
+Below it comes the rooftop *adoption-share scenario potential* (NEA minimum shares by default, capped by the usable area) (:mod:`cyc_geo.pv.model`): what closing the gap
 takes, and the scenario inputs with their township results and downloads. This page only keeps
 the inputs.
 The inputs live in ``st.session_state["pv_state"]`` (a non-widget key, so they survive
@@ -28,8 +28,9 @@ from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
-from cyc_geo.pv import emissions, installations, scenarios, tables
+from cyc_geo.pv import emissions, installations, losses, scenarios, tables
 from cyc_geo.pv.goal import adoption_for_goal
+from cyc_geo.pv.model import share_caps
 from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario, resolve_params
 from cyc_geo.pv.plan import SEED_SPECIFIC_YIELD
 from cyc_geo.pv.uploads import store_yield_raster
@@ -308,7 +309,7 @@ def _weather_inputs() -> None:
 
 def _header_and_data() -> tuple[Any, Any]:
     """Title, goal caption, the rooftops and townships, and the demo/skipped-footprint notes."""
-    st.title(tr("屋顶分布式光伏：装机进度与技术潜力", "Rooftop PV: installed progress and technical potential"))
+    st.title(tr("屋顶分布式光伏：装机进度与情景潜力", "Rooftop PV: installed progress and scenario potential"))
     st.caption(tr(
         "目标：到 2024 年光伏装机容量力争达到 7 万千瓦（70 MW，已并网装机）；附件2 整市屋顶光伏项目规划 20 万千瓦。",
         "Goal: 70 MW of installed (grid-connected) PV by 2024; the whole-city rooftop project (附件2 #3) plans 200 MW.",
@@ -397,21 +398,32 @@ def _saved_section() -> None:
         st.caption(tr("保存/删除情景需编辑账号登录（侧栏）。", "Sign in as an editor (sidebar) to save or delete scenarios."))
 
 
-def _metrics(summ: dict[str, Any]) -> None:
+def _metrics(summ: dict[str, Any], params: PVParams) -> None:
+    emission_preset = params.emission_preset
     m = st.columns(3)
     m[0].metric(tr("潜力装机容量", "Potential capacity"), f"{summ['capacity_mw']:,.1f} MW")
     m[1].metric(tr("潜力年发电量", "Potential generation"), f"{summ['annual_gwh']:,.1f} GWh")
-    m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} {tr('万t', '× 10k t')}")
+    m[2].metric(tr("减排 CO₂", "CO₂ avoided"), f"{summ['co2_t'] / 1e4:,.2f} {tr('万t', '× 10k t')}",
+                help=tables.co2_factor_note(emission_preset, lang()))
     m = st.columns(3)
     m[0].metric(tr("节约标煤", "Coal saved"), f"{summ['tce']:,.0f} tce")
     m[1].metric(tr("计入屋顶", "Roofs counted"), f"{summ['roofs']:,}")
-    m[2].metric(tr("单位发电量 (kWh/kWp)", "Specific yield (kWh/kWp)"), f"{summ['specific_yield']:,.0f}")
+    life = summ["specific_yield"] * losses.lifetime_factor(float(params.degradation_pct_per_yr), int(params.lifetime_years))
+    m[2].metric(tr("首年单位发电量 (kWh/kWp)", "First-year specific yield (kWh/kWp)"), f"{summ['specific_yield']:,.0f}")
+    m = st.columns(3)
+    m[0].metric(tr(f"{params.lifetime_years} 年平均单位发电量 (kWh/kWp)",
+                   f"{params.lifetime_years}-year average specific yield (kWh/kWp)"), f"{life:,.0f}",
+                help=tr(f"首年值；寿命平均按年衰减 {params.degradation_pct_per_yr:g}% 计（Jordan & Kurtz 2013）。"
+                        f"方案隐含 {SEED_SPECIFIC_YIELD:.0f} kWh/kWp 为寿命平均口径。",
+                        f"First year; the lifetime average counts {params.degradation_pct_per_yr:g} %/yr degradation "
+                        f"(Jordan & Kurtz 2013). The plan's {SEED_SPECIFIC_YIELD:.0f} kWh/kWp is a lifetime average."))
 
 
 def _goal_section(summ: dict[str, Any], scenario: Scenario) -> None:
-    """This scenario's technical potential beside the 70 MW goal and the 200 MW project (context, not progress)."""
-    st.caption(tr("技术潜力与目标、项目规模对比（潜力不是装机）", "Technical potential beside the goal and the project size "
+    """This scenario's potential beside the 70 MW goal and the 200 MW project (context, not progress)."""
+    st.caption(tr("情景潜力与目标、项目规模对比（潜力不是装机）", "Scenario potential beside the goal and the project size "
                   "(potential is not installed capacity)"))
+    st.info(tr(*tables.PROJECT_VS_GOAL_NOTE))
     charts.altair_chart(
         alt.Chart(tables.goal_bars(summ, lang())).mark_bar().encode(
             x=alt.X("mw:Q", title="MW"), y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
@@ -499,12 +511,18 @@ def _model_notes(params: PVParams) -> None:
 def _results_section(scenario: Scenario) -> None:
     results = per_roof(scenario)
     summ = roof_summary(scenario)
-    st.subheader(tr("本情景技术潜力", "This scenario's technical potential"))
+    st.subheader(tr("本情景开发比例潜力（按可用面积封顶）", "This scenario's adoption-share potential (capped by the usable area)"))
     st.caption(tr(*tables.POTENTIAL_DEFINITION))
-    _metrics(summ)
-    st.caption(tables.range_caption(potential_range(scenario), lang()))
+    params = resolve_params(scenario)
+    preset = params.emission_preset
+    _metrics(summ, params)
+    capped = tables.share_cap_note(share_caps(results, scenario), lang())
+    if capped:
+        st.warning(capped)
+    st.caption(tables.co2_factor_note(preset, lang()))
+    st.caption(tables.range_caption(potential_range(scenario), lang(), preset))
     _goal_section(summ, scenario)
-    st.subheader(tr("分乡镇技术潜力", "Technical potential by township"))
+    st.subheader(tr("分乡镇情景潜力", "Scenario potential by township"))
     _class_chart(scenario)
     shown = tables.township_display(township_table(scenario), lang())
     st.dataframe(shown, hide_index=True, width="stretch")
@@ -563,10 +581,11 @@ def _progress_section(towns: Any) -> dict[str, Any]:
 
 
 def _what_it_takes(prog: dict[str, Any]) -> None:
-    st.subheader(tr("补足缺口需要什么（技术潜力）", "What closing the gap takes (technical potential)"))
+    st.subheader(tr("补足缺口需要什么（整县推进比例情景潜力）", "What closing the gap takes (NEA-share scenario potential)"))
     st.markdown(tables.what_it_takes(prog, lang()))
-    st.caption(tr("剩余技术潜力：尚无光伏点位的屋顶按国家能源局最低比例测算的潜力，前 10 个乡镇：",
-                  "Remaining technical potential of the roofs without PV at the NEA minimum shares, top 10 townships:"))
+    st.caption(tr("剩余情景潜力：尚无光伏点位的屋顶按国家能源局整县推进最低比例、以可用面积封顶测算的潜力（非技术上限），前 10 个乡镇：",
+                  "Remaining scenario potential of the roofs without PV at the NEA county-wide minimum shares, capped by "
+                  "the usable area (not a technical ceiling), top 10 townships:"))
     st.dataframe(tables.remaining_display(remaining_by_township(), lang()), hide_index=True, width="stretch")
 
 
@@ -637,7 +656,7 @@ def main() -> None:
         getattr(st, msg[0])(msg[1])
     prog = _progress_section(towns)
     st.divider()
-    st.header(tr("屋顶技术潜力（非装机）", "Rooftop technical potential (not installed)"))
+    st.header(tr("屋顶开发比例情景潜力（非装机、非技术上限）", "Rooftop adoption-share scenario potential (not installed, not a technical ceiling)"))
     _what_it_takes(prog)
     town_labels = {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
     col_in, col_out = st.columns([1, 2], gap="large")

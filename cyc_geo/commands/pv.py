@@ -65,7 +65,8 @@ def estimate_payload(footprints: str | None = None, scenario_name: str | None = 
     table = aggregation.township_table(per_roof, load_townships())
     rows = [report.township_row(r, code=r.code, name=r.name, name_en=r.name_en) for r in table.itertuples(index=False)]
     return report.estimate_payload(aggregation.summary(per_roof), rows, scenario, roofs, roofs.attrs.get("skipped"),
-                                   scenario_label=scenario_name or "default (NEA 整县推进 shares)", with_yields=True)
+                                   scenario_label=scenario_name or "default (NEA 整县推进 shares)", with_yields=True,
+                                   share_caps=pv.share_caps(per_roof, scenario))
 
 
 def estimate_workbook(footprints: str | None = None, scenario_name: str | None = None,
@@ -101,9 +102,12 @@ def cmd_pv_estimate(args: argparse.Namespace) -> int:
     demo = "  [演示数据 demo data]" if out["demo"] else ""
     lines = [
         f"屋顶 roofs: {out['roofs']:,} / {out['buildings']:,} buildings{demo}",
-        f"潜力装机 potential capacity: {out['capacity_mw']:.1f} MW  (技术潜力，非已并网装机 technical potential, "
-        f"not installed; 已并网与 {out['goal_mw']:.0f} MW 目标 installed vs the goal: python -m cyc_geo pv progress)",
-        f"发电 generation: {out['annual_gwh']:.1f} GWh/yr   标煤 {out['tce']:,.0f} tce   CO2 {out['co2_t']:,.0f} t",
+        f"情景潜力 scenario potential: {out['capacity_mw']:.1f} MW  ({out['potential_kind']}; "
+        f"已并网与 {out['goal_mw']:.0f} MW 目标 installed vs the goal: python -m cyc_geo pv progress)",
+        *(f"  {c}: {v['share']:.0%} 受可用面积封顶（每个屋顶），提高比例不增加潜力 capped by the usable area on every roof; "
+          f"a higher share adds nothing" for c, v in out.get("adoption_capped_by_usable_area", {}).items() if v["capped"]),
+        f"发电 generation: {out['annual_gwh']:.1f} GWh/yr   标煤 {out['tce']:,.0f} tce   CO2 {out['co2_t']:,.0f} t "
+        f"({emissions.factor_label(out['emission_preset'], 'zh')} / {emissions.factor_label(out['emission_preset'], 'en')})",
         "",
         *(f"{t['code']} {t['name']:<6} {t['capacity_mw']:8.1f} MW {t['annual_gwh']:8.1f} GWh" for t in out["by_township"]),
     ]
@@ -128,8 +132,9 @@ def cmd_emissions(args: argparse.Namespace) -> int:
     preset = emissions.get_preset(args.preset)
     res = emissions.convert(args.mwh, preset.id)
     out = {"mwh": args.mwh, "preset": preset.id, "tce": res["tce"], "co2_t": res["co2_t"],
-           "tco2_per_mwh": preset.co2_factor(), "source": preset.source}
-    emit(out, args.json, f"{args.mwh:,.1f} MWh -> {res['tce']:,.1f} tce, {res['co2_t']:,.1f} t CO2  [{preset.id}]")
+           "tco2_per_mwh": preset.co2_factor(), **preset.fields(), "source": preset.source}
+    emit(out, args.json, f"{args.mwh:,.1f} MWh -> {res['tce']:,.1f} tce, {res['co2_t']:,.1f} t CO2  "
+                         f"[{preset.id}: {preset.label('en')}]")
     return 0
 
 
@@ -172,7 +177,7 @@ def cmd_pv_progress(args: argparse.Namespace) -> int:
     lines = [
         f"已并网 installed: {out['installed_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW by {out['goal_year']}, "
         f"{out['goal_status']}, 缺口 gap {out['gap_mw']:.1f} MW){demo}",
-        f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余技术潜力 remaining potential: "
+        f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余情景潜力（整县推进最低比例）remaining scenario potential (NEA minimum shares): "
         f"{out['remaining_potential_mw']:.1f} MW",
         "",
         *(f"{y['year']}  +{y['added_mw']:7.1f}  = {y['cumulative_mw']:7.1f} MW" for y in out["by_year"]),
@@ -215,12 +220,15 @@ def cmd_pv_yield(args: argparse.Namespace) -> int:
         out = yield_model.yield_payload(resolve_params(scenario))
     except (OSError, ValueError) as exc:
         raise UserError(str(exc)) from None
-    lines = [f"GHI {out['ghi_kwh_m2']:,.0f} kWh/m²·yr ({out['climate']}); plan implies {out['plan_implied_kwh_kwp']:.0f} kWh/kWp"]
+    lines = [f"GHI {out['ghi_kwh_m2']:,.0f} kWh/m²·yr ({out['climate']}); plan implies {out['plan_implied_kwh_kwp']:.0f} kWh/kWp "
+             f"= {100 * out['plan_vs_lifetime_flat']:.0f} % of the flat roof's {out['lifetime_years']}-year average "
+             f"(degradation {out['degradation_pct_per_yr']:g} %/yr); fixed losses x{out['fixed_loss_factor']:.3f}"]
     for t in ROOF_TYPES:
         r = out[t]
         gcr = f", GCR {r['gcr']:.2f}" if r["gcr"] is not None else ""
         lines.append(f"{t:<8} tilt {r['tilt_deg']:.1f}°{gcr}  POA/GHI {r['poa_ghi_ratio']:.3f}  "
-                     f"{r['specific_yield_kwh_kwp']:,.0f} kWh/kWp  PR {r['performance_ratio']:.3f}")
+                     f"{r['specific_yield_kwh_kwp']:,.0f} kWh/kWp first year, "
+                     f"{r['specific_yield_lifetime_kwh_kwp']:,.0f} lifetime average  PR {r['performance_ratio']:.3f}")
     emit(out, args.json, "\n".join(lines))
     return 0
 

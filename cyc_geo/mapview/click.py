@@ -78,8 +78,9 @@ def feature_record(layer: LayerDef, row: pd.Series, lang: str) -> dict[str, Any]
     return rec
 
 
-def roof_record(row: pd.Series, result: pd.Series | None, lang: str) -> dict[str, Any]:
-    """A roof's :data:`ROOF_FIELDS` from its PV results (``result``), else its attributes (``row``)."""
+def roof_record(row: pd.Series, result: pd.Series | None, lang: str, co2_factor: str | None = None) -> dict[str, Any]:
+    """A roof's :data:`ROOF_FIELDS` from its PV results (``result``), else its attributes (``row``);
+    ``co2_factor`` (:func:`cyc_geo.pv.emissions.factor_label`) is shown beside the CO2 figure."""
     from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
 
     classes = CLASS_LABELS_ZH if lang == "zh" else CLASS_LABELS_EN
@@ -95,6 +96,8 @@ def roof_record(row: pd.Series, result: pd.Series | None, lang: str) -> dict[str
                 pair = ROOF_TYPE_LABELS.get(str(v))
                 v = v if pair is None else in_lang(lang, *pair)
             rec[in_lang(lang, zh, en)] = _value(v, 1)
+            if key == "co2_t" and co2_factor:
+                rec[in_lang(lang, "CO₂ 折算因子", "CO₂ factor")] = co2_factor
     return rec
 
 
@@ -175,13 +178,14 @@ def hit_positions(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str
 
 def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, lang: str, *,
            index: Callable[[str], tiles.FeatureIndex], frame: Callable[[str], gpd.GeoDataFrame],
-           per_roof: Callable[[], pd.DataFrame | None], township: Callable[[str, str], dict[str, Any]]
-           ) -> list[tuple[LayerDef, dict[str, Any]]]:
+           per_roof: Callable[[], pd.DataFrame | None], township: Callable[[str, str], dict[str, Any]],
+           co2_factor: str | None = None) -> list[tuple[LayerDef, dict[str, Any]]]:
     """Features under a clicked point (``{"lng", "lat"}`` in display coordinates) in the visible layers.
 
     ``index``/``frame`` give a layer's feature index and GeoDataFrame by id, ``per_roof`` the
     scenario's per-roof results, ``township`` the extra figures of a ``click_details =
-    "township_pv"`` feature by (layer id, code) (the app passes its caches). Returns (layer, record) pairs, topmost layer first.
+    "township_pv"`` feature by (layer id, code) (the app passes its caches); ``co2_factor`` labels a roof's
+    CO2 figure with its factor and year. Returns (layer, record) pairs, topmost layer first.
     """
     lon, lat = to_wgs84(float(click["lng"]), float(click["lat"]), basemap_id)
     hits = []
@@ -192,7 +196,8 @@ def lookup(click: dict, zoom: int, shown: list[LayerDef], basemap_id: str, lang:
         row = frame(layer.id).iloc[pos]
         if layer.scenario == "pv":
             results = per_roof()
-            hits.append((layer, roof_record(row, None if results is None else results.iloc[pos], lang)))
+            hits.append((layer, roof_record(row, None if results is None else results.iloc[pos], lang,
+                                              co2_factor)))
             continue
         rec = feature_record(layer, row, lang)
         if layer.click_details == "township_pv" and "code" in row.index:

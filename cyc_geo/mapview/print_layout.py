@@ -585,7 +585,7 @@ def _county_bounds(drawn: list[Drawn]) -> tuple[float, float, float, float]:
 
 def township_figures(townships: pd.DataFrame, potential: pd.DataFrame | None = None,
                      installed: pd.DataFrame | None = None, forest: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Key figures per township (``code``): ``area_km2``, ``potential_mw`` (rooftop technical potential,
+    """Key figures per township (``code``): ``area_km2``, ``potential_mw`` (rooftop adoption-share scenario potential,
     ``pv.aggregation.township_table``'s ``capacity_mw``), ``installed_mw`` (grid-connected, from the ledger,
     ``pv.progress.by_township``), ``forest_ha`` and ``sink_t_co2`` (forest patches by the township
     holding each patch: columns ``township_code``, ``area_ha``, ``sink_t_co2_yr``). Missing inputs give NaN."""
@@ -626,7 +626,7 @@ def _township_rows(r: pd.Series, lang: str) -> list[tuple[str, str]]:
     zh = lang == "zh"
     return [
         ("面积 (km²)" if zh else "Area (km²)", fmt(r["area_km2"], "km²")),
-        ("屋顶光伏技术潜力 (MW)" if zh else "Rooftop PV potential (MW)", fmt(r["potential_mw"], "MW")),
+        ("屋顶光伏情景潜力 (MW)" if zh else "Rooftop PV scenario potential (MW)", fmt(r["potential_mw"], "MW")),
         ("已并网光伏装机 (MW)" if zh else "Installed PV, grid-connected (MW)", fmt(r["installed_mw"], "MW")),
         ("林地面积 (ha)" if zh else "Forest area (ha)", fmt(r["forest_ha"], "ha")),
         ("林地年碳汇 (tCO2)" if zh else "Forest sink (t CO2/yr)", fmt(r["sink_t_co2"], "tCO2")),

@@ -46,7 +46,9 @@ def aggregate_h3(per_roof: pd.DataFrame, resolution: int = 8) -> pd.DataFrame:
 
 
 def summary(per_roof: pd.DataFrame, goal_mw: float = GOAL_MW) -> dict[str, Any]:
-    """County totals, progress toward the 70 MW goal and comparison with the 200 MW project."""
+    """County totals of a scenario potential, with the 70 MW installed goal and the 200 MW project for
+    context. No gap to the goal and no share of it: a potential is not installed capacity (issue 26;
+    progress is :mod:`cyc_geo.pv.progress`)."""
     tot = {c: float(per_roof[c].sum()) if c in per_roof else 0.0 for c in ADDITIVE}
     capacity_mw = tot["capacity_kw"] / 1000.0
     annual_gwh = tot["annual_kwh"] / 1e6
@@ -62,8 +64,6 @@ def summary(per_roof: pd.DataFrame, goal_mw: float = GOAL_MW) -> dict[str, Any]:
         "co2_t": tot["co2_t"],
         "tce": tot["tce"],
         "goal_mw": goal_mw,
-        "gap_mw": max(goal_mw - capacity_mw, 0.0),
-        "share_of_goal": capacity_mw / goal_mw if goal_mw else 0.0,
         "project_mw": PROJECT_MW,
         "project_gwh": PROJECT_GWH,
         "share_of_project_mw": capacity_mw / PROJECT_MW,

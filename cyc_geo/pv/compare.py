@@ -8,22 +8,28 @@ from collections.abc import Callable
 import pandas as pd
 
 from cyc_geo.mapview.payloads import in_lang
-from cyc_geo.pv import aggregation
+from cyc_geo.pv import aggregation, emissions
 from cyc_geo.pv import model as pv
-from cyc_geo.pv.params import Scenario
+from cyc_geo.pv.params import Scenario, resolve_params
 from cyc_geo.pv.tables import scenario_rows
 
 MIN_SCENARIOS = 2
 
 
-def totals(per_roof: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def totals(per_roof: dict[str, pd.DataFrame], scenarios: dict[str, Scenario] | None = None,
+           lang: str = "zh") -> pd.DataFrame:
     """One row per scenario (in the given order): ``scenario``, ``roofs``, ``capacity_mw``, ``annual_gwh``,
-    ``co2_t``, ``tce`` (county sums of :func:`cyc_geo.pv.aggregation.summary`)."""
+    ``co2_t``, ``tce`` (county sums of :func:`cyc_geo.pv.aggregation.summary`) and, with ``scenarios``,
+    ``co2_factor``: the factor and year each scenario's CO2 is counted with
+    (:func:`cyc_geo.pv.emissions.factor_label`)."""
     rows = []
     for name, res in per_roof.items():
         s = aggregation.summary(res)
-        rows.append({"scenario": name, "roofs": s["roofs"], "capacity_mw": s["capacity_mw"],
-                     "annual_gwh": s["annual_gwh"], "co2_t": s["co2_t"], "tce": s["tce"]})
+        row = {"scenario": name, "roofs": s["roofs"], "capacity_mw": s["capacity_mw"],
+               "annual_gwh": s["annual_gwh"], "co2_t": s["co2_t"], "tce": s["tce"]}
+        if scenarios is not None and name in scenarios:
+            row["co2_factor"] = emissions.factor_label(resolve_params(scenarios[name]).emission_preset, lang)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -72,7 +78,7 @@ def compare(scenarios: dict[str, Scenario], roofs: pd.DataFrame, townships: pd.D
     run = estimate or (lambda sc: pv.estimate(roofs, sc))
     results = {name: run(sc) for name, sc in scenarios.items()}
     names = dict(zip(townships["code"].astype(str), townships["name" if lang == "zh" else "name_en"]))
-    return {"totals": totals(results), "by_township": by_township(results, townships),
+    return {"totals": totals(results, scenarios, lang), "by_township": by_township(results, townships),
             "parameters": parameter_table(scenarios, lang, names)}
 
 
@@ -85,6 +91,7 @@ def display_totals(tot: pd.DataFrame, lang: str) -> pd.DataFrame:
         in_lang(lang, "潜力年发电 (GWh)", "Potential generation (GWh)"): tot["annual_gwh"],
         in_lang(lang, "减排 CO₂ (tCO2)", "CO₂ avoided (tCO2)"): tot["co2_t"],
         in_lang(lang, "节约标煤 (tce)", "Coal saved (tce)"): tot["tce"],
+        **({in_lang(lang, "CO₂ 折算因子", "CO₂ factor"): tot["co2_factor"]} if "co2_factor" in tot else {}),
     })
 
 
@@ -106,7 +113,7 @@ def workbook(result: dict[str, pd.DataFrame], lang: str, demo: bool) -> bytes:
     from cyc_geo.exports.meta import ExportMeta
 
     names = list(result["totals"]["scenario"])
-    meta = ExportMeta(title=("屋顶光伏情景对比（技术潜力）", "Rooftop PV scenarios compared (technical potential)"),
+    meta = ExportMeta(title=("屋顶光伏情景对比（开发比例情景潜力）", "Rooftop PV scenarios compared (adoption-share scenario potential)"),
                       lang=lang, demo=demo,
                       filters={in_lang(lang, "情景", "Scenarios"): ("、" if lang == "zh" else ", ").join(names)})
     tot = display_totals(result["totals"], lang)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 FIXED_LOSSES_PCT: dict[str, float] = {
+    "external_shading": 3.0,
     "soiling": 3.5,
     "mismatch": 2.0,
     "wiring": 2.0,
@@ -26,23 +27,37 @@ FIXED_LOSSES_PCT: dict[str, float] = {
     "nameplate": 1.0,
     "inverter": 2.5,
     "availability": 3.0,
+    "low_irradiance_spectral": 1.0,
 }
-"""Central fixed losses (%): soiling 3.5 (Global Solar Atlas methodology); mismatch 2, DC wiring 2,
+"""Central fixed losses (%): external shading 3 (PVWatts v5 default "shading": trees, neighbouring
+buildings, parapets, chimneys; the rows' own shading is modelled apart), mismatch 2, DC wiring 2,
 connections 0.5, light-induced degradation 1.5, nameplate 1, availability 3 (PVWatts v5 defaults,
-Dobos 2014, NREL/TP-6A20-62641); inverter 2.5 (weighted efficiency 97.5 %, project choice between
-PVWatts' nominal 96 % and 98-98.5 % of current string inverters). docs/sources.md, "PV losses"."""
+Dobos 2014, NREL/TP-6A20-62641; pvlib ``pvsystem.pvwatts_losses``); soiling 3.5 (Global Solar Atlas
+methodology); inverter 2.5 (weighted efficiency 97.5 %, project choice between PVWatts' nominal 96 % and
+98-98.5 % of current string inverters); low irradiance and spectrum 1 (project choice: the hourly model
+is linear in irradiance, while c-Si modules lose a few per cent of relative efficiency at 200 W/m²;
+14 % of the flat-roof energy arrives below 200 W/m², 28 % below 400). docs/sources.md, "PV losses"."""
 
 FIXED_LOSSES_LOW_PCT: dict[str, float] = {
-    "soiling": 2.0, "mismatch": 1.0, "wiring": 1.0, "connections": 0.3,
+    "external_shading": 1.0, "low_irradiance_spectral": 0.5, "soiling": 2.0, "mismatch": 1.0, "wiring": 1.0, "connections": 0.3,
     "light_induced_degradation": 1.0, "nameplate": 0.0, "inverter": 1.5, "availability": 1.0,
 }
 """Optimistic end of each fixed loss (%) (docs/sources.md, "PV losses")."""
 
 FIXED_LOSSES_HIGH_PCT: dict[str, float] = {
-    "soiling": 6.0, "mismatch": 3.0, "wiring": 3.0, "connections": 1.0,
+    "external_shading": 6.0, "low_irradiance_spectral": 2.0, "soiling": 6.0, "mismatch": 3.0, "wiring": 3.0, "connections": 1.0,
     "light_induced_degradation": 2.5, "nameplate": 2.0, "inverter": 4.0, "availability": 5.0,
 }
 """Pessimistic end of each fixed loss (%) (docs/sources.md, "PV losses")."""
+
+DEGRADATION_PCT_PER_YR = 0.5
+"""Long-term module degradation, % of the first year's output lost per year after it: the median of
+about 2,000 field rates in Jordan & Kurtz 2013, "Photovoltaic Degradation Rates — an Analytical Review",
+Prog. Photovolt. 21:12-29 (mean 0.8 %/yr). The first year's light-induced loss is the separate
+``light_induced_degradation`` item (docs/sources.md, "PV losses")."""
+LIFETIME_YEARS = 25
+"""Service life over which the lifetime-average yield is taken: the 25-year horizon of module power
+warranties and of the degradation rates above (docs/sources.md, "PV losses")."""
 
 TEMP_COEFF_PCT_PER_K = -0.35
 """Power temperature coefficient of mono-PERC modules, %/K (datasheets of 2021-2023 modules give
@@ -83,3 +98,12 @@ def check(losses_pct: Mapping[str, float]) -> None:
 def total_pct(table: Mapping[str, float]) -> float:
     """Combined loss (%) of a loss table: 100 × (1 − Π(1 − loss/100))."""
     return 100.0 * (1.0 - fixed_factor(table))
+
+
+def lifetime_factor(degradation_pct_per_yr: float = DEGRADATION_PCT_PER_YR, years: int = LIFETIME_YEARS) -> float:
+    """Lifetime-average output / first-year output (dimensionless): the mean of (1 − d)^k over years
+    k = 0 … ``years`` − 1 with d = ``degradation_pct_per_yr`` / 100 (0.9422 at 0.5 %/yr over 25 years)."""
+    if years < 1 or not (0 <= degradation_pct_per_yr < 100):
+        raise ValueError("寿命须 ≥ 1 年，年衰减须在 0–100 % / lifetime must be ≥ 1 year, degradation in [0, 100) %/yr")
+    d = degradation_pct_per_yr / 100.0
+    return sum((1.0 - d) ** k for k in range(int(years))) / int(years)

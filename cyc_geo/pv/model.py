@@ -84,6 +84,36 @@ def estimate(roofs: pd.DataFrame, scenario: Scenario | None = None, params: PVPa
     return out
 
 
+def share_caps(per_roof: pd.DataFrame, scenario: Scenario | None = None,
+               params: PVParams | None = None) -> dict[str, dict[str, Any]]:
+    """Where a building class's adoption share is capped by the usable area (docs/sources.md, "NEA rooftop shares").
+
+    For each class with counted roofs in ``per_roof`` (a result of :func:`estimate` for ``scenario``):
+    ``share`` (the scenario's share), ``roofs``, ``roofs_at_cap`` (roofs whose share × roof surface reaches
+    the usable area, so their module area is the cap), ``requested_m2`` (share × roof surface, m²),
+    ``module_m2`` (after the cap, m²) and ``capped`` (every roof of the class is at its cap: a higher
+    share adds nothing). The NEA shares are minimums of total roof area, so a capped class's potential is
+    set by the usable fraction, not by the share.
+    """
+    scenario = (scenario or Scenario()).validate()
+    p = resolve_params(scenario, params)
+    ok = per_roof["roofs"].to_numpy() > 0
+    _, slope = lookup_many(per_roof["roof_type"], p.usable_fraction, roof_area_factor(p))
+    adopt = lookup(per_roof["building_class"], scenario.adoption)
+    requested = np.where(ok, per_roof["area_m2"].to_numpy(float) * np.nan_to_num(slope) * np.nan_to_num(adopt), 0.0)
+    usable = per_roof["usable_area_m2"].to_numpy(float)
+    at_cap = ok & (requested >= usable - 1e-9)
+    out: dict[str, dict[str, Any]] = {}
+    classes = per_roof["building_class"].astype(str).to_numpy()
+    for c in sorted(set(classes[ok])):
+        sel = ok & (classes == c)
+        n, n_cap = int(sel.sum()), int((at_cap & sel).sum())
+        out[c] = {"share": float(scenario.adoption.get(c, 0.0)), "roofs": n, "roofs_at_cap": n_cap,
+                  "requested_m2": float(requested[sel].sum()), "module_m2": float(per_roof["pv_area_m2"].to_numpy()[sel].sum()),
+                  "capped": n > 0 and n_cap == n}
+    return out
+
+
 def range_params(params: PVParams) -> dict[str, PVParams]:
     """Low / central / high parameter sets: GHI x (1 ∓ :data:`GHI_SPREAD`) and every fixed loss moved by
     the spread of :data:`cyc_geo.pv.losses.FIXED_LOSSES_HIGH_PCT` / ``..._LOW_PCT`` around the central

@@ -95,8 +95,8 @@ class PVParams:
     GCR without inter-row shading 9:00-15:00 solar time on the winter solstice at the flat tilt and the
     site latitude, 0.53 at 25° and 35.19° N (docs/sources.md, "Row spacing")."""
     performance_ratio: float | None = None
-    """Product of the fixed losses (soiling, mismatch, wiring, connections, LID, nameplate, inverter,
-    availability), derived from ``losses_pct``. Set explicitly, it replaces those items with one factor;
+    """Product of the fixed losses (external shading, soiling, mismatch, wiring, connections, LID,
+    nameplate, inverter, availability, low irradiance and spectrum), derived from ``losses_pct``. Set explicitly, it replaces those items with one factor;
     temperature, incidence angle and row shading stay modelled (docs/sources.md, "PV losses")."""
     losses_pct: dict[str, float] = field(default_factory=lambda: dict(losses.FIXED_LOSSES_PCT))
     """Fixed losses in % (:data:`cyc_geo.pv.losses.FIXED_LOSSES_PCT`; docs/sources.md, "PV losses")."""
@@ -128,7 +128,13 @@ class PVParams:
     """``pvout``: raster holds kWh/kWp/yr; ``ghi``: kWh/m²/yr horizontal, converted with the roof type's
     modelled yield per kWh/m² of GHI (transposition gain x losses)."""
     emission_preset: str = emissions.DEFAULT_PRESET
-    """See :data:`cyc_geo.pv.emissions.PRESETS`; default reproduces the plan's arithmetic."""
+    """See :data:`cyc_geo.pv.emissions.PRESETS`; default the 华中 grid factor of 2023 (``seed_plan`` reproduces
+    the plan's arithmetic; docs/sources.md, "Grid emission factors")."""
+    degradation_pct_per_yr: float = losses.DEGRADATION_PCT_PER_YR
+    """Long-term degradation, %/yr, for the lifetime-average yield (Jordan & Kurtz 2013 median;
+    docs/sources.md, "PV losses"). Annual figures (GWh, CO2) stay first-year."""
+    lifetime_years: int = losses.LIFETIME_YEARS
+    """Years over which the lifetime-average yield is taken (docs/sources.md, "PV losses")."""
 
     def __post_init__(self) -> None:
         for path, what in ((self.weather_file, "气象文件 / weather file"), (self.climate_file, "气候文件 / climate file")):
@@ -179,6 +185,8 @@ class PVParams:
              "倾角须在 0–90° / tilt_deg needs flat, pitched, shed in [0, 90)"),
             (self.specific_yield_kwh_per_kwp is None or 0 < self.specific_yield_kwh_per_kwp < 3000,
              "单位发电量须在 0–3000 kWh/kWp / specific yield must be in (0, 3000)"),
+            (0 <= self.degradation_pct_per_yr < 5, "年衰减率须在 0–5 %/yr / degradation_pct_per_yr must be in [0, 5)"),
+            (1 <= self.lifetime_years <= 50, "寿命须在 1–50 年 / lifetime_years must be in [1, 50]"),
             (self.yield_raster_kind in ("pvout", "ghi"), "yield_raster_kind 须为 pvout 或 ghi / must be pvout or ghi"),
             (self.yield_raster is None or Path(self.yield_raster).is_file(),
              f"找不到发电量/辐照栅格文件 {self.yield_raster} / yield raster not found: {self.yield_raster}"),

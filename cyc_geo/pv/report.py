@@ -14,8 +14,13 @@ from typing import Any
 import pandas as pd
 
 from cyc_geo.catalog.provenance import provenance_of
-from cyc_geo.pv import yield_model
+from cyc_geo.pv import emissions, yield_model
 from cyc_geo.pv.params import Scenario, resolve_params
+
+POTENTIAL_KIND = ("开发比例情景潜力（默认国家能源局整县推进最低比例，按可用面积封顶；非技术上限，非已并网装机） / "
+                  "adoption-share scenario potential (default the NEA county-wide minimum shares, capped by the "
+                  "usable area; not a technical ceiling, not installed capacity)")
+"""What the potential figures are (issue 26): named so in the JSON, on the page and in the exports."""
 
 RUN_KEYS = ("engine", "scheduler", "partitions", "roofs_in", "seconds")
 """Keys of a :func:`cyc_geo.pv.engine.run_estimate` result copied into the engine's document."""
@@ -38,6 +43,7 @@ def estimate_payload(
     scenario_label: str | None = None,
     with_yields: bool = False,
     run: Mapping[str, Any] | None = None,
+    share_caps: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``pv estimate --json`` document.
 
@@ -46,7 +52,10 @@ def estimate_payload(
     (its :func:`~cyc_geo.catalog.provenance.provenance_of` gives ``demo`` and ``source``);
     ``skipped``: counts of footprints left out. ``scenario_label`` (the saved scenario's name) and
     ``with_yields`` (kWh/kWp per roof type) add ``scenario`` and ``specific_yield_by_roof_type``;
-    ``run`` (a :func:`cyc_geo.pv.engine.run_estimate` result) adds the :data:`RUN_KEYS`.
+    ``run`` (a :func:`cyc_geo.pv.engine.run_estimate` result) adds the :data:`RUN_KEYS`; ``share_caps``
+    (:func:`cyc_geo.pv.model.share_caps`, the in-process estimate only) adds ``adoption_capped_by_usable_area``.
+    ``potential_kind`` names what ``capacity_mw`` is: the adoption-share scenario (default the NEA 整县推进
+    minimum shares) capped by the usable area, neither a technical ceiling nor installed capacity.
     """
     params = resolve_params(scenario)
     out = dict(summary)
@@ -54,7 +63,11 @@ def estimate_payload(
     if scenario_label is not None:
         out["scenario"] = scenario_label
     out["scenario_params"] = scenario.to_dict()
+    out["potential_kind"] = POTENTIAL_KIND
+    if share_caps is not None:
+        out["adoption_capped_by_usable_area"] = dict(share_caps)
     out["emission_preset"] = params.emission_preset
+    out.update(emissions.factor_fields(params.emission_preset))
     if with_yields:
         out["specific_yield_by_roof_type"] = yield_model.yield_table(params)
     prov = provenance_of(origin)

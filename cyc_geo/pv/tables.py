@@ -1,6 +1,6 @@
 """Tables, chart data and downloads of the rooftop PV page, in Chinese or English (no Streamlit here).
 
-Every number comes from :mod:`cyc_geo.pv.model` (technical potential) or :mod:`cyc_geo.pv.progress`
+Every number comes from :mod:`cyc_geo.pv.model` (the adoption-share scenario potential) or :mod:`cyc_geo.pv.progress`
 (installed capacity from the ledger); this module only shapes and labels it.
 """
 
@@ -16,9 +16,9 @@ import pandas as pd
 
 from cyc_geo.geo import hexgrid
 from cyc_geo.mapview.payloads import in_lang
-from cyc_geo.pv import aggregation, yield_model
+from cyc_geo.pv import aggregation, emissions, losses, yield_model
 from cyc_geo.pv import model as pv
-from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario
+from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario, resolve_params
 from cyc_geo.pv.plan import GOAL_MW, PROJECT_MW
 from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
 
@@ -35,9 +35,9 @@ def class_label(building_class: str, lang: str) -> str:
 
 
 def goal_bars(summary: dict[str, Any], lang: str) -> pd.DataFrame:
-    """``item``/``mw`` rows for context: this scenario's technical potential, the 2024 installed goal, the 200 MW project's size."""
+    """``item``/``mw`` rows for context: this scenario's adoption-share potential, the 2024 installed goal, the 200 MW project's size."""
     return pd.DataFrame({
-        "item": [in_lang(lang, "本情景技术潜力", "This scenario's technical potential"),
+        "item": [in_lang(lang, "本情景开发比例潜力（按可用面积封顶）", "This scenario's adoption-share potential (usable-area cap)"),
                  in_lang(lang, "2024 年装机目标", "2024 installed goal"),
                  in_lang(lang, "整市屋顶光伏项目规模（附件2）", "Whole-city rooftop project size (附件2)")],
         "mw": [summary["capacity_mw"], GOAL_MW, PROJECT_MW],
@@ -49,9 +49,9 @@ def goal_note(needed: dict[str, float], summary: dict[str, Any], lang: str) -> s
     :func:`cyc_geo.pv.goal.adoption_for_goal`); a potential, not progress."""
     if lang == "zh":
         parts = "，".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in CLASSES)
-        return f"按当前比例等比缩放，技术潜力等于 70 MW 约需开发比例：{parts}（潜力测算，不是装机进度）。"
+        return f"按当前比例等比缩放，情景潜力等于 70 MW 约需开发比例：{parts}（潜力测算，不是装机进度）。"
     parts = ", ".join(f"{class_label(c, lang)} {100 * needed[c]:.1f}%" for c in CLASSES)
-    return (f"Scaling the current shares, the technical potential equals 70 MW at about: {parts} "
+    return (f"Scaling the current shares, the scenario potential equals 70 MW at about: {parts} "
             "(a potential, not installed progress).")
 
 
@@ -79,13 +79,48 @@ def township_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 POTENTIAL_DEFINITION = (
-    "技术潜力：按本情景开发比例可安装在屋顶上的光伏容量及其年发电量，不是已建成（已并网）装机；"
-    "70 MW 目标的进度只按装机台账中已并网的容量计算。",
-    "Technical potential: the PV capacity the roofs could hold at this scenario's adoption shares and its "
-    "yearly generation; it is not installed (grid-connected) capacity. Progress toward the 70 MW goal counts "
-    "grid-connected capacity of the installations ledger only.",
+    "开发比例情景潜力：屋顶面积乘本情景开发比例（默认为国家能源局整县推进最低比例：党政机关 50%、公共建筑 40%、"
+    "工商业 30%、农村居民 20%），逐屋顶以可用面积封顶，得到的光伏容量及其首年发电量。它不是技术上限，也不是已建成"
+    "（已并网）装机；70 MW 目标的进度只按装机台账中已并网的容量计算。",
+    "Adoption-share scenario potential: roof area times this scenario's adoption shares (by default the NEA "
+    "county-wide minimum shares: government 50 %, public 40 %, commercial 30 %, rural 20 %), capped roof by roof "
+    "by the usable area, and its first-year generation. It is not a technical ceiling and not installed "
+    "(grid-connected) capacity. Progress toward the 70 MW goal counts grid-connected capacity of the installations "
+    "ledger only.",
 )
 """What the PV page's potential figures mean, on screen and in its downloads."""
+
+PROJECT_VS_GOAL_NOTE = (
+    f"注意：附件2 第3项“整市推进屋顶分布式光伏”的 {PROJECT_MW:.0f} MW 是该项目（整县推进规划）的建设规模，"
+    f"方案的目标是到 2024 年已并网 {GOAL_MW:.0f} MW（三、二）。二者口径不同：{PROJECT_MW:.0f} MW 不是 2024 年装机目标，"
+    "项目规模和情景潜力都不计入目标进度。",
+    f"Note: the {PROJECT_MW:.0f} MW of priority project 3 (附件2, whole-city rooftop PV) is the programme's scale, "
+    f"while the plan's goal is {GOAL_MW:.0f} MW installed (grid-connected) by 2024. They are different measures: "
+    f"{PROJECT_MW:.0f} MW is not the 2024 installed goal, and neither the project's scale nor the scenario "
+    "potential counts toward progress.",
+)
+"""The flag beside the 200 MW project and the 70 MW goal on the PV page (docs/sources.md, "附件2", "Plan goals")."""
+
+
+def share_cap_note(caps: dict[str, dict[str, Any]], lang: str) -> str | None:
+    """Which classes' adoption shares are capped by the usable area (:func:`cyc_geo.pv.model.share_caps`), or None.
+
+    A class capped on every roof gains nothing from a higher share; a class capped on some roofs gains less."""
+    full = [c for c, v in caps.items() if v["capped"]]
+    part = [c for c, v in caps.items() if not v["capped"] and v["roofs_at_cap"] > 0]
+    if not full and not part:
+        return None
+    sep = "，" if lang == "zh" else ", "
+    bits = []
+    if full:
+        names = sep.join(f"{class_label(c, lang)} {100 * caps[c]['share']:g}%" for c in full)
+        bits.append(in_lang(lang, f"{names}：所有屋顶均受可用面积封顶，提高比例不会增加潜力",
+                            f"{names}: every roof is at its usable-area cap, so a higher share adds nothing"))
+    if part:
+        names = sep.join(f"{class_label(c, lang)} {100 * caps[c]['roofs_at_cap'] / caps[c]['roofs']:.0f}%" for c in part)
+        bits.append(in_lang(lang, f"部分屋顶受可用面积封顶（占该类屋顶）：{names}",
+                            f"some roofs at the cap (share of the class's roofs): {names}"))
+    return in_lang(lang, "开发比例受可用面积封顶：", "Shares capped by the usable area: ") + ("；" if lang == "zh" else "; ").join(bits) + in_lang(lang, "。", ".")
 
 
 SUMMARY_ROWS: dict[str, tuple[str, str, str, float]] = {
@@ -99,9 +134,8 @@ SUMMARY_ROWS: dict[str, tuple[str, str, str, float]] = {
     "specific_yield": ("单位发电量", "Specific yield", "kWh/kWp", 1.0),
     "co2_t": ("减排 CO₂", "CO₂ avoided", "tCO2", 1.0),
     "tce": ("节约标煤", "Coal saved", "tce", 1.0),
+    "co2_factor": ("CO₂ 折算因子（数值、名称、年份）", "CO₂ factor (value, name, year)", "", 1.0),
     "goal_mw": ("2024 年装机目标", "2024 installed goal", "MW", 1.0),
-    "gap_mw": ("潜力与目标差距", "Potential short of the goal", "MW", 1.0),
-    "share_of_goal": ("潜力占目标比例", "Potential as share of the goal", "%", 100.0),
     "project_mw": ("整市屋顶光伏项目规模（附件2）", "Whole-city rooftop project size (附件2)", "MW", 1.0),
     "project_gwh": ("整市屋顶光伏项目年发电（附件2）", "Whole-city rooftop project generation (附件2)", "GWh", 1.0),
     "share_of_project_mw": ("潜力占项目规模比例", "Potential as share of the project size", "%", 100.0),
@@ -134,6 +168,7 @@ PARAM_LABELS = {
     "temp_coeff_pct_per_k": ("温度系数 (%/K)", "Temperature coefficient (%/K)"),
     "transposition": ("转换模型", "Transposition model"), "losses_pct": ("损失 (%)", "Losses (%)"),
     "clearness_factor": ("晴空系数", "Clearness factor"), "overcast_ratio": ("阴天比例", "Overcast ratio"),
+    "degradation_pct_per_yr": ("年衰减率 (%/年)", "Degradation (%/yr)"), "lifetime_years": ("寿命 (年)", "Lifetime (years)"),
 }
 """Names of the scenario's parameter overrides (fields of :class:`cyc_geo.pv.params.PVParams`)."""
 
@@ -174,12 +209,14 @@ def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: Scenario | 
     if isinstance(scenario, str):
         scenario = Scenario.from_dict(json.loads(scenario)) if scenario.strip() not in ("", "{}") else Scenario()
     name = scenario_name or in_lang(lang, "默认情景（国家能源局整县推进比例）", "Default (NEA county-wide shares)")
-    meta = ExportMeta(title=("屋顶光伏技术潜力（按乡镇）", "Rooftop PV technical potential by township"), lang=lang,
+    meta = ExportMeta(title=("屋顶光伏开发比例情景潜力（按乡镇）", "Rooftop PV adoption-share scenario potential by township"), lang=lang,
                       filters={in_lang(lang, "情景", "Scenario"): name}, demo=demo,
                       sources=[in_lang(lang, "屋顶：建筑屋顶图层（cyc_geo.pv.rooftops）；发电：全天候逐时模型（cyc_geo.pv.model）",
                                        "Roofs: building rooftops layer (cyc_geo.pv.rooftops); yield: all-sky hourly "
                                        "model (cyc_geo.pv.model)")])
-    about = [in_lang(lang, *POTENTIAL_DEFINITION)]
+    preset = resolve_params(scenario).emission_preset
+    about = [in_lang(lang, *POTENTIAL_DEFINITION), co2_factor_note(preset, lang)]
+    summary = {**summary, "co2_factor": emissions.get_preset(preset).label(lang)}  # text: value, name and year
     units = {}
     for col in shown.columns:
         for unit in ("MW", "GWh", "m²", "tce"):
@@ -234,9 +271,14 @@ def h3_shapes(per_roof: pd.DataFrame, resolution: int) -> gpd.GeoDataFrame:
 def yield_rows(params: PVParams, lang: str) -> pd.DataFrame:
     """Specific yield per roof type under ``params`` (labelled)."""
     ytab = yield_model.yield_table(params)
+    life = losses.lifetime_factor(float(params.degradation_pct_per_yr), int(params.lifetime_years))
+    years = int(params.lifetime_years)
     return pd.DataFrame({
         in_lang(lang, "屋顶类型", "Roof type"): [in_lang(lang, *ROOF_TYPE_LABELS[t]) for t in ytab],
-        in_lang(lang, "单位发电量 (kWh/kWp·年)", "Specific yield (kWh/kWp/yr)"): [round(v, 1) for v in ytab.values()],
+        in_lang(lang, "首年单位发电量 (kWh/kWp·年)", "First-year specific yield (kWh/kWp/yr)"):
+            [round(v, 1) for v in ytab.values()],
+        in_lang(lang, f"{years} 年平均单位发电量 (kWh/kWp·年)", f"{years}-year average specific yield (kWh/kWp/yr)"):
+            [round(v * life, 1) for v in ytab.values()],
     })
 
 
@@ -246,6 +288,8 @@ LOSS_LABELS = {
     "soiling": ("积灰", "Soiling"), "mismatch": ("失配", "Mismatch"), "wiring": ("直流线损", "DC wiring"),
     "connections": ("接头", "Connections"), "light_induced_degradation": ("光致衰减", "Light-induced degradation"),
     "nameplate": ("铭牌偏差", "Nameplate"), "inverter": ("逆变器", "Inverter"), "availability": ("可用率", "Availability"),
+    "external_shading": ("外部遮挡（树木、邻近建筑、女儿墙）", "External shading (trees, neighbours, parapets)"),
+    "low_irradiance_spectral": ("弱光与光谱", "Low irradiance and spectrum"),
 }
 """Names of the itemised losses of :func:`cyc_geo.pv.yield_model.yield_payload` (docs/sources.md, "PV losses")."""
 
@@ -260,7 +304,11 @@ def yield_model_note(params: PVParams, lang: str) -> str:
             f"{y['ghi_kwh_m2']:,.0f} kWh/m²·年（近似气候值，可换用 EPW/PVGIS 逐时文件，见 docs/pv.md），"
             f"Erbs 分离直射与散射，{y['transposition']} 模型转换到组件面（平屋顶 {flat['tilt_deg']:.0f}° 倾斜面"
             f"为水平面的 {flat['poa_ghi_ratio']:.3f} 倍），再逐项扣除损失（下表）。平屋顶支架按冬至日 9–15 时"
-            f"前后排无遮挡布置，地面覆盖率 {flat['gcr']:.2f}。方案隐含单位发电量 {y['plan_implied_kwh_kwp']:.0f} kWh/kWp。"
+            f"前后排无遮挡布置，地面覆盖率 {flat['gcr']:.2f}。以上为首年值；按年衰减 {y['degradation_pct_per_yr']:g}%、"
+            f"寿命 {y['lifetime_years']} 年，平屋顶 {y['lifetime_years']} 年平均单位发电量 "
+            f"{flat['specific_yield_lifetime_kwh_kwp']:,.0f} kWh/kWp（首年 {flat['specific_yield_kwh_kwp']:,.0f}）。"
+            f"方案隐含单位发电量 {y['plan_implied_kwh_kwp']:.0f} kWh/kWp（按寿命平均口径比较），"
+            f"为平屋顶寿命平均值的 {100 * y['plan_vs_lifetime_flat']:.0f}%。"
         )
     return (
         f"All-sky hourly model: monthly mean GHI at Changyuan ({params.latitude} N, {params.longitude} E) adds up to "
@@ -268,7 +316,11 @@ def yield_model_note(params: PVParams, lang: str) -> str:
         f"see docs/pv.md), split into beam and diffuse with Erbs, transposed with {y['transposition']} (a "
         f"{flat['tilt_deg']:.0f}° flat-roof plane gets {flat['poa_ghi_ratio']:.3f} × GHI), then itemised losses "
         f"(table below). Flat-roof racks are spaced for no row shading 9:00–15:00 at the winter solstice, ground "
-        f"coverage {flat['gcr']:.2f}. The plan implies {y['plan_implied_kwh_kwp']:.0f} kWh/kWp."
+        f"coverage {flat['gcr']:.2f}. These are first-year figures; at {y['degradation_pct_per_yr']:g} %/yr "
+        f"degradation over {y['lifetime_years']} years a flat roof averages "
+        f"{flat['specific_yield_lifetime_kwh_kwp']:,.0f} kWh/kWp (first year {flat['specific_yield_kwh_kwp']:,.0f}). "
+        f"The plan implies {y['plan_implied_kwh_kwp']:.0f} kWh/kWp, a lifetime-average figure: "
+        f"{100 * y['plan_vs_lifetime_flat']:.0f} % of the flat roof's lifetime average."
     )
 
 
@@ -284,17 +336,30 @@ def loss_table(params: PVParams, lang: str) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def range_caption(rng: dict[str, Any], lang: str) -> str:
-    """One line giving the low–high range of the potential's generation and CO₂ (:func:`cyc_geo.pv.model.potential_range`)."""
+def co2_factor_note(emission_preset: str, lang: str) -> str:
+    """What every CO₂ figure of a scenario is counted with: the factor, its name and year
+    (:func:`cyc_geo.pv.emissions.factor_label`; docs/sources.md, "Grid emission factors")."""
+    label = emissions.get_preset(emission_preset).label(lang)
+    if lang == "zh":
+        return f"减排 CO₂ 按 {label} 折算；标煤按 300 gce/kWh（方案口径）。"
+    return f"CO₂ avoided is counted at {label}; coal saved at 300 gce/kWh (the plan's)."
+
+
+def range_caption(rng: dict[str, Any], lang: str, emission_preset: str | None = None) -> str:
+    """One line giving the low–high range of the potential's generation and CO₂ (:func:`cyc_geo.pv.model.potential_range`),
+    with the CO₂ factor of ``emission_preset`` when given."""
     lo, mid, hi = rng["low"], rng["central"], rng["high"]
+    factor = "" if emission_preset is None else (
+        f"（{emissions.factor_label(emission_preset, lang)}）" if lang == "zh"
+        else f" ({emissions.factor_label(emission_preset, lang)})")
     if lang == "zh":
         return (f"区间（低 / 中 / 高，辐照 ±{100 * rng['assumptions']['ghi_spread']:.0f}% 与损失上下限）："
                 f"年发电量 {lo['annual_gwh']:,.0f} / {mid['annual_gwh']:,.0f} / {hi['annual_gwh']:,.0f} GWh，"
-                f"减排 CO₂ {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} 万t，"
+                f"减排 CO₂ {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} 万t{factor}，"
                 f"单位发电量 {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp。")
     return (f"Range (low / central / high: GHI ±{100 * rng['assumptions']['ghi_spread']:.0f}% and loss bounds): "
             f"generation {lo['annual_gwh']:,.0f} / {mid['annual_gwh']:,.0f} / {hi['annual_gwh']:,.0f} GWh/yr, "
-            f"CO₂ avoided {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} × 10k t, "
+            f"CO₂ avoided {lo['co2_t'] / 1e4:,.1f} / {mid['co2_t'] / 1e4:,.1f} / {hi['co2_t'] / 1e4:,.1f} × 10k t{factor}, "
             f"specific yield {lo['specific_yield']:,.0f} / {mid['specific_yield']:,.0f} / {hi['specific_yield']:,.0f} kWh/kWp.")
 
 
@@ -344,11 +409,11 @@ def township_installed(summary: dict[str, Any], townships: pd.DataFrame, lang: s
 
 
 def remaining_display(ranked: pd.DataFrame, lang: str, top: int = 10) -> pd.DataFrame:
-    """The township ranking of remaining technical potential (:func:`cyc_geo.pv.progress.remaining_by_township`)."""
+    """The township ranking of the remaining scenario potential (NEA minimum shares, usable-area cap) (:func:`cyc_geo.pv.progress.remaining_by_township`)."""
     head = ranked.head(top)
     return pd.DataFrame({
         in_lang(lang, "乡镇", "Township"): head["name"] if lang == "zh" else head["name_en"],
-        in_lang(lang, "剩余技术潜力 (MW)", "Remaining technical potential (MW)"): head["potential_mw"].round(1),
+        in_lang(lang, "剩余情景潜力 (MW，整县推进最低比例)", "Remaining scenario potential (MW, NEA minimum shares)"): head["potential_mw"].round(1),
     })
 
 
@@ -360,15 +425,15 @@ def what_it_takes(summary: dict[str, Any], lang: str) -> str:
     if gap <= 0:
         return in_lang(lang, "已并网容量已达到 70 MW 目标，无需再补缺口。", "Installed capacity has reached the 70 MW goal; no gap to close.")
     if share is None:
-        return in_lang(lang, f"仍需 {gap:,.1f} MW，但未装光伏的屋顶没有剩余技术潜力。",
-                       f"{gap:,.1f} MW still needed, but the roofs without PV have no technical potential left.")
+        return in_lang(lang, f"仍需 {gap:,.1f} MW，但未装光伏的屋顶按整县推进最低比例已无剩余情景潜力。",
+                       f"{gap:,.1f} MW still needed, but the roofs without PV have no scenario potential left at the NEA minimum shares.")
     shares = nea_shares_to_close(share)
     parts = ("，" if lang == "zh" else ", ").join(f"{class_label(c, lang)} {100 * shares[c]:.1f}%" for c in CLASSES)
     if lang == "zh":
-        return (f"仍需新增并网 {gap:,.1f} MW。尚未安装光伏的屋顶按国家能源局最低比例的技术潜力为 {pot:,.1f} MW，"
+        return (f"仍需新增并网 {gap:,.1f} MW。尚未安装光伏的屋顶按国家能源局整县推进最低比例（按可用面积封顶）的情景潜力为 {pot:,.1f} MW，"
                 f"只需建成其中 {share:.1%}（即开发比例：{parts}）即可补足缺口。")
-    return (f"{gap:,.1f} MW still needs to be connected. The roofs without PV have {pot:,.1f} MW of technical potential "
-            f"at the NEA minimum shares; building {share:.1%} of it (adoption: {parts}) closes the gap.")
+    return (f"{gap:,.1f} MW still needs to be connected. The roofs without PV have {pot:,.1f} MW of scenario potential "
+            f"at the NEA county-wide minimum shares (capped by the usable area); building {share:.1%} of it (adoption: {parts}) closes the gap.")
 
 
 LEDGER_LABELS = {"install_id": ("编号", "Id"), "name": ("名称", "Name"), "owner": ("业主", "Owner"),

@@ -184,9 +184,12 @@ def roof_yields(roofs: pd.DataFrame, p: PVParams) -> np.ndarray:
 
 
 def yield_payload(params: PVParams | None = None) -> dict[str, Any]:
-    """The ``pv yield --json`` document: per roof type tilt, GCR, POA/GHI ratio, specific and monthly
-    yield (kWh/kWp), loss table (%) and GHI (kWh/m²); the GHI and the plan's 991 kWh/kWp at the top."""
+    """The ``pv yield --json`` document: per roof type tilt, GCR, POA/GHI ratio, first-year specific and
+    monthly yield (kWh/kWp), the lifetime-average specific yield (first year × :func:`losses.lifetime_factor`),
+    loss table (%) and GHI (kWh/m²); at the top the GHI, the plan's 991 kWh/kWp, the degradation rate
+    (%/yr), lifetime (years), the product of the fixed losses and 991 / the flat lifetime yield."""
     p = params or PVParams()
+    life = losses.lifetime_factor(float(p.degradation_pct_per_yr), int(p.lifetime_years))
     out: dict[str, Any] = {}
     for t in ROOF_TYPES:
         r = simulate(p, t)
@@ -194,10 +197,16 @@ def yield_payload(params: PVParams | None = None) -> dict[str, Any]:
                   "poa_kwh_m2": r.poa_kwh_m2, "specific_yield_kwh_kwp": r.specific_yield_kwh_kwp,
                   "monthly_kwh_kwp": list(r.monthly_kwh_kwp), "losses": dict(r.losses_pct),
                   "performance_ratio": r.performance_ratio, "usable_fraction": float(p.usable_fraction[t]),
-                  "ghi_kwh_m2": r.ghi_kwh_m2}
+                  "ghi_kwh_m2": r.ghi_kwh_m2,
+                  "specific_yield_lifetime_kwh_kwp": r.specific_yield_kwh_kwp * life}
     out["ghi_kwh_m2"] = out["flat"]["ghi_kwh_m2"]
     out["clear_sky_ghi_kwh_m2"] = clearsky_ghi_kwh_m2(p)
     out["climate"] = p.weather_file or p.climate_file or str(irradiance.CLIMATE_FILE.name)
     out["transposition"] = p.transposition
     out["plan_implied_kwh_kwp"] = SEED_SPECIFIC_YIELD
+    out["degradation_pct_per_yr"] = float(p.degradation_pct_per_yr)
+    out["lifetime_years"] = int(p.lifetime_years)
+    out["lifetime_factor"] = life
+    out["fixed_loss_factor"] = losses.fixed_factor(p.losses_pct)
+    out["plan_vs_lifetime_flat"] = SEED_SPECIFIC_YIELD / out["flat"]["specific_yield_lifetime_kwh_kwp"]
     return out
