@@ -89,3 +89,48 @@ def test_the_cli_sets_it_and_pv_progress_json_reflects_it(data_dir: Path) -> Non
     assert out["by_year"][0] == {"year": 2021, "added_mw": 0.0, "cumulative_mw": 12.3}
     (entry,) = db.audit_trail(db.connect(), "pv_opening_stock")
     assert entry["actor"] == "alice"
+
+
+def _boxes(at) -> list[str]:
+    """Texts of the page's status boxes (the goal sentence is one of them)."""
+    return [e.value for kind in ("warning", "info", "success", "error") for e in getattr(at, kind)]
+
+
+@pytest.mark.slow
+def test_a_signed_in_editor_sets_it_on_the_pv_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from ui.common import database
+
+    path = tmp_path / "opening.sqlite"
+    monkeypatch.setenv("CYC_GEO_DB", str(path))
+    monkeypatch.chdir(REPO)
+    database.clear()
+    visitor = AppTest.from_file(str(REPO / "views" / "pv.py"), default_timeout=240)
+    visitor.session_state["lang"] = "zh"
+    visitor.run()
+    assert "保存期初容量" not in [b.label for b in visitor.button]
+    assert any("未录入期初容量" in t for t in _boxes(visitor))
+
+    at = AppTest.from_file(str(REPO / "views" / "pv.py"), default_timeout=240)
+    at.session_state["lang"] = "zh"
+    at.session_state["cyc_auth"] = {"user": "alice", "expires": time.time() + 3600}
+    at.run()
+    before = float(next(m.value for m in at.metric if m.label == "已并网装机").split()[0].replace(",", ""))
+    next(n for n in at.number_input if n.label.startswith("累计并网容量")).set_value(12.3)
+    next(t for t in at.text_input if t.label.startswith("数据来源")).input("国网长垣市供电公司")
+    at.button[[b.label for b in at.button].index("保存期初容量")].click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("期初容量已保存" in s.value for s in at.success), [e.value for e in at.error]
+    after = float(next(m.value for m in at.metric if m.label == "已并网装机").split()[0].replace(",", ""))
+    ledger = load_ledger(db.connect(path))
+    today = progress.as_of_date()
+    stock = opening_stock.read_opening_stock(db.connect(path))
+    assert (stock.mw, stock.as_of, stock.source, stock.updated_by) == (12.3, "2021-12-31", "国网长垣市供电公司", "alice")
+    assert after == pytest.approx(progress.installed_mw(ledger, today, stock), abs=0.06) and after > before
+    assert any("截至 2021 年底累计并网容量 12.3 MW" in t for t in _boxes(at))
+    (entry,) = db.audit_trail(db.connect(path), "pv_opening_stock")
+    assert entry["actor"] == "alice" and entry["action"] == "insert"
