@@ -57,7 +57,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -527,7 +527,7 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
 def _as_of_iso(as_of: date | str | None) -> str:
     """ISO date a connection list is read at (None: today, UTC)."""
     if as_of is None:
-        return datetime.utcnow().date().isoformat()
+        return datetime.now(timezone.utc).date().isoformat()
     iso = parse_date(as_of)
     if not iso:
         raise LedgerError("bad_as_of", f"日期无效：{as_of}", f"invalid date {as_of!r} (YYYY-MM-DD)")
