@@ -123,6 +123,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE signin_attempts ADD COLUMN source TEXT NOT NULL DEFAULT '';
     CREATE INDEX signin_source_time ON signin_attempts(source, at);
     """,
+    # 4: the PV opening stock (截至 YYYY 年底累计并网容量) progress starts from (cyc_geo.pv.opening_stock);
+    # one row, its history in the audit log
+    """
+    CREATE TABLE pv_opening_stock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        mw REAL NOT NULL,
+        as_of TEXT NOT NULL,
+        source TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 

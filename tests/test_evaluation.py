@@ -81,7 +81,8 @@ def test_summary_by_field_and_lead(long):
     y23 = by_lead[by_lead["年份"] == 2023].set_index("牵头单位")
     # 林业局 leads #4 (23.35 < 25.12) and #16 (182.456 ≥ 182): one met, one not
     assert (y23.loc["林业局", ind.MET], y23.loc["林业局", ind.BEHIND], y23.loc["林业局", ind.NO_DATA]) == (1, 1, 0)
-    assert y23.loc["合计", [ind.MET, ind.BEHIND, ind.NO_DATA]].sum() == 19
+    assert y23.loc["合计", [ind.MET, ind.BEHIND, ind.NO_DATA, ind.NO_TARGET]].sum() == 19
+    assert y23.loc["合计", ind.NO_TARGET] == 1  # #19: the plan sets no 2023 PV target
     by_field = evaluation.summary(long, "domain")
     f23 = by_field[by_field["年份"] == 2023].set_index("领域")
     assert f23.loc["经济", ind.MET] == 1  # #1 GDP growth 7.86 ≥ 7.5

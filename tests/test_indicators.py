@@ -10,6 +10,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cyc_geo import db
@@ -187,7 +188,8 @@ def test_spatial_value_statuses(cat):
     assert ev.loc[16, "status"] == ind.BEHIND  # 182.5 < 183
     assert ev.loc[19, "status"] == ind.BEHIND  # 35 MW < 70 MW
     ev22 = ind.evaluate(2022, None, sv, cat).set_index("no")
-    assert ev22.loc[19, "status"] == ind.NO_DATA and "no target for 2022" in ev22.loc[19, "reason"]
+    assert ev22.loc[19, "status"] == ind.NO_TARGET and "no target for 2022" in ev22.loc[19, "reason"]
+    assert pd.isna(ev22.loc[19, "reference_path"])  # a year-independent value has no path start
 
 
 def test_reported_values_flow_into_status_and_derived(data_dir, cat):

@@ -35,7 +35,7 @@ def test_year_is_passed_to_providers_that_take_it(monkeypatch):
     assert ind.spatial_values(cat, pv_scenario=object())[16].for_year(2023).value == 2023.5
     ev = {y: ind.evaluate(y, None, sv, cat).set_index("no").loc[19] for y in ind.YEARS}
     assert [ev[y]["value"] for y in ind.YEARS] == [10.0, 40.0, 80.0]
-    assert ev[2024]["status"] == ind.MET and ev[2022]["status"] == ind.NO_DATA  # no 2022 target
+    assert ev[2024]["status"] == ind.MET and ev[2022]["status"] == ind.NO_TARGET  # no 2022 target
     assert ind.evaluate(2023, None, None, cat).set_index("no").loc[19, "value"] == 40.0
     long = ind.trajectories(None, sv, cat)
     actual = long[(long["no"] == 19) & (long["kind"] == "actual")]
@@ -60,5 +60,5 @@ def test_cli_indicators_pv_row_is_the_ledger_cumulative(year, tmp_path, monkeypa
     row = next(r for r in json.loads(capsys.readouterr().out) if r["no"] == 19)
     expected = pg.cumulative_at_year_end(load_ledger(), year)
     assert row["value"] == pytest.approx(expected) and row["value_source"] == "spatial"
-    assert row["status"] == (ind.BEHIND if year == 2024 else ind.NO_DATA)  # the demo ledger is short of 70 MW
+    assert row["status"] == (ind.BEHIND if year == 2024 else ind.NO_TARGET)  # the demo ledger is short of 70 MW
     assert "ledger" in row["reason"]

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from cyc_geo.geo.gcj02 import wgs84_to_gcj02
@@ -207,7 +208,8 @@ def test_utf8_bom_csv_with_gcj02_coordinates(tmp_path: Path) -> None:
     assert led.geometry[1].equals_exact(SEATS.geometry["410783109000"], 1e-12)  # 方里 → its seat
     assert list(led["status"]) == ["grid_connected", "filed"]
     assert list(led["building_class"]) == ["commercial", "public"]
-    assert read.total_kw == 840.0
+    assert (read.total_kw, read.total_kwp) == (0.0, 840.0)  # a kWp column is DC, never read as AC kW
+    assert led["capacity_kw"].isna().all() and read.report()["capacity_basis"] == "DC"
     # read as WGS84 the same numbers land about 500 m away (the GCJ-02 offset)
     raw = read_ledger(path).ledger.geometry[0]
     assert abs(raw.x - WGS_POINT[0]) > 1e-3
@@ -276,14 +278,18 @@ def test_subtotals_and_footnotes(tmp_path: Path) -> None:
         (5, "小计", 30.0, True), (8, "小计", 10.0, True), (9, "合计", 40.0, True)]
 
 
-@pytest.mark.parametrize(("header", "kw"), [
-    ("装机容量(kW)", 2.5), ("容量（千瓦）", 2.5), ("装机规模(MW)", 2500.0), ("容量/兆瓦", 2500.0), ("kWp", 2.5),
-    ("并网容量（万千瓦）", 25000.0), ("Capacity (MWp)", 2500.0),
+@pytest.mark.parametrize(("header", "kw", "kwp"), [
+    ("装机容量(kW)", 2.5, None), ("容量（千瓦）", 2.5, None), ("装机规模(MW)", 2500.0, None), ("容量/兆瓦", 2500.0, None),
+    ("kWp", None, 2.5), ("并网容量（万千瓦）", 25000.0, None), ("Capacity (MWp)", None, 2500.0),
+    ("峰值功率(kWp)", None, 2.5),
 ])
-def test_capacity_unit_from_the_header(tmp_path: Path, header: str, kw: float) -> None:
+def test_capacity_unit_from_the_header(tmp_path: Path, header: str, kw: float | None, kwp: float | None) -> None:
+    """AC (kW) and DC (kWp) columns fill different fields: a kWp figure is never taken for kW."""
     p = tmp_path / "u.csv"
     p.write_text(f"项目名称,乡镇,{header},状态\n甲,蒲西,2.5,已并网\n", encoding="utf-8")
-    assert read_ledger(p).ledger["capacity_kw"].tolist() == [kw]
+    led = read_ledger(p).ledger
+    assert [None if pd.isna(v) else v for v in led["capacity_kw"]] == [kw]
+    assert [None if pd.isna(v) else v for v in led["capacity_kwp"]] == [kwp]
 
 
 def test_two_row_header_with_the_unit_below(tmp_path: Path) -> None:

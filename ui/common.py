@@ -21,7 +21,7 @@ from cyc_geo.catalog.loader import load_layer as load_by_id
 from cyc_geo.catalog.provenance import LayerFacts, facts_from_json, facts_to_json, layer_facts, provenance_of
 from cyc_geo.catalog.registry import LayerDef, get_layer, load_registry, registry_signature
 from cyc_geo.mapview.payloads import attribute_table
-from cyc_geo.pv import aggregation, installations, progress, results
+from cyc_geo.pv import aggregation, installations, opening_stock, progress, results
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.params import Scenario
 
@@ -335,12 +335,14 @@ def _remaining(roof_key: tuple[str, str], version: str, edits: str) -> pd.DataFr
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _progress(roof_key: tuple[str, str], version: str, edits: str, towns_version: str, as_of: str) -> dict[str, Any]:
+def _progress(roof_key: tuple[str, str], version: str, edits: str, towns_version: str, as_of: str,
+              stock: str = "") -> dict[str, Any]:
     # kept across restarts: the remaining potential joins ~10^5 roofs with the ledger (the map's sidebar needs it first)
     return result_store.remember(
-        ("pv_progress", tuple(roof_key), version, edits, towns_version, as_of),
+        ("pv_progress", tuple(roof_key), version, edits, towns_version, as_of, stock),
         lambda: progress.progress_summary(_ledger(version, edits), progress.as_of_date(as_of), load_layer("townships"),
-                                          remaining=_remaining(roof_key, version, edits)), decode=dict)
+                                          remaining=_remaining(roof_key, version, edits),
+                                          opening=opening_stock.read_opening_stock(database())), decode=dict)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -355,7 +357,13 @@ def _progress_keys() -> tuple[tuple[str, str], str, str, str]:
 
 def pv_progress(as_of: str) -> dict[str, Any]:
     """:func:`cyc_geo.pv.progress.progress_summary` of the ledger on ``as_of`` (cached per data versions and date)."""
-    return _progress(*_progress_keys(), as_of)
+    return _progress(*_progress_keys(), as_of, opening_stock_stamp())
+
+
+def opening_stock_stamp() -> str:
+    """A string that changes whenever the PV opening stock is set or cleared (part of the progress cache key)."""
+    stock = opening_stock.read_opening_stock(database())
+    return "" if stock is None else f"{stock.mw}|{stock.as_of}|{stock.source}|{stock.updated_at}"
 
 
 def remaining_by_township() -> pd.DataFrame:

@@ -146,7 +146,10 @@ def _show_ledger_result(rec: dict[str, Any]) -> None:
     cols = st.columns(3)
     cols[0].metric(tr("读取行数", "Rows read"), rec["rows_read"])
     cols[1].metric(tr("跳过行数", "Rows skipped"), len(rec["rows_skipped"]))
-    cols[2].metric(tr("装机容量合计 (kW)", "Total capacity (kW)"), f"{rec['total_kw']:,.1f}")
+    if rec.get("capacity_basis") == "DC":  # a kWp column: DC module power, never shown as kW
+        cols[2].metric(tr("组件容量合计 (kWp，直流)", "Total DC capacity (kWp)"), f"{rec.get('total_kwp', 0.0):,.1f}")
+    else:
+        cols[2].metric(tr("装机容量合计 (kW)", "Total capacity (kW)"), f"{rec['total_kw']:,.1f}")
     if rec["rows_skipped"]:
         st.caption(tr("以下行已按确认跳过（已记入审计日志）：", "These rows were skipped as accepted (recorded in the audit log):"))
         st.dataframe(skipped_table(rec["rows_skipped"]), hide_index=True, width="stretch")

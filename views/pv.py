@@ -28,7 +28,7 @@ from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
-from cyc_geo.pv import emissions, installations, losses, scenarios, tables
+from cyc_geo.pv import emissions, installations, losses, opening_stock, scenarios, tables
 from cyc_geo.pv.goal import adoption_for_goal
 from cyc_geo.pv.model import share_caps
 from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario, resolve_params
@@ -572,6 +572,7 @@ def _progress_section(towns: Any) -> dict[str, Any]:
     m[0].metric(tr("已并网装机", "Installed (grid-connected)"), f"{prog['installed_mw']:,.1f} MW")
     m[1].metric(tr("在建+备案（未并网）", "Pipeline (not connected)"), f"{prog['pipeline_mw']:,.1f} MW")
     m[2].metric(tr("距 70 MW 缺口", "Gap to 70 MW"), f"{prog['gap_mw']:,.1f} MW")
+    _opening_stock_section(prog)
     st.subheader(tr("累计已并网装机与 70 MW 目标", "Cumulative installed capacity against the 70 MW goal"))
     _progress_chart(prog)
     st.subheader(tr("分乡镇已并网装机", "Installed capacity by township"))
@@ -587,6 +588,54 @@ def _what_it_takes(prog: dict[str, Any]) -> None:
                   "Remaining scenario potential of the roofs without PV at the NEA county-wide minimum shares, capped by "
                   "the usable area (not a technical ceiling), top 10 townships:"))
     st.dataframe(tables.remaining_display(remaining_by_township(), lang()), hide_index=True, width="stretch")
+
+
+# ---------------------------------------------------------------- the opening stock
+
+
+def _opening_stock_section(prog: dict[str, Any]) -> None:
+    """The opening stock progress starts from (截至 YYYY 年底累计并网容量): shown, and set by a signed-in editor."""
+    stock = prog.get("opening_stock")
+    title = (tr("期初容量：未录入", "Opening stock: not entered") if stock is None else
+             tr(f"期初容量：{stock['label_zh']} {stock['mw']:,.1f} MW", f"Opening stock: {stock['label_en']} "
+                f"{stock['mw']:,.1f} MW"))
+    with st.expander(title):
+        if stock is None:
+            st.caption(tr("未录入期初容量时，已并网只计台账中的项目；台账之前（如 2021 年底以前）并网的光伏不在其中。"
+                          "请录入供电公司统计的截至某年底累计并网容量（交流侧，MW）及其来源。",
+                          "Without an opening stock, installed counts only the ledger's rows; PV connected before the "
+                          "ledger (e.g. before the end of 2021) is missing. Enter the grid company's cumulative "
+                          "connected capacity at a year end (AC, MW) and its source."))
+        else:
+            st.caption(tr(f"来源：{stock['source']}；录入：{stock['updated_by']}，{beijing_time(stock['updated_at'])}。"
+                          "其后并网的台账项目累加在期初之上。",
+                          f"Source: {stock['source']}; entered by {stock['updated_by']}, "
+                          f"{beijing_time(stock['updated_at'])}. Ledger rows connected after it are added on top."))
+        if _editor() is None:
+            st.caption(tr("录入或更正期初容量需编辑账号登录（侧栏）。", "Sign in as an editor (sidebar) to enter or correct it."))
+            return
+        with st.form("pv_opening_stock_form"):
+            mw = st.number_input(tr("累计并网容量（MW，交流侧）", "Cumulative grid-connected capacity (MW, AC)"), 0.0,
+                                 opening_stock.MAX_MW, float(stock["mw"]) if stock else 0.0, step=0.1, format="%.4f")
+            day = st.date_input(tr("截至日期", "As of"), date.fromisoformat(stock["as_of"]) if stock else date(2021, 12, 31),
+                                min_value=date(2000, 1, 1), key="pv_opening_as_of")
+            src = st.text_input(tr("数据来源（如：国网长垣市供电公司统计）", "Source (e.g. the grid company's statistics)"),
+                                stock["source"] if stock else "")
+            if st.form_submit_button(tr("保存期初容量", "Save opening stock")):
+                _save_opening_stock(mw, day.isoformat(), src)
+
+
+def _save_opening_stock(mw: float, as_of: str, source: str) -> None:
+    try:
+        from ui.auth import require_editor
+
+        user = require_editor()
+        stock = opening_stock.save_opening_stock(database(), mw, as_of, source, user)
+        st.session_state["pv_msg"] = ("success", tr(f"期初容量已保存：{stock.label(True)} {stock.mw:,.1f} MW。",
+                                                    f"Opening stock saved: {stock.label(False)} {stock.mw:,.1f} MW."))
+        st.rerun()
+    except (PermissionError, ValueError) as exc:
+        st.error(str(exc))
 
 
 # ---------------------------------------------------------------- the ledger and its edits

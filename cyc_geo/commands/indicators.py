@@ -61,6 +61,7 @@ def _row(r) -> dict:
         "actual": _num(r.value),
         "status": r.status,
         "status_en": r.status_en,
+        "reference_path": _num(r.reference_path),
         "source": r.source,
         "value_source": r.value_source,
         "direction": r.direction,

@@ -151,7 +151,8 @@ def cmd_pv_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-PROGRESS_KEYS = ("goal_mw", "goal_year", "installed_mw", "by_year", "pipeline_mw", "goal_status", "gap_mw",
+PROGRESS_KEYS = ("goal_mw", "goal_year", "capacity_basis", "installed_mw", "opening_stock", "opening_stock_applied",
+                 "ledger_installed_mw", "installed_dc_only_mwp", "by_year", "pipeline_mw", "goal_status", "gap_mw",
                  "by_township", "remaining_potential_mw", "demo")
 """The keys of ``pv progress --json``, in order."""
 
@@ -161,22 +162,30 @@ def progress_payload(as_of: str | None = None) -> dict:
     from cyc_geo.places.townships import load_townships
     from cyc_geo.pv import progress
     from cyc_geo.pv.installations import load_ledger
+    from cyc_geo.pv.opening_stock import load_opening_stock
     from cyc_geo.pv.rooftops import load_rooftops
 
     try:
         day = progress.as_of_date(as_of)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    out = progress.progress_summary(load_ledger(), day, load_townships(), load_rooftops())
+    out = progress.progress_summary(load_ledger(), day, load_townships(), load_rooftops(),
+                                    opening=load_opening_stock())
     return {k: out[k] for k in PROGRESS_KEYS}
 
 
 def cmd_pv_progress(args: argparse.Namespace) -> int:
     out = progress_payload(args.as_of)
     demo = "  [演示数据 demo data]" if out["demo"] else ""
+    stock = out["opening_stock"]
+    opening = ("期初 opening stock: none (progress counts the ledger's rows only; set one: pv opening-stock --set)"
+               if stock is None else
+               f"期初 {stock['label_zh']} {stock['mw']:.1f} MW ({stock['source']}; {stock['updated_by']})"
+               + ("" if out["opening_stock_applied"] else "  [not applied: as-of is before its date]"))
     lines = [
-        f"已并网 installed: {out['installed_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW by {out['goal_year']}, "
+        f"已并网 installed (AC): {out['installed_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW by {out['goal_year']}, "
         f"{out['goal_status']}, 缺口 gap {out['gap_mw']:.1f} MW){demo}",
+        opening,
         f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余情景潜力（整县推进最低比例）remaining scenario potential (NEA minimum shares): "
         f"{out['remaining_potential_mw']:.1f} MW",
         "",
@@ -185,6 +194,34 @@ def cmd_pv_progress(args: argparse.Namespace) -> int:
         *(f"{t['code']} {t['name']:<6} {t['installed_mw']:8.1f} MW" for t in out["by_township"]),
     ]
     emit(out, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_pv_opening_stock(args: argparse.Namespace) -> int:
+    """``pv opening-stock``: show, set (audited, ``--actor``) or clear the PV opening stock."""
+    from cyc_geo import db
+    from cyc_geo.pv import opening_stock
+
+    conn = db.connect()
+    try:
+        if args.set is not None or args.clear:
+            if not args.actor:
+                raise UserError("--set/--clear 需要 --actor / --set and --clear need --actor (recorded in the audit log)")
+            if args.clear:
+                opening_stock.clear_opening_stock(conn, args.actor)
+            else:
+                try:
+                    opening_stock.save_opening_stock(conn, args.set, args.as_of, args.source, args.actor)
+                except ValueError as exc:
+                    raise UserError(str(exc)) from None
+        stock = opening_stock.read_opening_stock(conn)
+    finally:
+        conn.close()
+    out = {"opening_stock": None if stock is None else stock.as_dict()}
+    text = ("期初容量未设置 / no opening stock" if stock is None else
+            f"{stock.label(True)} {stock.mw:.4f} MW (AC)  来源 source: {stock.source}  "
+            f"{stock.updated_by} {stock.updated_at}")
+    emit(out, args.json, text)
     return 0
 
 
@@ -203,6 +240,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_weather_args(e)
     g = command(psub, "progress", cmd_pv_progress, help="installed PV (ledger) against the 70 MW goal of 2024")
     g.add_argument("--as-of", help="date YYYY-MM-DD (default: today)")
+    o = command(psub, "opening-stock", cmd_pv_opening_stock,
+                help="the opening stock progress starts from (截至 YYYY 年底累计并网容量, AC MW): show, --set or --clear")
+    o.add_argument("--set", type=float, metavar="MW", help="grid-connected capacity (AC MW) on --as-of")
+    o.add_argument("--as-of", help="date YYYY-MM-DD the figure is at, e.g. 2021-12-31")
+    o.add_argument("--source", help="where the figure comes from, e.g. 国网长垣市供电公司")
+    o.add_argument("--actor", help="who enters it (recorded in the audit log)")
+    o.add_argument("--clear", action="store_true", help="remove the opening stock (audited)")
     command(psub, "scenarios", cmd_pv_scenarios, help="list saved PV scenarios")
     register_yield(psub)
     m = command(sub, "emissions", cmd_emissions, help="standard coal saved and CO2 avoided for X MWh")

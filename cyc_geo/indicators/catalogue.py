@@ -23,7 +23,12 @@ Each indicator's *actual value* for a year comes from, in this order:
 Status (达标 / 未达标 / 无数据) compares the value with the selected year's
 target using the indicator's direction: ``higher`` is met when value ≥ target,
 ``lower`` when value ≤ target (e.g. 二氧化碳排放总量: the targets rise year on
-year but they are caps, so lower is better).
+year but they are caps, so lower is better). A year the plan sets no target for
+(#19 in 2022 and 2023: the plan's text gives only 70 MW by 2024) shows its value with
+无年度目标 (no annual target) and, for reference only, the linear path
+(``reference_path``) from the value at the end of :data:`PATH_START_YEAR` (the 现状值 if
+the catalogue has one, else the provider's value for that year) to the last target
+(:func:`linear_path`); it is never scored against that path.
 
 Writes take an explicit ``actor``, are validated first (numbers only, within the
 indicator's valid range; nothing is written if any entry is bad) and are applied
@@ -71,8 +76,12 @@ EXTRA_COLUMNS = ["name_en", "domain_en", "unit_en", "direction", "source", "rule
 DIRECTIONS = ("higher", "lower")
 SOURCES = ("reported", "spatial", "derived")
 
-MET, BEHIND, NO_DATA = "达标", "未达标", "无数据"
-STATUS_EN = {MET: "on track", BEHIND: "behind", NO_DATA: "no data"}
+MET, BEHIND, NO_DATA, NO_TARGET = "达标", "未达标", "无数据", "无年度目标"
+STATUS_EN = {MET: "on track", BEHIND: "behind", NO_DATA: "no data", NO_TARGET: "no annual target"}
+
+#: Start of the reference path of a year without a target: the end of the year before 附件1's first
+#: target year (the same start as the PV progress path, docs/sources.md, "PV progress rules").
+PATH_START_YEAR = YEARS[0] - 1
 
 #: Audit-log entity name for reported indicator values.
 AUDIT_ENTITY = "indicator_value"
@@ -533,7 +542,42 @@ def evaluate(
     out["entered_at"] = pd.Series({k: at.get(k, v[2]) for k, v in dated.items()}, dtype=object)
     no_target = out["target"].isna()
     out.loc[no_target, "reason"] = out.loc[no_target, "reason"] + f"；{year}年无目标值 / no target for {year}"
+    shown = no_target & out["value"].notna()
+    out.loc[shown, "status"] = NO_TARGET
+    out.loc[shown, "status_en"] = STATUS_EN[NO_TARGET]
+    out["reference_path"] = np.nan
+    for i in out.index[shown]:
+        row = cat.loc[cat["no"] == out.at[i, "no"]].iloc[0]
+        path = linear_path(row, year, spatial or {})
+        if path is not None:
+            out.at[i, "reference_path"] = path[0]
+            out.at[i, "reason"] += (f"；线性路径参考值 {path[0]:.4g}（{PATH_START_YEAR}年底 {path[1]:.4g} → {path[3]}年 "
+                                    f"{path[2]:.4g}），不作考核 / linear path for reference {path[0]:.4g} (end of "
+                                    f"{PATH_START_YEAR} {path[1]:.4g} → {path[3]} {path[2]:.4g}), not scored")
     return out.reset_index(drop=True)
+
+
+def linear_path(row: Any, year: int, spatial: Mapping[int, SpatialValue]) -> tuple[float, float, float, int] | None:
+    """(path value at the end of ``year``, start value, goal, goal year) of the straight line from the end of
+    :data:`PATH_START_YEAR` to the indicator's last target of :data:`YEARS`; None when there is no later
+    target or no start value. The start is the catalogue's 现状值, else a year-dependent provider's value for
+    :data:`PATH_START_YEAR` (e.g. #19: installed PV at the end of 2021)."""
+    targets = [(y, float(row[f"target_{y}"])) for y in YEARS if pd.notna(row.get(f"target_{y}"))]
+    if not targets or targets[-1][0] <= year or year <= PATH_START_YEAR:
+        return None
+    goal_year, goal = targets[-1]
+    start = float(row["baseline"]) if pd.notna(row.get("baseline")) else None
+    sv = spatial.get(int(row["no"]))
+    if start is None and row.get("source") == "spatial" and (sv is None or sv.by_year is not None):
+        # a year-dependent provider: its value at the end of the start year (computed now if not yet)
+        got = (sv.by_year or {}).get(PATH_START_YEAR) if sv is not None else None
+        if got is None:
+            got = _call_provider(str(row["rule"]), years=(PATH_START_YEAR,)).for_year(PATH_START_YEAR)
+        start = got.value
+    if start is None:
+        return None
+    value = start + (goal - start) * (year - PATH_START_YEAR) / (goal_year - PATH_START_YEAR)
+    return float(value), float(start), float(goal), int(goal_year)
 
 
 def trajectories(

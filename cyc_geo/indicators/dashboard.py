@@ -20,7 +20,7 @@ from cyc_geo.indicators import catalogue as ind
 DEFAULT_SCENARIO = "__default__"
 """Option value of the PV scenario picker meaning "no saved scenario, the model's defaults"."""
 
-STATUS_COLOURS = {ind.MET: "#c6efce", ind.BEHIND: "#ffc7ce", ind.NO_DATA: "#eeeeee"}
+STATUS_COLOURS = {ind.MET: "#c6efce", ind.BEHIND: "#ffc7ce", ind.NO_DATA: "#eeeeee", ind.NO_TARGET: "#ddebf7"}
 AUDIT_COLUMNS = ["at", "actor", "entity_key", "action", "old_value", "new_value"]
 
 

@@ -27,6 +27,7 @@ from cyc_geo.indicators.catalogue import (
     BEHIND,
     MET,
     NO_DATA,
+    NO_TARGET,
     YEARS,
     SpatialValue,
     evaluate,
@@ -38,7 +39,7 @@ from cyc_geo.indicators.catalogue import (
 SOURCE_KINDS = {"reported": ("填报", "reported"), "spatial": ("空间测算", "spatial"),
                 "derived": ("推算", "derived"), "ledger": ("台账", "ledger"), "none": (MISSING, MISSING)}
 """The kind of each value's source (zh, en)."""
-STATUSES = (MET, BEHIND, NO_DATA)
+STATUSES = (MET, BEHIND, NO_DATA, NO_TARGET)
 STATUS_FILLS = {MET: PatternFill("solid", fgColor="C6EFCE"), BEHIND: PatternFill("solid", fgColor="FFC7CE")}
 STATUS_RGB = {MET: (198, 239, 206), BEHIND: (255, 199, 206)}
 FIRST = ("序号", "领域", "指标", "单位", "现状值")
@@ -113,7 +114,7 @@ def annex_table(long: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def summary(long: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Counts of 达标 / 未达标 / 无数据 per ``by`` (``domain`` or ``lead``) and year, with a 合计 row per year."""
+    """Counts of 达标 / 未达标 / 无数据 / 无年度目标 per ``by`` (``domain`` or ``lead``) and year, with a 合计 row per year."""
     rows = []
     for y, ev in long.groupby("year"):
         counts = ev.groupby(by)["status"].value_counts().unstack(fill_value=0).reindex(columns=STATUSES, fill_value=0)

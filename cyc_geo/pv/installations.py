@@ -3,7 +3,8 @@
 The ledger is a GeoDataFrame in WGS84, one row per installation (the schema agreed with the
 ledger reader of the import side): ``install_id`` int, ``name`` str, ``owner`` str,
 ``building_class`` in :data:`BUILDING_CLASSES`, ``status`` in :data:`STATUSES`, ``capacity_kw``
-float (kW), ``date`` ISO ``YYYY-MM-DD`` or "" (grid-connection date for ``grid_connected``, else
+float (AC kW, NaN when only DC is known), ``capacity_kwp`` float (DC kWp, NaN when only AC is known; the
+two are never converted, docs/sources.md, "PV capacity: AC and DC"), ``date`` ISO ``YYYY-MM-DD`` or "" (grid-connection date for ``grid_connected``, else
 the filing / start date), ``township_code`` (12-digit, ``data/reference/townships.csv``),
 ``has_coords`` bool and a point geometry (the township seat when ``has_coords`` is False);
 provenance in ``attrs["meta"]`` (``source``, ``demo``, ``approximate``, ``data_year``).
@@ -36,7 +37,7 @@ LAYER_ID = "pv_installations"
 BUILDING_CLASSES = ("gov", "public", "commercial", "rural", "other")
 STATUSES = ("grid_connected", "under_construction", "filed")
 PIPELINE = ("under_construction", "filed")
-COLUMNS = ["install_id", "name", "owner", "building_class", "status", "capacity_kw", "date",
+COLUMNS = ["install_id", "name", "owner", "building_class", "status", "capacity_kw", "capacity_kwp", "date",
            "township_code", "has_coords"]
 STATUS_LABELS = {"grid_connected": ("已并网", "Grid-connected"), "under_construction": ("在建", "Under construction"),
                  "filed": ("备案", "Filed")}
@@ -62,6 +63,8 @@ def normalise(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out["building_class"] = out["building_class"].where(out["building_class"].isin(BUILDING_CLASSES), "other")
     out["install_id"] = pd.to_numeric(out["install_id"]).astype("int64")
     out["capacity_kw"] = pd.to_numeric(out["capacity_kw"], errors="coerce").astype(float)
+    out["capacity_kwp"] = (pd.to_numeric(out["capacity_kwp"], errors="coerce").astype(float)
+                           if "capacity_kwp" in out.columns else float("nan"))
     out["township_code"] = out["township_code"].astype(str)
     out["status"] = out["status"].astype(str)
     out["has_coords"] = out["has_coords"].astype(bool) if "has_coords" in out.columns else True
@@ -187,7 +190,7 @@ def apply_edits(ledger: gpd.GeoDataFrame, edits: pd.DataFrame) -> gpd.GeoDataFra
     if edits.empty:
         return ledger
     geoms = [Point(r.lon, r.lat) if r.has_coords else _seat(r.township_code) for r in edits.itertuples()]
-    new = gpd.GeoDataFrame(edits[COLUMNS], geometry=geoms, crs=WGS84)
+    new = gpd.GeoDataFrame(edits.reindex(columns=COLUMNS), geometry=geoms, crs=WGS84)
     kept = ledger[~ledger["install_id"].isin(new["install_id"])]
     out = normalise(gpd.GeoDataFrame(pd.concat([kept, new], ignore_index=True), geometry="geometry", crs=WGS84))
     meta = dict(ledger.attrs.get("meta") or {})

@@ -12,7 +12,11 @@ column             type    meaning
 ``owner``          str     owner or investor ("" if absent)
 ``building_class`` str     ``gov`` 党政机关, ``public`` 公共建筑, ``commercial`` 工商业, ``rural`` 农村居民, ``other``
 ``status``         str     ``grid_connected`` 已并网, ``under_construction`` 在建, ``filed`` 备案/拟建
-``capacity_kw``    float   installed (or filed) capacity in kW; a header in MW (兆瓦) is multiplied by 1000
+``capacity_kw``    float   AC capacity (并网容量, inverters' rated output) in kW; a header in MW (兆瓦) is
+                           multiplied by 1000; NaN when the file gives only DC (kWp)
+``capacity_kwp``   float   DC capacity (组件标称功率, 峰值功率) in kWp from a ``kWp``/``MWp``/峰值功率 column;
+                           NaN when the file gives AC (kW). The two are never converted into each other
+                           (docs/sources.md, "PV capacity: AC and DC")
 ``date``           str     ISO ``YYYY-MM-DD`` or "": grid-connection date of a grid-connected row, else the
                            filing / start date; a month-only date is the 1st of the month
 ``township_code``  str     12-digit statistical code (docs/sources.md, "Townships")
@@ -32,6 +36,10 @@ Reading rules (documented for planners in ``docs/import.md``, "PV installation l
   :data:`COLUMN_ALIASES`; title rows above it are ignored, blank rows skipped;
 - 合计 / 小计 / 总计 rows are dropped and their capacity, if a number, checked against the sum of the rows
   (小计 against the rows since the previous 小计); footnote rows (填表人：…, 备注：… without a capacity) are dropped;
+- a file with no status column but a grid-connection date column (a grid company's 并网 list:
+  电源名称, 乡镇, 并网时间, 并网容量(kW)) is a list of connections: a row whose 并网时间 is on or before
+  the reading date (``as_of``, default today) is ``grid_connected``; a row without one, or dated later,
+  is skipped;
 - a row whose township is unknown, whose capacity is not a number or is ≤ 0, or whose status is
   unknown goes to :attr:`LedgerRead.skipped` with the row number the planner sees in Excel
   (1-based, title rows counted) and a Chinese and English reason;
@@ -49,7 +57,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +69,8 @@ from cyc_geo.geo.crs import WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.pv.plausibility import capacity_caveat, capacity_problem
 
-LEDGER_COLUMNS = ("install_id", "name", "owner", "building_class", "status", "capacity_kw", "date",
-                  "township_code", "has_coords")
+LEDGER_COLUMNS = ("install_id", "name", "owner", "building_class", "status", "capacity_kw", "capacity_kwp",
+                  "date", "township_code", "has_coords")
 """Columns of a ledger besides ``geometry``, in order (the schema agreed with the PV page)."""
 
 BUILDING_CLASSES = ("gov", "public", "commercial", "rural", "other")
@@ -85,13 +93,13 @@ EXCEL_SERIAL_RANGE = (20_000, 80_000)
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "install_id": ("序号", "编号", "项目编号", "项目序号", "id", "install_id", "no", "no.", "序"),
     "name": ("项目名称", "名称", "项目", "电站名称", "项目名", "安装单位名称", "单位名称", "户名", "name",
-             "project", "project_name", "项目名称/户名"),
+             "project", "project_name", "项目名称/户名", "电源名称", "电源", "并网户名"),
     "owner": ("业主", "业主单位", "业主名称", "建设单位", "投资主体", "投资单位", "投资方", "项目单位", "户主",
               "产权单位", "项目业主", "owner", "investor"),
     "building_class": ("建筑类型", "建筑类别", "屋顶类型", "屋顶类别", "类别", "类型", "项目类型", "项目类别",
                        "场景", "应用场景", "屋顶性质", "building_class", "category", "class", "type"),
     "status": ("状态", "项目状态", "建设状态", "进展", "进展情况", "进度", "建设进度", "并网状态", "status"),
-    "capacity": ("装机容量", "容量", "装机规模", "规模", "建设规模", "并网容量", "备案容量", "装机",
+    "capacity": ("装机容量", "容量", "装机规模", "规模", "建设规模", "并网容量", "备案容量", "装机", "峰值功率",
                  "capacity", "capacity_kw", "capacity_mw", "installed_capacity", "installedcapacity"),
     "date_grid": ("并网时间", "并网日期", "投运时间", "投运日期", "投产时间", "投产日期", "建成时间", "建成日期",
                   "建成并网时间", "并网年月", "grid_date", "grid_connection_date", "commissioning_date"),
@@ -109,9 +117,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 """Known header names per field (matched after NFKC normalisation, lower case, without spaces and
 without a bracketed or slash-separated unit: ``装机容量（千瓦）`` matches ``装机容量``)."""
 
-UNIT_FACTORS = {"kW": 1.0, "MW": 1000.0, "万kW": 10_000.0}
-"""kW per unit of a capacity header: 1 MW = 1,000 kW, 1 万千瓦 = 10,000 kW (SI prefixes; 万 = 10⁴)."""
-_UNIT_WORDS = {"万千瓦": "万kW", "兆瓦": "MW", "mwp": "MW", "mw": "MW", "千瓦": "kW", "kwp": "kW", "kw": "kW"}
+UNIT_FACTORS = {"kW": 1.0, "MW": 1000.0, "万kW": 10_000.0, "kWp": 1.0, "MWp": 1000.0}
+"""kW (or kWp) per unit of a capacity header: 1 MW = 1,000 kW, 1 万千瓦 = 10,000 kW (SI prefixes; 万 = 10⁴)."""
+DC_UNITS = ("kWp", "MWp")
+"""Units of DC (peak, 组件标称功率) capacity: a column in one of them fills ``capacity_kwp``, not ``capacity_kw``."""
+_UNIT_WORDS = {"万千瓦": "万kW", "兆瓦": "MW", "mwp": "MWp", "mw": "MW", "千瓦": "kW", "kwp": "kWp", "kw": "kW"}
 _UNIT_RE = re.compile(r"(万千瓦|兆瓦|千瓦|mwp|mw|kwp|kw)(?![a-z])")
 _NOTE_RE = re.compile(r"^(填表人|填报人|填表|审核人|审核|制表人|制表|备注|注[:：]|说明|联系人|联系电话|填报日期|填表日期|"
                       r"数据来源|note|remark)")
@@ -162,10 +172,13 @@ class LedgerRead:
     skipped: pd.DataFrame
     rows_read: int
     total_kw: float
+    """Sum of the kept rows' AC ``capacity_kw`` (kW; 0 for a DC-only file)."""
+    total_kwp: float = 0.0
+    """Sum of the kept rows' DC ``capacity_kwp`` (kWp; 0 for an AC file)."""
     columns: dict[str, str] = field(default_factory=dict)
     """{field: header as written in the file}."""
     unit: str = "kW"
-    """Unit of the capacity column in the file (``kW``, ``MW`` or ``万kW``; see :data:`UNIT_FACTORS`)."""
+    """Unit of the capacity column in the file (``kW``, ``MW``, ``万kW``, ``kWp`` or ``MWp``; see :data:`UNIT_FACTORS`)."""
     encoding: str | None = None
     sheet: str | None = None
     header_row: int = 0
@@ -181,7 +194,9 @@ class LedgerRead:
             "rows_read": int(self.rows_read),
             "rows_skipped": _records(self.skipped),
             "total_kw": float(self.total_kw),
+            "total_kwp": float(self.total_kwp),
             "unit_in_file": self.unit,
+            "capacity_basis": "DC" if self.unit in DC_UNITS else "AC",
             "header_row": int(self.header_row),
             "sheet": self.sheet,
             "columns_found": dict(self.columns),
@@ -486,13 +501,14 @@ def _coordinate(value: Any, lo: float, hi: float) -> float | None:
 
 
 def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | None = None,
-                encoding: str | None = None) -> LedgerRead:
+                encoding: str | None = None, as_of: date | str | None = None) -> LedgerRead:
     """Read a planner's PV installation ledger (``.xlsx`` or ``.csv``) into the agreed schema.
 
     ``coords_crs``: ``"WGS84"`` or ``"GCJ02"`` (web-map coordinates, converted with
     :func:`cyc_geo.geo.gcj02.gcj02_to_wgs84`) for longitude/latitude columns; ``sheet``: the
     workbook sheet (default: the first sheet with a recognisable header); ``encoding``: force a CSV
-    encoding (default: detect). Raises :class:`LedgerError` (a ``ValueError``, Chinese + English,
+    encoding (default: detect); ``as_of``: the date up to which a connection list's rows (no status
+    column, a 并网时间 column) count as grid-connected (default: today, UTC). Raises :class:`LedgerError` (a ``ValueError``, Chinese + English,
     naming the columns found) when the file has no recognisable header or capacity column.
     """
     path = Path(path)
@@ -501,11 +517,21 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
     name, filled, raw, (hidx, cols, units) = _choose_sheet(sheets)
     unit, hidx = _capacity_unit(filled, hidx, cols, units)
     headers = filled[hidx]
-    read = _read_rows(filled, raw, hidx, cols, unit, crs)
+    read = _read_rows(filled, raw, hidx, cols, unit, crs, _as_of_iso(as_of))
     read.columns = {f: _text(headers[j]) for f, j in cols.items()}
     read.encoding, read.sheet, read.header_row = used_encoding, name, hidx + 1
     read.ledger.attrs["meta"] = _meta(path, read.ledger)
     return read
+
+
+def _as_of_iso(as_of: date | str | None) -> str:
+    """ISO date a connection list is read at (None: today, UTC)."""
+    if as_of is None:
+        return datetime.now(timezone.utc).date().isoformat()
+    iso = parse_date(as_of)
+    if not iso:
+        raise LedgerError("bad_as_of", f"日期无效：{as_of}", f"invalid date {as_of!r} (YYYY-MM-DD)")
+    return iso
 
 
 def _coords_crs(coords_crs: str) -> str:
@@ -605,7 +631,7 @@ def _is_note(row: list[Any], cols: dict[str, int]) -> bool:
 
 
 def _read_rows(filled: list[list[Any]], raw: list[list[Any]], hidx: int, cols: dict[str, int], unit: str,
-               crs: str) -> LedgerRead:
+               crs: str, as_of: str = "9999-12-31") -> LedgerRead:
     lookup = township_lookup()
     factor = UNIT_FACTORS[unit]
     first_row: dict[tuple[Any, ...], int] = {}  # duplicate key -> row number of the kept row it first came from
@@ -634,7 +660,7 @@ def _read_rows(filled: list[list[Any]], raw: list[list[Any]], hidx: int, cols: d
         if _is_note(raw[i] if i < len(raw) else row, cols):
             continue
         rows_read += 1
-        rec, zh, en = _parse_row(row, rownum, cols, factor, lookup, warns)
+        rec, zh, en = _parse_row(row, rownum, cols, factor, lookup, warns, as_of)
         if rec.get("capacity_kw") is not None:
             all_kw += rec["capacity_kw"]
             since_sub += rec["capacity_kw"]
@@ -651,15 +677,20 @@ def _read_rows(filled: list[list[Any]], raw: list[list[Any]], hidx: int, cols: d
             kept.append(rec)
             for key in duplicate_keys(rec):
                 first_row.setdefault(key, rownum)
-    ledger = _frame(kept, crs, warns)
+    ledger = _frame(kept, crs, warns, dc=unit in DC_UNITS)
     total = float(ledger["capacity_kw"].sum()) if len(ledger) else 0.0
-    return LedgerRead(ledger, _issues(skipped), rows_read, total, unit=unit, total_checks=checks,
-                      warnings=_issues(sorted(warns)))
+    total_kwp = float(ledger["capacity_kwp"].sum()) if len(ledger) else 0.0
+    return LedgerRead(ledger, _issues(skipped), rows_read, total, total_kwp=total_kwp, unit=unit,
+                      total_checks=checks, warnings=_issues(sorted(warns)))
 
 
 def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float, lookup: dict[str, str],
-               warns: list[tuple[int, str, str]]) -> tuple[dict[str, Any], list[str], list[str]]:
-    """One data row as a record plus the reasons (zh, en) it must be skipped (empty lists when fine)."""
+               warns: list[tuple[int, str, str]], as_of: str = "9999-12-31",
+               ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """One data row as a record plus the reasons (zh, en) it must be skipped (empty lists when fine).
+
+    ``capacity_kw`` of the record is in the file's basis (kW, or kWp for a DC column; split in :func:`_frame`).
+    """
     zh: list[str] = []
     en: list[str] = []
     get = lambda f: _cell(row, cols.get(f))  # noqa: E731
@@ -696,7 +727,9 @@ def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float,
         if caveat:
             warns.append((rownum, *_named(name, *caveat)))
     status = status_of(get("status")) if "status" in cols else None
-    if status is None:
+    if "status" not in cols and "date_grid" in cols:
+        status = _connection_status(get("date_grid"), as_of, zh, en)
+    elif status is None:
         shown = _text(get("status"))
         zh.append(f"建设状态“{shown}”无法识别（已并网/在建/备案）" if shown else "缺少建设状态")
         en.append(f"status {shown!r} unknown (grid-connected / under construction / filed)" if shown else "status missing")
@@ -717,6 +750,25 @@ def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float,
         "lat": get("lat"),
     }
     return rec, zh, en
+
+
+def _connection_status(cell: Any, as_of: str, zh: list[str], en: list[str]) -> str | None:
+    """Status of a row of a connection list (no status column): ``grid_connected`` when its 并网时间 is on or
+    before ``as_of``, else None with the reason appended to ``zh`` / ``en``."""
+    iso = parse_date(cell)
+    if not iso:
+        shown = _text(cell)
+        zh.append(f"并网时间“{shown}”无法识别（无建设状态列，按并网时间判断是否已并网）" if shown
+                  else "缺少并网时间（无建设状态列，按并网时间判断是否已并网）")
+        en.append(f"grid-connection date {shown!r} not understood (no status column: the date says whether "
+                  "it is connected)" if shown else "grid-connection date missing (no status column: the date "
+                  "says whether it is connected)")
+        return None
+    if iso > as_of:
+        zh.append(f"并网时间 {iso} 晚于 {as_of}，尚未并网")
+        en.append(f"grid-connection date {iso} is after {as_of}: not yet connected")
+        return None
+    return "grid_connected"
 
 
 def _named(name: str, zh: str, en: str) -> tuple[str, str]:
@@ -763,8 +815,11 @@ def _row_date(row: list[Any], cols: dict[str, int], status: str | None, rownum: 
     return ""
 
 
-def _frame(kept: list[dict[str, Any]], crs: str, warns: list[tuple[int, str, str]]) -> gpd.GeoDataFrame:
-    """The ledger GeoDataFrame from parsed records: ids, coordinates (or township seats), WGS84."""
+def _frame(kept: list[dict[str, Any]], crs: str, warns: list[tuple[int, str, str]], dc: bool = False) -> gpd.GeoDataFrame:
+    """The ledger GeoDataFrame from parsed records: ids, coordinates (or township seats), WGS84.
+
+    ``dc``: the file's capacity column is DC (kWp): it fills ``capacity_kwp`` and ``capacity_kw`` is NaN
+    (and the other way round for an AC column)."""
     from cyc_geo.places.townships import read_seats
 
     n = len(kept)
@@ -793,7 +848,8 @@ def _frame(kept: list[dict[str, Any]], crs: str, warns: list[tuple[int, str, str
         "owner": [r["owner"] for r in kept],
         "building_class": [r["building_class"] for r in kept],
         "status": [r["status"] for r in kept],
-        "capacity_kw": pd.Series([r["capacity_kw"] for r in kept], dtype=float),
+        "capacity_kw": pd.Series([np.nan if dc else r["capacity_kw"] for r in kept], dtype=float),
+        "capacity_kwp": pd.Series([r["capacity_kw"] if dc else np.nan for r in kept], dtype=float),
         "date": [r["date"] for r in kept],
         "township_code": [r["township_code"] for r in kept],
         "has_coords": pd.Series(has, dtype=bool),

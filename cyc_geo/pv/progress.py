@@ -7,6 +7,13 @@ technical potential are reported beside it and can never make the goal ``met``.
 
 Rules (docs/sources.md, "PV progress rules"):
 
+- **Unit**: AC capacity (``capacity_kw``, 并网容量), the unit the goal is counted in (docs/sources.md,
+  "PV capacity: AC and DC"). Rows known only in DC (``capacity_kwp``) are never converted: they are
+  reported apart (``installed_dc_only_mwp``) and do not count toward the goal.
+- **Opening stock** (:mod:`cyc_geo.pv.opening_stock`, 截至 YYYY 年底累计并网容量): when one is entered,
+  installed capacity at a date on or after its ``as_of`` is the opening stock plus the ledger rows
+  connected *after* ``as_of`` (the rows before are in the opening stock). Before ``as_of`` the ledger
+  alone counts (the opening stock says nothing about earlier dates).
 - **Installed at a date**: a ``grid_connected`` row whose grid-connection date is on or before
   the date. A ``grid_connected`` row *without* a date is dated at the latest moment it can have
   been connected: the end of the ledger's ``data_year`` (``attrs["meta"]``), else today (the
@@ -37,6 +44,7 @@ import pandas as pd
 
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.installations import PIPELINE
+from cyc_geo.pv.opening_stock import OpeningStock
 from cyc_geo.pv.params import NEA_ADOPTION, Scenario
 from cyc_geo.pv.plan import GOAL_MW
 
@@ -76,16 +84,35 @@ def connection_dates(ledger: pd.DataFrame) -> pd.Series:
     return dates.where(ledger["status"].astype(str) == "grid_connected")
 
 
-def installed_rows(ledger: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The rows installed (grid-connected) on ``as_of``, with their ``connected`` date."""
+def _applies(opening: OpeningStock | None, as_of: pd.Timestamp) -> bool:
+    """The opening stock counts on ``as_of`` (it exists and ``as_of`` is on or after its date)."""
+    return opening is not None and as_of >= opening.date
+
+
+def installed_rows(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningStock | None = None) -> pd.DataFrame:
+    """The ledger rows installed (grid-connected) on ``as_of``, with their ``connected`` date; with an
+    opening stock that applies, only those connected after its date (the others are in it)."""
     dates = connection_dates(ledger)
     out = pd.DataFrame(ledger.drop(columns="geometry", errors="ignore")).assign(connected=dates)
-    return out[dates.notna() & (dates <= as_of)]
+    keep = dates.notna() & (dates <= as_of)
+    if _applies(opening, as_of):
+        keep &= dates > opening.date  # type: ignore[union-attr]
+    return out[keep]
 
 
-def installed_mw(ledger: pd.DataFrame, as_of: pd.Timestamp) -> float:
-    """Installed (grid-connected) capacity on ``as_of``, MW."""
-    return float(installed_rows(ledger, as_of)["capacity_kw"].sum() / 1000.0)
+def installed_mw(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningStock | None = None) -> float:
+    """Installed (grid-connected) AC capacity on ``as_of``, MW: the opening stock (if it applies) plus the ledger rows."""
+    base = float(opening.mw) if _applies(opening, as_of) else 0.0  # type: ignore[union-attr]
+    return base + float(installed_rows(ledger, as_of, opening)["capacity_kw"].sum() / 1000.0)
+
+
+def installed_dc_only_mwp(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningStock | None = None) -> float:
+    """DC capacity (MWp) of installed rows known only in kWp: not counted toward the AC goal, shown apart."""
+    rows = installed_rows(ledger, as_of, opening)
+    if "capacity_kwp" not in rows.columns:
+        return 0.0
+    dc_only = rows["capacity_kw"].isna()
+    return float(rows.loc[dc_only, "capacity_kwp"].sum() / 1000.0)
 
 
 def pipeline_mw(ledger: pd.DataFrame, as_of: pd.Timestamp) -> float:
@@ -95,30 +122,38 @@ def pipeline_mw(ledger: pd.DataFrame, as_of: pd.Timestamp) -> float:
     return float(ledger.loc[rows, "capacity_kw"].sum() / 1000.0)
 
 
-def by_year(ledger: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def by_year(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningStock | None = None) -> pd.DataFrame:
     """Installed capacity added in each year and cumulative at each year end (the as-of year: at as-of), MW.
 
-    One row per year from the first grid connection to the as-of year (``year``, ``added_mw``,
-    ``cumulative_mw``); empty when nothing is installed.
+    One row per year from the first grid connection (or the opening stock's year, when it applies) to
+    the as-of year (``year``, ``added_mw``, ``cumulative_mw``; the cumulative starts from the opening
+    stock, which is not an addition of its year); empty when nothing is installed.
     """
-    rows = installed_rows(ledger, as_of)
-    if rows.empty:
+    rows = installed_rows(ledger, as_of, opening)
+    base = float(opening.mw) if _applies(opening, as_of) else 0.0  # type: ignore[union-attr]
+    if rows.empty and not _applies(opening, as_of):
         return pd.DataFrame({"year": pd.Series(dtype=int), "added_mw": pd.Series(dtype=float),
                              "cumulative_mw": pd.Series(dtype=float)})
-    years = np.arange(int(rows["connected"].dt.year.min()), int(as_of.year) + 1)
+    first = int(opening.date.year) if _applies(opening, as_of) else int(rows["connected"].dt.year.min())  # type: ignore[union-attr]
+    years = np.arange(first, int(as_of.year) + 1)
     added = rows.groupby(rows["connected"].dt.year)["capacity_kw"].sum().reindex(years, fill_value=0.0) / 1000.0
     return pd.DataFrame({"year": years.astype(int), "added_mw": added.to_numpy(float),
-                         "cumulative_mw": added.cumsum().to_numpy(float)})
+                         "cumulative_mw": base + added.cumsum().to_numpy(float)})
 
 
-def cumulative_at_year_end(ledger: pd.DataFrame, year: int) -> float:
+def cumulative_at_year_end(ledger: pd.DataFrame, year: int, opening: OpeningStock | None = None) -> float:
     """Installed capacity at the end of ``year``, MW (the value of indicator 19 for that year)."""
-    return installed_mw(ledger, year_end(year))
+    return installed_mw(ledger, year_end(year), opening)
 
 
-def by_township(ledger: pd.DataFrame, as_of: pd.Timestamp, townships: pd.DataFrame) -> pd.DataFrame:
-    """Installed MW per township (``code``, ``name``, ``name_en``, ``installed_mw``), every township, largest first."""
-    rows = installed_rows(ledger, as_of)
+def by_township(ledger: pd.DataFrame, as_of: pd.Timestamp, townships: pd.DataFrame,
+                opening: OpeningStock | None = None) -> pd.DataFrame:
+    """Installed MW per township (``code``, ``name``, ``name_en``, ``installed_mw``), every township, largest first.
+
+    Ledger rows only: the opening stock is a county figure without townships, so with one the
+    townships add up to the installed capacity minus the opening stock.
+    """
+    rows = installed_rows(ledger, as_of, opening)
     mw = rows.groupby(rows["township_code"].astype(str))["capacity_kw"].sum() / 1000.0
     out = pd.DataFrame(townships[["code", "name", "name_en"]]).astype({"code": str})
     out["installed_mw"] = out["code"].map(mw).fillna(0.0).astype(float)
@@ -141,20 +176,22 @@ def expected_on_path(baseline_mw: float, as_of: pd.Timestamp, goal_mw: float = G
     return float(baseline_mw + (goal_mw - baseline_mw) * frac)
 
 
-def goal_status(ledger: pd.DataFrame, as_of: pd.Timestamp, goal_mw: float = GOAL_MW) -> str:
+def goal_status(ledger: pd.DataFrame, as_of: pd.Timestamp, goal_mw: float = GOAL_MW,
+                opening: OpeningStock | None = None) -> str:
     """``met`` / ``not_met`` after the goal year, else ``on_track`` / ``behind`` (installed capacity only)."""
     tol = 1e-9 * max(1.0, goal_mw)
     if as_of > year_end(GOAL_YEAR):
-        return MET if cumulative_at_year_end(ledger, GOAL_YEAR) >= goal_mw - tol else NOT_MET
+        return MET if cumulative_at_year_end(ledger, GOAL_YEAR, opening) >= goal_mw - tol else NOT_MET
     if as_of <= year_end(BASELINE_YEAR):
         return ON_TRACK  # the path starts at the end of 2021
-    path = expected_on_path(cumulative_at_year_end(ledger, BASELINE_YEAR), as_of, goal_mw)
-    return ON_TRACK if installed_mw(ledger, as_of) >= path - tol else BEHIND
+    path = expected_on_path(cumulative_at_year_end(ledger, BASELINE_YEAR, opening), as_of, goal_mw)
+    return ON_TRACK if installed_mw(ledger, as_of, opening) >= path - tol else BEHIND
 
 
-def gap_mw(ledger: pd.DataFrame, as_of: pd.Timestamp, goal_mw: float = GOAL_MW) -> float:
+def gap_mw(ledger: pd.DataFrame, as_of: pd.Timestamp, goal_mw: float = GOAL_MW,
+           opening: OpeningStock | None = None) -> float:
     """MW still missing to the goal at the end of the goal year (or at ``as_of`` if earlier), ≥ 0."""
-    return max(0.0, goal_mw - installed_mw(ledger, min(as_of, year_end(GOAL_YEAR))))
+    return max(0.0, goal_mw - installed_mw(ledger, min(as_of, year_end(GOAL_YEAR)), opening))
 
 
 # ---------------------------------------------------------------- remaining potential
@@ -217,27 +254,34 @@ def _r(mw: float) -> float:
 
 
 def progress_summary(ledger: gpd.GeoDataFrame, as_of: pd.Timestamp, townships: pd.DataFrame,
-                     roofs: gpd.GeoDataFrame | None = None, remaining: pd.DataFrame | None = None) -> dict[str, Any]:
+                     roofs: gpd.GeoDataFrame | None = None, remaining: pd.DataFrame | None = None,
+                     opening: OpeningStock | None = None) -> dict[str, Any]:
     """Everything the ``pv progress`` command and the PV page show (the CLI's JSON keys).
 
-    Capacities in MW rounded to 4 decimals (0.1 kW). ``roofs``: the rooftops for the remaining
+    Capacities in MW (AC) rounded to 4 decimals (0.1 kW). ``roofs``: the rooftops for the remaining
     potential, or ``remaining`` its precomputed :func:`remaining_potential` (neither: not computed,
-    ``remaining_potential_mw`` None).
+    ``remaining_potential_mw`` None). ``opening``: the opening stock (:mod:`cyc_geo.pv.opening_stock`),
+    reported under ``opening_stock`` with ``opening_stock_applied`` (False before its date).
     """
-    gap = gap_mw(ledger, as_of)
-    years = by_year(ledger, as_of)
+    gap = gap_mw(ledger, as_of, opening=opening)
+    years = by_year(ledger, as_of, opening)
     if remaining is None and roofs is not None:
         remaining = remaining_potential(roofs, ledger)
     potential = None if remaining is None else float(remaining["capacity_kw"].sum() / 1000.0)
     share = None if potential is None else share_to_close(gap, potential)
-    towns = by_township(ledger, as_of, townships)
+    towns = by_township(ledger, as_of, townships, opening)
     return {
         "goal_mw": GOAL_MW, "goal_year": GOAL_YEAR, "as_of": as_of.strftime("%Y-%m-%d"),
-        "installed_mw": _r(installed_mw(ledger, as_of)),
+        "capacity_basis": "AC",
+        "installed_mw": _r(installed_mw(ledger, as_of, opening)),
+        "opening_stock": None if opening is None else opening.as_dict(),
+        "opening_stock_applied": _applies(opening, as_of),
+        "ledger_installed_mw": _r(installed_rows(ledger, as_of, opening)["capacity_kw"].sum() / 1000.0),
+        "installed_dc_only_mwp": _r(installed_dc_only_mwp(ledger, as_of, opening)),
         "by_year": [{"year": int(r.year), "added_mw": _r(r.added_mw), "cumulative_mw": _r(r.cumulative_mw)}
                     for r in years.itertuples()],
         "pipeline_mw": _r(pipeline_mw(ledger, as_of)),
-        "goal_status": goal_status(ledger, as_of), "gap_mw": _r(gap),
+        "goal_status": goal_status(ledger, as_of, opening=opening), "gap_mw": _r(gap),
         "by_township": [{"code": r.code, "name": r.name, "installed_mw": _r(r.installed_mw)}
                         for r in towns.itertuples()],
         "remaining_potential_mw": None if potential is None else _r(potential), "share_to_close": share,
@@ -246,14 +290,18 @@ def progress_summary(ledger: gpd.GeoDataFrame, as_of: pd.Timestamp, townships: p
 
 
 def installed_indicator_mw(year: int | None = None) -> float:
-    """Indicator 19's actual: cumulative grid-connected MW of the ledger (with app edits) at the end of ``year``.
+    """Indicator 19's actual: cumulative grid-connected AC MW at the end of ``year``: the opening stock (if
+    entered and dated on or before then) plus the ledger's rows (with app edits).
 
     ``year`` None: today's installed capacity.
     """
     from cyc_geo.pv.installations import load_ledger
+    from cyc_geo.pv.opening_stock import load_opening_stock
 
-    ledger = load_ledger()
-    return installed_mw(ledger, as_of_date()) if year is None else cumulative_at_year_end(ledger, int(year))
+    ledger, opening = load_ledger(), load_opening_stock()
+    if year is None:
+        return installed_mw(ledger, as_of_date(), opening)
+    return cumulative_at_year_end(ledger, int(year), opening)
 
 
 installed_indicator_mw.value_label = "装机台账（年末已并网）/ installations ledger, grid-connected at year end"  # type: ignore[attr-defined]

@@ -372,12 +372,41 @@ def progress_sentence(summary: dict[str, Any], lang: str) -> str:
 
     status = in_lang(lang, *STATUS_LABELS[summary["goal_status"]])
     inst, gap, pipe = summary["installed_mw"], summary["gap_mw"], summary["pipeline_mw"]
+    return progress_sentence_text(summary, lang, status, inst, gap, pipe) + opening_stock_sentence(summary, lang)
+
+
+def progress_sentence_text(summary: dict[str, Any], lang: str, status: str, inst: float, gap: float, pipe: float) -> str:
+    """The sentence's first part: installed, gap, status, pipeline."""
     if lang == "zh":
-        return (f"已并网 {inst:,.1f} MW，距 {summary['goal_year']} 年 {summary['goal_mw']:.0f} MW 目标缺口 {gap:,.1f} MW"
-                f"（{status}，截至 {summary['as_of']}）。在建及备案 {pipe:,.1f} MW 尚未并网，不计入目标。")
+        return (f"已并网 {inst:,.1f} MW，距 {summary['goal_year']} 年 {summary['goal_mw']:.0f} MW 目标缺口 "
+                f"{gap:,.1f} MW（{status}，截至 {summary['as_of']}）。在建及备案 {pipe:,.1f} MW 尚未并网，不计入目标。")
     return (f"Installed (grid-connected): {inst:,.1f} MW; gap to the {summary['goal_year']} goal of "
             f"{summary['goal_mw']:.0f} MW: {gap:,.1f} MW ({status}, as of {summary['as_of']}). "
             f"{pipe:,.1f} MW under construction or filed is not yet connected and does not count.")
+
+
+def opening_stock_sentence(summary: dict[str, Any], lang: str) -> str:
+    """What installed capacity starts from: the opening stock (with its source) or the ledger alone; DC-only rows."""
+    stock = summary.get("opening_stock")
+    zh = lang == "zh"
+    if stock is None:
+        text = ("未录入期初容量：已并网仅为台账所列项目之和，台账之前并网的光伏未计入。" if zh else
+                " No opening stock entered: installed is the sum of the ledger's rows; PV connected before the ledger "
+                "is not counted.")
+    elif summary.get("opening_stock_applied"):
+        text = (f"含期初：{stock['label_zh']} {stock['mw']:,.1f} MW（来源：{stock['source']}），加台账中其后并网的 "
+                f"{summary['ledger_installed_mw']:,.1f} MW。" if zh else
+                f" Includes the opening stock: {stock['label_en']} {stock['mw']:,.1f} MW (source: {stock['source']}), "
+                f"plus {summary['ledger_installed_mw']:,.1f} MW of ledger rows connected after it.")
+    else:
+        text = (f"截至日期早于期初容量日期（{stock['as_of']}），仅计台账。" if zh else
+                f" The as-of date is before the opening stock's date ({stock['as_of']}): the ledger alone counts.")
+    dc = float(summary.get("installed_dc_only_mwp") or 0.0)
+    if dc > 0:
+        text += (f"另有仅注明直流组件容量的已并网项目 {dc:,.2f} MWp，未换算、不计入交流目标。" if zh else
+                 f" Another {dc:,.2f} MWp of connected rows is known only as DC module capacity: not converted, "
+                 "not counted toward the AC goal.")
+    return text
 
 
 def progress_series_labels(lang: str) -> tuple[str, str, str]:
@@ -438,7 +467,8 @@ def what_it_takes(summary: dict[str, Any], lang: str) -> str:
 
 LEDGER_LABELS = {"install_id": ("编号", "Id"), "name": ("名称", "Name"), "owner": ("业主", "Owner"),
                  "building_class": ("建筑类别", "Building class"), "status": ("状态", "Status"),
-                 "capacity_kw": ("装机 (kW)", "Capacity (kW)"), "date": ("日期", "Date"),
+                 "capacity_kw": ("并网容量 (kW, 交流)", "Capacity (kW, AC)"),
+                 "capacity_kwp": ("组件容量 (kWp, 直流)", "Capacity (kWp, DC)"), "date": ("日期", "Date"),
                  "township_code": ("乡镇代码", "Township code")}
 
 
@@ -446,7 +476,7 @@ def ledger_display(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The ledger as a labelled table (status in words), newest first."""
     from cyc_geo.pv.installations import STATUS_LABELS
 
-    out = pd.DataFrame(ledger[list(LEDGER_LABELS)]).sort_values(["date", "install_id"], ascending=False)
+    out = pd.DataFrame(ledger.reindex(columns=list(LEDGER_LABELS))).sort_values(["date", "install_id"], ascending=False)
     out["status"] = out["status"].map(lambda s: in_lang(lang, *STATUS_LABELS.get(s, (s, s))))
     return out.rename(columns={k: in_lang(lang, *v) for k, v in LEDGER_LABELS.items()})
 
@@ -459,5 +489,5 @@ def ledger_row_defaults(ledger: gpd.GeoDataFrame, install_id: int | None) -> dic
     r = ledger[ledger["install_id"] == install_id].iloc[0]
     has = bool(r["has_coords"])
     return {"name": r["name"], "owner": r["owner"], "building_class": r["building_class"], "status": r["status"],
-            "capacity_kw": float(r["capacity_kw"]), "date": r["date"], "township_code": r["township_code"],
+            "capacity_kw": float(r["capacity_kw"]) if pd.notna(r["capacity_kw"]) else 0.0, "date": r["date"], "township_code": r["township_code"],
             "lon": f"{r.geometry.x:.6f}" if has else "", "lat": f"{r.geometry.y:.6f}" if has else ""}
