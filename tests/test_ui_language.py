@@ -155,11 +155,15 @@ def test_units_and_labels_follow_the_language():
 
 
 def test_land_check_findings_name_the_checks_in_words():
-    result = {"findings": [
-        {"level": "conflict", "layer": "belt", "reason_zh": "位于沿黄生态带", "reason_en": "inside the belt"},
-        {"level": "ok", "layer": "plot_ratio", "reason_zh": "容积率合理", "reason_en": "plot ratio fine"},
-        {"level": "warning", "layer": "county", "reason_zh": "靠近市界", "reason_en": "near the boundary"},
-    ]}
+    from types import SimpleNamespace
+
+    from cyc_geo.planning.site import Finding
+
+    result = SimpleNamespace(findings=[
+        Finding("conflict", "belt", 0.0, 0.0, None, "位于沿黄生态带", "inside the belt"),
+        Finding("ok", "plot_ratio", 0.0, 0.0, None, "容积率合理", "plot ratio fine"),
+        Finding("warning", "county", 0.0, 0.0, None, "靠近市界", "near the boundary"),
+    ])
     zh = [text for _, text in finding_lines(result, "zh")]
     assert zh[0].startswith("⛔") or "冲突" in zh[0]
     assert all(not re.search(r"`?(county|belt|plot_ratio)`?", t) for t in zh), zh
