@@ -103,10 +103,10 @@ def test_pv_arrays_on_farmland_and_cropland_are_conflicts_and_forest_is_lin_guan
     assert f["level"] == "conflict" and f["rule"]["key"] == "pv_cropland" and "自然资办发〔2023〕12号" in f["rule"]["document"]
     assert c["level"] == "conflict" and c["overlap_m2"] == pytest.approx(10_000.0) and "不得占用耕地" in c["reason_zh"]
     assert u["level"] == "info" and u["outside_m2"] == pytest.approx(60_000.0)  # PV is not urban construction
-    # a PV site half on the 1 ha tree-forest patch: 林光互补 only
+    # a PV site half on the 1 ha tree-forest patch: arrays may not use 乔木林地 (issue 27: a conflict, was a warning)
     r2 = check_site(gdf([box(552_000, 3_890_000, 552_200, 3_890_100)]), context=ctx, site_type="pv")
     fo = one(r2, "forest")
-    assert fo["level"] == "warning" and fo["overlap_m2"] == pytest.approx(10_000.0)
+    assert fo["level"] == "conflict" and fo["overlap_m2"] == pytest.approx(10_000.0)
     assert "林光互补" in fo["reason_zh"] and fo["rule"]["key"] == "pv_forest"
     assert fo["parts"] == [{"code": "0301", "name": "乔木林地", "overlap_m2": 10_000.0, "overlap_mu": pytest.approx(15.0)}]
 

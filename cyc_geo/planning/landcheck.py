@@ -58,8 +58,8 @@ class CheckContext:
     """
 
     NAMES = ("county", "townships", "belt", "forest", "devzone", "sites", "projects",
-             "farmland", "eco_redline", "urban_boundary", "cropland")
-    ZONING = ("farmland", "eco_redline", "urban_boundary", "cropland")
+             "farmland", "eco_redline", "urban_boundary", "cropland", "forest_protection")
+    ZONING = ("farmland", "eco_redline", "urban_boundary", "cropland", "forest_protection")
     """三区三线 and 耕地 layers: injected as None they are reported as not checked (``info``)."""
 
     def __init__(self, **layers: Any) -> None:

@@ -86,16 +86,22 @@ RULES: dict[str, Rule] = {key: dataclasses.replace(rule, key=key) for key, rule 
         "(balance of occupation and compensation, 占补平衡)"),
     "pv_cropland": Rule(
         "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
-        "（自然资办发〔2023〕12号）", "二、（一）光伏方阵用地",
-        "光伏方阵用地不得占用耕地；禁止使用永久基本农田、基本草原、Ⅰ级保护林地和东北地区天然林",
-        "PV arrays may not occupy cropland; permanent basic farmland, basic grassland, class-I protected forest "
-        "land and natural forest in the north-east are off limits"),
+        "（自然资办发〔2023〕12号）", "一（新建、扩建项目不得占用）；二、（一）光伏方阵用地",
+        "新建、扩建光伏发电项目，一律不得占用永久基本农田、基本草原、Ⅰ级保护林地和东北内蒙古重点国有林区；光伏方阵用地不得占用耕地",
+        "New and extended PV projects may not take permanent basic farmland, basic grassland, class-I protected "
+        "forest land or the key state forest regions of the north-east and Inner Mongolia; PV arrays may not occupy cropland"),
     "pv_forest": Rule(
         "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
         "（自然资办发〔2023〕12号）", "二、（一）光伏方阵用地",
-        "光伏方阵用地涉及使用林地的，须采用林光互补模式，不得采伐林木、割灌及破坏原有植被，不得将乔木林地、竹林地等采伐改造为灌木林后架设光伏板",
-        "PV arrays on forest land only as forest-PV complementarity (林光互补): no felling, no clearing of "
-        "shrubs or vegetation, tree or bamboo forest may not be turned into shrubland for panels"),
+        "光伏方阵用地涉及使用林地的，须采用林光互补模式，可使用年降水量400毫米以下区域的灌木林地以及其他区域覆盖度低于50%的灌木林地，"
+        "不得采伐林木、割灌及破坏原有植被，不得将乔木林地、竹林地等采伐改造为灌木林地后架设光伏板",
+        "PV arrays on forest land only as forest-PV complementarity (林光互补), and only on shrub forest (灌木林地) in "
+        "areas with annual rainfall below 400 mm, or elsewhere on shrub forest with cover below 50 %; no felling, no "
+        "clearing of shrubs or vegetation; tree or bamboo forest may not be felled into shrubland for panels"),
+    "forest_level1": Rule(
+        "国家林业局《建设项目使用林地审核审批管理办法》（国家林业局令第35号，2016年修改）", "第四条（一）",
+        "各类建设项目不得使用Ⅰ级保护林地（光伏项目另见自然资办发〔2023〕12号：一律不得占用Ⅰ级保护林地）",
+        "No construction project of any kind may use class-I protected forest land (for PV also 自然资办发〔2023〕12号)"),
     "plot_ratio": Rule(
         "国土资源部《工业项目建设用地控制指标》（国土资发〔2008〕24号）", "四、（二）容积率控制指标（表2）",
         "通用设备制造业、专用设备制造业容积率不低于0.7；工业项目建设用地须同时符合投资强度、容积率、建筑系数等指标",
@@ -355,9 +361,16 @@ def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context
                    "not urban construction)", "urban_boundary", **extra)
 
 
+PV_SHRUB_CODES = ("0305",)
+"""Forest classes PV arrays may use at all (灌木林地, 自然资办发〔2023〕12号 二、（一）); every other 林地 class
+(0301 乔木林地, 0302 竹林地, 0307 其他林地, and any other 03xx) is a conflict."""
+
+
 def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, sink: float,
                        p: LandCheckParams) -> Finding:
-    """Ground PV on forest land: a warning, allowed only as 林光互补."""
+    """Ground PV on forest land (自然资办发〔2023〕12号 二、（一））: on 乔木林地 / 竹林地 / 其他林地 a conflict;
+    on 灌木林地 only a warning that states the conditions (林光互补; rainfall under 400 mm, or elsewhere cover
+    under 50 %; no felling)."""
     total = float(ov.sum())
     share = total / site.area_m2
     if total < p.min_overlap_m2:
@@ -367,12 +380,75 @@ def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndar
     names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     cls_zh, cls_en = _classes_text(parts)
+    banned = [x for x in parts if x["code"] not in PV_SHRUB_CODES]
+    shrub_m2 = sum(x["overlap_m2"] for x in parts if x["code"] in PV_SHRUB_CODES)
+    cond_zh = ("光伏方阵使用林地仅限林光互补模式下的灌木林地：年降水量400毫米以下区域的灌木林地，或其他区域覆盖度低于50%的灌木林地，"
+               "且不得采伐林木、割灌及破坏原有植被")
+    cond_en = ("PV arrays may use forest land only as 林光互补 on shrub forest (灌木林地): in areas with annual rainfall "
+               "below 400 mm, or elsewhere where the shrub cover is below 50 %, with no felling, shrub clearing or "
+               "damage to the vegetation")
+    if banned:
+        b_m2 = sum(x["overlap_m2"] for x in banned)
+        b_zh = "、".join(f"{x['code']} {x['name']}" for x in banned)
+        b_en = ", ".join(f"{x['code']} {FOREST_CLASS_NAMES.get(x['code'], (x['name'], x['name']))[1]}" for x in banned)
+        return finding("conflict", "forest", total, share,
+                       f"光伏方阵占用林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}），其中 {b_m2:,.0f} m² 为{b_zh}，"
+                       f"不得架设光伏方阵：{cond_zh}；不得将乔木林地、竹林地等采伐改造为灌木林地后架设光伏板",
+                       f"The PV arrays take {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of forest land ({cls_en}), "
+                       f"{b_m2:,.0f} m² of it {b_en}, where arrays may not be placed: {cond_en}; tree or bamboo forest may "
+                       "not be felled into shrubland for panels",
+                       "pv_forest", parts=parts, banned_m2=round(b_m2, 2), shrub_m2=round(shrub_m2, 2),
+                       sink_lost_t_co2_yr=round(sink, 3))
     return finding("warning", "forest", total, share,
-                   f"光伏方阵涉及林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}）：仅可采用林光互补模式，"
-                   "不得采伐林木、破坏原有植被，乔木林地不得改造后架设光伏板",
-                   f"The PV arrays touch {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of forest land ({cls_en}): 林光互补 only "
-                   "(forest-PV complementarity, no felling or clearing; tree forest may not be converted for panels)",
-                   "pv_forest", parts=parts, sink_lost_t_co2_yr=round(sink, 3))
+                   f"光伏方阵涉及灌木林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）：{cond_zh}。长垣年降水量高于400毫米，"
+                   "须核实灌木覆盖度低于50%并采用林光互补，依法办理使用林地手续",
+                   f"The PV arrays touch {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of shrub forest: {cond_en}. "
+                   "Changyuan's annual rainfall is above 400 mm, so the shrub cover must be shown to be below 50 %, the "
+                   "arrays built as 林光互补, and forest-land use approved",
+                   "pv_forest", parts=parts, banned_m2=0.0, shrub_m2=round(shrub_m2, 2), sink_lost_t_co2_yr=round(sink, 3))
+
+
+_LEVEL_NORMAL = {"1": "Ⅰ", "I": "Ⅰ", "一": "Ⅰ", "Ⅰ": "Ⅰ", "2": "Ⅱ", "II": "Ⅱ", "二": "Ⅱ", "Ⅱ": "Ⅱ",
+                 "3": "Ⅲ", "III": "Ⅲ", "三": "Ⅲ", "Ⅲ": "Ⅲ", "4": "Ⅳ", "IV": "Ⅳ", "四": "Ⅳ", "Ⅳ": "Ⅳ"}
+
+
+def protection_level(value: Any) -> str:
+    """A 林地保护等级 value as written in planners' files (``1``, ``I``, ``Ⅰ``, ``Ⅰ级``, ``一级``, ``01``) -> ``Ⅰ``…``Ⅳ``
+    (``""`` when unreadable)."""
+    v = str(value or "").strip().upper().removesuffix("级").removesuffix("級").strip()
+    v = v.lstrip("0") or v
+    return _LEVEL_NORMAL.get(v, "")
+
+
+def forest_protection_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """林地保护等级: any overlap with Ⅰ级保护林地 is a conflict for every site type (国家林业局令第35号 第四条;
+    PV also 自然资办发〔2023〕12号); other levels are listed (``by_level_m2``). Rooftop sets take no land."""
+    p = params.thresholds
+    lay = ctx.area_crs("forest_protection")
+    if lay is None:
+        return finding("info", "forest_protection", 0.0, None, "林地保护等级图层暂不可用，未核查Ⅰ级保护林地",
+                       "Forest protection-level layer not available: class-I protected forest land not checked")
+    ov = site.overlap_by_feature(lay.geometry.to_numpy())
+    levels = np.array([protection_level(v) for v in _col(lay, "protection_level")], dtype=object)
+    by_level = {lv: round(float(ov[levels == lv].sum()), 2) for lv in ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ")
+                if float(ov[levels == lv].sum()) >= p.min_overlap_m2}
+    lvl1 = by_level.get("Ⅰ", 0.0)
+    if params.rooftop or lvl1 < p.min_overlap_m2:
+        txt = "、".join(f"{k}级 {v:,.0f} m²" for k, v in by_level.items())
+        zh = "地块不占用Ⅰ级保护林地" + (f"（涉及 {txt}，须依法办理使用林地审核）" if txt and not params.rooftop else "")
+        en = "The site takes no class-I protected forest land" + (
+            f" (it touches {', '.join(f'class {k} {v:,.0f} m²' for k, v in by_level.items())}: forest-land use needs approval)"
+            if by_level and not params.rooftop else "")
+        return finding("ok", "forest_protection", 0.0, 0.0, zh, en, "forest_level1" if by_level else None,
+                       by_level_m2=by_level)
+    share = lvl1 / site.area_m2
+    pv = params.site_type == "pv"
+    return finding("conflict", "forest_protection", lvl1, share,
+                   f"地块占用Ⅰ级保护林地 {lvl1:,.0f} m²（{_mu(lvl1)} 亩，{_pct(share)}）：各类建设项目不得使用Ⅰ级保护林地"
+                   + ("；新建、扩建光伏发电项目一律不得占用Ⅰ级保护林地" if pv else "") + "，须调整选址",
+                   f"The site takes {lvl1:,.0f} m² ({_mu(lvl1)} mu, {_pct(share)}) of class-I protected forest land: no "
+                   "construction project may use it" + ("; new PV projects may never take it" if pv else "") + ": move the site",
+                   "forest_level1", by_level_m2=by_level)
 
 
 def _roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, rp: RuleParams) -> Finding:
@@ -676,7 +752,7 @@ Check = Callable[[PreparedSite, CheckParams, Context], "Finding | list[Finding]"
 
 CHECKS: tuple[Check, ...] = (
     input_findings, county_finding, township_finding, farmland_finding, redline_finding, urban_boundary_finding,
-    cropland_findings, belt_finding, forest_finding, sites_finding, devzone_finding, need_findings,
+    cropland_findings, belt_finding, forest_finding, forest_protection_finding, sites_finding, devzone_finding, need_findings,
     plot_ratio_findings,
 )
 """Every rule of the land check, in the order of its findings."""

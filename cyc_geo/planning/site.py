@@ -36,7 +36,7 @@ LEVELS = ("info", "ok", "warning", "conflict")
 """Finding levels, mildest first (``info``: a fact worth knowing that needs no action)."""
 
 CONTEXT_LAYERS = ("townships", "belt", "forest", "devzone", "sites", "farmland", "eco_redline", "urban_boundary",
-                  "cropland")
+                  "cropland", "forest_protection")
 """Context layers whose provenance a check records (:attr:`LandCheck.layers`), in the order of ``demo_layers``."""
 
 
