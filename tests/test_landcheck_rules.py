@@ -89,8 +89,8 @@ def test_industrial_site_on_basic_farmland_cropland_outside_the_boundary(ctx):
     c = one(r, "cropland")
     assert c["level"] == "warning" and c["overlap_m2"] == pytest.approx(10_000.0) and c["overlap_mu"] == pytest.approx(15.0)
     assert "占补平衡" in c["reason_zh"] and c["parts"][0]["code"] == "0102"
-    u = one(r, "urban_boundary")
-    assert u["level"] == "warning" and u["outside_m2"] == pytest.approx(60_000.0)
+    u = one(r, "urban_boundary")  # issue 27: an industrial site outside is a conflict (was a warning)
+    assert u["level"] == "conflict" and u["outside_m2"] == pytest.approx(60_000.0)
     assert one(r, "eco_redline")["level"] == "ok"
     cited = {x["key"] for x in r["rules"]}
     assert {"farmland", "cropland", "urban_boundary"} <= cited

@@ -106,3 +106,90 @@ def test_the_demo_protection_layer_is_built_from_the_forest_and_imports_by_bhdj(
     assert set(gdf["protection_level"]) == {"Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"}
     assert set(gdf.loc[gdf["protection_level"] == "Ⅰ", "class_code"]) <= {"0301", "0302"}
     assert [protection_level(v) for v in ("1", "01", "I", "Ⅰ级", "一级", "4", "x")] == ["Ⅰ"] * 5 + ["Ⅳ", ""]
+
+
+def test_an_industrial_site_outside_the_development_boundary_is_a_conflict_unless_declared_standalone(tmp_path, capsys):
+    from cyc_geo.planning.compliance import report_meta
+    from cyc_geo.planning.landcheck import CheckContext
+    from cyc_geo.planning.site import LandCheck
+
+    site = square_on(103)
+    r = land_check(tmp_path, capsys, site, "--type", "industrial")
+    u = one(r, "urban_boundary")
+    assert u["outside_m2"] == pytest.approx(r["area_m2"])  # wholly outside
+    assert u["level"] == "conflict" and r["status"] == "conflict" and r["standalone_siting"] is False
+    assert "不得设立各类开发区" in u["rule"]["summary_zh"] and "48号" in u["rule"]["document"]
+    d = land_check(tmp_path, capsys, site, "--type", "industrial", "--standalone-siting")
+    ud = one(d, "urban_boundary")
+    assert ud["level"] == "warning" and ud["standalone_siting"] is True and "单独选址" in ud["reason_zh"]
+    assert d["standalone_siting"] is True
+    back = LandCheck.from_dict(d)
+    assert back.standalone_siting is True
+    meta = report_meta(back, CheckContext(), "zh", "site")
+    assert "单独选址" in meta.filters["申报声明"]
+    assert "standalone" in report_meta(back, CheckContext(), "en", "site").filters["Declared"]
+    assert "申报声明" not in report_meta(LandCheck.from_dict(r), CheckContext(), "zh", "site").filters
+    # PV outside the boundary stays information (arrays are not urban construction)
+    assert one(land_check(tmp_path, capsys, site, "--type", "pv"), "urban_boundary")["level"] == "info"
+
+
+def test_the_landuse_breakdown_sums_to_the_site_area(tmp_path, capsys):
+    # a 600 m x 450 m site across tree forest and what lies around it: several 三调 classes
+    sq = square_on(301)
+    x, y = sq.centroid.x, sq.centroid.y
+    r = land_check(tmp_path, capsys, box(x - 300, y - 300, x + 300, y + 150), "--type", "pv")
+    rows = r["landuse_breakdown"]
+    assert rows and all({"code", "name", "overlap_m2", "overlap_mu"} <= set(row) for row in rows)
+    total = sum(row["overlap_m2"] for row in rows)
+    assert total == pytest.approx(r["area_m2"], rel=1e-3) and r["area_m2"] == pytest.approx(270_000.0, rel=1e-6)
+    assert sum(row["overlap_mu"] for row in rows) == pytest.approx(r["area_mu"], rel=1e-3)
+    by_code = {row["code"]: row for row in rows}
+    assert by_code["0301"]["name"] == "乔木林地" and by_code["0301"]["group_name"] == "农用地"
+    assert by_code["0301"]["overlap_m2"] >= 90_000.0 * 0.999
+    for row in rows:
+        assert row["overlap_mu"] == pytest.approx(row["overlap_m2"] / M2_PER_MU, abs=1e-3)
+
+
+def test_the_breakdown_reads_a_dltb_layer_and_groups_the_three_classes():
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.landcheck import CheckContext
+    from cyc_geo.planning.landuse_breakdown import group_totals, land_group
+
+    dltb = gpd.GeoDataFrame({"DLBM": ["0102", "0601", "1106"], "DLMC": ["水浇地", "工业用地", "内陆滩涂"]},
+                            geometry=[box(552_000, 3_882_000, 552_100, 3_882_100), box(552_100, 3_882_000, 552_200, 3_882_100),
+                                      box(552_200, 3_882_000, 552_300, 3_882_100)], crs=AREA_CRS)
+    site = gpd.GeoDataFrame(geometry=[box(552_050, 3_882_000, 552_350, 3_882_100)], crs=AREA_CRS)  # 30,000 m²
+    res = landcheck.check_site(site, context=CheckContext(dltb=dltb), site_type="industrial")
+    rows = res.landuse_breakdown
+    assert [(r["group"], r["code"], r["overlap_m2"]) for r in rows] == [
+        ("construction", "0601", 10_000.0), ("agricultural", "0102", 5_000.0), ("unused", "1106", 10_000.0),
+        ("unknown", "", 5_000.0)]
+    assert group_totals(rows) == {"construction": 10_000.0, "agricultural": 5_000.0, "unused": 10_000.0, "unknown": 5_000.0}
+    assert [land_group(c) for c in ("0404", "1006", "1104", "1003", "0305", "1201")] == [
+        "unused", "agricultural", "agricultural", "construction", "agricultural", "construction"]
+    assert landcheck.LandCheck.from_dict(res.to_dict()).landuse_breakdown == rows
+
+
+def test_both_compliance_reports_carry_the_landuse_breakdown():
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.compliance import landuse_table, report_pdf, report_xlsx
+    from cyc_geo.planning.landcheck import CheckContext
+
+    dltb = gpd.GeoDataFrame({"class_code": ["0102", "0601"], "class_name": ["水浇地", "工业用地"]},
+                            geometry=[box(552_000, 3_882_000, 552_100, 3_882_100), box(552_100, 3_882_000, 552_200, 3_882_100)],
+                            crs=AREA_CRS)
+    ctx = CheckContext(dltb=dltb)
+    res = landcheck.check_site(gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS),
+                               context=ctx, site_type="industrial")
+    table = landuse_table(res, "zh")
+    assert list(table["地类编码"]) == ["0601", "0102"] and list(table["三大类"]) == ["建设用地", "农用地"]
+    wb = load_workbook(io.BytesIO(report_xlsx(res, ctx, "zh", "测试地块")))
+    cells = [c.value for row in wb["地类现状"].iter_rows() for c in row]
+    assert "工业用地" in cells and "水浇地" in cells
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(res, ctx, "en", "site"))).pages)
+    assert "Land use now" in text and "0601" in text and "0102" in text

@@ -134,7 +134,7 @@ def test_every_rule_returns_findings(ctx, where):
     rows = {None: None, 1: project_row(1, load_projects()), 3: project_row(3, load_projects())}
     params = [CheckParams(site_type=t, rooftop=no == 3, project_no=no, project=rows[no], redline_activity=act)
               for t in ("industrial", "pv", "public", "other") for no in rows for act in (None, "tourism")]
-    assert len(rules.CHECKS) == 13
+    assert len(rules.CHECKS) == 14  # issue 27: + forest_protection
     for p in params:
         for rule in rules.CHECKS:
             got = rule(site, p, ctx)

@@ -226,6 +226,14 @@ def _site_type(project_kind: str) -> str:
     )
 
 
+def _standalone_siting() -> bool:
+    """Whether an uploaded or drawn site is declared a 单独选址 project (recorded in the check and its report)."""
+    return st.checkbox(
+        tr("申报为单独选址项目（城镇开发边界外须论证选址必要性）",
+           "Declare a standalone-siting project (单独选址; outside the development boundary it must be justified)"),
+        value=False, key="projects_standalone_siting")
+
+
 def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
     """The uploaded site file read as it is (界址点 .txt, GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet)."""
     st.subheader(tr("上传地块文件", "Upload a site file"))
@@ -266,7 +274,8 @@ def _drawn_site() -> gpd.GeoDataFrame | None:
         return None
 
 
-def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str, upload: tuple) -> dict:
+def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str, upload: tuple,
+                  standalone: bool = False) -> dict:
     """The site the page checks and draws: an uploaded file, else a drawn polygon, else the plan project's site."""
     uploaded, name = upload
     ctx = projects_data.context(key)
@@ -274,7 +283,7 @@ def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str
         if site is None:
             continue
         try:
-            res = check_site(site, project_no, ctx, site_type=site_type)
+            res = check_site(site, project_no, ctx, site_type=site_type, standalone_siting=standalone)
             site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site, res.site.crs_read)
             conflicts = site_conflicts(site, res, ctx)
         except ValueError as exc:
@@ -292,6 +301,8 @@ def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str
 def _checked(site, result: LandCheck, project_no: int, editor: str | None, source: str) -> None:
     """A drawn or uploaded site's figures and findings, and (editors) a button saving it as the project's site."""
     _metrics(result)
+    if result.standalone_siting:
+        st.caption(tr("申报声明：单独选址项目", "Declared: standalone-siting project (单独选址)"))
     _findings(result)
     label = tr(f"保存为项目 {project_no} 的地块", f"Save as the site of project {project_no}")
     if editor and st.button(label, key=f"save_{source}"):
@@ -304,6 +315,11 @@ def _compliance_section(checked: dict, key: tuple) -> None:
     result = checked["result"]
     st.subheader(tr(f"合规性核查：{checked['label']}", f"Compliance check: {checked['label']}"))
     st.dataframe(compliance.findings_table(result, lang()), hide_index=True, width="stretch")
+    landuse = compliance.landuse_table(result, lang())
+    if len(landuse):
+        st.markdown(tr("**地类现状（三调：建设用地 / 农用地 / 未利用地）**",
+                       "**Land use now (third land survey: construction / agricultural / unused land)**"))
+        st.dataframe(landuse, hide_index=True, width="stretch")
     parcels = compliance.parcel_table(result, lang())
     if len(parcels):
         st.markdown(tr("**占用永久基本农田图斑**", "**Basic-farmland parcels taken**"))
@@ -381,8 +397,9 @@ def main() -> None:
     result = next(r for r in results if r.project_no == project_no)
     kind = str(projects.loc[projects["序号"] == project_no, "project_kind"].iloc[0])
     site_type = _site_type(kind)
+    standalone = _standalone_siting()
     upload = _uploaded_site()
-    checked = _checked_site(project_no, result, key, site_type, upload)
+    checked = _checked_site(project_no, result, key, site_type, upload, standalone)
     left, right = st.columns([3, 2])
     with left:
         out = _map_section(sites, devzone, project_no, key, checked)

@@ -20,6 +20,8 @@ def _findings_text(result: LandCheck) -> str:
     )
     towns = ", ".join(f"{t.name} {100 * t.share:.1f}%" for t in result.townships) or "-"
     lines = [head, f"townships: {towns}"]
+    if result.standalone_siting:
+        lines.append("declared: 单独选址项目 / standalone-siting project")
     lines += [f"[{f.level:<8}] {f.check:<13} {f.reason_zh} / {f.reason_en}" for f in result.findings]
     return "\n".join(lines)
 
@@ -31,7 +33,8 @@ def cmd_land_check(args: argparse.Namespace) -> int:
 
     try:
         site = read_site_file(Path(args.site))
-        result = check_site(site, args.project, site_type=args.type, redline_activity=args.redline_activity)
+        result = check_site(site, args.project, site_type=args.type, redline_activity=args.redline_activity,
+                            standalone_siting=args.standalone_siting)
     except (TypeError, ValueError, FileNotFoundError, KeyError) as exc:
         raise UserError(str(exc)) from exc
     if args.export_jzd:
@@ -110,6 +113,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="site type (default: from the project, else other)")
     p.add_argument("--redline-activity", default=None,
                    help="declare a permitted limited human activity in the red line (cyc_geo.planning.rules.REDLINE_ACTIVITIES key)")
+    p.add_argument("--standalone-siting", action="store_true",
+                   help="declare the site a 单独选址 project (outside the 城镇开发边界 an industrial site is then a warning)")
     p.add_argument("--export-jzd", default=None, metavar="OUT.txt",
                    help="also write the site as a 界址点 file (CGCS2000 3-degree zone 38, GBK)")
     command(sub, "projects", cmd_projects, help="priority projects (附件2) with their sites and land-check status")

@@ -77,7 +77,7 @@ RULES: dict[str, Rule] = {key: dataclasses.replace(rule, key=key) for key, rule 
     "urban_boundary": Rule(
         "中共中央办公厅 国务院办公厅《关于在国土空间规划中统筹划定落实三条控制线的指导意见》（厅字〔2019〕48号）",
         "城镇开发边界管控",
-        "城镇开发边界外不得进行城镇集中建设，不得设立各类开发区；城镇建设和工业项目应在边界内布局",
+        "城镇开发边界外不得进行城镇集中建设，不得设立各类开发区",
         "No concentrated urban construction and no development zones outside the urban development boundary"),
     "cropland": Rule(
         "《中华人民共和国土地管理法》（2019年修正）", "第三十条（占用耕地补偿制度）",
@@ -333,7 +333,8 @@ def redline_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
 
 
 def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
-    """城镇开发边界: outside it, urban construction (industrial, public) is a warning with ``outside_m2``."""
+    """城镇开发边界 (厅字〔2019〕48号): outside it an industrial site is a conflict, a warning when declared a 单独选址
+    project (``params.standalone_siting``); public facilities a warning; PV and other uses info; with ``outside_m2``."""
     p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
     ub = ctx.area_crs("urban_boundary")
     if ub is None:
@@ -348,6 +349,24 @@ def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context
                        outside_mu=0.0)
     extra = {"outside_m2": round(outside, 2), "outside_mu": round(outside / M2_PER_MU, 3)}
     zh_t, en_t = SITE_TYPE_NAMES[site_type]
+    if site_type == "industrial" and not rooftop:
+        if params.standalone_siting:
+            return finding("warning", "urban_boundary", inside, inside / site.area_m2,
+                           f"地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外；已声明为单独选址项目："
+                           "边界外不得进行城镇集中建设、不得设立各类开发区，须论证单独选址的必要性（特定选址要求、无法在边界内布局），"
+                           "按单独选址建设项目办理用地预审",
+                           f"{outside:,.0f} m² ({_mu(outside)} mu, {_pct(share_out)}) of the site lie outside the urban development "
+                           "boundary; declared a standalone-siting (单独选址) project: no concentrated urban construction and no "
+                           "development zones are allowed outside the boundary, so the need for this siting (a specific siting "
+                           "requirement that cannot be met inside) must be shown in the land pre-examination",
+                           "urban_boundary", standalone_siting=True, **extra)
+        return finding("conflict", "urban_boundary", inside, inside / site.area_m2,
+                       f"工业项目地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外：边界外不得进行城镇集中建设，"
+                       "不得设立各类开发区，须调整选址到边界内（确属单独选址项目的，须声明并论证）",
+                       f"{outside:,.0f} m² ({_mu(outside)} mu, {_pct(share_out)}) of the industrial site lie outside the urban "
+                       "development boundary, where no concentrated urban construction and no development zones are allowed: move "
+                       "the site inside (a genuine standalone-siting project must be declared and justified)",
+                       "urban_boundary", standalone_siting=False, **extra)
     if site_type in URBAN_TYPES and not rooftop:
         return finding("warning", "urban_boundary", inside, inside / site.area_m2,
                        f"地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外；{zh_t}属城镇建设，"
@@ -804,7 +823,8 @@ def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd
         if ub is not None and site_type in URBAN_TYPES:
             out = shapely.difference(whole, shapely.union_all(ub.geometry.to_numpy()))
             if out.area >= p.min_overlap_m2:
-                rows.append({"layer": "urban_boundary", "level": "warning", "geometry": out})
+                level = "conflict" if site_type == "industrial" and not params.standalone_siting else "warning"
+                rows.append({"layer": "urban_boundary", "level": level, "geometry": out})
     gdf = gpd.GeoDataFrame(rows, columns=["layer", "level", "geometry"], geometry="geometry", crs=AREA_CRS)
     gdf["area_m2"] = gdf.geometry.area
     return gdf.to_crs(WGS84)

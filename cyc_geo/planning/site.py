@@ -105,6 +105,9 @@ class CheckParams:
     project_no: int | None = None
     project: pd.Series | Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     redline_activity: str | None = None
+    standalone_siting: bool = False
+    """Declared a 单独选址 project (a project with a specific siting need, e.g. energy, transport, water works):
+    outside the 城镇开发边界 an industrial site is then a warning, not a conflict (docs/sources.md, "Land-use rules")."""
     thresholds: LandCheckParams = LandCheckParams()
     rules: RuleParams = RuleParams()
 
@@ -382,6 +385,10 @@ class LandCheck:
     crs_in: str | None
     layers: dict[str, str] = field(default_factory=dict)
     exported_jzd: str | None = None
+    standalone_siting: bool = False
+    """The site was declared a 单独选址 project (:attr:`CheckParams.standalone_siting`)."""
+    landuse_breakdown: list[dict[str, Any]] = field(default_factory=list)
+    """The site's 三调 地类 rows (group, code, name, m², 亩), :mod:`cyc_geo.planning.landuse_breakdown`."""
     site: PreparedSite | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -442,6 +449,8 @@ class LandCheck:
             "devzone_share": self.devzone_share,
             "rules": [{"key": r.key, **r.as_dict()} for r in self.rules],
             "demo_layers": self.demo_layers,
+            "standalone_siting": self.standalone_siting,
+            "landuse_breakdown": [dict(r) for r in self.landuse_breakdown],
         }
         if with_layers:
             out["layers"] = dict(self.layers)
@@ -459,7 +468,8 @@ class LandCheck:
             None if d["project_no"] is None else int(d["project_no"]), d["site_type"], bool(d["rooftop"]),
             d["area_m2"], d["area_ha"], d["area_mu"], [Township(**t) for t in d["townships"]],
             [Finding.from_dict(f) for f in d["findings"]], bool(d["repaired"]), d["crs_in"], dict(layers),
-            d.get("exported_jzd"))
+            d.get("exported_jzd"), bool(d.get("standalone_siting", False)),
+            [dict(r) for r in d.get("landuse_breakdown") or []])
 
 
 def rounded_areas(area_m2: float) -> tuple[float, float, float]:
