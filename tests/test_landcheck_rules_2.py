@@ -193,3 +193,20 @@ def test_both_compliance_reports_carry_the_landuse_breakdown():
     assert "工业用地" in cells and "水浇地" in cells
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(res, ctx, "en", "site"))).pages)
     assert "Land use now" in text and "0601" in text and "0102" in text
+
+
+def test_pv_in_the_floodplain_cites_the_river_management_range_and_the_yellow_river_law():
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.landcheck import CheckContext
+
+    belt = gpd.GeoDataFrame({"zone": ["floodplain", "corridor"]},
+                            geometry=[box(566_000, 3_880_000, 570_000, 3_900_000), box(565_000, 3_880_000, 566_000, 3_900_000)],
+                            crs=AREA_CRS)
+    site = gpd.GeoDataFrame(geometry=[box(565_900, 3_885_000, 566_100, 3_885_100)], crs=AREA_CRS)
+    ctx = CheckContext(belt=belt)
+    pv = landcheck.check_site(site, context=ctx, site_type="pv").finding("belt")
+    assert pv.level == "conflict" and pv.extra["floodplain_m2"] == pytest.approx(10_000.0)
+    assert pv.rule.key == "river_floodplain" and "河道管理条例" in pv.rule.document and "黄河保护法" in pv.rule.document
+    assert "建设用地" not in pv.reason_zh and "行洪" in pv.reason_zh
+    other = landcheck.check_site(site, context=ctx, site_type="industrial").finding("belt")
+    assert other.rule is None and "建设用地" in other.reason_zh  # construction keeps the belt's own wording

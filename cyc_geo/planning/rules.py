@@ -102,6 +102,14 @@ RULES: dict[str, Rule] = {key: dataclasses.replace(rule, key=key) for key, rule 
         "国家林业局《建设项目使用林地审核审批管理办法》（国家林业局令第35号，2016年修改）", "第四条（一）",
         "各类建设项目不得使用Ⅰ级保护林地（光伏项目另见自然资办发〔2023〕12号：一律不得占用Ⅰ级保护林地）",
         "No construction project of any kind may use class-I protected forest land (for PV also 自然资办发〔2023〕12号)"),
+    "river_floodplain": Rule(
+        "《中华人民共和国河道管理条例》（2018年修正）；《中华人民共和国黄河保护法》（2022年）",
+        "条例第十一条、第二十条；黄河保护法第五章（水沙调控与防洪安全）",
+        "有堤防的河道，管理范围为两岸堤防之间的水域、沙洲、滩地（包括可耕地）、行洪区及两岸堤防和护堤地；在河道管理范围内修建各类"
+        "建筑物及设施，建设方案须经河道主管机关审查同意；黄河滩区的利用须服从防洪安全，不得影响行洪",
+        "With dykes, the river management range is everything between them (water, bars, floodplain including "
+        "farmed land, flood channels, the dykes); any structure in it needs the river authority's approval of its "
+        "design; use of the Yellow River floodplain must not impair flood safety or flood conveyance"),
     "plot_ratio": Rule(
         "国土资源部《工业项目建设用地控制指标》（国土资发〔2008〕24号）", "四、（二）容积率控制指标（表2）",
         "通用设备制造业、专用设备制造业容积率不低于0.7；工业项目建设用地须同时符合投资强度、容积率、建筑系数等指标",
@@ -639,11 +647,33 @@ def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Findi
                       f"屋顶光伏利用既有建筑，生态带内的屋顶（{parts_zh}）不新增占地",
                       f"Rooftop PV uses existing buildings: roofs inside the belt ({parts_en}) take no new land",
                       per_zone_m2=per_zone)
+    if params.site_type == "pv":
+        return _pv_belt_finding(total, share, per_zone, parts_zh, parts_en, p)
     return _noted("conflict", "belt", total, share,
                   f"地块有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带内（{parts_zh}），生态带内不宜新增建设用地",
                   f"{total:,.0f} m² ({_pct(share)}) of the site lie in the Yellow River ecological belt "
                   f"({parts_en}); no new built land should be placed there",
                   per_zone_m2=per_zone)
+
+
+def _pv_belt_finding(total: float, share: float, per_zone: dict[str, float], parts_zh: str, parts_en: str,
+                     p: LandCheckParams) -> Finding:
+    """Ground PV in the belt: PV arrays are not 建设用地 (自然资办发〔2023〕12号), so the floodplain (黄河滩区, inside the
+    dykes) is governed by the river management range (《河道管理条例》) and flood safety (《黄河保护法》); the
+    landward corridor by the plan's ecological belt."""
+    fp = per_zone.get("floodplain", 0.0)
+    if fp >= p.min_overlap_m2:
+        return finding("conflict", "belt", total, share,
+                       f"光伏方阵有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带内（{parts_zh}），其中 {fp:,.0f} m² 在黄河滩区，"
+                       "属河道管理范围：方阵不得影响行洪和防洪安全，建设方案须经黄河河务部门审查同意，原则上应避让滩区",
+                       f"{total:,.0f} m² ({_pct(share)}) of the PV arrays lie in the Yellow River ecological belt ({parts_en}), "
+                       f"{fp:,.0f} m² of it in the floodplain, inside the river management range: arrays may not impair flood "
+                       "conveyance or flood safety and need the river authority's approval; the floodplain should be avoided",
+                       "river_floodplain", per_zone_m2=per_zone, floodplain_m2=round(fp, 2))
+    return _noted("conflict", "belt", total, share,
+                  f"光伏方阵有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带的堤外生态廊道内（{parts_zh}），规划生态廊道内不宜布设光伏方阵",
+                  f"{total:,.0f} m² ({_pct(share)}) of the PV arrays lie in the belt's landward ecological corridor "
+                  f"({parts_en}), where the plan keeps the corridor free of arrays", per_zone_m2=per_zone)
 
 
 def forest_sink_lost(site: PreparedSite, forest_area_crs: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
