@@ -142,13 +142,20 @@ def test_project_2_floor_area_on_100_mu_is_an_error_not_a_pass(ctx):
     r = check_site(site, 2, context=ctx)
     assert r["area_mu"] == pytest.approx(100.0)
     pr = one(r, "plot_ratio")
-    assert pr["level"] == "conflict" and r["status"] == "conflict"
+    # issue 27: 24号 sets only a minimum (表2: 0.7 for division 35); above 3.0 is a "please check" note, the
+    # project's own check value, no longer a conflict citing 24号
+    assert pr["level"] == "ok" and pr["min_plot_ratio"] == 0.7 and pr["industry_division"] == "35"
+    high = one(r, "plot_ratio_high")
+    assert high["level"] == "warning" and "rule" not in high and "24号未设上限" in high["reason_zh"]
+    assert r["status"] != "ok"
     assert pr["plot_ratio"] == pytest.approx(393_830 / (100 * M2_PER_MU), abs=1e-3)
     assert pr["site_range_mu"] == [pytest.approx(393_830 / 3.0 / M2_PER_MU, abs=0.05),
                                    pytest.approx(393_830 / 0.7 / M2_PER_MU, abs=0.05)]
     # the same floor area on 300 亩 (ratio 1.97) is within both bounds
     big = gdf([box(551_500, 3_881_500, 552_100, 3_881_500 + 300 * M2_PER_MU / 600)])
-    assert one(check_site(big, 2, context=ctx), "plot_ratio")["level"] == "ok"
+    big_r = check_site(big, 2, context=ctx)
+    assert one(big_r, "plot_ratio")["level"] == "ok"
+    assert not [f for f in big_r["findings"] if f["layer"] == "plot_ratio_high"]
 
 
 def test_rooftop_project_with_roofs_over_forest_is_not_a_pass(ctx):

@@ -210,3 +210,81 @@ def test_pv_in_the_floodplain_cites_the_river_management_range_and_the_yellow_ri
     assert "建设用地" not in pv.reason_zh and "行洪" in pv.reason_zh
     other = landcheck.check_site(site, context=ctx, site_type="industrial").finding("belt")
     assert other.rule is None and "建设用地" in other.reason_zh  # construction keeps the belt's own wording
+
+
+def test_24hao_indicators_per_industry_division():
+    from cyc_geo.planning.industrial_land import industrial_land_findings, min_plot_ratio
+    from cyc_geo.planning.site import CheckParams, IndustryFigures, prepare_site
+
+    site = prepare_site(gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS))  # 2 ha
+    assert min_plot_ratio("13") == (1.0, "农副食品加工业") and min_plot_ratio("C35")[0] == 0.7
+    assert min_plot_ratio("25")[0] == 0.5 and min_plot_ratio("38") is None  # 表2 lists no 38
+    figs = IndustryFigures(division="13", floor_area_m2=16_000, footprint_m2=4_000, office_land_m2=2_000,
+                           green_land_m2=5_000, investment_wan=9_000)
+    got = {f.check: f for f in industrial_land_findings(site, CheckParams(site_type="industrial", industry=figs), None)}
+    assert got["plot_ratio"].level == "warning" and got["plot_ratio"].extra["min_plot_ratio"] == 1.0
+    assert "1.0" in got["plot_ratio"].reason_zh and "农副食品加工业" in got["plot_ratio"].reason_zh
+    assert got["building_coverage"].level == "warning" and got["building_coverage"].extra["building_coverage"] == 0.2
+    assert got["office_share"].level == "conflict" and got["office_share"].extra["office_share"] == 0.1
+    assert got["green_share"].level == "conflict" and got["green_share"].extra["green_share"] == 0.25
+    inv = got["investment_intensity"]
+    assert inv.level == "info" and inv.extra["investment_intensity_wan_per_ha"] == pytest.approx(4_500.0)
+    assert any("Table 1" in x for x in got["land_indicators"].extra["not_checked"])
+    for key in ("plot_ratio", "building_coverage", "office_share", "green_share"):
+        assert "24号" in got[key].rule.document, key
+    assert "plot_ratio_high" not in got
+    good = IndustryFigures(division="35", floor_area_m2=16_000, footprint_m2=8_000, office_land_m2=1_000, green_land_m2=0)
+    ok = {f.check: f.level for f in industrial_land_findings(site, CheckParams(site_type="industrial", industry=good), None)}
+    assert ok["plot_ratio"] == ok["building_coverage"] == ok["office_share"] == ok["green_share"] == "ok"
+
+
+def test_project_1_states_which_24hao_indicators_its_data_cannot_check():
+    from cyc_geo.planning.industrial_land import industrial_land_findings
+    from cyc_geo.planning.projects import load_projects, project_row
+    from cyc_geo.planning.site import CheckParams, prepare_site
+
+    site = prepare_site(gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_320, 3_882_285)], crs=AREA_CRS))  # 91,200 m²
+    row = project_row(1, load_projects())
+    got = {f.check: f for f in industrial_land_findings(site, CheckParams(site_type="industrial", project_no=1, project=row), None)}
+    assert got["plot_ratio"].level == "ok" and got["plot_ratio"].share == pytest.approx(67_742 / 91_200, abs=1e-6)
+    assert got["plot_ratio"].extra["industry_division"] == "35"
+    assert got["investment_intensity"].extra["investment_intensity_wan_per_ha"] == pytest.approx(42_000 / 9.12, abs=0.1)
+    missing = " ".join(got["land_indicators"].extra["not_checked"])
+    for word in ("footprint", "office", "green", "Table 1"):
+        assert word in missing, word
+    assert {"building_coverage", "office_share", "green_share"}.isdisjoint(got)
+
+
+def test_a_pv_site_s_support_facilities_are_checked_as_construction_land():
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.landcheck import CheckContext
+
+    farm = gpd.GeoDataFrame({"parcel_id": ["F1"], "class_code": ["0101"], "class_name": ["水田"]},
+                            geometry=[box(552_000, 3_882_000, 552_100, 3_882_100)], crs=AREA_CRS)
+    crop = gpd.GeoDataFrame({"class_code": ["0101", "0103"], "class_name": ["水田", "旱地"]},
+                            geometry=[box(552_000, 3_882_000, 552_100, 3_882_100), box(552_100, 3_882_000, 552_200, 3_882_100)],
+                            crs=AREA_CRS)
+    dltb = gpd.GeoDataFrame({"class_code": ["0101", "0103", "0404"]},
+                            geometry=[box(552_000, 3_882_000, 552_100, 3_882_100), box(552_100, 3_882_000, 552_200, 3_882_100),
+                                      box(552_200, 3_882_000, 552_400, 3_882_100)], crs=AREA_CRS)
+    ctx = CheckContext(farmland=farm, cropland=crop, dltb=dltb)
+    arrays = gpd.GeoDataFrame(geometry=[box(552_200, 3_882_000, 552_400, 3_882_100)], crs=AREA_CRS)  # 其他草地
+    # a substation on 5,000 m² of 旱地 (cropland, not basic farmland) and 5,000 m² of 其他草地
+    sub_ok = gpd.GeoDataFrame(geometry=[box(552_150, 3_882_000, 552_250, 3_882_100)], crs=AREA_CRS)
+    r = landcheck.check_site(arrays, context=ctx, site_type="pv", support=sub_ok)
+    f = r.finding("support_facilities")
+    assert f.level == "warning" and f.rule.key == "pv_support" and "12号" in f.rule.document
+    assert f.extra["support_m2"] == pytest.approx(10_000.0) and f.extra["cropland_m2"] == pytest.approx(5_000.0)
+    assert f.extra["agricultural_m2"] == pytest.approx(5_000.0)
+    assert "农用地转用" in f.reason_zh and "占补平衡" in f.reason_zh
+    assert r.finding("cropland").level == "ok"  # the arrays themselves take no cropland
+    # on basic farmland: a conflict
+    sub_bad = gpd.GeoDataFrame(geometry=[box(552_050, 3_882_000, 552_150, 3_882_100)], crs=AREA_CRS)
+    bad = landcheck.check_site(arrays, context=ctx, site_type="pv", support=sub_bad).finding("support_facilities")
+    assert bad.level == "conflict" and bad.overlap_m2 == pytest.approx(5_000.0)
+    # an area only: stated as construction land, classes unknown
+    only = landcheck.check_site(arrays, context=ctx, site_type="pv", support_area_m2=3_000.0).finding("support_facilities")
+    assert only.level == "warning" and only.extra["support_m2"] == 3_000.0 and "未核查" in only.reason_zh
+    # not for other site types
+    assert landcheck.check_site(arrays, context=ctx, site_type="industrial", support_area_m2=3_000.0).finding(
+        "support_facilities") is None

@@ -22,6 +22,7 @@ belt zones, forest patches and the development zone).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import geopandas as gpd
@@ -37,6 +38,7 @@ from cyc_geo.planning.site import (
     LEVELS,
     CheckParams,
     Finding,
+    IndustryFigures,
     LandCheck,
     LandCheckParams,
     PreparedSite,
@@ -195,6 +197,7 @@ def check_params(
     redline_activity: str | None = None,
     rule_params: RuleParams | None = None,
     standalone_siting: bool = False,
+    industry: IndustryFigures | None = None,
 ) -> CheckParams:
     """The check's parameters: the project's row, the site type (chosen, else from the project's kind,
     :data:`cyc_geo.planning.rules.PROJECT_KIND_TYPES`, else ``other``) and the rooftop flag (a rooftop-PV
@@ -208,7 +211,7 @@ def check_params(
     return CheckParams(
         site_type=rules.site_type_for(kind, site_type), rooftop=kind == "rooftops",
         project_no=None if project_no is None else int(project_no), project=project,
-        redline_activity=redline_activity, standalone_siting=bool(standalone_siting),
+        redline_activity=redline_activity, standalone_siting=bool(standalone_siting), industry=industry,
         thresholds=params or LandCheckParams(), rules=rule_params or RuleParams())
 
 
@@ -221,6 +224,9 @@ def check_site(
     redline_activity: str | None = None,
     rule_params: RuleParams | None = None,
     standalone_siting: bool = False,
+    industry: IndustryFigures | None = None,
+    support: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
+    support_area_m2: float | None = None,
 ) -> LandCheck:
     """Check one site (any CRS; none: guessed) against the context layers.
 
@@ -228,10 +234,15 @@ def check_site(
     (:data:`cyc_geo.planning.rules.PROJECT_KIND_TYPES`), else ``other``; ``redline_activity`` declares
     the site one of the limited human activities allowed in the red line
     (:data:`cyc_geo.planning.rules.REDLINE_ACTIVITIES`); ``standalone_siting`` declares it a 单独选址 project
-    (outside the 城镇开发边界 an industrial site is then a warning, not a conflict). ``ValueError`` (zh + en) for an unusable site.
+    (outside the 城镇开发边界 an industrial site is then a warning, not a conflict); ``industry`` gives an industrial
+    project's 24号 figures; ``support`` (a polygon) or ``support_area_m2`` a PV site's 配套设施 part, checked as
+    construction land. ``ValueError`` (zh + en) for an unusable site.
     """
     ctx = context or CheckContext()
-    cp = check_params(project_no, ctx, params, site_type, redline_activity, rule_params, standalone_siting)
+    cp = check_params(project_no, ctx, params, site_type, redline_activity, rule_params, standalone_siting, industry)
+    if support is not None or support_area_m2:
+        sup = None if support is None else prepare_site(support, cp.thresholds)
+        cp = dataclasses.replace(cp, support=sup, support_area_m2=support_area_m2)
     prepared = prepare_site(site, cp.thresholds)
     findings = rules.run_checks(prepared, cp, ctx)
     area_m2, area_ha, area_mu = rounded_areas(prepared.area_m2)

@@ -58,14 +58,21 @@ def _rows(codes: np.ndarray, names: np.ndarray, m2: np.ndarray, site_m2: float, 
             for r in df.itertuples()]
 
 
+def _text_col(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    if name in gdf.columns:
+        return gdf[name].fillna("").astype(str).to_numpy()
+    return np.full(len(gdf), "", dtype=object)
+
+
 def _from_dltb(site: PreparedSite, dltb: gpd.GeoDataFrame, min_m2: float) -> list[dict[str, Any]]:
-    from cyc_geo.planning.rules import _class_name, _col
+    from cyc_geo.carbon.landcover import CLASSES
 
     dltb = dltb.rename(columns={k: v for k, v in (("DLBM", "class_code"), ("DLMC", "class_name"))
                                 if k in dltb.columns and v not in dltb.columns})
     ov = site.overlap_by_feature(dltb.geometry.to_numpy())
-    codes = _col(dltb, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(dltb, "class_name"))], dtype=object)
+    codes = _text_col(dltb, "class_code")
+    known = {c.code: c.name_zh for c in CLASSES.values()}
+    names = np.array([n or known.get(c, c) for c, n in zip(codes, _text_col(dltb, "class_name"))], dtype=object)
     return _rows(codes, names, ov, site.area_m2, min_m2)
 
 

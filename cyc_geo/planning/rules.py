@@ -39,6 +39,7 @@ import shapely
 from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
+from cyc_geo.planning.industrial_land import RULES_24, industrial_land_findings
 from cyc_geo.planning.site import CheckParams, Context, Finding, LandCheckParams, PreparedSite, Rule, RuleParams, Township
 
 SITE_TYPES = ("industrial", "pv", "public", "other")
@@ -110,13 +111,16 @@ RULES: dict[str, Rule] = {key: dataclasses.replace(rule, key=key) for key, rule 
         "With dykes, the river management range is everything between them (water, bars, floodplain including "
         "farmed land, flood channels, the dykes); any structure in it needs the river authority's approval of its "
         "design; use of the Yellow River floodplain must not impair flood safety or flood conveyance"),
-    "plot_ratio": Rule(
-        "国土资源部《工业项目建设用地控制指标》（国土资发〔2008〕24号）", "四、（二）容积率控制指标（表2）",
-        "通用设备制造业、专用设备制造业容积率不低于0.7；工业项目建设用地须同时符合投资强度、容积率、建筑系数等指标",
-        "Plot ratio at least 0.7 for general- and special-purpose equipment manufacturing; industrial land "
-        "must meet investment intensity, plot ratio and building coverage together"),
 }.items()}
-"""The rules the land check cites, by key (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)")."""
+RULES["pv_support"] = Rule(
+    "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
+    "（自然资办发〔2023〕12号）", "二、（二）配套设施用地",
+    "光伏发电项目配套设施用地，按建设用地进行管理，依法依规办理建设用地审批手续；涉及占用耕地的，按规定落实占补平衡",
+    "The PV project's support facilities (substation, operation and maintenance, roads) are construction land: "
+    "construction-land approval (with farm-land conversion), and 占补平衡 for any cropland taken", "pv_support")
+RULES.update(RULES_24)
+"""The rules the land check cites, by key (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)"),
+with the 24号 indicators of :mod:`cyc_geo.planning.industrial_land`."""
 
 REDLINE_ACTIVITIES: dict[str, tuple[str, str]] = {
     "patrol_research": ("管护巡护、保护执法、科学研究、调查监测、测绘导航、防灾减灾救灾、军事国防、疫情防控等活动及相关必要设施修筑",
@@ -499,43 +503,6 @@ def _roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.nd
                    "using the PV or sink figures", parts=parts, sink_lost_t_co2_yr=0.0)
 
 
-def plot_ratio_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
-    """容积率 of an industrial project with a stated floor area (建筑面积, else 新增建筑面积) with both bounds:
-    below the minimum a warning, above the maximum a conflict; none for other projects."""
-    project = params.project
-    if project is None or params.project_kind != "industrial":
-        return []
-    floor_m2 = project.get("floor_area_m2")
-    if floor_m2 is None or pd.isna(floor_m2):
-        floor_m2 = project.get("new_floor_area_m2")
-    if floor_m2 is None or pd.isna(floor_m2):
-        return []
-    return [_plot_ratio(float(floor_m2), site, params.thresholds, params.rules)]
-
-
-def _plot_ratio(floor_m2: float, site: PreparedSite, p: LandCheckParams, rp: RuleParams) -> Finding:
-    far = float(floor_m2) / site.area_m2
-    lo, hi = p.min_plot_ratio, rp.max_plot_ratio
-    need_lo, need_hi = float(floor_m2) / hi, float(floor_m2) / lo
-    span_zh = f"按建筑面积 {float(floor_m2):,.0f} m² 与容积率 {lo}–{hi}，用地宜为 {need_lo / M2_PER_MU:,.0f}–{need_hi / M2_PER_MU:,.0f} 亩"
-    span_en = (f"with {float(floor_m2):,.0f} m² of floor area and a plot ratio of {lo}-{hi} the site should measure "
-               f"{need_lo / M2_PER_MU:,.0f}-{need_hi / M2_PER_MU:,.0f} mu")
-    extra = {"plot_ratio": round(far, 3), "min_plot_ratio": lo, "max_plot_ratio": hi,
-             "site_range_mu": [round(need_lo / M2_PER_MU, 1), round(need_hi / M2_PER_MU, 1)]}
-    if far > hi:
-        return finding("conflict", "plot_ratio", 0.0, far,
-                       f"容积率 {far:.2f} 远高于工业厂房可达的 {hi}：地块面积不足以容纳建筑面积（{span_zh}）",
-                       f"Plot ratio {far:.2f} is far above the {hi} a plant can reach: the site is too small for the floor "
-                       f"area ({span_en})", "plot_ratio", **extra)
-    if far < lo:
-        return finding("warning", "plot_ratio", 0.0, far,
-                       f"容积率仅 {far:.2f}，低于工业用地控制指标 {lo}，地块可能偏大（{span_zh}）",
-                       f"Plot ratio only {far:.2f}, below the industrial-land minimum of {lo}: the site may be too large "
-                       f"({span_en})", "plot_ratio", **extra)
-    return finding("ok", "plot_ratio", 0.0, far, f"容积率 {far:.2f}，在 {lo}–{hi} 之间（{span_zh}）",
-                   f"Plot ratio {far:.2f} lies within {lo}-{hi} ({span_en})", "plot_ratio", **extra)
-
-
 FOREST_CLASS_NAMES = {CLASSES[v].code: (CLASSES[v].name_zh, CLASSES[v].name_en.lower()) for v in FOREST_CODES}
 """Third land survey (三调) forest classes by 4-digit code: (Chinese, English for mid-sentence use),
 from :data:`cyc_geo.carbon.landcover.CLASSES`."""
@@ -796,13 +763,55 @@ def need_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list
                           "Retrofit of existing buildings: no new land need is stated"))
     return out
 
+def support_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
+    """A PV site's 配套设施 part (自然资办发〔2023〕12号 二、（二））, checked as construction land: on 永久基本农田 a
+    conflict; otherwise a warning that it needs construction-land approval, 农用地转用 for the 农用地 it takes and
+    占补平衡 for the 耕地 (a polygon: measured; an area only: stated, its land classes unknown)."""
+    if params.site_type != "pv" or params.rooftop or (params.support is None and not params.support_area_m2):
+        return []
+    if params.support is None:
+        a = float(params.support_area_m2 or 0.0)
+        return [finding("warning", "support_facilities", a, a / site.area_m2,
+                        f"光伏配套设施用地 {a:,.0f} m²（{_mu(a)} 亩）按建设用地管理：须办理建设用地审批，占用农用地的办理农用地转用，"
+                        "占用耕地的落实占补平衡；未给出其位置，未核查其占用的地类",
+                        f"{a:,.0f} m² ({_mu(a)} mu) of PV support facilities are construction land: they need construction-"
+                        "land approval, farm-land conversion for farm land and 占补平衡 for cropland; their location is not "
+                        "given, so their land classes are not checked", "pv_support", support_m2=round(a, 2))]
+    from cyc_geo.planning.landuse_breakdown import group_totals, landuse_breakdown
+
+    sup = params.support
+    as_built = dataclasses.replace(params, site_type="public", support=None, support_area_m2=None)
+    farm = farmland_finding(sup, as_built, ctx)
+    crop = cropland_findings(sup, as_built, ctx)[0]
+    rows = landuse_breakdown(sup, False, ctx, params.thresholds.min_overlap_m2)
+    agri = group_totals(rows).get("agricultural", 0.0)
+    a = sup.area_m2
+    farm_m2 = farm.overlap_m2 if farm.level == "conflict" else 0.0
+    crop_m2 = crop.overlap_m2 if crop.level == "warning" else 0.0
+    extra = {"support_m2": round(a, 2), "farmland_m2": farm_m2, "cropland_m2": crop_m2, "agricultural_m2": agri,
+             "landuse_breakdown": rows}
+    head_zh = f"光伏配套设施用地 {a:,.0f} m²（{_mu(a)} 亩）按建设用地管理"
+    head_en = f"{a:,.0f} m² ({_mu(a)} mu) of PV support facilities are construction land"
+    if farm_m2 >= params.thresholds.min_overlap_m2:
+        return [finding("conflict", "support_facilities", farm_m2, farm_m2 / a,
+                        f"{head_zh}，其中 {farm_m2:,.0f} m² 占用永久基本农田：不得占用，须调整配套设施选址",
+                        f"{head_en}; {farm_m2:,.0f} m² of them lie on permanent basic farmland, which they may not take: "
+                        "move them", "pv_support", **extra)]
+    return [finding("warning", "support_facilities", a, None,
+                    f"{head_zh}：须办理建设用地审批；占用农用地 {agri:,.0f} m²（{_mu(agri)} 亩）须办理农用地转用"
+                    + (f"，其中耕地 {crop_m2:,.0f} m²（{_mu(crop_m2)} 亩）须落实占补平衡" if crop_m2 else ""),
+                    f"{head_en}: construction-land approval; {agri:,.0f} m² of farm land need farm-land conversion"
+                    + (f", {crop_m2:,.0f} m² of it cropland needing 占补平衡" if crop_m2 else ""),
+                    "pv_support", **extra)]
+
+
 Check = Callable[[PreparedSite, CheckParams, Context], "Finding | list[Finding]"]
 """A rule: (prepared site, parameters, context layers) -> one finding or a list of them."""
 
 CHECKS: tuple[Check, ...] = (
     input_findings, county_finding, township_finding, farmland_finding, redline_finding, urban_boundary_finding,
     cropland_findings, belt_finding, forest_finding, forest_protection_finding, sites_finding, devzone_finding, need_findings,
-    plot_ratio_findings,
+    industrial_land_findings, support_findings,
 )
 """Every rule of the land check, in the order of its findings."""
 
