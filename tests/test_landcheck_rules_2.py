@@ -288,3 +288,30 @@ def test_a_pv_site_s_support_facilities_are_checked_as_construction_land():
     # not for other site types
     assert landcheck.check_site(arrays, context=ctx, site_type="industrial", support_area_m2=3_000.0).finding(
         "support_facilities") is None
+
+
+def test_the_page_records_the_declaration_and_shows_the_landuse_table(tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from cyc_geo import paths
+
+    monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "page.sqlite"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(paths.REPO_ROOT / "views" / "projects.py"), default_timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    sq = gpd.GeoSeries([square_on(103)], crs=AREA_CRS).to_crs("EPSG:4326").iloc[0]
+    drawn = {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(sq)}
+    drawn["geometry"]["coordinates"] = [[list(c) for c in ring] for ring in drawn["geometry"]["coordinates"]]
+    at.session_state[at.get("component_instance")[0].key] = {"last_active_drawing": drawn}
+    at.selectbox(key="projects_site_type").set_value("industrial")
+    at.checkbox(key="projects_standalone_siting").check()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("单独选址" in c.value for c in at.caption)  # the declaration, beside the figures
+    assert any("单独选址" in w.value and "城镇开发边界" in w.value for w in at.warning)  # urban_boundary: warning
+    assert any("地类现状" in m.value for m in at.markdown)  # the 三调 breakdown table's heading
+    st.cache_resource.clear()
+    st.cache_data.clear()

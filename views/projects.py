@@ -226,6 +226,17 @@ def _site_type(project_kind: str) -> str:
     )
 
 
+def _support_area(site_type: str) -> float | None:
+    """A PV site's 配套设施 area (m²; 升压站, 运维, roads), checked as construction land (None: not given)."""
+    if site_type != "pv":
+        return None
+    value = st.number_input(
+        tr("光伏配套设施用地面积（m²，升压站、运维、道路；按建设用地核查）",
+           "PV support-facility area (m², substation, O&M, roads; checked as construction land)"),
+        min_value=0.0, value=0.0, step=100.0, key="projects_support_area")
+    return float(value) or None
+
+
 def _standalone_siting() -> bool:
     """Whether an uploaded or drawn site is declared a 单独选址 project (recorded in the check and its report)."""
     return st.checkbox(
@@ -275,7 +286,7 @@ def _drawn_site() -> gpd.GeoDataFrame | None:
 
 
 def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str, upload: tuple,
-                  standalone: bool = False) -> dict:
+                  standalone: bool = False, support_area: float | None = None) -> dict:
     """The site the page checks and draws: an uploaded file, else a drawn polygon, else the plan project's site."""
     uploaded, name = upload
     ctx = projects_data.context(key)
@@ -283,7 +294,8 @@ def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str
         if site is None:
             continue
         try:
-            res = check_site(site, project_no, ctx, site_type=site_type, standalone_siting=standalone)
+            res = check_site(site, project_no, ctx, site_type=site_type, standalone_siting=standalone,
+                             support_area_m2=support_area)
             site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site, res.site.crs_read)
             conflicts = site_conflicts(site, res, ctx)
         except ValueError as exc:
@@ -398,8 +410,9 @@ def main() -> None:
     kind = str(projects.loc[projects["序号"] == project_no, "project_kind"].iloc[0])
     site_type = _site_type(kind)
     standalone = _standalone_siting()
+    support_area = _support_area(site_type)
     upload = _uploaded_site()
-    checked = _checked_site(project_no, result, key, site_type, upload, standalone)
+    checked = _checked_site(project_no, result, key, site_type, upload, standalone, support_area)
     left, right = st.columns([3, 2])
     with left:
         out = _map_section(sites, devzone, project_no, key, checked)
