@@ -315,3 +315,20 @@ def test_the_page_records_the_declaration_and_shows_the_landuse_table(tmp_path, 
     assert any("地类现状" in m.value for m in at.markdown)  # the 三调 breakdown table's heading
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+def test_conflict_areas_split_pv_forest_by_class_and_draw_class_one_forest():
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.landcheck import CheckContext, site_conflicts
+
+    forest = gpd.GeoDataFrame({"class_code": ["0301", "0305"], "sink_t_co2_yr": [1.0, 1.0]},
+                              geometry=[box(552_000, 3_882_000, 552_100, 3_882_100), box(552_100, 3_882_000, 552_200, 3_882_100)],
+                              crs=AREA_CRS)
+    lvl = gpd.GeoDataFrame({"protection_level": ["Ⅰ"]}, geometry=[box(552_000, 3_882_000, 552_050, 3_882_100)], crs=AREA_CRS)
+    site = gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS)
+    ctx = CheckContext(forest=forest, forest_protection=lvl)
+    res = landcheck.check_site(site, context=ctx, site_type="pv")
+    areas = site_conflicts(site, res, ctx).to_crs(AREA_CRS)
+    got = {(r.layer, r.level): round(r.area_m2) for r in areas.itertuples()}
+    assert got[("forest", "conflict")] == 10_000 and got[("forest", "warning")] == 10_000
+    assert got[("forest_protection", "conflict")] == 5_000

@@ -836,8 +836,10 @@ def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd
     if not params.rooftop and len(site.parts) <= p.max_parts_union:
         whole = _union(site)
 
-        def clip(name: str) -> shapely.Geometry | None:
+        def clip(name: str, keep: Callable[[gpd.GeoDataFrame], Any] | None = None) -> shapely.Geometry | None:
             gdf = ctx.area_crs(name)
+            if gdf is not None and keep is not None:
+                gdf = gdf[keep(gdf)]
             if gdf is None or len(gdf) == 0:
                 return None
             geoms = gdf.geometry.to_numpy()
@@ -848,11 +850,24 @@ def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd
             return None if piece.area < p.min_overlap_m2 else piece
 
         pv = site_type == "pv"
-        for name, level in (("farmland", "conflict"), ("eco_redline", "conflict"), ("belt", "conflict"),
-                            ("forest", "warning")):
+        for name, level in (("farmland", "conflict"), ("eco_redline", "conflict"), ("belt", "conflict")):
             piece = clip(name)
             if piece is not None:
                 rows.append({"layer": name, "level": level, "geometry": piece})
+
+        def shrub(g: gpd.GeoDataFrame) -> Any:
+            return _col(g, "class_code").astype(str) == PV_SHRUB_CODES[0]
+
+        # PV arrays: 灌木林地 a warning, every other forest class a conflict (12号); other sites: a warning
+        forest_parts = ((lambda g: ~shrub(g), "conflict"), (shrub, "warning")) if pv else ((None, "warning"),)
+        for keep, level in forest_parts:
+            piece = clip("forest", keep)
+            if piece is not None:
+                rows.append({"layer": "forest", "level": level, "geometry": piece})
+        piece = clip("forest_protection", lambda g: np.array([protection_level(v) == "Ⅰ" for v in _col(g, "protection_level")],
+                                                            dtype=bool))
+        if piece is not None:
+            rows.append({"layer": "forest_protection", "level": "conflict", "geometry": piece})
         if ctx.area_crs("cropland") is not None:
             _, _, _, geoms = _cropland_rest(site, ctx, p)
             if geoms:
