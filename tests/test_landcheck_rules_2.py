@@ -332,3 +332,27 @@ def test_conflict_areas_split_pv_forest_by_class_and_draw_class_one_forest():
     got = {(r.layer, r.level): round(r.area_m2) for r in areas.itertuples()}
     assert got[("forest", "conflict")] == 10_000 and got[("forest", "warning")] == 10_000
     assert got[("forest_protection", "conflict")] == 5_000
+
+
+def test_a_planner_file_with_bhdj_imports_as_the_protection_layer_and_drives_the_check(data_dir, tmp_path):
+    from cyc_geo.catalog.provenance import provenance_of
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.ingest.importer import import_file
+    from cyc_geo.places.county import county_geometry_area_crs
+    from cyc_geo.planning.landcheck import CheckContext
+    from cyc_geo.planning.rules import forest_protection_finding
+    from cyc_geo.planning.site import CheckParams, prepare_site
+
+    c = county_geometry_area_crs().representative_point()
+    a, b = box(c.x, c.y, c.x + 200, c.y + 200), box(c.x + 200, c.y, c.x + 400, c.y + 200)
+    src = tmp_path / "lddj.geojson"
+    gpd.GeoDataFrame({"BHDJ": ["1", "3"], "DLBM": ["0301", "0301"]}, geometry=[a, b], crs=AREA_CRS).to_crs(
+        "EPSG:4326").to_file(src, driver="GeoJSON")
+    rec = import_file(src, "forest_protection", "tester")
+    assert rec["mapping"]["protection_level"] == "BHDJ"
+    gdf = get_layer("forest_protection").load()
+    assert not provenance_of(gdf).demo and sorted(gdf["protection_level"]) == ["1", "3"]
+    site = prepare_site(gpd.GeoDataFrame(geometry=[box(c.x + 100, c.y, c.x + 300, c.y + 200)], crs=AREA_CRS))
+    f = forest_protection_finding(site, CheckParams(site_type="public"), CheckContext())
+    assert f.level == "conflict" and f.overlap_m2 == pytest.approx(20_000.0, rel=1e-6)
+    assert f.extra["by_level_m2"] == {"Ⅰ": pytest.approx(20_000.0, rel=1e-6), "Ⅲ": pytest.approx(20_000.0, rel=1e-6)}
