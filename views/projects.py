@@ -36,6 +36,7 @@ from cyc_geo.planning.projects import (
 )
 from cyc_geo.planning.report import summary_html, summary_table, summary_xlsx
 from cyc_geo.planning.rules import SITE_TYPE_NAMES, SITE_TYPES, site_type_for
+from cyc_geo.planning.site import IndustryFigures
 from ui import projects_data
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
@@ -226,6 +227,27 @@ def _site_type(project_kind: str) -> str:
     )
 
 
+def _industry_figures(site_type: str) -> IndustryFigures | None:
+    """An industrial site's 国土资发〔2008〕24号 figures entered on the page (blank: the project table's, if any)."""
+    if site_type != "industrial":
+        return None
+    with st.expander(tr("工业项目用地指标（国土资发〔2008〕24号，留空则用项目表数据）",
+                        "Industrial land indicators (国土资发〔2008〕24号; blank: the project table's figures)")):
+        division = st.text_input(tr("国民经济行业分类（GB/T 4754-2002 大类代码，如 35）",
+                                    "Industry division (GB/T 4754-2002, two digits, e.g. 35)"), key="projects_industry_div")
+        labels = (("floor_area_m2", "总建筑面积 (m²)", "Floor area (m²)"),
+                  ("footprint_m2", "建筑物构筑物占地面积 (m²)", "Building footprint (m²)"),
+                  ("office_land_m2", "行政办公及生活服务设施用地 (m²)", "Office and living-service land (m²)"),
+                  ("green_land_m2", "绿地面积 (m²)", "Green land (m²)"),
+                  ("investment_wan", "固定资产投资 (万元)", "Fixed-asset investment (万元)"))
+        values = {name: st.number_input(tr(zh, en), min_value=0.0, value=None, key=f"projects_industry_{name}")
+                  for name, zh, en in labels}
+    figures = {k: (float(v) if v is not None else None) for k, v in values.items()}
+    if not division.strip() and all(v is None for v in figures.values()):
+        return None
+    return IndustryFigures(division=division.strip() or None, **figures)
+
+
 def _support_area(site_type: str) -> float | None:
     """A PV site's 配套设施 area (m²; 升压站, 运维, roads), checked as construction land (None: not given)."""
     if site_type != "pv":
@@ -286,7 +308,8 @@ def _drawn_site() -> gpd.GeoDataFrame | None:
 
 
 def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str, upload: tuple,
-                  standalone: bool = False, support_area: float | None = None) -> dict:
+                  standalone: bool = False, support_area: float | None = None,
+                  industry: IndustryFigures | None = None) -> dict:
     """The site the page checks and draws: an uploaded file, else a drawn polygon, else the plan project's site."""
     uploaded, name = upload
     ctx = projects_data.context(key)
@@ -295,7 +318,7 @@ def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str
             continue
         try:
             res = check_site(site, project_no, ctx, site_type=site_type, standalone_siting=standalone,
-                             support_area_m2=support_area)
+                             support_area_m2=support_area, industry=industry)
             site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site, res.site.crs_read)
             conflicts = site_conflicts(site, res, ctx)
         except ValueError as exc:
@@ -411,8 +434,9 @@ def main() -> None:
     site_type = _site_type(kind)
     standalone = _standalone_siting()
     support_area = _support_area(site_type)
+    industry = _industry_figures(site_type)
     upload = _uploaded_site()
-    checked = _checked_site(project_no, result, key, site_type, upload, standalone, support_area)
+    checked = _checked_site(project_no, result, key, site_type, upload, standalone, support_area, industry)
     left, right = st.columns([3, 2])
     with left:
         out = _map_section(sites, devzone, project_no, key, checked)
