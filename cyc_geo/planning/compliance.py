@@ -126,7 +126,8 @@ def source_lines(ctx: CheckContext, lang: str = "zh") -> list[str]:
     names = {"county": ("市域边界", "City outline"), "townships": ("乡镇边界", "Townships"), "belt": ("沿黄生态带", "Yellow River belt"),
              "forest": ("林地图斑", "Forest patches"), "devzone": ("经开区", "Development zone"),
              "farmland": ("永久基本农田", "Basic farmland"), "eco_redline": ("生态保护红线", "Ecological red line"),
-             "urban_boundary": ("城镇开发边界", "Development boundary"), "cropland": ("耕地", "Cropland")}
+             "urban_boundary": ("城镇开发边界", "Development boundary"), "cropland": ("耕地", "Cropland"),
+             "forest_protection": ("林地保护等级", "Forest protection level")}
     out = []
     for key, pair in names.items():
         try:
