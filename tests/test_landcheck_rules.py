@@ -89,8 +89,8 @@ def test_industrial_site_on_basic_farmland_cropland_outside_the_boundary(ctx):
     c = one(r, "cropland")
     assert c["level"] == "warning" and c["overlap_m2"] == pytest.approx(10_000.0) and c["overlap_mu"] == pytest.approx(15.0)
     assert "占补平衡" in c["reason_zh"] and c["parts"][0]["code"] == "0102"
-    u = one(r, "urban_boundary")
-    assert u["level"] == "warning" and u["outside_m2"] == pytest.approx(60_000.0)
+    u = one(r, "urban_boundary")  # issue 27: an industrial site outside is a conflict (was a warning)
+    assert u["level"] == "conflict" and u["outside_m2"] == pytest.approx(60_000.0)
     assert one(r, "eco_redline")["level"] == "ok"
     cited = {x["key"] for x in r["rules"]}
     assert {"farmland", "cropland", "urban_boundary"} <= cited
@@ -103,10 +103,10 @@ def test_pv_arrays_on_farmland_and_cropland_are_conflicts_and_forest_is_lin_guan
     assert f["level"] == "conflict" and f["rule"]["key"] == "pv_cropland" and "自然资办发〔2023〕12号" in f["rule"]["document"]
     assert c["level"] == "conflict" and c["overlap_m2"] == pytest.approx(10_000.0) and "不得占用耕地" in c["reason_zh"]
     assert u["level"] == "info" and u["outside_m2"] == pytest.approx(60_000.0)  # PV is not urban construction
-    # a PV site half on the 1 ha tree-forest patch: 林光互补 only
+    # a PV site half on the 1 ha tree-forest patch: arrays may not use 乔木林地 (issue 27: a conflict, was a warning)
     r2 = check_site(gdf([box(552_000, 3_890_000, 552_200, 3_890_100)]), context=ctx, site_type="pv")
     fo = one(r2, "forest")
-    assert fo["level"] == "warning" and fo["overlap_m2"] == pytest.approx(10_000.0)
+    assert fo["level"] == "conflict" and fo["overlap_m2"] == pytest.approx(10_000.0)
     assert "林光互补" in fo["reason_zh"] and fo["rule"]["key"] == "pv_forest"
     assert fo["parts"] == [{"code": "0301", "name": "乔木林地", "overlap_m2": 10_000.0, "overlap_mu": pytest.approx(15.0)}]
 
@@ -142,13 +142,20 @@ def test_project_2_floor_area_on_100_mu_is_an_error_not_a_pass(ctx):
     r = check_site(site, 2, context=ctx)
     assert r["area_mu"] == pytest.approx(100.0)
     pr = one(r, "plot_ratio")
-    assert pr["level"] == "conflict" and r["status"] == "conflict"
+    # issue 27: 24号 sets only a minimum (表2: 0.7 for division 35); above 3.0 is a "please check" note, the
+    # project's own check value, no longer a conflict citing 24号
+    assert pr["level"] == "ok" and pr["min_plot_ratio"] == 0.7 and pr["industry_division"] == "35"
+    high = one(r, "plot_ratio_high")
+    assert high["level"] == "warning" and "rule" not in high and "24号未设上限" in high["reason_zh"]
+    assert r["status"] != "ok"
     assert pr["plot_ratio"] == pytest.approx(393_830 / (100 * M2_PER_MU), abs=1e-3)
     assert pr["site_range_mu"] == [pytest.approx(393_830 / 3.0 / M2_PER_MU, abs=0.05),
                                    pytest.approx(393_830 / 0.7 / M2_PER_MU, abs=0.05)]
     # the same floor area on 300 亩 (ratio 1.97) is within both bounds
     big = gdf([box(551_500, 3_881_500, 552_100, 3_881_500 + 300 * M2_PER_MU / 600)])
-    assert one(check_site(big, 2, context=ctx), "plot_ratio")["level"] == "ok"
+    big_r = check_site(big, 2, context=ctx)
+    assert one(big_r, "plot_ratio")["level"] == "ok"
+    assert not [f for f in big_r["findings"] if f["layer"] == "plot_ratio_high"]
 
 
 def test_rooftop_project_with_roofs_over_forest_is_not_a_pass(ctx):

@@ -134,7 +134,7 @@ def test_every_rule_returns_findings(ctx, where):
     rows = {None: None, 1: project_row(1, load_projects()), 3: project_row(3, load_projects())}
     params = [CheckParams(site_type=t, rooftop=no == 3, project_no=no, project=rows[no], redline_activity=act)
               for t in ("industrial", "pv", "public", "other") for no in rows for act in (None, "tourism")]
-    assert len(rules.CHECKS) == 13
+    assert len(rules.CHECKS) == 15  # issue 27: + forest_protection, support_findings
     for p in params:
         for rule in rules.CHECKS:
             got = rule(site, p, ctx)
@@ -178,7 +178,11 @@ def test_the_land_check_types_sit_below_the_rules_and_the_orchestration():
         return {m for m in mods if m.startswith("cyc_geo.planning")}
 
     assert imported("site") == set()
-    assert imported("rules") == {"cyc_geo.planning.site"}
+    # issue 27: the 24号 indicators and the 地类 breakdown are modules of their own beside rules.py, below it
+    helpers = {"cyc_geo.planning.industrial_land", "cyc_geo.planning.landuse_breakdown"}
+    assert imported("rules") == {"cyc_geo.planning.site"} | helpers
+    for helper in helpers:
+        assert imported(helper.rsplit(".", 1)[1]) == {"cyc_geo.planning.site"}
     assert "cyc_geo.planning.landcheck" not in imported("rules") | imported("site")
     assert shapely.is_valid(prepare_site(gpd.GeoSeries([BOWTIE])).parts).all()
 

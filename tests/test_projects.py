@@ -322,7 +322,8 @@ def test_reports_excel_html_and_summary(proj_env, fresh_db, tmp_path):
     rep = project_report(1)
     assert rep["png"][:8] == b"\x89PNG\r\n\x1a\n"
     wb = openpyxl.load_workbook(io.BytesIO(rep["xlsx"]))
-    assert wb.sheetnames == ["项目 Project", "核查 Findings", "乡镇 Townships", "地图 Map"]
+    # issue 27: + the site's 三调 地类 breakdown
+    assert wb.sheetnames == ["项目 Project", "核查 Findings", "地类 Land use", "乡镇 Townships", "地图 Map"]
     findings = list(wb["核查 Findings"].iter_rows(min_row=2, values_only=True))
     assert len(findings) == len(rep["result"].findings)
     assert {row[0] for row in findings} <= {"info", "ok", "warning", "conflict"}

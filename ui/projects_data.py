@@ -63,7 +63,7 @@ def sites_digest(frame) -> str:
 
 
 CONTEXT_LAYERS = ("county", "townships", "belt", "forest", "devzone", "projects", "farmland", "eco_redline",
-                  "urban_boundary", "landcover", "cropland")
+                  "urban_boundary", "landcover", "cropland", "forest_protection")
 """What a land check reads besides the sites (:class:`cyc_geo.planning.landcheck.CheckContext`; the demo 耕地
 parcels are derived from the land cover)."""
 

@@ -36,6 +36,7 @@ from cyc_geo.planning.projects import (
 )
 from cyc_geo.planning.report import summary_html, summary_table, summary_xlsx
 from cyc_geo.planning.rules import SITE_TYPE_NAMES, SITE_TYPES, site_type_for
+from cyc_geo.planning.site import IndustryFigures
 from ui import projects_data
 from ui.auth import current_editor, require_editor
 from ui.common import database, demo_banner, lang, load_layer, registry, tr
@@ -228,6 +229,46 @@ def _site_type(project_kind: str) -> str:
     )
 
 
+def _industry_figures(site_type: str) -> IndustryFigures | None:
+    """An industrial site's 国土资发〔2008〕24号 figures entered on the page (blank: the project table's, if any)."""
+    if site_type != "industrial":
+        return None
+    with st.expander(tr("工业项目用地指标（国土资发〔2008〕24号，留空则用项目表数据）",
+                        "Industrial land indicators (国土资发〔2008〕24号; blank: the project table's figures)")):
+        division = st.text_input(tr("国民经济行业分类（GB/T 4754-2002 大类代码，如 35）",
+                                    "Industry division (GB/T 4754-2002, two digits, e.g. 35)"), key="projects_industry_div")
+        labels = (("floor_area_m2", "总建筑面积 (m²)", "Floor area (m²)"),
+                  ("footprint_m2", "建筑物构筑物占地面积 (m²)", "Building footprint (m²)"),
+                  ("office_land_m2", "行政办公及生活服务设施用地 (m²)", "Office and living-service land (m²)"),
+                  ("green_land_m2", "绿地面积 (m²)", "Green land (m²)"),
+                  ("investment_wan", "固定资产投资 (万元)", "Fixed-asset investment (万元)"))
+        values = {name: st.number_input(tr(zh, en), min_value=0.0, value=None, key=f"projects_industry_{name}")
+                  for name, zh, en in labels}
+    figures = {k: (float(v) if v is not None else None) for k, v in values.items()}
+    if not division.strip() and all(v is None for v in figures.values()):
+        return None
+    return IndustryFigures(division=division.strip() or None, **figures)
+
+
+def _support_area(site_type: str) -> float | None:
+    """A PV site's 配套设施 area (m²; 升压站, 运维, roads), checked as construction land (None: not given)."""
+    if site_type != "pv":
+        return None
+    value = st.number_input(
+        tr("光伏配套设施用地面积（m²，升压站、运维、道路；按建设用地核查）",
+           "PV support-facility area (m², substation, O&M, roads; checked as construction land)"),
+        min_value=0.0, value=0.0, step=100.0, key="projects_support_area")
+    return float(value) or None
+
+
+def _standalone_siting() -> bool:
+    """Whether an uploaded or drawn site is declared a 单独选址 project (recorded in the check and its report)."""
+    return st.checkbox(
+        tr("申报为单独选址项目（城镇开发边界外须论证选址必要性）",
+           "Declare a standalone-siting project (单独选址; outside the development boundary it must be justified)"),
+        value=False, key="projects_standalone_siting")
+
+
 def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
     """The uploaded site file read as it is (界址点 .txt, GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet)."""
     st.subheader(tr("上传地块文件", "Upload a site file"))
@@ -268,7 +309,9 @@ def _drawn_site() -> gpd.GeoDataFrame | None:
         return None
 
 
-def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str, upload: tuple) -> dict:
+def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str, upload: tuple,
+                  standalone: bool = False, support_area: float | None = None,
+                  industry: IndustryFigures | None = None) -> dict:
     """The site the page checks and draws: an uploaded file, else a drawn polygon, else the plan project's site."""
     uploaded, name = upload
     ctx = projects_data.context(key)
@@ -276,7 +319,8 @@ def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str
         if site is None:
             continue
         try:
-            res = check_site(site, project_no, ctx, site_type=site_type)
+            res = check_site(site, project_no, ctx, site_type=site_type, standalone_siting=standalone,
+                             support_area_m2=support_area, industry=industry)
             site_wgs = site.to_crs(WGS84) if site.crs is not None else site_from_gdf(site, res.site.crs_read)
             conflicts = site_conflicts(site, res, ctx)
         except ValueError as exc:
@@ -294,6 +338,8 @@ def _checked_site(project_no: int, result: LandCheck, key: tuple, site_type: str
 def _checked(site, result: LandCheck, project_no: int, editor: str | None, source: str) -> None:
     """A drawn or uploaded site's figures and findings, and (editors) a button saving it as the project's site."""
     _metrics(result)
+    if result.standalone_siting:
+        st.caption(tr("申报声明：单独选址项目", "Declared: standalone-siting project (单独选址)"))
     _findings(result)
     label = tr(f"保存为项目 {project_no} 的地块", f"Save as the site of project {project_no}")
     if editor and st.button(label, key=f"save_{source}"):
@@ -306,6 +352,11 @@ def _compliance_section(checked: dict, key: tuple) -> None:
     result = checked["result"]
     st.subheader(tr(f"合规性核查：{checked['label']}", f"Compliance check: {checked['label']}"))
     st.dataframe(compliance.findings_table(result, lang()), hide_index=True, width="stretch")
+    landuse = compliance.landuse_table(result, lang())
+    if len(landuse):
+        st.markdown(tr("**地类现状（三调：建设用地 / 农用地 / 未利用地）**",
+                       "**Land use now (third land survey: construction / agricultural / unused land)**"))
+        st.dataframe(landuse, hide_index=True, width="stretch")
     parcels = compliance.parcel_table(result, lang())
     if len(parcels):
         st.markdown(tr("**占用永久基本农田图斑**", "**Basic-farmland parcels taken**"))
@@ -383,8 +434,11 @@ def main() -> None:
     result = next(r for r in results if r.project_no == project_no)
     kind = str(projects.loc[projects["序号"] == project_no, "project_kind"].iloc[0])
     site_type = _site_type(kind)
+    standalone = _standalone_siting()
+    support_area = _support_area(site_type)
+    industry = _industry_figures(site_type)
     upload = _uploaded_site()
-    checked = _checked_site(project_no, result, key, site_type, upload)
+    checked = _checked_site(project_no, result, key, site_type, upload, standalone, support_area, industry)
     left, right = st.columns([3, 2])
     with left:
         out = _map_section(sites, devzone, project_no, key, checked)

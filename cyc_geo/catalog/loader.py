@@ -55,8 +55,14 @@ def _layer(layer: str | LayerDef) -> LayerDef:
 
 
 def planner_path(layer: str | LayerDef) -> Path | None:
-    """The planner's file of a layer (step 1), or None: the active import, else ``data/boundaries/<id>.*``."""
-    layer = _layer(layer)
+    """The planner's file of a layer (step 1), or None: the active import, else ``data/boundaries/<id>.*``.
+
+    An id with no TOML (a file only a planner supplies, such as the 三调 地类图斑 ``dltb`` the land check
+    reads when present) is looked up by that name alone."""
+    try:
+        layer = _layer(layer)
+    except KeyError:
+        return planner_file(str(layer))
     if layer.geometry != "raster":
         return planner_file(layer.id)
     candidates = [active_raster_path(layer.id)]

@@ -20,6 +20,8 @@ def _findings_text(result: LandCheck) -> str:
     )
     towns = ", ".join(f"{t.name} {100 * t.share:.1f}%" for t in result.townships) or "-"
     lines = [head, f"townships: {towns}"]
+    if result.standalone_siting:
+        lines.append("declared: 单独选址项目 / standalone-siting project")
     lines += [f"[{f.level:<8}] {f.check:<13} {f.reason_zh} / {f.reason_en}" for f in result.findings]
     return "\n".join(lines)
 
@@ -29,9 +31,17 @@ def cmd_land_check(args: argparse.Namespace) -> int:
     from cyc_geo.planning.landcheck import check_site
     from cyc_geo.planning.projects import read_site_file, site_from_gdf
 
+    from cyc_geo.planning.site import IndustryFigures
+
+    figures = {"division": args.industry, "floor_area_m2": args.floor_area, "footprint_m2": args.footprint,
+               "office_land_m2": args.office_land, "green_land_m2": args.green_land, "investment_wan": args.investment}
+    industry = IndustryFigures(**figures) if any(v is not None for v in figures.values()) else None
     try:
         site = read_site_file(Path(args.site))
-        result = check_site(site, args.project, site_type=args.type, redline_activity=args.redline_activity)
+        support = read_site_file(Path(args.support)) if args.support else None
+        result = check_site(site, args.project, site_type=args.type, redline_activity=args.redline_activity,
+                            standalone_siting=args.standalone_siting, industry=industry, support=support,
+                            support_area_m2=args.support_area)
     except (TypeError, ValueError, FileNotFoundError, KeyError) as exc:
         raise UserError(str(exc)) from exc
     if args.export_jzd:
@@ -110,6 +120,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="site type (default: from the project, else other)")
     p.add_argument("--redline-activity", default=None,
                    help="declare a permitted limited human activity in the red line (cyc_geo.planning.rules.REDLINE_ACTIVITIES key)")
+    p.add_argument("--standalone-siting", action="store_true",
+                   help="declare the site a 单独选址 project (outside the 城镇开发边界 an industrial site is then a warning)")
+    p.add_argument("--support", default=None, metavar="FILE",
+                   help="PV: the 配套设施 part (升压站, 运维, roads) as its own site file, checked as construction land")
+    p.add_argument("--support-area", type=float, default=None, metavar="M2",
+                   help="PV: the 配套设施 area in m² when it has no polygon")
+    g = p.add_argument_group("industrial project figures (国土资发〔2008〕24号; override the project table's)")
+    g.add_argument("--industry", default=None, metavar="DIV",
+                   help="国民经济行业分类 division, GB/T 4754-2002 two digits (e.g. 35 通用设备制造业)")
+    g.add_argument("--floor-area", type=float, default=None, metavar="M2", help="total floor area (建筑面积), m²")
+    g.add_argument("--footprint", type=float, default=None, metavar="M2", help="building footprint (建筑物构筑物占地), m²")
+    g.add_argument("--office-land", type=float, default=None, metavar="M2", help="office and living-service land, m²")
+    g.add_argument("--green-land", type=float, default=None, metavar="M2", help="green land (绿地), m²")
+    g.add_argument("--investment", type=float, default=None, metavar="WAN", help="fixed-asset investment, 万元")
     p.add_argument("--export-jzd", default=None, metavar="OUT.txt",
                    help="also write the site as a 界址点 file (CGCS2000 3-degree zone 38, GBK)")
     command(sub, "projects", cmd_projects, help="priority projects (附件2) with their sites and land-check status")

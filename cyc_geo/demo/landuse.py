@@ -218,3 +218,47 @@ def build_eco_redline(out_dir: Path | None = None, params: LandUseDemoParams = L
     gdf["area_km2"] = gdf.geometry.area / 1e6
     return write_layer(gdf.to_crs(WGS84), _out("eco_redline", out_dir), "eco_redline",
                        _meta(f"生态保护红线 (Yellow River wetlands, {params.wetland_m:.0f} m from the river edge)", params))
+
+
+FOREST_LEVELS = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ")
+"""林地保护等级 Ⅰ–Ⅳ (《全国林地保护利用规划纲要（2010—2020年）》; docs/sources.md, "Land-use rules")."""
+FOREST_LEVEL1_RIVER_M = 1_000.0
+"""Demo: tree forest (0301) within 1 km of the Yellow River edge is Ⅰ级 (project choice standing for the
+riparian forest of 河南新乡黄河湿地鸟类国家级自然保护区, which lies along Changyuan's river reach)."""
+
+
+def forest_levels(forest_area_crs: gpd.GeoDataFrame, river_zone: shapely.Geometry,
+                  floodplain: shapely.Geometry | None) -> np.ndarray:
+    """Demo 保护等级 of each forest patch (EPSG:4547), deterministic from its class and place:
+    0301/0302 within :data:`FOREST_LEVEL1_RIVER_M` of the river edge Ⅰ; other 0301/0302 in the floodplain Ⅱ;
+    other 0301/0302 Ⅲ; 0305 灌木林地 and 0307 其他林地 Ⅳ."""
+    codes = forest_area_crs["class_code"].astype(str).to_numpy()
+    geoms = forest_area_crs.geometry.to_numpy()
+    trees = np.isin(codes, ("0301", "0302"))
+    shapely.prepare(river_zone)
+    near = shapely.intersects(river_zone, geoms)
+    in_fp = shapely.intersects(floodplain, geoms) if floodplain is not None else np.zeros(len(geoms), bool)
+    return np.where(trees & near, "Ⅰ", np.where(trees & in_fp, "Ⅱ", np.where(trees, "Ⅲ", "Ⅳ")))
+
+
+def build_forest_protection(out_dir: Path | None = None) -> Path:
+    """Write the demo 林地保护等级 layer (``forest_protection``): every demo forest patch with its level
+    (``protection_level``, BHDJ in a 林地保护利用规划 database), see :func:`forest_levels`."""
+    from cyc_geo.carbon.forest import load_forest_patches
+    from cyc_geo.places.belt import load_belt, river_line
+
+    forest = load_forest_patches().to_crs(AREA_CRS)
+    belt = load_belt().to_crs(AREA_CRS)
+    fp = None
+    if "zone" in belt.columns and (belt["zone"] == "floodplain").any():
+        fp = shapely.union_all(belt.loc[belt["zone"] == "floodplain"].geometry.to_numpy())
+    levels = forest_levels(forest, river_line().buffer(FOREST_LEVEL1_RIVER_M), fp)
+    gdf = gpd.GeoDataFrame({"patch_id": forest["patch_id"].to_numpy(), "class_code": forest["class_code"].astype(str),
+                            "protection_level": levels}, geometry=forest.geometry.to_numpy(), crs=AREA_CRS)
+    gdf["area_ha"] = gdf.geometry.area / 1e4
+    meta = {"source": "demo 林地保护等级, derived by cyc_geo.demo.landuse from the demo forest patches "
+                      f"(0301/0302 within {FOREST_LEVEL1_RIVER_M:.0f} m of the river edge Ⅰ, in the floodplain Ⅱ, "
+                      "other tree forest Ⅲ, 0305/0307 Ⅳ; no official 林地保护利用规划 data offline)",
+            "demo": "true", "approximate": "true"}
+    path = Path(out_dir or paths.generated_dir()) / "forest_protection_demo.gpkg"
+    return write_layer(gdf.to_crs(WGS84), path, "forest_protection", meta)

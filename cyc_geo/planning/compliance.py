@@ -94,6 +94,22 @@ def parcel_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(data, columns=cols)
 
 
+def landuse_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
+    """The site's 三调 地类 breakdown (建设用地 / 农用地 / 未利用地, each class with m² and 亩), the first table of a
+    用地预审 (:mod:`cyc_geo.planning.landuse_breakdown`)."""
+    from cyc_geo.planning.landuse_breakdown import GROUPS
+
+    cols = [_t(lang, "三大类", "Land class"), _t(lang, "地类编码", "Code"), _t(lang, "地类名称", "Class"),
+            _t(lang, "面积", "Area"), _t(lang, "亩数", "Mu"), _t(lang, "占地块比例", "Share of site")]
+    data = [[_pair(GROUPS.get(r.get("group", "unknown"), GROUPS["unknown"]), lang), r["code"] or MISSING, r["name"],
+             r["overlap_m2"], r["overlap_mu"], 100 * r["overlap_m2"] / result.area_m2 if result.area_m2 else 0.0]
+            for r in result.landuse_breakdown]
+    return pd.DataFrame(data, columns=cols)
+
+
+LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩", "占地块比例": "%", "Share of site": "%"}
+
+
 PARCEL_UNITS = {"占用面积": "m²", "Overlap": "m²", "占用亩数": "亩", "占地块比例": "%", "Share of site": "%"}
 
 
@@ -110,7 +126,8 @@ def source_lines(ctx: CheckContext, lang: str = "zh") -> list[str]:
     names = {"county": ("市域边界", "City outline"), "townships": ("乡镇边界", "Townships"), "belt": ("沿黄生态带", "Yellow River belt"),
              "forest": ("林地图斑", "Forest patches"), "devzone": ("经开区", "Development zone"),
              "farmland": ("永久基本农田", "Basic farmland"), "eco_redline": ("生态保护红线", "Ecological red line"),
-             "urban_boundary": ("城镇开发边界", "Development boundary"), "cropland": ("耕地", "Cropland")}
+             "urban_boundary": ("城镇开发边界", "Development boundary"), "cropland": ("耕地", "Cropland"),
+             "forest_protection": ("林地保护等级", "Forest protection level")}
     out = []
     for key, pair in names.items():
         try:
@@ -131,15 +148,34 @@ def _any_demo(ctx: CheckContext, result: LandCheck) -> bool:
     return bool(result.demo_layers)
 
 
+def declarations(result: LandCheck, lang: str = "zh") -> list[str]:
+    """What the site was declared to be (单独选址 project, a permitted limited activity in the red line)."""
+    out = []
+    if result.standalone_siting:
+        out.append(_t(lang, "单独选址项目（位于城镇开发边界外须论证选址必要性）",
+                      "standalone-siting project (单独选址; outside the development boundary its siting must be justified)"))
+    red = result.finding("eco_redline")
+    if red is not None and red.extra.get("activity"):
+        from cyc_geo.planning.rules import REDLINE_ACTIVITIES
+
+        pair = REDLINE_ACTIVITIES.get(str(red.extra["activity"]), (str(red.extra["activity"]),) * 2)
+        out.append(_t(lang, "生态保护红线内有限人为活动：", "permitted limited activity in the red line: ") + _pair(pair, lang))
+    return out
+
+
 def report_meta(result: LandCheck, ctx: CheckContext, lang: str, site_label: str) -> ExportMeta:
     stype = _pair(SITE_TYPE_NAMES.get(result.site_type, ("其他", "other")), lang)
     status = _pair(LEVEL_NAMES.get(result.status, (result.status,) * 2), lang)
+    filters = {_t(lang, "地块", "Site"): site_label, _t(lang, "地块类型", "Site type"): stype,
+               _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} 亩 = {result.area_ha:,.4f} ha",
+               _t(lang, "结论", "Result"): status}
+    decl = declarations(result, lang)
+    if decl:
+        filters[_t(lang, "申报声明", "Declared")] = "；".join(decl) if lang == "zh" else "; ".join(decl)
     return ExportMeta(
         title=("用地合规性核查报告", "Land compliance report"),
         lang=lang,
-        filters={_t(lang, "地块", "Site"): site_label, _t(lang, "地块类型", "Site type"): stype,
-                 _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} 亩 = {result.area_ha:,.4f} ha",
-                 _t(lang, "结论", "Result"): status},
+        filters=filters,
         sources=source_lines(ctx, lang),
         demo=_any_demo(ctx, result),
     )
@@ -205,9 +241,11 @@ def report_xlsx(result: LandCheck, ctx: CheckContext, lang: str, site_label: str
     """The compliance report as Excel: findings, parcels, rules (each sheet with the header block)."""
     meta = report_meta(result, ctx, lang, site_label)
     sheets = {_t(lang, "核查结论", "Findings"): findings_table(result, lang),
+              _t(lang, "地类现状", "Land use now"): landuse_table(result, lang),
               _t(lang, "永久基本农田图斑", "Farmland parcels"): parcel_table(result, lang),
               _t(lang, "依据", "Rules"): rules_table(result, lang)}
-    units = {_t(lang, "核查结论", "Findings"): FINDING_UNITS, _t(lang, "永久基本农田图斑", "Farmland parcels"): PARCEL_UNITS}
+    units = {_t(lang, "核查结论", "Findings"): FINDING_UNITS, _t(lang, "地类现状", "Land use now"): LANDUSE_UNITS,
+             _t(lang, "永久基本农田图斑", "Farmland parcels"): PARCEL_UNITS}
     wb = excel.workbook(sheets, meta, units)
     if map_image:
         from openpyxl.drawing.image import Image as XlImage
@@ -229,6 +267,8 @@ def report_pdf(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,
     w = doc.content_width
     doc.table(ft, FINDING_UNITS, font_size=7, col_widths=[w * 0.07, w * 0.11, w * 0.1, w * 0.08, w * 0.42, w * 0.22],
               fills=[LEVEL_FILLS.get(f, None) for f in _levels_sorted(result)])
+    doc.heading(_t(lang, "地类现状（三调）", "Land use now (third land survey classes)"))
+    doc.table(landuse_table(result, lang), LANDUSE_UNITS, font_size=7)
     doc.heading(_t(lang, "占用永久基本农田图斑", "Basic-farmland parcels taken"))
     doc.table(parcel_table(result, lang), PARCEL_UNITS, font_size=7)
     doc.heading(_t(lang, "引用的规定", "Rules cited"))

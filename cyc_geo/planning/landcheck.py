@@ -22,6 +22,7 @@ belt zones, forest patches and the development zone).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import geopandas as gpd
@@ -30,12 +31,14 @@ import shapely
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.planning import rules
+from cyc_geo.planning.landuse_breakdown import landuse_breakdown
 from cyc_geo.planning.rules import BELT_ZONE_NAMES, FOREST_CLASS_NAMES, forest_sink_lost
 from cyc_geo.planning.site import (
     CONTEXT_LAYERS,
     LEVELS,
     CheckParams,
     Finding,
+    IndustryFigures,
     LandCheck,
     LandCheckParams,
     PreparedSite,
@@ -58,8 +61,8 @@ class CheckContext:
     """
 
     NAMES = ("county", "townships", "belt", "forest", "devzone", "sites", "projects",
-             "farmland", "eco_redline", "urban_boundary", "cropland")
-    ZONING = ("farmland", "eco_redline", "urban_boundary", "cropland")
+             "farmland", "eco_redline", "urban_boundary", "cropland", "forest_protection", "landcover", "dltb")
+    ZONING = ("farmland", "eco_redline", "urban_boundary", "cropland", "forest_protection")
     """三区三线 and 耕地 layers: injected as None they are reported as not checked (``info``)."""
 
     def __init__(self, **layers: Any) -> None:
@@ -89,6 +92,8 @@ class CheckContext:
             return load_projects()
         if name in self.ZONING:
             return _load_zoning(name)
+        if name in ("landcover", "dltb"):
+            return _load_landuse(name)
         if name not in self.NAMES:
             raise KeyError(name)
         from cyc_geo.catalog.loader import load_layer
@@ -128,6 +133,25 @@ def _load_zoning(name: str) -> gpd.GeoDataFrame | None:
         return None
 
 
+def _load_landuse(name: str) -> Any:
+    """The land-cover raster (:class:`cyc_geo.geo.zonal.RasterData`, EPSG:4547) or a planner's 地类图斑 file
+    (``data/boundaries/dltb.<ext>``); None when it cannot be had."""
+    from cyc_geo.geo.zonal import RasterError
+
+    try:
+        if name == "landcover":
+            from cyc_geo.carbon.landcover import load_landcover
+
+            return load_landcover()
+        from cyc_geo.catalog.loader import planner_path
+        from cyc_geo.catalog.sources import read_planner_file
+
+        user = planner_path("dltb")
+        return None if user is None else read_planner_file(user)
+    except (FileNotFoundError, KeyError, OSError, RasterError):
+        return None
+
+
 def _layer_provenance(ctx: CheckContext) -> dict[str, str]:
     """Each of :data:`~cyc_geo.planning.site.CONTEXT_LAYERS`: ``demo``, ``approximate``, ``real`` or ``absent``."""
     out = {}
@@ -144,6 +168,8 @@ def check_params(
     site_type: str | None = None,
     redline_activity: str | None = None,
     rule_params: RuleParams | None = None,
+    standalone_siting: bool = False,
+    industry: IndustryFigures | None = None,
 ) -> CheckParams:
     """The check's parameters: the project's row, the site type (chosen, else from the project's kind,
     :data:`cyc_geo.planning.rules.PROJECT_KIND_TYPES`, else ``other``) and the rooftop flag (a rooftop-PV
@@ -157,7 +183,8 @@ def check_params(
     return CheckParams(
         site_type=rules.site_type_for(kind, site_type), rooftop=kind == "rooftops",
         project_no=None if project_no is None else int(project_no), project=project,
-        redline_activity=redline_activity, thresholds=params or LandCheckParams(), rules=rule_params or RuleParams())
+        redline_activity=redline_activity, standalone_siting=bool(standalone_siting), industry=industry,
+        thresholds=params or LandCheckParams(), rules=rule_params or RuleParams())
 
 
 def check_site(
@@ -168,16 +195,26 @@ def check_site(
     site_type: str | None = None,
     redline_activity: str | None = None,
     rule_params: RuleParams | None = None,
+    standalone_siting: bool = False,
+    industry: IndustryFigures | None = None,
+    support: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
+    support_area_m2: float | None = None,
 ) -> LandCheck:
     """Check one site (any CRS; none: guessed) against the context layers.
 
     ``site_type`` (``industrial``, ``pv``, ``public``, ``other``) defaults to the project's kind
     (:data:`cyc_geo.planning.rules.PROJECT_KIND_TYPES`), else ``other``; ``redline_activity`` declares
     the site one of the limited human activities allowed in the red line
-    (:data:`cyc_geo.planning.rules.REDLINE_ACTIVITIES`). ``ValueError`` (zh + en) for an unusable site.
+    (:data:`cyc_geo.planning.rules.REDLINE_ACTIVITIES`); ``standalone_siting`` declares it a 单独选址 project
+    (outside the 城镇开发边界 an industrial site is then a warning, not a conflict); ``industry`` gives an industrial
+    project's 24号 figures; ``support`` (a polygon) or ``support_area_m2`` a PV site's 配套设施 part, checked as
+    construction land. ``ValueError`` (zh + en) for an unusable site.
     """
     ctx = context or CheckContext()
-    cp = check_params(project_no, ctx, params, site_type, redline_activity, rule_params)
+    cp = check_params(project_no, ctx, params, site_type, redline_activity, rule_params, standalone_siting, industry)
+    if support is not None or support_area_m2:
+        sup = None if support is None else prepare_site(support, cp.thresholds)
+        cp = dataclasses.replace(cp, support=sup, support_area_m2=support_area_m2)
     prepared = prepare_site(site, cp.thresholds)
     findings = rules.run_checks(prepared, cp, ctx)
     area_m2, area_ha, area_mu = rounded_areas(prepared.area_m2)
@@ -186,7 +223,8 @@ def check_site(
         area_m2=area_m2, area_ha=area_ha, area_mu=area_mu,
         townships=rules.township_rows(prepared, cp, ctx), findings=findings,
         repaired=prepared.repair_note is not None, crs_in=prepared.crs_in,
-        layers=_layer_provenance(ctx), site=prepared)
+        layers=_layer_provenance(ctx), standalone_siting=cp.standalone_siting,
+        landuse_breakdown=landuse_breakdown(prepared, cp.rooftop, ctx, cp.thresholds.min_overlap_m2), site=prepared)
 
 
 def site_conflicts(
@@ -200,7 +238,8 @@ def site_conflicts(
     is used when the result has it (a check read back from the result store has not: then ``site`` is)."""
     p = params or LandCheckParams()
     ctx = context or CheckContext()
-    cp = CheckParams(site_type=result.site_type, rooftop=result.rooftop, project_no=result.project_no, thresholds=p)
+    cp = CheckParams(site_type=result.site_type, rooftop=result.rooftop, project_no=result.project_no,
+                     standalone_siting=result.standalone_siting, thresholds=p)
     if result.rooftop:  # roofs take no land: nothing to draw (and no 10^5-part site to prepare)
         empty = gpd.GeoDataFrame({"layer": [], "level": [], "area_m2": []}, geometry=[], crs=AREA_CRS)
         return empty.to_crs("EPSG:4326")

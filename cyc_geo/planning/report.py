@@ -281,6 +281,8 @@ def project_report_xlsx(project: pd.Series, result: LandCheck, png: bytes | None
     append(ws, ["地块面积 (ha)", result.area_ha])
     append(ws, ["地块面积 (亩)", result.area_mu])
     append(ws, ["核查结论 status", result.status])
+    if result.standalone_siting:
+        append(ws, ["申报声明 declared", "单独选址项目 / standalone-siting project"])
     append(ws, ["演示图层 demo layers", "、".join(result.demo_layers)])
     for row in ws.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
@@ -295,6 +297,11 @@ def project_report_xlsx(project: pd.Series, result: LandCheck, png: bytes | None
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     _autosize(wf, {"E": 60, "F": 60})
+
+    if result.landuse_breakdown:
+        wl = wb.create_sheet("地类 Land use")
+        _write_frame(wl, pd.DataFrame(result.landuse_breakdown))
+        _autosize(wl, {})
 
     wt = wb.create_sheet("乡镇 Townships")
     _write_frame(wt, pd.DataFrame([t.to_dict() for t in result.townships],
@@ -362,6 +369,10 @@ def project_report_html(project: pd.Series, result: LandCheck, png: bytes | None
             + _esc("、".join(result.demo_layers))
             + "</div>"
         )
+    landuse = "".join(
+        f"<tr><td>{_esc(r.get('group_name'))}</td><td>{_esc(r['code'])}</td><td>{_esc(r['name'])}</td>"
+        f"<td style='text-align:right'>{r['overlap_m2']:,.0f}</td><td style='text-align:right'>{r['overlap_mu']:,.2f}</td></tr>"
+        for r in result.landuse_breakdown)
     img = f"<img alt='map' src='data:image/png;base64,{base64.b64encode(png).decode()}'>" if png else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>项目{no} 用地核查报告</title><style>{_CSS}</style></head>
@@ -377,6 +388,8 @@ def project_report_html(project: pd.Series, result: LandCheck, png: bytes | None
 <h2>地图 Map</h2>{img}
 <h2>核查明细 Findings</h2>
 <table><tr><th>级别</th><th>图层 layer</th><th>重叠 overlap (m²)</th><th>说明 / reason</th></tr>{rows}</table>
+<h2>地类现状 Land use now</h2>
+<table><tr><th>三大类 land class</th><th>地类编码 code</th><th>地类名称 class</th><th>面积 area (m²)</th><th>亩 mu</th></tr>{landuse}</table>
 <h2>项目信息（附件2） Project (annex 2)</h2><table>{attrs}</table>
 <p class='en'>面积按 EPSG:4547 平面计算；1 亩 = 666.67 m²。Areas are planar in EPSG:4547; 1 mu = 666.67 m².</p>
 </body></html>"""

@@ -39,6 +39,7 @@ import shapely
 from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
+from cyc_geo.planning.industrial_land import RULES_24, industrial_land_findings
 from cyc_geo.planning.site import CheckParams, Context, Finding, LandCheckParams, PreparedSite, Rule, RuleParams, Township
 
 SITE_TYPES = ("industrial", "pv", "public", "other")
@@ -77,7 +78,7 @@ RULES: dict[str, Rule] = {key: dataclasses.replace(rule, key=key) for key, rule 
     "urban_boundary": Rule(
         "中共中央办公厅 国务院办公厅《关于在国土空间规划中统筹划定落实三条控制线的指导意见》（厅字〔2019〕48号）",
         "城镇开发边界管控",
-        "城镇开发边界外不得进行城镇集中建设，不得设立各类开发区；城镇建设和工业项目应在边界内布局",
+        "城镇开发边界外不得进行城镇集中建设，不得设立各类开发区",
         "No concentrated urban construction and no development zones outside the urban development boundary"),
     "cropland": Rule(
         "《中华人民共和国土地管理法》（2019年修正）", "第三十条（占用耕地补偿制度）",
@@ -86,23 +87,40 @@ RULES: dict[str, Rule] = {key: dataclasses.replace(rule, key=key) for key, rule 
         "(balance of occupation and compensation, 占补平衡)"),
     "pv_cropland": Rule(
         "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
-        "（自然资办发〔2023〕12号）", "二、（一）光伏方阵用地",
-        "光伏方阵用地不得占用耕地；禁止使用永久基本农田、基本草原、Ⅰ级保护林地和东北地区天然林",
-        "PV arrays may not occupy cropland; permanent basic farmland, basic grassland, class-I protected forest "
-        "land and natural forest in the north-east are off limits"),
+        "（自然资办发〔2023〕12号）", "一（新建、扩建项目不得占用）；二、（一）光伏方阵用地",
+        "新建、扩建光伏发电项目，一律不得占用永久基本农田、基本草原、Ⅰ级保护林地和东北内蒙古重点国有林区；光伏方阵用地不得占用耕地",
+        "New and extended PV projects may not take permanent basic farmland, basic grassland, class-I protected "
+        "forest land or the key state forest regions of the north-east and Inner Mongolia; PV arrays may not occupy cropland"),
     "pv_forest": Rule(
         "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
         "（自然资办发〔2023〕12号）", "二、（一）光伏方阵用地",
-        "光伏方阵用地涉及使用林地的，须采用林光互补模式，不得采伐林木、割灌及破坏原有植被，不得将乔木林地、竹林地等采伐改造为灌木林后架设光伏板",
-        "PV arrays on forest land only as forest-PV complementarity (林光互补): no felling, no clearing of "
-        "shrubs or vegetation, tree or bamboo forest may not be turned into shrubland for panels"),
-    "plot_ratio": Rule(
-        "国土资源部《工业项目建设用地控制指标》（国土资发〔2008〕24号）", "四、（二）容积率控制指标（表2）",
-        "通用设备制造业、专用设备制造业容积率不低于0.7；工业项目建设用地须同时符合投资强度、容积率、建筑系数等指标",
-        "Plot ratio at least 0.7 for general- and special-purpose equipment manufacturing; industrial land "
-        "must meet investment intensity, plot ratio and building coverage together"),
+        "光伏方阵用地涉及使用林地的，须采用林光互补模式，可使用年降水量400毫米以下区域的灌木林地以及其他区域覆盖度低于50%的灌木林地，"
+        "不得采伐林木、割灌及破坏原有植被，不得将乔木林地、竹林地等采伐改造为灌木林地后架设光伏板",
+        "PV arrays on forest land only as forest-PV complementarity (林光互补), and only on shrub forest (灌木林地) in "
+        "areas with annual rainfall below 400 mm, or elsewhere on shrub forest with cover below 50 %; no felling, no "
+        "clearing of shrubs or vegetation; tree or bamboo forest may not be felled into shrubland for panels"),
+    "forest_level1": Rule(
+        "国家林业局《建设项目使用林地审核审批管理办法》（国家林业局令第35号，2016年修改）", "第四条（一）",
+        "各类建设项目不得使用Ⅰ级保护林地（光伏项目另见自然资办发〔2023〕12号：一律不得占用Ⅰ级保护林地）",
+        "No construction project of any kind may use class-I protected forest land (for PV also 自然资办发〔2023〕12号)"),
+    "river_floodplain": Rule(
+        "《中华人民共和国河道管理条例》（2018年修正）；《中华人民共和国黄河保护法》（2022年）",
+        "条例第十一条、第二十条；黄河保护法第五章（水沙调控与防洪安全）",
+        "有堤防的河道，管理范围为两岸堤防之间的水域、沙洲、滩地（包括可耕地）、行洪区及两岸堤防和护堤地；在河道管理范围内修建各类"
+        "建筑物及设施，建设方案须经河道主管机关审查同意；黄河滩区的利用须服从防洪安全，不得影响行洪",
+        "With dykes, the river management range is everything between them (water, bars, floodplain including "
+        "farmed land, flood channels, the dykes); any structure in it needs the river authority's approval of its "
+        "design; use of the Yellow River floodplain must not impair flood safety or flood conveyance"),
 }.items()}
-"""The rules the land check cites, by key (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)")."""
+RULES["pv_support"] = Rule(
+    "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
+    "（自然资办发〔2023〕12号）", "二、（二）配套设施用地",
+    "光伏发电项目配套设施用地，按建设用地进行管理，依法依规办理建设用地审批手续；涉及占用耕地的，按规定落实占补平衡",
+    "The PV project's support facilities (substation, operation and maintenance, roads) are construction land: "
+    "construction-land approval (with farm-land conversion), and 占补平衡 for any cropland taken", "pv_support")
+RULES.update(RULES_24)
+"""The rules the land check cites, by key (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)"),
+with the 24号 indicators of :mod:`cyc_geo.planning.industrial_land`."""
 
 REDLINE_ACTIVITIES: dict[str, tuple[str, str]] = {
     "patrol_research": ("管护巡护、保护执法、科学研究、调查监测、测绘导航、防灾减灾救灾、军事国防、疫情防控等活动及相关必要设施修筑",
@@ -327,7 +345,8 @@ def redline_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
 
 
 def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
-    """城镇开发边界: outside it, urban construction (industrial, public) is a warning with ``outside_m2``."""
+    """城镇开发边界 (厅字〔2019〕48号): outside it an industrial site is a conflict, a warning when declared a 单独选址
+    project (``params.standalone_siting``); public facilities a warning; PV and other uses info; with ``outside_m2``."""
     p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
     ub = ctx.area_crs("urban_boundary")
     if ub is None:
@@ -342,6 +361,24 @@ def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context
                        outside_mu=0.0)
     extra = {"outside_m2": round(outside, 2), "outside_mu": round(outside / M2_PER_MU, 3)}
     zh_t, en_t = SITE_TYPE_NAMES[site_type]
+    if site_type == "industrial" and not rooftop:
+        if params.standalone_siting:
+            return finding("warning", "urban_boundary", inside, inside / site.area_m2,
+                           f"地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外；已声明为单独选址项目："
+                           "边界外不得进行城镇集中建设、不得设立各类开发区，须论证单独选址的必要性（特定选址要求、无法在边界内布局），"
+                           "按单独选址建设项目办理用地预审",
+                           f"{outside:,.0f} m² ({_mu(outside)} mu, {_pct(share_out)}) of the site lie outside the urban development "
+                           "boundary; declared a standalone-siting (单独选址) project: no concentrated urban construction and no "
+                           "development zones are allowed outside the boundary, so the need for this siting (a specific siting "
+                           "requirement that cannot be met inside) must be shown in the land pre-examination",
+                           "urban_boundary", standalone_siting=True, **extra)
+        return finding("conflict", "urban_boundary", inside, inside / site.area_m2,
+                       f"工业项目地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外：边界外不得进行城镇集中建设，"
+                       "不得设立各类开发区，须调整选址到边界内（确属单独选址项目的，须声明并论证）",
+                       f"{outside:,.0f} m² ({_mu(outside)} mu, {_pct(share_out)}) of the industrial site lie outside the urban "
+                       "development boundary, where no concentrated urban construction and no development zones are allowed: move "
+                       "the site inside (a genuine standalone-siting project must be declared and justified)",
+                       "urban_boundary", standalone_siting=False, **extra)
     if site_type in URBAN_TYPES and not rooftop:
         return finding("warning", "urban_boundary", inside, inside / site.area_m2,
                        f"地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外；{zh_t}属城镇建设，"
@@ -355,9 +392,16 @@ def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context
                    "not urban construction)", "urban_boundary", **extra)
 
 
+PV_SHRUB_CODES = ("0305",)
+"""Forest classes PV arrays may use at all (灌木林地, 自然资办发〔2023〕12号 二、（一）); every other 林地 class
+(0301 乔木林地, 0302 竹林地, 0307 其他林地, and any other 03xx) is a conflict."""
+
+
 def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, sink: float,
                        p: LandCheckParams) -> Finding:
-    """Ground PV on forest land: a warning, allowed only as 林光互补."""
+    """Ground PV on forest land (自然资办发〔2023〕12号 二、（一））: on 乔木林地 / 竹林地 / 其他林地 a conflict;
+    on 灌木林地 only a warning that states the conditions (林光互补; rainfall under 400 mm, or elsewhere cover
+    under 50 %; no felling)."""
     total = float(ov.sum())
     share = total / site.area_m2
     if total < p.min_overlap_m2:
@@ -367,12 +411,75 @@ def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndar
     names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     cls_zh, cls_en = _classes_text(parts)
+    banned = [x for x in parts if x["code"] not in PV_SHRUB_CODES]
+    shrub_m2 = sum(x["overlap_m2"] for x in parts if x["code"] in PV_SHRUB_CODES)
+    cond_zh = ("光伏方阵使用林地仅限林光互补模式下的灌木林地：年降水量400毫米以下区域的灌木林地，或其他区域覆盖度低于50%的灌木林地，"
+               "且不得采伐林木、割灌及破坏原有植被")
+    cond_en = ("PV arrays may use forest land only as 林光互补 on shrub forest (灌木林地): in areas with annual rainfall "
+               "below 400 mm, or elsewhere where the shrub cover is below 50 %, with no felling, shrub clearing or "
+               "damage to the vegetation")
+    if banned:
+        b_m2 = sum(x["overlap_m2"] for x in banned)
+        b_zh = "、".join(f"{x['code']} {x['name']}" for x in banned)
+        b_en = ", ".join(f"{x['code']} {FOREST_CLASS_NAMES.get(x['code'], (x['name'], x['name']))[1]}" for x in banned)
+        return finding("conflict", "forest", total, share,
+                       f"光伏方阵占用林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}），其中 {b_m2:,.0f} m² 为{b_zh}，"
+                       f"不得架设光伏方阵：{cond_zh}；不得将乔木林地、竹林地等采伐改造为灌木林地后架设光伏板",
+                       f"The PV arrays take {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of forest land ({cls_en}), "
+                       f"{b_m2:,.0f} m² of it {b_en}, where arrays may not be placed: {cond_en}; tree or bamboo forest may "
+                       "not be felled into shrubland for panels",
+                       "pv_forest", parts=parts, banned_m2=round(b_m2, 2), shrub_m2=round(shrub_m2, 2),
+                       sink_lost_t_co2_yr=round(sink, 3))
     return finding("warning", "forest", total, share,
-                   f"光伏方阵涉及林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}）：仅可采用林光互补模式，"
-                   "不得采伐林木、破坏原有植被，乔木林地不得改造后架设光伏板",
-                   f"The PV arrays touch {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of forest land ({cls_en}): 林光互补 only "
-                   "(forest-PV complementarity, no felling or clearing; tree forest may not be converted for panels)",
-                   "pv_forest", parts=parts, sink_lost_t_co2_yr=round(sink, 3))
+                   f"光伏方阵涉及灌木林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）：{cond_zh}。长垣年降水量高于400毫米，"
+                   "须核实灌木覆盖度低于50%并采用林光互补，依法办理使用林地手续",
+                   f"The PV arrays touch {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of shrub forest: {cond_en}. "
+                   "Changyuan's annual rainfall is above 400 mm, so the shrub cover must be shown to be below 50 %, the "
+                   "arrays built as 林光互补, and forest-land use approved",
+                   "pv_forest", parts=parts, banned_m2=0.0, shrub_m2=round(shrub_m2, 2), sink_lost_t_co2_yr=round(sink, 3))
+
+
+_LEVEL_NORMAL = {"1": "Ⅰ", "I": "Ⅰ", "一": "Ⅰ", "Ⅰ": "Ⅰ", "2": "Ⅱ", "II": "Ⅱ", "二": "Ⅱ", "Ⅱ": "Ⅱ",
+                 "3": "Ⅲ", "III": "Ⅲ", "三": "Ⅲ", "Ⅲ": "Ⅲ", "4": "Ⅳ", "IV": "Ⅳ", "四": "Ⅳ", "Ⅳ": "Ⅳ"}
+
+
+def protection_level(value: Any) -> str:
+    """A 林地保护等级 value as written in planners' files (``1``, ``I``, ``Ⅰ``, ``Ⅰ级``, ``一级``, ``01``) -> ``Ⅰ``…``Ⅳ``
+    (``""`` when unreadable)."""
+    v = str(value or "").strip().upper().removesuffix("级").removesuffix("級").strip()
+    v = v.lstrip("0") or v
+    return _LEVEL_NORMAL.get(v, "")
+
+
+def forest_protection_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
+    """林地保护等级: any overlap with Ⅰ级保护林地 is a conflict for every site type (国家林业局令第35号 第四条;
+    PV also 自然资办发〔2023〕12号); other levels are listed (``by_level_m2``). Rooftop sets take no land."""
+    p = params.thresholds
+    lay = ctx.area_crs("forest_protection")
+    if lay is None:
+        return finding("info", "forest_protection", 0.0, None, "林地保护等级图层暂不可用，未核查Ⅰ级保护林地",
+                       "Forest protection-level layer not available: class-I protected forest land not checked")
+    ov = site.overlap_by_feature(lay.geometry.to_numpy())
+    levels = np.array([protection_level(v) for v in _col(lay, "protection_level")], dtype=object)
+    by_level = {lv: round(float(ov[levels == lv].sum()), 2) for lv in ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ")
+                if float(ov[levels == lv].sum()) >= p.min_overlap_m2}
+    lvl1 = by_level.get("Ⅰ", 0.0)
+    if params.rooftop or lvl1 < p.min_overlap_m2:
+        txt = "、".join(f"{k}级 {v:,.0f} m²" for k, v in by_level.items())
+        zh = "地块不占用Ⅰ级保护林地" + (f"（涉及 {txt}，须依法办理使用林地审核）" if txt and not params.rooftop else "")
+        en = "The site takes no class-I protected forest land" + (
+            f" (it touches {', '.join(f'class {k} {v:,.0f} m²' for k, v in by_level.items())}: forest-land use needs approval)"
+            if by_level and not params.rooftop else "")
+        return finding("ok", "forest_protection", 0.0, 0.0, zh, en, "forest_level1" if by_level else None,
+                       by_level_m2=by_level)
+    share = lvl1 / site.area_m2
+    pv = params.site_type == "pv"
+    return finding("conflict", "forest_protection", lvl1, share,
+                   f"地块占用Ⅰ级保护林地 {lvl1:,.0f} m²（{_mu(lvl1)} 亩，{_pct(share)}）：各类建设项目不得使用Ⅰ级保护林地"
+                   + ("；新建、扩建光伏发电项目一律不得占用Ⅰ级保护林地" if pv else "") + "，须调整选址",
+                   f"The site takes {lvl1:,.0f} m² ({_mu(lvl1)} mu, {_pct(share)}) of class-I protected forest land: no "
+                   "construction project may use it" + ("; new PV projects may never take it" if pv else "") + ": move the site",
+                   "forest_level1", by_level_m2=by_level)
 
 
 def _roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndarray, rp: RuleParams) -> Finding:
@@ -394,43 +501,6 @@ def _roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.nd
                    f"Roofs overlap forest patches by {total / 1e6:,.2f} km² ({_pct(share)} of the roof area; {cls_en}): a place "
                    "cannot be both a building and forest, so the roof or the forest data are wrong; check them before "
                    "using the PV or sink figures", parts=parts, sink_lost_t_co2_yr=0.0)
-
-
-def plot_ratio_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
-    """容积率 of an industrial project with a stated floor area (建筑面积, else 新增建筑面积) with both bounds:
-    below the minimum a warning, above the maximum a conflict; none for other projects."""
-    project = params.project
-    if project is None or params.project_kind != "industrial":
-        return []
-    floor_m2 = project.get("floor_area_m2")
-    if floor_m2 is None or pd.isna(floor_m2):
-        floor_m2 = project.get("new_floor_area_m2")
-    if floor_m2 is None or pd.isna(floor_m2):
-        return []
-    return [_plot_ratio(float(floor_m2), site, params.thresholds, params.rules)]
-
-
-def _plot_ratio(floor_m2: float, site: PreparedSite, p: LandCheckParams, rp: RuleParams) -> Finding:
-    far = float(floor_m2) / site.area_m2
-    lo, hi = p.min_plot_ratio, rp.max_plot_ratio
-    need_lo, need_hi = float(floor_m2) / hi, float(floor_m2) / lo
-    span_zh = f"按建筑面积 {float(floor_m2):,.0f} m² 与容积率 {lo}–{hi}，用地宜为 {need_lo / M2_PER_MU:,.0f}–{need_hi / M2_PER_MU:,.0f} 亩"
-    span_en = (f"with {float(floor_m2):,.0f} m² of floor area and a plot ratio of {lo}-{hi} the site should measure "
-               f"{need_lo / M2_PER_MU:,.0f}-{need_hi / M2_PER_MU:,.0f} mu")
-    extra = {"plot_ratio": round(far, 3), "min_plot_ratio": lo, "max_plot_ratio": hi,
-             "site_range_mu": [round(need_lo / M2_PER_MU, 1), round(need_hi / M2_PER_MU, 1)]}
-    if far > hi:
-        return finding("conflict", "plot_ratio", 0.0, far,
-                       f"容积率 {far:.2f} 远高于工业厂房可达的 {hi}：地块面积不足以容纳建筑面积（{span_zh}）",
-                       f"Plot ratio {far:.2f} is far above the {hi} a plant can reach: the site is too small for the floor "
-                       f"area ({span_en})", "plot_ratio", **extra)
-    if far < lo:
-        return finding("warning", "plot_ratio", 0.0, far,
-                       f"容积率仅 {far:.2f}，低于工业用地控制指标 {lo}，地块可能偏大（{span_zh}）",
-                       f"Plot ratio only {far:.2f}, below the industrial-land minimum of {lo}: the site may be too large "
-                       f"({span_en})", "plot_ratio", **extra)
-    return finding("ok", "plot_ratio", 0.0, far, f"容积率 {far:.2f}，在 {lo}–{hi} 之间（{span_zh}）",
-                   f"Plot ratio {far:.2f} lies within {lo}-{hi} ({span_en})", "plot_ratio", **extra)
 
 
 FOREST_CLASS_NAMES = {CLASSES[v].code: (CLASSES[v].name_zh, CLASSES[v].name_en.lower()) for v in FOREST_CODES}
@@ -544,11 +614,33 @@ def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Findi
                       f"屋顶光伏利用既有建筑，生态带内的屋顶（{parts_zh}）不新增占地",
                       f"Rooftop PV uses existing buildings: roofs inside the belt ({parts_en}) take no new land",
                       per_zone_m2=per_zone)
+    if params.site_type == "pv":
+        return _pv_belt_finding(total, share, per_zone, parts_zh, parts_en, p)
     return _noted("conflict", "belt", total, share,
                   f"地块有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带内（{parts_zh}），生态带内不宜新增建设用地",
                   f"{total:,.0f} m² ({_pct(share)}) of the site lie in the Yellow River ecological belt "
                   f"({parts_en}); no new built land should be placed there",
                   per_zone_m2=per_zone)
+
+
+def _pv_belt_finding(total: float, share: float, per_zone: dict[str, float], parts_zh: str, parts_en: str,
+                     p: LandCheckParams) -> Finding:
+    """Ground PV in the belt: PV arrays are not 建设用地 (自然资办发〔2023〕12号), so the floodplain (黄河滩区, inside the
+    dykes) is governed by the river management range (《河道管理条例》) and flood safety (《黄河保护法》); the
+    landward corridor by the plan's ecological belt."""
+    fp = per_zone.get("floodplain", 0.0)
+    if fp >= p.min_overlap_m2:
+        return finding("conflict", "belt", total, share,
+                       f"光伏方阵有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带内（{parts_zh}），其中 {fp:,.0f} m² 在黄河滩区，"
+                       "属河道管理范围：方阵不得影响行洪和防洪安全，建设方案须经黄河河务部门审查同意，原则上应避让滩区",
+                       f"{total:,.0f} m² ({_pct(share)}) of the PV arrays lie in the Yellow River ecological belt ({parts_en}), "
+                       f"{fp:,.0f} m² of it in the floodplain, inside the river management range: arrays may not impair flood "
+                       "conveyance or flood safety and need the river authority's approval; the floodplain should be avoided",
+                       "river_floodplain", per_zone_m2=per_zone, floodplain_m2=round(fp, 2))
+    return _noted("conflict", "belt", total, share,
+                  f"光伏方阵有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带的堤外生态廊道内（{parts_zh}），规划生态廊道内不宜布设光伏方阵",
+                  f"{total:,.0f} m² ({_pct(share)}) of the PV arrays lie in the belt's landward ecological corridor "
+                  f"({parts_en}), where the plan keeps the corridor free of arrays", per_zone_m2=per_zone)
 
 
 def forest_sink_lost(site: PreparedSite, forest_area_crs: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -671,13 +763,55 @@ def need_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list
                           "Retrofit of existing buildings: no new land need is stated"))
     return out
 
+def support_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
+    """A PV site's 配套设施 part (自然资办发〔2023〕12号 二、（二））, checked as construction land: on 永久基本农田 a
+    conflict; otherwise a warning that it needs construction-land approval, 农用地转用 for the 农用地 it takes and
+    占补平衡 for the 耕地 (a polygon: measured; an area only: stated, its land classes unknown)."""
+    if params.site_type != "pv" or params.rooftop or (params.support is None and not params.support_area_m2):
+        return []
+    if params.support is None:
+        a = float(params.support_area_m2 or 0.0)
+        return [finding("warning", "support_facilities", a, a / site.area_m2,
+                        f"光伏配套设施用地 {a:,.0f} m²（{_mu(a)} 亩）按建设用地管理：须办理建设用地审批，占用农用地的办理农用地转用，"
+                        "占用耕地的落实占补平衡；未给出其位置，未核查其占用的地类",
+                        f"{a:,.0f} m² ({_mu(a)} mu) of PV support facilities are construction land: they need construction-"
+                        "land approval, farm-land conversion for farm land and 占补平衡 for cropland; their location is not "
+                        "given, so their land classes are not checked", "pv_support", support_m2=round(a, 2))]
+    from cyc_geo.planning.landuse_breakdown import group_totals, landuse_breakdown
+
+    sup = params.support
+    as_built = dataclasses.replace(params, site_type="public", support=None, support_area_m2=None)
+    farm = farmland_finding(sup, as_built, ctx)
+    crop = cropland_findings(sup, as_built, ctx)[0]
+    rows = landuse_breakdown(sup, False, ctx, params.thresholds.min_overlap_m2)
+    agri = group_totals(rows).get("agricultural", 0.0)
+    a = sup.area_m2
+    farm_m2 = farm.overlap_m2 if farm.level == "conflict" else 0.0
+    crop_m2 = crop.overlap_m2 if crop.level == "warning" else 0.0
+    extra = {"support_m2": round(a, 2), "farmland_m2": farm_m2, "cropland_m2": crop_m2, "agricultural_m2": agri,
+             "landuse_breakdown": rows}
+    head_zh = f"光伏配套设施用地 {a:,.0f} m²（{_mu(a)} 亩）按建设用地管理"
+    head_en = f"{a:,.0f} m² ({_mu(a)} mu) of PV support facilities are construction land"
+    if farm_m2 >= params.thresholds.min_overlap_m2:
+        return [finding("conflict", "support_facilities", farm_m2, farm_m2 / a,
+                        f"{head_zh}，其中 {farm_m2:,.0f} m² 占用永久基本农田：不得占用，须调整配套设施选址",
+                        f"{head_en}; {farm_m2:,.0f} m² of them lie on permanent basic farmland, which they may not take: "
+                        "move them", "pv_support", **extra)]
+    return [finding("warning", "support_facilities", a, None,
+                    f"{head_zh}：须办理建设用地审批；占用农用地 {agri:,.0f} m²（{_mu(agri)} 亩）须办理农用地转用"
+                    + (f"，其中耕地 {crop_m2:,.0f} m²（{_mu(crop_m2)} 亩）须落实占补平衡" if crop_m2 else ""),
+                    f"{head_en}: construction-land approval; {agri:,.0f} m² of farm land need farm-land conversion"
+                    + (f", {crop_m2:,.0f} m² of it cropland needing 占补平衡" if crop_m2 else ""),
+                    "pv_support", **extra)]
+
+
 Check = Callable[[PreparedSite, CheckParams, Context], "Finding | list[Finding]"]
 """A rule: (prepared site, parameters, context layers) -> one finding or a list of them."""
 
 CHECKS: tuple[Check, ...] = (
     input_findings, county_finding, township_finding, farmland_finding, redline_finding, urban_boundary_finding,
-    cropland_findings, belt_finding, forest_finding, sites_finding, devzone_finding, need_findings,
-    plot_ratio_findings,
+    cropland_findings, belt_finding, forest_finding, forest_protection_finding, sites_finding, devzone_finding, need_findings,
+    industrial_land_findings, support_findings,
 )
 """Every rule of the land check, in the order of its findings."""
 
@@ -702,8 +836,10 @@ def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd
     if not params.rooftop and len(site.parts) <= p.max_parts_union:
         whole = _union(site)
 
-        def clip(name: str) -> shapely.Geometry | None:
+        def clip(name: str, keep: Callable[[gpd.GeoDataFrame], Any] | None = None) -> shapely.Geometry | None:
             gdf = ctx.area_crs(name)
+            if gdf is not None and keep is not None:
+                gdf = gdf[keep(gdf)]
             if gdf is None or len(gdf) == 0:
                 return None
             geoms = gdf.geometry.to_numpy()
@@ -714,11 +850,24 @@ def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd
             return None if piece.area < p.min_overlap_m2 else piece
 
         pv = site_type == "pv"
-        for name, level in (("farmland", "conflict"), ("eco_redline", "conflict"), ("belt", "conflict"),
-                            ("forest", "warning")):
+        for name, level in (("farmland", "conflict"), ("eco_redline", "conflict"), ("belt", "conflict")):
             piece = clip(name)
             if piece is not None:
                 rows.append({"layer": name, "level": level, "geometry": piece})
+
+        def shrub(g: gpd.GeoDataFrame) -> Any:
+            return _col(g, "class_code").astype(str) == PV_SHRUB_CODES[0]
+
+        # PV arrays: 灌木林地 a warning, every other forest class a conflict (12号); other sites: a warning
+        forest_parts = ((lambda g: ~shrub(g), "conflict"), (shrub, "warning")) if pv else ((None, "warning"),)
+        for keep, level in forest_parts:
+            piece = clip("forest", keep)
+            if piece is not None:
+                rows.append({"layer": "forest", "level": level, "geometry": piece})
+        piece = clip("forest_protection", lambda g: np.array([protection_level(v) == "Ⅰ" for v in _col(g, "protection_level")],
+                                                            dtype=bool))
+        if piece is not None:
+            rows.append({"layer": "forest_protection", "level": "conflict", "geometry": piece})
         if ctx.area_crs("cropland") is not None:
             _, _, _, geoms = _cropland_rest(site, ctx, p)
             if geoms:
@@ -728,7 +877,8 @@ def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd
         if ub is not None and site_type in URBAN_TYPES:
             out = shapely.difference(whole, shapely.union_all(ub.geometry.to_numpy()))
             if out.area >= p.min_overlap_m2:
-                rows.append({"layer": "urban_boundary", "level": "warning", "geometry": out})
+                level = "conflict" if site_type == "industrial" and not params.standalone_siting else "warning"
+                rows.append({"layer": "urban_boundary", "level": level, "geometry": out})
     gdf = gpd.GeoDataFrame(rows, columns=["layer", "level", "geometry"], geometry="geometry", crs=AREA_CRS)
     gdf["area_m2"] = gdf.geometry.area
     return gdf.to_crs(WGS84)

@@ -36,7 +36,7 @@ LEVELS = ("info", "ok", "warning", "conflict")
 """Finding levels, mildest first (``info``: a fact worth knowing that needs no action)."""
 
 CONTEXT_LAYERS = ("townships", "belt", "forest", "devzone", "sites", "farmland", "eco_redline", "urban_boundary",
-                  "cropland")
+                  "cropland", "forest_protection")
 """Context layers whose provenance a check records (:attr:`LandCheck.layers`), in the order of ``demo_layers``."""
 
 
@@ -66,9 +66,9 @@ class LandCheckParams:
     its need as "约137亩" (about 137 亩, docs/sources.md, "附件2"), so an exact match cannot be expected."""
 
     min_plot_ratio: float = 0.7
-    """Minimum plot ratio (容积率) of a manufacturing site: 0.7 for general- and special-purpose
-    equipment manufacturing in《工业项目建设用地控制指标》(国土资发〔2008〕24号), the class of
-    the crane-parts projects 1 and 2."""
+    """Minimum plot ratio (容积率) used when the industry division is unknown or not in 24号 表2: 0.7, the value
+    of most machinery divisions (34–39) in《工业项目建设用地控制指标》(国土资发〔2008〕24号) 表2; with a division
+    the table's own value applies (data/reference/industrial_land_24.csv)."""
 
     max_parts_union: int = 5_000
     """Sites with up to this many parts are dissolved first (overlapping parts counted once);
@@ -81,13 +81,32 @@ class RuleParams:
     """Thresholds of the rules (docs/sources.md, "Land-use rules (三区三线, 自然资办发〔2023〕12号)")."""
 
     max_plot_ratio: float = 3.0
-    """Largest plausible plot ratio (容积率) of a manufacturing plant: 国土资发〔2008〕24号 sets only the
-    minimum and a building coverage (建筑系数) of at least 30 %; at the ~60 % coverage of a dense plant,
-    3.0 means five full storeys of multi-storey factory (多层标准厂房). Above it the site is too small
-    for the stated floor area (project choice)."""
+    """Plot ratio (容积率) above which the check asks to verify the site is not too small for the floor area
+    (a "please check" note, project choice: 国土资发〔2008〕24号 sets no maximum; at the ~60 % coverage of a dense
+    plant, 3.0 means five full storeys of multi-storey factory)."""
+    min_building_coverage: float = 0.30
+    """建筑系数 at least 30 % (国土资发〔2008〕24号 四、（三）)."""
+    max_office_share: float = 0.07
+    """行政办公及生活服务设施用地 at most 7 % of the project land (国土资发〔2008〕24号 四、（四）)."""
+    max_green_share: float = 0.20
+    """绿地率 at most 20 % (国土资发〔2008〕24号 四、（五）)."""
     roof_forest_share: float = 0.01
     """Roofs of a rooftop-PV site may touch forest cells at the 20 m raster's edges; above 1 % of the roof
     area the roof and forest layers disagree and the check says so (project choice)."""
+
+
+@dataclass(frozen=True)
+class IndustryFigures:
+    """An industrial project's figures for 国土资发〔2008〕24号 (None: not stated): ``division`` of 国民经济行业分类
+    (GB/T 4754-2002, two digits, e.g. ``35`` 通用设备制造业), floor area, building footprint, land for offices
+    and living services, green land (m²) and investment (万元)."""
+
+    division: str | None = None
+    floor_area_m2: float | None = None
+    footprint_m2: float | None = None
+    office_land_m2: float | None = None
+    green_land_m2: float | None = None
+    investment_wan: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,15 @@ class CheckParams:
     project_no: int | None = None
     project: pd.Series | Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     redline_activity: str | None = None
+    standalone_siting: bool = False
+    """Declared a 单独选址 project (a project with a specific siting need, e.g. energy, transport, water works):
+    outside the 城镇开发边界 an industrial site is then a warning, not a conflict (docs/sources.md, "Land-use rules")."""
+    industry: IndustryFigures | None = None
+    """Figures of an industrial project given by the caller (override the project table's)."""
+    support_area_m2: float | None = None
+    """A PV site's 配套设施 part given as an area (m²) when it has no polygon of its own."""
+    support: PreparedSite | None = field(default=None, compare=False, repr=False)
+    """A PV site's 配套设施 part (升压站, 运维, roads) as its own prepared polygon(s), checked as construction land."""
     thresholds: LandCheckParams = LandCheckParams()
     rules: RuleParams = RuleParams()
 
@@ -382,6 +410,10 @@ class LandCheck:
     crs_in: str | None
     layers: dict[str, str] = field(default_factory=dict)
     exported_jzd: str | None = None
+    standalone_siting: bool = False
+    """The site was declared a 单独选址 project (:attr:`CheckParams.standalone_siting`)."""
+    landuse_breakdown: list[dict[str, Any]] = field(default_factory=list)
+    """The site's 三调 地类 rows (group, code, name, m², 亩), :mod:`cyc_geo.planning.landuse_breakdown`."""
     site: PreparedSite | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -442,6 +474,8 @@ class LandCheck:
             "devzone_share": self.devzone_share,
             "rules": [{"key": r.key, **r.as_dict()} for r in self.rules],
             "demo_layers": self.demo_layers,
+            "standalone_siting": self.standalone_siting,
+            "landuse_breakdown": [dict(r) for r in self.landuse_breakdown],
         }
         if with_layers:
             out["layers"] = dict(self.layers)
@@ -459,7 +493,8 @@ class LandCheck:
             None if d["project_no"] is None else int(d["project_no"]), d["site_type"], bool(d["rooftop"]),
             d["area_m2"], d["area_ha"], d["area_mu"], [Township(**t) for t in d["townships"]],
             [Finding.from_dict(f) for f in d["findings"]], bool(d["repaired"]), d["crs_in"], dict(layers),
-            d.get("exported_jzd"))
+            d.get("exported_jzd"), bool(d.get("standalone_siting", False)),
+            [dict(r) for r in d.get("landuse_breakdown") or []])
 
 
 def rounded_areas(area_m2: float) -> tuple[float, float, float]:

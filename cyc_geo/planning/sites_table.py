@@ -24,6 +24,12 @@ CHECK_NAMES: dict[str, tuple[str, str]] = {
     "geometry": ("几何图形", "geometry"), "farmland": ("永久基本农田", "permanent basic farmland"),
     "eco_redline": ("生态保护红线", "ecological red line"), "urban_boundary": ("城镇开发边界", "urban development boundary"),
     "cropland": ("耕地（非永久基本农田）", "cropland (not basic farmland)"),
+    "forest_protection": ("林地保护等级", "forest protection level"),
+    "plot_ratio_high": ("容积率（请核对）", "plot ratio (please check)"),
+    "building_coverage": ("建筑系数", "building coverage"), "office_share": ("行政办公及生活服务设施用地", "office and living land"),
+    "green_share": ("绿地率", "green-land ratio"), "investment_intensity": ("投资强度", "investment intensity"),
+    "land_indicators": ("未核查的用地指标", "land indicators not checked"),
+    "support_facilities": ("光伏配套设施用地", "PV support facilities"),
 }
 """Names of the land check's items (the ``layer`` of each finding) in words."""
 
