@@ -16,6 +16,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from cyc_geo.catalog.loader import load_layer
+
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 
 
@@ -101,7 +103,7 @@ def test_the_demo_protection_layer_is_built_from_the_forest_and_imports_by_bhdj(
 
     layer = get_layer("forest_protection")
     assert "BHDJ" in layer.schema["aliases"]["protection_level"]
-    gdf = layer.load()
+    gdf = load_layer(layer)
     assert provenance_of(gdf).demo
     assert set(gdf["protection_level"]) == {"Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"}
     assert set(gdf.loc[gdf["protection_level"] == "Ⅰ", "class_code"]) <= {"0301", "0302"}
@@ -355,7 +357,7 @@ def test_a_planner_file_with_bhdj_imports_as_the_protection_layer_and_drives_the
         "EPSG:4326").to_file(src, driver="GeoJSON")
     rec = import_file(src, "forest_protection", "tester")
     assert rec["mapping"]["protection_level"] == "BHDJ"
-    gdf = get_layer("forest_protection").load()
+    gdf = load_layer("forest_protection")
     assert not provenance_of(gdf).demo and sorted(gdf["protection_level"]) == ["1", "3"]
     site = prepare_site(gpd.GeoDataFrame(geometry=[box(c.x + 100, c.y, c.x + 300, c.y + 200)], crs=AREA_CRS))
     f = forest_protection_finding(site, CheckParams(site_type="public"), CheckContext())
