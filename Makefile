@@ -2,9 +2,10 @@
 PORT ?= 8501
 WORKERS ?= 2
 HOST ?= 0.0.0.0
+TEST_WORKERS ?= 2
 PY := .venv/bin/python
 
-.PHONY: run serve test setup data bench clean-data
+.PHONY: run serve test test-fast setup data bench clean-data
 
 ## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)).
 ## With nginx installed (scripts/setup.sh installs it) the app process sits behind it, so the
@@ -22,10 +23,16 @@ run: setup data
 serve: setup data
 	$(PY) -m deploy.replicas --workers $(WORKERS) --port $(PORT) --host $(HOST)
 
-## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite.
+## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite, browser tests
+## included, in TEST_WORKERS processes (pytest-xdist; a module's tests stay on one worker, see tests/conftest.py).
 test:
 	scripts/setup.sh --test
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+## The inner loop: every test but the browser ones (tests/browser/), in TEST_WORKERS processes.
+test-fast:
+	scripts/setup.sh
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser"
 
 setup:
 	scripts/setup.sh
