@@ -30,7 +30,7 @@ def _inventory(path, stock_0301: float, sjnf: int | None = None):
     return path
 
 
-def test_two_forest_versions_of_different_years(data_dir, tmp_path, capsys):
+def test_two_forest_versions_of_different_years(demo_data_dir, tmp_path, capsys):
     # 2022: by the import's --data-year; 2023: read from the file's 三调 年份 column (SJNF)
     a = _inventory(tmp_path / "inv2022.gpkg", 50_000.0)
     b = _inventory(tmp_path / "inv2023.gpkg", 80_000.0, sjnf=2023)

@@ -60,7 +60,7 @@ def test_cli_townships_json(data_dir):
     assert all(r["approximate"] is True for r in rows)
 
 
-def test_cli_layers_json_reports_counts_crs_bounds_and_flags(data_dir):
+def test_cli_layers_json_reports_counts_crs_bounds_and_flags(demo_data_dir):
     rows = {r["id"]: r for r in _cli_json("layers")}
     assert rows["townships"]["features"] == 18
     assert rows["townships"]["approximate"] is True

@@ -64,7 +64,7 @@ def test_every_page_survives_the_worst_accepted_file_of_every_layer(data_dir: Pa
     st.cache_resource.clear()
 
 
-def test_a_column_name_with_markdown_is_shown_as_text(data_dir: Path, tmp_path: Path,
+def test_a_column_name_with_markdown_is_shown_as_text(demo_data_dir: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # before: st.error rendered the column name as a live link to example.invalid
     monkeypatch.chdir(REPO)
@@ -104,7 +104,7 @@ def _stopped(path: Path, **kw) -> tuple[dict, dict]:
     return staged, {**err.value.as_dict(), "options": kw}
 
 
-def test_the_page_asks_which_sublayer_and_imports_it(data_dir: Path, tmp_path: Path,
+def test_the_page_asks_which_sublayer_and_imports_it(demo_data_dir: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from import_helpers import squares
 

@@ -29,7 +29,7 @@ def _page_module():
 
 
 @pytest.fixture
-def two_imports(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+def two_imports(demo_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     monkeypatch.chdir(REPO)
     return [
         import_file(write_shapefile_zip(squares(2), tmp_path / "a"), "townships", "alice"),
@@ -121,7 +121,8 @@ def _stopped(path: Path, **kw) -> dict:
     return {"staged": staged, "failure": {**err.value.as_dict(), "options": {}}}
 
 
-def test_editor_resolves_missing_crs_with_a_suggestion(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_editor_resolves_missing_crs_with_a_suggestion(demo_data_dir: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     gk = squares(2).set_geometry(squares(2).geometry.translate(38_000_000, 0))
     stop = _stopped(write_shapefile_zip(gk, tmp_path, keep_prj=False))
@@ -140,7 +141,7 @@ def test_editor_resolves_missing_crs_with_a_suggestion(data_dir: Path, tmp_path:
     assert hist[0]["imported_by"] == "carol" and hist[0]["counts"]["crs_used"] == "EPSG:4526"
 
 
-def test_editor_maps_unknown_columns(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_editor_maps_unknown_columns(demo_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     src = squares(2, crs="EPSG:4326").rename(columns={"XZQDM": "F_CODE", "XZQMC": "F_NAME"})
     path = tmp_path / "odd.geojson"

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import copy_demo_county
 
 from cyc_geo.demo import rooftops as demo_rooftops
 from cyc_geo.geo.crs import AREA_CRS
@@ -14,11 +15,10 @@ from cyc_geo.pv import rooftops
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The full demo county, generated once into an isolated data folder."""
+def demo(demo_county, tmp_path_factory):
+    """The full demo county (built once per run by ``demo_county``), copied into an isolated data folder."""
     mp = pytest.MonkeyPatch()
-    d = tmp_path_factory.mktemp("roofdata")
-    (d / "boundaries").mkdir()
+    d = copy_demo_county(demo_county, tmp_path_factory.mktemp("roofdata") / "data")
     mp.setenv("CYC_GEO_DATA_DIR", str(d))
     mp.setenv("CYC_GEO_DB", str(d / "t.sqlite"))
     gdf = rooftops.load_rooftops()
