@@ -1,9 +1,10 @@
 # cyc-geo: the two commands of the README, and a few helpers.
 PORT ?= 8501
 WORKERS ?= 2
+TEST_WORKERS ?= 2
 PY := .venv/bin/python
 
-.PHONY: run serve test setup data bench clean-data
+.PHONY: run serve test test-fast setup data bench clean-data
 
 ## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)); Ctrl-C stops it.
 ## It listens on this machine only (HOST=127.0.0.1); make run HOST=0.0.0.0 opens it to the network.
@@ -25,10 +26,16 @@ serve: HOST ?= 0.0.0.0
 serve: setup data
 	$(PY) -m deploy.replicas --workers $(WORKERS) --port $(PORT) --host $(HOST)
 
-## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite.
+## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite, browser tests
+## included, in TEST_WORKERS processes (pytest-xdist; a module's tests stay on one worker, see tests/conftest.py).
 test:
 	scripts/setup.sh --test
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+## The inner loop: every test but the browser ones (tests/browser/), in TEST_WORKERS processes.
+test-fast:
+	scripts/setup.sh
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser"
 
 setup:
 	scripts/setup.sh

@@ -1,8 +1,33 @@
-"""Shared fixtures: an isolated data folder, a real app server, a headless Chromium."""
+"""Shared fixtures: an isolated data folder, the demo county built once per run, a real app server,
+a headless Chromium.
+
+Where a test goes (the folders mirror the code they test):
+
+- ``tests/<package>/`` for ``cyc_geo/<package>/``: ``carbon/``, ``catalog/``, ``exports/``, ``geo/``,
+  ``indicators/``, ``ingest/``, ``mapview/``, ``places/``, ``planning/``, ``pv/``;
+  ``tests/core/`` for cyc_geo's top-level modules (``auth``, ``db``); ``tests/ui/`` for ``ui/``;
+  ``tests/pages/`` for the pages (``views/``, ``app.py``) under Streamlit's ``AppTest``;
+  ``tests/bench/`` for ``bench/``.
+- ``tests/browser/``: every test that drives a real browser (the ``browser``, ``page`` or ``app_url``
+  fixtures, or Playwright itself). The folder gives them the ``browser`` marker
+  (:func:`pytest_collection_modifyitems`); a test elsewhere that asks for those fixtures or carries
+  the marker stops the run with an error that says to move it.
+- The folders are not packages (no ``__init__.py``): a test module is imported under its file name,
+  so file names stay unique across folders; ``tests/`` is on ``sys.path`` (``pythonpath`` in
+  pyproject.toml), so ``from conftest import ...`` and ``from import_helpers import ...`` work from
+  any folder, as does ``from tests.conftest import ...`` (a namespace package from the repo root).
+
+``make test`` runs every test in two worker processes (pytest-xdist, ``--dist loadgroup``: a module's
+tests stay on one worker, so module-scoped servers and data start once; the tests that share the
+session's app server are kept on one worker); ``make test-fast`` runs all but ``tests/browser/``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +49,99 @@ os.environ.setdefault("CYC_GEO_RESULTS", tempfile.mkdtemp(prefix="cyc-geo-result
 os.environ.setdefault("CYC_GEO_VALIDATE_CHARTS", "1")
 
 
+TESTS = Path(__file__).resolve().parent
+BROWSER_TESTS = TESTS / "browser"
+BROWSER_FIXTURES = {"browser", "page", "app_url"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under tests/browser/ ``browser``; refuse a browser test elsewhere; group for xdist.
+
+    Runs before ``-m`` deselects (tryfirst) and before pytest-xdist reads the ``xdist_group`` marks:
+    a module's tests form one group (module-scoped fixtures start once), the tests on the session's
+    app server (``app_url``) another (one server per run, not one per worker).
+    """
+    misplaced = []
+    for item in items:
+        path = Path(item.path)
+        if BROWSER_TESTS in path.parents:
+            item.add_marker(pytest.mark.browser)
+        elif BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            misplaced.append(item.nodeid)
+        group = "app_server" if "app_url" in getattr(item, "fixturenames", ()) else path.relative_to(TESTS).as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
+    if misplaced:
+        raise pytest.UsageError(
+            "browser tests belong in tests/browser/ (see tests/conftest.py): " + ", ".join(misplaced))
+
+
+@contextlib.contextmanager
+def run_lock(tmp_path_factory: pytest.TempPathFactory, name: str):
+    """Hold an exclusive lock shared by this run's processes; yields the run's shared folder.
+
+    Under pytest-xdist every worker has its own base temp folder inside the run's one (the parent),
+    so the parent is shared by this run only; without xdist the session's own folder is used
+    (pytest-xdist docs, "Making session-scoped fixtures execute only once").
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with open(shared / f"{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield shared
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build_demo_county(out: Path) -> None:
+    """``python -m cyc_geo data build`` into ``out`` (a subprocess: no cache of this process sees it)."""
+    tmp = out.with_name(out.name + ".building")
+    (tmp / "boundaries").mkdir(parents=True)
+    env = {**os.environ, "CYC_GEO_DATA_DIR": str(tmp), "CYC_GEO_DB": str(tmp / "build.sqlite")}
+    done = subprocess.run([sys.executable, "-m", "cyc_geo", "data", "build", "--json"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"demo county build failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    for f in tmp.glob("build.sqlite*"):
+        f.unlink()
+    tmp.rename(out)
+
+
+@pytest.fixture(scope="session")
+def demo_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo county (every layer of ``python -m cyc_geo data build``), built once per test run
+    (one worker builds, the others wait for it) and never written to: copy it (``demo_data_dir``)."""
+    with run_lock(tmp_path_factory, "demo-county") as shared:
+        out = shared / "demo-county"
+        if not out.exists():
+            _build_demo_county(out)
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _repo_demo_data(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Under pytest-xdist, the repo's own demo data (``data/``, read by the app servers and the AppTests
+    that use no data folder of their own) is built before any test, once per run: two workers (or a
+    worker and an app server) building the same missing file at once would race."""
+    if os.environ.get("CYC_GEO_DATA_DIR") or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a serial run builds what it reads on first use, as the app does
+    with run_lock(tmp_path_factory, "repo-data") as shared:
+        stamp = shared / "repo-data.done"
+        if not stamp.exists():
+            done = subprocess.run([sys.executable, "-m", "cyc_geo", "data", "build", "--json"], cwd=REPO,
+                                  capture_output=True, text=True, timeout=900)
+            if done.returncode != 0:
+                raise RuntimeError(f"data build failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+            stamp.touch()
+
+
+def copy_demo_county(demo_county: Path, dest: Path) -> Path:
+    """A private copy of the session's demo county at ``dest`` (a data folder, database not included)."""
+    shutil.copytree(demo_county, dest)
+    return dest
+
+
 @pytest.fixture(autouse=True)
 def _own_result_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts with an empty result store (cyc_geo.catalog.result_store), as after a fresh
@@ -41,17 +159,21 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-@pytest.fixture(scope="session")
-def demo_landcover_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder holding the demo land-cover raster, built once per test session (it takes a while)."""
-    from cyc_geo.carbon import landcover
-
-    d = tmp_path_factory.mktemp("landcover_demo")
-    (d / "boundaries").mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CYC_GEO_DATA_DIR", str(d))
-        landcover.landcover_path()
+@pytest.fixture
+def demo_data_dir(demo_county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Like ``data_dir``, but holding a copy of the whole demo county (built once per run): for tests
+    that need the demo layers but not their building."""
+    d = copy_demo_county(demo_county, tmp_path / "data")
+    monkeypatch.setenv("CYC_GEO_DATA_DIR", str(d))
+    monkeypatch.setenv("CYC_GEO_DB", str(d / "test.sqlite"))
     return d
+
+
+@pytest.fixture(scope="session")
+def demo_landcover_dir(demo_county: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the demo land cover (and the rest of the demo county), shared by the
+    session's tests that only read it; a copy of :func:`demo_county`."""
+    return copy_demo_county(demo_county, tmp_path_factory.mktemp("landcover_demo") / "data")
 
 
 def free_port() -> int:
@@ -128,7 +250,14 @@ def browser():
 
 
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (as Streamlit's own e2e tests do)."""
+    """Wait until Streamlit has finished running the script (as Streamlit's own e2e tests do).
+
+    Only a wait for a run that has started: after a page load, or after something only the new run
+    shows has appeared. Right after a click or a typed value the page still reads ``notRunning``
+    until the server starts the rerun (the frontend does not mark a widget's rerun as requested),
+    so this returns at once and the next action lands in the middle of that rerun. Wait first for
+    what the action changes (``expect(...)``, a text of the new language, the URL), then for this.
+    """
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
 
 

@@ -15,7 +15,7 @@ frontend reports for it (same keys, same order, the same numbers), so a visit ru
 or a pan reports a different value and reruns as before.
 
 It relies on streamlit-folium's rendering helpers (private names, pinned in ``requirements.txt``);
-``tests/test_folium_map.py`` checks that the arguments match what ``st_folium`` sends for the same map.
+``tests/ui/test_folium_map.py`` checks that the arguments match what ``st_folium`` sends for the same map.
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no:
         center, zoom = (c.y, c.x), sites_table.PARCEL_ZOOM
     # a new checked site (another project, an upload, a drawing) opens a new map at its view: re-centring
     # the mounted map by its ``center`` argument was sometimes lost in the frontend when the upload's
-    # rerun replaced its layers (tests/test_projects_browser.py, the jzd upload); the drawn polygon
+    # rerun replaced its layers (tests/browser/test_projects_browser.py, the jzd upload); the drawn polygon
     # itself is kept in the session state, not in the component
     view_key = f"{checked['source']}:{round(float(center[0]), 6)}:{round(float(center[1]), 6)}:{int(zoom)}"
     out = st_folium(

@@ -1,0 +1,180 @@
+"""cyc_geo.mapview.payloads / overlay / click: the map page's computations without Streamlit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from import_helpers import write_raster
+
+from cyc_geo.catalog.provenance import layer_facts, provenance_of
+from cyc_geo.catalog.registry import LayerDef, get_layer
+from cyc_geo.geo.gcj02 import wgs84_to_gcj02
+from cyc_geo.mapview import click, overlay, payloads, tiles
+
+LON, LAT = 114.70, 35.20
+
+
+def _squares(n: int = 3, side: float = 0.001) -> gpd.GeoDataFrame:
+    geoms = [shapely.box(LON + 3 * i * side, LAT, LON + 3 * i * side + side, LAT + side) for i in range(n)]
+    return gpd.GeoDataFrame({"code": [f"c{i}" for i in range(n)], "area_m2": [10.0, 20.0, 30.0][:n],
+                             "name": [f"n{i}" for i in range(n)]}, geometry=geoms, crs="EPSG:4326")
+
+
+# ---------------------------------------------------------------- payloads
+
+
+def test_hex_values_sum_the_first_additive_column_per_cell():
+    gdf = _squares()
+    cells = payloads.hex_cells(gdf, 7)
+    assert len(set(cells.tolist())) == 1  # 3 small squares 6 m apart share one res-7 cell
+    sums, label, unit = payloads.hex_values(gdf, cells, "en")
+    assert (label, unit) == ("Area", "m²") and sums.iloc[0] == 60.0
+    assert sums.index[0] == h3.int_to_str(int(cells[0]))
+    per_roof = pd.DataFrame({"capacity_kw": [1.0, 2.0, 3.5]})
+    sums, label, unit = payloads.hex_values(gdf, cells, "zh", per_roof)
+    assert (label, unit) == ("光伏潜力", "kW") and sums.iloc[0] == 6.5
+    sums, label, unit = payloads.hex_values(gdf.drop(columns="area_m2"), cells, "en")
+    assert (label, unit, sums.iloc[0]) == ("Features", "", 3.0)
+
+
+def test_classed_hexes_round_and_colour_every_cell():
+    cells = np.array([h3.str_to_int(h3.latlng_to_cell(LAT + 0.05 * i, LON, 7)) for i in range(8)], dtype=np.uint64)
+    geometry = payloads.hex_geometry(cells)
+    sums = pd.Series(np.arange(8) * 10.04, index=geometry["h3"])
+    hexes, breaks = payloads.classed_hexes(geometry, sums)
+    assert hexes["value"].tolist() == [round(v, 1) for v in sums]
+    assert hexes["_fill"].str.startswith("#").all() and breaks[-1] == pytest.approx(70.3)
+    assert "value" not in geometry.columns  # the cached geometry is not modified
+
+
+def test_hex_layer_def_and_tile_style_follow_the_toml():
+    roofs = get_layer("rooftops")
+    hexdef = payloads.hex_layer_def(roofs, "PV potential", "kW")
+    assert hexdef.id == "rooftops_hex" and hexdef.tooltip_labels("en") == ("PV potential (kW)", "Features")
+    url, fill_js, section = payloads.tile_style(roofs, "abc", "zh")
+    assert url == tiles.tile_url("rooftops", "abc")
+    lut = json.loads(fill_js.split(")[p.c]")[0].lstrip("("))
+    assert lut == {str(roofs.style["category_codes"][k]): v for k, v in roofs.style["category_colors"].items()}
+    assert [r[2] for r in section.rows] == list(roofs.legend_labels("zh").values())
+    plain = replace(roofs, style={"fill_color": "#123456"})
+    assert payloads.tile_style(plain, "s", "en")[1] == '"#123456"'
+
+
+def test_demo_flags_bounds_and_features_in_view():
+    gdf = _squares()
+    gdf.attrs["meta"] = {"demo": "true"}
+    facts = layer_facts(gdf.assign(area_km2=[1.5, 2.0, 0.25]))
+    assert not provenance_of(gdf).is_real and provenance_of(facts) == provenance_of(gdf) and facts.provenance.demo
+    assert (facts.rows, facts.area_km2, "area_km2" in facts.columns) == (3, 3.75, True)
+    assert layer_facts(gdf).area_km2 is None
+    gdf.attrs["meta"] = {"demo": "false"}
+    assert provenance_of(gdf).is_real and not provenance_of(gdf.assign(approximate=[False, True, False])).is_real
+    (s, w), (n, _e) = payloads.bounds_of(gdf)
+    assert (s, w) == (LAT, LON) and n == pytest.approx(LAT + 0.001)
+    inside = payloads.features_in_view(gdf, tiles.FeatureIndex(gdf), (LON - 0.01, LAT - 0.01, LON + 0.0035, LAT + 0.01))
+    assert inside["code"].tolist() == ["c0", "c1"]
+
+
+# ---------------------------------------------------------------- overlay
+
+
+def test_raster_overlay_writes_once_and_lists_the_classes_present(tmp_path: Path):
+    tif = write_raster(tmp_path / "lc.tif")  # class values 1..5
+    footprint = gpd.GeoDataFrame({"path": [str(tif)], "resolution": ["30 x 30"]}, geometry=[shapely.box(0, 0, 1, 1)],
+                                 crs="EPSG:4326")
+    layer = LayerDef(id="lc", title_zh="土地", title_en="Land", geometry="raster", source="f.gpkg",
+                     style={"raster_rgba": "cyc_geo.carbon.landcover:overlay_rgba"},
+                     legend={"kind": "categories", "source": "tests.mapview.test_mapview_pure:_classes"})
+    png = overlay.png_path("lc", footprint, tmp_path)
+    assert png.name.startswith("lc-") and png.name.endswith(f"-{int(tif.stat().st_mtime)}.png")
+    drawn = overlay.raster_overlay(layer, footprint, "en", root=tmp_path)
+    assert drawn.url.endswith(png.name) and png.exists()
+    assert overlay.read_overlay(png)[1] == [1, 2, 3, 4, 5]
+    assert [r[2] for r in drawn.legend.rows] == ["0001 one", "0003 three"]  # 9 is not in the raster
+    (s, w), (n, e) = drawn.bounds
+    assert s < n and w < e
+    png.write_bytes(b"cached")  # a second call reads the files written the first time
+    assert overlay.raster_overlay(layer, footprint, "zh", root=tmp_path).legend.rows[0][2] == "0001 一"
+    assert png.read_bytes() == b"cached"
+    assert overlay.raster_overlay(replace(layer, style={}), footprint, "en", root=tmp_path) is None
+
+
+def _classes() -> pd.DataFrame:
+    return pd.DataFrame({"value": [1, 3, 9], "code": ["0001", "0003", "0009"], "name_zh": ["一", "三", "九"],
+                         "name_en": ["one", "three", "nine"], "color": ["#111111", "#333333", "#999999"]})
+
+
+def test_landcover_legend_comes_from_its_toml_source():
+    layer = get_layer("landcover")
+    table = overlay.class_table(layer)
+    assert {"value", "code", "name_zh", "name_en", "color"} <= set(table.columns)
+    rows = overlay.legend_rows(table, [301], "zh")
+    assert rows == [("fill", "#1a7a2e", "0301 乔木林地")]
+
+
+# ---------------------------------------------------------------- click
+
+
+def test_click_undoes_the_gcj02_shift_over_amap():
+    glon, glat = wgs84_to_gcj02(np.array([LON]), np.array([LAT]))
+    lon, lat = click.to_wgs84(float(glon[0]), float(glat[0]), "amap")
+    assert (lon, lat) == pytest.approx((LON, LAT), abs=1e-5)
+    assert click.to_wgs84(LON, LAT, "osm") == (LON, LAT)
+
+
+def _layer(id_: str, order: int, **kw) -> LayerDef:
+    return LayerDef(id=id_, title_zh=id_, title_en=id_, geometry=kw.pop("geometry", "polygon"), source="f.gpkg",
+                    order=order, **kw)
+
+
+def test_clickable_layers_topmost_first_big_only_from_building_zoom():
+    shown = [_layer("towns", 20), _layer("roofs", 60, big=True), _layer("lc", 12, geometry="raster"),
+             _layer("sites", 80, clickable=False), _layer("river", 40, geometry="line")]
+    assert [layer.id for layer in click.clickable(shown, 12)] == ["river", "towns"]
+    assert [layer.id for layer in click.clickable(shown, tiles.DETAIL_MIN_ZOOM)] == ["roofs", "river", "towns"]
+    assert click.tolerance_m(shown[0], 12, LAT) == 0.0
+    assert click.tolerance_m(shown[4], 12, LAT) == pytest.approx(tiles.pixel_tolerance_m(12, LAT, 4.0))
+
+
+def test_lookup_builds_records_by_layer_behaviour():
+    towns = _squares()
+    roofs = _squares()
+    layers = {
+        "towns": _layer("towns", 20, tooltip=("name", "area_m2"), tooltip_labels_en=("Name", "Area"),
+                        click_details="township_pv"),
+        "roofs": _layer("roofs", 60, big=True, scenario="pv"),
+    }
+    frames = {"towns": towns, "roofs": roofs.assign(roof_id=[1, 2, 3], building_class="rural", roof_type="flat")}
+    results = pd.DataFrame({"capacity_kw": [1.234, 2.0, 3.0], "annual_kwh": [10.0, 20.0, 30.0],
+                            "co2_t": [0.1, 0.2, 0.3]})
+    hits = click.lookup(
+        {"lng": LON + 0.0035, "lat": LAT + 0.0005}, tiles.DETAIL_MIN_ZOOM, list(layers.values()), "osm", "en",
+        index=lambda i: tiles.FeatureIndex(frames[i]), frame=frames.__getitem__, per_roof=lambda: results,
+        township=lambda layer_id, code: {"Code": f"{layer_id}:{code}"},
+    )
+    assert [layer.id for layer, _ in hits] == ["roofs", "towns"]
+    roof, town = hits[0][1], hits[1][1]
+    assert roof["Roof id"] == 2 and roof["Building class"] == "Rural residents" and roof["Capacity (kW)"] == 2.0
+    assert town == {"Name": "n1", "Area": 20.0, "Code": "towns:c1"}
+
+
+def test_township_figures_sum_the_roofs_and_report_failures():
+    per_roof = pd.DataFrame({"township_code": ["a", "a", "b"], "capacity_kw": [1500.0, 500.0, 7.0],
+                             "annual_kwh": [2e6, 1e6, 1.0]})
+    assert click.township_pv(per_roof, "a", "en") == {
+        "Rooftops": 2, "PV potential (MW)": 2.0, "Annual generation (GWh)": 3.0}
+
+    def broken():
+        raise RuntimeError("boom")
+
+    rec = click.township_figures("a", broken, broken, "en")
+    assert rec == {"PV": "no data (boom)", "Forest sink": "no data (boom)"}
+    assert click.township_figures("a", lambda: None, lambda: gpd.GeoDataFrame({"code": []}), "en") == {}
