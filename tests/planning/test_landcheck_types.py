@@ -1,6 +1,6 @@
 """The land check's types (cyc_geo.planning.site): LandCheck round trip, status, rules as (site, params, context).
 
-Synthetic world in EPSG:4547 metres (as tests/test_landcheck_rules.py): county and one township over
+Synthetic world in EPSG:4547 metres (as tests/planning/test_landcheck_rules.py): county and one township over
 x 550-570 km, y 3880-3900 km; the belt's floodplain at x 566-570 km; development zone x 551-555 km,
 y 3881-3885 km; basic farmland F1-F3 (200 m squares at x 551.0-551.6 km, y 3890.0-3890.2 km) and
 cropland F1-F3 plus C4 (x 551.6-551.8 km); forest patch x 552.0-552.1 km, y 3890.0-3890.1 km;

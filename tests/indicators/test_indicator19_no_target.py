@@ -15,7 +15,7 @@ from cyc_geo.indicators import catalogue as ind
 from cyc_geo.pv import progress
 from cyc_geo.pv.installations import load_ledger
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _row19(year: int) -> dict:

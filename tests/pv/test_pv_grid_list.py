@@ -15,7 +15,7 @@ import pytest
 
 from cyc_geo.pv.ledger import read_ledger
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write_grid_list(path: Path) -> Path:

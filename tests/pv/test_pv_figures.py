@@ -219,7 +219,7 @@ def fresh_db(tmp_path, monkeypatch):
     from ui.common import database
 
     monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "pv_fig.sqlite"))
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
     database.clear()
 
 
@@ -229,7 +229,7 @@ def test_pv_page_flags_project_vs_goal_factor_lifetime_yield_and_capped_share(fr
 
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views" / "pv.py"), default_timeout=240)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "views" / "pv.py"), default_timeout=240)
     at.session_state["pv_state"] = Scenario(adoption={**Scenario().adoption, "gov": 0.55}).to_dict()
     at.run()
     assert not at.exception, [e.value for e in at.exception]

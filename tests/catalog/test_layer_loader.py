@@ -14,7 +14,7 @@ import shapely
 
 from cyc_geo.catalog.vector_io import write_layer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 while not (REPO / "cyc_geo").is_dir():  # the test may live in a subfolder of tests/
     REPO = REPO.parent
 

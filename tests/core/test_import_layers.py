@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("cyc_geo", "ui", "views")
 PV_CHAIN = {f"cyc_geo.pv.{m}" for m in ("model", "params", "yield_model", "aggregation", "results", "plan",
                                         "raster_io", "lookup", "irradiance")}

@@ -303,7 +303,7 @@ def test_any_set_of_rings_is_refused_or_counts_no_area_twice(squares):
 
 
 def test_the_real_two_parcel_fixture_still_reads():
-    from tests.test_jzd import TWO_PARCELS
+    from tests.planning.test_jzd import TWO_PARCELS
 
     gdf = read_jzd_bytes(TWO_PARCELS.encode())
     assert gdf.geometry.area.tolist() == pytest.approx([86_200.0, 15_000.0])

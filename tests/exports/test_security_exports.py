@@ -105,7 +105,7 @@ def test_names_from_imports_never_become_formulas_in_any_export(data_dir: Path, 
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # before: the PV workbook stored =HYPERLINK(...) as a formula, the CSVs wrote the names raw, and the
     # control character made the PV workbook raise IllegalCharacterError
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
     import ui.common as common
     from cyc_geo import db
     from cyc_geo.geo.crs import AREA_CRS
@@ -193,7 +193,7 @@ def test_every_spreadsheet_writer_goes_through_the_neutraliser():
     # five modules saved their workbooks with Workbook.save, none of them neutralised
     import re
 
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     writers = re.compile(r"\.to_csv\(|\.to_excel\(|csv\.writer|csv\.DictWriter|xlsxwriter|\bwb\.save\(|"
                          r"Workbook\(\)\.save|\.save\(buf\)")
     found = []

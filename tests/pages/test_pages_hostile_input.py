@@ -10,7 +10,7 @@ Signed in, the save buttons that take what was typed are pressed with it (SAVE_B
 button). Each input is put back to its first value before the next one is changed; pages that show more inputs in
 another view get a pass there too (MORE_VIEWS), walking only the inputs it adds.
 
-Runs on the repository's demo data with a throw-away database and tile folder (as tests/test_pv_app.py).
+Runs on the repository's demo data with a throw-away database and tile folder (as tests/pages/test_pv_app.py).
 """
 
 from __future__ import annotations
@@ -207,27 +207,27 @@ def _cases() -> list:
     return out
 
 
-@pytest.mark.parametrize(("page", "language", "signed_in"), _cases())
-def test_page_survives_decimals_bounds_and_hostile_text(page: str, language: str, signed_in: bool, sweep_env,
+@pytest.mark.parametrize(("page_file", "language", "signed_in"), _cases())
+def test_page_survives_decimals_bounds_and_hostile_text(page_file: str, language: str, signed_in: bool, sweep_env,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # AppTest calls a choice widget's format_func from the test thread, where ui.common.lang() cannot see the
     # session and answers Chinese: pin the language for both threads (the page reads it through ui.common)
     monkeypatch.setattr(ui.common, "lang", lambda: language)
-    at = app_test(page, timeout_s=300)
+    at = app_test(page_file, timeout_s=300)
     at.session_state["lang"] = language
-    if signed_in:  # as tests/test_pv_app.py and tests/test_indicators_view.py sign an editor in
+    if signed_in:  # as tests/pages/test_pv_app.py and tests/pages/test_indicators_view.py sign an editor in
         at.session_state["cyc_auth"] = {"user": "sweep", "expires": time.time() + 3600}
     problems: list[str] = []
     seen: set[str] = set()  # inputs already walked (a later view walks only the inputs it adds)
     _run(at, "first view", problems)
-    for extra in [{}, *MORE_VIEWS.get(page, [])]:
+    for extra in [{}, *MORE_VIEWS.get(page_file, [])]:
         for key, value in extra.items():
             at.session_state[key] = value
         if extra:
             _run(at, f"view {extra}", problems)
         _walk_numbers(at, problems, seen)
-        _walk_editors(at, problems, seen, SAVE_BUTTONS.get(page, ()) if signed_in else None)
-        _walk_texts(at, problems, seen, SAVE_BUTTONS.get(page, ()) if signed_in else None)
+        _walk_editors(at, problems, seen, SAVE_BUTTONS.get(page_file, ()) if signed_in else None)
+        _walk_texts(at, problems, seen, SAVE_BUTTONS.get(page_file, ()) if signed_in else None)
     assert not problems, "\n".join(dict.fromkeys(problems))
 
 

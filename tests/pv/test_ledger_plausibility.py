@@ -17,7 +17,7 @@ from cyc_geo.catalog import sources
 from cyc_geo.pv.installations import clean_row
 from cyc_geo.pv.ledger import read_ledger
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 HEADER = "序号,乡镇,项目名称,地址,建筑类型,装机容量(kW),建设状态,并网时间,备案号"
 CLEAN = [
     "1,蒲西街道,张三户用光伏,蒲西村1号,户用,8,已并网,2023-05-01,",

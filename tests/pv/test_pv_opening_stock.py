@@ -17,7 +17,7 @@ from cyc_geo.pv import opening_stock, progress
 from cyc_geo.pv.installations import load_ledger
 from cyc_geo.pv.opening_stock import OpeningStock
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _ledger(rows: list[tuple[str, float, str]]) -> pd.DataFrame:
