@@ -101,10 +101,22 @@ def landuse_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
 
     cols = [_t(lang, "三大类", "Land class"), _t(lang, "地类编码", "Code"), _t(lang, "地类名称", "Class"),
             _t(lang, "面积", "Area"), _t(lang, "亩数", "Mu"), _t(lang, "占地块比例", "Share of site")]
-    data = [[_pair(GROUPS.get(r.get("group", "unknown"), GROUPS["unknown"]), lang), r["code"] or MISSING, r["name"],
+    data = [[_pair(GROUPS.get(r.get("group", "unknown"), GROUPS["unknown"]), lang), r["code"] or MISSING,
+             _class_name(r, lang),
              r["overlap_m2"], r["overlap_mu"], 100 * r["overlap_m2"] / result.area_m2 if result.area_m2 else 0.0]
             for r in result.landuse_breakdown]
     return pd.DataFrame(data, columns=cols)
+
+
+def _class_name(row: dict, lang: str) -> str:
+    """A breakdown row's class name in ``lang``: the 三调 class table's English name for a known code (a
+    planner's 地类图斑 file carries only its DLMC)."""
+    from cyc_geo.carbon.landcover import CLASSES
+
+    code = str(row.get("code") or "")
+    if lang == "en" and code.isdigit() and int(code) in CLASSES:
+        return CLASSES[int(code)].name_en
+    return row["name"]
 
 
 LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩", "占地块比例": "%", "Share of site": "%"}

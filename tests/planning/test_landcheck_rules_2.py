@@ -363,3 +363,17 @@ def test_a_planner_file_with_bhdj_imports_as_the_protection_layer_and_drives_the
     f = forest_protection_finding(site, CheckParams(site_type="public"), CheckContext())
     assert f.level == "conflict" and f.overlap_m2 == pytest.approx(20_000.0, rel=1e-6)
     assert f.extra["by_level_m2"] == {"Ⅰ": pytest.approx(20_000.0, rel=1e-6), "Ⅲ": pytest.approx(20_000.0, rel=1e-6)}
+
+
+def test_the_land_use_table_names_classes_in_the_reports_language() -> None:
+    """The English compliance report names a 三调 class in English (it printed 乔木林地); a planner's own 地类图斑
+    name of an unknown code stays as the file gives it."""
+    from types import SimpleNamespace
+
+    from cyc_geo.planning.compliance import landuse_table
+
+    rows = [{"group": "agricultural", "code": "0301", "name": "乔木林地", "overlap_m2": 60.0, "overlap_mu": 0.09},
+            {"group": "unknown", "code": "9999", "name": "自定地类", "overlap_m2": 40.0, "overlap_mu": 0.06}]
+    result = SimpleNamespace(landuse_breakdown=rows, area_m2=100.0)
+    assert list(landuse_table(result, "en")["Class"]) == ["Tree forest", "自定地类"]
+    assert list(landuse_table(result, "zh")["地类名称"]) == ["乔木林地", "自定地类"]
