@@ -93,7 +93,7 @@ def _built_in_source(layer) -> tuple[str, Any]:
     try:
         gdf = layer_frame(layer.id)
         demo = not provenance_of(gdf).is_real
-    except Exception as exc:  # a layer that cannot be built here: say so, keep the table
+    except Exception as exc:  # noqa: BLE001 - a layer that cannot be built here: say so, keep the table
         return tr(f"无法加载：{exc}", f"cannot load: {exc}"), "—"
     label = tr("演示/近似数据", "demo/approximate data") if demo else tr("内置真实数据", "bundled real data")
     return label, "—" if layer.geometry == "raster" else f"{len(gdf):,}"

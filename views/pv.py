@@ -155,7 +155,7 @@ def _init_state() -> None:
         if raw:
             try:
                 sc = Scenario.from_dict(json.loads(raw))
-            except Exception:  # a damaged link falls back to the defaults, never a crash
+            except Exception:  # noqa: BLE001 - a damaged link falls back to the defaults, never a crash
                 ss["pv_msg"] = ("warning", tr("链接中的情景参数无效，已使用默认值。", "The scenario in the link is invalid; defaults used."))
         ss[STATE] = sc.to_dict()
     current = Scenario.from_dict(ss[STATE])
@@ -661,7 +661,7 @@ def _ledger_form(led: Any, towns: Any) -> None:
                         format_func=lambda i: tr("（新增）", "(new row)") if i is None else f"#{i}")
     d = tables.ledger_row_defaults(led, pick)
     codes = [str(c) for c in towns["code"]]
-    names = dict(zip(codes, towns["name"] if lang() == "zh" else towns["name_en"]))
+    names = dict(zip(codes, towns["name"] if lang() == "zh" else towns["name_en"], strict=True))
     with st.form(f"pv_led_form_{pick}"):
         vals = {"install_id": pick, "name": st.text_input(tr("名称", "Name"), d["name"]),
                 "owner": st.text_input(tr("业主", "Owner"), d["owner"])}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from cyc_geo.cli import UserError, command, emit
@@ -30,7 +29,6 @@ def cmd_land_check(args: argparse.Namespace) -> int:
     from cyc_geo.planning.jzd import jzd_bytes
     from cyc_geo.planning.landcheck import check_site
     from cyc_geo.planning.projects import read_site_file, site_from_gdf
-
     from cyc_geo.planning.site import IndustryFigures
 
     figures = {"division": args.industry, "floor_area_m2": args.floor_area, "footprint_m2": args.footprint,

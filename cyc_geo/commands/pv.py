@@ -82,7 +82,7 @@ def estimate_workbook(footprints: str | None = None, scenario_name: str | None =
     towns = load_townships()
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
     shown = tables.township_display(aggregation.township_table(per_roof, towns), lang)
-    names = dict(zip(towns["code"].astype(str), towns["name" if lang == "zh" else "name_en"]))
+    names = dict(zip(towns["code"].astype(str), towns["name" if lang == "zh" else "name_en"], strict=True))
     return tables.workbook(shown, aggregation.summary(per_roof), scenario, not provenance_of(roofs).is_real,
                            scenario_name=scenario_name, lang=lang, town_names=names)
 

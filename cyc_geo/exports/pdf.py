@@ -143,7 +143,7 @@ class PdfReport(FPDF):
             for i, row in enumerate(df.itertuples(index=False)):
                 fill = (fills or [None] * len(df))[i] if fills else None
                 r = t.row(style=None if fill is None else _fill_style(fill))
-                for c, v in zip(df.columns, row):
+                for c, v in zip(df.columns, row, strict=True):
                     r.cell(fmt(v, units.get(c)))
         self.ln(2)
 

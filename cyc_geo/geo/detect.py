@@ -85,7 +85,7 @@ def guess_crs(bounds) -> str | None:
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if _is_degrees(minx, miny, maxx, maxy):
         return WGS84
-    if 250_000 <= minx and maxx <= 750_000 and 0 <= miny and maxy <= 10_000_000:
+    if minx >= 250_000 and maxx <= 750_000 and miny >= 0 and maxy <= 10_000_000:
         return AREA_CRS
     return None
 
@@ -178,7 +178,7 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
             if first_zone <= zone < first_zone + _N_ZONES[width]:
                 code = first_prefix + zone - first_zone
                 candidates.append((code, f"{zh} 第{zone}带（含带号）", f"{en} zone {zone} (with zone prefix)"))
-    elif 0 < minx and maxx < 1_000_000:
+    elif minx > 0 and maxx < 1_000_000:
         # rough inverse GK (spherical, 111.32 km per degree): keep only central meridians
         # that can put the data within the margin of Changyuan, then verify with pyproj
         lat = np.clip((miny + maxy) / 2 / 110_950.0, -80, 80)

@@ -79,7 +79,7 @@ def annex_table(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFram
     value_col, status_col = actual_columns(year)
     values = ev["value"].reindex(table.index)
     table[value_col] = [round_for_unit(float(v), u) if pd.notna(v) else None
-                        for v, u in zip(values, table["单位"].astype(str))]
+                        for v, u in zip(values, table["单位"].astype(str), strict=True)]
     table[status_col] = ev["status"].reindex(table.index)
     table["origin"] = cat["origin"]
     return table.reset_index(drop=True)

@@ -43,7 +43,7 @@ import tempfile
 import uuid
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,12 +149,11 @@ def _find_dataset(folder: Path, member: str | None) -> Path:
     for p in sorted(folder.rglob("*")):
         if any(part.startswith("__MACOSX") for part in p.parts):
             continue
-        if p.is_dir() and p.suffix.lower() == ".gdb":
+        is_gdb = p.is_dir() and p.suffix.lower() == ".gdb"
+        is_file = p.is_file() and p.suffix.lower() in {".shp", ".gpkg", ".geojson", ".json", ".kml", ".parquet",
+                                                       ".geoparquet", ".tif", ".tiff"}
+        if is_gdb or (is_file and not any(parent.suffix.lower() == ".gdb" for parent in p.parents)):
             found.append(p)
-        elif p.is_file() and p.suffix.lower() in {".shp", ".gpkg", ".geojson", ".json", ".kml", ".parquet",
-                                                   ".geoparquet", ".tif", ".tiff"}:
-            if not any(parent.suffix.lower() == ".gdb" for parent in p.parents):
-                found.append(p)
     if member:
         chosen = [p for p in found if p.name == member or str(p.relative_to(folder)) == member]
         if not chosen:
@@ -313,7 +312,7 @@ def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Pat
     if suffix in (".parquet", ".geoparquet"):
         try:
             gdf = gpd.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _corrupt(path, exc) from exc
         return gdf, "UTF-8", None
     kwargs: dict[str, Any] = {}
@@ -383,7 +382,7 @@ def _read_ogr(path: Path, layer: LayerDef, kwargs: dict[str, Any], chosen: str |
             gdf = pyogrio.read_dataframe(path, on_invalid="ignore", **kwargs)
     except ImportFailure:
         raise
-    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL errors of many kinds
+    except Exception as exc:
         if isinstance(exc, UnicodeError) or "codec can't decode" in str(exc):
             raise bad_encoding(kwargs.get("encoding") or encoding, exc) from exc
         raise _corrupt(path, exc) from exc
@@ -444,7 +443,7 @@ def _resolve_crs(bounds: tuple[float, ...], file_crs: Any, user_crs: str | None,
                 name = f"EPSG:{name}"
             try:
                 name = crs_name(name) or name
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise ImportFailure("bad_crs", f"无法识别坐标系 {user_crs}", f"Unknown coordinate system {user_crs}") from exc
         if not coords_possible(core, name):
             suggestions = [s.__dict__ for s in suggest_crs(core)]
@@ -899,7 +898,7 @@ def _prepare_raster(path: Path, layer: LayerDef, file_name: str, crs: str | None
 
 
 def _version_name(sha: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     return f"{stamp}-{sha[:8]}-{uuid.uuid4().hex[:4]}"
 
 
@@ -1018,7 +1017,7 @@ def import_file(
                                swap_xy=swap_xy, allow_outside=allow_outside)
         except (ImportFailure, PermissionError):
             raise
-        except Exception as exc:  # noqa: BLE001 - any other reader/geometry error is still bad input
+        except Exception as exc:
             raise _corrupt(Path(file_name or path.name), exc) from exc
         sha = sha256_file(path)
         return store(prepared, sha, actor, conn)

@@ -84,7 +84,7 @@ def geodesic_length_m(lonlats: list[tuple[float, float]]) -> float:
 
     if len(lonlats) < 2:
         return 0.0
-    lons, lats = zip(*lonlats)
+    lons, lats = zip(*lonlats, strict=True)
     return float(Geod(ellps="WGS84").line_length(lons, lats))
 
 
@@ -356,7 +356,7 @@ def place_entries(frames: list[tuple[str, str, gpd.GeoDataFrame]], lang: str = "
         g = gdf.to_crs(WGS84) if gdf.crs is not None else gdf
         col = "name_en" if lang == "en" and "name_en" in g.columns else name_col
         kind = kind_en if lang == "en" else kind_zh
-        for name, geom in zip(g[col], g.geometry):
+        for name, geom in zip(g[col], g.geometry, strict=True):
             if name is None or name != name or not str(name).strip() or geom is None or geom.is_empty:
                 continue
             w, s, e, n = geom.bounds

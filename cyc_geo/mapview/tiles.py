@@ -178,7 +178,7 @@ class TileJob:
     proc: subprocess.Popen | None = None
     log: Path | None = None
 
-    def poll(self) -> "TileJob":
+    def poll(self) -> TileJob:
         if self.status == "building" and self.proc is not None and self.proc.poll() is not None:
             if self.proc.returncode == 0 and self.path is not None and (self.path / "metadata.json").exists():
                 self.status = "ready"

@@ -119,7 +119,7 @@ def _label_points(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str) -> list[lis
         return []
     label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
     pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts, strict=True)]
 
 
 def layer_payload(
@@ -138,7 +138,7 @@ def layer_payload(
     Python style function per feature.
     """
     fields = [f for f in layer.tooltip if f in gdf.columns]
-    labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang)) if f in gdf.columns]
+    labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang), strict=True) if f in gdf.columns]
     cat = layer.style.get("category_field")
     extra = [c for c in (fill_col, cat) if c and c in gdf.columns]
     keep = list(dict.fromkeys(fields + extra))
@@ -165,7 +165,7 @@ def layer_payload(
         "fill_col": fill_col,
         "cat_field": cat,
         "cat_colors": style.get("category_colors", {}),
-        "tooltip": [[f, lab] for f, lab in zip(fields, labels)],
+        "tooltip": [[f, lab] for f, lab in zip(fields, labels, strict=True)],
         "labels": label_points,
     }
     rest = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

@@ -19,8 +19,8 @@ from cyc_geo.exports import excel, pdf
 from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 from cyc_geo.planning.landcheck import CheckContext
-from cyc_geo.planning.site import Finding, LandCheck
 from cyc_geo.planning.rules import SITE_TYPE_NAMES
+from cyc_geo.planning.site import Finding, LandCheck
 from cyc_geo.planning.sites_table import CHECK_NAMES
 
 LEVEL_NAMES = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
@@ -266,7 +266,7 @@ def report_pdf(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,
     ft = findings_table(result, lang)
     w = doc.content_width
     doc.table(ft, FINDING_UNITS, font_size=7, col_widths=[w * 0.07, w * 0.11, w * 0.1, w * 0.08, w * 0.42, w * 0.22],
-              fills=[LEVEL_FILLS.get(f, None) for f in _levels_sorted(result)])
+              fills=[LEVEL_FILLS.get(f) for f in _levels_sorted(result)])
     doc.heading(_t(lang, "地类现状（三调）", "Land use now (third land survey classes)"))
     doc.table(landuse_table(result, lang), LANDUSE_UNITS, font_size=7)
     doc.heading(_t(lang, "占用永久基本农田图斑", "Basic-farmland parcels taken"))

@@ -19,20 +19,20 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import font_manager
+from matplotlib.collections import PatchCollection
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 
-from cyc_geo.geo.crs import AREA_CRS  # noqa: E402
-from cyc_geo.planning.landcheck import LEVELS, CheckContext, LandCheck, check_site  # noqa: E402
-from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row  # noqa: E402
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.planning.landcheck import LEVELS, CheckContext, LandCheck, check_site
+from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row
 
 LEVEL_COLORS = {"conflict": "F4CCCC", "warning": "FFF2CC", "ok": "D9EAD3"}
 LEVEL_ZH = {"conflict": "冲突", "warning": "注意", "ok": "通过", "info": "提示"}

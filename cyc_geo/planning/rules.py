@@ -217,7 +217,7 @@ def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
         return finding("ok", "farmland", 0.0, 0.0, "地块不占用永久基本农田", "The site takes no permanent basic farmland",
                        "farmland", parts=[], parcels=[])
     codes = _col(farm, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(farm, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(farm, "class_name"), strict=True)], dtype=object)
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     ids, located, owner = _col(farm, "parcel_id"), _col(farm, "located_in"), _col(farm, "owner")
@@ -246,7 +246,7 @@ def _cropland_rest(site: PreparedSite, ctx: Context, p: LandCheckParams) -> tupl
     """Per cropland feature: its class code, name and the overlap (m²) with the site outside basic farmland."""
     crop = ctx.area_crs("cropland")
     codes = _col(crop, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(crop, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(crop, "class_name"), strict=True)], dtype=object)
     ov = site.overlap_by_feature(crop.geometry.to_numpy())
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     rest = np.zeros(len(crop))
@@ -320,7 +320,7 @@ def redline_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
     if total < p.min_overlap_m2:
         return finding("ok", "eco_redline", 0.0, 0.0, "地块不涉及生态保护红线", "The site does not touch the ecological red line",
                        "eco_redline")
-    names = [n for n, a in zip(_col(red, "name"), ov) if a >= p.min_overlap_m2]
+    names = [n for n, a in zip(_col(red, "name"), ov, strict=True) if a >= p.min_overlap_m2]
     where = "、".join(dict.fromkeys(n for n in names if n)) or "生态保护红线"
     if rooftop:
         return finding("ok", "eco_redline", total, share,
@@ -408,7 +408,7 @@ def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndar
         return finding("ok", "forest", 0.0, 0.0, "光伏方阵不占用林地", "The PV arrays take no forest land", "pv_forest",
                        sink_lost_t_co2_yr=0.0)
     codes = _col(forest, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"), strict=True)], dtype=object)
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     cls_zh, cls_en = _classes_text(parts)
     banned = [x for x in parts if x["code"] not in PV_SHRUB_CODES]
@@ -487,7 +487,7 @@ def _roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.nd
     total = float(ov.sum())
     share = total / site.area_m2
     codes = _col(forest, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"), strict=True)], dtype=object)
     parts = _parts_by_class(codes, names, ov, 1.0)
     cls_zh, cls_en = _classes_text(parts)
     if share <= rp.roof_forest_share:
@@ -599,7 +599,7 @@ def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Findi
     belt = ctx.area_crs("belt")
     ov = site.overlap_by_feature(belt.geometry.to_numpy())
     zones = belt["zone"].astype(str).tolist() if "zone" in belt.columns else [str(i) for i in range(len(belt))]
-    per_zone = {z: round(float(a), 2) for z, a in zip(zones, ov)}
+    per_zone = {z: round(float(a), 2) for z, a in zip(zones, ov, strict=True)}
     total = float(ov.sum())
     share = total / site.area_m2
     if total < p.min_overlap_m2:
@@ -702,8 +702,8 @@ def sites_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Find
         return _noted("ok", "project_sites", 0.0, 0.0, "不与其他项目地块重叠", "No overlap with other project sites")
     nos = [int(others["project_no"].iloc[i]) for i in hit]
     total = float(ov[hit].sum())
-    zh = "、".join(f"项目{n}（{a:,.0f} m²）" for n, a in zip(nos, ov[hit]))
-    en = ", ".join(f"project {n} ({a:,.0f} m²)" for n, a in zip(nos, ov[hit]))
+    zh = "、".join(f"项目{n}（{a:,.0f} m²）" for n, a in zip(nos, ov[hit], strict=True))
+    en = ", ".join(f"project {n} ({a:,.0f} m²)" for n, a in zip(nos, ov[hit], strict=True))
     return _noted("conflict", "project_sites", total, total / site.area_m2,
                   f"地块与其他项目地块重叠：{zh}", f"The site overlaps other project sites: {en}",
                   projects=nos, per_project_m2=[round(float(a), 2) for a in ov[hit]])

@@ -404,7 +404,7 @@ def township_rows(by_township: pd.DataFrame) -> list[dict[str, Any]]:
     from cyc_geo.pv.report import township_row
 
     seats = read_seats()
-    names = dict(zip(seats["code"].str[6:], zip(seats["name"], seats["name_en"])))
+    names = dict(zip(seats["code"].str[6:], zip(seats["name"], seats["name_en"], strict=True), strict=True))
     rows = []
     for r in by_township.itertuples(index=False):
         code = str(r.township_code)

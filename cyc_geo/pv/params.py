@@ -165,7 +165,7 @@ class PVParams:
         """The :data:`DERIVED` fields as given (``None`` / missing keys = derived)."""
         return self._explicit  # type: ignore[attr-defined]
 
-    def validate(self) -> "PVParams":
+    def validate(self) -> PVParams:
         """Raise ``ValueError`` (zh + en) on out-of-range values; return self."""
         checks = [
             (0 < self.module_w_per_m2 <= 400, "组件功率密度须在 0–400 W/m² / module_w_per_m2 must be in (0, 400]"),
@@ -200,7 +200,7 @@ class PVParams:
         emissions.get_preset(self.emission_preset)
         return self
 
-    def with_overrides(self, overrides: dict[str, Any] | None) -> "PVParams":
+    def with_overrides(self, overrides: dict[str, Any] | None) -> PVParams:
         """A copy with ``overrides`` applied (dict fields are merged; derived fields are derived again
         from the new values unless given); unknown keys are an error."""
         if not overrides:
@@ -239,7 +239,7 @@ class Scenario:
     params: dict[str, Any] = field(default_factory=dict)
     """Overrides of :class:`PVParams` fields (e.g. ``{"performance_ratio": 0.78}``)."""
 
-    def validate(self) -> "Scenario":
+    def validate(self) -> Scenario:
         unknown = set(self.adoption) - set(CLASSES)
         if unknown:
             raise ValueError(f"未知建筑类别 {sorted(unknown)} / unknown building classes {sorted(unknown)}")
@@ -259,7 +259,7 @@ class Scenario:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Scenario":
+    def from_dict(cls, data: dict[str, Any]) -> Scenario:
         """Build and validate a scenario from a dict (e.g. stored JSON); unknown keys are an error."""
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names

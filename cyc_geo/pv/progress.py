@@ -34,8 +34,8 @@ Rules (docs/sources.md, "PV progress rules"):
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
 from typing import Any
 
 import geopandas as gpd
@@ -63,7 +63,7 @@ STATUS_LABELS = {MET: ("已达标", "met"), NOT_MET: ("未达标", "not met"), O
 def as_of_date(value: str | Date | None = None) -> pd.Timestamp:
     """The as-of date as a Timestamp (None: today, UTC); ``ValueError`` for a bad date string."""
     if value is None:
-        return pd.Timestamp(datetime.now(timezone.utc).date())
+        return pd.Timestamp(datetime.now(UTC).date())
     ts = pd.to_datetime(value, errors="coerce")
     if pd.isna(ts):
         raise ValueError(f"日期无效 / invalid date {value!r} (YYYY-MM-DD)")

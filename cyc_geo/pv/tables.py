@@ -430,7 +430,7 @@ def progress_chart_data(summary: dict[str, Any], lang: str) -> pd.DataFrame:
 
 def township_installed(summary: dict[str, Any], townships: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``township``/``installed_mw`` rows (labelled in ``lang``), largest first."""
-    en = dict(zip(townships["code"].astype(str), townships["name_en"]))
+    en = dict(zip(townships["code"].astype(str), townships["name_en"], strict=True))
     return pd.DataFrame({
         "township": [t["name"] if lang == "zh" else en.get(t["code"], t["name"]) for t in summary["by_township"]],
         "installed_mw": [t["installed_mw"] for t in summary["by_township"]],

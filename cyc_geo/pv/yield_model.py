@@ -31,6 +31,7 @@ from cyc_geo.pv.params import RACKED, ROOF_TYPES, PVParams, clearsky_ghi_kwh_m2,
 from cyc_geo.pv.plan import SEED_SPECIFIC_YIELD
 from cyc_geo.pv.raster_io import sample_raster
 
+
 @dataclass(frozen=True)
 class YieldResult:
     """The yield model for one roof type: annual and monthly kWh/kWp, the irradiation used and the loss table."""
