@@ -46,7 +46,7 @@ def _zones(spec: str) -> tuple[gpd.GeoDataFrame, str]:
 def _rows(df: pd.DataFrame, key: str, names: pd.Series | None) -> list[dict[str, Any]]:
     rows = []
     for i, r in df.reset_index(drop=True).iterrows():
-        row = {"code" if key == "code" else key: str(r[key])}
+        row: dict[str, Any] = {"code" if key == "code" else key: str(r[key])}
         if names is not None:
             row["name"] = str(names.iloc[i])
         for col in ("sink_t_co2", "forest_area_ha", "forest_area_mu", "stock_m3", "storage_t_c", "sink_t_co2_per_ha",

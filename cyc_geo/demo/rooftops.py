@@ -322,6 +322,8 @@ def is_stale(path: Path) -> bool:
     """True if the demo file was written by an older generator version (or is unreadable)."""
     try:
         raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+        if raw is None:
+            return True
         return json.loads(raw).get("generator_version") != GENERATOR_VERSION
     except Exception:  # noqa: BLE001 - an unreadable or foreign file counts as stale and is rebuilt
         return True

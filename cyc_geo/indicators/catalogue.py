@@ -497,7 +497,8 @@ def _resolve_values(
         v = derive(row.rule, values)
         values[no], value_source[no] = v, ("derived" if v is not None else "none")
         years_in = [dated.get(n, (None,))[0] for _, n in parse_rule(row.rule)]
-        dated[no] = (min(years_in) if v is not None and all(y is not None for y in years_in) else None, "", "")
+        known = [y for y in years_in if y is not None]
+        dated[no] = (min(known) if v is not None and len(known) == len(years_in) else None, "", "")
         reason[no] = f"推算 {row.rule} / derived {row.rule}" + ("" if v is not None else "：输入缺失 / input missing")
     return values, value_source, reason, dated
 

@@ -58,7 +58,7 @@ from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.catalog.registry import LayerDef, get_layer
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
-from cyc_geo.geo.detect import GCJ02, coords_possible, crs_name, crs_plausible, suggest_crs
+from cyc_geo.geo.detect import GCJ02, Bounds, as_bounds, coords_possible, crs_name, crs_plausible, suggest_crs
 from cyc_geo.ingest.upload_safety import (
     RASTER_EXTS,
     TABLE_EXTS,
@@ -412,7 +412,7 @@ def _corrupt(path: Path, exc: Exception) -> ImportFailure:
                          detail=str(exc)[:300])
 
 
-def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[Bounds, Bounds] | None:
     """(total bounds, core) of the non-empty geometries; ``core`` is the median feature centre as a
     degenerate box, so a few stray features do not decide whether the CRS is plausible."""
     geoms = gdf.geometry.values
@@ -425,11 +425,11 @@ def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[tuple[float, ...], tuple[float,
         out = (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3]))
         cx = float(np.nanmedian((b[:, 0] + b[:, 2]) / 2))
         cy = float(np.nanmedian((b[:, 1] + b[:, 3]) / 2))
-    return tuple(float(v) for v in out), (cx, cy, cx, cy)
+    return as_bounds(out), (cx, cy, cx, cy)
 
 
-def _resolve_crs(bounds: tuple[float, ...], file_crs: Any, user_crs: str | None,
-                 what_zh: str = "数据", code: str = "crs_needed", core: tuple[float, ...] | None = None) -> str:
+def _resolve_crs(bounds: Bounds, file_crs: Any, user_crs: str | None,
+                 what_zh: str = "数据", code: str = "crs_needed", core: Bounds | None = None) -> str:
     """The CRS to use: the user's, else the file's if plausible; else stop with suggestions.
 
     Plausibility and suggestions use ``core`` (default ``bounds``), reported ``bounds`` are the full extent."""
@@ -875,7 +875,7 @@ def _prepare_raster(path: Path, layer: LayerDef, file_name: str, crs: str | None
     try:
         with rasterio.open(path) as src:
             file_crs = src.crs
-            bounds = tuple(float(v) for v in src.bounds)
+            bounds = as_bounds(src.bounds)
             info = {"width": src.width, "height": src.height, "bands": src.count, "dtype": src.dtypes[0],
                     "res": [float(v) for v in src.res], "nodata": src.nodata}
             # read one window to prove the pixel data is there (catches truncated files early)
@@ -939,6 +939,8 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
                 write_layer(prepared.gdf, tmp, layer_id, meta)
                 tmp.replace(final)
             else:
+                if prepared.raster_path is None:
+                    raise ValueError("a raster import has no prepared raster file")
                 _write_raster(prepared.raster_path, folder / f".{version}.tmp.tif", prepared.report["crs_used"], version,
                               prepared.report["file_name"])
                 (folder / f".{version}.tmp.tif").replace(final)

@@ -74,11 +74,12 @@ def run(fn: Callable[[Any], Any], timeout_s: float | None = None, idle_s: float 
     global _jobs, _thread
     future: Future = Future()
     with _lock:
-        if _thread is None or not _thread.is_alive():
-            _jobs = queue.Queue()
-            _thread = threading.Thread(target=_serve, args=(_jobs, idle_s), name="cyc-geo-chromium", daemon=True)
+        jobs = _jobs
+        if jobs is None or _thread is None or not _thread.is_alive():
+            jobs = _jobs = queue.Queue()
+            _thread = threading.Thread(target=_serve, args=(jobs, idle_s), name="cyc-geo-chromium", daemon=True)
             _thread.start()
-        _jobs.put((fn, future))
+        jobs.put((fn, future))
     return future.result(timeout=timeout_s)
 
 

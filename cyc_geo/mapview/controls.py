@@ -25,7 +25,7 @@ import shapely
 from jinja2 import Template
 
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
-from cyc_geo.mapview.macro import VerbatimMacro
+from cyc_geo.mapview.macro import VerbatimMacro, page_figure
 
 HIGHLIGHT_COLOUR = "#00e5ff"
 """Outline of the clicked feature: cyan, which none of the layer palettes uses (project choice)."""
@@ -335,7 +335,7 @@ class FillHeight(_Tool):
 
 def add_map_tools(fmap: folium.Map, lang: str = "zh") -> folium.Map:
     """Measure, label declutter, copy-link, tile-failure notice and full-height sizing on ``fmap``."""
-    fmap.get_root().header.add_child(folium.Element(f"<style>{CONTROLS_CSS}</style>"))
+    page_figure(fmap).header.add_child(folium.Element(f"<style>{CONTROLS_CSS}</style>"))
     for tool in (MeasureTool(lang), CopyLinkControl(lang), LabelDeclutter(lang), TileErrorNotice(lang), FillHeight(lang)):
         tool.add_to(fmap)
     return fmap

@@ -107,6 +107,8 @@ def nice_scale_length_m(m_per_mm: float, max_mm: float) -> float:
             km = s * 10.0**e
             if km <= limit_km * (1 + 1e-9):
                 best = km
+    if best is None:
+        raise ValueError(f"no scale bar step fits {max_mm} mm at {m_per_mm} m/mm")
     return float(best) * 1000.0
 
 

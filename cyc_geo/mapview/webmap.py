@@ -25,7 +25,7 @@ from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 from cyc_geo.mapview.basemaps import BASEMAPS
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
-from cyc_geo.mapview.macro import VerbatimMacro
+from cyc_geo.mapview.macro import VerbatimMacro, page_figure
 from cyc_geo.mapview.safe import script_safe, script_safe_json
 from cyc_geo.places.site import CENTRE
 
@@ -109,7 +109,7 @@ def base_map(
         FitBoundsControl(fit_bounds, "适配市域" if lang == "zh" else "Fit to county").add_to(fmap)
     ZoomPanes().add_to(fmap)
     HoldOpeningView().add_to(fmap)
-    fmap.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
+    page_figure(fmap).header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
     return fmap
 
 
@@ -294,7 +294,7 @@ LABEL_CSS = (
 
 def add_label_css(fmap: folium.Map) -> None:
     """Style for the township labels (halo so they read over any basemap)."""
-    fmap.get_root().header.add_child(folium.Element(LABEL_CSS))
+    page_figure(fmap).header.add_child(folium.Element(LABEL_CSS))
 
 
 AGG_PANE = "cycAgg"
@@ -448,7 +448,7 @@ def layer_legend(layer: LayerDef, lang: str = "zh") -> LegendSection:
     if kind == "categories" and style.get("category_colors"):
         from cyc_geo.mapview.controls import passive_style
 
-        labels, passive = leg.get(f"labels_{lang}", {}), set(style.get("passive_categories") or [])
+        labels, passive = layer.legend_labels(lang), set(style.get("passive_categories") or [])
         rows: list[tuple[str, str, str]] = []
         for k, col in style["category_colors"].items():
             row = ("outline", passive_style(layer)["color"], labels.get(k, k)) if k in passive else ("fill", col, labels.get(k, k))

@@ -193,13 +193,12 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
 
     family = cjk_font_family()
     use_zh = lang == "zh" and family is not None
-    rc = {"font.family": [family, "DejaVu Sans"]} if family else {}
     site_m = site.to_crs(AREA_CRS)
     minx, miny, maxx, maxy = site_m.total_bounds
     pad = min(max(maxx - minx, maxy - miny, 600.0) * 0.5, 3_000.0)
     window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     handles = []
-    with plt.rc_context(rc):
+    with plt.rc_context({"font.family": [family, "DejaVu Sans"]} if family else None):
         fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=dpi)
         for key, zh, en, face, edge in MAP_LAYERS:
             if key in DETAIL_LAYERS and window.area > MAX_DETAIL_WINDOW_M2:

@@ -126,7 +126,7 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
     if fig.floor_area_m2 is None:
         missing.append(("容积率：未给出建筑面积", "plot ratio: no floor area given"))
     else:
-        out.extend(_plot_ratio(fig, table, area, params))
+        out.extend(_plot_ratio(fig, fig.floor_area_m2, table, area, params))
     # (三) building coverage
     if fig.footprint_m2 is None:
         missing.append(("建筑系数：未给出建筑物、构筑物占地面积", "building coverage: no building footprint given"))
@@ -187,14 +187,15 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
     return out
 
 
-def _plot_ratio(fig: IndustryFigures, table: tuple[float, str] | None, area: float, params: CheckParams) -> list[Finding]:
-    far = fig.floor_area_m2 / area
+def _plot_ratio(fig: IndustryFigures, floor_m2: float, table: tuple[float, str] | None, area: float,
+                params: CheckParams) -> list[Finding]:
+    far = floor_m2 / area
     hi = params.rules.max_plot_ratio
     if table is None:
         lo, div_zh, div_en = params.thresholds.min_plot_ratio, "行业未给出或表2未列", "industry not given or not in Table 2"
     else:
         lo, div_zh, div_en = table[0], f"{fig.division} {table[1]}", f"division {fig.division}"
-    need_lo, need_hi = fig.floor_area_m2 / hi, fig.floor_area_m2 / lo
+    need_lo, need_hi = floor_m2 / hi, floor_m2 / lo
     extra = {"plot_ratio": round(far, 3), "min_plot_ratio": lo, "max_plot_ratio": hi, "industry_division": fig.division,
              "site_range_mu": [round(need_lo / M2_PER_MU, 1), round(need_hi / M2_PER_MU, 1)]}
     span_zh = f"按建筑面积 {fig.floor_area_m2:,.0f} m² 与容积率 {lo}，用地不宜超过 {need_hi / M2_PER_MU:,.0f} 亩"

@@ -90,16 +90,16 @@ def render_site_map(
     ctx = context or CheckContext()
     family = cjk_font_family()
     cjk = family is not None
-    rc = {"font.family": [family, "DejaVu Sans"]} if cjk else {}
+
     site_m = site.to_crs(AREA_CRS)
-    with plt.rc_context(rc):
+    with plt.rc_context({"font.family": [family, "DejaVu Sans"]} if family is not None else None):
         fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 5.4), dpi=dpi)
-        county = ctx.area_crs("county")
+        county = ctx.required("county")
         for ax in (ax0, ax1):
-            _draw(ax, ctx.area_crs("townships").geometry, facecolor="none", edgecolor="#999999", linewidth=0.4,
+            _draw(ax, ctx.required("townships").geometry, facecolor="none", edgecolor="#999999", linewidth=0.4,
                   linestyle="--")
-            _draw(ax, ctx.area_crs("belt").geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
-            _draw(ax, ctx.area_crs("devzone").geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5,
+            _draw(ax, ctx.required("belt").geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
+            _draw(ax, ctx.required("devzone").geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5,
                   linewidth=0.8)
             _draw(ax, county.geometry, facecolor="none", edgecolor="#b2182b", linewidth=1.2)
         minx, miny, maxx, maxy = site_m.total_bounds

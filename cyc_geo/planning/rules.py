@@ -244,7 +244,7 @@ def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
 
 def _cropland_rest(site: PreparedSite, ctx: Context, p: LandCheckParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """Per cropland feature: its class code, name and the overlap (m²) with the site outside basic farmland."""
-    crop = ctx.area_crs("cropland")
+    crop = ctx.required("cropland")
     codes = _col(crop, "class_code")
     names = np.array([_class_name(c, n) for c, n in zip(codes, _col(crop, "class_name"), strict=True)], dtype=object)
     ov = site.overlap_by_feature(crop.geometry.to_numpy())
@@ -526,7 +526,7 @@ def input_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> lis
 def county_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
     """Inside the county: a conflict for the part outside (a warning for roofs cut by the boundary)."""
     p, rooftop = params.thresholds, params.rooftop
-    county = ctx.area_crs("county")
+    county = ctx.required("county")
     inside = float(site.overlap_by_feature(county.geometry.to_numpy()).sum())
     outside = max(site.area_m2 - inside, 0.0)
     if inside < p.min_overlap_m2:
@@ -596,7 +596,7 @@ def township_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
 def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
     """沿黄生态带: a conflict on any overlap (roofs take no new land), else the distance to it."""
     p, rooftop = params.thresholds, params.rooftop
-    belt = ctx.area_crs("belt")
+    belt = ctx.required("belt")
     ov = site.overlap_by_feature(belt.geometry.to_numpy())
     zones = belt["zone"].astype(str).tolist() if "zone" in belt.columns else [str(i) for i in range(len(belt))]
     per_zone = {z: round(float(a), 2) for z, a in zip(zones, ov, strict=True)}
@@ -713,7 +713,7 @@ def devzone_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
     """The development zone (经开区): industrial sites outside it (wholly or partly) get a warning."""
     p = params.thresholds
     kind = "industrial" if params.site_type == "industrial" and not params.rooftop else params.project_kind
-    zone = ctx.area_crs("devzone")
+    zone = ctx.required("devzone")
     inside = float(site.overlap_by_feature(zone.geometry.to_numpy()).sum())
     share = inside / site.area_m2
     industrial = kind == "industrial"

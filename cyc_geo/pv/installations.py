@@ -116,18 +116,20 @@ def _check(row: dict[str, Any]) -> list[str]:
 def clean_row(raw: dict[str, Any]) -> dict[str, Any]:
     """A validated ledger row (``lon``/``lat`` optional, WGS84 degrees); ``ValueError`` (zh + en) when bad."""
     try:
-        capacity = float(raw.get("capacity_kw"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        capacity = float(raw["capacity_kw"])
+    except (KeyError, TypeError, ValueError):
         raise ValueError("装机容量须为数字 / capacity_kw must be a number") from None
-    row = {"install_id": int(raw["install_id"]), "name": _text(raw, "name"), "owner": _text(raw, "owner"),
-           "building_class": _text(raw, "building_class") or "other", "status": _text(raw, "status"),
-           "capacity_kw": capacity, "date": _text(raw, "date"), "township_code": _text(raw, "township_code")}
+    row: dict[str, Any] = {
+        "install_id": int(raw["install_id"]), "name": _text(raw, "name"), "owner": _text(raw, "owner"),
+        "building_class": _text(raw, "building_class") or "other", "status": _text(raw, "status"),
+        "capacity_kw": capacity, "date": _text(raw, "date"), "township_code": _text(raw, "township_code")}
     errors = _check(row)
-    lon, lat = raw.get("lon"), raw.get("lat")
-    has = lon not in (None, "") and lat not in (None, "") and not (pd.isna(lon) or pd.isna(lat))
+    raw_lon, raw_lat = raw.get("lon"), raw.get("lat")
+    has = raw_lon not in (None, "") and raw_lat not in (None, "") and not (pd.isna(raw_lon) or pd.isna(raw_lat))
+    lon = lat = math.nan
     if has:
         try:
-            lon, lat = float(lon), float(lat)
+            lon, lat = float(raw["lon"]), float(raw["lat"])
         except (TypeError, ValueError):  # typed text: a message, not Python's "could not convert string to float"
             errors.append("经纬度须为数字（WGS84 度） / lon/lat must be numbers (WGS84 degrees)")
             has = False

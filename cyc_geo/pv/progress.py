@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from datetime import date as Date
-from typing import Any
+from typing import Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -234,6 +234,10 @@ def share_to_close(gap: float, potential_mw: float) -> float | None:
     return None if potential_mw <= 0 else float(gap / potential_mw)
 
 
+@overload
+def nea_shares_to_close(fraction: float) -> dict[str, float]: ...
+@overload
+def nea_shares_to_close(fraction: None) -> None: ...
 def nea_shares_to_close(fraction: float | None) -> dict[str, float] | None:
     """Adoption share per class (NEA share × ``fraction``, capped at 1) that closes the gap; None when impossible."""
     if fraction is None:
