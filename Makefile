@@ -3,7 +3,7 @@ PORT ?= 8501
 WORKERS ?= 2
 PY := .venv/bin/python
 
-.PHONY: run serve test setup data bench clean-data
+.PHONY: run serve test lint setup data bench clean-data
 
 ## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)); Ctrl-C stops it.
 ## It listens on this machine only (HOST=127.0.0.1); make run HOST=0.0.0.0 opens it to the network.
@@ -29,6 +29,11 @@ serve: setup data
 test:
 	scripts/setup.sh --test
 	$(PY) -m pytest
+
+## Static checks: ruff (rules and scope in pyproject.toml) and mypy on cyc_geo/ (config in pyproject.toml).
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 setup:
 	scripts/setup.sh
