@@ -393,7 +393,8 @@ def _compliance_files(checked: dict, key: tuple) -> Callable[[str], bytes]:
 
 def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> None:
     if not editor:
-        st.info(tr("浏览无需登录；保存或恢复地块需在侧栏以编辑账号登录。", "Browsing is open; sign in as an editor (sidebar) to save or reset sites."))
+        st.info(tr("浏览无需登录；保存或恢复地块需在侧栏以编辑账号登录。",
+                   "Browsing is open; sign in as an editor (sidebar) to save or reset sites."))
         return
     if not site_row["demo"] and st.button(tr("恢复演示地块", "Reset to the demo site"), key="reset_site"):
         try:

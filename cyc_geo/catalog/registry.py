@@ -33,8 +33,8 @@ true), ``county_check`` (imports are checked against the county outline; default
 ``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
 ``click_details = "township_pv"`` (a click adds the township's PV figures),
 ``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
-on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]`` and ``[legend]`` are typed: unknown keys or wrong types are
-refused with the file's name.
+on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]`` and ``[legend]`` are typed:
+unknown keys or wrong types are refused with the file's name.
 """
 
 from __future__ import annotations

@@ -198,7 +198,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("stock", "pools"), default="stock",
                    help="stock: stock-based gross sink (default); pools: InVEST-style storage/sequestration")
     p.add_argument("--patches", metavar="FILE", help="forest-patch vector file with class_code (and stock_m3)")
-    p.add_argument("--future", metavar="FILE|belt", help="future land cover for sequestration ('belt': afforest the 500 m landward corridor)")
+    p.add_argument("--future", metavar="FILE|belt",
+                   help="future land cover for sequestration ('belt': afforest the 500 m landward corridor)")
     p.add_argument("--horizon", type=int, default=20,
                    help="years over which the growth-based sequestration is averaged (default 20)")
     p.add_argument("--zones", metavar="townships|belt|FILE", help="also aggregate by these zones")

@@ -111,7 +111,8 @@ def cmd_project_report(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = command(sub, "land-check", cmd_land_check, help="land-allocation check of a site (三区三线, 三调 耕地, PV rules, belt, forest, zone)")
+    p = command(sub, "land-check", cmd_land_check,
+                help="land-allocation check of a site (三区三线, 三调 耕地, PV rules, belt, forest, zone)")
     p.add_argument("--site", required=True, help="site file: 界址点 .txt, GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet; any CRS")
     p.add_argument("--project", type=int, default=None, help="project number (序号, 附件2) to compare with its land need")
     p.add_argument("--type", choices=["industrial", "pv", "public", "other"], default=None,

@@ -186,7 +186,8 @@ def cmd_pv_progress(args: argparse.Namespace) -> int:
         f"已并网 installed (AC): {out['installed_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW by {out['goal_year']}, "
         f"{out['goal_status']}, 缺口 gap {out['gap_mw']:.1f} MW){demo}",
         opening,
-        f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余情景潜力（整县推进最低比例）remaining scenario potential (NEA minimum shares): "
+        f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余情景潜力（整县推进最低比例）remaining scenario potential (NEA minimum "
+        "shares): "
         f"{out['remaining_potential_mw']:.1f} MW",
         "",
         *(f"{y['year']}  +{y['added_mw']:7.1f}  = {y['cumulative_mw']:7.1f} MW" for y in out["by_year"]),

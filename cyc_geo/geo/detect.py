@@ -36,7 +36,8 @@ Bounds = tuple[float, float, float, float]
 """``(minx, miny, maxx, maxy)`` in the units of some CRS."""
 
 PLAUSIBLE_MARGIN_DEG = 0.5
-"""Data whose bounds lie within this margin (about 50 km) of the county box count as plausible (project choice; docs/sources.md, "CRS and units")."""
+"""Data whose bounds lie within this margin (about 50 km) of the county box count as plausible
+(project choice; docs/sources.md, "CRS and units")."""
 
 AREA_OF_USE_MARGIN_DEG = 1.0
 """Coordinates up to this far (degrees) beyond a CRS's published area of use still count as possible in

@@ -139,7 +139,9 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool 
     row = _write_rows(ws, table[table["origin"] == "附件1"], FIRST_DATA_ROW, ncol)
     row = _write_rows(ws, extra, row, ncol)
     if len(extra):
-        put(ws, row, 1, "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文：" + "；".join(extra["origin"].unique()) + "。")
+        put(ws, row, 1,
+            "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文："
+            + "；".join(extra["origin"].unique()) + "。")
         row += 1
     _write_footer(ws, row, export_meta(year, demo, scenario))
 

@@ -448,7 +448,8 @@ def _resolve_crs(bounds: Bounds, file_crs: Any, user_crs: str | None,
         if not coords_possible(core, name):
             suggestions = [s.__dict__ for s in suggest_crs(core)]
             hint_zh = f"建议：{suggestions[0]['label_zh']}（{suggestions[0]['crs']}）" if suggestions else "请检查文件的坐标"
-            hint_en = f"suggested: {suggestions[0]['label_en']} ({suggestions[0]['crs']})" if suggestions else "check the file's coordinates"
+            hint_en = (f"suggested: {suggestions[0]['label_en']} ({suggestions[0]['crs']})" if suggestions
+                       else "check the file's coordinates")
             raise ImportFailure(
                 "crs_implausible",
                 f"所选坐标系 {name} 与数据坐标不符：按此坐标系，坐标超出该坐标系的适用范围（如把经纬度当作米）。{hint_zh}",
@@ -698,7 +699,8 @@ def prepare(
         raise ImportFailure("wrong_geometry", "该图层是栅格图层，请上传 GeoTIFF", "This is a raster layer: upload a GeoTIFF")
     if is_raster:
         if layer.geometry != "raster":
-            raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件", "This is a vector layer: a raster cannot be imported")
+            raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件",
+                                "This is a vector layer: a raster cannot be imported")
         return _prepare_raster(dataset, layer, file_name, crs)
     return _prepare_vector(dataset, layer, file_name, encoding, crs, mapping, scratch, sublayer=sublayer,
                            swap=swap_xy, allow_outside=allow_outside)
@@ -886,7 +888,8 @@ def _prepare_raster(path: Path, layer: LayerDef, file_name: str, crs: str | None
     use_crs = _resolve_crs(bounds, file_crs.to_wkt() if file_crs else None, crs, what_zh="栅格", code="raster_no_crs"
                            if file_crs is None else "crs_needed")
     if use_crs == GCJ02:
-        raise ImportFailure("bad_crs", "栅格不支持 GCJ-02，请先在 GIS 软件中纠正", "GCJ-02 rasters are not supported; correct them in a GIS first")
+        raise ImportFailure("bad_crs", "栅格不支持 GCJ-02，请先在 GIS 软件中纠正",
+                            "GCJ-02 rasters are not supported; correct them in a GIS first")
     report = {
         "layer": layer.id, "file_name": file_name, "format": "tif", "sublayer": None,
         "features_in": int(info["width"] * info["height"]), "features": int(info["width"] * info["height"]),

@@ -151,7 +151,8 @@ class MeasureTool(_Tool):
             function redraw(){
                 if (line) group.removeLayer(line); if (poly) group.removeLayer(poly);
                 line = L.polyline(pts, {color: '#d6336c', weight: 3, interactive: false}).addTo(group);
-                poly = pts.length >= 3 ? L.polygon(pts, {color: '#d6336c', weight: 0, fillOpacity: 0.15, interactive: false}).addTo(group) : null;
+                poly = pts.length >= 3
+                    ? L.polygon(pts, {color: '#d6336c', weight: 0, fillOpacity: 0.15, interactive: false}).addTo(group) : null;
                 show();
             }
             function clear(){ pts = []; group.clearLayers(); line = poly = null; show(); }

@@ -286,7 +286,8 @@ def _crs(attrs: dict[str, str], parcels: list[JzdParcel]) -> tuple[str, bool]:
         line = next(no for p in parcels for pts in p.rings.values() for e, _, no in pts if e < 1e7)
         raise JzdError(line, "部分 Y 坐标带有带号、部分没有", "some Y coordinates carry the zone number and some do not")
     if len(zones) > 1:
-        raise JzdError(max(no for _, no in prefixes), f"Y 坐标的带号不一致：{sorted(zones)}", f"Y coordinates carry different zones: {sorted(zones)}")
+        raise JzdError(max(no for _, no in prefixes), f"Y 坐标的带号不一致：{sorted(zones)}",
+                       f"Y coordinates carry different zones: {sorted(zones)}")
     if zones:
         z = zones.pop()
         if zone is not None and zone != z:

@@ -389,7 +389,8 @@ def project_report_html(project: pd.Series, result: LandCheck, png: bytes | None
 <h2>核查明细 Findings</h2>
 <table><tr><th>级别</th><th>图层 layer</th><th>重叠 overlap (m²)</th><th>说明 / reason</th></tr>{rows}</table>
 <h2>地类现状 Land use now</h2>
-<table><tr><th>三大类 land class</th><th>地类编码 code</th><th>地类名称 class</th><th>面积 area (m²)</th><th>亩 mu</th></tr>{landuse}</table>
+<table><tr><th>三大类 land class</th><th>地类编码 code</th><th>地类名称 class</th><th>面积 area (m²)</th>
+<th>亩 mu</th></tr>{landuse}</table>
 <h2>项目信息（附件2） Project (annex 2)</h2><table>{attrs}</table>
 <p class='en'>面积按 EPSG:4547 平面计算；1 亩 = 666.67 m²。Areas are planar in EPSG:4547; 1 mu = 666.67 m².</p>
 </body></html>"""

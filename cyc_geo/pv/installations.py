@@ -4,15 +4,15 @@ The ledger is a GeoDataFrame in WGS84, one row per installation (the schema agre
 ledger reader of the import side): ``install_id`` int, ``name`` str, ``owner`` str,
 ``building_class`` in :data:`BUILDING_CLASSES`, ``status`` in :data:`STATUSES`, ``capacity_kw``
 float (AC kW, NaN when only DC is known), ``capacity_kwp`` float (DC kWp, NaN when only AC is known; the
-two are never converted, docs/sources.md, "PV capacity: AC and DC"), ``date`` ISO ``YYYY-MM-DD`` or "" (grid-connection date for ``grid_connected``, else
-the filing / start date), ``township_code`` (12-digit, ``data/reference/townships.csv``),
+two are never converted, docs/sources.md, "PV capacity: AC and DC"), ``date`` ISO ``YYYY-MM-DD`` or "" (grid-connection date for
+``grid_connected``, else the filing / start date), ``township_code`` (12-digit, ``data/reference/townships.csv``),
 ``has_coords`` bool and a point geometry (the township seat when ``has_coords`` is False);
 provenance in ``attrs["meta"]`` (``source``, ``demo``, ``approximate``, ``data_year``).
 
 :func:`load_installations` reads layer ``pv_installations`` of the catalogue: the planner's active
 import of the layer (or a file in ``data/boundaries``), else the demo ledger its demo builder
-writes (``layers/pv_installations.toml``), through :func:`normalise` (the layer's transform). Editors' additions and corrections are stored in the
-``pv_ledger_edits`` table, one JSON row per ``install_id``, each write audited in the same
+writes (``layers/pv_installations.toml``), through :func:`normalise` (the layer's transform). Editors' additions and corrections are
+stored in the ``pv_ledger_edits`` table, one JSON row per ``install_id``, each write audited in the same
 transaction (:func:`save_ledger_row`); :func:`load_ledger` applies them over the loaded ledger.
 """
 

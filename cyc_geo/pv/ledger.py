@@ -508,8 +508,8 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
     :func:`cyc_geo.geo.gcj02.gcj02_to_wgs84`) for longitude/latitude columns; ``sheet``: the
     workbook sheet (default: the first sheet with a recognisable header); ``encoding``: force a CSV
     encoding (default: detect); ``as_of``: the date up to which a connection list's rows (no status
-    column, a 并网时间 column) count as grid-connected (default: today, UTC). Raises :class:`LedgerError` (a ``ValueError``, Chinese + English,
-    naming the columns found) when the file has no recognisable header or capacity column.
+    column, a 并网时间 column) count as grid-connected (default: today, UTC). Raises :class:`LedgerError` (a ``ValueError``, Chinese +
+    English, naming the columns found) when the file has no recognisable header or capacity column.
     """
     path = Path(path)
     crs = _coords_crs(coords_crs)

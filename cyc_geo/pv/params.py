@@ -105,8 +105,8 @@ class PVParams:
     site latitude, 0.53 at 25° and 35.19° N (docs/sources.md, "Row spacing")."""
     performance_ratio: float | None = None
     """Product of the fixed losses (external shading, soiling, mismatch, wiring, connections, LID,
-    nameplate, inverter, availability, low irradiance and spectrum), derived from ``losses_pct``. Set explicitly, it replaces those items with one factor;
-    temperature, incidence angle and row shading stay modelled (docs/sources.md, "PV losses")."""
+    nameplate, inverter, availability, low irradiance and spectrum), derived from ``losses_pct``. Set explicitly, it replaces those items
+    with one factor; temperature, incidence angle and row shading stay modelled (docs/sources.md, "PV losses")."""
     losses_pct: dict[str, float] = field(default_factory=lambda: dict(losses.FIXED_LOSSES_PCT))
     """Fixed losses in % (:data:`cyc_geo.pv.losses.FIXED_LOSSES_PCT`; docs/sources.md, "PV losses")."""
     temp_coeff_pct_per_k: float = losses.TEMP_COEFF_PCT_PER_K
