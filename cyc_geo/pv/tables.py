@@ -120,8 +120,8 @@ def share_cap_note(caps: dict[str, dict[str, Any]], lang: str) -> str | None:
         names = sep.join(f"{class_label(c, lang)} {100 * caps[c]['roofs_at_cap'] / caps[c]['roofs']:.0f}%" for c in part)
         bits.append(in_lang(lang, f"部分屋顶受可用面积封顶（占该类屋顶）：{names}",
                             f"some roofs at the cap (share of the class's roofs): {names}"))
-    sep = "；" if lang == "zh" else "; "
-    return in_lang(lang, "开发比例受可用面积封顶：", "Shares capped by the usable area: ") + sep.join(bits) + in_lang(lang, "。", ".")
+    joiner = "；" if lang == "zh" else "; "
+    return in_lang(lang, "开发比例受可用面积封顶：", "Shares capped by the usable area: ") + joiner.join(bits) + in_lang(lang, "。", ".")
 
 
 SUMMARY_ROWS: dict[str, tuple[str, str, str, float]] = {
