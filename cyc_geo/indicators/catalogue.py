@@ -351,9 +351,9 @@ class _BadEntry(Exception):
 
 def _clean_entry(entry: Mapping[str, Any], cat: pd.DataFrame) -> dict[str, Any]:
     """``{no, year, value, note}`` of one valid entry; raises :class:`_BadEntry` with the reason."""
-    raw_no = entry.get("no")
+    raw_no: Any = entry.get("no")  # user input of any type: int() below decides
     try:
-        no = int(raw_no)  # type: ignore[arg-type]
+        no = int(raw_no)
     except (TypeError, ValueError):
         raise _BadEntry(f"序号无效 / invalid indicator number: {raw_no!r}") from None
     if no not in cat.index:
@@ -363,7 +363,8 @@ def _clean_entry(entry: Mapping[str, Any], cat: pd.DataFrame) -> dict[str, Any]:
     if row["source"] == "derived":
         raise _BadEntry(f"{label}：推算指标不能填报 / derived indicator, computed from {row['rule']}, cannot be entered")
     try:
-        year = int(entry.get("year"))  # type: ignore[arg-type]
+        raw_year: Any = entry.get("year")
+        year = int(raw_year)
     except (TypeError, ValueError):
         raise _BadEntry(f"{label}：年份无效 / invalid year {entry.get('year')!r}") from None
     if year not in YEARS:

@@ -42,7 +42,7 @@ def _cell(v: object) -> object:
     if isinstance(v, float) and v != v:
         return None
     if hasattr(v, "item"):
-        v = v.item()  # type: ignore[union-attr]
+        v = v.item()
         if isinstance(v, float) and v != v:
             return None
     return v

@@ -192,6 +192,7 @@ class PVParams:
     @property
     def explicit(self) -> dict[str, Any]:
         """The :data:`DERIVED` fields as given (``None`` / missing keys = derived)."""
+        # set with object.__setattr__ in __post_init__ (frozen), not a field: asdict() and the JSON leave it out
         return self._explicit  # type: ignore[attr-defined]
 
     def validate(self) -> PVParams:
