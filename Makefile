@@ -4,7 +4,7 @@ WORKERS ?= 2
 TEST_WORKERS ?= 2
 PY := .venv/bin/python
 
-.PHONY: run serve test test-fast setup data bench clean-data
+.PHONY: run serve test test-fast lint setup data bench clean-data
 
 ## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)); Ctrl-C stops it.
 ## It listens on this machine only (HOST=127.0.0.1); make run HOST=0.0.0.0 opens it to the network.
@@ -36,6 +36,11 @@ test:
 test-fast:
 	scripts/setup.sh
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser"
+
+## Static checks: ruff (rules and scope in pyproject.toml) and mypy on cyc_geo/ (config in pyproject.toml).
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 setup:
 	scripts/setup.sh

@@ -126,7 +126,7 @@ def format_text(rows: list[dict[str, Any]]) -> str:
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(header)]
     numeric = {"rows", "seconds", "peak_mb", "rows_per_s", "ratio"}
     def line(vals: list[str]) -> str:
-        return "  ".join(v.rjust(w) if h in numeric else v.ljust(w) for v, w, h in zip(vals, widths, header)).rstrip()
+        return "  ".join(v.rjust(w) if h in numeric else v.ljust(w) for v, w, h in zip(vals, widths, header, strict=True)).rstrip()
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(c) for c in cells)])
 
 
@@ -165,7 +165,7 @@ def merge_previous(rows: list[dict[str, Any]], names: list[str]) -> list[dict[st
 
 def save(rows: list[dict[str, Any]], args: argparse.Namespace, seconds: float) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     doc = {
         "when_utc": stamp,
         "quick": args.quick,

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import PeakSampler, REPO_ROOT, Measurement, emit_rows, measure, result_row
+from bench.common import REPO_ROOT, Measurement, PeakSampler, emit_rows, measure, result_row
 
 HEAD = "[属性描述]\n坐标系=2000国家大地坐标系\n几度分带=3\n投影类型=高斯克吕格\n计量单位=米\n带号=38\n[地块坐标]\n"
 E0, N0 = 562_000.0, 3_885_800.0

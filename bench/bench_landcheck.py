@@ -8,8 +8,8 @@ forest patches, all projected to EPSG:4547; ``quick`` uses the first 20,000 roof
 
 Variants (best of ``repeats``):
 
-- ``cyc-geo``: :class:`cyc_geo.planning.landcheck.PreparedSite` (re-exported from :mod:`cyc_geo.planning.site`; STRtree over the roof parts, prepared
-  ``contains_properly`` shortcut for roofs wholly inside a feature, exact intersection only
+- ``cyc-geo``: :class:`cyc_geo.planning.landcheck.PreparedSite` (re-exported from :mod:`cyc_geo.planning.site`; STRtree over the roof
+  parts, prepared ``contains_properly`` shortcut for roofs wholly inside a feature, exact intersection only
   for the rest), per-feature sums with ``np.bincount``;
 - ``baseline``: ``geopandas.overlay(roofs, layer, how="intersection")`` and a groupby of the
   intersection areas, per layer.

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -91,10 +92,8 @@ class Server:
     def rss_mb(self) -> float:
         total = 0
         for p in self.processes():
-            try:
+            with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
-            except psutil.Error:
-                pass
         return total / MB
 
     def wait_idle(self, max_s: float = 300.0, quiet_cpu_s: float = 0.15) -> float:

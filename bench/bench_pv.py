@@ -74,8 +74,8 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     from cyc_geo import paths
-    from cyc_geo.pv import rooftops, yield_model
     from cyc_geo.pv import model as pv
+    from cyc_geo.pv import rooftops, yield_model
 
     path = paths.rooftops_dir() / rooftops.DEMO_FILE
     if not path.exists():  # normally built by the parent already; building here inflates the peak
@@ -93,8 +93,8 @@ def child_estimate(limit: int | None = None) -> dict[str, Any]:
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     from bench.pv_baseline import rowwise_estimate
-    from cyc_geo.pv import yield_model
     from cyc_geo.pv import model as pv
+    from cyc_geo.pv import yield_model
     from cyc_geo.pv.params import Scenario
     from cyc_geo.pv.rooftops import load_rooftops
 

@@ -58,8 +58,8 @@ def job(source: Any, engine: str) -> dict[str, Any]:
     ``cpu_s`` = CPU seconds of this process plus every worker during the timed part: unlike
     wall time it does not grow when other programs compete for the 2 cores.
     """
-    from cyc_geo.pv import yield_model
     from cyc_geo.pv import engine as eng
+    from cyc_geo.pv import yield_model
 
     t0 = time.perf_counter()
     yield_model.yield_table()

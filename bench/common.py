@@ -24,6 +24,7 @@ it only covers one process. Both are reported so a reader can judge.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -65,10 +66,8 @@ def tree_rss_bytes(pid: int) -> int:
         return 0
     total = 0
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 

@@ -327,7 +327,9 @@ def _reserve_attempt(conn: sqlite3.Connection, key: str, source: str, now: float
             return None, max(wait, 1.0)
         cur = conn.execute("INSERT INTO signin_attempts(username, at, ok, source) VALUES (?,?,0,?)",
                            (key, now, source))
-        return int(cur.lastrowid), 0.0
+        row_id = cur.lastrowid
+        assert row_id is not None  # sqlite3 sets it after an INSERT
+        return row_id, 0.0
 
 
 def sign_in(
@@ -451,9 +453,11 @@ def session_user(session: Any, now: float | None = None) -> str | None:
     user, expires = session.get("user"), session.get("expires")
     if not isinstance(user, str) or not user:
         return None
+    if not isinstance(expires, (int, float, str)):
+        return None
     try:
         expires_f = float(expires)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
     now = time.time() if now is None else now
     return user if now < expires_f else None

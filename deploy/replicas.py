@@ -32,6 +32,7 @@ The whole stops only on SIGINT/SIGTERM (or when the first start fails).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import grp
 import os
 import pwd
@@ -44,9 +45,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
@@ -274,10 +275,8 @@ def _stop_with_parent() -> None:
 
 def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
     """Send ``sig`` to ``proc``'s process group (its leftovers after it died: nginx workers, Chromium)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @dataclass

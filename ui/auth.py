@@ -110,9 +110,9 @@ def current_editor() -> str | None:
     _restore_from_cookie()
     session = st.session_state.get(SESSION_KEY)
     user = auth.session_user(session, time.time())
-    if user is not None and isinstance(session, dict) and "sid" in session:
-        if not auth.session_active(database(), session, time.time()):
-            user = None
+    if (user is not None and isinstance(session, dict) and "sid" in session
+            and not auth.session_active(database(), session, time.time())):
+        user = None
     if user is None and session is not None:
         st.session_state.pop(SESSION_KEY, None)
     return user

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any
 
 import folium
 import folium.elements

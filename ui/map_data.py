@@ -21,8 +21,8 @@ from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
 from cyc_geo.mapview.basemaps import BASEMAPS
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import for_display, layer_payload
-from cyc_geo.pv.goal import map_scenario
 from cyc_geo.pv import emissions
+from cyc_geo.pv.goal import map_scenario
 from cyc_geo.pv.params import Scenario, resolve_params
 from ui.common import big_layer, lang, layer_def, layer_frame, load_layer, per_roof, roof_layer, source_version
 

@@ -13,8 +13,8 @@ from streamlit_folium import st_folium
 
 from cyc_geo.carbon import forest, landcover, maps, zones
 from cyc_geo.carbon.zones import CountyFigures
-from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.catalog.loader import planner_path
+from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.display import display_frame
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
@@ -82,7 +82,7 @@ def _param_inputs(defaults: pd.DataFrame) -> pd.DataFrame:
             "233,600 t (demo).",
         ))
         rows = [v for v in (301, 307) if v in params.index]
-        for col, value in zip(st.columns(len(rows)), rows):
+        for col, value in zip(st.columns(len(rows)), rows, strict=True):
             with col:
                 _param_column(params, defaults, value)
         st.dataframe(display_frame(params[["code", "source"]], lang()), hide_index=True, width="stretch")
@@ -226,7 +226,7 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyF
     left, right = st.columns([3, 2])
     with left:
         towns = load_layer("townships")
-        names = dict(zip(towns["code"], towns["name"]))
+        names = dict(zip(towns["code"], towns["name"], strict=True))
         patch_town = st.selectbox(tr("放大查看乡镇林地图斑", "Zoom to a township's forest patches"),
                                   ["", *towns["code"]], key="carbon_patch_town",
                                   format_func=lambda c: names.get(c, tr("（全市）", "(whole city)")))

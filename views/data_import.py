@@ -93,7 +93,7 @@ def _built_in_source(layer) -> tuple[str, Any]:
     try:
         gdf = layer_frame(layer.id)
         demo = not provenance_of(gdf).is_real
-    except Exception as exc:  # a layer that cannot be built here: say so, keep the table
+    except Exception as exc:  # noqa: BLE001 - a layer that cannot be built here: say so, keep the table
         return tr(f"无法加载：{exc}", f"cannot load: {exc}"), "—"
     label = tr("演示/近似数据", "demo/approximate data") if demo else tr("内置真实数据", "bundled real data")
     return label, "—" if layer.geometry == "raster" else f"{len(gdf):,}"
@@ -104,7 +104,8 @@ def status_table() -> pd.DataFrame:
     conn = database()
     rows = []
     for layer in registry():
-        active = [v for v in layer_versions.list_versions(conn, layer.id) if v["active"]] if layer_versions.layer_dir(layer.id).exists() else []
+        has_versions = layer_versions.layer_dir(layer.id).exists()
+        active = [v for v in layer_versions.list_versions(conn, layer.id) if v["active"]] if has_versions else []
         if active:
             v = active[0]
             source = tr(f"导入 #{v['id']}：{v['file_name']}", f"import #{v['id']}: {v['file_name']}")
@@ -198,7 +199,8 @@ def _failure_followup(fail: dict[str, Any]) -> dict[str, Any]:
             tr("选择文件中的图层", "Layer inside the file"), fail.get("sublayers", []), key="imp_fix_sublayer",
             format_func=lambda n: f"{n} ({counts.get(n) if counts.get(n) is not None else '?'} {tr('个要素', 'features')})")
     elif code == "outside_county":
-        if not st.checkbox(tr("确认导入县界外的数据（记入审计日志）", "Import the data outside the county anyway (recorded in the audit log)"),
+        if not st.checkbox(tr("确认导入县界外的数据（记入审计日志）",
+                              "Import the data outside the county anyway (recorded in the audit log)"),
                            key="imp_allow_outside"):
             return {}
         extra["allow_outside"] = True
@@ -243,8 +245,10 @@ def _run_import(layer_id: str, staged: dict[str, Any], options: dict[str, Any]) 
 def import_section(editor: str, layer_id: str) -> None:
     limit_mb = upload_safety.max_upload_bytes() / 1048576
     uploaded = st.file_uploader(
-        tr(f"选择文件（zip 打包的 Shapefile/FileGDB、GeoPackage、GeoJSON、KML/KMZ、GeoParquet、GeoTIFF；光伏装机台账可用 Excel/CSV；上限 {limit_mb:.0f} MB）",
-           f"Choose a file (zipped Shapefile/FileGDB, GeoPackage, GeoJSON, KML/KMZ, GeoParquet, GeoTIFF; Excel/CSV for the PV installation ledger; limit {limit_mb:.0f} MB)"),
+        tr("选择文件（zip 打包的 Shapefile/FileGDB、GeoPackage、GeoJSON、KML/KMZ、GeoParquet、GeoTIFF；光伏装机台账可用 Excel/CSV；上限 "
+           f"{limit_mb:.0f} MB）",
+           "Choose a file (zipped Shapefile/FileGDB, GeoPackage, GeoJSON, KML/KMZ, GeoParquet, GeoTIFF; Excel/CSV for the PV "
+           f"installation ledger; limit {limit_mb:.0f} MB)"),
         type=UPLOAD_TYPES, key="imp_file",
     )
     c1, c2 = st.columns(2)
@@ -254,7 +258,8 @@ def import_section(editor: str, layer_id: str) -> None:
                        format_func=lambda c: tr("文件自带 / 自动判断", "From the file / detect") if c == "auto" else c)
     options: dict[str, Any] = {"encoding": None if enc == "auto" else enc, "crs": None if crs == "auto" else crs}
     options["data_year"] = int(st.number_input(
-        tr("数据年份（三调年份、调查年份或台账日期；0 = 从文件读取）", "Data year (三调 year, survey year or ledger date; 0 = read from the file)"),
+        tr("数据年份（三调年份、调查年份或台账日期；0 = 从文件读取）",
+           "Data year (三调 year, survey year or ledger date; 0 = read from the file)"),
         min_value=0, max_value=2100, value=0, step=1, key="imp_data_year")) or None
     layer = next((d for d in registry() if d.id == layer_id), None)
     if layer is not None and importer.accepts_tables(layer):
@@ -262,7 +267,8 @@ def import_section(editor: str, layer_id: str) -> None:
         options["coords_crs"] = t1.selectbox(
             tr("表格经纬度的坐标系（xlsx/csv）", "Coordinates of the longitude/latitude columns (xlsx/csv)"),
             ["WGS84", "GCJ02"], key="imp_coords_crs",
-            format_func=lambda c: tr("WGS84（GPS）", "WGS84 (GPS)") if c == "WGS84" else tr("GCJ-02（高德/腾讯地图）", "GCJ-02 (AMap/Tencent maps)"))
+            format_func=lambda c: (tr("WGS84（GPS）", "WGS84 (GPS)") if c == "WGS84"
+                                   else tr("GCJ-02（高德/腾讯地图）", "GCJ-02 (AMap/Tencent maps)")))
         options["sheet"] = t2.text_input(tr("工作表（留空：自动）", "Sheet (empty: detect)"), key="imp_sheet").strip() or None
     if st.button(tr("导入", "Import"), type="primary", key="imp_go", disabled=uploaded is None):
         try:

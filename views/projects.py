@@ -4,7 +4,8 @@ files), the checked site with its conflicts on the map, compliance reports (Exce
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -62,7 +63,7 @@ def _findings(result: LandCheck) -> None:
 def _metrics(result: LandCheck) -> None:
     figures = sites_table.area_figures(result, lang())
     for pair in (figures[:2], figures[2:]):
-        for col, (label, value) in zip(st.columns(2), pair):
+        for col, (label, value) in zip(st.columns(2), pair, strict=False):
             col.metric(label, value)
     st.caption(sites_table.township_line(result, lang()))
 
@@ -151,7 +152,7 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
         part = conflicts[conflicts["level"] == level] if len(conflicts) else conflicts
         if len(part):
             names = [sites_table.CHECK_NAMES.get(x, (x, x))[0 if lang() == "zh" else 1] for x in part["layer"]]
-            for geom, name, area in zip(part.geometry, names, part["area_m2"]):
+            for geom, name, area in zip(part.geometry, names, part["area_m2"], strict=True):
                 folium.GeoJson(
                     shapely.geometry.mapping(geom),
                     style_function=lambda _f, c=colour: {"color": c, "weight": 1.5, "fillColor": c, "fillOpacity": 0.55},
@@ -392,7 +393,8 @@ def _compliance_files(checked: dict, key: tuple) -> Callable[[str], bytes]:
 
 def _reset_section(site_row: pd.Series, project_no: int, editor: str | None) -> None:
     if not editor:
-        st.info(tr("浏览无需登录；保存或恢复地块需在侧栏以编辑账号登录。", "Browsing is open; sign in as an editor (sidebar) to save or reset sites."))
+        st.info(tr("浏览无需登录；保存或恢复地块需在侧栏以编辑账号登录。",
+                   "Browsing is open; sign in as an editor (sidebar) to save or reset sites."))
         return
     if not site_row["demo"] and st.button(tr("恢复演示地块", "Reset to the demo site"), key="reset_site"):
         try:

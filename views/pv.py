@@ -3,9 +3,9 @@
 The page opens with what is *installed* (grid-connected rows of the installations ledger,
 :mod:`cyc_geo.pv.progress`): the goal status, installed capacity by year against 70 MW with the
 pipeline on top, installed by township and the ledger (editors add or correct rows, audited).
-Below it comes the rooftop *adoption-share scenario potential* (NEA minimum shares by default, capped by the usable area) (:mod:`cyc_geo.pv.model`): what closing the gap
-takes, and the scenario inputs with their township results and downloads. This page only keeps
-the inputs.
+Below it comes the rooftop *adoption-share scenario potential* (NEA minimum shares by default, capped by the usable area)
+(:mod:`cyc_geo.pv.model`): what closing the gap takes, and the scenario inputs with their township results and downloads. This page only
+keeps the inputs.
 The inputs live in ``st.session_state["pv_state"]`` (a non-widget key, so they survive
 switching pages) and in the ``?pv=`` query parameter (so they survive a browser reload);
 saved scenarios come from the database. Writes call ``ui.auth.require_editor()`` first.
@@ -155,8 +155,9 @@ def _init_state() -> None:
         if raw:
             try:
                 sc = Scenario.from_dict(json.loads(raw))
-            except Exception:  # a damaged link falls back to the defaults, never a crash
-                ss["pv_msg"] = ("warning", tr("链接中的情景参数无效，已使用默认值。", "The scenario in the link is invalid; defaults used."))
+            except Exception:  # noqa: BLE001 - a damaged link falls back to the defaults, never a crash
+                ss["pv_msg"] = ("warning", tr("链接中的情景参数无效，已使用默认值。",
+                                              "The scenario in the link is invalid; defaults used."))
         ss[STATE] = sc.to_dict()
     current = Scenario.from_dict(ss[STATE])
     for key, value in _widget_values(current).items():
@@ -661,7 +662,7 @@ def _ledger_form(led: Any, towns: Any) -> None:
                         format_func=lambda i: tr("（新增）", "(new row)") if i is None else f"#{i}")
     d = tables.ledger_row_defaults(led, pick)
     codes = [str(c) for c in towns["code"]]
-    names = dict(zip(codes, towns["name"] if lang() == "zh" else towns["name_en"]))
+    names = dict(zip(codes, towns["name"] if lang() == "zh" else towns["name_en"], strict=True))
     with st.form(f"pv_led_form_{pick}"):
         vals = {"install_id": pick, "name": st.text_input(tr("名称", "Name"), d["name"]),
                 "owner": st.text_input(tr("业主", "Owner"), d["owner"])}
@@ -705,7 +706,8 @@ def main() -> None:
         getattr(st, msg[0])(msg[1])
     prog = _progress_section(towns)
     st.divider()
-    st.header(tr("屋顶开发比例情景潜力（非装机、非技术上限）", "Rooftop adoption-share scenario potential (not installed, not a technical ceiling)"))
+    st.header(tr("屋顶开发比例情景潜力（非装机、非技术上限）",
+                 "Rooftop adoption-share scenario potential (not installed, not a technical ceiling)"))
     _what_it_takes(prog)
     town_labels = {str(c): (zh, en) for c, zh, en in towns[["code", "name", "name_en"]].itertuples(index=False)}
     col_in, col_out = st.columns([1, 2], gap="large")

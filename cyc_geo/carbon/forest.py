@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -43,10 +44,10 @@ import shapely
 
 from cyc_geo import paths
 from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES, NODATA, landcover_meta, landcover_path, load_landcover
-from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.loader import load_layer, planner_path
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import read_any
-from cyc_geo.catalog.vector_io import read_layer, write_layer
+from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
 from cyc_geo.geo.zonal import RasterData, RasterError, zonal_sum
 

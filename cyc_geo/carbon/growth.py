@@ -40,6 +40,14 @@ HORIZON_YEARS = 20
 """Horizon of the headline annual mean, years (docs/sources.md, "Forest growth": project choice, = the transition)."""
 
 
+def _pixel_m2(grid: RasterData) -> float:
+    """Cell area (m²) of a projected land-cover grid (:class:`cyc_geo.geo.zonal.RasterData`)."""
+    px = grid.pixel_area_m2
+    if px is None:
+        raise ValueError("land cover must be in a projected CRS in metres to measure areas")
+    return float(px)
+
+
 def load_growth(path: Path | None = None) -> pd.DataFrame:
     """Growth rows per class (``mai_m3_ha_yr`` and its ``mai_low``/``mai_high`` range, m³/ha/yr), indexed by class value."""
     df = pd.read_csv(path or GROWTH_CSV, dtype={"code": str})
@@ -112,7 +120,7 @@ def transitions(current: RasterData, future: RasterData) -> pd.DataFrame:
     if not changed.any():
         return pd.DataFrame({"from_value": [], "to_value": [], "cells": [], "area_ha": []})
     keys, counts = np.unique(a[changed] * 100_000 + b[changed], return_counts=True)
-    px_ha = float(current.pixel_area_m2) / M2_PER_HA
+    px_ha = _pixel_m2(current) / M2_PER_HA
     return pd.DataFrame({"from_value": keys // 100_000, "to_value": keys % 100_000, "cells": counts,
                          "area_ha": counts * px_ha})
 
@@ -180,7 +188,7 @@ def mean_rate_band(
         keys, inverse = np.unique(a[changed] * 100_000 + b[changed], return_inverse=True)
         per_ha = np.array([transition_series(int(k // 100_000), int(k % 100_000), params, pools, growth,
                                              horizon)["total_t_c"].sum() / horizon for k in keys])
-        out[changed] = per_ha[inverse] * CO2_PER_C * float(current.pixel_area_m2) / M2_PER_HA
+        out[changed] = per_ha[inverse] * CO2_PER_C * _pixel_m2(current) / M2_PER_HA
     out = out.astype("float32")
     out[np.ma.getmaskarray(current.array[0])] = np.nan
     return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd

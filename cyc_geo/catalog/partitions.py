@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PARTITION_ROWS = 125_000
-"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size (docs/sources.md, "Demo assumptions")."""
+"""Rows per part: 250k roofs = 2 parts, so both of this machine's 2 cores work at the smallest benchmark size
+(docs/sources.md, "Demo assumptions")."""
 MANIFEST = "manifest.json"
 """Name of the manifest inside a partitioned folder."""
 

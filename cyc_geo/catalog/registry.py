@@ -33,8 +33,8 @@ true), ``county_check`` (imports are checked against the county outline; default
 ``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
 ``click_details = "township_pv"`` (a click adds the township's PV figures),
 ``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
-on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]`` and ``[legend]`` are typed: unknown keys or wrong types are
-refused with the file's name.
+on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]`` and ``[legend]`` are typed:
+unknown keys or wrong types are refused with the file's name.
 """
 
 from __future__ import annotations
@@ -128,8 +128,8 @@ class LayerDef:
     tooltip_labels_zh: tuple[str, ...] = ()
     tooltip_labels_en: tuple[str, ...] = ()
     label: str | None = None
-    style: LayerStyle = field(default_factory=dict)  # type: ignore[assignment]
-    legend: LegendSpec = field(default_factory=dict)  # type: ignore[assignment]
+    style: LayerStyle = field(default_factory=LayerStyle)
+    legend: LegendSpec = field(default_factory=LegendSpec)
     big: bool = False
     """Large layers (e.g. ~250k roofs) are drawn aggregated at county zoom; see the app."""
     hex_resolution: int = 7
@@ -156,7 +156,7 @@ class LayerDef:
 
     def legend_labels(self, lang: str) -> dict[str, str]:
         """Category labels of the legend in ``lang`` (empty when the layer has none)."""
-        return dict(self.legend.get("labels_zh" if lang == "zh" else "labels_en", {}))
+        return dict(self.legend.get("labels_zh", {}) if lang == "zh" else self.legend.get("labels_en", {}))
 
 
 _FIELD_NAMES = {f.name for f in fields(LayerDef)}
@@ -206,7 +206,7 @@ def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
     if data.get("click_details") not in (None, *CLICK_DETAILS):
         raise ValueError(f"{source}: click_details must be one of {sorted(CLICK_DETAILS)}")
     tuple_keys = ("tooltip", "tooltip_labels_zh", "tooltip_labels_en")
-    kwargs = {k: (tuple(v) if k in tuple_keys else v) for k, v in data.items()}
+    kwargs: dict[str, Any] = {k: (tuple(v) if k in tuple_keys else v) for k, v in data.items()}
     return LayerDef(**kwargs)
 
 

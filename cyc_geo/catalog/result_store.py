@@ -19,13 +19,15 @@ counts as missing. ``CYC_GEO_RESULTS=0`` turns the store off. No Streamlit here.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, TypeVar
 
 from cyc_geo import paths
 
@@ -94,10 +96,8 @@ def put(key: Hashable, value: Any) -> None:
         text = json.dumps({"value": value}, ensure_ascii=False, default=_plain)
     except (TypeError, ValueError):
         return  # not JSON-able: computed again next time
-    try:
+    with contextlib.suppress(OSError):
         paths.write_atomic(path, text.encode("utf-8"))
-    except OSError:
-        pass
 
 
 def _plain(value: Any) -> Any:

@@ -191,7 +191,9 @@ def record_import(conn: sqlite3.Connection, layer_id: str, record: dict[str, Any
         )
         db.audit(conn, actor, "layer", layer_id, "import", {"import_id": old[0] if old else None},
                  {"import_id": cur.lastrowid, "file_name": record["file_name"], "sha256": record["sha256"]})
-        return int(cur.lastrowid)
+        row_id = cur.lastrowid
+        assert row_id is not None  # sqlite3 sets it after an INSERT
+        return row_id
 
 
 def list_versions(conn: sqlite3.Connection, layer_id: str) -> list[dict[str, Any]]:

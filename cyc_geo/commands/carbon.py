@@ -46,7 +46,7 @@ def _zones(spec: str) -> tuple[gpd.GeoDataFrame, str]:
 def _rows(df: pd.DataFrame, key: str, names: pd.Series | None) -> list[dict[str, Any]]:
     rows = []
     for i, r in df.reset_index(drop=True).iterrows():
-        row = {"code" if key == "code" else key: str(r[key])}
+        row: dict[str, Any] = {"code" if key == "code" else key: str(r[key])}
         if names is not None:
             row["name"] = str(names.iloc[i])
         for col in ("sink_t_co2", "forest_area_ha", "forest_area_mu", "stock_m3", "storage_t_c", "sink_t_co2_per_ha",
@@ -198,7 +198,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("stock", "pools"), default="stock",
                    help="stock: stock-based gross sink (default); pools: InVEST-style storage/sequestration")
     p.add_argument("--patches", metavar="FILE", help="forest-patch vector file with class_code (and stock_m3)")
-    p.add_argument("--future", metavar="FILE|belt", help="future land cover for sequestration ('belt': afforest the 500 m landward corridor)")
+    p.add_argument("--future", metavar="FILE|belt",
+                   help="future land cover for sequestration ('belt': afforest the 500 m landward corridor)")
     p.add_argument("--horizon", type=int, default=20,
                    help="years over which the growth-based sequestration is averaged (default 20)")
     p.add_argument("--zones", metavar="townships|belt|FILE", help="also aggregate by these zones")

@@ -114,7 +114,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = command(sub, "import", cmd_import, help="import a planner file (zip/shp/gpkg/gdb/geojson/kml/parquet/tif; xlsx/csv for the PV ledger) as a layer's data")
+    p = command(sub, "import", cmd_import,
+                help="import a planner file (zip/shp/gpkg/gdb/geojson/kml/parquet/tif; xlsx/csv for the PV ledger) as a layer's data")
     p.add_argument("file")
     p.add_argument("--layer", required=True, help="layer id from the registry (python -m cyc_geo layers)")
     p.add_argument("--encoding", help="attribute text encoding (UTF-8, GBK, GB18030); default: detect")

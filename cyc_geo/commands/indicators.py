@@ -87,10 +87,9 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     if args.export:
+        from cyc_geo.catalog.loader import load_layer
         from cyc_geo.catalog.provenance import provenance_of
         from cyc_geo.catalog.registry import load_registry
-
-        from cyc_geo.catalog.loader import load_layer
 
         demo = any(provenance_of(load_layer(layer)).demo for layer in load_registry() if layer.feeds_indicators)
         path = export(ev, cat, args.export, demo=demo)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from cyc_geo.cli import UserError, command, emit
@@ -30,7 +29,6 @@ def cmd_land_check(args: argparse.Namespace) -> int:
     from cyc_geo.planning.jzd import jzd_bytes
     from cyc_geo.planning.landcheck import check_site
     from cyc_geo.planning.projects import read_site_file, site_from_gdf
-
     from cyc_geo.planning.site import IndustryFigures
 
     figures = {"division": args.industry, "floor_area_m2": args.floor_area, "footprint_m2": args.footprint,
@@ -113,7 +111,8 @@ def cmd_project_report(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = command(sub, "land-check", cmd_land_check, help="land-allocation check of a site (三区三线, 三调 耕地, PV rules, belt, forest, zone)")
+    p = command(sub, "land-check", cmd_land_check,
+                help="land-allocation check of a site (三区三线, 三调 耕地, PV rules, belt, forest, zone)")
     p.add_argument("--site", required=True, help="site file: 界址点 .txt, GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet; any CRS")
     p.add_argument("--project", type=int, default=None, help="project number (序号, 附件2) to compare with its land need")
     p.add_argument("--type", choices=["industrial", "pv", "public", "other"], default=None,

@@ -82,7 +82,7 @@ def estimate_workbook(footprints: str | None = None, scenario_name: str | None =
     towns = load_townships()
     per_roof = pv.estimate(pd.DataFrame(roofs.drop(columns="geometry")), scenario)
     shown = tables.township_display(aggregation.township_table(per_roof, towns), lang)
-    names = dict(zip(towns["code"].astype(str), towns["name" if lang == "zh" else "name_en"]))
+    names = dict(zip(towns["code"].astype(str), towns["name" if lang == "zh" else "name_en"], strict=True))
     return tables.workbook(shown, aggregation.summary(per_roof), scenario, not provenance_of(roofs).is_real,
                            scenario_name=scenario_name, lang=lang, town_names=names)
 
@@ -186,7 +186,8 @@ def cmd_pv_progress(args: argparse.Namespace) -> int:
         f"已并网 installed (AC): {out['installed_mw']:.1f} MW  (目标 goal {out['goal_mw']:.0f} MW by {out['goal_year']}, "
         f"{out['goal_status']}, 缺口 gap {out['gap_mw']:.1f} MW){demo}",
         opening,
-        f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余情景潜力（整县推进最低比例）remaining scenario potential (NEA minimum shares): "
+        f"在建+备案 pipeline: {out['pipeline_mw']:.1f} MW   剩余情景潜力（整县推进最低比例）remaining scenario potential (NEA minimum "
+        "shares): "
         f"{out['remaining_potential_mw']:.1f} MW",
         "",
         *(f"{y['year']}  +{y['added_mw']:7.1f}  = {y['cumulative_mw']:7.1f} MW" for y in out["by_year"]),

@@ -66,7 +66,7 @@ def _dates(rng: np.random.Generator, n: int, first: int, last: int) -> list[str]
     picked = rng.choice(years, size=n, p=w / w.sum())
     days = rng.integers(0, 365, size=n)
     return [(pd.Timestamp(int(y), 1, 1) + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d")
-            for y, d in zip(picked, days)]
+            for y, d in zip(picked, days, strict=True)]
 
 
 def _sizes(rng: np.random.Generator, n: int, lo: float, hi: float) -> np.ndarray:

@@ -35,7 +35,8 @@ DEMO_FILE = "projects_demo.gpkg"
 # more than 4.9 km from the Yellow River belt, in the townships named in the comments.
 DEVZONE_PARTS: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...] = (
     ("north", "长垣经开区·北区（演示）", "Development zone, northern part (demo)", (561_500, 3_898_500, 565_500, 3_902_000)),
-    ("crane", "长垣经开区·起重装备产业园（演示）", "Development zone, crane-equipment park (demo)", (561_000, 3_884_500, 564_500, 3_887_500)),
+    ("crane", "长垣经开区·起重装备产业园（演示）", "Development zone, crane-equipment park (demo)", (561_000, 3_884_500, 564_500,
+                                                                                                     3_887_500)),
 )
 """蒲北/蒲东/满村 (north part) and 魏庄 (crane park); see module docstring."""
 

@@ -83,7 +83,7 @@ class _Parts:
     use: list[np.ndarray]
 
     @classmethod
-    def empty(cls) -> "_Parts":
+    def empty(cls) -> _Parts:
         return cls([], [], [], [], [], [], [], [])
 
     def add(self, cx, cy, w, h, theta, cls_, roof, use) -> None:
@@ -322,6 +322,8 @@ def is_stale(path: Path) -> bool:
     """True if the demo file was written by an older generator version (or is unreadable)."""
     try:
         raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+        if raw is None:
+            return True
         return json.loads(raw).get("generator_version") != GENERATOR_VERSION
-    except Exception:
+    except Exception:  # noqa: BLE001 - an unreadable or foreign file counts as stale and is rebuilt
         return True

@@ -32,6 +32,7 @@ import argparse
 import json
 import math
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,8 @@ def _write_copies(folder: Path, base: gpd.GeoDataFrame, copies: int, target_roof
     buffered = written = 0
     for k in range(copies):
         take = min(n_base, target_roofs - written - buffered)
-        part = replicate(base.iloc[:take] if take < n_base else base, k, *shifts[k], id_stride, to_area)
+        dlon, dlat = (float(v) for v in shifts[k])
+        part = replicate(base.iloc[:take] if take < n_base else base, k, dlon, dlat, id_stride, to_area)
         buffer.append(part)
         buffered += len(part)
         while buffered >= partition_rows or (k == copies - 1 and buffered):
@@ -214,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     out = build_scaled(args.roofs, args.out, args.partition_rows, force=args.force)
     m = read_manifest(out)
+    if m is None:
+        print(f"{out}: no manifest written", file=sys.stderr)
+        return 1
     print(f"{out}: {m['roofs']:,} roofs, {m['copies']} copies of {m['base_roofs']:,}, {len(m['files'])} partitions")
     return 0
 

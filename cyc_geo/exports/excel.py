@@ -13,6 +13,7 @@ saved with), so no text of any sheet is stored as a formula.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 from typing import Any
@@ -33,10 +34,8 @@ def _cell(value: Any, unit: str | None) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             value = value.item()
-        except (AttributeError, ValueError):
-            pass
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         rounded = round_for_unit(value, unit)
         return MISSING if rounded is None else rounded
@@ -100,7 +99,7 @@ def write_table(ws: Worksheet, df: pd.DataFrame, start_row: int, units: dict[str
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="top")
     for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
-        for j, (col, value) in enumerate(zip(cols, row), start=1):
+        for j, (col, value) in enumerate(zip(cols, row, strict=True), start=1):
             ws.cell(row=i, column=j, value=_cell(value, units.get(col)))
     for j, col in enumerate(cols, start=1):
         width = max([len(str(header_label(str(col), units.get(col))))]
@@ -177,8 +176,6 @@ def _plain(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             value = value.item()
-        except (AttributeError, ValueError):
-            pass
     return safe_cell(value)

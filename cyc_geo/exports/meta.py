@@ -48,7 +48,7 @@ def beijing_time(value: Any) -> str:
         return MISSING
     ts = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=dt.timezone.utc)
+        ts = ts.replace(tzinfo=dt.UTC)
     return ts.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 

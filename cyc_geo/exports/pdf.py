@@ -126,7 +126,9 @@ class PdfReport(FPDF):
             kwargs["y"] = y
         self.image(io.BytesIO(png), **kwargs)
 
-    def table(self, df: pd.DataFrame, units: dict[str, str] | None = None, font_size: float = 8,
+    # Deliberately replaces fpdf2's FPDF.table() (a context-manager builder) with a DataFrame writer that
+    # callers and tests use; renaming it (e.g. df_table) would remove the ignore.
+    def table(self, df: pd.DataFrame, units: dict[str, str] | None = None, font_size: float = 8,  # type: ignore[override]
               col_widths: list[float] | None = None, fills: list[tuple[int, int, int] | None] | None = None) -> None:
         """``df`` as a bordered table with unit-bearing headers; ``fills`` colours whole rows."""
         units = units or {}
@@ -143,7 +145,7 @@ class PdfReport(FPDF):
             for i, row in enumerate(df.itertuples(index=False)):
                 fill = (fills or [None] * len(df))[i] if fills else None
                 r = t.row(style=None if fill is None else _fill_style(fill))
-                for c, v in zip(df.columns, row):
+                for c, v in zip(df.columns, row, strict=True):
                     r.cell(fmt(v, units.get(c)))
         self.ln(2)
 

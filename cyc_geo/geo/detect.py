@@ -21,8 +21,10 @@ so CGCS2000 is suggested first and the older datums are listed as alternatives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import overload
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -30,8 +32,12 @@ from pyproj import CRS, Transformer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.places.site import BOUNDS_WGS84 as CHANGYUAN_BOUNDS_WGS84
 
+Bounds = tuple[float, float, float, float]
+"""``(minx, miny, maxx, maxy)`` in the units of some CRS."""
+
 PLAUSIBLE_MARGIN_DEG = 0.5
-"""Data whose bounds lie within this margin (about 50 km) of the county box count as plausible (project choice; docs/sources.md, "CRS and units")."""
+"""Data whose bounds lie within this margin (about 50 km) of the county box count as plausible
+(project choice; docs/sources.md, "CRS and units")."""
 
 AREA_OF_USE_MARGIN_DEG = 1.0
 """Coordinates up to this far (degrees) beyond a CRS's published area of use still count as possible in
@@ -85,7 +91,7 @@ def guess_crs(bounds) -> str | None:
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if _is_degrees(minx, miny, maxx, maxy):
         return WGS84
-    if 250_000 <= minx and maxx <= 750_000 and 0 <= miny and maxy <= 10_000_000:
+    if minx >= 250_000 and maxx <= 750_000 and miny >= 0 and maxy <= 10_000_000:
         return AREA_CRS
     return None
 
@@ -93,9 +99,15 @@ def guess_crs(bounds) -> str | None:
 def to_wgs84_bounds(bounds: tuple[float, float, float, float], crs: str | CRS) -> tuple[float, float, float, float]:
     """Bounds ``(minx, miny, maxx, maxy)`` in ``crs`` transformed to lon/lat (densified edges)."""
     if str(crs).upper() == GCJ02:
-        return tuple(float(v) for v in bounds)  # GCJ-02 differs from WGS84 by < 1 km: fine for plausibility
+        return as_bounds(bounds)  # GCJ-02 differs from WGS84 by < 1 km: fine for plausibility
     out = _to_wgs84(str(crs)).transform_bounds(*bounds, densify_pts=11)
-    return tuple(float(v) for v in out)
+    return as_bounds(out)
+
+
+def as_bounds(b: Sequence[float]) -> Bounds:
+    """``(minx, miny, maxx, maxy)`` as four Python floats."""
+    minx, miny, maxx, maxy = (float(v) for v in b)
+    return minx, miny, maxx, maxy
 
 
 @lru_cache(maxsize=64)
@@ -117,7 +129,7 @@ def coords_possible(bounds: tuple[float, float, float, float], crs: str | CRS) -
     |lat| <= 90) for a geographic CRS or GCJ-02, and, transformed to lon/lat, inside the CRS's area
     of use grown by :data:`AREA_OF_USE_MARGIN_DEG` (degree values read as Gauss-Kruger metres land
     near the equator, far outside a Chinese zone). Says nothing about Changyuan itself."""
-    b = tuple(float(v) for v in bounds)
+    b = as_bounds(bounds)
     if not all(np.isfinite(b)):
         return False
     if str(crs).upper() == GCJ02:
@@ -178,7 +190,7 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
             if first_zone <= zone < first_zone + _N_ZONES[width]:
                 code = first_prefix + zone - first_zone
                 candidates.append((code, f"{zh} 第{zone}带（含带号）", f"{en} zone {zone} (with zone prefix)"))
-    elif 0 < minx and maxx < 1_000_000:
+    elif minx > 0 and maxx < 1_000_000:
         # rough inverse GK (spherical, 111.32 km per degree): keep only central meridians
         # that can put the data within the margin of Changyuan, then verify with pyproj
         lat = np.clip((miny + maxy) / 2 / 110_950.0, -80, 80)
@@ -195,6 +207,10 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
     return out
 
 
+@overload
+def crs_name(crs: str | CRS) -> str: ...
+@overload
+def crs_name(crs: None) -> None: ...
 def crs_name(crs: str | CRS | None) -> str | None:
     """``EPSG:nnnn`` where possible, else the CRS name; None for no CRS."""
     if crs is None:

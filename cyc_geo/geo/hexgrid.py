@@ -39,7 +39,7 @@ def cells(lon: np.ndarray, lat: np.ndarray, res: int) -> np.ndarray:
 
     h3 has no array API: one C call per point.
     """
-    return np.fromiter((h3n.latlng_to_cell(a, b, res) for a, b in zip(lat, lon)), dtype=np.uint64, count=len(lat))
+    return np.fromiter((h3n.latlng_to_cell(a, b, res) for a, b in zip(lat, lon, strict=True)), dtype=np.uint64, count=len(lat))
 
 
 def cell_columns(lon: np.ndarray, lat: np.ndarray, resolutions: Iterable[int] = RESOLUTIONS) -> dict[str, np.ndarray]:

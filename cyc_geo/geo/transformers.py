@@ -37,8 +37,8 @@ def _sample_points(crs_from: CRS) -> tuple[np.ndarray, np.ndarray] | None:
     west, south, east, north = area.bounds
     if east < west:  # crosses the antimeridian: keep the western part
         east = 180.0
-    lon, lat = np.meshgrid(np.linspace(west, east, GRID), np.linspace(south, north, GRID))
-    lon, lat = lon.ravel(), lat.ravel()
+    grid_lon, grid_lat = np.meshgrid(np.linspace(west, east, GRID), np.linspace(south, north, GRID))
+    lon, lat = grid_lon.ravel(), grid_lat.ravel()
     if crs_from.is_geographic:
         return lon, lat
     geodetic = crs_from.geodetic_crs

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -44,7 +44,7 @@ from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
 from pyproj import CRS
 
-RasterLike = Union[str, Path, tuple[np.ndarray, Affine, Any]]
+RasterLike = str | Path | tuple[np.ndarray, Affine, Any]
 """A raster path or an in-memory ``(array, transform, crs)`` tuple."""
 
 SIMPLE_STATS = ("sum", "mean", "count", "min", "max", "stdev", "median", "majority", "minority", "variety")
@@ -188,10 +188,7 @@ def _sources(data: RasterData) -> list[NumPyRasterSource]:
         # missing cells are passed as NaN: exactextract's raster-sequential strategy ignores
         # the mask of a masked array (0.3.0) but always skips NaN. Float bands already hold
         # NaN under the mask (see _validate); integer bands with missing cells become float64.
-        if np.issubdtype(band.dtype, np.floating) or not band.mask.any():
-            mat = band.data
-        else:
-            mat = band.astype(np.float64).filled(np.nan)
+        mat = band.data if np.issubdtype(band.dtype, np.floating) or not band.mask.any() else band.astype(np.float64).filled(np.nan)
         out.append(NumPyRasterSource(mat, xmin, ymin, xmax, ymax, name=name, srs_wkt=wkt))
     return out
 

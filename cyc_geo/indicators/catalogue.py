@@ -230,13 +230,13 @@ class SpatialValue:
 
     value: float | None
     reason: str = ""
-    by_year: Mapping[int, "SpatialValue"] | None = None
+    by_year: Mapping[int, SpatialValue] | None = None
     data_year: int | None = None
     """The year the value's data describe (None: unknown or year-independent)."""
     entered_by: str = ""
     entered_at: str = ""
 
-    def for_year(self, year: int) -> "SpatialValue":
+    def for_year(self, year: int) -> SpatialValue:
         """The value for ``year`` (a year-independent value is the same every year)."""
         if self.by_year is None:
             return self
@@ -263,7 +263,7 @@ def _call(func: Callable[..., Any], rule: str, kwargs: dict[str, Any]) -> Spatia
         else:
             note = ""
         value = float(raw)
-    except Exception as exc:  # a provider bug must not break the dashboard
+    except Exception as exc:  # noqa: BLE001 - a provider bug must not break the dashboard
         return SpatialValue(None, f"空间计算失败 / spatial provider {rule} failed: {exc}")
     if not math.isfinite(value):
         return SpatialValue(None, f"空间计算结果无效 / spatial provider {rule} returned {value}")
@@ -351,9 +351,9 @@ class _BadEntry(Exception):
 
 def _clean_entry(entry: Mapping[str, Any], cat: pd.DataFrame) -> dict[str, Any]:
     """``{no, year, value, note}`` of one valid entry; raises :class:`_BadEntry` with the reason."""
-    raw_no = entry.get("no")
+    raw_no: Any = entry.get("no")  # user input of any type: int() below decides
     try:
-        no = int(raw_no)  # type: ignore[arg-type]
+        no = int(raw_no)
     except (TypeError, ValueError):
         raise _BadEntry(f"序号无效 / invalid indicator number: {raw_no!r}") from None
     if no not in cat.index:
@@ -363,7 +363,8 @@ def _clean_entry(entry: Mapping[str, Any], cat: pd.DataFrame) -> dict[str, Any]:
     if row["source"] == "derived":
         raise _BadEntry(f"{label}：推算指标不能填报 / derived indicator, computed from {row['rule']}, cannot be entered")
     try:
-        year = int(entry.get("year"))  # type: ignore[arg-type]
+        raw_year: Any = entry.get("year")
+        year = int(raw_year)
     except (TypeError, ValueError):
         raise _BadEntry(f"{label}：年份无效 / invalid year {entry.get('year')!r}") from None
     if year not in YEARS:
@@ -497,7 +498,8 @@ def _resolve_values(
         v = derive(row.rule, values)
         values[no], value_source[no] = v, ("derived" if v is not None else "none")
         years_in = [dated.get(n, (None,))[0] for _, n in parse_rule(row.rule)]
-        dated[no] = (min(years_in) if v is not None and all(y is not None for y in years_in) else None, "", "")
+        known = [y for y in years_in if y is not None]
+        dated[no] = (min(known) if v is not None and len(known) == len(years_in) else None, "", "")
         reason[no] = f"推算 {row.rule} / derived {row.rule}" + ("" if v is not None else "：输入缺失 / input missing")
     return values, value_source, reason, dated
 
@@ -522,8 +524,8 @@ def evaluate(
     cat = load_catalogue() if catalogue is None else catalogue
     year = int(year)
     reported = read_values(conn, year) if conn is not None else _no_values()
-    rep = dict(zip(reported["indicator_no"].astype(int), reported["value"].astype(float)))
-    notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str)))
+    rep = dict(zip(reported["indicator_no"].astype(int), reported["value"].astype(float), strict=True))
+    notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str), strict=True))
     if spatial is None and (cat["source"] == "spatial").any():
         spatial = spatial_values(cat, years=(year,))
     values, value_source, reason, dated = _resolve_values(cat, rep, notes, spatial or {}, year)
@@ -535,8 +537,8 @@ def evaluate(
     out["status_en"] = out["status"].map(STATUS_EN)
     out["value_source"] = pd.Series(value_source)
     out["reason"] = pd.Series(reason)
-    by = dict(zip(reported["indicator_no"].astype(int), reported["updated_by"].astype(str)))
-    at = dict(zip(reported["indicator_no"].astype(int), reported["updated_at"].astype(str)))
+    by = dict(zip(reported["indicator_no"].astype(int), reported["updated_by"].astype(str), strict=True))
+    at = dict(zip(reported["indicator_no"].astype(int), reported["updated_at"].astype(str), strict=True))
     out["data_year"] = pd.Series({k: (np.nan if v[0] is None else float(v[0])) for k, v in dated.items()}, dtype=float)
     out["entered_by"] = pd.Series({k: by.get(k, v[1]) for k, v in dated.items()}, dtype=object)
     out["entered_at"] = pd.Series({k: at.get(k, v[2]) for k, v in dated.items()}, dtype=object)

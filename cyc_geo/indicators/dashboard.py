@@ -105,7 +105,7 @@ def status_table(ev: pd.DataFrame, year: int, lang: str, catalogue: pd.DataFrame
 
 def styled_status(table: pd.DataFrame, statuses: pd.Series, lang: str):
     """A Styler colouring the status cells of :func:`status_table` (green 达标, red 未达标, grey 无数据)."""
-    colours = dict(zip(table.index, statuses.map(STATUS_COLOURS)))
+    colours = dict(zip(table.index, statuses.map(STATUS_COLOURS), strict=True))
     return table.style.apply(
         lambda col: [f"background-color: {colours[i]}" for i in col.index], subset=[_t(lang, "状态", "Status")]
     )
@@ -123,8 +123,8 @@ def editor_frame(
     editable = ev[ev["source"] != "derived"]
     reported = ind.read_values(conn, year).set_index("indicator_no") if conn is not None else pd.DataFrame()
     has = editable["no"].isin(reported.index)
-    values = [fmt_number(float(reported.loc[n, "value"])) if ok else "" for n, ok in zip(editable["no"], has)]
-    notes = [str(reported.loc[n, "note"]) if ok else "" for n, ok in zip(editable["no"], has)]
+    values = [fmt_number(float(reported.loc[n, "value"])) if ok else "" for n, ok in zip(editable["no"], has, strict=True)]
+    notes = [str(reported.loc[n, "note"]) if ok else "" for n, ok in zip(editable["no"], has, strict=True)]
     return pd.DataFrame(
         {
             "no": editable["no"].to_numpy(),
@@ -146,7 +146,7 @@ def changed_entries(original: pd.DataFrame, edited: pd.DataFrame, year: int) -> 
     """Entries (``no, year, value, note``) for :func:`~cyc_geo.indicators.catalogue.save_values` of the
     editor rows whose value or note differ from :func:`editor_frame`'s (text compared stripped)."""
     changed = []
-    for (_, before), (_, after) in zip(original.iterrows(), edited.iterrows()):
+    for (_, before), (_, after) in zip(original.iterrows(), edited.iterrows(), strict=False):
         value_after, note_after = _cell(after["value"]), _cell(after["note"])
         if value_after != before["value"] or note_after != before["note"]:
             changed.append({"no": int(before["no"]), "year": year, "value": value_after, "note": note_after})

@@ -95,7 +95,7 @@ def annex_table(long: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     years = sorted(long["year"].unique())
     first = long[long["year"] == years[0]].set_index("no", drop=False)
     out = pd.DataFrame(index=first.index)
-    for c, src in zip(FIRST, ("no", "domain", "name", "unit", "baseline")):
+    for c, src in zip(FIRST, ("no", "domain", "name", "unit", "baseline"), strict=True):
         out[("", c)] = first[src]
     for y in years:
         ev = long[long["year"] == y].set_index("no")
@@ -107,7 +107,7 @@ def annex_table(long: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         out[(g, "填报人")] = ev["entered_by"].replace("", MISSING).fillna(MISSING)
         out[(g, "填报时间")] = ev["entered_at"].map(lambda t: beijing_time(t) if t else MISSING)
         out[(g, "状态")] = ev["status"]
-    for c, src in zip(LAST, ("lead", "partners")):
+    for c, src in zip(LAST, ("lead", "partners"), strict=True):
         out[("", c)] = first[src]
     out.columns = pd.MultiIndex.from_tuples(out.columns)
     return out.reset_index(drop=True)
@@ -162,7 +162,7 @@ def _cjk_family() -> str | None:
 def _draw(plt, long: pd.DataFrame, cat: pd.DataFrame, nos: list, nrow: int, ncol: int, width_in: float) -> bytes:
     fig, axes = plt.subplots(nrow, ncol, figsize=(width_in, 1.55 * nrow), squeeze=False)
     stages = ["现状", *[str(y) for y in YEARS]]
-    for ax, no in zip(axes.ravel(), nos):
+    for ax, no in zip(axes.ravel(), nos, strict=False):
         r = cat.loc[no]
         plan = [r["baseline"], *[r[f"target_{y}"] for y in YEARS]]
         ax.plot(range(len(stages)), plan, "-", color="#9e9e9e", lw=1.2, marker=".", ms=3)
@@ -218,8 +218,8 @@ def pdf_bytes(long: pd.DataFrame, catalogue: pd.DataFrame, demo: bool, lang: str
         report.heading(f"{y}年评估")
         table = pd.DataFrame({
             "序号": ev["no"].astype(int).astype(str), "指标": ev["name"], "单位": ev["unit"],
-            "目标": [pdf.fmt(round_for_unit(v, u), u) for v, u in zip(ev["target"], ev["unit"])],
-            "实际": [pdf.fmt(round_for_unit(v, u), u) for v, u in zip(ev["value"], ev["unit"])],
+            "目标": [pdf.fmt(round_for_unit(v, u), u) for v, u in zip(ev["target"], ev["unit"], strict=True)],
+            "实际": [pdf.fmt(round_for_unit(v, u), u) for v, u in zip(ev["value"], ev["unit"], strict=True)],
             "数据年份": ev["data_year"].map(lambda v: str(_year_text(v))),
             "来源": ev["kind"].map(lambda k: SOURCE_KINDS.get(k, SOURCE_KINDS["none"])[0]),
             "填报人": ev["entered_by"].replace("", MISSING).fillna(MISSING),
@@ -241,10 +241,9 @@ def pdf_bytes(long: pd.DataFrame, catalogue: pd.DataFrame, demo: bool, lang: str
 
 def inputs_demo() -> bool:
     """Whether any layer feeding the indicators is demo data (its provenance)."""
+    from cyc_geo.catalog.loader import load_layer
     from cyc_geo.catalog.provenance import provenance_of
     from cyc_geo.catalog.registry import load_registry
-
-    from cyc_geo.catalog.loader import load_layer
 
     return any(provenance_of(load_layer(layer)).demo for layer in load_registry() if layer.feeds_indicators)
 

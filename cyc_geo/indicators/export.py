@@ -42,7 +42,7 @@ def _cell(v: object) -> object:
     if isinstance(v, float) and v != v:
         return None
     if hasattr(v, "item"):
-        v = v.item()  # type: ignore[union-attr]
+        v = v.item()
         if isinstance(v, float) and v != v:
             return None
     return v
@@ -79,7 +79,7 @@ def annex_table(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFram
     value_col, status_col = actual_columns(year)
     values = ev["value"].reindex(table.index)
     table[value_col] = [round_for_unit(float(v), u) if pd.notna(v) else None
-                        for v, u in zip(values, table["单位"].astype(str))]
+                        for v, u in zip(values, table["单位"].astype(str), strict=True)]
     table[status_col] = ev["status"].reindex(table.index)
     table["origin"] = cat["origin"]
     return table.reset_index(drop=True)
@@ -139,7 +139,9 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool 
     row = _write_rows(ws, table[table["origin"] == "附件1"], FIRST_DATA_ROW, ncol)
     row = _write_rows(ws, extra, row, ncol)
     if len(extra):
-        put(ws, row, 1, "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文：" + "；".join(extra["origin"].unique()) + "。")
+        put(ws, row, 1,
+            "注：序号" + "、".join(str(n) for n in extra["序号"]) + "不属于附件1，来自方案正文："
+            + "；".join(extra["origin"].unique()) + "。")
         row += 1
     _write_footer(ws, row, export_meta(year, demo, scenario))
 

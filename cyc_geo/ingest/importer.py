@@ -43,7 +43,7 @@ import tempfile
 import uuid
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.catalog.registry import LayerDef, get_layer
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
-from cyc_geo.geo.detect import GCJ02, coords_possible, crs_name, crs_plausible, suggest_crs
+from cyc_geo.geo.detect import GCJ02, Bounds, as_bounds, coords_possible, crs_name, crs_plausible, suggest_crs
 from cyc_geo.ingest.upload_safety import (
     RASTER_EXTS,
     TABLE_EXTS,
@@ -149,12 +149,11 @@ def _find_dataset(folder: Path, member: str | None) -> Path:
     for p in sorted(folder.rglob("*")):
         if any(part.startswith("__MACOSX") for part in p.parts):
             continue
-        if p.is_dir() and p.suffix.lower() == ".gdb":
+        is_gdb = p.is_dir() and p.suffix.lower() == ".gdb"
+        is_file = p.is_file() and p.suffix.lower() in {".shp", ".gpkg", ".geojson", ".json", ".kml", ".parquet",
+                                                       ".geoparquet", ".tif", ".tiff"}
+        if is_gdb or (is_file and not any(parent.suffix.lower() == ".gdb" for parent in p.parents)):
             found.append(p)
-        elif p.is_file() and p.suffix.lower() in {".shp", ".gpkg", ".geojson", ".json", ".kml", ".parquet",
-                                                   ".geoparquet", ".tif", ".tiff"}:
-            if not any(parent.suffix.lower() == ".gdb" for parent in p.parents):
-                found.append(p)
     if member:
         chosen = [p for p in found if p.name == member or str(p.relative_to(folder)) == member]
         if not chosen:
@@ -313,7 +312,7 @@ def _read_vector(path: Path, layer: LayerDef, encoding: str | None, scratch: Pat
     if suffix in (".parquet", ".geoparquet"):
         try:
             gdf = gpd.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise _corrupt(path, exc) from exc
         return gdf, "UTF-8", None
     kwargs: dict[str, Any] = {}
@@ -383,7 +382,7 @@ def _read_ogr(path: Path, layer: LayerDef, kwargs: dict[str, Any], chosen: str |
             gdf = pyogrio.read_dataframe(path, on_invalid="ignore", **kwargs)
     except ImportFailure:
         raise
-    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL errors of many kinds
+    except Exception as exc:
         if isinstance(exc, UnicodeError) or "codec can't decode" in str(exc):
             raise bad_encoding(kwargs.get("encoding") or encoding, exc) from exc
         raise _corrupt(path, exc) from exc
@@ -413,7 +412,7 @@ def _corrupt(path: Path, exc: Exception) -> ImportFailure:
                          detail=str(exc)[:300])
 
 
-def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[Bounds, Bounds] | None:
     """(total bounds, core) of the non-empty geometries; ``core`` is the median feature centre as a
     degenerate box, so a few stray features do not decide whether the CRS is plausible."""
     geoms = gdf.geometry.values
@@ -426,11 +425,11 @@ def _geom_bounds(gdf: gpd.GeoDataFrame) -> tuple[tuple[float, ...], tuple[float,
         out = (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3]))
         cx = float(np.nanmedian((b[:, 0] + b[:, 2]) / 2))
         cy = float(np.nanmedian((b[:, 1] + b[:, 3]) / 2))
-    return tuple(float(v) for v in out), (cx, cy, cx, cy)
+    return as_bounds(out), (cx, cy, cx, cy)
 
 
-def _resolve_crs(bounds: tuple[float, ...], file_crs: Any, user_crs: str | None,
-                 what_zh: str = "数据", code: str = "crs_needed", core: tuple[float, ...] | None = None) -> str:
+def _resolve_crs(bounds: Bounds, file_crs: Any, user_crs: str | None,
+                 what_zh: str = "数据", code: str = "crs_needed", core: Bounds | None = None) -> str:
     """The CRS to use: the user's, else the file's if plausible; else stop with suggestions.
 
     Plausibility and suggestions use ``core`` (default ``bounds``), reported ``bounds`` are the full extent."""
@@ -444,12 +443,13 @@ def _resolve_crs(bounds: tuple[float, ...], file_crs: Any, user_crs: str | None,
                 name = f"EPSG:{name}"
             try:
                 name = crs_name(name) or name
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise ImportFailure("bad_crs", f"无法识别坐标系 {user_crs}", f"Unknown coordinate system {user_crs}") from exc
         if not coords_possible(core, name):
             suggestions = [s.__dict__ for s in suggest_crs(core)]
             hint_zh = f"建议：{suggestions[0]['label_zh']}（{suggestions[0]['crs']}）" if suggestions else "请检查文件的坐标"
-            hint_en = f"suggested: {suggestions[0]['label_en']} ({suggestions[0]['crs']})" if suggestions else "check the file's coordinates"
+            hint_en = (f"suggested: {suggestions[0]['label_en']} ({suggestions[0]['crs']})" if suggestions
+                       else "check the file's coordinates")
             raise ImportFailure(
                 "crs_implausible",
                 f"所选坐标系 {name} 与数据坐标不符：按此坐标系，坐标超出该坐标系的适用范围（如把经纬度当作米）。{hint_zh}",
@@ -699,7 +699,8 @@ def prepare(
         raise ImportFailure("wrong_geometry", "该图层是栅格图层，请上传 GeoTIFF", "This is a raster layer: upload a GeoTIFF")
     if is_raster:
         if layer.geometry != "raster":
-            raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件", "This is a vector layer: a raster cannot be imported")
+            raise ImportFailure("wrong_geometry", "该图层是矢量图层，不能导入栅格文件",
+                                "This is a vector layer: a raster cannot be imported")
         return _prepare_raster(dataset, layer, file_name, crs)
     return _prepare_vector(dataset, layer, file_name, encoding, crs, mapping, scratch, sublayer=sublayer,
                            swap=swap_xy, allow_outside=allow_outside)
@@ -876,7 +877,7 @@ def _prepare_raster(path: Path, layer: LayerDef, file_name: str, crs: str | None
     try:
         with rasterio.open(path) as src:
             file_crs = src.crs
-            bounds = tuple(float(v) for v in src.bounds)
+            bounds = as_bounds(src.bounds)
             info = {"width": src.width, "height": src.height, "bands": src.count, "dtype": src.dtypes[0],
                     "res": [float(v) for v in src.res], "nodata": src.nodata}
             # read one window to prove the pixel data is there (catches truncated files early)
@@ -887,7 +888,8 @@ def _prepare_raster(path: Path, layer: LayerDef, file_name: str, crs: str | None
     use_crs = _resolve_crs(bounds, file_crs.to_wkt() if file_crs else None, crs, what_zh="栅格", code="raster_no_crs"
                            if file_crs is None else "crs_needed")
     if use_crs == GCJ02:
-        raise ImportFailure("bad_crs", "栅格不支持 GCJ-02，请先在 GIS 软件中纠正", "GCJ-02 rasters are not supported; correct them in a GIS first")
+        raise ImportFailure("bad_crs", "栅格不支持 GCJ-02，请先在 GIS 软件中纠正",
+                            "GCJ-02 rasters are not supported; correct them in a GIS first")
     report = {
         "layer": layer.id, "file_name": file_name, "format": "tif", "sublayer": None,
         "features_in": int(info["width"] * info["height"]), "features": int(info["width"] * info["height"]),
@@ -899,7 +901,7 @@ def _prepare_raster(path: Path, layer: LayerDef, file_name: str, crs: str | None
 
 
 def _version_name(sha: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     return f"{stamp}-{sha[:8]}-{uuid.uuid4().hex[:4]}"
 
 
@@ -940,6 +942,8 @@ def store(prepared: Prepared, sha256: str, actor: str, conn: sqlite3.Connection 
                 write_layer(prepared.gdf, tmp, layer_id, meta)
                 tmp.replace(final)
             else:
+                if prepared.raster_path is None:
+                    raise ValueError("a raster import has no prepared raster file")
                 _write_raster(prepared.raster_path, folder / f".{version}.tmp.tif", prepared.report["crs_used"], version,
                               prepared.report["file_name"])
                 (folder / f".{version}.tmp.tif").replace(final)
@@ -1018,7 +1022,7 @@ def import_file(
                                swap_xy=swap_xy, allow_outside=allow_outside)
         except (ImportFailure, PermissionError):
             raise
-        except Exception as exc:  # noqa: BLE001 - any other reader/geometry error is still bad input
+        except Exception as exc:
             raise _corrupt(Path(file_name or path.name), exc) from exc
         sha = sha256_file(path)
         return store(prepared, sha, actor, conn)

@@ -20,6 +20,7 @@ Rules (defaults and their sources: docs/sources.md, "Security defaults"):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -115,10 +116,8 @@ def _newest_mtime(path: Path) -> float:
     if path.is_dir() and not path.is_symlink():
         for root, dirs, files in os.walk(path):
             for name in dirs + files:
-                try:
+                with contextlib.suppress(OSError):
                     newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
-                except OSError:
-                    pass
     return newest
 
 

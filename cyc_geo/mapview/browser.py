@@ -12,10 +12,12 @@ is why one thread owns it (Streamlit runs every page run in a thread of its own)
 from __future__ import annotations
 
 import atexit
+import contextlib
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -60,10 +62,8 @@ def _serve(jobs: queue.Queue, idle_s: float) -> None:
                     future.set_exception(exc)
         finally:
             if browser is not None:
-                try:
+                with contextlib.suppress(Exception):  # already gone
                     browser.close()
-                except Exception:  # noqa: BLE001 - already gone
-                    pass
 
 
 def run(fn: Callable[[Any], Any], timeout_s: float | None = None, idle_s: float = IDLE_S) -> Any:
@@ -74,11 +74,12 @@ def run(fn: Callable[[Any], Any], timeout_s: float | None = None, idle_s: float 
     global _jobs, _thread
     future: Future = Future()
     with _lock:
-        if _thread is None or not _thread.is_alive():
-            _jobs = queue.Queue()
-            _thread = threading.Thread(target=_serve, args=(_jobs, idle_s), name="cyc-geo-chromium", daemon=True)
+        jobs = _jobs
+        if jobs is None or _thread is None or not _thread.is_alive():
+            jobs = _jobs = queue.Queue()
+            _thread = threading.Thread(target=_serve, args=(jobs, idle_s), name="cyc-geo-chromium", daemon=True)
             _thread.start()
-        _jobs.put((fn, future))
+        jobs.put((fn, future))
     return future.result(timeout=timeout_s)
 
 

@@ -19,8 +19,8 @@ import pandas as pd
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 from cyc_geo.mapview import tiles
-from cyc_geo.mapview.payloads import in_lang
 from cyc_geo.mapview.basemaps import BASEMAPS
+from cyc_geo.mapview.payloads import in_lang
 
 CLICK_PIXELS = 4.0
 """How close (screen pixels) a click must come to a line or point to pick it."""
@@ -69,7 +69,7 @@ def _value(v: Any, digits: int) -> Any:
 def feature_record(layer: LayerDef, row: pd.Series, lang: str) -> dict[str, Any]:
     """A feature's tooltip fields with their labels (numbers to 2 decimals); its first 8 columns if none."""
     rec: dict[str, Any] = {}
-    for field, label in zip(layer.tooltip, layer.tooltip_labels(lang)):
+    for field, label in zip(layer.tooltip, layer.tooltip_labels(lang), strict=True):
         if field in row.index:
             rec[label] = _value(row[field], 2)
     if not rec:

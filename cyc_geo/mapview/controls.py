@@ -25,7 +25,7 @@ import shapely
 from jinja2 import Template
 
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
-from cyc_geo.mapview.macro import VerbatimMacro
+from cyc_geo.mapview.macro import VerbatimMacro, page_figure
 
 HIGHLIGHT_COLOUR = "#00e5ff"
 """Outline of the clicked feature: cyan, which none of the layer palettes uses (project choice)."""
@@ -84,7 +84,7 @@ def geodesic_length_m(lonlats: list[tuple[float, float]]) -> float:
 
     if len(lonlats) < 2:
         return 0.0
-    lons, lats = zip(*lonlats)
+    lons, lats = zip(*lonlats, strict=True)
     return float(Geod(ellps="WGS84").line_length(lons, lats))
 
 
@@ -151,7 +151,8 @@ class MeasureTool(_Tool):
             function redraw(){
                 if (line) group.removeLayer(line); if (poly) group.removeLayer(poly);
                 line = L.polyline(pts, {color: '#d6336c', weight: 3, interactive: false}).addTo(group);
-                poly = pts.length >= 3 ? L.polygon(pts, {color: '#d6336c', weight: 0, fillOpacity: 0.15, interactive: false}).addTo(group) : null;
+                poly = pts.length >= 3
+                    ? L.polygon(pts, {color: '#d6336c', weight: 0, fillOpacity: 0.15, interactive: false}).addTo(group) : null;
                 show();
             }
             function clear(){ pts = []; group.clearLayers(); line = poly = null; show(); }
@@ -335,7 +336,7 @@ class FillHeight(_Tool):
 
 def add_map_tools(fmap: folium.Map, lang: str = "zh") -> folium.Map:
     """Measure, label declutter, copy-link, tile-failure notice and full-height sizing on ``fmap``."""
-    fmap.get_root().header.add_child(folium.Element(f"<style>{CONTROLS_CSS}</style>"))
+    page_figure(fmap).header.add_child(folium.Element(f"<style>{CONTROLS_CSS}</style>"))
     for tool in (MeasureTool(lang), CopyLinkControl(lang), LabelDeclutter(lang), TileErrorNotice(lang), FillHeight(lang)):
         tool.add_to(fmap)
     return fmap
@@ -356,7 +357,7 @@ def place_entries(frames: list[tuple[str, str, gpd.GeoDataFrame]], lang: str = "
         g = gdf.to_crs(WGS84) if gdf.crs is not None else gdf
         col = "name_en" if lang == "en" and "name_en" in g.columns else name_col
         kind = kind_en if lang == "en" else kind_zh
-        for name, geom in zip(g[col], g.geometry):
+        for name, geom in zip(g[col], g.geometry, strict=True):
             if name is None or name != name or not str(name).strip() or geom is None or geom.is_empty:
                 continue
             w, s, e, n = geom.bounds

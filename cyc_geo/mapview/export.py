@@ -27,6 +27,7 @@ from jinja2 import Template
 
 from cyc_geo.mapview.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - re-exported for callers
 from cyc_geo.mapview.legend import LegendSection, legend_html
+from cyc_geo.mapview.macro import page_figure
 from cyc_geo.mapview.tiles import STATIC_ROOT, STATIC_URL
 
 
@@ -70,7 +71,7 @@ def add_title(fmap: folium.Map, title: str, note: str = "", legend: list[LegendS
               legend_heading: str = "") -> folium.Map:
     """Title box, demo-data note and (static) legend for an exported map."""
     TitleControl(title, note).add_to(fmap)
-    fmap.get_root().header.add_child(folium.Element(TITLE_CSS))
+    page_figure(fmap).header.add_child(folium.Element(TITLE_CSS))
     if legend:
         from cyc_geo.mapview.webmap import LegendControl
 

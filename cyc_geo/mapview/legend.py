@@ -145,7 +145,7 @@ def choropleth_section(title: str, breaks: list[float], palette_name: str, unit:
     cols = palette(palette_name, len(breaks)) if breaks else []
     labels = range_labels(breaks)
     suffix = f" {unit}" if unit else ""
-    return LegendSection(title, [("fill", c, lab + suffix) for c, lab in zip(cols, labels)], note)
+    return LegendSection(title, [("fill", c, lab + suffix) for c, lab in zip(cols, labels, strict=True)], note)
 
 
 def _swatch(kind: str, colour: str, dash: str | None) -> str:

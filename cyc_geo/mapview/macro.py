@@ -31,7 +31,7 @@ class VerbatimMacro(MacroElement):
     map, and a ``{{`` or ``{%`` in an attribute value would break the page.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca types Element.render as -> str; MacroElement's returns nothing
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise TypeError("You cannot render this Element if it is not in a Figure.")
@@ -42,3 +42,12 @@ class VerbatimMacro(MacroElement):
                 target.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
         for child in self._children.values():
             child.render(**kwargs)
+
+
+def page_figure(element: Element) -> Figure:
+    """The :class:`branca.element.Figure` a map (or any element in one) renders into: its ``header``,
+    ``html`` and ``script`` sections."""
+    root = element.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError("the element is not in a Figure")
+    return root

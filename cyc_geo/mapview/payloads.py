@@ -74,7 +74,7 @@ def hex_values(gdf: pd.DataFrame, cells: np.ndarray, lang: str,
     if per_roof is not None:
         values, label, unit = per_roof["capacity_kw"].to_numpy(), in_lang(lang, "光伏潜力", "PV potential"), "kW"
     else:
-        for col, zh, en, unit in HEX_FIELDS:
+        for col, zh, en, unit in HEX_FIELDS:  # noqa: B007 - the matched field's unit is returned after the break
             if col in gdf.columns:
                 values, label = pd.to_numeric(gdf[col], errors="coerce").fillna(0).to_numpy(float), in_lang(lang, zh, en)
                 break

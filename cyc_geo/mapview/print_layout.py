@@ -28,22 +28,22 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.colors import to_rgba
+from matplotlib.patches import PathPatch
 
-from cyc_geo.catalog.loader import load_layer  # noqa: E402
-from cyc_geo.catalog.provenance import Provenance, provenance_of  # noqa: E402
-from cyc_geo.catalog.registry import LayerDef, load_registry  # noqa: E402
-from cyc_geo.exports.meta import MISSING, ExportMeta  # noqa: E402
-from cyc_geo.exports.pdf import FAMILY, PdfReport, fmt  # noqa: E402
-from cyc_geo.geo.crs import AREA_CRS  # noqa: E402
-from cyc_geo.mapview.legend import LegendSection  # noqa: E402
-from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path  # noqa: E402
+from cyc_geo.catalog.loader import load_layer
+from cyc_geo.catalog.provenance import Provenance, provenance_of
+from cyc_geo.catalog.registry import LayerDef, load_registry
+from cyc_geo.exports.meta import MISSING, ExportMeta
+from cyc_geo.exports.pdf import FAMILY, PdfReport, fmt
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.mapview.legend import LegendSection
+from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path
 
 MAP_DPI = 150
 """Resolution of the map image in the PDF, dots per inch (docs/sources.md, "Print layouts")."""
@@ -107,6 +107,8 @@ def nice_scale_length_m(m_per_mm: float, max_mm: float) -> float:
             km = s * 10.0**e
             if km <= limit_km * (1 + 1e-9):
                 best = km
+    if best is None:
+        raise ValueError(f"no scale bar step fits {max_mm} mm at {m_per_mm} m/mm")
     return float(best) * 1000.0
 
 
@@ -354,7 +356,7 @@ def _labels(drawn: list[Drawn], lang: str) -> list[tuple[float, float, str, bool
         if lang != "zh" and column == "name" and "name_en" in d.frame.columns:
             names = d.frame["name_en"].astype(str)
         pts = d.frame.geometry.representative_point()
-        out += [(p.x, p.y, n, True) for p, n in zip(pts, names)]
+        out += [(p.x, p.y, n, True) for p, n in zip(pts, names, strict=True)]
     return out
 
 
@@ -639,8 +641,8 @@ def project_figures(sites: gpd.GeoDataFrame, results: list[dict[str, Any]], proj
     from cyc_geo.geo.crs import M2_PER_MU
 
     by_no = {int(r["project_no"]): r for r in results}
-    names = dict(zip(projects["序号"].astype(int), projects["项目名称"]))
-    names_en = dict(zip(projects["序号"].astype(int), projects.get("name_en", projects["项目名称"])))
+    names = dict(zip(projects["序号"].astype(int), projects["项目名称"], strict=True))
+    names_en = dict(zip(projects["序号"].astype(int), projects.get("name_en", projects["项目名称"]), strict=True))
     rows = []
     for _, s in sites.iterrows():
         no = int(s["project_no"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import folium
@@ -109,7 +110,7 @@ def export_map(layer_ids: list[str] | None = None, lang: str = "zh", center: tup
                 groups.append(g)
                 legends.append(drawn.legend)
         elif layer.big:
-            results = (lambda: per_roof(scenario)) if per_roof else (lambda: _pv_results(gdf, scenario))
+            results = partial(per_roof, scenario) if per_roof else partial(_pv_results, gdf, scenario)
             more, more_legends = _big_groups(layer, gdf, lang, lat, lon, int(zoom), results)
             groups.extend(more)
             legends.extend(more_legends)

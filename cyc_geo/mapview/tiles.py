@@ -27,8 +27,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -135,7 +137,7 @@ def build_mvt(
     return out
 
 
-def tile_frame(gdf: gpd.GeoDataFrame, style: dict | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def tile_frame(gdf: gpd.GeoDataFrame, style: Mapping[str, Any] | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The geometry plus the one attribute ``c`` that styling needs (clicks are looked up server-side).
 
     With ``category_codes`` in the layer's style (e.g. rooftops' building classes) ``c`` is that
@@ -178,7 +180,7 @@ class TileJob:
     proc: subprocess.Popen | None = None
     log: Path | None = None
 
-    def poll(self) -> "TileJob":
+    def poll(self) -> TileJob:
         if self.status == "building" and self.proc is not None and self.proc.poll() is not None:
             if self.proc.returncode == 0 and self.path is not None and (self.path / "metadata.json").exists():
                 self.status = "ready"

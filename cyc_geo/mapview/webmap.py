@@ -25,7 +25,7 @@ from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 from cyc_geo.mapview.basemaps import BASEMAPS
 from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
-from cyc_geo.mapview.macro import VerbatimMacro
+from cyc_geo.mapview.macro import VerbatimMacro, page_figure
 from cyc_geo.mapview.safe import script_safe, script_safe_json
 from cyc_geo.places.site import CENTRE
 
@@ -109,7 +109,7 @@ def base_map(
         FitBoundsControl(fit_bounds, "适配市域" if lang == "zh" else "Fit to county").add_to(fmap)
     ZoomPanes().add_to(fmap)
     HoldOpeningView().add_to(fmap)
-    fmap.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
+    page_figure(fmap).header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
     return fmap
 
 
@@ -119,7 +119,7 @@ def _label_points(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str) -> list[lis
         return []
     label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
     pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts)]
+    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts, strict=True)]
 
 
 def layer_payload(
@@ -138,7 +138,7 @@ def layer_payload(
     Python style function per feature.
     """
     fields = [f for f in layer.tooltip if f in gdf.columns]
-    labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang)) if f in gdf.columns]
+    labels = [lab for f, lab in zip(layer.tooltip, layer.tooltip_labels(lang), strict=True) if f in gdf.columns]
     cat = layer.style.get("category_field")
     extra = [c for c in (fill_col, cat) if c and c in gdf.columns]
     keep = list(dict.fromkeys(fields + extra))
@@ -165,7 +165,7 @@ def layer_payload(
         "fill_col": fill_col,
         "cat_field": cat,
         "cat_colors": style.get("category_colors", {}),
-        "tooltip": [[f, lab] for f, lab in zip(fields, labels)],
+        "tooltip": [[f, lab] for f, lab in zip(fields, labels, strict=True)],
         "labels": label_points,
     }
     rest = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -294,7 +294,7 @@ LABEL_CSS = (
 
 def add_label_css(fmap: folium.Map) -> None:
     """Style for the township labels (halo so they read over any basemap)."""
-    fmap.get_root().header.add_child(folium.Element(LABEL_CSS))
+    page_figure(fmap).header.add_child(folium.Element(LABEL_CSS))
 
 
 AGG_PANE = "cycAgg"
@@ -448,7 +448,7 @@ def layer_legend(layer: LayerDef, lang: str = "zh") -> LegendSection:
     if kind == "categories" and style.get("category_colors"):
         from cyc_geo.mapview.controls import passive_style
 
-        labels, passive = leg.get(f"labels_{lang}", {}), set(style.get("passive_categories") or [])
+        labels, passive = layer.legend_labels(lang), set(style.get("passive_categories") or [])
         rows: list[tuple[str, str, str]] = []
         for k, col in style["category_colors"].items():
             row = ("outline", passive_style(layer)["color"], labels.get(k, k)) if k in passive else ("fill", col, labels.get(k, k))

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import shapely

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from cyc_geo import paths
-from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.loader import load_layer
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
 

@@ -19,8 +19,8 @@ from cyc_geo.exports import excel, pdf
 from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 from cyc_geo.planning.landcheck import CheckContext
-from cyc_geo.planning.site import Finding, LandCheck
 from cyc_geo.planning.rules import SITE_TYPE_NAMES
+from cyc_geo.planning.site import Finding, LandCheck
 from cyc_geo.planning.sites_table import CHECK_NAMES
 
 LEVEL_NAMES = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
@@ -205,13 +205,12 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
 
     family = cjk_font_family()
     use_zh = lang == "zh" and family is not None
-    rc = {"font.family": [family, "DejaVu Sans"]} if family else {}
     site_m = site.to_crs(AREA_CRS)
     minx, miny, maxx, maxy = site_m.total_bounds
     pad = min(max(maxx - minx, maxy - miny, 600.0) * 0.5, 3_000.0)
     window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     handles = []
-    with plt.rc_context(rc):
+    with plt.rc_context({"font.family": [family, "DejaVu Sans"]} if family else None):
         fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=dpi)
         for key, zh, en, face, edge in MAP_LAYERS:
             if key in DETAIL_LAYERS and window.area > MAX_DETAIL_WINDOW_M2:
@@ -278,7 +277,7 @@ def report_pdf(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,
     ft = findings_table(result, lang)
     w = doc.content_width
     doc.table(ft, FINDING_UNITS, font_size=7, col_widths=[w * 0.07, w * 0.11, w * 0.1, w * 0.08, w * 0.42, w * 0.22],
-              fills=[LEVEL_FILLS.get(f, None) for f in _levels_sorted(result)])
+              fills=[LEVEL_FILLS.get(f) for f in _levels_sorted(result)])
     doc.heading(_t(lang, "地类现状（三调）", "Land use now (third land survey classes)"))
     doc.table(landuse_table(result, lang), LANDUSE_UNITS, font_size=7)
     doc.heading(_t(lang, "占用永久基本农田图斑", "Basic-farmland parcels taken"))

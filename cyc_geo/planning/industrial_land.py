@@ -37,7 +37,8 @@ RULES_24 = {key: dataclasses.replace(rule, key=key) for key, rule in {
     "office_share": Rule(DOC, "四、（四）行政办公及生活服务设施用地所占比重",
                          "工业项目所需行政办公及生活服务设施用地面积不得超过工业项目总用地面积的7%",
                          "Land for administration offices and living services at most 7 % of the project land"),
-    "green_share": Rule(DOC, "四、（五）绿地率", "工业企业内部一般不得安排绿地；因生产工艺等特殊要求需要安排一定比例绿地的，绿地率不得超过20%",
+    "green_share": Rule(DOC, "四、（五）绿地率",
+                        "工业企业内部一般不得安排绿地；因生产工艺等特殊要求需要安排一定比例绿地的，绿地率不得超过20%",
                         "In principle no green land inside an industrial plant; where the process needs some, at most 20 %"),
     "investment_intensity": Rule(DOC, "四、（一）投资强度控制指标（表1）",
                                  "投资强度控制指标应符合表1的规定（按地区分类和行业分类）",
@@ -126,7 +127,7 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
     if fig.floor_area_m2 is None:
         missing.append(("容积率：未给出建筑面积", "plot ratio: no floor area given"))
     else:
-        out.extend(_plot_ratio(fig, table, area, params))
+        out.extend(_plot_ratio(fig, fig.floor_area_m2, table, area, params))
     # (三) building coverage
     if fig.footprint_m2 is None:
         missing.append(("建筑系数：未给出建筑物、构筑物占地面积", "building coverage: no building footprint given"))
@@ -147,7 +148,8 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
         hi = params.rules.max_office_share
         ok = sh <= hi
         out.append(_f("ok" if ok else "conflict", "office_share", sh,
-                      f"行政办公及生活服务设施用地 {fig.office_land_m2:,.0f} m²，占用地 {100 * sh:.1f}%，{'未超过' if ok else '超过'} {100 * hi:.0f}%",
+                      f"行政办公及生活服务设施用地 {fig.office_land_m2:,.0f} m²，占用地 {100 * sh:.1f}%，{'未超过' if ok else '超过'} "
+                      f"{100 * hi:.0f}%",
                       f"Office and living-service land {fig.office_land_m2:,.0f} m² is {100 * sh:.1f} % of the site, "
                       f"{'within' if ok else 'above'} the {100 * hi:.0f} % limit", "office_share",
                       office_share=round(sh, 4), max_office_share=hi))
@@ -169,7 +171,8 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
     else:
         inten = fig.investment_wan / (area / M2_PER_HA)
         out.append(_f("info", "investment_intensity", None,
-                      f"投资强度 {inten:,.0f} 万元/公顷（投资 {fig.investment_wan:,.0f} 万元 / {area / M2_PER_HA:,.2f} 公顷）：须对照表1中长垣所属"
+                      f"投资强度 {inten:,.0f} 万元/公顷（投资 {fig.investment_wan:,.0f} 万元 / {area / M2_PER_HA:,.2f} 公顷）："
+                      "须对照表1中长垣所属"
                       "地区分类（按工业用地出让最低价标准等别）和行业的控制值核定，本系统未载入表1，未作判定",
                       f"Investment intensity {inten:,.0f} 万元/ha ({fig.investment_wan:,.0f} 万元 over {area / M2_PER_HA:,.2f} ha): "
                       "compare it with Table 1 for Changyuan's region class (by its industrial land-price grade) and the "
@@ -187,18 +190,20 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
     return out
 
 
-def _plot_ratio(fig: IndustryFigures, table: tuple[float, str] | None, area: float, params: CheckParams) -> list[Finding]:
-    far = fig.floor_area_m2 / area
+def _plot_ratio(fig: IndustryFigures, floor_m2: float, table: tuple[float, str] | None, area: float,
+                params: CheckParams) -> list[Finding]:
+    far = floor_m2 / area
     hi = params.rules.max_plot_ratio
     if table is None:
         lo, div_zh, div_en = params.thresholds.min_plot_ratio, "行业未给出或表2未列", "industry not given or not in Table 2"
     else:
         lo, div_zh, div_en = table[0], f"{fig.division} {table[1]}", f"division {fig.division}"
-    need_lo, need_hi = fig.floor_area_m2 / hi, fig.floor_area_m2 / lo
+    need_lo, need_hi = floor_m2 / hi, floor_m2 / lo
     extra = {"plot_ratio": round(far, 3), "min_plot_ratio": lo, "max_plot_ratio": hi, "industry_division": fig.division,
              "site_range_mu": [round(need_lo / M2_PER_MU, 1), round(need_hi / M2_PER_MU, 1)]}
     span_zh = f"按建筑面积 {fig.floor_area_m2:,.0f} m² 与容积率 {lo}，用地不宜超过 {need_hi / M2_PER_MU:,.0f} 亩"
-    span_en = f"with {fig.floor_area_m2:,.0f} m² of floor area and a plot ratio of {lo} the site should not exceed {need_hi / M2_PER_MU:,.0f} mu"
+    span_en = (f"with {fig.floor_area_m2:,.0f} m² of floor area and a plot ratio of {lo} the site should not exceed "
+               f"{need_hi / M2_PER_MU:,.0f} mu")
     out = []
     if far < lo:
         out.append(_f("warning", "plot_ratio", far,

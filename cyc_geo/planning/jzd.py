@@ -286,7 +286,8 @@ def _crs(attrs: dict[str, str], parcels: list[JzdParcel]) -> tuple[str, bool]:
         line = next(no for p in parcels for pts in p.rings.values() for e, _, no in pts if e < 1e7)
         raise JzdError(line, "部分 Y 坐标带有带号、部分没有", "some Y coordinates carry the zone number and some do not")
     if len(zones) > 1:
-        raise JzdError(max(no for _, no in prefixes), f"Y 坐标的带号不一致：{sorted(zones)}", f"Y coordinates carry different zones: {sorted(zones)}")
+        raise JzdError(max(no for _, no in prefixes), f"Y 坐标的带号不一致：{sorted(zones)}",
+                       f"Y coordinates carry different zones: {sorted(zones)}")
     if zones:
         z = zones.pop()
         if zone is not None and zone != z:
@@ -415,18 +416,6 @@ def _overlap(parcel: JzdParcel, numbers: list[int], first_line: list[int], tree:
         return _ring_error(parcel, numbers, first_line, int(pairs[0, 0]), int(pairs[1, 0]))
     return JzdError(parcel.line, f"地块“{_label(parcel)}”的各圈相互重叠（面积会被重复计算）",
                     f"rings of parcel {_label(parcel)!r} overlap (their area would be counted twice)")
-    # invalid: rings that only touch or cross themselves are kept (the land check repairs and reports them),
-    # rings that overlap are not: the union of the parts is then smaller or larger than outer minus holes
-    expected = sum(areas[i] - sum(areas[h] for h in hs) for i, hs in holes.items())
-    footprint = shapely.union_all([shapely.difference(shapes[i], shapely.union_all(shapes[hs])) if hs else shapes[i]
-                                   for i, hs in holes.items()])
-    if abs(footprint.area - expected) > OVERLAP_TOLERANCE_M2 + 1e-9 * expected:
-        pairs = tree.query(shapes, predicate="overlaps")  # only on this error path: it tests every pair
-        if pairs.size:
-            raise _ring_error(parcel, numbers, first_line, int(pairs[0, 0]), int(pairs[1, 0]))
-        raise JzdError(parcel.line, f"地块“{_label(parcel)}”的各圈相互重叠（面积会被重复计算）",
-                       f"rings of parcel {_label(parcel)!r} overlap (their area would be counted twice)")
-    return geom
 
 
 def read_jzd_bytes(data: bytes, name: str = "界址点.txt") -> gpd.GeoDataFrame:

@@ -117,6 +117,14 @@ class CheckContext:
             self._area[name] = None if gdf is None else gdf.to_crs(AREA_CRS)
         return self._area[name]
 
+    def required(self, name: str) -> gpd.GeoDataFrame:
+        """The layer in :data:`AREA_CRS` for a rule that cannot run without it (county, belt, ...);
+        :class:`LookupError` when it cannot be had."""
+        gdf = self.area_crs(name)
+        if gdf is None:
+            raise LookupError(f"land check: context layer {name!r} is not available")
+        return gdf
+
     def is_demo(self, name: str) -> bool:
         gdf = self.get(name)
         return gdf is not None and provenance_of(gdf).demo
@@ -255,7 +263,7 @@ def check_projects(conn: Any = None, context: CheckContext | None = None,
     ctx = context or CheckContext()
     if ctx._layers.get("sites") is None and "sites" not in ctx._layers:
         ctx._layers["sites"] = load_project_sites(conn)
-    sites = ctx.area_crs("sites")
+    sites = ctx.required("sites")
     results = []
     for _, row in sites.iterrows():
         one = gpd.GeoDataFrame({"project_no": [row["project_no"]]}, geometry=[row.geometry], crs=sites.crs)

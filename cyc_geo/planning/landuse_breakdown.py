@@ -72,7 +72,7 @@ def _from_dltb(site: PreparedSite, dltb: gpd.GeoDataFrame, min_m2: float) -> lis
     ov = site.overlap_by_feature(dltb.geometry.to_numpy())
     codes = _text_col(dltb, "class_code")
     known = {c.code: c.name_zh for c in CLASSES.values()}
-    names = np.array([n or known.get(c, c) for c, n in zip(codes, _text_col(dltb, "class_name"))], dtype=object)
+    names = np.array([n or known.get(c, c) for c, n in zip(codes, _text_col(dltb, "class_name"), strict=True)], dtype=object)
     return _rows(codes, names, ov, site.area_m2, min_m2)
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,8 +32,8 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from cyc_geo import db, paths
-from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.loader import load_layer
+from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.detect import guess_crs
 from cyc_geo.pv import rooftops

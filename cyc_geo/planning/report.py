@@ -19,20 +19,20 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import font_manager
+from matplotlib.collections import PatchCollection
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 
-from cyc_geo.geo.crs import AREA_CRS  # noqa: E402
-from cyc_geo.planning.landcheck import LEVELS, CheckContext, LandCheck, check_site  # noqa: E402
-from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row  # noqa: E402
+from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.planning.landcheck import LEVELS, CheckContext, LandCheck, check_site
+from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row
 
 LEVEL_COLORS = {"conflict": "F4CCCC", "warning": "FFF2CC", "ok": "D9EAD3"}
 LEVEL_ZH = {"conflict": "冲突", "warning": "注意", "ok": "通过", "info": "提示"}
@@ -90,16 +90,16 @@ def render_site_map(
     ctx = context or CheckContext()
     family = cjk_font_family()
     cjk = family is not None
-    rc = {"font.family": [family, "DejaVu Sans"]} if cjk else {}
+
     site_m = site.to_crs(AREA_CRS)
-    with plt.rc_context(rc):
+    with plt.rc_context({"font.family": [family, "DejaVu Sans"]} if family is not None else None):
         fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 5.4), dpi=dpi)
-        county = ctx.area_crs("county")
+        county = ctx.required("county")
         for ax in (ax0, ax1):
-            _draw(ax, ctx.area_crs("townships").geometry, facecolor="none", edgecolor="#999999", linewidth=0.4,
+            _draw(ax, ctx.required("townships").geometry, facecolor="none", edgecolor="#999999", linewidth=0.4,
                   linestyle="--")
-            _draw(ax, ctx.area_crs("belt").geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
-            _draw(ax, ctx.area_crs("devzone").geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5,
+            _draw(ax, ctx.required("belt").geometry, facecolor="#a6dba0", edgecolor="none", alpha=0.6)
+            _draw(ax, ctx.required("devzone").geometry, facecolor="#fdd49e", edgecolor="#d7301f", alpha=0.5,
                   linewidth=0.8)
             _draw(ax, county.geometry, facecolor="none", edgecolor="#b2182b", linewidth=1.2)
         minx, miny, maxx, maxy = site_m.total_bounds
@@ -389,7 +389,8 @@ def project_report_html(project: pd.Series, result: LandCheck, png: bytes | None
 <h2>核查明细 Findings</h2>
 <table><tr><th>级别</th><th>图层 layer</th><th>重叠 overlap (m²)</th><th>说明 / reason</th></tr>{rows}</table>
 <h2>地类现状 Land use now</h2>
-<table><tr><th>三大类 land class</th><th>地类编码 code</th><th>地类名称 class</th><th>面积 area (m²)</th><th>亩 mu</th></tr>{landuse}</table>
+<table><tr><th>三大类 land class</th><th>地类编码 code</th><th>地类名称 class</th><th>面积 area (m²)</th>
+<th>亩 mu</th></tr>{landuse}</table>
 <h2>项目信息（附件2） Project (annex 2)</h2><table>{attrs}</table>
 <p class='en'>面积按 EPSG:4547 平面计算；1 亩 = 666.67 m²。Areas are planar in EPSG:4547; 1 mu = 666.67 m².</p>
 </body></html>"""

@@ -124,17 +124,22 @@ with the 24号 indicators of :mod:`cyc_geo.planning.industrial_land`."""
 
 REDLINE_ACTIVITIES: dict[str, tuple[str, str]] = {
     "patrol_research": ("管护巡护、保护执法、科学研究、调查监测、测绘导航、防灾减灾救灾、军事国防、疫情防控等活动及相关必要设施修筑",
-                        "patrol, enforcement, research, monitoring, surveying, disaster relief, defence, epidemic control and their necessary facilities"),
-    "residents": ("原住居民和其他合法权益主体在不扩大现有建设用地、耕地、水产养殖规模的前提下，开展种植、放牧、捕捞、养殖等生产活动，修筑生产生活设施",
-                  "residents' farming, grazing, fishing and necessary buildings without enlarging existing built land, cropland or aquaculture"),
+                        "patrol, enforcement, research, monitoring, surveying, disaster relief, defence, epidemic control and their "
+                        "necessary facilities"),
+    "residents": ("原住居民和其他合法权益主体在不扩大现有建设用地、耕地、水产养殖规模的前提下，开展种植、放牧、捕捞、养殖等生产活动，"
+                  "修筑生产生活设施",
+                  "residents' farming, grazing, fishing and necessary buildings without enlarging existing built land, cropland or "
+                  "aquaculture"),
     "archaeology": ("经依法批准的考古调查发掘、古生物化石调查发掘、标本采集和文物保护活动",
                     "approved archaeology, fossil surveys, specimen collection and heritage protection"),
     "forest_tending": ("按规定对人工商品林进行抚育采伐，或以提升森林质量、优化栖息地、建设生物防火隔离带等为目的的树种更新",
                        "tending of plantation forest and species renewal for forest quality, habitats or fire breaks"),
     "tourism": ("不破坏生态功能的适度参观旅游、科普宣教及符合相关规划的配套性服务设施和相关的必要公共设施建设及维护",
                 "moderate tourism and education with planned service and necessary public facilities"),
-    "linear_infrastructure": ("必须且无法避让、符合县级以上国土空间规划的线性基础设施、通讯和防洪、供水设施建设和船舶航行、航道疏浚清淤等活动；已有的合法水利、交通运输等设施运行维护改造",
-                              "unavoidable linear infrastructure, telecoms, flood-control and water-supply works in the county plan; upkeep of existing lawful water and transport works"),
+    "linear_infrastructure": ("必须且无法避让、符合县级以上国土空间规划的线性基础设施、通讯和防洪、供水设施建设和船舶航行、"
+                              "航道疏浚清淤等活动；已有的合法水利、交通运输等设施运行维护改造",
+                              "unavoidable linear infrastructure, telecoms, flood-control and water-supply works in the county plan; "
+                              "upkeep of existing lawful water and transport works"),
     "geology": ("地质调查与矿产资源勘查开采（按规定的矿种和情形）", "geological survey and mineral exploration (listed cases)"),
     "restoration": ("依据县级以上国土空间规划和生态保护修复专项规划开展的生态修复", "ecological restoration under the county plan"),
     "border": ("根据我国相关法律法规和与邻国签署的国界管理制度协定（条约）开展的边境管理活动", "border management"),
@@ -217,7 +222,7 @@ def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
         return finding("ok", "farmland", 0.0, 0.0, "地块不占用永久基本农田", "The site takes no permanent basic farmland",
                        "farmland", parts=[], parcels=[])
     codes = _col(farm, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(farm, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(farm, "class_name"), strict=True)], dtype=object)
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     ids, located, owner = _col(farm, "parcel_id"), _col(farm, "located_in"), _col(farm, "owner")
@@ -244,9 +249,9 @@ def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
 
 def _cropland_rest(site: PreparedSite, ctx: Context, p: LandCheckParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """Per cropland feature: its class code, name and the overlap (m²) with the site outside basic farmland."""
-    crop = ctx.area_crs("cropland")
+    crop = ctx.required("cropland")
     codes = _col(crop, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(crop, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(crop, "class_name"), strict=True)], dtype=object)
     ov = site.overlap_by_feature(crop.geometry.to_numpy())
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     rest = np.zeros(len(crop))
@@ -283,7 +288,8 @@ def cropland_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> 
                             f"Rooftop PV uses existing buildings and takes no cropland (roofs touch the cropland layer at "
                             f"edges only: {ov:,.0f} m²)")]
         return [finding("warning", "cropland", ov, share,
-                        f"屋顶光伏不占用耕地，但屋顶与耕地图层重叠 {ov / 1e6:,.2f} km²（屋顶面积的 {_pct(share)}）：同一处不能既是建筑又是耕地，"
+                        f"屋顶光伏不占用耕地，但屋顶与耕地图层重叠 {ov / 1e6:,.2f} km²（屋顶面积的 {_pct(share)}）："
+                        "同一处不能既是建筑又是耕地，"
                         "屋顶数据或三调耕地数据有误，请核对",
                         f"Rooftop PV takes no cropland, but roofs overlap the cropland layer by {ov / 1e6:,.2f} km² ({_pct(share)} "
                         "of the roof area): a place cannot be both a building and cropland, so the roof or cropland data are wrong")]
@@ -301,7 +307,8 @@ def cropland_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> 
                         f"PV arrays on {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of cropland ({cls_en}): "
                         "PV arrays may not occupy cropland", "pv_cropland", parts=parts)]
     return [finding("warning", "cropland", total, share,
-                    f"地块占用一般耕地（非永久基本农田）{total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}），须办理农用地转用并落实占补平衡（占多少、垦多少）",
+                    f"地块占用一般耕地（非永久基本农田）{total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}），"
+                    "须办理农用地转用并落实占补平衡（占多少、垦多少）",
                     f"The site takes {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of cropland that is not basic farmland "
                     f"({cls_en}): farmland conversion approval and an equal compensation (占补平衡) are needed",
                     "cropland", parts=parts)]
@@ -320,7 +327,7 @@ def redline_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
     if total < p.min_overlap_m2:
         return finding("ok", "eco_redline", 0.0, 0.0, "地块不涉及生态保护红线", "The site does not touch the ecological red line",
                        "eco_redline")
-    names = [n for n, a in zip(_col(red, "name"), ov) if a >= p.min_overlap_m2]
+    names = [n for n, a in zip(_col(red, "name"), ov, strict=True) if a >= p.min_overlap_m2]
     where = "、".join(dict.fromkeys(n for n in names if n)) or "生态保护红线"
     if rooftop:
         return finding("ok", "eco_redline", total, share,
@@ -339,7 +346,8 @@ def redline_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
                        f"as a permitted limited activity ({en_a}): it needs the prescribed assessment and approval",
                        "eco_redline", activity=activity)
     return finding("conflict", "eco_redline", total, share,
-                   f"地块有 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）位于生态保护红线（{where}）内，红线内禁止开发性、生产性建设活动",
+                   f"地块有 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）位于生态保护红线（{where}）内，红线内禁止开发性、"
+                   "生产性建设活动",
                    f"{total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of the site lie inside the ecological red line: development "
                    "and production construction is prohibited there", "eco_redline")
 
@@ -373,7 +381,8 @@ def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context
                            "requirement that cannot be met inside) must be shown in the land pre-examination",
                            "urban_boundary", standalone_siting=True, **extra)
         return finding("conflict", "urban_boundary", inside, inside / site.area_m2,
-                       f"工业项目地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外：边界外不得进行城镇集中建设，"
+                       f"工业项目地块有 {outside:,.0f} m²（{_mu(outside)} 亩，{_pct(share_out)}）位于城镇开发边界以外："
+                       "边界外不得进行城镇集中建设，"
                        "不得设立各类开发区，须调整选址到边界内（确属单独选址项目的，须声明并论证）",
                        f"{outside:,.0f} m² ({_mu(outside)} mu, {_pct(share_out)}) of the industrial site lie outside the urban "
                        "development boundary, where no concentrated urban construction and no development zones are allowed: move "
@@ -408,7 +417,7 @@ def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndar
         return finding("ok", "forest", 0.0, 0.0, "光伏方阵不占用林地", "The PV arrays take no forest land", "pv_forest",
                        sink_lost_t_co2_yr=0.0)
     codes = _col(forest, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"), strict=True)], dtype=object)
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     cls_zh, cls_en = _classes_text(parts)
     banned = [x for x in parts if x["code"] not in PV_SHRUB_CODES]
@@ -487,7 +496,7 @@ def _roof_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.nd
     total = float(ov.sum())
     share = total / site.area_m2
     codes = _col(forest, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"))], dtype=object)
+    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(forest, "class_name"), strict=True)], dtype=object)
     parts = _parts_by_class(codes, names, ov, 1.0)
     cls_zh, cls_en = _classes_text(parts)
     if share <= rp.roof_forest_share:
@@ -526,7 +535,7 @@ def input_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> lis
 def county_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
     """Inside the county: a conflict for the part outside (a warning for roofs cut by the boundary)."""
     p, rooftop = params.thresholds, params.rooftop
-    county = ctx.area_crs("county")
+    county = ctx.required("county")
     inside = float(site.overlap_by_feature(county.geometry.to_numpy()).sum())
     outside = max(site.area_m2 - inside, 0.0)
     if inside < p.min_overlap_m2:
@@ -596,10 +605,10 @@ def township_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
 def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
     """沿黄生态带: a conflict on any overlap (roofs take no new land), else the distance to it."""
     p, rooftop = params.thresholds, params.rooftop
-    belt = ctx.area_crs("belt")
+    belt = ctx.required("belt")
     ov = site.overlap_by_feature(belt.geometry.to_numpy())
     zones = belt["zone"].astype(str).tolist() if "zone" in belt.columns else [str(i) for i in range(len(belt))]
-    per_zone = {z: round(float(a), 2) for z, a in zip(zones, ov)}
+    per_zone = {z: round(float(a), 2) for z, a in zip(zones, ov, strict=True)}
     total = float(ov.sum())
     share = total / site.area_m2
     if total < p.min_overlap_m2:
@@ -638,7 +647,8 @@ def _pv_belt_finding(total: float, share: float, per_zone: dict[str, float], par
                        "conveyance or flood safety and need the river authority's approval; the floodplain should be avoided",
                        "river_floodplain", per_zone_m2=per_zone, floodplain_m2=round(fp, 2))
     return _noted("conflict", "belt", total, share,
-                  f"光伏方阵有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带的堤外生态廊道内（{parts_zh}），规划生态廊道内不宜布设光伏方阵",
+                  f"光伏方阵有 {total:,.0f} m²（{_pct(share)}）位于沿黄生态带的堤外生态廊道内（{parts_zh}），"
+                  "规划生态廊道内不宜布设光伏方阵",
                   f"{total:,.0f} m² ({_pct(share)}) of the PV arrays lie in the belt's landward ecological corridor "
                   f"({parts_en}), where the plan keeps the corridor free of arrays", per_zone_m2=per_zone)
 
@@ -702,8 +712,8 @@ def sites_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Find
         return _noted("ok", "project_sites", 0.0, 0.0, "不与其他项目地块重叠", "No overlap with other project sites")
     nos = [int(others["project_no"].iloc[i]) for i in hit]
     total = float(ov[hit].sum())
-    zh = "、".join(f"项目{n}（{a:,.0f} m²）" for n, a in zip(nos, ov[hit]))
-    en = ", ".join(f"project {n} ({a:,.0f} m²)" for n, a in zip(nos, ov[hit]))
+    zh = "、".join(f"项目{n}（{a:,.0f} m²）" for n, a in zip(nos, ov[hit], strict=True))
+    en = ", ".join(f"project {n} ({a:,.0f} m²)" for n, a in zip(nos, ov[hit], strict=True))
     return _noted("conflict", "project_sites", total, total / site.area_m2,
                   f"地块与其他项目地块重叠：{zh}", f"The site overlaps other project sites: {en}",
                   projects=nos, per_project_m2=[round(float(a), 2) for a in ov[hit]])
@@ -713,7 +723,7 @@ def devzone_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
     """The development zone (经开区): industrial sites outside it (wholly or partly) get a warning."""
     p = params.thresholds
     kind = "industrial" if params.site_type == "industrial" and not params.rooftop else params.project_kind
-    zone = ctx.area_crs("devzone")
+    zone = ctx.required("devzone")
     inside = float(site.overlap_by_feature(zone.geometry.to_numpy()).sum())
     share = inside / site.area_m2
     industrial = kind == "industrial"

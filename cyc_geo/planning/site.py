@@ -52,6 +52,8 @@ class Context(Protocol):
 
     def area_crs(self, name: str) -> gpd.GeoDataFrame | None: ...
 
+    def required(self, name: str) -> gpd.GeoDataFrame: ...
+
 
 @dataclass(frozen=True)
 class LandCheckParams:

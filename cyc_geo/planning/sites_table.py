@@ -86,7 +86,7 @@ def labelled(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 def project_names(projects: pd.DataFrame, lang: str) -> dict[int, str]:
     """Project number -> name in ``lang``, in the table's order."""
     names = projects["项目名称"] if lang == "zh" else projects["name_en"]
-    return dict(zip((int(n) for n in projects["序号"]), names))
+    return dict(zip((int(n) for n in projects["序号"]), names, strict=True))
 
 
 def site_focus(sites: gpd.GeoDataFrame, project_no: int) -> tuple[tuple[float, float] | None, int | None]:

@@ -77,7 +77,7 @@ def compare(scenarios: dict[str, Scenario], roofs: pd.DataFrame, townships: pd.D
         raise ValueError("至少选择两个情景 / choose at least two scenarios")
     run = estimate or (lambda sc: pv.estimate(roofs, sc))
     results = {name: run(sc) for name, sc in scenarios.items()}
-    names = dict(zip(townships["code"].astype(str), townships["name" if lang == "zh" else "name_en"]))
+    names = dict(zip(townships["code"].astype(str), townships["name" if lang == "zh" else "name_en"], strict=True))
     return {"totals": totals(results, scenarios, lang), "by_township": by_township(results, townships),
             "parameters": parameter_table(scenarios, lang, names)}
 
@@ -117,7 +117,7 @@ def workbook(result: dict[str, pd.DataFrame], lang: str, demo: bool) -> bytes:
                       lang=lang, demo=demo,
                       filters={in_lang(lang, "情景", "Scenarios"): ("、" if lang == "zh" else ", ").join(names)})
     tot = display_totals(result["totals"], lang)
-    unit_of = {c: u for c, u in zip(tot.columns[2:], ("MW", "GWh", "tCO2", "tce"))}
+    unit_of = {c: u for c, u in zip(tot.columns[2:], ("MW", "GWh", "tCO2", "tce"), strict=True)}
     sheets = {in_lang(lang, "合计", "Totals"): tot}
     units = {in_lang(lang, "合计", "Totals"): unit_of}
     for value, (zh, en) in {"capacity_mw": ("分乡镇装机", "Capacity by township"),

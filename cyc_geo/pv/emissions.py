@@ -49,6 +49,8 @@ class Preset:
         """Effective t CO2 per MWh."""
         if self.tco2_per_mwh is not None:
             return self.tco2_per_mwh
+        if self.tco2_per_tce is None:
+            raise ValueError(f"preset {self.name_en!r} has neither tco2_per_mwh nor tco2_per_tce")
         return self.gce_per_kwh / 1000.0 * float(self.tco2_per_tce)
 
     def label(self, lang: str = "zh") -> str:

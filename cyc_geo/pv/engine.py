@@ -209,16 +209,16 @@ def needed_columns(available: Sequence[str], h3_resolution: int | None) -> list[
     (yield rasters, H3) and the precomputed ``h3_<res>`` cell if present. Bilingual error if missing."""
     from cyc_geo.pv import model as pv
 
-    available = set(available)
-    missing = [c for c in pv.REQUIRED if c not in available]
+    have = set(available)
+    missing = [c for c in pv.REQUIRED if c not in have]
     if missing:
         raise ValueError(f"屋顶数据缺少字段 / rooftop data lacks columns: {missing}")
-    wanted = list(pv.REQUIRED) + [c for c in LONLAT if c in available]
+    wanted = list(pv.REQUIRED) + [c for c in LONLAT if c in have]
     if h3_resolution is not None:
         h3_col = f"h3_{h3_resolution}"
-        if h3_col in available:
+        if h3_col in have:
             wanted.append(h3_col)
-        elif not set(LONLAT) <= available:
+        elif not set(LONLAT) <= have:
             raise ValueError("H3 汇总需要 lon/lat 字段 / H3 aggregation needs lon and lat columns")
     return wanted
 
@@ -404,7 +404,7 @@ def township_rows(by_township: pd.DataFrame) -> list[dict[str, Any]]:
     from cyc_geo.pv.report import township_row
 
     seats = read_seats()
-    names = dict(zip(seats["code"].str[6:], zip(seats["name"], seats["name_en"])))
+    names = dict(zip(seats["code"].str[6:], zip(seats["name"], seats["name_en"], strict=True), strict=True))
     rows = []
     for r in by_township.itertuples(index=False):
         code = str(r.township_code)

@@ -4,15 +4,15 @@ The ledger is a GeoDataFrame in WGS84, one row per installation (the schema agre
 ledger reader of the import side): ``install_id`` int, ``name`` str, ``owner`` str,
 ``building_class`` in :data:`BUILDING_CLASSES`, ``status`` in :data:`STATUSES`, ``capacity_kw``
 float (AC kW, NaN when only DC is known), ``capacity_kwp`` float (DC kWp, NaN when only AC is known; the
-two are never converted, docs/sources.md, "PV capacity: AC and DC"), ``date`` ISO ``YYYY-MM-DD`` or "" (grid-connection date for ``grid_connected``, else
-the filing / start date), ``township_code`` (12-digit, ``data/reference/townships.csv``),
+two are never converted, docs/sources.md, "PV capacity: AC and DC"), ``date`` ISO ``YYYY-MM-DD`` or "" (grid-connection date for
+``grid_connected``, else the filing / start date), ``township_code`` (12-digit, ``data/reference/townships.csv``),
 ``has_coords`` bool and a point geometry (the township seat when ``has_coords`` is False);
 provenance in ``attrs["meta"]`` (``source``, ``demo``, ``approximate``, ``data_year``).
 
 :func:`load_installations` reads layer ``pv_installations`` of the catalogue: the planner's active
 import of the layer (or a file in ``data/boundaries``), else the demo ledger its demo builder
-writes (``layers/pv_installations.toml``), through :func:`normalise` (the layer's transform). Editors' additions and corrections are stored in the
-``pv_ledger_edits`` table, one JSON row per ``install_id``, each write audited in the same
+writes (``layers/pv_installations.toml``), through :func:`normalise` (the layer's transform). Editors' additions and corrections are
+stored in the ``pv_ledger_edits`` table, one JSON row per ``install_id``, each write audited in the same
 transaction (:func:`save_ledger_row`); :func:`load_ledger` applies them over the loaded ledger.
 """
 
@@ -116,18 +116,20 @@ def _check(row: dict[str, Any]) -> list[str]:
 def clean_row(raw: dict[str, Any]) -> dict[str, Any]:
     """A validated ledger row (``lon``/``lat`` optional, WGS84 degrees); ``ValueError`` (zh + en) when bad."""
     try:
-        capacity = float(raw.get("capacity_kw"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        capacity = float(raw["capacity_kw"])
+    except (KeyError, TypeError, ValueError):
         raise ValueError("装机容量须为数字 / capacity_kw must be a number") from None
-    row = {"install_id": int(raw["install_id"]), "name": _text(raw, "name"), "owner": _text(raw, "owner"),
-           "building_class": _text(raw, "building_class") or "other", "status": _text(raw, "status"),
-           "capacity_kw": capacity, "date": _text(raw, "date"), "township_code": _text(raw, "township_code")}
+    row: dict[str, Any] = {
+        "install_id": int(raw["install_id"]), "name": _text(raw, "name"), "owner": _text(raw, "owner"),
+        "building_class": _text(raw, "building_class") or "other", "status": _text(raw, "status"),
+        "capacity_kw": capacity, "date": _text(raw, "date"), "township_code": _text(raw, "township_code")}
     errors = _check(row)
-    lon, lat = raw.get("lon"), raw.get("lat")
-    has = lon not in (None, "") and lat not in (None, "") and not (pd.isna(lon) or pd.isna(lat))
+    raw_lon, raw_lat = raw.get("lon"), raw.get("lat")
+    has = raw_lon not in (None, "") and raw_lat not in (None, "") and not (pd.isna(raw_lon) or pd.isna(raw_lat))
+    lon = lat = math.nan
     if has:
         try:
-            lon, lat = float(lon), float(lat)
+            lon, lat = float(raw["lon"]), float(raw["lat"])
         except (TypeError, ValueError):  # typed text: a message, not Python's "could not convert string to float"
             errors.append("经纬度须为数字（WGS84 度） / lon/lat must be numbers (WGS84 degrees)")
             has = False

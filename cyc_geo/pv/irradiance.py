@@ -71,12 +71,12 @@ def climate_tuple(path: str | Path | None = None) -> tuple[tuple[float, float, f
 def _climate_tuple(path: str, _mtime_ns: int) -> tuple[tuple[float, float, float], ...]:
     df = load_climate(path)
     return tuple((float(a), float(b), float(c)) for a, b, c in
-                 zip(df["ghi_kwh_m2_day"], df["t_air_c"], df["t_range_c"]))
+                 zip(df["ghi_kwh_m2_day"], df["t_air_c"], df["t_range_c"], strict=True))
 
 
 def annual_ghi_kwh_m2(climate: tuple[tuple[float, float, float], ...]) -> float:
     """Annual GHI (kWh/m²) of monthly means: Σ daily mean × days."""
-    return float(sum(m[0] * d for m, d in zip(climate, DAYS)))
+    return float(sum(m[0] * d for m, d in zip(climate, DAYS, strict=True)))
 
 
 @lru_cache(maxsize=8)

@@ -57,7 +57,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +278,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[tuple[str, list[list[Any]]
 
     try:
         wb = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad workbook
+    except Exception as exc:
         raise LedgerError("corrupt", f"无法读取 Excel 文件：{exc}", f"Cannot read the Excel file: {exc}") from exc
     names = wb.sheetnames
     if sheet is not None and sheet not in names:
@@ -470,7 +470,7 @@ def township_lookup() -> dict[str, str]:
 
     seats = read_seats()
     out: dict[str, str] = {}
-    for code, name in zip(seats["code"].astype(str), seats["name"].astype(str)):
+    for code, name in zip(seats["code"].astype(str), seats["name"].astype(str), strict=True):
         out[_norm(name)] = code
         short = re.sub(r"(街道办事处|街道办|街道|镇|乡)$", "", name)
         out.setdefault(_norm(short), code)
@@ -508,8 +508,8 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
     :func:`cyc_geo.geo.gcj02.gcj02_to_wgs84`) for longitude/latitude columns; ``sheet``: the
     workbook sheet (default: the first sheet with a recognisable header); ``encoding``: force a CSV
     encoding (default: detect); ``as_of``: the date up to which a connection list's rows (no status
-    column, a 并网时间 column) count as grid-connected (default: today, UTC). Raises :class:`LedgerError` (a ``ValueError``, Chinese + English,
-    naming the columns found) when the file has no recognisable header or capacity column.
+    column, a 并网时间 column) count as grid-connected (default: today, UTC). Raises :class:`LedgerError` (a ``ValueError``, Chinese +
+    English, naming the columns found) when the file has no recognisable header or capacity column.
     """
     path = Path(path)
     crs = _coords_crs(coords_crs)
@@ -527,7 +527,7 @@ def read_ledger(path: str | Path, *, coords_crs: str = "WGS84", sheet: str | Non
 def _as_of_iso(as_of: date | str | None) -> str:
     """ISO date a connection list is read at (None: today, UTC)."""
     if as_of is None:
-        return datetime.now(timezone.utc).date().isoformat()
+        return datetime.now(UTC).date().isoformat()
     iso = parse_date(as_of)
     if not iso:
         raise LedgerError("bad_as_of", f"日期无效：{as_of}", f"invalid date {as_of!r} (YYYY-MM-DD)")
@@ -587,7 +587,7 @@ def _capacity_unit(filled: list, hidx: int, cols: dict, units: dict) -> tuple[st
         base, below = _header_parts(_cell(filled[hidx + 1], cols["capacity"]))
         if below and not base:
             unit, hidx = below, hidx + 1
-            filled[hidx] = [h if _text(h) else u for h, u in zip(filled[hidx - 1], filled[hidx])]
+            filled[hidx] = [h if _text(h) else u for h, u in zip(filled[hidx - 1], filled[hidx], strict=False)]
     if unit is None:
         headers = filled[hidx]
         raise LedgerError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+
 def lookup(values: pd.Series, mapping: dict[str, float], default: float = np.nan) -> np.ndarray:
     """``mapping[value]`` for each value as floats (``default`` if absent); factorises first, so a
     low-cardinality column of 250k strings costs one hash pass instead of 250k dict look-ups."""

@@ -52,7 +52,7 @@ def estimate(roofs: pd.DataFrame, scenario: Scenario | None = None, params: PVPa
     if scenario.townships:
         ok &= lookup(roofs["township_code"], {c: 1.0 for c in scenario.townships}, 0.0) > 0
     # unknown roof type -> NaN -> excluded
-    frac, slope = lookup_many(roofs["roof_type"], p.usable_fraction, roof_area_factor(p))
+    frac, slope = lookup_many(roofs["roof_type"], p.resolved_usable_fraction, roof_area_factor(p))
     adopt = lookup(roofs["building_class"], scenario.adoption)
     ok &= np.isfinite(frac) & np.isfinite(adopt)
     usable = np.where(ok, area * np.nan_to_num(frac), 0.0)
@@ -98,7 +98,7 @@ def share_caps(per_roof: pd.DataFrame, scenario: Scenario | None = None,
     scenario = (scenario or Scenario()).validate()
     p = resolve_params(scenario, params)
     ok = per_roof["roofs"].to_numpy() > 0
-    _, slope = lookup_many(per_roof["roof_type"], p.usable_fraction, roof_area_factor(p))
+    _, slope = lookup_many(per_roof["roof_type"], p.resolved_usable_fraction, roof_area_factor(p))
     adopt = lookup(per_roof["building_class"], scenario.adoption)
     requested = np.where(ok, per_roof["area_m2"].to_numpy(float) * np.nan_to_num(slope) * np.nan_to_num(adopt), 0.0)
     usable = per_roof["usable_area_m2"].to_numpy(float)

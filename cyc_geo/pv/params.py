@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,15 @@ DERIVED = ("usable_fraction", "gcr", "performance_ratio", "clearness_factor")
 """PVParams fields computed from the others unless given explicitly."""
 
 
+T = TypeVar("T")
+
+
+def _resolved(value: T | None, name: str) -> T:
+    """A field that ``PVParams.__post_init__`` fills in when it was not given."""
+    if value is None:
+        raise ValueError(f"PVParams.{name} was not derived")
+    return value
+
 @dataclass(frozen=True)
 class PVParams:
     """Technical parameters of the estimate; every default cites its source (also docs/pv.md).
@@ -96,8 +105,8 @@ class PVParams:
     site latitude, 0.53 at 25° and 35.19° N (docs/sources.md, "Row spacing")."""
     performance_ratio: float | None = None
     """Product of the fixed losses (external shading, soiling, mismatch, wiring, connections, LID,
-    nameplate, inverter, availability, low irradiance and spectrum), derived from ``losses_pct``. Set explicitly, it replaces those items with one factor;
-    temperature, incidence angle and row shading stay modelled (docs/sources.md, "PV losses")."""
+    nameplate, inverter, availability, low irradiance and spectrum), derived from ``losses_pct``. Set explicitly, it replaces those items
+    with one factor; temperature, incidence angle and row shading stay modelled (docs/sources.md, "PV losses")."""
     losses_pct: dict[str, float] = field(default_factory=lambda: dict(losses.FIXED_LOSSES_PCT))
     """Fixed losses in % (:data:`cyc_geo.pv.losses.FIXED_LOSSES_PCT`; docs/sources.md, "PV losses")."""
     temp_coeff_pct_per_k: float = losses.TEMP_COEFF_PCT_PER_K
@@ -150,7 +159,7 @@ class PVParams:
             object.__setattr__(self, "gcr", layout.solstice_gcr(float(tilt["flat"]), float(self.latitude),
                                                                   azimuth_deg=float(self.azimuth_deg)))
         derived = {
-            "flat": round(float(self.gcr) * FLAT_CLEAR_SHARE, 2),
+            "flat": round(float(self.resolved_gcr) * FLAT_CLEAR_SHARE, 2),
             "pitched": round(PITCHED_SOUTH_SHARE * layout.slope_factor(tilt["pitched"]) * PITCHED_PACKING, 2),
             "shed": round(SHED_CLEAR_SHARE * layout.slope_factor(tilt["shed"]), 2),
         }
@@ -161,25 +170,46 @@ class PVParams:
             object.__setattr__(self, "clearness_factor", default_clearness(self))
 
     @property
+    def resolved_gcr(self) -> float:
+        """:attr:`gcr`, derived in ``__post_init__`` when not given (never None after construction)."""
+        return _resolved(self.gcr, "gcr")
+
+    @property
+    def resolved_performance_ratio(self) -> float:
+        """:attr:`performance_ratio`, derived in ``__post_init__`` when not given."""
+        return _resolved(self.performance_ratio, "performance_ratio")
+
+    @property
+    def resolved_clearness_factor(self) -> float:
+        """:attr:`clearness_factor`, derived in ``__post_init__`` when not given."""
+        return _resolved(self.clearness_factor, "clearness_factor")
+
+    @property
+    def resolved_usable_fraction(self) -> dict[str, float]:
+        """:attr:`usable_fraction` per roof type, derived and merged in ``__post_init__``."""
+        return _resolved(self.usable_fraction, "usable_fraction")
+
+    @property
     def explicit(self) -> dict[str, Any]:
         """The :data:`DERIVED` fields as given (``None`` / missing keys = derived)."""
+        # set with object.__setattr__ in __post_init__ (frozen), not a field: asdict() and the JSON leave it out
         return self._explicit  # type: ignore[attr-defined]
 
-    def validate(self) -> "PVParams":
+    def validate(self) -> PVParams:
         """Raise ``ValueError`` (zh + en) on out-of-range values; return self."""
         checks = [
             (0 < self.module_w_per_m2 <= 400, "组件功率密度须在 0–400 W/m² / module_w_per_m2 must be in (0, 400]"),
-            (0 < self.performance_ratio <= 1, "系统效率须在 0–1 / performance_ratio must be in (0, 1]"),
-            (0 < self.clearness_factor <= 1, "晴空系数须在 0–1 / clearness_factor must be in (0, 1]"),
+            (0 < self.resolved_performance_ratio <= 1, "系统效率须在 0–1 / performance_ratio must be in (0, 1]"),
+            (0 < self.resolved_clearness_factor <= 1, "晴空系数须在 0–1 / clearness_factor must be in (0, 1]"),
             (0 <= self.albedo <= 1, "地表反照率须在 0–1 / albedo must be in [0, 1]"),
-            (0 < self.gcr <= 1, "地面覆盖率须在 0–1 / gcr must be in (0, 1]"),
+            (0 < self.resolved_gcr <= 1, "地面覆盖率须在 0–1 / gcr must be in (0, 1]"),
             (0 <= self.overcast_ratio < 1, "阴天系数须在 0–1 / overcast_ratio must be in [0, 1)"),
             (0 < self.ghi_scale <= 2, "辐照缩放须在 0–2 / ghi_scale must be in (0, 2]"),
             (-1 < self.temp_coeff_pct_per_k <= 0, "温度系数须在 -1–0 %/K / temp_coeff_pct_per_k must be in (-1, 0]"),
             (all(5 <= self.u_c.get(t, -1) <= 100 for t in ROOF_TYPES), "散热系数须在 5–100 / u_c must be in [5, 100]"),
             (self.transposition in ("haydavies", "perez", "isotropic"),
              "散射模型须为 haydavies、perez 或 isotropic / transposition must be haydavies, perez or isotropic"),
-            (all(0 <= self.usable_fraction.get(t, -1) <= 1.5 for t in ROOF_TYPES),
+            (all(0 <= self.resolved_usable_fraction.get(t, -1) <= 1.5 for t in ROOF_TYPES),
              "可用屋顶比例须在 0–1.5 且覆盖 flat/pitched/shed / usable_fraction needs flat, pitched, shed in [0, 1.5]"),
             (all(0 <= self.tilt_deg.get(t, -1) < 90 for t in ROOF_TYPES),
              "倾角须在 0–90° / tilt_deg needs flat, pitched, shed in [0, 90)"),
@@ -200,7 +230,7 @@ class PVParams:
         emissions.get_preset(self.emission_preset)
         return self
 
-    def with_overrides(self, overrides: dict[str, Any] | None) -> "PVParams":
+    def with_overrides(self, overrides: dict[str, Any] | None) -> PVParams:
         """A copy with ``overrides`` applied (dict fields are merged; derived fields are derived again
         from the new values unless given); unknown keys are an error."""
         if not overrides:
@@ -239,7 +269,7 @@ class Scenario:
     params: dict[str, Any] = field(default_factory=dict)
     """Overrides of :class:`PVParams` fields (e.g. ``{"performance_ratio": 0.78}``)."""
 
-    def validate(self) -> "Scenario":
+    def validate(self) -> Scenario:
         unknown = set(self.adoption) - set(CLASSES)
         if unknown:
             raise ValueError(f"未知建筑类别 {sorted(unknown)} / unknown building classes {sorted(unknown)}")
@@ -259,7 +289,7 @@ class Scenario:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Scenario":
+    def from_dict(cls, data: dict[str, Any]) -> Scenario:
         """Build and validate a scenario from a dict (e.g. stored JSON); unknown keys are an error."""
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names

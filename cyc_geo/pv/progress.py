@@ -34,9 +34,9 @@ Rules (docs/sources.md, "PV progress rules"):
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeGuard, overload
 
 import geopandas as gpd
 import numpy as np
@@ -63,7 +63,7 @@ STATUS_LABELS = {MET: ("已达标", "met"), NOT_MET: ("未达标", "not met"), O
 def as_of_date(value: str | Date | None = None) -> pd.Timestamp:
     """The as-of date as a Timestamp (None: today, UTC); ``ValueError`` for a bad date string."""
     if value is None:
-        return pd.Timestamp(datetime.now(timezone.utc).date())
+        return pd.Timestamp(datetime.now(UTC).date())
     ts = pd.to_datetime(value, errors="coerce")
     if pd.isna(ts):
         raise ValueError(f"日期无效 / invalid date {value!r} (YYYY-MM-DD)")
@@ -84,7 +84,7 @@ def connection_dates(ledger: pd.DataFrame) -> pd.Series:
     return dates.where(ledger["status"].astype(str) == "grid_connected")
 
 
-def _applies(opening: OpeningStock | None, as_of: pd.Timestamp) -> bool:
+def _applies(opening: OpeningStock | None, as_of: pd.Timestamp) -> TypeGuard[OpeningStock]:
     """The opening stock counts on ``as_of`` (it exists and ``as_of`` is on or after its date)."""
     return opening is not None and as_of >= opening.date
 
@@ -96,13 +96,13 @@ def installed_rows(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningSt
     out = pd.DataFrame(ledger.drop(columns="geometry", errors="ignore")).assign(connected=dates)
     keep = dates.notna() & (dates <= as_of)
     if _applies(opening, as_of):
-        keep &= dates > opening.date  # type: ignore[union-attr]
+        keep &= dates > opening.date
     return out[keep]
 
 
 def installed_mw(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningStock | None = None) -> float:
     """Installed (grid-connected) AC capacity on ``as_of``, MW: the opening stock (if it applies) plus the ledger rows."""
-    base = float(opening.mw) if _applies(opening, as_of) else 0.0  # type: ignore[union-attr]
+    base = float(opening.mw) if _applies(opening, as_of) else 0.0
     return base + float(installed_rows(ledger, as_of, opening)["capacity_kw"].sum() / 1000.0)
 
 
@@ -130,11 +130,11 @@ def by_year(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningStock | N
     stock, which is not an addition of its year); empty when nothing is installed.
     """
     rows = installed_rows(ledger, as_of, opening)
-    base = float(opening.mw) if _applies(opening, as_of) else 0.0  # type: ignore[union-attr]
+    base = float(opening.mw) if _applies(opening, as_of) else 0.0
     if rows.empty and not _applies(opening, as_of):
         return pd.DataFrame({"year": pd.Series(dtype=int), "added_mw": pd.Series(dtype=float),
                              "cumulative_mw": pd.Series(dtype=float)})
-    first = int(opening.date.year) if _applies(opening, as_of) else int(rows["connected"].dt.year.min())  # type: ignore[union-attr]
+    first = int(opening.date.year) if _applies(opening, as_of) else int(rows["connected"].dt.year.min())
     years = np.arange(first, int(as_of.year) + 1)
     added = rows.groupby(rows["connected"].dt.year)["capacity_kw"].sum().reindex(years, fill_value=0.0) / 1000.0
     return pd.DataFrame({"year": years.astype(int), "added_mw": added.to_numpy(float),
@@ -234,6 +234,10 @@ def share_to_close(gap: float, potential_mw: float) -> float | None:
     return None if potential_mw <= 0 else float(gap / potential_mw)
 
 
+@overload
+def nea_shares_to_close(fraction: float) -> dict[str, float]: ...
+@overload
+def nea_shares_to_close(fraction: None) -> None: ...
 def nea_shares_to_close(fraction: float | None) -> dict[str, float] | None:
     """Adoption share per class (NEA share × ``fraction``, capped at 1) that closes the gap; None when impossible."""
     if fraction is None:
@@ -304,4 +308,5 @@ def installed_indicator_mw(year: int | None = None) -> float:
     return cumulative_at_year_end(ledger, int(year), opening)
 
 
+# a function attribute read by the indicator catalogue (getattr); mypy does not model attributes on functions
 installed_indicator_mw.value_label = "装机台账（年末已并网）/ installations ledger, grid-connected at year end"  # type: ignore[attr-defined]

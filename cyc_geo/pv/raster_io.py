@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+
 def check_raster(path: str | Path) -> dict[str, Any]:
     """Open a GeoTIFF and describe it; ``ValueError`` (zh + en) if it is not a usable single-band raster."""
     import rasterio

@@ -48,7 +48,7 @@ def scenario_from_key(key: str) -> Scenario:
 def township_names(townships: pd.DataFrame, lang: str) -> dict[str, str]:
     """Township code → name in ``lang`` (``zh``: ``name``; otherwise ``name_en``)."""
     column = "name" if lang == "zh" else "name_en"
-    return dict(zip(townships["code"].astype(str), townships[column]))
+    return dict(zip(townships["code"].astype(str), townships[column], strict=True))
 
 
 def class_breakdown(per_roof: pd.DataFrame, townships: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str]]:

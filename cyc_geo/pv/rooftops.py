@@ -201,7 +201,8 @@ def prepare_footprints(raw: gpd.GeoDataFrame, townships: gpd.GeoDataFrame | None
         raise FootprintError(f"所有建筑都在县界之外 / every footprint lies outside the townships (skipped: {skipped})")
     ids = raw["roof_id"].to_numpy()[poly] if "roof_id" in raw.columns else None
     keep_ids = ids is not None and pd.api.types.is_integer_dtype(raw["roof_id"]) and skipped["outside_county"] == 0
-    out.insert(0, "roof_id", ids.astype(np.int64) if keep_ids else np.arange(1, len(out) + 1, dtype=np.int64))
+    out.insert(0, "roof_id", ids.astype(np.int64) if ids is not None and keep_ids
+               else np.arange(1, len(out) + 1, dtype=np.int64))
     for col in ("building_class", "roof_type", "use"):
         out[col] = out[col].astype(str)
     out = out[COLUMNS + ["geometry"]]

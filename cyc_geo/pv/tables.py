@@ -120,7 +120,8 @@ def share_cap_note(caps: dict[str, dict[str, Any]], lang: str) -> str | None:
         names = sep.join(f"{class_label(c, lang)} {100 * caps[c]['roofs_at_cap'] / caps[c]['roofs']:.0f}%" for c in part)
         bits.append(in_lang(lang, f"部分屋顶受可用面积封顶（占该类屋顶）：{names}",
                             f"some roofs at the cap (share of the class's roofs): {names}"))
-    return in_lang(lang, "开发比例受可用面积封顶：", "Shares capped by the usable area: ") + ("；" if lang == "zh" else "; ").join(bits) + in_lang(lang, "。", ".")
+    joiner = "；" if lang == "zh" else "; "
+    return in_lang(lang, "开发比例受可用面积封顶：", "Shares capped by the usable area: ") + joiner.join(bits) + in_lang(lang, "。", ".")
 
 
 SUMMARY_ROWS: dict[str, tuple[str, str, str, float]] = {
@@ -430,7 +431,7 @@ def progress_chart_data(summary: dict[str, Any], lang: str) -> pd.DataFrame:
 
 def township_installed(summary: dict[str, Any], townships: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``township``/``installed_mw`` rows (labelled in ``lang``), largest first."""
-    en = dict(zip(townships["code"].astype(str), townships["name_en"]))
+    en = dict(zip(townships["code"].astype(str), townships["name_en"], strict=True))
     return pd.DataFrame({
         "township": [t["name"] if lang == "zh" else en.get(t["code"], t["name"]) for t in summary["by_township"]],
         "installed_mw": [t["installed_mw"] for t in summary["by_township"]],
@@ -438,11 +439,13 @@ def township_installed(summary: dict[str, Any], townships: pd.DataFrame, lang: s
 
 
 def remaining_display(ranked: pd.DataFrame, lang: str, top: int = 10) -> pd.DataFrame:
-    """The township ranking of the remaining scenario potential (NEA minimum shares, usable-area cap) (:func:`cyc_geo.pv.progress.remaining_by_township`)."""
+    """The township ranking of the remaining scenario potential (NEA minimum shares, usable-area cap)
+    (:func:`cyc_geo.pv.progress.remaining_by_township`)."""
     head = ranked.head(top)
     return pd.DataFrame({
         in_lang(lang, "乡镇", "Township"): head["name"] if lang == "zh" else head["name_en"],
-        in_lang(lang, "剩余情景潜力 (MW，整县推进最低比例)", "Remaining scenario potential (MW, NEA minimum shares)"): head["potential_mw"].round(1),
+        in_lang(lang, "剩余情景潜力 (MW，整县推进最低比例)",
+                "Remaining scenario potential (MW, NEA minimum shares)"): head["potential_mw"].round(1),
     })
 
 
@@ -452,7 +455,8 @@ def what_it_takes(summary: dict[str, Any], lang: str) -> str:
 
     gap, pot, share = summary["gap_mw"], summary["remaining_potential_mw"], summary["share_to_close"]
     if gap <= 0:
-        return in_lang(lang, "已并网容量已达到 70 MW 目标，无需再补缺口。", "Installed capacity has reached the 70 MW goal; no gap to close.")
+        return in_lang(lang, "已并网容量已达到 70 MW 目标，无需再补缺口。",
+                       "Installed capacity has reached the 70 MW goal; no gap to close.")
     if share is None:
         return in_lang(lang, f"仍需 {gap:,.1f} MW，但未装光伏的屋顶按整县推进最低比例已无剩余情景潜力。",
                        f"{gap:,.1f} MW still needed, but the roofs without PV have no scenario potential left at the NEA minimum shares.")
@@ -462,7 +466,8 @@ def what_it_takes(summary: dict[str, Any], lang: str) -> str:
         return (f"仍需新增并网 {gap:,.1f} MW。尚未安装光伏的屋顶按国家能源局整县推进最低比例（按可用面积封顶）的情景潜力为 {pot:,.1f} MW，"
                 f"只需建成其中 {share:.1%}（即开发比例：{parts}）即可补足缺口。")
     return (f"{gap:,.1f} MW still needs to be connected. The roofs without PV have {pot:,.1f} MW of scenario potential "
-            f"at the NEA county-wide minimum shares (capped by the usable area); building {share:.1%} of it (adoption: {parts}) closes the gap.")
+            f"at the NEA county-wide minimum shares (capped by the usable area); building {share:.1%} of it (adoption: {parts}) closes "
+            "the gap.")
 
 
 LEDGER_LABELS = {"install_id": ("编号", "Id"), "name": ("名称", "Name"), "owner": ("业主", "Owner"),
@@ -489,5 +494,6 @@ def ledger_row_defaults(ledger: gpd.GeoDataFrame, install_id: int | None) -> dic
     r = ledger[ledger["install_id"] == install_id].iloc[0]
     has = bool(r["has_coords"])
     return {"name": r["name"], "owner": r["owner"], "building_class": r["building_class"], "status": r["status"],
-            "capacity_kw": float(r["capacity_kw"]) if pd.notna(r["capacity_kw"]) else 0.0, "date": r["date"], "township_code": r["township_code"],
+            "capacity_kw": float(r["capacity_kw"]) if pd.notna(r["capacity_kw"]) else 0.0, "date": r["date"],
+            "township_code": r["township_code"],
             "lon": f"{r.geometry.x:.6f}" if has else "", "lat": f"{r.geometry.y:.6f}" if has else ""}

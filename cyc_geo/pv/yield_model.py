@@ -31,6 +31,7 @@ from cyc_geo.pv.params import RACKED, ROOF_TYPES, PVParams, clearsky_ghi_kwh_m2,
 from cyc_geo.pv.plan import SEED_SPECIFIC_YIELD
 from cyc_geo.pv.raster_io import sample_raster
 
+
 @dataclass(frozen=True)
 class YieldResult:
     """The yield model for one roof type: annual and monthly kWh/kWp, the irradiation used and the loss table."""
@@ -64,7 +65,7 @@ def _yield_key(p: PVParams, roof_type: str) -> tuple:
     climate = None if p.weather_file else irradiance.climate_tuple(p.climate_file)
     return (float(p.latitude), float(p.longitude), float(p.altitude_m), climate, str(p.weather_file),
             float(p.overcast_ratio), ghi_scale_factor(p), float(p.tilt_deg[roof_type]), float(p.azimuth_deg),
-            float(p.albedo), p.transposition, racked, float(p.gcr) if racked else None, float(p.u_c[roof_type]),
+            float(p.albedo), p.transposition, racked, float(p.resolved_gcr) if racked else None, float(p.u_c[roof_type]),
             float(p.temp_coeff_pct_per_k), float(p.module_w_per_m2),
             tuple(sorted((k, float(v)) for k, v in p.losses_pct.items())),
             p.explicit.get("performance_ratio"), roof_type)
@@ -100,9 +101,9 @@ def _plane_steps(p: PVParams, roof_type: str, w: pd.DataFrame) -> dict[str, np.n
     beam2, sky2 = beam1, sky1
     if roof_type in RACKED:
         shaded = layout.beam_shaded_fraction(w["apparent_zenith"].to_numpy(), w["azimuth"].to_numpy(), tilt,
-                                             float(p.gcr), float(p.azimuth_deg))
+                                             float(p.resolved_gcr), float(p.azimuth_deg))
         beam2 = beam1 * (1.0 - shaded)
-        sky2 = sky1 * (1.0 - layout.sky_diffuse_row_loss(tilt, float(p.gcr)))
+        sky2 = sky1 * (1.0 - layout.sky_diffuse_row_loss(tilt, float(p.resolved_gcr)))
     e3 = beam2 + sky2 + gnd1
     t_cell = pvlib.temperature.pvsyst_cell(e3, w["temp_air"].to_numpy(), u_c=float(p.u_c[roof_type]), u_v=0.0,
                                            module_efficiency=float(p.module_w_per_m2) / 1000.0,
@@ -145,7 +146,7 @@ def _simulate(p: PVParams, key: tuple) -> YieldResult:
     month = w["month"].to_numpy()
     monthly = tuple(float(hourly_kwh_kwp[month == m].sum()) for m in range(1, 13))
     res = YieldResult(roof_type=roof_type, tilt_deg=float(p.tilt_deg[roof_type]),
-                      gcr=float(p.gcr) if racked else None, ghi_kwh_m2=float(w["ghi"].sum() / 1000.0),
+                      gcr=float(p.resolved_gcr) if racked else None, ghi_kwh_m2=float(w["ghi"].sum() / 1000.0),
                       poa_kwh_m2=float(steps["e0"].sum() / 1000.0), specific_yield_kwh_kwp=float(sum(monthly)),
                       monthly_kwh_kwp=monthly, losses_pct=_loss_table(p, steps, racked))
     if len(_SIM_CACHE) > 256:
@@ -196,7 +197,7 @@ def yield_payload(params: PVParams | None = None) -> dict[str, Any]:
         out[t] = {"tilt_deg": r.tilt_deg, "gcr": r.gcr, "poa_ghi_ratio": r.poa_ghi_ratio,
                   "poa_kwh_m2": r.poa_kwh_m2, "specific_yield_kwh_kwp": r.specific_yield_kwh_kwp,
                   "monthly_kwh_kwp": list(r.monthly_kwh_kwp), "losses": dict(r.losses_pct),
-                  "performance_ratio": r.performance_ratio, "usable_fraction": float(p.usable_fraction[t]),
+                  "performance_ratio": r.performance_ratio, "usable_fraction": float(p.resolved_usable_fraction[t]),
                   "ghi_kwh_m2": r.ghi_kwh_m2,
                   "specific_yield_lifetime_kwh_kwp": r.specific_yield_kwh_kwp * life}
     out["ghi_kwh_m2"] = out["flat"]["ghi_kwh_m2"]
