@@ -144,6 +144,10 @@ def _worker_environ() -> dict[str, Any]:
     return env
 
 
+WORKER_START_TIMEOUT_S = 120.0
+"""Longest wait (s) for a started LocalCluster's workers to register (a bound against a hang, not a speed)."""
+
+
 def get_client(config: DaskConfig | None = None):
     """A ``dask.distributed.Client``: connects to the configured scheduler or starts a LocalCluster.
 
@@ -169,6 +173,10 @@ def get_client(config: DaskConfig | None = None):
                 dashboard_address=None,
             )
         _CLIENT = Client(_CLUSTER)
+        # LocalCluster returns once its nannies are up; a worker registers with the scheduler a moment later
+        # (seconds on a busy machine), and scattering the roof table before that fails with "No valid workers
+        # found". Wait for every worker of the cluster this process started.
+        _CLIENT.wait_for_workers(cfg.n_workers, timeout=WORKER_START_TIMEOUT_S)
     return _CLIENT
 
 
