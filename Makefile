@@ -30,12 +30,12 @@ serve: setup data
 ## included, in TEST_WORKERS processes (pytest-xdist; a module's tests stay on one worker, see tests/conftest.py).
 test:
 	scripts/setup.sh --test
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 ## The inner loop: every test but the browser ones (tests/browser/), in TEST_WORKERS processes.
 test-fast:
 	scripts/setup.sh
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not browser"
 
 ## Static checks: ruff (rules and scope in pyproject.toml) and mypy on cyc_geo/ (config in pyproject.toml).
 lint: setup
