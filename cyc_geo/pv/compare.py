@@ -117,7 +117,8 @@ def workbook(result: dict[str, pd.DataFrame], lang: str, demo: bool) -> bytes:
                       lang=lang, demo=demo,
                       filters={in_lang(lang, "情景", "Scenarios"): ("、" if lang == "zh" else ", ").join(names)})
     tot = display_totals(result["totals"], lang)
-    unit_of = {c: u for c, u in zip(tot.columns[2:], ("MW", "GWh", "tCO2", "tce"), strict=True)}
+    # the four figures after scenario and roofs; the CO2 factor column (if any) names its own unit (t CO2/MWh)
+    unit_of = {c: u for c, u in zip(tot.columns[2:6], ("MW", "GWh", "tCO2", "tce"), strict=True)}
     sheets = {in_lang(lang, "合计", "Totals"): tot}
     units = {in_lang(lang, "合计", "Totals"): unit_of}
     for value, (zh, en) in {"capacity_mw": ("分乡镇装机", "Capacity by township"),

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # the page's title (views/pv.py) by the language chosen in the sidebar
-TITLES = {"中文": "屋顶分布式光伏：装机进度与技术潜力",
-          "English": "Rooftop PV: installed progress and technical potential"}
+TITLES = {"中文": "屋顶分布式光伏：装机进度与情景潜力",
+          "English": "Rooftop PV: installed progress and scenario potential"}
 
 
 def _open_pv(page, url: str) -> None:

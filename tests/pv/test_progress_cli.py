@@ -13,7 +13,8 @@ from shapely.geometry import Point, box
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.cli import main
 
-KEYS = ["goal_mw", "goal_year", "installed_mw", "by_year", "pipeline_mw", "goal_status", "gap_mw",
+KEYS = ["goal_mw", "goal_year", "capacity_basis", "installed_mw", "opening_stock", "opening_stock_applied",
+        "ledger_installed_mw", "installed_dc_only_mwp", "by_year", "pipeline_mw", "goal_status", "gap_mw",
         "by_township", "remaining_potential_mw", "demo"]
 TOWNS = pd.DataFrame({"code": ["410783001000", "410783002000"], "name": ["蒲西街道", "蒲东街道"],
                       "name_en": ["Puxi", "Pudong"]})

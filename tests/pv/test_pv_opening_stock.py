@@ -97,7 +97,8 @@ def _boxes(at) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_signed_in_editor_sets_it_on_the_pv_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_signed_in_editor_sets_it_on_the_pv_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   request: pytest.FixtureRequest) -> None:
     import time
 
     from streamlit.testing.v1 import AppTest
@@ -108,6 +109,9 @@ def test_a_signed_in_editor_sets_it_on_the_pv_page(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("CYC_GEO_DB", str(path))
     monkeypatch.chdir(REPO)
     database.clear()
+    # the page's connection is a process-wide cached resource: drop it after the test too, so a later test in
+    # this worker does not read this test's database (its opening stock) through it
+    request.addfinalizer(database.clear)
     visitor = AppTest.from_file(str(REPO / "views" / "pv.py"), default_timeout=240)
     visitor.session_state["lang"] = "zh"
     visitor.run()
