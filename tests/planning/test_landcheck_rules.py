@@ -45,8 +45,8 @@ def parcels(n=3):
                owner=["东村集体"] * n)
 
 
-@pytest.fixture
-def ctx() -> CheckContext:
+def world() -> CheckContext:
+    """The synthetic world of the land-check tests (EPSG:4547 metres; also used by test_landcheck_types)."""
     return CheckContext(
         county=gdf([box(X0, Y0, X0 + 20_000, Y0 + 20_000)], name=["county"]),
         townships=gdf([box(X0, Y0, X0 + 20_000, Y0 + 20_000)], code=["410783001"], name=["东乡"], name_en=["T1"]),
@@ -61,6 +61,11 @@ def ctx() -> CheckContext:
         eco_redline=gdf([box(568_000, Y0, 570_000, Y0 + 20_000)], name=["黄河湿地红线"], redline_type=["生物多样性维护"]),
         urban_boundary=gdf([box(551_000, 3_881_000, 556_000, 3_886_000)], name=["城区"]),
     )
+
+
+@pytest.fixture
+def ctx() -> CheckContext:
+    return world()
 
 
 def one(result, layer):

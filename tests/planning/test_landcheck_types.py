@@ -25,38 +25,12 @@ from cyc_geo.planning import landcheck, rules
 from cyc_geo.planning.landcheck import CheckContext, check_site, site_conflicts
 from cyc_geo.planning.projects import load_projects, project_row
 from cyc_geo.planning.site import LEVELS, CheckParams, Finding, LandCheck, Township, prepare_site, worst_level
-
-X0, Y0 = 550_000.0, 3_880_000.0
-SITE_A = box(551_100, 3_890_050, 551_700, 3_890_150)
-
-
-def gdf(geoms, **cols):
-    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=AREA_CRS)
-
-
-def parcels(n: int) -> gpd.GeoDataFrame:
-    xs = [551_000 + 200 * i for i in range(4)]
-    return gdf([box(x, 3_890_000, x + 200, 3_890_200) for x in xs[:n]], parcel_id=[f"F{i + 1}" for i in range(n)],
-               class_code=["0101", "0102", "0103", "0102"][:n], class_name=["水田", "水浇地", "旱地", "水浇地"][:n],
-               located_in=["东村", "东村", "西村", "西村"][:n], owner=["东村集体"] * n)
+from tests.planning.test_landcheck_rules import SITE_A, X0, Y0, gdf, world
 
 
 @pytest.fixture(scope="module")
 def ctx() -> CheckContext:
-    return CheckContext(
-        county=gdf([box(X0, Y0, X0 + 20_000, Y0 + 20_000)], name=["county"]),
-        townships=gdf([box(X0, Y0, X0 + 20_000, Y0 + 20_000)], code=["410783001"], name=["东乡"], name_en=["T1"]),
-        belt=gdf([box(X0 + 16_000, Y0, X0 + 20_000, Y0 + 20_000)], zone=["floodplain"]),
-        devzone=gdf([box(X0 + 1_000, Y0 + 1_000, X0 + 5_000, Y0 + 5_000)], name=["zone"]),
-        forest=gdf([box(552_000, 3_890_000, 552_100, 3_890_100)], patch_id=[1], class_code=["0301"], area_ha=[1.0],
-                   sink_t_co2_yr=[10.0]),
-        sites=gdf([box(553_000, 3_882_000, 554_000, 3_883_000)], project_no=[1], site_kind=["parcel"]),
-        projects=load_projects(),
-        farmland=parcels(3),
-        cropland=parcels(4),
-        eco_redline=gdf([box(568_000, Y0, 570_000, Y0 + 20_000)], name=["黄河湿地红线"]),
-        urban_boundary=gdf([box(551_000, 3_881_000, 556_000, 3_886_000)], name=["城区"]),
-    )
+    return world()
 
 
 BOWTIE = Polygon([(X0 + 9_000, Y0 + 9_000), (X0 + 10_000, Y0 + 10_000), (X0 + 10_000, Y0 + 9_000),
