@@ -9,6 +9,7 @@ screenshot in ``test-artifacts/``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,11 +124,11 @@ def test_export_files_are_made_when_their_download_is_clicked(app_url, page):
     with page.expect_download(timeout=LONG) as dl:
         page.get_by_role("button", name="下载 HTML").click()
     assert dl.value.suggested_filename == "changyuan_map.html"
-    html = open(dl.value.path(), encoding="utf-8").read()
+    html = Path(dl.value.path()).read_text(encoding="utf-8")
     assert "L.map(" in html and "长垣市界" in html and "/app/static/" not in html
     with page.expect_download(timeout=LONG) as dl:
         page.get_by_role("button", name="下载 PNG").click()
-    assert open(dl.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_each_layer_toggles_on_and_off(app_url, page):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, REPO, free_port, save_artifact, wait_for_app
+from conftest import REPO, free_port, save_artifact, wait_for_app
 
 from deploy import replicas
 
@@ -295,7 +295,7 @@ def test_the_main_pages_raise_no_csp_violation(front, browser):
         ctx.add_init_script(VIOLATION_HOOK)
         page = ctx.new_page()
         requested: list[str] = []
-        page.on("request", lambda r: requested.append(r.url))
+        page.on("request", lambda r, seen=requested: seen.append(r.url))
         try:
             resp = page.goto(url + path)
             assert "frame-ancestors 'self'" in (resp.headers.get("content-security-policy") or "")

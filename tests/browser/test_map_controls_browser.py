@@ -56,9 +56,8 @@ def test_click_a_township_highlights_it(app_url, page):
     _click_latlng(page, frame, pt.y, pt.x)
     page.locator("[data-testid='stTable']", has_text="恼里镇").first.wait_for(timeout=LONG)
     wait_for_app(page, timeout_ms=LONG)
-    js = ("() => { let out = null; window.map.eachLayer(l => { if (l.options && l.options.color === '%s' && l.getBounds)"
-          " { const b = l.getBounds(); out = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; } }); return out; }"
-          % HIGHLIGHT_COLOUR)
+    js = (f"() => {{ let out = null; window.map.eachLayer(l => {{ if (l.options && l.options.color === '{HIGHLIGHT_COLOUR}' && l.getBounds)"
+          " { const b = l.getBounds(); out = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; } }); return out; }")
     box = None
     for _ in range(40):
         box = frame.locator(".leaflet-container").evaluate(js)

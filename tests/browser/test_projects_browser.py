@@ -3,6 +3,8 @@ rectangle is land-checked (anonymous user: nothing is saved)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import save_artifact, wait_for_app
 
@@ -54,7 +56,7 @@ def test_a_projects_report_is_built_when_its_download_is_clicked(app_url, page):
     with page.expect_download(timeout=LONG) as dl:
         button.click()
     assert dl.value.suggested_filename == "project_1_land_check.xlsx"
-    book = openpyxl.load_workbook(io.BytesIO(open(dl.value.path(), "rb").read()))
+    book = openpyxl.load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))
     text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert "项目" in text and "亩" in text
 
@@ -114,6 +116,6 @@ def test_upload_a_jzd_file_see_its_conflicts_and_download_the_pdf(app_url, page,
     assert r > 180 and r - g > 60 and r - b > 80, (r, g, b)
     with page.expect_download(timeout=LONG) as dl:
         page.get_by_role("button", name="合规报告 (PDF)").click()
-    text = pdf_text(open(dl.value.path(), "rb").read())
+    text = pdf_text(Path(dl.value.path()).read_bytes())
     assert "用地合规性核查报告" in text and "红线.txt" in text
     assert "永久基本农田" in text and "第三十五条" in text and "演示数据" in text

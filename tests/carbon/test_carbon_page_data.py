@@ -40,7 +40,7 @@ def test_zone_carbon_names_and_scenario():
     # the corridor covers the cropland row: afforesting it sequesters carbon there only
     belt = _boxes(["corridor", "floodplain"], [(0, 2, 3, 3), (0, 0, 3, 1)], key="zone")
     out = zones.zone_carbon(belt, "zone", lc, params, pools, belt, share=1.0)
-    seq = dict(zip(out["zone"], out["sequestration_t_co2_yr"]))
+    seq = dict(zip(out["zone"], out["sequestration_t_co2_yr"], strict=True))
     assert seq["corridor"] > 0 and seq["floodplain"] == pytest.approx(0)
 
 

@@ -162,10 +162,9 @@ def test_save_killed_mid_transaction_leaves_old_state(data_dir):
 def test_exception_mid_transaction_rolls_back(data_dir):
     conn = db.connect()
     ind.save_values(conn, [{"no": 12, "year": 2022, "value": 8}], "setup")
-    with pytest.raises(ZeroDivisionError):
-        with db.transaction(conn):
-            ind.write_value_in_tx(conn, 12, 2022, 9.0, "x")
-            1 / 0
+    with pytest.raises(ZeroDivisionError), db.transaction(conn):
+        ind.write_value_in_tx(conn, 12, 2022, 9.0, "x")
+        raise ZeroDivisionError("planted failure inside the transaction")
     assert ind.read_value(conn, 12, 2022) == 8
     assert not conn.in_transaction
     # and the connection still works for the next transaction

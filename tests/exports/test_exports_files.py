@@ -84,7 +84,7 @@ def test_projects_summary_shows_roof_coverage_apart_and_the_demo_note():
     assert any(r[0] == "数据性质" and "演示" in str(r[1]) for r in cells)
     head = next(i for i, r in enumerate(cells) if r[0] == "序号")
     cols = cells[head]
-    rows = {r[0]: dict(zip(cols, r)) for r in cells[head + 1:] if isinstance(r[0], int)}
+    rows = {r[0]: dict(zip(cols, r, strict=True)) for r in cells[head + 1:] if isinstance(r[0], int)}
     assert rows[3]["地块面积(亩)"] == "—" and rows[3]["屋顶覆盖范围(亩)"] == 53230.7
     assert rows[1]["地块面积(亩)"] == 136.8 and rows[1]["碳汇损失 sink lost (t CO2/yr)"] == 1.23
     html = summary_html(table)

@@ -5,9 +5,8 @@ with a control character exports without error (cyc_geo.exports.cells)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import csv
+import dataclasses
 import io
 from pathlib import Path
 
@@ -134,7 +133,7 @@ def test_names_from_imports_never_become_formulas_in_any_export(data_dir: Path, 
     # PV page: township table (CSV and Excel, with a saved scenario's name), comparison
     shown = tables.township_display(common.township_table(scenario), "zh")
     csvs["pv_townships.csv"] = csv_bytes(shown)
-    town_names = dict(zip(towns["code"], towns["name"]))
+    town_names = dict(zip(towns["code"], towns["name"], strict=True))
     exports["pv_townships.xlsx"] = tables.workbook(shown, common.roof_summary(scenario), scenario, True,
                                                    scenario_name=NAMES[0], town_names=town_names)
     exports["pv_townships_en.xlsx"] = tables.workbook(tables.township_display(common.township_table(scenario), "en"),
@@ -199,7 +198,7 @@ def test_every_spreadsheet_writer_goes_through_the_neutraliser():
     found = []
     for folder in ("cyc_geo", "ui", "views"):
         for path in sorted((repo / folder).rglob("*.py")):
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for _n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
                 if writers.search(line):
                     found.append((path.relative_to(repo).as_posix(), line.strip()))
     for path in sorted(repo.glob("*.py")):

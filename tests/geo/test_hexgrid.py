@@ -18,7 +18,7 @@ LAT = np.array([35.19, 35.1901, 35.25])
 def test_cells_match_h3_and_are_uint64():
     got = hexgrid.cells(LON, LAT, 8)
     assert got.dtype == np.uint64
-    assert got.tolist() == [h3.str_to_int(h3.latlng_to_cell(la, lo, 8)) for lo, la in zip(LON, LAT)]
+    assert got.tolist() == [h3.str_to_int(h3.latlng_to_cell(la, lo, 8)) for lo, la in zip(LON, LAT, strict=True)]
     # the city-centre cell, printed once from h3 4.x
     assert h3.int_to_str(int(got[0])) == "884096074dfffff"
     assert got[0] == got[1] and got[0] != got[2]
@@ -37,7 +37,7 @@ def test_cell_columns_and_names():
 
 def test_cell_ids_use_precomputed_column_first():
     df = pd.DataFrame({"lon": LON, "lat": LAT})
-    expected = [h3.latlng_to_cell(la, lo, 8) for lo, la in zip(LON, LAT)]
+    expected = [h3.latlng_to_cell(la, lo, 8) for lo, la in zip(LON, LAT, strict=True)]
     assert hexgrid.cell_ids(df, 8).tolist() == expected
     # a precomputed column wins over lon/lat (here deliberately the res-8 cell of another place)
     other = h3.str_to_int(h3.latlng_to_cell(35.0, 114.5, 8))
@@ -50,8 +50,8 @@ def test_aggregate_sums_by_cell_in_cell_order():
     df = pd.DataFrame({"lon": LON, "lat": LAT, "kw": [1.5, 2.0, 5.0], "n": [1, 1, 1]})
     out = hexgrid.aggregate(df, ["kw", "n"], 8)
     assert list(out.columns) == ["h3", "kw", "n"]
-    ids = [h3.latlng_to_cell(la, lo, 8) for lo, la in zip(LON, LAT)]
-    by_cell = dict(zip(out["h3"], zip(out["kw"], out["n"])))
+    ids = [h3.latlng_to_cell(la, lo, 8) for lo, la in zip(LON, LAT, strict=True)]
+    by_cell = dict(zip(out["h3"], zip(out["kw"], out["n"], strict=True), strict=True))
     assert by_cell == {ids[0]: (3.5, 2), ids[2]: (5.0, 1)}
     assert out["h3"].tolist() == sorted(set(ids), key=h3.str_to_int)
     # with the precomputed column the result is the same
@@ -67,7 +67,7 @@ def test_hexagons_count_and_contain_their_points():
     # strings give the same hexagons
     same = hexgrid.hexagons(hexgrid.to_str(ints))
     assert same["h3"].tolist() == hexes["h3"].tolist() and same["count"].tolist() == [2, 1]
-    for (_, row), lon, lat in zip(hexes.iterrows(), LON[[0, 2]], LAT[[0, 2]]):
+    for (_, row), lon, lat in zip(hexes.iterrows(), LON[[0, 2]], LAT[[0, 2]], strict=True):
         assert len(shapely.get_coordinates(row.geometry.exterior)) == 7  # 6 corners, closed ring
         assert row.geometry.contains(shapely.Point(lon, lat))
 

@@ -90,7 +90,7 @@ def test_multiband_and_file_input(tmp_path):
 def test_class_areas_partial_pixels():
     classes = np.array([[1, 1, 2, 2]] * 4)
     out = class_areas((classes, T, CRS), zones(box(1.5, 0, 3, 2)), classes=[1, 2, 3])
-    got = dict(zip(out["class_value"], out["area_m2"]))
+    got = dict(zip(out["class_value"], out["area_m2"], strict=True))
     assert got[1] == pytest.approx(0.5 * 10 * 20)  # half a column of class 1, 2 cells tall
     assert got[2] == pytest.approx(1.0 * 10 * 20)
     assert got[3] == 0.0

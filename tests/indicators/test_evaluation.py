@@ -51,7 +51,7 @@ def test_workbook_in_annex1_layout(long):
     assert [t for t in top if t and t.endswith("年")] == ["2022年", "2023年", "2024年"]
     assert sub[5:12] == ["目标", "实际", "数据年份", "来源", "填报人", "填报时间", "状态"]
     merged = {str(m) for m in ws.merged_cells.ranges}
-    assert "F{0}:L{0}".format(head) in merged and "A{0}:A{1}".format(head, head + 1) in merged
+    assert f"F{head}:L{head}" in merged and f"A{head}:A{head + 1}" in merged
     rows = {ws.cell(row=r, column=1).value: r for r in range(head + 2, ws.max_row + 1)}
     col = {f"{y}:{name}": 6 + 7 * i + k for i, y in enumerate(ind.YEARS) for k, name in enumerate(sub[5:12])}
 

@@ -56,11 +56,11 @@ def test_catalogue_matches_seed_annex1_cell_by_cell(cat):
     assert len(SEED_ROWS) == 18
     annex = ind.annex_rows(cat)
     assert list(annex["no"]) == list(range(1, 19))
-    for seed_row, (_, row) in zip(SEED_ROWS, annex.iterrows()):
+    for seed_row, (_, row) in zip(SEED_ROWS, annex.iterrows(), strict=True):
         no, domain, name, unit, base, t22, t23, t24, lead, partners = seed_row
         assert int(no) == row["no"]
         assert (domain, name, unit, lead, partners) == (row["domain"], row["name"], row["unit"], row["lead"], row["partners"])
-        for seed_val, col in zip((base, t22, t23, t24), ("baseline", "target_2022", "target_2023", "target_2024")):
+        for seed_val, col in zip((base, t22, t23, t24), ("baseline", "target_2022", "target_2023", "target_2024"), strict=True):
             assert float(seed_val) == row[col], (no, col)
     assert cat.loc[10, "name"] == "规上高碳行业增加值占比"
     assert cat.loc[13, "partners"] == "——"

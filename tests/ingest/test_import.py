@@ -71,11 +71,11 @@ def test_zone_suggestions_from_magnitudes() -> None:
 
 
 def test_detect_bytes_encoding() -> None:
-    assert detect_bytes_encoding(["长垣".encode("utf-8")]) == "UTF-8"
+    assert detect_bytes_encoding(["长垣".encode()]) == "UTF-8"
     assert detect_bytes_encoding(["长垣".encode("gbk")]) == "GBK"
     assert detect_bytes_encoding(["长垣㐀".encode("gb18030")]) == "GB18030"  # CJK Ext-A is outside GBK
     # a fixed-width DBF field may cut the last UTF-8 character
-    assert detect_bytes_encoding(["蒲西街道".encode("utf-8")[:-1]]) == "UTF-8"
+    assert detect_bytes_encoding(["蒲西街道".encode()[:-1]]) == "UTF-8"
 
 
 def test_gbk_shapefile_round_trip_without_cpg(data_dir: Path, tmp_path: Path) -> None:

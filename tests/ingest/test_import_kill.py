@@ -24,7 +24,6 @@ from cyc_geo.catalog import versions as layer_versions
 from cyc_geo.catalog.vector_io import read_meta
 from cyc_geo.ingest.importer import import_file
 
-
 BIG_N = 10_000
 
 

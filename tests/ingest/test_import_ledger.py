@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.pv.test_ledger import write_bom_csv, write_gbk_csv, write_kw_xlsx, write_mw_xlsx
 
 from cyc_geo import db
 from cyc_geo.catalog import sources
@@ -20,6 +19,7 @@ from cyc_geo.catalog.vector_io import read_layer
 from cyc_geo.ingest.importer import ImportFailure, import_file
 from cyc_geo.ingest.upload_safety import UploadRejected, check_content
 from cyc_geo.pv.ledger import LEDGER_COLUMNS, yearly_grid_kw
+from tests.pv.test_ledger import write_bom_csv, write_gbk_csv, write_kw_xlsx, write_mw_xlsx
 
 REPO = Path(__file__).resolve().parents[2]
 LAYER = "pv_installations"

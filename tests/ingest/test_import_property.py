@@ -38,7 +38,7 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 def layers(draw):
     n = draw(st.integers(1, 6))
     rects = []
-    for i in range(n):
+    for _i in range(n):
         dx = draw(st.floats(-15_000, 15_000))
         dy = draw(st.floats(-15_000, 15_000))
         w = draw(st.floats(10, 2_000))
@@ -73,7 +73,7 @@ def _write(gdf: gpd.GeoDataFrame, fmt: str, folder: Path, keep_prj: bool) -> Pat
 @given(spec=layers())
 def test_generated_layers_import_faithfully(data_dir: Path, spec) -> None:
     rects, names, kinds, fmt, crs, keep_prj = spec
-    geoms = [shapely.Polygon() if k == "empty" else _bowtie(r) if k == "bowtie" else r for r, k in zip(rects, kinds)]
+    geoms = [shapely.Polygon() if k == "empty" else _bowtie(r) if k == "bowtie" else r for r, k in zip(rects, kinds, strict=True)]
     codes = [f"4107830{i:02d}000" for i in range(len(rects))]
     gdf = gpd.GeoDataFrame({"XZQDM": codes, "XZQMC": names}, geometry=geoms, crs="EPSG:4547").to_crs(crs)
     if crs == "EPSG:2383":  # Xi'an 1980 numbers: same digits, different datum label

@@ -108,8 +108,8 @@ def test_township_atlas_has_one_page_per_township_with_its_figures():
     assert len(pages) == len(towns) == 18
     assert all(_size_mm(p) == (297, 210) for p in pages)
     order = sorted(towns["code"].astype(str))
-    name_of = dict(zip(towns["code"].astype(str), towns["name"]))
-    for page, code in zip(pages, order):
+    name_of = dict(zip(towns["code"].astype(str), towns["name"], strict=True))
+    for page, code in zip(pages, order, strict=True):
         text = page.extract_text()
         assert f"{name_of[code]}（{code}）" in text
         assert "主要指标" in text and "12.3" in text and "789" in text and "图例" in text and "km" in text

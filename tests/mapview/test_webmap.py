@@ -105,7 +105,7 @@ def test_build_mvt_writes_the_expected_tiles_and_attributes(tmp_path):
     assert fields == ["c"] and frame["c"].tolist() == [0, 3, 1]
     out = tiles.build_mvt(frame, "rooftops", fields, sig="abc", root=tmp_path)
     assert out == tmp_path / "rooftops-abc"
-    for lon, lat in zip([114.7001, 114.7101, 114.8001], [35.2001, 35.2001, 35.2501]):
+    for lon, lat in zip([114.7001, 114.7101, 114.8001], [35.2001, 35.2001, 35.2501], strict=True):
         x, y = _tile_xy(lon, lat, tiles.TILE_ZOOM)
         assert (out / str(tiles.TILE_ZOOM) / str(x) / f"{y}.pbf").is_file()
     back = pyogrio.read_dataframe(out / str(tiles.TILE_ZOOM)).to_crs("EPSG:4326")  # GDAL reads one zoom folder

@@ -59,7 +59,7 @@ def test_page_renders_all_indicators_with_targets_and_status(page_env):
     assert row3["现状值"] == "261.056" and row3["实际值"] == "—"  # missing actual: a dash, not a grey "None"
     assert table[table["序号"] == 4].iloc[0]["实际值"] == "27"
     assert not table.isna().any().any()
-    status = dict(zip(table["序号"], table["状态"]))
+    status = dict(zip(table["序号"], table["状态"], strict=True))
     assert (status[4], status[16], status[19], status[1]) == ("达标", "未达标", "未达标", "无数据")
     assert [m.value for m in at.metric] == ["1", "2", "16"]
     # the spatial values rest on demo forest/rooftop layers: the page says so

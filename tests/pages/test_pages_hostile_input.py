@@ -26,7 +26,6 @@ import pytest
 import streamlit as st
 
 import ui.common
-
 from tests.conftest import REPO, app_test
 
 PAGES = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "views").glob("*.py"))

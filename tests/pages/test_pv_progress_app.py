@@ -73,7 +73,7 @@ def test_en_page_same_story(fresh_db):
     assert "Rooftop adoption-share scenario potential (not installed, not a technical ceiling)" in [h.value for h in at.header]
     texts = _texts(at)
     assert "Potential capacity" in texts and not any("reached" in t for t in texts)
-    assert any("What closing the gap takes (NEA-share scenario potential)" == t for t in texts)
+    assert any(t == "What closing the gap takes (NEA-share scenario potential)" for t in texts)
 
 
 def test_editor_adds_a_ledger_row_audited(fresh_db):

@@ -115,12 +115,11 @@ def test_served_runs_hide_error_details() -> None:
 def test_a_full_disk_on_save_gives_the_clear_message_and_saves_nothing(data_dir: Path, clean_caches,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite's "database or disk is full" in the middle of a save (simulated in the audit write)."""
-    from cyc_geo.indicators import catalogue as ind
-
     import geopandas as gpd
     from shapely.geometry import Point
 
     import ui.common
+    from cyc_geo.indicators import catalogue as ind
 
     # not under test: the spatial indicators and the big layers they read
     monkeypatch.setattr(ind, "spatial_values", lambda catalogue=None, pv_scenario=None: {})

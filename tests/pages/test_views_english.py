@@ -6,8 +6,8 @@ import re
 
 import streamlit as st
 
-from tests.conftest import REPO, app_test
 from tests.carbon.test_carbon import county_demo  # noqa: F401 - fixture
+from tests.conftest import REPO, app_test
 from tests.planning.test_projects import fresh_db, proj_env  # noqa: F401 - fixtures
 
 

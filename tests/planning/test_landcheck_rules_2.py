@@ -17,7 +17,6 @@ import shapely
 from shapely.geometry import box
 
 from cyc_geo.catalog.loader import load_layer
-
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 
 
@@ -97,8 +96,8 @@ def test_class_one_protected_forest_is_a_conflict_for_every_site_type():
 
 
 def test_the_demo_protection_layer_is_built_from_the_forest_and_imports_by_bhdj():
-    from cyc_geo.catalog.registry import get_layer
     from cyc_geo.catalog.provenance import provenance_of
+    from cyc_geo.catalog.registry import get_layer
     from cyc_geo.planning.rules import protection_level
 
     layer = get_layer("forest_protection")
@@ -343,7 +342,6 @@ def test_conflict_areas_split_pv_forest_by_class_and_draw_class_one_forest():
 
 def test_a_planner_file_with_bhdj_imports_as_the_protection_layer_and_drives_the_check(data_dir, tmp_path):
     from cyc_geo.catalog.provenance import provenance_of
-    from cyc_geo.catalog.registry import get_layer
     from cyc_geo.ingest.importer import import_file
     from cyc_geo.places.county import county_geometry_area_crs
     from cyc_geo.planning.landcheck import CheckContext

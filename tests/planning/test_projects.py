@@ -84,7 +84,9 @@ def test_projects_table_has_the_seed_rows():
     # 附件2 investments (万元) and their 合计 row
     assert list(p["投资规模(万元)"]) == [42000, 79000, 83000, 10000]
     assert p["投资规模(万元)"].sum() == 214000
-    assert list(p["建设主体"]) == ["河南蒲瑞精密机械有限公司", "长垣市齿传重工有限公司", "长垣市豫能综合能源有限公司", "河南源宏高分子新材料有限公司"]
+    assert list(p["建设主体"]) == [
+        "河南蒲瑞精密机械有限公司", "长垣市齿传重工有限公司", "长垣市豫能综合能源有限公司", "河南源宏高分子新材料有限公司",
+    ]
     assert list(p["建设期限"]) == ["2023.01—2024.12", "2022.03—2024.12", "2022.08—2024.12", "2022.03—2023.12"]
     # the structured columns agree with the Chinese text they were read from
     text1 = p.loc[0, "建设内容和规模"]
@@ -205,7 +207,8 @@ def test_edited_site_is_persisted_and_reloaded(fresh_db):
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=dict(os.environ), capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["drawn", "1", "90000"], out.stderr[-2000:]
 
-    assert save_project_site(conn2, 1, gpd.GeoDataFrame(geometry=[box(562_100, 3_885_900, 562_300, 3_886_200)], crs=AREA_CRS), "bob", "upload") == 2
+    site = gpd.GeoDataFrame(geometry=[box(562_100, 3_885_900, 562_300, 3_886_200)], crs=AREA_CRS)
+    assert save_project_site(conn2, 1, site, "bob", "upload") == 2
     trail = db.audit_trail(conn2, "project_site")
     assert trail[0]["actor"] == "bob" and json.loads(trail[0]["old_value"])["version"] == 1
     assert list(site_history(conn2, 1)["actor"]) == ["bob", "alice"]
@@ -243,7 +246,8 @@ def test_site_from_drawn_geojson():
     feat = {
         "type": "Feature",
         "properties": {},
-        "geometry": {"type": "Polygon", "coordinates": [[[114.70, 35.13], [114.71, 35.13], [114.71, 35.14], [114.70, 35.14], [114.70, 35.13]]]},
+        "geometry": {"type": "Polygon", "coordinates": [[[114.70, 35.13], [114.71, 35.13], [114.71, 35.14],
+                                                  [114.70, 35.14], [114.70, 35.13]]]},
     }
     site = site_from_geojson(feat)
     assert site.crs.to_epsg() == 4326 and len(site) == 1
@@ -383,7 +387,8 @@ def test_projects_page_renders_and_gates_edits(proj_env, fresh_db):
     drawn = {
         "type": "Feature",
         "properties": {},
-        "geometry": {"type": "Polygon", "coordinates": [[[114.70, 35.13], [114.705, 35.13], [114.705, 35.135], [114.70, 35.135], [114.70, 35.13]]]},
+        "geometry": {"type": "Polygon", "coordinates": [[[114.70, 35.13], [114.705, 35.13], [114.705, 35.135],
+                                                  [114.70, 35.135], [114.70, 35.13]]]},
     }
     at.session_state[map_el[0].key] = {"last_active_drawing": drawn}
     at.run()

@@ -252,7 +252,7 @@ def test_cli_engine_flag_matches_in_process_cli(dataset, data_dir, capsys):
         assert out["capacity_mw"] == pytest.approx(ref["summary"]["capacity_mw"], rel=1e-9)
         assert out["co2_t"] == pytest.approx(ref["summary"]["co2_t"], rel=1e-9)
         got = {r["code"]: r["annual_gwh"] for r in out["by_township"]}
-        exp = dict(zip(ref["by_township"]["township_code"], ref["by_township"]["annual_gwh"]))
+        exp = dict(zip(ref["by_township"]["township_code"], ref["by_township"]["annual_gwh"], strict=True))
         assert got.keys() == exp.keys()
         for code, value in exp.items():
             assert got[code] == pytest.approx(value, rel=1e-9)

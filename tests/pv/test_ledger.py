@@ -154,7 +154,7 @@ def test_kw_workbook_with_title_merges_total_and_mixed_dates(tmp_path: Path) -> 
     assert yearly_grid_kw(led) == {2022: 300.0, 2023: 1398.5}
     # no coordinates: every point is its township seat
     assert not led["has_coords"].any()
-    for geom, code in zip(led.geometry, led["township_code"]):
+    for geom, code in zip(led.geometry, led["township_code"], strict=True):
         assert geom.equals_exact(SEATS.geometry[code], 1e-12)
     # the 合计 row is dropped and checked: 2268.5 = every numeric capacity in the file
     assert read.total_checks == [{"row": 13, "label": "合计", "file_kw": 2268.5, "sum_kw": 2268.5, "ok": True}]
@@ -239,7 +239,7 @@ def test_unknown_status_is_skipped(tmp_path: Path) -> None:
     p.write_text("项目名称,乡镇,状态,装机容量(kW)\n甲,蒲西,未并网,5\n乙,蒲西,已并网,7\n丙,蒲西,,9\n", encoding="utf-8")
     read = read_ledger(p)
     assert list(read.skipped["row"]) == [2, 4]
-    assert "未并网" in read.skipped["reason_zh"][0] and "status missing" == read.skipped["reason_en"][1]
+    assert "未并网" in read.skipped["reason_zh"][0] and read.skipped["reason_en"][1] == "status missing"
     assert read.total_kw == 7.0
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.pv.test_ledger import write_kw_xlsx
 
 REPO = Path(__file__).resolve().parents[2]

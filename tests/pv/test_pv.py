@@ -134,7 +134,7 @@ def test_all_sky_poa_ghi_ratio_matches_hand_calculation():
     # the year meets the monthly means exactly
     months = w["month"].to_numpy()
     clim = irradiance.load_climate()
-    for m, g in zip(clim["month"], clim["ghi_kwh_m2_day"]):
+    for m, g in zip(clim["month"], clim["ghi_kwh_m2_day"], strict=True):
         assert ghi[months == m].sum() / 1000 == pytest.approx(g * irradiance.DAYS[m - 1], rel=1e-9)
     hand = hand_poa_ratio(ghi, 25.0)
     model = simulate(p, "flat").poa_ghi_ratio
@@ -220,7 +220,7 @@ def test_specific_yields_per_roof_type_and_loss_tables():
 
 def test_default_yield_against_the_plans_implied_991():
     """The model is not tuned to the plan: with the approximate climatology it gives more than 991."""
-    assert SEED_SPECIFIC_YIELD == pytest.approx(991.0)
+    assert pytest.approx(991.0) == SEED_SPECIFIC_YIELD
     ytab = yield_table()
     assert all(991 < v < 1.35 * 991 for v in ytab.values()), ytab
 
@@ -333,7 +333,7 @@ def test_h3_cells_precomputed_equal_computed():
     from cyc_geo.geo.hexgrid import cell_columns, cell_ids
 
     with_cols = df.assign(**cell_columns(lon, lat))
-    expected = [h3.latlng_to_cell(a, b, 8) for a, b in zip(lat, lon)]
+    expected = [h3.latlng_to_cell(a, b, 8) for a, b in zip(lat, lon, strict=True)]
     assert cell_ids(with_cols, 8).tolist() == expected
     assert cell_ids(df, 8).tolist() == expected
     roofs = _table([(i, "410783001000", "rural", "flat", 100.0) for i in range(4)]).assign(**with_cols)
@@ -582,7 +582,7 @@ def test_cli_pv_yield_json(data_dir, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["ghi_kwh_m2"] == pytest.approx(sum(g * d for g, d in zip(
         pd.read_csv(REPO / "data/reference/climate_changyuan.csv")["ghi_kwh_m2_day"],
-        [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])))
+        [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], strict=True)))
     for t in ("flat", "pitched", "shed"):
         r = out[t]
         for key in ("tilt_deg", "gcr", "poa_ghi_ratio", "specific_yield_kwh_kwp", "monthly_kwh_kwp", "losses", "ghi_kwh_m2"):

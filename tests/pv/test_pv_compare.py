@@ -107,7 +107,7 @@ def test_pv_page_compares_two_saved_scenarios(tmp_path, monkeypatch):
     pick = at.multiselect(key="pv_compare_pick")
     assert set(pick.value) == {"甲", "乙"}
     tot = next(d.value for d in at.dataframe if "潜力装机 (MW)" in d.value.columns and "情景" in d.value.columns)
-    cap = dict(zip(tot["情景"], tot["潜力装机 (MW)"]))
+    cap = dict(zip(tot["情景"], tot["潜力装机 (MW)"], strict=True))
     assert cap["乙"] < cap["甲"]  # rural adoption 10 % instead of 20 %
     params = next(d.value for d in at.dataframe if "不同" in d.value.columns)
     assert params.set_index("参数").loc["开发比例：农村居民 (%)", "不同"] == "是"

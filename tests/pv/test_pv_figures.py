@@ -7,9 +7,9 @@ import io
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
-import numpy as np
 import shapely
 
 from cyc_geo.pv import aggregation, compare, emissions, tables

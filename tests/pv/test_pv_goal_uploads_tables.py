@@ -118,7 +118,7 @@ def test_store_weather_file_tells_hourly_years_from_monthly_means(data_dir: Path
 def test_store_weather_file_refuses_what_it_cannot_read_and_keeps_nothing(data_dir: Path):
     before = set(uploads.yield_raster_dir().glob("*")) if uploads.yield_raster_dir().exists() else set()
     with pytest.raises(ValueError, match="12-month climate table"):
-        uploads.store_weather_file("notes.csv", "日期,温度\n2023-01-01,3\n".encode("utf-8"))
+        uploads.store_weather_file("notes.csv", "日期,温度\n2023-01-01,3\n".encode())
     with pytest.raises(UploadRejected):
         uploads.store_weather_file("roofs.gpkg", b"SQLite format 3\x00")
     after = set(uploads.yield_raster_dir().glob("*")) if uploads.yield_raster_dir().exists() else set()

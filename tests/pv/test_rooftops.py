@@ -58,11 +58,11 @@ def test_areas_centroids_and_h3_are_consistent(demo):
     assert np.allclose(cent.y.to_numpy(), sample["y"].to_numpy(), atol=0.01)
     assert gdf.crs.to_epsg() == 4326
     assert all(shapely.is_valid(sample.geometry.values))
-    expected = [h3.str_to_int(h3.latlng_to_cell(a, b, 8)) for a, b in zip(sample["lat"], sample["lon"])]
+    expected = [h3.str_to_int(h3.latlng_to_cell(a, b, 8)) for a, b in zip(sample["lat"], sample["lon"], strict=True)]
     assert sample["h3_8"].astype("uint64").tolist() == expected
     # realistic sizes: courtyard houses ~75-150 m², sheds larger than 500 m²
     houses = gdf.loc[gdf["use"] == "courtyard_house", "area_m2"]
-    assert 75 <= houses.min() and houses.max() <= 150
+    assert houses.min() >= 75 and houses.max() <= 150
     assert gdf.loc[gdf["use"] == "factory", "area_m2"].median() > 500
 
 
