@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cyc_geo.carbon import forest, landcover, maps, zones
+from cyc_geo.carbon import belt_scenario, forest, landcover, maps, zones
 from cyc_geo.carbon.zones import CountyFigures
 from cyc_geo.catalog.loader import planner_path
 from cyc_geo.catalog.provenance import data_year_label, layer_data_year
@@ -39,12 +39,18 @@ def _landcover(path: str, mtime: float) -> landcover.RasterData:
     return landcover.load_landcover(Path(path))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _belt_scenario(path: str, mtime: float, share: float) -> belt_scenario.BeltAfforestation:
+    """The belt afforestation scenario (corridor planted outside 永久基本农田) on the current land cover."""
+    return belt_scenario.belt_afforestation(_landcover(path, mtime), load_layer("belt"), load_layer("farmland"), share)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _by_zone(zone_kind: str, path: str, mtime: float, params: pd.DataFrame, pools: pd.DataFrame,
              scenario_share: float) -> pd.DataFrame:
     gdf, key = _zones(zone_kind)
-    belt = load_layer("belt") if scenario_share > 0 else None
-    return zones.zone_carbon(gdf, key, _landcover(path, mtime), params, pools, belt, scenario_share)
+    future = _belt_scenario(path, mtime, scenario_share).future if scenario_share > 0 else None
+    return zones.zone_carbon(gdf, key, _landcover(path, mtime), params, pools, future)
 
 
 def _forest_overlay(path: str) -> tuple[str, list[list[float]]]:
@@ -197,7 +203,7 @@ def _sidebar() -> tuple[str, str, pd.DataFrame, pd.DataFrame, float]:
     return method, zone_kind, params, pools, share
 
 
-def _metrics(fig: CountyFigures, method: str) -> None:
+def _metrics(fig: CountyFigures, method: str, scenario: belt_scenario.BeltAfforestation | None) -> None:
     c = st.columns(5)
     c[0].metric(tr("毛碳汇 (万t CO2/年)", "Gross sink (10k t CO2/yr)"), f"{fig.gross_wan_t:,.2f}",
                 delta=f"{fig.gross_vs_plan_2021:+.2f} " + tr("对比规划2021", "vs plan 2021"), delta_color="off",
@@ -218,8 +224,16 @@ def _metrics(fig: CountyFigures, method: str) -> None:
     if method == "pools":
         p = st.columns(2)
         p[0].metric(tr("碳储量 (万t C)", "Carbon storage (10k t C)"), f"{fig.storage_wan_t_c:,.1f}")
-        p[1].metric(tr("情景固碳 (万t CO2/年，20年均值)", "Scenario sequestration (10k t CO2/yr, 20-yr mean)"),
+        if scenario is None:
+            return
+        p[1].metric(scenario.label(lang(), zones.SCENARIO_HORIZON) + tr(" (万t CO2/年)", " (10k t CO2/yr)"),
                     f"{fig.sequestration_wan_t_co2_yr:,.2f}", help=zones.SERIES["scenario"][2 if lang() == "zh" else 3])
+        st.caption(tr(
+            f"情景不占永久基本农田（保留 {scenario.basic_farmland_kept_ha:,.0f} ha）；占用一般耕地 "
+            f"{scenario.cropland_taken_ha:,.0f} ha，须落实耕地进出平衡。这是情景新增量，不是全市碳汇。",
+            f"The scenario keeps permanent basic farmland unplanted ({scenario.basic_farmland_kept_ha:,.0f} ha kept); it "
+            f"plants {scenario.cropland_taken_ha:,.0f} ha of general cropland, which needs the cropland in-out balance. "
+            "This is the scenario's addition, not the county's sink."))
 
 
 def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyFigures) -> None:
@@ -261,7 +275,7 @@ def main() -> None:
         st.error(str(exc))
         st.stop()
     fig = zones.county_figures(county_rows, params)
-    _metrics(fig, method)
+    _metrics(fig, method, _belt_scenario(path, mtime, share) if share > 0 else None)
     _map_and_chart(result, zone_kind, path, fig)
     _zone_table(result, zone_kind, path_obj)
 

@@ -4,11 +4,14 @@ A change of one hectare from class ``a`` to class ``b`` books, year by year (yea
 the change):
 
 * **biomass** (above + below ground): a class with a growth row (``data/reference/forest_growth.csv``:
-  poplar 0301, 0307) grows at its mean annual stem-volume increment ``MAI`` (m³/ha/yr) converted
-  with the class's factors of ``forest_params.csv`` (``BEF × D × CF × (1 + R)`` t C per m³), from the
-  biomass the land had before, until the mature stock (``stock_m3_per_ha``) is reached; any other
-  class moves to its pools-table biomass, a loss in year 1 (IPCC Tier 1: biomass of the previous
-  land use is lost in the year of conversion) and a gain spread over the transition period;
+  poplar 0301, 0307) follows a Chapman-Richards stand-volume curve
+  ``V(τ) = A · (1 − e^(−kτ))^p`` from the biomass the land had before towards the mature stock
+  ``A`` (``stock_m3_per_ha`` of ``forest_params.csv``), where ``τ`` is the stand age after an
+  establishment lag of ``lag_years`` (planting and survival: no stem volume is counted), ``p`` is the
+  shape (``cr_shape``) and ``k`` is set so that the curve's peak current annual increment equals the
+  growth table's ``MAI`` (m³/ha/yr); volumes convert with ``BEF × D × CF × (1 + R)`` t C per m³.
+  Any other class moves to its pools-table biomass, a loss in year 1 (IPCC Tier 1: biomass of the
+  previous land use is lost in the year of conversion) and a gain spread over the transition period;
 * **dead matter** (litter, dead wood): gains spread linearly over the transition, losses in year 1;
 * **soil**: (SOC_b − SOC_a) / T per year for the IPCC default transition ``T`` = 20 years.
 
@@ -71,6 +74,31 @@ def _pool(pools: pd.DataFrame, value: int, cols: list[str]) -> float:
     return float(pools.loc[value, cols].sum()) if value in pools.index else 0.0
 
 
+def chapman_richards_k(mai: float, asymptote_m3_ha: float, shape: float) -> float:
+    """Rate ``k`` (1/yr) of ``V(τ) = A (1 − e^(−kτ))^p`` whose peak current annual increment is ``mai``.
+
+    The increment ``dV/dτ`` peaks where ``e^(−kτ) = 1/p`` at ``A · k · (1 − 1/p)^(p−1)``; setting that
+    equal to the growth table's MAI (m³/ha/yr) gives ``k`` (docs/sources.md, "Forest growth").
+    """
+    if asymptote_m3_ha <= 0 or mai <= 0:
+        return 0.0
+    return float(mai / (asymptote_m3_ha * (1.0 - 1.0 / shape) ** (shape - 1.0)))
+
+
+def stand_fraction(years: np.ndarray, row: pd.Series, asymptote_m3_ha: float, mai: float | None = None) -> np.ndarray:
+    """Share of the mature stock (0–1) a stand planted in year 1 holds at the end of each year.
+
+    Chapman-Richards ``(1 − e^(−kτ))^p`` with the stand age ``τ = year − lag_years`` (0 during the
+    establishment lag); ``row`` is a growth-table row (``mai_m3_ha_yr``, ``cr_shape``, ``lag_years``);
+    ``mai`` overrides its MAI (m³/ha/yr). Sources: docs/sources.md, "Forest growth".
+    """
+    shape = float(row.get("cr_shape", 3.0))
+    lag = float(row.get("lag_years", 0.0))
+    k = chapman_richards_k(float(row["mai_m3_ha_yr"] if mai is None else mai), asymptote_m3_ha, shape)
+    age = np.clip(np.asarray(years, dtype="float64") - lag, 0.0, None)
+    return (1.0 - np.exp(-k * age)) ** shape
+
+
 def transition_series(
     from_value: int,
     to_value: int,
@@ -90,9 +118,9 @@ def transition_series(
     live = ["c_above", "c_below"]
     b0 = _pool(pools, from_value, live)
     if to_value in growth.index and to_value in params.index:
-        rate = (growth.loc[to_value, "mai_m3_ha_yr"] if mai is None else mai) * carbon_per_m3(params).loc[to_value]
         b_max = float(params.loc[to_value, "stock_m3_per_ha"] * carbon_per_m3(params).loc[to_value])
-        level = np.concatenate([[b0], np.minimum(b0 + rate * years, b_max) if b0 <= b_max else np.full(len(years), b_max)])
+        share = stand_fraction(years, growth.loc[to_value], float(params.loc[to_value, "stock_m3_per_ha"]), mai)
+        level = np.concatenate([[b0], b0 + (b_max - b0) * share if b0 <= b_max else np.full(len(years), b_max)])
         biomass = np.diff(level)
     else:
         biomass = _spread(_pool(pools, to_value, live) - b0, years, transition)

@@ -202,16 +202,19 @@ def overlay_rgba(path: Path | None = None, max_px: int = 1400, alpha: int = 200,
 
 
 AFFORESTABLE = (102, 103, 404, 1106)
-"""Classes that an afforestation scenario converts (cropland, other grassland, mudflat; docs/sources.md, "三调 classes")."""
+"""Classes that an afforestation scenario may convert (cropland, other grassland, mudflat; docs/sources.md, "三调 classes");
+the belt scenario keeps 永久基本农田 out (:mod:`cyc_geo.carbon.belt_scenario`)."""
 
 
 def afforest(lc: RasterData, zones: gpd.GeoDataFrame, to_code: int = 301,
-             from_codes: tuple[int, ...] = AFFORESTABLE, share: float = 1.0) -> RasterData:
+             from_codes: tuple[int, ...] = AFFORESTABLE, share: float = 1.0,
+             keep: np.ndarray | None = None) -> RasterData:
     """A future land cover: ``from_codes`` cells inside ``zones`` become ``to_code``.
 
     ``share`` (0-1) converts only that fraction of the eligible cells (a
-    deterministic spatial pattern). Used for the InVEST-style sequestration
-    between the current and a future map (e.g. the plan's 沿黄生态带 afforestation).
+    deterministic spatial pattern); ``keep`` (a boolean grid of the raster's shape) marks cells that
+    never change (e.g. 永久基本农田, :mod:`cyc_geo.carbon.belt_scenario`). Used for the InVEST-style
+    sequestration between the current and a future map (e.g. the plan's 沿黄生态带 afforestation).
     """
     if zones.crs is None:
         raise ValueError("zones have no CRS")
@@ -219,6 +222,8 @@ def afforest(lc: RasterData, zones: gpd.GeoDataFrame, to_code: int = 301,
     inside = burn_mask(list(zones.to_crs(lc.crs).geometry), (rows, cols), lc.transform)
     arr = np.ma.filled(lc.array[0], NODATA).astype("int64")
     eligible = inside & np.isin(arr, from_codes)
+    if keep is not None:
+        eligible &= ~keep
     if share < 1.0:
         ii, jj = np.indices((rows, cols))
         eligible &= ((ii * 7919 + jj * 104729) % 1000) < share * 1000

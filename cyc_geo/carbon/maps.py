@@ -36,12 +36,12 @@ OVERLAY_ALPHA = 220
 
 ZONE_LAYER = LayerDef(
     id="carbon_zones",
-    title_zh="单位面积碳汇",
-    title_en="Sink per hectare",
+    title_zh="单位土地面积碳汇",
+    title_en="Sink per hectare of land",
     geometry="polygon",
     tooltip=("name", "sink_t_co2_per_ha", "sink_wan_t", "forest_area_ha", "stock_m3"),
-    tooltip_labels_zh=("名称", "碳汇 (tCO2/ha/年)", "碳汇 (万t/年)", "林地面积 (ha)", "蓄积 (m³)"),
-    tooltip_labels_en=("Name", "Sink (t CO2/ha/yr)", "Sink (万t/yr)", "Forest area (ha)", "Stock (m³)"),
+    tooltip_labels_zh=("名称", "每公顷土地碳汇 (tCO2/ha/年)", "碳汇 (万t/年)", "林地面积 (ha)", "蓄积 (m³)"),
+    tooltip_labels_en=("Name", "Sink per ha of land (t CO2/ha/yr)", "Sink (万t/yr)", "Forest area (ha)", "Stock (m³)"),
     style={"color": "#444", "weight": 1, "fill_opacity": 0.55},
 )
 PATCH_LAYER = LayerDef(
@@ -70,7 +70,8 @@ def zone_choropleth(zones: gpd.GeoDataFrame, key: str, by_zone: pd.DataFrame) ->
 
 def sink_legend(breaks: list[float], lang: str) -> LegendSection:
     """Legend of :func:`zone_choropleth`'s classes."""
-    title = "单位面积碳汇 tCO2/ha/年（五分位）" if lang == "zh" else "Sink per ha, t CO2/ha/yr (quintiles)"
+    title = ("每公顷土地碳汇 tCO2/ha/年（按区域总面积，五分位）" if lang == "zh"
+             else "Sink per ha of land (zone area), t CO2/ha/yr (quintiles)")
     return choropleth_section(title, breaks, PALETTE)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from cyc_geo.carbon import forest, landcover
+from cyc_geo.carbon import forest
 from cyc_geo.geo.zonal import RasterData
 
 WAN = forest.WAN
@@ -20,8 +20,6 @@ SCENARIO_YEARS = 3.0
 """Years of the plan's stock change 2021→2024 (the net sink is spread over them)."""
 SCENARIO_HORIZON = 20
 """Horizon of the scenario's growth-based annual mean sequestration, years (docs/sources.md, "Forest growth")."""
-CORRIDOR = "corridor"
-"""The belt zone an afforestation scenario converts (the landward ecological corridor)."""
 
 
 def zone_carbon(
@@ -30,18 +28,13 @@ def zone_carbon(
     lc: RasterData,
     params: pd.DataFrame,
     pools: pd.DataFrame,
-    belt: gpd.GeoDataFrame | None = None,
-    share: float = 0.0,
+    future: RasterData | None = None,
     horizon: int = SCENARIO_HORIZON,
 ) -> pd.DataFrame:
     """Forest area, stock, sink and storage per zone (:func:`cyc_geo.carbon.forest.carbon_by_zone`) with
-    the zones' ``name``; with ``share`` > 0 that share of the belt's corridor is afforested
-    (sequestration columns: growth-based annual mean over ``horizon`` years)."""
-    future = None
-    if share > 0:
-        if belt is None:
-            raise ValueError("an afforestation scenario needs the belt zones")
-        future = landcover.afforest(lc, belt[belt["zone"] == CORRIDOR], share=share)
+    the zones' ``name``; with a ``future`` land cover (e.g. the belt scenario's,
+    :func:`cyc_geo.carbon.belt_scenario.belt_afforestation`) the sequestration columns give the
+    growth-based annual mean over ``horizon`` years."""
     out = forest.carbon_by_zone(zones, id_col=key, landcover=lc, params=params, pools=pools, future=future,
                                 horizon=horizon)
     out["name"] = zones["name"].to_numpy()

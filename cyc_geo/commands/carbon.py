@@ -19,7 +19,9 @@ import geopandas as gpd
 import pandas as pd
 
 from cyc_geo.carbon import forest
-from cyc_geo.carbon.landcover import afforest, landcover_meta, landcover_path, load_landcover
+from cyc_geo.carbon.belt_scenario import BeltAfforestation, belt_afforestation
+from cyc_geo.carbon.landcover import landcover_meta, landcover_path, load_landcover
+from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import read_any
 from cyc_geo.cli import UserError, command, emit
@@ -69,18 +71,17 @@ def _current(landcover: str | None, patches: str | None):
     return load_landcover(path), None, landcover_meta(path)
 
 
-def _future(lc, future: str | None):
-    """The future land cover for sequestration: ``--future belt`` afforests the corridor, else a raster file."""
+def _future(lc, future: str | None) -> tuple[Any, BeltAfforestation | None]:
+    """The future land cover for sequestration and, for ``--future belt``, the scenario (the corridor
+    planted outside 永久基本农田, :func:`cyc_geo.carbon.belt_scenario.belt_afforestation`); else a raster file."""
     if not future:
-        return None
+        return None, None
     if lc is None:
         raise UserError("--future needs a land-cover raster, not --patches")
     if future == "belt":
-        from cyc_geo.places.belt import load_belt
-
-        belt = load_belt()
-        return afforest(lc, belt[belt["zone"] == "corridor"])
-    return load_landcover(Path(future))
+        scenario = belt_afforestation(lc, load_layer("belt"), load_layer("farmland"))
+        return scenario.future, scenario
+    return load_landcover(Path(future)), None
 
 
 def _sinks(by_town: pd.DataFrame, towns: gpd.GeoDataFrame, method: str):
@@ -112,7 +113,7 @@ def carbon_report(
         raise UserError("method must be stock or pools")
     towns = load_townships()
     lc, patch_gdf, source = _current(landcover, patches)
-    fut = _future(lc, future)
+    fut, scenario = _future(lc, future)
     if method == "pools" and lc is None:
         raise UserError("--method pools needs a land-cover raster (the pools are per land-cover class)")
     by_town = forest.carbon_by_zone(towns, id_col="code", landcover=lc, future=fut, horizon=horizon, patches=patch_gdf)
@@ -136,10 +137,16 @@ def carbon_report(
         "source": prov.source,
         "demo": prov.demo,
         "by_township": _rows(by_town, "code", towns["name"]),
+        "per_ha_basis": "sink_t_co2_per_ha：每公顷区域土地面积（非林地面积） / per hectare of the zone's land area, "
+                        "not of its forest",
     }
     _add_sequestration(doc, method, sink, seq, horizon)
     if fut is not None:
         doc.update(_growth_doc(lc, fut, horizon))
+    if scenario is not None:
+        doc["scenario"] = scenario.summary()
+        doc["sequestration_label_zh"] = scenario.label("zh", horizon)
+        doc["sequestration_label_en"] = scenario.label("en", horizon)
     if zones:
         zg, key = _zones(zones)
         bz = forest.carbon_by_zone(zg, id_col=key, landcover=lc, future=fut, horizon=horizon, patches=patch_gdf)

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from PIL import Image
 
-from cyc_geo.carbon import forest, maps, zones
+from cyc_geo.carbon import belt_scenario, forest, maps, zones
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.mapview.legend import palette
 from cyc_geo.mapview.webmap import layer_payload
@@ -36,10 +36,11 @@ def test_zone_carbon_names_and_scenario():
     assert out["sink_t_co2"].iloc[0] == pytest.approx(3 * 0.04 * 92 * 0.1027 * T_CO2_PER_M3, rel=1e-6)
     assert out["sink_t_co2"].iloc[1] == 0 and "sequestration_t_c" not in out
     with pytest.raises(ValueError, match="belt"):
-        zones.zone_carbon(towns, "code", lc, params, pools, share=0.5)
+        belt_scenario.belt_afforestation(lc, towns, None, share=0.5)
     # the corridor covers the cropland row: afforesting it sequesters carbon there only
     belt = _boxes(["corridor", "floodplain"], [(0, 2, 3, 3), (0, 0, 3, 1)], key="zone")
-    out = zones.zone_carbon(belt, "zone", lc, params, pools, belt, share=1.0)
+    future = belt_scenario.belt_afforestation(lc, belt, None, share=1.0).future
+    out = zones.zone_carbon(belt, "zone", lc, params, pools, future)
     seq = dict(zip(out["zone"], out["sequestration_t_co2_yr"], strict=True))
     assert seq["corridor"] > 0 and seq["floodplain"] == pytest.approx(0)
 
@@ -83,7 +84,7 @@ def test_zone_choropleth_quantile_classes_in_the_shared_palette():
     assert list(data["name"]) == [f"{c}名" for c in codes]  # the zones' names, not the table's
     assert (data["sink_wan_t"].iloc[0], data["forest_area_ha"].iloc[0], data["stock_m3"].iloc[0]) == (1.234, 1.2, 100.0)
     payload = json.loads(layer_payload(maps.ZONE_LAYER, data, "en", fill_col=maps.FILL_COL))
-    assert payload["fill_col"] == maps.FILL_COL and payload["tooltip"][1] == ["sink_t_co2_per_ha", "Sink (t CO2/ha/yr)"]
+    assert payload["fill_col"] == maps.FILL_COL and payload["tooltip"][1] == ["sink_t_co2_per_ha", "Sink per ha of land (t CO2/ha/yr)"]
     assert payload["geojson"]["features"][0]["properties"][maps.FILL_COL] == greens[0]
 
 
