@@ -22,6 +22,7 @@ from cyc_geo.indicators.catalogue import (
     load_catalogue,
     save_values,
     spatial_values,
+    validate_entries,
 )
 from cyc_geo.indicators.export import export
 
@@ -40,8 +41,13 @@ def _save_set_values(conn, args: argparse.Namespace, cat) -> None:
         if not sep:
             raise UserError(f"--set 格式为 序号=数值 / --set expects NO=VALUE, got {item!r}")
         entries.append({"no": no.strip(), "year": args.year, "value": value, "note": args.note})
+    from cyc_geo.indicators import text_goals
+
     try:
-        changed = save_values(conn, entries, args.actor, cat)
+        annex = [e for e in entries if not text_goals.is_goal(e["no"])]
+        goals = [e for e in entries if text_goals.is_goal(e["no"])]
+        validate_entries(goals, text_goals.as_catalogue())  # both checked before either is written
+        changed = save_values(conn, annex, args.actor, cat) + text_goals.save_values(conn, goals, args.actor)
     except ValidationError as exc:
         raise UserError("; ".join(exc.errors)) from exc
     if not args.json:
