@@ -12,6 +12,7 @@ from shapely.geometry import Point, box
 from cyc_geo import db
 from cyc_geo.cli import main
 from cyc_geo.planning import progress as pp
+from tests.planning.test_projects import fresh_db, proj_env  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -91,3 +92,42 @@ def test_table_lists_every_project_with_its_record(conn):
     t = pp.progress_table(conn, 2022, ledger=ledger, roofs=gpd.GeoDataFrame(geometry=[], crs="EPSG:3857"))
     assert list(t["序号"]) == [1, 2, 3, 4] and t.set_index("序号").at[4, "tce_saved"] == 301.56
     assert t.set_index("序号").at[3, "connected_mw"] == 0.0 and pd.isna(t.set_index("序号").at[1, "status"])
+
+
+def test_projects_page_editor_saves_progress_audited_and_in_the_report(proj_env, fresh_db, monkeypatch, tmp_path):  # noqa: F811
+    import streamlit as st
+    from docx import Document
+
+    from tests.conftest import app_test
+
+    monkeypatch.setattr(pp, "project3_connected_mw", lambda ledger, year, roofs=None: 12.5)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = app_test("views/projects.py", timeout_s=240)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("填报项目进展需" in i.value for i in at.info)  # anonymous: no form
+    at.session_state["cyc_auth"] = {"user": "carol", "expires": 4.0e9}
+    at.run()
+    at.selectbox(key="progress_year").set_value(2023)
+    at.selectbox(key="progress_project").set_value(2)
+    at.selectbox(key="progress_status").set_value("在建")
+    at.number_input(key="progress_invest").set_value(51000.0)
+    at.text_input(key="progress_text").set_value("主体钢结构完成 80%")
+    next(b for b in at.button if b.label == "保存进展").click().run()
+    assert not at.exception, at.exception
+    assert any("已保存项目 2 的 2023 年进展" in s.value for s in at.success)
+    shown = next(d.value for d in at.dataframe if "形象进度" in d.value.columns)
+    assert "主体钢结构完成 80%" in list(shown["形象进度"]) and "台账已并网 12.50 MW" in list(shown["实际效益"])
+    conn = db.connect()
+    try:
+        trail = db.audit_trail(conn, pp.AUDIT_ENTITY)
+        assert [(t["actor"], t["entity_key"]) for t in trail] == [("carol", "2:2023")]
+    finally:
+        conn.close()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    out = tmp_path / "R.docx"
+    assert main(["evaluation", "--year", "2023", "--format", "docx", "--out", str(out), "--no-maps"]) == 0
+    cells = [c.text for t in Document(str(out)).tables for r in t.rows for c in r.cells]
+    assert "主体钢结构完成 80%" in cells and "51,000" in cells
