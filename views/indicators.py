@@ -21,8 +21,7 @@ from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.display import display_frame
 from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
-from cyc_geo.indicators import evaluation
-from cyc_geo.indicators import warning
+from cyc_geo.indicators import evaluation, warning
 from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
 from cyc_geo.pv import installations
 from ui import charts

@@ -146,7 +146,8 @@ def _progress_section(projects: pd.DataFrame, editor: str | None) -> None:
             tr("填报人", "Entered by"): "—" if rec is None else rec["updated_by"],
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(tr("项目3的已并网容量按装机台账统计：位于屋顶上、并网日期在建设期限（2022年8月起）内的已并网项目（台账有 project_no 列时按该列）。",
+    st.caption(tr("项目3的已并网容量按装机台账统计：位于屋顶上、并网日期在建设期限（2022年8月起）内的已并网项目"
+                  "（台账有 project_no 列时按该列）。",
                   "Project 3's grid-connected MW is counted from the PV ledger: grid-connected rows on a roof, connected "
                   "within the project's period (from August 2022); by the ledger's project_no column when it has one."))
     if not editor:
@@ -176,8 +177,8 @@ def _progress_section(projects: pd.DataFrame, editor: str | None) -> None:
     except project_progress.ProgressError as exc:
         st.error(tr(exc.zh, exc.en))
         return
-    st.session_state["projects_msg"] = (tr(f"已保存项目 {no} 的 {year} 年进展（{user}）", f"Saved project {no}'s progress for {year} ({user})")
-                                        if changed else tr("无变化", "Nothing changed"))
+    saved = tr(f"已保存项目 {no} 的 {year} 年进展（{user}）", f"Saved project {no}'s progress for {year} ({user})")
+    st.session_state["projects_msg"] = saved if changed else tr("无变化", "Nothing changed")
     st.rerun()
 
 

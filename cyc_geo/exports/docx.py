@@ -23,6 +23,9 @@ from cyc_geo.exports.meta import DEMO_NOTE
 EAST_ASIA_FONT = "Noto Sans CJK SC"
 FALLBACK_FONT = "宋体"
 LATIN_FONT = "Arial"
+PAGE_CM = (29.7, 21.0)
+"""A4 landscape, cm."""
+MARGIN_CM = 1.8
 STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Table Grid", "Header", "Footer")
 
 
@@ -56,9 +59,9 @@ def _declare_fallback(doc: Any) -> None:
             root.append(parse_xml(
                 f'<w:font {nsdecls("w")} w:name="{EAST_ASIA_FONT}"><w:altName w:val="{FALLBACK_FONT}"/>'
                 '<w:charset w:val="86"/><w:family w:val="swiss"/><w:pitch w:val="variable"/></w:font>'))
-            from lxml import etree
+            from docx.opc.oxml import serialize_part_xml
 
-            part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            part._blob = serialize_part_xml(root)
             return
 
 
@@ -90,10 +93,10 @@ def report_docx(report: Any) -> bytes:
     doc.styles["Normal"].font.size = Pt(10.5)
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    section.page_width, section.page_height = Cm(PAGE_CM[0]), Cm(PAGE_CM[1])
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    width = section.page_width - section.left_margin - section.right_margin
+        setattr(section, side, Cm(MARGIN_CM))
+    width = Cm(PAGE_CM[0] - 2 * MARGIN_CM)
     head = section.header.paragraphs[0]
     head.text = meta.text(DEMO_NOTE) if meta.demo else meta.title_text
     foot = section.footer.paragraphs[0]

@@ -157,6 +157,12 @@ def entered_text(text: Any, lang: str) -> str:
     return "(entered in Chinese; see the Chinese report)" if lang == "en" and has_cjk(s) else s
 
 
+def _data_year_note(dy: str, lang: str) -> str:
+    if lang == "zh":
+        return "见表“数据年份”列" + (f"（本报告用到 {dy}）" if dy else "（—：数据未注明年份）")
+    return "see the 'Data year' column" + (f" (this report uses {dy})" if dy else " (—: the data state no year)")
+
+
 def _year_label(years: Sequence[int], lang: str) -> str:
     if len(years) == 1:
         return _t(lang, f"{years[0]}年度", f"{years[0]}")
@@ -284,9 +290,7 @@ def build(inputs: Inputs, years: Sequence[int], lang: str = "zh") -> AnnualRepor
     meta = ExportMeta(
         title, lang=lang,
         filters={_t(lang, "评估期", "Period evaluated"): _year_label(years, lang),
-                 _t(lang, "各行数据年份", "Data year of each row"): _t(lang, "见表“数据年份”列" + (f"（本报告用到 {dy}）" if dy else "（—：数据未注明年份）"),
-                                                                      "see the 'Data year' column" + (f" (this report uses {dy})" if dy
-                                                                      else " (—: the data state no year)"))},
+                 _t(lang, "各行数据年份", "Data year of each row"): _data_year_note(dy, lang)},
         sources=[_t(lang, f"目标：{PLAN_TITLE[0]}附件1及正文；实际值：填报值，否则由地图与台账测算",
                     f"targets: Annex 1 and the text of {PLAN_TITLE[1]}; actuals: reported values, else estimated "
                     "from the map and the PV ledger")],
@@ -387,7 +391,8 @@ def _tasks(b: list[Block], ev: pd.DataFrame, inputs: Inputs, lang: str) -> None:
                                     f"{g.name_en}: target {g.comparison}{plan_number(g.target)} {g.unit_en} (plan text), "
                                     f"actual {actual_number(g.value, g.unit)}"))
         b.append(Block("paragraph", "；".join(lines) + "。" if lang == "zh" else "; ".join(lines) + "."))
-        b.append(Block("note", _t(lang, "【本领域工作进展由牵头单位填写】", "[Progress of this area: to be written by the lead department]")))
+        b.append(Block("note", _t(lang, "【本领域工作进展由牵头单位填写】",
+                                  "[Progress of this area: to be written by the lead department]")))
 
 
 def _problems(b: list[Block], ev: pd.DataFrame, warnings: Mapping[int, warn.Warning], inputs: Inputs, lang: str) -> None:
@@ -413,7 +418,8 @@ def _problems(b: list[Block], ev: pd.DataFrame, warnings: Mapping[int, warn.Warn
             f"{n}. {len(missing)} indicators have no actual value yet (No. {sep.join(map(str, missing))}), so their progress "
             f"is unknown; to be reported by: {'; '.join(leads)}.")))
     if n == 0:
-        b.append(Block("paragraph", _t(lang, "按现有数据，各指标均可达到2024年目标。", "On the data at hand every indicator reaches its 2024 target.")))
+        b.append(Block("paragraph", _t(lang, "按现有数据，各指标均可达到2024年目标。",
+                                       "On the data at hand every indicator reaches its 2024 target.")))
 
 
 def _next(b: list[Block], ev: pd.DataFrame, warnings: Mapping[int, warn.Warning], inputs: Inputs, lang: str) -> None:
@@ -438,7 +444,8 @@ def _next(b: list[Block], ev: pd.DataFrame, warnings: Mapping[int, warn.Warning]
         n += 1
         unit = str(cat.at[no, "unit"]) if lang == "zh" else str(cat.at[no, "unit_en"])
         name = rows.at[no, "name"] if lang == "zh" else rows.at[no, "name_en"]
-        verb = _t(lang, "提高" if cat.at[no, "direction"] == "higher" else "降低", "raise" if cat.at[no, "direction"] == "higher" else "lower")
+        higher = cat.at[no, "direction"] == "higher"
+        verb = _t(lang, "提高" if higher else "降低", "raise" if higher else "lower")
         amount = actual_number(w.needed, str(cat.at[no, "unit"]))
         b.append(Block("paragraph", _t(lang, f"{n}. #{no} {name}：到2024年还需{verb} {amount} {unit}，才能达到目标 "
                                              f"{plan_number(cat.at[no, 'target_2024'])}。",

@@ -129,7 +129,8 @@ def read_progress(conn: sqlite3.Connection | None, year: int | None = None) -> p
     """Stored records (:data:`COLUMNS`), of one year or all; empty frame without a database."""
     if conn is None:
         return pd.DataFrame(columns=COLUMNS)
-    sql, args = "SELECT * FROM project_progress", ()
+    sql = "SELECT * FROM project_progress"
+    args: tuple[int, ...] = ()
     if year is not None:
         sql, args = sql + " WHERE year = ?", (int(year),)
     rows = [dict(r) for r in conn.execute(sql + " ORDER BY project_no, year", args)]
