@@ -243,6 +243,22 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
         _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
                   evaluation.pdf_bytes(long, cat, demo, lang()), f"changyuan_evaluation_{tag}.pdf",
                   "application/pdf", f"ind_eval_pdf_{tag}")
+    _report_downloads(conn, spatial, cat, year, demo)
+
+
+def _report_downloads(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int, demo: bool) -> None:
+    """The 年度评估 report (一、总体进展 … 六、下一步工作) of ``year`` and of the pilot as Word files (no maps:
+    the command line's ``evaluation --format docx`` adds them)."""
+    from cyc_geo.exports.docx import report_docx
+    from cyc_geo.indicators import annual_report
+
+    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial)
+    cols = st.columns(4)
+    for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
+        label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
+        _download(cols[i], tr(f"年度评估 Word（{label}）", f"Evaluation report, Word ({label})"),
+                  report_docx(annual_report.build(inputs, years, lang())), f"changyuan_evaluation_report_{tag}.docx",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")
 
 
 def _audit_section(conn: sqlite3.Connection) -> None:

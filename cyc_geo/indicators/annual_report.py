@@ -460,7 +460,7 @@ def _next(b: list[Block], ev: pd.DataFrame, warnings: Mapping[int, warn.Warning]
 
 
 def evaluation_inputs(years: Sequence[int], conn: Any, catalogue: pd.DataFrame, demo: bool,
-                      as_of: str | None = None) -> Inputs:
+                      as_of: str | None = None, spatial: Any = None) -> Inputs:
     """Gather :class:`Inputs` for ``years`` from the database and the data (evaluations of every pilot year up to the
     last one asked, so the warning sees the trend; the project progress of each year; PV's need)."""
     from cyc_geo.indicators.catalogue import YEARS
@@ -470,7 +470,7 @@ def evaluation_inputs(years: Sequence[int], conn: Any, catalogue: pd.DataFrame, 
     from cyc_geo.pv.rooftops import load_rooftops
 
     last = max(years)
-    long = evaluate_years([y for y in YEARS if y <= last], conn, catalogue=catalogue)
+    long = evaluate_years([y for y in YEARS if y <= last], conn, spatial, catalogue=catalogue)
     ledger, roofs = load_ledger(conn), load_rooftops()
     progress = {int(y): progress_table(conn, int(y), ledger, roofs) for y in years}
     try:
