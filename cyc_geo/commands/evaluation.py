@@ -95,5 +95,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="xlsx: the 附件1 scorecard; pdf / docx: the 年度评估 report (default: from --out, else xlsx)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
-                   help="date of PV's 'what it would take' (default: the ledger's latest grid connection)")
+                   help="date of PV's 'what it would take' (default: the ledger's latest grid connection, not after the year's end)")
     p.add_argument("--no-maps", action="store_true", help="leave out the annex maps (faster)")

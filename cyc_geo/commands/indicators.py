@@ -93,7 +93,7 @@ def _warnings(args: argparse.Namespace, conn, spatial, cat, ev) -> dict[int, dic
                    "projected_2024": _num(w.projected), "needed_to_target": _num(w.needed)}
     if warning.PV_INDICATOR in out and not args.no_spatial:
         try:
-            need = warning.pv_needed_now(args.as_of)
+            need = warning.pv_needed_now(args.as_of, args.year)
         except ValueError as exc:
             raise UserError(str(exc)) from exc
         out[warning.PV_INDICATOR].update({
@@ -142,5 +142,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--actor", help="who reports the values (recorded in the audit log)")
     p.add_argument("--note", default="", help="note stored with --set values (e.g. the statistical source)")
     p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
-                   help="date of PV's 'what it would take' (default: the ledger's latest grid connection, not after today)")
+                   help="date of PV's 'what it would take' (default: the ledger's latest grid connection, not after today "
+                        "nor after the end of --year)")
     p.set_defaults(func=cmd_indicators)

@@ -474,7 +474,7 @@ def evaluation_inputs(years: Sequence[int], conn: Any, catalogue: pd.DataFrame, 
     ledger, roofs = load_ledger(conn), load_rooftops()
     progress = {int(y): progress_table(conn, int(y), ledger, roofs) for y in years}
     try:
-        need: warn.PvNeed | None = warn.pv_needed_now(as_of)
+        need: warn.PvNeed | None = warn.pv_needed_now(as_of, last)
     except (OSError, ValueError, KeyError):
         need = None
     goals = text_goals.with_values(conn, last)

@@ -165,13 +165,15 @@ def pv_needed(ledger: pd.DataFrame, as_of: pd.Timestamp, opening=None, goal_mw: 
     return PvNeed(pd.Timestamp(as_of), installed, needed, months, per_month)
 
 
-def pv_needed_now(as_of: str | None = None) -> PvNeed:
+def pv_needed_now(as_of: str | None = None, year: int | None = None) -> PvNeed:
     """:func:`pv_needed` on the current ledger (with app edits) and opening stock; ``as_of`` ``YYYY-MM-DD`` or
-    None for :func:`ledger_as_of`."""
+    None for :func:`ledger_as_of`, not after 31 Dec of ``year`` (the year evaluated) when one is given."""
     from cyc_geo.pv.installations import load_ledger
     from cyc_geo.pv.opening_stock import load_opening_stock
     from cyc_geo.pv.progress import as_of_date
 
     ledger = load_ledger()
     date = ledger_as_of(ledger) if as_of is None else as_of_date(as_of)
+    if as_of is None and year is not None:
+        date = min(date, pd.Timestamp(int(year), 12, 31))
     return pv_needed(ledger, date, load_opening_stock())

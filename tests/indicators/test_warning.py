@@ -71,3 +71,12 @@ def test_cli_default_as_of_is_the_ledgers_latest_connection(tmp_path, monkeypatc
     pv = next(r for r in json.loads(capsys.readouterr().out) if r["no"] == 19)
     latest = pg.connection_dates(load_ledger()).max()
     assert pv["as_of"] == latest.date().isoformat() and pv["needed_per_month_mw"] is not None
+
+
+def test_cli_as_of_stops_at_the_end_of_the_year_evaluated(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "w.sqlite"))
+    assert main(["indicators", "--year", "2023", "--json"]) == 0
+    pv = next(r for r in json.loads(capsys.readouterr().out) if r["no"] == 19)
+    assert pv["as_of"] == "2023-12-31"
+    assert pv["needed_mw"] == pytest.approx(70 - pg.cumulative_at_year_end(load_ledger(), 2023), abs=1e-3)
+    assert pv["needed_per_month_mw"] == pytest.approx(pv["needed_mw"] / (366 / w.MEAN_MONTH_DAYS), abs=1e-3)
