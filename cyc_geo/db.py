@@ -135,6 +135,21 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 5: yearly progress of the 附件2 priority projects (cyc_geo.planning.progress); history in the audit log
+    """
+    CREATE TABLE project_progress (
+        project_no INTEGER NOT NULL,
+        year INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        investment_wan REAL,
+        progress_text TEXT NOT NULL DEFAULT '',
+        benefit_text TEXT NOT NULL DEFAULT '',
+        tce_saved REAL,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (project_no, year)
+    );
+    """,
 ]
 
 

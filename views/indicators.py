@@ -21,7 +21,7 @@ from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.display import display_frame
 from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
-from cyc_geo.indicators import evaluation
+from cyc_geo.indicators import evaluation, warning
 from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
 from cyc_geo.pv import installations
 from ui import charts
@@ -65,8 +65,13 @@ def _save_edits(original: pd.DataFrame, edited: pd.DataFrame, year: int, conn: s
     st.session_state["ind_editor_rev"] = st.session_state.get("ind_editor_rev", 0) + 1
 
 
-def _chart(long: pd.DataFrame) -> alt.FacetChart:
-    data, order = dash.chart_data(long, lang())
+def _chart(long: pd.DataFrame, cat: pd.DataFrame | None = None, year: int | None = None) -> alt.FacetChart:
+    """Per indicator: plan (baseline, targets), actuals and, with ``year``, the trend to 2024 coloured by its
+    early-warning status (正常 / 关注 / 预警, :mod:`cyc_geo.indicators.warning`), the status in the title."""
+    if year is None:
+        data, order = dash.chart_data(long, lang())
+    else:
+        data, order = dash.warning_chart_data(long, ind.load_catalogue() if cat is None else cat, year, lang())
     baseline = tr("现状", "Baseline")
     data["stage"] = data["stage"].replace({"现状": baseline})
     plan_label, actual_label = dash.series_labels(lang())
@@ -82,8 +87,18 @@ def _chart(long: pd.DataFrame) -> alt.FacetChart:
     base = alt.Chart()
     plan = base.transform_filter(alt.datum.kind == "plan").mark_line(point=True, strokeDash=[4, 3])
     actual = base.transform_filter(alt.datum.kind == "actual").mark_point(size=90, filled=True)
+    layers = [m.encode(x=x, y=y, color=color, tooltip=tooltip) for m in (plan, actual)]
+    if "warning" in data.columns:
+        labels = {k: tr(*warning.LABELS[k]) for k in warning.LEVELS}
+        warn_colour = alt.Color("warning:N", title=tr("预警（趋势外推）", "Warning (trend)"),
+                                scale=alt.Scale(domain=[labels[k] for k in warning.LEVELS],
+                                                range=[dash.WARNING_COLOURS[k] for k in warning.LEVELS]),
+                                legend=alt.Legend(orient="top"))
+        layers.append(base.transform_filter(alt.datum.kind == "trend").mark_line(strokeDash=[1, 2], strokeWidth=2.5)
+                      .encode(x=x, y=y, color=warn_colour, tooltip=["label:N", "stage:N", "amount:Q", "warning:N"]))
     return (
-        alt.layer(*(m.encode(x=x, y=y, color=color, tooltip=tooltip) for m in (plan, actual)), data=data)
+        alt.layer(*layers, data=data)
+        .resolve_scale(color="independent")
         .properties(width=190, height=140)
         .facet(facet=alt.Facet("label:N", sort=order, title=None), columns=3)
         .resolve_scale(y="independent")
@@ -228,6 +243,22 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
         _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
                   evaluation.pdf_bytes(long, cat, demo, lang()), f"changyuan_evaluation_{tag}.pdf",
                   "application/pdf", f"ind_eval_pdf_{tag}")
+    _report_downloads(conn, spatial, cat, year, demo)
+
+
+def _report_downloads(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int, demo: bool) -> None:
+    """The 年度评估 report (一、总体进展 … 六、下一步工作) of ``year`` and of the pilot as Word files (no maps:
+    the command line's ``evaluation --format docx`` adds them)."""
+    from cyc_geo.exports.docx import report_docx
+    from cyc_geo.indicators import annual_report
+
+    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial)
+    cols = st.columns(4)
+    for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
+        label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
+        _download(cols[i], tr(f"年度评估 Word（{label}）", f"Evaluation report, Word ({label})"),
+                  report_docx(annual_report.build(inputs, years, lang())), f"changyuan_evaluation_report_{tag}.docx",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")
 
 
 def _audit_section(conn: sqlite3.Connection) -> None:
@@ -249,7 +280,12 @@ def main() -> None:
     _status_section(ev, year, cat)
     _editor_section(ev, conn, year, cat)
     st.subheader(tr("指标轨迹：现状值、目标与实际值", "Trajectories: baseline, targets and actual values"))
-    charts.altair_chart(_chart(ind.trajectories(conn, spatial, cat)), width="content")
+    charts.altair_chart(_chart(ind.trajectories(conn, spatial, cat), cat, year), width="content")
+    st.caption(tr(f"预警规则：按最近两个点（含现状值）的线性趋势外推到2024年，能达到目标为正常，差距不超过 {warning.ALERT_MISS:.0%} 为关注"
+                  f"（无实际值亦为关注），超过 {warning.ALERT_MISS:.0%} 为预警。",
+                  f"Warning rule: the linear trend of the last two points (baseline included) extended to 2024; reaching the "
+                  f"target is normal, missing it by up to {warning.ALERT_MISS:.0%} is watch (so is no actual value), by more "
+                  f"is alert."))
     _export_section(ev, cat, year)
     _evaluation_section(conn, spatial, cat, year)
     _audit_section(conn)

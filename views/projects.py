@@ -22,6 +22,7 @@ from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
 from cyc_geo.planning import compliance, sites_table
+from cyc_geo.planning import progress as project_progress
 from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, jzd_bytes
 from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_site, site_conflicts
 from cyc_geo.planning.projects import (
@@ -106,6 +107,79 @@ def _summary_section(results: list[LandCheck], projects: pd.DataFrame) -> None:
         (tr("下载汇总表 (Excel)", "Download summary (Excel)"), tr("下载汇总表 (HTML 可打印)", "Download summary (printable HTML)")),
         lambda: {"xlsx": summary_xlsx(table), "html": summary_html(table)}, "projects_land_check_summary", "dl_summary",
     )
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _project3_mw(year: int, ledger_stamp: str) -> float:
+    """Project 3's grid-connected MW at the end of ``year`` from its ledger rows (cached per ledger edit)."""
+    from cyc_geo.pv.installations import load_ledger
+
+    return project_progress.project3_connected_mw(load_ledger(database()), year)
+
+
+def _progress_section(projects: pd.DataFrame, editor: str | None) -> None:
+    """The yearly progress records of the 附件2 projects; editors add or correct one (audited)."""
+    from cyc_geo.pv.installations import edits_stamp
+
+    st.subheader(tr("重点项目年度进展", "Priority projects: yearly progress"))
+    year = st.selectbox(tr("年份", "Year"), list(project_progress.YEARS), index=len(project_progress.YEARS) - 1,
+                        key="progress_year")
+    conn = database()
+    stored = project_progress.read_progress(conn, year).set_index("project_no")
+    mw = _project3_mw(year, edits_stamp(conn))
+    zh = lang() == "zh"
+    rows = []
+    for r in projects.itertuples(index=False):
+        no = int(r.序号)
+        rec = stored.loc[no] if no in stored.index else None
+        status = None if rec is None else str(rec["status"])
+        rows.append({
+            tr("序号", "No."): no,
+            tr("项目", "Project"): r.项目名称 if zh else r.name_en,
+            tr("状态", "Status"): (status if zh else project_progress.STATUS_EN.get(status, status)) if status else "—",
+            tr("完成投资（万元）", "Investment completed (10^4 yuan)"): "—" if rec is None or pd.isna(rec["investment_wan"])
+            else f"{float(rec['investment_wan']):,.0f}",
+            tr("形象进度", "Physical progress"): "—" if rec is None else (rec["progress_text"] or "—"),
+            tr("实际效益", "Realised benefit"): (tr(f"台账已并网 {mw:.2f} MW", f"{mw:.2f} MW grid-connected (ledger)")
+                                             if no == project_progress.PV_PROJECT else
+                                             ("—" if rec is None else (rec["benefit_text"] or "—"))),
+            tr("填报人", "Entered by"): "—" if rec is None else rec["updated_by"],
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(tr("项目3的已并网容量按装机台账统计：位于屋顶上、并网日期在建设期限（2022年8月起）内的已并网项目"
+                  "（台账有 project_no 列时按该列）。",
+                  "Project 3's grid-connected MW is counted from the PV ledger: grid-connected rows on a roof, connected "
+                  "within the project's period (from August 2022); by the ledger's project_no column when it has one."))
+    if not editor:
+        st.info(tr("填报项目进展需在侧栏以编辑账号登录。", "Sign in as an editor (sidebar) to enter project progress."))
+        return
+    with st.form("progress_form"):
+        names = sites_table.project_names(projects, lang())
+        no = st.selectbox(tr("项目", "Project"), list(names), format_func=lambda n: f"{n}. {names[n]}", key="progress_project")
+        status = st.selectbox(tr("状态", "Status"), list(project_progress.STATUSES),
+                              format_func=lambda s: s if zh else project_progress.STATUS_EN[s], key="progress_status")
+        invest = st.number_input(tr("累计完成投资（万元）", "Investment completed to date (10^4 yuan)"), min_value=0.0,
+                                 value=None, key="progress_invest")
+        text = st.text_input(tr("形象进度", "Physical progress"), max_chars=project_progress.MAX_TEXT, key="progress_text")
+        benefit = st.text_input(tr("实际效益", "Realised benefit"), max_chars=project_progress.MAX_TEXT, key="progress_benefit")
+        tce = st.number_input(tr("节能量（吨标准煤/年）", "Energy saved (tce a year)"), min_value=0.0, value=None,
+                              key="progress_tce")
+        if not st.form_submit_button(tr("保存进展", "Save progress")):
+            return
+    try:
+        user = require_editor()
+        changed = project_progress.save_progress(conn, no, year, {"status": status, "investment_wan": invest,
+                                                                  "progress_text": text, "benefit_text": benefit,
+                                                                  "tce_saved": tce}, user)
+    except PermissionError as exc:
+        st.error(str(exc))
+        return
+    except project_progress.ProgressError as exc:
+        st.error(tr(exc.zh, exc.en))
+        return
+    saved = tr(f"已保存项目 {no} 的 {year} 年进展（{user}）", f"Saved project {no}'s progress for {year} ({user})")
+    st.session_state["projects_msg"] = saved if changed else tr("无变化", "Nothing changed")
+    st.rerun()
 
 
 def _draw_control() -> Draw:
@@ -428,6 +502,7 @@ def main() -> None:
     with st.spinner(tr("正在核查各项目用地…", "Checking every project's land…")):
         results = projects_data.checks(key)
     _summary_section(results, projects)
+    _progress_section(projects, editor)
     names = sites_table.project_names(projects, lang())
     project_no = st.selectbox(
         tr("选择项目", "Project"), list(names), format_func=lambda n: f"{n}. {names[n]}", key="projects_selected"

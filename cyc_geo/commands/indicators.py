@@ -22,6 +22,7 @@ from cyc_geo.indicators.catalogue import (
     load_catalogue,
     save_values,
     spatial_values,
+    validate_entries,
 )
 from cyc_geo.indicators.export import export
 
@@ -40,8 +41,13 @@ def _save_set_values(conn, args: argparse.Namespace, cat) -> None:
         if not sep:
             raise UserError(f"--set 格式为 序号=数值 / --set expects NO=VALUE, got {item!r}")
         entries.append({"no": no.strip(), "year": args.year, "value": value, "note": args.note})
+    from cyc_geo.indicators import text_goals
+
     try:
-        changed = save_values(conn, entries, args.actor, cat)
+        annex = [e for e in entries if not text_goals.is_goal(e["no"])]
+        goals = [e for e in entries if text_goals.is_goal(e["no"])]
+        validate_entries(goals, text_goals.as_catalogue())  # both checked before either is written
+        changed = save_values(conn, annex, args.actor, cat) + text_goals.save_values(conn, goals, args.actor)
     except ValidationError as exc:
         raise UserError("; ".join(exc.errors)) from exc
     if not args.json:
@@ -72,6 +78,31 @@ def _row(r) -> dict:
     }
 
 
+def _warnings(args: argparse.Namespace, conn, spatial, cat, ev) -> dict[int, dict]:
+    """Per indicator: ``warning`` (normal/watch/alert, :mod:`cyc_geo.indicators.warning`), its basis and the
+    amount still needed; for PV (#19) ``needed_mw`` and ``needed_per_month_mw`` from the ledger at ``--as-of``."""
+    import pandas as pd
+
+    from cyc_geo.indicators import warning
+
+    earlier = [evaluate(y, conn, spatial, cat) for y in YEARS if y < args.year]
+    long = pd.concat([*earlier, ev], ignore_index=True)
+    out: dict[int, dict] = {}
+    for no, w in warning.warnings(long, cat, args.year).items():
+        out[no] = {"warning": w.status, "warning_zh": w.label("zh"), "warning_basis": w.basis[1],
+                   "projected_2024": _num(w.projected), "needed_to_target": _num(w.needed)}
+    if warning.PV_INDICATOR in out and not args.no_spatial:
+        try:
+            need = warning.pv_needed_now(args.as_of, args.year)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+        out[warning.PV_INDICATOR].update({
+            "as_of": need.as_of.date().isoformat(), "installed_at_as_of_mw": round(need.installed_mw, 3),
+            "needed_mw": round(need.needed_mw, 3), "months_left": round(need.months_left, 2),
+            "needed_per_month_mw": None if need.per_month_mw is None else round(need.per_month_mw, 3)})
+    return out
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     cat = load_catalogue()
     conn = db.connect()
@@ -84,6 +115,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
             else spatial_values(cat, years=(args.year,))
         )
         ev = evaluate(args.year, conn, spatial, cat)
+        early = _warnings(args, conn, spatial, cat, ev)
     finally:
         conn.close()
     if args.export:
@@ -96,7 +128,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"wrote {path}")
     text = ev[["no", "name", "unit", "baseline", "target", "value", "status", "source"]].to_string(index=False)
-    emit([_row(r) for r in ev.itertuples(index=False)], args.json, text)
+    emit([{**_row(r), **early.get(int(r.no), {})} for r in ev.itertuples(index=False)], args.json, text)
     return 0
 
 
@@ -109,4 +141,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", action="append", metavar="NO=VALUE", help="store a reported value for --year (repeatable)")
     p.add_argument("--actor", help="who reports the values (recorded in the audit log)")
     p.add_argument("--note", default="", help="note stored with --set values (e.g. the statistical source)")
+    p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                   help="date of PV's 'what it would take' (default: the ledger's latest grid connection, not after today "
+                        "nor after the end of --year)")
     p.set_defaults(func=cmd_indicators)

@@ -91,7 +91,50 @@ def project_records(conn=None) -> list[dict]:
     return out
 
 
+PROGRESS_KEYS = {"status": "status", "状态": "status", "investment": "investment_wan", "完成投资": "investment_wan",
+                 "progress": "progress_text", "形象进度": "progress_text", "benefit": "benefit_text",
+                 "实际效益": "benefit_text", "tce": "tce_saved", "节能量": "tce_saved"}
+"""``--set`` keys of ``projects progress`` (English or the record's Chinese field names)."""
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    """``projects progress``: show a year's records (and project 3's MW from the ledger), or save one with ``--set``."""
+    from cyc_geo import db
+    from cyc_geo.planning import progress as pp
+
+    if args.year is None:
+        raise UserError("projects progress 需要 --year / needs --year")
+    conn = db.connect()
+    try:
+        if args.set:
+            if args.project is None or not args.actor:
+                raise UserError("--set 需要 --project 与 --actor / --set needs --project and --actor")
+            fields = {}
+            for item in args.set:
+                key, sep, value = item.partition("=")
+                if not sep or key.strip() not in PROGRESS_KEYS:
+                    raise UserError(f"--set 格式为 键=值，键为 {sorted(set(PROGRESS_KEYS))} / --set expects KEY=VALUE: {item!r}")
+                fields[PROGRESS_KEYS[key.strip()]] = value
+            try:
+                changed = pp.save_progress(conn, args.project, args.year, fields, args.actor)
+            except pp.ProgressError as exc:
+                raise UserError(str(exc)) from exc
+            if not args.json:
+                print(f"{'saved' if changed else 'unchanged'}: project {args.project}, {args.year}")
+        table = pp.progress_table(conn, args.year)
+    finally:
+        conn.close()
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.to_dict("records")]
+    text = "\n".join(f"{r['序号']}  {r['项目名称']}  {r['status'] or '—'}  {r['investment_wan'] or '—'} 万元  "
+                     f"{r['progress_text'] or ''}" + (f"  connected {r['connected_mw']:.2f} MW" if r["connected_mw"] is not None else "")
+                     for r in rows)
+    emit(rows, args.json, text)
+    return 0
+
+
 def cmd_projects(args: argparse.Namespace) -> int:
+    if args.action == "progress":
+        return cmd_progress(args)
     rows = project_records()
     text = "\n".join(
         f"{r['序号']}  {r['项目名称']}  {r['投资规模(万元)']:,.0f} 万元  "
@@ -135,7 +178,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--investment", type=float, default=None, metavar="WAN", help="fixed-asset investment, 万元")
     p.add_argument("--export-jzd", default=None, metavar="OUT.txt",
                    help="also write the site as a 界址点 file (CGCS2000 3-degree zone 38, GBK)")
-    command(sub, "projects", cmd_projects, help="priority projects (附件2) with their sites and land-check status")
+    pj = command(sub, "projects", cmd_projects, help="priority projects (附件2) with their sites and land-check status; "
+                 "'projects progress' shows or sets the yearly progress records")
+    pj.add_argument("action", nargs="?", choices=["progress"], help="progress: the yearly progress records")
+    pj.add_argument("--year", type=int, default=None, help="progress: the year (2022–2024)")
+    pj.add_argument("--project", type=int, default=None, help="progress: the project number (序号, 附件2)")
+    pj.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="progress: status=前期|在建|投产, investment=万元, progress=形象进度, benefit=实际效益, tce=t saved a year")
+    pj.add_argument("--actor", default=None, help="progress: who enters the record (audit log)")
     r = command(sub, "project-report", cmd_project_report, help="write land-check reports (Excel + printable HTML) and a summary")
     r.add_argument("--out", required=True, help="output folder")
     r.add_argument("--project", type=int, default=None, help="only this project (default: all)")

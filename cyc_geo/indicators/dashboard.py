@@ -176,3 +176,51 @@ def chart_data(long: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str]]:
 def audit_table(conn: sqlite3.Connection, limit: int = 100) -> pd.DataFrame:
     """The newest audit records of reported values, newest first (empty frame with the columns if none)."""
     return pd.DataFrame(db.audit_trail(conn, ind.AUDIT_ENTITY, limit=limit)).reindex(columns=AUDIT_COLUMNS)
+
+
+# ---------------------------------------------------------------- early warning on the charts
+
+
+WARNING_COLOURS = {"normal": "#2ca02c", "watch": "#ff9f0e", "alert": "#d62728"}
+"""Colour of each early-warning status (:mod:`cyc_geo.indicators.warning`) on the dashboard's charts."""
+
+
+def trajectory_warnings(long: pd.DataFrame, catalogue: pd.DataFrame, year: int) -> dict[int, Any]:
+    """:func:`cyc_geo.indicators.warning.warnings` as of ``year`` from the actuals of
+    :func:`~cyc_geo.indicators.catalogue.trajectories` (``kind == "actual"``)."""
+    from cyc_geo.indicators import warning as warn
+
+    act = long[(long["kind"] == "actual") & (long["stage"] != "现状")]
+    evaluated = pd.DataFrame({"no": act["no"], "year": act["stage"].astype(int), "value": act["amount"]})
+    return warn.warnings(evaluated, catalogue, year)
+
+
+def warning_chart_data(long: pd.DataFrame, catalogue: pd.DataFrame, year: int, lang: str) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`chart_data` with each facet label ending in its warning status (正常 / 关注 / 预警) and, per
+    indicator with a projection, ``kind == "trend"`` rows: the last point (actual, else 现状值) and the value
+    the linear trend reaches in 2024, with ``warning`` (label in ``lang``) and ``warning_key``."""
+    from cyc_geo.indicators import warning as warn
+
+    data, order = chart_data(long, lang)
+    warns = trajectory_warnings(long, catalogue, year)
+    suffix = {no: f" · {w.label(lang)}" for no, w in warns.items()}
+    data["label"] = data["label"] + data["no"].map(suffix).fillna("")
+    order = [next(lab for lab in data["label"] if lab.startswith(o)) for o in order]
+    rows = []
+    for no, w in warns.items():
+        if not (math.isfinite(w.projected) and math.isfinite(w.miss)):  # no actual: no trend to draw
+            continue
+        own = data[(data["no"] == no) & ((data["kind"] == "actual") | (data["stage"] == "现状"))
+                   & (data["stage"].map(lambda s: s == "现状" or int(s) <= year))]
+        if own.empty:
+            continue
+        last = own.sort_values("order").iloc[-1]
+        for stage, order_no, amount in ((last["stage"], last["order"], last["amount"]), (str(warn.GOAL_YEAR), len(ind.YEARS),
+                                                                                         w.projected)):
+            rows.append({**last.to_dict(), "stage": stage, "order": order_no, "amount": float(amount), "kind": "trend",
+                         "series": _t(lang, "趋势外推至2024年", "trend to 2024"), "warning": w.label(lang),
+                         "warning_key": w.status})
+    trend = pd.DataFrame(rows)
+    if not trend.empty:
+        data = pd.concat([data, trend], ignore_index=True)
+    return data, order

@@ -106,5 +106,5 @@ def test_cli_writes_xlsx_and_pdf(data_dir, tmp_path, monkeypatch, capsys):
     assert doc["years"] == [2022, 2023, 2024] and doc["demo"] is True
     assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "附件1"
     assert main(["evaluation", "--year", "2023", "--out", str(tmp_path / "y.pdf")]) == 0
-    assert "2023年评估" in pdf_text((tmp_path / "y.pdf").read_bytes())
+    assert "2023年度评估报告" in pdf_text((tmp_path / "y.pdf").read_bytes())  # a .pdf is the 年度评估 report (issue 28)
     assert main(["evaluation", "--year", "2023", "--pilot", "--out", str(tmp_path / "x.xlsx")]) == 2

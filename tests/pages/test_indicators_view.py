@@ -156,6 +156,7 @@ def test_evaluation_downloads(page_env):
     at.button(key="ind_eval_go").click().run()
     assert not at.exception
     buttons = at.get("download_button")
-    assert len(buttons) == 6
+    assert len(buttons) == 8
     labels = " ".join(b.proto.label for b in buttons)
     assert "评估 Excel（2024年）" in labels and "评估 PDF（试点期）" in labels
+    assert "年度评估 Word（2024年）" in labels and "年度评估 Word（试点期）" in labels  # the 年度评估 report (issue 28)
