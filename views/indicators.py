@@ -129,9 +129,14 @@ def _provenance() -> None:
         demo_banner(shown)
     st.caption(
         tr(
-            "空间指标（碳汇量、森林蓄积量、光伏装机）由地图数据测算；地图为演示数据时仅供讨论。碳汇量为年总吸收量（毛碳汇）。",
-            "Spatial indicators (carbon sink, forest stock, PV capacity) are computed from the map; with demo map data they "
-            "are for discussion only. The carbon sink is the gross annual uptake.",
+            "碳汇量、森林蓄积量以林业局填报值为实际值；未填报时，仅当林地数据版本的数据年份为该年，地图测算值才作实际值，"
+            "否则只列出、不计分（“计分依据”列说明用了哪一个）。口径：森林蓄积量（乔木林地 0301），碳汇量为其年生长吸收量"
+            "（毛碳汇）。二氧化碳净排放量 = 填报的排放总量 − 填报的碳汇量。光伏装机取自装机台账。地图为演示数据时仅供讨论。",
+            "Carbon sink and forest stock take the forestry bureau's reported value as the actual; without one, the map "
+            "estimate counts only when the forest data version's data year is that year, otherwise it is shown and not "
+            "scored (the Scored column says which was used). Scope: forest stock (tree forest 0301); the carbon sink is "
+            "its gross annual uptake by growth. Net CO2 emissions = reported total − reported sink. PV capacity comes "
+            "from the installations ledger. With demo map data the map figures are for discussion only.",
         )
     )
 
