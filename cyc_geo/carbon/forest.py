@@ -82,7 +82,8 @@ GB/T 26424-2010 森林资源规划设计调查技术规程). The forest page, in
 
 def scope_label(lang: str = "zh", classes: tuple[int, ...] = STOCK_CLASSES) -> str:
     """The stock scope as a label, e.g. ``森林蓄积量（乔木林地 0301）`` / ``forest stock (tree forest 0301)``."""
-    names = [(CLASSES[c].name_zh if lang == "zh" else CLASSES[c].name_en, f"{c:04d}") for c in classes if c in CLASSES]
+    names = [(CLASSES[c].name_zh if lang == "zh" else CLASSES[c].name_en.lower(), f"{c:04d}")
+             for c in classes if c in CLASSES]
     shown = "、".join(f"{n} {c}" for n, c in names) if lang == "zh" else ", ".join(f"{n} {c}" for n, c in names)
     return f"森林蓄积量（{shown}）" if lang == "zh" else f"forest stock ({shown})"
 
