@@ -217,9 +217,11 @@ def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
 def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int) -> None:
     """The annual evaluation (附件1 layout Excel and printable PDF) of ``year`` and of the whole pilot."""
     st.subheader(tr("年度评估报告", "Annual evaluation report"))
-    st.caption(tr("每项指标的目标、实际、数据年份、来源、填报人与时间、状态，按领域和牵头单位汇总，附趋势图。",
-                  "Per indicator: target, actual, data year, source, who entered it and when, status; summaries by "
-                  "field and lead department; trend chart."))
+    st.caption(tr("每项指标的目标、实际（计分所用的值）、数据年份、来源（计分依据）、填报人与时间、状态，以及并列的填报值与"
+                  "地图测算值；按领域和牵头单位汇总，附趋势图。",
+                  "Per indicator: target, actual (the figure scored), data year, source (which figure was scored), who "
+                  "entered it and when, status, and the reported value beside the map estimate; summaries by field "
+                  "and lead department, with a trend chart."))
     if not st.button(tr("生成评估报告", "Make the evaluation report"), key="ind_eval_go"):
         return
     demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)

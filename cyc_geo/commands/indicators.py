@@ -126,7 +126,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("indicators", help="the 18 pilot indicators (附件1): target, actual value, status 达标/未达标/无数据")
     p.add_argument("--year", type=int, default=YEARS[-1], choices=YEARS, help="target year (default %(default)s)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of {no, name, unit, target, actual, status, scored, reported, map_estimate, ...}")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list of {no, name, unit, target, actual, status, scored, reported, map_estimate, ...}")
     p.add_argument("--no-spatial", action="store_true", help="skip map-computed indicators (forest sink/stock, PV capacity)")
     p.add_argument("--export", metavar="PATH", help="also write the 附件1-layout table to PATH (.xlsx or .csv)")
     p.add_argument("--set", action="append", metavar="NO=VALUE", help="store a reported value for --year (repeatable)")
