@@ -112,6 +112,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"wrote {path}")
     shown = ev[["no", "name", "unit", "baseline", "target", "value", "status", "value_source"]].copy()
+    shown["value_source"] = shown["value_source"].map(SCORED)
     shown["reported"] = [None if f is None else f.value for f in ev["reported"]]
     shown["map_estimate"] = [None if f is None else f.value for f in ev["map_estimate"]]
     shown["map_data_year"] = [None if f is None else f.data_year for f in ev["map_estimate"]]
