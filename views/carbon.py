@@ -77,17 +77,18 @@ def _param_column(params: pd.DataFrame, defaults: pd.DataFrame, value: int) -> N
 
 
 def _param_inputs(defaults: pd.DataFrame) -> pd.DataFrame:
-    """Number inputs for the stock-method parameters of the classes with stock (0301, 0307)."""
+    """Number inputs for the stock-method parameters of the classes in the stock scope (:data:`forest.STOCK_CLASSES`)."""
     params = defaults.copy()
     with st.expander(tr("蓄积法参数（可修改）", "Stock-method parameters (editable)"), expanded=False):
         st.caption(tr(
-            "碳汇 = 蓄积 × 生长率 × BEF × (1+R) × D × CF × 44/12。默认值：杨树（国家林业局《造林项目碳汇计量与监测指南》/ "
-            "AR-CM-001-V01 表；IPCC 2006 第4卷第4章），单位面积蓄积和生长率按规划 180 万m³、23.36 万t 校准（演示）。",
-            "Sink = stock × growth × BEF × (1+R) × D × CF × 44/12. Defaults: poplar (China forestry carbon guide / "
-            "AR-CM-001-V01 tables; IPCC 2006 V4 Ch4); stock density and growth calibrated to the plan's 1.80 million m³ and "
-            "233,600 t (demo).",
+            f"碳汇 = 蓄积 × 生长率 × BEF × (1+R) × D × CF × 44/12，蓄积口径：{forest.scope_label('zh')}。默认值：杨树"
+            "（国家林业局《造林项目碳汇计量与监测指南》/ AR-CM-001-V01 表；IPCC 2006 第4卷第4章）；单位面积蓄积和生长率为"
+            "演示校准值，请按森林资源二类调查填写。",
+            f"Sink = stock × growth × BEF × (1+R) × D × CF × 44/12, stock scope: {forest.scope_label('en')}. Defaults: "
+            "poplar (China forestry carbon guide / AR-CM-001-V01 tables; IPCC 2006 V4 Ch4); stock density and growth are "
+            "demo calibrations: enter the forest management inventory's figures.",
         ))
-        rows = [v for v in (301, 307) if v in params.index]
+        rows = [v for v in forest.STOCK_CLASSES if v in params.index]
         for col, value in zip(st.columns(len(rows)), rows, strict=True):
             with col:
                 _param_column(params, defaults, value)
@@ -205,13 +206,22 @@ def _sidebar() -> tuple[str, str, pd.DataFrame, pd.DataFrame, float]:
 
 def _metrics(fig: CountyFigures, method: str, scenario: belt_scenario.BeltAfforestation | None) -> None:
     c = st.columns(5)
-    c[0].metric(tr("毛碳汇 (万t CO2/年)", "Gross sink (10k t CO2/yr)"), f"{fig.gross_wan_t:,.2f}",
+    scope = forest.scope_label(lang())
+    c[0].metric(tr(f"毛碳汇（{scope}的年生长）(万t CO2/年)", f"Gross sink (growth of the {scope}) (10k t CO2/yr)"),
+                f"{fig.gross_wan_t:,.2f}",
                 delta=f"{fig.gross_vs_plan_2021:+.2f} " + tr("对比规划2021", "vs plan 2021"), delta_color="off",
                 help=zones.SERIES["gross"][2 if lang() == "zh" else 3])
-    c[1].metric(tr("净碳汇 (万t CO2/年)", "Net sink (10k t CO2/yr)"), f"{fig.net_wan_t:,.2f}",
-                help=tr("规划蓄积 180→183 万m³（2021–2024）净增 1 万m³/年 按同一系数折算。",
-                        "The plan's net stock change 1.80→1.83 million m³ (2021–2024), +10k m³/yr, with the same factors."))
-    c[2].metric(tr("森林蓄积 (万m³)", "Forest stock (10k m³)"), f"{fig.stock_wan_m3:,.2f}")
+    c[1].metric(tr("净碳汇（蓄积差法）(万t CO2/年)", "Net sink (stock difference) (10k t CO2/yr)"), f"{fig.net_wan_t:,.2f}",
+                help=tr("IPCC 2006 蓄积差法：规划森林蓄积量 180→183 万m³（2021–2024）净增 1 万m³/年 按同一系数折算。",
+                        "IPCC 2006 stock-difference method: the plan's net forest-stock change 1.80→1.83 million m³ "
+                        "(2021–2024), +10k m³/yr, with the same factors."))
+    c[2].metric(f"{scope} " + tr("(万m³)", "(10k m³)"), f"{fig.stock_wan_m3:,.2f}",
+                help=tr("森林蓄积量按森林资源清查口径只计乔木林地（0301）的活立木蓄积；其他林地（0307：疏林、未成林造林地、"
+                        "苗圃）不计入（docs/sources.md “Forest stock scope”）。与指标16、指标4、年度评估和 carbon --json 同一口径。",
+                        "Forest stock, as the forest inventory counts it, is the growing stock of tree forest (0301) only; "
+                        "other forest land (0307: sparse stands, young plantations, nurseries) is not counted "
+                        "(docs/sources.md, \"Forest stock scope\"). The same scope as indicators 16 and 4, the evaluation "
+                        "and carbon --json."))
     c[3].metric(tr("林地面积 (ha)", "Forest area (ha)"), f"{fig.forest_area_ha:,.0f}")
     c[4].metric(tr("林地面积 (亩)", "Forest area (mu)"), f"{fig.forest_area_mu:,.0f}")
     st.info(tr(

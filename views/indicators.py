@@ -144,9 +144,14 @@ def _provenance() -> None:
         demo_banner(shown)
     st.caption(
         tr(
-            "空间指标（碳汇量、森林蓄积量、光伏装机）由地图数据测算；地图为演示数据时仅供讨论。碳汇量为年总吸收量（毛碳汇）。",
-            "Spatial indicators (carbon sink, forest stock, PV capacity) are computed from the map; with demo map data they "
-            "are for discussion only. The carbon sink is the gross annual uptake.",
+            "碳汇量、森林蓄积量以林业局填报值为实际值；未填报时，仅当林地数据版本的数据年份为该年，地图测算值才作实际值，"
+            "否则只列出、不计分（“计分依据”列说明用了哪一个）。口径：森林蓄积量（乔木林地 0301），碳汇量为其年生长吸收量"
+            "（毛碳汇）。二氧化碳净排放量 = 填报的排放总量 − 填报的碳汇量。光伏装机取自装机台账。地图为演示数据时仅供讨论。",
+            "Carbon sink and forest stock take the forestry bureau's reported value as the actual; without one, the map "
+            "estimate counts only when the forest data version's data year is that year, otherwise it is shown and not "
+            "scored (the Scored column says which was used). Scope: forest stock (tree forest 0301); the carbon sink is "
+            "its gross annual uptake by growth. Net CO2 emissions = reported total − reported sink. PV capacity comes "
+            "from the installations ledger. With demo map data the map figures are for discussion only.",
         )
     )
 
@@ -227,9 +232,11 @@ def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
 def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int) -> None:
     """The annual evaluation (附件1 layout Excel and printable PDF) of ``year`` and of the whole pilot."""
     st.subheader(tr("年度评估报告", "Annual evaluation report"))
-    st.caption(tr("每项指标的目标、实际、数据年份、来源、填报人与时间、状态，按领域和牵头单位汇总，附趋势图。",
-                  "Per indicator: target, actual, data year, source, who entered it and when, status; summaries by "
-                  "field and lead department; trend chart."))
+    st.caption(tr("每项指标的目标、实际（计分所用的值）、数据年份、来源（计分依据）、填报人与时间、状态，以及并列的填报值与"
+                  "地图测算值；按领域和牵头单位汇总，附趋势图。",
+                  "Per indicator: target, actual (the figure scored), data year, source (which figure was scored), who "
+                  "entered it and when, status, and the reported value beside the map estimate; summaries by field "
+                  "and lead department, with a trend chart."))
     if not st.button(tr("生成评估报告", "Make the evaluation report"), key="ind_eval_go"):
         return
     demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)

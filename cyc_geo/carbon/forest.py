@@ -70,6 +70,23 @@ PARAM_COLUMNS = ("stock_m3_per_ha", "growth_rate", "bef", "root_shoot", "wood_de
 POOL_COLUMNS = ("c_above", "c_below", "c_soil", "c_dead")
 """Carbon pools in t C/ha (carbon_pools.csv); read as real numbers."""
 
+STOCK_CLASSES: tuple[int, ...] = (301,)
+"""The app's one stock scope: the 三调 classes whose growing stock counts as 森林蓄积量, 乔木林地 (0301) only.
+
+The forest inventory counts 森林蓄积量 as the growing stock of 乔木林 (canopy cover ≥ 0.20); the stock of
+疏林, scattered trees and 四旁树 enters only 活立木总蓄积量, and 三调's 其他林地 (0307: 疏林地, 未成林造林地,
+苗圃, 迹地) holds no 乔木林 (docs/sources.md, "Forest stock scope": GB/T 38590-2020 森林资源连续清查技术规程,
+GB/T 26424-2010 森林资源规划设计调查技术规程). The forest page, indicators 4 and 16, the evaluation and
+``carbon --json`` all use this scope; the gross sink is the growth of this stock."""
+
+
+def scope_label(lang: str = "zh", classes: tuple[int, ...] = STOCK_CLASSES) -> str:
+    """The stock scope as a label, e.g. ``森林蓄积量（乔木林地 0301）`` / ``forest stock (tree forest 0301)``."""
+    names = [(CLASSES[c].name_zh if lang == "zh" else CLASSES[c].name_en.lower(), f"{c:04d}")
+             for c in classes if c in CLASSES]
+    shown = "、".join(f"{n} {c}" for n, c in names) if lang == "zh" else ", ".join(f"{n} {c}" for n, c in names)
+    return f"森林蓄积量（{shown}）" if lang == "zh" else f"forest stock ({shown})"
+
 
 # ---------------------------------------------------------------- parameters
 
@@ -166,8 +183,13 @@ def carbon_by_zone(
     future: Path | str | RasterData | None = None,
     horizon: int = 20,
     patches: gpd.GeoDataFrame | None = None,
+    classes: tuple[int, ...] | None = STOCK_CLASSES,
 ) -> pd.DataFrame:
     """Forest area, stock, gross sink and carbon storage per zone (exact partial-pixel weighting).
+
+    ``stock_m3`` and ``sink_t_co2`` count the stock of ``classes`` only (:data:`STOCK_CLASSES`, the app's
+    森林蓄积量 scope; None: every class with a stock density); ``forest_area_*`` is all 林地 and
+    ``storage_t_c`` every pool of every class.
 
     ``landcover`` defaults to :func:`cyc_geo.carbon.landcover.landcover_path` (any CRS,
     reprojected to EPSG:4547). With ``future`` (a second land-cover raster on the same grid),
@@ -183,9 +205,11 @@ def carbon_by_zone(
     if id_col is not None and id_col not in zones.columns:
         id_col = None
     if patches is not None:
-        return _patches_by_zone(zones, patches, id_col, params)
+        return _patches_by_zone(zones, patches, id_col, params, classes)
     lc = landcover if isinstance(landcover, RasterData) else load_landcover(landcover)
-    rasters = carbon_rasters(lc, params, pools)
+    all_params = load_forest_params() if params is None else params
+    scoped = all_params if classes is None else stock_params(all_params, tuple(classes))
+    rasters = carbon_rasters(lc, scoped, pools)
     z = zonal_sum(rasters, zones, id_col=id_col, band_names=STOCK_BANDS)
     out = pd.DataFrame({id_col: z[id_col]} if id_col else {}, index=z.index)
     out["forest_area_ha"] = z["forest_m2_sum"] / M2_PER_HA
@@ -196,10 +220,10 @@ def carbon_by_zone(
     out["sink_t_co2_per_ha"] = _per_ha(out["sink_t_co2"], zones)
     if future is not None:
         fut = future if isinstance(future, RasterData) else load_landcover(future)
-        fz = zonal_sum(carbon_rasters(fut, params, pools), zones, band_names=STOCK_BANDS)
+        fz = zonal_sum(carbon_rasters(fut, scoped, pools), zones, band_names=STOCK_BANDS)
         out["storage_future_t_c"] = fz["storage_t_c_sum"].to_numpy()
         out["sequestration_t_c"] = out["storage_future_t_c"] - out["storage_t_c"]
-        out["sequestration_t_co2_yr"] = _growth_by_zone(lc, fut, zones, params, pools, horizon)
+        out["sequestration_t_co2_yr"] = _growth_by_zone(lc, fut, zones, all_params, pools, horizon)
     return out
 
 
@@ -253,10 +277,15 @@ def patch_carbon(patches: gpd.GeoDataFrame, params: pd.DataFrame | None = None) 
 
 
 def _patches_by_zone(
-    zones: gpd.GeoDataFrame, patches: gpd.GeoDataFrame, id_col: str | None, params: pd.DataFrame | None
+    zones: gpd.GeoDataFrame, patches: gpd.GeoDataFrame, id_col: str | None, params: pd.DataFrame | None,
+    classes: tuple[int, ...] | None = STOCK_CLASSES,
 ) -> pd.DataFrame:
-    """Allocate patch stock and sink to zones in proportion to the overlapping area."""
+    """Allocate patch stock and sink to zones in proportion to the overlapping area (stock and sink of
+    ``classes`` only; None: every class)."""
     p = patch_carbon(patches, params).to_crs(AREA_CRS)
+    if classes is not None:
+        outside = ~pd.to_numeric(p["class_code"], errors="coerce").isin([int(c) for c in classes])
+        p.loc[outside, ["stock_m3", "sink_t_co2_yr"]] = 0.0
     z = zones.to_crs(AREA_CRS).reset_index(drop=True)
     z["_zone"] = np.arange(len(z))
     p["_area0"] = p.geometry.area
@@ -492,9 +521,6 @@ def stock_indicator_wan_m3() -> float:
 
 # ---------------------------------------------------------------- indicators per data year
 
-STOCK_CLASSES: tuple[int, ...] = (301,)
-"""Classes whose stock counts toward 森林蓄积量 (附件1 #16): 乔木林 (0301) only by default
-(docs/sources.md, "Data years"); shrub and other forest land are reported apart."""
 FOREST_LAYERS = (("forest", "patches"), ("landcover", "raster"))
 """Layers whose versions carry the forest data, the patch inventory first (it wins in a tie)."""
 
@@ -508,22 +534,16 @@ def stock_params(params: pd.DataFrame, classes: tuple[int, ...]) -> pd.DataFrame
 
 @functools.lru_cache(maxsize=16)
 def _figures(path: str, mtime: float, kind: str, classes: tuple[int, ...]) -> tuple[float, float]:
-    """``(gross sink t CO2/yr, stock m³ of classes)`` of one forest data file over the county."""
+    """``(gross sink t CO2/yr, stock m³)`` of ``classes`` in one forest data file over the county (the same
+    :func:`carbon_by_zone` as the forest page and ``carbon --json``)."""
     from cyc_geo.places.county import load_county
 
     county = load_county()
     if kind == "patches":
-        patches = read_any(Path(path))
-        sink = float(carbon_by_zone(county, id_col=None, patches=patches).iloc[0]["sink_t_co2"])
-        codes = pd.to_numeric(patches["class_code"].astype(str).str.strip(), errors="coerce")
-        sel = patches[codes.isin(classes).to_numpy()]
-        stock = float(carbon_by_zone(county, id_col=None, patches=sel).iloc[0]["stock_m3"]) if len(sel) else 0.0
-        return sink, stock
-    params = load_forest_params()
-    sink = float(carbon_by_zone(county, id_col=None, landcover=path, params=params).iloc[0]["sink_t_co2"])
-    stock = float(carbon_by_zone(county, id_col=None, landcover=path, params=stock_params(params, classes))
-                  .iloc[0]["stock_m3"])
-    return sink, stock
+        row = carbon_by_zone(county, id_col=None, patches=read_any(Path(path)), classes=classes).iloc[0]
+    else:
+        row = carbon_by_zone(county, id_col=None, landcover=path, classes=classes).iloc[0]
+    return float(row["sink_t_co2"]), float(row["stock_m3"])
 
 
 def _dated_forest_versions() -> list[dict]:
@@ -541,19 +561,20 @@ def _dated_forest_versions() -> list[dict]:
 
 
 def forest_value_for_year(what: str, year: int, classes: tuple[int, ...] = STOCK_CLASSES):
-    """Sink (``what="sink"``, 万t CO2/yr) or stock (``"stock"``, 万m³ of ``classes``) for ``year``.
+    """Map estimate of the sink (``what="sink"``, 万t CO2/yr) or stock (``"stock"``, 万m³) of ``classes`` for ``year``.
 
     From the forest version (patch inventory or land-cover raster) whose data year is ``year``, else
     the nearest earlier one with the note "carried from YYYY"; no value if every dated version is
-    later. Without any dated version, the current data stand for every year, and the note says so.
-    Returns a :class:`cyc_geo.catalog.provenance.DatedValue`.
+    later. Without any dated version, the current data, with data year None, and the note says so.
+    The note names the version used (layer and import number). Returns a
+    :class:`cyc_geo.catalog.provenance.DatedValue`; the indicator catalogue scores it as the year's actual
+    only when its ``data_year`` is ``year`` (:func:`cyc_geo.indicators.catalogue.evaluate`).
     """
     from cyc_geo.catalog import versions
     from cyc_geo.catalog.provenance import DatedValue
 
     classes = tuple(int(c) for c in classes)
-    shown = "、".join(f"{c:04d}" for c in classes)
-    class_note = f"计入地类 {shown} / classes counted: {shown}" if what == "stock" else ""
+    class_note = f"口径 {scope_label('zh', classes)} / scope {scope_label('en', classes)}"
     dated = _dated_forest_versions()
     if dated:
         chosen, carried = versions.version_for_year(dated, int(year))
@@ -564,12 +585,16 @@ def forest_value_for_year(what: str, year: int, classes: tuple[int, ...] = STOCK
         path = Path(chosen["stored_path"])
         sink, stock = _figures(str(path), path.stat().st_mtime, chosen["kind"], classes)
         note = f"沿用 {carried} 年数据 / carried from {carried}" if carried else f"{year} 年数据 / data of {year}"
+        layer = "forest" if chosen["kind"] == "patches" else "landcover"
+        note += (f"；版本：{layer} 图层导入 #{chosen['import_id']}（数据年份 {chosen['data_year']}）/ version: {layer} "
+                 f"import #{chosen['import_id']} (data year {chosen['data_year']})")
         return DatedValue((sink if what == "sink" else stock) / WAN, int(chosen["data_year"]),
                           "; ".join(n for n in (note, class_note) if n), chosen["imported_by"], chosen["imported_at"])
     user = planner_path("forest")
     kind, path = ("patches", user) if user is not None else ("raster", landcover_path())
     sink, stock = _figures(str(path), path.stat().st_mtime, kind, classes)
-    note = "数据年份未知：各年均用当前数据 / data year unknown: the current data stand for every year"
+    note = (f"当前数据（{path.name}）无数据年份，没有 {year} 年的林地版本 / current data ({path.name}) carry no data "
+            f"year: no forest version of {year}")
     return DatedValue((sink if what == "sink" else stock) / WAN, None, "; ".join(n for n in (note, class_note) if n))
 
 
@@ -581,3 +606,33 @@ def sink_by_year(year: int):
 def stock_by_year(year: int, classes: tuple[int, ...] = STOCK_CLASSES):
     """County forest stock for ``year`` (附件1 #16), 万m³ of ``classes`` (乔木林 by default), with its data year."""
     return forest_value_for_year("stock", year, classes)
+
+
+def stock_difference_net_sink(params: pd.DataFrame | None = None) -> dict:
+    """The plan's net sink by the IPCC 2006 stock-difference method, as a reference figure beside
+    indicator 5 (:class:`cyc_geo.indicators.catalogue.ReferenceFigure` fields), 万t CO2/yr.
+
+    ΔC = (C_2024 − C_2021) / 3 with the plan's 森林蓄积量 path (附件1 #16: 180 → 183 万m³) converted with the
+    0301 (poplar) factors of ``forest_params.csv`` (docs/sources.md, "Forest carbon"):
+    3 万m³ / 3 yr × 1.2187 t CO2/m³ ≈ 1.22 万t CO2/yr. Never scored.
+    """
+    params = load_forest_params() if params is None else params
+    years = 2024 - 2021
+    delta_wan = PLAN_STOCK_WAN_M3[2024] - PLAN_STOCK_WAN_M3[2021]
+    f = params.loc[301]
+    per_m3 = float(co2_per_m3(params).loc[301])
+    value = net_sink_from_stock_change(delta_wan * WAN, years, params) / WAN
+    factors = (f"BEF {f['bef']:g} × (1 + R {f['root_shoot']:g}) × D {f['wood_density']:g} × CF "
+               f"{f['carbon_fraction']:g} × 44/12 = {per_m3:.4f}")
+    return {
+        "name_zh": "净碳汇（IPCC 2006 蓄积差法，规划蓄积路径）",
+        "name_en": "Net sink (IPCC 2006 stock-difference method, the plan's stock path)",
+        "value": value,
+        "unit": "万t CO2/年",
+        "definition_zh": (f"ΔC = (C_2024 − C_2021) / 3：附件1 #16 森林蓄积量 {PLAN_STOCK_WAN_M3[2021]:g}→"
+                          f"{PLAN_STOCK_WAN_M3[2024]:g} 万m³，年均净增 {delta_wan / years:g} 万m³ × {factors} tCO2/m³"
+                          f" = {value:.2f} 万t CO2/年（杨树系数）；仅供参考，不计分"),
+        "definition_en": (f"ΔC = (C_2024 − C_2021) / 3: Annex 1 #16 forest stock {PLAN_STOCK_WAN_M3[2021]:g}→"
+                          f"{PLAN_STOCK_WAN_M3[2024]:g} 万m³, a net gain of {delta_wan / years:g} 万m³/yr × {factors} "
+                          f"t CO2/m³ = {value:.2f} 万t CO2/yr (poplar factors); for reference, not scored"),
+    }

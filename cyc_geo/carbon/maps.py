@@ -40,8 +40,9 @@ ZONE_LAYER = LayerDef(
     title_en="Sink per hectare of land",
     geometry="polygon",
     tooltip=("name", "sink_t_co2_per_ha", "sink_wan_t", "forest_area_ha", "stock_m3"),
-    tooltip_labels_zh=("名称", "每公顷土地碳汇 (tCO2/ha/年)", "碳汇 (万t/年)", "林地面积 (ha)", "蓄积 (m³)"),
-    tooltip_labels_en=("Name", "Sink per ha of land (t CO2/ha/yr)", "Sink (万t/yr)", "Forest area (ha)", "Stock (m³)"),
+    tooltip_labels_zh=("名称", "每公顷土地碳汇 (tCO2/ha/年)", "碳汇 (万t/年)", "林地面积 (ha)", "森林蓄积量，乔木林地 0301 (m³)"),
+    tooltip_labels_en=("Name", "Sink per ha of land (t CO2/ha/yr)", "Sink (万t/yr)", "Forest area (ha)",
+                       "Forest stock, tree forest 0301 (m³)"),
     style={"color": "#444", "weight": 1, "fill_opacity": 0.55},
 )
 PATCH_LAYER = LayerDef(

@@ -1,5 +1,10 @@
 """``carbon`` command: forest stock, gross and net carbon sink, by township, from the land-cover map.
 
+Stock and gross sink count the app's one stock scope, 森林蓄积量 of 乔木林地 (0301;
+:data:`cyc_geo.carbon.forest.STOCK_CLASSES`), named in ``stock_scope`` / ``stock_scope_en``: the same figure
+as indicator 16's map estimate (and the growth of that stock as indicator 4's) for the data's year
+(``data_year``).
+
 Examples::
 
     python -m cyc_geo carbon --json
@@ -123,15 +128,21 @@ def carbon_report(
         "method": method,
         "sink_t_co2": None if sink is None else round(sink, 3),
         "stock_m3": round(float(by_town["stock_m3"].sum()), 3),
+        "stock_scope": forest.scope_label("zh"),
+        "stock_scope_en": forest.scope_label("en"),
+        "stock_scope_classes": [f"{c:04d}" for c in forest.STOCK_CLASSES],
+        "data_year": _data_year(source, patches is not None),
         "forest_area_ha": round(float(by_town["forest_area_ha"].sum()), 3),
         "forest_area_mu": round(float(by_town["forest_area_mu"].sum()), 3),
         "storage_t_c": None if patch_gdf is not None else round(float(by_town["storage_t_c"].sum()), 3),
         "gross_sink_t_co2": round(gross, 3),
-        "gross_sink_definition": "总碳汇（毛）：森林年生长吸收量 = 蓄积 × 生长率 × BEF × (1+R) × D × CF × 44/12 / "
-                                 "gross sink: annual uptake by growth of the standing stock",
+        "gross_sink_definition": (f"总碳汇（毛）：{forest.scope_label('zh')}的年生长吸收量 = 蓄积 × 生长率 × BEF × "
+                                  f"(1+R) × D × CF × 44/12 / gross sink: annual uptake by growth of the standing "
+                                  f"stock, {forest.scope_label('en')}"),
         "net_sink_t_co2": round(net, 3),
-        "net_sink_definition": "净碳汇：规划蓄积净增 180→183 万m³（2021–2024）折算 / net sink: the plan's net stock "
-                               "change of +3 万m³ over 3 years converted with the same factors",
+        "net_sink_definition": "净碳汇（IPCC 2006 蓄积差法）：规划森林蓄积量净增 180→183 万m³（2021–2024）折算 / "
+                               "net sink (IPCC 2006 stock-difference method): the plan's net forest-stock change of "
+                               "+3 万m³ over 3 years converted with the same factors",
         "plan_sink_t_co2": {str(y): v * WAN for y, v in forest.PLAN_SINK_WAN_T.items()},
         "plan_stock_m3": {str(y): v * WAN for y, v in forest.PLAN_STOCK_WAN_M3.items()},
         "source": prov.source,
@@ -152,6 +163,18 @@ def carbon_report(
         bz = forest.carbon_by_zone(zg, id_col=key, landcover=lc, future=fut, horizon=horizon, patches=patch_gdf)
         doc["by_zone"] = _rows(bz, key, zg["name"] if "name" in zg.columns else None)
     return doc
+
+
+def _data_year(source: dict, patches: bool) -> int | None:
+    """The data year of the forest data used: the file's own tag, else the active land-cover version's record
+    (None for a patch file named on the command line without one, or when unknown)."""
+    from cyc_geo.catalog.provenance import layer_data_year
+
+    year = source.get("data_year") if patches else layer_data_year("landcover", source)
+    try:
+        return int(year) if year not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _growth_doc(lc, fut, horizon: int) -> dict[str, Any]:
@@ -184,7 +207,8 @@ def _add_sequestration(doc: dict[str, Any], method: str, sink: float | None, seq
 def _text(doc: dict[str, Any]) -> str:
     lines = [
         f"forest area: {doc['forest_area_ha']:,.1f} ha ({doc['forest_area_mu']:,.0f} 亩)",
-        f"stock: {doc['stock_m3'] / WAN:,.2f} 万m³",
+        f"{doc['stock_scope']} / {doc['stock_scope_en']}: {doc['stock_m3'] / WAN:,.2f} 万m³"
+        f" (data year {doc['data_year'] or 'unknown'})",
         f"sink ({doc['method']}): " + ("n/a" if doc["sink_t_co2"] is None else f"{doc['sink_t_co2'] / WAN:,.2f} 万t CO2/yr"),
         f"gross sink {doc['gross_sink_t_co2'] / WAN:,.2f} vs net sink {doc['net_sink_t_co2'] / WAN:,.2f} 万t CO2/yr",
         "",

@@ -54,8 +54,20 @@ def _save_set_values(conn, args: argparse.Namespace, cat) -> None:
         print(f"saved {changed} value(s) for {args.year}")
 
 
+def _figure(v) -> dict | None:
+    """A row figure (:class:`~cyc_geo.indicators.catalogue.ReportedValue`, ``MapEstimate`` or ``ReferenceFigure``)
+    as JSON, None when absent."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v.as_dict()
+
+
+SCORED = {"reported": "reported", "spatial": "map_estimate", "derived": "derived", "none": None}
+"""``scored`` of a JSON row: which figure the status used (``value_source`` in the row's own words)."""
+
+
 def _row(r) -> dict:
-    """One evaluated indicator as a JSON row (``actual`` is the year's actual value, the same as ``value``)."""
+    """One evaluated indicator as a JSON row: ``actual`` (the same as ``value``) is the figure the status used,
+    ``scored`` names it (reported / map_estimate / derived / null); ``reported`` and ``map_estimate`` are shown
+    whether scored or not; ``reference`` is a figure beside the indicator, never scored."""
     return {
         "no": int(r.no),
         "name": r.name,
@@ -75,6 +87,10 @@ def _row(r) -> dict:
         "data_year": None if r.data_year is None or math.isnan(r.data_year) else int(r.data_year),
         "entered_by": r.entered_by or None,
         "entered_at": r.entered_at or None,
+        "scored": SCORED.get(r.value_source),
+        "reported": _figure(r.reported),
+        "map_estimate": _figure(r.map_estimate),
+        "reference": _figure(r.reference),
     }
 
 
@@ -127,7 +143,15 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         path = export(ev, cat, args.export, demo=demo)
         if not args.json:
             print(f"wrote {path}")
-    text = ev[["no", "name", "unit", "baseline", "target", "value", "status", "source"]].to_string(index=False)
+    shown = ev[["no", "name", "unit", "baseline", "target", "value", "status", "value_source"]].copy()
+    shown["value_source"] = shown["value_source"].map(SCORED)
+    shown["reported"] = [None if f is None else f.value for f in ev["reported"]]
+    shown["map_estimate"] = [None if f is None else f.value for f in ev["map_estimate"]]
+    shown["map_data_year"] = [None if f is None else f.data_year for f in ev["map_estimate"]]
+    text = shown.rename(columns={"value": "actual", "value_source": "scored"}).to_string(index=False)
+    refs = [f"#{int(n)} {f.name_zh}: {f.value:.2f} {f.unit} — {f.definition_zh}"
+            for n, f in zip(ev["no"], ev["reference"], strict=True) if f is not None]
+    text = "\n".join([text, *refs])
     emit([{**_row(r), **early.get(int(r.no), {})} for r in ev.itertuples(index=False)], args.json, text)
     return 0
 
@@ -135,7 +159,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("indicators", help="the 18 pilot indicators (附件1): target, actual value, status 达标/未达标/无数据")
     p.add_argument("--year", type=int, default=YEARS[-1], choices=YEARS, help="target year (default %(default)s)")
-    p.add_argument("--json", action="store_true", help="print a JSON list of {no, name, unit, baseline, target, value, status, source}")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON list of {no, name, unit, target, actual, status, scored, reported, map_estimate, ...}")
     p.add_argument("--no-spatial", action="store_true", help="skip map-computed indicators (forest sink/stock, PV capacity)")
     p.add_argument("--export", metavar="PATH", help="also write the 附件1-layout table to PATH (.xlsx or .csv)")
     p.add_argument("--set", action="append", metavar="NO=VALUE", help="store a reported value for --year (repeatable)")

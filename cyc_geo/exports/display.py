@@ -38,7 +38,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "name_zh": ("名称", "Name"),
     "forest_area_ha": ("林地面积 (ha)", "Forest area (ha)"),
     "forest_area_mu": ("林地面积 (亩)", "Forest area (mu)"),
-    "stock_m3": ("蓄积 (m³)", "Stock (m³)"),
+    "stock_m3": ("森林蓄积量，乔木林地 0301 (m³)", "Forest stock, tree forest 0301 (m³)"),
     "sink_t_co2": ("年碳汇 (t CO₂)", "Sink (t CO₂/yr)"),
     "storage_t_c": ("碳储量 (t C)", "Carbon storage (t C)"),
     "sink_t_co2_per_ha": ("单位面积碳汇 (t CO₂/ha)", "Sink per ha (t CO₂/ha)"),

@@ -6,19 +6,33 @@ column in Chinese, plus English titles, a direction, a source type and a valid
 range, and one extra goal row (序号 19) for the PV target of the plan's text
 (三、二: “光伏装机容量力争达到 7 万千瓦” = 70 MW by 2024), marked by ``origin``.
 
-Each indicator's *actual value* for a year comes from, in this order:
+Every evaluated row carries up to three figures (the row layout, :func:`evaluate`):
 
-1. a value reported for that year and stored in the ``indicator_values`` table
-   (for spatial indicators an official figure overrides the map estimate);
-2. ``source == "spatial"``: the provider function named in ``rule``
-   (``module:function``, e.g. ``cyc_geo.carbon.forest:sink_indicator_wan_t``), called on
-   the current data; a provider with a ``year`` parameter is called once per target year
-   (e.g. #19, the installed PV capacity at the end of that year from the installations
-   ledger, ``cyc_geo.pv.progress:installed_indicator_mw``); a missing or failing provider
-   gives 无数据 and a reason;
-3. ``source == "derived"``: the formula in ``rule`` (``#3 - #4``: net CO2 = total
-   − sink, which the seed's table satisfies for the baseline and every target year);
+- ``reported`` (:class:`ReportedValue`): the value a department reported for that year, stored in the
+  ``indicator_values`` table (value, unit, year, who, when, note/source); None if nothing is reported;
+- ``map_estimate`` (:class:`MapEstimate`, spatial indicators only): the provider's value (``rule``,
+  ``module:function``) with the data year of the layer version it used, the method and a note naming the
+  version; ``scored`` says whether it is the year's actual;
+- ``value`` (JSON ``actual``): the one figure the status uses, and ``value_source`` says which it is.
+
+The actual of a year is, in this order:
+
+1. the reported value (for spatial indicators the bureau's figure is the official one);
+2. ``source == "spatial"``: the map estimate, but only when it describes that year: a value with a data
+   year (a provider that returns a :class:`cyc_geo.catalog.provenance.DatedValue`: the forest indicators
+   #4 and #16, ``cyc_geo.carbon.forest:sink_by_year`` / ``stock_by_year``) counts only when its data year is
+   the evaluated year; a version of an earlier year, or dated-provider data without a data year, is shown
+   as the map estimate and not scored. A provider that returns a plain number is a year-end figure of that year
+   (#19, the installed PV at the end of the year from the installations ledger,
+   ``cyc_geo.pv.progress:installed_indicator_mw``). A missing or failing provider gives 无数据 and a reason;
+3. ``source == "derived"``: the formula in ``rule`` on the *reported* values of its inputs only
+   (``#3 - #4``: net CO2 = reported total − reported sink; never the map's modelled uptake), which the
+   seed's table satisfies for the baseline and every target year;
 4. otherwise no value (无数据, “not reported”).
+
+Some rows also carry ``reference`` (:class:`ReferenceFigure`), a figure shown beside the indicator and
+never scored (:data:`REFERENCE_FIGURES`: beside #5 the IPCC 2006 stock-difference net sink of the plan's
+stock path).
 
 Status (达标 / 未达标 / 无数据) compares the value with the selected year's
 target using the indicator's direction: ``higher`` is met when value ≥ target,
@@ -221,6 +235,64 @@ def derive(rule: str, values: Mapping[int, float | None]) -> float | None:
 
 
 @dataclass(frozen=True)
+class ReportedValue:
+    """A value reported for one indicator and year (``indicator_values`` table): the official figure."""
+
+    value: float
+    unit: str
+    year: int
+    who: str
+    """Editor who entered it (``updated_by``)."""
+    when: str
+    """When it was entered (``updated_at``, ISO 8601 UTC)."""
+    note: str = ""
+    """Source or note entered with the value (e.g. 林业局年报)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "unit": self.unit, "year": self.year, "who": self.who or None,
+                "when": self.when or None, "note": self.note or None}
+
+
+@dataclass(frozen=True)
+class MapEstimate:
+    """A spatial indicator's value computed from the map (or a ledger) for one year, and whether it is scored."""
+
+    value: float | None
+    data_year: int | None
+    """Data year of the layer version used (None: the data carry no data year)."""
+    method: str
+    """How it was computed: the provider's label and ``module:function``."""
+    note: str
+    """Which version was used, carried-from and scope notes, or why there is no value."""
+    scored: bool
+    """True when this estimate is the year's actual (nothing reported, and its data describe that year)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "data_year": self.data_year, "method": self.method, "note": self.note,
+                "scored": self.scored}
+
+
+@dataclass(frozen=True)
+class ReferenceFigure:
+    """A figure shown beside an indicator, never scored (e.g. the stock-difference net sink beside #5)."""
+
+    name_zh: str
+    name_en: str
+    value: float
+    unit: str
+    definition_zh: str
+    definition_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name_zh, "name_en": self.name_en, "value": self.value, "unit": self.unit,
+                "definition": self.definition_zh, "definition_en": self.definition_en}
+
+
+REFERENCE_FIGURES: dict[int, str] = {5: "cyc_geo.carbon.forest:stock_difference_net_sink"}
+"""Indicator number → provider (``module:function``) of the :class:`ReferenceFigure` shown beside it."""
+
+
+@dataclass(frozen=True)
 class SpatialValue:
     """A computed value, or None with the reason it is missing.
 
@@ -235,6 +307,13 @@ class SpatialValue:
     """The year the value's data describe (None: unknown or year-independent)."""
     entered_by: str = ""
     entered_at: str = ""
+    dated: bool = False
+    """The provider returned a dated map estimate (:class:`~cyc_geo.catalog.provenance.DatedValue`): it is the
+    actual of a year only when ``data_year`` is that year."""
+    method: str = ""
+    """The provider's label and rule."""
+    note: str = ""
+    """The provider's note (version used, carried from, scope)."""
 
     def for_year(self, year: int) -> SpatialValue:
         """The value for ``year`` (a year-independent value is the same every year)."""
@@ -252,10 +331,13 @@ def provider(rule: str) -> Callable[..., Any]:
 def _call(func: Callable[..., Any], rule: str, kwargs: dict[str, Any]) -> SpatialValue:
     """One provider call; a :class:`cyc_geo.catalog.provenance.DatedValue` result keeps its data year and note."""
     extra: dict[str, Any] = {}
+    label = getattr(func, "value_label", "地图测算 / computed from the map")
+    method = f"{label} ({rule})"
     try:
         raw = func(**kwargs)
         if hasattr(raw, "data_year"):
-            extra = {"data_year": raw.data_year, "entered_by": raw.entered_by, "entered_at": raw.entered_at}
+            extra = {"data_year": raw.data_year, "entered_by": raw.entered_by, "entered_at": raw.entered_at,
+                     "dated": True, "method": method, "note": raw.note}
             note = f"; {raw.note}" if raw.note else ""
             if raw.value is None:
                 return SpatialValue(None, f"无数据 / no data ({rule}){note}", **extra)
@@ -264,11 +346,11 @@ def _call(func: Callable[..., Any], rule: str, kwargs: dict[str, Any]) -> Spatia
             note = ""
         value = float(raw)
     except Exception as exc:  # noqa: BLE001 - a provider bug must not break the dashboard
-        return SpatialValue(None, f"空间计算失败 / spatial provider {rule} failed: {exc}")
+        return SpatialValue(None, f"空间计算失败 / spatial provider {rule} failed: {exc}", method=method)
     if not math.isfinite(value):
-        return SpatialValue(None, f"空间计算结果无效 / spatial provider {rule} returned {value}")
-    label = getattr(func, "value_label", "地图测算 / computed from the map")
-    return SpatialValue(value, f"{label} ({rule}){note}", **extra)
+        return SpatialValue(None, f"空间计算结果无效 / spatial provider {rule} returned {value}", method=method)
+    extra.setdefault("method", method)
+    return SpatialValue(value, f"{method}{note}", **extra)
 
 
 def _call_provider(rule: str, pv_scenario: Any = None, years: Iterable[int] = YEARS) -> SpatialValue:
@@ -315,10 +397,6 @@ def read_values(conn: sqlite3.Connection, year: int | None = None) -> pd.DataFra
         args = (int(year),)
     rows = [dict(r) for r in conn.execute(sql + " ORDER BY indicator_no, year", args)]
     return pd.DataFrame(rows, columns=["indicator_no", "year", "value", "note", "updated_by", "updated_at"])
-
-
-def _no_values() -> pd.DataFrame:
-    return pd.DataFrame(columns=["indicator_no", "year", "value", "note", "updated_by", "updated_at"])
 
 
 def read_value(conn: sqlite3.Connection, no: int, year: int) -> float | None:
@@ -469,39 +547,85 @@ def save_values(
 # ---------------------------------------------------------------- evaluation
 
 
+def _map_estimate(sv: SpatialValue, year: int, reported: bool) -> MapEstimate:
+    """The map estimate of ``year`` from a provider's value; scored when nothing is reported and the value
+    describes ``year`` (a dated estimate whose data year is ``year``, or a plain year-end figure)."""
+    year_known = sv.dated or sv.data_year is not None
+    of_year = sv.value is not None and (not year_known or sv.data_year == int(year))
+    note = sv.note if sv.dated else ("" if sv.value is not None and sv.data_year in (None, int(year)) else sv.reason)
+    if sv.value is not None and sv.data_year is not None and sv.data_year != int(year):
+        note = (f"{note}；数据年份 {sv.data_year} ≠ {year}，不作 {year} 年实际值 / data year {sv.data_year} is not "
+                f"{year}: not scored").lstrip("；")
+    return MapEstimate(sv.value, sv.data_year, sv.method, note, bool(of_year and not reported))
+
+
 def _resolve_values(
-    cat: pd.DataFrame, rep: Mapping[int, float], notes: Mapping[int, str], spatial: Mapping[int, SpatialValue],
-    year: int,
-) -> tuple[dict[int, float | None], dict[int, str], dict[int, str], dict[int, tuple[Any, str, str]]]:
-    """Value, value source, reason and (data year, entered by, entered at) of each indicator: reported and
-    spatial first, derived after (they read the others' resolved values)."""
+    cat: pd.DataFrame, reported: Mapping[int, ReportedValue], spatial: Mapping[int, SpatialValue], year: int,
+) -> tuple[dict[int, float | None], dict[int, str], dict[int, str], dict[int, tuple[Any, str, str]],
+           dict[int, MapEstimate]]:
+    """Value, value source, reason, (data year, entered by, entered at) and map estimate of each indicator:
+    reported and spatial first, derived after (from the reported values of their inputs only)."""
     values: dict[int, float | None] = {}
     value_source: dict[int, str] = {}
     reason: dict[int, str] = {}
     dated: dict[int, tuple[Any, str, str]] = {}
+    estimates: dict[int, MapEstimate] = {}
     for row in cat.itertuples():
         no = int(row.no)
-        if no in rep:
-            values[no], value_source[no] = rep[no], "reported"
-            reason[no] = "填报值 / reported" + (f": {notes[no]}" if notes.get(no) else "")
-            dated[no] = (year, "", "")
-        elif row.source == "spatial":
+        rep = reported.get(no)
+        if row.source == "spatial":
             sv = spatial.get(no, SpatialValue(None, "空间计算未运行 / spatial value not computed")).for_year(year)
-            values[no], value_source[no], reason[no] = sv.value, ("spatial" if sv.value is not None else "none"), sv.reason
-            dated[no] = (sv.data_year, sv.entered_by, sv.entered_at)
-        elif row.source == "reported":
+            estimates[no] = est = _map_estimate(sv, year, rep is not None)
+        if rep is not None:
+            values[no], value_source[no] = rep.value, "reported"
+            reason[no] = "填报值 / reported" + (f": {rep.note}" if rep.note else "")
+            dated[no] = (year, rep.who, rep.when)
+        elif row.source == "spatial":
+            dated[no] = (sv.data_year, sv.entered_by, sv.entered_at) if est.scored else (None, "", "")
+            values[no] = est.value if est.scored else None
+            value_source[no] = "spatial" if est.scored else "none"
+            if est.scored or est.value is None:
+                reason[no] = sv.reason
+            else:
+                reason[no] = (f"未填报，地图测算值 {est.value:.4g} 不是 {year} 年数据，不计分 / not reported; the map "
+                              f"estimate {est.value:.4g} is not data of {year}, not scored ({est.note})")
+        else:
             values[no], value_source[no], reason[no] = None, "none", "未填报 / not reported"
+            dated[no] = (None, "", "")
     for row in cat[cat["source"] == "derived"].itertuples():
         no = int(row.no)
-        if no in values:
-            continue
-        v = derive(row.rule, values)
+        inputs = [n for _, n in parse_rule(row.rule)]
+        v = derive(row.rule, {n: (values.get(n) if value_source.get(n) == "reported" else None) for n in inputs})
         values[no], value_source[no] = v, ("derived" if v is not None else "none")
-        years_in = [dated.get(n, (None,))[0] for _, n in parse_rule(row.rule)]
-        known = [y for y in years_in if y is not None]
-        dated[no] = (min(known) if v is not None and len(known) == len(years_in) else None, "", "")
-        reason[no] = f"推算 {row.rule} / derived {row.rule}" + ("" if v is not None else "：输入缺失 / input missing")
-    return values, value_source, reason, dated
+        dated[no] = (year if v is not None else None, "", "")
+        missing = [f"#{n}" for n in inputs if value_source.get(n) != "reported"]
+        reason[no] = (f"推算 {row.rule}（仅用填报值）/ derived {row.rule} from reported values only"
+                      + ("" if v is not None else f"：{'、'.join(missing)} 未填报 / {', '.join(missing)} not reported"))
+    return values, value_source, reason, dated, estimates
+
+
+def reported_values(conn: sqlite3.Connection | None, year: int, catalogue: pd.DataFrame) -> dict[int, ReportedValue]:
+    """The reported values of ``year`` as :class:`ReportedValue` by indicator number (empty without ``conn``)."""
+    if conn is None:
+        return {}
+    units = catalogue["unit"]
+    out: dict[int, ReportedValue] = {}
+    for r in read_values(conn, year).itertuples(index=False):
+        no = int(r.indicator_no)
+        out[no] = ReportedValue(float(r.value), str(units.get(no, "")), int(year), str(r.updated_by or ""),
+                                str(r.updated_at or ""), str(r.note or ""))
+    return out
+
+
+def reference_figure(no: int) -> ReferenceFigure | None:
+    """The figure shown beside indicator ``no`` (:data:`REFERENCE_FIGURES`), None if it has none or it fails."""
+    rule = REFERENCE_FIGURES.get(int(no))
+    if rule is None:
+        return None
+    try:
+        return ReferenceFigure(**provider(rule)())
+    except Exception:  # noqa: BLE001 - a reference figure must not break the dashboard
+        return None
 
 
 def evaluate(
@@ -517,18 +641,22 @@ def evaluate(
     year-dependent value is taken for ``year`` (:meth:`SpatialValue.for_year`).
     Returns one row per indicator with ``no, domain, name, name_en, unit, baseline,
     target, value, status, status_en, source, value_source, reason, direction,
-    lead, partners, origin, data_year`` (the year the value's data describe: the year itself for a
-    reported value, the matching or nearest earlier data version for a spatial one, NaN if unknown),
-    ``entered_by, entered_at``.
+    lead, partners, origin, data_year`` (the year the scored value's data describe: the year itself for a
+    reported or derived value, the layer version's data year for a map estimate, NaN if no value),
+    ``entered_by, entered_at`` and the row's figures (module docstring):
+
+    - ``value``: the actual the status uses; ``value_source`` says which figure it is: ``reported``,
+      ``spatial`` (the map estimate of that year), ``derived`` or ``none``;
+    - ``reported``: :class:`ReportedValue` or None;
+    - ``map_estimate``: :class:`MapEstimate` (spatial indicators) or None;
+    - ``reference``: :class:`ReferenceFigure` shown beside the indicator, never scored, or None.
     """
     cat = load_catalogue() if catalogue is None else catalogue
     year = int(year)
-    reported = read_values(conn, year) if conn is not None else _no_values()
-    rep = dict(zip(reported["indicator_no"].astype(int), reported["value"].astype(float), strict=True))
-    notes = dict(zip(reported["indicator_no"].astype(int), reported["note"].astype(str), strict=True))
+    reported = reported_values(conn, year, cat)
     if spatial is None and (cat["source"] == "spatial").any():
         spatial = spatial_values(cat, years=(year,))
-    values, value_source, reason, dated = _resolve_values(cat, rep, notes, spatial or {}, year)
+    values, value_source, reason, dated, estimates = _resolve_values(cat, reported, spatial or {}, year)
     out = cat[["no", "domain", "name", "name_en", "unit", "baseline", "direction", "source", "lead", "partners", "origin"]].copy()
     out["year"] = year
     out["target"] = target_for(cat, year)
@@ -537,11 +665,12 @@ def evaluate(
     out["status_en"] = out["status"].map(STATUS_EN)
     out["value_source"] = pd.Series(value_source)
     out["reason"] = pd.Series(reason)
-    by = dict(zip(reported["indicator_no"].astype(int), reported["updated_by"].astype(str), strict=True))
-    at = dict(zip(reported["indicator_no"].astype(int), reported["updated_at"].astype(str), strict=True))
     out["data_year"] = pd.Series({k: (np.nan if v[0] is None else float(v[0])) for k, v in dated.items()}, dtype=float)
-    out["entered_by"] = pd.Series({k: by.get(k, v[1]) for k, v in dated.items()}, dtype=object)
-    out["entered_at"] = pd.Series({k: at.get(k, v[2]) for k, v in dated.items()}, dtype=object)
+    out["entered_by"] = pd.Series({k: v[1] for k, v in dated.items()}, dtype=object)
+    out["entered_at"] = pd.Series({k: v[2] for k, v in dated.items()}, dtype=object)
+    out["reported"] = pd.Series({int(n): reported.get(int(n)) for n in cat["no"]}, dtype=object)
+    out["map_estimate"] = pd.Series({int(n): estimates.get(int(n)) for n in cat["no"]}, dtype=object)
+    out["reference"] = pd.Series({int(n): reference_figure(int(n)) for n in cat["no"]}, dtype=object)
     no_target = out["target"].isna()
     out.loc[no_target, "reason"] = out.loc[no_target, "reason"] + f"；{year}年无目标值 / no target for {year}"
     shown = no_target & out["value"].notna()

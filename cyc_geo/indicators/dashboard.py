@@ -75,16 +75,49 @@ def status_counts(ev: pd.DataFrame) -> dict[str, int]:
     return {s: int(counts.get(s, 0)) for s in (ind.MET, ind.BEHIND, ind.NO_DATA)}
 
 
+def reported_text(fig: ind.ReportedValue | None, lang: str) -> str:
+    """A reported value as a table cell: ``24 （x）`` with who entered it; "—" when nothing is reported."""
+    if fig is None:
+        return "—"
+    return f"{fmt_number(fig.value)}（{fig.who}）" if lang == "zh" else f"{fmt_number(fig.value)} ({fig.who})"
+
+
+def map_estimate_text(fig: ind.MapEstimate | None, lang: str) -> str:
+    """A map estimate as a table cell with the data year of the layer version it used, e.g.
+    ``165.563 （无数据年份，不计分）``; "—" for rows without one."""
+    if fig is None or fig.value is None:
+        return "—"
+    if fig.data_year is None:
+        year = _t(lang, "无数据年份", "no data year")
+    else:
+        year = _t(lang, f"{fig.data_year}年数据", f"data of {fig.data_year}")
+    scored = "" if fig.scored else _t(lang, "，不计分", ", not scored")
+    return _t(lang, f"{fmt_number(fig.value)}（{year}{scored}）", f"{fmt_number(fig.value)} ({year}{scored})")
+
+
+def reference_text(fig: ind.ReferenceFigure | None, lang: str) -> str:
+    """A reference figure (shown beside an indicator, never scored) as one sentence; empty when none."""
+    if fig is None:
+        return ""
+    name, definition = (fig.name_zh, fig.definition_zh) if lang == "zh" else (fig.name_en, fig.definition_en)
+    return _t(lang, f"参考：{name} {fig.value:.2f} {fig.unit}。{definition}",
+              f"Reference: {name} {fig.value:.2f} {fig.unit}. {definition}")
+
+
 def status_table(ev: pd.DataFrame, year: int, lang: str, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The dashboard's table of :func:`cyc_geo.indicators.catalogue.evaluate` rows, headed and labelled in ``lang``."""
+    """The dashboard's table of :func:`cyc_geo.indicators.catalogue.evaluate` rows, headed and labelled in ``lang``:
+    the reported value and the map estimate side by side, the actual the status used and which of them it is
+    (计分依据 / Scored)."""
     zh = lang == "zh"
     cat = ind.load_catalogue() if catalogue is None else catalogue
     value_source = {
-        "reported": _t(lang, "填报", "reported"),
-        "spatial": _t(lang, "地图测算", "map"),
-        "derived": _t(lang, "推算", "derived"),
+        "reported": _t(lang, "填报值", "reported"),
+        "spatial": _t(lang, "地图测算（同年数据）", "map estimate (same year)"),
+        "derived": _t(lang, "推算（填报值）", "derived (reported inputs)"),
         "none": "—",
     }
+    notes = [r if not ref else f"{r}；{ref}" for r, ref in
+             zip(ev["reason"], (reference_text(f, lang) for f in ev["reference"]), strict=True)]
     directions = {"higher": _t(lang, "越高越好", "higher is better"), "lower": _t(lang, "越低越好", "lower is better")}
     return pd.DataFrame(
         {
@@ -94,11 +127,13 @@ def status_table(ev: pd.DataFrame, year: int, lang: str, catalogue: pd.DataFrame
             _t(lang, "单位", "Unit"): ev["unit"],
             _t(lang, "现状值", "Baseline"): shown_numbers(ev["baseline"]),
             _t(lang, f"{year}年目标", f"Target {year}"): shown_numbers(ev["target"]),
+            _t(lang, "填报值", "Reported"): [reported_text(f, lang) for f in ev["reported"]],
+            _t(lang, "地图测算值", "Map estimate"): [map_estimate_text(f, lang) for f in ev["map_estimate"]],
             _t(lang, "实际值", "Actual"): shown_numbers(ev["value"]),
+            _t(lang, "计分依据", "Scored"): ev["value_source"].map(value_source),
             _t(lang, "状态", "Status"): ev["status"] if zh else ev["status"].map(ind.STATUS_EN),
             _t(lang, "方向", "Direction"): ev["direction"].map(directions),
-            _t(lang, "来源", "Source"): ev["value_source"].map(value_source),
-            _t(lang, "说明", "Note"): ev["reason"],
+            _t(lang, "说明", "Note"): notes,
         }
     )
 

@@ -36,15 +36,18 @@ from cyc_geo.indicators.catalogue import (
     spatial_values,
 )
 
-SOURCE_KINDS = {"reported": ("填报", "reported"), "spatial": ("空间测算", "spatial"),
-                "derived": ("推算", "derived"), "ledger": ("台账", "ledger"), "none": (MISSING, MISSING)}
-"""The kind of each value's source (zh, en)."""
+SOURCE_KINDS = {"reported": ("填报", "reported"), "spatial": ("地图测算（同年数据）", "map estimate (same year)"),
+                "derived": ("推算（填报值）", "derived (reported inputs)"), "ledger": ("台账", "ledger"),
+                "none": (MISSING, MISSING)}
+"""The kind of the scored value's source, i.e. which figure the status used (zh, en)."""
 STATUSES = (MET, BEHIND, NO_DATA, NO_TARGET)
 STATUS_FILLS = {MET: PatternFill("solid", fgColor="C6EFCE"), BEHIND: PatternFill("solid", fgColor="FFC7CE")}
 STATUS_RGB = {MET: (198, 239, 206), BEHIND: (255, 199, 206)}
 FIRST = ("序号", "领域", "指标", "单位", "现状值")
 LAST = ("牵头单位", "配合单位")
-PER_YEAR = ("目标", "实际", "数据年份", "来源", "填报人", "填报时间", "状态")
+PER_YEAR = ("目标", "实际", "数据年份", "来源", "填报人", "填报时间", "状态", "填报值", "地图测算值", "地图数据年份")
+"""Columns per year: the scored actual with its data year, source (which figure was scored), who and when,
+status; then the reported value and the map estimate side by side (shown whether scored or not)."""
 TITLE = ("碳达峰试点建设指标年度评估", "Annual evaluation of the carbon-peak pilot indicators")
 
 
@@ -90,6 +93,20 @@ def _year_text(v) -> object:
     return MISSING if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
 
 
+def _figure_value(f: object) -> float | None:
+    """The value of a row figure (:class:`~cyc_geo.indicators.catalogue.ReportedValue` / ``MapEstimate``), else None."""
+    v = getattr(f, "value", None)
+    return None if v is None else float(v)
+
+
+def _map_year(f: object) -> object:
+    """The data year of a map estimate with a value; 无数据年份 when its data carry none; MISSING without one."""
+    if getattr(f, "value", None) is None:
+        return MISSING
+    year = getattr(f, "data_year", None)
+    return "无数据年份" if year is None else int(year)
+
+
 def annex_table(long: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The 附件1 layout with each evaluated year's columns: two-level columns ``(group, name)``."""
     years = sorted(long["year"].unique())
@@ -107,6 +124,9 @@ def annex_table(long: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         out[(g, "填报人")] = ev["entered_by"].replace("", MISSING).fillna(MISSING)
         out[(g, "填报时间")] = ev["entered_at"].map(lambda t: beijing_time(t) if t else MISSING)
         out[(g, "状态")] = ev["status"]
+        out[(g, "填报值")] = ev["reported"].map(_figure_value)
+        out[(g, "地图测算值")] = ev["map_estimate"].map(_figure_value)
+        out[(g, "地图数据年份")] = ev["map_estimate"].map(_map_year)
     for c, src in zip(LAST, ("lead", "partners"), strict=True):
         out[("", c)] = first[src]
     out.columns = pd.MultiIndex.from_tuples(out.columns)
@@ -126,8 +146,13 @@ def summary(long: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def notes_table(long: pd.DataFrame) -> pd.DataFrame:
-    """Why each value is what it is (the reason of every year's value, carried-from notes included)."""
-    return pd.DataFrame({"年份": long["year"], "序号": long["no"], "指标": long["name"], "说明 / note": long["reason"]})
+    """Why each value is what it is (the reason of every year's value, carried-from notes included), and the
+    reference figure shown beside an indicator (never scored, e.g. the stock-difference net sink beside #5)."""
+    refs = long["reference"] if "reference" in long else pd.Series(None, index=long.index, dtype=object)
+    ref_text = refs.map(lambda f: "" if getattr(f, "value", None) is None
+                        else f"{f.name_zh} {f.value:.2f} {f.unit}（不计分）：{f.definition_zh}")
+    return pd.DataFrame({"年份": long["year"], "序号": long["no"], "指标": long["name"], "说明 / note": long["reason"],
+                         "参考值 / reference (not scored)": ref_text})
 
 
 def trend_png(long: pd.DataFrame, catalogue: pd.DataFrame, width_in: float = 10.0) -> bytes:
@@ -205,7 +230,7 @@ def workbook_bytes(long: pd.DataFrame, demo: bool, lang: str = "zh") -> bytes:
     ws = wb.create_sheet("附件1", 0)
     row = excel.write_header(ws, meta)
     excel.write_grouped_table(ws, annex_table(long, lang), row, unit_col="单位",
-                              per_row_unit={"现状值", "目标", "实际"}, fills={"状态": STATUS_FILLS})
+                              per_row_unit={"现状值", "目标", "实际", "填报值", "地图测算值"}, fills={"状态": STATUS_FILLS})
     return excel.save_bytes(wb)
 
 
@@ -225,9 +250,14 @@ def pdf_bytes(long: pd.DataFrame, catalogue: pd.DataFrame, demo: bool, lang: str
             "填报人": ev["entered_by"].replace("", MISSING).fillna(MISSING),
             "填报时间": ev["entered_at"].map(lambda t: beijing_time(t) if t else MISSING),
             "状态": ev["status"], "牵头单位": ev["lead"],
+            "填报值": [pdf.fmt(round_for_unit(v, u), u) for v, u in zip(ev["reported"].map(_figure_value), ev["unit"],
+                                                                    strict=True)],
+            "地图测算值": [pdf.fmt(round_for_unit(v, u), u) for v, u in zip(ev["map_estimate"].map(_figure_value),
+                                                                      ev["unit"], strict=True)],
+            "地图数据年份": ev["map_estimate"].map(lambda f: str(_map_year(f))),
         })
         w = report.content_width
-        widths = [w * f for f in (0.04, 0.2, 0.07, 0.07, 0.07, 0.06, 0.07, 0.08, 0.11, 0.07, 0.16)]
+        widths = [w * f for f in (0.04, 0.14, 0.05, 0.06, 0.06, 0.05, 0.09, 0.07, 0.09, 0.06, 0.10, 0.06, 0.07, 0.06)]
         report.table(table, font_size=7, col_widths=widths, fills=[STATUS_RGB.get(s) for s in ev["status"]])
     report.heading("汇总：按领域 / by field")
     report.table(summary(long, "domain").astype(str), font_size=7)

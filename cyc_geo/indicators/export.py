@@ -4,7 +4,9 @@ Layout (sheet ``附件1``), as in the seed's attachment:
 
 - row 1: ``附件1``; row 2: the title 碳达峰试点县（市）建设指标任务分解表 (merged);
 - row 3: the header 序号 领域 指标 单位 现状值 2022年 2023年 2024年 牵头单位 配合单位,
-  followed by two added columns ``实际值（<year>年）`` and ``状态（<year>年）``;
+  followed by two added columns ``实际值（<year>年）`` and ``状态（<year>年）``, then which figure was
+  scored (``计分依据``: 填报值 / 地图测算 / 推算), the reported value and the map estimate with the data year
+  of the layer version it used (both shown whether scored or not);
 - one row per indicator; 领域 cells of consecutive rows of the same domain are
   merged vertically, like the attachment's table;
 - extra goal rows (origin other than 附件1, e.g. the 70 MW PV goal of 三、二)
@@ -17,6 +19,7 @@ the reason behind every value or 无数据.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -30,9 +33,12 @@ from cyc_geo.indicators.catalogue import BEHIND, MET
 
 ANNEX_TITLE = "碳达峰试点县（市）建设指标任务分解表"
 ANNEX_HEADER = ["序号", "领域", "指标", "单位", "现状值", "2022年", "2023年", "2024年", "牵头单位", "配合单位"]
-NOTES_HEADER = ["序号", "Indicator", "Direction", "Source type", "Value source", "Target", "Value", "Status", "Reason 说明"]
+NOTES_HEADER = ["序号", "Indicator", "Direction", "Source type", "Value source", "Target", "Value", "Status", "Reason 说明",
+                "Reported", "Map estimate", "Map data year", "Reference (not scored)"]
 FIRST_DATA_ROW = 4
 STATUS_FILL = {MET: "C6EFCE", BEHIND: "FFC7CE"}
+STATUS_COL = len(ANNEX_HEADER) + 2
+"""Column (1-based) of 状态（<year>年）."""
 
 
 def _cell(v: object) -> object:
@@ -48,9 +54,24 @@ def _cell(v: object) -> object:
     return v
 
 
+def _figure(f: object) -> Any:
+    """A row figure (reported value or map estimate) with a value, else None (absent, NaN after a reindex)."""
+    return f if getattr(f, "value", None) is not None else None
+
+
 def actual_columns(year: int) -> list[str]:
     """Names of the two columns added to 附件1's layout."""
     return [f"实际值（{year}年）", f"状态（{year}年）"]
+
+
+SCORED_ZH = {"reported": "填报值", "spatial": "地图测算（同年数据）", "derived": "推算（填报值）", "none": "—"}
+"""计分依据: which figure the status used (``value_source`` of :func:`cyc_geo.indicators.catalogue.evaluate`)."""
+
+
+def figure_columns(year: int) -> list[str]:
+    """Names of the columns after the status: which figure was scored, the reported value, the map estimate
+    and its data year."""
+    return [f"计分依据（{year}年）", f"填报值（{year}年）", f"地图测算值（{year}年）", "地图数据年份"]
 
 
 def annex_table(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
@@ -81,6 +102,15 @@ def annex_table(evaluated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFram
     table[value_col] = [round_for_unit(float(v), u) if pd.notna(v) else None
                         for v, u in zip(values, table["单位"].astype(str), strict=True)]
     table[status_col] = ev["status"].reindex(table.index)
+    scored_col, reported_col, map_col, map_year_col = figure_columns(year)
+    table[scored_col] = ev["value_source"].reindex(table.index).map(SCORED_ZH)
+    units = table["单位"].astype(str)
+    reported = [_figure(f) for f in ev["reported"].reindex(table.index)]
+    estimate = [_figure(f) for f in ev["map_estimate"].reindex(table.index)]
+    table[reported_col] = [None if f is None else round_for_unit(f.value, u) for f, u in zip(reported, units, strict=True)]
+    table[map_col] = [None if f is None else round_for_unit(f.value, u) for f, u in zip(estimate, units, strict=True)]
+    table[map_year_col] = [None if f is None else (f.data_year if f.data_year is not None else "无数据年份")
+                           for f in estimate]
     table["origin"] = cat["origin"]
     return table.reset_index(drop=True)
 
@@ -97,7 +127,8 @@ def export_meta(year: int, demo: bool, scenario: str | None = None) -> ExportMet
     if scenario:
         filters["光伏情景"] = scenario
     return ExportMeta(title=(ANNEX_TITLE, "Pilot indicators (Annex 1)"), filters=filters, demo=demo,
-                      sources=["目标值：《长垣市推进碳达峰试点建设工作方案》附件1；实际值：填报值，否则由地图数据测算（见“说明 Notes”）"])
+                      sources=["目标值：《长垣市推进碳达峰试点建设工作方案》附件1；实际值：填报值，否则同年数据版本的地图测算值"
+                               "（“计分依据”列；非同年的测算值只列出、不计分，见“说明 Notes”）"])
 
 
 def _write_footer(ws, row: int, meta: ExportMeta) -> int:
@@ -119,7 +150,7 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool 
     plan prints their unit, and the export's date, year, scenario and demo note follow the table."""
     year = int(evaluated["year"].iloc[0])
     table = annex_table(evaluated, catalogue)
-    header = ANNEX_HEADER + actual_columns(year)
+    header = ANNEX_HEADER + actual_columns(year) + figure_columns(year)
     ncol = len(header)
 
     wb = Workbook()
@@ -145,7 +176,7 @@ def write_workbook(evaluated: pd.DataFrame, catalogue: pd.DataFrame, demo: bool 
         row += 1
     _write_footer(ws, row, export_meta(year, demo, scenario))
 
-    widths = [6, 10, 34, 10, 9, 9, 9, 9, 14, 44, 14, 12]
+    widths = [6, 10, 34, 10, 9, 9, 9, 9, 14, 44, 14, 12, 16, 12, 14, 12]
     for j, w in enumerate(widths[:ncol], start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
@@ -169,6 +200,11 @@ def _write_notes(notes, evaluated: pd.DataFrame) -> None:
                 _cell(rec.value),
                 f"{rec.status} ({rec.status_en})",
                 rec.reason,
+                None if rec.reported is None else rec.reported.value,
+                None if rec.map_estimate is None else rec.map_estimate.value,
+                None if rec.map_estimate is None else rec.map_estimate.data_year,
+                None if rec.reference is None else
+                f"{rec.reference.name_en}: {rec.reference.value:.2f} — {rec.reference.definition_en}",
             ]
         )
 
@@ -179,9 +215,9 @@ def _write_rows(ws, part: pd.DataFrame, row: int, ncol: int) -> int:
     for rec in part.itertuples(index=False):
         for j, v in enumerate(rec[:ncol], start=1):
             put(ws, row, j, _cell(v))
-        fill = STATUS_FILL.get(str(rec[ncol - 1]))
+        fill = STATUS_FILL.get(str(rec[STATUS_COL - 1]))
         if fill:
-            ws.cell(row, ncol).fill = PatternFill("solid", start_color=fill, end_color=fill)
+            ws.cell(row, STATUS_COL).fill = PatternFill("solid", start_color=fill, end_color=fill)
         row += 1
     _merge_domains(ws, start, row - 1)
     return row

@@ -121,7 +121,7 @@ def township_forest(towns: gpd.GeoDataFrame, code: str, lang: str) -> dict[str, 
     c = forest.carbon_by_zone(zone, id_col="code").iloc[0]
     return {
         in_lang(lang, "林地面积 (ha)", "Forest area (ha)"): round(float(c["forest_area_ha"]), 1),
-        in_lang(lang, "森林蓄积 (m³)", "Forest stock (m³)"): round(float(c["stock_m3"]), 0),
+        in_lang(lang, "森林蓄积量，乔木林地 0301 (m³)", "Forest stock, tree forest 0301 (m³)"): round(float(c["stock_m3"]), 0),
         in_lang(lang, "森林碳汇 (t CO₂/年)", "Forest sink (t CO₂/yr)"): round(float(c["sink_t_co2"]), 0),
     }
 

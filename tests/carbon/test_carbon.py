@@ -39,15 +39,20 @@ def zone(x0: float, y0: float, x1: float, y1: float) -> gpd.GeoDataFrame:
 
 
 def test_stock_method_hand_computed_with_partial_pixels():
-    # zone covers columns 0..1.5 of the top two rows: 1.5 cells of 0301 and 1.5 cells of 0307
+    # zone covers columns 0..1.5 of the top two rows: 1.5 cells of 0301 and 1.5 cells of 0307; the stock scope
+    # (森林蓄积量 = 乔木林地 0301, issue 26) counts the 0301 cells only, the forest area counts all 林地
     out = forest.carbon_by_zone(zone(0, 0, 1.5, 2), landcover=synthetic()).iloc[0]
-    stock = 1.5 * 0.04 * 92 + 1.5 * 0.04 * 30
-    sink = (1.5 * 0.04 * 92 * 0.1027 + 1.5 * 0.04 * 30 * 0.15) * T_CO2_PER_M3
+    stock = 1.5 * 0.04 * 92
+    sink = 1.5 * 0.04 * 92 * 0.1027 * T_CO2_PER_M3
     assert out["forest_area_ha"] == pytest.approx(3 * 0.04)
     assert out["forest_area_mu"] == pytest.approx(3 * 0.04 * 15)
     assert out["stock_m3"] == pytest.approx(stock, rel=1e-6)
     assert out["sink_t_co2"] == pytest.approx(sink, rel=1e-6)
     assert out["sink_t_co2_per_ha"] == pytest.approx(sink / (3 * 0.04), rel=1e-6)
+    # every class with a stock density when asked (classes=None): 0307's 30 m³/ha at 15 %/yr added
+    every = forest.carbon_by_zone(zone(0, 0, 1.5, 2), landcover=synthetic(), classes=None).iloc[0]
+    assert every["stock_m3"] == pytest.approx(stock + 1.5 * 0.04 * 30, rel=1e-6)
+    assert every["sink_t_co2"] == pytest.approx(sink + 1.5 * 0.04 * 30 * 0.15 * T_CO2_PER_M3, rel=1e-6)
 
 
 def test_method_parameters_change_the_result():
@@ -157,9 +162,12 @@ def test_township_sums_equal_county_total_and_near_plan(county_demo, monkeypatch
     assert towns["sink_t_co2"].sum() == pytest.approx(summary.sink_t_co2, rel=1e-6)
     assert towns["forest_area_ha"].sum() == pytest.approx(summary.forest_area_ha, rel=1e-6)
     assert doc["sink_t_co2"] == pytest.approx(summary.sink_t_co2, abs=0.01)
-    # calibrated demo lands near the plan's base year (附件1 #4, #16)
-    assert doc["stock_m3"] == pytest.approx(1_800_000, rel=0.01)
-    assert doc["sink_t_co2"] == pytest.approx(233_600, rel=0.01)
+    # one stock scope (森林蓄积量 = 乔木林地 0301, named in the document): the demo's 18,000 ha × 92 m³/ha, and the
+    # gross sink is the growth of that stock (the demo's 0307 stands, 4,800 ha × 30 m³/ha, are not counted)
+    assert doc["stock_scope"] == "森林蓄积量（乔木林地 0301）" and doc["stock_scope_classes"] == ["0301"]
+    assert doc["stock_scope_en"] == "forest stock (tree forest 0301)"
+    assert doc["stock_m3"] == pytest.approx(18_000 * 92, rel=0.01)
+    assert doc["sink_t_co2"] == pytest.approx(18_000 * 92 * 0.1027 * T_CO2_PER_M3, rel=0.01)
     assert doc["net_sink_t_co2"] == pytest.approx(10_000 * T_CO2_PER_M3, rel=1e-6)
     assert doc["demo"] is True
     assert forest.sink_indicator_wan_t() == pytest.approx(doc["sink_t_co2"] / 1e4)
@@ -210,7 +218,9 @@ def test_carbon_page_renders(county_demo, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown) + " ".join(str(m.value) for m in at.metric)
-    assert "23.3" in text or "23.4" in text  # the county gross sink in 万t
+    assert "20.7" in text  # the county gross sink in 万t: growth of the 0301 stock (the one stock scope)
+    assert any("森林蓄积量（乔木林地 0301）" in m.label for m in at.metric)  # the scope in the stock's label
+    assert "165.56" in text  # 0301 only, not 179.96 (0301 + 0307)
     labels = [m.label for m in at.metric]
     assert any("碳汇" in label for label in labels)
     assert any("亩" in label for label in labels)
@@ -224,8 +234,8 @@ def test_carbon_page_renders(county_demo, monkeypatch):
     at.number_input(key="carbon_growth_rate_0301").set_value(0.2054).run()
     assert not at.exception
     sink = next(m.value for m in at.metric if "毛碳汇" in m.label)
-    # 0301 share: 1.656M m³ x 0.2054 + 0307: 0.144M m³ x 0.15, times t CO2 per m³ -> 44.1 万t
-    expected = (1_656_000 * 0.2054 + 144_000 * 0.15) * T_CO2_PER_M3 / 1e4
+    # the 0301 stock, 1.656M m³ x 0.2054, times t CO2 per m³ -> 41.5 万t
+    expected = 1_656_000 * 0.2054 * T_CO2_PER_M3 / 1e4
     assert float(str(sink).split()[0].replace(",", "")) == pytest.approx(expected, abs=0.3)
 
 
@@ -244,7 +254,7 @@ def test_planner_patch_file_drives_the_indicator(data_dir):
     assert patches.attrs["meta"]["demo"] == "false"
     # stock kept where given; 0307 derived: 1 ha x 30 m³/ha
     assert patches["stock_m3"].tolist() == pytest.approx([5000.0, 30.0], rel=1e-6)
-    expected_sink = (5000 * 0.1027 + 30 * 0.15) * T_CO2_PER_M3
+    expected_sink = 5000 * 0.1027 * T_CO2_PER_M3  # the 0307 patch is outside the stock scope
     assert forest.sink_indicator_wan_t() == pytest.approx(expected_sink / 1e4, rel=1e-4)
-    assert forest.stock_indicator_wan_m3() == pytest.approx(0.503, rel=1e-4)
+    assert forest.stock_indicator_wan_m3() == pytest.approx(0.5, rel=1e-4)
     assert not (data_dir / "generated" / landcover.DEMO_FILE).exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -49,17 +50,21 @@ def test_two_forest_versions_of_different_years(demo_data_dir, tmp_path, capsys)
     assert by_year[2023]["value"] == pytest.approx(8.0, rel=1e-6)
     assert by_year[2022]["data_year"] == 2022 and by_year[2023]["data_year"] == 2023
     assert "0301" in by_year[2022]["reason"] and "0307" not in by_year[2022]["reason"]
-    # 2024 has no data of its own: the 2023 version, and the note says where it came from
-    assert by_year[2024]["value"] == pytest.approx(8.0, rel=1e-6) and by_year[2024]["data_year"] == 2023
-    assert "carried from 2023" in by_year[2024]["reason"]
+    # 2024 has no data of its own: the 2023 version is shown as the map estimate, says where it came from,
+    # and is not scored (issue 26: a map estimate counts only for its own data year)
+    assert by_year[2024]["map_estimate"].value == pytest.approx(8.0, rel=1e-6)
+    assert by_year[2024]["map_estimate"].data_year == 2023 and not by_year[2024]["map_estimate"].scored
+    assert "carried from 2023" in by_year[2024]["map_estimate"].note
+    assert pd.isna(by_year[2024]["value"]) and by_year[2024]["status"] == ind.NO_DATA
     assert by_year[2023]["entered_by"] == "李四"
-    # the sink (#4) counts every tree class: 2023's 80,000 m³ of 0301 and 4,000 of 0307
+    # the sink (#4) is the growth of the same stock scope: 2023's 80,000 m³ of 0301 (0307 not counted)
     sink = ind.evaluate(2023, db.connect()).set_index("no").loc[4, "value"]
-    assert sink == pytest.approx((80_000 * 0.1027 + 4_000 * 0.15) * 1.2187 / 1e4, rel=1e-3)
-    # the CLI: per-year actuals with their data year
+    assert sink == pytest.approx(80_000 * 0.1027 * 1.2187 / 1e4, rel=1e-3)
+    # the CLI: per-year actuals with their data year, the map estimate of another year beside them
     assert main(["indicators", "--year", "2024", "--json"]) == 0
     rows = {r["no"]: r for r in json.loads(capsys.readouterr().out)}
-    assert rows[16]["data_year"] == 2023 and "carried from 2023" in rows[16]["reason"]
+    assert rows[16]["actual"] is None and rows[16]["data_year"] is None
+    assert rows[16]["map_estimate"]["data_year"] == 2023 and "carried from 2023" in rows[16]["map_estimate"]["note"]
     assert rows[3]["data_year"] is None  # not reported
 
 

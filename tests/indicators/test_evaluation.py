@@ -17,9 +17,8 @@ from cyc_geo.indicators import evaluation
 SPATIAL = {
     4: ind.SpatialValue(23.3512, "map", by_year={y: ind.SpatialValue(23.3512, "map", data_year=2021) for y in ind.YEARS}),
     16: ind.SpatialValue(None, "no data", by_year={
-        2022: ind.SpatialValue(165.6049, "map; carried from 2021", data_year=2021, entered_by="张三",
-                               entered_at="2024-03-01T02:30:00+00:00"),
-        2023: ind.SpatialValue(182.456, "map", data_year=2023),
+        2022: ind.SpatialValue(165.6049, "map; carried from 2021", data_year=2021),
+        2023: ind.SpatialValue(182.456, "map", data_year=2023, entered_by="张三", entered_at="2024-03-01T02:30:00+00:00"),
         2024: ind.SpatialValue(182.456, "map; carried from 2023", data_year=2023)}),
     19: ind.SpatialValue(None, "ledger", by_year={y: ind.SpatialValue(40.04 + 10 * i, "ledger", data_year=y)
                                                   for i, y in enumerate(ind.YEARS)}),
@@ -30,7 +29,8 @@ SPATIAL = {
 def long(data_dir):
     conn = db.connect()
     ind.save_values(conn, [{"no": 1, "year": 2023, "value": "7.86"}, {"no": 9, "year": 2023, "value": "1.1234"},
-                           {"no": 3, "year": 2023, "value": "250.5"}], actor="王五")
+                           {"no": 3, "year": 2023, "value": "250.5"}, {"no": 3, "year": 2024, "value": "260"},
+                           {"no": 4, "year": 2024, "value": "26.1"}], actor="王五")
     out = evaluation.evaluate_years(ind.YEARS, conn, SPATIAL)
     conn.close()
     return out
@@ -49,11 +49,11 @@ def test_workbook_in_annex1_layout(long):
     sub = [ws.cell(row=head + 1, column=j).value for j in range(1, ws.max_column + 1)]
     assert top[:5] == ["序号", "领域", "指标", "单位", "现状值"] and top[-2:] == ["牵头单位", "配合单位"]
     assert [t for t in top if t and t.endswith("年")] == ["2022年", "2023年", "2024年"]
-    assert sub[5:12] == ["目标", "实际", "数据年份", "来源", "填报人", "填报时间", "状态"]
+    assert sub[5:15] == ["目标", "实际", "数据年份", "来源", "填报人", "填报时间", "状态", "填报值", "地图测算值", "地图数据年份"]
     merged = {str(m) for m in ws.merged_cells.ranges}
-    assert f"F{head}:L{head}" in merged and f"A{head}:A{head + 1}" in merged
+    assert f"F{head}:O{head}" in merged and f"A{head}:A{head + 1}" in merged
     rows = {ws.cell(row=r, column=1).value: r for r in range(head + 2, ws.max_row + 1)}
-    col = {f"{y}:{name}": 6 + 7 * i + k for i, y in enumerate(ind.YEARS) for k, name in enumerate(sub[5:12])}
+    col = {f"{y}:{name}": 6 + 10 * i + k for i, y in enumerate(ind.YEARS) for k, name in enumerate(sub[5:15])}
 
     def at(no, key):
         return ws.cell(row=rows[no], column=col[key]).value
@@ -61,26 +61,34 @@ def test_workbook_in_annex1_layout(long):
     # rounded as the plan prints them, stored as numbers: % to 1, 吨/万元 to 3, 万吨 / 万立方米 to 2
     assert at(1, "2023:实际") == 7.9 and isinstance(at(1, "2023:实际"), float)
     assert at(9, "2023:实际") == 1.123
-    assert at(4, "2023:实际") == 23.35 and at(16, "2022:实际") == 165.6
-    assert at(5, "2023:实际") == pytest.approx(250.5 - 23.3512, abs=0.006)  # derived #3 − #4, 2 decimals
+    # a map estimate of another data year is shown beside the actual, never scored (issue 26)
+    assert at(4, "2023:实际") == "—" and at(4, "2023:地图测算值") == 23.35 and at(4, "2023:地图数据年份") == 2021
+    assert at(4, "2023:状态") == ind.NO_DATA and at(4, "2022:状态") == ind.NO_DATA
+    assert at(16, "2022:实际") == "—" and at(16, "2022:地图测算值") == 165.6 and at(16, "2022:状态") == ind.NO_DATA
+    assert at(16, "2023:实际") == 182.46 and at(16, "2023:来源") == "地图测算（同年数据）"  # data of 2023: scored
+    assert at(16, "2024:实际") == "—" and at(16, "2024:地图数据年份") == 2023  # carried from 2023: not scored
+    # the reported value wins and is shown as such; #5 = reported #3 − reported #4 only
+    assert at(4, "2024:实际") == 26.1 and at(4, "2024:填报值") == 26.1 and at(4, "2024:来源") == "填报"
+    assert at(4, "2024:地图测算值") == 23.35 and at(4, "2024:状态") == ind.MET
+    assert at(5, "2024:实际") == pytest.approx(260 - 26.1) and at(5, "2024:来源") == "推算（填报值）"
+    assert at(5, "2023:实际") == "—" and at(5, "2023:状态") == ind.NO_DATA  # #4 not reported for 2023
     assert at(19, "2024:实际") == 60.0  # MW to 1 decimal
     assert at(16, "2023:目标") == 182 and isinstance(at(16, "2023:目标"), (int, float))
     # data year, source kind, who and when (Beijing time), status
-    assert at(16, "2024:数据年份") == 2023 and at(16, "2022:数据年份") == 2021
-    assert at(1, "2023:来源") == "填报" and at(4, "2023:来源") == "空间测算" and at(5, "2023:来源") == "推算"
+    assert at(16, "2023:数据年份") == 2023 and at(16, "2022:数据年份") == "—"
+    assert at(1, "2023:来源") == "填报" and at(1, "2023:填报值") == 7.9
     assert at(19, "2023:来源") == "台账"
-    assert at(1, "2023:填报人") == "王五" and at(16, "2022:填报人") == "张三"
-    assert at(16, "2022:填报时间") == "2024-03-01 10:30"
-    assert at(1, "2023:状态") == ind.MET and at(16, "2022:状态") == ind.BEHIND and at(2, "2023:状态") == ind.NO_DATA
-    assert at(4, "2022:状态") == ind.BEHIND  # 23.35 < 24.19
+    assert at(1, "2023:填报人") == "王五" and at(16, "2023:填报人") == "张三"
+    assert at(16, "2023:填报时间") == "2024-03-01 10:30"
+    assert at(1, "2023:状态") == ind.MET and at(16, "2023:状态") == ind.MET and at(2, "2023:状态") == ind.NO_DATA
     assert ws.cell(row=rows[4], column=top.index("牵头单位") + 1).value == "林业局"
 
 
 def test_summary_by_field_and_lead(long):
     by_lead = evaluation.summary(long, "lead")
     y23 = by_lead[by_lead["年份"] == 2023].set_index("牵头单位")
-    # 林业局 leads #4 (23.35 < 25.12) and #16 (182.456 ≥ 182): one met, one not
-    assert (y23.loc["林业局", ind.MET], y23.loc["林业局", ind.BEHIND], y23.loc["林业局", ind.NO_DATA]) == (1, 1, 0)
+    # 林业局 leads #4 (only a map estimate of 2021: no data) and #16 (182.456 ≥ 182, data of 2023): one met
+    assert (y23.loc["林业局", ind.MET], y23.loc["林业局", ind.BEHIND], y23.loc["林业局", ind.NO_DATA]) == (1, 0, 1)
     assert y23.loc["合计", [ind.MET, ind.BEHIND, ind.NO_DATA, ind.NO_TARGET]].sum() == 19
     assert y23.loc["合计", ind.NO_TARGET] == 1  # #19: the plan sets no 2023 PV target
     by_field = evaluation.summary(long, "domain")

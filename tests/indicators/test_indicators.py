@@ -124,16 +124,20 @@ def test_net_emission_rule_holds_for_seed_numbers(cat):
     assert round(267.25 - 26.05, 2) == cat.loc[5, "target_2024"]
 
 
-def test_derived_status_meets_target_exactly_at_seed_values(cat):
-    """With total and sink exactly at the 2023 targets, net emission equals its target -> 达标 (no float artefact)."""
-    spatial = {4: ind.SpatialValue(cat.loc[4, "target_2023"])}
-    ev = ind.evaluate(2023, None, spatial, cat).set_index("no")
-    assert ev.loc[5, "status"] == ind.NO_DATA  # total not reported yet
+def test_derived_status_meets_target_exactly_at_seed_values(data_dir, cat):
+    """With total and sink reported exactly at the 2023 targets, net emission equals its target -> 达标 (no float
+    artefact); a map value of the sink is never an input of #5 (issue 26: reported inputs only)."""
+    spatial = {4: ind.SpatialValue(cat.loc[4, "target_2023"]), 3: ind.SpatialValue(cat.loc[3, "target_2023"])}
     cat2 = cat.copy()
     cat2.loc[3, "source"] = "spatial"
     cat2.loc[3, "rule"] = "x:y"
-    spatial[3] = ind.SpatialValue(cat.loc[3, "target_2023"])
     ev = ind.evaluate(2023, None, spatial, cat2).set_index("no")
+    assert ev.loc[5, "status"] == ind.NO_DATA and "#3, #4 not reported" in ev.loc[5, "reason"]
+    conn = db.connect()
+    ind.save_values(conn, [{"no": 3, "year": 2023, "value": cat.loc[3, "target_2023"]},
+                           {"no": 4, "year": 2023, "value": cat.loc[4, "target_2023"]}], actor="a", catalogue=cat)
+    ev = ind.evaluate(2023, conn, spatial, cat).set_index("no")
+    conn.close()
     assert ev.loc[5, "value"] == pytest.approx(240.11)
     assert ev.loc[5, "status"] == ind.MET and ev.loc[5, "value_source"] == "derived"
 

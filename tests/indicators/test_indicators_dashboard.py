@@ -62,15 +62,35 @@ def test_number_text():
 def test_status_table_in_both_languages(cat):
     ev = ind.evaluate(2024, None, SPATIAL, cat)
     zh = dash.status_table(ev, 2024, "zh", cat)
-    assert list(zh.columns) == ["序号", "领域", "指标", "单位", "现状值", "2024年目标", "实际值", "状态", "方向", "来源", "说明"]
+    assert list(zh.columns) == ["序号", "领域", "指标", "单位", "现状值", "2024年目标", "填报值", "地图测算值", "实际值",
+                                "计分依据", "状态", "方向", "说明"]
     row4 = zh[zh["序号"] == 4].iloc[0]
-    assert (row4["实际值"], row4["状态"], row4["来源"], row4["方向"]) == ("27", "达标", "地图测算", "越高越好")
+    assert (row4["实际值"], row4["状态"], row4["计分依据"], row4["方向"]) == ("27", "达标", "地图测算（同年数据）", "越高越好")
+    assert (row4["填报值"], row4["地图测算值"]) == ("—", "27（无数据年份）")
     assert zh[zh["序号"] == 3].iloc[0]["实际值"] == "—"
     en = dash.status_table(ev, 2024, "en", cat)
     row16 = en[en["No."] == 16].iloc[0]
-    assert (row16["Status"], row16["Source"], row16["Target 2024"]) == ("behind", "map", "183")
+    assert (row16["Status"], row16["Scored"], row16["Target 2024"]) == ("behind", "map estimate (same year)", "183")
     assert en[en["No."] == 1].iloc[0]["Domain"] == "Economy"
     assert dash.status_counts(ev) == {ind.MET: 1, ind.BEHIND: 1, ind.NO_DATA: 17}
+
+
+def test_status_table_shows_reported_and_map_estimate_and_which_was_scored(data_dir, cat):
+    """Issue 26: a map estimate of another data year is shown, marked not scored, and the status is 无数据; a
+    reported value is the actual; #5 carries the stock-difference net sink beside it."""
+    conn = db.connect()
+    ind.save_values(conn, [{"no": 4, "year": 2023, "value": "24", "note": "林业局"}], actor="x", catalogue=cat)
+    spatial = {4: ind.SpatialValue(23.35, "map", data_year=2021), 16: ind.SpatialValue(165.56, "map", data_year=2021)}
+    ev = ind.evaluate(2023, conn, spatial, cat)
+    conn.close()
+    zh = dash.status_table(ev, 2023, "zh", cat).set_index("序号")
+    assert (zh.loc[4, "填报值"], zh.loc[4, "实际值"], zh.loc[4, "计分依据"]) == ("24（x）", "24", "填报值")
+    assert zh.loc[4, "地图测算值"] == "23.35（2021年数据，不计分）"
+    assert (zh.loc[16, "实际值"], zh.loc[16, "状态"], zh.loc[16, "计分依据"]) == ("—", ind.NO_DATA, "—")
+    assert zh.loc[16, "地图测算值"] == "165.56（2021年数据，不计分）"
+    assert "净碳汇（IPCC 2006 蓄积差法" in zh.loc[5, "说明"] and "1.22" in zh.loc[5, "说明"]
+    en = dash.status_table(ev, 2023, "en", cat).set_index("No.")
+    assert en.loc[16, "Map estimate"] == "165.56 (data of 2021, not scored)" and en.loc[16, "Status"] == "no data"
 
 
 def test_styled_status_colours_only_the_status_column(cat):

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from cyc_geo import db
 from cyc_geo.indicators import catalogue as ind
-from cyc_geo.indicators.export import ANNEX_TITLE, export, to_csv_bytes, to_excel_bytes
+from cyc_geo.indicators.export import ANNEX_TITLE, export, figure_columns, to_csv_bytes, to_excel_bytes
 
 SEED = Path("/work/shared/seed/000_36a725ee7d72af04.txt")
 HEADER = ["序号", "领域", "指标", "单位", "现状值", "2022年", "2023年", "2024年", "牵头单位", "配合单位"]
@@ -57,7 +57,7 @@ def test_excel_reopened_matches_seed_layout_cell_by_cell(evaluated, tmp_path):
     expected_actual = {
         3: (250.5, "达标"),  # reported, <= cap 267.25
         4: (27.25, "达标"),  # map sink >= 26.05
-        5: (250.5 - 27.25, "达标"),  # derived 223.25 <= 241.2
+        5: (None, "无数据"),  # derived from reported inputs only: #4 is a map value, not reported
         13: (47, "未达标"),  # 47 < 49
         16: (None, "无数据"),
     }
@@ -83,10 +83,15 @@ def test_excel_reopened_matches_seed_layout_cell_by_cell(evaluated, tmp_path):
             assert got[10] == pytest.approx(want[10]), r
         assert got[11] == want[11], r
     # domains merged exactly over the seed's groups: 碳排放 rows 2-5, 能源 6-8, 工业 9-10, ...
-    assert {"B5:B8", "B9:B11", "B12:B13", "B14:B15", "B16:B17", "B18:B19", "B20:B21", "A2:L2"} <= merged
+    assert {"B5:B8", "B9:B11", "B12:B13", "B14:B15", "B16:B17", "B18:B19", "B20:B21", "A2:P2"} <= merged
     # the extra PV goal row follows 附件1, with a note naming its origin
     assert [ws.cell(22, j).value for j in (1, 3, 4, 8, 11, 12)] == [19, "光伏装机容量", "MW", 70, 41, "未达标"]
     assert "三、二" in ws.cell(23, 1).value
+    # after the status: which figure was scored, the reported value, the map estimate and its data year
+    assert [ws.cell(3, j).value for j in range(13, 17)] == figure_columns(2024)
+    assert [ws.cell(4 + 2, j).value for j in range(13, 17)] == ["填报值", 250.5, None, None]  # #3
+    assert [ws.cell(4 + 3, j).value for j in range(13, 17)] == ["地图测算（同年数据）", None, 27.25, "无数据年份"]  # #4
+    assert ws.cell(4 + 4, 13).value == "—"  # #5: no reported #4, nothing scored
     notes = wb["说明 Notes"]
     assert notes.cell(1, 1).value == "序号" and notes.max_row == 1 + 19
     assert notes.cell(1 + 16, 9).value.endswith("no forest layer")
@@ -96,7 +101,7 @@ def test_excel_bytes_and_csv_have_same_cells(evaluated):
     cat = ind.load_catalogue()
     ws = load_workbook(io.BytesIO(to_excel_bytes(evaluated, cat)))["附件1"]
     rows = list(csv.reader(io.StringIO(to_csv_bytes(evaluated, cat).decode("utf-8-sig"))))
-    assert rows[0] == [ws.cell(3, j).value for j in range(1, 13)]
+    assert rows[0] == [ws.cell(3, j).value for j in range(1, 17)]
     assert len(rows) == 1 + 19
     domain_above = None
     for i, row in enumerate(rows[1:]):

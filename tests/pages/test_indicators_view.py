@@ -90,22 +90,27 @@ def test_editor_saves_valid_values_with_audit(page_env):
     rows = list(editor.value["no"])
     assert 5 not in rows  # derived net emission is not editable
     at.session_state["ind_editor_2024_0"] = {
-        "edited_rows": {rows.index(3): {"value": "250"}, rows.index(13): {"value": "47", "note": "交通局年报"}},
+        "edited_rows": {rows.index(3): {"value": "250"}, rows.index(4): {"value": "24", "note": "林业局"},
+                        rows.index(13): {"value": "47", "note": "交通局年报"}},
         "added_rows": [],
         "deleted_rows": [],
     }
     at.run()
     at.button(key="ind_save").click().run()
     assert not at.exception, at.exception
-    assert any("已保存 2" in s.value for s in at.success)
+    assert any("已保存 3" in s.value for s in at.success)
     conn = db.connect()
     assert ind.read_value(conn, 3, 2024) == 250.0 and ind.read_value(conn, 13, 2024) == 47.0
     assert {r["actor"] for r in db.audit_trail(conn, ind.AUDIT_ENTITY)} == {"alice"}
     conn.close()
     table = _table(at)
     row5 = table[table["序号"] == 5].iloc[0]
-    assert float(row5["实际值"]) == pytest.approx(250 - 27.0)  # derived: total − sink
-    assert row5["状态"] == "达标" and row5["来源"] == "推算"
+    assert float(row5["实际值"]) == pytest.approx(250 - 24.0)  # derived: reported total − reported sink (not the map's 27)
+    assert row5["状态"] == "达标" and row5["计分依据"] == "推算（填报值）"
+    assert "蓄积差法" in row5["说明"]  # the stock-difference net sink beside it, not scored
+    row4 = table[table["序号"] == 4].iloc[0]
+    assert (row4["实际值"], row4["计分依据"], row4["填报值"]) == ("24", "填报值", "24（alice）")
+    assert row4["地图测算值"] == "27（无数据年份，不计分）" and row4["状态"] == "未达标"  # 24 < 26.05
     assert table[table["序号"] == 13].iloc[0]["状态"] == "未达标"  # 47 < 49
 
 
