@@ -80,6 +80,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if "rows_read" in record:
         text += (f"\nrows_read={record['rows_read']}, rows_skipped={len(record['rows_skipped'])}"
                  f"{' (accepted)' if record.get('accepted_skips') else ''}, total_kw={record['total_kw']:.3f}")
+    for w in record.get("warnings") or []:
+        text += f"\nwarning: {w['message_en']} / {w['message_zh']}"
     emit(record, args.json, text)
     return 0
 

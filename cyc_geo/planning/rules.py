@@ -195,6 +195,14 @@ def _col(gdf: gpd.GeoDataFrame, name: str, default: str = "") -> np.ndarray:
     return np.full(len(gdf), default, dtype=object)
 
 
+def _num_col(gdf: gpd.GeoDataFrame, name: str) -> list[float | None]:
+    """A number column as floats (None where empty or absent): the file's own figures, e.g. 图斑面积 (m²)."""
+    if name not in gdf.columns:
+        return [None] * len(gdf)
+    values = pd.to_numeric(gdf[name], errors="coerce")
+    return [None if pd.isna(v) else round(float(v), 2) for v in values]
+
+
 def _parts_by_class(codes: np.ndarray, names: np.ndarray, ov: np.ndarray, min_m2: float) -> list[dict[str, Any]]:
     df = pd.DataFrame({"code": codes, "name": names, "m2": ov})
     df = df[df["m2"] > 0].groupby("code", as_index=False).agg(name=("name", "first"), m2=("m2", "sum"))
@@ -226,8 +234,11 @@ def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     ids, located, owner = _col(farm, "parcel_id"), _col(farm, "located_in"), _col(farm, "owner")
+    numbers = _col(farm, "parcel_no")  # 图斑编号 (YJJBNTTBBH / TBBH of a 三区三线 file)
+    areas, deducted = _num_col(farm, "area_m2"), _num_col(farm, "deducted_m2")
     parcels = sorted(
-        ({"parcel_id": ids[i], "code": codes[i], "name": names[i], "located_in": located[i], "owner": owner[i],
+        ({"parcel_no": numbers[i], "parcel_id": ids[i], "code": codes[i], "name": names[i], "located_in": located[i],
+          "owner": owner[i], "parcel_area_m2": areas[i], "deducted_m2": deducted[i],
           "overlap_m2": round(float(ov[i]), 2), "overlap_mu": round(float(ov[i]) / M2_PER_MU, 3),
           "share": round(float(ov[i]) / site.area_m2, 6)} for i in hit),
         key=lambda r: -r["overlap_m2"])
