@@ -51,7 +51,7 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors reach :func:`main` (for the JSON refusal) instead of exiting."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise UsageError(message, self.format_usage())
 
 

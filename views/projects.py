@@ -295,11 +295,11 @@ def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
         return site, upload.name
     except (upload_safety.UploadRejected, JzdError) as exc:  # both carry a zh / en pair; the line is named
         st.error(exc.zh if lang() == "zh" else exc.en)
-        if getattr(exc, "code", None) == "xy_swapped" and not swapped:
-            # one click reads the same file again with X and Y exchanged (command line: land-check --swap-xy)
-            if st.button(tr("交换 X/Y 重新读取", "Swap X/Y and read again"), key="projects_swap_xy_button"):
-                st.session_state["projects_swap_xy"] = ident
-                st.rerun()
+        # one click reads the same file again with X and Y exchanged (command line: land-check --swap-xy)
+        offer = getattr(exc, "code", None) == "xy_swapped" and not swapped
+        if offer and st.button(tr("交换 X/Y 重新读取", "Swap X/Y and read again"), key="projects_swap_xy_button"):
+            st.session_state["projects_swap_xy"] = ident
+            st.rerun()
         return None, None
     except (ValueError, FileNotFoundError) as exc:
         st.error(str(exc))

@@ -123,7 +123,8 @@ def _class_name(row: dict, lang: str) -> str:
 LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩", "占地块比例": "%", "Share of site": "%"}
 
 
-PARCEL_UNITS = {"图斑面积": "m²", "Parcel area": "m²", "占用面积": "m²", "Overlap": "m²", "占用亩数": "亩", "占地块比例": "%", "Share of site": "%"}
+PARCEL_UNITS = {"图斑面积": "m²", "Parcel area": "m²", "占用面积": "m²", "Overlap": "m²", "占用亩数": "亩",
+                "占地块比例": "%", "Share of site": "%"}
 
 
 def rules_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
