@@ -554,9 +554,10 @@ def declared_area_finding(site: PreparedSite, tolerance: float) -> Finding:
     d = site.declared
     assert d is not None
     diff = (d.declared_m2 - d.computed_m2) / d.computed_m2 if d.computed_m2 > 0 else float("inf")
-    extra = {"declared_m2": round(d.declared_m2, 2), "computed_m2": round(d.computed_m2, 2),
-             "declared_mu": round(d.declared_m2 / M2_PER_MU, 3), "computed_mu": round(d.computed_m2 / M2_PER_MU, 3),
-             "difference_pct": round(100 * diff, 3), "area_crs": d.crs, "parcels_declared": d.parcels}
+    extra: dict[str, Any] = {
+        "declared_m2": round(d.declared_m2, 2), "computed_m2": round(d.computed_m2, 2),
+        "declared_mu": round(d.declared_m2 / M2_PER_MU, 3), "computed_mu": round(d.computed_m2 / M2_PER_MU, 3),
+        "difference_pct": round(100 * diff, 3), "area_crs": d.crs, "parcels_declared": d.parcels}
     figures_zh = (f"文件标明地块面积 {d.declared_m2 / 1e4:,.4f} 公顷（{d.declared_m2:,.0f} m²，{_mu(d.declared_m2)} 亩），"
                   f"界址点围成 {d.computed_m2:,.0f} m²（{_mu(d.computed_m2)} 亩，{d.crs}）")
     figures_en = (f"the file declares {d.declared_m2 / 1e4:,.4f} ha ({d.declared_m2:,.0f} m², {_mu(d.declared_m2)} mu); "
@@ -576,9 +577,10 @@ def own_zone_finding(site: PreparedSite) -> Finding:
     z = site.own_zone
     assert z is not None
     diff = (z.check_area_m2 - z.area_m2) / z.area_m2 if z.area_m2 > 0 else 0.0
-    extra = {"area_m2_check": round(z.check_area_m2, 2), "area_crs_check": AREA_CRS, "area_m2_own_zone": round(z.area_m2, 2),
-             "area_mu_own_zone": round(z.area_m2 / M2_PER_MU, 3), "own_zone_crs": z.crs,
-             "own_zone_central_meridian": z.central_meridian, "difference_pct": round(100 * diff, 3)}
+    extra: dict[str, Any] = {
+        "area_m2_check": round(z.check_area_m2, 2), "area_crs_check": AREA_CRS, "area_m2_own_zone": round(z.area_m2, 2),
+        "area_mu_own_zone": round(z.area_m2 / M2_PER_MU, 3), "own_zone_crs": z.crs,
+        "own_zone_central_meridian": z.central_meridian, "difference_pct": round(100 * diff, 3)}
     return Finding.of(
         "info", "area_zone", z.area_m2, None,
         f"地块文件为中央经线 {z.central_meridian:g}°E 的高斯投影（{z.crs}）：本带面积 {z.area_m2:,.0f} m²（{_mu(z.area_m2)} 亩）；"
