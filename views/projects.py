@@ -357,13 +357,23 @@ def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
         return None, None
     # The browser chooses upload.name: it is a label, never a path. The file is staged under a generated
     # name in the uploads folder (extension and size checked) and removed once read.
+    ident = f"{getattr(upload, 'file_id', '')}|{upload.name}|{getattr(upload, 'size', '')}"
+    swapped = st.session_state.get("projects_swap_xy") == ident  # the visitor asked to read this file swapped
     staged = None
     try:
         staged, _sha = upload_safety.stage_upload(upload, upload.name, size=getattr(upload, "size", None),
                                                   allowed=SITE_UPLOAD_EXTS, limits=SITE_UPLOAD_LIMITS)
-        return read_site_file(staged), upload.name
+        site = read_site_file(staged, swap_xy=swapped)
+        if swapped:
+            st.info(tr("已交换 X/Y 读取该文件（X 为北坐标）", "The file was read with X and Y exchanged (X is the northing)"))
+        return site, upload.name
     except (upload_safety.UploadRejected, JzdError) as exc:  # both carry a zh / en pair; the line is named
         st.error(exc.zh if lang() == "zh" else exc.en)
+        # one click reads the same file again with X and Y exchanged (command line: land-check --swap-xy)
+        offer = getattr(exc, "code", None) == "xy_swapped" and not swapped
+        if offer and st.button(tr("交换 X/Y 重新读取", "Swap X/Y and read again"), key="projects_swap_xy_button"):
+            st.session_state["projects_swap_xy"] = ident
+            st.rerun()
         return None, None
     except (ValueError, FileNotFoundError) as exc:
         st.error(str(exc))

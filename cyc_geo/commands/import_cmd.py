@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 
 from cyc_geo import db
 from cyc_geo.catalog import versions as layer_versions
-from cyc_geo.cli import UserError, command, emit
+from cyc_geo.cli import UserError, command, emit, refuse
 from cyc_geo.ingest.importer import ImportFailure, import_file
 
 
@@ -56,10 +55,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             allow_outside=args.allow_outside,
         )
     except ImportFailure as exc:
-        if args.json:
-            json.dump(exc.as_dict(), sys.stdout, ensure_ascii=False, indent=2, default=str)
-            sys.stdout.write("\n")
-        print(f"error: {exc}", file=sys.stderr)
+        code = refuse(exc, args.json)
         for s in exc.details.get("suggestions") or []:
             swap = " --swap-xy" if s.get("swap_xy") else ""
             print(f"  suggestion: --crs {s['crs']}{swap}  ({s['label_en']})", file=sys.stderr)
@@ -69,7 +65,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  try: --encoding {enc}", file=sys.stderr)
         for r in exc.details.get("rows_skipped") or []:
             print(f"  row {r['row']}: {r['reason_en']} / {r['reason_zh']}", file=sys.stderr)
-        return 2
+        return code
     conn = db.connect()
     try:
         layer_versions.apply_data_year(conn, args.layer, record, args.data_year, _actor(args))
@@ -84,6 +80,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if "rows_read" in record:
         text += (f"\nrows_read={record['rows_read']}, rows_skipped={len(record['rows_skipped'])}"
                  f"{' (accepted)' if record.get('accepted_skips') else ''}, total_kw={record['total_kw']:.3f}")
+    for w in record.get("warnings") or []:
+        text += f"\nwarning: {w['message_en']} / {w['message_zh']}"
     emit(record, args.json, text)
     return 0
 

@@ -35,7 +35,7 @@ def cmd_land_check(args: argparse.Namespace) -> int:
                "office_land_m2": args.office_land, "green_land_m2": args.green_land, "investment_wan": args.investment}
     industry = IndustryFigures(**figures) if any(v is not None for v in figures.values()) else None
     try:
-        site = read_site_file(Path(args.site))
+        site = read_site_file(Path(args.site), swap_xy=args.swap_xy)
         support = read_site_file(Path(args.support)) if args.support else None
         result = check_site(site, args.project, site_type=args.type, redline_activity=args.redline_activity,
                             standalone_siting=args.standalone_siting, industry=industry, support=support,
@@ -157,6 +157,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "land-check", cmd_land_check,
                 help="land-allocation check of a site (三区三线, 三调 耕地, PV rules, belt, forest, zone)")
     p.add_argument("--site", required=True, help="site file: 界址点 .txt, GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet; any CRS")
+    p.add_argument("--swap-xy", action="store_true",
+                   help="exchange X and Y of the site file (a 界址点 file written easting-first: 点号,圈号,Y,X)")
     p.add_argument("--project", type=int, default=None, help="project number (序号, 附件2) to compare with its land need")
     p.add_argument("--type", choices=["industrial", "pv", "public", "other"], default=None,
                    help="site type (default: from the project, else other)")

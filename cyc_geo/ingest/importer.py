@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from cyc_geo import db
 from cyc_geo.catalog import versions as layer_versions
@@ -761,6 +762,7 @@ def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: st
             crs_used=use_crs, bounds_wgs84=[float(v) for v in gdf.total_bounds], features=int(len(gdf)),
         )
     gdf["outside_county"] = outside
+    warnings_ = _gcj02_warnings(gdf, layer, use_crs)
     if layer.geometry == "polygon":
         gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6  # derived, so pages never miss it
     report = {
@@ -781,8 +783,31 @@ def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: st
         "bounds_wgs84": [float(v) for v in gdf.total_bounds],
         "swapped_xy": bool(swap),
         "allowed_outside": bool(layer.county_check and outside.all()),
+        "warnings": warnings_,
     }
     return Prepared(layer, "vector", gdf, None, report)
+
+
+def _gcj02_warnings(gdf: gpd.GeoDataFrame, layer: LayerDef, use_crs: str) -> list[dict[str, Any]]:
+    """Warnings (kept in the import record's ``warnings``) about a polygon layer read in geographic degrees that
+    matches the county far better shifted from GCJ-02 (:func:`cyc_geo.ingest.gcj_check.gcj02_warning`)."""
+    if layer.geometry != "polygon" or use_crs == GCJ02:
+        return []
+    try:
+        geographic = CRS.from_user_input(use_crs).is_geographic
+    except Exception:  # noqa: BLE001 - a CRS pyproj cannot read is not degrees we could shift
+        return []
+    if not geographic:
+        return []
+    from cyc_geo.ingest.gcj_check import gcj02_warning
+    from cyc_geo.places.county import county_geometry_area_crs
+
+    try:
+        county = county_geometry_area_crs()
+    except (FileNotFoundError, KeyError, OSError):
+        return []
+    found = gcj02_warning(gdf, county)
+    return [] if found is None else [found]
 
 
 def accepts_tables(layer: LayerDef) -> bool:

@@ -83,14 +83,15 @@ FINDING_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩"}
 
 
 def parcel_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
-    """The basic-farmland parcels the site takes: 标识码, code, class, 坐落单位, overlap m² and 亩, share."""
+    """The basic-farmland parcels the site takes: 图斑编号, 标识码, code, class, 坐落单位, the parcel's own 图斑面积
+    (from the file, m²), overlap m² and 亩, share."""
     farm = result.finding("farmland")
     rows = [] if farm is None else farm.parcels
-    cols = [_t(lang, "标识码", "Parcel"), _t(lang, "地类编码", "Code"), _t(lang, "地类名称", "Class"),
-            _t(lang, "坐落单位", "Located in"), _t(lang, "占用面积", "Overlap"), _t(lang, "占用亩数", "Overlap (mu)"),
-            _t(lang, "占地块比例", "Share of site")]
-    data = [[r.get("parcel_id", ""), r["code"], r["name"], r.get("located_in", ""), r["overlap_m2"], r["overlap_mu"],
-             100 * r["share"]] for r in rows]
+    cols = [_t(lang, "图斑编号", "Parcel no."), _t(lang, "标识码", "Parcel"), _t(lang, "地类编码", "Code"),
+            _t(lang, "地类名称", "Class"), _t(lang, "坐落单位", "Located in"), _t(lang, "图斑面积", "Parcel area"),
+            _t(lang, "占用面积", "Overlap"), _t(lang, "占用亩数", "Overlap (mu)"), _t(lang, "占地块比例", "Share of site")]
+    data = [[r.get("parcel_no", ""), r.get("parcel_id", ""), r["code"], r["name"], r.get("located_in", ""),
+             r.get("parcel_area_m2"), r["overlap_m2"], r["overlap_mu"], 100 * r["share"]] for r in rows]
     return pd.DataFrame(data, columns=cols)
 
 
@@ -122,7 +123,8 @@ def _class_name(row: dict, lang: str) -> str:
 LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩", "占地块比例": "%", "Share of site": "%"}
 
 
-PARCEL_UNITS = {"占用面积": "m²", "Overlap": "m²", "占用亩数": "亩", "占地块比例": "%", "Share of site": "%"}
+PARCEL_UNITS = {"图斑面积": "m²", "Parcel area": "m²", "占用面积": "m²", "Overlap": "m²", "占用亩数": "亩",
+                "占地块比例": "%", "Share of site": "%"}
 
 
 def rules_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:

@@ -74,10 +74,13 @@ a 1 mm sliver (the files' precision, 精度=0.001) along 10 m. Anything more is 
 
 
 class JzdError(ValueError):
-    """A bad 界址点 file; the message names the line (zh / en)."""
+    """A bad 界址点 file; the message names the line (zh / en). ``code`` is the refusal's code in a
+    ``--json`` answer: ``bad_site_file``, or ``xy_swapped`` when X and Y look written the wrong way round
+    (the file reads with ``swap_xy=True``, command line ``--swap-xy``)."""
 
-    def __init__(self, line: int | None, zh: str, en: str) -> None:
-        self.line = line
+    def __init__(self, line: int | None, zh: str, en: str, code: str = "bad_site_file") -> None:
+        self.line, self.code = line, code
+        self.details = {"swap_xy": True} if code == "xy_swapped" else {}
         if line is None:
             self.zh, self.en = f"界址点文件错误：{zh}", f"bad coordinate file: {en}"
         else:
@@ -188,8 +191,11 @@ def _too_many(line: int, count: int, cap: int, zh: str, en: str) -> JzdError:
                     f"the file exceeds the limit of {cap:,} {en} (reached {count:,}); reading stopped")
 
 
-def parse_jzd(text: str) -> JzdFile:
+def parse_jzd(text: str, swap_xy: bool = False) -> JzdFile:
     """Parse the text of a 界址点 file; :class:`JzdError` naming the line on anything malformed.
+
+    ``swap_xy`` reads the third column of a point row as Y (easting) and the fourth as X (northing): files
+    written easting-first (``J序号,界址线号,Y坐标,X坐标``, a converter's default) read like the standard ones.
 
     Lines are read one at a time and counted: the file is refused at the first line past
     :data:`MAX_JZD_LINES`, point row past :data:`MAX_JZD_POINTS` or parcel past :data:`MAX_JZD_PARCELS`,
@@ -235,6 +241,8 @@ def parse_jzd(text: str) -> JzdFile:
         ring = int(ring_txt) if ring_txt.isdecimal() and len(ring_txt) < 7 else _int(ring_txt, no, "圈号", "ring number", 0, 999_999)
         x = _float(parts[2], no, "X坐标", "X")
         y = _float(parts[3], no, "Y坐标", "Y")
+        if swap_xy:
+            x, y = y, x
         rings = parcels[-1].rings
         if ring not in rings and len(rings) >= MAX_JZD_RINGS:
             raise JzdError(no, f"地块“{_label(parcels[-1])}”超过每个地块 {MAX_JZD_RINGS} 圈的上限",
@@ -269,17 +277,27 @@ def _crs(attrs: dict[str, str], parcels: list[JzdParcel]) -> tuple[str, bool]:
         for pts in parcel.rings.values():
             for easting, northing, no in pts:
                 if northing >= 1e7 and easting < 1e7:
-                    raise JzdError(no, f"X坐标 {northing} 像东坐标、Y坐标 {easting} 像北坐标：X、Y 是否写反？（X 为北坐标）",
+                    raise JzdError(no, f"X坐标 {northing} 像东坐标、Y坐标 {easting} 像北坐标：X、Y 是否写反？（X 为北坐标；"
+                                   "可交换 X/Y 重新读取，命令行 --swap-xy）",
                                    f"X {northing} looks like an easting and Y {easting} like a northing: X and Y swapped? "
-                                   "(X is the northing)")
+                                   "(X is the northing; read the file again with X and Y exchanged, command line --swap-xy)",
+                                   code="xy_swapped")
                 if 1e7 <= easting < 1e8:
                     prefixes.add((int(easting // 1e6), no))
                 elif not 0 < easting < 1e6:
+                    if 1e6 <= easting < 1e7 and 0 < northing < 1e6:  # a 7-digit northing in Y, a 6-digit easting in X
+                        raise JzdError(no, f"Y坐标 {easting} 像北坐标、X坐标 {northing} 像东坐标：X、Y 是否写反？（X 为北坐标；"
+                                       "可交换 X/Y 重新读取，命令行 --swap-xy）",
+                                       f"Y {easting} looks like a northing and X {northing} like an easting: X and Y swapped? "
+                                       "(X is the northing; read the file again with X and Y exchanged, command line --swap-xy)",
+                                       code="xy_swapped")
                     raise JzdError(no, f"Y坐标 {easting} 不是高斯投影东坐标（应为 6 位或带号加 6 位）",
                                    f"Y {easting} is not a Gauss-Kruger easting (6 digits, or the zone number and 6 digits)")
                 if not 0 < northing < 1e7:
-                    hint = ("（X、Y 是否写反？X 为北坐标）", " (X and Y swapped? X is the northing)") if northing >= 1e7 else ("", "")
-                    raise JzdError(no, f"X坐标 {northing} 不是北坐标{hint[0]}", f"X {northing} is not a northing{hint[1]}")
+                    hint = (("（X、Y 是否写反？X 为北坐标；命令行 --swap-xy）", " (X and Y swapped? X is the northing; --swap-xy)")
+                            if northing >= 1e7 else ("", ""))
+                    raise JzdError(no, f"X坐标 {northing} 不是北坐标{hint[0]}", f"X {northing} is not a northing{hint[1]}",
+                                   code="xy_swapped" if northing >= 1e7 else "bad_site_file")
     zones = {z for z, _ in prefixes}
     n_points = sum(p.count for p in parcels)
     if prefixes and len(prefixes) != n_points:
@@ -418,15 +436,16 @@ def _overlap(parcel: JzdParcel, numbers: list[int], first_line: list[int], tree:
                     f"rings of parcel {_label(parcel)!r} overlap (their area would be counted twice)")
 
 
-def read_jzd_bytes(data: bytes, name: str = "界址点.txt") -> gpd.GeoDataFrame:
-    """The polygon parcels of a 界址点 file, in the file's own CRS (areas are planar there).
+def read_jzd_bytes(data: bytes, name: str = "界址点.txt", swap_xy: bool = False) -> gpd.GeoDataFrame:
+    """The polygon parcels of a 界址点 file, in the file's own CRS (areas are planar there); ``swap_xy``: see
+    :func:`parse_jzd`.
 
     Columns: ``parcel_no``, ``name``, ``use``, ``code``, ``stated_area_ha`` (the header's 面积),
     ``area_ha`` (computed), ``n_points``. 线/点 parcels are skipped (counted in
     ``attrs["jzd_skipped"]``). Provenance: not demo, source = the file.
     """
     check_size(len(data))
-    jf = parse_jzd(decode(data))
+    jf = parse_jzd(decode(data), swap_xy=swap_xy)
     rows, geoms, skipped = [], [], 0
     for p in jf.parcels:
         if p.kind and p.kind not in ("面", "polygon"):
@@ -443,16 +462,17 @@ def read_jzd_bytes(data: bytes, name: str = "界址点.txt") -> gpd.GeoDataFrame
     gdf.attrs["meta"] = {"source": f"界址点 file {name}", "crs": jf.crs, "demo": "false", "approximate": "false"}
     gdf.attrs["jzd_skipped"] = skipped
     gdf.attrs["jzd_attrs"] = jf.attrs
+    gdf.attrs["jzd_swapped_xy"] = bool(swap_xy)
     return gdf
 
 
-def read_jzd(path: Path | str) -> gpd.GeoDataFrame:
+def read_jzd(path: Path | str, swap_xy: bool = False) -> gpd.GeoDataFrame:
     """:func:`read_jzd_bytes` of a file on disk."""
     path = Path(path)
     check_size(path.stat().st_size)  # before reading a byte
     with open(path, "rb") as fh:
         data = fh.read(MAX_JZD_BYTES + 1)  # the file may have grown since
-    return read_jzd_bytes(data, path.name)
+    return read_jzd_bytes(data, path.name, swap_xy=swap_xy)
 
 
 def check_size(size: int) -> None:

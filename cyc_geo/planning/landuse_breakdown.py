@@ -67,8 +67,9 @@ def _text_col(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
 def _from_dltb(site: PreparedSite, dltb: gpd.GeoDataFrame, min_m2: float) -> list[dict[str, Any]]:
     from cyc_geo.carbon.landcover import CLASSES
 
-    dltb = dltb.rename(columns={k: v for k, v in (("DLBM", "class_code"), ("DLMC", "class_name"))
-                                if k in dltb.columns and v not in dltb.columns})
+    upper = {str(c).upper(): c for c in dltb.columns}  # DLBM or dlbm (some FileGDB exports write lower case)
+    dltb = dltb.rename(columns={upper[k]: v for k, v in (("DLBM", "class_code"), ("DLMC", "class_name"))
+                                if k in upper and v not in dltb.columns})
     ov = site.overlap_by_feature(dltb.geometry.to_numpy())
     codes = _text_col(dltb, "class_code")
     known = {c.code: c.name_zh for c in CLASSES.values()}

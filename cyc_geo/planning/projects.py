@@ -227,11 +227,13 @@ def load_project_layer() -> gpd.GeoDataFrame:
 # ---------------------------------------------------------------- site input
 
 
-def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
+def read_site_file(path: Path | str, swap_xy: bool = False) -> gpd.GeoDataFrame:
     """Read a site file (GeoJSON, GeoPackage, zipped Shapefile, KML, GeoParquet, 界址点 .txt) as it is.
 
     The file's own CRS is kept (``None`` if it has none) and invalid polygons are *not*
     repaired here, so that :func:`cyc_geo.planning.landcheck.check_site` can report both.
+    ``swap_xy`` exchanges X and Y: a 界址点 file's point columns (:func:`cyc_geo.planning.jzd.parse_jzd`),
+    a GIS file's coordinates (:func:`cyc_geo.ingest.importer.swap_axes`, the import's ``--swap-xy``).
     Raises ``ValueError`` (zh + en) for unreadable files or files without polygons.
     """
     path = Path(path)
@@ -240,7 +242,11 @@ def read_site_file(path: Path | str) -> gpd.GeoDataFrame:
     if path.suffix.lower() == ".txt":
         from cyc_geo.planning.jzd import read_jzd
 
-        return read_jzd(path)  # JzdError (a ValueError) names the bad line
+        return read_jzd(path, swap_xy=swap_xy)  # JzdError (a ValueError) names the bad line
+    if swap_xy:
+        from cyc_geo.ingest.importer import swap_axes
+
+        return swap_axes(read_site_file(path))
     try:
         if path.suffix.lower() == ".parquet":
             gdf = gpd.read_parquet(path)

@@ -195,6 +195,14 @@ def _col(gdf: gpd.GeoDataFrame, name: str, default: str = "") -> np.ndarray:
     return np.full(len(gdf), default, dtype=object)
 
 
+def _num_col(gdf: gpd.GeoDataFrame, name: str) -> list[float | None]:
+    """A number column as floats (None where empty or absent): the file's own figures, e.g. 图斑面积 (m²)."""
+    if name not in gdf.columns:
+        return [None] * len(gdf)
+    values = pd.to_numeric(gdf[name], errors="coerce")
+    return [None if pd.isna(v) else round(float(v), 2) for v in values]
+
+
 def _parts_by_class(codes: np.ndarray, names: np.ndarray, ov: np.ndarray, min_m2: float) -> list[dict[str, Any]]:
     df = pd.DataFrame({"code": codes, "name": names, "m2": ov})
     df = df[df["m2"] > 0].groupby("code", as_index=False).agg(name=("name", "first"), m2=("m2", "sum"))
@@ -226,8 +234,11 @@ def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
     parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     ids, located, owner = _col(farm, "parcel_id"), _col(farm, "located_in"), _col(farm, "owner")
+    numbers = _col(farm, "parcel_no")  # 图斑编号 (YJJBNTTBBH / TBBH of a 三区三线 file)
+    areas, deducted = _num_col(farm, "area_m2"), _num_col(farm, "deducted_m2")
     parcels = sorted(
-        ({"parcel_id": ids[i], "code": codes[i], "name": names[i], "located_in": located[i], "owner": owner[i],
+        ({"parcel_no": numbers[i], "parcel_id": ids[i], "code": codes[i], "name": names[i], "located_in": located[i],
+          "owner": owner[i], "parcel_area_m2": areas[i], "deducted_m2": deducted[i],
           "overlap_m2": round(float(ov[i]), 2), "overlap_mu": round(float(ov[i]) / M2_PER_MU, 3),
           "share": round(float(ov[i]) / site.area_m2, 6)} for i in hit),
         key=lambda r: -r["overlap_m2"])
@@ -523,13 +534,60 @@ BELT_ZONE_NAMES = {
 
 
 def input_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
-    """Warnings about the input itself: a guessed CRS and repaired geometry."""
+    """Findings about the input itself: a guessed CRS, repaired geometry, the file's declared area against its
+    rings (:func:`declared_area_finding`) and the area in the file's own Gauss-Kruger zone (:func:`own_zone_finding`)."""
     findings: list[Finding] = []
     if site.crs_note:
         findings.append(_noted("warning", "crs", 0.0, None, *site.crs_note))
     if site.repair_note:
         findings.append(_noted("warning", "geometry", site.area_m2, 1.0, *site.repair_note))
+    if site.declared is not None:
+        findings.append(declared_area_finding(site, params.thresholds.declared_area_tolerance))
+    if site.own_zone is not None:
+        findings.append(own_zone_finding(site))
     return findings
+
+
+def declared_area_finding(site: PreparedSite, tolerance: float) -> Finding:
+    """The 界址点 header's 地块面积 (公顷) against the area of the rings, both in m² and 亩, in the file's own
+    projected CRS: a warning beyond ``tolerance`` (:attr:`LandCheckParams.declared_area_tolerance`), else ok."""
+    d = site.declared
+    assert d is not None
+    diff = (d.declared_m2 - d.computed_m2) / d.computed_m2 if d.computed_m2 > 0 else float("inf")
+    extra: dict[str, Any] = {
+        "declared_m2": round(d.declared_m2, 2), "computed_m2": round(d.computed_m2, 2),
+        "declared_mu": round(d.declared_m2 / M2_PER_MU, 3), "computed_mu": round(d.computed_m2 / M2_PER_MU, 3),
+        "difference_pct": round(100 * diff, 3), "area_crs": d.crs, "parcels_declared": d.parcels}
+    figures_zh = (f"文件标明地块面积 {d.declared_m2 / 1e4:,.4f} 公顷（{d.declared_m2:,.0f} m²，{_mu(d.declared_m2)} 亩），"
+                  f"界址点围成 {d.computed_m2:,.0f} m²（{_mu(d.computed_m2)} 亩，{d.crs}）")
+    figures_en = (f"the file declares {d.declared_m2 / 1e4:,.4f} ha ({d.declared_m2:,.0f} m², {_mu(d.declared_m2)} mu); "
+                  f"its boundary points enclose {d.computed_m2:,.0f} m² ({_mu(d.computed_m2)} mu, {d.crs})")
+    if abs(diff) > tolerance:
+        return Finding.of("warning", "declared_area", d.computed_m2, None,
+                          f"{figures_zh}，相差 {100 * diff:+.2f}%（超过 {100 * tolerance:.1f}%）：请核对标题行面积或界址点",
+                          f"{figures_en[0].upper()}{figures_en[1:]}: {100 * diff:+.2f}% apart (over {100 * tolerance:.1f}%); "
+                          "check the header's area or the boundary points", **extra)
+    return Finding.of("ok", "declared_area", d.computed_m2, None, f"{figures_zh}，一致（相差 {100 * diff:+.2f}%）",
+                      f"{figures_en[0].upper()}{figures_en[1:]}: they agree ({100 * diff:+.2f}%)", **extra)
+
+
+def own_zone_finding(site: PreparedSite) -> Finding:
+    """The site's area in its own Gauss-Kruger zone next to the check's (EPSG:4547, zone 38, CM 114°E): an ``info``
+    finding, since a file from another zone measures differently in zone 38 (scale error of the projection)."""
+    z = site.own_zone
+    assert z is not None
+    diff = (z.check_area_m2 - z.area_m2) / z.area_m2 if z.area_m2 > 0 else 0.0
+    extra: dict[str, Any] = {
+        "area_m2_check": round(z.check_area_m2, 2), "area_crs_check": AREA_CRS, "area_m2_own_zone": round(z.area_m2, 2),
+        "area_mu_own_zone": round(z.area_m2 / M2_PER_MU, 3), "own_zone_crs": z.crs,
+        "own_zone_central_meridian": z.central_meridian, "difference_pct": round(100 * diff, 3)}
+    return Finding.of(
+        "info", "area_zone", z.area_m2, None,
+        f"地块文件为中央经线 {z.central_meridian:g}°E 的高斯投影（{z.crs}）：本带面积 {z.area_m2:,.0f} m²（{_mu(z.area_m2)} 亩）；"
+        f"核查统一按 {AREA_CRS}（中央经线 114°E）计 {z.check_area_m2:,.0f} m²，相差 {100 * diff:+.2f}%（投影变形）",
+        f"The site file is Gauss-Kruger with central meridian {z.central_meridian:g}°E ({z.crs}): {z.area_m2:,.0f} m² "
+        f"({_mu(z.area_m2)} mu) in its own zone; the check measures every area in {AREA_CRS} (CM 114°E): "
+        f"{z.check_area_m2:,.0f} m², {100 * diff:+.2f}% (projection scale)", **extra)
 
 
 def county_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:

@@ -72,6 +72,11 @@ class LandCheckParams:
     of most machinery divisions (34–39) in《工业项目建设用地控制指标》(国土资发〔2008〕24号) 表2; with a division
     the table's own value applies (data/reference/industrial_land_24.csv)."""
 
+    declared_area_tolerance: float = 0.005
+    """A 界址点 file's declared 地块面积 (header, 公顷) differing from the area of its rings by more than 0.5 % is
+    reported as a warning: the declared figure is rounded to 0.0001 公顷 (1 m²), so a real difference is a
+    wrong ring or a wrong header (threshold of issue 27; docs/sources.md, "Land-check thresholds")."""
+
     max_parts_union: int = 5_000
     """Sites with up to this many parts are dissolved first (overlapping parts counted once);
     larger multi-part sites (a rooftop set) are taken as disjoint parts, as roofs are (project choice;
@@ -254,6 +259,28 @@ class Township:
                 "share": self.share}
 
 
+@dataclass(frozen=True)
+class DeclaredArea:
+    """A site file's declared area (界址点 header 地块面积, 公顷 → m²) and the area of the same parcels' rings,
+    computed in ``crs`` (the file's own projected CRS, else :data:`AREA_CRS`), both in m²."""
+
+    declared_m2: float
+    computed_m2: float
+    crs: str
+    parcels: int
+
+
+@dataclass(frozen=True)
+class OwnZoneArea:
+    """The site's area in its own Transverse-Mercator CRS (``crs``, central meridian ``central_meridian`` °E)
+    next to the check's area in :data:`AREA_CRS` (zone 38, CM 114°E), both in m²."""
+
+    crs: str
+    central_meridian: float
+    area_m2: float
+    check_area_m2: float
+
+
 @dataclass
 class PreparedSite:
     """A site reduced to valid polygon parts in :data:`AREA_CRS`.
@@ -270,6 +297,10 @@ class PreparedSite:
     crs_note: tuple[str, str] | None = None
     repair_note: tuple[str, str] | None = None
     crs_read: str | None = None
+    declared: DeclaredArea | None = None
+    """The file's declared area against the area of its rings (a 界址点 file's header), or None."""
+    own_zone: OwnZoneArea | None = None
+    """The area in the file's own Gauss-Kruger zone when that is not the check's zone 38, or None."""
     tree: shapely.STRtree = field(init=False)
     _memo: dict[Any, Any] = field(init=False, default_factory=dict, repr=False)
 
@@ -364,6 +395,7 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     (and the guess is noted); invalid polygons are repaired with ``shapely.make_valid`` (and noted).
     """
     p = params or LandCheckParams()
+    frame = site if isinstance(site, gpd.GeoDataFrame) else None
     site = _as_series(site)
     crs_note, guess = None, None
     if site.crs is None:
@@ -376,6 +408,7 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     else:
         crs_in = CRS.from_user_input(site.crs).to_string()
     crs_read = crs_in or guess
+    declared = _declared_area(frame, crs_read) if frame is not None and crs_read is not None else None
     raw_parts = shapely.get_parts(site.to_crs(AREA_CRS).to_numpy())
     poly = np.isin(shapely.get_type_id(raw_parts), (3, 6))
     if not poly.any():
@@ -387,7 +420,57 @@ def prepare_site(site: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     if len(parts) <= p.max_parts_union:
         parts = _polygon_parts(np.array([shapely.union_all(parts)], dtype=object))
     part_area = shapely.area(parts)
-    return PreparedSite(parts, part_area, float(part_area.sum()), crs_in, crs_note, repair_note, crs_read)
+    area = float(part_area.sum())
+    own = _own_zone_area(parts, area, crs_in)
+    return PreparedSite(parts, part_area, area, crs_in, crs_note, repair_note, crs_read, declared, own)
+
+
+def central_meridian(crs: Any) -> float | None:
+    """Central meridian (°E) of a Transverse-Mercator CRS (Gauss-Kruger zones), else None."""
+    try:
+        op = CRS.from_user_input(crs).coordinate_operation
+    except Exception:  # noqa: BLE001 - any CRS pyproj cannot read has no meridian to report
+        return None
+    if op is None or "transverse mercator" not in (op.method_name or "").lower():
+        return None
+    for param in op.params:
+        if param.name == "Longitude of natural origin":
+            return float(param.value)
+    return None
+
+
+AREA_CM = 114.0
+"""Central meridian of :data:`AREA_CRS` (EPSG:4547, CGCS2000 3° zone 38)."""
+
+
+def _own_zone_area(parts: np.ndarray, area_m2: float, crs_in: str | None) -> OwnZoneArea | None:
+    """The site's area in its own Gauss-Kruger zone when the file is in a zone other than the check's (a
+    parcel 6° from 114°E is about +0.9 % larger in zone 38: the scale error grows with the square of the
+    distance from the central meridian)."""
+    if crs_in is None:
+        return None
+    cm = central_meridian(crs_in)
+    if cm is None or abs(cm - AREA_CM) < 1e-9:
+        return None
+    own = gpd.GeoSeries(parts, crs=AREA_CRS).to_crs(crs_in)
+    return OwnZoneArea(crs_in, cm, float(shapely.area(own.to_numpy()).sum()), area_m2)
+
+
+def _declared_area(frame: gpd.GeoDataFrame, crs: str) -> DeclaredArea | None:
+    """The declared area of the file's parcels (column ``stated_area_ha``, :func:`cyc_geo.planning.jzd.read_jzd`)
+    against their rings' area in the file's own projected CRS (else :data:`AREA_CRS`), or None."""
+    if "stated_area_ha" not in frame.columns:
+        return None
+    stated = pd.to_numeric(frame["stated_area_ha"], errors="coerce")
+    has = stated.notna() & (stated > 0) & frame.geometry.notna()
+    if not has.any():
+        return None
+    geoms = frame.geometry[has]
+    if geoms.crs is None:
+        geoms = geoms.set_crs(crs)
+    use = crs if CRS.from_user_input(crs).is_projected else AREA_CRS
+    fixed = shapely.make_valid(geoms.to_crs(use).to_numpy())
+    return DeclaredArea(float(stated[has].sum()) * M2_PER_HA, float(shapely.area(fixed).sum()), use, int(has.sum()))
 
 
 @dataclass

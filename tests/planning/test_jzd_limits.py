@@ -93,7 +93,7 @@ def land_check(tmp_path, monkeypatch, capsys):
 
 def test_cli_inf_point_count_is_a_clear_error_naming_the_line(land_check):
     code, out, err = land_check(INF_COUNT)
-    assert code == 2 and out == ""
+    assert code == 2 and json.loads(out)["error"] == "bad_site_file"  # --json: the refusal as JSON on stdout (issue 27)
     assert "第 8 行" in err and "line 8" in err and "point count 'inf' is not an integer" in err
     assert "Traceback" not in err and "OverflowError" not in err
 
@@ -116,7 +116,7 @@ def test_cli_hole_listed_before_its_outer_ring_is_a_hole(land_check):
 
 def test_cli_overlapping_outer_rings_are_refused_not_summed(land_check):
     code, out, err = land_check(OVERLAPPING)
-    assert code == 2 and out == ""
+    assert code == 2 and json.loads(out)["line"] == 14
     assert "rings 1 and 2 of parcel '重叠地块' overlap" in err and "line 14" in err  # ring 2 starts on line 14
     assert "第 1 圈与第 2 圈部分重叠" in err
 
@@ -126,7 +126,7 @@ def test_cli_million_line_file_is_refused_by_its_size_before_reading(land_check)
     text = HEAD + f"{len(rows)},,1,大,面,,,,@\n" + "\n".join(rows) + "\n"
     assert text.count("\n") == 1_000_000
     code, out, err = land_check(text)
-    assert code == 2 and out == ""
+    assert code == 2 and "4 MB" in json.loads(out)["message_en"]
     assert "the limit for a coordinate file is 4 MB" in err and "界址点文件上限 4 MB" in err
 
 
