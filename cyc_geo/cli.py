@@ -7,6 +7,10 @@ so adding a command means adding one module.
 Errors the user can fix (bad file, unknown id, bad value) are reported on
 stderr with exit code 2; ``--json`` output always goes to stdout as one JSON
 document.
+
+``--county <profile folder>`` (before the command) selects another county's profile
+(:mod:`cyc_geo.places.profile`): it sets ``CYC_GEO_COUNTY`` before any command module is imported,
+so it takes effect in a fresh process (``python -m cyc_geo``).
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
+from pathlib import Path
 from typing import Any
 
 import cyc_geo.commands
+from cyc_geo.places import profile as county_profile
 
 
 class UserError(Exception):
@@ -26,7 +33,11 @@ class UserError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cyc_geo", description="cyc-geo: Changyuan carbon-peak planning map")
+    name = county_profile.profile().name_en
+    parser = argparse.ArgumentParser(prog="python -m cyc_geo", description=f"cyc-geo: {name} carbon-peak planning map")
+    parser.add_argument("--county", metavar="DIR",
+                        help="county profile folder holding county.toml (default: the bundled profile, data/reference; "
+                             f"or ${county_profile.ENV_VAR})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for mod_info in sorted(pkgutil.iter_modules(cyc_geo.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"cyc_geo.commands.{mod_info.name}")
@@ -59,8 +70,24 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
+def _select_county(argv: list[str]) -> None:
+    """Set ``CYC_GEO_COUNTY`` from a ``--county`` given before the command (checked: it must hold county.toml)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--county")
+    known, _ = pre.parse_known_args(argv)
+    if known.county:
+        folder = Path(known.county).resolve()
+        county_profile.read_profile(folder)
+        os.environ[county_profile.ENV_VAR] = str(folder)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        _select_county(sys.argv[1:] if argv is None else argv)
+        parser = build_parser()
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

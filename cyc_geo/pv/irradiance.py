@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 
 from cyc_geo.paths import REFERENCE_DIR
+from cyc_geo.places.profile import profile
 
-CLIMATE_FILE = REFERENCE_DIR / "climate_changyuan.csv"
-"""Monthly means of GHI (kWh/m²/day), air temperature and diurnal range (°C) — approximate values for
+CLIMATE_FILE = profile().climate or REFERENCE_DIR / "climate_changyuan.csv"
+"""The county profile's monthly means of GHI (kWh/m²/day), air temperature and diurnal range (°C) — approximate values for
 northern Henan (docs/sources.md, "Climate of Changyuan")."""
 OVERCAST_RATIO = 0.30
 """GHI of an overcast day as a share of the clear-sky GHI (project choice inside the 0.2-0.4 spread of
