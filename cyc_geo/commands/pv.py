@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cyc_geo.cli import UserError, command, emit
+from cyc_geo.places.profile import profile
 from cyc_geo.pv import aggregation, emissions, report, yield_model
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.params import ROOF_TYPES, Scenario, resolve_params
@@ -245,7 +246,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                 help="the opening stock progress starts from (截至 YYYY 年底累计并网容量, AC MW): show, --set or --clear")
     o.add_argument("--set", type=float, metavar="MW", help="grid-connected capacity (AC MW) on --as-of")
     o.add_argument("--as-of", help="date YYYY-MM-DD the figure is at, e.g. 2021-12-31")
-    o.add_argument("--source", help="where the figure comes from, e.g. 国网长垣市供电公司")
+    o.add_argument("--source", help=f"where the figure comes from, e.g. {profile().grid_company_zh}")
     o.add_argument("--actor", help="who enters it (recorded in the audit log)")
     o.add_argument("--clear", action="store_true", help="remove the opening stock (audited)")
     command(psub, "scenarios", cmd_pv_scenarios, help="list saved PV scenarios")

@@ -48,7 +48,7 @@ class DemoParams:
     grid_angle_deg: float = 12.0
     """Rotation of the farm grid from north (the plain's field pattern follows the NE-SW dike)."""
     villages_per_km2: float = 0.55
-    """~600 administrative villages on 1,051 km² (长垣市 statistical division lists; docs/sources.md, "Demo assumptions")."""
+    """~600 administrative villages on 1,051 km² (the bundled county's statistical division lists; docs/sources.md, "Demo assumptions")."""
     river_water_m: float = 150.0
     """Width of river water (1101) kept inside the county along the river edge."""
     mudflat_m: float = 450.0

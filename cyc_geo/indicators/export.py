@@ -27,6 +27,7 @@ from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.excel import DEMO_FILL, append, put, save_bytes
 from cyc_geo.exports.meta import DEMO_LABEL, ExportMeta, round_for_unit
 from cyc_geo.indicators.catalogue import BEHIND, MET
+from cyc_geo.places.profile import profile
 
 ANNEX_TITLE = "碳达峰试点县（市）建设指标任务分解表"
 ANNEX_HEADER = ["序号", "领域", "指标", "单位", "现状值", "2022年", "2023年", "2024年", "牵头单位", "配合单位"]
@@ -97,7 +98,7 @@ def export_meta(year: int, demo: bool, scenario: str | None = None) -> ExportMet
     if scenario:
         filters["光伏情景"] = scenario
     return ExportMeta(title=(ANNEX_TITLE, "Pilot indicators (Annex 1)"), filters=filters, demo=demo,
-                      sources=["目标值：《长垣市推进碳达峰试点建设工作方案》附件1；实际值：填报值，否则由地图数据测算（见“说明 Notes”）"])
+                      sources=[f"目标值：《{profile().plan_zh}》附件1；实际值：填报值，否则由地图数据测算（见“说明 Notes”）"])
 
 
 def _write_footer(ws, row: int, meta: ExportMeta) -> int:

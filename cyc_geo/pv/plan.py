@@ -8,7 +8,7 @@ from __future__ import annotations
 GOAL_MW = 70.0
 """光伏装机容量力争达到 7 万千瓦 by 2024 (plan 三、重点工作 二; docs/sources.md, "Plan goals")."""
 PROJECT_MW = 200.0
-"""长垣市整市屋顶光伏项目: 新建20万千瓦屋顶光伏 (docs/sources.md, "附件2" #3)."""
+"""The plan's whole-city rooftop PV project (整市屋顶光伏项目): 新建20万千瓦屋顶光伏 (docs/sources.md, "附件2" #3)."""
 PROJECT_GWH = 198.2
 """The same project's 年均发电量 19820万kWh (docs/sources.md, "附件2" #3)."""
 SEED_SPECIFIC_YIELD = PROJECT_GWH * 1e6 / (PROJECT_MW * 1e3)
