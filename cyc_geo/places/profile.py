@@ -93,9 +93,18 @@ class CountyProfile:
         return dict(self.extra.get("demo", {}))
 
     @property
+    def plan(self) -> dict:
+        """The ``[plan]`` table of ``county.toml`` (the plan's goals; empty when the county has none)."""
+        return dict(self.extra.get("plan", {}))
+
+    def plan_by_year(self, key: str) -> dict[int, float]:
+        """A ``[plan]`` series by year (e.g. ``forest_sink_wan_t``); empty when the profile has none."""
+        return {int(y): float(v) for y, v in self.plan.get(key, {}).items()}
+
+    @property
     def has_plan(self) -> bool:
-        """True when the profile has plan targets (附件1)."""
-        return self.indicators is not None
+        """True when the profile has plan targets (附件1 indicators or a ``[plan]`` table)."""
+        return self.indicators is not None or bool(self.plan)
 
     @property
     def has_projects(self) -> bool:
