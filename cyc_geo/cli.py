@@ -72,7 +72,7 @@ def _json_default(obj: Any) -> Any:
 
 def _select_county(argv: list[str]) -> None:
     """Set ``CYC_GEO_COUNTY`` from a ``--county`` given before the command (checked: it must hold county.toml)."""
-    pre = argparse.ArgumentParser(add_help=False)
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--county")
     known, _ = pre.parse_known_args(argv)
     if known.county:
