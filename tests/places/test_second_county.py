@@ -103,6 +103,7 @@ def test_layers_lists_the_county_and_no_projects(fengqiu):
     minx, miny, maxx, maxy = layers["county"]["bounds"]
     assert 114.2 < minx < 114.3 and 114.7 < maxx < 114.8 and 34.85 < miny < 34.9 and 35.2 < maxy < 35.25
     assert layers["townships"]["features"] == 5
+    assert (layers["county"]["title_zh"], layers["county"]["title_en"]) == ("封丘县界", "Fengqiu County boundary")
     assert layers["rooftops"]["features"] > 10_000
     assert layers["belt"]["features"] == 2  # derived from the edge shared with the river neighbours
     assert layers["projects"]["features"] == 0
