@@ -18,6 +18,8 @@ from ui.common import language_switch, tr
 from ui.errors import database_usable, storage_errors
 from ui.warmup import script_running
 
+from cyc_geo.places.profile import profile
+
 ROOT = Path(__file__).parent
 
 # (file, title in Chinese, title in English, icon)
@@ -30,7 +32,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("views/data_import.py", "数据导入", "Data import", ":material/upload_file:"),
 ]
 
-st.set_page_config(page_title="长垣市碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=f"{profile().name_zh}碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
 charts.configure()
 language_switch()
 usable = database_usable()  # a damaged database: say which file and what to do, run no page
