@@ -12,13 +12,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from cyc_geo.places.profile import profile
 from ui import charts
 from ui.auth import signin_sidebar
 from ui.common import language_switch, tr
 from ui.errors import database_usable, storage_errors
 from ui.warmup import script_running
-
-from cyc_geo.places.profile import profile
 
 ROOT = Path(__file__).parent
 
