@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from cyc_geo.places.profile import profile
 from ui import charts
 from ui.auth import signin_sidebar
 from ui.common import language_switch, tr
@@ -30,7 +31,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("views/data_import.py", "数据导入", "Data import", ":material/upload_file:"),
 ]
 
-st.set_page_config(page_title="长垣市碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=f"{profile().name_zh}碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
 charts.configure()
 language_switch()
 usable = database_usable()  # a damaged database: say which file and what to do, run no page

@@ -1,4 +1,4 @@
-"""cyc-geo: the carbon-peak planning map of Changyuan City (长垣市, adcode 410783).
+"""cyc-geo: the carbon-peak planning map of a county (the bundled profile, data/reference/county.toml).
 
 The package holds all analysis logic; it never imports Streamlit. The web app
 (`app.py`, `views/`, `ui/`) and the command line (`python -m cyc_geo`) are thin

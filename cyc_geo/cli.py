@@ -9,6 +9,10 @@ stderr with exit code 2; with ``--json`` the refusal is also printed on stdout a
 error object (:func:`error_payload`: ``error`` code, ``message_zh``, ``message_en`` and the
 error's details as further keys, the form ``import --json`` has always used), so a script reading
 stdout always gets one JSON document.
+
+``--county <profile folder>`` (before the command) selects another county's profile
+(:mod:`cyc_geo.places.profile`): it sets ``CYC_GEO_COUNTY`` before any command module is imported,
+so it takes effect in a fresh process (``python -m cyc_geo``).
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import cyc_geo.commands
+from cyc_geo.places import profile as county_profile
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -110,7 +117,11 @@ def refuse(exc: BaseException, as_json: bool) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m cyc_geo", description="cyc-geo: Changyuan carbon-peak planning map")
+    name = county_profile.profile().name_en
+    parser = _Parser(prog="python -m cyc_geo", description=f"cyc-geo: {name} carbon-peak planning map")
+    parser.add_argument("--county", metavar="DIR",
+                        help="county profile folder holding county.toml (default: the bundled profile, data/reference; "
+                             f"or ${county_profile.ENV_VAR})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for mod_info in sorted(pkgutil.iter_modules(cyc_geo.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"cyc_geo.commands.{mod_info.name}")
@@ -143,9 +154,24 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
+def _select_county(argv: list[str]) -> None:
+    """Set ``CYC_GEO_COUNTY`` from a ``--county`` given before the command (checked: it must hold county.toml)."""
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--county")
+    known, _ = pre.parse_known_args(argv)
+    if known.county:
+        folder = Path(known.county).resolve()
+        county_profile.read_profile(folder)
+        os.environ[county_profile.ENV_VAR] = str(folder)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     words = sys.argv[1:] if argv is None else list(argv)
+    try:
+        _select_county(words)
+        parser = build_parser()
+    except (FileNotFoundError, ValueError) as exc:
+        return refuse(UserError(str(exc), "bad_county_profile"), "--json" in words)
     try:
         args = parser.parse_args(words)
     except UsageError as exc:

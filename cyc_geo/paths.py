@@ -3,7 +3,8 @@
 Every location can be moved with an environment variable so that tests, CI and
 production installs do not share state:
 
-- ``CYC_GEO_DATA_DIR``: root of the data folder (default: ``<repo>/data``).
+- ``CYC_GEO_DATA_DIR``: root of the data folder (default: ``<repo>/data``; for a county other than the
+  bundled one, ``<profile folder>/data``, so two counties' built data never mix).
 - ``CYC_GEO_DB``: path of the SQLite database (default: ``<data>/cyc_geo.sqlite``).
 - ``CYC_GEO_LAYERS_DIR``: folder of the layer TOML files (default: ``<repo>/layers``).
 """
@@ -14,9 +15,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from cyc_geo.places.profile import DEFAULT_DIR, county_dir
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYERS_DIR = REPO_ROOT / "layers"
-REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+REFERENCE_DIR = DEFAULT_DIR
 
 
 def layers_dir() -> Path:
@@ -25,8 +28,12 @@ def layers_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """Root of the data folder; ``CYC_GEO_DATA_DIR`` overrides ``<repo>/data``."""
-    return Path(os.environ.get("CYC_GEO_DATA_DIR", REPO_ROOT / "data"))
+    """Root of the data folder; ``CYC_GEO_DATA_DIR`` overrides ``<repo>/data`` (``<profile folder>/data``
+    when another county is selected, :mod:`cyc_geo.places.profile`)."""
+    if "CYC_GEO_DATA_DIR" in os.environ:
+        return Path(os.environ["CYC_GEO_DATA_DIR"])
+    county = county_dir()
+    return REPO_ROOT / "data" if county.resolve() == DEFAULT_DIR.resolve() else county / "data"
 
 
 def boundaries_dir() -> Path:

@@ -23,6 +23,7 @@ from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
 from cyc_geo.indicators import evaluation, warning
 from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
+from cyc_geo.places.profile import MissingTable
 from cyc_geo.pv import installations
 from ui import charts
 from ui.auth import current_editor, require_editor
@@ -279,7 +280,11 @@ def _audit_section(conn: sqlite3.Connection) -> None:
 
 def main() -> None:
     _header()
-    cat = ind.load_catalogue()
+    try:
+        cat = ind.load_catalogue()
+    except MissingTable as exc:  # a county profile without plan targets (附件1)
+        st.info(tr(exc.zh, exc.en))
+        return
     conn = database()
     year, spatial = _pickers(conn)
     _provenance()

@@ -43,6 +43,7 @@ from cyc_geo.mapview.webmap import (
     state_query,
     vector_tile_layer,
 )
+from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
 from ui import folium_map, map_data
 from ui.common import (
@@ -253,7 +254,7 @@ PAGE_CSS = (
 
 
 def _header() -> None:
-    st.title(tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"))
+    st.title(tr(f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"))
     st.html(f"<style>{PAGE_CSS}</style>")
 
 
@@ -447,7 +448,7 @@ def print_section(view: View) -> None:
                              format_func=lambda v: tr("横向", "Landscape") if v else tr("纵向", "Portrait"))
         what = c3.radio(tr("内容", "Content"), ["view", "atlas"], key="map_print_what",
                         format_func=lambda v: tr("当前视图", "Current view") if v == "view" else tr("乡镇图集", "Township atlas"))
-        title = st.text_input(tr("标题", "Title"), tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"),
+        title = st.text_input(tr("标题", "Title"), tr(f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
                               key="map_print_title")
         ids = [layer.id for layer in view.shown if layer.geometry != "raster"] or None
         if st.button(tr("生成 PDF", "Make PDF"), key="map_print_btn"):

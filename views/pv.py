@@ -28,6 +28,7 @@ from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
+from cyc_geo.places.profile import profile
 from cyc_geo.pv import emissions, installations, losses, opening_stock, scenarios, tables
 from cyc_geo.pv.goal import adoption_for_goal
 from cyc_geo.pv.model import share_caps
@@ -273,7 +274,7 @@ def _raster_inputs() -> None:
 
 def _weather_inputs() -> None:
     """Optional weather of the site: an hourly EPW / PVGIS TMY year or the station's monthly means (CSV),
-    replacing the bundled approximate monthly GHI (docs/sources.md, "Climate of Changyuan")."""
+    replacing the bundled approximate monthly GHI (docs/sources.md, "Climate of the county")."""
     from cyc_geo.pv.uploads import store_weather_file
     from ui.auth import require_editor
 
@@ -620,7 +621,7 @@ def _opening_stock_section(prog: dict[str, Any]) -> None:
                                  opening_stock.MAX_MW, float(stock["mw"]) if stock else 0.0, step=0.1, format="%.4f")
             day = st.date_input(tr("截至日期", "As of"), date.fromisoformat(stock["as_of"]) if stock else date(2021, 12, 31),
                                 min_value=date(2000, 1, 1), key="pv_opening_as_of")
-            src = st.text_input(tr("数据来源（如：国网长垣市供电公司统计）", "Source (e.g. the grid company's statistics)"),
+            src = st.text_input(tr(f"数据来源（如：{profile().grid_company_zh}统计）", "Source (e.g. the grid company's statistics)"),
                                 stock["source"] if stock else "")
             if st.form_submit_button(tr("保存期初容量", "Save opening stock")):
                 _save_opening_stock(mw, day.isoformat(), src)

@@ -50,16 +50,25 @@ from cyc_geo.catalog.sources import read_any
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
 from cyc_geo.geo.zonal import RasterData, RasterError, zonal_sum
+from cyc_geo.places.profile import profile
 
 PARAMS_CSV = paths.REFERENCE_DIR / "forest_params.csv"
 POOLS_CSV = paths.REFERENCE_DIR / "carbon_pools.csv"
 CO2_PER_C = 44.0 / 12.0
 """Ratio of molecular weights CO2/C (IPCC 2006 V4 Ch. 2: C -> CO2 by 44/12)."""
 
-PLAN_SINK_WAN_T = {2021: 23.36, 2022: 24.19, 2023: 25.12, 2024: 26.05}
-"""碳汇量 targets, 万t CO2/yr (docs/sources.md, "附件1" #4: base year 2021, then 2022-2024)."""
-PLAN_STOCK_WAN_M3 = {2021: 180.0, 2022: 181.0, 2023: 182.0, 2024: 183.0}
-"""森林蓄积量 targets, 万m³ (docs/sources.md, "附件1" #16)."""
+PLAN_SINK_WAN_T = profile().plan_by_year("forest_sink_wan_t")
+"""碳汇量 targets, 万t CO2/yr (docs/sources.md, "附件1" #4: base year 2021, then 2022-2024); the county
+profile's ``[plan] forest_sink_wan_t``, empty when the county has no plan goals."""
+PLAN_STOCK_WAN_M3 = profile().plan_by_year("forest_stock_wan_m3")
+"""森林蓄积量 targets, 万m³ (docs/sources.md, "附件1" #16); ``[plan] forest_stock_wan_m3``, empty without plan goals."""
+
+
+def plan_stock_change_m3() -> float:
+    """The plan's forest-stock change 2021→2024, m³ (NaN when the county profile has no stock targets)."""
+    if 2021 not in PLAN_STOCK_WAN_M3 or 2024 not in PLAN_STOCK_WAN_M3:
+        return float("nan")
+    return (PLAN_STOCK_WAN_M3[2024] - PLAN_STOCK_WAN_M3[2021]) * WAN
 PATCH_TILE_M = 2_000.0
 """Patches derived from the raster are cut on a 2 km grid, like forest sub-compartments (小班),
 so that a connected shelterbelt network does not become one county-wide polygon (docs/sources.md, "Demo assumptions")."""
@@ -462,7 +471,7 @@ def county_summary(
 
     path = Path(landcover or landcover_path())
     row = carbon_by_zone(load_county(), id_col=None, landcover=path, params=params, pools=pools).iloc[0]
-    delta = (PLAN_STOCK_WAN_M3[2024] - PLAN_STOCK_WAN_M3[2021]) * WAN
+    delta = plan_stock_change_m3()
     meta = landcover_meta(path)
     return CountySummary(
         sink_t_co2=float(row["sink_t_co2"]),
@@ -480,7 +489,7 @@ def county_summary_from_patches(patches: gpd.GeoDataFrame, params: pd.DataFrame 
     from cyc_geo.places.county import load_county
 
     row = carbon_by_zone(load_county(), id_col=None, patches=patches, params=params).iloc[0]
-    delta = (PLAN_STOCK_WAN_M3[2024] - PLAN_STOCK_WAN_M3[2021]) * WAN
+    delta = plan_stock_change_m3()
     meta = dict(patches.attrs.get("meta") or {})
     return CountySummary(
         sink_t_co2=float(row["sink_t_co2"]),

@@ -1,4 +1,4 @@
-"""Land cover raster of Changyuan, coded with the Third National Land Survey (三调) classes.
+"""Land cover raster of the county, coded with the Third National Land Survey (三调) classes.
 
 Raster convention: single band ``uint16``, cell value = 三调 class code as an
 integer (``0301`` 乔木林地 -> 301, ``1101`` 河流水面 -> 1101), 0 = nodata

@@ -43,7 +43,7 @@ def zone_carbon(
 
 def plan_net_sink_t_co2(params: pd.DataFrame) -> float:
     """Net sink (t CO2/yr) of the plan's stock change 2021→2024 (180→183 万m³) with the same factors."""
-    delta = (forest.PLAN_STOCK_WAN_M3[2024] - forest.PLAN_STOCK_WAN_M3[2021]) * WAN
+    delta = forest.plan_stock_change_m3()
     return forest.net_sink_from_stock_change(delta, SCENARIO_YEARS, params)
 
 
@@ -62,7 +62,7 @@ class CountyFigures:
     @property
     def gross_vs_plan_2021(self) -> float:
         """Gross sink minus the plan's 2021 sink (附件1 #4), 万t CO2/yr."""
-        return self.gross_wan_t - forest.PLAN_SINK_WAN_T[2021]
+        return self.gross_wan_t - forest.PLAN_SINK_WAN_T.get(2021, float("nan"))
 
 
 def county_figures(by_township: pd.DataFrame, params: pd.DataFrame) -> CountyFigures:

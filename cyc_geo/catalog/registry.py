@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from cyc_geo import paths
+from cyc_geo.places.profile import profile
 
 GEOMETRY_TYPES = {"point", "line", "polygon", "raster"}
 LEGEND_KINDS = {"categories", "line", "fill", "point"}
@@ -207,7 +208,16 @@ def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
         raise ValueError(f"{source}: click_details must be one of {sorted(CLICK_DETAILS)}")
     tuple_keys = ("tooltip", "tooltip_labels_zh", "tooltip_labels_en")
     kwargs: dict[str, Any] = {k: (tuple(v) if k in tuple_keys else v) for k, v in data.items()}
+    kwargs["title_zh"], kwargs["title_en"] = _county_names(data["title_zh"]), _county_names(data["title_en"])
     return LayerDef(**kwargs)
+
+
+def _county_names(title: str) -> str:
+    """``{name_zh}``, ``{full_en}``, ``{devzone_zh}`` … in a layer title -> the county profile's names."""
+    p = profile()
+    for key in ("name_zh", "short_zh", "name_en", "full_en", "devzone_zh", "devzone_en"):
+        title = title.replace("{" + key + "}", getattr(p, key))
+    return title
 
 
 _CACHE: dict[Path, tuple[tuple[tuple[str, int, int], ...], list[LayerDef]]] = {}

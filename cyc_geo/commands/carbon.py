@@ -17,6 +17,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def _sinks(by_town: pd.DataFrame, towns: gpd.GeoDataFrame, method: str):
     sequestration, None without a future land cover), the stock-based gross sink, the plan-based net
     sink and the total sequestration (None without a future)."""
     gross = float(by_town["sink_t_co2"].sum())
-    delta = (forest.PLAN_STOCK_WAN_M3[2024] - forest.PLAN_STOCK_WAN_M3[2021]) * WAN
+    delta = forest.plan_stock_change_m3()
     net = forest.net_sink_from_stock_change(delta, 3.0)
     seq = float(by_town["sequestration_t_co2_yr"].sum()) if "sequestration_t_co2_yr" in by_town else None
     if method != "pools":
@@ -139,10 +140,8 @@ def carbon_report(
         "gross_sink_definition": (f"总碳汇（毛）：{forest.scope_label('zh')}的年生长吸收量 = 蓄积 × 生长率 × BEF × "
                                   f"(1+R) × D × CF × 44/12 / gross sink: annual uptake by growth of the standing "
                                   f"stock, {forest.scope_label('en')}"),
-        "net_sink_t_co2": round(net, 3),
-        "net_sink_definition": "净碳汇（IPCC 2006 蓄积差法）：规划森林蓄积量净增 180→183 万m³（2021–2024）折算 / "
-                               "net sink (IPCC 2006 stock-difference method): the plan's net forest-stock change of "
-                               "+3 万m³ over 3 years converted with the same factors",
+        "net_sink_t_co2": None if math.isnan(net) else round(net, 3),
+        "net_sink_definition": _net_definition(),
         "plan_sink_t_co2": {str(y): v * WAN for y, v in forest.PLAN_SINK_WAN_T.items()},
         "plan_stock_m3": {str(y): v * WAN for y, v in forest.PLAN_STOCK_WAN_M3.items()},
         "source": prov.source,
@@ -175,6 +174,17 @@ def _data_year(source: dict, patches: bool) -> int | None:
         return int(year) if year not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+
+
+def _net_definition() -> str:
+    """What the net sink is: the plan's stock change (from the county profile), or that there is none."""
+    stock = forest.PLAN_STOCK_WAN_M3
+    if 2021 not in stock or 2024 not in stock:
+        return "净碳汇：本县域配置没有规划森林蓄积目标 / net sink: the county profile has no plan forest-stock targets"
+    s0, s1 = stock[2021], stock[2024]
+    return (f"净碳汇（IPCC 2006 蓄积差法）：规划森林蓄积量净增 {s0:g}→{s1:g} 万m³（2021–2024）折算 / net sink "
+            f"(IPCC 2006 stock-difference method): the plan's net forest-stock change of {s1 - s0:+g} 万m³ over 3 years "
+            "converted with the same factors")
 
 
 def _growth_doc(lc, fut, horizon: int) -> dict[str, Any]:
@@ -210,7 +220,8 @@ def _text(doc: dict[str, Any]) -> str:
         f"{doc['stock_scope']} / {doc['stock_scope_en']}: {doc['stock_m3'] / WAN:,.2f} 万m³"
         f" (data year {doc['data_year'] or 'unknown'})",
         f"sink ({doc['method']}): " + ("n/a" if doc["sink_t_co2"] is None else f"{doc['sink_t_co2'] / WAN:,.2f} 万t CO2/yr"),
-        f"gross sink {doc['gross_sink_t_co2'] / WAN:,.2f} vs net sink {doc['net_sink_t_co2'] / WAN:,.2f} 万t CO2/yr",
+        f"gross sink {doc['gross_sink_t_co2'] / WAN:,.2f} vs net sink "
+        + ("n/a (no plan targets)" if doc["net_sink_t_co2"] is None else f"{doc['net_sink_t_co2'] / WAN:,.2f} 万t CO2/yr"),
         "",
     ]
     table = pd.DataFrame(doc["by_township"])

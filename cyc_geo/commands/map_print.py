@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from cyc_geo.cli import UserError, command, emit
+from cyc_geo.places.profile import profile
 
 
 def map_group(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
@@ -59,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE.pdf")
     p.add_argument("--paper", type=str.upper, choices=["A4", "A3"], default=None, help="paper size (default A4)")
     p.add_argument("--landscape", action="store_true", help="landscape (default portrait; atlases are landscape)")
-    p.add_argument("--title", help="page title (default 长垣市碳达峰规划图)")
+    p.add_argument("--title", help=f"page title (default {profile().name_zh}碳达峰规划图)")
     p.add_argument("--layers", help="comma-separated layer ids (default: the map page's default layers)")
     p.add_argument("--atlas", choices=["townships", "projects"], help="one page per township or project")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")

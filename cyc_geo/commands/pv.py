@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cyc_geo.cli import UserError, command, emit
+from cyc_geo.places.profile import MissingTable, profile
 from cyc_geo.pv import aggregation, emissions, report, yield_model
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.params import ROOF_TYPES, Scenario, resolve_params
@@ -103,7 +104,8 @@ def cmd_pv_estimate(args: argparse.Namespace) -> int:
     lines = [
         f"屋顶 roofs: {out['roofs']:,} / {out['buildings']:,} buildings{demo}",
         f"情景潜力 scenario potential: {out['capacity_mw']:.1f} MW  ({out['potential_kind']}; "
-        f"已并网与 {out['goal_mw']:.0f} MW 目标 installed vs the goal: python -m cyc_geo pv progress)",
+        + (f"已并网与 {out['goal_mw']:.0f} MW 目标 installed vs the goal: python -m cyc_geo pv progress)"
+         if out["goal_mw"] is not None else "本县域没有规划目标 the county profile has no plan goals)"),
         *(f"  {c}: {v['share']:.0%} 受可用面积封顶（每个屋顶），提高比例不增加潜力 capped by the usable area on every roof; "
           f"a higher share adds nothing" for c, v in out.get("adoption_capped_by_usable_area", {}).items() if v["capped"]),
         f"发电 generation: {out['annual_gwh']:.1f} GWh/yr   标煤 {out['tce']:,.0f} tce   CO2 {out['co2_t']:,.0f} t "
@@ -175,6 +177,8 @@ def progress_payload(as_of: str | None = None) -> dict:
 
 
 def cmd_pv_progress(args: argparse.Namespace) -> int:
+    if "pv_goal_mw" not in profile().plan:
+        raise MissingTable("光伏装机目标（规划目标）", "installed-PV goal (plan goals)")
     out = progress_payload(args.as_of)
     demo = "  [演示数据 demo data]" if out["demo"] else ""
     stock = out["opening_stock"]
@@ -245,7 +249,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                 help="the opening stock progress starts from (截至 YYYY 年底累计并网容量, AC MW): show, --set or --clear")
     o.add_argument("--set", type=float, metavar="MW", help="grid-connected capacity (AC MW) on --as-of")
     o.add_argument("--as-of", help="date YYYY-MM-DD the figure is at, e.g. 2021-12-31")
-    o.add_argument("--source", help="where the figure comes from, e.g. 国网长垣市供电公司")
+    o.add_argument("--source", help=f"where the figure comes from, e.g. {profile().grid_company_zh}")
     o.add_argument("--actor", help="who enters it (recorded in the audit log)")
     o.add_argument("--clear", action="store_true", help="remove the opening stock (audited)")
     command(psub, "scenarios", cmd_pv_scenarios, help="list saved PV scenarios")

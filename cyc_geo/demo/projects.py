@@ -2,7 +2,8 @@
 
 No real parcels are available offline, so :func:`build_demo_sites` places
 **demo** parcels (flagged ``demo``) and a demo economic-development zone
-(长垣经开区) layer:
+(经开区, named by the county profile) layer, placed relative to the profile's demo city centre
+(for the bundled county):
 
 - the zone has two demo parts: a northern part across 蒲北/蒲东/满村 and a crane-equipment
   park in 魏庄 (the crane industry is centred on 魏庄, docs/sources.md, "Local industry");
@@ -27,25 +28,35 @@ from shapely.geometry import box
 from cyc_geo import paths
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.profile import profile
 
 DEMO_FILE = "projects_demo.gpkg"
 """The file written under the generated folder (``source`` of layers ``projects`` and ``devzone``)."""
 
-# Demo geometry, EPSG:4547 metres (boxes: minx, miny, maxx, maxy). Chosen inside the county,
+# Demo geometry, metres in the profile's area CRS as offsets from its demo city centre (boxes: minx, miny,
+# maxx, maxy). For the bundled county (centre 560,400 / 3,896,000 in EPSG:4547): inside the county,
 # more than 4.9 km from the Yellow River belt, in the townships named in the comments.
+_CX, _CY = profile().city_centre_m
+
+
+def _at(dx0: float, dy0: float, dx1: float, dy1: float) -> tuple[float, float, float, float]:
+    return (_CX + dx0, _CY + dy0, _CX + dx1, _CY + dy1)
+
+
 DEVZONE_PARTS: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...] = (
-    ("north", "长垣经开区·北区（演示）", "Development zone, northern part (demo)", (561_500, 3_898_500, 565_500, 3_902_000)),
-    ("crane", "长垣经开区·起重装备产业园（演示）", "Development zone, crane-equipment park (demo)", (561_000, 3_884_500, 564_500,
-                                                                                                     3_887_500)),
+    ("north", f"{profile().devzone_zh}·北区（演示）", "Development zone, northern part (demo)", _at(1_100, 2_500, 5_100, 6_000)),
+    ("crane", f"{profile().devzone_zh}·起重装备产业园（演示）", "Development zone, crane-equipment park (demo)",
+     _at(600, -11_500, 4_100, -8_500)),
 )
 """蒲北/蒲东/满村 (north part) and 魏庄 (crane park); see module docstring."""
 
 
 DEMO_SITE_BOXES: dict[int, tuple[float, float, float, float]] = {
-    1: (562_000, 3_885_800, 562_320, 3_886_085),  # 320 m x 285 m = 91,200 m2 = 136.8 亩 (stated: about 137 亩)
-    2: (564_100, 3_885_500, 564_900, 3_886_000),  # 800 m x 500 m = 40 ha astride the crane park's east edge
-    4: (562_000, 3_899_600, 562_230, 3_899_830),  # 230 m x 230 m = 5.29 ha, existing plant in the north part (蒲北)
+    1: _at(1_600, -10_200, 1_920, -9_915),  # 320 m x 285 m = 91,200 m2 = 136.8 亩 (stated: about 137 亩)
+    2: _at(3_700, -10_500, 4_500, -10_000),  # 800 m x 500 m = 40 ha astride the crane park's east edge
+    4: _at(1_600, 3_600, 1_830, 3_830),  # 230 m x 230 m = 5.29 ha, existing plant in the north part (蒲北)
 }
+"""The 附件2 projects' demo parcels; a profile without a project table gets none."""
 
 
 def _township_footprint() -> shapely.Geometry:
@@ -72,13 +83,18 @@ def build_demo_sites(out_dir: Path | None = None) -> Path:
     )
     zone["area_km2"] = zone.geometry.area / 1e6
     zone_meta = {
-        "source": "demo polygons placed by cyc_geo.planning.projects (no official 长垣经开区 boundary offline)",
+        "source": f"demo polygons placed by cyc_geo.planning.projects (no official {profile().devzone_zh} boundary offline)",
         "demo": "true",
         "approximate": "true",
     }
     write_layer(zone, out, "devzone", zone_meta)
 
     rows: list[dict[str, Any]] = []
+    if not profile().has_projects:
+        empty = gpd.GeoDataFrame({"project_no": pd.Series(dtype="int64"), "site_kind": pd.Series(dtype=str),
+                                  "site_note": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=AREA_CRS))
+        return write_layer(empty, out, "project_sites", {"source": "the county profile has no priority projects",
+                                                         "demo": "true", "approximate": "true"})
     for no, bounds in DEMO_SITE_BOXES.items():
         rows.append({"project_no": no, "site_kind": "parcel", "site_note": "demo parcel", "geometry": box(*bounds)})
     rows.append(

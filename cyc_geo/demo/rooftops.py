@@ -1,6 +1,6 @@
 """Demo building footprints: a deterministic county of about 250,000 roofs.
 
-No building-footprint data of Changyuan is available offline, so
+No building-footprint data of the county is available offline, so
 :func:`generate_demo_rooftops` synthesises one (fixed seed), vectorised with numpy/shapely:
 
 - **city seat** (蒲西/蒲东/蒲北/南蒲 街道): an elliptical grid of ~200 m blocks
@@ -34,6 +34,7 @@ import shapely
 
 from cyc_geo import paths
 from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.profile import profile
 from cyc_geo.pv.rooftops import COLUMNS, DEMO_FILE, META_KEY, finish_footprints, townships_signature, write_geoparquet
 
 GENERATOR_VERSION = "3"
@@ -44,9 +45,10 @@ SEED = 20230508
 """Fixed seed: the plan's issue date (2023-05-08; docs/sources.md, "The plan")."""
 
 
-# Demo layout (EPSG:4547 metres). The city centre lies between the 蒲西 and 蒲东 seats
-# (data/reference/townships.csv, converted to WGS84); zone centres are demo assumptions.
-CITY_CENTRE = (560_400.0, 3_896_000.0)
+# Demo layout (metres in the profile's area CRS). The city centre is the profile's demo city centre (bundled
+# county: between the 蒲西 and 蒲东 seats, 560,400 / 3,896,000 in EPSG:4547); zone centres are demo
+# assumptions, as offsets from it.
+CITY_CENTRE = profile().city_centre_m
 
 
 CITY_SEMI_AXES = (3_500.0, 4_000.0)
@@ -58,15 +60,16 @@ BLOCK_PITCH_M = 200.0
 INDUSTRY_ZONES = {
     # name: (centre x, centre y, width, height) in metres. The first two are the demo boxes of the
     # development zone in cyc_geo.demo.projects.DEVZONE_PARTS (north part; crane-equipment park at 魏庄).
-    "devzone_north": (563_500.0, 3_900_250.0, 4_000.0, 3_500.0),
-    "weizhuang_crane": (562_750.0, 3_886_000.0, 3_500.0, 3_000.0),
-    "dingluan_medical": (569_700.0, 3_905_300.0, 2_000.0, 1_600.0),
-    "zhangsanzhai_medical": (563_400.0, 3_909_600.0, 1_800.0, 1_400.0),
+    "devzone_north": (CITY_CENTRE[0] + 3_100.0, CITY_CENTRE[1] + 4_250.0, 4_000.0, 3_500.0),
+    "weizhuang_crane": (CITY_CENTRE[0] + 2_350.0, CITY_CENTRE[1] - 10_000.0, 3_500.0, 3_000.0),
+    "dingluan_medical": (CITY_CENTRE[0] + 9_300.0, CITY_CENTRE[1] + 9_300.0, 2_000.0, 1_600.0),
+    "zhangsanzhai_medical": (CITY_CENTRE[0] + 3_000.0, CITY_CENTRE[1] + 13_600.0, 1_800.0, 1_400.0),
 }
 
 
-N_VILLAGES_TARGET = 590
-"""长垣 has roughly 600 administrative villages (村委会); demo target (docs/sources.md, "Demo assumptions")."""
+N_VILLAGES_TARGET = int(profile().demo.get("villages", 590))
+"""Demo target number of villages (the profile's ``[demo] villages``; the bundled county has roughly 600
+administrative villages (村委会), docs/sources.md, "Demo assumptions")."""
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Henan has 100+ counties; to test the engines at that scale without real data,
 :func:`build_scaled` replicates the county's demo rooftops
 (:func:`cyc_geo.pv.rooftops.load_rooftops`) into synthetic neighbouring
-"counties" laid out on a grid east and north of Changyuan:
+"counties" laid out on a grid east and north of the county:
 
 - copy 0 is the county itself, unchanged;
 - copy ``k`` is shifted by whole multiples of the county's extent plus a 5 %
@@ -13,7 +13,7 @@ Henan has 100+ counties; to test the engines at that scale without real data,
   ``area_m2`` is kept (the same building copied);
 - ``roof_id`` becomes ``k * id_stride + roof_id`` (unique), and
   ``township_code`` gets the synthetic county prefix ``99kkkk`` (province
-  code 99 does not exist, so no clash with real codes); copy 0 keeps 410783.
+  code 99 does not exist, so no clash with real codes); copy 0 keeps the county's own codes.
   A ``county_code`` column (first six digits) is added.
 
 The result is written as partitioned GeoParquet (``part.00000.parquet``, ...,

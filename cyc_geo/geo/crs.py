@@ -2,8 +2,8 @@
 
 Analysis rule: overlays and areas are computed in a projected CRS, never in
 degrees. The default is CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547),
-whose central meridian lies 0.5-0.9 degrees west of Changyuan (114.5-114.99 E),
-so scale error stays below 1e-4.
+whose central meridian lies 0.5-0.9 degrees west of the bundled county (114.5-114.99 E),
+so scale error stays below 1e-4; another county's profile names its own zone (``area_crs``).
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from cyc_geo.places.profile import profile
+
 WGS84 = "EPSG:4326"
 """Storage and display CRS (Leaflet, GeoJSON)."""
 
 CGCS2000 = "EPSG:4490"
 """China Geodetic Coordinate System 2000, geographic; equal to WGS84 within centimetres for mapping."""
 
-AREA_CRS = "EPSG:4547"
-"""CGCS2000 / 3-degree Gauss-Kruger CM 114E: the projected CRS for every area and distance."""
+AREA_CRS = profile().area_crs
+"""CGCS2000 / 3-degree Gauss-Kruger of the county profile (bundled: EPSG:4547, CM 114E): the projected CRS
+for every area and distance."""
 
 M2_PER_MU = 10000.0 / 15.0
 """One 亩 (mu) = 1/15 ha = 666.67 m² (市制, State Council 1984 unit order; docs/sources.md, "CRS and units")."""

@@ -6,9 +6,9 @@ Gauss-Kruger (GK) coordinates still betray their zone:
 - 3-degree zones carry the zone number in front of the easting when the
   "with zone" variant is used: ``38 563 746 m`` is zone 38 (CM 114E); without it
   the easting is ``563 746 m`` (false easting 500 km) and the zone must be
-  inferred from where the data should be (here: Changyuan, CM 114E).
+  inferred from where the data should be (here: the county of the profile; bundled: CM 114E).
 - 6-degree zones 13-23 use prefixes 13-23, which never collide with the
-  3-degree prefixes 25-45 (Changyuan lies in 6-degree zone 20, CM 117E).
+  3-degree prefixes 25-45 (the bundled county lies in 6-degree zone 20, CM 117E).
 
 EPSG codes (checked with pyproj, see tests): CGCS2000 3-degree zones 25-45 are
 EPSG:4513-4533 (with zone) and 4534-4554 (CM 75E-135E); CGCS2000 6-degree zones
@@ -30,6 +30,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 
 from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.places.profile import profile
 from cyc_geo.places.site import BOUNDS_WGS84 as CHANGYUAN_BOUNDS_WGS84
 
 Bounds = tuple[float, float, float, float]
@@ -87,7 +88,7 @@ def guess_crs(bounds) -> str | None:
     """CRS of coordinates given without one (a drawn or uploaded site): WGS84 if they are degrees,
     EPSG:4547 (the county's Gauss-Kruger CM 114E, no zone prefix) if they fit its false-easting
     range (500 km +- 250 km) and northings, else None. Unlike :func:`suggest_crs` it does not ask
-    whether the data lands near Changyuan; the land check reports that."""
+    whether the data lands near the county; the land check reports that."""
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if _is_degrees(minx, miny, maxx, maxy):
         return WGS84
@@ -128,7 +129,7 @@ def coords_possible(bounds: tuple[float, float, float, float], crs: str | CRS) -
     """Whether native ``bounds`` are possible coordinates in ``crs`` at all: degrees (|lon| <= 180,
     |lat| <= 90) for a geographic CRS or GCJ-02, and, transformed to lon/lat, inside the CRS's area
     of use grown by :data:`AREA_OF_USE_MARGIN_DEG` (degree values read as Gauss-Kruger metres land
-    near the equator, far outside a Chinese zone). Says nothing about Changyuan itself."""
+    near the equator, far outside a Chinese zone). Says nothing about the county itself."""
     b = as_bounds(bounds)
     if not all(np.isfinite(b)):
         return False
@@ -151,7 +152,7 @@ def coords_possible(bounds: tuple[float, float, float, float], crs: str | CRS) -
 
 
 def crs_plausible(bounds: tuple[float, float, float, float], crs: str | CRS | None) -> bool:
-    """Whether data with native ``bounds`` in ``crs`` lands near Changyuan."""
+    """Whether data with native ``bounds`` in ``crs`` lands near the county (:data:`cyc_geo.places.site.BOUNDS_WGS84`)."""
     if crs is None:
         return False
     try:
@@ -161,7 +162,7 @@ def crs_plausible(bounds: tuple[float, float, float, float], crs: str | CRS | No
 
 
 def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion]:
-    """Candidate CRSs for raw coordinates with ``bounds``, best first; each lands near Changyuan.
+    """Candidate CRSs for raw coordinates with ``bounds``, best first; each lands near the county.
 
     Geographic coordinates suggest CGCS2000/WGS84 (and GCJ-02 as an alternative);
     projected ones are matched to GK zones by their easting prefix, or, without a
@@ -173,11 +174,11 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
             and is_plausible((miny, minx, maxy, maxx)):
         out.append(CrsSuggestion("EPSG:4490", "CGCS2000 经纬度（经度、纬度写反，交换后导入）",
                                  "CGCS2000 geographic with longitude and latitude swapped (exchange them)",
-                                 "the values are lat/lon near Changyuan written the wrong way round", swap_xy=True))
+                                 f"the values are lat/lon near {profile().name_en} written the wrong way round", swap_xy=True))
         return out
     if _is_degrees(minx, miny, maxx, maxy):
         if is_plausible((minx, miny, maxx, maxy)):
-            out.append(CrsSuggestion("EPSG:4490", "CGCS2000 经纬度", "CGCS2000 geographic", "lon/lat values near Changyuan"))
+            out.append(CrsSuggestion("EPSG:4490", "CGCS2000 经纬度", "CGCS2000 geographic", f"lon/lat values near {profile().name_en}"))
             out.append(CrsSuggestion("EPSG:4326", "WGS84 经纬度", "WGS84 geographic", "same as CGCS2000 within centimetres"))
             out.append(CrsSuggestion(GCJ02, "GCJ-02 火星坐标（高德/腾讯地图）", "GCJ-02 (AMap/Tencent web maps)",
                                      "web-map coordinates are shifted about 500 m; choose if the data came from a web map"))
@@ -192,7 +193,7 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
                 candidates.append((code, f"{zh} 第{zone}带（含带号）", f"{en} zone {zone} (with zone prefix)"))
     elif minx > 0 and maxx < 1_000_000:
         # rough inverse GK (spherical, 111.32 km per degree): keep only central meridians
-        # that can put the data within the margin of Changyuan, then verify with pyproj
+        # that can put the data within the margin of the county, then verify with pyproj
         lat = np.clip((miny + maxy) / 2 / 110_950.0, -80, 80)
         dlon = ((minx + maxx) / 2 - 500_000.0) / (111_320.0 * np.cos(np.radians(lat)))
         lo, hi = CHANGYUAN_BOUNDS_WGS84[0] - 2 * PLAUSIBLE_MARGIN_DEG, CHANGYUAN_BOUNDS_WGS84[2] + 2 * PLAUSIBLE_MARGIN_DEG
@@ -203,7 +204,7 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
                     candidates.append((first_cm + k, f"{zh} 中央经线{cm}°E", f"{en} CM {cm}E"))
     for code, zh, en in candidates:
         if crs_plausible((minx, miny, maxx, maxy), f"EPSG:{code}"):
-            out.append(CrsSuggestion(f"EPSG:{code}", zh, en, "Gauss-Kruger coordinates that land on Changyuan"))
+            out.append(CrsSuggestion(f"EPSG:{code}", zh, en, f"Gauss-Kruger coordinates that land on {profile().name_en}"))
     return out
 
 

@@ -36,9 +36,11 @@ from cyc_geo.exports.meta import MISSING, PLAN_DECIMALS, ExportMeta, round_for_u
 from cyc_geo.indicators import text_goals
 from cyc_geo.indicators import warning as warn
 from cyc_geo.indicators.catalogue import BEHIND, MET, NO_DATA, NO_TARGET, STATUS_EN
+from cyc_geo.places.profile import profile
 
-PLAN_TITLE = ("《长垣市推进碳达峰试点建设工作方案》",
-              "the Work Plan of Changyuan City for Promoting the Carbon-Peak Pilot (《长垣市推进碳达峰试点建设工作方案》)")
+_COUNTY = profile()
+PLAN_TITLE = (f"《{_COUNTY.plan_zh}》",
+              f"the Work Plan of {_COUNTY.full_en.title()} for Promoting the Carbon-Peak Pilot (《{_COUNTY.plan_zh}》)")
 REPORT_DECIMALS = {**PLAN_DECIMALS, "%": 2}
 """Decimals of actual values: the export rules, with percentages to two decimals as 附件1 prints them."""
 
@@ -283,8 +285,8 @@ def build(inputs: Inputs, years: Sequence[int], lang: str = "zh") -> AnnualRepor
     last = years[-1]
     long = inputs.long[inputs.long["year"].isin(years)]
     warnings = warn.warnings(inputs.long, inputs.catalogue, last)
-    title = (f"长垣市碳达峰试点建设{_year_label(years, 'zh')}评估报告",
-             f"Changyuan carbon-peak pilot: evaluation report, {_year_label(years, 'en')}")
+    title = (f"{_COUNTY.name_zh}碳达峰试点建设{_year_label(years, 'zh')}评估报告",
+             f"{_COUNTY.name_en} carbon-peak pilot: evaluation report, {_year_label(years, 'en')}")
     data_years = sorted({int(y) for y in long["data_year"].dropna()})
     dy = "、".join(map(str, data_years)) if lang == "zh" else ", ".join(map(str, data_years))
     meta = ExportMeta(

@@ -65,9 +65,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cyc_geo import db, paths
+from cyc_geo import db
+from cyc_geo.places.profile import MissingTable, profile
 
-CATALOGUE_PATH = paths.REFERENCE_DIR / "indicators.csv"
+CATALOGUE_PATH = profile().indicators
 
 #: Target years of 附件1 (columns 2022年 / 2023年 / 2024年).
 YEARS: tuple[int, ...] = (2022, 2023, 2024)
@@ -149,7 +150,10 @@ def load_catalogue(path: Path | str | None = None) -> pd.DataFrame:
     partners`` (the 附件1 columns) and ``name_en, domain_en, unit_en, direction,
     source, rule, valid_min, valid_max, origin``. Empty cells are NaN.
     """
-    return _read_catalogue(str(path or CATALOGUE_PATH)).copy()
+    path = path or CATALOGUE_PATH
+    if path is None:
+        raise MissingTable("规划指标目标值（附件1）", "plan targets (附件1 indicators)")
+    return _read_catalogue(str(path)).copy()
 
 
 def annex_rows(catalogue: pd.DataFrame) -> pd.DataFrame:

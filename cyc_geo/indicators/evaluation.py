@@ -35,6 +35,7 @@ from cyc_geo.indicators.catalogue import (
     provider,
     spatial_values,
 )
+from cyc_geo.places.profile import profile
 
 SOURCE_KINDS = {"reported": ("填报", "reported"), "spatial": ("地图测算（同年数据）", "map estimate (same year)"),
                 "derived": ("推算（填报值）", "derived (reported inputs)"), "ledger": ("台账", "ledger"),
@@ -217,7 +218,7 @@ def _sources(long: pd.DataFrame) -> list[str]:
     kinds = sorted(set(long["kind"]) - {"none"})
     years = sorted({int(y) for y in long["data_year"].dropna()})
     dy = "、".join(str(y) for y in years) if years else MISSING
-    return [f"附件1（长垣市推进碳达峰试点建设工作方案）；值来源：{'、'.join(SOURCE_KINDS[k][0] for k in kinds) or MISSING}；"
+    return [f"附件1（{profile().plan_zh}）；值来源：{'、'.join(SOURCE_KINDS[k][0] for k in kinds) or MISSING}；"
             f"数据年份：{dy}"]
 
 

@@ -30,6 +30,7 @@ from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.excel import DEMO_FILL, append, put, save_bytes
 from cyc_geo.exports.meta import DEMO_LABEL, ExportMeta, round_for_unit
 from cyc_geo.indicators.catalogue import BEHIND, MET
+from cyc_geo.places.profile import profile
 
 ANNEX_TITLE = "碳达峰试点县（市）建设指标任务分解表"
 ANNEX_HEADER = ["序号", "领域", "指标", "单位", "现状值", "2022年", "2023年", "2024年", "牵头单位", "配合单位"]
@@ -127,7 +128,7 @@ def export_meta(year: int, demo: bool, scenario: str | None = None) -> ExportMet
     if scenario:
         filters["光伏情景"] = scenario
     return ExportMeta(title=(ANNEX_TITLE, "Pilot indicators (Annex 1)"), filters=filters, demo=demo,
-                      sources=["目标值：《长垣市推进碳达峰试点建设工作方案》附件1；实际值：填报值，否则同年数据版本的地图测算值"
+                      sources=[f"目标值：《{profile().plan_zh}》附件1；实际值：填报值，否则同年数据版本的地图测算值"
                                "（“计分依据”列；非同年的测算值只列出、不计分，见“说明 Notes”）"])
 
 

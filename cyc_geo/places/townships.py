@@ -1,6 +1,7 @@
-"""Township-level divisions (乡镇/街道) of Changyuan.
+"""Township-level divisions (乡镇/街道) of the county.
 
-Facts: ``data/reference/townships.csv`` lists the 18 units with their 12-digit
+Facts: the profile's township table (:mod:`cyc_geo.places.profile`; bundled: ``data/reference/townships.csv``)
+lists the 18 units with their English names, their 12-digit
 statistical codes (统计用区划代码 2019-2023) and seat points in GCJ-02 (AMap
 township centres; four rows are hand-estimated, ``seat_quality=estimated``).
 
@@ -19,29 +20,28 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from cyc_geo import paths
 from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
+from cyc_geo.places.profile import profile
 
-TOWNSHIP_CSV = paths.REFERENCE_DIR / "townships.csv"
+TOWNSHIP_CSV = profile().townships
 DEMO_FILE = "townships_demo.gpkg"
-NAME_EN = {
-    "蒲西街道": "Puxi Subdistrict", "蒲东街道": "Pudong Subdistrict", "南蒲街道": "Nanpu Subdistrict",
-    "蒲北街道": "Pubei Subdistrict", "魏庄街道": "Weizhuang Subdistrict", "丁栾镇": "Dingluan Town",
-    "樊相镇": "Fanxiang Town", "恼里镇": "Naoli Town", "常村镇": "Changcun Town", "赵堤镇": "Zhaodi Town",
-    "孟岗镇": "Menggang Town", "满村镇": "Mancun Town", "苗寨镇": "Miaozhai Town",
-    "张三寨镇": "Zhangsanzhai Town", "方里镇": "Fangli Town", "佘家镇": "Shejia Town",
-    "芦岗乡": "Lugang Township", "武邱乡": "Wuqiu Township",
-}
+
+
+def name_en_of(csv_path: Path = TOWNSHIP_CSV) -> dict[str, str]:
+    """Chinese township name -> English name, from the township table's ``name_en`` column (empty if none)."""
+    df = pd.read_csv(csv_path, dtype=str)
+    return dict(zip(df["name"], df["name_en"], strict=True)) if "name_en" in df.columns else {}
 
 
 def read_seats(csv_path: Path = TOWNSHIP_CSV) -> gpd.GeoDataFrame:
     """Township seats as WGS84 points with code, name, type and seat quality."""
     df = pd.read_csv(csv_path, dtype={"code": str})
     lon, lat = gcj02_to_wgs84(df["seat_lon_gcj02"].to_numpy(), df["seat_lat_gcj02"].to_numpy())
-    df["name_en"] = df["name"].map(NAME_EN)
+    if "name_en" not in df.columns:
+        df["name_en"] = df["name"]
     gdf = gpd.GeoDataFrame(
         df[["code", "name", "name_en", "type", "seat_quality"]],
         geometry=gpd.points_from_xy(lon, lat),
@@ -57,7 +57,7 @@ def township_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         gdf["approximate"] = provenance_of(gdf).approximate
     gdf["code"] = gdf["code"].astype(str)
     if "name_en" not in gdf.columns:
-        gdf["name_en"] = gdf["name"].map(NAME_EN)
+        gdf["name_en"] = gdf["name"].map(name_en_of())
     gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6
     return gdf.sort_values("code").reset_index(drop=True)
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from cyc_geo import paths
 from cyc_geo.geo.crs import M2_PER_HA, M2_PER_MU
+from cyc_geo.places.profile import profile
 from cyc_geo.planning.site import CheckParams, Context, Finding, IndustryFigures, PreparedSite, Rule
 
 DOC = "国土资源部《工业项目建设用地控制指标》（国土资发〔2008〕24号）"
@@ -165,21 +166,21 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
                       + ("；工业企业内部一般不得安排绿地" if sh > 0 else ""),
                       f"Green-land ratio {100 * sh:.1f} % ({fig.green_land_m2:,.0f} m²), {'within' if ok else 'above'} "
                       f"the {100 * hi:.0f} % limit", "green_share", green_share=round(sh, 4), max_green_share=hi))
-    # (一) investment intensity: the figure, never the test (表1's value for Changyuan's region class is not at hand)
+    # (一) investment intensity: the figure, never the test (表1's value for the county's region class is not at hand)
     if fig.investment_wan is None:
         missing.append(("投资强度：未给出投资额", "investment intensity: no investment given"))
     else:
         inten = fig.investment_wan / (area / M2_PER_HA)
         out.append(_f("info", "investment_intensity", None,
                       f"投资强度 {inten:,.0f} 万元/公顷（投资 {fig.investment_wan:,.0f} 万元 / {area / M2_PER_HA:,.2f} 公顷）："
-                      "须对照表1中长垣所属"
+                      f"须对照表1中{profile().short_zh}所属"
                       "地区分类（按工业用地出让最低价标准等别）和行业的控制值核定，本系统未载入表1，未作判定",
                       f"Investment intensity {inten:,.0f} 万元/ha ({fig.investment_wan:,.0f} 万元 over {area / M2_PER_HA:,.2f} ha): "
-                      "compare it with Table 1 for Changyuan's region class (by its industrial land-price grade) and the "
+                      f"compare it with Table 1 for {profile().name_en}'s region class (by its industrial land-price grade) and the "
                       "industry; Table 1 is not loaded, so it is not judged", "investment_intensity",
                       investment_intensity_wan_per_ha=round(inten, 1)))
-        missing.append(("投资强度：表1按地区分类的控制值未载入（长垣所属地区分类须按国土资发〔2006〕307号的工业用地等别确定）",
-                        "investment intensity: Table 1's values by region class are not loaded (Changyuan's class "
+        missing.append((f"投资强度：表1按地区分类的控制值未载入（{profile().short_zh}所属地区分类须按国土资发〔2006〕307号的工业用地等别确定）",
+                        f"investment intensity: Table 1's values by region class are not loaded ({profile().name_en}'s class "
                         "follows its industrial land-price grade, 国土资发〔2006〕307号)"))
     if missing:
         out.append(Finding.of("info", "land_indicators", 0.0, None,

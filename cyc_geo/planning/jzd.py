@@ -20,7 +20,7 @@ part; rings that partly overlap (two outer rings, a hole crossing its boundary) 
 their area would be counted twice (:func:`parcel_geometry`). Files come in GBK (most
 surveying software) or UTF-8 (with or without BOM). The coordinate system is CGCS2000, Xi'an 1980 or
 Beijing 1954 Gauss-Kruger, 3° or 6° zones; the EPSG code follows from 坐标系, 几度分带, 带号 and
-whether Y carries the zone number (:func:`cyc_geo.geo.detect.gk_epsg`; for Changyuan: CGCS2000 3°
+whether Y carries the zone number (:func:`cyc_geo.geo.detect.gk_epsg`; for the bundled county: CGCS2000 3°
 zone 38, CM 114°E = EPSG:4526 with the zone prefix, EPSG:4547 without).
 
 Files are capped before and while they are read (:data:`MAX_JZD_BYTES`, :data:`MAX_JZD_LINES`,
@@ -45,9 +45,11 @@ import numpy as np
 import shapely
 
 from cyc_geo.geo.detect import gk_epsg
+from cyc_geo.places.profile import profile
 
-EXPORT_ZONE = 38
-"""Changyuan (114.5-115.0°E) lies in the CGCS2000 3° zone 38 (CM 114°E; docs/sources.md, "CRS and units")."""
+EXPORT_ZONE = profile().gk_zone
+"""The county's CGCS2000 3° zone (its profile's ``gk_zone``; the bundled county, 114.5-115.0°E, lies in zone 38,
+CM 114°E; docs/sources.md, "CRS and units")."""
 EXPORT_DECIMALS = 3
 """Coordinates are written to the millimetre, the precision field of survey deliveries (精度=0.001)."""
 

@@ -12,7 +12,7 @@ per project and year (table ``project_progress``, migration 5 of :mod:`cyc_geo.d
 Editors write with :func:`save_progress` (validated; one transaction with its audit record, entity
 :data:`AUDIT_ENTITY`, key ``<project>:<year>``).
 
-**Project 3's MW connected** (长垣市整市屋顶光伏项目, 200 MW of rooftop PV) is never typed in: it is counted
+**Project 3's MW connected** (the county-wide rooftop PV programme of 附件2, 200 MW) is never typed in: it is counted
 from the installations ledger (:func:`project3_connected_mw`). Which ledger rows belong to project 3 (rule,
 docs/sources.md "Project 3 and the ledger"): if the ledger has a ``project_no`` column, the rows with
 ``project_no == 3``; otherwise the spatial rule: grid-connected rows with real coordinates whose point lies

@@ -31,14 +31,15 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping, shape
 
-from cyc_geo import db, paths
+from cyc_geo import db
 from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.geo.detect import guess_crs
+from cyc_geo.places.profile import profile
 from cyc_geo.pv import rooftops
 
-PROJECTS_CSV = paths.REFERENCE_DIR / "projects.csv"
+PROJECTS_CSV = profile().projects
 SEED_COLUMNS = ("序号", "项目名称", "建设内容和规模", "建设主体", "建设期限", "投资规模(万元)", "效益")
 """The 附件2 columns, in the seed's order."""
 SEED_TOTAL_WAN_YUAN = 214000
@@ -50,12 +51,18 @@ SITE_ENTITY = "project_site"
 # ---------------------------------------------------------------- project table
 
 
-def load_projects(csv_path: Path = PROJECTS_CSV) -> pd.DataFrame:
+def load_projects(csv_path: Path | None = PROJECTS_CSV) -> pd.DataFrame:
     """The four 附件2 projects: seed columns (Chinese, verbatim) plus structured columns.
 
     ``序号`` is an int; numeric structured columns are floats (NaN where the seed states nothing).
+    A county profile without a project table has no projects: an empty table with the same columns.
     """
-    df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    if csv_path is None:
+        df = pd.DataFrame({c: pd.Series(dtype=str) for c in (*SEED_COLUMNS, "name_en", "project_kind", "land_need_mu",
+                                                               "land_need_m2", "new_floor_area_m2", "floor_area_m2",
+                                                               "capacity_mw", "period_start", "period_end", "land_note_en")})
+    else:
+        df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     missing = [c for c in SEED_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"{csv_path}: missing columns {missing}")
@@ -97,15 +104,15 @@ def _roof_site(roofs: gpd.GeoDataFrame | None = None) -> tuple[shapely.Geometry,
 def devzone_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Transform of layer ``devzone``: ``name`` / ``name_en`` when the file has none, ``area_km2`` (EPSG:4547)."""
     if "name" not in gdf.columns:
-        gdf["name"] = "长垣经开区"
+        gdf["name"] = profile().devzone_zh
     if "name_en" not in gdf.columns:
-        gdf["name_en"] = "Changyuan development zone"
+        gdf["name_en"] = profile().devzone_en
     gdf["area_km2"] = gdf.to_crs(AREA_CRS).geometry.area / 1e6
     return gdf
 
 
 def load_devzone() -> gpd.GeoDataFrame:
-    """The economic-development zone (长垣经开区), WGS84: layer ``devzone`` of the catalogue (a planner's
+    """The economic-development zone (经开区; its name from the county profile), WGS84: layer ``devzone`` of the catalogue (a planner's
     ``devzone`` file, else the demo)."""
     return load_layer("devzone")
 

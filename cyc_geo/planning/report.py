@@ -31,6 +31,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.places.profile import profile
 from cyc_geo.planning.landcheck import LEVELS, CheckContext, LandCheck, check_site
 from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row
 
@@ -158,7 +159,7 @@ def _draw_site(ax0, ax1, site_parts: np.ndarray) -> None:
 
 def _finish_axes(ax0, ax1, cjk: bool) -> None:
     """Titles, equal aspect, plain metre ticks and the colour key."""
-    ax0.set_title(_label("长垣市全域", "Changyuan city", cjk), fontsize=10)
+    ax0.set_title(_label(f"{profile().name_zh}全域", profile().full_en, cjk), fontsize=10)
     ax1.set_title(_label("地块及周边", "Site close-up", cjk), fontsize=10)
     for ax in (ax0, ax1):
         ax.set_aspect("equal")
@@ -240,7 +241,7 @@ def summary_meta(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh"
     demo = bool(layers) if demo is None else demo
     return ExportMeta(title=("重点项目用地核查汇总", "Priority projects: land-check summary"), lang=lang, demo=demo,
                       filters={"演示图层" if lang == "zh" else "Demo layers": "、".join(layers) or "—"},
-                      sources=["项目：《长垣市推进碳达峰试点建设工作方案》附件2；核查：cyc_geo.planning.landcheck，面积按 EPSG:4547"])
+                      sources=[f"项目：《{profile().plan_zh}》附件2；核查：cyc_geo.planning.landcheck，面积按 EPSG:4547"])
 
 
 # ---------------------------------------------------------------- Excel

@@ -39,6 +39,7 @@ import shapely
 from cyc_geo.carbon.landcover import CLASSES, FOREST_CODES
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
+from cyc_geo.places.profile import profile
 from cyc_geo.planning.industrial_land import RULES_24, industrial_land_findings
 from cyc_geo.planning.site import CheckParams, Context, Finding, LandCheckParams, PreparedSite, Rule, RuleParams, Township
 
@@ -451,10 +452,11 @@ def _pv_forest_finding(site: PreparedSite, forest: gpd.GeoDataFrame, ov: np.ndar
                        "pv_forest", parts=parts, banned_m2=round(b_m2, 2), shrub_m2=round(shrub_m2, 2),
                        sink_lost_t_co2_yr=round(sink, 3))
     return finding("warning", "forest", total, share,
-                   f"光伏方阵涉及灌木林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）：{cond_zh}。长垣年降水量高于400毫米，"
+                   f"光伏方阵涉及灌木林地 {total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}）：{cond_zh}。"
+                   f"{profile().short_zh}年降水量高于400毫米，"
                    "须核实灌木覆盖度低于50%并采用林光互补，依法办理使用林地手续",
                    f"The PV arrays touch {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of shrub forest: {cond_en}. "
-                   "Changyuan's annual rainfall is above 400 mm, so the shrub cover must be shown to be below 50 %, the "
+                   f"{profile().name_en}'s annual rainfall is above 400 mm, so the shrub cover must be shown to be below 50 %, the "
                    "arrays built as 林光互补, and forest-land use approved",
                    "pv_forest", parts=parts, banned_m2=0.0, shrub_m2=round(shrub_m2, 2), sink_lost_t_co2_yr=round(sink, 3))
 
@@ -598,18 +600,18 @@ def county_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fin
     outside = max(site.area_m2 - inside, 0.0)
     if inside < p.min_overlap_m2:
         return _noted("conflict", "county", outside, outside / site.area_m2,
-                      "地块完全位于长垣市域以外", "The site lies entirely outside Changyuan city")
+                      f"地块完全位于{profile().name_zh}域以外", f"The site lies entirely outside {profile().full_en}")
     if outside >= p.min_overlap_m2:
         share = outside / site.area_m2
         if rooftop:  # roofs cut by the boundary line are existing buildings, not a land claim across it
             return _noted("warning", "county", outside, share,
-                          f"有 {outside:,.0f} m²（{_pct(share)}）屋顶面积位于长垣市域以外（跨市界的建筑），请核对屋顶数据",
-                          f"{outside:,.0f} m² ({_pct(share)}) of roof area lie outside Changyuan city "
+                          f"有 {outside:,.0f} m²（{_pct(share)}）屋顶面积位于{profile().name_zh}域以外（跨市界的建筑），请核对屋顶数据",
+                          f"{outside:,.0f} m² ({_pct(share)}) of roof area lie outside {profile().full_en} "
                           "(buildings cut by the boundary); please check the roof data")
         return _noted("conflict", "county", outside, share,
-                      f"地块有 {outside:,.0f} m²（{_pct(share)}）位于长垣市域以外",
-                      f"{outside:,.0f} m² ({_pct(share)}) of the site lie outside Changyuan city")
-    return _noted("ok", "county", 0.0, 0.0, "地块全部位于长垣市域内", "The site lies entirely inside Changyuan city")
+                      f"地块有 {outside:,.0f} m²（{_pct(share)}）位于{profile().name_zh}域以外",
+                      f"{outside:,.0f} m² ({_pct(share)}) of the site lie outside {profile().full_en}")
+    return _noted("ok", "county", 0.0, 0.0, f"地块全部位于{profile().name_zh}域内", f"The site lies entirely inside {profile().full_en}")
 
 
 def township_rows(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Township]:
@@ -786,15 +788,16 @@ def devzone_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
     share = inside / site.area_m2
     industrial = kind == "industrial"
     if share >= 1 - 1e-6 or site.area_m2 - inside < p.min_overlap_m2:
-        return _noted("ok", "devzone", inside, 1.0, "地块全部位于长垣经开区内", "The site lies entirely inside the development zone")
+        return _noted("ok", "devzone", inside, 1.0, f"地块全部位于{profile().devzone_zh}内",
+                      "The site lies entirely inside the development zone")
     if inside >= p.min_overlap_m2:
         lvl = "warning" if industrial else "ok"
         return _noted(lvl, "devzone", inside, share,
-                      f"地块 {_pct(share)} 位于长垣经开区内，其余在区外" + ("；工业项目宜整体入园" if industrial else ""),
+                      f"地块 {_pct(share)} 位于{profile().devzone_zh}内，其余在区外" + ("；工业项目宜整体入园" if industrial else ""),
                       f"{_pct(share)} of the site lies inside the development zone, the rest outside"
                       + ("; industrial projects should lie wholly inside the zone" if industrial else ""))
     lvl = "warning" if industrial else "ok"
-    zh = "地块位于长垣经开区以外" + ("；工业项目原则上应入园" if industrial else "")
+    zh = f"地块位于{profile().devzone_zh}以外" + ("；工业项目原则上应入园" if industrial else "")
     en = "The site lies outside the development zone" + (
         "; industrial projects should be located in the zone" if industrial else ""
     )

@@ -6,6 +6,7 @@ aggregate of the whole (the dask engine relies on this).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -63,12 +64,17 @@ def summary(per_roof: pd.DataFrame, goal_mw: float = GOAL_MW) -> dict[str, Any]:
         "specific_yield": (tot["annual_kwh"] / tot["capacity_kw"]) if tot["capacity_kw"] > 0 else 0.0,
         "co2_t": tot["co2_t"],
         "tce": tot["tce"],
-        "goal_mw": goal_mw,
-        "project_mw": PROJECT_MW,
-        "project_gwh": PROJECT_GWH,
-        "share_of_project_mw": capacity_mw / PROJECT_MW,
-        "share_of_project_gwh": annual_gwh / PROJECT_GWH,
+        "goal_mw": _plan_figure(goal_mw),
+        "project_mw": _plan_figure(PROJECT_MW),
+        "project_gwh": _plan_figure(PROJECT_GWH),
+        "share_of_project_mw": _plan_figure(capacity_mw / PROJECT_MW),
+        "share_of_project_gwh": _plan_figure(annual_gwh / PROJECT_GWH),
     }
+
+
+def _plan_figure(value: float) -> float | None:
+    """A figure from the plan's goals, ``None`` (JSON null) when the county profile has no plan goals (NaN)."""
+    return None if math.isnan(value) else value
 
 
 def township_table(per_roof: pd.DataFrame, townships: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cyc_geo.places.profile import profile
+
 GCE_PER_KWH_SEED = 300.0
 """Grams of standard coal per kWh used by the plan (附件2 #3: 19820万kWh -> 59460 t标准煤; docs/sources.md, "Plan arithmetic")."""
 TCO2_PER_TCE_SEED = 2.6
@@ -75,8 +77,8 @@ PRESETS: dict[str, Preset] = {
                "0.5271 tCO2/MWh", 2023, "华中区域电网平均", "Central China grid average"),
         Preset("seed_plan", "方案口径（300 gce/kWh × 2.6 tCO₂/tce = 0.78）", "Plan's arithmetic (300 gce/kWh x 2.6 tCO2/tce = 0.78)",
                GCE_PER_KWH_SEED, None, TCO2_PER_TCE_SEED,
-               "长垣市推进碳达峰试点建设工作方案 附件2 #3: 19820万kWh, 59460 tce, 15.46万t CO2", 2023,
-               "长垣方案附件2口径", "Changyuan plan's arithmetic, 附件2"),
+               f"{profile().plan_zh} 附件2 #3: 19820万kWh, 59460 tce, 15.46万t CO2", 2023,
+               f"{profile().short_zh}方案附件2口径", f"{profile().name_en} plan's arithmetic, 附件2"),
         Preset("national_2023", "全国电网平均排放因子 2023（0.5306）", "National grid average 2023 (0.5306)",
                GCE_PER_KWH_SEED, 0.5306, None,
                "生态环境部、国家统计局《关于发布2023年电力二氧化碳排放因子的公告》：2023年全国电力平均二氧化碳排放因子 "

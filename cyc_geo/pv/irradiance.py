@@ -1,7 +1,7 @@
-"""All-sky hourly irradiance for a representative year at Changyuan, and its transposition.
+"""All-sky hourly irradiance for a representative year at the county, and its transposition.
 
-A representative year is built from monthly means (``data/reference/climate_changyuan.csv``,
-docs/sources.md, "Climate of Changyuan"):
+A representative year is built from monthly means (the county profile's ``climate`` table, bundled:
+``data/reference/climate_changyuan.csv``, docs/sources.md, "Climate of the county"):
 
 1. hourly clear-sky GHI (pvlib Ineichen-Perez, bundled Linke turbidity, SPA solar position,
    mid-interval steps of 2023, UTC+8);
@@ -15,7 +15,7 @@ docs/sources.md, "Climate of Changyuan"):
    model can shade and weight them separately.
 
 Air temperature per hour is the month's mean plus a sinusoid of half the mean diurnal range,
-highest at 15:00 and lowest at 03:00 local time (docs/sources.md, "Climate of Changyuan").
+highest at 15:00 and lowest at 03:00 local time (docs/sources.md, "Climate of the county").
 
 Instead of the monthly means an hourly weather file can be supplied (EPW, or a PVGIS TMY CSV /
 JSON, read with ``pvlib.iotools``); its GHI, DNI, DHI and air temperature are then used as they are.
@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 
 from cyc_geo.paths import REFERENCE_DIR
+from cyc_geo.places.profile import profile
 
-CLIMATE_FILE = REFERENCE_DIR / "climate_changyuan.csv"
-"""Monthly means of GHI (kWh/m²/day), air temperature and diurnal range (°C) — approximate values for
-northern Henan (docs/sources.md, "Climate of Changyuan")."""
+CLIMATE_FILE = profile().climate or REFERENCE_DIR / "climate_changyuan.csv"
+"""The county profile's monthly means of GHI (kWh/m²/day), air temperature and diurnal range (°C) — approximate values for
+northern Henan (docs/sources.md, "Climate of the county")."""
 OVERCAST_RATIO = 0.30
 """GHI of an overcast day as a share of the clear-sky GHI (project choice inside the 0.2-0.4 spread of
 overcast daily clearness indices; docs/sources.md, "PV yield model")."""
@@ -43,7 +44,7 @@ YEAR = 2023
 """The representative (non-leap) year of the hourly steps (docs/sources.md, "PV yield model")."""
 TZ = "Asia/Shanghai"
 T_MAX_HOUR = 15.0
-"""Local hour of the daily maximum air temperature (docs/sources.md, "Climate of Changyuan")."""
+"""Local hour of the daily maximum air temperature (docs/sources.md, "Climate of the county")."""
 DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 

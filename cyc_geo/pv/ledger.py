@@ -67,6 +67,7 @@ import pandas as pd
 
 from cyc_geo.geo.crs import WGS84
 from cyc_geo.geo.gcj02 import gcj02_to_wgs84
+from cyc_geo.places.profile import profile
 from cyc_geo.pv.plausibility import capacity_caveat, capacity_problem
 
 LEDGER_COLUMNS = ("install_id", "name", "owner", "building_class", "status", "capacity_kw", "capacity_kwp",
@@ -479,13 +480,20 @@ def township_lookup() -> dict[str, str]:
     return out
 
 
+def _admin_prefix() -> str:
+    """Regex of the province / prefecture / county prefix a township name may carry (from the county profile)."""
+    p = profile()
+    opt = [f"({re.escape(x)})?" for x in (p.province_zh, p.prefecture_zh) if x]
+    return "^" + "".join(opt) + "(" + "|".join(re.escape(a) for a in p.aliases_zh) + ")?"
+
+
 def _township_code(value: Any, lookup: dict[str, str]) -> str | None:
     key = _norm(_text(value))
     if not key:
         return None
     if key in lookup:
         return lookup[key]
-    key = re.sub(r"^(河南省)?(新乡市)?(长垣市|长垣县)?", "", key)
+    key = re.sub(_admin_prefix(), "", key)
     for variant in (key, re.sub(r"(办事处)$", "", key)):
         if variant in lookup:
             return lookup[variant]
@@ -701,8 +709,8 @@ def _parse_row(row: list[Any], rownum: int, cols: dict[str, int], factor: float,
     if code is None:
         given = _text(get("township")) or _text(get("township_code"))
         if given:
-            zh.append(f"乡镇“{given}”不是长垣市的乡镇/街道")
-            en.append(f"township {given!r} is not one of Changyuan's townships")
+            zh.append(f"乡镇“{given}”不是{profile().name_zh}的乡镇/街道")
+            en.append(f"township {given!r} is not one of {profile().name_en}'s townships")
         else:
             zh.append("缺少乡镇")
             en.append("township missing")

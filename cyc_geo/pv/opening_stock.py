@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from cyc_geo import db
+from cyc_geo.places.profile import profile
 
 AUDIT_ENTITY = "pv_opening_stock"
 AUDIT_KEY = "county"
@@ -72,7 +73,7 @@ def clean(mw: Any, as_of: Any, source: Any) -> tuple[float, str, str]:
         errors.append("截至日期须为 YYYY-MM-DD / the as-of date must be YYYY-MM-DD")
     src = str(source or "").strip()
     if not src:
-        errors.append("需要数据来源（如：国网长垣市供电公司统计） / a source is required (e.g. the grid company's statistics)")
+        errors.append(f"需要数据来源（如：{profile().grid_company_zh}统计） / a source is required (e.g. the grid company's statistics)")
     if errors:
         raise ValueError("; ".join(errors))
     return value, ts.strftime("%Y-%m-%d"), src

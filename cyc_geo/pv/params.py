@@ -56,7 +56,7 @@ SHED_CLEAR_SHARE = 0.70
 docs/sources.md, "Rooftop PV parameters")."""
 GHI_SPREAD = 0.07
 """± share of annual GHI for the low / high range: the monthly means are approximate (docs/sources.md,
-"Climate of Changyuan", "PV yield model")."""
+"Climate of the county", "PV yield model")."""
 DERIVED = ("usable_fraction", "gcr", "performance_ratio", "clearness_factor")
 """PVParams fields computed from the others unless given explicitly."""
 
@@ -80,7 +80,7 @@ class PVParams:
     """
 
     latitude: float = CENTRE_LAT
-    """Changyuan city (:data:`cyc_geo.places.site.CENTRE_LAT`, :data:`~cyc_geo.places.site.CENTRE_LON`)."""
+    """The county's city centre (:data:`cyc_geo.places.site.CENTRE_LAT`, :data:`~cyc_geo.places.site.CENTRE_LON`)."""
     longitude: float = CENTRE_LON
     altitude_m: float = 65.0
     """About 65 m a.s.l. (Yellow River plain; docs/sources.md, "Geography")."""
@@ -116,10 +116,10 @@ class PVParams:
     clearness_factor: float | None = None
     """Annual GHI / annual clear-sky GHI. Derived from the climate file (≈ 0.66 with the default
     monthly means); set explicitly, every month's GHI is scaled so the annual GHI becomes
-    ``clearness_factor`` x clear-sky GHI (docs/sources.md, "Climate of Changyuan")."""
+    ``clearness_factor`` x clear-sky GHI (docs/sources.md, "Climate of the county")."""
     climate_file: str | None = None
     """Monthly means (CSV like ``data/reference/climate_changyuan.csv``, the default;
-    docs/sources.md, "Climate of Changyuan")."""
+    docs/sources.md, "Climate of the county")."""
     weather_file: str | None = None
     """Optional hourly year (EPW or PVGIS TMY) used instead of the monthly means (docs/sources.md, "PV yield model")."""
     overcast_ratio: float = irradiance.OVERCAST_RATIO

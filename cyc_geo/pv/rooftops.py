@@ -1,6 +1,6 @@
 """Building footprints (rooftops) for the PV potential: columns, validation and loader.
 
-No building-footprint data of Changyuan is available offline; the demo county of
+No building-footprint data of the county is available offline; the demo county of
 about 250,000 buildings is written by the layer's demo builder (``layers/rooftops.toml``).
 
 Columns (cross-team interface): ``roof_id, building_class, roof_type, area_m2,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cyc_geo.geo import hexgrid
 from cyc_geo.mapview.payloads import in_lang
+from cyc_geo.places.profile import profile
 from cyc_geo.pv import aggregation, emissions, losses, yield_model
 from cyc_geo.pv import model as pv
 from cyc_geo.pv.params import CLASSES, ROOF_TYPES, PVParams, Scenario, resolve_params
@@ -301,7 +302,7 @@ def yield_model_note(params: PVParams, lang: str) -> str:
     flat = y["flat"]
     if lang == "zh":
         return (
-            f"全天候逐时模型：长垣（{params.latitude}°N, {params.longitude}°E）月均水平总辐照合计 "
+            f"全天候逐时模型：{profile().short_zh}（{params.latitude}°N, {params.longitude}°E）月均水平总辐照合计 "
             f"{y['ghi_kwh_m2']:,.0f} kWh/m²·年（近似气候值，可换用 EPW/PVGIS 逐时文件，见 docs/pv.md），"
             f"Erbs 分离直射与散射，{y['transposition']} 模型转换到组件面（平屋顶 {flat['tilt_deg']:.0f}° 倾斜面"
             f"为水平面的 {flat['poa_ghi_ratio']:.3f} 倍），再逐项扣除损失（下表）。平屋顶支架按冬至日 9–15 时"
@@ -312,7 +313,7 @@ def yield_model_note(params: PVParams, lang: str) -> str:
             f"为平屋顶寿命平均值的 {100 * y['plan_vs_lifetime_flat']:.0f}%。"
         )
     return (
-        f"All-sky hourly model: monthly mean GHI at Changyuan ({params.latitude} N, {params.longitude} E) adds up to "
+        f"All-sky hourly model: monthly mean GHI at {profile().name_en} ({params.latitude} N, {params.longitude} E) adds up to "
         f"{y['ghi_kwh_m2']:,.0f} kWh/m²/yr (approximate climate means; an EPW/PVGIS hourly file can replace them, "
         f"see docs/pv.md), split into beam and diffuse with Erbs, transposed with {y['transposition']} (a "
         f"{flat['tilt_deg']:.0f}° flat-roof plane gets {flat['poa_ghi_ratio']:.3f} × GHI), then itemised losses "

@@ -4,7 +4,7 @@ import pytest
 
 from cyc_geo.catalog.vector_io import read_meta
 from cyc_geo.geo.crs import AREA_CRS
-from cyc_geo.places.county import NEIGHBOURS, build_county, load_county, load_neighbours
+from cyc_geo.places.county import build_county, load_county, load_neighbours, neighbours
 
 
 def test_county_area_is_about_1041_km2(data_dir):
@@ -31,7 +31,7 @@ EDGES = {"371728": 57.0, "410526": 56.5, "410727": 41.0, "410928": 8.3, "410225"
 def test_neighbours_share_the_documented_edges(data_dir):
     county = load_county().to_crs(AREA_CRS).geometry.iloc[0]
     nbs = load_neighbours().to_crs(AREA_CRS)
-    assert set(nbs["adcode"]) == {n.adcode for n in NEIGHBOURS}
+    assert set(nbs["adcode"]) == {n.adcode for n in neighbours()}
     for _, row in nbs.iterrows():
         shared = county.boundary.intersection(row.geometry.buffer(150)).length / 1000
         assert shared == pytest.approx(EDGES[row["adcode"]], rel=0.1), row["name"]
