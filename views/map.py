@@ -44,7 +44,7 @@ from cyc_geo.mapview.webmap import (
     vector_tile_layer,
 )
 from cyc_geo.pv.params import Scenario
-from ui import folium_map, map_data
+from ui import area_stats, folium_map, map_data
 from ui.common import (
     app_secrets,
     demo_banner,
@@ -349,6 +349,7 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         fmap = base_map(view.basemap_id, view.token, center=(req[0], req[1]), zoom=req[2],
                         fit_bounds=map_data.county_bounds(view.basemap_id), lang=lang())
         SearchControl(map_data.search_entries(view.basemap_id, lang()), lang()).add_to(fmap)
+        area_stats.add_draw_control(fmap, lang())
         add_label_css(fmap)
         groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
         groups.append(_highlight(view, current))
@@ -356,7 +357,8 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         return fmap, groups
 
     out = folium_map.show(_content_key(view, jobs, req, current), build, center=(req[0], req[1]), zoom=req[2],
-                          key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token)
+                          key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token,
+                          reported=area_stats.REPORTED)
     st.session_state["map_build_s"] = time.perf_counter() - t0
     return out
 
@@ -390,6 +392,7 @@ def map_and_panel(view: View, building: bool) -> None:
     with col_panel:
         clicked = out.get("last_clicked")
         _side_panel(map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
+        area_stats.panel(clicked, out.get("last_active_drawing"), view.basemap_id)
 
 
 def _export_builder(view: View) -> Callable[[str], bytes]:
@@ -450,6 +453,10 @@ def print_section(view: View) -> None:
         title = st.text_input(tr("标题", "Title"), tr("长垣市碳达峰规划图", "Changyuan carbon-peak planning map"),
                               key="map_print_title")
         ids = [layer.id for layer in view.shown if layer.geometry != "raster"] or None
+        figures = area_stats.print_figures()
+        if figures is not None and what == "view" and not st.checkbox(tr("附区域统计表", "Add the area statistics table"),
+                                                                       value=True, key="map_print_stats"):
+            figures = None
         if st.button(tr("生成 PDF", "Make PDF"), key="map_print_btn"):
             lat, lon, zoom = st.session_state.get("map_view", (view.state.lat, view.state.lon, view.state.zoom))
             with st.spinner(tr("正在排版…", "Laying out…")):
@@ -457,7 +464,7 @@ def print_section(view: View) -> None:
                     data = print_layout.atlas("townships", ids, paper, True, lang())
                 else:
                     data = print_layout.print_layout(ids, paper, landscape, title, lang(),
-                                                     bbox_wgs84=view_bounds(lat, lon, zoom))
+                                                     bbox_wgs84=view_bounds(lat, lon, zoom), figures=figures)
             st.session_state["map_print_pdf"] = (what, data)
         made = st.session_state.get("map_print_pdf")
         if made:
