@@ -175,7 +175,8 @@ def _show(label: str, stats: AreaStats) -> None:
     st.markdown(tr(f"**{md_escape(label)}**：{stats['area_mu']:,.1f} 亩", f"**{md_escape(label)}**: {stats['area_mu']:,.1f} mu"))
     table = stats.table(lang())
     shown = table.iloc[:, [0, 1, 2, 3, 6]].copy()
-    shown.iloc[:, 2] = [_fmt(v) for v in shown.iloc[:, 2]]
+    value, unit = shown.columns[2], shown.columns[3]
+    shown[value] = [_fmt(v, u) for v, u in zip(shown[value], shown[unit], strict=True)]
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(stats["opening_stock_treatment" if lang() == "zh" else "opening_stock_treatment_en"])
     st.download_button(tr("下载区域统计 (Excel)", "Download the statistics (Excel)"), workbook_bytes(stats, lang()),
@@ -183,10 +184,10 @@ def _show(label: str, stats: AreaStats) -> None:
                        key="area_stats_xlsx")
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, unit: str) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "—"
-    return f"{v:,.0f}" if isinstance(v, (int, np.integer)) else f"{float(v):,.3f}"
+    return f"{v:,.0f}" if isinstance(v, (int, np.integer)) or unit == "个" else f"{float(v):,.3f}"
 
 
 def print_figures() -> list[tuple[str, str]] | None:

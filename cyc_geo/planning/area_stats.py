@@ -119,7 +119,9 @@ class _Rows:
                           "data_year": info.get("data_year"), "provenance": info.get("provenance")})
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=list(ROW_COLUMNS))
+        out = pd.DataFrame(self.rows, columns=list(ROW_COLUMNS))
+        out["value"] = pd.Series([r["value"] for r in self.rows], dtype=object)  # counts stay integers
+        return out
 
 
 def _layer_info(layer_id: str, gdf: pd.DataFrame | None) -> dict[str, Any]:
