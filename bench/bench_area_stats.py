@@ -21,9 +21,9 @@ from bench.common import measure, result_row
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
+    from cyc_geo.places.townships import load_townships
     from cyc_geo.planning.area_stats import area_statistics
     from cyc_geo.planning.landcheck import CheckContext
-    from cyc_geo.places.townships import load_townships
     from cyc_geo.pv.installations import load_ledger
     from cyc_geo.pv.rooftops import load_rooftops
 

@@ -111,7 +111,7 @@ class _Rows:
         self.rows: list[dict[str, Any]] = []
         self.layers = layers
 
-    def add(self, topic: str, item: str, label: tuple[str, str], value: float | int | str | None, unit: str,
+    def add(self, topic: str, item: str, label: tuple[str, str], value: Any, unit: str,
             definition: tuple[str, str], layer: str) -> None:
         info = self.layers.get(layer, {})
         self.rows.append({"topic": topic, "item": item, "label_zh": label[0], "label_en": label[1], "value": value,

@@ -191,3 +191,35 @@ def test_area_of_the_stats_is_its_polygon_in_epsg_4547(demo_data_dir):
     stats = area_statistics(square.to_crs("EPSG:4326"), as_of=AS_OF)
     assert stats["area_m2"] == pytest.approx(90_000, abs=0.5)
     assert stats["area_mu"] == pytest.approx(90_000 / M2_PER_MU, abs=0.01)
+
+
+def test_land_check_and_stats_measure_zoning_through_one_overlap_function(demo_data_dir, monkeypatch):
+    """Both the land check's findings and the statistics measure 永久基本农田, 红线, 城镇开发边界 and 耕地 through
+    cyc_geo.planning.overlaps.layer_overlap (one implementation): a change there changes both."""
+    from cyc_geo.catalog.loader import load_layer
+    from cyc_geo.planning import overlaps
+    from cyc_geo.planning.area_stats import area_statistics
+    from cyc_geo.planning.landcheck import CheckContext, check_site
+
+    square = gpd.GeoDataFrame(geometry=[_square_on_farmland_edge()], crs=AREA_CRS)
+    sizes = {n: len(load_layer(n)) for n in ("farmland", "eco_redline", "urban_boundary", "cropland")}
+    real = overlaps.layer_overlap
+    seen: dict[str, list[int]] = {"check": [], "stats": []}
+    caller = ["check"]
+
+    def doubled(site, layer, min_m2=1.0, per_feature=None):
+        seen[caller[0]].append(len(layer))
+        out = real(site, layer, min_m2, per_feature)
+        return overlaps.LayerOverlap(out.per_feature * 2, out.total_m2 * 2, out.codes, out.names, out.parts)
+
+    ctx = CheckContext()
+    before = check_site(square, context=ctx).finding("farmland").overlap_m2
+    monkeypatch.setattr(overlaps, "layer_overlap", doubled)
+    check = check_site(square, context=ctx)
+    caller[0] = "stats"
+    stats = area_statistics(square, context=ctx, as_of=AS_OF)
+    assert before > 0
+    assert check.finding("farmland").overlap_m2 == pytest.approx(2 * before, abs=0.02)
+    assert stats["farmland_m2"] == pytest.approx(2 * before, abs=0.02)
+    for name in ("farmland", "eco_redline", "urban_boundary"):
+        assert sizes[name] in seen["check"] and sizes[name] in seen["stats"], name
