@@ -57,6 +57,7 @@ from ui.common import (
     source_version,
     tr,
 )
+from ui.locate import locate_box
 from ui.text import md_escape
 
 MAP_KEY = "main_map"
@@ -391,7 +392,9 @@ def map_and_panel(view: View, building: bool) -> None:
     _write_url(view, current)
     with col_panel:
         clicked = out.get("last_clicked")
-        _side_panel(map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
+        located = locate_box(view.basemap_id, clicked, lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario))
+        _side_panel(located if located is not None else
+                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
         area_stats.panel(clicked, out.get("last_active_drawing"), view.basemap_id)
 
 

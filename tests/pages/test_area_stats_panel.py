@@ -1,4 +1,4 @@
-"""The map page's 区域统计 / Area statistics panel under AppTest: a clicked township and a drawn polygon."""
+"""The map page under AppTest: the 区域统计 / Area statistics panel (clicked township, drawn polygon) and the 定位 / Locate box."""
 
 from __future__ import annotations
 
@@ -76,3 +76,35 @@ def test_drawn_polygon_statistics():
     area_mu = float(gpd.GeoSeries([square], crs="EPSG:4326").to_crs("EPSG:4547").area.iloc[0]) * 15 / 10000
     assert float(shown["区域|面积|亩"].replace(",", "")) == pytest.approx(area_mu, abs=0.01)
     assert any("绘制的多边形" in m.value for m in at.markdown)
+
+
+def test_locate_a_parcel_number_shows_it_as_the_selected_feature():
+    """定位: a 永久基本农田 parcel number moves the map to the parcel and shows it in 所选要素 as a click would."""
+    from cyc_geo.catalog.loader import load_layer
+
+    farm = load_layer("farmland")
+    pid = str(farm["parcel_id"].iloc[11])
+    at = app_test("views/map.py")
+    at.run()
+    at.text_input(key="map_locate_query").set_value(pid)
+    at.button[[b.label for b in at.button].index("定位")].click().run()
+    assert not at.exception
+    tables = [t.value for t in at.table]
+    assert any(pid in df.to_string() for df in tables), "the parcel is not in 所选要素"
+    lat, lon, zoom = at.session_state["map_request"]
+    assert farm.geometry.iloc[11].buffer(0.02).contains(shapely.Point(lon, lat)) and zoom == 16
+
+
+def test_locate_a_cgcs2000_xy_with_zone_38_moves_the_map_there(town):
+    from pyproj import Transformer
+
+    p = town.geometry.representative_point()
+    e, n = Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True).transform(p.x, p.y)
+    at = app_test("views/map.py")
+    at.run()
+    at.text_input(key="map_locate_query").set_value(f"38 {n:.1f} {e:.1f}")
+    at.button[[b.label for b in at.button].index("定位")].click().run()
+    assert not at.exception
+    lat, lon, _ = at.session_state["map_request"]
+    assert abs(lat - p.y) < 1e-5 and abs(lon - p.x) < 1e-5
+    assert any(town["name"] in t.value.to_string() for t in at.table)  # the township under the point, as a click
