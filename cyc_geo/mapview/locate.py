@@ -94,12 +94,13 @@ def locate(query: str, load: Callable[[str], gpd.GeoDataFrame] | None = None) ->
     q = str(query or "").strip().lower()
     if not q:
         return []
-    if load is None:
-        from cyc_geo.catalog.loader import load_layer as load
+    from cyc_geo.catalog.loader import load_layer
+
+    loader = load if load is not None else load_layer
     ranked: list[tuple[int, Hit]] = []
     for layer_id, fields in searched_layers():
         try:
-            gdf = load(layer_id)
+            gdf = loader(layer_id)
         except (FileNotFoundError, KeyError, OSError):
             continue
         ranked.extend(_feature_hits(layer_id, gdf, fields, q))
