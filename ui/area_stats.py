@@ -13,6 +13,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 import streamlit as st
 
@@ -174,10 +175,11 @@ def panel(clicked: dict | None, drawn_geojson: dict | None, basemap_id: str) -> 
 def _show(label: str, stats: AreaStats) -> None:
     st.markdown(tr(f"**{md_escape(label)}**：{stats['area_mu']:,.1f} 亩", f"**{md_escape(label)}**: {stats['area_mu']:,.1f} mu"))
     table = stats.table(lang())
-    shown = table.iloc[:, [0, 1, 2, 3, 6]].copy()
-    value, unit = shown.columns[2], shown.columns[3]
-    shown[value] = [_fmt(v, u) for v, u in zip(shown[value], shown[unit], strict=True)]
-    st.dataframe(shown, hide_index=True, width="stretch")
+    topic, item, value, unit, year = (table.columns[i] for i in (0, 1, 2, 3, 6))
+    shown = pd.DataFrame({item: [f"{t} · {i}" for t, i in zip(table[topic], table[item], strict=True)],
+                          value: [_fmt(v, u) for v, u in zip(table[value], table[unit], strict=True)],
+                          unit: table[unit], year: table[year]})
+    st.dataframe(shown, hide_index=True, width="stretch")  # definitions and sources: in the Excel download
     st.caption(stats["opening_stock_treatment" if lang() == "zh" else "opening_stock_treatment_en"])
     st.download_button(tr("下载区域统计 (Excel)", "Download the statistics (Excel)"), workbook_bytes(stats, lang()),
                        "area_statistics.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

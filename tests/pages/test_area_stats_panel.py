@@ -23,7 +23,7 @@ def _map_value(at, **value) -> None:
 
 def _shown(at) -> dict[str, str]:
     df = at.dataframe[-1].value
-    return {f"{r.iloc[0]}|{r.iloc[1]}|{r.iloc[3]}": r.iloc[2] for _, r in df.iterrows()}
+    return {f"{r.iloc[0]}|{r.iloc[2]}": r.iloc[1] for _, r in df.iterrows()}
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,9 @@ def test_clicked_township_statistics_and_excel(town):
     shown = _shown(at)
     expected = area_statistics(town.to_frame().T.set_geometry("geometry").set_crs("EPSG:4326"),
                                as_of=str(at.date_input(key="area_stats_as_of").value))
-    assert shown["光伏潜力|光伏情景潜力装机|MW"] == f"{expected['potential_mw']:,.3f}"
-    assert shown["森林|森林蓄积量|m³"] == f"{expected['forest_stock_m3']:,.3f}"
-    assert any(k.startswith("光伏装机（台账）|已并网光伏装机") and v == f"{expected['installed_mw']:,.3f}" for k, v in shown.items())
+    assert shown["光伏潜力 · 光伏情景潜力装机|MW"] == f"{expected['potential_mw']:,.3f}"
+    assert shown["森林 · 森林蓄积量|m³"] == f"{expected['forest_stock_m3']:,.3f}"
+    assert any(k.startswith("光伏装机（台账） · 已并网光伏装机") and v == f"{expected['installed_mw']:,.3f}" for k, v in shown.items())
     assert any("蒲东街道" in m.value for m in at.markdown)
     assert at.get("download_button"), "no Excel download"
 
@@ -74,7 +74,7 @@ def test_drawn_polygon_statistics():
     import geopandas as gpd
 
     area_mu = float(gpd.GeoSeries([square], crs="EPSG:4326").to_crs("EPSG:4547").area.iloc[0]) * 15 / 10000
-    assert float(shown["区域|面积|亩"].replace(",", "")) == pytest.approx(area_mu, abs=0.01)
+    assert float(shown["区域 · 面积|亩"].replace(",", "")) == pytest.approx(area_mu, abs=0.01)
     assert any("绘制的多边形" in m.value for m in at.markdown)
 
 
