@@ -21,6 +21,8 @@ The rules, chosen so that a township's statistics equal the other pages' townshi
   before are inside it) - exactly as the PV page's township table (:func:`cyc_geo.pv.progress.by_township`).
 - **Forest**: area, stock and gross sink by exact zonal statistics of the land-cover raster
   (:func:`cyc_geo.carbon.forest.carbon_by_zone`, as ``carbon --json``).
+- **三调 地类**: the land check's 地类 breakdown (:mod:`cyc_geo.planning.landuse_breakdown`), summed by 建设用地 /
+  农用地 / 未利用地.
 - **三区三线, 耕地, belt**: exact polygon overlaps (:func:`cyc_geo.planning.overlaps.zoning_overlap`, the function
   the land check's findings use), per 三调 class for 永久基本农田 and 耕地, per zone for the belt.
 """
@@ -63,7 +65,7 @@ TOPICS = {"area": ("区域", "Area"), "roofs": ("屋顶", "Roofs"), "pv_potentia
           "pv_ledger": ("光伏装机（台账）", "PV installed (ledger)"), "forest": ("森林", "Forest"),
           "farmland": ("永久基本农田", "Basic farmland"), "cropland": ("耕地（三调）", "Cropland (3rd survey)"),
           "eco_redline": ("生态保护红线", "Ecological red line"), "urban_boundary": ("城镇开发边界", "Urban development boundary"),
-          "belt": ("沿黄生态带", "Yellow River belt")}
+          "belt": ("沿黄生态带", "Yellow River belt"), "landuse": ("三调地类", "Land use (3rd survey)")}
 """Topics of the table, in order, with their names."""
 
 _BELT_ZONES = {"floodplain": ("黄河滩区", "floodplain"), "corridor": ("堤外生态廊道", "landward corridor")}
@@ -307,6 +309,20 @@ def _zoning(site: PreparedSite, ctx: CheckContext, min_m2: float, out: _Rows) ->
     return figs
 
 
+def _landuse(site: PreparedSite, ctx: CheckContext, min_m2: float, out: _Rows) -> dict[str, Any]:
+    """The area's 三调 地类 by the three classes of the Land Administration Law (the land check's breakdown,
+    :func:`cyc_geo.planning.landuse_breakdown.landuse_breakdown`: 地类图斑 if loaded, else the land-cover raster)."""
+    from cyc_geo.planning.landuse_breakdown import GROUPS, group_totals, landuse_breakdown
+
+    rows = landuse_breakdown(site, False, ctx, min_m2)
+    d = ("按《土地管理法》第四条三大类汇总的三调地类面积（地类图斑，无则土地覆被栅格精确区域统计；与用地核查的地类表相同）",
+         "3rd-survey land classes summed by the three classes of the Land Administration Law (地类图斑, else exact zonal "
+         "statistics of the land-cover raster; the land check's land-use table)")
+    for group, m2 in group_totals(rows).items():
+        out.add("landuse", f"landuse_{group}_mu", GROUPS[group], round(m2 / M2_PER_MU, 3), "亩", d, "landcover")
+    return {"landuse_breakdown": rows}
+
+
 def area_statistics(
     area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     as_of: Any = None,
@@ -366,6 +382,7 @@ def area_statistics(
     figs.update(_pv_ledger(site, ledger, day, opening, whole, out))
     figs.update(_forest(site, ctx, out))
     figs.update(_zoning(site, ctx, p.min_overlap_m2, out))
+    figs.update(_landuse(site, ctx, p.min_overlap_m2, out))
     figs["demo"] = any(v["provenance"] == "demo" for v in layers.values())
     return AreaStats(figs, out.frame(), layers, site)
 

@@ -144,6 +144,7 @@ def test_site_farmland_and_zoning_equal_the_land_check(demo_data_dir, tmp_path, 
     belt = next(f for f in check["findings"] if f["layer"] == "belt")
     assert stats["belt_by_zone_m2"] == pytest.approx(belt["details"]["per_zone_m2"], abs=0.01)
     assert stats["cropland_mu"] >= stats["farmland_mu"] - 0.01  # 耕地 includes the 耕地 inside basic farmland
+    assert stats["landuse_breakdown"] == check["landuse_breakdown"]  # the land check's 地类 table, the same function
 
 
 def test_stats_excel_and_print_rows_carry_the_table(demo_data_dir):
