@@ -45,7 +45,7 @@ from cyc_geo.mapview.webmap import (
 )
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
-from ui import folium_map, map_data
+from ui import area_stats, folium_map, map_data
 from ui.common import (
     app_secrets,
     demo_banner,
@@ -58,6 +58,7 @@ from ui.common import (
     source_version,
     tr,
 )
+from ui.locate import locate_box
 from ui.text import md_escape
 
 MAP_KEY = "main_map"
@@ -350,6 +351,7 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         fmap = base_map(view.basemap_id, view.token, center=(req[0], req[1]), zoom=req[2],
                         fit_bounds=map_data.county_bounds(view.basemap_id), lang=lang())
         SearchControl(map_data.search_entries(view.basemap_id, lang()), lang()).add_to(fmap)
+        area_stats.add_draw_control(fmap, lang())
         add_label_css(fmap)
         groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
         groups.append(_highlight(view, current))
@@ -357,7 +359,8 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         return fmap, groups
 
     out = folium_map.show(_content_key(view, jobs, req, current), build, center=(req[0], req[1]), zoom=req[2],
-                          key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token)
+                          key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token,
+                          reported=area_stats.REPORTED)
     st.session_state["map_build_s"] = time.perf_counter() - t0
     return out
 
@@ -390,7 +393,10 @@ def map_and_panel(view: View, building: bool) -> None:
     _write_url(view, current)
     with col_panel:
         clicked = out.get("last_clicked")
-        _side_panel(map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
+        located = locate_box(view.basemap_id, clicked, lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario))
+        _side_panel(located if located is not None else
+                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
+        area_stats.panel(clicked, out.get("last_active_drawing"), view.basemap_id)
 
 
 def _export_builder(view: View) -> Callable[[str], bytes]:
@@ -451,6 +457,10 @@ def print_section(view: View) -> None:
         title = st.text_input(tr("标题", "Title"), tr(f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
                               key="map_print_title")
         ids = [layer.id for layer in view.shown if layer.geometry != "raster"] or None
+        figures = area_stats.print_figures()
+        if figures is not None and what == "view" and not st.checkbox(tr("附区域统计表", "Add the area statistics table"),
+                                                                       value=True, key="map_print_stats"):
+            figures = None
         if st.button(tr("生成 PDF", "Make PDF"), key="map_print_btn"):
             lat, lon, zoom = st.session_state.get("map_view", (view.state.lat, view.state.lon, view.state.zoom))
             with st.spinner(tr("正在排版…", "Laying out…")):
@@ -458,7 +468,7 @@ def print_section(view: View) -> None:
                     data = print_layout.atlas("townships", ids, paper, True, lang())
                 else:
                     data = print_layout.print_layout(ids, paper, landscape, title, lang(),
-                                                     bbox_wgs84=view_bounds(lat, lon, zoom))
+                                                     bbox_wgs84=view_bounds(lat, lon, zoom), figures=figures)
             st.session_state["map_print_pdf"] = (what, data)
         made = st.session_state.get("map_print_pdf")
         if made:

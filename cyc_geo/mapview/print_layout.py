@@ -557,9 +557,10 @@ def _check_paper(paper: str) -> str:
 
 def print_layout(layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
                  title: str | None = None, lang: str = "zh", bbox_wgs84: tuple[float, float, float, float] | None = None,
-                 frames: dict[str, gpd.GeoDataFrame] | None = None) -> bytes:
+                 frames: dict[str, gpd.GeoDataFrame] | None = None, figures: list[tuple[str, str]] | None = None) -> bytes:
     """One-page PDF layout of ``layer_ids`` (default: the map page's default layers) over the county,
-    or over ``bbox_wgs84`` (west, south, east, north: the web map's current view)."""
+    or over ``bbox_wgs84`` (west, south, east, north: the web map's current view); ``figures``: (label, value)
+    rows printed beside the map (e.g. :func:`cyc_geo.planning.area_stats.print_rows`)."""
     paper = _check_paper(paper)
     drawn = prepare_layers(layer_ids, frames)
     title = title or _t("title", lang)
@@ -570,7 +571,7 @@ def print_layout(layer_ids: list[str] | None = None, paper: str = "A4", landscap
         bounds = tuple(box.total_bounds)
     else:
         bounds = _county_bounds(drawn)
-    map_page(pdf, drawn, bounds, title, paper, landscape)
+    map_page(pdf, drawn, bounds, title, paper, landscape, figures=figures)
     return pdf.to_bytes()
 
 

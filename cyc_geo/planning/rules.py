@@ -41,6 +41,10 @@ from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
 from cyc_geo.places.profile import profile
 from cyc_geo.planning.industrial_land import RULES_24, industrial_land_findings
+from cyc_geo.planning.overlaps import class_name as _class_name
+from cyc_geo.planning.overlaps import class_parts as _parts_by_class
+from cyc_geo.planning.overlaps import cropland_rest, layer_overlap, zoning_overlap
+from cyc_geo.planning.overlaps import text_col as _col
 from cyc_geo.planning.site import CheckParams, Context, Finding, LandCheckParams, PreparedSite, Rule, RuleParams, Township
 
 SITE_TYPES = ("industrial", "pv", "public", "other")
@@ -181,35 +185,12 @@ def _union(site: PreparedSite) -> shapely.Geometry:
     return shapely.union_all(site.parts)
 
 
-def _class_name(code: str, given: Any = None) -> str:
-    if isinstance(given, str) and given:
-        return given
-    try:
-        return CLASSES[int(code)].name_zh
-    except (KeyError, ValueError):
-        return code
-
-
-def _col(gdf: gpd.GeoDataFrame, name: str, default: str = "") -> np.ndarray:
-    if name in gdf.columns:
-        return gdf[name].fillna(default).astype(str).to_numpy()
-    return np.full(len(gdf), default, dtype=object)
-
-
 def _num_col(gdf: gpd.GeoDataFrame, name: str) -> list[float | None]:
     """A number column as floats (None where empty or absent): the file's own figures, e.g. 图斑面积 (m²)."""
     if name not in gdf.columns:
         return [None] * len(gdf)
     values = pd.to_numeric(gdf[name], errors="coerce")
     return [None if pd.isna(v) else round(float(v), 2) for v in values]
-
-
-def _parts_by_class(codes: np.ndarray, names: np.ndarray, ov: np.ndarray, min_m2: float) -> list[dict[str, Any]]:
-    df = pd.DataFrame({"code": codes, "name": names, "m2": ov})
-    df = df[df["m2"] > 0].groupby("code", as_index=False).agg(name=("name", "first"), m2=("m2", "sum"))
-    df = df[df["m2"] >= min_m2].sort_values("code")
-    return [{"code": str(r.code), "name": str(r.name), "overlap_m2": round(float(r.m2), 2),
-             "overlap_mu": round(float(r.m2) / M2_PER_MU, 3)} for r in df.itertuples()]
 
 
 def _classes_text(parts: list[dict[str, Any]]) -> tuple[str, str]:
@@ -221,18 +202,16 @@ def _classes_text(parts: list[dict[str, Any]]) -> tuple[str, str]:
 def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Finding:
     """永久基本农田: conflict on any overlap, with parts per 三调 class and the per-parcel table."""
     p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
-    farm = ctx.area_crs("farmland")
-    if farm is None:
+    over = zoning_overlap(site, ctx, "farmland", p.min_overlap_m2)
+    if over is None:
         return finding("info", "farmland", 0.0, None, "永久基本农田图层暂不可用，未核查", "Basic-farmland layer not available, not checked")
-    ov = site.overlap_by_feature(farm.geometry.to_numpy())
-    total = float(ov.sum())
+    farm = ctx.required("farmland")
+    ov, total = over.per_feature, over.total_m2
     share = total / site.area_m2
     if total < p.min_overlap_m2:
         return finding("ok", "farmland", 0.0, 0.0, "地块不占用永久基本农田", "The site takes no permanent basic farmland",
                        "farmland", parts=[], parcels=[])
-    codes = _col(farm, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(farm, "class_name"), strict=True)], dtype=object)
-    parts = _parts_by_class(codes, names, ov, p.min_overlap_m2)
+    codes, names, parts = over.codes, over.names, over.parts
     hit = np.flatnonzero(ov >= p.min_overlap_m2)
     ids, located, owner = _col(farm, "parcel_id"), _col(farm, "located_in"), _col(farm, "owner")
     numbers = _col(farm, "parcel_no")  # 图斑编号 (YJJBNTTBBH / TBBH of a 三区三线 file)
@@ -259,33 +238,6 @@ def farmland_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> F
                    parts=parts, parcels=parcels)
 
 
-def _cropland_rest(site: PreparedSite, ctx: Context, p: LandCheckParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
-    """Per cropland feature: its class code, name and the overlap (m²) with the site outside basic farmland."""
-    crop = ctx.required("cropland")
-    codes = _col(crop, "class_code")
-    names = np.array([_class_name(c, n) for c, n in zip(codes, _col(crop, "class_name"), strict=True)], dtype=object)
-    ov = site.overlap_by_feature(crop.geometry.to_numpy())
-    hit = np.flatnonzero(ov >= p.min_overlap_m2)
-    rest = np.zeros(len(crop))
-    geoms: list = []
-    if len(hit) == 0:
-        return codes, names, rest, geoms
-    whole = _union(site)
-    farm = ctx.area_crs("farmland")
-    farm_u = None
-    if farm is not None and len(farm):
-        near = farm.geometry.to_numpy()[shapely.STRtree(farm.geometry.to_numpy()).query(whole, predicate="intersects")]
-        farm_u = shapely.union_all(near) if len(near) else None
-    for i in hit:
-        piece = shapely.intersection(crop.geometry.iloc[i], whole)
-        if farm_u is not None:
-            piece = shapely.difference(piece, farm_u)
-        rest[i] = piece.area
-        if piece.area >= p.min_overlap_m2:
-            geoms.append(piece)
-    return codes, names, rest, geoms
-
-
 def cropland_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> list[Finding]:
     """耕地 outside 永久基本农田: a warning with the 占补平衡 note; for PV arrays a conflict."""
     p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
@@ -305,7 +257,7 @@ def cropland_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> 
                         "屋顶数据或三调耕地数据有误，请核对",
                         f"Rooftop PV takes no cropland, but roofs overlap the cropland layer by {ov / 1e6:,.2f} km² ({_pct(share)} "
                         "of the roof area): a place cannot be both a building and cropland, so the roof or cropland data are wrong")]
-    codes, names, rest, _ = _cropland_rest(site, ctx, p)
+    codes, names, rest, _ = cropland_rest(site, ctx, p.min_overlap_m2)
     total = float(rest.sum())
     share = total / site.area_m2
     if total < p.min_overlap_m2:
@@ -330,11 +282,11 @@ def redline_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
     """生态保护红线: a conflict, or a warning for a declared permitted limited human activity
     (``params.redline_activity``)."""
     p, activity, rooftop = params.thresholds, params.redline_activity, params.rooftop
-    red = ctx.area_crs("eco_redline")
-    if red is None:
+    over = zoning_overlap(site, ctx, "eco_redline", p.min_overlap_m2)
+    if over is None:
         return finding("info", "eco_redline", 0.0, None, "生态保护红线图层暂不可用，未核查", "Red-line layer not available, not checked")
-    ov = site.overlap_by_feature(red.geometry.to_numpy())
-    total = float(ov.sum())
+    red = ctx.required("eco_redline")
+    ov, total = over.per_feature, over.total_m2
     share = total / site.area_m2
     if total < p.min_overlap_m2:
         return finding("ok", "eco_redline", 0.0, 0.0, "地块不涉及生态保护红线", "The site does not touch the ecological red line",
@@ -368,11 +320,11 @@ def urban_boundary_finding(site: PreparedSite, params: CheckParams, ctx: Context
     """城镇开发边界 (厅字〔2019〕48号): outside it an industrial site is a conflict, a warning when declared a 单独选址
     project (``params.standalone_siting``); public facilities a warning; PV and other uses info; with ``outside_m2``."""
     p, site_type, rooftop = params.thresholds, params.site_type, params.rooftop
-    ub = ctx.area_crs("urban_boundary")
-    if ub is None:
+    over = zoning_overlap(site, ctx, "urban_boundary", p.min_overlap_m2)
+    if over is None:
         return finding("info", "urban_boundary", 0.0, None, "城镇开发边界图层暂不可用，未核查",
                        "Development-boundary layer not available, not checked", outside_m2=None)
-    inside = float(site.overlap_by_feature(ub.geometry.to_numpy()).sum())
+    inside = over.total_m2
     outside = max(site.area_m2 - inside, 0.0)
     share_out = outside / site.area_m2
     if outside < p.min_overlap_m2:
@@ -666,7 +618,7 @@ def belt_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Findi
     """沿黄生态带: a conflict on any overlap (roofs take no new land), else the distance to it."""
     p, rooftop = params.thresholds, params.rooftop
     belt = ctx.required("belt")
-    ov = site.overlap_by_feature(belt.geometry.to_numpy())
+    ov = layer_overlap(site, belt, p.min_overlap_m2).per_feature
     zones = belt["zone"].astype(str).tolist() if "zone" in belt.columns else [str(i) for i in range(len(belt))]
     per_zone = {z: round(float(a), 2) for z, a in zip(zones, ov, strict=True)}
     total = float(ov.sum())
@@ -940,7 +892,7 @@ def conflict_areas(site: PreparedSite, params: CheckParams, ctx: Context) -> gpd
         if piece is not None:
             rows.append({"layer": "forest_protection", "level": "conflict", "geometry": piece})
         if ctx.area_crs("cropland") is not None:
-            _, _, _, geoms = _cropland_rest(site, ctx, p)
+            _, _, _, geoms = cropland_rest(site, ctx, p.min_overlap_m2)
             if geoms:
                 rows.append({"layer": "cropland", "level": "conflict" if pv else "warning",
                              "geometry": shapely.union_all(geoms)})

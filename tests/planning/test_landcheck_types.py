@@ -153,7 +153,8 @@ def test_the_land_check_types_sit_below_the_rules_and_the_orchestration():
 
     assert imported("site") == set()
     # issue 27: the 24号 indicators and the 地类 breakdown are modules of their own beside rules.py, below it
-    helpers = {"cyc_geo.planning.industrial_land", "cyc_geo.planning.landuse_breakdown"}
+    # the overlap functions shared with the area statistics (cyc_geo.planning.overlaps) are one more such helper
+    helpers = {"cyc_geo.planning.industrial_land", "cyc_geo.planning.landuse_breakdown", "cyc_geo.planning.overlaps"}
     assert imported("rules") == {"cyc_geo.planning.site"} | helpers
     for helper in helpers:
         assert imported(helper.rsplit(".", 1)[1]) == {"cyc_geo.planning.site"}
