@@ -257,8 +257,8 @@ def main() -> None:
         with st.spinner(tr("正在精确分区统计…", "Computing exact zonal statistics…")):
             result = _by_zone(zone_kind, path, mtime, params, pools, share)
             county_rows = _by_zone("townships", path, mtime, params, pools, share)
-    except ValueError as exc:  # e.g. an all-nodata planner raster
-        st.error(str(exc))
+    except ValueError as exc:  # e.g. an all-nodata planner raster; the message may name the planner's file
+        st.error(md_escape(str(exc)))
         st.stop()
     fig = zones.county_figures(county_rows, params)
     _metrics(fig, method)

@@ -351,7 +351,8 @@ def _checked(site, result: LandCheck, project_no: int, editor: str | None, sourc
 def _compliance_section(checked: dict, key: tuple) -> None:
     """Findings and farmland-parcel tables of the checked site, its compliance report (Excel, PDF) and 界址点 export."""
     result = checked["result"]
-    st.subheader(tr(f"合规性核查：{checked['label']}", f"Compliance check: {checked['label']}"))
+    shown = md_escape(checked["label"])  # a project name or an uploaded file's name, as text
+    st.subheader(tr(f"合规性核查：{shown}", f"Compliance check: {shown}"))
     st.dataframe(compliance.findings_table(result, lang()), hide_index=True, width="stretch")
     landuse = compliance.landuse_table(result, lang())
     if len(landuse):

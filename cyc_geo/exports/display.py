@@ -69,6 +69,21 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 """Audit actions as words."""
 
+SOURCES: dict[str, tuple[str, str]] = {
+    "upload": ("上传", "upload"), "drawn": ("绘制", "drawn"), "demo": ("演示", "demo"), "project": ("项目表", "project table"),
+    "import": ("导入", "import"), "app": ("网页录入", "entered in the app"), "planner": ("规划文件", "planner file"),
+}
+"""Where a site or record came from (the ``source`` column of histories) as words."""
+
+WORD_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {"source": SOURCES}
+"""Columns whose codes :func:`display_frame` shows as words (unknown values unchanged)."""
+
+
+def word(words: dict[str, tuple[str, str]], value: Any, lang: str) -> str:
+    """``value``'s word in ``lang`` from ``words`` (the value itself when unknown)."""
+    pair = words.get(str(value))
+    return str(value) if pair is None else (pair[1] if lang == "en" else pair[0])
+
 
 def label(column: str, lang: str) -> str:
     """A column's label in ``lang`` (the name itself when unknown)."""
@@ -83,6 +98,11 @@ def unit(text: str, lang: str) -> str:
     for zh in sorted(UNITS_EN, key=len, reverse=True):
         text = text.replace(zh, UNITS_EN[zh])
     return text
+
+
+def _word_of(key: str, value: Any, lang: str) -> Any:
+    """A JSON value as shown: a word when ``key`` is one of :data:`WORD_COLUMNS`."""
+    return word(WORD_COLUMNS[key], value, lang) if key in WORD_COLUMNS else value
 
 
 def _missing(v: Any) -> bool:
@@ -103,7 +123,8 @@ def value_text(v: Any, lang: str = "zh") -> Any:
         except ValueError:
             return v
         if isinstance(obj, dict):
-            return "；".join(f"{label(str(k), lang)}: {MISSING if _missing(x) else x}" for k, x in obj.items())
+            return "；".join(f"{label(str(k), lang)}: {MISSING if _missing(x) else _word_of(str(k), x, lang)}"
+                            for k, x in obj.items())
         if isinstance(obj, list):
             return "、".join(MISSING if _missing(x) else str(x) for x in obj)
     return v
@@ -126,6 +147,8 @@ def display_frame(df: pd.DataFrame, lang: str = "zh", labels: dict[str, tuple[st
             out[col] = s.map(lambda v: MISSING if _missing(v) else beijing_time(v))
         elif col == "action":
             out[col] = s.map(lambda v: MISSING if _missing(v) else ACTIONS.get(str(v), (v, v))[1 if lang == "en" else 0])
+        elif col in WORD_COLUMNS:
+            out[col] = s.map(lambda v, w=WORD_COLUMNS[col]: MISSING if _missing(v) else word(w, v, lang)).astype(object)
         elif textual or s.isna().any():
             out[col] = s.map(lambda v: value_text(v, lang)).astype(object)
     names = {**COLUMN_LABELS, **(labels or {})}

@@ -13,6 +13,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from cyc_geo.exports.markdown import md_escape
 from cyc_geo.exports.meta import MISSING
 from cyc_geo.planning.site import LandCheck
 
@@ -99,24 +100,28 @@ def site_focus(sites: gpd.GeoDataFrame, project_no: int) -> tuple[tuple[float, f
 
 
 def site_state(site_row: pd.Series, lang: str) -> str:
-    """The "current site" line: its source, and "(demo)" or its version, editor and time (markdown)."""
-    src = site_row["source"]
+    """The "current site" line: its source in words, and "(demo)" or its version, editor and time (markdown,
+    the values escaped)."""
+    from cyc_geo.exports.display import SOURCES, word
+
+    src = md_escape(word(SOURCES, site_row["source"], lang))
     if site_row["demo"]:
-        return _t(lang, f"**当前地块**：来源 `{src}`（演示）", f"**Current site**: source `{src}` (demo)")
+        return _t(lang, f"**当前地块**：来源：{src}（演示）", f"**Current site**: source: {src} (demo)")
     from cyc_geo.exports.meta import beijing_time
 
-    v, by, at = site_row["version"], site_row["updated_by"], beijing_time(site_row["updated_at"])
-    return _t(lang, f"**当前地块**：来源 `{src}`，第 {v} 版，{by}，{at}",
-              f"**Current site**: source `{src}`, version {v}, {by}, {at}")
+    v, by, at = site_row["version"], md_escape(site_row["updated_by"]), beijing_time(site_row["updated_at"])
+    return _t(lang, f"**当前地块**：来源：{src}，第 {v} 版，{by}，{at}",
+              f"**Current site**: source: {src}, version {v}, {by}, {at}")
 
 
 def finding_lines(result: LandCheck, lang: str) -> list[tuple[str, str]]:
-    """(level, markdown) of a land check's findings, most severe first, with the reason in ``lang``."""
+    """(level, markdown) of a land check's findings, most severe first, with the reason in ``lang`` (escaped: it
+    names townships, projects and parcels from planner files)."""
     lines = []
     for f in sorted(result.findings, key=lambda f: LEVEL_ORDER[f.level]):
         zh, en = LEVEL_TEXT[f.level]
         name = CHECK_NAMES.get(f.check, (f.check, f.check))
-        lines.append((f.level, f"{LEVEL_ICON[f.level]} **{_t(lang, zh, en)}** · {_t(lang, *name)} — {f.reason(lang)}"))
+        lines.append((f.level, f"{LEVEL_ICON[f.level]} **{_t(lang, zh, en)}** · {_t(lang, *name)} — {md_escape(f.reason(lang))}"))
     return lines
 
 
@@ -131,7 +136,8 @@ def area_figures(result: LandCheck, lang: str) -> list[tuple[str, str]]:
 
 
 def township_line(result: LandCheck, lang: str) -> str:
-    """The townships a site lies in (at most six names, then "…"), "—" if none."""
-    names = [t.name if lang == "zh" else t.name_en for t in result.townships]
-    shown = "、".join(names[:MAX_TOWNSHIPS_SHOWN]) + ("…" if len(names) > MAX_TOWNSHIPS_SHOWN else "")
+    """The townships a site lies in (at most six names, then "…"), "—" if none (markdown: the names, from the
+    township layer, escaped)."""
+    names = [md_escape(t.name if lang == "zh" else t.name_en) for t in result.townships]
+    shown = _t(lang, "、", ", ").join(names[:MAX_TOWNSHIPS_SHOWN]) + ("…" if len(names) > MAX_TOWNSHIPS_SHOWN else "")
     return _t(lang, "所在乡镇：", "Townships: ") + (shown or "—")

@@ -191,3 +191,11 @@ def test_cleared_cells_stay_empty_after_a_refused_save(page_env):  # noqa: F811 
     assert shown.loc[rows.index(8), "value"] == "150"
     assert shown.loc[rows.index(1), "value"] == "" and shown.loc[rows.index(1), "note"] == ""
     assert not (shown.astype(str) == "None").to_numpy().any()
+
+
+def test_history_sources_are_words():
+    hist = pd.DataFrame({"project_no": [3, 1], "source": ["upload", "drawn"]})
+    assert list(display_frame(hist, "zh")["来源"]) == ["上传", "绘制"]
+    assert list(display_frame(hist, "en")["Source"]) == ["upload", "drawn"]
+    audit = pd.DataFrame({"new_value": ['{"version": 1, "source": "upload"}']})
+    assert display_frame(audit, "zh").iloc[0, 0] == "版本: 1；来源: 上传"
