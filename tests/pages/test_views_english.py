@@ -42,7 +42,7 @@ def test_projects_page_in_english(proj_env, fresh_db):  # noqa: F811
     assert any("sign in" in i.value for i in at.info)
     assert [b.label for b in at.get("download_button")] == [
         "Download summary (Excel)", "Download summary (printable HTML)", "Report (Excel)", "Report (printable HTML)",
-        "Compliance report (Excel)", "Compliance report (PDF)", "Export boundary-point file (界址点 .txt)",
+        "Compliance report (Excel)", "Compliance report (PDF)", "Export boundary-point file (.txt)",
     ]
     st.cache_resource.clear()
     st.cache_data.clear()
