@@ -110,7 +110,7 @@ def _area(f: Finding) -> float:
     return float(f.overlap_m2)
 
 
-FINDING_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩"}
+FINDING_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "mu"}
 
 
 def parcel_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
@@ -150,10 +150,11 @@ def _class_name(row: dict, lang: str) -> str:
     return row["name"]
 
 
-LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩", "占地块比例": "%", "Share of site": "%"}
+LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "mu", "占地块比例": "%", "Share of site": "%"}
 
 
-PARCEL_UNITS = {"占用面积": "m²", "Overlap": "m²", "占用亩数": "亩", "占地块比例": "%", "Share of site": "%"}
+PARCEL_UNITS = {"占用面积": "m²", "Overlap": "m²", "占用亩数": "亩", "Overlap (mu)": "mu", "占地块比例": "%",
+                "Share of site": "%"}
 
 
 def rules_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
@@ -210,7 +211,7 @@ def report_meta(result: LandCheck, ctx: CheckContext, lang: str, site_label: str
     stype = _pair(SITE_TYPE_NAMES.get(result.site_type, ("其他", "other")), lang)
     status = _pair(LEVEL_NAMES.get(result.status, (result.status,) * 2), lang)
     filters = {_t(lang, "地块", "Site"): site_label, _t(lang, "地块类型", "Site type"): stype,
-               _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} 亩 = {result.area_ha:,.4f} ha",
+               _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} {_t(lang, '亩', 'mu')} = {result.area_ha:,.4f} ha",
                _t(lang, "结论", "Result"): status}
     decl = declarations(result, lang)
     if decl:

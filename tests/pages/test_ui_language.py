@@ -232,3 +232,13 @@ def test_map_scale_bar_is_metric_only():
     html = base_map("blank").get_root().render()
     assert "L.control.scale({metric: true, imperial: false})" in html
     assert "L.control.scale()" not in html  # folium's default: miles and feet too
+
+
+def test_widget_text_script_follows_the_language():
+    from ui.common import WIDGET_TEXTS_ZH, widget_texts_js
+
+    zh, en = widget_texts_js("zh"), widget_texts_js("en")
+    assert 'd.cycWidgetLang="zh"' in zh and 'd.cycWidgetLang="en"' in en
+    assert WIDGET_TEXTS_ZH["Select all"] == "全选" and '"Select all": "全选"' in zh
+    assert "MutationObserver" in zh and "per file" in zh
+    assert "widget_texts()" in (REPO / "app.py").read_text(encoding="utf-8")
