@@ -210,8 +210,9 @@ def declarations(result: LandCheck, lang: str = "zh") -> list[str]:
 def report_meta(result: LandCheck, ctx: CheckContext, lang: str, site_label: str) -> ExportMeta:
     stype = _pair(SITE_TYPE_NAMES.get(result.site_type, ("其他", "other")), lang)
     status = _pair(LEVEL_NAMES.get(result.status, (result.status,) * 2), lang)
+    mu = _t(lang, "亩", "mu")
     filters = {_t(lang, "地块", "Site"): site_label, _t(lang, "地块类型", "Site type"): stype,
-               _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} {_t(lang, '亩', 'mu')} = {result.area_ha:,.4f} ha",
+               _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} {mu} = {result.area_ha:,.4f} ha",
                _t(lang, "结论", "Result"): status}
     decl = declarations(result, lang)
     if decl:

@@ -174,7 +174,8 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
                       f"投资强度 {inten:,.0f} 万元/公顷（投资 {fig.investment_wan:,.0f} 万元 / {area / M2_PER_HA:,.2f} 公顷）："
                       "须对照表1中长垣所属"
                       "地区分类（按工业用地出让最低价标准等别）和行业的控制值核定，本系统未载入表1，未作判定",
-                      f"Investment intensity {inten:,.0f} × 10k yuan/ha ({fig.investment_wan:,.0f} × 10k yuan over {area / M2_PER_HA:,.2f} ha): "
+                      f"Investment intensity {inten:,.0f} × 10k yuan/ha ({fig.investment_wan:,.0f} × 10k yuan over "
+                      f"{area / M2_PER_HA:,.2f} ha): "
                       "compare it with Table 1 for Changyuan's region class (by its industrial land-price grade) and the "
                       "industry; Table 1 is not loaded, so it is not judged", "investment_intensity",
                       investment_intensity_wan_per_ha=round(inten, 1)))

@@ -36,7 +36,7 @@ def test_projects_page_in_english(proj_env, fresh_db):  # noqa: F811
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Priority projects: land check"
-    assert any(m.value.startswith("**Current site**: source `demo` (demo)") for m in at.markdown)
+    assert any(m.value.startswith("**Current site**: source: demo (demo)") for m in at.markdown)
     assert {"Area (m²)", "Area (mu)", "Area (ha)", "Sink lost (t CO2/yr)"} <= {m.label for m in at.metric}
     assert any(c.value.startswith("Townships: ") for c in at.caption)
     assert any("sign in" in i.value for i in at.info)

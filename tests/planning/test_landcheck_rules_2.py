@@ -316,7 +316,7 @@ def test_the_page_records_the_declaration_and_shows_the_landuse_table(tmp_path, 
     at.number_input(key="projects_industry_office_land_m2").set_value(9_000.0)  # 10 % of the 9 ha square
     at.run()
     assert not at.exception, at.exception
-    assert any("行政办公及生活服务设施用地" in e.value and "超过 7%" in e.value for e in at.error)  # entered figures checked
+    assert any("行政办公及生活服务设施用地" in e.value and r"超过 7\%" in e.value for e in at.error)  # entered figures checked (markdown-escaped)
     assert any("单独选址" in c.value for c in at.caption)  # the declaration, beside the figures
     assert any("单独选址" in w.value and "城镇开发边界" in w.value for w in at.warning)  # urban_boundary: warning
     assert any("地类现状" in m.value for m in at.markdown)  # the 三调 breakdown table's heading
