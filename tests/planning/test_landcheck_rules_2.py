@@ -197,6 +197,32 @@ def test_both_compliance_reports_carry_the_landuse_breakdown():
     assert "Land use now" in text and "0601" in text and "0102" in text
 
 
+def test_the_english_compliance_workbook_says_mu_and_names_its_documents_in_english():
+    """One language at a time: the English report has no 亩 (mu) and cites the land law by its English name."""
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.compliance import report_xlsx
+    from cyc_geo.planning.landcheck import CheckContext
+
+    dltb = gpd.GeoDataFrame({"class_code": ["0102"], "class_name": ["水浇地"]},
+                            geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS)
+    cropland = gpd.GeoDataFrame({"class_code": ["0102"]}, geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)],
+                                crs=AREA_CRS)
+    ctx = CheckContext(dltb=dltb, cropland=cropland)
+    res = landcheck.check_site(gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS),
+                               context=ctx, site_type="industrial")
+    wb = load_workbook(io.BytesIO(report_xlsx(res, ctx, "en", "site")))
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if "亩" in c]
+    assert any("29.99 mu" in c or "30.00 mu" in c for c in cells), [c for c in cells if "m²" in c][:3]
+    rules = [c for c in cells if "Land Administration Law" in c]
+    assert rules and not [c for c in rules if re.search(r"[\u4e00-\u9fff]", c)]
+
+
 def test_pv_in_the_floodplain_cites_the_river_management_range_and_the_yellow_river_law():
     from cyc_geo.planning import landcheck
     from cyc_geo.planning.landcheck import CheckContext
