@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterable
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 _BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
@@ -22,6 +23,6 @@ def md_escape(text: object) -> str:
     return _PUNCT.sub(r"\\\1", _BREAKS.sub(" ", "" if text is None else str(text)))
 
 
-def md_join(items: object, sep: str = ", ") -> str:
+def md_join(items: Iterable[object] | None, sep: str = ", ") -> str:
     """Items of a list (file columns, layer names) escaped one by one and joined with ``sep``."""
-    return sep.join(md_escape(i) for i in (items or []))  # type: ignore[union-attr]
+    return sep.join(md_escape(i) for i in (items or []))
