@@ -163,3 +163,21 @@ def test_demo_buildings_stand_on_built_up_land(demo):
     assert len(roofs) > 200_000 and touched.sum() > 100_000
     bad = {int(c): int(n) for c, n in zip(*np.unique(under[~built_up], return_counts=True), strict=True)}
     assert bad == {}, f"cells under demo roofs that are not built-up, by class: {bad}"
+
+
+def test_demo_land_use_layers_follow_a_rebuilt_land_cover(demo_data_dir):
+    """The demo 耕地 / 永久基本农田 / 城镇开发边界 / 生态保护红线 are derived from the land cover: a new land-cover
+    file (the demo one rebuilt with built-up land under the roofs) makes them stale, and loading rebuilds them."""
+    import os
+
+    from cyc_geo.catalog.loader import load_layer
+    from cyc_geo.demo import landuse
+
+    files = {name: demo_data_dir / "generated" / f for name, f in landuse.FILES.items() if name != "forest_protection"}
+    assert files and not [n for n, f in files.items() if landuse.is_stale(f)]
+    raster = landcover.landcover_path()
+    os.utime(raster, (raster.stat().st_atime, raster.stat().st_mtime + 60))
+    assert all(landuse.is_stale(f) for f in files.values())
+    load_layer("cropland")
+    assert not landuse.is_stale(files["cropland"]) and not landuse.is_stale(files["farmland"])
+    assert not landuse.is_stale(demo_data_dir / "generated" / "not_a_demo_file.gpkg")
