@@ -15,7 +15,7 @@ import streamlit as st
 from cyc_geo.places.profile import profile
 from ui import charts
 from ui.auth import signin_sidebar
-from ui.common import language_switch, tr
+from ui.common import language_switch, tr, widget_texts
 from ui.errors import database_usable, storage_errors
 from ui.warmup import script_running
 
@@ -34,6 +34,7 @@ PAGES: list[tuple[str, str, str, str]] = [
 st.set_page_config(page_title=f"{profile().name_zh}碳达峰规划图 cyc-geo", page_icon="🗺️", layout="wide")
 charts.configure()
 language_switch()
+widget_texts()  # Streamlit's own widget texts ("Select all", "Upload", …) in Chinese
 usable = database_usable()  # a damaged database: say which file and what to do, run no page
 pages = [
     st.Page(str(ROOT / file), title=tr(zh, en), icon=icon, url_path=Path(file).stem, default=(i == 0))

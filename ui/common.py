@@ -412,3 +412,56 @@ def demo_banner(gdfs: dict[str, gpd.GeoDataFrame | LayerFacts], notes: list[str]
             )
         for note in notes or []:
             st.info(note)
+
+
+WIDGET_TEXTS_ZH: dict[str, str] = {
+    "Select all": "全选", "No results": "无匹配项", "Upload": "上传", "Browse files": "浏览文件",
+    "Drag and drop file here": "将文件拖放到此处", "Drag and drop files here": "将文件拖放到此处",
+    "Drag and drop a file here": "将文件拖放到此处", "Choose options": "请选择", "Choose an option": "请选择",
+}
+"""Streamlit's own widget texts (file uploader, multiselect) that no widget argument sets, in Chinese."""
+
+WIDGET_PATTERNS_ZH: list[tuple[str, str]] = [
+    (r"^\s*(\d+(?:\.\d+)?\s*[KMGT]?B) per file$", "单个文件不超过 $1"),
+    (r"^Select (\d+) matches$", "选择 $1 个匹配项"),
+    (r"^You can only select up to (\d+) options?\.?", "最多可选 $1 项"),
+]
+"""Streamlit widget texts with a number in them: (JavaScript regular expression, replacement)."""
+
+
+def widget_texts_js(lang_code: str) -> str:
+    """A script (run in a same-origin component frame) that rewrites Streamlit's built-in widget texts of
+    :data:`WIDGET_TEXTS_ZH` / :data:`WIDGET_PATTERNS_ZH` in the page as they appear (one MutationObserver over
+    text nodes, installed once per browser tab) while the page is in Chinese; in English it turns the
+    rewriting off and puts the fixed texts back."""
+    import json
+
+    return (
+        "<script>(function(){var d=window.parent.document;"
+        f"d.cycWidgetLang={json.dumps(lang_code)};"
+        f"var T={json.dumps(WIDGET_TEXTS_ZH, ensure_ascii=False)};"
+        "if(d.cycWidgetLang!=='zh'){var R={};Object.keys(T).forEach(function(k){if(!R[T[k]])R[T[k]]=k;});"
+        "var w0=d.createTreeWalker(d.body,NodeFilter.SHOW_TEXT),n0;"
+        "while((n0=w0.nextNode())){var t0=n0.nodeValue.trim();if(R.hasOwnProperty(t0))n0.nodeValue=R[t0];}return;}"
+        "if(d.cycWidgetObserver)return;"
+        f"var P={json.dumps([[p, r] for p, r in WIDGET_PATTERNS_ZH], ensure_ascii=False)}"
+        ".map(function(x){return [new RegExp(x[0]),x[1]];});"
+        "function fix(n){if(d.cycWidgetLang!=='zh')return;var v=n.nodeValue,t=v&&v.trim();if(!t)return;"
+        "if(T.hasOwnProperty(t)){n.nodeValue=T[t];return;}"
+        "for(var i=0;i<P.length;i++){if(P[i][0].test(v)){n.nodeValue=v.replace(P[i][0],P[i][1]);return;}}}"
+        "function walk(r){if(r.nodeType===3){fix(r);return;}if(r.nodeType!==1)return;"
+        "var w=d.createTreeWalker(r,NodeFilter.SHOW_TEXT),n;while((n=w.nextNode()))fix(n);}"
+        "d.cycWidgetObserver=new MutationObserver(function(ms){ms.forEach(function(m){"
+        "if(m.type==='characterData')fix(m.target);else m.addedNodes.forEach(walk);});});"
+        "d.cycWidgetObserver.observe(d.body,{childList:true,subtree:true,characterData:true});"
+        "walk(d.body);})();</script>"
+    )
+
+
+def widget_texts() -> None:
+    """Streamlit's built-in widget texts in the page's language (Streamlit has no API or locale for them):
+    :func:`widget_texts_js` in a zero-height component frame of the sidebar."""
+    import streamlit.components.v1 as components
+
+    with st.sidebar:
+        components.html(widget_texts_js(lang()), height=0)

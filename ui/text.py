@@ -1,27 +1,11 @@
 """Text from files shown in Streamlit elements that interpret Markdown (``st.error``, ``st.markdown``, …).
 
-A column name, a township name or a file name is data: it is shown as it is, never as a link,
-an image, emphasis or HTML. :func:`md_escape` backslash-escapes every ASCII punctuation
-character (CommonMark allows that for each of them), which also breaks GFM's bare-URL
-autolinks (``http://``, ``www.``), Streamlit's ``:color[…]`` / ``:material/…:`` directives and
-``$…$`` formulas.
+The escape itself lives in :mod:`cyc_geo.exports.markdown` (the library's functions that return Markdown use it
+too); the pages import it from here.
 """
 
 from __future__ import annotations
 
-import re
-import string
+from cyc_geo.exports.markdown import md_escape, md_join
 
-_PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
-_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
-
-
-def md_escape(text: object) -> str:
-    """``text`` as a Markdown literal: punctuation backslash-escaped, line breaks as spaces
-    (a file's value is one line of a table or message); ``None`` is the empty string."""
-    return _PUNCT.sub(r"\\\1", _BREAKS.sub(" ", "" if text is None else str(text)))
-
-
-def md_join(items: object, sep: str = ", ") -> str:
-    """Items of a list (file columns, layer names) escaped one by one and joined with ``sep``."""
-    return sep.join(md_escape(i) for i in (items or []))  # type: ignore[union-attr]
+__all__ = ["md_escape", "md_join"]

@@ -11,6 +11,7 @@ import contextlib
 import threading
 
 from cyc_geo.catalog import result_store
+from cyc_geo.mapview import static_payloads
 from cyc_geo.pv.params import Scenario
 from ui import map_data, projects_data
 from ui.common import layer_frame, per_roof, potential_range, registry, roof_layer, roofs
@@ -64,6 +65,7 @@ def warm_up(langs: tuple[str, ...] = ("zh",)) -> dict[str, float]:
         took[name] = round(time.perf_counter() - t0, 3)
 
     step("results_pruned", result_store.prune)
+    step("payloads_pruned", static_payloads.prune)  # after the store's prune: keeps what the store hands out
     # the map's default view first (small layers; their facts and payloads are read from the result
     # store after a restart), then the roofs behind the PV figures, then the projects page
     step("map_payloads", lambda: map_data.warm_map(langs=langs, big=False))

@@ -92,7 +92,8 @@ def _param_inputs(defaults: pd.DataFrame) -> pd.DataFrame:
         for col, value in zip(st.columns(len(rows)), rows, strict=True):
             with col:
                 _param_column(params, defaults, value)
-        st.dataframe(display_frame(params[["code", "source"]], lang()), hide_index=True, width="stretch")
+        sources = params[["code", "source_zh" if lang() == "zh" and "source_zh" in params else "source"]]
+        st.dataframe(display_frame(sources.set_axis(["code", "source"], axis=1), lang()), hide_index=True, width="stretch")
     return params
 
 
@@ -100,12 +101,13 @@ def _pools_editor(defaults: pd.DataFrame) -> pd.DataFrame:
     with st.expander(tr("碳库表 (t C/ha，InVEST 方法)", "Carbon pools table (t C/ha, InVEST method)"), expanded=False):
         pools = {"c_above": ("地上生物量碳", "Above-ground"), "c_below": ("地下生物量碳", "Below-ground"),
                  "c_soil": ("土壤有机碳", "Soil"), "c_dead": ("枯落物碳", "Dead matter")}
+        name = "name_zh" if lang() == "zh" else "name_en"
         config = {"code": st.column_config.TextColumn(tr("代码", "Code")),
-                  "name_zh": st.column_config.TextColumn(tr("地类", "Class")),
+                  name: st.column_config.TextColumn(tr("地类", "Class")),
                   **{c: st.column_config.NumberColumn(f"{tr(*pools[c])} (t C/ha)") for c in POOL_COLUMNS}}
-        edited = st.data_editor(defaults[["code", "name_zh", *POOL_COLUMNS]], hide_index=True, column_config=config,
-                                disabled=["code", "name_zh"], key="carbon_pools_editor", width="stretch")
-        st.caption(tr("来源见 data/reference/carbon_pools.csv 的 source 列。",
+        edited = st.data_editor(defaults[["code", name, *POOL_COLUMNS]], hide_index=True, column_config=config,
+                                disabled=["code", name], key="carbon_pools_editor", width="stretch")
+        st.caption(tr("各碳库值的来源见 data/reference/carbon_pools.csv。",
                       "Sources: the source column of data/reference/carbon_pools.csv."))
     out = defaults.copy()
     out[POOL_COLUMNS] = edited[POOL_COLUMNS].to_numpy()
@@ -169,10 +171,11 @@ def _definitions_and_targets(fig: CountyFigures) -> None:
             f"{chk.needed_t_co2_per_m3:.4f} t（生长率提高到 {chk.growth_factor_needed:.2f} 倍）。请在“蓄积法参数”中按森林资源"
             "二类调查或年度林草湿监测填写实际生长率。",
             f"At the current uptake of {chk.t_co2_per_m3:.4f} t CO2 per m³ of stock a year, a stock at the 2024 target of "
-            f"183 万m³ (indicator 16) gives a sink of only {chk.sink_at_target_stock_wan_t:.2f} 万t, short of 26.05 万t "
+            f"1.83 million m³ (indicator 16) gives a sink of only {chk.sink_at_target_stock_wan_t * 1e4:,.0f} t, short of "
+            "260,500 t "
             f"(indicator 4): the two targets cannot both be met; that needs {chk.needed_t_co2_per_m3:.4f} t per m³ "
             f"(growth rate × {chk.growth_factor_needed:.2f}). Set the measured growth rate from the forest management "
-            "inventory (森林资源二类调查) or the annual forest monitoring (林草湿) under 'Stock-method parameters'.",
+            "inventory or the annual forest, grassland and wetland monitoring under 'Stock-method parameters'.",
         ))
 
 
@@ -250,7 +253,8 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyF
     left, right = st.columns([3, 2])
     with left:
         towns = load_layer("townships")
-        names = dict(zip(towns["code"], towns["name"], strict=True))
+        names = dict(zip(towns["code"], towns["name" if lang() == "zh" or "name_en" not in towns else "name_en"],
+                         strict=True))
         patch_town = st.selectbox(tr("放大查看乡镇林地图斑", "Zoom to a township's forest patches"),
                                   ["", *towns["code"]], key="carbon_patch_town",
                                   format_func=lambda c: names.get(c, tr("（全市）", "(whole city)")))
@@ -263,11 +267,16 @@ def _map_and_chart(result: pd.DataFrame, zone_kind: str, path: str, fig: CountyF
 
 def _zone_table(result: pd.DataFrame, zone_kind: str, path_obj: Path) -> None:
     st.subheader(tr("分区统计（精确部分像元加权）", "By zone (exact partial-pixel weighting)"))
-    st.dataframe(display_frame(result.round(2), lang()), hide_index=True, width="stretch")
+    shown = result.round(2)
+    if "name_en" in shown:  # place names in the reader's language
+        shown = shown.assign(name=shown["name_en"] if lang() == "en" else shown["name"]).drop(columns="name_en")
+    st.dataframe(display_frame(shown, lang()), hide_index=True, width="stretch")
     st.download_button(tr("下载 CSV", "Download CSV"), csv_bytes(result),
                        file_name=f"carbon_by_{zone_kind}.csv", mime="text/csv", key="carbon_csv")
-    source = md_escape(landcover.landcover_meta(path_obj)["source"])  # a planner's file name, shown as text
-    year = data_year_label(layer_data_year("landcover", landcover.landcover_meta(path_obj)), lang())
+    meta = landcover.landcover_meta(path_obj)
+    source = (tr("演示数据（程序生成，非调查数据）", "demo data (generated, not survey data)") if meta.get("demo") == "true"
+              else md_escape(meta["source"]))  # a planner's file name, shown as text
+    year = data_year_label(layer_data_year("landcover", meta), lang())
     st.caption(tr(f"土地覆被：{source}（{year}）", f"Land cover: {source} ({year})"))
 
 
@@ -281,8 +290,8 @@ def main() -> None:
         with st.spinner(tr("正在精确分区统计…", "Computing exact zonal statistics…")):
             result = _by_zone(zone_kind, path, mtime, params, pools, share)
             county_rows = _by_zone("townships", path, mtime, params, pools, share)
-    except ValueError as exc:  # e.g. an all-nodata planner raster
-        st.error(str(exc))
+    except ValueError as exc:  # e.g. an all-nodata planner raster; the message may name the planner's file
+        st.error(md_escape(str(exc)))
         st.stop()
     fig = zones.county_figures(county_rows, params)
     _metrics(fig, method, _belt_scenario(path, mtime, share) if share > 0 else None)

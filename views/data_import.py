@@ -261,7 +261,7 @@ def import_section(editor: str, layer_id: str) -> None:
     options: dict[str, Any] = {"encoding": None if enc == "auto" else enc, "crs": None if crs == "auto" else crs}
     options["data_year"] = int(st.number_input(
         tr("数据年份（三调年份、调查年份或台账日期；0 = 从文件读取）",
-           "Data year (三调 year, survey year or ledger date; 0 = read from the file)"),
+           "Data year (third land survey year, survey year or ledger date; 0 = read from the file)"),
         min_value=0, max_value=2100, value=0, step=1, key="imp_data_year")) or None
     layer = next((d for d in registry() if d.id == layer_id), None)
     if layer is not None and importer.accepts_tables(layer):

@@ -295,10 +295,11 @@ def _township_note(shown: dict[str, LayerFacts]) -> list[str]:
 def _tile_jobs(view: View) -> dict[str, Any]:
     """Tile sets of the visible big layers (started in a child process when missing)."""
     jobs = {layer.id: map_data.tile_job(layer.id, view.basemap_id) for layer in view.shown if layer.big}
+    titles = {layer.id: md_escape(layer.title(lang())) for layer in view.shown}
     for layer_id, job in jobs.items():
         if job.status == "building":
-            st.caption(tr(f"正在生成矢量瓦片（{layer_id}），完成前显示六边形汇总…",
-                          f"Building vector tiles ({layer_id}); hexagon summary shown meanwhile…"))
+            st.caption(tr(f"正在生成“{titles[layer_id]}”的矢量瓦片，完成前显示六边形汇总…",
+                          f"Building the vector tiles of '{titles[layer_id]}'; hexagon summary shown meanwhile…"))
         elif job.status == "error":
             st.error(tr(f"矢量瓦片生成失败：{md_escape(job.error)}", f"Vector tiles failed: {md_escape(job.error)}"))
     return jobs

@@ -26,7 +26,6 @@ from cyc_geo.planning import progress as project_progress
 from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, jzd_bytes
 from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_site, site_conflicts
 from cyc_geo.planning.projects import (
-    SEED_COLUMNS,
     load_devzone,
     load_projects,
     read_site_file,
@@ -100,9 +99,9 @@ def _save(project_no: int, site, source: str) -> None:
 def _summary_section(results: list[LandCheck], projects: pd.DataFrame) -> None:
     st.subheader(tr("重点项目表（附件2）", "Priority projects (annex 2)"))
     table = summary_table(results, projects)
-    st.dataframe(sites_table.shown_summary(table, lang()), hide_index=True, width="stretch")
-    with st.expander(tr("附件2 原文各列", "Annex 2, all seed columns")):
-        st.dataframe(sites_table.labelled(projects[list(SEED_COLUMNS)], lang()), hide_index=True, width="stretch")
+    st.dataframe(sites_table.shown_summary(table, lang(), projects, results), hide_index=True, width="stretch")
+    with st.expander(tr("附件2 原文各列", "Annex 2 in English (the full description is on the Chinese page)")):
+        st.dataframe(sites_table.annex_table(projects, lang()), hide_index=True, width="stretch")
     _downloads(
         (tr("下载汇总表 (Excel)", "Download summary (Excel)"), tr("下载汇总表 (HTML 可打印)", "Download summary (printable HTML)")),
         lambda: {"xlsx": summary_xlsx(table), "html": summary_html(table)}, "projects_land_check_summary", "dl_summary",
@@ -309,14 +308,14 @@ def _industry_figures(site_type: str) -> IndustryFigures | None:
     if site_type != "industrial":
         return None
     with st.expander(tr("工业项目用地指标（国土资发〔2008〕24号，留空则用项目表数据）",
-                        "Industrial land indicators (国土资发〔2008〕24号; blank: the project table's figures)")):
+                        "Industrial land indicators (land control indicators of 2008, No. 24; blank: the project table's figures)")):
         division = st.text_input(tr("国民经济行业分类（GB/T 4754-2002 大类代码，如 35）",
                                     "Industry division (GB/T 4754-2002, two digits, e.g. 35)"), key="projects_industry_div")
         labels = (("floor_area_m2", "总建筑面积 (m²)", "Floor area (m²)"),
                   ("footprint_m2", "建筑物构筑物占地面积 (m²)", "Building footprint (m²)"),
                   ("office_land_m2", "行政办公及生活服务设施用地 (m²)", "Office and living-service land (m²)"),
                   ("green_land_m2", "绿地面积 (m²)", "Green land (m²)"),
-                  ("investment_wan", "固定资产投资 (万元)", "Fixed-asset investment (万元)"))
+                  ("investment_wan", "固定资产投资 (万元)", "Fixed-asset investment (10k yuan)"))
         values = {name: st.number_input(tr(zh, en), min_value=0.0, value=None, key=f"projects_industry_{name}")
                   for name, zh, en in labels}
     figures = {k: (float(v) if v is not None else None) for k, v in values.items()}
@@ -340,7 +339,7 @@ def _standalone_siting() -> bool:
     """Whether an uploaded or drawn site is declared a 单独选址 project (recorded in the check and its report)."""
     return st.checkbox(
         tr("申报为单独选址项目（城镇开发边界外须论证选址必要性）",
-           "Declare a standalone-siting project (单独选址; outside the development boundary it must be justified)"),
+           "Declare a standalone-siting project (outside the development boundary it must be justified)"),
         value=False, key="projects_standalone_siting")
 
 
@@ -349,7 +348,7 @@ def _uploaded_site() -> tuple[gpd.GeoDataFrame | None, str | None]:
     st.subheader(tr("上传地块文件", "Upload a site file"))
     upload = st.file_uploader(
         tr("界址点坐标文件 (.txt，报盘格式) / GeoJSON / GeoPackage / 压缩的 Shapefile (.zip) / KML，任意坐标系",
-           "界址点 coordinate file (.txt) / GeoJSON / GeoPackage / zipped Shapefile / KML, any CRS"),
+           "Boundary-point coordinate file (.txt) / GeoJSON / GeoPackage / zipped Shapefile / KML, any CRS"),
         type=[ext.lstrip(".") for ext in SITE_UPLOAD_EXTS],
         key="projects_upload",
     )
@@ -424,7 +423,7 @@ def _checked(site, result: LandCheck, project_no: int, editor: str | None, sourc
     """A drawn or uploaded site's figures and findings, and (editors) a button saving it as the project's site."""
     _metrics(result)
     if result.standalone_siting:
-        st.caption(tr("申报声明：单独选址项目", "Declared: standalone-siting project (单独选址)"))
+        st.caption(tr("申报声明：单独选址项目", "Declared: standalone-siting project"))
     _findings(result)
     label = tr(f"保存为项目 {project_no} 的地块", f"Save as the site of project {project_no}")
     if editor and st.button(label, key=f"save_{source}"):
@@ -435,7 +434,8 @@ def _checked(site, result: LandCheck, project_no: int, editor: str | None, sourc
 def _compliance_section(checked: dict, key: tuple) -> None:
     """Findings and farmland-parcel tables of the checked site, its compliance report (Excel, PDF) and 界址点 export."""
     result = checked["result"]
-    st.subheader(tr(f"合规性核查：{checked['label']}", f"Compliance check: {checked['label']}"))
+    shown = md_escape(checked["label"])  # a project name or an uploaded file's name, as text
+    st.subheader(tr(f"合规性核查：{shown}", f"Compliance check: {shown}"))
     st.dataframe(compliance.findings_table(result, lang()), hide_index=True, width="stretch")
     landuse = compliance.landuse_table(result, lang())
     if len(landuse):
@@ -454,7 +454,7 @@ def _compliance_section(checked: dict, key: tuple) -> None:
     c2.download_button(tr("合规报告 (PDF)", "Compliance report (PDF)"), lambda: build("pdf"),
                        file_name=f"{stem}.pdf", mime="application/pdf", key="dl_compliance_pdf")
     if not checked["result"].rooftop:
-        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (界址点 .txt)"), lambda: build("jzd"),
+        c3.download_button(tr("导出界址点文件 (.txt)", "Export boundary-point file (.txt)"), lambda: build("jzd"),
                            file_name=f"{stem}_jzd.txt", mime="text/plain", key="dl_compliance_jzd")
 
 

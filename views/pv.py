@@ -286,8 +286,8 @@ def _weather_inputs() -> None:
     if editor is None:
         st.caption(tr("上传场址气象需登录编辑账号（文件保存在服务器上，供已保存的情景使用）。",
                       "Sign in as an editor to upload site weather (it is kept on the server for saved scenarios)."))
-    st.caption(tr("默认月均水平总辐照为近似值（非气象站实测），有实测数据时请替换；月均表列为 month, ghi_kwh_m2_day, "
-                  "t_air_c, t_range_c。",
+    st.caption(tr("默认月均水平总辐照为近似值（非气象站实测），有实测数据时请替换；月均表列为 `month`、`ghi_kwh_m2_day`、"
+                  "`t_air_c`、`t_range_c`。",
                   "The default monthly GHI is approximate (not a station record): replace it when measured data "
                   "exist; a monthly table has columns month, ghi_kwh_m2_day, t_air_c, t_range_c."))
     if up is not None and up.file_id != ss.get("pv_weather_file_id"):
@@ -314,7 +314,7 @@ def _header_and_data() -> tuple[Any, Any]:
     st.title(tr("屋顶分布式光伏：装机进度与情景潜力", "Rooftop PV: installed progress and scenario potential"))
     st.caption(tr(
         "目标：到 2024 年光伏装机容量力争达到 7 万千瓦（70 MW，已并网装机）；附件2 整市屋顶光伏项目规划 20 万千瓦。",
-        "Goal: 70 MW of installed (grid-connected) PV by 2024; the whole-city rooftop project (附件2 #3) plans 200 MW.",
+        "Goal: 70 MW of installed (grid-connected) PV by 2024; the whole-city rooftop project (Annex 2 #3) plans 200 MW.",
     ))
     with st.spinner(tr("正在加载屋顶数据（首次需生成演示数据）…", "Loading rooftops (demo data is generated on first use)…")):
         roofs_gdf = roofs()[0]
@@ -324,7 +324,7 @@ def _header_and_data() -> tuple[Any, Any]:
         st.info(tr(f"建筑轮廓文件中有 {roofs_gdf.attrs['skipped_total']} 个要素被跳过：{roofs_gdf.attrs['skipped']}",
                    f"{roofs_gdf.attrs['skipped_total']} footprints were skipped: {roofs_gdf.attrs['skipped']}"))
     if str(roofs_gdf.attrs.get("meta", {}).get("demo", "false")).lower() == "true":
-        st.caption(tr("使用自己的建筑轮廓：在“数据导入”页导入图层 rooftops，或将文件放到 data/boundaries/rooftops.gpkg。",
+        st.caption(tr("使用自己的建筑轮廓：在“数据导入”页导入图层“建筑屋顶（光伏潜力）”，或将文件放到 data/boundaries/rooftops.gpkg。",
                       "To use your own footprints, import layer 'rooftops' on the Data import page or drop "
                       "data/boundaries/rooftops.gpkg."))
     return roofs_gdf, towns
@@ -507,7 +507,7 @@ def _model_notes(params: PVParams) -> None:
         st.markdown(tables.yield_model_note(params, lang()))
         st.dataframe(tables.yield_rows(params, lang()), hide_index=True)
         st.dataframe(tables.loss_table(params, lang()), hide_index=True)
-        st.caption(emissions.PRESETS[params.emission_preset].source)
+        st.caption(emissions.PRESETS[params.emission_preset].source_in(lang()))
 
 
 def _results_section(scenario: Scenario) -> None:
@@ -647,7 +647,9 @@ def _ledger_section(towns: Any) -> None:
     led = ledger()
     with st.expander(tr(f"装机台账（{len(led)} 条）", f"Installations ledger ({len(led)} rows)")):
         st.dataframe(tables.ledger_display(led, lang()), hide_index=True, width="stretch", height=260)
-        st.caption(str(led.attrs.get("meta", {}).get("source", "")))
+        meta = led.attrs.get("meta", {})
+        st.caption(tr("演示台账：程序生成，装在演示屋顶上，非真实项目。", "Demo ledger: generated on the demo roofs, not real projects.")
+                   if str(meta.get("demo", "false")).lower() == "true" else md_escape(meta.get("source", "")))
         _ledger_form(led, towns)
 
 

@@ -38,6 +38,8 @@ def zone_carbon(
     out = forest.carbon_by_zone(zones, id_col=key, landcover=lc, params=params, pools=pools, future=future,
                                 horizon=horizon)
     out["name"] = zones["name"].to_numpy()
+    if "name_en" in zones:
+        out["name_en"] = zones["name_en"].to_numpy()
     return out
 
 
@@ -99,18 +101,18 @@ SERIES = {
     "gross": ("毛碳汇（年生长吸收）", "Gross uptake (annual growth)",
               "现有林木一年生长吸收的 CO2：蓄积 × 生长率 × BEF × (1+R) × D × CF × 44/12（规划碳汇量即此口径）。",
               "CO2 taken up in one year by the growth of the standing forest: stock × growth rate × BEF × (1+R) × D × "
-              "CF × 44/12 (the plan's 碳汇量 is this)."),
+              "CF × 44/12 (the plan's carbon sink figure is this)."),
     "net": ("净蓄积变化（净碳汇）", "Net stock change (net sink)",
             "规划蓄积 180→183 万m³（2021–2024）的年净增量按同一系数折算的 CO2：生长减去采伐后留在林中的部分。",
-            "The plan's net stock change 180→183 万m³ (2021–2024) per year, converted with the same factors: growth "
+            "The plan's net stock change 1.80→1.83 million m³ (2021–2024) per year, converted with the same factors: growth "
             "minus harvest, what stays in the forest."),
     "scenario": ("情景固碳（造林新增）", "Scenario sequestration (new planting)",
                  "情景中新造林按生长率逐年积累生物量、土壤碳按20年过渡期变化，取20年年均值；是在现有碳汇之外的新增量。",
                  "Carbon taken up by the scenario's new stands, grown at their growth rate with soil carbon changing "
                  "over the 20-year transition, as the 20-year annual mean; it adds to the existing sink."),
-    "plan": ("规划目标 23.36→26.05 万t（附件1 #4）", "Plan target 23.36→26.05 万t (Annex 1 #4)",
+    "plan": ("规划目标 23.36→26.05 万t（附件1 #4）", "Plan target 233,600→260,500 t (Annex 1 #4)",
              "方案附件1 碳汇量：2021年现状 23.36，2022–2024年目标 24.19 / 25.12 / 26.05 万t CO2/年。",
-             "Annex 1 carbon sink: 23.36 in 2021, targets 24.19 / 25.12 / 26.05 万t CO2/yr for 2022–2024."),
+             "Annex 1 carbon sink: 233,600 t CO2/yr in 2021, targets 241,900 / 251,200 / 260,500 t CO2/yr for 2022–2024."),
 }
 """Name and one-sentence definition (zh, en) of each series the forest page draws."""
 

@@ -24,6 +24,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -136,3 +137,16 @@ def prune() -> int:
             shutil.rmtree(child, ignore_errors=True)
             gone += 1
     return gone
+
+
+def referenced(pattern: re.Pattern[str]) -> set[str]:
+    """Every match of ``pattern`` in the results of the current code fingerprint (e.g. the payload URLs a
+    new process would hand out); empty when the store is off or empty. Unreadable files are skipped."""
+    folder = root() / code_fingerprint()
+    if not enabled() or not folder.is_dir():
+        return set()
+    found: set[str] = set()
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            found.update(pattern.findall(path.read_text(encoding="utf-8")))
+    return found

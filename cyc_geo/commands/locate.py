@@ -6,7 +6,7 @@ Examples::
 
     python -m cyc_geo locate "38 3896993 561925" --json
     python -m cyc_geo locate "114°40'48\\"E 35°12'N"
-    python -m cyc_geo locate 4107830001 --json          # a parcel number (BSM / 图斑编号)
+    python -m cyc_geo locate 0001 --json                # a parcel number (BSM / 图斑编号)
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The demo is **not** survey data. It draws plausible patterns so that the carbon 
 something realistic to chew on: farmland shelterbelts (农田林网) of poplar along farm roads and
 canals, shelterbelts along the highways between township seats, larger stands in the Yellow River
 floodplain and the landward green corridor (:mod:`cyc_geo.places.belt`), nurseries (其他林地),
-orchards, villages and built-up areas around the township seats. Forest areas are calibrated
+orchards, villages and built-up areas around the township seats, and built-up land under every demo
+building of :mod:`cyc_geo.demo.rooftops` (so the demo roofs never stand on forest or cropland). Forest areas are calibrated
 (:class:`DemoParams`) so that, with the default stock densities of
 ``data/reference/forest_params.csv``, the county's stock lands near the plan's base-year
 180 万m³ (docs/sources.md, "附件1", indicator 16). The raster follows the convention of
@@ -126,11 +127,43 @@ class _Canvas:
                 self.transform.f - (np.arange(h) + 0.5) * self.res)
 
 
+GENERATOR_VERSION = "2"
+"""Bump when the generator changes: a demo raster of an older version is rebuilt on load (version 2: built-up
+land under the demo buildings)."""
+
+BUILT_UP_CODES = frozenset({601, 602, 603, 604, 701, 702, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009})
+"""三调 built-up classes a building may stand on: 06 工矿用地, 07 住宅用地 and 10 交通运输用地 (GB/T 21010-2017
+with the 三调 working classification; docs/sources.md, "三调 classes")."""
+
+BUILDING_CODES = {"rural": 702, "shed": 601}
+"""Class painted under a demo building not yet on built-up land: 0702 农村宅基地 for courtyard houses (building
+class ``rural``), 0601 工业用地 for industrial sheds (roof type ``shed``), else 0701 城镇住宅用地."""
+
+
+def _paint_buildings(canvas: _Canvas) -> None:
+    """Built-up land under every demo building (:func:`cyc_geo.demo.rooftops.generate_demo_rooftops`, its fixed
+    seed): each cell a footprint touches that is not built-up yet becomes 0702 / 0601 / 0701 (:data:`BUILDING_CODES`)
+    and is closed, whatever was painted there before (river edge, floodplain)."""
+    from rasterio.features import rasterize
+
+    from cyc_geo.demo.rooftops import generate_demo_rooftops
+
+    roofs = generate_demo_rooftops().to_crs(AREA_CRS)
+    code = np.where(roofs["roof_type"].eq("shed"), BUILDING_CODES["shed"],
+                    np.where(roofs["building_class"].eq("rural"), BUILDING_CODES["rural"], 701))
+    burnt = rasterize(list(zip(roofs.geometry, code.tolist(), strict=True)), out_shape=canvas.shape,
+                      transform=canvas.transform, fill=0, dtype="uint16", all_touched=True)
+    paint = (burnt > 0) & canvas.inside & ~np.isin(canvas.lc, list(BUILT_UP_CODES))
+    canvas.lc[paint] = burnt[paint]
+    canvas.free[burnt > 0] = False
+
+
 def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine]:
     """The demo land-cover array (uint16 三调 codes, 0 outside the county) and its transform (EPSG:4547).
 
     Painted in order (earlier classes win; the random draws happen in this order, so the
-    result depends only on ``params``): the Yellow River, built-up land, the farm grid with its
+    result depends only on ``params``): the Yellow River, built-up land (with the land under the demo
+buildings), the farm grid with its
     shelterbelts, then forest stands, orchards and nurseries to the target areas.
     """
     from cyc_geo.places.belt import load_belt, load_river
@@ -155,6 +188,7 @@ def generate_demo(params: DemoParams = DemoParams()) -> tuple[np.ndarray, Affine
     _paint_city_and_towns(canvas, rng, seats)
     hw_belt = _paint_highways(canvas, seats)
     villages = _paint_villages(canvas, rng, params, county)
+    _paint_buildings(canvas)
     px_ha = res * res / 10_000.0
     target = {code: int(round(ha / px_ha)) for code, ha in params.target_ha}
     _paint_farm_grid(canvas, rng, params, hw_belt, target)
@@ -300,7 +334,17 @@ def build_demo_landcover(out_dir: Path | None = None, params: DemoParams = DemoP
             source="cyc-geo demo generator (cyc_geo.demo.landcover.generate_demo), not survey data",
             classes="第三次全国国土调查 (三调) class codes as integers (0301 -> 301)",
             params=str(asdict(params)),
+            generator_version=GENERATOR_VERSION,
         )
         dst.set_band_description(1, "landcover")
     tmp.replace(out)
     return out
+
+
+def is_stale(path: Path) -> bool:
+    """True if the demo raster was written by an older generator version (or is unreadable)."""
+    try:
+        with rasterio.open(path) as src:
+            return src.tags().get("generator_version") != GENERATOR_VERSION
+    except Exception:  # noqa: BLE001 - an unreadable or foreign file counts as stale and is rebuilt
+        return True

@@ -101,6 +101,21 @@ def _meta(what: str, params: LandUseDemoParams) -> dict[str, str]:
     }
 
 
+def is_stale(path: Path) -> bool:
+    """True when a demo layer of :data:`FILES` was derived from another land-cover raster than the one in use
+    (its ``raster_mtime`` differs, e.g. after the demo land cover was rebuilt), or cannot be read: it is built
+    again, so the demo 三区三线 and 耕地 always match the land cover (and the demo roofs standing on it)."""
+    from cyc_geo.catalog.vector_io import read_meta
+
+    layer = {file: name for name, file in FILES.items()}.get(Path(path).name)
+    if layer is None:
+        return False  # not a file of this builder
+    try:
+        return read_meta(Path(path), layer).get("raster_mtime") != str(landcover_path().stat().st_mtime)
+    except Exception:  # noqa: BLE001 - an unreadable or foreign file counts as stale and is rebuilt
+        return True
+
+
 def _out(name: str, out_dir: Path | None) -> Path:
     return Path(out_dir or paths.generated_dir()) / FILES[name]
 

@@ -41,6 +41,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "stock_m3": ("森林蓄积量，乔木林地 0301 (m³)", "Forest stock, tree forest 0301 (m³)"),
     "sink_t_co2": ("年碳汇 (t CO₂)", "Sink (t CO₂/yr)"),
     "storage_t_c": ("碳储量 (t C)", "Carbon storage (t C)"),
+    "storage_future_t_c": ("情景碳储量 (t C)", "Scenario carbon storage (t C)"),
+    "sequestration_t_c": ("情景固碳量 (t C)", "Scenario sequestration (t C)"),
+    "sequestration_t_co2_yr": ("情景年固碳 (t CO₂/年)", "Scenario sequestration (t CO₂/yr)"),
     "sink_t_co2_per_ha": ("单位面积碳汇 (t CO₂/ha)", "Sink per ha (t CO₂/ha)"),
     "area_ha": ("面积 (ha)", "Area (ha)"),
     "area_m2": ("面积 (m²)", "Area (m²)"),
@@ -69,6 +72,22 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 """Audit actions as words."""
 
+SOURCES: dict[str, tuple[str, str]] = {
+    "upload": ("上传", "upload"), "drawn": ("绘制", "drawn"), "demo": ("演示", "demo"), "project": ("项目表", "project table"),
+    "planner file": ("规划文件", "planner file"),
+    "import": ("导入", "import"), "app": ("网页录入", "entered in the app"), "planner": ("规划文件", "planner file"),
+}
+"""Where a site or record came from (the ``source`` column of histories) as words."""
+
+WORD_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {"source": SOURCES}
+"""Columns whose codes :func:`display_frame` shows as words (unknown values unchanged)."""
+
+
+def word(words: dict[str, tuple[str, str]], value: Any, lang: str) -> str:
+    """``value``'s word in ``lang`` from ``words`` (the value itself when unknown)."""
+    pair = words.get(str(value))
+    return str(value) if pair is None else (pair[1] if lang == "en" else pair[0])
+
 
 def label(column: str, lang: str) -> str:
     """A column's label in ``lang`` (the name itself when unknown)."""
@@ -83,6 +102,53 @@ def unit(text: str, lang: str) -> str:
     for zh in sorted(UNITS_EN, key=len, reverse=True):
         text = text.replace(zh, UNITS_EN[zh])
     return text
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_MODULE_REF = re.compile(r"\s*\((?:cyc_geo|[a-z_]+(?:\.[a-z_]+)+:[a-z_]+)[^()]*\)")
+_PAIR = re.compile(r" ?/ ")
+_SEP = re.compile(r"(?:[;；]\s*|[:：]\s*|[,，]\s*)(?=[^;；:：,，]*$)")
+
+
+def one_language(text: Any, lang: str) -> Any:
+    """A library note written as "中文 / English" pairs (``"未填报 / not reported"``, several joined by "; " or
+    "：") in ``lang`` only, without the code references in brackets (``(cyc_geo.pv.progress:…)``). A planner's note
+    after the last pair (``"填报值 / reported: 统计局"``) is kept in both languages. Text without such pairs is
+    returned without its code references; a non-string unchanged."""
+    if not isinstance(text, str):
+        return text
+    parts = _PAIR.split(text)
+    if len(parts) < 2:
+        return _MODULE_REF.sub("", text)
+    zh, en = [parts[0]], []
+    for i, part in enumerate(parts[1:], start=1):  # "English of a pair<sep>中文 of the next pair (or a note)"
+        first_cjk = _CJK.search(part)
+        sep = _SEP.search(part[:first_cjk.start()]) if first_cjk else None
+        if sep is None:
+            en.append(part)
+            continue
+        head, tail = part[:sep.start()], part[sep.start():]
+        if i == len(parts) - 1:  # a note after the last pair: both languages
+            en.append(head + _ascii_sep(sep.group(0)) + tail[len(sep.group(0)):])
+            zh.append(_zh_sep(sep.group(0)) + tail[len(sep.group(0)):])
+        else:
+            en.append(head + _ascii_sep(sep.group(0)))
+            zh.append(_zh_sep(sep.group(0)) + tail[len(sep.group(0)):])
+    out = "".join(zh) if lang == "zh" else "".join(en)
+    return _MODULE_REF.sub("", out).strip()
+
+
+def _ascii_sep(sep: str) -> str:
+    return {"；": "; ", ";": "; ", "：": ": ", ":": ": ", "，": ", ", ",": ", "}.get(sep.strip(), sep)
+
+
+def _zh_sep(sep: str) -> str:
+    return {"；": "；", ";": "；", "：": "：", ":": "：", "，": "，", ",": "，"}.get(sep.strip(), sep)
+
+
+def _word_of(key: str, value: Any, lang: str) -> Any:
+    """A JSON value as shown: a word when ``key`` is one of :data:`WORD_COLUMNS`."""
+    return word(WORD_COLUMNS[key], value, lang) if key in WORD_COLUMNS else value
 
 
 def _missing(v: Any) -> bool:
@@ -103,7 +169,8 @@ def value_text(v: Any, lang: str = "zh") -> Any:
         except ValueError:
             return v
         if isinstance(obj, dict):
-            return "；".join(f"{label(str(k), lang)}: {MISSING if _missing(x) else x}" for k, x in obj.items())
+            return "；".join(f"{label(str(k), lang)}: {MISSING if _missing(x) else _word_of(str(k), x, lang)}"
+                            for k, x in obj.items())
         if isinstance(obj, list):
             return "、".join(MISSING if _missing(x) else str(x) for x in obj)
     return v
@@ -126,6 +193,8 @@ def display_frame(df: pd.DataFrame, lang: str = "zh", labels: dict[str, tuple[st
             out[col] = s.map(lambda v: MISSING if _missing(v) else beijing_time(v))
         elif col == "action":
             out[col] = s.map(lambda v: MISSING if _missing(v) else ACTIONS.get(str(v), (v, v))[1 if lang == "en" else 0])
+        elif col in WORD_COLUMNS:
+            out[col] = s.map(lambda v, w=WORD_COLUMNS[col]: MISSING if _missing(v) else word(w, v, lang)).astype(object)
         elif textual or s.isna().any():
             out[col] = s.map(lambda v: value_text(v, lang)).astype(object)
     names = {**COLUMN_LABELS, **(labels or {})}

@@ -30,7 +30,7 @@ MISSING = "—"
 PLAN_DECIMALS: dict[str, int] = {
     "万t": 2, "万tCO2": 2, "万吨": 2, "万tce": 2, "万m³": 2, "万千瓦": 2,
     "MW": 1, "kW": 0, "GWh": 1, "MWh": 0, "kWh/kWp": 0,
-    "%": 1, "t": 0, "tce": 0, "tCO2": 0, "ha": 2, "亩": 1, "m²": 0, "km²": 2,
+    "%": 1, "t": 0, "tce": 0, "tCO2": 0, "ha": 2, "亩": 1, "mu": 1, "m²": 0, "km²": 2,
     "万立方米": 2, "吨/万元": 3, "吨/人": 2,
 }
 """Decimals by unit, as the plan's tables print them (docs/sources.md, "Rounding of exported figures")."""

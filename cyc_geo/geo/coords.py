@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from cyc_geo.geo.detect import gk_epsg
 from cyc_geo.geo.transformers import transformer
+from cyc_geo.places.profile import profile
 
-DEFAULT_ZONE = 38
-"""Changyuan's CGCS2000 3-degree zone (central meridian 114°E; docs/sources.md, "CRS and units")."""
+DEFAULT_ZONE = profile().gk_zone
+"""The county's CGCS2000 3-degree zone (county profile; bundled: 38, central meridian 114°E; docs/sources.md, "CRS and units")."""
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
 _DMS = re.compile(r"(?P<hem1>[NSEW北南东西]|北纬|东经)?\s*(?P<d>\d+(?:\.\d+)?)\s*(?:°|度)\s*(?:(?P<m>\d+(?:\.\d+)?)\s*(?:['′’]|分))?"

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from cyc_geo import db
+from cyc_geo.exports.display import one_language
 from cyc_geo.indicators import catalogue as ind
 
 DEFAULT_SCENARIO = "__default__"
@@ -124,7 +125,7 @@ def status_table(ev: pd.DataFrame, year: int, lang: str, catalogue: pd.DataFrame
             _t(lang, "序号", "No."): ev["no"],
             _t(lang, "领域", "Domain"): ev["domain"] if zh else ev["no"].map(cat["domain_en"]),
             _t(lang, "指标", "Indicator"): ev["name"] if zh else ev["name_en"],
-            _t(lang, "单位", "Unit"): ev["unit"],
+            _t(lang, "单位", "Unit"): ev["unit"] if zh else ev["no"].map(cat["unit_en"]),
             _t(lang, "现状值", "Baseline"): shown_numbers(ev["baseline"]),
             _t(lang, f"{year}年目标", f"Target {year}"): shown_numbers(ev["target"]),
             _t(lang, "填报值", "Reported"): [reported_text(f, lang) for f in ev["reported"]],
@@ -133,7 +134,7 @@ def status_table(ev: pd.DataFrame, year: int, lang: str, catalogue: pd.DataFrame
             _t(lang, "计分依据", "Scored"): ev["value_source"].map(value_source),
             _t(lang, "状态", "Status"): ev["status"] if zh else ev["status"].map(ind.STATUS_EN),
             _t(lang, "方向", "Direction"): ev["direction"].map(directions),
-            _t(lang, "说明", "Note"): notes,
+            _t(lang, "说明", "Note"): [one_language(n, lang) for n in notes],
         }
     )
 
@@ -164,7 +165,7 @@ def editor_frame(
         {
             "no": editable["no"].to_numpy(),
             "name": (editable["name"] if lang == "zh" else editable["name_en"]).to_numpy(),
-            "unit": editable["unit"].to_numpy(),
+            "unit": (editable["unit"] if lang == "zh" else editable["no"].map(cat["unit_en"])).to_numpy(),
             "range": [f"{cat.loc[n, 'valid_min']:g} – {cat.loc[n, 'valid_max']:g}" for n in editable["no"]],
             "value": values,
             "note": notes,
@@ -201,7 +202,8 @@ def chart_data(long: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str]]:
     ``lang``, and the facet labels in indicator order."""
     data = long.copy()
     names = data["name"] if lang == "zh" else data["name_en"]
-    data["label"] = "#" + data["no"].astype(str) + " " + names + " (" + data["unit"] + ")"
+    units = data["unit"] if lang == "zh" else data["no"].map(ind.load_catalogue()["unit_en"])
+    data["label"] = "#" + data["no"].astype(str) + " " + names + " (" + units + ")"
     plan_label, actual_label = series_labels(lang)
     data["series"] = data["kind"].map({"plan": plan_label, "actual": actual_label})
     order = list(dict.fromkeys(data.sort_values("no")["label"]))

@@ -67,10 +67,15 @@ def _value(v: Any, digits: int) -> Any:
 
 
 def feature_record(layer: LayerDef, row: pd.Series, lang: str) -> dict[str, Any]:
-    """A feature's tooltip fields with their labels (numbers to 2 decimals); its first 8 columns if none."""
+    """A feature's tooltip fields with their labels (numbers to 2 decimals); its first 8 columns if none.
+    In English a field with an English twin (``name`` → ``name_en``, as townships have) shows the twin: place
+    names in the reader's language."""
     rec: dict[str, Any] = {}
     for field, label in zip(layer.tooltip, layer.tooltip_labels(lang), strict=True):
-        if field in row.index:
+        twin = f"{field}_en"
+        if lang == "en" and twin in row.index and isinstance(row[twin], str) and row[twin].strip():
+            rec[label] = row[twin]
+        elif field in row.index:
             rec[label] = _value(row[field], 2)
     if not rec:
         for field in [c for c in row.index if c != "geometry"][:8]:

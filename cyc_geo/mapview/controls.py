@@ -191,6 +191,23 @@ class MeasureTool(_Tool):
     )
 
 
+class MetricScale(VerbatimMacro):
+    """Leaflet's scale bar in metres and kilometres only (Chinese maps use metric units; Leaflet's default,
+    which folium's ``control_scale`` uses, adds miles and feet)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class LabelDeclutter(_Tool):
     """Hide every ``.cyc-label`` whose text box overlaps one already kept (first come, first kept).
 

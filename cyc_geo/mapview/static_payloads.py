@@ -13,17 +13,23 @@ The file is gzip bytes served as they are (Streamlit's static route sends no
 ``Content-Encoding``); the map's script decompresses it with the browser's
 ``DecompressionStream`` (:class:`cyc_geo.mapview.webmap.FastGeoJson`). Writes go to a temporary
 file renamed into place, so a half-written file is never served, also with several
-processes writing the same payload at once. No Streamlit here.
+processes writing the same payload at once. Every new data version is a new file, so :func:`prune` (run at
+start-up with :func:`cyc_geo.catalog.result_store.prune`) removes the files nothing hands out any more.
+No Streamlit here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
 import re
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
+from cyc_geo.catalog import result_store
 from cyc_geo.mapview.tiles import STATIC_ROOT, STATIC_URL
 from cyc_geo.paths import write_atomic
 
@@ -31,6 +37,10 @@ SUBDIR = "payloads"
 HASH_CHARS = 16
 """Hex digits of SHA-256 in the file name (64 bits: collisions are not a concern for a few thousand files)."""
 GZIP_LEVEL = 6
+KEEP_UNUSED_S = 86_400.0
+"""A payload file neither referenced by the result store nor published (or re-published) in this many seconds
+(one day) is removed by :func:`prune`: a visitor's open page may still fetch the file it was given (project
+choice, docs/architecture.md, "Caching")."""
 
 
 def payloads_root() -> Path:
@@ -67,7 +77,32 @@ def publish(text: str, name: str, root: Path | None = None) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         data = gzip.compress(text.encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=0)
         write_atomic(target, data, 0o644)
+    else:
+        with contextlib.suppress(OSError):
+            os.utime(target)  # handed out again: in use, kept by prune()
     return url_of(fname)
+
+
+def prune(keep: Iterable[str] | None = None, root: Path | None = None, max_age_s: float = KEEP_UNUSED_S,
+          now: float | None = None) -> int:
+    """Remove the payload files that are not in ``keep`` (URLs; default: those the current result store hands
+    out, :func:`cyc_geo.catalog.result_store.referenced`) and were last published more than ``max_age_s`` ago
+    (:data:`KEEP_UNUSED_S`); the number removed. Files of older data versions, basemaps no longer offered and
+    older releases go; a removed file that is asked for again is published again (``is_published``)."""
+    folder = Path(root or payloads_root())
+    if not folder.is_dir():
+        return 0
+    kept = {u.rsplit("/", 1)[-1] for u in (result_store.referenced(URL_PATTERN) if keep is None else keep)}
+    limit = (time.time() if now is None else now) - max_age_s
+    gone = 0
+    for path in folder.glob("*.json.gz"):
+        try:
+            if path.name not in kept and path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+        except OSError:
+            continue  # removed by another process meanwhile
+    return gone
 
 
 def is_published(url: str, root: Path | None = None) -> bool:

@@ -81,7 +81,10 @@ def base_map(
     bm = BASEMAPS.get(basemap_id, BASEMAPS["blank"])
     if bm.needs_token and not token:
         bm = BASEMAPS["blank"]
-    fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
+    from cyc_geo.mapview.controls import MetricScale
+
+    fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=True)
+    MetricScale().add_to(fmap)  # metric only (folium's control_scale adds miles and feet)
     localize_assets(fmap, base_url)
     # VectorGrid is loaded with the base map: st_folium loads scripts only when the map
     # is first mounted, and the tiled layers arrive later as dynamic feature groups.

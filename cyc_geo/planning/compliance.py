@@ -20,7 +20,7 @@ from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 from cyc_geo.planning.landcheck import CheckContext
 from cyc_geo.planning.rules import SITE_TYPE_NAMES
-from cyc_geo.planning.site import Finding, LandCheck
+from cyc_geo.planning.site import Finding, LandCheck, Rule
 from cyc_geo.planning.sites_table import CHECK_NAMES
 
 LEVEL_NAMES = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
@@ -67,9 +67,40 @@ def findings_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
             _t(lang, "面积", "Area"): _area(f),
             _t(lang, "亩数", "Mu"): _area(f) / M2_PER_MU,
             _t(lang, "说明", "Reason"): f.reason(lang),
-            _t(lang, "依据", "Rule"): f"{f.rule.document} {f.rule.article}" if f.rule else MISSING,
+            _t(lang, "依据", "Rule"): rule_citation(f.rule, lang) if f.rule else MISSING,
         })
     return pd.DataFrame(rows)
+
+
+DOCUMENTS_EN: dict[str, str] = {
+    "《中华人民共和国土地管理法》（2019年修正）": "Land Administration Law of the PRC (2019 amendment)",
+    "中共中央办公厅 国务院办公厅《关于在国土空间规划中统筹划定落实三条控制线的指导意见》（厅字〔2019〕48号）":
+        "General Offices of the CPC Central Committee and the State Council, Guidance on delimiting the three control "
+        "lines in territorial spatial planning (2019, No. 48)",
+    "自然资源部 生态环境部 国家林业和草原局《关于加强生态保护红线管理的通知（试行）》（自然资发〔2022〕142号）":
+        "Ministry of Natural Resources, Ministry of Ecology and Environment and National Forestry and Grassland "
+        "Administration, Notice on strengthening the management of the ecological red line (trial; 2022, No. 142)",
+    "自然资源部办公厅 国家林业和草原局办公室 国家能源局综合司《关于支持光伏发电产业发展规范用地管理有关工作的通知》"
+    "（自然资办发〔2023〕12号）":
+        "Ministry of Natural Resources, National Forestry and Grassland Administration and National Energy "
+        "Administration, Notice on land use of PV power projects (2023, No. 12)",
+    "国家林业局《建设项目使用林地审核审批管理办法》（国家林业局令第35号，2016年修改）":
+        "State Forestry Administration, Measures on the review and approval of forest land used by construction "
+        "projects (Order No. 35, 2016 amendment)",
+    "《中华人民共和国河道管理条例》（2018年修正）；《中华人民共和国黄河保护法》（2022年）":
+        "River Course Management Regulations of the PRC (2018 amendment); Yellow River Protection Law of the PRC (2022)",
+    "国土资源部《工业项目建设用地控制指标》（国土资发〔2008〕24号）":
+        "Ministry of Land and Resources, Control indicators for industrial project land (2008, No. 24)",
+}
+"""English names of the documents the land check cites (:data:`cyc_geo.planning.rules.RULES`)."""
+
+
+def rule_citation(rule: Rule, lang: str) -> str:
+    """A rule's document and article in ``lang``: in English the document's English name (its articles are
+    cited in the Chinese report), the Chinese citation when no English name is known."""
+    if lang == "zh" or rule.document not in DOCUMENTS_EN:
+        return f"{rule.document} {rule.article}"
+    return DOCUMENTS_EN[rule.document]
 
 
 def _area(f: Finding) -> float:
@@ -79,7 +110,7 @@ def _area(f: Finding) -> float:
     return float(f.overlap_m2)
 
 
-FINDING_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩"}
+FINDING_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "mu"}
 
 
 def parcel_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
@@ -120,11 +151,11 @@ def _class_name(row: dict, lang: str) -> str:
     return row["name"]
 
 
-LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "亩", "占地块比例": "%", "Share of site": "%"}
+LANDUSE_UNITS = {"面积": "m²", "Area": "m²", "亩数": "亩", "Mu": "mu", "占地块比例": "%", "Share of site": "%"}
 
 
 PARCEL_UNITS = {"图斑面积": "m²", "Parcel area": "m²", "占用面积": "m²", "Overlap": "m²", "占用亩数": "亩",
-                "占地块比例": "%", "Share of site": "%"}
+                "Overlap (mu)": "mu", "占地块比例": "%", "Share of site": "%"}
 
 
 def rules_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
@@ -180,8 +211,9 @@ def declarations(result: LandCheck, lang: str = "zh") -> list[str]:
 def report_meta(result: LandCheck, ctx: CheckContext, lang: str, site_label: str) -> ExportMeta:
     stype = _pair(SITE_TYPE_NAMES.get(result.site_type, ("其他", "other")), lang)
     status = _pair(LEVEL_NAMES.get(result.status, (result.status,) * 2), lang)
+    mu = _t(lang, "亩", "mu")
     filters = {_t(lang, "地块", "Site"): site_label, _t(lang, "地块类型", "Site type"): stype,
-               _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} 亩 = {result.area_ha:,.4f} ha",
+               _t(lang, "面积", "Area"): f"{result.area_m2:,.0f} m² = {result.area_mu:,.2f} {mu} = {result.area_ha:,.4f} ha",
                _t(lang, "结论", "Result"): status}
     decl = declarations(result, lang)
     if decl:

@@ -175,17 +175,18 @@ def industrial_land_findings(site: PreparedSite, params: CheckParams, ctx: Conte
                       f"投资强度 {inten:,.0f} 万元/公顷（投资 {fig.investment_wan:,.0f} 万元 / {area / M2_PER_HA:,.2f} 公顷）："
                       f"须对照表1中{profile().short_zh}所属"
                       "地区分类（按工业用地出让最低价标准等别）和行业的控制值核定，本系统未载入表1，未作判定",
-                      f"Investment intensity {inten:,.0f} 万元/ha ({fig.investment_wan:,.0f} 万元 over {area / M2_PER_HA:,.2f} ha): "
+                      f"Investment intensity {inten:,.0f} × 10k yuan/ha ({fig.investment_wan:,.0f} × 10k yuan over "
+                      f"{area / M2_PER_HA:,.2f} ha): "
                       f"compare it with Table 1 for {profile().name_en}'s region class (by its industrial land-price grade) and the "
                       "industry; Table 1 is not loaded, so it is not judged", "investment_intensity",
                       investment_intensity_wan_per_ha=round(inten, 1)))
         missing.append((f"投资强度：表1按地区分类的控制值未载入（{profile().short_zh}所属地区分类须按国土资发〔2006〕307号的工业用地等别确定）",
                         f"investment intensity: Table 1's values by region class are not loaded ({profile().name_en}'s class "
-                        "follows its industrial land-price grade, 国土资发〔2006〕307号)"))
+                        "follows its industrial land-price grade, land resources document [2006] No. 307)"))
     if missing:
         out.append(Finding.of("info", "land_indicators", 0.0, None,
                               "24号指标未能核查：" + "；".join(m[0] for m in missing) + "（可由编辑补充项目数据）",
-                              "24号 indicators not checked: " + "; ".join(m[1] for m in missing)
+                              "Indicators of land resources document [2008] No. 24 not checked: " + "; ".join(m[1] for m in missing)
                               + " (an editor can add the project's figures)",
                               not_checked=[m[1] for m in missing]))
     return out

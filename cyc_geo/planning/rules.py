@@ -274,7 +274,8 @@ def cropland_findings(site: PreparedSite, params: CheckParams, ctx: Context) -> 
                     f"地块占用一般耕地（非永久基本农田）{total:,.0f} m²（{_mu(total)} 亩，{_pct(share)}；{cls_zh}），"
                     "须办理农用地转用并落实占补平衡（占多少、垦多少）",
                     f"The site takes {total:,.0f} m² ({_mu(total)} mu, {_pct(share)}) of cropland that is not basic farmland "
-                    f"({cls_en}): farmland conversion approval and an equal compensation (占补平衡) are needed",
+                    f"({cls_en}): farmland conversion approval and an equal "
+                    "compensation (balance of occupation and reclamation) are needed",
                     "cropland", parts=parts)]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from cyc_geo.exports.markdown import md_escape
 from cyc_geo.exports.meta import MISSING
 from cyc_geo.planning.site import LandCheck
 
@@ -55,19 +56,30 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "投资规模(万元)": ("投资规模 (万元)", "Investment (10k yuan)"), "效益": ("效益", "Benefits"),
     "用地需求(亩)": ("用地需求 (亩)", "Land need (mu)"), "地块面积(亩)": ("地块面积 (亩)", "Site area (mu)"),
     "地块面积(ha)": ("地块面积 (ha)", "Site area (ha)"), "屋顶覆盖范围(亩)": ("屋顶覆盖范围 (亩)", "Roof coverage (mu)"),
-    "所在乡镇": ("所在乡镇", "Townships"),
+    "所在乡镇": ("所在乡镇", "Townships"), "name_en": ("项目名称", "Project"),
+    "land_note_en": ("用地说明", "Land need as stated"),
     "核查结论 status": ("核查结论", "Check result"), "冲突 conflicts": ("冲突", "Conflicts"),
     "注意 warnings": ("注意", "Warnings"), "碳汇损失 sink lost (t CO2/yr)": ("碳汇损失 (t CO₂/年)", "Sink lost (t CO₂/yr)"),
 }
 """Headers of the projects page's tables (the report's bilingual column names) in one language."""
 
 
-def shown_summary(table: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+def shown_summary(table: pd.DataFrame, lang: str | None = None, projects: pd.DataFrame | None = None,
+                  results: list[LandCheck] | None = None) -> pd.DataFrame:
     """:func:`cyc_geo.planning.report.summary_table` as displayed: status with its icon, land need as text.
 
-    With ``lang`` the status reads as a word and the headers are in that language (:data:`TABLE_LABELS`).
+    With ``lang`` the status reads as a word and the headers are in that language (:data:`TABLE_LABELS`); in
+    English, with ``projects`` the project names are their ``name_en`` and with ``results`` the townships their
+    English names.
     """
     show = table.copy()
+    if lang == "en" and projects is not None and "name_en" in projects:
+        names = dict(zip(projects["序号"].astype(int), projects["name_en"], strict=True))
+        show["项目名称"] = show["序号"].astype(int).map(names).fillna(show["项目名称"])
+    if lang == "en" and results is not None:
+        towns = {r.project_no: [t.name_en for t in r.townships] for r in results}
+        show["所在乡镇"] = show["序号"].astype(int).map(
+            lambda n: ", ".join(towns.get(n, [])[:5]) + ("…" if len(towns.get(n, [])) > 5 else ""))
     if lang is None:
         show["核查结论 status"] = show["核查结论 status"].map(lambda s: f"{LEVEL_ICON.get(s, '')} {s}")
     else:
@@ -99,24 +111,28 @@ def site_focus(sites: gpd.GeoDataFrame, project_no: int) -> tuple[tuple[float, f
 
 
 def site_state(site_row: pd.Series, lang: str) -> str:
-    """The "current site" line: its source, and "(demo)" or its version, editor and time (markdown)."""
-    src = site_row["source"]
+    """The "current site" line: its source in words, and "(demo)" or its version, editor and time (markdown,
+    the values escaped)."""
+    from cyc_geo.exports.display import SOURCES, word
+
+    src = md_escape(word(SOURCES, site_row["source"], lang))
     if site_row["demo"]:
-        return _t(lang, f"**当前地块**：来源 `{src}`（演示）", f"**Current site**: source `{src}` (demo)")
+        return _t(lang, f"**当前地块**：来源：{src}（演示）", f"**Current site**: source: {src} (demo)")
     from cyc_geo.exports.meta import beijing_time
 
-    v, by, at = site_row["version"], site_row["updated_by"], beijing_time(site_row["updated_at"])
-    return _t(lang, f"**当前地块**：来源 `{src}`，第 {v} 版，{by}，{at}",
-              f"**Current site**: source `{src}`, version {v}, {by}, {at}")
+    v, by, at = site_row["version"], md_escape(site_row["updated_by"]), beijing_time(site_row["updated_at"])
+    return _t(lang, f"**当前地块**：来源：{src}，第 {v} 版，{by}，{at}",
+              f"**Current site**: source: {src}, version {v}, {by}, {at}")
 
 
 def finding_lines(result: LandCheck, lang: str) -> list[tuple[str, str]]:
-    """(level, markdown) of a land check's findings, most severe first, with the reason in ``lang``."""
+    """(level, markdown) of a land check's findings, most severe first, with the reason in ``lang`` (escaped: it
+    names townships, projects and parcels from planner files)."""
     lines = []
     for f in sorted(result.findings, key=lambda f: LEVEL_ORDER[f.level]):
         zh, en = LEVEL_TEXT[f.level]
         name = CHECK_NAMES.get(f.check, (f.check, f.check))
-        lines.append((f.level, f"{LEVEL_ICON[f.level]} **{_t(lang, zh, en)}** · {_t(lang, *name)} — {f.reason(lang)}"))
+        lines.append((f.level, f"{LEVEL_ICON[f.level]} **{_t(lang, zh, en)}** · {_t(lang, *name)} — {md_escape(f.reason(lang))}"))
     return lines
 
 
@@ -131,7 +147,21 @@ def area_figures(result: LandCheck, lang: str) -> list[tuple[str, str]]:
 
 
 def township_line(result: LandCheck, lang: str) -> str:
-    """The townships a site lies in (at most six names, then "…"), "—" if none."""
-    names = [t.name if lang == "zh" else t.name_en for t in result.townships]
-    shown = "、".join(names[:MAX_TOWNSHIPS_SHOWN]) + ("…" if len(names) > MAX_TOWNSHIPS_SHOWN else "")
+    """The townships a site lies in (at most six names, then "…"), "—" if none (markdown: the names, from the
+    township layer, escaped)."""
+    names = [md_escape(t.name if lang == "zh" else t.name_en) for t in result.townships]
+    shown = _t(lang, "、", ", ").join(names[:MAX_TOWNSHIPS_SHOWN]) + ("…" if len(names) > MAX_TOWNSHIPS_SHOWN else "")
     return _t(lang, "所在乡镇：", "Townships: ") + (shown or "—")
+
+
+ANNEX_COLUMNS_EN = ("序号", "name_en", "建设主体", "建设期限", "投资规模(万元)", "land_note_en")
+"""The 附件2 columns shown on the English page: the English name and land note stand for the Chinese-only
+description (建设内容和规模) and benefits (效益); the developer is a registered name."""
+
+
+def annex_table(projects: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The 附件2 table as displayed: every seed column in Chinese, :data:`ANNEX_COLUMNS_EN` in English."""
+    from cyc_geo.planning.projects import SEED_COLUMNS
+
+    cols = list(SEED_COLUMNS) if lang == "zh" else [c for c in ANNEX_COLUMNS_EN if c in projects]
+    return labelled(projects[cols], lang)

@@ -46,6 +46,12 @@ class Preset:
     name_zh: str
     name_en: str
     """Short name of the factor, without its value or year (for labels: :meth:`label`)."""
+    source_en: str = ""
+    """:attr:`source` in English (for the English pages)."""
+
+    def source_in(self, lang: str) -> str:
+        """The source in ``lang`` (the Chinese one when there is no English)."""
+        return self.source_en if lang == "en" and self.source_en else self.source
 
     def co2_factor(self) -> float:
         """Effective t CO2 per MWh."""
@@ -68,32 +74,41 @@ class Preset:
                 "co2_factor_year": self.year, "co2_factor_preset": self.id}
 
 
+MEE_NBS = "Ministry of Ecology and Environment and National Bureau of Statistics, announcement of the "
+"""Start of the English source of the grid emission factors (the ministries' yearly announcement)."""
+
 PRESETS: dict[str, Preset] = {
     p.id: p
     for p in (
         Preset("central_china_2023", "华中区域电网平均排放因子 2023（0.5271，默认）",
                "Central China grid average 2023 (0.5271, default)", GCE_PER_KWH_SEED, 0.5271, None,
                "生态环境部、国家统计局《关于发布2023年电力二氧化碳排放因子的公告》：2023年华中区域电力平均二氧化碳排放因子 "
-               "0.5271 tCO2/MWh", 2023, "华中区域电网平均", "Central China grid average"),
+               "0.5271 tCO2/MWh", 2023, "华中区域电网平均", "Central China grid average",
+               MEE_NBS + "2023 electricity CO2 emission factors: Central China regional grid average 0.5271 tCO2/MWh"),
         Preset("seed_plan", "方案口径（300 gce/kWh × 2.6 tCO₂/tce = 0.78）", "Plan's arithmetic (300 gce/kWh x 2.6 tCO2/tce = 0.78)",
                GCE_PER_KWH_SEED, None, TCO2_PER_TCE_SEED,
                f"{profile().plan_zh} 附件2 #3: 19820万kWh, 59460 tce, 15.46万t CO2", 2023,
-               f"{profile().short_zh}方案附件2口径", f"{profile().name_en} plan's arithmetic, 附件2"),
+               f"{profile().short_zh}方案附件2口径", f"{profile().name_en} plan's arithmetic, Annex 2",
+               "The plan's Annex 2 #3: 198.2 GWh, 59,460 tce, 154,600 t CO2"),
         Preset("national_2023", "全国电网平均排放因子 2023（0.5306）", "National grid average 2023 (0.5306)",
                GCE_PER_KWH_SEED, 0.5306, None,
                "生态环境部、国家统计局《关于发布2023年电力二氧化碳排放因子的公告》：2023年全国电力平均二氧化碳排放因子 "
-               "0.5306 tCO2/MWh", 2023, "全国电网平均", "national grid average"),
+               "0.5306 tCO2/MWh", 2023, "全国电网平均", "national grid average",
+               MEE_NBS + "2023 electricity CO2 emission factors: national grid average 0.5306 tCO2/MWh"),
         Preset("national_2022", "全国电网平均排放因子 2022（0.5366）", "National grid average 2022 (0.5366)",
                GCE_PER_KWH_SEED, 0.5366, None,
                "生态环境部、国家统计局《关于发布2022年电力二氧化碳排放因子的公告》（2024年12月）：2022年全国电力平均"
-               "二氧化碳排放因子 0.5366 tCO2/MWh", 2022, "全国电网平均", "national grid average"),
+               "二氧化碳排放因子 0.5366 tCO2/MWh", 2022, "全国电网平均", "national grid average",
+               MEE_NBS + "2022 electricity CO2 emission factors: national grid average 0.5366 tCO2/MWh (December 2024)"),
         Preset("central_china_2022", "华中区域电网平均排放因子 2022（0.5395）", "Central China grid average 2022 (0.5395)",
                GCE_PER_KWH_SEED, 0.5395, None,
                "生态环境部、国家统计局《关于发布2022年电力二氧化碳排放因子的公告》（2024年12月）：2022年华中区域电力平均"
-               "二氧化碳排放因子 0.5395 tCO2/MWh", 2022, "华中区域电网平均", "Central China grid average"),
+               "二氧化碳排放因子 0.5395 tCO2/MWh", 2022, "华中区域电网平均", "Central China grid average",
+               MEE_NBS + "2022 electricity CO2 emission factors: Central China regional grid average 0.5395 tCO2/MWh (December 2024)"),
         Preset("enterprise_2022", "企业温室气体核算电网因子 2022（0.5703）", "Enterprise GHG reporting factor 2022 (0.5703)",
                GCE_PER_KWH_SEED, 0.5703, None, "生态环境部 企业温室气体排放核算 全国电网排放因子 0.5703 tCO2/MWh (2022)",
-               2022, "企业温室气体核算全国电网", "national grid, enterprise GHG reporting"),
+               2022, "企业温室气体核算全国电网", "national grid, enterprise GHG reporting",
+               "Ministry of Ecology and Environment, enterprise GHG accounting: national grid factor 0.5703 tCO2/MWh (2022)"),
     )
 }
 DEFAULT_PRESET = "central_china_2023"

@@ -95,7 +95,7 @@ PROJECT_VS_GOAL_NOTE = (
     f"注意：附件2 第3项“整市推进屋顶分布式光伏”的 {PROJECT_MW:.0f} MW 是该项目（整县推进规划）的建设规模，"
     f"方案的目标是到 2024 年已并网 {GOAL_MW:.0f} MW（三、二）。二者口径不同：{PROJECT_MW:.0f} MW 不是 2024 年装机目标，"
     "项目规模和情景潜力都不计入目标进度。",
-    f"Note: the {PROJECT_MW:.0f} MW of priority project 3 (附件2, whole-city rooftop PV) is the programme's scale, "
+    f"Note: the {PROJECT_MW:.0f} MW of priority project 3 (Annex 2, whole-city rooftop PV) is the programme's scale, "
     f"while the plan's goal is {GOAL_MW:.0f} MW installed (grid-connected) by 2024. They are different measures: "
     f"{PROJECT_MW:.0f} MW is not the 2024 installed goal, and neither the project's scale nor the scenario "
     "potential counts toward progress.",
@@ -213,9 +213,8 @@ def workbook(shown: pd.DataFrame, summary: dict[str, Any], scenario: Scenario | 
     name = scenario_name or in_lang(lang, "默认情景（国家能源局整县推进比例）", "Default (NEA county-wide shares)")
     meta = ExportMeta(title=("屋顶光伏开发比例情景潜力（按乡镇）", "Rooftop PV adoption-share scenario potential by township"), lang=lang,
                       filters={in_lang(lang, "情景", "Scenario"): name}, demo=demo,
-                      sources=[in_lang(lang, "屋顶：建筑屋顶图层（cyc_geo.pv.rooftops）；发电：全天候逐时模型（cyc_geo.pv.model）",
-                                       "Roofs: building rooftops layer (cyc_geo.pv.rooftops); yield: all-sky hourly "
-                                       "model (cyc_geo.pv.model)")])
+                      sources=[in_lang(lang, "屋顶：建筑屋顶图层；发电：全天候逐时模型（见 docs/pv.md）",
+                                       "Roofs: building rooftops layer; yield: all-sky hourly model (see docs/pv.md)")])
     preset = resolve_params(scenario).emission_preset
     about = [in_lang(lang, *POTENTIAL_DEFINITION), co2_factor_note(preset, lang)]
     summary = {**summary, "co2_factor": emissions.get_preset(preset).label(lang)}  # text: value, name and year
@@ -296,10 +295,16 @@ LOSS_LABELS = {
 """Names of the itemised losses of :func:`cyc_geo.pv.yield_model.yield_payload` (docs/sources.md, "PV losses")."""
 
 
+TRANSPOSITION_NAMES = {"haydavies": ("Hay-Davies", "Hay-Davies"), "perez": ("Perez", "Perez"),
+                       "isotropic": ("各向同性", "isotropic")}
+"""Transposition models (:attr:`cyc_geo.pv.params.PVParams.transposition`) by their authors' names, as cited."""
+
+
 def yield_model_note(params: PVParams, lang: str) -> str:
     """How the yield is modelled (all-sky irradiation, transposition, itemised losses), with this scenario's numbers."""
     y = yield_model.yield_payload(params)
     flat = y["flat"]
+    y = {**y, "transposition": in_lang(lang, *TRANSPOSITION_NAMES.get(y["transposition"], (y["transposition"],) * 2))}
     if lang == "zh":
         return (
             f"全天候逐时模型：{profile().short_zh}（{params.latitude}°N, {params.longitude}°E）月均水平总辐照合计 "
@@ -484,6 +489,7 @@ def ledger_display(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     out = pd.DataFrame(ledger.reindex(columns=list(LEDGER_LABELS))).sort_values(["date", "install_id"], ascending=False)
     out["status"] = out["status"].map(lambda s: in_lang(lang, *STATUS_LABELS.get(s, (s, s))))
+    out["building_class"] = out["building_class"].map(lambda c: class_label(c, lang))
     return out.rename(columns={k: in_lang(lang, *v) for k, v in LEDGER_LABELS.items()})
 
 

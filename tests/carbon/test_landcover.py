@@ -140,3 +140,44 @@ def test_afforest_converts_only_eligible_cells_inside_zone():
     zone = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 3_900_000, 500_030, 3_900_020)], crs=AREA_CRS)
     out = afforest(data, zone)
     assert out.array[0].tolist() == [[301, 301, 701, 1101], [301, 301, 301, 102]]
+
+
+def test_demo_buildings_stand_on_built_up_land(demo):
+    """Every cell a demo roof touches is built-up (06xx 工矿, 07xx 住宅, 10xx 交通) in the demo land cover: the land
+    check must not find the plan's rooftop programme on forest or cropland of its own demo data."""
+    from rasterio.features import rasterize
+
+    from cyc_geo import paths
+    from cyc_geo.pv.rooftops import DEMO_FILE
+
+    path, d = demo
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYC_GEO_DATA_DIR", str(d))
+        roofs = gpd.read_parquet(paths.rooftops_dir() / DEMO_FILE).to_crs(AREA_CRS)
+    with rasterio.open(path) as src:
+        arr = src.read(1)
+        touched = rasterize([(g, 1) for g in roofs.geometry], out_shape=arr.shape, transform=src.transform,
+                            fill=0, dtype="uint8", all_touched=True).astype(bool)
+    under = arr[touched & (arr != landcover.NODATA)]  # a footprint may reach over the county line
+    built_up = np.isin(under // 100, (6, 7, 10))
+    assert len(roofs) > 200_000 and touched.sum() > 100_000
+    bad = {int(c): int(n) for c, n in zip(*np.unique(under[~built_up], return_counts=True), strict=True)}
+    assert bad == {}, f"cells under demo roofs that are not built-up, by class: {bad}"
+
+
+def test_demo_land_use_layers_follow_a_rebuilt_land_cover(demo_data_dir):
+    """The demo 耕地 / 永久基本农田 / 城镇开发边界 / 生态保护红线 are derived from the land cover: a new land-cover
+    file (the demo one rebuilt with built-up land under the roofs) makes them stale, and loading rebuilds them."""
+    import os
+
+    from cyc_geo.catalog.loader import load_layer
+    from cyc_geo.demo import landuse
+
+    files = {name: demo_data_dir / "generated" / f for name, f in landuse.FILES.items() if name != "forest_protection"}
+    assert files and not [n for n, f in files.items() if landuse.is_stale(f)]
+    raster = landcover.landcover_path()
+    os.utime(raster, (raster.stat().st_atime, raster.stat().st_mtime + 60))
+    assert all(landuse.is_stale(f) for f in files.values())
+    load_layer("cropland")
+    assert not landuse.is_stale(files["cropland"]) and not landuse.is_stale(files["farmland"])
+    assert not landuse.is_stale(demo_data_dir / "generated" / "not_a_demo_file.gpkg")

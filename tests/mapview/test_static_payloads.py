@@ -43,9 +43,9 @@ def test_publish_writes_gzip_once_and_a_new_text_gets_a_new_url(tmp_path):
     raw = path.read_bytes()
     assert raw[:2] == b"\x1f\x8b" and gzip.decompress(raw) == b"abc"
     assert raw[4:8] == b"\x00\x00\x00\x00"  # gzip MTIME = 0: the bytes depend on the text only
-    mtime = path.stat().st_mtime_ns
+    inode = path.stat().st_ino
     assert static_payloads.publish("abc", "t", root=tmp_path) == url
-    assert path.stat().st_mtime_ns == mtime  # not rewritten
+    assert path.stat().st_ino == inode and gzip.decompress(path.read_bytes()) == b"abc"  # not rewritten (touched)
     other = static_payloads.publish('{"a":1}', "t", root=tmp_path)
     assert other != url and static_payloads.read(other, root=tmp_path) == '{"a":1}'
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, other.rsplit("/", 1)[-1]])  # no temp left
@@ -126,3 +126,45 @@ def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monke
     expected = sorted(f"{layer.id}_hex-osm-zh" if layer.big else f"{layer.id}-osm-zh"
                       for layer in load_registry() if layer.geometry != "raster")
     assert names == expected
+
+
+def test_prune_removes_old_unreferenced_payloads_and_keeps_what_the_store_hands_out(tmp_path, monkeypatch):
+    """Every data version publishes a new file: the start-up prune removes those neither handed out by the
+    current result store nor published within KEEP_UNUSED_S, so static/payloads does not grow forever."""
+    import os
+    import time
+
+    from cyc_geo.catalog import result_store
+
+    monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path / "payloads"))
+    monkeypatch.setenv("CYC_GEO_RESULTS", str(tmp_path / "results"))
+    old = static_payloads.publish("version 1", "county-osm-zh")
+    stored = result_store.remember(("small_payload_url", "county", "v2"), lambda: static_payloads.publish(
+        "version 2", "county-osm-zh"))
+    recent = static_payloads.publish("version 3", "county-osm-zh")
+    week_ago = time.time() - 7 * 86_400
+    for url in (old, stored):
+        os.utime(static_payloads.path_of(url), (week_ago, week_ago))
+    assert static_payloads.prune() == 1
+    assert not static_payloads.is_published(old)
+    assert static_payloads.is_published(stored) and static_payloads.is_published(recent)
+    # published again (a session asked for it): recent again, kept
+    os.utime(static_payloads.path_of(recent), (week_ago, week_ago))
+    assert static_payloads.publish("version 3", "county-osm-zh") == recent
+    assert static_payloads.prune(keep=[]) == 1 and static_payloads.is_published(recent)
+    assert not static_payloads.is_published(stored)  # keep=[]: the store's reference no longer protects it
+
+
+def test_start_up_prunes_the_payloads_after_the_store(monkeypatch):
+    import ui.warmup as warmup
+
+    calls: list[str] = []
+    monkeypatch.setattr(warmup.result_store, "prune", lambda: calls.append("results"))
+    monkeypatch.setattr(warmup.static_payloads, "prune", lambda: calls.append("payloads"))
+    monkeypatch.setattr(warmup, "_wait_for_quiet", lambda: None)
+    monkeypatch.setattr(warmup.map_data, "warm_map", lambda **kw: calls.append("map"))
+    monkeypatch.setattr(warmup, "roof_layer", lambda: None)
+    monkeypatch.setattr(warmup, "registry", lambda: [])
+    monkeypatch.setattr(warmup.projects_data, "warm", lambda: None)
+    warmup.warm_up()
+    assert calls[:3] == ["results", "payloads", "map"]

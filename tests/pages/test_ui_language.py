@@ -191,3 +191,54 @@ def test_cleared_cells_stay_empty_after_a_refused_save(page_env):  # noqa: F811 
     assert shown.loc[rows.index(8), "value"] == "150"
     assert shown.loc[rows.index(1), "value"] == "" and shown.loc[rows.index(1), "note"] == ""
     assert not (shown.astype(str) == "None").to_numpy().any()
+
+
+def test_history_sources_are_words():
+    hist = pd.DataFrame({"project_no": [3, 1], "source": ["upload", "drawn"]})
+    assert list(display_frame(hist, "zh")["来源"]) == ["上传", "绘制"]
+    assert list(display_frame(hist, "en")["Source"]) == ["upload", "drawn"]
+    audit = pd.DataFrame({"new_value": ['{"version": 1, "source": "upload"}']})
+    assert display_frame(audit, "zh").iloc[0, 0] == "版本: 1；来源: 上传"
+
+
+def test_library_notes_in_one_language_without_module_names():
+    from cyc_geo.exports.display import one_language
+
+    note = ("地图测算 / computed from the map (cyc_geo.carbon.forest:sink_by_year); 数据年份未知：各年均用当前数据 / "
+            "data year unknown: the current data stand for every year")
+    assert one_language(note, "zh") == "地图测算；数据年份未知：各年均用当前数据"
+    assert one_language(note, "en") == "computed from the map; data year unknown: the current data stand for every year"
+    assert one_language("未填报 / not reported", "zh") == "未填报"
+    assert one_language("推算 #3 - #4 / derived #3 - #4：输入缺失 / input missing", "en") == "derived #3 - #4: input missing"
+    assert one_language("装机台账（年末已并网）/ installations ledger (cyc_geo.pv.progress:x)", "en") == "installations ledger"
+    assert one_language("填报值 / reported: 统计局年报", "zh") == "填报值：统计局年报"  # the planner's note kept
+    assert one_language("吨/万元", "en") == "吨/万元" and one_language(None, "en") is None
+
+
+def test_feature_panel_names_places_in_the_readers_language():
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.mapview.click import feature_record
+
+    row = pd.Series({"name": "常村镇", "name_en": "Changcun Town", "code": "410783201", "area_km2": 61.234})
+    assert feature_record(get_layer("townships"), row, "en") == {"Name": "Changcun Town", "Code": "410783201",
+                                                                 "Area (km²)": 61.23}
+    assert feature_record(get_layer("townships"), row, "zh")["名称"] == "常村镇"
+    assert feature_record(get_layer("townships"), row.drop("name_en"), "en")["Name"] == "常村镇"  # no twin: as is
+
+
+def test_map_scale_bar_is_metric_only():
+    from cyc_geo.mapview.webmap import base_map
+
+    html = base_map("blank").get_root().render()
+    assert "L.control.scale({metric: true, imperial: false})" in html
+    assert "L.control.scale()" not in html  # folium's default: miles and feet too
+
+
+def test_widget_text_script_follows_the_language():
+    from ui.common import WIDGET_TEXTS_ZH, widget_texts_js
+
+    zh, en = widget_texts_js("zh"), widget_texts_js("en")
+    assert 'd.cycWidgetLang="zh"' in zh and 'd.cycWidgetLang="en"' in en
+    assert WIDGET_TEXTS_ZH["Select all"] == "全选" and '"Select all": "全选"' in zh
+    assert "MutationObserver" in zh and "per file" in zh
+    assert "widget_texts()" in (REPO / "app.py").read_text(encoding="utf-8")

@@ -36,13 +36,13 @@ def test_projects_page_in_english(proj_env, fresh_db):  # noqa: F811
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Priority projects: land check"
-    assert any(m.value.startswith("**Current site**: source `demo` (demo)") for m in at.markdown)
+    assert any(m.value.startswith("**Current site**: source: demo (demo)") for m in at.markdown)
     assert {"Area (m²)", "Area (mu)", "Area (ha)", "Sink lost (t CO2/yr)"} <= {m.label for m in at.metric}
     assert any(c.value.startswith("Townships: ") for c in at.caption)
     assert any("sign in" in i.value for i in at.info)
     assert [b.label for b in at.get("download_button")] == [
         "Download summary (Excel)", "Download summary (printable HTML)", "Report (Excel)", "Report (printable HTML)",
-        "Compliance report (Excel)", "Compliance report (PDF)", "Export boundary-point file (界址点 .txt)",
+        "Compliance report (Excel)", "Compliance report (PDF)", "Export boundary-point file (.txt)",
     ]
     st.cache_resource.clear()
     st.cache_data.clear()

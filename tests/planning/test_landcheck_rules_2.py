@@ -196,6 +196,32 @@ def test_both_compliance_reports_carry_the_landuse_breakdown():
     assert "Land use now" in text and "0601" in text and "0102" in text
 
 
+def test_the_english_compliance_workbook_says_mu_and_names_its_documents_in_english():
+    """One language at a time: the English report has no 亩 (mu) and cites the land law by its English name."""
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.compliance import report_xlsx
+    from cyc_geo.planning.landcheck import CheckContext
+
+    dltb = gpd.GeoDataFrame({"class_code": ["0102"], "class_name": ["水浇地"]},
+                            geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS)
+    cropland = gpd.GeoDataFrame({"class_code": ["0102"]}, geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)],
+                                crs=AREA_CRS)
+    ctx = CheckContext(dltb=dltb, cropland=cropland)
+    res = landcheck.check_site(gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS),
+                               context=ctx, site_type="industrial")
+    wb = load_workbook(io.BytesIO(report_xlsx(res, ctx, "en", "site")))
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if "亩" in c]
+    assert any("29.99 mu" in c or "30.00 mu" in c for c in cells), [c for c in cells if "m²" in c][:3]
+    rules = [c for c in cells if "Land Administration Law" in c]
+    assert rules and not [c for c in rules if re.search(r"[\u4e00-\u9fff]", c)]
+
+
 def test_pv_in_the_floodplain_cites_the_river_management_range_and_the_yellow_river_law():
     from cyc_geo.planning import landcheck
     from cyc_geo.planning.landcheck import CheckContext
@@ -315,7 +341,8 @@ def test_the_page_records_the_declaration_and_shows_the_landuse_table(tmp_path, 
     at.number_input(key="projects_industry_office_land_m2").set_value(9_000.0)  # 10 % of the 9 ha square
     at.run()
     assert not at.exception, at.exception
-    assert any("行政办公及生活服务设施用地" in e.value and "超过 7%" in e.value for e in at.error)  # entered figures checked
+    # entered figures checked (markdown-escaped)
+    assert any("行政办公及生活服务设施用地" in e.value and r"超过 7\%" in e.value for e in at.error)
     assert any("单独选址" in c.value for c in at.caption)  # the declaration, beside the figures
     assert any("单独选址" in w.value and "城镇开发边界" in w.value for w in at.warning)  # urban_boundary: warning
     assert any("地类现状" in m.value for m in at.markdown)  # the 三调 breakdown table's heading

@@ -66,12 +66,15 @@ def test_site_focus_only_on_parcels():
 
 def test_site_state_demo_and_saved():
     demo = pd.Series({"source": "demo", "demo": True, "version": 0, "updated_by": "", "updated_at": ""})
-    assert st_.site_state(demo, "zh") == "**当前地块**：来源 `demo`（演示）"
-    assert st_.site_state(demo, "en") == "**Current site**: source `demo` (demo)"
+    assert st_.site_state(demo, "zh") == "**当前地块**：来源：演示（演示）"
+    assert st_.site_state(demo, "en") == "**Current site**: source: demo (demo)"
     saved = pd.Series({"source": "drawn", "demo": False, "version": 2, "updated_by": "bob",
                        "updated_at": "2026-11-30T16:06:57+00:00"})
-    assert st_.site_state(saved, "zh") == "**当前地块**：来源 `drawn`，第 2 版，bob，2026-12-01 00:06"
-    assert st_.site_state(saved, "en") == "**Current site**: source `drawn`, version 2, bob, 2026-12-01 00:06"
+    assert st_.site_state(saved, "zh") == "**当前地块**：来源：绘制，第 2 版，bob，2026-12-01 00:06"
+    assert st_.site_state(saved, "en") == "**Current site**: source: drawn, version 2, bob, 2026-12-01 00:06"
+    upload = saved.copy()
+    upload["source"], upload["updated_by"] = "upload", "**x**"
+    assert st_.site_state(upload, "zh") == r"**当前地块**：来源：上传，第 2 版，\*\*x\*\*，2026-12-01 00:06"
 
 
 def test_findings_most_severe_first_in_the_language():
@@ -87,5 +90,18 @@ def test_area_figures_and_townships():
     ]
     assert st_.area_figures(RESULT, "en")[1] == ("Area (mu)", "135.0")
     assert st_.township_line(RESULT, "zh") == "所在乡镇：镇0、镇1、镇2、镇3、镇4、镇5…"
-    assert st_.township_line(dataclasses.replace(RESULT, townships=RESULT.townships[:2]), "en") == "Townships: Town 0、Town 1"
+    assert st_.township_line(dataclasses.replace(RESULT, townships=RESULT.townships[:2]), "en") == "Townships: Town 0, Town 1"
     assert st_.township_line(dataclasses.replace(RESULT, townships=[]), "en") == "Townships: —"
+
+
+def test_names_from_planner_files_stay_text_in_the_markdown_lines():
+    """Township, project and parcel names come from planner files: the lines given to st.caption / st.info show
+    them as text, never as a link, emphasis or HTML."""
+    hostile = "[x](javascript:alert(1)) **b** <img src=x onerror=alert(1)>"
+    result = dataclasses.replace(RESULT, townships=[Township("1", hostile, hostile, 1.0, 0.1)], findings=[
+        Finding.of("warning", "project_sites", 0.0, 0.0, f"与项目 2（{hostile}）重叠", f"overlaps project 2 ({hostile})")])
+    escaped = r"\[x\]\(javascript\:alert\(1\)\) \*\*b\*\* \<img src\=x onerror\=alert\(1\)\>"
+    assert st_.township_line(result, "zh") == "所在乡镇：" + escaped
+    assert st_.township_line(result, "en") == "Townships: " + escaped
+    (level, line), = st_.finding_lines(result, "en")
+    assert line == rf"⚠️ **warning** · other project sites — overlaps project 2 \({escaped}\)"
