@@ -9,6 +9,7 @@ with their data years and the demo label. Excel and PDF through :mod:`cyc_geo.ex
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -30,13 +31,14 @@ MAP_LAYERS: tuple[tuple[str, str, str, str, str], ...] = (
     # (context layer, zh, en, face colour, edge colour)
     ("urban_boundary", "城镇开发边界", "Urban development boundary", "#cab2d633", "#6a3d9a"),
     ("belt", "沿黄生态带", "Yellow River belt", "#a6dba066", "#1b7837"),
+    ("cropland", "耕地", "Cropland", "#f6e8a673", "#a6761d"),
     ("farmland", "永久基本农田", "Basic farmland", "#f2d03b88", "#b8860b"),
     ("eco_redline", "生态保护红线", "Ecological red line", "#f4a58288", "#b2182b"),
     ("forest", "林地", "Forest land", "#1a7a2e99", "#1a7a2e"),
 )
 """What the report map and the page map draw under the site, bottom first (colours as the layer TOMLs)."""
 CONFLICT_COLOURS = {"conflict": "#e31a1c", "warning": "#ff7f00"}
-DETAIL_LAYERS = ("farmland", "forest")
+DETAIL_LAYERS = ("cropland", "farmland", "forest")
 MAX_DETAIL_WINDOW_M2 = 100e6
 """Map windows larger than 100 km² leave out the parcel-level layers (project choice: at that scale the
 thousands of parcels are unreadable and take half a minute to draw)."""
@@ -194,7 +196,21 @@ def report_meta(result: LandCheck, ctx: CheckContext, lang: str, site_label: str
 
 
 def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckContext, lang: str = "zh", dpi: int = 110) -> bytes:
-    """Close-up PNG: context layers near the site, the site outline, conflict areas in red/orange, a legend."""
+    """Close-up PNG of :func:`map_figure`."""
+    import matplotlib.pyplot as plt
+
+    fig = map_figure(site, conflicts, ctx, lang, dpi)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.08)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def map_figure(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckContext, lang: str = "zh",
+               dpi: int = 110) -> Any:
+    """Close-up map (a matplotlib Figure): context layers near the site (cropland among them), the site outline,
+    conflict areas in red/orange, a scale bar and a north arrow, no coordinate axes, and a legend beside the map
+    with a row for everything drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -211,7 +227,7 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
     window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     handles = []
     with plt.rc_context({"font.family": [family, "DejaVu Sans"]} if family else None):
-        fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=dpi)
+        fig, ax = plt.subplots(figsize=(8.5, 6.0), dpi=dpi)
         for key, zh, en, face, edge in MAP_LAYERS:
             if key in DETAIL_LAYERS and window.area > MAX_DETAIL_WINDOW_M2:
                 continue  # a county-wide site (a rooftop set): parcels and patches would be a blur (and slow)
@@ -219,8 +235,10 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
             if gdf is None or len(gdf) == 0:
                 continue
             near = gdf.geometry.to_numpy()[shapely.STRtree(gdf.geometry.to_numpy()).query(window, predicate="intersects")]
+            near = shapely.intersection(near, window)
+            near = near[shapely.area(near) > 0]  # a patch touching the window's edge is not on the map
             if len(near):
-                _draw(ax, shapely.intersection(near, window), facecolor=face, edgecolor=edge, linewidth=0.6)
+                _draw(ax, near, facecolor=face, edgecolor=edge, linewidth=0.6)
                 handles.append(Patch(facecolor=face, edgecolor=edge, label=zh if use_zh else en))
         cm = conflicts.to_crs(AREA_CRS) if len(conflicts) else conflicts
         for level in ("warning", "conflict"):
@@ -236,15 +254,46 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
         ax.set_xlim(minx - pad, maxx + pad)
         ax.set_ylim(miny - pad, maxy + pad)
         ax.set_aspect("equal")
-        ax.ticklabel_format(style="plain", useOffset=False)
-        ax.tick_params(labelsize=6)
-        ax.set_title(("地块与三区三线（EPSG:4547，米）" if use_zh else "Site and the three control lines (EPSG:4547, m)"), fontsize=10)
-        ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+        ax.set_xticks([])
+        ax.set_yticks([])  # no raw projected coordinates on a map for readers: a scale bar and north arrow instead
+        _scale_bar(ax, use_zh)
+        _north_arrow(ax, use_zh)
+        ax.set_title("地块与三区三线" if use_zh else "Site and the planning control lines", fontsize=10)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9,
+                  borderaxespad=0.0)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        plt.close(fig)
-    return buf.getvalue()
+    return fig
+
+
+def _scale_bar(ax, zh: bool) -> None:
+    """A black/white scale bar of a round length (1, 2 or 5 × 10ⁿ m, at most a quarter of the map's width;
+    :func:`cyc_geo.mapview.print_layout.nice_scale_length_m`) at the map's bottom left (EPSG:4547 metres)."""
+    from matplotlib.patches import Rectangle
+
+    from cyc_geo.mapview.print_layout import nice_scale_length_m
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_m = x1 - x0
+    length = nice_scale_length_m(width_m / 100.0, 25.0)  # the map as 100 units wide: at most 25 of them
+    bx, by, h = x0 + 0.04 * width_m, y0 + 0.05 * (y1 - y0), 0.012 * (y1 - y0)
+    ax.add_patch(Rectangle((bx - 0.02 * width_m, by - 0.03 * (y1 - y0)), length + 0.1 * width_m, 0.1 * (y1 - y0),
+                           facecolor="white", edgecolor="none", alpha=0.85, zorder=9))
+    for i, colour in enumerate(("black", "white")):
+        ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor=colour, edgecolor="black",
+                               linewidth=0.6, zorder=10))
+    unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
+    for dx, text in ((0.0, "0"), (length / 2, f"{length / 2 / div:g}"), (length, f"{length / div:g} {unit}")):
+        ax.text(bx + dx, by + 1.6 * h, text, fontsize=6.5, ha="center", va="bottom", zorder=10)
+
+
+def _north_arrow(ax, zh: bool) -> None:
+    """A north arrow at the top right (grid north of EPSG:4547, within 0.6° of true north over the county;
+    docs/sources.md, "Print layouts")."""
+    ax.annotate("北" if zh else "N", xy=(0.95, 0.96), xytext=(0.95, 0.84), xycoords="axes fraction",
+                ha="center", va="center", fontsize=9, fontweight="bold", zorder=10,
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2},
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
 
 
 def report_xlsx(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,

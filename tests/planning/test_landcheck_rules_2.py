@@ -377,3 +377,35 @@ def test_the_land_use_table_names_classes_in_the_reports_language() -> None:
     result = SimpleNamespace(landuse_breakdown=rows, area_m2=100.0)
     assert list(landuse_table(result, "en")["Class"]) == ["Tree forest", "自定地类"]
     assert list(landuse_table(result, "zh")["地类名称"]) == ["乔木林地", "自定地类"]
+
+
+def test_compliance_map_has_scale_bar_north_arrow_cropland_and_no_coordinate_axes():
+    """Issue 29: the report map showed raw EPSG:4547 axis numbers, no scale bar or north arrow, and left out the
+    cropland its findings warn about."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.compliance import map_figure, map_png
+    from tests.planning.test_landcheck_rules import SITE_A, world
+
+    ctx = world()
+    site = gpd.GeoDataFrame(geometry=[SITE_A], crs=AREA_CRS)
+    res = landcheck.check_site(site, context=ctx, site_type="industrial")
+    conflicts = landcheck.site_conflicts(site, res, ctx)
+    assert set(conflicts["level"]) == {"conflict", "warning"}  # basic farmland, and cropland (C4)
+    for lang, north, crop, warn, conf in (("zh", "北", "耕地", "注意区域", "冲突区域"),
+                                          ("en", "N", "Cropland", "warning area", "conflict area")):
+        fig = map_figure(site, conflicts, ctx, lang)
+        ax = fig.axes[0]
+        assert not [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
+        assert not len(ax.get_xticks()) and not len(ax.get_yticks())
+        texts = [t.get_text() for t in ax.texts]
+        assert any(t.endswith(" m") or t.endswith(" km") for t in texts), texts  # the scale bar's length
+        assert north in texts
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert crop in legend and warn in legend and conf in legend and len(legend) == len(set(legend))
+        plt.close(fig)
+    assert Image.open(io.BytesIO(map_png(site, conflicts, ctx, "zh"))).size[0] > 500
