@@ -409,3 +409,17 @@ def test_compliance_map_has_scale_bar_north_arrow_cropland_and_no_coordinate_axe
         assert crop in legend and warn in legend and conf in legend and len(legend) == len(set(legend))
         plt.close(fig)
     assert Image.open(io.BytesIO(map_png(site, conflicts, ctx, "zh"))).size[0] > 500
+
+
+def test_a_site_almost_wholly_in_the_development_zone_does_not_read_as_wholly_in_and_partly_out():
+    """Issue 29: "地块 100.0% 位于经开区内，其余在区外" for a site with 10 m² of 1,000,000 m² outside."""
+    from cyc_geo.planning import landcheck
+    from tests.planning.test_landcheck_rules import X0, Y0, world
+
+    # the zone ends at X0 + 5 km: a 1 km × 1 km site reaching 1 cm past it
+    site = gpd.GeoDataFrame(geometry=[box(X0 + 4_000 + 0.01, Y0 + 2_000, X0 + 5_000 + 0.01, Y0 + 3_000)], crs=AREA_CRS)
+    f = landcheck.check_site(site, context=world(), site_type="industrial").finding("devzone")
+    assert f.level == "warning"
+    assert "100.0%" not in f.reason_zh and "100.0%" not in f.reason_en
+    assert ">99.9%" in f.reason_zh and "区外部分 10 m²" in f.reason_zh and "其余" not in f.reason_zh
+    assert "10 m² (<0.1%) outside" in f.reason_en
