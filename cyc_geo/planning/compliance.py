@@ -74,8 +74,16 @@ def findings_table(result: LandCheck, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NO_AREA_CHECKS = frozenset({"plot_ratio", "plot_ratio_high", "land_need", "building_coverage", "office_share",
+                            "green_share", "investment_intensity", "land_indicators", "crs"})
+"""Checks of a figure, not of an overlap with a layer (容积率, 投资强度, …): their area cells stay empty."""
+
+
 def _area(f: Finding) -> float:
-    """The area a finding is about: the outside part for the development boundary, else the overlap (m²)."""
+    """The area a finding is about (m²): the outside part for the development boundary, else the overlap;
+    NaN (an empty cell) for checks of a figure (:data:`NO_AREA_CHECKS`)."""
+    if f.check in NO_AREA_CHECKS:
+        return float("nan")
     if f.check == "urban_boundary" and f.outside_m2:
         return f.outside_m2
     return float(f.overlap_m2)

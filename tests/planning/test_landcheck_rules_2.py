@@ -12,6 +12,7 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box
@@ -423,3 +424,32 @@ def test_a_site_almost_wholly_in_the_development_zone_does_not_read_as_wholly_in
     assert "100.0%" not in f.reason_zh and "100.0%" not in f.reason_en
     assert ">99.9%" in f.reason_zh and "区外部分 10 m²" in f.reason_zh and "其余" not in f.reason_zh
     assert "10 m² (<0.1%) outside" in f.reason_en
+
+
+def test_compliance_findings_of_figures_have_empty_area_cells():
+    """Issue 29: the 容积率 row read "0 m² / 0 亩" in the report; a check of a figure has no area."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.compliance import findings_table, report_pdf, report_xlsx
+    from cyc_geo.planning.landcheck import CheckContext
+    from cyc_geo.planning.site import IndustryFigures
+
+    figs = IndustryFigures(division="13", floor_area_m2=16_000, footprint_m2=4_000, office_land_m2=2_000,
+                           green_land_m2=5_000, investment_wan=9_000)
+    site = gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS)
+    ctx = CheckContext()
+    res = landcheck.check_site(site, context=ctx, site_type="industrial", industry=figs)
+    table = findings_table(res, "zh").set_index("图层")
+    for name in ("容积率", "建筑系数", "绿地率", "投资强度"):
+        assert pd.isna(table.loc[name, "面积"]) and pd.isna(table.loc[name, "亩数"]), name
+    assert table.loc["市域范围", "面积"] == pytest.approx(20_000.0)  # an overlap keeps its area
+    wb = load_workbook(io.BytesIO(report_xlsx(res, ctx, "zh", "地块")))
+    rows = {r[1]: r for r in wb["核查结论"].iter_rows(values_only=True) if r and len(r) > 3}
+    assert rows["容积率"][2] in (None, "", "—") and rows["容积率"][3] in (None, "", "—")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(res, ctx, "zh", "地块"))).pages)
+    line = next(x for x in text.splitlines() if "容积率" in x and ("注意" in x or "通过" in x or "冲突" in x))
+    assert "容积率 — —" in line, line  # empty area and 亩 cells
