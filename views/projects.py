@@ -22,7 +22,7 @@ from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
 from cyc_geo.planning import compliance, sites_table
-from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, jzd_bytes
+from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, export_site, jzd_bytes
 from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_site, site_conflicts
 from cyc_geo.planning.projects import (
     SEED_COLUMNS,
@@ -382,8 +382,11 @@ def _compliance_files(checked: dict, key: tuple) -> Callable[[str], bytes]:
     draw, conflicts = checked["draw"], checked["conflicts"]
 
     def build(kind: str) -> bytes:
-        if kind == "jzd":
-            return jzd_bytes(site_from_gdf(site), name=label)
+        if kind == "jzd":  # an uploaded file keeps its parcels' names and uses; a plan project is named in full
+            name = label
+            if checked["source"] == "project" and result.project_no is not None:
+                name = sites_table.project_names(load_projects(), "zh").get(int(result.project_no), label)
+            return jzd_bytes(export_site(site), name=name)
         png = compliance.map_png(draw, conflicts, ctx, lg)
         make = compliance.report_xlsx if kind == "xlsx" else compliance.report_pdf
         return make(result, ctx, lg, label, png)
