@@ -16,7 +16,9 @@ import pandas as pd
 from cyc_geo.exports.meta import MISSING
 from cyc_geo.planning.site import LandCheck
 
-LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅", "info": "ℹ️"}
+LEVEL_ICON = {"conflict": "✖", "warning": "⚠", "ok": "✔", "info": "ℹ"}
+"""Level marks as text symbols that the usual text fonts carry (DejaVu Sans, WenQuanYi), not emoji: a machine
+without an emoji font drew ⛔ and ✅ as empty boxes (issue 29)."""
 CHECK_NAMES: dict[str, tuple[str, str]] = {
     "county": ("市域范围", "city boundary"), "townships": ("所在乡镇", "townships"), "belt": ("沿黄生态带", "Yellow River belt"),
     "forest": ("林地", "forest land"), "devzone": ("经开区", "development zone"), "project_sites": ("其他项目地块", "other project sites"),

@@ -41,7 +41,7 @@ def test_sites_key_changes_with_saved_sites(data_dir):
 def test_shown_summary_icons_and_land_need_text():
     table = pd.DataFrame({"核查结论 status": ["conflict", "ok", ""], "用地需求(亩)": [1234.4, None, 5.0]})
     show = st_.shown_summary(table)
-    assert list(show["核查结论 status"]) == ["⛔ conflict", "✅ ok", " "]
+    assert list(show["核查结论 status"]) == ["✖ conflict", "✔ ok", " "]
     assert list(show["用地需求(亩)"]) == ["1,234", "—", "5"]
     assert table["用地需求(亩)"].iloc[0] == 1234.4  # the input is not changed
 
@@ -77,8 +77,8 @@ def test_site_state_demo_and_saved():
 def test_findings_most_severe_first_in_the_language():
     lines = st_.finding_lines(RESULT, "en")
     assert [level for level, _ in lines] == ["conflict", "warning", "ok"]
-    assert lines[0][1] == "⛔ **conflict** · development zone — overlaps"
-    assert st_.finding_lines(RESULT, "zh")[2][1] == "✅ **通过** · 市域范围 — 在市域内"
+    assert lines[0][1] == "✖ **conflict** · development zone — overlaps"
+    assert st_.finding_lines(RESULT, "zh")[2][1] == "✔ **通过** · 市域范围 — 在市域内"
 
 
 def test_area_figures_and_townships():
@@ -89,3 +89,15 @@ def test_area_figures_and_townships():
     assert st_.township_line(RESULT, "zh") == "所在乡镇：镇0、镇1、镇2、镇3、镇4、镇5…"
     assert st_.township_line(dataclasses.replace(RESULT, townships=RESULT.townships[:2]), "en") == "Townships: Town 0、Town 1"
     assert st_.township_line(dataclasses.replace(RESULT, townships=[]), "en") == "Townships: —"
+
+
+def test_level_marks_are_text_glyphs_a_text_font_carries():
+    """Issue 29: ⛔ (and ✅) drew as empty boxes on a machine without an emoji font."""
+    from pathlib import Path
+
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf").getBestCmap()
+    for level, mark in st_.LEVEL_ICON.items():
+        assert mark and all(ord(ch) in cmap for ch in mark), (level, mark)
