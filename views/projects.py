@@ -22,10 +22,11 @@ from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
 from cyc_geo.planning import compliance, sites_table
-from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, export_site, jzd_bytes
+from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, jzd_bytes
 from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_site, site_conflicts
 from cyc_geo.planning.projects import (
     SEED_COLUMNS,
+    export_site,
     load_devzone,
     load_projects,
     read_site_file,

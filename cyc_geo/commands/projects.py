@@ -26,9 +26,9 @@ def _findings_text(result: LandCheck) -> str:
 
 
 def cmd_land_check(args: argparse.Namespace) -> int:
-    from cyc_geo.planning.jzd import export_site, jzd_bytes
+    from cyc_geo.planning.jzd import jzd_bytes
     from cyc_geo.planning.landcheck import check_site
-    from cyc_geo.planning.projects import read_site_file
+    from cyc_geo.planning.projects import export_site, read_site_file
     from cyc_geo.planning.site import IndustryFigures
 
     figures = {"division": args.industry, "floor_area_m2": args.floor_area, "footprint_m2": args.footprint,

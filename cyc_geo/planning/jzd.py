@@ -533,18 +533,6 @@ def _field(text: str) -> str:
     return re.sub(r"[,，\r\n@]", " ", text).strip()
 
 
-def export_site(site: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDataFrame:
-    """The site to write as 界址点: the rows of a site that has CRS and ``name`` / ``use`` columns (an uploaded
-    界址点 file) with their attributes, else one merged row (:func:`cyc_geo.planning.projects.site_from_gdf`)."""
-    from cyc_geo.planning.projects import site_from_gdf
-
-    if site.crs is not None and ("name" in site.columns or "use" in site.columns):
-        keep = site[site.geometry.notna() & site.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-        if len(keep):
-            return keep[[c for c in ("name", "use") if c in keep.columns] + ["geometry"]]
-    return site_from_gdf(site, crs)
-
-
 def jzd_bytes(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", encoding: str = "gbk", **kw) -> bytes:
     """:func:`write_jzd` encoded for download (GBK by default, what surveying software reads)."""
     return write_jzd(site, name, **kw).encode(encoding, errors="replace")

@@ -130,7 +130,7 @@ def test_box_site_exports_one_parcel_closed():
 
 def test_export_of_an_uploaded_file_keeps_each_parcels_name_and_use():
     """Issue 29: the 界址点 export of an uploaded file wrote the file name as every parcel's name and no use."""
-    from cyc_geo.planning.jzd import export_site
+    from cyc_geo.planning.projects import export_site
 
     up = read_jzd_bytes(TWO_PARCELS.encode())
     names, uses = list(up["name"]), list(up["use"])
