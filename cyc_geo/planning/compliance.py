@@ -22,7 +22,7 @@ from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 from cyc_geo.planning.landcheck import CheckContext
 from cyc_geo.planning.rules import SITE_TYPE_NAMES
 from cyc_geo.planning.site import Finding, LandCheck
-from cyc_geo.planning.sites_table import CHECK_NAMES
+from cyc_geo.planning.sites_table import AREA_COLOURS, CHECK_NAMES
 
 LEVEL_NAMES = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
 LEVEL_FILLS = {"conflict": (248, 203, 203), "warning": (253, 234, 200), "ok": None, "info": None}
@@ -37,7 +37,7 @@ MAP_LAYERS: tuple[tuple[str, str, str, str, str], ...] = (
     ("forest", "林地", "Forest land", "#1a7a2e99", "#1a7a2e"),
 )
 """What the report map and the page map draw under the site, bottom first (colours as the layer TOMLs)."""
-CONFLICT_COLOURS = {"conflict": "#e31a1c", "warning": "#ff7f00"}
+CONFLICT_COLOURS = AREA_COLOURS
 DETAIL_LAYERS = ("cropland", "farmland", "forest")
 MAX_DETAIL_WINDOW_M2 = 100e6
 """Map windows larger than 100 km² leave out the parcel-level layers (project choice: at that scale the

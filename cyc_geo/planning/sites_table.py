@@ -35,6 +35,22 @@ CHECK_NAMES: dict[str, tuple[str, str]] = {
 }
 """Names of the land check's items (the ``layer`` of each finding) in words."""
 
+AREA_COLOURS = {"warning": "#ff7f00", "conflict": "#e31a1c"}
+"""Colours of a checked site's warning and conflict areas (its overlaps with the control layers), on the page
+map and in the compliance report map."""
+CONTEXT_LAYER_IDS = ("cropland", "farmland", "eco_redline", "urban_boundary", "forest")
+"""Layers drawn around a checked (non-rooftop) site on the page map, bottom first: cropland, which the check
+warns about, under the basic farmland it contains, then 三区三线 and forest."""
+
+
+def checked_site_rows(lang: str) -> list[tuple[str, str, str]]:
+    """Legend rows (kind, colour, label) of the checked site on the page map: its outline and, always, the
+    colours of warning and conflict areas, so a reader knows them before any appears."""
+    return [("line", "#000000", _t(lang, "核查地块", "Checked site")),
+            ("fill", AREA_COLOURS["warning"], _t(lang, "注意区域（与管控图层重叠）", "Warning area (overlap with a control layer)")),
+            ("fill", AREA_COLOURS["conflict"], _t(lang, "冲突区域（与管控图层重叠）", "Conflict area (overlap with a control layer)"))]
+
+
 LEVEL_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
 LEVEL_ORDER = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}
 PARCEL_ZOOM = 14

@@ -101,3 +101,16 @@ def test_level_marks_are_text_glyphs_a_text_font_carries():
     cmap = TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf").getBestCmap()
     for level, mark in st_.LEVEL_ICON.items():
         assert mark and all(ord(ch) in cmap for ch in mark), (level, mark)
+
+
+def test_land_check_map_legend_always_shows_the_overlap_colours_and_cropland_is_drawn():
+    """Issue 29: the land-check map legend lacked the 注意/冲突 colours and cropland."""
+    from cyc_geo.planning.compliance import CONFLICT_COLOURS
+
+    for lang, warn, conf in (("zh", "注意区域", "冲突区域"), ("en", "Warning area", "Conflict area")):
+        rows = st_.checked_site_rows(lang)
+        by_label = {label.split("（")[0].split(" (")[0]: colour for _, colour, label in rows}
+        assert by_label[warn] == st_.AREA_COLOURS["warning"] and by_label[conf] == st_.AREA_COLOURS["conflict"]
+    assert CONFLICT_COLOURS == st_.AREA_COLOURS  # the report map uses the page's colours
+    ids = st_.CONTEXT_LAYER_IDS
+    assert "cropland" in ids and ids.index("cropland") < ids.index("farmland")  # under the farmland it contains
