@@ -44,13 +44,11 @@ from cyc_geo.catalog.registry import LayerDef, load_registry
 from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.exports.pdf import FAMILY, PdfReport, fmt
 from cyc_geo.geo.crs import AREA_CRS
+from cyc_geo.geo.scalebar import SCALE_STEPS, nice_scale_length_m  # noqa: F401  (part of this module's API)
 from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path
 
 MAP_DPI = 150
 """Resolution of the map image in the PDF, dots per inch (docs/sources.md, "Print layouts")."""
-
-SCALE_STEPS = (1.0, 2.0, 5.0)
-"""Scale-bar lengths are 1, 2 or 5 × 10ⁿ km (docs/sources.md, "Print layouts")."""
 
 SCALE_MAX_SHARE = 0.25
 """A scale bar is at most this share of the map frame's width (docs/sources.md, "Print layouts")."""
@@ -114,24 +112,6 @@ def _t(key: str, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- geometry of the page
-
-
-def nice_scale_length_m(m_per_mm: float, max_mm: float) -> float:
-    """The longest scale-bar length (metres) of 1, 2 or 5 × 10ⁿ km that fits in ``max_mm`` of paper
-    at ``m_per_mm`` ground metres per paper millimetre (docs/sources.md, "Print layouts")."""
-    if m_per_mm <= 0 or max_mm <= 0:
-        raise ValueError("scale and space must be positive")
-    limit_km = m_per_mm * max_mm / 1000.0
-    exp = math.floor(math.log10(limit_km))
-    best = None
-    for e in (exp - 1, exp):
-        for s in SCALE_STEPS:
-            km = s * 10.0**e
-            if km <= limit_km * (1 + 1e-9):
-                best = km
-    if best is None:
-        raise ValueError(f"no scale bar step fits {max_mm} mm at {m_per_mm} m/mm")
-    return float(best) * 1000.0
 
 
 def fit_extent(bounds: tuple[float, float, float, float], width_mm: float, height_mm: float,

@@ -225,7 +225,7 @@ def map_figure(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckCo
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from cyc_geo.planning.report import _draw, cjk_font_family
+    from cyc_geo.planning.report import _draw, cjk_font_family, north_arrow, scale_bar
 
     family = cjk_font_family()
     use_zh = lang == "zh" and family is not None
@@ -264,44 +264,13 @@ def map_figure(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckCo
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])  # no raw projected coordinates on a map for readers: a scale bar and north arrow instead
-        _scale_bar(ax, use_zh)
-        _north_arrow(ax, use_zh)
+        scale_bar(ax)
+        north_arrow(ax, use_zh)
         ax.set_title("地块与三区三线" if use_zh else "Site and the planning control lines", fontsize=10)
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9,
                   borderaxespad=0.0)
         fig.tight_layout()
     return fig
-
-
-def _scale_bar(ax, zh: bool) -> None:
-    """A black/white scale bar of a round length (1, 2 or 5 × 10ⁿ m, at most a quarter of the map's width;
-    :func:`cyc_geo.mapview.print_layout.nice_scale_length_m`) at the map's bottom left (EPSG:4547 metres)."""
-    from matplotlib.patches import Rectangle
-
-    from cyc_geo.mapview.print_layout import nice_scale_length_m
-
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    width_m = x1 - x0
-    length = nice_scale_length_m(width_m / 100.0, 25.0)  # the map as 100 units wide: at most 25 of them
-    bx, by, h = x0 + 0.04 * width_m, y0 + 0.05 * (y1 - y0), 0.012 * (y1 - y0)
-    ax.add_patch(Rectangle((bx - 0.02 * width_m, by - 0.03 * (y1 - y0)), length + 0.1 * width_m, 0.1 * (y1 - y0),
-                           facecolor="white", edgecolor="none", alpha=0.85, zorder=9))
-    for i, colour in enumerate(("black", "white")):
-        ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor=colour, edgecolor="black",
-                               linewidth=0.6, zorder=10))
-    unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
-    for dx, text in ((0.0, "0"), (length / 2, f"{length / 2 / div:g}"), (length, f"{length / div:g} {unit}")):
-        ax.text(bx + dx, by + 1.6 * h, text, fontsize=6.5, ha="center", va="bottom", zorder=10)
-
-
-def _north_arrow(ax, zh: bool) -> None:
-    """A north arrow at the top right (grid north of EPSG:4547, within 0.6° of true north over the county;
-    docs/sources.md, "Print layouts")."""
-    ax.annotate("北" if zh else "N", xy=(0.95, 0.96), xytext=(0.95, 0.84), xycoords="axes fraction",
-                ha="center", va="center", fontsize=9, fontweight="bold", zorder=10,
-                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2},
-                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
 
 
 def report_xlsx(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,

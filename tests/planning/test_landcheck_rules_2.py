@@ -453,3 +453,28 @@ def test_compliance_findings_of_figures_have_empty_area_cells():
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(res, ctx, "zh", "地块"))).pages)
     line = next(x for x in text.splitlines() if "容积率" in x and ("注意" in x or "通过" in x or "冲突" in x))
     assert "容积率 — —" in line, line  # empty area and 亩 cells
+
+
+def test_project_report_map_has_scale_bars_and_north_arrows_not_coordinates():
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from cyc_geo.planning import report
+    from tests.planning.test_landcheck_rules import SITE_A, world
+
+    captured = []
+    real = plt.close
+    try:
+        plt.close = lambda fig=None: captured.append(fig)  # keep the figure to look at its axes
+        png = report.render_site_map(gpd.GeoDataFrame(geometry=[SITE_A], crs=AREA_CRS), None, world())
+    finally:
+        plt.close = real
+    assert Image.open(io.BytesIO(png)).size[0] > 500
+    (fig,) = captured
+    for ax in fig.axes:
+        assert not len(ax.get_xticks()) and not len(ax.get_yticks())
+        texts = [t.get_text() for t in ax.texts]
+        assert any(t.endswith(" km") or t.endswith(" m") for t in texts) and ("北" in texts or "N" in texts)
+    real(fig)
