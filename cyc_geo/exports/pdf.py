@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from fpdf import FPDF
@@ -114,12 +114,16 @@ class PdfReport(FPDF):
         """A bold heading, begun on a new page when fewer than ``keep_with`` mm would follow it on this one
         (a heading never ends a page apart from its content)."""
         self.set_font(FAMILY, "B", size)
-        height = self.multi_cell(0, size * 0.6, text, dry_run=True, output="HEIGHT")
+        height = self.text_height(0, size * 0.6, text)
         if self.will_page_break(height + 1 + keep_with):
             self.add_page()
         self.multi_cell(0, size * 0.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FAMILY, "", 10)
         self.ln(1)
+
+    def text_height(self, w: float, h: float, text: str, **kw: Any) -> float:
+        """Height (mm) ``text`` would take as a ``multi_cell(w, h, …)`` in the current font, nothing drawn."""
+        return float(cast(float, self.multi_cell(w, h, text, dry_run=True, output="HEIGHT", **kw)))
 
     def figure(self, heading: str, png: bytes, width: float | None = None) -> None:
         """A heading and its image kept on one page: the image at ``width`` mm (default: the content width),
@@ -129,7 +133,7 @@ class PdfReport(FPDF):
         with Image.open(io.BytesIO(png)) as im:
             ratio = im.height / im.width
         self.set_font(FAMILY, "B", 12)
-        head = self.multi_cell(0, 12 * 0.6, heading, dry_run=True, output="HEIGHT") + 1
+        head = self.text_height(0, 12 * 0.6, heading) + 1
         w = width or self.content_width
         if self.will_page_break(head + w * ratio):
             self.add_page()  # the page header (demo note) sets where the content starts: measure after it

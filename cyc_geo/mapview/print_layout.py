@@ -28,6 +28,7 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
+from fpdf.enums import Align, WrapMode
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -658,10 +659,10 @@ def _maker_block(pdf: PdfReport, maker: str, review_no: str, panel: Frame, legen
         lines.append(("注：" if zh else "Note: ") + _t("review_note", lang))
     text = "\n".join(lines)
     pdf.set_font(FAMILY, "", 6.5)
-    wrap = {"align": "L", "wrapmode": "CHAR" if zh else "WORD"}
-    height = pdf.multi_cell(panel.w, 3.0, text, dry_run=True, output="HEIGHT", **wrap)
+    wrap = WrapMode.CHAR if zh else WrapMode.WORD
+    height = pdf.text_height(panel.w, 3.0, text, align=Align.L, wrapmode=wrap)
     pdf.set_xy(panel.x, max(legend_end + 2.0, panel.y + panel.h - height))
-    pdf.multi_cell(panel.w, 3.0, text, **wrap)
+    pdf.multi_cell(panel.w, 3.0, text, align=Align.L, wrapmode=wrap)
 
 
 def page_extent(bounds: tuple[float, float, float, float], paper: str, landscape: bool
@@ -704,14 +705,15 @@ def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, flo
     pdf.set_xy(mapf.x, mapf.y + mapf.h + 1.5)
     pdf.set_font(FAMILY, "", 6.3)
     width = mapf.w + panel.w + 4
-    wrap = {"align": "L", "wrapmode": "CHAR" if zh else "WORD"}  # Chinese text breaks between characters
+    wrap = WrapMode.CHAR if zh else WrapMode.WORD  # Chinese text breaks between characters
     pdf.multi_cell(width, 2.9, f"{_t('sources', lang)}{colon}" + ("；" if zh else "; ").join(source_lines(drawn, lang)),
-                   **wrap)
+                   align=Align.L, wrapmode=wrap)
     pdf.set_x(mapf.x)
     gap = "　" if zh else "   "
     paper_text = f"（{paper.upper()}）" if zh else f" ({paper.upper()})"
     pdf.multi_cell(width, 2.9, f"{_t('made', lang)}{colon}{pdf.meta.date_text}{gap}"
-                   f"{_t('crs', lang)}{gap}{'比例尺' if zh else 'Scale'} 1:{scale:,}{paper_text}", **wrap)
+                   f"{_t('crs', lang)}{gap}{'比例尺' if zh else 'Scale'} 1:{scale:,}{paper_text}", align=Align.L,
+                   wrapmode=wrap)
     _maker_block(pdf, maker, review_no, panel, legend_end, lang)
     return {"m_per_mm": m_per_mm, "scale_m": scale_m, "scale": float(scale)}
 
