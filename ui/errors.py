@@ -61,7 +61,7 @@ def database_usable() -> bool:
     try:
         db.check_integrity(path)
     except db.DatabaseDamaged as exc:
-        st.error(tr(exc.zh, exc.en), icon="⛔")
+        st.error(tr(exc.zh, exc.en), icon=":material/error:")
         return False
     _CHECKED.add(path)
     return True
@@ -77,4 +77,4 @@ def storage_errors() -> Iterator[None]:
         if message is None:
             raise
         _LOG.error("cyc-geo: storage error: %s", exc)
-        st.error(message, icon="⛔")
+        st.error(message, icon=":material/error:")

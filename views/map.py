@@ -457,6 +457,11 @@ def print_section(view: View) -> None:
                         format_func=lambda v: tr("当前视图", "Current view") if v == "view" else tr("乡镇图集", "Township atlas"))
         title = st.text_input(tr("标题", "Title"), tr(f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
                               key="map_print_title")
+        c4, c5 = st.columns(2)
+        maker = c4.text_input(tr("制图单位", "Map maker"), "", key="map_print_maker", max_chars=80,
+                              placeholder=tr("空则注明“未填写”", "empty: noted as not filled in"))
+        review_no = c5.text_input(tr("审图号", "Map review no."), "", key="map_print_review", max_chars=40,
+                                  placeholder=tr("公开使用的地图须经审核", "maps for public use must be reviewed"))
         ids = [layer.id for layer in view.shown if layer.geometry != "raster"] or None
         figures = area_stats.print_figures()
         if figures is not None and what == "view" and not st.checkbox(tr("附区域统计表", "Add the area statistics table"),
@@ -466,10 +471,11 @@ def print_section(view: View) -> None:
             lat, lon, zoom = st.session_state.get("map_view", (view.state.lat, view.state.lon, view.state.zoom))
             with st.spinner(tr("正在排版…", "Laying out…")):
                 if what == "atlas":
-                    data = print_layout.atlas("townships", ids, paper, True, lang())
+                    data = print_layout.atlas("townships", ids, paper, True, lang(), maker=maker, review_no=review_no)
                 else:
                     data = print_layout.print_layout(ids, paper, landscape, title, lang(),
-                                                     bbox_wgs84=view_bounds(lat, lon, zoom), figures=figures)
+                                                     bbox_wgs84=view_bounds(lat, lon, zoom), figures=figures,
+                                                     maker=maker, review_no=review_no)
             st.session_state["map_print_pdf"] = (what, data)
         made = st.session_state.get("map_print_pdf")
         if made:

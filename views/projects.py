@@ -26,6 +26,7 @@ from cyc_geo.planning import progress as project_progress
 from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, jzd_bytes
 from cyc_geo.planning.landcheck import CheckContext, LandCheck, check_site, site_conflicts
 from cyc_geo.planning.projects import (
+    export_site,
     load_devzone,
     load_projects,
     read_site_file,
@@ -50,7 +51,11 @@ SITE_UPLOAD_LIMITS = {".txt": MAX_JZD_BYTES}
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
-ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layers drawn around the checked site
+ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layers: their demo status goes in the banner
+LEGEND_CSS = "<style>.cyc-legend{max-height:94vh}</style>"
+"""The land-check map's legend may use almost the map's height (the web maps' default is 46 %): its rows,
+the checked site's first, fit without being cut off (issue 29)."""
+MAP_HEIGHT_PX = 760
 CONTEXT_PAD_M = 1_500.0  # how far around the checked site its context layers are drawn (m; project choice)
 
 
@@ -213,15 +218,15 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
     window = gpd.GeoSeries([shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=AREA_CRS).to_crs(WGS84).iloc[0]
     groups, legends = [], []
     # a rooftop set spans the county: its context would be every parcel of the county, and roofs take no land
-    for layer_id in () if checked["result"].rooftop else (*ZONING_IDS, "forest"):
+    for layer_id in () if checked["result"].rooftop else sites_table.CONTEXT_LAYER_IDS:
         gdf = _near(ctx.get(layer_id), window)
         if gdf is not None and layer_id in layers:
             groups.append(layer_group(layers[layer_id], gdf, lang()))
             legends.append(layer_legend(layers[layer_id], lang()))
     conflicts = checked["conflicts"]
     site_group = folium.FeatureGroup(name=tr("核查地块", "Checked site"))
-    rows = [("line", "#000000", tr("核查地块", "Checked site"))]
-    for level, colour, zh, en in (("warning", "#ff7f00", "注意区域", "Warning area"), ("conflict", "#e31a1c", "冲突区域", "Conflict area")):
+    for level, colour, zh, en in (("warning", sites_table.AREA_COLOURS["warning"], "注意区域", "Warning area"),
+                                  ("conflict", sites_table.AREA_COLOURS["conflict"], "冲突区域", "Conflict area")):
         part = conflicts[conflicts["level"] == level] if len(conflicts) else conflicts
         if len(part):
             names = [sites_table.CHECK_NAMES.get(x, (x, x))[0 if lang() == "zh" else 1] for x in part["layer"]]
@@ -231,7 +236,6 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
                     style_function=lambda _f, c=colour: {"color": c, "weight": 1.5, "fillColor": c, "fillOpacity": 0.55},
                     tooltip=f"{tr(zh, en)}: {name} {area:,.0f} m²",
                 ).add_to(site_group)
-            rows.append(("fill", colour, tr(zh, en)))
     if not checked["result"].rooftop:  # a rooftop set is ~10^5 roofs drawn by the sites layer: no outline
         folium.GeoJson(
             shapely.geometry.mapping(checked["draw"].to_crs(WGS84).geometry.union_all()),
@@ -239,7 +243,7 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
             tooltip=checked["label"],
         ).add_to(site_group)
     groups.append(site_group)
-    legends.append(LegendSection(tr("核查地块", "Checked site"), rows))
+    legends.insert(0, LegendSection(tr("核查地块", "Checked site"), sites_table.checked_site_rows(lang())))
     return groups, legends
 
 
@@ -248,6 +252,7 @@ def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no:
     the drawing tool; returns st_folium's value."""
     fmap = base_map("blank", lang=lang())
     add_label_css(fmap)
+    fmap.get_root().header.add_child(folium.Element(LEGEND_CSS))
     DrawLocale(lang()).add_to(fmap)
     _draw_control().add_to(fmap)
     layers = {layer.id: layer for layer in registry()}
@@ -271,7 +276,7 @@ def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no:
     # itself is kept in the session state, not in the component
     view_key = f"{checked['source']}:{round(float(center[0]), 6)}:{round(float(center[1]), 6)}:{int(zoom)}"
     out = st_folium(
-        fmap, feature_group_to_add=groups, center=center, zoom=zoom, height=560, use_container_width=True,
+        fmap, feature_group_to_add=groups, center=center, zoom=zoom, height=MAP_HEIGHT_PX, use_container_width=True,
         returned_objects=["last_active_drawing"],
         key="projects_map-" + hashlib.sha1(view_key.encode("utf-8")).hexdigest()[:12],
     )
@@ -466,8 +471,11 @@ def _compliance_files(checked: dict, key: tuple) -> Callable[[str], bytes]:
     draw, conflicts = checked["draw"], checked["conflicts"]
 
     def build(kind: str) -> bytes:
-        if kind == "jzd":
-            return jzd_bytes(site_from_gdf(site), name=label)
+        if kind == "jzd":  # an uploaded file keeps its parcels' names and uses; a plan project is named in full
+            name = label
+            if checked["source"] == "project" and result.project_no is not None:
+                name = sites_table.project_names(load_projects(), "zh").get(int(result.project_no), label)
+            return jzd_bytes(export_site(site), name=name)
         png = compliance.map_png(draw, conflicts, ctx, lg)
         make = compliance.report_xlsx if kind == "xlsx" else compliance.report_pdf
         return make(result, ctx, lg, label, png)

@@ -36,9 +36,11 @@ def cmd_map_print(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         if args.atlas:
-            data = pl.atlas(args.atlas, layers, args.paper or "A4", True, args.lang)
+            data = pl.atlas(args.atlas, layers, args.paper or "A4", True, args.lang,
+                            maker=args.maker, review_no=args.review_no)
         else:
-            data = pl.print_layout(layers, args.paper or "A4", args.landscape, args.title, args.lang)
+            data = pl.print_layout(layers, args.paper or "A4", args.landscape, args.title, args.lang,
+                                   maker=args.maker, review_no=args.review_no)
     except (KeyError, ValueError) as exc:
         raise UserError(exc.args[0] if exc.args else str(exc)) from None
     out = Path(args.out)
@@ -64,3 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layers", help="comma-separated layer ids (default: the map page's default layers)")
     p.add_argument("--atlas", choices=["townships", "projects"], help="one page per township or project")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--maker", default="", metavar="TEXT",
+                   help="制图单位 / map maker printed on the page (default: noted as not filled in)")
+    p.add_argument("--review-no", default="", metavar="TEXT",
+                   help="审图号 / map review number (default: noted as not filled in; maps for public use need one)")

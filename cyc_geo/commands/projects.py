@@ -28,7 +28,7 @@ def _findings_text(result: LandCheck) -> str:
 def cmd_land_check(args: argparse.Namespace) -> int:
     from cyc_geo.planning.jzd import jzd_bytes
     from cyc_geo.planning.landcheck import check_site
-    from cyc_geo.planning.projects import read_site_file, site_from_gdf
+    from cyc_geo.planning.projects import export_site, read_site_file
     from cyc_geo.planning.site import IndustryFigures
 
     figures = {"division": args.industry, "floor_area_m2": args.floor_area, "footprint_m2": args.footprint,
@@ -45,7 +45,7 @@ def cmd_land_check(args: argparse.Namespace) -> int:
     if args.export_jzd:
         out = Path(args.export_jzd)
         read_in = result.site.crs_read if result.site is not None else None  # the check's CRS reading: no second guess
-        out.write_bytes(jzd_bytes(site_from_gdf(site, read_in), name=out.stem))
+        out.write_bytes(jzd_bytes(export_site(site, read_in), name=out.stem))  # a 界址点 file keeps its names, uses
         result.exported_jzd = str(out)
     emit(result.to_dict(), args.json, _findings_text(result))
     return 0

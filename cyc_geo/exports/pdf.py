@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from fpdf import FPDF
@@ -51,6 +51,11 @@ def fmt(value: Any, unit: str | None = None) -> str:
             return MISSING
         return f"{r:,}" if isinstance(r, int) else f"{r:,}"
     return str(value)
+
+
+HEADING_KEEP_MM = 15.0
+"""Least room (mm) left under a heading on its page, else it starts the next page (project choice: a table
+header and a row or two)."""
 
 
 class PdfReport(FPDF):
@@ -105,11 +110,37 @@ class PdfReport(FPDF):
             self.multi_cell(0, 5, f"{label}：{value}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
 
-    def heading(self, text: str, size: float = 12) -> None:
+    def heading(self, text: str, size: float = 12, keep_with: float = HEADING_KEEP_MM) -> None:
+        """A bold heading, begun on a new page when fewer than ``keep_with`` mm would follow it on this one
+        (a heading never ends a page apart from its content)."""
         self.set_font(FAMILY, "B", size)
+        height = self.text_height(0, size * 0.6, text)
+        if self.will_page_break(height + 1 + keep_with):
+            self.add_page()
         self.multi_cell(0, size * 0.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FAMILY, "", 10)
         self.ln(1)
+
+    def text_height(self, w: float, h: float, text: str, **kw: Any) -> float:
+        """Height (mm) ``text`` would take as a ``multi_cell(w, h, …)`` in the current font, nothing drawn."""
+        return float(cast(float, self.multi_cell(w, h, text, dry_run=True, output="HEIGHT", **kw)))
+
+    def figure(self, heading: str, png: bytes, width: float | None = None) -> None:
+        """A heading and its image kept on one page: the image at ``width`` mm (default: the content width),
+        scaled down to fit a page under the heading, on a new page when it does not fit this one."""
+        from PIL import Image
+
+        with Image.open(io.BytesIO(png)) as im:
+            ratio = im.height / im.width
+        self.set_font(FAMILY, "B", 12)
+        head = self.text_height(0, 12 * 0.6, heading) + 1
+        w = width or self.content_width
+        if self.will_page_break(head + w * ratio):
+            self.add_page()  # the page header (demo note) sets where the content starts: measure after it
+        room = self.page_break_trigger - self.get_y() - head - 0.5
+        w = min(w, room / ratio)
+        self.heading(heading, keep_with=w * ratio)
+        self.image_bytes(png, width=w)
 
     def paragraph(self, text: str, size: float = 9.5) -> None:
         self.set_font(FAMILY, "", size)

@@ -264,9 +264,8 @@ def pdf_bytes(long: pd.DataFrame, catalogue: pd.DataFrame, demo: bool, lang: str
     report.table(summary(long, "domain").astype(str), font_size=7)
     report.heading("汇总：按牵头单位 / by lead department")
     report.table(summary(long, "lead").astype(str), font_size=7)
-    report.add_page()
-    report.heading("趋势 / trends（灰线：规划现状与目标；点：实际，绿=达标，红=未达标）")
-    report.image_bytes(trend_png(long, catalogue), width=report.content_width)
+    report.figure("趋势 / trends（灰线：规划现状与目标；点：实际，绿=达标，红=未达标）", trend_png(long, catalogue),
+                  width=report.content_width)
     return report.to_bytes()
 
 

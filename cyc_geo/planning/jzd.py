@@ -37,11 +37,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from cyc_geo.geo.detect import gk_epsg
@@ -501,12 +503,23 @@ def write_jzd(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", use:
 
     Each polygon part becomes one parcel (编号 1, 2 …); its outer ring is 圈号 1, its holes 2, 3 …;
     rings are closed by repeating their first point (点号 J1 …). Coordinates to the millimetre.
+    A site with ``name`` / ``use`` columns (a 界址点 file read by :func:`read_jzd_bytes`) keeps each row's
+    地块名称 and 地块用途; ``name`` and ``use`` fill rows without them.
     """
     crs = f"EPSG:{gk_epsg(3, zone, with_prefix)}"
     geoms = site.geometry if isinstance(site, gpd.GeoDataFrame) else site
     projected = geoms.to_crs(crs).to_numpy()
-    parts = [p for p in shapely.get_parts(shapely.get_parts(projected)) if isinstance(p, shapely.Polygon) and not p.is_empty]
-    if not parts:
+
+    def attr(column: str, default: str) -> list[str]:
+        if not isinstance(site, gpd.GeoDataFrame) or column not in site.columns:
+            return [default] * len(projected)
+        return [default if pd.isna(v) or not str(v).strip() else str(v).strip() for v in site[column]]
+
+    rows = [(poly, n, u) for geom, n, u in zip(projected, attr("name", name), attr("use", use), strict=True)
+            if geom is not None
+            for poly in [p for p in shapely.get_parts(shapely.get_parts(geom))
+                         if isinstance(p, shapely.Polygon) and not p.is_empty]]
+    if not rows:
         raise ValueError("地块不含面要素 / the site contains no polygon")
     from cyc_geo.exports.meta import beijing_now
 
@@ -514,7 +527,11 @@ def write_jzd(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", use:
     lines = ["[属性描述]", "格式版本号=1.0", "数据产生单位=cyc-geo", f"数据产生日期={day}", "坐标系=2000国家大地坐标系",
              "几度分带=3", "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,", "[地块坐标]"]
     fmt = f"{{:.{EXPORT_DECIMALS}f}}"
-    for i, poly in enumerate(parts, start=1):
+    per_name: dict[str, int] = {}
+    for _, pname, _ in rows:
+        per_name[pname] = per_name.get(pname, 0) + 1
+    seen: dict[str, int] = {}
+    for i, (poly, pname, puse) in enumerate(rows, start=1):
         rings = [poly.exterior, *poly.interiors]
         body: list[str] = []
         point = 0
@@ -526,10 +543,16 @@ def write_jzd(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", use:
                 body.append(f"J{point},{ring_no},{fmt.format(n)},{fmt.format(e)}")
             e, n = coords[0]
             body.append(f"J{first},{ring_no},{fmt.format(n)},{fmt.format(e)}")
-        label = name if len(parts) == 1 else f"{name}-{i}"
-        lines.append(f"{len(body)},{poly.area / 1e4:.4f},{i},{label},面,,{use},,@")
+        seen[pname] = seen.get(pname, 0) + 1
+        label = pname if per_name[pname] == 1 else f"{pname}-{seen[pname]}"
+        lines.append(f"{len(body)},{poly.area / 1e4:.4f},{i},{_field(label)},面,,{_field(puse)},,@")
         lines.extend(body)
     return "\n".join(lines) + "\n"
+
+
+def _field(text: str) -> str:
+    """A header field of a 界址点 line: no comma (the separator) or line break."""
+    return re.sub(r"[,，\r\n@]", " ", text).strip()
 
 
 def jzd_bytes(site: gpd.GeoDataFrame | gpd.GeoSeries, name: str = "地块", encoding: str = "gbk", **kw) -> bytes:

@@ -287,6 +287,16 @@ def site_from_gdf(gdf: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDataF
     return gpd.GeoDataFrame(geometry=[merged], crs=gdf.crs).to_crs(WGS84)
 
 
+
+def export_site(site: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDataFrame:
+    """The site to write as 界址点: the rows of a site that has CRS and ``name`` / ``use`` columns (an uploaded
+    界址点 file) with their attributes, else one merged row (:func:`site_from_gdf`)."""
+    if site.crs is not None and ("name" in site.columns or "use" in site.columns):
+        keep = site[site.geometry.notna() & site.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+        if len(keep):
+            return keep[[c for c in ("name", "use") if c in keep.columns] + ["geometry"]]
+    return site_from_gdf(site, crs)
+
 def site_from_geojson(obj: dict[str, Any] | list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """A site from drawn GeoJSON (a Feature, a FeatureCollection, a geometry or a list of features; WGS84)."""
     if isinstance(obj, list):

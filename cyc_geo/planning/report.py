@@ -157,19 +157,52 @@ def _draw_site(ax0, ax1, site_parts: np.ndarray) -> None:
         ax0.plot([c.x], [c.y], marker="o", markersize=9, markerfacecolor="none", markeredgecolor="red")
 
 
+def scale_bar(ax: plt.Axes) -> None:
+    """A black/white scale bar of a round length (1, 2 or 5 × 10ⁿ m, at most a quarter of the map's width;
+    :func:`cyc_geo.geo.scalebar.nice_scale_length_m`) at the map's bottom left (EPSG:4547 metres)."""
+    from matplotlib.patches import Rectangle
+
+    from cyc_geo.geo.scalebar import nice_scale_length_m
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_m = x1 - x0
+    length = nice_scale_length_m(width_m / 100.0, 25.0)  # the map as 100 units wide: at most 25 of them
+    bx, by, h = x0 + 0.04 * width_m, y0 + 0.05 * (y1 - y0), 0.012 * (y1 - y0)
+    ax.add_patch(Rectangle((bx - 0.02 * width_m, by - 0.03 * (y1 - y0)), length + 0.1 * width_m, 0.1 * (y1 - y0),
+                           facecolor="white", edgecolor="none", alpha=0.85, zorder=9))
+    for i, colour in enumerate(("black", "white")):
+        ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor=colour, edgecolor="black",
+                               linewidth=0.6, zorder=10))
+    unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
+    for dx, text in ((0.0, "0"), (length / 2, f"{length / 2 / div:g}"), (length, f"{length / div:g} {unit}")):
+        ax.text(bx + dx, by + 1.6 * h, text, fontsize=6.5, ha="center", va="bottom", zorder=10)
+
+
+def north_arrow(ax: plt.Axes, zh: bool) -> None:
+    """A north arrow at the top right (grid north of EPSG:4547, within 0.6° of true north over the county;
+    docs/sources.md, "Print layouts")."""
+    ax.annotate("北" if zh else "N", xy=(0.95, 0.96), xytext=(0.95, 0.84), xycoords="axes fraction",
+                ha="center", va="center", fontsize=9, fontweight="bold", zorder=10,
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2},
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+
+
 def _finish_axes(ax0, ax1, cjk: bool) -> None:
-    """Titles, equal aspect, plain metre ticks and the colour key."""
+    """Titles, equal aspect, a scale bar and north arrow on each map (no coordinate ticks) and the colour key."""
     ax0.set_title(_label(f"{profile().name_zh}全域", profile().full_en, cjk), fontsize=10)
     ax1.set_title(_label("地块及周边", "Site close-up", cjk), fontsize=10)
     for ax in (ax0, ax1):
         ax.set_aspect("equal")
-        ax.ticklabel_format(style="plain", useOffset=False)
-        ax.tick_params(labelsize=6)
+        ax.set_xticks([])
+        ax.set_yticks([])  # no raw projected coordinates: a scale bar and a north arrow (issue 29)
+        scale_bar(ax)
+        north_arrow(ax, cjk)
     ax1.text(
-        0.01, 0.01,
-        _label("红：地块  绿：沿黄生态带/林地  橙：经开区  蓝：其他项目  EPSG:4547 (m)",
-               "red: site  green: belt / forest  orange: dev. zone  blue: other projects  EPSG:4547 (m)", cjk),
-        transform=ax1.transAxes, fontsize=7, va="bottom", bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
+        0.01, 0.99,
+        _label("红：地块  绿：沿黄生态带/林地  橙：经开区  蓝：其他项目",
+               "red: site  green: belt / forest  orange: dev. zone  blue: other projects", cjk),
+        transform=ax1.transAxes, fontsize=7, va="top", bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
     )
 
 

@@ -165,7 +165,11 @@ def _noted(level: str, layer: str, overlap_m2: float, share: float | None, zh: s
 
 
 def _pct(x: float) -> str:
-    return "<0.1%" if 0 < x < 0.0005 else f"{100 * x:.1f}%"
+    """A share as a percentage with one decimal that never rounds a part to 0 % or to the whole:
+    "<0.1%" above 0, ">99.9%" below 1."""
+    if 0 < x < 0.0005:
+        return "<0.1%"
+    return ">99.9%" if 0.9995 <= x < 1 else f"{100 * x:.1f}%"
 
 
 def _mu(m2: float) -> str:
@@ -745,9 +749,12 @@ def devzone_finding(site: PreparedSite, params: CheckParams, ctx: Context) -> Fi
                       "The site lies entirely inside the development zone")
     if inside >= p.min_overlap_m2:
         lvl = "warning" if industrial else "ok"
+        out_m2 = site.area_m2 - inside
         return _noted(lvl, "devzone", inside, share,
-                      f"地块 {_pct(share)} 位于{profile().devzone_zh}内，其余在区外" + ("；工业项目宜整体入园" if industrial else ""),
-                      f"{_pct(share)} of the site lies inside the development zone, the rest outside"
+                      f"地块 {_pct(share)} 位于{profile().devzone_zh}内，区外部分 {out_m2:,.0f} m²（{_pct(1 - share)}）"
+                      + ("；工业项目宜整体入园" if industrial else ""),
+                      f"{_pct(share)} of the site lies inside the development zone, {out_m2:,.0f} m² "
+                      f"({_pct(1 - share)}) outside it"
                       + ("; industrial projects should lie wholly inside the zone" if industrial else ""))
     lvl = "warning" if industrial else "ok"
     zh = f"地块位于{profile().devzone_zh}以外" + ("；工业项目原则上应入园" if industrial else "")

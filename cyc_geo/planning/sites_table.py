@@ -17,7 +17,9 @@ from cyc_geo.exports.markdown import md_escape
 from cyc_geo.exports.meta import MISSING
 from cyc_geo.planning.site import LandCheck
 
-LEVEL_ICON = {"conflict": "⛔", "warning": "⚠️", "ok": "✅", "info": "ℹ️"}
+LEVEL_ICON = {"conflict": "✖", "warning": "⚠", "ok": "✔", "info": "ℹ"}
+"""Level marks as text symbols that the usual text fonts carry (DejaVu Sans, WenQuanYi), not emoji: a machine
+without an emoji font drew ⛔ and ✅ as empty boxes (issue 29)."""
 CHECK_NAMES: dict[str, tuple[str, str]] = {
     "county": ("市域范围", "city boundary"), "townships": ("所在乡镇", "townships"), "belt": ("沿黄生态带", "Yellow River belt"),
     "forest": ("林地", "forest land"), "devzone": ("经开区", "development zone"), "project_sites": ("其他项目地块", "other project sites"),
@@ -33,6 +35,22 @@ CHECK_NAMES: dict[str, tuple[str, str]] = {
     "support_facilities": ("光伏配套设施用地", "PV support facilities"),
 }
 """Names of the land check's items (the ``layer`` of each finding) in words."""
+
+AREA_COLOURS = {"warning": "#ff7f00", "conflict": "#e31a1c"}
+"""Colours of a checked site's warning and conflict areas (its overlaps with the control layers), on the page
+map and in the compliance report map."""
+CONTEXT_LAYER_IDS = ("cropland", "farmland", "eco_redline", "urban_boundary", "forest")
+"""Layers drawn around a checked (non-rooftop) site on the page map, bottom first: cropland, which the check
+warns about, under the basic farmland it contains, then 三区三线 and forest."""
+
+
+def checked_site_rows(lang: str) -> list[tuple[str, str, str]]:
+    """Legend rows (kind, colour, label) of the checked site on the page map: its outline and, always, the
+    colours of warning and conflict areas, so a reader knows them before any appears."""
+    return [("line", "#000000", _t(lang, "核查地块", "Checked site")),
+            ("fill", AREA_COLOURS["warning"], _t(lang, "注意区域（与管控图层重叠）", "Warning area (overlap with a control layer)")),
+            ("fill", AREA_COLOURS["conflict"], _t(lang, "冲突区域（与管控图层重叠）", "Conflict area (overlap with a control layer)"))]
+
 
 LEVEL_TEXT = {"conflict": ("冲突", "conflict"), "warning": ("注意", "warning"), "ok": ("通过", "ok"), "info": ("提示", "info")}
 LEVEL_ORDER = {"conflict": 0, "warning": 1, "ok": 2, "info": 3}

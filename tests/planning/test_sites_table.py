@@ -41,7 +41,7 @@ def test_sites_key_changes_with_saved_sites(data_dir):
 def test_shown_summary_icons_and_land_need_text():
     table = pd.DataFrame({"核查结论 status": ["conflict", "ok", ""], "用地需求(亩)": [1234.4, None, 5.0]})
     show = st_.shown_summary(table)
-    assert list(show["核查结论 status"]) == ["⛔ conflict", "✅ ok", " "]
+    assert list(show["核查结论 status"]) == ["✖ conflict", "✔ ok", " "]
     assert list(show["用地需求(亩)"]) == ["1,234", "—", "5"]
     assert table["用地需求(亩)"].iloc[0] == 1234.4  # the input is not changed
 
@@ -80,8 +80,8 @@ def test_site_state_demo_and_saved():
 def test_findings_most_severe_first_in_the_language():
     lines = st_.finding_lines(RESULT, "en")
     assert [level for level, _ in lines] == ["conflict", "warning", "ok"]
-    assert lines[0][1] == "⛔ **conflict** · development zone — overlaps"
-    assert st_.finding_lines(RESULT, "zh")[2][1] == "✅ **通过** · 市域范围 — 在市域内"
+    assert lines[0][1] == "✖ **conflict** · development zone — overlaps"
+    assert st_.finding_lines(RESULT, "zh")[2][1] == "✔ **通过** · 市域范围 — 在市域内"
 
 
 def test_area_figures_and_townships():
@@ -104,4 +104,29 @@ def test_names_from_planner_files_stay_text_in_the_markdown_lines():
     assert st_.township_line(result, "zh") == "所在乡镇：" + escaped
     assert st_.township_line(result, "en") == "Townships: " + escaped
     (level, line), = st_.finding_lines(result, "en")
-    assert line == rf"⚠️ **warning** · other project sites — overlaps project 2 \({escaped}\)"
+    assert line == st_.LEVEL_ICON["warning"] + rf" **warning** · other project sites — overlaps project 2 \({escaped}\)"
+
+
+def test_level_marks_are_text_glyphs_a_text_font_carries():
+    """Issue 29: ⛔ (and ✅) drew as empty boxes on a machine without an emoji font."""
+    from pathlib import Path
+
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf").getBestCmap()
+    for level, mark in st_.LEVEL_ICON.items():
+        assert mark and all(ord(ch) in cmap for ch in mark), (level, mark)
+
+
+def test_land_check_map_legend_always_shows_the_overlap_colours_and_cropland_is_drawn():
+    """Issue 29: the land-check map legend lacked the 注意/冲突 colours and cropland."""
+    from cyc_geo.planning.compliance import CONFLICT_COLOURS
+
+    for lang, warn, conf in (("zh", "注意区域", "冲突区域"), ("en", "Warning area", "Conflict area")):
+        rows = st_.checked_site_rows(lang)
+        by_label = {label.split("（")[0].split(" (")[0]: colour for _, colour, label in rows}
+        assert by_label[warn] == st_.AREA_COLOURS["warning"] and by_label[conf] == st_.AREA_COLOURS["conflict"]
+    assert CONFLICT_COLOURS == st_.AREA_COLOURS  # the report map uses the page's colours
+    ids = st_.CONTEXT_LAYER_IDS
+    assert "cropland" in ids and ids.index("cropland") < ids.index("farmland")  # under the farmland it contains
