@@ -426,7 +426,7 @@ BUILTIN_SOURCES: dict[str, tuple[str, str]] = {
                   "sketch areas around the township seats, not legal boundaries"),
     "river": ("黄河（县界段）取与东明县、兰考县的共同边界，沿黄生态带由其缓冲生成（示意）",
               "the Yellow River taken as the city edge shared with Dongming and Lankao, the belt buffered from it (sketch)"),
-    "devzone": ("长垣经开区示意范围（尚无官方边界数据）", "sketch of the development zone (no official boundary at hand)"),
+    "devzone": (f"{profile().devzone_zh}示意范围（尚无官方边界数据）", "sketch of the development zone (no official boundary at hand)"),
     "projects": ("重点项目示意地块及用户保存的修改", "sketch sites of the priority projects and the edits saved since"),
     "zoning": ("由演示土地覆盖推算的示意范围（尚无官方三区三线数据）",
                "sketched from the demo land cover (no official zoning data at hand)"),
