@@ -46,6 +46,13 @@ LOCAL_CSS = {
     "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
 }
 
+MIN_ZOOM = 3
+"""Lowest zoom of the map (the whole of China fits at z3; :func:`parse_state` accepts 3–19)."""
+MAX_ZOOM = 19
+"""Highest zoom of the map: the vector tiles over-zoom to z19 (:data:`cyc_geo.mapview.tiles.TILE_ZOOM`)."""
+BASEMAP_NATIVE_MAX = 18
+"""Deepest zoom the basemap tile services serve (OSM, 天地图 and AMap stop at z18); scaled up beyond."""
+
 CHANGYUAN_CENTER = CENTRE
 """Map centre (WGS84 lat, lon): :data:`cyc_geo.places.site.CENTRE`."""
 
@@ -81,7 +88,12 @@ def base_map(
     bm = BASEMAPS.get(basemap_id, BASEMAPS["blank"])
     if bm.needs_token and not token:
         bm = BASEMAPS["blank"]
+    # The map's own zoom range. Without it Leaflet takes the range from the layers on the map (minZoom /
+    # maxZoom of every tile and grid layer): on a basemap without tiles (空白底图) a large layer's vector
+    # tiles (minZoom = building zoom) became the map's minimum, so the map jumped to z14 and could not zoom out.
+    # (folium 0.20 gives its min_zoom / max_zoom arguments to the default tile layer only: set the options)
     fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
+    fmap.options.update(min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM)
     localize_assets(fmap, base_url)
     # VectorGrid is loaded with the base map: st_folium loads scripts only when the map
     # is first mounted, and the tiled layers arrive later as dynamic feature groups.
@@ -96,7 +108,8 @@ def base_map(
             name=bm.title_zh if i == 0 else f"{bm.title_zh} 注记",
             overlay=i > 0,
             control=False,
-            max_zoom=18,
+            max_zoom=MAX_ZOOM,
+            max_native_zoom=BASEMAP_NATIVE_MAX,
             subdomains="1234" if bm.id == "amap" else "abc",
         ).add_to(fmap)
     fs = Fullscreen(position="topleft")
