@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import string
+from html import escape
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 _BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
@@ -25,3 +26,16 @@ def md_escape(text: object) -> str:
 def md_join(items: object, sep: str = ", ") -> str:
     """Items of a list (file columns, layer names) escaped one by one and joined with ``sep``."""
     return sep.join(md_escape(i) for i in (items or []))  # type: ignore[union-attr]
+
+
+DOWNLOAD_LINK_STYLE = (
+    "display:inline-block;padding:.4rem .75rem;border:1px solid rgba(49,51,63,.2);border-radius:.5rem;"
+    "text-decoration:none;color:inherit")
+"""A download link drawn like Streamlit's buttons."""
+
+
+def download_link(url: str, file_name: str, label: str) -> str:
+    """HTML of a link that downloads ``url`` (a static file, e.g. :func:`cyc_geo.exports.static_files.publish`)
+    as ``file_name``; every text HTML-escaped (for ``st.markdown(..., unsafe_allow_html=True)``)."""
+    return (f'<a href="{escape(url, quote=True)}" download="{escape(file_name, quote=True)}" '
+            f'style="{DOWNLOAD_LINK_STYLE}">{escape(label)}</a>')
