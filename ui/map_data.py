@@ -18,7 +18,7 @@ import streamlit as st
 from cyc_geo.catalog import result_store
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
-from cyc_geo.mapview.basemaps import BASEMAPS
+from cyc_geo.mapview.basemaps import BASEMAPS, default_basemap
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import for_display, layer_payload
 from cyc_geo.pv import emissions
@@ -107,13 +107,22 @@ def small_payload_url(layer_id: str, basemap_id: str) -> str:
     return url
 
 
-def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: Scenario | None = None,
+@st.cache_data(ttl=600, show_spinner=False)
+def default_basemap_id(token: str | None) -> str:
+    """The basemap a map opens with when its URL names none (:func:`cyc_geo.mapview.basemaps.default_basemap`:
+    the tile probe runs at most once per 10 minutes and process)."""
+    return default_basemap(token)
+
+
+def warm_map(basemap_id: str | None = None, langs: tuple[str, ...] = ("zh",), scenario: Scenario | None = None,
              small: bool = True, big: bool = True) -> None:
     """Build and publish the session-independent map payloads (``small`` layers and their facts, ``big``
     layers' hexagons under the map's default scenario, county bounds) and start missing tile builds, outside
     any session (the start-up thread of ``ui.serve``)."""
-    from ui.common import facts, registry
+    from cyc_geo.mapview.basemaps import tianditu_token
+    from ui.common import app_secrets, facts, registry
 
+    basemap_id = basemap_id or default_basemap_id(tianditu_token(app_secrets()))
     scenario = scenario or scenario_of({})
     for layer in registry():
         if layer.geometry == "raster" or not (big if layer.big else small):

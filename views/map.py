@@ -69,9 +69,10 @@ def _initial_state(layer_ids: list[str]) -> MapState:
     return st.session_state["map_url_state"]
 
 
-def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps) -> tuple[str, list[LayerDef]]:
+def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps, token: str | None) -> tuple[str, list[LayerDef]]:
     ids = [b.id for b in basemaps]
-    default_base = state.basemap if state.basemap in ids else "osm"
+    # the URL's basemap, else 天地图 with a token, OpenStreetMap when its tiles answer, else the offline one
+    default_base = state.basemap if state.basemap in ids else map_data.default_basemap_id(token)
     basemap_id = st.sidebar.selectbox(
         tr("底图", "Basemap"),
         ids,
@@ -262,7 +263,7 @@ def _sidebar() -> View:
     all_layers = registry()
     state = _initial_state([layer.id for layer in all_layers])
     token = tianditu_token(app_secrets())
-    basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token))
+    basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token), token)
     if not token:
         st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
     if BASEMAPS[basemap_id].gcj02:

@@ -25,8 +25,8 @@ import streamlit as st
 
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
-from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports import static_files
+from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
 from cyc_geo.pv import emissions, installations, losses, opening_stock, scenarios, tables

@@ -59,7 +59,7 @@ def publish(data: bytes, name: str, ext: str, root: Path | None = None) -> str:
     else:
         os.utime(target)
     prefix = fname.rsplit("-", 1)[0] + "-"
-    pattern = re.compile(re.escape(prefix) + r"[0-9a-f]{%d}\." % HASH_CHARS + re.escape(fname.rsplit(".", 1)[-1]) + "$")
+    pattern = re.compile(re.escape(prefix) + f"[0-9a-f]{{{HASH_CHARS}}}" + re.escape("." + fname.rsplit(".", 1)[-1]) + "$")
     versions = sorted((p for p in folder.iterdir() if pattern.match(p.name)), key=lambda p: p.stat().st_mtime,
                       reverse=True)
     for old in versions[KEEP_PER_NAME:]:

@@ -538,13 +538,14 @@ def image_overlay(
 class MapState:
     """What the URL query string keeps of the map: view, basemap and layers on.
 
-    ``layers`` is ``None`` when the URL does not say (use each layer's default).
+    ``layers`` is ``None`` when the URL does not say (use each layer's default); ``basemap`` is ``""``
+    when it does not say (use :func:`cyc_geo.mapview.basemaps.default_basemap`).
     """
 
     lat: float = CHANGYUAN_CENTER[0]
     lon: float = CHANGYUAN_CENTER[1]
     zoom: int = 10
-    basemap: str = "osm"
+    basemap: str = ""
     layers: tuple[str, ...] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -588,8 +589,9 @@ def state_query(state: MapState) -> dict[str, str]:
         "lat": f"{state.lat:.5f}",
         "lon": f"{state.lon:.5f}",
         "z": str(int(state.zoom)),
-        "base": state.basemap,
     }
+    if state.basemap:
+        q["base"] = state.basemap
     if state.layers is not None:
         q["layers"] = ",".join(state.layers)
     q.update(state.extra)
