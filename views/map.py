@@ -28,6 +28,7 @@ from cyc_geo.catalog.provenance import LayerFacts
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.basemaps import BASEMAPS, available_basemaps, tianditu_token
+from cyc_geo.mapview.click import panel_text
 from cyc_geo.mapview.controls import SearchControl, highlight_group, passive_group
 from cyc_geo.mapview.legend import choropleth_section
 from cyc_geo.mapview.webmap import (
@@ -141,12 +142,14 @@ def _sidebar_indicators(view: View) -> None:
     if not view.roofs_on:
         return
     prog = pv_progress(date.today().isoformat())
+    # the goal is a caption, not a metric delta: Streamlit draws a delta with an up-arrow, read as growth
     st.sidebar.metric(
         tr("已并网光伏装机 (MW)", "Installed PV, grid-connected (MW)"), f"{prog['installed_mw']:,.1f}",
-        delta=tr(f"{prog['goal_year']} 年目标 {prog['goal_mw']:.0f} MW", f"{prog['goal_year']} goal {prog['goal_mw']:.0f} MW"),
-        delta_color="off", help=tr("装机台账中已并网的容量（截至今天）；在建、备案不计入。",
+        help=tr("装机台账中已并网的容量（截至今天）；在建、备案不计入。",
                                    "Grid-connected capacity in the installations ledger (as of today); "
                                    "under construction and filed projects are not counted."))
+    st.sidebar.caption(tr(f"{prog['goal_year']} 年目标 {prog['goal_mw']:,.0f} MW", f"{prog['goal_year']} goal: "
+                          f"{prog['goal_mw']:,.0f} MW"))
     summary = roof_summary(view.scenario)
     st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['buildings']:,}")
     st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
@@ -159,7 +162,11 @@ def _sidebar_indicators(view: View) -> None:
                 "shares), capped by the usable area: not a technical ceiling, not installed capacity, and not "
                 "counted toward the 70 MW goal."),
     )
-    st.sidebar.metric(tr("年发电量 (GWh)", "Annual generation (GWh)"), f"{summary['annual_gwh']:,.1f}")
+    st.sidebar.metric(tr("情景潜力年发电量 (GWh/年)", "Potential generation, scenario (GWh/yr)"),
+                      f"{summary['annual_gwh']:,.1f}",
+                      help=tr("上述情景潜力装机一年可发的电量：不是已并网装机的实际发电量。",
+                              "What the scenario potential above would generate in a year: not the output of "
+                              "installed capacity."))
 
 
 def _raster_group(layer: LayerDef) -> tuple[list, list]:
@@ -233,7 +240,8 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
         with st.container(border=True):
             st.markdown(f"**{md_escape(layer.title(lang()))}**")
             # st.table renders Markdown: values and field names from files are shown as text
-            rows = [(md_escape(k), md_escape(v)) for k, v in rec.items() if v is not None and v == v]
+            # numbers as the rest of the page shows them (thousands separators; units are in the labels)
+            rows = [(md_escape(k), md_escape(panel_text(v))) for k, v in rec.items() if v is not None and v == v]
             st.table(pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str).set_index(
                 tr("项目", "Field")))
 

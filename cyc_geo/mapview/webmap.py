@@ -130,9 +130,15 @@ def _label_points(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str) -> list[lis
     """``[lat, lon, text]`` of each feature's label (representative point computed in EPSG:4547)."""
     if not (layer.label and layer.label in gdf.columns):
         return []
+    from cyc_geo.mapview.labels import place, short_label
+
     label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
     pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts, strict=True)]
+    texts = [short_label(str(t), lang) for t in gdf[label_col]]
+    # moved where they would overlap at the county view (cyc_geo.mapview.labels)
+    shapes = list(gdf.to_crs("EPSG:4326").geometry) if gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all() else None
+    spots = place([(pt.x, pt.y) for pt in pts], texts, shapes)
+    return [[round(lat, 5), round(lon, 5), t] for t, (lon, lat) in zip(texts, spots, strict=True)]
 
 
 def layer_payload(

@@ -170,7 +170,7 @@ def test_township_figures_sum_the_roofs_and_report_failures():
     per_roof = pd.DataFrame({"township_code": ["a", "a", "b"], "capacity_kw": [1500.0, 500.0, 7.0],
                              "annual_kwh": [2e6, 1e6, 1.0]})
     assert click.township_pv(per_roof, "a", "en") == {
-        "Rooftops": 2, "PV potential (MW)": 2.0, "Annual generation (GWh)": 3.0}
+        "Rooftops": 2, "Rooftop PV scenario potential (MW)": 2.0, "Potential generation (GWh/yr)": 3.0}
 
     def broken():
         raise RuntimeError("boom")
@@ -178,3 +178,18 @@ def test_township_figures_sum_the_roofs_and_report_failures():
     rec = click.township_figures("a", broken, broken, "en")
     assert rec == {"PV": "no data (boom)", "Forest sink": "no data (boom)"}
     assert click.township_figures("a", lambda: None, lambda: gpd.GeoDataFrame({"code": []}), "en") == {}
+
+
+def test_the_side_panel_shows_measurements_with_thousands_separators_and_ids_as_they_are():
+    """Issue 29 item 7: "167395.0" and "1544170.5" in the township panel."""
+    assert click.panel_text(167395.0) == "167,395"
+    assert click.panel_text(1544170.5) == "1,544,170.5"
+    assert click.panel_text(2.25) == "2.25" and click.panel_text(np.float64(0.1)) == "0.1"
+    assert click.panel_text(123456) == "123456" and click.panel_text(2024) == "2024"  # roof numbers, years
+    assert click.panel_text("蒲西街道") == "蒲西街道"
+
+
+def test_township_figures_say_potential_generation_and_gross_sink():
+    per_roof = pd.DataFrame({"township_code": ["a"], "capacity_kw": [1.0], "annual_kwh": [1.0]})
+    zh = click.township_pv(per_roof, "a", "zh")
+    assert "情景潜力年发电量 (GWh/年)" in zh and not any(k.startswith("年发电量") for k in zh)
