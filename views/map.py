@@ -31,6 +31,7 @@ from cyc_geo.mapview.basemaps import BASEMAPS, available_basemaps, tianditu_toke
 from cyc_geo.mapview.click import panel_text
 from cyc_geo.mapview.controls import SearchControl, highlight_group, passive_group
 from cyc_geo.mapview.legend import choropleth_section
+from cyc_geo.mapview.payloads import hex_fill_rule
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
     MapState,
@@ -179,20 +180,26 @@ def _raster_group(layer: LayerDef) -> tuple[list, list]:
 
 
 def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob | None,
-                inline: bool = False) -> tuple[list, list]:
+                inline: bool = False, filled: bool = True) -> tuple[list, list]:
     """Hexagons (county zoom) and, once built, vector tiles (building zoom) of a big layer.
 
-    The hexagons are a published static file the browser fetches (``inline``: embedded, for exports)."""
+    The hexagons are a published static file the browser fetches (``inline``: embedded, for exports);
+    ``filled`` False draws them as outlines (one large layer filled at a time: ``payloads.hex_fill_rule``)."""
     if inline:
-        payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id)
+        payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id, not filled)
         groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload)]
     else:
-        url, breaks, value_label, unit = map_data.hex_payload_url(layer, view.scenario, basemap_id)
+        url, breaks, value_label, unit = map_data.hex_payload_url(layer, view.scenario, basemap_id, not filled)
         groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, url=url)]
-    section = choropleth_section(
-        f"{layer.title(lang())} · {value_label}", breaks, map_data.hex_palette(layer), unit,
-        note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
-                f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features"))
+    note = tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素", f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features")
+    if not filled:
+        note = tr("县域视图同时只填色一个大图层（列表中第一个），本图层显示为六边形轮廓（颜色同分级）；",
+                  "At county zoom one large layer is filled at a time (the first in the list); this one shows "
+                  "as hexagon outlines in its class colours; ") + note
+    section = choropleth_section(f"{layer.title(lang())} · {value_label}", breaks, map_data.hex_palette(layer), unit,
+                                 note=note)
+    if not filled:
+        section.rows = [("outline", colour, label) for _, colour, label in section.rows]
     section.only = "agg"
     legends = [section]
     if job is not None and job.status == "ready":
@@ -212,11 +219,12 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
     Layer data go as URLs of static payload files (shared by every session); ``inline`` embeds them
     instead (the standalone export, opened offline)."""
     groups, legends = [], []
+    filled = hex_fill_rule([layer.id for layer in shown if layer.big and layer.geometry != "raster"])
     for layer in shown:
         if layer.geometry == "raster":
             more, more_legends = _raster_group(layer)
         elif layer.big:
-            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline)
+            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline, filled[layer.id])
         elif inline:
             passive = passive_group(layer, map_data.passive_payload(layer.id, basemap_id))
             more = [g for g in (passive, layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id)))

@@ -182,6 +182,7 @@ def layer_payload(
         },
         "hover": {"weight": 3, "fillOpacity": min(fill + 0.15, 0.8) if fill > 0 else 0.0},
         "fill_col": fill_col,
+        "stroke_col": style.get("stroke_col"),
         "cat_field": cat,
         "cat_colors": style.get("category_colors", {}),
         "tooltip": [[f, lab] for f, lab in zip(fields, labels, strict=True)],
@@ -216,7 +217,8 @@ class FastGeoJson(VerbatimMacro):
                 var p = f.properties || {}, fill = S.fillColor;
                 if (P.fill_col && p[P.fill_col]) { fill = p[P.fill_col]; }
                 else if (P.cat_field && P.cat_colors[String(p[P.cat_field])]) { fill = P.cat_colors[String(p[P.cat_field])]; }
-                return {color: S.color, weight: S.weight, dashArray: S.dashArray, fillColor: fill,
+                var stroke = (P.stroke_col && p[P.stroke_col]) || S.color;
+                return {color: stroke, weight: S.weight, dashArray: S.dashArray, fillColor: fill,
                         fillOpacity: S.fillOpacity};
             }
             var gj;
@@ -317,7 +319,10 @@ def add_label_css(fmap: folium.Map) -> None:
 
 
 AGG_PANE = "cycAgg"
-"""Pane of aggregated views of big layers; hidden from :data:`cyc_geo.mapview.tiles.DETAIL_MIN_ZOOM` on."""
+"""Pane of aggregated views of big layers; hidden from :data:`cyc_geo.mapview.tiles.DETAIL_MIN_ZOOM` on.
+It lies below Leaflet's overlay pane (z-index 400), where the small layers are drawn: the hexagons never
+cover the belt, the red line or the township boundaries."""
+AGG_PANE_Z = 390
 DETAIL_PANE = "cycDetail"
 """Pane of feature-level (tiled) views of big layers, above the aggregated ones."""
 
@@ -333,7 +338,7 @@ class ZoomPanes(VerbatimMacro):
         """
         {% macro script(this, kwargs) %}
         (function(m){
-            var agg = m.createPane('{{ this.agg }}'); agg.style.zIndex = 410;
+            var agg = m.createPane('{{ this.agg }}'); agg.style.zIndex = {{ this.agg_z }};
             var det = m.createPane('{{ this.detail }}'); det.style.zIndex = 420;
             function cycPaneZoom(){ var d = m.getZoom() >= {{ this.min_zoom }};
                 agg.style.display = d ? 'none' : '';
@@ -350,6 +355,7 @@ class ZoomPanes(VerbatimMacro):
 
         self._name = "ZoomPanes"
         self.agg = AGG_PANE
+        self.agg_z = AGG_PANE_Z
         self.detail = DETAIL_PANE
         self.min_zoom = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
 
