@@ -72,7 +72,14 @@ def test_every_basemap_keeps_the_county_zoom_with_a_large_layer_on(app_url, page
     frame.locator(".leaflet-container").evaluate("() => { window.map.setView([35.19, 114.75], 15, {animate: false}); }")
     frame.locator(".leaflet-control-zoom-out").click()
     _inner_frame(page).wait_for_function("() => window.map.getZoom() === 14", timeout=LONG)
+    # the new view is reported to the app, which reruns the map fragment: the URL shows it, then the run ends
+    page.wait_for_url(lambda u: "z=14" in u, timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
+    frame = _map_frame(page)
     frame.locator(".cyc-fit a").click()
-    _inner_frame(page).wait_for_function("() => { const z = window.map.getZoom(); return 9 <= z && z <= 11; }",
-                                         timeout=LONG)
+    try:
+        _inner_frame(page).wait_for_function("() => { const z = window.map.getZoom(); return 9 <= z && z <= 11; }",
+                                             timeout=LONG)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"fit to county did not reach the county view: {_zoom_state(_map_frame(page))}") from None
     save_artifact(page, f"map_basemaps_{layer.id}")
