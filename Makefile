@@ -3,10 +3,12 @@ PORT ?= 8501
 WORKERS ?= 2
 TEST_WORKERS ?= 2
 PY := .venv/bin/python
+PIDFILE = .cyc-geo-$(PORT).pid
 
-.PHONY: run serve test test-fast lint setup data bench clean-data
+.PHONY: run serve stop test test-fast lint setup data bench clean-data
 
-## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)); Ctrl-C stops it.
+## Install everything and start the app on the bundled demo data (http://localhost:$(PORT)); Ctrl-C or
+## `make stop` (from another terminal) stops it.
 ## It listens on this machine only (HOST=127.0.0.1); make run HOST=0.0.0.0 opens it to the network.
 ## With nginx installed (scripts/setup.sh installs it) the app process sits behind it, so the
 ## browser's static files (Streamlit's bundle, map libraries, layer payloads) cost no Python CPU;
@@ -14,9 +16,9 @@ PY := .venv/bin/python
 run: HOST ?= 127.0.0.1
 run: setup data
 	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
-	  $(PY) -m deploy.replicas --workers 1 --port $(PORT) --host $(HOST); \
+	  echo $$$$ > $(PIDFILE); exec $(PY) -m deploy.replicas --workers 1 --port $(PORT) --host $(HOST); \
 	else \
-	  $(PY) -m ui.serve --server.port $(PORT) --server.address $(HOST) --server.headless true; \
+	  echo $$$$ > $(PIDFILE); exec $(PY) -m ui.serve --server.port $(PORT) --server.address $(HOST) --server.headless true; \
 	fi
 
 ## Like run, with WORKERS app processes behind nginx (sticky sessions; one data folder and database):
@@ -24,7 +26,11 @@ run: setup data
 ## A replica or nginx that dies is restarted (with back-off); Ctrl-C or SIGTERM stops the whole.
 serve: HOST ?= 0.0.0.0
 serve: setup data
-	$(PY) -m deploy.replicas --workers $(WORKERS) --port $(PORT) --host $(HOST)
+	@echo $$$$ > $(PIDFILE); exec $(PY) -m deploy.replicas --workers $(WORKERS) --port $(PORT) --host $(HOST)
+
+## Stop the app make run / make serve started on PORT (SIGTERM to its process id in .cyc-geo-$(PORT).pid).
+stop:
+	@$(PY) -m deploy.stop --port $(PORT)
 
 ## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite, browser tests
 ## included, in TEST_WORKERS processes (pytest-xdist; a module's tests stay on one worker, see tests/conftest.py).

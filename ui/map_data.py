@@ -18,7 +18,7 @@ import streamlit as st
 from cyc_geo.catalog import result_store
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
-from cyc_geo.mapview.basemaps import BASEMAPS
+from cyc_geo.mapview.basemaps import BASEMAPS, default_basemap
 from cyc_geo.mapview.legend import LegendSection
 from cyc_geo.mapview.webmap import for_display, layer_payload
 from cyc_geo.pv import emissions
@@ -50,38 +50,45 @@ def _hex_cells(layer_id: str, version: str) -> tuple[np.ndarray, gpd.GeoDataFram
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _hex_payload(layer_id: str, version: str, scenario_json: str, basemap_id: str, lg: str) -> tuple[str, list, str, str]:
+def _hex_payload(layer_id: str, version: str, scenario_json: str, basemap_id: str, lg: str,
+                 outline: bool = False) -> tuple[str, list, str, str]:
     layer = layer_def(layer_id)
     cells, geometry = _hex_cells(layer_id, version)
     scenario = Scenario.from_dict(json.loads(scenario_json)) if scenario_json else None
     sums, label, unit = payloads.hex_values(big_layer(layer_id), cells, lg, _results_for(layer, scenario))
     hexes, breaks = payloads.classed_hexes(geometry, sums, palette_name=hex_palette(layer))
-    hex_def = payloads.hex_layer_def(layer, label, unit)
+    hex_def = payloads.hex_layer_def(layer, label, unit, outline)
     return layer_payload(hex_def, for_display(hexes, basemap_id), lg, fill_col="_fill"), breaks, label, unit
 
 
-def hex_payload(layer: LayerDef, scenario: Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
-    """Browser payload of a big layer's hexagons (under the scenario for a PV layer), breaks, value label, unit."""
-    return _hex_payload(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang())
+def hex_payload(layer: LayerDef, scenario: Scenario | None, basemap_id: str,
+                outline: bool = False) -> tuple[str, list, str, str]:
+    """Browser payload of a big layer's hexagons (under the scenario for a PV layer), breaks, value label, unit;
+    ``outline``: hexagon edges only (:func:`cyc_geo.mapview.payloads.hex_fill_rule`)."""
+    return _hex_payload(layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang(),
+                        outline)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _hex_payload_url(layer_id: str, version: str, scenario_json: str, basemap_id: str, lg: str
-                     ) -> tuple[str, list, str, str]:
+def _hex_payload_url(layer_id: str, version: str, scenario_json: str, basemap_id: str, lg: str,
+                     outline: bool = False) -> tuple[str, list, str, str]:
     def publish() -> tuple[str, list, str, str]:
-        text, breaks, label, unit = _hex_payload(layer_id, version, scenario_json, basemap_id, lg)
-        return static_payloads.publish(text, f"{layer_id}_hex-{basemap_id}-{lg}"), breaks, label, unit
+        text, breaks, label, unit = _hex_payload(layer_id, version, scenario_json, basemap_id, lg, outline)
+        name = f"{layer_id}_hex{'_outline' if outline else ''}-{basemap_id}-{lg}"
+        return static_payloads.publish(text, name), breaks, label, unit
 
     # kept across restarts: a new process finds the published file without building the hexagons
-    return result_store.remember(("hex_payload_url", layer_id, version, scenario_json, basemap_id, lg), publish,
+    key = ("hex_payload_url", layer_id, version, scenario_json, basemap_id, lg, *(("outline",) if outline else ()))
+    return result_store.remember(key, publish,
                                  encode=list, decode=lambda v: (str(v[0]), list(v[1]), str(v[2]), str(v[3])),
                                  valid=lambda v: static_payloads.is_published(v[0]))
 
 
-def hex_payload_url(layer: LayerDef, scenario: Scenario | None, basemap_id: str) -> tuple[str, list, str, str]:
+def hex_payload_url(layer: LayerDef, scenario: Scenario | None, basemap_id: str,
+                    outline: bool = False) -> tuple[str, list, str, str]:
     """:func:`hex_payload` published as a static file (:mod:`cyc_geo.mapview.static_payloads`): its URL, breaks,
     value label, unit. One file per data version, scenario, basemap and language, shared by every session."""
-    args = (layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang())
+    args = (layer.id, source_version(layer.id), payloads.scenario_key(layer, scenario), basemap_id, lang(), outline)
     got = _hex_payload_url(*args)
     if not static_payloads.is_published(got[0]):  # static/payloads was cleaned: write it again
         _hex_payload_url.clear()
@@ -107,13 +114,22 @@ def small_payload_url(layer_id: str, basemap_id: str) -> str:
     return url
 
 
-def warm_map(basemap_id: str = "osm", langs: tuple[str, ...] = ("zh",), scenario: Scenario | None = None,
+@st.cache_data(ttl=600, show_spinner=False)
+def default_basemap_id(token: str | None) -> str:
+    """The basemap a map opens with when its URL names none (:func:`cyc_geo.mapview.basemaps.default_basemap`:
+    the tile probe runs at most once per 10 minutes and process)."""
+    return default_basemap(token)
+
+
+def warm_map(basemap_id: str | None = None, langs: tuple[str, ...] = ("zh",), scenario: Scenario | None = None,
              small: bool = True, big: bool = True) -> None:
     """Build and publish the session-independent map payloads (``small`` layers and their facts, ``big``
     layers' hexagons under the map's default scenario, county bounds) and start missing tile builds, outside
     any session (the start-up thread of ``ui.serve``)."""
-    from ui.common import facts, registry
+    from cyc_geo.mapview.basemaps import tianditu_token
+    from ui.common import app_secrets, facts, registry
 
+    basemap_id = basemap_id or default_basemap_id(tianditu_token(app_secrets()))
     scenario = scenario or scenario_of({})
     for layer in registry():
         if layer.geometry == "raster" or not (big if layer.big else small):

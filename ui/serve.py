@@ -169,9 +169,25 @@ def check_database() -> None:
         raise SystemExit(2) from None
 
 
+class _NoInternalAddress(logging.Filter):
+    """Drops Streamlit's "Uvicorn server started on 127.0.0.1:<port>" line: behind nginx that address is a
+    replica's loopback port, which bypasses nginx; ``deploy.replicas`` prints the one address to open."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Uvicorn server started on")
+
+
+def hide_internal_address() -> None:
+    """In a replica behind nginx (``CYC_GEO_REPLICA`` set by :mod:`deploy.replicas`), keep the replica's own
+    address out of the log (a filter, so Streamlit resetting its loggers' levels does not undo it)."""
+    if os.environ.get("CYC_GEO_REPLICA") is not None:
+        logging.getLogger("streamlit.web.server.starlette.starlette_server").addFilter(_NoInternalAddress())
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
+    hide_internal_address()
     check_database()
     preload()
     sys.path.insert(0, str(APP.parent))  # ui.common etc. for the warm-up thread (streamlit adds it for the script)

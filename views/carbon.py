@@ -17,9 +17,10 @@ from cyc_geo.catalog.loader import planner_path
 from cyc_geo.catalog.provenance import data_year_label, layer_data_year
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.display import display_frame
+from cyc_geo.mapview.basemaps import tianditu_token
 from cyc_geo.mapview.webmap import base_map, image_overlay, layer_group, legend_group
-from ui import charts
-from ui.common import demo_banner, lang, load_layer, tr
+from ui import charts, map_data
+from ui.common import app_secrets, demo_banner, lang, load_layer, tr
 from ui.text import md_escape
 
 PARAM_FIELDS = [
@@ -136,7 +137,9 @@ def _map(result: pd.DataFrame, zone_kind: str, path: str, patch_town: str | None
     if patches is not None:
         groups.append(patches)
     center, zoom = maps.map_view(sel)
-    st_folium(base_map("osm", lang=lang()), feature_group_to_add=groups, center=center, zoom=zoom, height=520,
+    token = tianditu_token(app_secrets())  # the basemap: 天地图 with a token, OSM when reachable, else offline
+    st_folium(base_map(map_data.default_basemap_id(token), token, lang=lang()), feature_group_to_add=groups,
+              center=center, zoom=zoom, height=520,
               use_container_width=True, returned_objects=[], key="carbon_map")
 
 

@@ -28,8 +28,10 @@ from cyc_geo.catalog.provenance import LayerFacts
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.basemaps import BASEMAPS, available_basemaps, tianditu_token
+from cyc_geo.mapview.click import panel_text
 from cyc_geo.mapview.controls import SearchControl, highlight_group, passive_group
 from cyc_geo.mapview.legend import choropleth_section
+from cyc_geo.mapview.payloads import hex_fill_rule
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
     MapState,
@@ -71,9 +73,10 @@ def _initial_state(layer_ids: list[str]) -> MapState:
     return st.session_state["map_url_state"]
 
 
-def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps) -> tuple[str, list[LayerDef]]:
+def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps, token: str | None) -> tuple[str, list[LayerDef]]:
     ids = [b.id for b in basemaps]
-    default_base = state.basemap if state.basemap in ids else "osm"
+    # the URL's basemap, else 天地图 with a token, OpenStreetMap when its tiles answer, else the offline one
+    default_base = state.basemap if state.basemap in ids else map_data.default_basemap_id(token)
     basemap_id = st.sidebar.selectbox(
         tr("底图", "Basemap"),
         ids,
@@ -142,12 +145,14 @@ def _sidebar_indicators(view: View) -> None:
     if not view.roofs_on:
         return
     prog = pv_progress(date.today().isoformat())
+    # the goal is a caption, not a metric delta: Streamlit draws a delta with an up-arrow, read as growth
     st.sidebar.metric(
         tr("已并网光伏装机 (MW)", "Installed PV, grid-connected (MW)"), f"{prog['installed_mw']:,.1f}",
-        delta=tr(f"{prog['goal_year']} 年目标 {prog['goal_mw']:.0f} MW", f"{prog['goal_year']} goal {prog['goal_mw']:.0f} MW"),
-        delta_color="off", help=tr("装机台账中已并网的容量（截至今天）；在建、备案不计入。",
+        help=tr("装机台账中已并网的容量（截至今天）；在建、备案不计入。",
                                    "Grid-connected capacity in the installations ledger (as of today); "
                                    "under construction and filed projects are not counted."))
+    st.sidebar.caption(tr(f"{prog['goal_year']} 年目标 {prog['goal_mw']:,.0f} MW", f"{prog['goal_year']} goal: "
+                          f"{prog['goal_mw']:,.0f} MW"))
     summary = roof_summary(view.scenario)
     st.sidebar.metric(tr("建筑屋顶数", "Rooftops"), f"{summary['buildings']:,}")
     st.sidebar.metric(tr("纳入情景的屋顶数", "Roofs in the scenario"), f"{summary['roofs']:,}")
@@ -160,7 +165,11 @@ def _sidebar_indicators(view: View) -> None:
                 "shares), capped by the usable area: not a technical ceiling, not installed capacity, and not "
                 "counted toward the 70 MW goal."),
     )
-    st.sidebar.metric(tr("年发电量 (GWh)", "Annual generation (GWh)"), f"{summary['annual_gwh']:,.1f}")
+    st.sidebar.metric(tr("情景潜力年发电量 (GWh/年)", "Potential generation, scenario (GWh/yr)"),
+                      f"{summary['annual_gwh']:,.1f}",
+                      help=tr("上述情景潜力装机一年可发的电量：不是已并网装机的实际发电量。",
+                              "What the scenario potential above would generate in a year: not the output of "
+                              "installed capacity."))
 
 
 def _raster_group(layer: LayerDef) -> tuple[list, list]:
@@ -173,20 +182,26 @@ def _raster_group(layer: LayerDef) -> tuple[list, list]:
 
 
 def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob | None,
-                inline: bool = False) -> tuple[list, list]:
+                inline: bool = False, filled: bool = True) -> tuple[list, list]:
     """Hexagons (county zoom) and, once built, vector tiles (building zoom) of a big layer.
 
-    The hexagons are a published static file the browser fetches (``inline``: embedded, for exports)."""
+    The hexagons are a published static file the browser fetches (``inline``: embedded, for exports);
+    ``filled`` False draws them as outlines (one large layer filled at a time: ``payloads.hex_fill_rule``)."""
     if inline:
-        payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id)
+        payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id, not filled)
         groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload)]
     else:
-        url, breaks, value_label, unit = map_data.hex_payload_url(layer, view.scenario, basemap_id)
+        url, breaks, value_label, unit = map_data.hex_payload_url(layer, view.scenario, basemap_id, not filled)
         groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, url=url)]
-    section = choropleth_section(
-        f"{layer.title(lang())} · {value_label}", breaks, map_data.hex_palette(layer), unit,
-        note=tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
-                f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features"))
+    note = tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素", f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features")
+    if not filled:
+        note = tr("县域视图同时只填色一个大图层（列表中第一个），本图层显示为六边形轮廓（颜色同分级）；",
+                  "At county zoom one large layer is filled at a time (the first in the list); this one shows "
+                  "as hexagon outlines in its class colours; ") + note
+    section = choropleth_section(f"{layer.title(lang())} · {value_label}", breaks, map_data.hex_palette(layer), unit,
+                                 note=note)
+    if not filled:
+        section.rows = [("outline", colour, label) for _, colour, label in section.rows]
     section.only = "agg"
     legends = [section]
     if job is not None and job.status == "ready":
@@ -206,11 +221,12 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
     Layer data go as URLs of static payload files (shared by every session); ``inline`` embeds them
     instead (the standalone export, opened offline)."""
     groups, legends = [], []
+    filled = hex_fill_rule([layer.id for layer in shown if layer.big and layer.geometry != "raster"])
     for layer in shown:
         if layer.geometry == "raster":
             more, more_legends = _raster_group(layer)
         elif layer.big:
-            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline)
+            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline, filled[layer.id])
         elif inline:
             passive = passive_group(layer, map_data.passive_payload(layer.id, basemap_id))
             more = [g for g in (passive, layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id)))
@@ -234,7 +250,8 @@ def _side_panel(hit: list[tuple[LayerDef, dict[str, Any]]]) -> None:
         with st.container(border=True):
             st.markdown(f"**{md_escape(layer.title(lang()))}**")
             # st.table renders Markdown: values and field names from files are shown as text
-            rows = [(md_escape(k), md_escape(v)) for k, v in rec.items() if v is not None and v == v]
+            # numbers as the rest of the page shows them (thousands separators; units are in the labels)
+            rows = [(md_escape(k), md_escape(panel_text(v))) for k, v in rec.items() if v is not None and v == v]
             st.table(pd.DataFrame(rows, columns=[tr("项目", "Field"), tr("数值", "Value")]).astype(str).set_index(
                 tr("项目", "Field")))
 
@@ -264,7 +281,7 @@ def _sidebar() -> View:
     all_layers = registry()
     state = _initial_state([layer.id for layer in all_layers])
     token = tianditu_token(app_secrets())
-    basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token))
+    basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token), token)
     if not token:
         st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
     if BASEMAPS[basemap_id].gcj02:

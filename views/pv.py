@@ -25,6 +25,7 @@ import streamlit as st
 
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
+from cyc_geo.exports import static_files
 from cyc_geo.exports.cells import csv_bytes
 from cyc_geo.exports.meta import beijing_time
 from cyc_geo.geo import hexgrid
@@ -56,7 +57,7 @@ from ui.common import (
     tr,
 )
 from ui.errors import storage_message_or_raise
-from ui.text import md_escape
+from ui.text import download_link, md_escape
 
 PRESET_LABELS = {i: (p.title_zh, p.title_en) for i, p in emissions.PRESETS.items()}
 RASTER_KINDS = {"pvout": ("单位发电量 kWh/kWp·年", "PVOUT kWh/kWp/yr"), "ghi": ("水平总辐照 kWh/m²·年", "GHI kWh/m²/yr")}
@@ -472,12 +473,16 @@ def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: Scenario, re
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="pv_dl_xlsx",
                        on_click="ignore")
     gpkg_key = ("pv_gpkg", source_version(roof_layer().id), scenario_json)
-    if st.session_state.get("pv_gpkg_for") == gpkg_key:
-        d3.download_button(tr("下载屋顶 GeoPackage", "Download roofs GeoPackage"), st.session_state["pv_gpkg"],
-                           file_name="pv_roofs.gpkg", mime="application/geopackage+sqlite3", key="pv_dl_gpkg")
+    url = st.session_state.get("pv_gpkg_url")
+    if st.session_state.get("pv_gpkg_for") == gpkg_key and url and static_files.path_of(url).exists():
+        # a static, content-named file (cyc_geo.exports.static_files): tens of MB through Streamlit's
+        # media store were cancelled by the browser; a plain file is sent whole (by nginx behind replicas)
+        d3.markdown(download_link(url, "pv_roofs.gpkg", tr("下载屋顶 GeoPackage", "Download roofs GeoPackage")),
+                    unsafe_allow_html=True)
     elif d3.button(tr("生成屋顶 GeoPackage", "Prepare roofs GeoPackage"), key="pv_make_gpkg"):
         with st.spinner(tr("正在写出计入情景的屋顶…", "Writing the roofs in the scenario…")):
-            st.session_state["pv_gpkg"] = tables.gpkg_bytes(tables.roofs_in_scenario(roofs()[0], results, scenario))
+            data = tables.gpkg_bytes(tables.roofs_in_scenario(roofs()[0], results, scenario))
+            st.session_state["pv_gpkg_url"] = static_files.publish(data, "pv_roofs", "gpkg")
             st.session_state["pv_gpkg_for"] = gpkg_key
         st.rerun()
 

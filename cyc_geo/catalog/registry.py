@@ -76,6 +76,8 @@ class LayerStyle(TypedDict, total=False):
     """Style of the passive categories (``color``, ``weight``, ``dash_array``, ``fill_opacity``)."""
     hex_palette: str
     """Palette of a big layer's hexagons (a name in :data:`cyc_geo.mapview.legend.PALETTES`)."""
+    stroke_col: str
+    """Column of per-feature line colours (hexagons drawn as outlines, :func:`cyc_geo.mapview.payloads.hex_layer_def`)."""
 
 
 class LegendSpec(TypedDict, total=False):

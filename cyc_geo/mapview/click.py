@@ -66,6 +66,24 @@ def _value(v: Any, digits: int) -> Any:
     return round(float(v), digits) if isinstance(v, (float, np.floating)) else v
 
 
+def panel_text(v: Any) -> str:
+    """A record value as the side panel shows it, like the rest of the page: a measurement (a float) with
+    thousands separators and at most its rounded decimals, no ".0" on a whole number (``167395.0`` →
+    ``167,395``; ``1544170.5`` → ``1,544,170.5``); identifiers, years and texts unchanged (an integer
+    roof number or year keeps no separator)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (float, np.floating)):
+        x = float(v)
+        if x != x:
+            return ""
+        if x.is_integer():
+            return f"{x:,.0f}"
+        decimals = min(len(repr(round(x, 6)).split(".")[-1]), 3)
+        return f"{x:,.{decimals}f}"
+    return str(v)
+
+
 def feature_record(layer: LayerDef, row: pd.Series, lang: str) -> dict[str, Any]:
     """A feature's tooltip fields with their labels (numbers to 2 decimals); its first 8 columns if none.
     In English a field with an English twin (``name`` → ``name_en``, as townships have) shows the twin: place
@@ -107,12 +125,15 @@ def roof_record(row: pd.Series, result: pd.Series | None, lang: str, co2_factor:
 
 
 def township_pv(per_roof: pd.DataFrame, code: str, lang: str) -> dict[str, Any]:
-    """A township's rooftops, PV capacity (MW) and generation (GWh) under a scenario's per-roof results."""
+    """A township's rooftops, the scenario's PV potential (MW) and that potential's yearly generation (GWh):
+    what the roofs could carry and yield under the scenario, not installed capacity or metered output."""
     sel = per_roof[per_roof["township_code"] == code]
     return {
         in_lang(lang, "建筑屋顶数", "Rooftops"): len(sel),
-        in_lang(lang, "光伏潜力 (MW)", "PV potential (MW)"): round(float(sel["capacity_kw"].sum()) / 1000, 2),
-        in_lang(lang, "年发电量 (GWh)", "Annual generation (GWh)"): round(float(sel["annual_kwh"].sum()) / 1e6, 2),
+        in_lang(lang, "屋顶光伏情景潜力 (MW)", "Rooftop PV scenario potential (MW)"):
+            round(float(sel["capacity_kw"].sum()) / 1000, 2),
+        in_lang(lang, "情景潜力年发电量 (GWh/年)", "Potential generation (GWh/yr)"):
+            round(float(sel["annual_kwh"].sum()) / 1e6, 2),
     }
 
 
@@ -127,7 +148,9 @@ def township_forest(towns: gpd.GeoDataFrame, code: str, lang: str) -> dict[str, 
     return {
         in_lang(lang, "林地面积 (ha)", "Forest area (ha)"): round(float(c["forest_area_ha"]), 1),
         in_lang(lang, "森林蓄积量，乔木林地 0301 (m³)", "Forest stock, tree forest 0301 (m³)"): round(float(c["stock_m3"]), 0),
-        in_lang(lang, "森林碳汇 (t CO₂/年)", "Forest sink (t CO₂/yr)"): round(float(c["sink_t_co2"]), 0),
+        # gross: the stands' yearly uptake, before harvest and other losses (cyc_geo.carbon.forest)
+        in_lang(lang, "森林年碳汇（总量，未扣除采伐等排放）(t CO₂/年)", "Forest sink, gross (before harvest losses, t CO₂/yr)"):
+            round(float(c["sink_t_co2"]), 0),
     }
 
 

@@ -33,14 +33,14 @@ HIGHLIGHT_COLOUR = "#00e5ff"
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "measure": "测量距离和面积", "finish": "完成", "clear": "清除", "distance": "距离", "area": "面积",
-        "mu": "亩", "hint": "在地图上单击添加测量点", "search": "搜索乡镇、村、项目…", "none": "无匹配地点",
+        "mu": "亩", "hint": "在地图上单击添加测量点", "search": "搜索乡镇（街道）、项目名称…", "none": "无匹配地点",
         "copy": "复制当前视图链接", "copied": "链接已复制", "copy_fail": "请手动复制链接：",
         "tiles": "底图瓦片加载失败（可能离线）：矢量图层仍可使用，可改用“空白底图”。",
     },
     "en": {
         "measure": "Measure distance and area", "finish": "Finish", "clear": "Clear", "distance": "Distance",
         "area": "Area", "mu": "mu", "hint": "Click the map to add measuring points",
-        "search": "Search townships, villages, projects…", "none": "No matching place",
+        "search": "Search townships, projects…", "none": "No matching place",
         "copy": "Copy a link to this view", "copied": "Link copied", "copy_fail": "Copy this link:",
         "tiles": "Basemap tiles failed to load (offline?): vector layers still work; try the blank basemap.",
     },
@@ -242,10 +242,11 @@ class LabelDeclutter(_Tool):
 
 
 class SearchControl(_Tool):
-    """A search box over named places: each entry ``[name, kind, south, west, north, east]``.
+    """A search box over named places: each entry ``[name, kind, south, west, north, east, lat, lon]``.
 
     Typing lists up to 8 matches (substring, case-insensitive); Enter or a click zooms to
-    the place's bounds (at most zoom 15).
+    the place's bounds (at most zoom 15) and sends a map click at the point inside it (``lat``,
+    ``lon``), so the app selects the place as if it had been clicked (所选要素, highlight).
     """
 
     _template = Template(
@@ -259,7 +260,12 @@ class SearchControl(_Tool):
                 var ul = L.DomUtil.create('ul', '', d), hits = [], sel = 0;
                 L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
                 function go(e){ ul.textContent = ''; inp.value = e[0];
-                    m.fitBounds([[e[2], e[3]], [e[4], e[5]]], {maxZoom: 15}); m.fire('cycsearch', {name: e[0]}); }
+                    m.fitBounds([[e[2], e[3]], [e[4], e[5]]], {maxZoom: 15, animate: false});
+                    m.fire('cycsearch', {name: e[0]});
+                    // a point inside the place, sent as a click: the app selects the feature (its panel, highlight)
+                    if (e.length > 7) { var ll = L.latLng(e[6], e[7]);
+                        m.fire('click', {latlng: ll, layerPoint: m.latLngToLayerPoint(ll),
+                                         containerPoint: m.latLngToContainerPoint(ll)}); } }
                 function list(){
                     var q = inp.value.trim().toLowerCase(); ul.textContent = ''; hits = []; sel = 0;
                     if (!q) return;
@@ -361,7 +367,8 @@ def add_map_tools(fmap: folium.Map, lang: str = "zh") -> folium.Map:
 
 def place_entries(frames: list[tuple[str, str, gpd.GeoDataFrame]], lang: str = "zh",
                   name_col: str = "name") -> list[list[Any]]:
-    """Search entries ``[name, kind, south, west, north, east]`` of named features.
+    """Search entries ``[name, kind, south, west, north, east, lat, lon]`` of named features (``lat``, ``lon``:
+    a point inside the feature, its representative point).
 
     ``frames`` are (kind in Chinese, kind in English, frame in WGS84 or any CRS); the English
     name (``name_en``) is used on the English UI when present; unnamed or empty features are
@@ -378,7 +385,9 @@ def place_entries(frames: list[tuple[str, str, gpd.GeoDataFrame]], lang: str = "
             if name is None or name != name or not str(name).strip() or geom is None or geom.is_empty:
                 continue
             w, s, e, n = geom.bounds
-            out.append([str(name), kind, round(s, 5), round(w, 5), round(n, 5), round(e, 5)])
+            inside = geom.representative_point()
+            out.append([str(name), kind, round(s, 5), round(w, 5), round(n, 5), round(e, 5),
+                        round(inside.y, 5), round(inside.x, 5)])
     return out
 
 

@@ -63,8 +63,40 @@ class TitleControl(MacroElement):
 TITLE_CSS = (
     "<style>.cyc-map-title{background:rgba(255,255,255,.93);padding:6px 10px;border-radius:5px;"
     "box-shadow:0 1px 4px rgba(0,0,0,.35);font:15px/1.4 'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;"
-    "max-width:420px}.cyc-map-note{font-size:12px;color:#a15c00;margin-top:2px}</style>"
+    "max-width:420px}.cyc-map-note{font-size:12px;color:#a15c00;margin-top:2px}"
+    # an exported map's legend may use the whole window's height (the app's map keeps it to 46 %)
+    ".cyc-legend{max-height:calc(100vh - 110px)}</style>"
 )
+
+PNG_KEEP = (".cyc-legend-ctl", ".cyc-map-title", ".leaflet-control-scale", ".leaflet-control-attribution")
+"""Map controls a PNG keeps (legend, title, scale bar, attribution); every other control (zoom, full
+screen, measure, search, copy link, fit to county …) is removed before the shot."""
+
+_PNG_PREPARE = """
+(keep) => {
+    document.querySelectorAll('.leaflet-control').forEach(c => { if (!c.matches(keep)) { c.remove(); } });
+    const leg = document.querySelector('.cyc-legend');
+    let need = 0;
+    if (leg) {
+        leg.style.maxHeight = 'none'; leg.style.overflow = 'visible';
+        const box = leg.getBoundingClientRect(), corner = leg.closest('.leaflet-bottom, .leaflet-top');
+        const title = document.querySelector('.cyc-map-title');
+        need = Math.ceil(box.height + 24 + (corner && corner.classList.contains('leaflet-top') && title
+            ? title.getBoundingClientRect().height + 10 : 0) + 40);  // + scale bar and margins
+    }
+    return need;
+}
+"""
+
+_PNG_REPORT = """
+() => {
+    const leg = document.querySelector('.cyc-legend'), b = leg ? leg.getBoundingClientRect() : null;
+    return {viewport: [window.innerWidth, window.innerHeight],
+            legend: b ? [b.left, b.top, b.right, b.bottom] : null,
+            legend_scroll: leg ? [leg.scrollHeight, leg.clientHeight] : null,
+            controls: Array.from(document.querySelectorAll('.leaflet-control')).map(c => c.className)};
+}
+"""
 
 
 def add_title(fmap: folium.Map, title: str, note: str = "", legend: list[LegendSection] | None = None,
@@ -159,7 +191,7 @@ def _static_file(url: str, static_root: Path) -> Path | None:
 
 def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float = 0.3,
                 timeout_s: float = 60.0, blocked: list[str] | None = None,
-                static_root: Path = STATIC_ROOT) -> bytes:
+                static_root: Path = STATIC_ROOT, report: dict | None = None) -> bytes:
     """Screenshot of an HTML map in headless Chromium (Debian's ``/usr/bin/chromium``).
 
     The browser is sandboxed to the map (docs/sources.md, "Security defaults"): the page is
@@ -173,6 +205,11 @@ def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float
     ``networkidle``: static vector tiles have loaded) and ``settle_s`` more seconds have passed.
     The browser is the one kept by :mod:`cyc_geo.mapview.browser` (launched on the first export);
     each shot gets a fresh context.
+
+    A picture is not a map to click: the interactive controls are removed (all but :data:`PNG_KEEP`),
+    and the legend is shown whole (no scroll box): when it needs more than ``height`` pixels, the
+    picture is made taller. ``report`` (a dict) receives the page's viewport, the legend's box and the
+    controls left, as the shot saw them (for tests).
     """
     from cyc_geo.mapview import browser as kept
 
@@ -205,7 +242,13 @@ def html_to_png(html: str, width: int = 1400, height: int = 900, settle_s: float
             page.goto(page_url, timeout=timeout_s * 1000)
             page.wait_for_selector(".leaflet-container", timeout=timeout_s * 1000)
             page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
+            need = int(page.evaluate(_PNG_PREPARE, ", ".join(PNG_KEEP)) or 0)
+            if need > height:
+                page.set_viewport_size({"width": width, "height": need})
+                page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
             time.sleep(settle_s)
+            if report is not None:
+                report.update(page.evaluate(_PNG_REPORT))
             return page.screenshot(full_page=False)
         finally:
             context.close()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.geo import hexgrid
-from cyc_geo.geo.crs import AREA_CRS, WGS84
+from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
 from cyc_geo.mapview import tiles
 from cyc_geo.mapview.legend import LegendSection, class_breaks, colours_for
 from cyc_geo.mapview.safe import script_safe_json
@@ -33,7 +33,11 @@ HEX_FIELDS = (
     ("area_m2", "面积", "Area", "m²"),
     ("area_ha", "面积", "Area", "ha"),
 )
-"""What a big layer's hexagons sum, first column present wins (additive quantities only)."""
+"""What a big layer's hexagons sum, first column present wins (additive quantities only). Areas are shown
+in the reader's unit (:data:`AREA_UNITS`), never in millions of m²."""
+AREA_UNITS = {"zh": ("亩", M2_PER_MU), "en": ("ha", 10_000.0)}
+"""Unit of a summed area by language and its size in m²: 亩 (10000/15 m², :data:`cyc_geo.geo.crs.M2_PER_MU`)
+in Chinese, hectares in English."""
 TILE_ID_COLUMNS = ("building_class", "class_code", "roof_id", "patch_id")
 """Columns whose change changes a big layer's tiles (with the geometry)."""
 
@@ -74,9 +78,12 @@ def hex_values(gdf: pd.DataFrame, cells: np.ndarray, lang: str,
     if per_roof is not None:
         values, label, unit = per_roof["capacity_kw"].to_numpy(), in_lang(lang, "光伏潜力", "PV potential"), "kW"
     else:
-        for col, zh, en, unit in HEX_FIELDS:  # noqa: B007 - the matched field's unit is returned after the break
+        for col, zh, en, unit in HEX_FIELDS:
             if col in gdf.columns:
                 values, label = pd.to_numeric(gdf[col], errors="coerce").fillna(0).to_numpy(float), in_lang(lang, zh, en)
+                if col in ("area_m2", "area_ha"):
+                    unit, size_m2 = AREA_UNITS.get(lang, AREA_UNITS["en"])
+                    values = values * (1.0 if col == "area_m2" else 10_000.0) / size_m2
                 break
         else:
             values, label, unit = np.ones(len(cells)), in_lang(lang, "要素数", "Features"), ""
@@ -95,8 +102,14 @@ def classed_hexes(hexes: gpd.GeoDataFrame, sums: pd.Series, k: int = HEX_CLASSES
     return out, breaks
 
 
-def hex_layer_def(layer: LayerDef, value_label: str, unit: str) -> LayerDef:
-    """How the hexagon view of a big layer is drawn (tooltip: value and feature count)."""
+OUTLINE_WEIGHT = 1.6
+"""Line width (px) of a large layer's hexagons drawn as outlines (:func:`hex_layer_def`)."""
+
+
+def hex_layer_def(layer: LayerDef, value_label: str, unit: str, outline: bool = False) -> LayerDef:
+    """How the hexagon view of a big layer is drawn (tooltip: value and feature count): filled with the
+    class colour, or with ``outline`` only the hexagon edges in the class colour (no fill), so that a
+    second large layer on the map does not cover the first one (the rule in :func:`hex_fill_rule`)."""
     value = f"{value_label} ({unit})" if unit else value_label
     return LayerDef(
         id=f"{layer.id}_hex",
@@ -107,8 +120,17 @@ def hex_layer_def(layer: LayerDef, value_label: str, unit: str) -> LayerDef:
         tooltip=("value", "count"),
         tooltip_labels_zh=(value, "要素数"),
         tooltip_labels_en=(value, "Features"),
-        style={"color": "#7f2704", "weight": 0.3, "fill_opacity": 0.7},
+        style={"color": "#7f2704", "weight": OUTLINE_WEIGHT, "fill_opacity": 0.0, "stroke_col": "_fill"} if outline
+        else {"color": "#7f2704", "weight": 0.3, "fill_opacity": 0.7},
     )
+
+
+def hex_fill_rule(big_layer_ids: list[str]) -> dict[str, bool]:
+    """Which large layers are drawn as filled hexagons at county zoom: one at a time, the first one on in
+    the layer list; every other large layer on is drawn as hexagon outlines (``False``). Filled hexagons
+    of two layers would hide each other; the hexagons' pane lies below the small layers (belt, red line,
+    townships), so those stay visible (:data:`cyc_geo.mapview.webmap.AGG_PANE`)."""
+    return {layer_id: i == 0 for i, layer_id in enumerate(big_layer_ids)}
 
 
 def tile_signature(gdf: gpd.GeoDataFrame, shifted: bool) -> str:

@@ -65,20 +65,24 @@ def _pv_results(gdf: gpd.GeoDataFrame, scenario: Any) -> pd.DataFrame:
 
 
 def _big_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str, lat: float, lon: float, zoom: int,
-                results: Callable[[], pd.DataFrame | None]) -> tuple[list[folium.FeatureGroup], list[LegendSection]]:
-    """Features in view from building zoom on (no tooltips: thousands of them), else the page's hexagons."""
+                results: Callable[[], pd.DataFrame | None], filled: bool = True
+                ) -> tuple[list[folium.FeatureGroup], list[LegendSection]]:
+    """Features in view from building zoom on (no tooltips: thousands of them), else the page's hexagons
+    (outlines only unless ``filled``: :func:`cyc_geo.mapview.payloads.hex_fill_rule`)."""
     if zoom >= tiles.DETAIL_MIN_ZOOM:
         feats = payloads.features_in_view(gdf, tiles.FeatureIndex(gdf), view_bounds(lat, lon, zoom))
         return [layer_group(replace(layer, tooltip=(), label=None), feats, lang)], [layer_legend(layer, lang)]
     cells = payloads.hex_cells(gdf, layer.hex_resolution)
     sums, label, unit = payloads.hex_values(gdf, cells, lang, results() if layer.scenario == "pv" else None)
     hexes, breaks = payloads.classed_hexes(payloads.hex_geometry(cells), sums)
-    hex_def = payloads.hex_layer_def(layer, label, unit)
+    hex_def = payloads.hex_layer_def(layer, label, unit, outline=not filled)
     payload = layer_payload(hex_def, hexes, lang, fill_col="_fill")
     section = choropleth_section(
         f"{layer.title(lang)} · {label}", breaks, payloads.BIG_PALETTE, unit,
         note=in_lang(lang, f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素",
                      f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features"))
+    if not filled:
+        section.rows = [("outline", colour, text) for _, colour, text in section.rows]
     return [layer_group(layer, lang=lang, pane=AGG_PANE, payload=payload)], [section]
 
 
@@ -100,7 +104,9 @@ def export_map(layer_ids: list[str] | None = None, lang: str = "zh", center: tup
     groups: list[folium.FeatureGroup] = []
     legends: list[LegendSection] = []
     demo = False
-    for layer in export_layers(layer_ids):
+    layers = export_layers(layer_ids)
+    filled = payloads.hex_fill_rule([layer.id for layer in layers if layer.big and layer.geometry != "raster"])
+    for layer in layers:
         gdf = load(layer.id)
         demo = demo or not provenance_of(gdf).is_real
         if layer.geometry == "raster":
@@ -112,7 +118,7 @@ def export_map(layer_ids: list[str] | None = None, lang: str = "zh", center: tup
                 legends.append(drawn.legend)
         elif layer.big:
             results = partial(per_roof, scenario) if per_roof else partial(_pv_results, gdf, scenario)
-            more, more_legends = _big_groups(layer, gdf, lang, lat, lon, int(zoom), results)
+            more, more_legends = _big_groups(layer, gdf, lang, lat, lon, int(zoom), results, filled[layer.id])
             groups.extend(more)
             legends.extend(more_legends)
         else:

@@ -46,6 +46,13 @@ LOCAL_CSS = {
     "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
 }
 
+MIN_ZOOM = 3
+"""Lowest zoom of the map (the whole of China fits at z3; :func:`parse_state` accepts 3–19)."""
+MAX_ZOOM = 19
+"""Highest zoom of the map: the vector tiles over-zoom to z19 (:data:`cyc_geo.mapview.tiles.TILE_ZOOM`)."""
+BASEMAP_NATIVE_MAX = 18
+"""Deepest zoom the basemap tile services serve (OSM, 天地图 and AMap stop at z18); scaled up beyond."""
+
 CHANGYUAN_CENTER = CENTRE
 """Map centre (WGS84 lat, lon): :data:`cyc_geo.places.site.CENTRE`."""
 
@@ -83,7 +90,12 @@ def base_map(
         bm = BASEMAPS["blank"]
     from cyc_geo.mapview.controls import MetricScale
 
+    # The map's own zoom range. Without it Leaflet takes the range from the layers on the map (minZoom /
+    # maxZoom of every tile and grid layer): on a basemap without tiles (空白底图) a large layer's vector
+    # tiles (minZoom = building zoom) became the map's minimum, so the map jumped to z14 and could not zoom out.
+    # (folium 0.20 gives its min_zoom / max_zoom arguments to the default tile layer only: set the options)
     fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=True)
+    fmap.options.update(min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM)
     MetricScale().add_to(fmap)  # metric only (folium's control_scale adds miles and feet)
     localize_assets(fmap, base_url)
     # VectorGrid is loaded with the base map: st_folium loads scripts only when the map
@@ -99,7 +111,8 @@ def base_map(
             name=bm.title_zh if i == 0 else f"{bm.title_zh} 注记",
             overlay=i > 0,
             control=False,
-            max_zoom=18,
+            max_zoom=MAX_ZOOM,
+            max_native_zoom=BASEMAP_NATIVE_MAX,
             subdomains="1234" if bm.id == "amap" else "abc",
         ).add_to(fmap)
     fs = Fullscreen(position="topleft")
@@ -120,9 +133,15 @@ def _label_points(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str) -> list[lis
     """``[lat, lon, text]`` of each feature's label (representative point computed in EPSG:4547)."""
     if not (layer.label and layer.label in gdf.columns):
         return []
+    from cyc_geo.mapview.labels import place, short_label
+
     label_col = "name_en" if lang == "en" and "name_en" in gdf.columns else layer.label
     pts = gdf.to_crs("EPSG:4547").representative_point().to_crs("EPSG:4326")
-    return [[round(pt.y, 5), round(pt.x, 5), str(t)] for t, pt in zip(gdf[label_col], pts, strict=True)]
+    texts = [short_label(str(t), lang) for t in gdf[label_col]]
+    # moved where they would overlap at the county view (cyc_geo.mapview.labels)
+    shapes = list(gdf.to_crs("EPSG:4326").geometry) if gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all() else None
+    spots = place([(pt.x, pt.y) for pt in pts], texts, shapes)
+    return [[round(lat, 5), round(lon, 5), t] for t, (lon, lat) in zip(texts, spots, strict=True)]
 
 
 def layer_payload(
@@ -166,6 +185,7 @@ def layer_payload(
         },
         "hover": {"weight": 3, "fillOpacity": min(fill + 0.15, 0.8) if fill > 0 else 0.0},
         "fill_col": fill_col,
+        "stroke_col": style.get("stroke_col"),
         "cat_field": cat,
         "cat_colors": style.get("category_colors", {}),
         "tooltip": [[f, lab] for f, lab in zip(fields, labels, strict=True)],
@@ -200,7 +220,8 @@ class FastGeoJson(VerbatimMacro):
                 var p = f.properties || {}, fill = S.fillColor;
                 if (P.fill_col && p[P.fill_col]) { fill = p[P.fill_col]; }
                 else if (P.cat_field && P.cat_colors[String(p[P.cat_field])]) { fill = P.cat_colors[String(p[P.cat_field])]; }
-                return {color: S.color, weight: S.weight, dashArray: S.dashArray, fillColor: fill,
+                var stroke = (P.stroke_col && p[P.stroke_col]) || S.color;
+                return {color: stroke, weight: S.weight, dashArray: S.dashArray, fillColor: fill,
                         fillOpacity: S.fillOpacity};
             }
             var gj;
@@ -301,7 +322,10 @@ def add_label_css(fmap: folium.Map) -> None:
 
 
 AGG_PANE = "cycAgg"
-"""Pane of aggregated views of big layers; hidden from :data:`cyc_geo.mapview.tiles.DETAIL_MIN_ZOOM` on."""
+"""Pane of aggregated views of big layers; hidden from :data:`cyc_geo.mapview.tiles.DETAIL_MIN_ZOOM` on.
+It lies below Leaflet's overlay pane (z-index 400), where the small layers are drawn: the hexagons never
+cover the belt, the red line or the township boundaries."""
+AGG_PANE_Z = 390
 DETAIL_PANE = "cycDetail"
 """Pane of feature-level (tiled) views of big layers, above the aggregated ones."""
 
@@ -317,7 +341,7 @@ class ZoomPanes(VerbatimMacro):
         """
         {% macro script(this, kwargs) %}
         (function(m){
-            var agg = m.createPane('{{ this.agg }}'); agg.style.zIndex = 410;
+            var agg = m.createPane('{{ this.agg }}'); agg.style.zIndex = {{ this.agg_z }};
             var det = m.createPane('{{ this.detail }}'); det.style.zIndex = 420;
             function cycPaneZoom(){ var d = m.getZoom() >= {{ this.min_zoom }};
                 agg.style.display = d ? 'none' : '';
@@ -334,6 +358,7 @@ class ZoomPanes(VerbatimMacro):
 
         self._name = "ZoomPanes"
         self.agg = AGG_PANE
+        self.agg_z = AGG_PANE_Z
         self.detail = DETAIL_PANE
         self.min_zoom = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
 
@@ -528,13 +553,14 @@ def image_overlay(
 class MapState:
     """What the URL query string keeps of the map: view, basemap and layers on.
 
-    ``layers`` is ``None`` when the URL does not say (use each layer's default).
+    ``layers`` is ``None`` when the URL does not say (use each layer's default); ``basemap`` is ``""``
+    when it does not say (use :func:`cyc_geo.mapview.basemaps.default_basemap`).
     """
 
     lat: float = CHANGYUAN_CENTER[0]
     lon: float = CHANGYUAN_CENTER[1]
     zoom: int = 10
-    basemap: str = "osm"
+    basemap: str = ""
     layers: tuple[str, ...] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -578,8 +604,9 @@ def state_query(state: MapState) -> dict[str, str]:
         "lat": f"{state.lat:.5f}",
         "lon": f"{state.lon:.5f}",
         "z": str(int(state.zoom)),
-        "base": state.basemap,
     }
+    if state.basemap:
+        q["base"] = state.basemap
     if state.layers is not None:
         q["layers"] = ",".join(state.layers)
     q.update(state.extra)

@@ -442,3 +442,27 @@ def test_a_replica_that_refused_to_start_is_not_restarted():
     sup.tick(200.0)
     assert len(started) == 1 and child.proc is None
     assert sup.all_refused() and "refused to start" in messages[0]
+
+
+def test_a_large_download_is_sent_whole_by_nginx_as_an_attachment(front):
+    """Issue 29 item 3: a content-named file under static/downloads/ (cyc_geo.exports.static_files) comes
+    from nginx whole (size and SHA-256), as an attachment, with the security headers."""
+    import hashlib
+
+    from cyc_geo.exports import static_files
+
+    url, _prefix = front
+    data = os.urandom(25 * 1024 * 1024)
+    published = static_files.publish(data, "cyc_test_large", "gpkg")
+    path = static_files.path_of(published)
+    try:
+        with urllib.request.urlopen(url + published, timeout=60) as r:
+            body = r.read()
+        assert r.status == 200
+        assert len(body) == len(data)
+        assert hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
+        assert r.headers["Content-Disposition"] == "attachment"
+        assert r.headers["Content-Type"] == "application/geopackage+sqlite3"
+        _assert_security_headers(r.headers, published)
+    finally:
+        path.unlink(missing_ok=True)

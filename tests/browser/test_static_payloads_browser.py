@@ -12,7 +12,7 @@ def test_browser_fetches_the_payloads_and_draws_them(app_url, page):
 
     got: list[tuple[str, int]] = []
     page.on("response", lambda r: got.append((r.url, r.status)) if "/app/static/payloads/" in r.url else None)
-    page.goto(f"{app_url}/?layers=county,townships,rooftops")
+    page.goto(f"{app_url}/?layers=county,townships,rooftops&base=osm")
     wait_for_app(page, timeout_ms=180_000)
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').last
     frame.locator(".cyc-legend h4").first.wait_for(timeout=180_000)

@@ -68,7 +68,7 @@ def test_pv_by_township_and_the_click_panel_follow_a_township_import(data_dir: P
     panel = hits[0][1]
     assert panel["名称"] == WEST[1] and panel["统计代码"] == WEST[0]
     assert panel["建筑屋顶数"] == int(in_west.sum())
-    assert panel["光伏潜力 (MW)"] == round(west_mw, 2)
+    assert panel["屋顶光伏情景潜力 (MW)"] == round(west_mw, 2)
     assert np.isfinite(panel["面积(km²)"]) and panel["面积(km²)"] == pytest.approx(west.area / 1e6, abs=0.01)
     st.cache_data.clear()
     st.cache_resource.clear()

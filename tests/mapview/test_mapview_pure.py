@@ -36,7 +36,9 @@ def test_hex_values_sum_the_first_additive_column_per_cell():
     cells = payloads.hex_cells(gdf, 7)
     assert len(set(cells.tolist())) == 1  # 3 small squares 6 m apart share one res-7 cell
     sums, label, unit = payloads.hex_values(gdf, cells, "en")
-    assert (label, unit) == ("Area", "m²") and sums.iloc[0] == 60.0
+    assert (label, unit) == ("Area", "ha") and sums.iloc[0] == pytest.approx(0.006)  # 60 m²
+    sums_zh, label, unit = payloads.hex_values(gdf, cells, "zh")
+    assert (label, unit) == ("面积", "亩") and sums_zh.iloc[0] == pytest.approx(60 / (10000 / 15))
     assert sums.index[0] == h3.int_to_str(int(cells[0]))
     per_roof = pd.DataFrame({"capacity_kw": [1.0, 2.0, 3.5]})
     sums, label, unit = payloads.hex_values(gdf, cells, "zh", per_roof)
@@ -170,7 +172,7 @@ def test_township_figures_sum_the_roofs_and_report_failures():
     per_roof = pd.DataFrame({"township_code": ["a", "a", "b"], "capacity_kw": [1500.0, 500.0, 7.0],
                              "annual_kwh": [2e6, 1e6, 1.0]})
     assert click.township_pv(per_roof, "a", "en") == {
-        "Rooftops": 2, "PV potential (MW)": 2.0, "Annual generation (GWh)": 3.0}
+        "Rooftops": 2, "Rooftop PV scenario potential (MW)": 2.0, "Potential generation (GWh/yr)": 3.0}
 
     def broken():
         raise RuntimeError("boom")
@@ -178,3 +180,36 @@ def test_township_figures_sum_the_roofs_and_report_failures():
     rec = click.township_figures("a", broken, broken, "en")
     assert rec == {"PV": "no data (boom)", "Forest sink": "no data (boom)"}
     assert click.township_figures("a", lambda: None, lambda: gpd.GeoDataFrame({"code": []}), "en") == {}
+
+
+def test_the_side_panel_shows_measurements_with_thousands_separators_and_ids_as_they_are():
+    """Issue 29 item 7: "167395.0" and "1544170.5" in the township panel."""
+    assert click.panel_text(167395.0) == "167,395"
+    assert click.panel_text(1544170.5) == "1,544,170.5"
+    assert click.panel_text(2.25) == "2.25" and click.panel_text(np.float64(0.1)) == "0.1"
+    assert click.panel_text(123456) == "123456" and click.panel_text(2024) == "2024"  # roof numbers, years
+    assert click.panel_text("蒲西街道") == "蒲西街道"
+
+
+def test_township_figures_say_potential_generation_and_gross_sink():
+    per_roof = pd.DataFrame({"township_code": ["a"], "capacity_kw": [1.0], "annual_kwh": [1.0]})
+    zh = click.township_pv(per_roof, "a", "zh")
+    assert "情景潜力年发电量 (GWh/年)" in zh and not any(k.startswith("年发电量") for k in zh)
+
+
+def test_one_large_layer_is_filled_at_county_zoom_the_others_are_outlines_below_the_small_layers():
+    """Issue 29 item 8: stacked hexagon layers hid each other and the belt and the red line."""
+    from cyc_geo.mapview import webmap
+
+    assert payloads.hex_fill_rule(["farmland", "cropland", "rooftops"]) == {
+        "farmland": True, "cropland": False, "rooftops": False}
+    layer = LayerDef(id="farmland", title_zh="农田", title_en="Farmland", source="x.gpkg", geometry="polygon")
+    filled, outline = payloads.hex_layer_def(layer, "面积", "亩"), payloads.hex_layer_def(layer, "面积", "亩", outline=True)
+    assert filled.style["fill_opacity"] > 0
+    assert outline.style["fill_opacity"] == 0 and outline.style["stroke_col"] == "_fill"
+    hexes = gpd.GeoDataFrame({"value": [1.0], "count": [1], "_fill": ["#ff0000"]}, geometry=[shapely.box(0, 0, 1, 1)],
+                             crs="EPSG:4326")
+    payload = json.loads(webmap.layer_payload(outline, hexes, "zh", fill_col="_fill"))
+    assert payload["stroke_col"] == "_fill" and payload["style"]["fillOpacity"] == 0
+    assert webmap.AGG_PANE_Z < 400  # Leaflet's overlay pane, where the small layers are drawn
+    assert f"zIndex = {webmap.AGG_PANE_Z}" in webmap.base_map("blank").get_root().render()

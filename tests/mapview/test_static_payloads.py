@@ -89,6 +89,7 @@ def test_map_page_sends_payload_urls_and_publishes_the_files(tmp_path, monkeypat
     monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
     at = app_test("views/map.py")
     at.query_params["layers"] = "county,townships,rooftops"
+    at.query_params["base"] = "osm"
     at.run()
     assert not at.exception
     args = [json.loads(c.proto.json_args) for c in at.get("component_instance")]
@@ -114,6 +115,7 @@ def test_warm_up_publishes_every_vector_layer_before_any_session(tmp_path, monke
 
     monkeypatch.setenv("CYC_GEO_PAYLOADS_DIR", str(tmp_path))
     monkeypatch.setenv("CYC_GEO_DB", str(tmp_path / "warm.sqlite"))
+    monkeypatch.setenv("CYC_GEO_BASEMAP", "osm")  # the warm-up publishes for the default basemap
     st.cache_data.clear()  # earlier tests in this process published into their own folders
     st.cache_resource.clear()
     checked = []

@@ -211,7 +211,8 @@ def test_map_state_round_trips_and_rejects_bad_values():
                                                                           ("county", "rooftops"))
     bad = webmap.parse_state({"lat": "99", "lon": "x", "z": "40", "base": "evil", "layers": "county,zzz"},
                              ["county"])
-    assert (bad.lat, bad.lon, bad.zoom, bad.basemap, bad.layers) == (*webmap.CHANGYUAN_CENTER, 10, "osm",
+    # an unknown basemap is "not said": the page picks the default (cyc_geo.mapview.basemaps.default_basemap)
+    assert (bad.lat, bad.lon, bad.zoom, bad.basemap, bad.layers) == (*webmap.CHANGYUAN_CENTER, 10, "",
                                                                      ("county",))
     assert "lang=en" in webmap.share_url("http://x/map", state, "en")
 
@@ -337,3 +338,33 @@ def test_png_exports_share_one_kept_browser_that_retires_when_idle():
         assert browser.run(lambda b: b.is_connected(), timeout_s=120) is True  # started again on demand
     finally:
         browser.close()
+
+
+def test_png_export_has_no_map_controls_and_the_whole_legend():
+    """Issue 29 item 5: the PNG showed the zoom, measure, link and full-screen buttons and cut a long
+    legend off at the bottom (a scroll box of 46 % of the window)."""
+    import io
+    from pathlib import Path
+
+    from cyc_geo.mapview.export import CHROMIUM, html_to_png
+    from cyc_geo.mapview.legend import LegendSection
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh --test")
+    fmap = webmap.base_map("blank", fit_bounds=((35.0, 114.5), (35.4, 115.0)))
+    rows = [("fill", "#4477aa", f"类别 {i}") for i in range(40)] + [("fill", "#00ff00", "最后一行")]
+    add_title(fmap, "长垣市碳达峰规划图", "演示数据", [LegendSection("很长的图例", rows)], "图例")
+    report: dict = {}
+    png = html_to_png(standalone_html(fmap), width=800, height=600, settle_s=0.3, report=report)
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    h, w = img.shape[:2]
+    assert [w, h] == report["viewport"]
+    left, top, right, bottom = report["legend"]
+    assert left >= 0 and top >= 0 and right <= w and bottom <= h, (report, (w, h))  # the legend inside the picture
+    assert report["legend_scroll"][0] <= report["legend_scroll"][1] + 1  # and not a scroll box
+    greens = ((img[..., 0] < 60) & (img[..., 1] > 200) & (img[..., 2] < 60)).sum()
+    assert greens >= 100  # the last row's swatch (16 × 12 px) is in the picture
+    kept = ("cyc-legend-ctl", "cyc-map-title", "leaflet-control-scale", "leaflet-control-attribution")
+    assert all(any(k in c for k in kept) for c in report["controls"]), report["controls"]
+    corner = img[:160, :60]  # where the zoom, full-screen, measure and fit buttons were
+    assert ((corner.sum(axis=2) < 200).sum()) == 0

@@ -130,16 +130,22 @@ def test_expired_session_cannot_save(fresh_db):
     conn.close()
 
 
-def test_roofs_geopackage_download_matches_township_table(fresh_db, tmp_path):
+def test_roofs_geopackage_download_matches_township_table(fresh_db, tmp_path, monkeypatch):
     import geopandas as gpd
 
     at = _page()
     at.session_state["pv_state"] = Scenario(townships=("410783108000",)).to_dict()  # 张三寨镇 only
     at.run()
     assert not at.exception
+    monkeypatch.setenv("CYC_GEO_DOWNLOADS_DIR", str(tmp_path / "downloads"))
     at.button(key="pv_make_gpkg").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    data = at.session_state["pv_gpkg"]
+    # a static, content-named file linked from the page (cyc_geo.exports.static_files; issue 29 item 3)
+    from cyc_geo.exports import static_files
+
+    url = at.session_state["pv_gpkg_url"]
+    assert any(f'href="{url}" download="pv_roofs.gpkg"' in m.value for m in at.markdown)
+    data = static_files.path_of(url).read_bytes()
     path = tmp_path / "roofs.gpkg"
     path.write_bytes(data)
     roofs = gpd.read_file(path)

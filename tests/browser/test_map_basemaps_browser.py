@@ -1,0 +1,85 @@
+"""Basemap switching with the large layers on, in a real browser (issue 29, item 1).
+
+With a large layer's vector tiles on the map (``minZoom`` = building zoom) and a basemap without
+tiles (空白底图), Leaflet took the map's zoom range from the tiled layer: the map jumped from z10
+to z14 and could not zoom out again. Each large layer, each basemap the app offers, then back to
+the county view with the "−" button and with "fit to county".
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from cyc_geo.catalog.registry import load_registry
+from cyc_geo.mapview.basemaps import available_basemaps
+from tests.browser.test_browser_map import LONG, _inner_frame, _map_frame, _open
+from tests.conftest import save_artifact, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+BIG = [layer for layer in load_registry() if layer.big]
+
+
+def _zoom_state(frame) -> dict:
+    return frame.locator(".leaflet-container").evaluate(
+        "() => ({z: window.map.getZoom(), min: window.map.getMinZoom(), max: window.map.getMaxZoom(),"
+        " outDisabled: document.querySelector('.leaflet-control-zoom-out').classList.contains('leaflet-disabled'),"
+        " grids: (() => { let n = 0; window.map.eachLayer(l => { if (L.VectorGrid && l instanceof L.VectorGrid) n++; });"
+        " return n; })()})")
+
+
+def _choose_basemap(page, title: str) -> None:
+    box = page.get_by_role("combobox", name="底图")
+    option = page.get_by_role("option", name=title, exact=True)
+    for _ in range(4):  # under load the first click can land before the dropdown is ready
+        box.click()
+        try:
+            option.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    option.click()
+
+
+@pytest.mark.parametrize("layer", BIG, ids=[layer.id for layer in BIG])
+def test_every_basemap_keeps_the_county_zoom_with_a_large_layer_on(app_url, page, layer):
+    frame = _open(page, app_url + f"/?lang=zh&lat=35.19&lon=114.75&z=10&layers=county,townships,{layer.id}")
+    # the page polls while the layer's vector tiles are built and reruns once they are ready: wait for them
+    frame.locator(".cyc-legend .cyc-only-detail").first.wait_for(state="attached", timeout=300_000)
+    wait_for_app(page, timeout_ms=LONG)
+    frame = _map_frame(page)
+    assert _zoom_state(frame)["grids"] >= 1
+    titles = [b.title_zh for b in available_basemaps(None)]
+    first = page.get_by_role("combobox", name="底图").input_value()
+    assert first in titles
+    # every other basemap, then back to the one the page opened with
+    for title in [*(t for t in titles if t != first), first]:
+        _inner_frame(page).evaluate("() => { window.cycOldMap = true; }")
+        _choose_basemap(page, title)
+        # the new basemap remounts the map (a new frame without the mark): wait for it, then for the run's end
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('iframe[title=\"streamlit_folium.st_folium\"]')).some("
+            "f => f.contentWindow && !f.contentWindow.cycOldMap && f.contentWindow.map)", timeout=LONG)
+        wait_for_app(page, timeout_ms=LONG)
+        frame = _map_frame(page)
+        frame.locator(".cyc-legend .cyc-only-detail").first.wait_for(state="attached", timeout=LONG)
+        state = _zoom_state(frame)
+        assert state["grids"] >= 1, (title, state)
+        assert state["z"] == 10, (title, state)  # was 14 on 空白底图 (the tiles' minZoom)
+        assert state["min"] <= 9 and not state["outDisabled"], (title, state)
+    # back to the county view from building zoom: the "−" button and "fit to county" both work
+    frame.locator(".leaflet-container").evaluate("() => { window.map.setView([35.19, 114.75], 15, {animate: false}); }")
+    frame.locator(".leaflet-control-zoom-out").click()
+    _inner_frame(page).wait_for_function("() => window.map.getZoom() === 14", timeout=LONG)
+    # the new view is reported to the app, which reruns the map fragment: the URL shows it, then the run ends
+    page.wait_for_url(lambda u: "z=14" in u, timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
+    frame = _map_frame(page)
+    frame.locator(".cyc-fit a").click()
+    try:
+        _inner_frame(page).wait_for_function("() => { const z = window.map.getZoom(); return 9 <= z && z <= 11; }",
+                                             timeout=LONG)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"fit to county did not reach the county view: {_zoom_state(_map_frame(page))}") from None
+    save_artifact(page, f"map_basemaps_{layer.id}")
