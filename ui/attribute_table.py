@@ -128,7 +128,7 @@ def _select_row(layer: LayerDef, rows: pd.DataFrame, event: Any, basemap_id: str
 
 def panel(shown: list[LayerDef], basemap_id: str, map_key: str) -> None:
     """The 属性表 expander of the visible vector layers (``map_key``: the map component's session key)."""
-    layers = [layer for layer in shown if layer.geometry != "raster"]
+    layers = sorted((layer for layer in shown if layer.geometry != "raster"), key=lambda d: -d.order)  # topmost first
     with st.expander(tr("属性表", "Attribute table")):
         if not layers:
             st.caption(tr("在左侧打开一个矢量图层以查看其属性表。", "Turn on a vector layer on the left to see its table."))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -71,7 +70,7 @@ def table_columns(layer: LayerDef, lang: str, frame: pd.DataFrame) -> list[Colum
     spec = layer.table
     if spec.get("columns"):
         fields = list(spec["columns"])
-        labels = list(spec.get("labels_zh" if lang == "zh" else "labels_en") or fields)
+        labels = list((spec.get("labels_zh") if lang == "zh" else spec.get("labels_en")) or fields)
     else:
         fields, labels = list(layer.tooltip), list(layer.tooltip_labels(lang))
     pairs = [(f, lab) for f, lab in zip(fields, labels, strict=True) if f in frame.columns]

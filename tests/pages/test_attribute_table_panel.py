@@ -84,7 +84,7 @@ def test_english_headers_and_summary():
     farmland = load_layer("farmland")
     at = app_test("views/map.py")
     at.session_state["lang"] = "en"
-    at.query_params["layers"] = "farmland"  # the table opens on the first visible vector layer
+    at.query_params["layers"] = "farmland"  # the table opens on the topmost visible vector layer
     at.run()
     assert not at.exception
     assert "Area (m²)" in _table(at).value.columns and "标识码" not in _table(at).value.columns
