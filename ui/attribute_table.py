@@ -8,6 +8,7 @@ does (:func:`ui.locate.go_to`). Excel and CSV hold the filtered rows (all pages)
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from cyc_geo.mapview.click import to_wgs84
 from cyc_geo.mapview.export import view_bounds
 from ui.common import facts, lang, layer_def, layer_frame, source_version, tr
 from ui.locate import go_to
+from ui.text import md_escape
 
 SELECTED_KEY = "attr_selected"
 """(layer id, row position) of the table row last sent to the map (a row is sent once)."""
@@ -34,7 +36,7 @@ def _prepared(layer_id: str, version: str, lg: str) -> tuple[list[table.Column],
     """A layer's table columns, its attribute frame and its features' bounds, shared read-only per source version."""
     gdf = layer_frame(layer_id)
     columns = table.table_columns(layer_def(layer_id), lg, gdf)
-    return columns, table.attribute_frame(gdf, columns), table.feature_bounds(gdf)
+    return columns, table.attribute_frame(gdf, columns, lg), table.feature_bounds(gdf)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -133,12 +135,21 @@ def panel(shown: list[LayerDef], basemap_id: str, map_key: str) -> None:
         if not layers:
             st.caption(tr("在左侧打开一个矢量图层以查看其属性表。", "Turn on a vector layer on the left to see its table."))
             return
+        if not st.toggle(tr("打开属性表", "Open the attribute table"), key="attr_on"):
+            st.caption(tr("打开后可筛选、排序、统计并导出可见图层的要素，点击一行在地图上定位。",
+                          "Filter, sort, summarise and export the visible layers' features; click a row to zoom the "
+                          "map to it."))
+            return
         ids = [layer.id for layer in layers]
         layer = layer_def(st.selectbox(tr("图层", "Layer"), ids, key="attr_layer",
                                        format_func=lambda i: layer_def(i).title(lang())))
         version = source_version(layer.id)
-        with st.spinner(tr("正在读取属性…", "Reading attributes…")):
-            columns, frame, bounds = _prepared(layer.id, version, lang())
+        try:
+            with st.spinner(tr("正在读取属性…", "Reading attributes…")):
+                columns, frame, bounds = _prepared(layer.id, version, lang())
+        except (OSError, ValueError, KeyError) as exc:
+            st.warning(tr(f"无法读取该图层的属性：{md_escape(str(exc))}", f"The layer's attributes cannot be read: {md_escape(str(exc))}"))
+            return
         spec = _filters(layer, columns, version)
         c1, c2 = st.columns([2, 1])
         sort = c1.selectbox(tr("排序字段", "Sort by"), ["", *[c.field for c in columns]], key=f"attr_sort_{layer.id}",
@@ -153,11 +164,15 @@ def panel(shown: list[LayerDef], basemap_id: str, map_key: str) -> None:
                       f"{len(rows):,} rows after filters (of {len(frame):,}), {table.PAGE_SIZE} a page, {pages} pages; "
                       "click a row to zoom the map to it and show it under Selected feature."))
         one = table.page(rows, number)
+        # a new widget for each filter, sort and page: a selection never carries over to other rows
+        digest = hashlib.sha1(repr((spec, sort, descending)).encode()).hexdigest()[:10]
         event = st.dataframe(table.labelled(one, columns), hide_index=True, on_select="rerun",
-                             selection_mode="single-row", key=f"attr_rows_{layer.id}_{number}")
+                             selection_mode="single-row", key=f"attr_rows_{layer.id}_{number}_{digest}")
         _select_row(layer, one, event, basemap_id, (st.session_state.get(map_key) or {}).get("last_clicked"))
         st.markdown(f"**{tr('统计（筛选后全部行）', 'Summary (all filtered rows)')}**")
-        st.dataframe(table.summary(rows, columns, lang()), hide_index=True)
+        field = layer.style.get("category_field")
+        named = {field: layer.legend_labels(lang())} if field else {}
+        st.dataframe(table.summary(rows, columns, lang(), value_labels=named), hide_index=True)
         meta = _meta(layer, spec, columns, len(rows))
         d1, d2 = st.columns(2)
         d1.download_button(tr("导出 Excel（筛选后）", "Export Excel (filtered)"), lambda: table.excel_bytes(rows, columns, meta),

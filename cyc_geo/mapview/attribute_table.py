@@ -92,12 +92,27 @@ def _kind(s: pd.Series) -> str:
     return "class" if s.nunique(dropna=True) <= CLASS_MAX else "text"
 
 
-def attribute_frame(gdf: gpd.GeoDataFrame, columns: list[Column]) -> pd.DataFrame:
-    """The table's columns of ``gdf`` without geometries; the index is each feature's row position in ``gdf``."""
+def attribute_frame(gdf: gpd.GeoDataFrame, columns: list[Column], lang: str = "zh") -> pd.DataFrame:
+    """The table's columns of ``gdf`` without geometries; the index is each feature's row position in ``gdf``.
+
+    Values are shown as the map's side panel shows them: in English a field with an English twin (``name`` →
+    ``name_en``) takes the twin where it has one, and coded columns of
+    :data:`cyc_geo.exports.display.WORD_COLUMNS` (a site's ``source``) become words in ``lang``."""
+    from cyc_geo.exports.display import WORD_COLUMNS, word
+
     out = pd.DataFrame({c.field: gdf[c.field].to_numpy() for c in columns})
     for c in columns:
-        if c.kind != "number":
-            out[c.field] = out[c.field].astype("string")
+        if c.kind == "number":
+            continue
+        s = out[c.field].astype("string")
+        twin = f"{c.field}_en"
+        if lang == "en" and twin in gdf.columns:
+            en = pd.Series(gdf[twin].to_numpy()).astype("string").str.strip()
+            s = en.where(en.notna() & (en != ""), s)
+        if c.field in WORD_COLUMNS:
+            words = WORD_COLUMNS[c.field]
+            s = s.map(lambda v, words=words: v if pd.isna(v) else word(words, v, lang)).astype("string")
+        out[c.field] = s
     return out
 
 
@@ -154,10 +169,13 @@ def page(frame: pd.DataFrame, number: int, size: int = PAGE_SIZE) -> pd.DataFram
     return frame.iloc[(number - 1) * size: number * size]
 
 
-def summary(frame: pd.DataFrame, columns: list[Column], lang: str, top: int = 10) -> pd.DataFrame:
-    """One row per column: numbers their count, sum and mean; classes their ``top`` values with counts; text
-    the count of values and of distinct ones. Columns ``列``/``Column``, ``统计``/``Statistic``."""
+def summary(frame: pd.DataFrame, columns: list[Column], lang: str, top: int = 10,
+            value_labels: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
+    """One row per column: numbers their count, sum and mean; classes their ``top`` values with counts (a value
+    shown by its label in ``value_labels`` {field: {value: label}}, e.g. the legend's); text the count of values and
+    of distinct ones. Columns ``列``/``Column``, ``统计``/``Statistic``."""
     rows = []
+    value_labels = value_labels or {}
     for c in columns:
         s = frame[c.field]
         if c.kind == "number":
@@ -167,7 +185,8 @@ def summary(frame: pd.DataFrame, columns: list[Column], lang: str, top: int = 10
                            f"{n:,} values; sum {v.sum():,.2f}; mean {v.mean():,.2f}" if n else "no values")
         elif c.kind == "class":
             counts = s.value_counts(dropna=True)
-            parts = [f"{k}: {int(n):,}" for k, n in counts.head(top).items()]
+            names = value_labels.get(c.field, {})
+            parts = [f"{names.get(str(k), k)}: {int(n):,}" for k, n in counts.head(top).items()]
             if len(counts) > top:
                 parts.append(in_lang(lang, f"另 {len(counts) - top} 类", f"{len(counts) - top} more"))
             text = "；".join(parts) if lang == "zh" else "; ".join(parts)

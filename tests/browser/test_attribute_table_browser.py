@@ -35,6 +35,9 @@ def test_farmland_table_filter_row_click_and_excel(app_url, page):
     wait_for_app(page, timeout_ms=LONG)
     panel = page.locator('[data-testid="stExpander"]').filter(has_text="属性表").first
     panel.locator("summary").click()
+    panel.get_by_text("打开属性表").click()
+    panel.locator('[data-testid="stMultiSelect"]').filter(has_text="筛选字段").wait_for(timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
     _pick(page, panel, "筛选字段", "地类编码")
     panel.locator('[data-testid="stMultiSelect"]').filter(has_text="地类编码 等于").wait_for(timeout=LONG)
     _pick(page, panel, "地类编码 等于", re.compile("^0102"))

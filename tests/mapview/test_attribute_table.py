@@ -156,3 +156,22 @@ def test_feature_hit_and_fit_zoom_show_the_feature():
     assert table.fit_zoom((114.0, 35.0, 115.0, 36.0)) < 11 < table.fit_zoom((114.0, 35.0, 114.001, 35.001))
     gdf.loc[1, "geometry"] = None
     assert table.feature_hit("x", gdf, 1) is None
+
+
+def test_summary_names_classes_by_their_labels():
+    gdf = _frame()
+    cols = table.table_columns(_layer(), "zh", gdf)
+    s = table.summary(table.attribute_frame(gdf, cols), cols, "zh", value_labels={"kind": {"0102": "水浇地"}})
+    assert s.set_index("列")["统计"]["地类"] == "水浇地: 3；0101: 1；0103: 1"
+
+
+def test_values_in_the_reader_language_english_twins_and_words():
+    gdf = gpd.GeoDataFrame({"name": ["甲项目", "乙项目"], "name_en": ["Project A", ""], "source": ["demo", "app"]},
+                           geometry=[shapely.Point(114.6, 35.1)] * 2, crs=4326)
+    layer = parse_layer({**BASE, "tooltip": ["name", "source"]})
+    cols = table.table_columns(layer, "en", gdf)
+    en = table.attribute_frame(gdf, cols, "en")
+    assert en["name"].tolist() == ["Project A", "乙项目"]  # no twin: the name as it is
+    assert en["source"].tolist() == ["demo", "entered in the app"]
+    zh = table.attribute_frame(gdf, table.table_columns(layer, "zh", gdf), "zh")
+    assert zh["name"].tolist() == ["甲项目", "乙项目"] and zh["source"].tolist() == ["演示", "网页录入"]

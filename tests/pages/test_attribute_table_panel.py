@@ -28,6 +28,8 @@ def _farmland_0102(at):
     at.query_params["layers"] = "county,farmland"
     at.run()
     assert not at.exception
+    assert not any(d.proto.id.split("-")[-1].startswith("attr_rows_") for d in at.dataframe)  # nothing until opened
+    at.toggle(key="attr_on").set_value(True).run()
     at.selectbox(key="attr_layer").set_value("farmland").run()
     at.multiselect(key="attr_fields_farmland").set_value(["class_code"]).run()
     at.multiselect(key="attr_eq_farmland_class_code").set_value(["0102"]).run()
@@ -35,7 +37,11 @@ def _farmland_0102(at):
 
 
 def _table(at):
-    return next(d for d in at.dataframe if d.proto.id.endswith("attr_rows_farmland_1"))
+    return next(d for d in at.dataframe if "-attr_rows_farmland_1_" in d.proto.id)
+
+
+def _key(element) -> str:
+    return element.proto.id.split("-", 2)[-1]
 
 
 def test_filter_row_click_and_excel(deferred):
@@ -65,7 +71,7 @@ def test_filter_row_click_and_excel(deferred):
     # a row click moves the map to the parcel and shows it in 所选要素
     pick = 3
     parcel_id = shown.iloc[pick]["标识码"]
-    at.session_state["attr_rows_farmland_1"] = {"selection": {"rows": [pick], "columns": [], "cells": []}}
+    at.session_state[_key(_table(at))] = {"selection": {"rows": [pick], "columns": [], "cells": []}}
     at.run()
     assert not at.exception
     pos = at.session_state["attr_selected"][1]
@@ -85,6 +91,7 @@ def test_english_headers_and_summary():
     at = app_test("views/map.py")
     at.session_state["lang"] = "en"
     at.query_params["layers"] = "farmland"  # the table opens on the topmost visible vector layer
+    at.session_state["attr_on"] = True  # opened (no widget interaction: the area panel's radio is format-bound)
     at.run()
     assert not at.exception
     assert "Area (m²)" in _table(at).value.columns and "标识码" not in _table(at).value.columns
