@@ -35,8 +35,9 @@ the page makes it (views/map.py, ``MAP_TOP_PX``)."""
 def _prepared(layer_id: str, version: str, lg: str) -> tuple[list[table.Column], pd.DataFrame, np.ndarray]:
     """A layer's table columns, its attribute frame and its features' bounds, shared read-only per source version."""
     gdf = layer_frame(layer_id)
-    columns = table.table_columns(layer_def(layer_id), lg, gdf)
-    return columns, table.attribute_frame(gdf, columns, lg), table.feature_bounds(gdf)
+    layer = layer_def(layer_id)
+    columns = table.table_columns(layer, lg, gdf)
+    return columns, table.attribute_frame(gdf, columns, lg, table.value_words(layer, lg)), table.feature_bounds(gdf)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

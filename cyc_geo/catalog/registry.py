@@ -39,7 +39,8 @@ and ``[table]`` are typed: unknown keys or wrong types are refused with the file
 ``[table]`` (optional) is the layer's attribute table on the map page (:mod:`cyc_geo.mapview.attribute_table`):
 ``columns`` (fields, in order), ``labels_zh`` / ``labels_en`` (header labels, one per column), ``units``
 {field: unit shown in the header}, ``kinds`` {field: "number" | "class" | "text"} where the column's type does not
-say it. Without it every vector layer still gets a table of its tooltip fields.
+say it, ``words_zh`` / ``words_en`` {field: {coded value: word}} (``rural`` → 农村居民). Without it every vector
+layer still gets a table of its tooltip fields.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class TableSpec(TypedDict, total=False):
     """Unit per field, shown in the header (``面积 (m²)``) and used to round the Excel export."""
     kinds: dict[str, str]
     """``number`` (range filter, sum/mean), ``class`` (equals filter, counts) or ``text`` (contains filter)."""
+    words_zh: dict[str, dict[str, str]]
+    """{field: {coded value: word}}: coded values shown as words in the table and its exports (Chinese)."""
+    words_en: dict[str, dict[str, str]]
 
 
 class LegendSpec(TypedDict, total=False):
@@ -115,7 +119,8 @@ _LEGEND_TYPES: dict[str, type | tuple[type, ...]] = {
     "kind": str, "labels_zh": dict, "labels_en": dict, "source": str,
 }
 _TABLE_TYPES: dict[str, type | tuple[type, ...]] = {
-    "columns": list, "labels_zh": list, "labels_en": list, "units": dict, "kinds": dict,
+    "columns": list, "labels_zh": list, "labels_en": list, "units": dict, "kinds": dict, "words_zh": dict,
+    "words_en": dict,
 }
 TABLE_KINDS = {"number", "class", "text"}
 

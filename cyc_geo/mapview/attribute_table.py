@@ -92,14 +92,17 @@ def _kind(s: pd.Series) -> str:
     return "class" if s.nunique(dropna=True) <= CLASS_MAX else "text"
 
 
-def attribute_frame(gdf: gpd.GeoDataFrame, columns: list[Column], lang: str = "zh") -> pd.DataFrame:
+def attribute_frame(gdf: gpd.GeoDataFrame, columns: list[Column], lang: str = "zh",
+                    words: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
     """The table's columns of ``gdf`` without geometries; the index is each feature's row position in ``gdf``.
 
     Values are shown as the map's side panel shows them: in English a field with an English twin (``name`` →
     ``name_en``) takes the twin where it has one, and coded columns of
-    :data:`cyc_geo.exports.display.WORD_COLUMNS` (a site's ``source``) become words in ``lang``."""
+    :data:`cyc_geo.exports.display.WORD_COLUMNS` (a site's ``source``) and of ``words`` {field: {value: word}}
+    (:func:`value_words`) become words in ``lang``; unknown values stay as they are."""
     from cyc_geo.exports.display import WORD_COLUMNS, word
 
+    words = dict(words or {})
     out = pd.DataFrame({c.field: gdf[c.field].to_numpy() for c in columns})
     for c in columns:
         if c.kind == "number":
@@ -109,11 +112,19 @@ def attribute_frame(gdf: gpd.GeoDataFrame, columns: list[Column], lang: str = "z
         if lang == "en" and twin in gdf.columns:
             en = pd.Series(gdf[twin].to_numpy()).astype("string").str.strip()
             s = en.where(en.notna() & (en != ""), s)
-        if c.field in WORD_COLUMNS:
-            words = WORD_COLUMNS[c.field]
-            s = s.map(lambda v, words=words: v if pd.isna(v) else word(words, v, lang)).astype("string")
+        if c.field in words:
+            s = s.map(lambda v, w=words[c.field]: v if pd.isna(v) else w.get(str(v), v)).astype("string")
+        elif c.field in WORD_COLUMNS:
+            s = s.map(lambda v, w=WORD_COLUMNS[c.field]: v if pd.isna(v) else word(w, v, lang)).astype("string")
         out[c.field] = s
     return out
+
+
+def value_words(layer: LayerDef, lang: str) -> dict[str, dict[str, str]]:
+    """The ``[table]`` ``words_zh`` / ``words_en`` of ``layer`` in ``lang``: {field: {coded value: word}}."""
+    spec = layer.table
+    return {f: {str(k): str(v) for k, v in m.items()}
+            for f, m in ((spec.get("words_zh") if lang == "zh" else spec.get("words_en")) or {}).items()}
 
 
 def feature_bounds(gdf: gpd.GeoDataFrame) -> np.ndarray:

@@ -175,3 +175,26 @@ def test_values_in_the_reader_language_english_twins_and_words():
     assert en["source"].tolist() == ["demo", "entered in the app"]
     zh = table.attribute_frame(gdf, table.table_columns(layer, "zh", gdf), "zh")
     assert zh["name"].tolist() == ["甲项目", "乙项目"] and zh["source"].tolist() == ["演示", "网页录入"]
+
+
+def test_table_words_of_the_layer_tomls_match_the_code_labels():
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.pv.installations import STATUS_LABELS
+    from cyc_geo.pv.rooftops import CLASS_LABELS_EN, CLASS_LABELS_ZH
+    from cyc_geo.pv.tables import ROOF_TYPE_LABELS
+
+    for lang, classes in (("zh", CLASS_LABELS_ZH), ("en", CLASS_LABELS_EN)):
+        i = 0 if lang == "zh" else 1
+        roofs = table.value_words(get_layer("rooftops"), lang)
+        assert roofs["building_class"] == classes
+        assert roofs["roof_type"] == {k: v[i] for k, v in ROOF_TYPE_LABELS.items()}
+        ledger = table.value_words(get_layer("pv_installations"), lang)
+        assert ledger["building_class"] == classes
+        assert ledger["status"] == {k: v[i] for k, v in STATUS_LABELS.items()}
+
+
+def test_words_replace_codes_and_keep_unknown_values():
+    gdf = _frame(4)
+    cols = table.table_columns(_layer(), "zh", gdf)
+    out = table.attribute_frame(gdf, cols, "zh", {"kind": {"0102": "水浇地"}})
+    assert out["kind"].tolist() == ["0101", "水浇地", "水浇地", "0103"]
