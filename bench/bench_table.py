@@ -34,7 +34,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 
     def prepare():
         cols = table.table_columns(layer, "zh", gdf)
-        return cols, table.attribute_frame(gdf, cols), table.feature_bounds(gdf)
+        return cols, table.attribute_frame(gdf, cols, "zh", table.value_words(layer, "zh")), table.feature_bounds(gdf)
 
     c0 = time.process_time()
     m = measure(prepare)
