@@ -32,6 +32,14 @@ def _display_center(hit: Hit, basemap_id: str) -> tuple[float, float]:
     return hit.lat, hit.lon
 
 
+def go_to(hit: Hit, basemap_id: str, last_click: Any, zoom: int = FEATURE_ZOOM) -> None:
+    """Move the map to ``hit`` at ``zoom`` and show it in 所选要素 until the map is clicked again (``last_click``:
+    the map's last click now). The caller reruns the page. Used by the locate box and the attribute table."""
+    lat, lon = _display_center(hit, basemap_id)
+    st.session_state["map_request"] = (lat, lon, int(zoom))
+    st.session_state[LOCATED_KEY] = {"hit": hit, "click": last_click}
+
+
 def _cached_locate(query: str) -> list[Hit]:
     return locate(query, load=layer_frame)
 
@@ -51,10 +59,7 @@ def locate_box(basemap_id: str, last_click: Any,
             st.warning(tr("未找到。", "Nothing matches."))
             st.session_state.pop(LOCATED_KEY, None)
         else:
-            hit = hits[0]
-            lat, lon = _display_center(hit, basemap_id)
-            st.session_state["map_request"] = (lat, lon, FEATURE_ZOOM)
-            st.session_state[LOCATED_KEY] = {"hit": hit, "click": last_click}
+            go_to(hits[0], basemap_id, last_click)
             st.rerun()
     located = st.session_state.get(LOCATED_KEY)
     if not located:

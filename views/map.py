@@ -47,7 +47,7 @@ from cyc_geo.mapview.webmap import (
 )
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
-from ui import area_stats, folium_map, map_data
+from ui import area_stats, attribute_table, folium_map, map_data
 from ui.common import (
     app_secrets,
     demo_banner,
@@ -506,6 +506,7 @@ def main() -> None:
     view = _sidebar()
     building = any(map_data.tile_job(layer.id, view.basemap_id).status == "building" for layer in view.shown if layer.big)
     st.fragment(map_and_panel, run_every=3 if building else None)(view, building)
+    attribute_table.panel(view.shown, view.basemap_id, MAP_KEY)
     export_section(view)
     print_section(view)
 

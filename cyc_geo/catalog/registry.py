@@ -33,8 +33,14 @@ true), ``county_check`` (imports are checked against the county outline; default
 ``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
 ``click_details = "township_pv"`` (a click adds the township's PV figures),
 ``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
-on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]`` and ``[legend]`` are typed:
-unknown keys or wrong types are refused with the file's name.
+on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]``, ``[legend]``
+and ``[table]`` are typed: unknown keys or wrong types are refused with the file's name.
+
+``[table]`` (optional) is the layer's attribute table on the map page (:mod:`cyc_geo.mapview.attribute_table`):
+``columns`` (fields, in order), ``labels_zh`` / ``labels_en`` (header labels, one per column), ``units``
+{field: unit shown in the header}, ``kinds`` {field: "number" | "class" | "text"} where the column's type does not
+say it, ``words_zh`` / ``words_en`` {field: {coded value: word}} (``rural`` → 农村居民). Without it every vector
+layer still gets a table of its tooltip fields.
 """
 
 from __future__ import annotations
@@ -80,6 +86,21 @@ class LayerStyle(TypedDict, total=False):
     """Column of per-feature line colours (hexagons drawn as outlines, :func:`cyc_geo.mapview.payloads.hex_layer_def`)."""
 
 
+class TableSpec(TypedDict, total=False):
+    """The ``[table]`` table: the attribute table's columns (default: the tooltip fields and labels)."""
+
+    columns: list[str]
+    labels_zh: list[str]
+    labels_en: list[str]
+    units: dict[str, str]
+    """Unit per field, shown in the header (``面积 (m²)``) and used to round the Excel export."""
+    kinds: dict[str, str]
+    """``number`` (range filter, sum/mean), ``class`` (equals filter, counts) or ``text`` (contains filter)."""
+    words_zh: dict[str, dict[str, str]]
+    """{field: {coded value: word}}: coded values shown as words in the table and its exports (Chinese)."""
+    words_en: dict[str, dict[str, str]]
+
+
 class LegendSpec(TypedDict, total=False):
     """The ``[legend]`` table."""
 
@@ -99,6 +120,11 @@ _STYLE_TYPES: dict[str, type | tuple[type, ...]] = {
 _LEGEND_TYPES: dict[str, type | tuple[type, ...]] = {
     "kind": str, "labels_zh": dict, "labels_en": dict, "source": str,
 }
+_TABLE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "columns": list, "labels_zh": list, "labels_en": list, "units": dict, "kinds": dict, "words_zh": dict,
+    "words_en": dict,
+}
+TABLE_KINDS = {"number", "class", "text"}
 
 
 def import_ref(ref: str) -> Callable[..., Any]:
@@ -133,6 +159,8 @@ class LayerDef:
     label: str | None = None
     style: LayerStyle = field(default_factory=LayerStyle)
     legend: LegendSpec = field(default_factory=LegendSpec)
+    table: TableSpec = field(default_factory=TableSpec)
+    """The attribute table's columns (``[table]``; default: the tooltip fields)."""
     big: bool = False
     """Large layers (e.g. ~250k roofs) are drawn aggregated at county zoom; see the app."""
     hex_resolution: int = 7
@@ -176,6 +204,17 @@ def _check_table(table: Any, types: dict[str, type | tuple[type, ...]], name: st
             raise ValueError(f"{source}: [{name}] {key} has the wrong type ({type(value).__name__})")
 
 
+def _check_attribute_table(table: Any, source: str) -> None:
+    _check_table(table, _TABLE_TYPES, "table", source)
+    columns = table.get("columns", [])
+    for key in ("labels_zh", "labels_en"):
+        if key in table and len(table[key]) != len(columns):
+            raise ValueError(f"{source}: [table] {key} must have one label per column ({len(columns)})")
+    bad = {k: v for k, v in table.get("kinds", {}).items() if v not in TABLE_KINDS}
+    if bad:
+        raise ValueError(f"{source}: [table] kinds must be one of {sorted(TABLE_KINDS)}, got {bad}")
+
+
 def _check_ref(data: dict[str, Any], key: str, source: str) -> None:
     if key in data and ":" not in str(data[key]):
         raise ValueError(f"{source}: {key} must be 'module:function'")
@@ -199,6 +238,7 @@ def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
         raise ValueError(f"{source}: source must be a path inside the data folder, got {data['source']!r}")
     _check_table(data.get("style", {}), _STYLE_TYPES, "style", source)
     _check_table(data.get("legend", {}), _LEGEND_TYPES, "legend", source)
+    _check_attribute_table(data.get("table", {}), source)
     kind = data.get("legend", {}).get("kind")
     if kind is not None and kind not in LEGEND_KINDS:
         raise ValueError(f"{source}: legend kind must be one of {sorted(LEGEND_KINDS)}")
