@@ -380,6 +380,8 @@ def build_forest_patches(landcover: Path | None = None, out_dir: Path | None = N
         "raster_mtime": str(path.stat().st_mtime),
         "params": "data/reference/forest_params.csv defaults",
     }
+    if lc_meta.get("data_year"):
+        meta["data_year"] = lc_meta["data_year"]  # the patches describe the raster's year
     return write_layer(patches, out, "forest", meta)
 
 
