@@ -35,8 +35,9 @@ def test_map_estimate_of_the_years_own_version_is_scored(demo_data_dir, capsys):
 
 def test_reported_sink_is_the_actual_and_net_emissions_use_reported_inputs_only(demo_data_dir, capsys):
     rows = _rows(capsys, "--set", "3=266.0", "--actor", "x")
-    # #3 reported, #4 not: #5 is not computed from the map's modelled uptake (was 266.0 − 23.354 = 242.65)
-    assert rows[3]["actual"] == 266.0 and rows[4]["actual"] is None
+    # #3 reported, #4 not (its actual is the map estimate of the 2023 vintage): #5 is not computed from the map's
+    # modelled uptake (was 266.0 − 23.354 = 242.65)
+    assert rows[3]["actual"] == 266.0 and rows[4]["reported"] is None and rows[4]["scored"] == "map_estimate"
     assert rows[5]["actual"] is None and rows[5]["status"] == ind.NO_DATA and "#4" in rows[5]["reason"]
     rows = _rows(capsys, "--set", "4=24.0", "--actor", "x", "--note", "林业局年报")
     r4 = rows[4]
