@@ -123,14 +123,15 @@ def carbon_report(
     if method not in ("stock", "pools"):
         raise UserError("method must be stock or pools")
     towns = load_townships()
-    version = None
+    version: forest.ForestVersion | None = None
     if year is not None:
         if landcover or patches:
             raise UserError("--year 与 --landcover/--patches 不能同时使用 / --year picks the forest version of that "
                             "year: do not combine it with --landcover or --patches")
-        version = forest.forest_version_for_year(int(year))
-        if isinstance(version, str):
-            raise UserError(version)
+        found = forest.forest_version_for_year(int(year))
+        if isinstance(found, str):
+            raise UserError(found)
+        version = found
         raster, table = (None, str(version.path)) if version.kind == "patches" else (str(version.path), None)
         lc, patch_gdf, source = _current(raster, table)
     else:
@@ -166,7 +167,7 @@ def carbon_report(
         "per_ha_basis": "sink_t_co2_per_ha：每公顷区域土地面积（非林地面积） / per hectare of the zone's land area, "
                         "not of its forest",
     }
-    if version is not None:
+    if version is not None and year is not None:
         doc.update(_version_doc(int(year), version))
     _add_sequestration(doc, method, sink, seq, horizon)
     if fut is not None:

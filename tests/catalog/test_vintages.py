@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from cyc_geo.catalog.provenance import data_year_label, version_label
 from cyc_geo.cli import main
