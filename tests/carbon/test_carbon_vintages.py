@@ -48,10 +48,10 @@ def test_forest_stock_differs_between_years(demo_data_dir, capsys):
 
 def test_year_cannot_be_combined_with_a_landcover_file(demo_data_dir, capsys):
     assert main(["carbon", "--json", "--year", "2022", "--landcover", "x.tif"]) != 0
-    assert "--year" in json.loads(capsys.readouterr().out)["message_en"]
+    assert "do not combine it with --landcover" in json.loads(capsys.readouterr().out)["message_en"]
 
 
-def test_indicators_of_a_year_score_the_vintage_of_that_year(demo_data_dir, capsys):
+def test_indicators_of_a_year_score_the_vintage_of_that_year(demo_data_dir: Path, capsys):
     stock23 = _carbon(capsys, "--year", "2023")
     assert main(["indicators", "--year", "2023", "--json"]) == 0
     rows = {r["no"]: r for r in json.loads(capsys.readouterr().out)}
@@ -65,9 +65,7 @@ def test_indicators_of_a_year_score_the_vintage_of_that_year(demo_data_dir, caps
     rows22 = {r["no"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows22[16]["map_estimate"]["data_year"] == 2022
     assert rows22[16]["actual"] < rows[16]["actual"]  # the stock of 2022 is not the stock of 2023
-
-
-def test_a_planner_forest_file_without_year_is_not_mixed_with_demo_vintages(demo_data_dir: Path):
+    # a planner's forest file without a data year replaces the demo: its figures, never mixed with demo vintages
     from cyc_geo.places.county import county_geometry_area_crs
 
     c = county_geometry_area_crs().centroid
