@@ -380,6 +380,8 @@ def build_forest_patches(landcover: Path | None = None, out_dir: Path | None = N
         "raster_mtime": str(path.stat().st_mtime),
         "params": "data/reference/forest_params.csv defaults",
     }
+    if lc_meta.get("data_year"):
+        meta["data_year"] = lc_meta["data_year"]  # the patches describe the raster's year
     return write_layer(patches, out, "forest", meta)
 
 
@@ -556,8 +558,12 @@ def _figures(path: str, mtime: float, kind: str, classes: tuple[int, ...]) -> tu
 
 
 def _dated_forest_versions() -> list[dict]:
+    """Dated forest versions: the imports of :data:`FOREST_LAYERS` that carry a data year; without any, and
+    while both layers are the demo's (no planner file), the demo vintages of the land cover
+    (:func:`cyc_geo.catalog.vintages.demo_vintages`; docs/sources.md, "Demo vintages")."""
     from cyc_geo import db
     from cyc_geo.catalog import versions
+    from cyc_geo.catalog.vintages import demo_vintages
 
     conn = db.connect()
     try:
@@ -566,45 +572,77 @@ def _dated_forest_versions() -> list[dict]:
             rows += [{**v, "kind": kind, "rank": rank} for v in versions.dated_versions(conn, layer)]
     finally:
         conn.close()
-    return sorted(rows, key=lambda r: (r["data_year"], r["rank"], r["import_id"]))
+    if not rows and all(planner_path(layer) is None for layer, _ in FOREST_LAYERS):
+        rows = [{**v, "kind": "raster", "rank": 0} for v in demo_vintages("landcover")]
+    return sorted(rows, key=lambda r: (r["data_year"], r["rank"], r["import_id"] or 0))
+
+
+@dataclass(frozen=True)
+class ForestVersion:
+    """The forest data used for a year: a patch table (``kind="patches"``) or land-cover raster (``"raster"``)."""
+
+    kind: str
+    path: Path
+    data_year: int | None
+    """Its data year; None for current data without one."""
+    carried_from: int | None
+    """The earlier data year used when there is no version of the year itself."""
+    note: str
+    """Which version, in Chinese / English (layer and import number, or demo vintage)."""
+    entered_by: str = ""
+    entered_at: str = ""
+
+
+def forest_version_for_year(year: int) -> ForestVersion | str:
+    """The forest version for ``year``: the one whose data year is ``year``, else the latest earlier one
+    (:func:`cyc_geo.catalog.versions.version_for_year`); without any dated version, the current data (data
+    year None). A text (zh / en) saying so when every dated version is later."""
+    from cyc_geo.catalog import versions
+
+    dated = _dated_forest_versions()
+    if not dated:
+        user = planner_path("forest")
+        kind, path = ("patches", user) if user is not None else ("raster", landcover_path())
+        return ForestVersion(kind, Path(path), None, None,
+                             f"当前数据（{path.name}）无数据年份，没有 {year} 年的林地版本 / current data ({path.name}) "
+                             f"carry no data year: no forest version of {year}")
+    chosen, carried = versions.version_for_year(dated, int(year))
+    if chosen is None:
+        first = dated[0]["data_year"]
+        return f"无 {year} 年或更早的数据（最早 {first} 年）/ no data for {year} or earlier (earliest {first})"
+    note = f"沿用 {carried} 年数据 / carried from {carried}" if carried else f"{year} 年数据 / data of {year}"
+    layer = "forest" if chosen["kind"] == "patches" else "landcover"
+    if chosen["import_id"] is None:
+        note += (f"；版本：{layer} 演示数据 {chosen['data_year']} 年版 / version: {layer} demo vintage "
+                 f"{chosen['data_year']}")
+    else:
+        note += (f"；版本：{layer} 图层导入 #{chosen['import_id']}（数据年份 {chosen['data_year']}）/ version: {layer} "
+                 f"import #{chosen['import_id']} (data year {chosen['data_year']})")
+    return ForestVersion(chosen["kind"], Path(chosen["stored_path"]), int(chosen["data_year"]), carried, note,
+                         chosen["imported_by"], chosen["imported_at"])
 
 
 def forest_value_for_year(what: str, year: int, classes: tuple[int, ...] = STOCK_CLASSES):
     """Map estimate of the sink (``what="sink"``, 万t CO2/yr) or stock (``"stock"``, 万m³) of ``classes`` for ``year``.
 
-    From the forest version (patch inventory or land-cover raster) whose data year is ``year``, else
-    the nearest earlier one with the note "carried from YYYY"; no value if every dated version is
-    later. Without any dated version, the current data, with data year None, and the note says so.
-    The note names the version used (layer and import number). Returns a
-    :class:`cyc_geo.catalog.provenance.DatedValue`; the indicator catalogue scores it as the year's actual
-    only when its ``data_year`` is ``year`` (:func:`cyc_geo.indicators.catalogue.evaluate`).
+    From the forest version (patch inventory or land-cover raster; in the demo, the land cover's demo vintage)
+    whose data year is ``year``, else the nearest earlier one with the note "carried from YYYY"
+    (:func:`forest_version_for_year`); no value if every dated version is later. Without any dated version, the
+    current data, with data year None, and the note says so. The note names the version used (layer and import
+    number, or demo vintage). Returns a :class:`cyc_geo.catalog.provenance.DatedValue`; the indicator catalogue
+    scores it as the year's actual only when its ``data_year`` is ``year``
+    (:func:`cyc_geo.indicators.catalogue.evaluate`).
     """
-    from cyc_geo.catalog import versions
     from cyc_geo.catalog.provenance import DatedValue
 
     classes = tuple(int(c) for c in classes)
     class_note = f"口径 {scope_label('zh', classes)} / scope {scope_label('en', classes)}"
-    dated = _dated_forest_versions()
-    if dated:
-        chosen, carried = versions.version_for_year(dated, int(year))
-        if chosen is None:
-            first = dated[0]["data_year"]
-            return DatedValue(None, None, f"无 {year} 年或更早的数据（最早 {first} 年）/ no data for {year} or earlier "
-                                          f"(earliest {first})")
-        path = Path(chosen["stored_path"])
-        sink, stock = _figures(str(path), path.stat().st_mtime, chosen["kind"], classes)
-        note = f"沿用 {carried} 年数据 / carried from {carried}" if carried else f"{year} 年数据 / data of {year}"
-        layer = "forest" if chosen["kind"] == "patches" else "landcover"
-        note += (f"；版本：{layer} 图层导入 #{chosen['import_id']}（数据年份 {chosen['data_year']}）/ version: {layer} "
-                 f"import #{chosen['import_id']} (data year {chosen['data_year']})")
-        return DatedValue((sink if what == "sink" else stock) / WAN, int(chosen["data_year"]),
-                          "; ".join(n for n in (note, class_note) if n), chosen["imported_by"], chosen["imported_at"])
-    user = planner_path("forest")
-    kind, path = ("patches", user) if user is not None else ("raster", landcover_path())
-    sink, stock = _figures(str(path), path.stat().st_mtime, kind, classes)
-    note = (f"当前数据（{path.name}）无数据年份，没有 {year} 年的林地版本 / current data ({path.name}) carry no data "
-            f"year: no forest version of {year}")
-    return DatedValue((sink if what == "sink" else stock) / WAN, None, "; ".join(n for n in (note, class_note) if n))
+    version = forest_version_for_year(int(year))
+    if isinstance(version, str):
+        return DatedValue(None, None, version)
+    sink, stock = _figures(str(version.path), version.path.stat().st_mtime, version.kind, classes)
+    return DatedValue((sink if what == "sink" else stock) / WAN, version.data_year,
+                      "; ".join(n for n in (version.note, class_note) if n), version.entered_by, version.entered_at)
 
 
 def sink_by_year(year: int):

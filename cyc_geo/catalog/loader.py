@@ -127,14 +127,17 @@ def _read_vector(layer: LayerDef, kind: str, path: Path) -> gpd.GeoDataFrame:
 
 def raster_meta(path: Path) -> dict[str, str]:
     """Provenance of a GeoTIFF from its tags (a raster without tags is a planner's: ``demo=false``),
-    with its path, CRS and cell size (``"<x> x <y>"`` in the raster's CRS units)."""
+    with its path, CRS, cell size (``"<x> x <y>"`` in the raster's CRS units) and ``data_year`` when tagged."""
     with rasterio.open(path) as src:
         tags = dict(src.tags())
         crs = src.crs.to_string() if src.crs else "none"
         res = src.res
-    return {"source": tags.get("source", f"planner raster {path.name}"), "demo": tags.get("demo", "false"),
+    meta = {"source": tags.get("source", f"planner raster {path.name}"), "demo": tags.get("demo", "false"),
             "approximate": tags.get("approximate", "false"), "path": str(path), "crs": crs,
             "resolution": f"{res[0]:g} x {res[1]:g}"}
+    if tags.get("data_year"):
+        meta["data_year"] = tags["data_year"]
+    return meta
 
 
 def raster_footprint(path: Path) -> gpd.GeoDataFrame:

@@ -162,11 +162,28 @@ def layer_data_year(layer_id: str, meta: Mapping[str, Any] | None = None) -> str
     return None if year is None else str(year)
 
 
-def data_year_label(year: Any, lang: str) -> str:
-    """``数据年份 2023`` / ``data year 2023``, or ``数据年份未知`` / ``data year unknown``."""
+def data_year_label(year: Any, lang: str, for_year: int | None = None) -> str:
+    """``数据年份 2023`` / ``data year 2023``, or ``数据年份未知`` / ``data year unknown``; shown for a later
+    ``for_year``: ``沿用 2022 年数据`` / ``carried from 2022`` (docs/sources.md, "Data years")."""
     if year in (None, "", "None"):
         return "数据年份未知" if lang == "zh" else "data year unknown"
+    if for_year is not None and str(year).isdigit() and int(year) < int(for_year):
+        return version_label(int(year), int(for_year), lang)
     return f"数据年份 {year}" if lang == "zh" else f"data year {year}"
+
+
+def version_label(data_year: int | None, year: int, lang: str, none_earlier: bool = False) -> str:
+    """How the version used for ``year`` is said: ``2022 年数据`` / ``data of 2022`` (its own year),
+    ``沿用 2022 年数据`` / ``carried from 2022`` (an earlier version), ``无 2022 年或更早的数据`` / ``no data for
+    2022 or earlier`` (``none_earlier``: every version is later), else ``数据年份未知`` / ``data year unknown``."""
+    zh = lang == "zh"
+    if data_year is None:
+        if none_earlier:
+            return f"无 {year} 年或更早的数据" if zh else f"no data for {year} or earlier"
+        return "数据年份未知" if zh else "data year unknown"
+    if int(data_year) < int(year):
+        return f"沿用 {data_year} 年数据" if zh else f"carried from {data_year}"
+    return f"{data_year} 年数据" if zh else f"data of {data_year}"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ true), ``county_check`` (imports are checked against the county outline; default
 ``big`` (drawn aggregated into H3 cells at county zoom, as vector tiles closer in) with
 ``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
 ``click_details = "township_pv"`` (a click adds the township's PV figures),
+``vintages``, ``versions_from`` and ``dated_by`` (the layer's dated versions, :mod:`cyc_geo.catalog.vintages`),
 ``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
 on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]``, ``[legend]``
 and ``[table]`` are typed: unknown keys or wrong types are refused with the file's name.
@@ -151,6 +152,13 @@ class LayerDef:
     """``module:function(path) -> bool``: the existing file must be rebuilt by ``demo``."""
     transform: str | None = None
     """``module:function(GeoDataFrame) -> GeoDataFrame`` applied after reading."""
+    vintages: str | None = None
+    """``module:function() -> dict[int, Path]``: the demo's dated versions of the layer (data year -> file,
+    built when missing), used while the layer is served by its demo (:mod:`cyc_geo.catalog.vintages`)."""
+    versions_from: str | None = None
+    """Id of the layer whose versions this derived layer follows (forest patches derived from the land cover)."""
+    dated_by: str | None = None
+    """Column holding each row's date (a ledger): its version for year Y is its rows dated by 31 Dec of Y."""
     order: int = 100
     default_on: bool = True
     tooltip: tuple[str, ...] = ()
@@ -232,7 +240,7 @@ def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
         raise ValueError(f"{source}: geometry must be one of {sorted(GEOMETRY_TYPES)}")
     if "source" not in data and "demo" not in data:
         raise ValueError(f"{source}: give 'source' (a data file) and/or 'demo' (module:function writing it)")
-    for key in ("demo", "demo_stale", "transform"):
+    for key in ("demo", "demo_stale", "transform", "vintages"):
         _check_ref(data, key, source)
     if "source" in data and (Path(data["source"]).is_absolute() or ".." in Path(data["source"]).parts):
         raise ValueError(f"{source}: source must be a path inside the data folder, got {data['source']!r}")

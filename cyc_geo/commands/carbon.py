@@ -3,11 +3,13 @@
 Stock and gross sink count the app's one stock scope, 森林蓄积量 of 乔木林地 (0301;
 :data:`cyc_geo.carbon.forest.STOCK_CLASSES`), named in ``stock_scope`` / ``stock_scope_en``: the same figure
 as indicator 16's map estimate (and the growth of that stock as indicator 4's) for the data's year
-(``data_year``).
+(``data_year``). With ``--year Y`` the forest version of Y is used (the one of Y, else the latest earlier one,
+``carried_from``; in the demo the land cover's demo vintage of Y), as indicators 4 and 16 use it for Y.
 
 Examples::
 
     python -m cyc_geo carbon --json
+    python -m cyc_geo carbon --year 2022 --json                         # the forest version of 2022
     python -m cyc_geo carbon --landcover my_landcover.tif --json        # any CRS / resolution
     python -m cyc_geo carbon --method pools --future belt --json        # InVEST-style sequestration
     python -m cyc_geo carbon --patches forest_patches.gpkg --json       # forest inventory patches
@@ -31,6 +33,7 @@ from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import read_any
 from cyc_geo.cli import UserError, command, emit
+from cyc_geo.commands.layers import year_arg
 from cyc_geo.places.townships import load_townships
 
 WAN = forest.WAN
@@ -113,12 +116,26 @@ def carbon_report(
     future: str | None = None,
     horizon: int = 20,
     zones: str | None = None,
+    year: int | None = None,
 ) -> dict[str, Any]:
-    """The ``carbon --json`` document (also used by tests)."""
+    """The ``carbon --json`` document (also used by tests); ``year``: the forest version of that year
+    (:func:`cyc_geo.carbon.forest.forest_version_for_year`) instead of the current data."""
     if method not in ("stock", "pools"):
         raise UserError("method must be stock or pools")
     towns = load_townships()
-    lc, patch_gdf, source = _current(landcover, patches)
+    version: forest.ForestVersion | None = None
+    if year is not None:
+        if landcover or patches:
+            raise UserError("--year 与 --landcover/--patches 不能同时使用 / --year picks the forest version of that "
+                            "year: do not combine it with --landcover or --patches")
+        found = forest.forest_version_for_year(int(year))
+        if isinstance(found, str):
+            raise UserError(found)
+        version = found
+        raster, table = (None, str(version.path)) if version.kind == "patches" else (str(version.path), None)
+        lc, patch_gdf, source = _current(raster, table)
+    else:
+        lc, patch_gdf, source = _current(landcover, patches)
     fut, scenario = _future(lc, future)
     if method == "pools" and lc is None:
         raise UserError("--method pools needs a land-cover raster (the pools are per land-cover class)")
@@ -150,6 +167,8 @@ def carbon_report(
         "per_ha_basis": "sink_t_co2_per_ha：每公顷区域土地面积（非林地面积） / per hectare of the zone's land area, "
                         "not of its forest",
     }
+    if version is not None and year is not None:
+        doc.update(_version_doc(int(year), version))
     _add_sequestration(doc, method, sink, seq, horizon)
     if fut is not None:
         doc.update(_growth_doc(lc, fut, horizon))
@@ -162,6 +181,16 @@ def carbon_report(
         bz = forest.carbon_by_zone(zg, id_col=key, landcover=lc, future=fut, horizon=horizon, patches=patch_gdf)
         doc["by_zone"] = _rows(bz, key, zg["name"] if "name" in zg.columns else None)
     return doc
+
+
+def _version_doc(year: int, version: forest.ForestVersion) -> dict[str, Any]:
+    """``year``, ``data_year``, ``carried_from`` and the version used (its file and how it is said)."""
+    from cyc_geo.catalog.provenance import version_label
+
+    return {"year": year, "data_year": version.data_year, "carried_from": version.carried_from,
+            "version": {"kind": version.kind, "path": str(version.path), "note": version.note,
+                        "label_zh": version_label(version.data_year, year, "zh"),
+                        "label_en": version_label(version.data_year, year, "en")}}
 
 
 def _data_year(source: dict, patches: bool) -> int | None:
@@ -218,7 +247,8 @@ def _text(doc: dict[str, Any]) -> str:
     lines = [
         f"forest area: {doc['forest_area_ha']:,.1f} ha ({doc['forest_area_mu']:,.0f} 亩)",
         f"{doc['stock_scope']} / {doc['stock_scope_en']}: {doc['stock_m3'] / WAN:,.2f} 万m³"
-        f" (data year {doc['data_year'] or 'unknown'})",
+        f" (data year {doc['data_year'] or 'unknown'})"
+        + (f" [{doc['version']['label_zh']} / {doc['version']['label_en']}]" if "version" in doc else ""),
         f"sink ({doc['method']}): " + ("n/a" if doc["sink_t_co2"] is None else f"{doc['sink_t_co2'] / WAN:,.2f} 万t CO2/yr"),
         f"gross sink {doc['gross_sink_t_co2'] / WAN:,.2f} vs net sink "
         + ("n/a (no plan targets)" if doc["net_sink_t_co2"] is None else f"{doc['net_sink_t_co2'] / WAN:,.2f} 万t CO2/yr"),
@@ -229,7 +259,7 @@ def _text(doc: dict[str, Any]) -> str:
 
 
 def cmd_carbon(args: argparse.Namespace) -> int:
-    doc = carbon_report(args.landcover, args.method, args.patches, args.future, args.horizon, args.zones)
+    doc = carbon_report(args.landcover, args.method, args.patches, args.future, args.horizon, args.zones, args.year)
     emit(doc, args.json, _text(doc))
     return 0
 
@@ -245,3 +275,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--horizon", type=int, default=20,
                    help="years over which the growth-based sequestration is averaged (default 20)")
     p.add_argument("--zones", metavar="townships|belt|FILE", help="also aggregate by these zones")
+    p.add_argument("--year", type=year_arg, metavar="YYYY",
+                   help="the forest version of this year (its data year, else the latest earlier one)")

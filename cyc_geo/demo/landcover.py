@@ -25,6 +25,7 @@ from scipy import ndimage
 
 from cyc_geo import paths
 from cyc_geo.carbon.landcover import DEMO_FILE, NODATA, burn_mask
+from cyc_geo.demo.landcover_vintages import LATEST_YEAR
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.places.profile import profile
 
@@ -127,9 +128,9 @@ class _Canvas:
                 self.transform.f - (np.arange(h) + 0.5) * self.res)
 
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 """Bump when the generator changes: a demo raster of an older version is rebuilt on load (version 2: built-up
-land under the demo buildings)."""
+land under the demo buildings; version 3: tagged with its data year, the latest of the demo vintages)."""
 
 BUILT_UP_CODES = frozenset({601, 602, 603, 604, 701, 702, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009})
 """三调 built-up classes a building may stand on: 06 工矿用地, 07 住宅用地 and 10 交通运输用地 (GB/T 21010-2017
@@ -316,7 +317,8 @@ def _spanning_lines(pts: np.ndarray) -> list[shapely.LineString]:
 
 
 def build_demo_landcover(out_dir: Path | None = None, params: DemoParams = DemoParams()) -> Path:
-    """Generate the demo raster and write it as a compressed, tiled GeoTIFF tagged ``demo=true``."""
+    """Generate the demo raster and write it as a compressed, tiled GeoTIFF tagged ``demo=true`` and with its data
+    year (the latest demo vintage, :mod:`cyc_geo.demo.landcover_vintages`)."""
     lc, transform = generate_demo(params)
     out = Path(out_dir or paths.generated_dir()) / DEMO_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -335,6 +337,7 @@ def build_demo_landcover(out_dir: Path | None = None, params: DemoParams = DemoP
             classes="第三次全国国土调查 (三调) class codes as integers (0301 -> 301)",
             params=str(asdict(params)),
             generator_version=GENERATOR_VERSION,
+            data_year=str(LATEST_YEAR),
         )
         dst.set_band_description(1, "landcover")
     tmp.replace(out)

@@ -20,24 +20,24 @@ def _rows(capsys, *args: str) -> dict[int, dict]:
     return {r["no"]: r for r in json.loads(capsys.readouterr().out)}
 
 
-def test_map_estimate_without_a_version_of_the_year_is_shown_not_scored(demo_data_dir, capsys):
+def test_map_estimate_of_the_years_own_version_is_scored(demo_data_dir, capsys):
     rows = _rows(capsys)
     for no in (4, 16):
         r = rows[no]
         assert {"map_estimate", "reported", "actual", "scored"} <= set(r)
         assert r["reported"] is None
-        # the demo's forest data carry no data year: no version of 2023, so nothing is scored
-        assert r["actual"] is None and r["status"] == ind.NO_DATA and r["status_en"] == "no data"
-        assert r["scored"] is None
+        # the demo ships a land-cover vintage of 2023 (issue 28): the map estimate of 2023 is the actual
         est = r["map_estimate"]
-        assert est["value"] > 0 and est["data_year"] is None and est["scored"] is False
+        assert est["value"] > 0 and est["data_year"] == 2023 and est["scored"] is True
+        assert r["actual"] == est["value"] and r["scored"] == "map_estimate" and r["status"] != ind.NO_DATA
         assert "2023" in est["note"] and ("sink_by_year" if no == 4 else "stock_by_year") in est["method"]
 
 
 def test_reported_sink_is_the_actual_and_net_emissions_use_reported_inputs_only(demo_data_dir, capsys):
     rows = _rows(capsys, "--set", "3=266.0", "--actor", "x")
-    # #3 reported, #4 not: #5 is not computed from the map's modelled uptake (was 266.0 − 23.354 = 242.65)
-    assert rows[3]["actual"] == 266.0 and rows[4]["actual"] is None
+    # #3 reported, #4 not (its actual is the map estimate of the 2023 vintage): #5 is not computed from the map's
+    # modelled uptake (was 266.0 − 23.354 = 242.65)
+    assert rows[3]["actual"] == 266.0 and rows[4]["reported"] is None and rows[4]["scored"] == "map_estimate"
     assert rows[5]["actual"] is None and rows[5]["status"] == ind.NO_DATA and "#4" in rows[5]["reason"]
     rows = _rows(capsys, "--set", "4=24.0", "--actor", "x", "--note", "林业局年报")
     r4 = rows[4]
@@ -55,9 +55,9 @@ def test_reported_sink_is_the_actual_and_net_emissions_use_reported_inputs_only(
 
 def test_indicator16_and_4_equal_carbon_json_for_the_same_scope(demo_data_dir, capsys):
     rows = _rows(capsys)
-    assert main(["carbon", "--json"]) == 0
+    assert main(["carbon", "--json", "--year", "2023"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["stock_scope_classes"] == ["0301"] and doc["data_year"] is None
+    assert doc["stock_scope_classes"] == ["0301"] and doc["data_year"] == 2023
     assert rows[16]["map_estimate"]["value"] == pytest.approx(doc["stock_m3"] / 1e4, rel=1e-3)
     assert rows[4]["map_estimate"]["value"] == pytest.approx(doc["sink_t_co2"] / 1e4, rel=1e-3)
     assert "0301" in rows[16]["map_estimate"]["note"] and "0307" not in rows[16]["map_estimate"]["note"]
