@@ -154,6 +154,10 @@ def panel(clicked: dict | None, drawn_geojson: dict | None, basemap_id: str) -> 
     """The 区域统计 / Area statistics panel (an expander): choose the area, compute on request, show the table and
     offer the Excel download."""
     with st.expander(tr("区域统计", "Area statistics"), expanded=False):
+        # nothing is read or computed until the panel is opened: an expander's body runs on every rerun, and the
+        # default map must draw without reading a layer (tests/catalog/test_result_store.py)
+        if not st.toggle(tr("打开区域统计", "Open area statistics"), key="area_stats_on"):
+            return
         try:
             drawn = drawn_area(drawn_geojson, basemap_id)
         except ValueError as exc:

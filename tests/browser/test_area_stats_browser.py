@@ -31,6 +31,8 @@ def test_draw_a_rectangle_on_the_map_and_get_its_statistics(app_url, page):
     page.mouse.up()
     wait_for_app(page, timeout_ms=LONG)
     page.get_by_text("区域统计", exact=True).first.click()
+    page.get_by_text("打开区域统计").first.click()
+    wait_for_app(page, timeout_ms=LONG)
     page.get_by_text("地图上绘制的多边形").first.click()
     wait_for_app(page, timeout_ms=LONG)
     page.get_by_role("button", name="统计").click()

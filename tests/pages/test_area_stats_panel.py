@@ -43,6 +43,8 @@ def test_clicked_township_statistics_and_excel(town):
     assert not at.exception
     assert "last_active_drawing" in _component(at).proto.json_args  # the map reports drawn polygons
     assert "L.Control.Draw" in _component(at).proto.json_args  # the drawing tools are on the map
+    assert not [s for s in at.selectbox if s.label == "乡镇"]  # closed: nothing is read until it is opened
+    at.toggle(key="area_stats_on").set_value(True).run()
     p = town.geometry.representative_point()
     _map_value(at, last_clicked={"lat": p.y, "lng": p.x})
     assert not at.exception
@@ -67,6 +69,7 @@ def test_drawn_polygon_statistics():
     drawing = {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(square)}
     drawing["geometry"]["coordinates"] = [[list(c) for c in drawing["geometry"]["coordinates"][0]]]
     _map_value(at, last_clicked=None, last_active_drawing=drawing)
+    at.toggle(key="area_stats_on").set_value(True).run()
     at.radio(key="area_stats_source").set_value("drawn").run()
     at.button(key="area_stats_btn").click().run()
     assert not at.exception
