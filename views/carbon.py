@@ -223,7 +223,7 @@ def _metrics(fig: CountyFigures, method: str, scenario: belt_scenario.BeltAffore
                         "(2021–2024), +10k m³/yr, with the same factors."))
     c[2].metric(f"{scope} " + tr("(万m³)", "(10k m³)"), f"{fig.stock_wan_m3:,.2f}",
                 help=tr("森林蓄积量按森林资源清查口径只计乔木林地（0301）的活立木蓄积；其他林地（0307：疏林、未成林造林地、"
-                        "苗圃）不计入（docs/sources.md “Forest stock scope”）。与指标16、指标4、年度评估和 carbon --json 同一口径。",
+                        "苗圃）不计入（依据见 docs/sources.md）。与指标16、指标4、年度评估和命令行碳汇输出同一口径。",
                         "Forest stock, as the forest inventory counts it, is the growing stock of tree forest (0301) only; "
                         "other forest land (0307: sparse stands, young plantations, nurseries) is not counted "
                         "(docs/sources.md, \"Forest stock scope\"). The same scope as indicators 16 and 4, the evaluation "

@@ -131,7 +131,8 @@ def _show_result(rec: dict[str, Any]) -> None:
     st.caption(md_escape(tr(f"原坐标系：{rec['crs_in'] or '无'}；采用：{rec['crs_used']}；SHA-256：{rec['sha256'][:16]}…",
                             f"CRS in file: {rec['crs_in'] or 'none'}; used: {rec['crs_used']}; SHA-256: {rec['sha256'][:16]}…")))
     for w in rec.get("warnings") or []:  # e.g. a GCJ-02 outline read as WGS84 (cyc_geo.ingest.gcj_check)
-        st.warning(md_escape(tr(w["message_zh"], w["message_en"])))
+        if "message_zh" in w:  # a ledger's row warnings are listed in the ledger's table below
+            st.warning(md_escape(tr(w["message_zh"], w["message_en"])))
     if "rows_read" in rec:
         _show_ledger_result(rec)
     if rec["outside_county"]:

@@ -52,9 +52,10 @@ SITE_UPLOAD_LIMITS = {".txt": MAX_JZD_BYTES}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOW_LEVEL = {"conflict": st.error, "warning": st.warning, "ok": st.success, "info": st.info}
 ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layers: their demo status goes in the banner
+# The land-check map's legend may use almost the map's height (the web maps' default is 46 %): its rows,
+# the checked site's first, fit without being cut off (issue 29). (A comment, not a string: Streamlit's
+# "magic" writes a bare string of the page script onto the page.)
 LEGEND_CSS = "<style>.cyc-legend{max-height:94vh}</style>"
-"""The land-check map's legend may use almost the map's height (the web maps' default is 46 %): its rows,
-the checked site's first, fit without being cut off (issue 29)."""
 MAP_HEIGHT_PX = 760
 CONTEXT_PAD_M = 1_500.0  # how far around the checked site its context layers are drawn (m; project choice)
 
@@ -151,9 +152,9 @@ def _progress_section(projects: pd.DataFrame, editor: str | None) -> None:
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(tr("项目3的已并网容量按装机台账统计：位于屋顶上、并网日期在建设期限（2022年8月起）内的已并网项目"
-                  "（台账有 project_no 列时按该列）。",
+                  "（台账有项目编号列 `project_no` 时按该列）。",
                   "Project 3's grid-connected MW is counted from the PV ledger: grid-connected rows on a roof, connected "
-                  "within the project's period (from August 2022); by the ledger's project_no column when it has one."))
+                  "within the project's period (from August 2022); by the ledger's `project_no` column when it has one."))
     if not editor:
         st.info(tr("填报项目进展需在侧栏以编辑账号登录。", "Sign in as an editor (sidebar) to enter project progress."))
         return

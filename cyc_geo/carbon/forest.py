@@ -611,12 +611,12 @@ def forest_version_for_year(year: int) -> ForestVersion | str:
         first = dated[0]["data_year"]
         return f"无 {year} 年或更早的数据（最早 {first} 年）/ no data for {year} or earlier (earliest {first})"
     note = f"沿用 {carried} 年数据 / carried from {carried}" if carried else f"{year} 年数据 / data of {year}"
-    layer = "forest" if chosen["kind"] == "patches" else "landcover"
+    layer, layer_zh = ("forest", "林地图斑") if chosen["kind"] == "patches" else ("landcover", "土地覆被")
     if chosen["import_id"] is None:
-        note += (f"；版本：{layer} 演示数据 {chosen['data_year']} 年版 / version: {layer} demo vintage "
+        note += (f"；版本：{layer_zh}演示数据 {chosen['data_year']} 年版 / version: {layer} demo vintage "
                  f"{chosen['data_year']}")
     else:
-        note += (f"；版本：{layer} 图层导入 #{chosen['import_id']}（数据年份 {chosen['data_year']}）/ version: {layer} "
+        note += (f"；版本：{layer_zh}图层导入 #{chosen['import_id']}（数据年份 {chosen['data_year']}）/ version: {layer} "
                  f"import #{chosen['import_id']} (data year {chosen['data_year']})")
     return ForestVersion(chosen["kind"], Path(chosen["stored_path"]), int(chosen["data_year"]), carried, note,
                          chosen["imported_by"], chosen["imported_at"])
@@ -676,10 +676,11 @@ def stock_difference_net_sink(params: pd.DataFrame | None = None) -> dict:
         "name_en": "Net sink (IPCC 2006 stock-difference method, the plan's stock path)",
         "value": value,
         "unit": "万t CO2/年",
+        "unit_en": "10k t CO2/yr",
         "definition_zh": (f"ΔC = (C_2024 − C_2021) / 3：附件1 #16 森林蓄积量 {PLAN_STOCK_WAN_M3[2021]:g}→"
                           f"{PLAN_STOCK_WAN_M3[2024]:g} 万m³，年均净增 {delta_wan / years:g} 万m³ × {factors} tCO2/m³"
                           f" = {value:.2f} 万t CO2/年（杨树系数）；仅供参考，不计分"),
         "definition_en": (f"ΔC = (C_2024 − C_2021) / 3: Annex 1 #16 forest stock {PLAN_STOCK_WAN_M3[2021]:g}→"
-                          f"{PLAN_STOCK_WAN_M3[2024]:g} 万m³, a net gain of {delta_wan / years:g} 万m³/yr × {factors} "
-                          f"t CO2/m³ = {value:.2f} 万t CO2/yr (poplar factors); for reference, not scored"),
+                          f"{PLAN_STOCK_WAN_M3[2024]:g} × 10k m³, a net gain of {delta_wan / years:g} × 10k m³/yr × "
+                          f"{factors} t CO2/m³ = {value:.2f} × 10k t CO2/yr (poplar factors); for reference, not scored"),
     }

@@ -80,8 +80,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if "rows_read" in record:
         text += (f"\nrows_read={record['rows_read']}, rows_skipped={len(record['rows_skipped'])}"
                  f"{' (accepted)' if record.get('accepted_skips') else ''}, total_kw={record['total_kw']:.3f}")
-    for w in record.get("warnings") or []:
-        text += f"\nwarning: {w['message_en']} / {w['message_zh']}"
+    for w in record.get("warnings") or []:  # import warnings (GCJ-02, …) or a ledger's row warnings
+        if "message_en" in w:
+            text += f"\nwarning: {w['message_en']} / {w['message_zh']}"
+        else:
+            text += f"\nwarning: row {w.get('row')}: {w.get('reason_en')} / {w.get('reason_zh')}"
     emit(record, args.json, text)
     return 0
 

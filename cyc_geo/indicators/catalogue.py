@@ -286,10 +286,12 @@ class ReferenceFigure:
     unit: str
     definition_zh: str
     definition_en: str
+    unit_en: str = ""
+    """The unit in English (the Chinese ``unit`` when not given)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name_zh, "name_en": self.name_en, "value": self.value, "unit": self.unit,
-                "definition": self.definition_zh, "definition_en": self.definition_en}
+                "unit_en": self.unit_en or self.unit, "definition": self.definition_zh, "definition_en": self.definition_en}
 
 
 REFERENCE_FIGURES: dict[int, str] = {5: "cyc_geo.carbon.forest:stock_difference_net_sink"}

@@ -102,7 +102,7 @@ def reference_text(fig: ind.ReferenceFigure | None, lang: str) -> str:
         return ""
     name, definition = (fig.name_zh, fig.definition_zh) if lang == "zh" else (fig.name_en, fig.definition_en)
     return _t(lang, f"参考：{name} {fig.value:.2f} {fig.unit}。{definition}",
-              f"Reference: {name} {fig.value:.2f} {fig.unit}. {definition}")
+              f"Reference: {name} {fig.value:.2f} {fig.unit_en or fig.unit}. {definition}")
 
 
 def status_table(ev: pd.DataFrame, year: int, lang: str, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -117,7 +117,7 @@ def status_table(ev: pd.DataFrame, year: int, lang: str, catalogue: pd.DataFrame
         "derived": _t(lang, "推算（填报值）", "derived (reported inputs)"),
         "none": "—",
     }
-    notes = [r if not ref else f"{r}；{ref}" for r, ref in
+    notes = [r if not ref else f"{r}{_t(lang, '；', '; ')}{ref}" for r, ref in
              zip(ev["reason"], (reference_text(f, lang) for f in ev["reference"]), strict=True)]
     directions = {"higher": _t(lang, "越高越好", "higher is better"), "lower": _t(lang, "越低越好", "lower is better")}
     return pd.DataFrame(

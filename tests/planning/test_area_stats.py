@@ -71,7 +71,8 @@ def test_township_stats_equal_pv_progress_carbon_and_the_pv_township_table(demo_
 
     rows = {r["item"]: r for r in stats["rows"]}
     assert rows["potential_mw"]["value"] == stats["potential_mw"] and rows["potential_mw"]["unit"] == "MW"
-    assert rows["forest_stock_m3"]["provenance"] == "demo" and "0307" in rows["forest_stock_m3"]["definition_zh"]
+    definition = rows["forest_stock_m3"]["definition_zh"]
+    assert rows["forest_stock_m3"]["provenance"] == "demo" and "乔木林地 0301" in definition and "0307" not in definition
     assert rows["installed_mw"]["layer"] == "pv_installations" and rows["installed_mw"]["data_year"] == "2024"
     assert stats["layers"]["farmland"]["provenance"] == "demo"
 
