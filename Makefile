@@ -33,10 +33,11 @@ stop:
 	@$(PY) -m deploy.stop --port $(PORT)
 
 ## Install everything (incl. Debian chromium + CJK fonts) and run the whole test suite, browser tests
-## included, in TEST_WORKERS processes (pytest-xdist; a module's tests stay on one worker, see tests/conftest.py).
+## included, in TEST_WORKERS processes (pytest-xdist; a module's tests stay on one worker, see tests/conftest.py);
+## the log ends with the 30 slowest test phases (setup, call, teardown).
 test:
 	scripts/setup.sh --test
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=30
 
 ## The inner loop: every test but the browser ones (tests/browser/), in TEST_WORKERS processes.
 test-fast:

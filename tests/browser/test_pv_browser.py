@@ -90,12 +90,13 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
         stop_app(proc2)
 
 
-def test_language_switches_keep_the_emission_preset(browser):
+def test_language_switches_keep_the_emission_preset(browser, app_url):
     """Switching 中文/English several times keeps a chosen emission preset and never fails.
 
     (Streamlit hands back a choice widget's label after the second switch; the page maps it
-    back to the option, see ui.common.choice_value.)"""
-    proc, url = start_app(timeout_s=120)
+    back to the option, see ui.common.choice_value.) The session's app (the same start as ``start_app()``
+    with no settings): a language switch writes nothing."""
+    url = app_url
     ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="zh-CN")
     page = ctx.new_page()
     try:
@@ -134,4 +135,3 @@ def test_language_switches_keep_the_emission_preset(browser):
     finally:
         save_artifact(page, "pv_language_switches")
         ctx.close()
-        stop_app(proc)

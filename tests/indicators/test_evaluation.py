@@ -25,15 +25,27 @@ SPATIAL = {
 }
 
 
-@pytest.fixture
-def long(data_dir):
-    conn = db.connect()
-    ind.save_values(conn, [{"no": 1, "year": 2023, "value": "7.86"}, {"no": 9, "year": 2023, "value": "1.1234"},
-                           {"no": 3, "year": 2023, "value": "250.5"}, {"no": 3, "year": 2024, "value": "260"},
-                           {"no": 4, "year": 2024, "value": "26.1"}], actor="王五")
-    out = evaluation.evaluate_years(ind.YEARS, conn, SPATIAL)
-    conn.close()
+@pytest.fixture(scope="module")
+def _long_once(tmp_path_factory):
+    """The evaluation of a few saved values, computed once per module in a data folder of its own."""
+    d = tmp_path_factory.mktemp("evaluation") / "data"
+    (d / "boundaries").mkdir(parents=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CYC_GEO_DATA_DIR", str(d))
+        mp.setenv("CYC_GEO_DB", str(d / "test.sqlite"))
+        conn = db.connect()
+        ind.save_values(conn, [{"no": 1, "year": 2023, "value": "7.86"}, {"no": 9, "year": 2023, "value": "1.1234"},
+                               {"no": 3, "year": 2023, "value": "250.5"}, {"no": 3, "year": 2024, "value": "260"},
+                               {"no": 4, "year": 2024, "value": "26.1"}], actor="王五")
+        out = evaluation.evaluate_years(ind.YEARS, conn, SPATIAL)
+        conn.close()
     return out
+
+
+@pytest.fixture
+def long(_long_once, data_dir):
+    """A copy of the module's evaluation for one test (in that test's own empty data folder)."""
+    return _long_once.copy()
 
 
 def test_workbook_in_annex1_layout(long):

@@ -26,7 +26,7 @@ def _row19(year: int) -> dict:
 
 
 @pytest.mark.slow
-def test_indicator_19_in_2022_has_the_ledger_value_and_no_annual_target(data_dir: Path) -> None:
+def test_indicator_19_in_2022_has_the_ledger_value_and_no_annual_target(demo_data_dir: Path) -> None:
     ledger = load_ledger()
     want = progress.cumulative_at_year_end(ledger, 2022)
     start = progress.cumulative_at_year_end(ledger, 2021)

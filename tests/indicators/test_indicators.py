@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -288,22 +287,22 @@ def test_trajectories_long_table(cat):
     assert list(sink[sink["kind"] == "actual"]["amount"]) == [25.0, 25.0, 25.0]
 
 
-def test_cli_json(data_dir, tmp_path):
-    env_cmd = [sys.executable, "-m", "cyc_geo", "indicators"]
-    r = subprocess.run([*env_cmd, "--year", "2024", "--set", "9=1.05", "--actor", "cli", "--no-spatial", "--json"],
-                       cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    rows = json.loads(r.stdout)
+def test_cli_json(data_dir, tmp_path, capsys):
+    from cyc_geo.cli import main  # in-process: the command's own output and exit code, no interpreter start
+
+    cmd = ["indicators"]
+    code = main([*cmd, "--year", "2024", "--set", "9=1.05", "--actor", "cli", "--no-spatial", "--json"])
+    r = capsys.readouterr()
+    assert code == 0, r.err
+    rows = json.loads(r.out)
     assert [row["no"] for row in rows][:18] == list(range(1, 19))
     for row in rows:
         assert {"no", "name", "unit", "baseline", "target", "value", "status", "source"} <= set(row)
     r9 = rows[8]
     assert (r9["name"], r9["target"], r9["value"], r9["status"]) == ("单位工业增加值碳排放", 1.1, 1.05, "达标")
     assert rows[0]["status"] == "无数据" and rows[0]["value"] is None
-    bad = subprocess.run([*env_cmd, "--year", "2024", "--set", "9=lots", "--actor", "cli", "--no-spatial"],
-                         cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "numbers only" in bad.stderr
+    bad = main([*cmd, "--year", "2024", "--set", "9=lots", "--actor", "cli", "--no-spatial"])
+    assert bad == 2 and "numbers only" in capsys.readouterr().err
     out = tmp_path / "ind.csv"
-    r = subprocess.run([*env_cmd, "--year", "2023", "--no-spatial", "--export", str(out)], cwd=REPO,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    code = main([*cmd, "--year", "2023", "--no-spatial", "--export", str(out)])
+    assert code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")

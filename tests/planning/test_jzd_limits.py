@@ -341,8 +341,8 @@ class _Upload(io.BytesIO):
     ],
     ids=["inf", "overlap", "size"],
 )
-def test_projects_page_shows_the_message_in_its_language_and_no_traceback(data_dir, monkeypatch, data, lang, shown,
-                                                                         hidden):
+def test_projects_page_shows_the_message_in_its_language_and_no_traceback(demo_data_dir, monkeypatch, data, lang,
+                                                                         shown, hidden):
     """The real projects page (demo data) with a hostile 界址点 upload: one error in the page's language."""
     import streamlit
 
@@ -357,6 +357,6 @@ def test_projects_page_shows_the_message_in_its_language_and_no_traceback(data_d
     errors = [e.value for e in at.error]
     assert [shown in e for e in errors].count(True) == 1, errors
     assert not any(hidden in e for e in errors)  # one language at a time
-    assert list((data_dir / "uploads").glob("*.txt")) == []  # the staged copy is gone
+    assert list((demo_data_dir / "uploads").glob("*.txt")) == []  # the staged copy is gone
     streamlit.cache_data.clear()
     streamlit.cache_resource.clear()

@@ -165,7 +165,7 @@ class _Upload(io.BytesIO):
         self.name, self.size, self.file_id = name, len(data), "upload-1"
 
 
-def test_projects_page_offers_a_one_click_swap_for_an_easting_first_file(data_dir, monkeypatch):
+def test_projects_page_offers_a_one_click_swap_for_an_easting_first_file(demo_data_dir, monkeypatch):
     import streamlit
 
     data = jzd_text(**CHANGYUAN, easting_first=True)

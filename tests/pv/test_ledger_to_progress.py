@@ -22,7 +22,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_an_imported_ledger_drives_progress_and_indicator_19(data_dir, tmp_path):
+def test_an_imported_ledger_drives_progress_and_indicator_19(demo_data_dir, tmp_path):
     xlsx = write_kw_xlsx(tmp_path / "台账.xlsx")
     refused = _cli("import", str(xlsx), "--layer", "pv_installations", "--json")
     assert refused.returncode != 0 and json.loads(refused.stdout)["error"] == "rows_skipped"

@@ -58,7 +58,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_an_imported_grid_list_is_counted_by_connection_date(data_dir: Path, tmp_path: Path) -> None:
+def test_an_imported_grid_list_is_counted_by_connection_date(demo_data_dir: Path, tmp_path: Path) -> None:
     done = _cli("import", str(write_grid_list(tmp_path / "并网清单.xlsx")), "--layer", "pv_installations", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["features"] == 5

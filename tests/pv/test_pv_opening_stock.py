@@ -67,7 +67,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_the_cli_sets_it_and_pv_progress_json_reflects_it(data_dir: Path) -> None:
+def test_the_cli_sets_it_and_pv_progress_json_reflects_it(demo_data_dir: Path) -> None:
     before = _cli("pv", "progress", "--as-of", "2023-12-31", "--json")
     assert before.returncode == 0, before.stderr
     base = json.loads(before.stdout)
