@@ -27,7 +27,7 @@ from cyc_geo.places.profile import MissingTable
 from cyc_geo.pv import installations
 from ui import charts
 from ui.auth import current_editor, require_editor
-from ui.common import database, demo_banner, lang, load_layer, registry, tr
+from ui.common import big_layer, database, demo_banner, lang, ledger, load_layer, registry, tr
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -260,7 +260,8 @@ def _report_downloads(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year
     from cyc_geo.exports.docx import report_docx
     from cyc_geo.indicators import annual_report
 
-    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial)
+    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial, ledger=ledger(),
+                                             roofs=big_layer("rooftops"))
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
