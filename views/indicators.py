@@ -241,33 +241,63 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
     if not st.button(tr("生成评估报告", "Make the evaluation report"), key="ind_eval_go"):
         return
     demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)
+    files = _evaluation_files(year, lang(), demo, cat, spatial, _data_stamp(conn))
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
-        long = evaluation.evaluate_years(years, conn, spatial, cat)
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[2 * i], tr(f"评估 Excel（{label}）", f"Evaluation Excel ({label})"),
-                  evaluation.workbook_bytes(long, demo, lang()), f"changyuan_evaluation_{tag}.xlsx", XLSX_MIME,
-                  f"ind_eval_xlsx_{tag}")
+                  files[f"xlsx_{tag}"], f"changyuan_evaluation_{tag}.xlsx", XLSX_MIME, f"ind_eval_xlsx_{tag}")
         _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
-                  evaluation.pdf_bytes(long, cat, demo, lang()), f"changyuan_evaluation_{tag}.pdf",
-                  "application/pdf", f"ind_eval_pdf_{tag}")
-    _report_downloads(conn, spatial, cat, year, demo)
-
-
-def _report_downloads(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int, demo: bool) -> None:
-    """The 年度评估 report (一、总体进展 … 六、下一步工作) of ``year`` and of the pilot as Word files (no maps:
-    the command line's ``evaluation --format docx`` adds them)."""
-    from cyc_geo.exports.docx import report_docx
-    from cyc_geo.indicators import annual_report
-
-    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial, ledger=ledger(),
-                                             roofs=big_layer("rooftops"))
+                  files[f"pdf_{tag}"], f"changyuan_evaluation_{tag}.pdf", "application/pdf", f"ind_eval_pdf_{tag}")
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[i], tr(f"年度评估 Word（{label}）", f"Evaluation report, Word ({label})"),
-                  report_docx(annual_report.build(inputs, years, lang())), f"changyuan_evaluation_report_{tag}.docx",
+                  files[f"docx_{tag}"], f"changyuan_evaluation_report_{tag}.docx",
                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")
+
+
+EVALUATION_TABLES = ("indicator_values", "project_progress", "pv_ledger_edits", "pv_opening_stock")
+"""The database tables the evaluation files read (reported values, project progress, ledger edits, opening stock)."""
+
+
+def _data_stamp(conn: sqlite3.Connection) -> str:
+    """A digest of everything the evaluation files read besides their arguments: the rows of
+    :data:`EVALUATION_TABLES`, the source versions of the layers they read, and today's date (the PV need is as of
+    today, the files are dated): any saved value, import or new day makes a new cache key."""
+    import hashlib
+
+    h = hashlib.sha256(str(pd.Timestamp.now(tz="UTC").date()).encode())
+    for table in EVALUATION_TABLES:
+        h.update(repr(conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()).encode())
+    for layer_id in sorted({layer.id for layer in registry() if layer.feeds_indicators}
+                           | {"rooftops", "projects", installations.LAYER_ID}):
+        h.update(f"{layer_id}={source_version(layer_id)};".encode())
+    return h.hexdigest()
+
+
+@st.cache_data(ttl=900, show_spinner=False, max_entries=8)
+def _evaluation_files(year: int, lg: str, demo: bool, cat: pd.DataFrame, spatial: dict[int, ind.SpatialValue],
+                      stamp: str) -> dict[str, bytes]:
+    """The evaluation's six files of ``year`` and of the pilot (Excel and PDF of :mod:`cyc_geo.indicators.evaluation`,
+    Word of :mod:`cyc_geo.indicators.annual_report`), cached per arguments and :func:`_data_stamp`: a second
+    planner asking for the same report gets the same bytes without laying them out again."""
+    from cyc_geo.exports.docx import report_docx
+    from cyc_geo.indicators import annual_report
+
+    conn = database()
+    files: dict[str, bytes] = {}
+    for years, tag in (((year,), str(year)), (ind.YEARS, "2022-2024")):
+        long = evaluation.evaluate_years(years, conn, spatial, cat)
+        files[f"xlsx_{tag}"] = evaluation.workbook_bytes(long, demo, lg)
+        files[f"pdf_{tag}"] = evaluation.pdf_bytes(long, cat, demo, lg)
+    # the 年度评估 report (一、总体进展 … 六、下一步工作) as Word files (no maps: the command line's
+    # ``evaluation --format docx`` adds them)
+    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial, ledger=ledger(),
+                                             roofs=big_layer("rooftops"))
+    for years, tag in (((year,), str(year)), (ind.YEARS, "2022-2024")):
+        files[f"docx_{tag}"] = report_docx(annual_report.build(inputs, years, lg))
+    return files
 
 
 def _audit_section(conn: sqlite3.Connection) -> None:
