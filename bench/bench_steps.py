@@ -148,8 +148,10 @@ def _project_steps(page, url: str, site: Path) -> list[tuple[str, Callable[[], N
         page.get_by_text("选择项目").first.wait_for(timeout=STEP_TIMEOUT_MS)
 
     def select_3() -> None:
-        page.get_by_test_id("stSelectbox").filter(has_text="选择项目").click()
-        page.get_by_role("option").filter(has_text="3.").first.click()
+        # on a busy machine the page may still be settling: wait for it, and give the clicks the step's time
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        page.get_by_test_id("stSelectbox").filter(has_text="选择项目").click(timeout=STEP_TIMEOUT_MS)
+        page.get_by_role("option").filter(has_text="3.").first.click(timeout=STEP_TIMEOUT_MS)
         _settle(page)
 
     def upload() -> None:

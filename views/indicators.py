@@ -16,7 +16,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.display import display_frame
 from cyc_geo.indicators import catalogue as ind
@@ -27,7 +26,7 @@ from cyc_geo.places.profile import MissingTable
 from cyc_geo.pv import installations
 from ui import charts
 from ui.auth import current_editor, require_editor
-from ui.common import big_layer, database, demo_banner, lang, ledger, load_layer, registry, tr
+from ui.common import big_layer, database, demo_banner, facts, lang, ledger, registry, tr
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -140,7 +139,7 @@ def _pickers(conn: sqlite3.Connection) -> tuple[int, dict[int, ind.SpatialValue]
 
 
 def _provenance() -> None:
-    shown = {layer.id: load_layer(layer.id) for layer in registry() if layer.feeds_indicators}
+    shown = {layer.id: facts(layer.id) for layer in registry() if layer.feeds_indicators}
     if shown:
         demo_banner(shown)
     st.caption(
@@ -218,13 +217,16 @@ def _download(column, label: str, data: bytes, file_name: str, mime: str, key: s
     column.download_button(label, data, file_name=file_name, mime=mime, key=key)
 
 
+def _demo_inputs() -> bool:
+    """Whether any layer feeding the indicators is demo data (from the cached layer facts: no layer copied)."""
+    return any(facts(layer.id).provenance.demo for layer in registry() if layer.feeds_indicators)
+
+
 def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     st.subheader(tr("导出", "Export"))
     d1, d2 = st.columns(2)
     name = f"changyuan_indicators_{year}"
-    from cyc_geo.catalog.provenance import provenance_of
-
-    demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)
+    demo = _demo_inputs()
     _download(d1, tr("下载 Excel（附件1格式）", "Download Excel (Annex 1 layout)"), to_excel_bytes(ev, cat, demo),
               f"{name}.xlsx", XLSX_MIME, "ind_dl_xlsx")
     _download(d2, tr("下载 CSV", "Download CSV"), to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
@@ -240,7 +242,7 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
                   "and lead department, with a trend chart."))
     if not st.button(tr("生成评估报告", "Make the evaluation report"), key="ind_eval_go"):
         return
-    demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)
+    demo = _demo_inputs()
     files = _evaluation_files(year, lang(), demo, cat, spatial, _data_stamp(conn))
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
