@@ -8,10 +8,16 @@ contexts. Each step is timed from the click (or navigation) until Streamlit has 
 the step's result is on screen:
 
 - map: open the map (county and townships), switch the rooftops layer on, click a township (side
-  panel), download the map export as HTML and as PNG (each made on its click);
+  panel), download the map export as HTML and as PNG (each made on its click), make the township
+  atlas (18 pages, A3) in the print layout;
 - PV: open the page, 恢复默认 (reset to defaults);
 - projects: open the page, select project 3, upload a site file (GeoJSON), save it as project 3's
-  site (signed in as an editor), 恢复演示地块 (reset to the demo site).
+  site (signed in as an editor), 恢复演示地块 (reset to the demo site);
+- forest: open the page, switch the method to carbon pools, switch the zones to the belt;
+- indicators: open the page, make the evaluation report (生成评估报告, until its downloads are shown).
+
+Steps whose name starts with ``_`` prepare the next one (open an expander, pick an option) and are not
+reported.
 
 Server CPU seconds per step are read from the process tree (psutil) like the load benchmark's.
 ``python -m bench.bench_steps [--repo DIR ...]``; ``python -m bench --only steps``.
@@ -98,8 +104,19 @@ def _map_steps(page, url: str, lat_lon: tuple[float, float]) -> list[tuple[str, 
             dl.value.path()  # the file has arrived
         return step
 
+    def atlas_options() -> None:
+        page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）").click()
+        page.get_by_text("乡镇图集", exact=True).click()
+        _settle(page)
+
+    def atlas() -> None:
+        page.get_by_role("button", name="生成 PDF").click()
+        _settle(page)
+        page.get_by_role("button", name="下载 PDF").wait_for(timeout=STEP_TIMEOUT_MS)
+
     return [("map_open", open_map), ("map_rooftops_on", rooftops_on), ("map_side_panel", side_panel),
-            ("map_export_html", export("HTML")), ("map_export_png", export("PNG"))]
+            ("map_export_html", export("HTML")), ("map_export_png", export("PNG")),
+            ("_atlas_options", atlas_options), ("map_atlas", atlas)]
 
 
 def _pv_steps(page, url: str) -> list[tuple[str, Callable[[], None]]]:
@@ -131,8 +148,10 @@ def _project_steps(page, url: str, site: Path) -> list[tuple[str, Callable[[], N
         page.get_by_text("选择项目").first.wait_for(timeout=STEP_TIMEOUT_MS)
 
     def select_3() -> None:
-        page.get_by_test_id("stSelectbox").filter(has_text="选择项目").click()
-        page.get_by_role("option").filter(has_text="3.").first.click()
+        # on a busy machine the page may still be settling: wait for it, and give the clicks the step's time
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        page.get_by_test_id("stSelectbox").filter(has_text="选择项目").click(timeout=STEP_TIMEOUT_MS)
+        page.get_by_role("option").filter(has_text="3.").first.click(timeout=STEP_TIMEOUT_MS)
         _settle(page)
 
     def upload() -> None:
@@ -153,10 +172,44 @@ def _project_steps(page, url: str, site: Path) -> list[tuple[str, Callable[[], N
             ("projects_upload_site", upload), ("projects_save_site", save), ("projects_reset_demo", reset)]
 
 
+def _forest_steps(page, url: str) -> list[tuple[str, Callable[[], None]]]:
+    def open_forest() -> None:
+        page.goto(f"{url}/carbon", timeout=STEP_TIMEOUT_MS)
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        page.get_by_text("分区统计（精确部分像元加权）").first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def method_pools() -> None:
+        page.get_by_test_id("stSidebar").get_by_text("碳库法（InVEST 储量/固碳）").click()
+        _settle(page)
+        page.get_by_text("碳储量 (万t C)").first.wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def zones_belt() -> None:
+        page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="汇总单元").click()
+        page.get_by_role("option").filter(has_text="沿黄生态带分区").first.click()
+        _settle(page)
+
+    return [("forest_open", open_forest), ("forest_method_pools", method_pools), ("forest_zones_belt", zones_belt)]
+
+
+def _indicator_steps(page, url: str) -> list[tuple[str, Callable[[], None]]]:
+    def open_indicators() -> None:
+        page.goto(f"{url}/indicators", timeout=STEP_TIMEOUT_MS)
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        page.get_by_role("button", name="生成评估报告").wait_for(timeout=STEP_TIMEOUT_MS)
+
+    def evaluation() -> None:
+        page.get_by_role("button", name="生成评估报告").click()
+        _settle(page)
+        page.get_by_role("button", name="年度评估 Word（试点期）").wait_for(timeout=STEP_TIMEOUT_MS)
+
+    return [("indicators_open", open_indicators), ("indicators_evaluation", evaluation)]
+
+
 def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float]) -> list[dict[str, Any]]:
     rows = []
     for steps_of in (lambda p: _map_steps(p, server.url, lat_lon), lambda p: _pv_steps(p, server.url),
-                     lambda p: _project_steps(p, server.url, site)):
+                     lambda p: _project_steps(p, server.url, site), lambda p: _forest_steps(p, server.url),
+                     lambda p: _indicator_steps(p, server.url)):
         ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
         page = ctx.new_page()
         try:
@@ -167,7 +220,7 @@ def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float])
                     step()
                 except Exception as exc:  # noqa: BLE001 - a failed step is reported, the round goes on
                     error = str(exc).splitlines()[0][:200]
-                if name == "sign_in":
+                if name == "sign_in" or (name.startswith("_") and not error):
                     continue
                 rows.append({"bench": f"step_{name}", "variant": f"{server.label}, {kind}", "rows": 1,
                              "seconds": round(time.perf_counter() - t0, 2),

@@ -282,3 +282,27 @@ def search_entries(basemap_id: str, lg: str) -> list[list]:
     ids = [layer.id for layer in registry() if layer.searchable and not layer.big and layer.geometry != "raster"]
     named = tuple((i, source_version(i)) for i in ids if "name" in facts(i).columns)
     return _search_entries(named, basemap_id, lg)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _atlas_inputs(versions: tuple[str, ...], edits: str, day: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
+    from cyc_geo.mapview.print_layout import township_inputs
+
+    return township_inputs()
+
+
+def atlas_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
+    """The township atlas's figures' inputs (:func:`cyc_geo.mapview.print_layout.township_inputs`: ~10^5 roofs'
+    PV estimate, the ledger, the forest patches), shared read-only; keyed by the layers' source versions, the
+    ledger's edits and the day (the installed capacity is as of today)."""
+    from cyc_geo.pv import installations, progress
+    from ui.common import database
+
+    versions = tuple(source_version(i) for i in ("rooftops", installations.LAYER_ID, "forest", "landcover", "townships"))
+    return _atlas_inputs(versions, installations.edits_stamp(database()), str(progress.as_of_date(None).date()))
+
+
+def atlas_frames(layer_ids: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    """The cached frames of the vector layers an atlas draws (``layer_ids`` and the townships), by id."""
+    ids = [*layer_ids, "townships"]
+    return {i: layer_frame(i) for i in dict.fromkeys(ids) if layer_def(i).geometry != "raster"}

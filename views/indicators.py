@@ -16,7 +16,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cyc_geo.catalog.provenance import provenance_of
 from cyc_geo.catalog.sources import source_version
 from cyc_geo.exports.display import display_frame
 from cyc_geo.indicators import catalogue as ind
@@ -27,7 +26,7 @@ from cyc_geo.places.profile import MissingTable
 from cyc_geo.pv import installations
 from ui import charts
 from ui.auth import current_editor, require_editor
-from ui.common import database, demo_banner, lang, load_layer, registry, tr
+from ui.common import big_layer, database, demo_banner, facts, lang, ledger, registry, tr
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -140,7 +139,7 @@ def _pickers(conn: sqlite3.Connection) -> tuple[int, dict[int, ind.SpatialValue]
 
 
 def _provenance() -> None:
-    shown = {layer.id: load_layer(layer.id) for layer in registry() if layer.feeds_indicators}
+    shown = {layer.id: facts(layer.id) for layer in registry() if layer.feeds_indicators}
     if shown:
         demo_banner(shown)
     st.caption(
@@ -218,13 +217,16 @@ def _download(column, label: str, data: bytes, file_name: str, mime: str, key: s
     column.download_button(label, data, file_name=file_name, mime=mime, key=key)
 
 
+def _demo_inputs() -> bool:
+    """Whether any layer feeding the indicators is demo data (from the cached layer facts: no layer copied)."""
+    return any(facts(layer.id).provenance.demo for layer in registry() if layer.feeds_indicators)
+
+
 def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     st.subheader(tr("导出", "Export"))
     d1, d2 = st.columns(2)
     name = f"changyuan_indicators_{year}"
-    from cyc_geo.catalog.provenance import provenance_of
-
-    demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)
+    demo = _demo_inputs()
     _download(d1, tr("下载 Excel（附件1格式）", "Download Excel (Annex 1 layout)"), to_excel_bytes(ev, cat, demo),
               f"{name}.xlsx", XLSX_MIME, "ind_dl_xlsx")
     _download(d2, tr("下载 CSV", "Download CSV"), to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
@@ -240,33 +242,64 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
                   "and lead department, with a trend chart."))
     if not st.button(tr("生成评估报告", "Make the evaluation report"), key="ind_eval_go"):
         return
-    demo = any(provenance_of(load_layer(layer.id)).demo for layer in registry() if layer.feeds_indicators)
+    demo = _demo_inputs()
+    files = _evaluation_files(year, lang(), demo, cat, spatial, _data_stamp(conn))
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
-        long = evaluation.evaluate_years(years, conn, spatial, cat)
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[2 * i], tr(f"评估 Excel（{label}）", f"Evaluation Excel ({label})"),
-                  evaluation.workbook_bytes(long, demo, lang()), f"changyuan_evaluation_{tag}.xlsx", XLSX_MIME,
-                  f"ind_eval_xlsx_{tag}")
+                  files[f"xlsx_{tag}"], f"changyuan_evaluation_{tag}.xlsx", XLSX_MIME, f"ind_eval_xlsx_{tag}")
         _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
-                  evaluation.pdf_bytes(long, cat, demo, lang()), f"changyuan_evaluation_{tag}.pdf",
-                  "application/pdf", f"ind_eval_pdf_{tag}")
-    _report_downloads(conn, spatial, cat, year, demo)
-
-
-def _report_downloads(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int, demo: bool) -> None:
-    """The 年度评估 report (一、总体进展 … 六、下一步工作) of ``year`` and of the pilot as Word files (no maps:
-    the command line's ``evaluation --format docx`` adds them)."""
-    from cyc_geo.exports.docx import report_docx
-    from cyc_geo.indicators import annual_report
-
-    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial)
+                  files[f"pdf_{tag}"], f"changyuan_evaluation_{tag}.pdf", "application/pdf", f"ind_eval_pdf_{tag}")
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[i], tr(f"年度评估 Word（{label}）", f"Evaluation report, Word ({label})"),
-                  report_docx(annual_report.build(inputs, years, lang())), f"changyuan_evaluation_report_{tag}.docx",
+                  files[f"docx_{tag}"], f"changyuan_evaluation_report_{tag}.docx",
                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")
+
+
+EVALUATION_TABLES = ("indicator_values", "project_progress", "pv_ledger_edits", "pv_opening_stock")
+"""The database tables the evaluation files read (reported values, project progress, ledger edits, opening stock)."""
+
+
+def _data_stamp(conn: sqlite3.Connection) -> str:
+    """A digest of everything the evaluation files read besides their arguments: the rows of
+    :data:`EVALUATION_TABLES`, the source versions of the layers they read, and today's date (the PV need is as of
+    today, the files are dated): any saved value, import or new day makes a new cache key."""
+    import hashlib
+
+    h = hashlib.sha256(str(pd.Timestamp.now(tz="UTC").date()).encode())
+    for table in EVALUATION_TABLES:
+        h.update(repr(conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()).encode())
+    for layer_id in sorted({layer.id for layer in registry() if layer.feeds_indicators}
+                           | {"rooftops", "projects", installations.LAYER_ID}):
+        h.update(f"{layer_id}={source_version(layer_id)};".encode())
+    return h.hexdigest()
+
+
+@st.cache_data(ttl=900, show_spinner=False, max_entries=8)
+def _evaluation_files(year: int, lg: str, demo: bool, cat: pd.DataFrame, spatial: dict[int, ind.SpatialValue],
+                      stamp: str) -> dict[str, bytes]:
+    """The evaluation's six files of ``year`` and of the pilot (Excel and PDF of :mod:`cyc_geo.indicators.evaluation`,
+    Word of :mod:`cyc_geo.indicators.annual_report`), cached per arguments and :func:`_data_stamp`: a second
+    planner asking for the same report gets the same bytes without laying them out again."""
+    from cyc_geo.exports.docx import report_docx
+    from cyc_geo.indicators import annual_report
+
+    conn = database()
+    files: dict[str, bytes] = {}
+    for years, tag in (((year,), str(year)), (ind.YEARS, "2022-2024")):
+        long = evaluation.evaluate_years(years, conn, spatial, cat)
+        files[f"xlsx_{tag}"] = evaluation.workbook_bytes(long, demo, lg)
+        files[f"pdf_{tag}"] = evaluation.pdf_bytes(long, cat, demo, lg)
+    # the 年度评估 report (一、总体进展 … 六、下一步工作) as Word files (no maps: the command line's
+    # ``evaluation --format docx`` adds them)
+    inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial, ledger=ledger(),
+                                             roofs=big_layer("rooftops"))
+    for years, tag in (((year,), str(year)), (ind.YEARS, "2022-2024")):
+        files[f"docx_{tag}"] = report_docx(annual_report.build(inputs, years, lg))
+    return files
 
 
 def _audit_section(conn: sqlite3.Connection) -> None:

@@ -462,9 +462,11 @@ def _next(b: list[Block], ev: pd.DataFrame, warnings: Mapping[int, warn.Warning]
 
 
 def evaluation_inputs(years: Sequence[int], conn: Any, catalogue: pd.DataFrame, demo: bool,
-                      as_of: str | None = None, spatial: Any = None) -> Inputs:
+                      as_of: str | None = None, spatial: Any = None, ledger: Any = None, roofs: Any = None) -> Inputs:
     """Gather :class:`Inputs` for ``years`` from the database and the data (evaluations of every pilot year up to the
-    last one asked, so the warning sees the trend; the project progress of each year; PV's need)."""
+    last one asked, so the warning sees the trend; the project progress of each year; PV's need). ``ledger`` (the
+    installations ledger with ``conn``'s edits) and ``roofs`` (the rooftops layer) are read here unless given
+    (the app passes its cached copies)."""
     from cyc_geo.indicators.catalogue import YEARS
     from cyc_geo.indicators.evaluation import evaluate_years
     from cyc_geo.planning.progress import progress_table
@@ -473,7 +475,8 @@ def evaluation_inputs(years: Sequence[int], conn: Any, catalogue: pd.DataFrame, 
 
     last = max(years)
     long = evaluate_years([y for y in YEARS if y <= last], conn, spatial, catalogue=catalogue)
-    ledger, roofs = load_ledger(conn), load_rooftops()
+    ledger = load_ledger(conn) if ledger is None else ledger
+    roofs = load_rooftops() if roofs is None else roofs
     progress = {int(y): progress_table(conn, int(y), ledger, roofs) for y in years}
     try:
         need: warn.PvNeed | None = warn.pv_needed_now(as_of, last)

@@ -24,19 +24,20 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import matplotlib
 from fpdf.enums import Align, WrapMode
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 
 from cyc_geo.catalog.loader import load_layer
@@ -48,6 +49,9 @@ from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.geo.scalebar import SCALE_STEPS, nice_scale_length_m  # noqa: F401  (part of this module's API)
 from cyc_geo.places.profile import profile
 from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 MAP_DPI = 150
 """Resolution of the map image in the PDF, dots per inch (docs/sources.md, "Print layouts")."""
@@ -311,7 +315,29 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
     """PNG of the layers over ``extent`` (EPSG:4547) at the frame's size; no text in the image.
 
     ``highlight`` (EPSG:4547) is outlined thick on top: the atlas page's unit."""
-    fig = plt.figure(figsize=(frame.w / 25.4, frame.h / 25.4), dpi=dpi)
+    buf = io.BytesIO()
+    _map_figure(drawn, extent, frame, highlight, dpi).savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def render_map_image(drawn: list[Drawn], extent: tuple[float, float, float, float], frame: Frame,
+                     highlight: shapely.Geometry | None = None, dpi: int = MAP_DPI) -> PILImage:
+    """The image of :func:`render_map_png` as an RGB PIL image (white under the layers, as the PNG is opaque):
+    what a PDF page embeds, without encoding a PNG only to decode it again."""
+    from PIL import Image
+
+    fig = _map_figure(drawn, extent, frame, highlight, dpi)
+    canvas = fig.canvas
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]
+    return Image.fromarray(rgba[:, :, :3].copy(), mode="RGB")
+
+
+def _map_figure(drawn: list[Drawn], extent: tuple[float, float, float, float], frame: Frame,
+                highlight: shapely.Geometry | None, dpi: int) -> Figure:
+    """The map's matplotlib figure (Agg canvas, outside pyplot: nothing to close, no global figure list)."""
+    fig = Figure(figsize=(frame.w / 25.4, frame.h / 25.4), dpi=dpi)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.set_xlim(extent[0], extent[2])
@@ -352,10 +378,7 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
                                           facecolor="none", edgecolor=HIGHLIGHT_HALO, linewidth=4.0, alpha=0.8))
         ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
                                           facecolor="none", edgecolor=HIGHLIGHT_EDGE, linewidth=1.2))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 # ---------------------------------------------------------------- legend, sources, labels
@@ -691,7 +714,7 @@ def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, flo
     pdf.set_xy(mapf.x, 19)
     pdf.set_font(FAMILY, "B", 15)
     pdf.cell(mapf.w + panel.w, 8, title)
-    pdf.image_bytes(render_map_png(drawn, extent, mapf, highlight), x=mapf.x, y=mapf.y, width=mapf.w, height=mapf.h)
+    pdf.image(render_map_image(drawn, extent, mapf, highlight), x=mapf.x, y=mapf.y, w=mapf.w, h=mapf.h)
     _place_labels(pdf, _labels(drawn, lang), extent, mapf)
     pdf.set_draw_color(60, 60, 60)
     pdf.set_line_width(0.3)
@@ -791,8 +814,13 @@ def township_figures(townships: pd.DataFrame, potential: pd.DataFrame | None = N
     return out
 
 
-def _township_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
-    """(potential, installed, forest patches, any demo) from the project's loaders."""
+TownshipInputs = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]
+"""(potential per township, installed per township, forest patches without geometry, any demo) of the atlas."""
+
+
+def township_inputs() -> TownshipInputs:
+    """(potential, installed, forest patches, any demo) from the project's loaders: what :func:`township_figures`
+    needs besides the townships (the app caches it per data version and passes it to :func:`atlas`)."""
     from cyc_geo.carbon.forest import load_forest_patches
     from cyc_geo.places.townships import load_townships
     from cyc_geo.pv import aggregation, progress
@@ -860,10 +888,12 @@ def _project_rows(r: pd.Series, lang: str) -> list[tuple[str, str]]:
 
 def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
           lang: str = "zh", figures: pd.DataFrame | None = None, frames: dict[str, gpd.GeoDataFrame] | None = None,
-          progress: Callable[[int, int], None] | None = None, maker: str = "", review_no: str = "") -> bytes:
+          progress: Callable[[int, int], None] | None = None, maker: str = "", review_no: str = "",
+          inputs: TownshipInputs | None = None) -> bytes:
     """Atlas PDF: one page per township (``kind="townships"``) or project (``"projects"``), zoomed to
     the unit and outlined, with its key figures beside the map. ``figures`` overrides the computed
-    table (:func:`township_figures` / :func:`project_figures`)."""
+    table (:func:`township_figures` / :func:`project_figures`); ``inputs`` are :func:`township_inputs`
+    already loaded (default: loaded here)."""
     if kind not in ("townships", "projects"):
         raise ValueError(f"图集类型须为 townships 或 projects / atlas must be townships or projects, not {kind!r}")
     paper = _check_paper(paper)
@@ -876,7 +906,7 @@ def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: st
     extra_demo = False
     if kind == "townships":
         if figures is None:
-            potential, installed, forest, extra_demo = _township_inputs()
+            potential, installed, forest, extra_demo = township_inputs() if inputs is None else inputs
             figures = township_figures(units, potential, installed, forest)
         key, fig_key = units["code"].astype(str), "code"
         title0 = _t("atlas_t", lang)

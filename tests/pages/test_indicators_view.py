@@ -154,6 +154,41 @@ def test_english_page(page_env):
     assert at.title[0].value.startswith("Indicator dashboard")
 
 
+def test_evaluation_files_made_once_per_data_and_again_after_a_saved_value(page_env, monkeypatch):
+    """A second 生成评估报告 on unchanged data reuses the laid-out files (issue 29: the report took 3.5 s each
+    time); a value saved in between is in the files made next (no stale report)."""
+    from cyc_geo.catalog.loader import load_layer
+    from cyc_geo.indicators import evaluation
+
+    made: list[float] = []
+    real = evaluation.workbook_bytes
+
+    def counting(long, *args, **kwargs):
+        row = long[(long["no"] == 3) & (long["year"] == 2024)]
+        made.append(float(row["value"].iloc[0]) if len(row) else float("nan"))
+        return real(long, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "workbook_bytes", counting)
+    for layer_id in ("rooftops", "pv_installations", "projects", "forest"):  # demo files built before, as `make data` does
+        load_layer(layer_id)
+    for _ in range(2):
+        at = app_test(PAGE)
+        at.run()
+        at.button(key="ind_eval_go").click().run()
+        assert not at.exception
+    assert len(made) == 2  # the year's and the pilot's workbook, made by the first click only
+    conn = db.connect()
+    try:
+        ind.save_values(conn, [{"no": 3, "year": 2024, "value": 266.5}], actor="alice")
+    finally:
+        conn.close()
+    at = app_test(PAGE)
+    at.run()
+    at.button(key="ind_eval_go").click().run()
+    assert not at.exception
+    assert made[2:] == [266.5, 266.5]
+
+
 def test_evaluation_downloads(page_env):
     """生成评估报告 offers the evaluation of the chosen year and of the pilot, as Excel and PDF."""
     at = app_test(PAGE)
