@@ -48,9 +48,12 @@ beat threads) and a 2 GiB memory limit per worker (2 × 2 GiB stays under the
 from __future__ import annotations
 
 import os
+import sys
 import time
 import tomllib
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +147,27 @@ def _worker_environ() -> dict[str, Any]:
     return env
 
 
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """Start worker processes with a bare ``__main__``.
+
+    The nanny starts workers with multiprocessing's *spawn* method, which re-runs the parent's ``__main__``
+    file in every child. Under Streamlit (the app and ``AppTest``) ``__main__`` is the page script, so each
+    worker ran the whole page — reading every layer (≈ 840 MiB), pausing at its memory limit and never
+    registering ("Only 0/2 workers arrived"). With a bare module in its place the children import only what
+    their tasks need; the parent's ``__main__`` is restored afterwards.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or not getattr(main, "__file__", None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 WORKER_START_TIMEOUT_S = 120.0
 """Longest wait (s) for a started LocalCluster's workers to register (a bound against a hang, not a speed)."""
 
@@ -164,7 +188,7 @@ def get_client(config: DaskConfig | None = None):
     if cfg.scheduler:
         _CLIENT = Client(cfg.scheduler)
     else:
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": _worker_environ()}):
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": _worker_environ()}), _bare_main():
             _CLUSTER = LocalCluster(
                 n_workers=cfg.n_workers,
                 threads_per_worker=cfg.threads_per_worker,
@@ -172,11 +196,11 @@ def get_client(config: DaskConfig | None = None):
                 processes=cfg.processes,
                 dashboard_address=None,
             )
-        _CLIENT = Client(_CLUSTER)
-        # LocalCluster returns once its nannies are up; a worker registers with the scheduler a moment later
-        # (seconds on a busy machine), and scattering the roof table before that fails with "No valid workers
-        # found". Wait for every worker of the cluster this process started.
-        _CLIENT.wait_for_workers(cfg.n_workers, timeout=WORKER_START_TIMEOUT_S)
+            _CLIENT = Client(_CLUSTER)
+            # LocalCluster returns once its nannies are up; a worker registers with the scheduler a moment later
+            # (seconds on a busy machine), and scattering the roof table before that fails with "No valid workers
+            # found". Wait for every worker of the cluster this process started.
+            _CLIENT.wait_for_workers(cfg.n_workers, timeout=WORKER_START_TIMEOUT_S)
     return _CLIENT
 
 

@@ -259,3 +259,29 @@ def test_cli_engine_flag_matches_in_process_cli(dataset, data_dir, capsys):
     names = {r["code"]: r["name"] for r in outs["dask"]["by_township"]}
     assert names["410783001000"] == names["990001001000"] == "蒲西街道"
     assert main(["pv", "estimate", "--engine", "dask", "--source", str(data_dir / "nope")]) == 2
+
+
+def test_workers_do_not_rerun_the_parents_main_script(tmp_path, monkeypatch):
+    """Under Streamlit (and AppTest) ``__main__`` is the page script; spawned dask workers re-ran it (reading every
+    layer, pausing at their memory limit, never registering). A ``__main__`` whose file leaves a mark when run."""
+    import sys
+    import types
+
+    mark = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(mark)!r}, 'a').write('x')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    cfg = tmp_path / "engine.toml"
+    cfg.write_text('engine = "dask"\n[dask]\nn_workers = 1\nthreads_per_worker = 1\nmemory_limit = "1GiB"\n')
+    monkeypatch.setenv("CYC_GEO_ENGINE_CONFIG", str(cfg))
+    monkeypatch.delenv("CYC_GEO_DASK_SCHEDULER", raising=False)
+    engine.shutdown_client()
+    try:
+        client = engine.get_client()
+        assert client.submit(sum, [1, 2]).result(timeout=60) == 3
+    finally:
+        engine.shutdown_client()
+    assert not mark.exists()  # no worker ran the page
+    assert sys.modules["__main__"] is page  # and the parent's __main__ is back
