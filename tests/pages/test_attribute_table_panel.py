@@ -90,6 +90,7 @@ def test_english_headers_and_summary():
     farmland = load_layer("farmland")
     at = app_test("views/map.py")
     at.session_state["lang"] = "en"
+    at.query_params["lang"] = "en"  # the map page takes its language from its permalink, as a planner's link gives it
     at.query_params["layers"] = "farmland"  # the table opens on the topmost visible vector layer
     at.session_state["attr_on"] = True  # opened (no widget interaction: the area panel's radio is format-bound)
     at.run()
