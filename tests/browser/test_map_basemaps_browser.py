@@ -68,14 +68,18 @@ def test_every_basemap_keeps_the_county_zoom_with_a_large_layer_on(app_url, page
         assert state["grids"] >= 1, (title, state)
         assert state["z"] == 10, (title, state)  # was 14 on 空白底图 (the tiles' minZoom)
         assert state["min"] <= 9 and not state["outDisabled"], (title, state)
-    # back to the county view from building zoom: the "−" button and "fit to county" both work
+    # back to the county view from building zoom: the "−" button works ...
     frame.locator(".leaflet-container").evaluate("() => { window.map.setView([35.19, 114.75], 15, {animate: false}); }")
     frame.locator(".leaflet-control-zoom-out").click()
     _inner_frame(page).wait_for_function("() => window.map.getZoom() === 14", timeout=LONG)
-    # the new view is reported to the app, which reruns the map fragment: the URL shows it, then the run ends
-    page.wait_for_url(lambda u: "z=14" in u, timeout=LONG)
+    # ... and so does "fit to county", tried on a page opened at building zoom: there the app's view is the map's
+    # own, so no rerun answering an earlier view report can move the map back after the click (the view a report
+    # carries reaches the map as the component's next arguments, after the script run has ended)
+    frame = _open(page, app_url + f"/?lang=zh&lat=35.19&lon=114.75&z=15&layers=county,townships,{layer.id}")
+    frame.locator(".cyc-legend").first.wait_for(state="attached", timeout=LONG)
     wait_for_app(page, timeout_ms=LONG)
     frame = _map_frame(page)
+    assert _zoom_state(frame)["z"] == 15
     frame.locator(".cyc-fit a").click()
     try:
         _inner_frame(page).wait_for_function("() => { const z = window.map.getZoom(); return 9 <= z && z <= 11; }",
