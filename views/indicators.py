@@ -259,8 +259,9 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")
 
 
+# The database tables the evaluation files read (reported values, project progress, ledger edits, opening stock).
+# (A comment, not a string: Streamlit's "magic" writes a bare string of the page script onto the page.)
 EVALUATION_TABLES = ("indicator_values", "project_progress", "pv_ledger_edits", "pv_opening_stock")
-"""The database tables the evaluation files read (reported values, project progress, ledger edits, opening stock)."""
 
 
 def _data_stamp(conn: sqlite3.Connection) -> str:
