@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from cyc_geo.catalog.registry import load_registry
 from tests.conftest import save_artifact, wait_for_app
@@ -32,6 +33,18 @@ def _map_frame(page, timeout_s: float = 120):
         page.wait_for_timeout(300)
     return page.frame_locator(MAP_IFRAME).last
 
+
+def choose_option(page, box, option) -> None:
+    """Open the select ``box`` and click ``option`` (under load the first click can land before the dropdown is
+    ready: it is opened again, up to four times)."""
+    for _ in range(4):
+        box.click()
+        try:
+            option.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    option.click()
 
 def _open(page, url: str):
     page.goto(url)

@@ -13,7 +13,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from cyc_geo.catalog.registry import load_registry
 from cyc_geo.mapview.basemaps import available_basemaps
-from tests.browser.test_browser_map import LONG, _inner_frame, _map_frame, _open
+from tests.browser.test_browser_map import LONG, _inner_frame, _map_frame, _open, choose_option
 from tests.conftest import save_artifact, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -30,16 +30,7 @@ def _zoom_state(frame) -> dict:
 
 
 def _choose_basemap(page, title: str) -> None:
-    box = page.get_by_role("combobox", name="底图")
-    option = page.get_by_role("option", name=title, exact=True)
-    for _ in range(4):  # under load the first click can land before the dropdown is ready
-        box.click()
-        try:
-            option.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    option.click()
+    choose_option(page, page.get_by_role("combobox", name="底图"), page.get_by_role("option", name=title, exact=True))
 
 
 @pytest.mark.parametrize("layer", BIG, ids=[layer.id for layer in BIG])
