@@ -98,6 +98,16 @@ CSP_COMPONENT = _csp("'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval'")
 0.x runs the map's layer scripts with ``eval`` (its ``main.*.js``), so this frame alone also needs
 ``'unsafe-eval'``; without it the map shows no layer and no legend."""
 
+APP_KEEPALIVE_S = 5
+"""Seconds an idle keep-alive connection stays open on a replica: uvicorn's ``timeout_keep_alive`` default
+(uvicorn 0.54 ``Config``), which Streamlit's server does not change."""
+UPSTREAM_KEEPALIVE_S = APP_KEEPALIVE_S - 1
+"""nginx's ``keepalive_timeout`` for its idle connections to the replicas: shorter than
+:data:`APP_KEEPALIVE_S`, so nginx always closes an idle connection before the replica does. Otherwise nginx can send
+a request on a connection the replica is closing at that moment; nginx counts that as the replica failing
+(``max_fails=1``), and if the other replica is the one down, a living replica is marked down too and the request
+gets a 502 "no live upstreams"."""
+
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 16.0
 STABLE_S = 60.0
@@ -216,6 +226,7 @@ def render_config(prefix: Path, listen: str, backends: list[int], template: Path
         "PREFIX": str(prefix),
         "LISTEN": listen,
         "USER": f"user {user[0]} {user[1]};" if user else "# not root: the worker runs as the caller",
+        "UPSTREAM_KEEPALIVE_S": str(UPSTREAM_KEEPALIVE_S),
         "UPSTREAMS": "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in backends),
         "HEADERS": "\n            ".join([f'add_header Content-Security-Policy "{CSP}" always;', *common]),
         "COMPONENT_HEADERS": "\n            ".join(

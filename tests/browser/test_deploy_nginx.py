@@ -349,6 +349,12 @@ def _replica_procs(proc: subprocess.Popen) -> dict[int, psutil.Process]:
     return out
 
 
+def _logs_tail(prefix: Path, lines: int = 12) -> str:
+    """The last lines of nginx's error and access logs in ``prefix`` (for an assertion's message)."""
+    return "\n".join(f"{name}:\n" + "\n".join((prefix / name).read_text(errors="replace").splitlines()[-lines:])
+                     for name in ("error.log", "access.log") if (prefix / name).exists())
+
+
 def _wait_until_answers(addr: str, t0: float, limit_s: float, out: dict[str, float]) -> None:
     """(thread) ``out["back"]`` = seconds from ``t0`` until ``addr`` answers its health check, if within ``limit_s``."""
     while time.time() - t0 < limit_s:
@@ -364,7 +370,7 @@ def _wait_until_answers(addr: str, t0: float, limit_s: float, out: dict[str, flo
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path, browser):
-    proc, url, _prefix = serve(tmp_path, 2, {"CYC_GEO_REPLICA_HEADER": "1"})  # replicas.REPLICA_HEADER_ENV
+    proc, url, prefix = serve(tmp_path, 2, {"CYC_GEO_REPLICA_HEADER": "1"})  # replicas.REPLICA_HEADER_ENV
     ctx = None
     try:
         seen: dict[str, str] = {}
@@ -396,7 +402,7 @@ def test_a_killed_replica_is_restarted_while_the_other_one_answers(tmp_path, bro
         for _ in range(5):
             for path in ("/_stcore/health", "/pv"):
                 r = _get(url + path, cookie_a)
-                assert r.status == 200, (path, r.status)
+                assert r.status == 200, (path, r.status, r.headers.get("X-Cyc-Replica"), _logs_tail(prefix))
                 # $upstream_addr lists every replica tried: the dead one may come first, then the living one
                 assert r.headers["X-Cyc-Replica"].split(", ")[-1] == addr_b, path
         assert proc.poll() is None, "deploy.replicas stopped"
