@@ -59,9 +59,15 @@ def isolated_app(tmp_path_factory):
     stop_app(proc)
 
 
-def _upload_with_name(page, url: str, src: Path, forged_name: str) -> None:
-    """Upload ``src`` on the projects page, rewriting the multipart file name on its way to the server."""
+def _upload_with_names(page, url: str, src: Path, forged_names: list[str]) -> None:
+    """Upload ``src`` on the projects page once per name of ``forged_names``, one after the other on the same page,
+    rewriting the multipart file name on its way to the server."""
+    forged_name = ""
+
     def rewrite(route, request):
+        if "multipart/form-data" not in request.headers.get("content-type", ""):
+            route.continue_()  # the uploader's DELETE of the file a new upload replaces
+            return
         # Playwright does not hand the file's bytes to a route, so the multipart body is written anew
         # with the browser's own boundary: the same file, under the forged name
         boundary = re.search(r"boundary=(\S+)", request.headers["content-type"]).group(1).encode()
@@ -74,11 +80,16 @@ def _upload_with_name(page, url: str, src: Path, forged_name: str) -> None:
     page.goto(f"{url}/projects")
     wait_for_app(page, timeout_ms=LONG)
     page.get_by_text("上传地块文件").first.wait_for(timeout=LONG)
-    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(src))
-    # the check of the uploaded site is shown under the name the browser sent (a label only)
-    label = re.compile("合规性核查：.*" + re.escape(Path(forged_name).name))
-    page.get_by_text(label).first.wait_for(timeout=LONG)
-    wait_for_app(page, timeout_ms=LONG)
+    for i, forged_name in enumerate(forged_names):  # each name ends differently: its check's label is the signal
+        local = src.with_name(f"{src.stem}_{i}{src.suffix}")  # a new file for the uploader each time
+        local.write_bytes(src.read_bytes())
+        page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(local))
+        # the check of the uploaded site is shown under the name the browser sent (a label only)
+        label = re.compile("合规性核查：.*" + re.escape(Path(forged_name).name))
+        page.get_by_text(label).first.wait_for(timeout=LONG)
+        wait_for_app(page, timeout_ms=LONG)
+        body = page.inner_text("body")
+        assert "Traceback" not in body
 
 
 @pytest.mark.browser
@@ -90,29 +101,27 @@ def test_a_traversal_upload_name_writes_nothing_outside_the_staging_folder(isola
     data = root / "data"
     victim_dir = tmp_path / "victim"
     victim_dir.mkdir()
-    victim = victim_dir / "eco_redline.geojson"
-    victim.write_text("original")
+    victims = [victim_dir / "eco_redline_a.geojson", victim_dir / "eco_redline_b.geojson"]
+    for victim in victims:
+        victim.write_text("original")
     src = tmp_path / "site.geojson"
     src.write_bytes(_site_geojson())
     before_data, before_repo = _snapshot(data), _snapshot(REPO / "data")
-    names = ["../" * 12 + str(victim).lstrip("/"), str(victim), "../../data/boundaries/eco_redline.geojson"]
+    names = ["../" * 12 + str(victims[0]).lstrip("/"), str(victims[1]), "../../data/boundaries/eco_redline.geojson"]
+    assert len({Path(n).name for n in names}) == len(names)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for name in names:
-            ctx = b.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-            if signed_in:
-                conn = db.connect(root / "db.sqlite")  # the app's database: the session is stored there
-                token = auth.session_token(auth.start_session(conn, "alice", time.time()), secret=SECRET.encode())
-                conn.close()
-                ctx.add_cookies([{"name": auth.SESSION_COOKIE, "value": token, "url": url}])
-            page = ctx.new_page()
-            _upload_with_name(page, url, src, name)
-            body = page.inner_text("body")
-            assert "Traceback" not in body
-            ctx.close()
+        ctx = b.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        if signed_in:
+            conn = db.connect(root / "db.sqlite")  # the app's database: the session is stored there
+            token = auth.session_token(auth.start_session(conn, "alice", time.time()), secret=SECRET.encode())
+            conn.close()
+            ctx.add_cookies([{"name": auth.SESSION_COOKIE, "value": token, "url": url}])
+        _upload_with_names(ctx.new_page(), url, src, names)
+        ctx.close()
         b.close()
-    assert victim.read_text() == "original"
-    assert sorted(victim_dir.iterdir()) == [victim]
+    assert [v.read_text() for v in victims] == ["original", "original"]
+    assert sorted(victim_dir.iterdir()) == victims
     assert _snapshot(data) == before_data, "a file of the data folder changed"
     assert _snapshot(REPO / "data") == before_repo, "a file of the repo's data folder changed"
     # and the staged copies were removed after reading

@@ -95,7 +95,9 @@ def test_english_headers_and_summary():
     at.session_state["attr_on"] = True  # opened (no widget interaction: the area panel's radio is format-bound)
     at.run()
     assert not at.exception
-    assert "Area (m²)" in _table(at).value.columns and "标识码" not in _table(at).value.columns
+    tables = [d.proto.id for d in at.dataframe if "-attr_rows_farmland_1_" in d.proto.id]
+    why = (at.session_state["lang"], dict(at.query_params), tables)  # what the page ran with, if this fails
+    assert "Area (m²)" in _table(at).value.columns and "标识码" not in _table(at).value.columns, why
     summary = next(d.value for d in at.dataframe if list(d.value.columns) == ["Column", "Statistic"])
     assert list(summary.columns) == ["Column", "Statistic"]
     area = summary.set_index("Column").loc["Area (m²)", "Statistic"]
