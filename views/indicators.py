@@ -22,7 +22,7 @@ from cyc_geo.indicators import catalogue as ind
 from cyc_geo.indicators import dashboard as dash
 from cyc_geo.indicators import evaluation, warning
 from cyc_geo.indicators.export import to_csv_bytes, to_excel_bytes
-from cyc_geo.places.profile import MissingTable
+from cyc_geo.places.profile import MissingTable, profile
 from cyc_geo.pv import installations
 from ui import charts
 from ui.auth import current_editor, require_editor
@@ -225,7 +225,7 @@ def _demo_inputs() -> bool:
 def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     st.subheader(tr("导出", "Export"))
     d1, d2 = st.columns(2)
-    name = f"changyuan_indicators_{year}"
+    name = f"{profile().slug}_indicators_{year}"
     demo = _demo_inputs()
     _download(d1, tr("下载 Excel（附件1格式）", "Download Excel (Annex 1 layout)"), to_excel_bytes(ev, cat, demo),
               f"{name}.xlsx", XLSX_MIME, "ind_dl_xlsx")
@@ -248,14 +248,14 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[2 * i], tr(f"评估 Excel（{label}）", f"Evaluation Excel ({label})"),
-                  files[f"xlsx_{tag}"], f"changyuan_evaluation_{tag}.xlsx", XLSX_MIME, f"ind_eval_xlsx_{tag}")
+                  files[f"xlsx_{tag}"], f"{profile().slug}_evaluation_{tag}.xlsx", XLSX_MIME, f"ind_eval_xlsx_{tag}")
         _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
-                  files[f"pdf_{tag}"], f"changyuan_evaluation_{tag}.pdf", "application/pdf", f"ind_eval_pdf_{tag}")
+                  files[f"pdf_{tag}"], f"{profile().slug}_evaluation_{tag}.pdf", "application/pdf", f"ind_eval_pdf_{tag}")
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[i], tr(f"年度评估 Word（{label}）", f"Evaluation report, Word ({label})"),
-                  files[f"docx_{tag}"], f"changyuan_evaluation_report_{tag}.docx",
+                  files[f"docx_{tag}"], f"{profile().slug}_evaluation_report_{tag}.docx",
                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")
 
 

@@ -449,10 +449,10 @@ def export_section(view: View) -> None:
 
         build = _export_builder(view)
         c1, c2 = st.columns(2)
-        c1.download_button(tr("下载 HTML", "Download HTML"), lambda: build("html"), "changyuan_map.html", "text/html",
+        c1.download_button(tr("下载 HTML", "Download HTML"), lambda: build("html"), f"{profile().slug}_map.html", "text/html",
                            key="map_dl_html", on_click="ignore")
         has_browser = Path(CHROMIUM).exists()
-        c2.download_button(tr("下载 PNG", "Download PNG"), lambda: build("png"), "changyuan_map.png", "image/png",
+        c2.download_button(tr("下载 PNG", "Download PNG"), lambda: build("png"), f"{profile().slug}_map.png", "image/png",
                            key="map_dl_png", on_click="ignore", disabled=not has_browser)
         if not has_browser:
             st.caption(tr(f"PNG 导出需要 Chromium（{CHROMIUM}）：scripts/setup.sh --test 安装。",
@@ -499,7 +499,7 @@ def print_section(view: View) -> None:
         made = st.session_state.get("map_print_pdf")
         if made:
             st.download_button(tr("下载 PDF", "Download PDF"), made[1],
-                               "changyuan_atlas.pdf" if made[0] == "atlas" else "changyuan_map.pdf",
+                               f"{profile().slug}_{'atlas' if made[0] == 'atlas' else 'map'}.pdf",
                                "application/pdf", key="map_print_dl")
 
 

@@ -31,7 +31,7 @@ from pyproj import CRS, Transformer
 
 from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.places.profile import profile
-from cyc_geo.places.site import BOUNDS_WGS84 as CHANGYUAN_BOUNDS_WGS84
+from cyc_geo.places.site import BOUNDS_WGS84 as COUNTY_BOUNDS_WGS84
 
 Bounds = tuple[float, float, float, float]
 """``(minx, miny, maxx, maxy)`` in the units of some CRS."""
@@ -121,7 +121,7 @@ def is_plausible(bounds_wgs84: tuple[float, float, float, float], margin: float 
     b = np.asarray(bounds_wgs84, dtype=float)
     if not np.all(np.isfinite(b)):
         return False
-    minx, miny, maxx, maxy = CHANGYUAN_BOUNDS_WGS84
+    minx, miny, maxx, maxy = COUNTY_BOUNDS_WGS84
     return bool(b[0] >= minx - margin and b[1] >= miny - margin and b[2] <= maxx + margin and b[3] <= maxy + margin)
 
 
@@ -196,7 +196,7 @@ def suggest_crs(bounds: tuple[float, float, float, float]) -> list[CrsSuggestion
         # that can put the data within the margin of the county, then verify with pyproj
         lat = np.clip((miny + maxy) / 2 / 110_950.0, -80, 80)
         dlon = ((minx + maxx) / 2 - 500_000.0) / (111_320.0 * np.cos(np.radians(lat)))
-        lo, hi = CHANGYUAN_BOUNDS_WGS84[0] - 2 * PLAUSIBLE_MARGIN_DEG, CHANGYUAN_BOUNDS_WGS84[2] + 2 * PLAUSIBLE_MARGIN_DEG
+        lo, hi = COUNTY_BOUNDS_WGS84[0] - 2 * PLAUSIBLE_MARGIN_DEG, COUNTY_BOUNDS_WGS84[2] + 2 * PLAUSIBLE_MARGIN_DEG
         for zh, en, _, first_cm, _, width in _GK_FAMILIES:
             for k in range(_N_ZONES[width]):
                 cm = 75 + width * k

@@ -53,7 +53,7 @@ MAX_ZOOM = 19
 BASEMAP_NATIVE_MAX = 18
 """Deepest zoom the basemap tile services serve (OSM, 天地图 and AMap stop at z18); scaled up beyond."""
 
-CHANGYUAN_CENTER = CENTRE
+COUNTY_CENTRE = CENTRE
 """Map centre (WGS84 lat, lon): :data:`cyc_geo.places.site.CENTRE`."""
 
 
@@ -72,7 +72,7 @@ def localize_assets(element: Any, base_url: str = STATIC_URL) -> None:
 def base_map(
     basemap_id: str = "osm",
     token: str | None = None,
-    center: tuple[float, float] = CHANGYUAN_CENTER,
+    center: tuple[float, float] = COUNTY_CENTRE,
     zoom: int = 10,
     base_url: str = STATIC_URL,
     fit_bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
@@ -557,8 +557,8 @@ class MapState:
     when it does not say (use :func:`cyc_geo.mapview.basemaps.default_basemap`).
     """
 
-    lat: float = CHANGYUAN_CENTER[0]
-    lon: float = CHANGYUAN_CENTER[1]
+    lat: float = COUNTY_CENTRE[0]
+    lon: float = COUNTY_CENTRE[1]
     zoom: int = 10
     basemap: str = ""
     layers: tuple[str, ...] | None = None

@@ -13,6 +13,7 @@ A module without cyc_geo imports (only the standard library), so that the lowest
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -71,6 +72,11 @@ class CountyProfile:
     demo_city_centre_m: tuple[float, float] | None = None
     """Centre of the demo city in ``area_crs`` metres; ``None``: the projected :attr:`centre`."""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def slug(self) -> str:
+        """The county's name for file names: the English name in lower case, spaces as ``_`` ("changyuan")."""
+        return re.sub(r"[^a-z0-9]+", "_", self.name_en.lower()).strip("_") or self.adcode
 
     @property
     def is_default(self) -> bool:

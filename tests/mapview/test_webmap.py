@@ -212,7 +212,7 @@ def test_map_state_round_trips_and_rejects_bad_values():
     bad = webmap.parse_state({"lat": "99", "lon": "x", "z": "40", "base": "evil", "layers": "county,zzz"},
                              ["county"])
     # an unknown basemap is "not said": the page picks the default (cyc_geo.mapview.basemaps.default_basemap)
-    assert (bad.lat, bad.lon, bad.zoom, bad.basemap, bad.layers) == (*webmap.CHANGYUAN_CENTER, 10, "",
+    assert (bad.lat, bad.lon, bad.zoom, bad.basemap, bad.layers) == (*webmap.COUNTY_CENTRE, 10, "",
                                                                      ("county",))
     assert "lang=en" in webmap.share_url("http://x/map", state, "en")
 

@@ -149,3 +149,8 @@ def test_a_folder_without_a_profile_is_refused(tmp_path):
     done = _cli(tmp_path, "layers", ok=False)
     assert done.returncode == 2
     assert "no county profile" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_downloads_are_named_after_the_county(fengqiu):
+    assert read_profile(fengqiu).slug == "fengqiu"  # views name their files f"{slug}_map.html", ...
+    assert read_profile(DEFAULT_DIR.resolve()).slug == "changyuan"
