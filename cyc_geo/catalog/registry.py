@@ -18,6 +18,8 @@ else ``source``, else ``demo``, then ``transform``):
   ``source``: the builder then returns the current file (building it when needed) on every load;
 - ``demo_stale = "module:function(path) -> bool"``: true when an existing source file was written
   by an older demo generator and must be rebuilt;
+- ``transform_version = "module:function() -> str"``: what else the transform reads (database edits), as a
+  string that changes with it; part of the layer's source version;
 - ``transform = "module:function"``: a function GeoDataFrame -> GeoDataFrame applied after
   reading (derived columns: roofs assigned to townships, areas, H3 cells); it may load other
   layers by id through the catalogue. Raster layers: the loader returns the raster's footprint
@@ -152,6 +154,10 @@ class LayerDef:
     """``module:function(path) -> bool``: the existing file must be rebuilt by ``demo``."""
     transform: str | None = None
     """``module:function(GeoDataFrame) -> GeoDataFrame`` applied after reading."""
+    transform_version: str | None = None
+    """``module:function() -> str``: the state outside the layer's files that ``transform`` reads (saved edits in
+    the database); part of the layer's source version (:func:`cyc_geo.catalog.sources.source_version`), so a
+    saved edit renews every cache of the layer."""
     vintages: str | None = None
     """``module:function() -> dict[int, Path]``: the demo's dated versions of the layer (data year -> file,
     built when missing), used while the layer is served by its demo (:mod:`cyc_geo.catalog.vintages`)."""
@@ -240,7 +246,7 @@ def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
         raise ValueError(f"{source}: geometry must be one of {sorted(GEOMETRY_TYPES)}")
     if "source" not in data and "demo" not in data:
         raise ValueError(f"{source}: give 'source' (a data file) and/or 'demo' (module:function writing it)")
-    for key in ("demo", "demo_stale", "transform", "vintages"):
+    for key in ("demo", "demo_stale", "transform", "transform_version", "vintages"):
         _check_ref(data, key, source)
     if "source" in data and (Path(data["source"]).is_absolute() or ".." in Path(data["source"]).parts):
         raise ValueError(f"{source}: source must be a path inside the data folder, got {data['source']!r}")

@@ -117,8 +117,19 @@ def source_version(layer_id: str) -> str:
     modification time in nanoseconds and size; else the layer's ``source`` file (demo or
     bundled) the same way; else ``"missing"`` (its file is not built yet, or a layer without a
     ``source`` whose demo builder names the file: an import still changes the version, since the
-    planner file then exists).
+    planner file then exists). A layer with a ``transform_version`` adds what that returns (its saved edits).
     """
+    from cyc_geo.catalog.registry import get_layer, import_ref
+
+    try:
+        extra = get_layer(layer_id).transform_version
+    except KeyError:
+        extra = None
+    files = _files_version(layer_id)
+    return files if extra is None else f"{files}|edits={import_ref(extra)()}"
+
+
+def _files_version(layer_id: str) -> str:
     user = planner_file(layer_id)
     if user is None:
         rasters = [active_raster_path(layer_id)]

@@ -23,6 +23,7 @@ up to the end of the year asked. Ground-mounted rows and rows placed only at a t
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sqlite3
 from collections.abc import Mapping
@@ -184,3 +185,56 @@ def progress_table(conn: sqlite3.Connection | None, year: int, ledger: pd.DataFr
     out["connected_mw"] = [mw if n == PV_PROJECT else float("nan") for n in out["序号"]]
     out["year"] = int(year)
     return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the map's project popup
+
+
+def latest_progress_text(records: pd.DataFrame) -> dict[int, tuple[str, str]]:
+    """{project_no: (zh, en)}: each project's latest recorded year as the map's popup says it, e.g.
+    "2023 年：在建；累计完成投资 12,000 万元；主体厂房封顶" / "2023: under construction; investment completed
+    12,000 (10^4 yuan)". The 形象进度 is the editor's own words, so it appears in the Chinese text only."""
+    out: dict[int, tuple[str, str]] = {}
+    for no, rows in records.sort_values("year").groupby("project_no"):
+        last = rows.iloc[-1]
+        zh, en = [f"{int(last['year'])} 年：{last['status']}"], [f"{int(last['year'])}: {STATUS_EN[last['status']]}"]
+        invest = last["investment_wan"]
+        if invest is not None and not pd.isna(invest):
+            zh.append(f"累计完成投资 {float(invest):,.0f} 万元")
+            en.append(f"investment completed {float(invest):,.0f} (10^4 yuan)")
+        words = last["progress_text"]
+        if isinstance(words, str) and words.strip():
+            zh.append(words.strip())
+        out[int(no)] = ("；".join(zh), "; ".join(en))
+    return out
+
+
+def project_layer_with_progress(stored: Any) -> Any:
+    """Transform of layer ``projects``: :func:`cyc_geo.planning.projects.project_layer` with each site's latest
+    progress record (``progress`` / ``progress_en``, "" when none is recorded) for the map's popup."""
+    from cyc_geo.planning.projects import project_layer
+
+    sites = project_layer(stored)
+    conn = db.connect()
+    try:
+        texts = latest_progress_text(read_progress(conn))
+    finally:
+        conn.close()
+    sites["progress"] = [texts.get(int(n), ("", ""))[0] for n in sites["project_no"]]
+    sites["progress_en"] = [texts.get(int(n), ("", ""))[1] for n in sites["project_no"]]
+    return sites
+
+
+def layer_state() -> str:
+    """``transform_version`` of layer ``projects``: the saved sites and progress records (each save is a new
+    state), so the map's project layer and popup follow a save without a restart."""
+    from cyc_geo.planning.sites_table import sites_key
+
+    conn = db.connect()
+    try:
+        sites = sites_key(conn)
+        records = conn.execute("SELECT * FROM project_progress ORDER BY project_no, year").fetchall()
+    finally:
+        conn.close()
+    digest = hashlib.sha1(repr([tuple(r) for r in records]).encode()).hexdigest()[:12]  # ≤ 12 small rows
+    return f"sites={sites!r};progress={digest}"

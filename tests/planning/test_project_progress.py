@@ -131,3 +131,38 @@ def test_projects_page_editor_saves_progress_audited_and_in_the_report(proj_env,
     assert main(["evaluation", "--year", "2023", "--format", "docx", "--out", str(out), "--no-maps"]) == 0
     cells = [c.text for t in Document(str(out)).tables for r in t.rows for c in r.cells]
     assert "主体钢结构完成 80%" in cells and "51,000" in cells
+
+
+def test_latest_progress_text_is_each_projects_last_year_in_each_language():
+    records = pd.DataFrame([
+        {"project_no": 1, "year": 2022, "status": "前期", "investment_wan": None, "progress_text": ""},
+        {"project_no": 1, "year": 2023, "status": "在建", "investment_wan": 12500.0, "progress_text": "主体厂房封顶"},
+        {"project_no": 2, "year": 2024, "status": "投产", "investment_wan": float("nan"), "progress_text": None},
+    ])
+    texts = pp.latest_progress_text(records)
+    assert texts[1] == ("2023 年：在建；累计完成投资 12,500 万元；主体厂房封顶",
+                        "2023: under construction; investment completed 12,500 (10^4 yuan)")
+    assert texts[2] == ("2024 年：投产", "2024: in operation")
+    assert set(texts) == {1, 2}
+
+
+def test_a_saved_record_renews_the_project_layer_and_shows_in_its_popup(proj_env, fresh_db):  # noqa: F811
+    from cyc_geo.catalog.loader import load_layer
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.catalog.sources import source_version
+    from cyc_geo.mapview.click import feature_record
+
+    before = source_version("projects")
+    assert set(load_layer("projects")["progress"]) == {""}
+    conn = db.connect()
+    try:
+        pp.save_progress(conn, 2, 2023, {"status": "在建", "investment_wan": 8000}, "张三")
+    finally:
+        conn.close()
+    assert source_version("projects") != before  # every cache keyed by the version is renewed
+    sites = load_layer("projects")
+    row = sites[sites["project_no"] == 2].iloc[0]
+    layer = get_layer("projects")
+    assert feature_record(layer, row, "zh")["最新进展"] == "2023 年：在建；累计完成投资 8,000 万元"
+    assert feature_record(layer, row, "en")["Latest progress"] == "2023: under construction; investment completed 8,000 (10^4 yuan)"
+    assert set(sites.loc[sites["project_no"] != 2, "progress"]) == {""}
