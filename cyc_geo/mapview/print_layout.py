@@ -569,6 +569,7 @@ def _place_notes(pdf: PdfReport, notes: list[tuple[float, float, str]], extent, 
 
     pdf.set_font(FAMILY, "B", size)
     pdf.set_text_color(*_hex(TEXT_COLOUR))
+    pdf.set_fill_color(255, 255, 255)
     line_h = size * 0.3528 + 0.5
     for x, y, text in notes:
         px, py = _to_page(x, y, extent, frame)
@@ -580,7 +581,7 @@ def _place_notes(pdf: PdfReport, notes: list[tuple[float, float, str]], extent, 
         left = px + 1.8 if px + 1.8 + w <= frame.x + frame.w else px - 1.8 - w
         top = min(max(py - line_h / 2, frame.y), frame.y + frame.h - h)
         pdf.set_xy(max(left, frame.x), top)
-        pdf.multi_cell(w, line_h, text, align=Align.L, wrapmode=wrap)
+        pdf.multi_cell(w, line_h, text, align=Align.L, wrapmode=wrap, fill=True)  # on white: readable over any layer
     pdf.set_text_color(0, 0, 0)
 
 
