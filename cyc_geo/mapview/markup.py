@@ -163,6 +163,32 @@ def markup_frame(data: Any, gcj02: bool = False) -> gpd.GeoDataFrame:
     return gdf
 
 
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""Largest markup GeoJSON file read (:func:`read_markup_file`), bytes: 200 features of 5,000 vertices fit
+(docs/sources.md, "Markup")."""
+
+
+def read_markup_file(path: Any, gcj02: bool = False) -> gpd.GeoDataFrame:
+    """Markup from a GeoJSON file (the ``map print --markup`` input): :func:`markup_frame` of its content;
+    a missing, too large or unreadable file is a :class:`MarkupRejected`."""
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise MarkupRejected("file", f"标注文件无法读取：{file.name}。", f"The markup file cannot be read: {file.name}.") from exc
+    if size > MAX_FILE_BYTES:
+        raise MarkupRejected("file_size", f"标注文件过大（{size / 1e6:.1f} MB，最多 {MAX_FILE_BYTES / 1e6:.1f} MB）。",
+                             f"The markup file is too large ({size / 1e6:.1f} MB; at most {MAX_FILE_BYTES / 1e6:.1f} MB).")
+    try:
+        data = json.loads(file.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise MarkupRejected("json", f"标注文件不是 UTF-8 编码的 GeoJSON：{file.name}。",
+                             f"The markup file is not UTF-8 GeoJSON: {file.name}.") from exc
+    return markup_frame(data, gcj02=gcj02)
+
+
 def to_geojson(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
     """The frame as a GeoJSON FeatureCollection (WGS84, ``text`` in each feature's properties)."""
     feats = [{"type": "Feature", "properties": {"kind": k, "text": t}, "geometry": shapely.geometry.mapping(g)}

@@ -452,9 +452,9 @@ def legend_sections(drawn: list[Drawn], lang: str, highlight: bool = False,
 
         i = 1 if lang == "en" else 0
         kinds = {"polygon": "fill", "line": "line", "point": "point", "note": "point"}
-        rows = [Symbol(kinds[k], mk.COLOUR, mk.COLOUR, mk.FILL_OPACITY if k == "polygon" else 1.0, mk.LINE_PT, False,
-                       mk.KIND_LABELS[k][i]) for k in mk.KINDS if k in set(markup["kind"])]
-        out.append(PrintSection(mk.TITLE[i], rows))
+        marks = [Symbol(kinds[k], mk.COLOUR, mk.COLOUR, mk.FILL_OPACITY if k == "polygon" else 1.0, mk.LINE_PT, False,
+                        mk.KIND_LABELS[k][i]) for k in mk.KINDS if k in set(markup["kind"])]
+        out.append(PrintSection(mk.TITLE[i], marks))
     return out
 
 

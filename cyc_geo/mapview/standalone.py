@@ -130,7 +130,9 @@ def export_map(layer_ids: list[str] | None = None, lang: str = "zh", center: tup
         from cyc_geo.mapview import markup as mk
 
         groups.append(mk.markup_group(markup, lang, clear_drawn=False))
-        legends.append(mk.legend_section(markup, lang))
+        section = mk.legend_section(markup, lang)
+        if section is not None:
+            legends.append(section)
     for g in groups:
         g.add_to(fmap)
     add_title(fmap, _t(lang, TITLE), _t(lang, DEMO_NOTE) if demo else "", legends, _t(lang, ("图例", "Legend")))

@@ -177,3 +177,23 @@ def test_saving_refuses_nothing_to_save_and_bad_names(conn):
     with pytest.raises(ValueError):
         store.save_markup(conn, "甲", gdf, " ")
     assert store.list_markups(conn) == [] and db.audit_trail(conn, "markup") == []
+
+
+def test_map_print_cli_draws_a_markup_file_and_refuses_a_bad_one(tmp_path, capsys):
+    from cyc_geo.cli import main
+
+    good = tmp_path / "marks.geojson"
+    good.write_text(json.dumps({"type": "FeatureCollection", "features": DRAWN}), encoding="utf-8")
+    out = tmp_path / "map.pdf"
+    assert main(["map", "print", "--out", str(out), "--layers", "county", "--markup", str(good)]) == 0
+    text = pdf_text(out.read_bytes())
+    assert "拟建光伏车棚 （东侧）" in text and "文字注记" in text
+    bad = tmp_path / "bad.geojson"
+    bad.write_bytes(b"\xff\xfe not json")
+    assert main(["map", "print", "--out", str(tmp_path / "x.pdf"), "--layers", "county", "--markup", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "GeoJSON" in err and "标注文件" in err and not (tmp_path / "x.pdf").exists()  # nothing half-written
+    assert main(["map", "print", "--out", str(tmp_path / "y.pdf"), "--atlas", "townships", "--markup", str(good)]) == 2
+    with pytest.raises(mk.MarkupRejected) as exc:
+        mk.read_markup_file(tmp_path / "missing.geojson")
+    assert exc.value.code == "file"
