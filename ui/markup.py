@@ -163,17 +163,27 @@ def panel() -> None:
             labels = [f"{i + 1}. {_kind_word(k)}" + (colon + t if t else "")
                       for i, (k, t) in enumerate(zip(gdf["kind"], gdf["text"], strict=True))]
             st.markdown("\n".join(f"- {md_escape(s)}" for s in labels))
-            # a new item gets a new widget, chosen by default: the one just drawn
-            i = st.selectbox(tr("选择标注", "Markup item"), list(range(n)), index=n - 1, key=f"markup_pick_{n}",
-                             format_func=lambda j: labels[j])
+            # the list as it is now is a new widget (a widget keeps the words of its first options); it opens on
+            # the item chosen before, or on the one just drawn when the list grew
+            last_n, last_i = st.session_state.get("markup_pick_last", (n, n - 1))
+            start = n - 1 if last_n != n or not 0 <= last_i < n else last_i
+            i = st.selectbox(tr("选择标注", "Markup item"), list(range(n)), index=start,
+                             key="markup_pick_" + _digest(labels), format_func=lambda j: labels[j])
+            st.session_state["markup_pick_last"] = (n, i)
             key = f"markup_text_{n}_{i}"
             st.text_input(tr("注记文字", "Note text"), value=str(gdf["text"].iloc[i]), key=key,
                           max_chars=200, placeholder=tr("例如：拟建光伏车棚", "e.g. planned PV carport"))
-            c1, c2, c3 = st.columns(3)
-            c1.button(tr("设置文字", "Set text"), key="markup_set", on_click=_set_text, args=(i, key))
-            c2.button(tr("删除此项", "Delete item"), key="markup_del", on_click=_delete, args=(i,))
-            c3.button(tr("全部清除", "Clear all"), key="markup_clear", on_click=_clear)
+            c1, c2 = st.columns(2)
+            c1.button(tr("设置文字", "Set text"), key="markup_set", on_click=_set_text, args=(i, key), width="stretch")
+            c2.button(tr("删除此项", "Delete item"), key="markup_del", on_click=_delete, args=(i,), width="stretch")
+            st.button(tr("全部清除", "Clear all"), key="markup_clear", on_click=_clear, width="stretch")
         _saved_sets(n, current_editor())
+
+
+def _digest(labels: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha1("\n".join(labels).encode("utf-8")).hexdigest()[:12]
 
 
 def _saved_sets(n: int, editor: str | None) -> None:

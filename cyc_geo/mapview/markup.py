@@ -254,6 +254,37 @@ class ClearDrawn(VerbatimMacro):
         self._name = "ClearDrawn"
 
 
+class NoteLabels(VerbatimMacro):
+    """The markup's texts on the map: dark red on a white halo, starting just right of their point (so the point
+    stays visible), set as text (never parsed as HTML)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(g){
+            {{ this.notes_js }}.forEach(function(x){
+                var d = document.createElement('div');
+                d.textContent = String(x[2]);
+                d.style.cssText = {{ this.css_js }};
+                g.addLayer(L.marker([x[0], x[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+                    html: d, className: 'cyc-note-icon', iconSize: [240, 18], iconAnchor: [-9, 9]})}));
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, notes: list[list[Any]]) -> None:
+        from cyc_geo.mapview.safe import script_safe_json
+
+        super().__init__()
+        self._name = "NoteLabels"
+        self.notes_js = script_safe_json(notes)
+        self.css_js = script_safe_json(
+            f"font:700 12px 'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;color:{TEXT_COLOUR};"
+            "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;")
+
+
 def markup_group(gdf: gpd.GeoDataFrame | None, lang: str, clear_drawn: bool = True) -> folium.FeatureGroup:
     """The markup as a map feature group (red, the text as a tooltip and as a label beside each feature).
 
@@ -268,11 +299,14 @@ def markup_group(gdf: gpd.GeoDataFrame | None, lang: str, clear_drawn: bool = Tr
         ClearDrawn().add_to(group)
     if gdf is not None and len(gdf):
         colours = {k: COLOUR for k in KINDS}
-        layer = LayerDef(id="markup", title_zh=TITLE[0], title_en=TITLE[1], geometry="polygon", label="text",
+        layer = LayerDef(id="markup", title_zh=TITLE[0], title_en=TITLE[1], geometry="polygon",
                          tooltip=("text",), tooltip_labels_zh=("注记",), tooltip_labels_en=("Note",),
                          style={"color": COLOUR, "weight": 3, "fill_opacity": FILL_OPACITY, "category_field": "kind",
                                 "category_colors": colours})
         FastGeoJson(layer_payload(layer, gdf[["kind", "text", "geometry"]], lang)).add_to(group)
+        notes = [[round(y, 6), round(x, 6), t] for x, y, t in text_points(gdf)]
+        if notes:
+            NoteLabels(notes).add_to(group)
     return group
 
 

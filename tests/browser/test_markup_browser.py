@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, save_artifact, wait_for_app
+from conftest import ARTIFACTS, wait_for_app
 from playwright.sync_api import expect
 from test_browser_map import choose_option
 
@@ -65,10 +65,11 @@ def test_draw_a_polygon_and_a_note_and_print_them_on_a3(app_url, page):
     wait_for_app(page, timeout_ms=LONG)
     page.get_by_role("button", name="设置文字").click()
     expect(page.get_by_text("已设置注记文字。")).to_be_visible(timeout=LONG)
-    expect(frame.locator(".cyc-label", has_text=NOTE)).to_be_visible(timeout=LONG)  # the map shows the note
+    expect(frame.locator(".cyc-note-icon", has_text=NOTE)).to_be_visible(timeout=LONG)  # the map shows the note
     expect(frame.locator(".cyc-legend", has_text="文字注记")).to_be_visible(timeout=LONG)  # and its legend row
     wait_for_app(page, timeout_ms=LONG)
-    save_artifact(page, "markup_map")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(MAP_IFRAME).last.screenshot(path=str(ARTIFACTS / "markup_map.png"))
 
     # the A3 print of the view
     page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）").click()
@@ -82,7 +83,6 @@ def test_draw_a_polygon_and_a_note_and_print_them_on_a3(app_url, page):
     with page.expect_download(timeout=LONG) as dl:
         download.click()
     data = Path(dl.value.path()).read_bytes()
-    ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "markup_a3.pdf").write_bytes(data)
     text = pdf_text(data)
     assert NOTE in text  # the note's text printed on the map

@@ -97,6 +97,11 @@ def test_web_map_group_and_legend_carry_the_markup():
     assert "拟建光伏车棚" in html and "window.drawnItems.clearLayers" in html
     assert [r[2] for r in mk.legend_section(gdf, "en").rows] == ["Marked area", "Marked line", "Marked point", "Text note"]
     assert mk.legend_section(gdf, "zh").title == "标注" and mk.legend_section(gdf.iloc[:0], "zh") is None
+    hostile = mk.markup_frame([feat("Point", [114.7, 35.2], "</script><img src=x onerror=alert(1)>")])
+    page = folium.Map()
+    mk.markup_group(hostile, "zh").add_to(page)
+    rendered = page.get_root().render()
+    assert "<img src=x" not in rendered and "</script><img" not in rendered  # a note is text, never markup
     exported = folium.Map()
     mk.markup_group(gdf, "zh", clear_drawn=False).add_to(exported)
     assert "drawnItems" not in exported.get_root().render()  # an export has no drawing tool to empty

@@ -59,12 +59,15 @@ def test_drawings_become_markup_a_point_a_note_and_the_print_gets_them(own_db, m
     _drawn(at, [SQUARE, POINT])
     assert not at.exception
     assert _expander(at, "标注").label == "标注（2）"
-    assert at.selectbox(key="markup_pick_2").value == 1  # the newest drawing is chosen
+    pick = next(b for b in at.selectbox if b.key.startswith("markup_pick_"))
+    assert pick.value == 1  # the newest drawing is chosen
     at.text_input(key="markup_text_2_1").set_value("周一现场踏勘").run()
     at.button(key="markup_set").click().run()
     assert not at.exception
     assert [f["properties"]["text"] for f in at.session_state["markup"]["features"]] == ["", "周一现场踏勘"]
     assert "周一现场踏勘" in _feature_group(at) and "window.drawnItems.clearLayers" in _feature_group(at)
+    pick = next(b for b in at.selectbox if b.key.startswith("markup_pick_"))
+    assert pick.value == 1 and "文字注记" in pick.format_func(1)  # still the note, named as one now
     _drawn(at, [SQUARE, POINT])  # the same report again (a rerun): nothing is taken twice
     assert len(at.session_state["markup"]["features"]) == 2
     # anonymous: drawing is open, saving is not
