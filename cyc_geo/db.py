@@ -1,7 +1,7 @@
 """The project database: embedded SQLite in WAL mode.
 
 Holds everything users type or change: reported indicator values, PV
-scenarios, project-site edits, import records, sign-in attempts, and an audit
+scenarios, project-site edits, saved map markup, import records, sign-in attempts, and an audit
 trail (who, when, old value, new value) of every change.
 
 Guarantees:
@@ -148,6 +148,15 @@ MIGRATIONS: list[str] = [
         updated_by TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         PRIMARY KEY (project_no, year)
+    );
+    """,
+    # 6: named markup sets drawn on the map (标注; cyc_geo.mapview.markup_store); history in the audit log
+    """
+    CREATE TABLE markups (
+        name TEXT PRIMARY KEY,
+        geojson TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
     );
     """,
 ]

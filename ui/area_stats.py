@@ -57,17 +57,18 @@ def statistics(area: gpd.GeoDataFrame, as_of: str) -> AreaStats:
 
 
 def add_draw_control(fmap: folium.Map, lg: str) -> None:
-    """Leaflet.draw's polygon and rectangle tools (served locally, texts in ``lg``) on ``fmap``: a drawn
-    polygon is an area of the statistics panel."""
+    """Leaflet.draw's polygon, rectangle, line and point tools (served locally, texts in ``lg``) on ``fmap``: a drawn
+    polygon is an area of the statistics panel, and every drawing is markup (:mod:`ui.markup`, which draws
+    them and deletes them, so the tool has no edit or delete buttons)."""
     from folium.plugins import Draw
 
     from cyc_geo.mapview.controls import DrawLocale
     from cyc_geo.mapview.webmap import localize_assets
 
     DrawLocale(lg).add_to(fmap)
-    draw = Draw(export=False, position="topleft",
-                draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False},
-                edit_options={"edit": False})
+    draw = Draw(export=False, position="topleft", show_geometry_on_click=False,
+                draw_options={"circle": False, "circlemarker": False},
+                edit_options={"edit": False, "remove": False})
     localize_assets(draw)
     draw.add_to(fmap)
 

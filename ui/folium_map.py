@@ -123,7 +123,7 @@ def first_view(center: tuple[float, float], zoom: int, reported: Iterable[str] =
 
     Leaflet's ``getCenter()`` returns the centre the map was created with until it moves, so the
     numbers are the ones given; keys follow the frontend's order so the JSON texts compare equal."""
-    known = {"last_clicked": None, "last_active_drawing": None, "zoom": int(zoom),
+    known = {"last_clicked": None, "all_drawings": None, "last_active_drawing": None, "zoom": int(zoom),
              "center": {"lat": float(center[0]), "lng": float(center[1])}}
     wanted = set(reported)
     unknown = wanted - set(known)

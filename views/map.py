@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from cyc_geo.mapview.webmap import (
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
 from ui import area_stats, attribute_table, folium_map, map_data
+from ui import markup as markup_ui
 from ui.common import (
     app_secrets,
     demo_banner,
@@ -347,10 +349,12 @@ def _highlight(view: View, current: tuple[float, float, int]) -> folium.FeatureG
     return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id) if clicked else None)
 
 
-def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> tuple:
+def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int],
+                 marks: str = "") -> tuple:
     """Everything the drawn map depends on: basemap and token, language, the view it opens at, the visible
     layers and their definitions, every layer's data version (search entries, county bounds), the PV
-    scenario, the tile sets' state and the last click (its highlight)."""
+    scenario, the tile sets' state, the last click (its highlight) and the session's markup (``marks``, its
+    GeoJSON text)."""
     clicked, zoom = _clicked(current)
     return (
         view.basemap_id, view.token, lang(), req, tuple(layer.id for layer in view.shown), registry_version(),
@@ -358,12 +362,18 @@ def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current:
         view.scenario.to_json() if view.scenario is not None else "",
         tuple(sorted((i, j.status, j.sig) for i, j in jobs.items())),
         (clicked.get("lat"), clicked.get("lng"), zoom) if isinstance(clicked, dict) else None,
+        marks,
     )
 
 
 def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> dict:
     """The map, opened at ``req``: rendered once per content (:mod:`ui.folium_map`), then sent as it is."""
     t0 = time.perf_counter()
+    from cyc_geo.mapview import markup
+    from cyc_geo.mapview.webmap import for_display
+
+    marks = markup_ui.frame()
+    marks_key = json.dumps(markup_ui.box()["features"], ensure_ascii=False, sort_keys=True) if len(marks) else ""
 
     def build() -> tuple[folium.Map, list]:
         fmap = base_map(view.basemap_id, view.token, center=(req[0], req[1]), zoom=req[2],
@@ -373,12 +383,16 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         add_label_css(fmap)
         groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
         groups.append(_highlight(view, current))
-        groups.append(legend_group(legends, heading=tr("图例", "Legend")))
+        # the session's markup, drawn by the page (the drawing tool's own layer is emptied when it is drawn)
+        groups.append(markup.markup_group(for_display(marks, view.basemap_id), lang()))
+        section = markup.legend_section(marks, lang())
+        groups.append(legend_group(legends + ([section] if section else []), heading=tr("图例", "Legend")))
         return fmap, groups
 
-    out = folium_map.show(_content_key(view, jobs, req, current), build, center=(req[0], req[1]), zoom=req[2],
-                          key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token,
-                          reported=area_stats.REPORTED)
+    # a session's markup is its own: such a map is not kept on disk for other sessions
+    out = folium_map.show(_content_key(view, jobs, req, current, marks_key), build, center=(req[0], req[1]), zoom=req[2],
+                          key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token and not marks_key,
+                          reported=(*area_stats.REPORTED, *markup_ui.REPORTED))
     st.session_state["map_build_s"] = time.perf_counter() - t0
     return out
 
@@ -403,6 +417,7 @@ def map_and_panel(view: View, building: bool) -> None:
         st.rerun()
     col_map, col_panel = st.columns([3, 1])
     current, req = _request_view(view)
+    markup_ui.take_drawings(st.session_state.get(MAP_KEY), view.basemap_id)  # drawn since the last run
     with col_map:
         out = _draw_map(view, jobs, req, current)
     if out.get("center") and out.get("zoom"):
@@ -415,6 +430,7 @@ def map_and_panel(view: View, building: bool) -> None:
         _side_panel(located if located is not None else
                     map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
         area_stats.panel(clicked, out.get("last_active_drawing"), view.basemap_id)
+        markup_ui.panel()
 
 
 def _export_builder(view: View) -> Callable[[str], bytes]:
@@ -428,13 +444,14 @@ def _export_builder(view: View) -> Callable[[str], bytes]:
     state = view.state
     lat, lon, zoom = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
     ids, lg, scenario = [layer.id for layer in view.shown], lang(), view.scenario
+    holder = markup_ui.box()  # read when the file is made: markup drawn after this run is included
 
     def build(kind: str) -> bytes:
         from cyc_geo.mapview.export import html_to_png, standalone_html
         from cyc_geo.mapview.standalone import export_map
 
         html = standalone_html(export_map(ids, lg, (lat, lon), int(zoom), scenario, load=layer_frame,
-                                          per_roof=per_roof))
+                                          per_roof=per_roof, markup=markup_ui.frame(holder)))
         return html.encode("utf-8") if kind == "html" else html_to_png(html)
 
     return build
@@ -484,6 +501,10 @@ def print_section(view: View) -> None:
         if figures is not None and what == "view" and not st.checkbox(tr("附区域统计表", "Add the area statistics table"),
                                                                        value=True, key="map_print_stats"):
             figures = None
+        marks = markup_ui.frame()
+        if len(marks) and what == "view" and not st.checkbox(tr(f"打印标注（{len(marks)} 项）", f"Print the markup ({len(marks)} items)"),
+                                                             value=True, key="map_print_markup"):
+            marks = None
         if st.button(tr("生成 PDF", "Make PDF"), key="map_print_btn"):
             lat, lon, zoom = st.session_state.get("map_view", (view.state.lat, view.state.lon, view.state.zoom))
             with st.spinner(tr("正在排版…", "Laying out…")):
@@ -494,7 +515,7 @@ def print_section(view: View) -> None:
                 else:
                     data = print_layout.print_layout(ids, paper, landscape, title, lang(),
                                                      bbox_wgs84=view_bounds(lat, lon, zoom), figures=figures,
-                                                     maker=maker, review_no=review_no)
+                                                     maker=maker, review_no=review_no, markup=marks)
             st.session_state["map_print_pdf"] = (what, data)
         made = st.session_state.get("map_print_pdf")
         if made:

@@ -34,13 +34,18 @@ def cmd_map_print(args: argparse.Namespace) -> int:
 
     layers = [s.strip() for s in args.layers.split(",") if s.strip()] if args.layers else None
     t0 = time.perf_counter()
+    if args.atlas and args.markup:
+        raise UserError("标注只随单页版式打印，不随图集 / --markup prints on a single layout, not on an atlas")
     try:
         if args.atlas:
             data = pl.atlas(args.atlas, layers, args.paper or "A4", True, args.lang,
                             maker=args.maker, review_no=args.review_no)
         else:
+            from cyc_geo.mapview.markup import read_markup_file
+
+            markup = read_markup_file(args.markup) if args.markup else None
             data = pl.print_layout(layers, args.paper or "A4", args.landscape, args.title, args.lang,
-                                   maker=args.maker, review_no=args.review_no)
+                                   maker=args.maker, review_no=args.review_no, markup=markup)
     except (KeyError, ValueError) as exc:
         raise UserError(exc.args[0] if exc.args else str(exc)) from None
     out = Path(args.out)
@@ -68,5 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--maker", default="", metavar="TEXT",
                    help="制图单位 / map maker printed on the page (default: noted as not filled in)")
+    p.add_argument("--markup", metavar="FILE.geojson",
+                   help="标注 / markup drawn over the layers (GeoJSON in WGS84; a point's properties.text is a note)")
     p.add_argument("--review-no", default="", metavar="TEXT",
                    help="审图号 / map review number (default: noted as not filled in; maps for public use need one)")

@@ -494,6 +494,8 @@ DRAW_TEXTS: dict[str, dict[str, str]] = {
         "polygon_start": "单击开始绘制多边形", "polygon_cont": "单击继续绘制", "polygon_end": "单击第一个点闭合多边形",
         "rect_start": "按住并拖动绘制矩形", "release": "松开鼠标完成绘制", "delete": "删除图形", "save": "保存",
         "clear": "全部清除", "remove": "单击要删除的图形", "error": "<strong>错误：</strong>边不能交叉！",
+        "polyline": "画线（标注）", "marker": "画点或文字注记（标注）", "line_start": "单击开始画线",
+        "line_cont": "单击继续画线", "line_end": "单击最后一点结束画线", "marker_start": "单击地图放置标注点",
     },
     "en": {
         "polygon": "Draw a polygon", "rectangle": "Draw a rectangle", "finish": "Finish", "undo": "Delete last point",
@@ -501,6 +503,9 @@ DRAW_TEXTS: dict[str, dict[str, str]] = {
         "polygon_end": "Click the first point to close the shape", "rect_start": "Click and drag to draw a rectangle",
         "release": "Release the mouse to finish", "delete": "Delete layers", "save": "Save", "clear": "Clear all",
         "remove": "Click a shape to remove it", "error": "<strong>Error:</strong> edges cannot cross!",
+        "polyline": "Draw a line (markup)", "marker": "Place a point or a text note (markup)",
+        "line_start": "Click to start drawing the line", "line_cont": "Click to continue the line",
+        "line_end": "Click the last point to finish the line", "marker_start": "Click the map to place a point",
     },
 }
 """Leaflet.draw's texts (``L.drawLocal``) per UI language (fixed strings, not data)."""
@@ -530,6 +535,9 @@ class DrawLocale(VerbatimMacro):
             e.toolbar.actions.cancel.text = T.cancel; e.toolbar.actions.cancel.title = T.cancel;
             e.toolbar.actions.clearAll.text = T.clear; e.toolbar.actions.clearAll.title = T.clear;
             e.handlers.remove.tooltip.text = T.remove;
+            d.toolbar.buttons.polyline = T.polyline; d.toolbar.buttons.marker = T.marker;
+            d.handlers.polyline.tooltip.start = T.line_start; d.handlers.polyline.tooltip.cont = T.line_cont;
+            d.handlers.polyline.tooltip.end = T.line_end; d.handlers.marker.tooltip.start = T.marker_start;
         })({{ this.texts_js }});
         {% endmacro %}
         """

@@ -321,12 +321,14 @@ def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float]
 
 
 def render_map_image(drawn: list[Drawn], extent: tuple[float, float, float, float], frame: Frame,
-                     highlight: shapely.Geometry | None = None, dpi: int = MAP_DPI) -> PILImage:
+                     highlight: shapely.Geometry | None = None, dpi: int = MAP_DPI,
+                     markup: gpd.GeoDataFrame | None = None) -> PILImage:
     """The image of :func:`render_map_png` as an RGB PIL image (white under the layers, as the PNG is opaque):
-    what a PDF page embeds, without encoding a PNG only to decode it again."""
+    what a PDF page embeds, without encoding a PNG only to decode it again. ``markup`` (EPSG:4547) is drawn
+    on top (:func:`cyc_geo.mapview.markup.draw_on_axes`)."""
     from PIL import Image
 
-    fig = _map_figure(drawn, extent, frame, highlight, dpi)
+    fig = _map_figure(drawn, extent, frame, highlight, dpi, markup)
     canvas = fig.canvas
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]
@@ -334,7 +336,7 @@ def render_map_image(drawn: list[Drawn], extent: tuple[float, float, float, floa
 
 
 def _map_figure(drawn: list[Drawn], extent: tuple[float, float, float, float], frame: Frame,
-                highlight: shapely.Geometry | None, dpi: int) -> Figure:
+                highlight: shapely.Geometry | None, dpi: int, markup: gpd.GeoDataFrame | None = None) -> Figure:
     """The map's matplotlib figure (Agg canvas, outside pyplot: nothing to close, no global figure list)."""
     fig = Figure(figsize=(frame.w / 25.4, frame.h / 25.4), dpi=dpi)
     FigureCanvasAgg(fig)
@@ -378,6 +380,10 @@ def _map_figure(drawn: list[Drawn], extent: tuple[float, float, float, float], f
                                           facecolor="none", edgecolor=HIGHLIGHT_HALO, linewidth=4.0, alpha=0.8))
         ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
                                           facecolor="none", edgecolor=HIGHLIGHT_EDGE, linewidth=1.2))
+    if markup is not None and len(markup):
+        from cyc_geo.mapview.markup import draw_on_axes
+
+        draw_on_axes(ax, markup, extent)
     return fig
 
 
@@ -419,10 +425,12 @@ def _symbol(g: dict[str, Any], label: str) -> Symbol:
                   bool(g["dashed"]), label)
 
 
-def legend_sections(drawn: list[Drawn], lang: str, highlight: bool = False) -> list[PrintSection]:
+def legend_sections(drawn: list[Drawn], lang: str, highlight: bool = False,
+                    markup: gpd.GeoDataFrame | None = None) -> list[PrintSection]:
     """One section per layer, one row per symbol the map draws for it (its style groups, so every symbol
     on the map is in the legend), named from the layer's TOML legend labels; demo layers marked.
-    ``highlight``: the atlas page's unit outline gets its own section."""
+    ``highlight``: the atlas page's unit outline gets its own section; ``markup``: the 标注 / Markup section,
+    one row per kind drawn."""
     out = []
     for d in drawn:
         labels = d.layer.legend_labels(lang)
@@ -439,6 +447,14 @@ def legend_sections(drawn: list[Drawn], lang: str, highlight: bool = False) -> l
     if highlight:
         label = "本页图幅单元" if lang == "zh" else "Unit of this page"
         out.append(PrintSection(label, [Symbol("unit", HIGHLIGHT_HALO, HIGHLIGHT_EDGE, 0.8, 1.2, False, label)]))
+    if markup is not None and len(markup):
+        from cyc_geo.mapview import markup as mk
+
+        i = 1 if lang == "en" else 0
+        kinds = {"polygon": "fill", "line": "line", "point": "point", "note": "point"}
+        marks = [Symbol(kinds[k], mk.COLOUR, mk.COLOUR, mk.FILL_OPACITY if k == "polygon" else 1.0, mk.LINE_PT, False,
+                        mk.KIND_LABELS[k][i]) for k in mk.KINDS if k in set(markup["kind"])]
+        out.append(PrintSection(mk.TITLE[i], marks))
     return out
 
 
@@ -543,6 +559,34 @@ def _place_labels(pdf: PdfReport, labels, extent, frame: Frame, size: float = 6.
         pdf.set_text_color(40, 40, 40)
         pdf.text(box[0] + 0.4, py + size * 0.3528 / 2 - 0.2, text)
     pdf.set_text_color(0, 0, 0)
+
+
+def _place_notes(pdf: PdfReport, notes: list[tuple[float, float, str]], extent, frame: Frame,
+                 size: float = 7.0) -> None:
+    """The markup's texts as PDF text beside their points, every one printed (none skipped for overlap), wrapped
+    at :data:`NOTE_WIDTH_MM` and kept inside the frame; a point outside the frame prints no text."""
+    from cyc_geo.mapview.markup import TEXT_COLOUR
+
+    pdf.set_font(FAMILY, "B", size)
+    pdf.set_text_color(*_hex(TEXT_COLOUR))
+    pdf.set_fill_color(255, 255, 255)
+    line_h = size * 0.3528 + 0.5
+    for x, y, text in notes:
+        px, py = _to_page(x, y, extent, frame)
+        if not (frame.x <= px <= frame.x + frame.w and frame.y <= py <= frame.y + frame.h):
+            continue
+        w = min(NOTE_WIDTH_MM, pdf.get_string_width(text) + 2 * pdf.c_margin + 0.6)
+        wrap = WrapMode.WORD if " " in text else WrapMode.CHAR  # Chinese text breaks between characters
+        h = pdf.text_height(w, line_h, text, wrapmode=wrap)
+        left = px + 1.8 if px + 1.8 + w <= frame.x + frame.w else px - 1.8 - w
+        top = min(max(py - line_h / 2, frame.y), frame.y + frame.h - h)
+        pdf.set_xy(max(left, frame.x), top)
+        pdf.multi_cell(w, line_h, text, align=Align.L, wrapmode=wrap, fill=True)  # on white: readable over any layer
+    pdf.set_text_color(0, 0, 0)
+
+
+NOTE_WIDTH_MM = 45.0
+"""Widest a markup note's text runs on paper before it wraps, mm (docs/sources.md, "Markup")."""
 
 
 def draw_scale_bar(pdf: PdfReport, frame: Frame, m_per_mm: float) -> float:
@@ -700,10 +744,13 @@ def page_extent(bounds: tuple[float, float, float, float], paper: str, landscape
 
 def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, float, float, float], title: str,
              paper: str, landscape: bool, figures: list[tuple[str, str]] | None = None,
-             highlight: shapely.Geometry | None = None, maker: str = "", review_no: str = "") -> dict[str, float]:
+             highlight: shapely.Geometry | None = None, maker: str = "", review_no: str = "",
+             markup: gpd.GeoDataFrame | None = None) -> dict[str, float]:
     """Add one layout page: title, map of ``extent_bounds`` (EPSG:4547) at a standard scale, north arrow,
     scale bar, legend (and key figures), sources, date, map maker (制图单位) and review number (审图号), the
-    last two noted as not filled in when empty. Returns the page's ``m_per_mm``, ``scale_m`` and ``scale``."""
+    last two noted as not filled in when empty. ``markup`` (EPSG:4547, :mod:`cyc_geo.mapview.markup`) is drawn
+    over the layers with its texts as PDF text and its own legend section.
+    Returns the page's ``m_per_mm``, ``scale_m`` and ``scale``."""
     lang = pdf.meta.lang
     zh = lang == "zh"
     colon = "：" if zh else ": "
@@ -714,8 +761,12 @@ def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, flo
     pdf.set_xy(mapf.x, 19)
     pdf.set_font(FAMILY, "B", 15)
     pdf.cell(mapf.w + panel.w, 8, title)
-    pdf.image(render_map_image(drawn, extent, mapf, highlight), x=mapf.x, y=mapf.y, w=mapf.w, h=mapf.h)
+    pdf.image(render_map_image(drawn, extent, mapf, highlight, markup=markup), x=mapf.x, y=mapf.y, w=mapf.w, h=mapf.h)
     _place_labels(pdf, _labels(drawn, lang), extent, mapf)
+    if markup is not None and len(markup):
+        from cyc_geo.mapview.markup import text_points
+
+        _place_notes(pdf, text_points(markup), extent, mapf)
     pdf.set_draw_color(60, 60, 60)
     pdf.set_line_width(0.3)
     pdf.rect(mapf.x, mapf.y, mapf.w, mapf.h)
@@ -724,8 +775,8 @@ def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, flo
     y = panel.y
     if figures:
         y = _key_figures(pdf, figures, panel.x, y, panel.w, lang)
-    legend_end = draw_legend(pdf, legend_sections(drawn, lang, highlight=highlight is not None), panel.x, y, panel.w,
-                             lang)
+    legend_end = draw_legend(pdf, legend_sections(drawn, lang, highlight=highlight is not None, markup=markup), panel.x, y,
+                             panel.w, lang)
     pdf.set_xy(mapf.x, mapf.y + mapf.h + 1.5)
     pdf.set_font(FAMILY, "", 6.3)
     width = mapf.w + panel.w + 4
@@ -761,12 +812,13 @@ def _check_paper(paper: str) -> str:
 def print_layout(layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
                  title: str | None = None, lang: str = "zh", bbox_wgs84: tuple[float, float, float, float] | None = None,
                  frames: dict[str, gpd.GeoDataFrame] | None = None, figures: list[tuple[str, str]] | None = None,
-                 maker: str = "", review_no: str = "") -> bytes:
+                 maker: str = "", review_no: str = "", markup: gpd.GeoDataFrame | None = None) -> bytes:
     """One-page PDF layout of ``layer_ids`` (default: the map page's default layers) over the county,
     or over ``bbox_wgs84`` (west, south, east, north: the web map's current view) cut to the county's
     bounding box (a view wider than the city prints the city), at a standard scale, centred.
     ``figures``: (label, value) rows printed beside the map (e.g. :func:`cyc_geo.planning.area_stats.print_rows`);
-    ``maker`` (制图单位) and ``review_no`` (审图号) are printed, or noted as not filled in."""
+    ``maker`` (制图单位) and ``review_no`` (审图号) are printed, or noted as not filled in; ``markup`` (WGS84,
+    :func:`cyc_geo.mapview.markup.markup_frame`) is drawn over the layers, its texts printed on the map."""
     paper = _check_paper(paper)
     drawn = prepare_layers(layer_ids, frames)
     title = title or _t("title", lang)
@@ -778,7 +830,9 @@ def print_layout(layer_ids: list[str] | None = None, paper: str = "A4", landscap
         view = shapely.box(*box.total_bounds)
         cut = view.intersection(shapely.box(*bounds))
         bounds = tuple(cut.bounds) if not cut.is_empty else tuple(view.bounds)
-    map_page(pdf, drawn, bounds, title, paper, landscape, figures=figures, maker=maker, review_no=review_no)
+    marked = markup.to_crs(AREA_CRS) if markup is not None and len(markup) else None
+    map_page(pdf, drawn, bounds, title, paper, landscape, figures=figures, maker=maker, review_no=review_no,
+             markup=marked)
     return pdf.to_bytes()
 
 

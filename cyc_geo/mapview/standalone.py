@@ -89,9 +89,11 @@ def _big_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str, lat: float, l
 def export_map(layer_ids: list[str] | None = None, lang: str = "zh", center: tuple[float, float] = CENTRE,
                zoom: int = 10, scenario: Any = None,
                load: Callable[[str], gpd.GeoDataFrame] | None = None,
-               per_roof: Callable[[Any], pd.DataFrame] | None = None) -> folium.Map:
+               per_roof: Callable[[Any], pd.DataFrame] | None = None,
+               markup: gpd.GeoDataFrame | None = None) -> folium.Map:
     """The standalone map of ``layer_ids`` (default: the layers shown when the map opens) at ``center``
-    (lat, lon) and ``zoom``, as the map page exports it (blank basemap, title, legend, demo note).
+    (lat, lon) and ``zoom``, as the map page exports it (blank basemap, title, legend, demo note), with the
+    ``markup`` (WGS84, :func:`cyc_geo.mapview.markup.markup_frame`) on top and in the legend.
 
     ``load(layer_id)`` gives a layer's frame (default: the layer's loader) and ``per_roof(scenario)``
     the PV scenario's per-roof results (default: :func:`cyc_geo.pv.model.estimate` on the roof layer).
@@ -124,6 +126,13 @@ def export_map(layer_ids: list[str] | None = None, lang: str = "zh", center: tup
         else:
             groups.append(layer_group(layer, gdf, lang))
             legends.append(layer_legend(layer, lang))
+    if markup is not None and len(markup):
+        from cyc_geo.mapview import markup as mk
+
+        groups.append(mk.markup_group(markup, lang, clear_drawn=False))
+        section = mk.legend_section(markup, lang)
+        if section is not None:
+            legends.append(section)
     for g in groups:
         g.add_to(fmap)
     add_title(fmap, _t(lang, TITLE), _t(lang, DEMO_NOTE) if demo else "", legends, _t(lang, ("图例", "Legend")))

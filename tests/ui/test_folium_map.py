@@ -49,6 +49,10 @@ def test_first_view_is_the_frontend_report_of_an_unmoved_map():
     got = folium_map.first_view((35.19, 114.75), 10)
     assert json.dumps(got, separators=(",", ":")) == '{"last_clicked":null,"zoom":10,"center":{"lat":35.19,"lng":114.75}}'
     assert list(folium_map.first_view((1.5, 2.5), 12, ("center", "last_clicked"))) == ["last_clicked", "center"]
+    # the map page's map also reports its drawings (标注) and the last one (区域统计): none when it opens
+    drawn = folium_map.first_view((35.2, 114.7), 11, (*folium_map.REPORTED, "last_active_drawing", "all_drawings"))
+    assert json.dumps(drawn, separators=(",", ":")) == ('{"last_clicked":null,"all_drawings":null,"last_active_drawing":null,'
+                                                        '"zoom":11,"center":{"lat":35.2,"lng":114.7}}')
     with pytest.raises(ValueError, match="bounds"):
         folium_map.first_view((35.19, 114.75), 10, ("bounds",))
 
