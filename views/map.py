@@ -47,7 +47,8 @@ from cyc_geo.mapview.webmap import (
 )
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
-from ui import area_stats, attribute_table, folium_map, map_data
+from cyc_geo.mapview.years import varies_by_year
+from ui import area_stats, attribute_table, folium_map, map_data, map_years
 from ui.common import (
     app_secrets,
     demo_banner,
@@ -126,6 +127,14 @@ class View:
     facts: dict[str, LayerFacts]
     options: dict[str, Any]
     scenario: Scenario
+    year: int | None = None
+    """The map's year (every layer as of that year); None: the data of today."""
+    compare: int | None = None
+    """The year shown right of the swipe divider, None when not comparing."""
+
+    @property
+    def years(self) -> list[int]:
+        return [y for y in (self.year, self.compare) if y is not None]
 
     @property
     def roofs_on(self) -> bool:
@@ -221,9 +230,17 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
     Layer data go as URLs of static payload files (shared by every session); ``inline`` embeds them
     instead (the standalone export, opened offline)."""
     groups, legends = [], []
+    if view.compare is not None:  # first: the compare control makes the side panes the layers are drawn in
+        groups.append(map_years.swipe_group(view.year, view.compare))
     filled = hex_fill_rule([layer.id for layer in shown if layer.big and layer.geometry != "raster"])
     for layer in shown:
-        if layer.geometry == "raster":
+        if view.year is not None and varies_by_year(layer) and not inline:
+            more, more_legends = map_years.groups(layer, view.year, basemap_id, filled.get(layer.id, True),
+                                                  "a" if view.compare is not None else None)
+            if view.compare is not None:  # the right side; its legend stands for both
+                more_b, more_legends = map_years.groups(layer, view.compare, basemap_id, filled.get(layer.id, True), "b")
+                more = more + more_b
+        elif layer.geometry == "raster":
             more, more_legends = _raster_group(layer)
         elif layer.big:
             more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline, filled[layer.id])
@@ -237,6 +254,10 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
             more_legends = [layer_legend(layer, lang())]
         groups.extend(more)
         legends.extend(more_legends)
+    if view.compare is not None and not inline:
+        change, change_legend = map_years.change_group(view.year, view.compare, basemap_id)
+        groups.append(change)
+        legends.insert(0, change_legend)
     return groups, legends
 
 
@@ -282,6 +303,7 @@ def _sidebar() -> View:
     state = _initial_state([layer.id for layer in all_layers])
     token = tianditu_token(app_secrets())
     basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token), token)
+    year, compare = map_years.controls(state)
     if not token:
         st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
     if BASEMAPS[basemap_id].gcj02:
@@ -291,7 +313,7 @@ def _sidebar() -> View:
         shown_facts = {layer.id: facts(layer.id) for layer in shown}
     demo_banner(shown_facts, _township_note(shown_facts))
     options = _scenario_controls(any(layer.scenario == "pv" for layer in shown))
-    view = View(state, token, basemap_id, shown, shown_facts, options, map_data.scenario_of(options))
+    view = View(state, token, basemap_id, shown, shown_facts, options, map_data.scenario_of(options), year, compare)
     _sidebar_indicators(view)
     return view
 
@@ -309,10 +331,22 @@ def _township_note(shown: dict[str, LayerFacts]) -> list[str]:
     return []
 
 
+def _jobs(view: View) -> dict[str, Any]:
+    """Tile sets of the visible big layers (started in a child process when missing); as of the map's year(s)
+    for the layers that vary by year."""
+    jobs = {layer.id: map_data.tile_job(layer.id, view.basemap_id) for layer in view.shown if layer.big
+            and not (view.year is not None and varies_by_year(layer))}
+    for layer in view.shown:
+        if layer.big and view.year is not None and varies_by_year(layer):
+            jobs.update({f"{layer.id}@{y}": map_years.tile_job(layer.id, y, view.basemap_id) for y in view.years})
+    return jobs
+
+
 def _tile_jobs(view: View) -> dict[str, Any]:
-    """Tile sets of the visible big layers (started in a child process when missing)."""
-    jobs = {layer.id: map_data.tile_job(layer.id, view.basemap_id) for layer in view.shown if layer.big}
+    """:func:`_jobs`, saying which tile sets are being built or failed."""
+    jobs = _jobs(view)
     titles = {layer.id: md_escape(layer.title(lang())) for layer in view.shown}
+    titles.update({f"{layer.id}@{y}": f"{md_escape(layer.title(lang()))} · {y}" for layer in view.shown for y in view.years})
     for layer_id, job in jobs.items():
         if job.status == "building":
             st.caption(tr(f"正在生成“{titles[layer_id]}”的矢量瓦片，完成前显示六边形汇总…",
@@ -354,11 +388,36 @@ def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current:
     clicked, zoom = _clicked(current)
     return (
         view.basemap_id, view.token, lang(), req, tuple(layer.id for layer in view.shown), registry_version(),
+        (view.year, view.compare),
         tuple((layer.id, source_version(layer.id)) for layer in registry()),
         view.scenario.to_json() if view.scenario is not None else "",
         tuple(sorted((i, j.status, j.sig) for i, j in jobs.items())),
         (clicked.get("lat"), clicked.get("lng"), zoom) if isinstance(clicked, dict) else None,
     )
+
+
+def _legend_heading(view: View) -> str:
+    if view.compare is not None:
+        return tr(f"图例（左 {view.year} 年 | 右 {view.compare} 年）", f"Legend (left {view.year} | right {view.compare})")
+    if view.year is not None:
+        return tr(f"图例（{view.year} 年）", f"Legend ({view.year})")
+    return tr("图例", "Legend")
+
+
+def _year_notes(view: View) -> None:
+    """What the map's year means, and the layers shown without a version of that year ("沿用 2022 年数据")."""
+    if view.year is None:
+        return
+    years = "、".join(map(str, view.years)) if lang() == "zh" else " and ".join(map(str, view.years))
+    text = tr(f"地图显示 {years} 年：光伏为截至当年 12 月 31 日已并网的装机，土地覆被与林地为当年版本。",
+              f"The map shows {years}: PV installations connected by 31 Dec, the land cover and forest of that year.")
+    if view.compare is not None:
+        text += tr(" 拖动分隔线对比两年；变化图层显示其间新增光伏、森林增减与耕地减少。",
+                   " Drag the divider to compare the two years; the change layer shows new PV, forest gained and "
+                   "lost, and farmland lost between them.")
+    st.caption(text)
+    for note in map_years.notes(view.shown, view.years):
+        st.caption(md_escape(note))
 
 
 def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> dict:
@@ -373,7 +432,7 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         add_label_css(fmap)
         groups, legends = _build_groups(view.shown, view, view.basemap_id, jobs)
         groups.append(_highlight(view, current))
-        groups.append(legend_group(legends, heading=tr("图例", "Legend")))
+        groups.append(legend_group(legends, heading=_legend_heading(view)))
         return fmap, groups
 
     out = folium_map.show(_content_key(view, jobs, req, current), build, center=(req[0], req[1]), zoom=req[2],
@@ -384,7 +443,11 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
 
 
 def _write_url(view: View, current: tuple[float, float, int]) -> None:
-    q = state_query(MapState(current[0], current[1], current[2], view.basemap_id, tuple(layer.id for layer in view.shown)))
+    q = state_query(MapState(current[0], current[1], current[2], view.basemap_id, tuple(layer.id for layer in view.shown),
+                             year=view.year, compare=view.compare))
+    for k in ("year", "cmp"):
+        if k not in q and k in st.query_params:
+            del st.query_params[k]
     if view.options:
         q["pvpct"] = str(int(round(view.options["adoption_scale"] * 100)))
     for k, v in q.items():
@@ -401,6 +464,7 @@ def map_and_panel(view: View, building: bool) -> None:
     jobs = _tile_jobs(view)
     if building and not any(j.status == "building" for j in jobs.values()):
         st.rerun()
+    _year_notes(view)
     col_map, col_panel = st.columns([3, 1])
     current, req = _request_view(view)
     with col_map:
@@ -506,7 +570,7 @@ def print_section(view: View) -> None:
 def main() -> None:
     _header()
     view = _sidebar()
-    building = any(map_data.tile_job(layer.id, view.basemap_id).status == "building" for layer in view.shown if layer.big)
+    building = any(j.status == "building" for j in _jobs(view).values())
     st.fragment(map_and_panel, run_every=3 if building else None)(view, building)
     attribute_table.panel(view.shown, view.basemap_id, MAP_KEY)
     export_section(view)
