@@ -236,7 +236,7 @@ class FastGeoJson(VerbatimMacro):
             var gj;
             var opts = {
                 style: styleOf,
-                pointToLayer: function(f, ll){ return L.circleMarker(ll, {radius: 5}); },
+                pointToLayer: function(f, ll){ return L.circleMarker(ll, opts.pane ? {radius: 5, pane: opts.pane} : {radius: 5}); },
                 onEachFeature: function(f, l){
                     if (P.tooltip.length) {
                         l.bindTooltip(function(){ return tipOf(f); }, {sticky: false});
