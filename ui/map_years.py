@@ -18,12 +18,28 @@ from cyc_geo.catalog.vintages import carried_note, layer_for_year
 from cyc_geo.mapview import click, overlay, payloads, static_payloads, tiles
 from cyc_geo.mapview.basemaps import BASEMAPS
 from cyc_geo.mapview.legend import LegendSection, choropleth_section
-from cyc_geo.mapview.webmap import AGG_PANE, DETAIL_PANE, MapState, for_display, image_overlay, layer_group, \
-    layer_payload, vector_tile_layer
+from cyc_geo.mapview.webmap import (
+    AGG_PANE,
+    DETAIL_PANE,
+    MapState,
+    for_display,
+    image_overlay,
+    layer_group,
+    layer_payload,
+    vector_tile_layer,
+)
+from cyc_geo.mapview.years import (
+    MAP_YEARS,
+    Compare,
+    SwipeControl,
+    change_frame,
+    change_layer_def,
+    change_legend,
+    side_panes,
+    varies_by_year,
+)
 from cyc_geo.planning.change import LANDCOVER_LAYER
 from cyc_geo.pv.installations import LAYER_ID as LEDGER
-from cyc_geo.mapview.years import MAP_YEARS, Compare, SwipeControl, change_frame, change_layer_def, change_legend, \
-    side_panes, varies_by_year
 from ui.common import lang, layer_def, layer_frame, source_version, tr
 
 

@@ -45,9 +45,9 @@ from cyc_geo.mapview.webmap import (
     state_query,
     vector_tile_layer,
 )
+from cyc_geo.mapview.years import varies_by_year
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
-from cyc_geo.mapview.years import varies_by_year
 from ui import area_stats, attribute_table, folium_map, map_data, map_years
 from ui.common import (
     app_secrets,
@@ -127,10 +127,8 @@ class View:
     facts: dict[str, LayerFacts]
     options: dict[str, Any]
     scenario: Scenario
-    year: int | None = None
-    """The map's year (every layer as of that year); None: the data of today."""
-    compare: int | None = None
-    """The year shown right of the swipe divider, None when not comparing."""
+    year: int | None = None  # the map's year (every layer as of that year); None: the data of today
+    compare: int | None = None  # the year shown right of the swipe divider; None when not comparing
 
     @property
     def years(self) -> list[int]:

@@ -561,8 +561,10 @@ def image_overlay(
     compare side's pane (default Leaflet's overlay pane)."""
     img = folium.raster_layers.ImageOverlay(
         image="https://placeholder.invalid/x.png", bounds=[list(bounds[0]), list(bounds[1])], name=name,
-        opacity=opacity, pixelated=True, **({"pane": pane} if pane else {}),
+        opacity=opacity, pixelated=True,
     )
+    if pane:
+        img.options["pane"] = pane
     img.url = url
     return img
 

@@ -30,7 +30,8 @@ from cyc_geo.planning import change as chg
 
 MAP_YEARS = (2021, 2022, 2023, 2024)
 """Years of the map's year control: the plan's base year 2021 (附件1's first column) and the pilot years
-2022–2024 (docs/sources.md, "Demo vintages": the demo's land cover has a version for each)."""
+2022–2024 (docs/sources.md, "The map by year and the change between two years"; the demo's land cover has a
+version for each, "Demo vintages")."""
 
 SIDES = ("a", "b")
 AGG_PANE, DETAIL_PANE, OVERLAY_PANE = "cycAgg", "cycDetail", "overlayPane"

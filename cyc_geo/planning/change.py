@@ -1,7 +1,7 @@
 """What changed between two years on the map: new PV installations, forest gained and lost, farmland lost.
 
 The map's change layer (one layer, its totals in the legend) and the same figures as data. Rules
-(docs/sources.md, "Change between two years"):
+(docs/sources.md, "The map by year and the change between two years"):
 
 - **new installations**: ledger rows grid-connected after 31 Dec of the first year and by 31 Dec of the second
   (:func:`cyc_geo.pv.progress.installations_as_of` of each year), counted and summed in AC MW;
@@ -32,15 +32,15 @@ import rasterio.features
 import shapely
 
 from cyc_geo.carbon.landcover import FOREST_CODES, NODATA, load_landcover
-from cyc_geo.geo.crs import AREA_CRS, M2_PER_HA, M2_PER_MU, WGS84
+from cyc_geo.geo.crs import M2_PER_HA, M2_PER_MU, WGS84
 from cyc_geo.geo.zonal import RasterData
 from cyc_geo.pv.progress import installations_as_of
 
 CROPLAND_CODES = (101, 102, 103)
 """耕地 classes of 三调 (0101 水田, 0102 水浇地, 0103 旱地; GB/T 21010-2017)."""
 DRAW_BLOCK_M = 100.0
-"""Side of the blocks the changed cells are drawn in, m (a project choice: docs/sources.md, "Change between two
-years"; 5 × 5 cells of the 20 m demo raster)."""
+"""Side of the blocks the changed cells are drawn in, m (a project choice: docs/sources.md, "The map by year and
+the change between two years"; 5 × 5 cells of the 20 m demo raster)."""
 
 FOREST_GAINED, FOREST_LOST, FARMLAND_LOST, NEW_PV = "forest_gained", "forest_lost", "farmland_lost", "pv_new"
 KINDS = (FOREST_GAINED, FOREST_LOST, FARMLAND_LOST)
