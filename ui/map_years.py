@@ -30,6 +30,7 @@ from cyc_geo.mapview.webmap import (
 )
 from cyc_geo.mapview.years import (
     MAP_YEARS,
+    TOP_PANE,
     Compare,
     SwipeControl,
     change_frame,
@@ -203,7 +204,8 @@ def change_group(year_a: int, year_b: int, basemap_id: str) -> tuple[folium.Feat
     key = f"{_key(LEDGER)}|{_key(LANDCOVER_LAYER)}"
     url, legend = _published(_change, a, b, key, basemap_id, lang())
     title = legend.title
-    return layer_group(change_layer_def(), lang=lang(), url=url, tag="change"), LegendSection(title, legend.rows)
+    return (layer_group(change_layer_def(), lang=lang(), pane=TOP_PANE, url=url, tag="change"),
+            LegendSection(title, legend.rows))
 
 
 def swipe_group(year: int, other: int) -> folium.FeatureGroup:

@@ -37,6 +37,8 @@ SIDES = ("a", "b")
 AGG_PANE, DETAIL_PANE, OVERLAY_PANE = "cycAgg", "cycDetail", "overlayPane"
 """The panes a side's panes nest in (:data:`cyc_geo.mapview.webmap.AGG_PANE`, ``DETAIL_PANE``, Leaflet's
 overlay pane), so the zoom rule hiding hexagons at building zoom holds for both sides."""
+TOP_PANE = "cycCompareTop"
+"""Pane above both sides (in the overlay pane, z-index 1 there): what is drawn over both, the change layer."""
 
 
 def parse_years(query: Mapping[str, str]) -> tuple[int | None, int | None]:
@@ -85,8 +87,8 @@ class Compare:
 
 class SwipeControl(VerbatimMacro):
     """The compare control: creates each side's panes and clips them at a draggable divider
-    (``L.control.sideBySide``). Add it to the first feature group of the map, before the layers drawn in
-    the side panes; removing the group removes the control and the clipping."""
+    (``L.control.sideBySide``), and the pane :data:`TOP_PANE` over both sides. Add it to the first feature group
+    of the map, before the layers drawn in these panes; removing the group removes the control and the clipping."""
 
     _template = Template(
         """
@@ -118,6 +120,7 @@ class SwipeControl(VerbatimMacro):
             function off(){ if (!ctl) { return; } ctl.remove(); ctl = null; m.removeLayer(left); m.removeLayer(right);
                 m.getContainer().removeAttribute('data-cyc-compare'); }
             panes('a'); panes('b');
+            if (!m.getPane({{ this.top_js }})) { m.createPane({{ this.top_js }}, m.getPane('overlayPane')).style.zIndex = 1; }
             g.on('add', on); g.on('remove', off);
             if (g._map || m.hasLayer(g)) { on(); }
         })({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() }});
@@ -131,6 +134,7 @@ class SwipeControl(VerbatimMacro):
         parents = {"agg": AGG_PANE, "detail": DETAIL_PANE, "over": OVERLAY_PANE}
         self.panes_js = script_safe_json({s: [[name, parents[k]] for k, name in side_panes(s).items()] for s in SIDES})
         self.labels_js = script_safe_json([compare.label_a, compare.label_b])
+        self.top_js = script_safe_json(TOP_PANE)
 
 
 SWIPE_CSS = (

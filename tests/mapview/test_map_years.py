@@ -34,6 +34,7 @@ def test_the_swipe_control_makes_the_side_panes_and_clips_them():
     for side in years.SIDES:
         for pane in years.side_panes(side).values():
             assert f'"{pane}"' in html
+    assert f'"{years.TOP_PANE}"' in html
     assert '["2022", "2024"]' in html or '["2022","2024"]' in html
 
 

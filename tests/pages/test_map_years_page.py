@@ -31,4 +31,20 @@ def test_compare_2022_2024_from_the_url_draws_both_years_and_the_change_layer():
     assert "pv_installations@2022" in fg and "pv_installations@2024" in fg and '"change"' in fg
     assert "变化图层 2022→2024" in text and "新增并网光伏 359 个" in text
     assert "/leaflet-side-by-side/leaflet-side-by-side.js" in " ".join(_args(at)["js_links"])
-    assert at.query_params["year"] == ["2022"] or at.query_params["year"] == "2022"
+    assert str(at.query_params["year"]).strip("[]'") == "2022" and str(at.query_params["cmp"]).strip("[]'") == "2024"
+    at.selectbox(key="map_year").select_index(0).run()  # back to the data of today: no year in the URL or the map
+    assert not at.exception
+    assert "year" not in at.query_params and "cmp" not in at.query_params
+    assert "@20" not in (_args(at)["feature_group"] or "") and "sideBySide" not in (_args(at)["feature_group"] or "")
+
+
+def test_one_year_in_english():
+    at = app_test("views/map.py")
+    at.query_params.update({"year": "2023", "layers": "county,pv_installations", "lang": "en"})
+    at.run()
+    assert not at.exception
+    fg = _args(at)["feature_group"]
+    assert "pv_installations@2023" in fg and "sideBySide" not in fg and '"change"' not in fg
+    assert any(c.value.startswith("The map shows 2023: PV installations connected by 31 Dec") for c in at.caption)
+    assert "Legend (2023)" in _text(at)
+    assert str(at.query_params["year"]).strip("[]'") == "2023" and "cmp" not in at.query_params
