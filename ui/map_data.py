@@ -238,11 +238,29 @@ def _township(layer_id: str, code: str, scenario: Scenario) -> dict[str, Any]:
     return _township_figures(layer_id, code, version, scenario.to_json(), lang())
 
 
+def _by_year(year: int | None):
+    """``(index, frame)`` look-ups of the layers as the map draws them: as of ``year`` for the layers that vary
+    by year (:mod:`ui.map_years`), else the layers in use."""
+    if year is None:
+        return feature_index, layer_frame
+    from cyc_geo.mapview.years import varies_by_year
+    from ui import map_years
+
+    def index(layer_id: str) -> tiles.FeatureIndex:
+        return map_years.feature_index(layer_id, year) if varies_by_year(layer_def(layer_id)) else feature_index(layer_id)
+
+    def frame(layer_id: str) -> gpd.GeoDataFrame:
+        return map_years.frame(layer_id, year)[0] if varies_by_year(layer_def(layer_id)) else layer_frame(layer_id)
+
+    return index, frame
+
+
 def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
-           scenario: Scenario) -> list[tuple[LayerDef, dict]]:
-    """Features under a clicked point in the visible layers, topmost layer first."""
+           scenario: Scenario, year: int | None = None) -> list[tuple[LayerDef, dict]]:
+    """Features under a clicked point in the visible layers (as of ``year``, when given), topmost layer first."""
+    index, frame = _by_year(year)
     return click.lookup(
-        clicked, zoom, shown, basemap_id, lang(), index=feature_index, frame=layer_frame,
+        clicked, zoom, shown, basemap_id, lang(), index=index, frame=frame,
         per_roof=lambda: per_roof(scenario),
         township=lambda layer_id, code: _township(layer_id, code, scenario),
         co2_factor=emissions.factor_label(resolve_params(scenario).emission_preset, lang()),
@@ -254,13 +272,16 @@ def features_in_view(layer_id: str, bounds: tuple[float, float, float, float], l
     return payloads.features_in_view(big_layer(layer_id), feature_index(layer_id), bounds, limit)
 
 
-def hit_frame(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str) -> gpd.GeoDataFrame | None:
-    """The topmost feature under a clicked point, as drawn on ``basemap_id`` (for the highlight), or None."""
-    hits = click.hit_positions(clicked, zoom, shown, basemap_id, index=feature_index)
+def hit_frame(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
+              year: int | None = None) -> gpd.GeoDataFrame | None:
+    """The topmost feature under a clicked point (as of ``year``, when given), as drawn on ``basemap_id`` (for the
+    highlight), or None."""
+    index, frame = _by_year(year)
+    hits = click.hit_positions(clicked, zoom, shown, basemap_id, index=index)
     if not hits:
         return None
     layer, pos = hits[0]
-    return for_display(layer_frame(layer.id).iloc[[pos]][["geometry"]], basemap_id)
+    return for_display(frame(layer.id).iloc[[pos]][["geometry"]], basemap_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

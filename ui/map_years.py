@@ -85,6 +85,16 @@ def frame(layer_id: str, year: int) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     return _frame(layer_id, int(year), _key(layer_id))
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _index(layer_id: str, year: int, key: str) -> tiles.FeatureIndex:
+    return tiles.FeatureIndex(click.pickable_frame(layer_def(layer_id), _frame(layer_id, year, key)[0]))
+
+
+def feature_index(layer_id: str, year: int) -> tiles.FeatureIndex:
+    """The click index of a layer as of ``year`` (positions of :func:`frame`)."""
+    return _index(layer_id, int(year), _key(layer_id))
+
+
 def notes(shown: list[LayerDef], years: list[int]) -> list[str]:
     """The on-screen notes of the shown layers lacking a version of a year ("沿用 2022 年数据")."""
     out = []

@@ -376,7 +376,7 @@ def _clicked(current: tuple[float, float, int]) -> tuple[dict | None, int]:
 def _highlight(view: View, current: tuple[float, float, int]) -> folium.FeatureGroup:
     """The outline of the feature under the map's last click (empty without a click)."""
     clicked, zoom = _clicked(current)
-    return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id) if clicked else None)
+    return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id, view.year) if clicked else None)
 
 
 def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> tuple:
@@ -473,9 +473,12 @@ def map_and_panel(view: View, building: bool) -> None:
     _write_url(view, current)
     with col_panel:
         clicked = out.get("last_clicked")
-        located = locate_box(view.basemap_id, clicked, lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario))
+        located = locate_box(view.basemap_id, clicked,
+                             lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario, view.year))
+        # with two years compared, a click reports the features of the map's year (left of the divider)
         _side_panel(located if located is not None else
-                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
+                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario, view.year)
+                    if clicked else [])
         area_stats.panel(clicked, out.get("last_active_drawing"), view.basemap_id)
 
 

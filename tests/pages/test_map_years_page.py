@@ -48,3 +48,30 @@ def test_one_year_in_english():
     assert any(c.value.startswith("The map shows 2023: PV installations connected by 31 Dec") for c in at.caption)
     assert "Legend (2023)" in _text(at)
     assert str(at.query_params["year"]).strip("[]'") == "2023" and "cmp" not in at.query_params
+
+
+def _click(at, lon: float, lat: float, zoom: int = 16) -> None:
+    """A map click: the component's value, keyed by its (hashed) widget key."""
+    key = list(at.get("component_instance"))[0].proto.id.split("-")[-1]
+    at.session_state[key] = {"last_clicked": {"lat": lat, "lng": lon}, "center": {"lat": lat, "lng": lon}, "zoom": zoom}
+    at.run()
+
+
+def test_a_click_finds_the_installations_of_the_map_year():
+    from cyc_geo.pv.installations import load_installations
+    from cyc_geo.pv.progress import installations_as_of
+
+    ledger = load_installations()
+    old = set(installations_as_of(ledger, 2022)["install_id"])
+    new = installations_as_of(ledger, 2024)
+    new = new[~new["install_id"].isin(old)]
+    far = new[[min(pt.distance(o) for o in ledger[ledger["install_id"].isin(old)].geometry) > 0.002
+               for pt in new.geometry]].iloc[0]  # a 2023/2024 installation with no 2022 one within ~200 m
+    for year, found in (("2024", True), ("2022", False)):
+        at = app_test("views/map.py")
+        at.query_params.update({"year": year, "layers": "county,pv_installations"})
+        at.run()
+        _click(at, far.geometry.x, far.geometry.y)
+        assert not at.exception
+        titles = [m.value for m in at.markdown]
+        assert ("**光伏装机台账**" in titles) is found, (year, titles)
