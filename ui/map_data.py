@@ -238,7 +238,7 @@ def _township(layer_id: str, code: str, scenario: Scenario) -> dict[str, Any]:
     return _township_figures(layer_id, code, version, scenario.to_json(), lang())
 
 
-def _by_year(year: int | None):
+def by_year(year: int | None) -> tuple[Any, Any]:
     """``(index, frame)`` look-ups of the layers as the map draws them: as of ``year`` for the layers that vary
     by year (:mod:`ui.map_years`), else the layers in use."""
     if year is None:
@@ -258,7 +258,7 @@ def _by_year(year: int | None):
 def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
            scenario: Scenario, year: int | None = None) -> list[tuple[LayerDef, dict]]:
     """Features under a clicked point in the visible layers (as of ``year``, when given), topmost layer first."""
-    index, frame = _by_year(year)
+    index, frame = by_year(year)
     return click.lookup(
         clicked, zoom, shown, basemap_id, lang(), index=index, frame=frame,
         per_roof=lambda: per_roof(scenario),
@@ -276,7 +276,7 @@ def hit_frame(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
               year: int | None = None) -> gpd.GeoDataFrame | None:
     """The topmost feature under a clicked point (as of ``year``, when given), as drawn on ``basemap_id`` (for the
     highlight), or None."""
-    index, frame = _by_year(year)
+    index, frame = by_year(year)
     hits = click.hit_positions(clicked, zoom, shown, basemap_id, index=index)
     if not hits:
         return None

@@ -487,12 +487,14 @@ def _export_builder(view: View) -> Callable[[str], bytes]:
     (rendered in headless Chromium), called when a download button is clicked (Streamlit's deferred
     download data), so neither is made unless asked for. The same composition as ``python -m cyc_geo
     map export`` (:func:`cyc_geo.mapview.standalone.export_map`), fed by this page's cached layers and
-    per-roof results; the view, layers, language and scenario are taken now, in the script run."""
-    from ui.common import layer_frame, per_roof
+    per-roof results (as of the map's year, when one is chosen); the view, layers, language and scenario are taken
+    now, in the script run."""
+    from ui.common import per_roof
 
     state = view.state
     lat, lon, zoom = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
     ids, lg, scenario = [layer.id for layer in view.shown], lang(), view.scenario
+    layer_frame = map_data.by_year(view.year)[1]
 
     def build(kind: str) -> bytes:
         from cyc_geo.mapview.export import html_to_png, standalone_html
