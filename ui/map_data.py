@@ -238,27 +238,11 @@ def _township(layer_id: str, code: str, scenario: Scenario) -> dict[str, Any]:
     return _township_figures(layer_id, code, version, scenario.to_json(), lang())
 
 
-def by_year(year: int | None) -> tuple[Any, Any]:
-    """``(index, frame)`` look-ups of the layers as the map draws them: as of ``year`` for the layers that vary
-    by year (:mod:`ui.map_years`), else the layers in use."""
-    if year is None:
-        return feature_index, layer_frame
-    from cyc_geo.mapview.years import varies_by_year
-    from ui import map_years
-
-    def index(layer_id: str) -> tiles.FeatureIndex:
-        return map_years.feature_index(layer_id, year) if varies_by_year(layer_def(layer_id)) else feature_index(layer_id)
-
-    def frame(layer_id: str) -> gpd.GeoDataFrame:
-        return map_years.frame(layer_id, year)[0] if varies_by_year(layer_def(layer_id)) else layer_frame(layer_id)
-
-    return index, frame
-
-
 def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
-           scenario: Scenario, year: int | None = None) -> list[tuple[LayerDef, dict]]:
-    """Features under a clicked point in the visible layers (as of ``year``, when given), topmost layer first."""
-    index, frame = by_year(year)
+           scenario: Scenario, looks: tuple[Any, Any] | None = None) -> list[tuple[LayerDef, dict]]:
+    """Features under a clicked point in the visible layers, topmost layer first; ``looks``: the (index, frame)
+    look-ups of the layers as drawn (:func:`ui.map_years.by_year`), default the layers in use."""
+    index, frame = looks or (feature_index, layer_frame)
     return click.lookup(
         clicked, zoom, shown, basemap_id, lang(), index=index, frame=frame,
         per_roof=lambda: per_roof(scenario),
@@ -273,10 +257,10 @@ def features_in_view(layer_id: str, bounds: tuple[float, float, float, float], l
 
 
 def hit_frame(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
-              year: int | None = None) -> gpd.GeoDataFrame | None:
-    """The topmost feature under a clicked point (as of ``year``, when given), as drawn on ``basemap_id`` (for the
-    highlight), or None."""
-    index, frame = by_year(year)
+              looks: tuple[Any, Any] | None = None) -> gpd.GeoDataFrame | None:
+    """The topmost feature under a clicked point, as drawn on ``basemap_id`` (for the highlight), or None;
+    ``looks`` as :func:`lookup`."""
+    index, frame = looks or (feature_index, layer_frame)
     hits = click.hit_positions(clicked, zoom, shown, basemap_id, index=index)
     if not hits:
         return None

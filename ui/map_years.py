@@ -41,6 +41,7 @@ from cyc_geo.mapview.years import (
 )
 from cyc_geo.planning.change import LANDCOVER_LAYER
 from cyc_geo.pv.installations import LAYER_ID as LEDGER
+from ui import map_data
 from ui.common import lang, layer_def, layer_frame, source_version, tr
 
 
@@ -138,10 +139,19 @@ def _overlay(layer_id: str, year: int, key: str, lg: str) -> overlay.Overlay | N
 
 
 def tile_job(layer_id: str, year: int, basemap_id: str) -> tiles.TileJob:
-    """The vector tiles of a big layer as of ``year`` (built by a child process when missing)."""
+    """The vector tiles of a big layer as of ``year`` (built by a child process when missing); the layer's own
+    tile set when its frame of ``year`` is the layer in use (the same signature: no second copy)."""
     shifted = BASEMAPS[basemap_id].gcj02
     sig = _tile_sig(layer_id, int(year), _key(layer_id), shifted)
+    current = map_data.tile_job(layer_id, basemap_id)
+    if current.sig == sig:
+        return current
     return tiles.ensure_tiles_async(layer_id, sig, gcj02=shifted, year=int(year))
+
+
+def _tile_year(job: tiles.TileJob, layer_id: str, year: int) -> int | None:
+    """The year in the name of ``job``'s tile set (None: the layer's own set)."""
+    return None if job.path is not None and job.path.name.startswith(f"{layer_id}-") else int(year)
 
 
 def _published(get, *args):
@@ -184,9 +194,10 @@ def groups(layer: LayerDef, year: int, basemap_id: str, filled: bool, side: str 
     legends = [section]
     job = tile_job(layer.id, year, basemap_id)
     if job.status == "ready":
-        tile_url, fill_js, tsec = payloads.tile_style(layer, job.sig, lg, year=int(year))
+        named = _tile_year(job, layer.id, year)
+        tile_url, fill_js, tsec = payloads.tile_style(layer, job.sig, lg, year=named)
         g = folium.FeatureGroup(name=f"{title} tiles")
-        vector_tile_layer(tile_url, tiles.tileset_name(layer.id, int(year)), fill_js, pane=panes["detail"]).add_to(g)
+        vector_tile_layer(tile_url, tiles.tileset_name(layer.id, named), fill_js, pane=panes["detail"]).add_to(g)
         out.append(g)
         tsec.title, tsec.only = title, "detail"
         legends.append(tsec)
@@ -223,3 +234,18 @@ def swipe_group(year: int, other: int) -> folium.FeatureGroup:
     g = folium.FeatureGroup(name="compare", control=False)
     SwipeControl(Compare("years", str(year), str(other))).add_to(g)
     return g
+
+
+def by_year(year: int | None) -> tuple[Any, Any]:
+    """``(index, frame)`` look-ups of the layers as the map draws them (for clicks, highlights and exports): as
+    of ``year`` for the layers that vary by year, else the layers in use."""
+    if year is None:
+        return map_data.feature_index, layer_frame
+
+    def index(layer_id: str) -> tiles.FeatureIndex:
+        return feature_index(layer_id, year) if varies_by_year(layer_def(layer_id)) else map_data.feature_index(layer_id)
+
+    def frame_of(layer_id: str) -> gpd.GeoDataFrame:
+        return frame(layer_id, year)[0] if varies_by_year(layer_def(layer_id)) else layer_frame(layer_id)
+
+    return index, frame_of

@@ -376,7 +376,8 @@ def _clicked(current: tuple[float, float, int]) -> tuple[dict | None, int]:
 def _highlight(view: View, current: tuple[float, float, int]) -> folium.FeatureGroup:
     """The outline of the feature under the map's last click (empty without a click)."""
     clicked, zoom = _clicked(current)
-    return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id, view.year) if clicked else None)
+    looks = map_years.by_year(view.year)
+    return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id, looks) if clicked else None)
 
 
 def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> tuple:
@@ -474,10 +475,12 @@ def map_and_panel(view: View, building: bool) -> None:
     with col_panel:
         clicked = out.get("last_clicked")
         located = locate_box(view.basemap_id, clicked,
-                             lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario, view.year))
+                             lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario,
+                                                             map_years.by_year(view.year)))
         # with two years compared, a click reports the features of the map's year (left of the divider)
         _side_panel(located if located is not None else
-                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario, view.year)
+                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario,
+                                    map_years.by_year(view.year))
                     if clicked else [])
         area_stats.panel(clicked, out.get("last_active_drawing"), view.basemap_id)
 
@@ -494,7 +497,7 @@ def _export_builder(view: View) -> Callable[[str], bytes]:
     state = view.state
     lat, lon, zoom = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
     ids, lg, scenario = [layer.id for layer in view.shown], lang(), view.scenario
-    layer_frame = map_data.by_year(view.year)[1]
+    layer_frame = map_years.by_year(view.year)[1]
 
     def build(kind: str) -> bytes:
         from cyc_geo.mapview.export import html_to_png, standalone_html
