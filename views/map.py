@@ -151,13 +151,16 @@ def _sidebar_indicators(view: View) -> None:
         st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{shown['belt'].area_km2:,.1f}")
     if not view.roofs_on:
         return
-    prog = pv_progress(date.today().isoformat())
+    # as of the map's year (31 Dec) when one is chosen, else today
+    day = f"{view.year}-12-31" if view.year is not None else date.today().isoformat()
+    when = tr(f"截至 {day}", f"as of {day}") if view.year is not None else tr("截至今天", "as of today")
+    prog = pv_progress(day)
     # the goal is a caption, not a metric delta: Streamlit draws a delta with an up-arrow, read as growth
     st.sidebar.metric(
         tr("已并网光伏装机 (MW)", "Installed PV, grid-connected (MW)"), f"{prog['installed_mw']:,.1f}",
-        help=tr("装机台账中已并网的容量（截至今天）；在建、备案不计入。",
-                                   "Grid-connected capacity in the installations ledger (as of today); "
-                                   "under construction and filed projects are not counted."))
+        help=tr(f"装机台账中已并网的容量（{when}）；在建、备案不计入。",
+                f"Grid-connected capacity in the installations ledger ({when}); "
+                "under construction and filed projects are not counted."))
     st.sidebar.caption(tr(f"{prog['goal_year']} 年目标 {prog['goal_mw']:,.0f} MW", f"{prog['goal_year']} goal: "
                           f"{prog['goal_mw']:,.0f} MW"))
     summary = roof_summary(view.scenario)
