@@ -61,7 +61,20 @@ PACKAGES: dict[str, list[str]] = {
         "dist/images/layers-2x.png",
     ],
     "leaflet.vectorgrid@1.3.0": ["dist/Leaflet.VectorGrid.bundled.min.js"],
+    # the map's compare control (swipe divider); the package ships its CommonJS source only
+    "leaflet-side-by-side@2.2.0": ["index.js", "layout.css", "range.css", "range-icon.png"],
 }
+
+# package@version -> (browser file written next to the kept files, the CommonJS module it wraps)
+BROWSER_BUILDS: dict[str, tuple[str, str]] = {
+    "leaflet-side-by-side@2.2.0": ("leaflet-side-by-side.js", "index.js"),
+}
+WRAPPER = (
+    "/* {spec}: {module} wrapped for the browser by scripts/fetch_web_assets.py (require('leaflet') is window.L;"
+    " its CSS files are linked by the page) */\n"
+    "(function () {{ var module = {{ exports: {{}} }}; var exports = module.exports;\n"
+    "var require = function (name) {{ return name === 'leaflet' ? window.L : {{}}; }};\n{code}\n}})();\n"
+)
 
 
 def package_dir(spec: str) -> Path:
@@ -70,7 +83,15 @@ def package_dir(spec: str) -> Path:
 
 
 def missing(spec: str) -> list[str]:
-    return [f for f in PACKAGES[spec] if not (package_dir(spec) / f).exists()]
+    built = [BROWSER_BUILDS[spec][0]] if spec in BROWSER_BUILDS else []
+    return [f for f in [*PACKAGES[spec], *built] if not (package_dir(spec) / f).exists()]
+
+
+def browser_build(spec: str) -> None:
+    """Write the browser file of a package that ships only a CommonJS module (:data:`BROWSER_BUILDS`)."""
+    out, module = BROWSER_BUILDS[spec]
+    code = (package_dir(spec) / module).read_text(encoding="utf-8")
+    (package_dir(spec) / out).write_text(WRAPPER.format(spec=spec, module=module, code=code), encoding="utf-8")
 
 
 def fetch(spec: str, workdir: Path) -> None:
@@ -91,6 +112,8 @@ def fetch(spec: str, workdir: Path) -> None:
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(fh.read())
+    if spec in BROWSER_BUILDS:
+        browser_build(spec)
 
 
 def main() -> int:

@@ -239,10 +239,12 @@ def _township(layer_id: str, code: str, scenario: Scenario) -> dict[str, Any]:
 
 
 def lookup(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
-           scenario: Scenario) -> list[tuple[LayerDef, dict]]:
-    """Features under a clicked point in the visible layers, topmost layer first."""
+           scenario: Scenario, looks: tuple[Any, Any] | None = None) -> list[tuple[LayerDef, dict]]:
+    """Features under a clicked point in the visible layers, topmost layer first; ``looks``: the (index, frame)
+    look-ups of the layers as drawn (:func:`ui.map_years.by_year`), default the layers in use."""
+    index, frame = looks or (feature_index, layer_frame)
     return click.lookup(
-        clicked, zoom, shown, basemap_id, lang(), index=feature_index, frame=layer_frame,
+        clicked, zoom, shown, basemap_id, lang(), index=index, frame=frame,
         per_roof=lambda: per_roof(scenario),
         township=lambda layer_id, code: _township(layer_id, code, scenario),
         co2_factor=emissions.factor_label(resolve_params(scenario).emission_preset, lang()),
@@ -254,13 +256,16 @@ def features_in_view(layer_id: str, bounds: tuple[float, float, float, float], l
     return payloads.features_in_view(big_layer(layer_id), feature_index(layer_id), bounds, limit)
 
 
-def hit_frame(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str) -> gpd.GeoDataFrame | None:
-    """The topmost feature under a clicked point, as drawn on ``basemap_id`` (for the highlight), or None."""
-    hits = click.hit_positions(clicked, zoom, shown, basemap_id, index=feature_index)
+def hit_frame(clicked: dict, zoom: int, shown: list[LayerDef], basemap_id: str,
+              looks: tuple[Any, Any] | None = None) -> gpd.GeoDataFrame | None:
+    """The topmost feature under a clicked point, as drawn on ``basemap_id`` (for the highlight), or None;
+    ``looks`` as :func:`lookup`."""
+    index, frame = looks or (feature_index, layer_frame)
+    hits = click.hit_positions(clicked, zoom, shown, basemap_id, index=index)
     if not hits:
         return None
     layer, pos = hits[0]
-    return for_display(layer_frame(layer.id).iloc[[pos]][["geometry"]], basemap_id)
+    return for_display(frame(layer.id).iloc[[pos]][["geometry"]], basemap_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -46,9 +46,10 @@ from cyc_geo.mapview.webmap import (
     state_query,
     vector_tile_layer,
 )
+from cyc_geo.mapview.years import varies_by_year
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
-from ui import area_stats, attribute_table, folium_map, map_data
+from ui import area_stats, attribute_table, folium_map, map_data, map_years
 from ui import markup as markup_ui
 from ui.common import (
     app_secrets,
@@ -128,6 +129,12 @@ class View:
     facts: dict[str, LayerFacts]
     options: dict[str, Any]
     scenario: Scenario
+    year: int | None = None  # the map's year (every layer as of that year); None: the data of today
+    compare: int | None = None  # the year shown right of the swipe divider; None when not comparing
+
+    @property
+    def years(self) -> list[int]:
+        return [y for y in (self.year, self.compare) if y is not None]
 
     @property
     def roofs_on(self) -> bool:
@@ -146,13 +153,16 @@ def _sidebar_indicators(view: View) -> None:
         st.sidebar.metric(tr("沿黄生态带面积 (km²)", "Yellow River belt area (km²)"), f"{shown['belt'].area_km2:,.1f}")
     if not view.roofs_on:
         return
-    prog = pv_progress(date.today().isoformat())
+    # as of the map's year (31 Dec) when one is chosen, else today
+    day = f"{view.year}-12-31" if view.year is not None else date.today().isoformat()
+    when = tr(f"截至 {day}", f"as of {day}") if view.year is not None else tr("截至今天", "as of today")
+    prog = pv_progress(day)
     # the goal is a caption, not a metric delta: Streamlit draws a delta with an up-arrow, read as growth
     st.sidebar.metric(
         tr("已并网光伏装机 (MW)", "Installed PV, grid-connected (MW)"), f"{prog['installed_mw']:,.1f}",
-        help=tr("装机台账中已并网的容量（截至今天）；在建、备案不计入。",
-                                   "Grid-connected capacity in the installations ledger (as of today); "
-                                   "under construction and filed projects are not counted."))
+        help=tr(f"装机台账中已并网的容量（{when}）；在建、备案不计入。",
+                f"Grid-connected capacity in the installations ledger ({when}); "
+                "under construction and filed projects are not counted."))
     st.sidebar.caption(tr(f"{prog['goal_year']} 年目标 {prog['goal_mw']:,.0f} MW", f"{prog['goal_year']} goal: "
                           f"{prog['goal_mw']:,.0f} MW"))
     summary = roof_summary(view.scenario)
@@ -223,9 +233,17 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
     Layer data go as URLs of static payload files (shared by every session); ``inline`` embeds them
     instead (the standalone export, opened offline)."""
     groups, legends = [], []
+    if view.compare is not None:  # first: the compare control makes the side panes the layers are drawn in
+        groups.append(map_years.swipe_group(view.year, view.compare))
     filled = hex_fill_rule([layer.id for layer in shown if layer.big and layer.geometry != "raster"])
     for layer in shown:
-        if layer.geometry == "raster":
+        if view.year is not None and varies_by_year(layer) and not inline:
+            more, more_legends = map_years.groups(layer, view.year, basemap_id, filled.get(layer.id, True),
+                                                  "a" if view.compare is not None else None)
+            if view.compare is not None:  # the right side; its legend stands for both
+                more_b, more_legends = map_years.groups(layer, view.compare, basemap_id, filled.get(layer.id, True), "b")
+                more = more + more_b
+        elif layer.geometry == "raster":
             more, more_legends = _raster_group(layer)
         elif layer.big:
             more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline, filled[layer.id])
@@ -239,6 +257,10 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
             more_legends = [layer_legend(layer, lang())]
         groups.extend(more)
         legends.extend(more_legends)
+    if view.compare is not None and not inline:
+        change, change_legend = map_years.change_group(view.year, view.compare, basemap_id)
+        groups.append(change)
+        legends.insert(0, change_legend)
     return groups, legends
 
 
@@ -284,6 +306,7 @@ def _sidebar() -> View:
     state = _initial_state([layer.id for layer in all_layers])
     token = tianditu_token(app_secrets())
     basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token), token)
+    year, compare = map_years.controls(state)
     if not token:
         st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
     if BASEMAPS[basemap_id].gcj02:
@@ -293,7 +316,7 @@ def _sidebar() -> View:
         shown_facts = {layer.id: facts(layer.id) for layer in shown}
     demo_banner(shown_facts, _township_note(shown_facts))
     options = _scenario_controls(any(layer.scenario == "pv" for layer in shown))
-    view = View(state, token, basemap_id, shown, shown_facts, options, map_data.scenario_of(options))
+    view = View(state, token, basemap_id, shown, shown_facts, options, map_data.scenario_of(options), year, compare)
     _sidebar_indicators(view)
     return view
 
@@ -311,10 +334,22 @@ def _township_note(shown: dict[str, LayerFacts]) -> list[str]:
     return []
 
 
+def _jobs(view: View) -> dict[str, Any]:
+    """Tile sets of the visible big layers (started in a child process when missing); as of the map's year(s)
+    for the layers that vary by year."""
+    jobs = {layer.id: map_data.tile_job(layer.id, view.basemap_id) for layer in view.shown if layer.big
+            and not (view.year is not None and varies_by_year(layer))}
+    for layer in view.shown:
+        if layer.big and view.year is not None and varies_by_year(layer):
+            jobs.update({f"{layer.id}@{y}": map_years.tile_job(layer.id, y, view.basemap_id) for y in view.years})
+    return jobs
+
+
 def _tile_jobs(view: View) -> dict[str, Any]:
-    """Tile sets of the visible big layers (started in a child process when missing)."""
-    jobs = {layer.id: map_data.tile_job(layer.id, view.basemap_id) for layer in view.shown if layer.big}
+    """:func:`_jobs`, saying which tile sets are being built or failed."""
+    jobs = _jobs(view)
     titles = {layer.id: md_escape(layer.title(lang())) for layer in view.shown}
+    titles.update({f"{layer.id}@{y}": f"{md_escape(layer.title(lang()))} · {y}" for layer in view.shown for y in view.years})
     for layer_id, job in jobs.items():
         if job.status == "building":
             st.caption(tr(f"正在生成“{titles[layer_id]}”的矢量瓦片，完成前显示六边形汇总…",
@@ -346,7 +381,8 @@ def _clicked(current: tuple[float, float, int]) -> tuple[dict | None, int]:
 def _highlight(view: View, current: tuple[float, float, int]) -> folium.FeatureGroup:
     """The outline of the feature under the map's last click (empty without a click)."""
     clicked, zoom = _clicked(current)
-    return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id) if clicked else None)
+    looks = map_years.by_year(view.year)
+    return highlight_group(map_data.hit_frame(clicked, zoom, view.shown, view.basemap_id, looks) if clicked else None)
 
 
 def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int],
@@ -358,12 +394,37 @@ def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current:
     clicked, zoom = _clicked(current)
     return (
         view.basemap_id, view.token, lang(), req, tuple(layer.id for layer in view.shown), registry_version(),
+        (view.year, view.compare),
         tuple((layer.id, source_version(layer.id)) for layer in registry()),
         view.scenario.to_json() if view.scenario is not None else "",
         tuple(sorted((i, j.status, j.sig) for i, j in jobs.items())),
         (clicked.get("lat"), clicked.get("lng"), zoom) if isinstance(clicked, dict) else None,
         marks,
     )
+
+
+def _legend_heading(view: View) -> str:
+    if view.compare is not None:
+        return tr(f"图例（左 {view.year} 年 | 右 {view.compare} 年）", f"Legend (left {view.year} | right {view.compare})")
+    if view.year is not None:
+        return tr(f"图例（{view.year} 年）", f"Legend ({view.year})")
+    return tr("图例", "Legend")
+
+
+def _year_notes(view: View) -> None:
+    """What the map's year means, and the layers shown without a version of that year ("沿用 2022 年数据")."""
+    if view.year is None:
+        return
+    years = "、".join(map(str, view.years)) if lang() == "zh" else " and ".join(map(str, view.years))
+    text = tr(f"地图显示 {years} 年：光伏为截至当年 12 月 31 日已并网的装机，土地覆被与林地为当年版本。",
+              f"The map shows {years}: PV installations connected by 31 Dec, the land cover and forest of that year.")
+    if view.compare is not None:
+        text += tr(" 拖动分隔线对比两年；变化图层显示其间新增光伏、森林增减与耕地减少。",
+                   " Drag the divider to compare the two years; the change layer shows new PV, forest gained and "
+                   "lost, and farmland lost between them.")
+    st.caption(text)
+    for note in map_years.notes(view.shown, view.years):
+        st.caption(md_escape(note))
 
 
 def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tuple[float, float, int]) -> dict:
@@ -386,7 +447,7 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
         # the session's markup, drawn by the page (the drawing tool's own layer is emptied when it is drawn)
         groups.append(markup.markup_group(for_display(marks, view.basemap_id), lang()))
         section = markup.legend_section(marks, lang())
-        groups.append(legend_group(legends + ([section] if section else []), heading=tr("图例", "Legend")))
+        groups.append(legend_group(legends + ([section] if section else []), heading=_legend_heading(view)))
         return fmap, groups
 
     # a session's markup is its own: such a map is not kept on disk for other sessions
@@ -398,7 +459,11 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
 
 
 def _write_url(view: View, current: tuple[float, float, int]) -> None:
-    q = state_query(MapState(current[0], current[1], current[2], view.basemap_id, tuple(layer.id for layer in view.shown)))
+    q = state_query(MapState(current[0], current[1], current[2], view.basemap_id, tuple(layer.id for layer in view.shown),
+                             year=view.year, compare=view.compare))
+    for k in ("year", "cmp"):
+        if k not in q and k in st.query_params:
+            del st.query_params[k]
     if view.options:
         q["pvpct"] = str(int(round(view.options["adoption_scale"] * 100)))
     for k, v in q.items():
@@ -415,6 +480,7 @@ def map_and_panel(view: View, building: bool) -> None:
     jobs = _tile_jobs(view)
     if building and not any(j.status == "building" for j in jobs.values()):
         st.rerun()
+    _year_notes(view)
     col_map, col_panel = st.columns([3, 1])
     current, req = _request_view(view)
     markup_ui.take_drawings(st.session_state.get(MAP_KEY), view.basemap_id)  # drawn since the last run
@@ -426,9 +492,14 @@ def map_and_panel(view: View, building: bool) -> None:
     _write_url(view, current)
     with col_panel:
         clicked = out.get("last_clicked")
-        located = locate_box(view.basemap_id, clicked, lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario))
+        located = locate_box(view.basemap_id, clicked,
+                             lambda c, z: map_data.lookup(c, z, view.shown, view.basemap_id, view.scenario,
+                                                             map_years.by_year(view.year)))
+        # with two years compared, a click reports the features of the map's year (left of the divider)
         _side_panel(located if located is not None else
-                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario) if clicked else [])
+                    map_data.lookup(clicked, current[2], view.shown, view.basemap_id, view.scenario,
+                                    map_years.by_year(view.year))
+                    if clicked else [])
         area_stats.panel(clicked, out.get("last_active_drawing"), view.basemap_id)
         markup_ui.panel()
 
@@ -438,13 +509,15 @@ def _export_builder(view: View) -> Callable[[str], bytes]:
     (rendered in headless Chromium), called when a download button is clicked (Streamlit's deferred
     download data), so neither is made unless asked for. The same composition as ``python -m cyc_geo
     map export`` (:func:`cyc_geo.mapview.standalone.export_map`), fed by this page's cached layers and
-    per-roof results; the view, layers, language and scenario are taken now, in the script run."""
-    from ui.common import layer_frame, per_roof
+    per-roof results (as of the map's year, when one is chosen); the view, layers, language and scenario are taken
+    now, in the script run."""
+    from ui.common import per_roof
 
     state = view.state
     lat, lon, zoom = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
     ids, lg, scenario = [layer.id for layer in view.shown], lang(), view.scenario
     holder = markup_ui.box()  # read when the file is made: markup drawn after this run is included
+    layer_frame = map_years.by_year(view.year)[1]
 
     def build(kind: str) -> bytes:
         from cyc_geo.mapview.export import html_to_png, standalone_html
@@ -527,7 +600,7 @@ def print_section(view: View) -> None:
 def main() -> None:
     _header()
     view = _sidebar()
-    building = any(map_data.tile_job(layer.id, view.basemap_id).status == "building" for layer in view.shown if layer.big)
+    building = any(j.status == "building" for j in _jobs(view).values())
     st.fragment(map_and_panel, run_every=3 if building else None)(view, building)
     attribute_table.panel(view.shown, view.basemap_id, MAP_KEY)
     export_section(view)

@@ -394,14 +394,39 @@ def _patch_file_name(raster: Path) -> str:
 def derived_patches_file() -> Path:
     """Builder of layer ``forest`` (no planner file): the patches derived from the land-cover raster in use,
     in a file named after that raster, rebuilt when the raster changed (its modification time)."""
-    raster = landcover_path()
+    return patches_file_of(landcover_path())
+
+
+def patches_file_of(raster: Path) -> Path:
+    """The patches derived from a land-cover raster (any version: the one in use or an earlier year's), in a
+    file named after it, rebuilt when the raster changed (its modification time)."""
+    raster = Path(raster)
     file = paths.generated_dir() / _patch_file_name(raster)
-    stale = True
-    if file.exists():
-        stale = read_layer_meta(file).get("raster_mtime") != str(raster.stat().st_mtime)
-    if stale:
+    if not file.exists() or read_layer_meta(file).get("raster_mtime") != str(raster.stat().st_mtime):
         build_forest_patches(raster)
     return file
+
+
+def patches_for_year(year: int) -> gpd.GeoDataFrame:
+    """``year_frame`` of layer ``forest``: the forest patches of :func:`forest_version_for_year` (a patch
+    table as it is, or the patches derived from that year's land cover), with the columns of layer
+    ``forest``; ``attrs["meta"]["data_year"]`` is the version's data year. Without a version of ``year`` or
+    earlier, or without any dated version, the layer in use."""
+    version = forest_version_for_year(int(year))
+    if isinstance(version, str) or version.data_year is None:
+        return load_layer("forest")
+    if version.kind == "patches":
+        gdf = read_any(version.path)
+        gdf.attrs["origin"] = ("planner", str(version.path))
+        gdf = patch_columns(gdf)
+    else:
+        if version.path.resolve() == Path(landcover_path()).resolve():
+            return load_layer("forest")
+        gdf = read_any(patches_file_of(version.path))
+    meta = dict(gdf.attrs.get("meta") or {})
+    meta["data_year"] = str(version.data_year)
+    gdf.attrs["meta"] = meta
+    return gdf
 
 
 def patch_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -35,6 +35,7 @@ true), ``county_check`` (imports are checked against the county outline; default
 ``hex_resolution``, ``scenario = "pv"`` (features carry the PV scenario's per-roof results),
 ``click_details = "township_pv"`` (a click adds the township's PV figures),
 ``vintages``, ``versions_from`` and ``dated_by`` (the layer's dated versions, :mod:`cyc_geo.catalog.vintages`),
+``year_frame`` (the layer as of a year on the map),
 ``feeds_indicators`` (the layer's figures feed pilot indicators, so its demo status is shown
 on the indicators page), ``searchable`` (the map's place search finds its features by name). ``[style]``, ``[legend]``
 and ``[table]`` are typed: unknown keys or wrong types are refused with the file's name.
@@ -165,6 +166,9 @@ class LayerDef:
     """Id of the layer whose versions this derived layer follows (forest patches derived from the land cover)."""
     dated_by: str | None = None
     """Column holding each row's date (a ledger): its version for year Y is its rows dated by 31 Dec of Y."""
+    year_frame: str | None = None
+    """``module:function(year) -> GeoDataFrame``: the layer as the map draws it for a year (the ledger's rows
+    connected by 31 Dec, the forest patches of that year's land cover); :func:`cyc_geo.catalog.vintages.layer_for_year`."""
     order: int = 100
     default_on: bool = True
     tooltip: tuple[str, ...] = ()
@@ -246,7 +250,7 @@ def parse_layer(data: dict[str, Any], source: str = "<dict>") -> LayerDef:
         raise ValueError(f"{source}: geometry must be one of {sorted(GEOMETRY_TYPES)}")
     if "source" not in data and "demo" not in data:
         raise ValueError(f"{source}: give 'source' (a data file) and/or 'demo' (module:function writing it)")
-    for key in ("demo", "demo_stale", "transform", "transform_version", "vintages"):
+    for key in ("demo", "demo_stale", "transform", "transform_version", "vintages", "year_frame"):
         _check_ref(data, key, source)
     if "source" in data and (Path(data["source"]).is_absolute() or ".." in Path(data["source"]).parts):
         raise ValueError(f"{source}: source must be a path inside the data folder, got {data['source']!r}")

@@ -19,8 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cyc_geo.catalog.loader import current_source, planner_path
-from cyc_geo.catalog.provenance import layer_data_year, version_label
+import geopandas as gpd
+
+from cyc_geo.catalog.loader import current_source, load_layer, planner_path
+from cyc_geo.catalog.provenance import layer_data_year, provenance_meta, version_label
 from cyc_geo.catalog.registry import LayerDef, get_layer, import_ref
 from cyc_geo.catalog.versions import _year_or_none, dated_versions, version_for_year
 
@@ -103,6 +105,37 @@ def layer_version_for_year(layer: str | LayerDef, year: int, current_year: Any =
         out.update(dated_by=layer.dated_by, label_zh=f"台账截至 {year}-12-31", label_en=f"ledger as of 31 Dec {year}")
         return out
     no_version = bool(dated) and out["data_year"] is None
+    out["none_earlier"] = no_version
     out["label_zh"] = version_label(out["data_year"], year, "zh", none_earlier=no_version)
     out["label_en"] = version_label(out["data_year"], year, "en", none_earlier=no_version)
     return out
+
+
+def layer_for_year(layer: str | LayerDef, year: int, load: Any = None) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """``(frame, version)``: the layer as the map draws it for ``year``, and :func:`layer_version_for_year`.
+
+    The frame is the layer's ``year_frame`` (``module:function(year)``) when it declares one; for a raster
+    layer with a dated version, its footprint row pointing at that version's file (``path``); else the layer
+    in use (``load(layer_id)``, default :func:`cyc_geo.catalog.loader.load_layer`), which the version's label
+    then qualifies ("沿用 2022 年数据", "数据年份未知")."""
+    layer = _layer(layer)
+    gdf = (load or load_layer)(layer.id)
+    version = layer_version_for_year(layer, year, provenance_meta(gdf).get("data_year"))
+    if layer.year_frame:
+        return import_ref(layer.year_frame)(int(year)), version
+    if layer.geometry == "raster" and version.get("path") and "path" in gdf.columns:
+        gdf = gdf.copy()
+        gdf["path"] = str(version["path"])
+    return gdf, version
+
+
+def carried_note(layer: LayerDef, version: dict[str, Any], lang: str) -> str | None:
+    """What the map says of a layer shown for a year whose own version it lacks: "图层：沿用 2022 年数据" /
+    "layer: carried from 2022", or "无 2022 年或更早的数据"; None when the layer has the year's version or no
+    dated version at all (its data year unknown: nothing to carry)."""
+    data_year = version.get("data_year")
+    carried = data_year is not None and int(data_year) < int(version["year"])
+    if not (carried or version.get("none_earlier")):
+        return None
+    label = version["label_zh"] if lang == "zh" else version["label_en"]
+    return f"{layer.title(lang)}：{label}" if lang == "zh" else f"{layer.title(lang)}: {label}"

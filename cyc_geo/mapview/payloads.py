@@ -139,9 +139,10 @@ def tile_signature(gdf: gpd.GeoDataFrame, shifted: bool) -> str:
     return tiles.signature(gdf, cols) + ("g" if shifted else "")
 
 
-def tile_style(layer: LayerDef, sig: str, lang: str) -> tuple[str, str, LegendSection]:
-    """URL, JS fill expression (of the tile feature properties ``p``) and legend of a big layer's tiles."""
-    url = tiles.tile_url(layer.id, sig)
+def tile_style(layer: LayerDef, sig: str, lang: str, year: int | None = None) -> tuple[str, str, LegendSection]:
+    """URL, JS fill expression (of the tile feature properties ``p``) and legend of a big layer's tiles (of the
+    layer as of ``year``, when given: :func:`cyc_geo.mapview.tiles.tileset_name`)."""
+    url = tiles.tile_url(tiles.tileset_name(layer.id, year), sig)
     title = layer.title(lang)
     colours = layer.style.get("category_colors") or {}
     codes = layer.style.get("category_codes") or {}

@@ -155,17 +155,26 @@ def tile_frame(gdf: gpd.GeoDataFrame, style: Mapping[str, Any] | None = None) ->
     return out, []
 
 
-def build_layer_tiles(layer_id: str, sig: str, gcj02: bool = False, root: Path | None = None) -> Path:
-    """Load a registered layer and write its tile set (shifted to GCJ-02 for AMap when asked)."""
+def tileset_name(layer_id: str, year: int | None = None) -> str:
+    """Name of a layer's tile set: its id, or ``<id>_<year>`` for the layer as of a year (the map's year)."""
+    return layer_id if year is None else f"{layer_id}_{int(year)}"
+
+
+def build_layer_tiles(layer_id: str, sig: str, gcj02: bool = False, root: Path | None = None,
+                      year: int | None = None) -> Path:
+    """Load a registered layer (as of ``year``: :func:`cyc_geo.catalog.vintages.layer_for_year`) and write its
+    tile set (shifted to GCJ-02 for AMap when asked)."""
     from cyc_geo.catalog.loader import load_layer
     from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.catalog.vintages import layer_for_year
     from cyc_geo.geo.gcj02 import gdf_wgs84_to_gcj02
 
     layer = get_layer(layer_id)
-    gdf, fields = tile_frame(load_layer(layer), layer.style)
+    frame = load_layer(layer) if year is None else layer_for_year(layer, year)[0]
+    gdf, fields = tile_frame(frame, layer.style)
     if gcj02:
         gdf = gdf_wgs84_to_gcj02(gdf)
-    return build_mvt(gdf, layer_id, fields, sig=sig, root=root)
+    return build_mvt(gdf, tileset_name(layer_id, year), fields, sig=sig, root=root)
 
 
 @dataclass
@@ -195,13 +204,16 @@ _JOBS: dict[str, TileJob] = {}
 _JOBS_LOCK = threading.Lock()
 
 
-def ensure_tiles_async(layer_id: str, sig: str, gcj02: bool = False, root: Path | None = None) -> TileJob:
-    """The tile set of a registered layer: ready at once if on disk, else built by a child process.
+def ensure_tiles_async(layer_id: str, sig: str, gcj02: bool = False, root: Path | None = None,
+                       year: int | None = None) -> TileJob:
+    """The tile set of a registered layer (as of ``year``, when given): ready at once if on disk, else built by
+    a child process.
 
     Call again to poll; meanwhile the app shows the aggregated view. A failed build
     is retried on the next call after 60 s.
     """
-    out = tileset_dir(layer_id, sig, root)
+    name = tileset_name(layer_id, year)
+    out = tileset_dir(name, sig, root)
     key = str(out)
     with _JOBS_LOCK:
         if (out / "metadata.json").exists():
@@ -211,9 +223,10 @@ def ensure_tiles_async(layer_id: str, sig: str, gcj02: bool = False, root: Path 
             job.poll()
             if job.status != "error" or time.time() - job.started < 60:
                 return job
-        log = Path(root or tiles_root()) / f".{layer_id}-{sig}.log"
+        log = Path(root or tiles_root()) / f".{name}-{sig}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "cyc_geo.mapview.tiles", layer_id, sig] + (["--gcj02"] if gcj02 else [])
+        cmd += ["--year", str(int(year))] if year is not None else []
         if root is not None:
             cmd += ["--root", str(root)]
         with open(log, "w") as fh:
@@ -293,7 +306,7 @@ def write_rgba_png(rgba: np.ndarray, out_png: str | Path) -> Path:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    """``python -m cyc_geo.mapview.tiles LAYER_ID SIG [--gcj02] [--root DIR]``: build one tile set."""
+    """``python -m cyc_geo.mapview.tiles LAYER_ID SIG [--gcj02] [--root DIR] [--year Y]``: build one tile set."""
     import argparse
 
     ap = argparse.ArgumentParser(description="build the vector tiles of one registered layer")
@@ -301,9 +314,10 @@ def _main(argv: list[str] | None = None) -> int:
     ap.add_argument("sig")
     ap.add_argument("--gcj02", action="store_true")
     ap.add_argument("--root", type=Path, default=None)
+    ap.add_argument("--year", type=int, default=None)
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    path = build_layer_tiles(a.layer_id, a.sig, a.gcj02, a.root)
+    path = build_layer_tiles(a.layer_id, a.sig, a.gcj02, a.root, a.year)
     print(f"{path} built in {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -38,12 +38,15 @@ LOCAL_JS = {
     "leaflet_measure_js": "leaflet-measure/dist/leaflet-measure.js",
     "leaflet_draw_js": "leaflet-draw/dist/leaflet.draw.js",
     "vectorGrid": "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
+    "sideBySide": "leaflet-side-by-side/leaflet-side-by-side.js",
 }
 LOCAL_CSS = {
     "leaflet_css": "leaflet/dist/leaflet.css",
     "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
     "leaflet_measure_css": "leaflet-measure/dist/leaflet-measure.css",
     "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
+    "sideBySide_layout": "leaflet-side-by-side/layout.css",
+    "sideBySide_range": "leaflet-side-by-side/range.css",
 }
 
 MIN_ZOOM = 3
@@ -100,7 +103,11 @@ def base_map(
     localize_assets(fmap, base_url)
     # VectorGrid is loaded with the base map: st_folium loads scripts only when the map
     # is first mounted, and the tiled layers arrive later as dynamic feature groups.
-    fmap.default_js = [*fmap.default_js, ("vectorGrid", f"{base_url}/{LOCAL_JS['vectorGrid']}")]
+    # so is the compare control's side-by-side plugin (cyc_geo.mapview.years.SwipeControl)
+    fmap.default_js = [*fmap.default_js, ("vectorGrid", f"{base_url}/{LOCAL_JS['vectorGrid']}"),
+                       ("sideBySide", f"{base_url}/{LOCAL_JS['sideBySide']}")]
+    fmap.default_css = [*fmap.default_css, *((k, f"{base_url}/{LOCAL_CSS[k]}") for k in ("sideBySide_layout",
+                                                                                         "sideBySide_range"))]
     for i, url in enumerate(bm.tiles):
         folium.TileLayer(
             # a TileProvider, not the URL string: folium looks a string up among every xyzservices
@@ -125,7 +132,9 @@ def base_map(
         FitBoundsControl(fit_bounds, "适配市域" if lang == "zh" else "Fit to county").add_to(fmap)
     ZoomPanes().add_to(fmap)
     HoldOpeningView().add_to(fmap)
-    page_figure(fmap).header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
+    from cyc_geo.mapview.years import SWIPE_CSS
+
+    page_figure(fmap).header.add_child(folium.Element(f"<style>{LEGEND_CSS}{SWIPE_CSS}</style>"))
     return fmap
 
 
@@ -227,7 +236,7 @@ class FastGeoJson(VerbatimMacro):
             var gj;
             var opts = {
                 style: styleOf,
-                pointToLayer: function(f, ll){ return L.circleMarker(ll, {radius: 5}); },
+                pointToLayer: function(f, ll){ return L.circleMarker(ll, opts.pane ? {radius: 5, pane: opts.pane} : {radius: 5}); },
                 onEachFeature: function(f, l){
                     if (P.tooltip.length) {
                         l.bindTooltip(function(){ return tipOf(f); }, {sticky: false});
@@ -239,6 +248,7 @@ class FastGeoJson(VerbatimMacro):
             {% if this.pane %}opts.pane = {{ this.pane_js }};{% endif %}
             gj = L.geoJson(P.geojson, opts);
             g.addLayer(gj);
+            {% if this.tag %}(window.cycDrawn = window.cycDrawn || {})[{{ this.tag_js }}] = gj.getLayers().length;{% endif %}
             P.labels.forEach(function(x){
                 g.addLayer(L.marker([x[0], x[1]], {interactive: false, keyboard: false, icon: L.divIcon({
                     html: labelOf(x[2]), iconSize: [120, 18],
@@ -266,9 +276,11 @@ class FastGeoJson(VerbatimMacro):
         """
     )
 
-    def __init__(self, payload: str | None = None, pane: str | None = None, url: str | None = None) -> None:
+    def __init__(self, payload: str | None = None, pane: str | None = None, url: str | None = None,
+                 tag: str | None = None) -> None:
         """Either ``payload`` (the :func:`layer_payload` text, inlined: standalone exports) or ``url`` (a
-        :func:`cyc_geo.mapview.static_payloads.publish` file the browser fetches: the app's map)."""
+        :func:`cyc_geo.mapview.static_payloads.publish` file the browser fetches: the app's map). ``tag``: once
+        drawn, the number of features drawn is set in ``window.cycDrawn[tag]`` (the page's "layer drawn" signal)."""
         super().__init__()
         if (payload is None) == (url is None):
             raise ValueError("FastGeoJson needs exactly one of payload and url")
@@ -278,6 +290,8 @@ class FastGeoJson(VerbatimMacro):
         self.url_js = script_safe_json(url)
         self.pane = pane
         self.pane_js = script_safe_json(pane)
+        self.tag = tag
+        self.tag_js = script_safe_json(tag)
 
 
 def layer_group(
@@ -289,6 +303,7 @@ def layer_group(
     decimals: int = 5,
     payload: str | None = None,
     url: str | None = None,
+    tag: str | None = None,
 ) -> folium.FeatureGroup:
     """A feature group drawing ``gdf`` (or a precomputed ``payload``, or the published payload at ``url``)
     with the layer's style, tooltip and labels.
@@ -296,14 +311,14 @@ def layer_group(
     ``fill_col`` names a column of hex colours (a classed choropleth) that overrides
     the style's fill; ``pane`` puts the layer on a custom pane (e.g. :data:`AGG_PANE`).
     With ``url`` the browser fetches the payload (:mod:`cyc_geo.mapview.static_payloads`),
-    so the page carries a few hundred bytes instead of the GeoJSON.
+    so the page carries a few hundred bytes instead of the GeoJSON. ``tag``: see :class:`FastGeoJson`.
     """
     if payload is None and url is None:
         if gdf is None:
             raise ValueError("layer_group needs a GeoDataFrame, a payload or a url")
         payload = layer_payload(layer, gdf, lang, fill_col, decimals)
     group = folium.FeatureGroup(name=layer.title(lang), show=True)
-    FastGeoJson(payload, pane, url=url if payload is None else None).add_to(group)
+    FastGeoJson(payload, pane, url=url if payload is None else None, tag=tag).add_to(group)
     return group
 
 
@@ -511,13 +526,14 @@ def vector_tile_layer(
     min_zoom: int | None = None,
     stroke: str = "#333333",
     fill_opacity: float = 0.75,
+    pane: str = DETAIL_PANE,
 ) -> VectorGridProtobuf:
     """Leaflet.VectorGrid layer of an MVT folder, styled by a JS expression on feature properties.
 
     ``fill_js`` is a JavaScript expression using ``p`` (the feature's properties)
     that yields a colour, e.g. ``{"gov": "#e41a1c"}[p.cls] || "#999"``. Tiles exist
     at one native zoom (see :data:`cyc_geo.mapview.tiles.TILE_ZOOM`) and are scaled for the
-    other zooms; the layer is drawn from ``min_zoom`` on, on the detail pane.
+    other zooms; the layer is drawn from ``min_zoom`` on, on the detail pane (or ``pane``, a compare side's).
     """
     from cyc_geo.mapview.tiles import DETAIL_MIN_ZOOM, TILE_ZOOM
 
@@ -525,7 +541,7 @@ def vector_tile_layer(
     mz = int(min_zoom if min_zoom is not None else DETAIL_MIN_ZOOM)
     options = (
         "{"
-        f"pane: {script_safe_json(DETAIL_PANE)}, rendererFactory: L.canvas.tile, interactive: false,"
+        f"pane: {script_safe_json(pane)}, rendererFactory: L.canvas.tile, interactive: false,"
         f"minZoom: {mz}, maxZoom: 19, minNativeZoom: {nz}, maxNativeZoom: {nz},"
         f"vectorTileLayerStyles: {{ {script_safe_json(layer_name)}: function(p, z) {{ return {{"
         f"fill: true, fillColor: ({fill_js}), fillOpacity: {fill_opacity}, color: {script_safe_json(stroke)},"
@@ -538,13 +554,17 @@ def vector_tile_layer(
 
 
 def image_overlay(
-    url: str, bounds: tuple[tuple[float, float], tuple[float, float]], name: str, opacity: float = 0.8
+    url: str, bounds: tuple[tuple[float, float], tuple[float, float]], name: str, opacity: float = 0.8,
+    pane: str | None = None,
 ) -> folium.raster_layers.ImageOverlay:
-    """An image overlay referencing a served PNG by URL (never embedded as base64 in the page)."""
+    """An image overlay referencing a served PNG by URL (never embedded as base64 in the page); ``pane``: a
+    compare side's pane (default Leaflet's overlay pane)."""
     img = folium.raster_layers.ImageOverlay(
         image="https://placeholder.invalid/x.png", bounds=[list(bounds[0]), list(bounds[1])], name=name,
         opacity=opacity, pixelated=True,
     )
+    if pane:
+        img.options["pane"] = pane
     img.url = url
     return img
 
@@ -563,6 +583,10 @@ class MapState:
     basemap: str = ""
     layers: tuple[str, ...] | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    year: int | None = None
+    """The map's year (:mod:`cyc_geo.mapview.years`); None: the data of today."""
+    compare: int | None = None
+    """The year compared with ``year`` (swipe divider), None when not comparing."""
 
 
 BOUNDS_CHECK = (34.0, 113.5, 36.5, 116.0)
@@ -570,7 +594,7 @@ BOUNDS_CHECK = (34.0, 113.5, 36.5, 116.0)
 
 
 def parse_state(query: dict[str, str], known_layers: list[str] | None = None) -> MapState:
-    """Map state from query parameters ``lat, lon, z, base, layers`` (comma-separated ids).
+    """Map state from query parameters ``lat, lon, z, base, layers`` (comma-separated ids), ``year``, ``cmp``.
 
     Malformed or out-of-area values are ignored (default view), never an error.
     """
@@ -595,6 +619,9 @@ def parse_state(query: dict[str, str], known_layers: list[str] | None = None) ->
         if known_layers is not None:
             ids = [x for x in ids if x in known_layers]
         st_.layers = tuple(ids)
+    from cyc_geo.mapview.years import parse_years
+
+    st_.year, st_.compare = parse_years(query)
     return st_
 
 
@@ -609,6 +636,9 @@ def state_query(state: MapState) -> dict[str, str]:
         q["base"] = state.basemap
     if state.layers is not None:
         q["layers"] = ",".join(state.layers)
+    from cyc_geo.mapview.years import years_query
+
+    q.update(years_query(state.year, state.compare))
     q.update(state.extra)
     return q
 

@@ -100,6 +100,24 @@ def installed_rows(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningSt
     return out[keep]
 
 
+def installations_as_of(ledger: gpd.GeoDataFrame, year: int) -> gpd.GeoDataFrame:
+    """The installations the map shows for ``year``: the ledger rows grid-connected by 31 Dec of ``year``
+    (the "installed at a date" rule of the module docstring), every column and the geometry kept, in ledger
+    order. Rows under construction or filed are never in it (the ledger holds their status of today only)."""
+    dates = connection_dates(ledger)
+    keep = (dates.notna() & (dates <= year_end(year))).to_numpy()
+    out = ledger[keep].copy()
+    out.attrs = {**ledger.attrs, "meta": {**(ledger.attrs.get("meta") or {}), "as_of": f"{int(year)}-12-31"}}
+    return out
+
+
+def ledger_for_year(year: int) -> gpd.GeoDataFrame:
+    """``year_frame`` of layer ``pv_installations``: :func:`installations_as_of` of the catalogue's ledger."""
+    from cyc_geo.pv.installations import load_installations
+
+    return installations_as_of(load_installations(), year)
+
+
 def installed_mw(ledger: pd.DataFrame, as_of: pd.Timestamp, opening: OpeningStock | None = None) -> float:
     """Installed (grid-connected) AC capacity on ``as_of``, MW: the opening stock (if it applies) plus the ledger rows."""
     base = float(opening.mw) if _applies(opening, as_of) else 0.0
