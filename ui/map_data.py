@@ -96,6 +96,39 @@ def hex_payload_url(layer: LayerDef, scenario: Scenario | None, basemap_id: str,
     return got
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _hex_pair_urls(layer_id: str, version: str, scenarios: tuple[str, str], basemap_id: str, lg: str,
+                   outline: bool) -> list[tuple[str, list, str, str]]:
+    layer = layer_def(layer_id)
+    cells, geometry = _hex_cells(layer_id, version)
+    got = [payloads.hex_values(big_layer(layer_id), cells, lg,
+                               _results_for(layer, Scenario.from_dict(json.loads(sj)) if sj else None))
+           for sj in scenarios]
+    breaks = payloads.shared_breaks(geometry, [sums for sums, _, _ in got])
+    out = []
+    for side, (sums, label, unit) in zip("ab", got):
+        hexes, _ = payloads.classed_hexes(geometry, sums, palette_name=hex_palette(layer), breaks=breaks)
+        text = layer_payload(payloads.hex_layer_def(layer, label, unit, outline), for_display(hexes, basemap_id), lg,
+                             fill_col="_fill")
+        name = f"{layer_id}_hex_{side}{'_outline' if outline else ''}-{basemap_id}-{lg}"
+        out.append((static_payloads.publish(text, name), breaks, label, unit))
+    return out
+
+
+def hex_pair_urls(layer: LayerDef, scenarios: tuple[Scenario, Scenario], basemap_id: str,
+                  outline: bool = False) -> list[tuple[str, list, str, str]]:
+    """The hexagons of a PV layer under two scenarios (the two sides of a compare), classed together
+    (:func:`cyc_geo.mapview.payloads.shared_breaks`): per side its published URL, the shared breaks, value label
+    and unit."""
+    keys = (payloads.scenario_key(layer, scenarios[0]), payloads.scenario_key(layer, scenarios[1]))
+    args = (layer.id, source_version(layer.id), keys, basemap_id, lang(), outline)
+    got = _hex_pair_urls(*args)
+    if not all(static_payloads.is_published(g[0]) for g in got):  # static/payloads was cleaned: write them again
+        _hex_pair_urls.clear()
+        got = _hex_pair_urls(*args)
+    return got
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _small_payload_url(layer_id: str, version: str, basemap_id: str, lg: str) -> str:
     return result_store.remember(

@@ -30,8 +30,12 @@ from cyc_geo.mapview.webmap import (
 )
 from cyc_geo.mapview.years import (
     MAP_YEARS,
+    PCT_MAX,
+    PCT_STEP,
+    SIDES,
     TOP_PANE,
     Compare,
+    SwipeChoice,
     SwipeControl,
     change_frame,
     change_layer_def,
@@ -42,11 +46,22 @@ from cyc_geo.mapview.years import (
 from cyc_geo.planning.change import LANDCOVER_LAYER
 from cyc_geo.pv.installations import LAYER_ID as LEDGER
 from ui import map_data
-from ui.common import lang, layer_def, layer_frame, source_version, tr
+from ui.common import lang, layer_def, layer_frame, roof_summary, source_version, tr
 
 
-def controls(state: MapState) -> tuple[int | None, int | None]:
-    """The sidebar's year and compare-year choice (opened from the URL's ``year`` / ``cmp``)."""
+COMPARE_KINDS = ("none", "years", "layers", "scenarios")
+
+
+def _kind_label(kind: str) -> str:
+    return {"none": tr("不对比", "No comparison"), "years": tr("两个年份", "Two years"),
+            "layers": tr("两个图层", "Two layers"), "scenarios": tr("两个光伏情景", "Two PV scenarios")}[kind]
+
+
+def controls(state: MapState, shown: list[LayerDef]
+             ) -> tuple[int | None, int | None, SwipeChoice | None]:
+    """The sidebar's year and compare choice (opened from the URL's ``year`` / ``cmp`` / ``swipe``): the map's
+    year, the compared year, or two of the ``shown`` layers / two PV adoption scales left and right of the
+    divider (one compare at a time)."""
     st.sidebar.subheader(tr("年份", "Year"))
     options: list[int | None] = [None, *MAP_YEARS]
     year = st.sidebar.selectbox(
@@ -55,18 +70,63 @@ def controls(state: MapState) -> tuple[int | None, int | None]:
         help=tr("选定年份时，各图层显示该年状态：光伏为截至当年 12 月 31 日已并网的装机，土地覆被与林地为当年版本。",
                 "With a year, every layer shows that year: PV installations connected by 31 Dec, the land cover "
                 "and forest of that year."))
-    if year is None:
-        return None, None
-    others = [y for y in MAP_YEARS if y != year]
-    if not st.sidebar.checkbox(tr("与另一年份对比（卷帘）", "Compare with another year (swipe)"),
-                               value=state.compare is not None, key="map_compare_on"):
-        return year, None
-    if st.session_state.get("map_cmp") not in others:
-        st.session_state.pop("map_cmp", None)
-    default = state.compare if state.compare in others else others[-1]
-    other = st.sidebar.selectbox(tr("对比年份（分隔线右侧）", "Compared year (right of the divider)"), others,
-                                 index=others.index(default), key="map_cmp")
-    return year, other
+    kinds = [k for k in COMPARE_KINDS if k != "years" or year is not None]
+    if st.session_state.get("map_compare_kind") not in kinds:
+        st.session_state.pop("map_compare_kind", None)
+    wanted = "years" if state.compare is not None else state.swipe.kind if state.swipe is not None else "none"
+    kind = st.sidebar.radio(tr("卷帘对比", "Swipe compare"), kinds, index=kinds.index(wanted) if wanted in kinds else 0,
+                            key="map_compare_kind", format_func=_kind_label, horizontal=True,
+                            help=tr("分隔线左右两侧分别显示：两个年份、两个可见图层，或屋顶光伏潜力的两个采用比例。",
+                                    "Left and right of a draggable divider: two years, two visible layers, or two "
+                                    "adoption scales of the rooftop PV potential."))
+    if kind == "years" and year is not None:
+        others = [y for y in MAP_YEARS if y != year]
+        if st.session_state.get("map_cmp") not in others:
+            st.session_state.pop("map_cmp", None)
+        default = state.compare if state.compare in others else others[-1]
+        other = st.sidebar.selectbox(tr("对比年份（分隔线右侧）", "Compared year (right of the divider)"), others,
+                                     index=others.index(default), key="map_cmp")
+        return year, other, None
+    if kind == "layers":
+        return year, None, _layer_choice(state, shown)
+    if kind == "scenarios":
+        return year, None, _scenario_choice(state, shown)
+    return year, None, None
+
+
+def _layer_choice(state: MapState, shown: list[LayerDef]) -> SwipeChoice | None:
+    """Two of the visible layers, left and right of the divider."""
+    ids = [layer.id for layer in shown]
+    if len(ids) < 2:
+        st.sidebar.caption(tr("请先勾选至少两个图层。", "Turn on at least two layers first."))
+        return None
+    titles = {layer.id: layer.title(lang()) for layer in shown}
+    was = state.swipe if state.swipe is not None and state.swipe.kind == "layers" else None
+    if st.session_state.get("map_swipe_a") not in ids:
+        st.session_state.pop("map_swipe_a", None)
+    a = st.sidebar.selectbox(tr("左侧图层", "Left layer"), ids, key="map_swipe_a", format_func=titles.__getitem__,
+                             index=ids.index(was.a) if was is not None and was.a in ids else 0)
+    rest = [i for i in ids if i != a]
+    if st.session_state.get("map_swipe_b") not in rest:
+        st.session_state.pop("map_swipe_b", None)
+    b = st.sidebar.selectbox(tr("右侧图层", "Right layer"), rest, key="map_swipe_b", format_func=titles.__getitem__,
+                             index=rest.index(was.b) if was is not None and was.b in rest else len(rest) - 1)
+    return SwipeChoice("layers", a, b)
+
+
+def _scenario_choice(state: MapState, shown: list[LayerDef]) -> SwipeChoice | None:
+    """Two adoption scales of the rooftop PV potential, left and right of the divider."""
+    if not any(layer.scenario == "pv" for layer in shown):
+        st.sidebar.caption(tr("请先勾选“建筑屋顶（光伏潜力）”图层。", "Turn on the rooftop PV potential layer first."))
+        return None
+    was = state.swipe.pcts if state.swipe is not None and state.swipe.kind == "scenarios" else (100, 200)
+    label = tr("屋顶采用比例（%，{side}）", "Roof adoption (%, {side})")
+    a = st.sidebar.slider(label.format(side=tr("左侧", "left")), 0, PCT_MAX, was[0], step=PCT_STEP, key="map_swipe_pa")
+    b = st.sidebar.slider(label.format(side=tr("右侧", "right")), 0, PCT_MAX, was[1], step=PCT_STEP, key="map_swipe_pb")
+    if a == b:
+        st.sidebar.caption(tr("左右两侧比例相同，请选择不同比例。", "Both sides have the same scale: choose two different ones."))
+        return None
+    return SwipeChoice("scenarios", str(a), str(b))
 
 
 def _key(layer_id: str) -> str:
@@ -229,11 +289,51 @@ def change_group(year_a: int, year_b: int, basemap_id: str) -> tuple[folium.Feat
             LegendSection(title, legend.rows))
 
 
-def swipe_group(year: int, other: int) -> folium.FeatureGroup:
+def swipe_group(compare: Compare) -> folium.FeatureGroup:
     """The compare control (first of the map's groups: it makes the side panes the layers are drawn in)."""
     g = folium.FeatureGroup(name="compare", control=False)
-    SwipeControl(Compare("years", str(year), str(other))).add_to(g)
+    SwipeControl(compare).add_to(g)
     return g
+
+
+def pct_label(pct: int) -> str:
+    """A side's label in a compare of two PV scenarios."""
+    return tr(f"采用比例 {pct}%", f"Adoption {pct} %")
+
+
+def compare_of(year: int | None, compare: int | None, swipe: SwipeChoice | None) -> Compare | None:
+    """What the two sides of the map show (None when not comparing): two years, two layers, two PV scenarios."""
+    if year is not None and compare is not None:
+        return Compare("years", str(year), str(compare))
+    if swipe is None:
+        return None
+    if swipe.kind == "layers":
+        return Compare("layers", layer_def(swipe.a).title(lang()), layer_def(swipe.b).title(lang()))
+    return Compare("scenarios", *(pct_label(p) for p in swipe.pcts))
+
+
+def scenario_groups(layer: LayerDef, swipe: SwipeChoice, basemap_id: str, filled: bool
+                    ) -> tuple[list[folium.FeatureGroup], list[LegendSection]]:
+    """The hexagons of the PV layer under the two adoption scales of ``swipe`` (classed together), each in its
+    side's panes, with each side's county total MW in its legend title; the layer's tiles (per roof, the same
+    on both sides) are drawn by the page as usual."""
+    scenarios = tuple(map_data.scenario_of({"adoption_scale": p / 100.0}) for p in swipe.pcts)
+    got = map_data.hex_pair_urls(layer, (scenarios[0], scenarios[1]), basemap_id, not filled)
+    groups, legends = [], []
+    palette = map_data.hex_palette(layer)
+    for side, pct, scenario, (url, breaks, label, unit) in zip(SIDES, swipe.pcts, scenarios, got):
+        groups.append(layer_group(layer, lang=lang(), pane=side_panes(side)["agg"], url=url,
+                                  tag=f"{layer.id}_hex@{pct}"))
+        mw = roof_summary(scenario)["capacity_mw"]
+        where = tr("左", "left") if side == "a" else tr("右", "right")
+        title = tr(f"{layer.title(lang())} · {where} {pct_label(pct)} · 合计 {mw:,.1f} MW",
+                   f"{layer.title(lang())} · {where} {pct_label(pct)} · total {mw:,.1f} MW")
+        section = choropleth_section(f"{title} · {label}", breaks, palette, unit)
+        if not filled:
+            section.rows = [("outline", colour, text) for _, colour, text in section.rows]
+        section.only = "agg"
+        legends.append(section)
+    return groups, legends
 
 
 def by_year(year: int | None) -> tuple[Any, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from cyc_geo.mapview.legend import choropleth_section
 from cyc_geo.mapview.payloads import hex_fill_rule
 from cyc_geo.mapview.webmap import (
     AGG_PANE,
+    DETAIL_PANE,
     MapState,
     add_label_css,
     base_map,
@@ -46,7 +47,7 @@ from cyc_geo.mapview.webmap import (
     state_query,
     vector_tile_layer,
 )
-from cyc_geo.mapview.years import varies_by_year
+from cyc_geo.mapview.years import SwipeChoice, side_panes, varies_by_year
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
 from ui import area_stats, attribute_table, folium_map, map_data, map_years
@@ -131,6 +132,7 @@ class View:
     scenario: Scenario
     year: int | None = None  # the map's year (every layer as of that year); None: the data of today
     compare: int | None = None  # the year shown right of the swipe divider; None when not comparing
+    swipe: SwipeChoice | None = None  # two layers or two PV scenarios at the divider; None when not comparing them
 
     @property
     def years(self) -> list[int]:
@@ -184,27 +186,29 @@ def _sidebar_indicators(view: View) -> None:
                               "installed capacity."))
 
 
-def _raster_group(layer: LayerDef) -> tuple[list, list]:
+def _raster_group(layer: LayerDef, pane: str | None = None) -> tuple[list, list]:
     drawn = map_data.raster_overlay(layer.id)
     if drawn is None:
         return [], []
     g = folium.FeatureGroup(name=layer.title(lang()))
-    image_overlay(drawn.url, drawn.bounds, layer.title(lang()), opacity=0.75).add_to(g)
+    image_overlay(drawn.url, drawn.bounds, layer.title(lang()), opacity=0.75, pane=pane).add_to(g)
     return [g], [drawn.legend]
 
 
 def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob | None,
-                inline: bool = False, filled: bool = True) -> tuple[list, list]:
+                inline: bool = False, filled: bool = True, side: str | None = None) -> tuple[list, list]:
     """Hexagons (county zoom) and, once built, vector tiles (building zoom) of a big layer.
 
     The hexagons are a published static file the browser fetches (``inline``: embedded, for exports);
-    ``filled`` False draws them as outlines (one large layer filled at a time: ``payloads.hex_fill_rule``)."""
+    ``filled`` False draws them as outlines (one large layer filled at a time: ``payloads.hex_fill_rule``);
+    ``side``: in a compare side's panes (``"a"`` / ``"b"``)."""
+    panes = side_panes(side) if side else {"agg": AGG_PANE, "detail": DETAIL_PANE}
     if inline:
         payload, breaks, value_label, unit = map_data.hex_payload(layer, view.scenario, basemap_id, not filled)
         groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, payload=payload)]
     else:
         url, breaks, value_label, unit = map_data.hex_payload_url(layer, view.scenario, basemap_id, not filled)
-        groups = [layer_group(layer, lang=lang(), pane=AGG_PANE, url=url)]
+        groups = [layer_group(layer, lang=lang(), pane=panes["agg"], url=url)]
     note = tr(f"放大到 {tiles.DETAIL_MIN_ZOOM} 级及以上显示单体要素", f"Zoom to level {tiles.DETAIL_MIN_ZOOM}+ for single features")
     if not filled:
         note = tr("县域视图同时只填色一个大图层（列表中第一个），本图层显示为六边形轮廓（颜色同分级）；",
@@ -219,7 +223,7 @@ def _big_groups(layer: LayerDef, view: View, basemap_id: str, job: tiles.TileJob
     if job is not None and job.status == "ready":
         url, fill_js, section = map_data.tile_style(layer, job)
         g = folium.FeatureGroup(name=f"{layer.title(lang())} tiles")
-        vector_tile_layer(url, layer.id, fill_js).add_to(g)
+        vector_tile_layer(url, layer.id, fill_js, pane=panes["detail"]).add_to(g)
         groups.append(g)
         section.only = "detail"
         legends.append(section)
@@ -233,20 +237,34 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
     Layer data go as URLs of static payload files (shared by every session); ``inline`` embeds them
     instead (the standalone export, opened offline)."""
     groups, legends = [], []
-    if view.compare is not None:  # first: the compare control makes the side panes the layers are drawn in
-        groups.append(map_years.swipe_group(view.year, view.compare))
+    swipe = view.swipe if not inline else None  # two layers / two PV scenarios (not in the standalone export)
+    compare = map_years.compare_of(view.year, view.compare, swipe)
+    if compare is not None:  # first: the compare control makes the side panes the layers are drawn in
+        groups.append(map_years.swipe_group(compare))
     filled = hex_fill_rule([layer.id for layer in shown if layer.big and layer.geometry != "raster"])
     for layer in shown:
+        # a layer of a "two layers" compare goes to its side's panes
+        side = ("a" if layer.id == swipe.a else "b" if layer.id == swipe.b else None) \
+            if swipe is not None and swipe.kind == "layers" else None
         if view.year is not None and varies_by_year(layer) and not inline:
             more, more_legends = map_years.groups(layer, view.year, basemap_id, filled.get(layer.id, True),
-                                                  "a" if view.compare is not None else None)
+                                                  "a" if view.compare is not None else side)
             if view.compare is not None:  # the right side; its legend stands for both
                 more_b, more_legends = map_years.groups(layer, view.compare, basemap_id, filled.get(layer.id, True), "b")
                 more = more + more_b
         elif layer.geometry == "raster":
-            more, more_legends = _raster_group(layer)
+            more, more_legends = _raster_group(layer, side_panes(side)["over"] if side else None)
+        elif layer.big and swipe is not None and swipe.kind == "scenarios" and layer.scenario == "pv":
+            more, more_legends = map_years.scenario_groups(layer, swipe, basemap_id, filled[layer.id])
+            tiles_only = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline, filled[layer.id])
+            more, more_legends = more + tiles_only[0][1:], more_legends + tiles_only[1][1:]
         elif layer.big:
-            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline, filled[layer.id])
+            more, more_legends = _big_groups(layer, view, basemap_id, jobs.get(layer.id), inline, filled[layer.id],
+                                             side)
+        elif side is not None:
+            more = [layer_group(layer, lang=lang(), url=map_data.small_payload_url(layer.id, basemap_id),
+                                pane=side_panes(side)["over"], tag=f"{layer.id}@{side}")]
+            more_legends = [layer_legend(layer, lang())]
         elif inline:
             passive = passive_group(layer, map_data.passive_payload(layer.id, basemap_id))
             more = [g for g in (passive, layer_group(layer, lang=lang(), payload=map_data.small_payload(layer.id, basemap_id)))
@@ -255,6 +273,9 @@ def _build_groups(shown: list[LayerDef], view: View, basemap_id: str, jobs: dict
         else:
             more = [layer_group(layer, lang=lang(), url=map_data.small_payload_url(layer.id, basemap_id))]
             more_legends = [layer_legend(layer, lang())]
+        if side is not None:  # the legend says which side of the divider
+            where = tr("左", "Left") if side == "a" else tr("右", "Right")
+            more_legends = [replace(sec, title=f"{where} · {sec.title}") for sec in more_legends]
         groups.extend(more)
         legends.extend(more_legends)
     if view.compare is not None and not inline:
@@ -306,7 +327,7 @@ def _sidebar() -> View:
     state = _initial_state([layer.id for layer in all_layers])
     token = tianditu_token(app_secrets())
     basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token), token)
-    year, compare = map_years.controls(state)
+    year, compare, swipe = map_years.controls(state, shown)
     if not token:
         st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
     if BASEMAPS[basemap_id].gcj02:
@@ -316,7 +337,8 @@ def _sidebar() -> View:
         shown_facts = {layer.id: facts(layer.id) for layer in shown}
     demo_banner(shown_facts, _township_note(shown_facts))
     options = _scenario_controls(any(layer.scenario == "pv" for layer in shown))
-    view = View(state, token, basemap_id, shown, shown_facts, options, map_data.scenario_of(options), year, compare)
+    view = View(state, token, basemap_id, shown, shown_facts, options, map_data.scenario_of(options), year, compare,
+                swipe)
     _sidebar_indicators(view)
     return view
 
@@ -394,7 +416,7 @@ def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current:
     clicked, zoom = _clicked(current)
     return (
         view.basemap_id, view.token, lang(), req, tuple(layer.id for layer in view.shown), registry_version(),
-        (view.year, view.compare),
+        (view.year, view.compare, view.swipe),
         tuple((layer.id, source_version(layer.id)) for layer in registry()),
         view.scenario.to_json() if view.scenario is not None else "",
         tuple(sorted((i, j.status, j.sig) for i, j in jobs.items())),
@@ -404,6 +426,10 @@ def _content_key(view: View, jobs: dict, req: tuple[float, float, int], current:
 
 
 def _legend_heading(view: View) -> str:
+    compare = map_years.compare_of(view.year, view.compare, view.swipe)
+    if compare is not None and compare.kind != "years":
+        return tr(f"图例（左 {compare.label_a} | 右 {compare.label_b}）",
+                  f"Legend (left {compare.label_a} | right {compare.label_b})")
     if view.compare is not None:
         return tr(f"图例（左 {view.year} 年 | 右 {view.compare} 年）", f"Legend (left {view.year} | right {view.compare})")
     if view.year is not None:
@@ -412,7 +438,14 @@ def _legend_heading(view: View) -> str:
 
 
 def _year_notes(view: View) -> None:
-    """What the map's year means, and the layers shown without a version of that year ("沿用 2022 年数据")."""
+    """What the map's year means, and the layers shown without a version of that year ("沿用 2022 年数据"); what
+    a compare of two layers or two PV scenarios shows."""
+    compare = map_years.compare_of(view.year, view.compare, view.swipe)
+    if compare is not None and compare.kind != "years":
+        st.caption(tr(f"拖动分隔线对比：左侧 {compare.label_a}，右侧 {compare.label_b}。",
+                      f"Drag the divider to compare: left {compare.label_a}, right {compare.label_b}.")
+                   + (tr("两侧六边形按同一分级着色。", " Both sides' hexagons share one set of classes.")
+                      if compare.kind == "scenarios" else ""))
     if view.year is None:
         return
     years = "、".join(map(str, view.years)) if lang() == "zh" else " and ".join(map(str, view.years))
@@ -460,8 +493,8 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
 
 def _write_url(view: View, current: tuple[float, float, int]) -> None:
     q = state_query(MapState(current[0], current[1], current[2], view.basemap_id, tuple(layer.id for layer in view.shown),
-                             year=view.year, compare=view.compare))
-    for k in ("year", "cmp"):
+                             year=view.year, compare=view.compare, swipe=view.swipe))
+    for k in ("year", "cmp", "swipe"):
         if k not in q and k in st.query_params:
             del st.query_params[k]
     if view.options:

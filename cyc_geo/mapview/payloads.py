@@ -93,13 +93,23 @@ def hex_values(gdf: pd.DataFrame, cells: np.ndarray, lang: str,
 
 
 def classed_hexes(hexes: gpd.GeoDataFrame, sums: pd.Series, k: int = HEX_CLASSES,
-                  palette_name: str = BIG_PALETTE) -> tuple[gpd.GeoDataFrame, list[float]]:
-    """A copy of ``hexes`` with ``value`` (``sums`` per cell, 0.1 rounding) and ``_fill`` (Fisher-Jenks class colour)."""
+                  palette_name: str = BIG_PALETTE, breaks: list[float] | None = None
+                  ) -> tuple[gpd.GeoDataFrame, list[float]]:
+    """A copy of ``hexes`` with ``value`` (``sums`` per cell, 0.1 rounding) and ``_fill`` (Fisher-Jenks class colour;
+    ``breaks``: given classes instead, e.g. :func:`shared_breaks` of two compared scenarios)."""
     out = hexes.copy()
     out["value"] = sums.reindex(out["h3"]).fillna(0.0).round(1).to_numpy()
-    breaks = class_breaks(out["value"], k=k)
+    if breaks is None:
+        breaks = class_breaks(out["value"], k=k)
     out["_fill"] = colours_for(out["value"], breaks, palette_name)
     return out, breaks
+
+
+def shared_breaks(hexes: gpd.GeoDataFrame, sums: list[pd.Series], k: int = HEX_CLASSES) -> list[float]:
+    """Fisher-Jenks classes of the cell values of several ``sums`` together (the two sides of a compare), so one
+    colour means one value range on both sides."""
+    values = [s.reindex(hexes["h3"]).fillna(0.0).round(1).to_numpy() for s in sums]
+    return class_breaks(np.concatenate(values) if values else np.array([]), k=k)
 
 
 OUTLINE_WEIGHT = 1.6

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import folium
@@ -28,6 +28,9 @@ from cyc_geo.mapview.legend import LEGEND_CSS, LegendSection, legend_html
 from cyc_geo.mapview.macro import VerbatimMacro, page_figure
 from cyc_geo.mapview.safe import script_safe, script_safe_json
 from cyc_geo.places.site import CENTRE
+
+if TYPE_CHECKING:
+    from cyc_geo.mapview.years import SwipeChoice
 
 STATIC_URL = "/app/static/vendor"
 """Where Streamlit serves ``static/vendor`` (``server.enableStaticServing = true``)."""
@@ -587,6 +590,9 @@ class MapState:
     """The map's year (:mod:`cyc_geo.mapview.years`); None: the data of today."""
     compare: int | None = None
     """The year compared with ``year`` (swipe divider), None when not comparing."""
+    swipe: SwipeChoice | None = None
+    """Two layers or two PV scenarios compared at the divider (:class:`cyc_geo.mapview.years.SwipeChoice`, the
+    URL's ``swipe``), None when not comparing them."""
 
 
 BOUNDS_CHECK = (34.0, 113.5, 36.5, 116.0)
@@ -594,7 +600,8 @@ BOUNDS_CHECK = (34.0, 113.5, 36.5, 116.0)
 
 
 def parse_state(query: dict[str, str], known_layers: list[str] | None = None) -> MapState:
-    """Map state from query parameters ``lat, lon, z, base, layers`` (comma-separated ids), ``year``, ``cmp``.
+    """Map state from query parameters ``lat, lon, z, base, layers`` (comma-separated ids), ``year``, ``cmp``,
+    ``swipe``.
 
     Malformed or out-of-area values are ignored (default view), never an error.
     """
@@ -619,9 +626,10 @@ def parse_state(query: dict[str, str], known_layers: list[str] | None = None) ->
         if known_layers is not None:
             ids = [x for x in ids if x in known_layers]
         st_.layers = tuple(ids)
-    from cyc_geo.mapview.years import parse_years
+    from cyc_geo.mapview.years import parse_swipe, parse_years
 
     st_.year, st_.compare = parse_years(query)
+    st_.swipe = parse_swipe(query, known_layers)
     return st_
 
 
@@ -636,9 +644,11 @@ def state_query(state: MapState) -> dict[str, str]:
         q["base"] = state.basemap
     if state.layers is not None:
         q["layers"] = ",".join(state.layers)
-    from cyc_geo.mapview.years import years_query
+    from cyc_geo.mapview.years import swipe_query, years_query
 
     q.update(years_query(state.year, state.compare))
+    if state.compare is None:
+        q.update(swipe_query(state.swipe))
     q.update(state.extra)
     return q
 

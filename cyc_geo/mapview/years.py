@@ -7,7 +7,8 @@
 - **Compare**: two sides, ``a`` (left of the divider) and ``b`` (right), each drawn in its own map panes
   (:func:`side_panes`), clipped by the Leaflet side-by-side plugin (``static/vendor/leaflet-side-by-side``,
   pinned in ``scripts/fetch_web_assets.py``). What the sides hold is the caller's: two years (the year
-  control), two layers or two PV scenarios — :class:`Compare` names them, :class:`SwipeControl` only clips panes.
+  control), two layers or two PV scenarios (the URL's ``swipe``, :func:`parse_swipe`) — :class:`Compare` names
+  them, :class:`SwipeControl` only clips panes.
 - **Change layer** between two years (:mod:`cyc_geo.planning.change`): :func:`change_layer_def`,
   :func:`change_frame`, :func:`change_legend`.
 
@@ -73,6 +74,58 @@ def side_panes(side: str) -> dict[str, str]:
     and raster overlays)."""
     s = side.upper()
     return {"agg": f"cycAgg{s}", "detail": f"cycDetail{s}", "over": f"cycOver{s}"}
+
+
+SWIPE_KINDS = ("layers", "scenarios")
+"""What the URL's ``swipe`` compares besides two years: two visible layers, or two PV adoption scales of the
+rooftop potential layer."""
+PCT_MAX, PCT_STEP = 200, 10
+"""Adoption scale (% of the NEA county-wide minimum shares) of the map's PV knob: 0–200 in steps of 10, as the
+page's ``pvpct`` (docs/sources.md, "NEA rooftop shares", NEA 2021)."""
+
+
+@dataclass(frozen=True)
+class SwipeChoice:
+    """Two layers (``kind`` ``"layers"``, ``a`` / ``b`` layer ids) or two PV scenarios (``"scenarios"``, ``a`` /
+    ``b`` adoption scales in % as text) left and right of the divider."""
+
+    kind: str
+    a: str
+    b: str
+
+    @property
+    def pcts(self) -> tuple[int, int]:
+        """The two adoption scales (%) of a ``"scenarios"`` choice."""
+        return int(self.a), int(self.b)
+
+
+def _pct(text: str) -> str | None:
+    text = text.strip()
+    return str(int(text)) if text.isdigit() and int(text) <= PCT_MAX and int(text) % PCT_STEP == 0 else None
+
+
+def parse_swipe(query: Mapping[str, str], known_layers: list[str] | None = None) -> SwipeChoice | None:
+    """The URL's ``swipe``: ``layers:<left id>,<right id>`` or ``scenarios:<left %>,<right %>``; None when absent,
+    malformed, naming an unknown layer or a scale off the knob's steps, or the same thing twice. Two years
+    (``cmp``) take precedence: with them the swipe is None."""
+    if parse_years(query)[1] is not None:
+        return None
+    kind, _, rest = str(query.get("swipe", "")).partition(":")
+    parts = rest.split(",")
+    if kind not in SWIPE_KINDS or len(parts) != 2:
+        return None
+    if kind == "layers":
+        a, b = (x.strip() for x in parts)
+        ok = bool(a) and bool(b) and (known_layers is None or (a in known_layers and b in known_layers))
+    else:
+        a, b = (_pct(x) or "" for x in parts)
+        ok = bool(a) and bool(b)
+    return SwipeChoice(kind, a, b) if ok and a != b else None
+
+
+def swipe_query(choice: SwipeChoice | None) -> dict[str, str]:
+    """The URL parameter of :func:`parse_swipe` (empty without a choice)."""
+    return {"swipe": f"{choice.kind}:{choice.a},{choice.b}"} if choice is not None else {}
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,44 @@ def test_a_click_finds_the_installations_of_the_map_year():
     at.selectbox(key="map_year").select(2024).run()  # the same click, the map of 2024
     assert not at.exception
     assert "**光伏装机台账**" in [m.value for m in at.markdown]
+
+
+def test_two_layers_from_the_url_go_to_the_two_sides_and_stay_in_the_url():
+    at = app_test("views/map.py")
+    at.query_params.update({"layers": "county,farmland,eco_redline", "swipe": "layers:farmland,eco_redline"})
+    at.run()
+    assert not at.exception
+    assert at.radio(key="map_compare_kind").value == "layers"
+    assert (at.selectbox(key="map_swipe_a").value, at.selectbox(key="map_swipe_b").value) == ("farmland", "eco_redline")
+    fg = _args(at)["feature_group"]
+    assert "L.control.sideBySide" in fg and 'labels = [\\"永久基本农田（三区三线）\\",\\"生态保护红线（三区三线）\\"]' in _text(at)
+    # farmland (big) as hexagons in the left side's pane, the red line (small) in the right side's
+    assert 'opts.pane = "cycAggA"' in fg and '"eco_redline@b"' in fg
+    assert "左 · 永久基本农田" in _text(at) and "右 · 生态保护红线" in _text(at)
+    assert str(at.query_params["swipe"]).strip("[]'") == "layers:farmland,eco_redline"
+    at.selectbox(key="map_swipe_b").select("county").run()  # another right layer: kept in the URL
+    assert not at.exception
+    assert str(at.query_params["swipe"]).strip("[]'") == "layers:farmland,county"
+    assert '"county@b"' in _args(at)["feature_group"] and '"eco_redline@b"' not in _args(at)["feature_group"]
+    at.radio(key="map_compare_kind").set_value("none").run()  # no comparison: no divider, no swipe in the URL
+    assert not at.exception
+    assert "swipe" not in at.query_params and "sideBySide" not in (_args(at)["feature_group"] or "")
+
+
+def test_two_pv_scenarios_draw_each_side_with_its_total_mw():
+    from cyc_geo.pv.goal import map_scenario
+    from ui.common import roof_summary
+
+    at = app_test("views/map.py")
+    at.query_params.update({"layers": "county,rooftops", "swipe": "scenarios:50,150", "lang": "en"})
+    at.run()
+    assert not at.exception
+    assert at.radio(key="map_compare_kind").value == "scenarios"
+    assert (at.slider(key="map_swipe_pa").value, at.slider(key="map_swipe_pb").value) == (50, 150)
+    fg, text = _args(at)["feature_group"], _text(at)
+    assert "L.control.sideBySide" in fg and '"rooftops_hex@50"' in fg and '"rooftops_hex@150"' in fg
+    assert 'labels = [\\"Adoption 50 %\\",\\"Adoption 150 %\\"]' in text
+    for side, pct in (("left", 50), ("right", 150)):
+        mw = roof_summary(map_scenario(pct / 100))["capacity_mw"]
+        assert f"{side} Adoption {pct} % · total {mw:,.1f} MW" in text
+    assert str(at.query_params["swipe"]).strip("[]'") == "scenarios:50,150"
