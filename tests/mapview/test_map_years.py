@@ -59,3 +59,39 @@ def test_change_frame_and_legend_say_what_changed_with_totals():
     assert [r[2] for r in legend.rows] == ["新增并网光伏 1 个，0.5 MW", "森林增加 12.5 ha", "森林减少 0.0 ha",
                                           "耕地减少 3.0 ha，45 亩"]
     assert years.change_layer_def().style["category_colors"][chg.FARMLAND_LOST] == "transparent"
+
+
+def test_two_layers_or_two_scenarios_round_trip_through_the_url():
+    known = ["farmland", "eco_redline", "rooftops"]
+    assert years.parse_swipe({"swipe": "layers:farmland,eco_redline"}, known) == years.SwipeChoice(
+        "layers", "farmland", "eco_redline")
+    assert years.parse_swipe({"swipe": "scenarios:50,150"}).pcts == (50, 150)
+    for bad in ("layers:farmland,nope", "layers:farmland,farmland", "layers:farmland", "scenarios:55,100",
+                "scenarios:100,100", "scenarios:100,210", "scenarios:-10,100", "years:2022,2024", "<b>:1,2", ""):
+        assert years.parse_swipe({"swipe": bad}, known) is None, bad
+    # two years take precedence: one compare at a time
+    assert years.parse_swipe({"year": "2022", "cmp": "2024", "swipe": "scenarios:50,150"}) is None
+    assert years.parse_swipe({"year": "2022", "swipe": "scenarios:50,150"}) is not None
+    state = parse_state({"swipe": "layers:farmland,eco_redline", "layers": "farmland,eco_redline"}, known)
+    assert state.swipe == years.SwipeChoice("layers", "farmland", "eco_redline")
+    assert state_query(state)["swipe"] == "layers:farmland,eco_redline"
+    assert "swipe" not in state_query(MapState())
+    assert "swipe" not in state_query(MapState(year=2022, compare=2024, swipe=state.swipe))
+
+
+def test_two_scenarios_share_one_set_of_hexagon_classes():
+    import pandas as pd
+
+    from cyc_geo.mapview import payloads
+
+    hexes = gpd.GeoDataFrame({"h3": ["a", "b", "c", "d"]}, geometry=[Point(0, i) for i in range(4)])
+    low, high = pd.Series({"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0}), pd.Series({"a": 3.0, "b": 6.0, "c": 9.0, "d": 12.0})
+    breaks = payloads.shared_breaks(hexes, [low, high], k=3)
+    assert breaks[-1] == 12.0  # the classes span both sides
+    a, _ = payloads.classed_hexes(hexes, low, k=3, breaks=breaks)
+    b, _ = payloads.classed_hexes(hexes, high, k=3, breaks=breaks)
+    # the same value has the same colour on both sides (3.0: cell c on the left, cell a on the right)
+    assert a.loc[a["h3"] == "c", "_fill"].item() == b.loc[b["h3"] == "a", "_fill"].item()
+    # classed alone, the right side (3x the left) would look the same as the left
+    own_a, own_b = payloads.classed_hexes(hexes, low, k=3)[0], payloads.classed_hexes(hexes, high, k=3)[0]
+    assert own_a["_fill"].tolist() == own_b["_fill"].tolist() and a["_fill"].tolist() != b["_fill"].tolist()
