@@ -106,7 +106,7 @@ def _hex_pair_urls(layer_id: str, version: str, scenarios: tuple[str, str], base
            for sj in scenarios]
     breaks = payloads.shared_breaks(geometry, [sums for sums, _, _ in got])
     out = []
-    for side, (sums, label, unit) in zip("ab", got):
+    for side, (sums, label, unit) in zip("ab", got, strict=True):
         hexes, _ = payloads.classed_hexes(geometry, sums, palette_name=hex_palette(layer), breaks=breaks)
         text = layer_payload(payloads.hex_layer_def(layer, label, unit, outline), for_display(hexes, basemap_id), lg,
                              fill_col="_fill")

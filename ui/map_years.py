@@ -1,4 +1,6 @@
-"""The map page's year control and compare mode: sidebar widgets and the cached drawings of layers as of a year.
+"""The map page's year control and compare mode: sidebar widgets and the cached drawings of layers as of a year;
+the compare of two layers or two PV scenarios at the same swipe divider (:func:`controls`, :func:`compare_of`,
+:func:`scenario_groups`).
 
 Thin Streamlit caches over :mod:`cyc_geo.mapview.years`, :func:`cyc_geo.catalog.vintages.layer_for_year` and
 :mod:`cyc_geo.planning.change`; keyed by the layers' source versions (and the version they follow), the year,
@@ -48,8 +50,8 @@ from cyc_geo.pv.installations import LAYER_ID as LEDGER
 from ui import map_data
 from ui.common import lang, layer_def, layer_frame, roof_summary, source_version, tr
 
-
 COMPARE_KINDS = ("none", "years", "layers", "scenarios")
+"""The sidebar's compare choice (one at a time): none, two years, two visible layers, two PV adoption scales."""
 
 
 def _kind_label(kind: str) -> str:
@@ -321,7 +323,7 @@ def scenario_groups(layer: LayerDef, swipe: SwipeChoice, basemap_id: str, filled
     got = map_data.hex_pair_urls(layer, (scenarios[0], scenarios[1]), basemap_id, not filled)
     groups, legends = [], []
     palette = map_data.hex_palette(layer)
-    for side, pct, scenario, (url, breaks, label, unit) in zip(SIDES, swipe.pcts, scenarios, got):
+    for side, pct, scenario, (url, breaks, label, unit) in zip(SIDES, swipe.pcts, scenarios, got, strict=True):
         groups.append(layer_group(layer, lang=lang(), pane=side_panes(side)["agg"], url=url,
                                   tag=f"{layer.id}_hex@{pct}"))
         mw = roof_summary(scenario)["capacity_mw"]
@@ -331,6 +333,8 @@ def scenario_groups(layer: LayerDef, swipe: SwipeChoice, basemap_id: str, filled
         section = choropleth_section(f"{title} · {label}", breaks, palette, unit)
         if not filled:
             section.rows = [("outline", colour, text) for _, colour, text in section.rows]
+        if side == "b":  # one set of classes for both sides: listed once
+            section.rows, section.note = [], tr("分级同左侧", "Same classes as the left side")
         section.only = "agg"
         legends.append(section)
     return groups, legends

@@ -116,4 +116,5 @@ def test_two_pv_scenarios_draw_each_side_with_its_total_mw():
     for side, pct in (("left", 50), ("right", 150)):
         mw = roof_summary(map_scenario(pct / 100))["capacity_mw"]
         assert f"{side} Adoption {pct} % · total {mw:,.1f} MW" in text
+    assert "Same classes as the left side" in text
     assert str(at.query_params["swipe"]).strip("[]'") == "scenarios:50,150"
