@@ -116,6 +116,44 @@ def test_township_atlas_has_one_page_per_township_with_its_figures():
         assert "北" in text and "演示" in text
 
 
+def test_a_reused_map_canvas_draws_each_page_as_a_new_figure_would():
+    """An atlas draws every page on one figure: nothing of a page is left on the next."""
+    import numpy as np
+
+    drawn = pl.prepare_layers(["county", "townships"])
+    units = next(d.frame for d in drawn if d.layer.id == "townships")
+    frame = pl.page_frames("A4", True)[0]
+    canvas = pl.MapCanvas(frame, dpi=30)
+    pages = []
+    for i in (0, 5, 0):
+        unit = units.geometry.iloc[i]
+        _, extent, _ = pl.page_extent(unit.bounds, "A4", True)
+        image = np.asarray(canvas.image(drawn, extent, unit))
+        assert np.array_equal(image, np.asarray(pl.render_map_image(drawn, extent, frame, unit, dpi=30)))
+        assert not canvas.ax.collections  # the page's layers were taken off again
+        pages.append(image)
+    assert not np.array_equal(pages[0], pages[1]) and np.array_equal(pages[0], pages[2])
+
+
+def test_atlas_draws_the_prepared_layers_it_is_given(monkeypatch):
+    from cyc_geo.places.townships import load_townships
+
+    drawn = pl.prepare_layers(pl.atlas_layer_ids("townships", ["county"]))
+    assert [d.layer.id for d in drawn] == ["county", "townships"]
+    figures = pl.township_figures(load_townships())
+
+    def no_preparing(*_a, **_k):
+        raise AssertionError("the atlas prepared its layers again")
+
+    monkeypatch.setattr(pl, "prepare_layers", no_preparing)
+    assert len(_pages(pl.atlas("townships", ["county"], figures=figures, drawn=drawn))) == 18
+    with pytest.raises(ValueError, match="unit layer"):
+        pl.atlas("townships", ["county"], figures=figures, drawn=drawn[:1])
+    assert pl.atlas_layer_ids("projects", ["county", "projects"]) == ["county", "projects"]
+    with pytest.raises(ValueError, match="townships or projects"):
+        pl.atlas_layer_ids("villages")
+
+
 def test_map_print_cli(tmp_path, capsys):
     from cyc_geo.cli import main
 
