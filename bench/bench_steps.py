@@ -9,7 +9,7 @@ the step's result is on screen:
 
 - map: open the map (county and townships), switch the rooftops layer on, click a township (side
   panel), download the map export as HTML and as PNG (each made on its click), make the township
-  atlas (18 pages, A3) in the print layout;
+  atlas (18 pages, A3, the paper chosen in a preparing step) in the print layout;
 - PV: open the page, 恢复默认 (reset to defaults);
 - projects: open the page, select project 3, upload a site file (GeoJSON), save it as project 3's
   site (signed in as an editor), 恢复演示地块 (reset to the demo site);
@@ -49,6 +49,19 @@ def _settle(page, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
     """Wait for the rerun a click starts to begin and end."""
     page.wait_for_timeout(250)
     page.wait_for_selector(DONE, timeout=timeout_ms)
+
+
+def _choose(page, box, option: str, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
+    """Open the select ``box`` and click its option containing ``option``.
+
+    The select (a react-aria combobox) closes its list on any scroll of the page, and the click's own
+    scroll-into-view dispatches its scroll event a frame later, so a box below the fold opened, then
+    closed at once and the option never came (the projects-page timeouts). The box is scrolled into view
+    first and the click waits until the browser has painted twice, i.e. has delivered that scroll event."""
+    box.scroll_into_view_if_needed(timeout=timeout_ms)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    box.click(timeout=timeout_ms)
+    page.get_by_role("option").filter(has_text=option).first.click(timeout=timeout_ms)
 
 
 def _site_file(folder: Path) -> Path:
@@ -108,6 +121,8 @@ def _map_steps(page, url: str, lat_lon: tuple[float, float]) -> list[tuple[str, 
         page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）").click()
         page.get_by_text("乡镇图集", exact=True).click()
         _settle(page)
+        _choose(page, page.get_by_test_id("stSelectbox").filter(has_text="纸张"), "A3")
+        _settle(page)
 
     def atlas() -> None:
         page.get_by_role("button", name="生成 PDF").click()
@@ -148,10 +163,8 @@ def _project_steps(page, url: str, site: Path) -> list[tuple[str, Callable[[], N
         page.get_by_text("选择项目").first.wait_for(timeout=STEP_TIMEOUT_MS)
 
     def select_3() -> None:
-        # on a busy machine the page may still be settling: wait for it, and give the clicks the step's time
         page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
-        page.get_by_test_id("stSelectbox").filter(has_text="选择项目").click(timeout=STEP_TIMEOUT_MS)
-        page.get_by_role("option").filter(has_text="3.").first.click(timeout=STEP_TIMEOUT_MS)
+        _choose(page, page.get_by_test_id("stSelectbox").filter(has_text="选择项目"), "3.")
         _settle(page)
 
     def upload() -> None:
@@ -184,8 +197,7 @@ def _forest_steps(page, url: str) -> list[tuple[str, Callable[[], None]]]:
         page.get_by_text("碳储量 (万t C)").first.wait_for(timeout=STEP_TIMEOUT_MS)
 
     def zones_belt() -> None:
-        page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="汇总单元").click()
-        page.get_by_role("option").filter(has_text="沿黄生态带分区").first.click()
+        _choose(page, page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="汇总单元"), "沿黄生态带分区")
         _settle(page)
 
     return [("forest_open", open_forest), ("forest_method_pools", method_pools), ("forest_zones_belt", zones_belt)]
