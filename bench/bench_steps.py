@@ -217,6 +217,13 @@ def _indicator_steps(page, url: str) -> list[tuple[str, Callable[[], None]]]:
     return [("indicators_open", open_indicators), ("indicators_evaluation", evaluation)]
 
 
+def _error_line(exc: Exception) -> str:
+    """A failed step's error in one line: the first line and, for a Playwright timeout, what it waited for."""
+    lines = str(exc).splitlines()
+    waited = next((ln.strip() for ln in lines if ln.strip().startswith("- waiting for")), "")
+    return f"{lines[0] if lines else type(exc).__name__} {waited}".strip()[:300]
+
+
 def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float]) -> list[dict[str, Any]]:
     rows = []
     for steps_of in (lambda p: _map_steps(p, server.url, lat_lon), lambda p: _pv_steps(p, server.url),
@@ -231,7 +238,7 @@ def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float])
                 try:
                     step()
                 except Exception as exc:  # noqa: BLE001 - a failed step is reported, the round goes on
-                    error = str(exc).splitlines()[0][:200]
+                    error = _error_line(exc)
                 if name == "sign_in" or (name.startswith("_") and not error):
                     continue
                 rows.append({"bench": f"step_{name}", "variant": f"{server.label}, {kind}", "rows": 1,
