@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -52,16 +53,24 @@ def _settle(page, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
 
 
 def _choose(page, box, option: str, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
-    """Open the select ``box`` and click its option containing ``option``.
+    """Choose the option containing ``option`` in the select ``box``, with the keyboard.
 
-    The select (a react-aria combobox) closes its list on any scroll of the page, and the click's own
+    The select (a react-aria combobox) closes its list on any scroll of the page, and a click's own
     scroll-into-view dispatches its scroll event a frame later, so a box below the fold opened, then
-    closed at once and the option never came (the projects-page timeouts). The box is scrolled into view
-    first and the click waits until the browser has painted twice, i.e. has delivered that scroll event."""
+    closed at once and the option never came (the projects-page and atlas-paper timeouts). The box is
+    scrolled into view first, the step waits until the browser has painted twice (that scroll event is
+    delivered), types the option to filter the list, picks it with the keyboard (no click that could
+    scroll) and waits until the box shows it."""
+    from playwright.sync_api import expect
+
     box.scroll_into_view_if_needed(timeout=timeout_ms)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    box.click(timeout=timeout_ms)
-    page.get_by_role("option").filter(has_text=option).first.click(timeout=timeout_ms)
+    field = box.get_by_role("combobox")
+    field.fill(option, timeout=timeout_ms)  # the list shows the matching options only
+    page.get_by_role("option").filter(has_text=option).first.wait_for(timeout=timeout_ms)
+    field.press("ArrowDown")
+    field.press("Enter")
+    expect(field).to_have_value(re.compile(re.escape(option)), timeout=timeout_ms)  # chosen, not only typed
 
 
 def _site_file(folder: Path) -> Path:
