@@ -307,16 +307,17 @@ def atlas_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _atlas_drawn(ids: tuple[str, ...], versions: tuple[str, ...]) -> list[Drawn]:
-    from cyc_geo.mapview.print_layout import prepare_layers
+    from cyc_geo.mapview.print_layout import kept_for_reuse, prepare_layers
 
-    return prepare_layers(list(ids), {i: layer_frame(i) for i in ids})
+    return kept_for_reuse(prepare_layers(list(ids), {i: layer_frame(i) for i in ids}), keep=("townships",))
 
 
 def atlas_drawn(layer_ids: list[str] | None) -> list[Drawn]:
     """The township atlas's layers (``layer_ids`` or the map's defaults, and the townships) prepared for printing
     (:func:`cyc_geo.mapview.print_layout.prepare_layers`: projected to EPSG:4547, split by style, indexed), shared
     read-only and kept per set of layers and their (and the county's) source versions: the projection and the
-    spatial indexes of ~10^5 roofs are made once, not on every atlas."""
+    spatial indexes of ~10^5 roofs are made once, not on every atlas; the roofs' features are not kept
+    (:func:`cyc_geo.mapview.print_layout.kept_for_reuse`)."""
     from cyc_geo.mapview.print_layout import atlas_layer_ids
 
     ids = tuple(atlas_layer_ids("townships", layer_ids))

@@ -304,6 +304,17 @@ def prepare_layers(layer_ids: list[str] | None = None,
     return out
 
 
+def kept_for_reuse(drawn: list[Drawn], keep: tuple[str, ...] = ()) -> list[Drawn]:
+    """``drawn`` as a cache keeps it between documents: a layer's features (``frame``) are dropped unless it is
+    the county (the default window), has a ``label`` field (its names are placed on every page) or is in
+    ``keep`` (an atlas's unit layer); what is drawn and the legend come from the groups, which stay. The
+    features of ~10^5 roofs are most of the memory of prepared layers (~60 of ~85 MB in this demo)."""
+    from dataclasses import replace
+
+    return [d if d.layer.id == "county" or d.layer.label or d.layer.id in keep else replace(d, frame=d.frame.iloc[:0])
+            for d in drawn]
+
+
 # ---------------------------------------------------------------- the map image
 
 

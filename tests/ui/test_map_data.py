@@ -9,7 +9,7 @@ from ui import map_data
 def test_the_atlas_layers_are_prepared_once_per_source_version(monkeypatch):
     calls: list[list[str]] = []
     versions = {"county": "c1", "townships": "t1", "rooftops": "r1"}
-    monkeypatch.setattr(print_layout, "prepare_layers", lambda ids, frames: calls.append(list(frames)) or [object()])
+    monkeypatch.setattr(print_layout, "prepare_layers", lambda ids, frames: calls.append(list(frames)) or [])
     monkeypatch.setattr(map_data, "layer_frame", lambda layer_id: f"frame of {layer_id}")
     monkeypatch.setattr(map_data, "source_version", lambda layer_id: versions[layer_id])
     map_data._atlas_drawn.clear()
