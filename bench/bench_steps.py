@@ -57,17 +57,29 @@ def _choose(page, box, option: str, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
 
     The select (a react-aria combobox) closes its list on any scroll of the page, and a click's own
     scroll-into-view dispatches its scroll event a frame later, so a box below the fold opened, then
-    closed at once and the option never came (the projects-page and atlas-paper timeouts). The box is
-    scrolled into view first, the step waits until the browser has painted twice (that scroll event is
-    delivered), types the option to filter the list, picks it with the keyboard (no click that could
-    scroll) and waits until the box shows it."""
+    closed at once and the option never came (the projects-page timeouts). The box is scrolled into view
+    first, the step waits until the browser has painted twice (that scroll event is delivered), types the
+    option to filter the list, picks it with the keyboard (no click that could scroll) and waits until the
+    box shows it. In the full bench's warm round the atlas paper select's list still did not open now and
+    then (cause not found; never in a map-only run): the typing is done again, up to four times, as the
+    browser tests' ``choose_option`` does. Only preparing steps choose, so no reported time includes it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect
 
-    box.scroll_into_view_if_needed(timeout=timeout_ms)
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     field = box.get_by_role("combobox")
-    field.fill(option, timeout=timeout_ms)  # the list shows the matching options only
-    page.get_by_role("option").filter(has_text=option).first.wait_for(timeout=timeout_ms)
+    item = page.get_by_role("option").filter(has_text=option).first
+    for attempt in range(4):
+        box.scroll_into_view_if_needed(timeout=timeout_ms)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        field.fill("", timeout=timeout_ms)
+        field.fill(option, timeout=timeout_ms)  # the list shows the matching options only
+        try:
+            item.wait_for(timeout=timeout_ms if attempt == 3 else min(timeout_ms, 15_000))
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 3:
+                raise
+            field.press("Escape")
     field.press("ArrowDown")
     field.press("Enter")
     expect(field).to_have_value(re.compile(re.escape(option)), timeout=timeout_ms)  # chosen, not only typed
