@@ -8,7 +8,7 @@ shared ``st.cache_resource`` copies of :mod:`ui.common` (one per process, read-o
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +25,9 @@ from cyc_geo.pv import emissions
 from cyc_geo.pv.goal import map_scenario
 from cyc_geo.pv.params import Scenario, resolve_params
 from ui.common import big_layer, lang, layer_def, layer_frame, load_layer, per_roof, roof_layer, source_version
+
+if TYPE_CHECKING:
+    from cyc_geo.mapview.print_layout import Drawn
 
 BIG_PALETTE = payloads.BIG_PALETTE
 
@@ -340,7 +343,20 @@ def atlas_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bool]:
     return _atlas_inputs(versions, installations.edits_stamp(database()), str(progress.as_of_date(None).date()))
 
 
-def atlas_frames(layer_ids: list[str]) -> dict[str, gpd.GeoDataFrame]:
-    """The cached frames of the vector layers an atlas draws (``layer_ids`` and the townships), by id."""
-    ids = [*layer_ids, "townships"]
-    return {i: layer_frame(i) for i in dict.fromkeys(ids) if layer_def(i).geometry != "raster"}
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _atlas_drawn(ids: tuple[str, ...], versions: tuple[str, ...]) -> list[Drawn]:
+    from cyc_geo.mapview.print_layout import kept_for_reuse, prepare_layers
+
+    return kept_for_reuse(prepare_layers(list(ids), {i: layer_frame(i) for i in ids}), keep=("townships",))
+
+
+def atlas_drawn(layer_ids: list[str] | None) -> list[Drawn]:
+    """The township atlas's layers (``layer_ids`` or the map's defaults, and the townships) prepared for printing
+    (:func:`cyc_geo.mapview.print_layout.prepare_layers`: projected to EPSG:4547, split by style, indexed), shared
+    read-only and kept per set of layers and their (and the county's) source versions: the projection and the
+    spatial indexes of ~10^5 roofs are made once, not on every atlas; the roofs' features are not kept
+    (:func:`cyc_geo.mapview.print_layout.kept_for_reuse`)."""
+    from cyc_geo.mapview.print_layout import atlas_layer_ids
+
+    ids = tuple(atlas_layer_ids("townships", layer_ids))
+    return _atlas_drawn(ids, tuple(source_version(i) for i in (*ids, "county")))

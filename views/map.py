@@ -616,8 +616,7 @@ def print_section(view: View) -> None:
             with st.spinner(tr("正在排版…", "Laying out…")):
                 if what == "atlas":
                     data = print_layout.atlas("townships", ids, paper, True, lang(), maker=maker, review_no=review_no,
-                                              frames=map_data.atlas_frames(ids or print_layout.default_layer_ids()),
-                                              inputs=map_data.atlas_inputs())
+                                              drawn=map_data.atlas_drawn(ids), inputs=map_data.atlas_inputs())
                 else:
                     data = print_layout.print_layout(ids, paper, landscape, title, lang(),
                                                      bbox_wgs84=view_bounds(lat, lon, zoom), figures=figures,

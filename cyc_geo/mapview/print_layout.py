@@ -35,10 +35,9 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch
 
 from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import Provenance, provenance_of
@@ -51,6 +50,8 @@ from cyc_geo.places.profile import profile
 from cyc_geo.planning.report import MAX_DRAWN_PARTS, _parts, _polygon_path
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
     from PIL.Image import Image as PILImage
 
 MAP_DPI = 150
@@ -242,12 +243,12 @@ def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, city: shapely.Geometry
                     groups.append({**g, "kind": "outline", "face": pstyle["color"], "edge": pstyle["color"],
                                    "lw": float(pstyle.get("weight", 1.0)) * PX_TO_PT,
                                    "dashed": bool(pstyle.get("dash_array")), "parts": parts,
-                                   "tree": shapely.STRtree(parts)})
+                                   "tree": shapely.STRtree(parts), "paths": _paths(parts)})
                 continue
             big = _coverage(parts, opacity, city)
             if big.any():
                 groups.append({**g, "kind": "outline", "edge": colour, "dashed": True, "parts": parts[big],
-                               "tree": shapely.STRtree(parts[big])})
+                               "tree": shapely.STRtree(parts[big]), "paths": _paths(parts[big])})
                 parts = parts[~big]
             if len(parts) == 0:
                 continue
@@ -255,7 +256,7 @@ def _style_groups(layer: LayerDef, gdf: gpd.GeoDataFrame, city: shapely.Geometry
                 g["kind"], g["xy"] = "dots", shapely.get_coordinates(shapely.centroid(parts))
             else:
                 g["kind"], g["parts"] = "polygons", parts
-                g["tree"] = shapely.STRtree(parts)
+                g["tree"], g["paths"] = shapely.STRtree(parts), _paths(parts)
         elif layer.geometry == "line":
             lines = shapely.get_parts(geoms)
             g["kind"], g["parts"] = "lines", lines
@@ -303,11 +304,33 @@ def prepare_layers(layer_ids: list[str] | None = None,
     return out
 
 
+def kept_for_reuse(drawn: list[Drawn], keep: tuple[str, ...] = ()) -> list[Drawn]:
+    """``drawn`` as a cache keeps it between documents: a layer's features (``frame``) are dropped unless it is
+    the county (the default window), has a ``label`` field (its names are placed on every page) or is in
+    ``keep`` (an atlas's unit layer); what is drawn and the legend come from the groups, which stay. The
+    features of ~10^5 roofs are most of the memory of prepared layers (~60 of ~85 MB in this demo)."""
+    from dataclasses import replace
+
+    return [d if d.layer.id == "county" or d.layer.label or d.layer.id in keep else replace(d, frame=d.frame.iloc[:0])
+            for d in drawn]
+
+
 # ---------------------------------------------------------------- the map image
+
+
+def _paths(parts: np.ndarray) -> list[Any]:
+    """Matplotlib paths of polygon ``parts`` (EPSG:4547), made once per prepared layer: an atlas draws a
+    part on every page whose window it touches."""
+    return [_polygon_path(p) for p in parts]
 
 
 def _in_window(g: dict[str, Any], window: shapely.Geometry) -> np.ndarray:
     return g["parts"][g["tree"].query(window)]
+
+
+def _paths_in_window(g: dict[str, Any], window: shapely.Geometry) -> list[Any]:
+    paths = g["paths"]
+    return [paths[i] for i in g["tree"].query(window)]
 
 
 def render_map_png(drawn: list[Drawn], extent: tuple[float, float, float, float], frame: Frame,
@@ -326,65 +349,106 @@ def render_map_image(drawn: list[Drawn], extent: tuple[float, float, float, floa
     """The image of :func:`render_map_png` as an RGB PIL image (white under the layers, as the PNG is opaque):
     what a PDF page embeds, without encoding a PNG only to decode it again. ``markup`` (EPSG:4547) is drawn
     on top (:func:`cyc_geo.mapview.markup.draw_on_axes`)."""
-    from PIL import Image
+    return MapCanvas(frame, dpi).image(drawn, extent, highlight, markup)
 
-    fig = _map_figure(drawn, extent, frame, highlight, dpi, markup)
-    canvas = fig.canvas
-    canvas.draw()
-    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]
-    return Image.fromarray(rgba[:, :, :3].copy(), mode="RGB")
+
+class MapCanvas:
+    """One map figure (Agg canvas, outside pyplot) of a frame's size, drawn again for every page of a document:
+    an atlas's pages share the frame, so the figure and its axes are made once, not once a page. Not shared
+    between threads (one per document)."""
+
+    def __init__(self, frame: Frame, dpi: int = MAP_DPI) -> None:
+        self.fig, self.ax = _empty_figure(frame, dpi)
+
+    def image(self, drawn: list[Drawn], extent: tuple[float, float, float, float],
+              highlight: shapely.Geometry | None = None, markup: gpd.GeoDataFrame | None = None) -> PILImage:
+        """The map of ``drawn`` over ``extent`` as an RGB PIL image (as :func:`render_map_image`)."""
+        from PIL import Image
+
+        artists = _draw_map(self.ax, drawn, extent, highlight, markup)
+        try:
+            canvas = self.fig.canvas
+            canvas.draw()
+            rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]
+            return Image.fromarray(rgba[:, :, :3].copy(), mode="RGB")
+        finally:
+            for artist in artists:
+                artist.remove()
+
+
+def _empty_figure(frame: Frame, dpi: int) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(frame.w / 25.4, frame.h / 25.4), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    return fig, ax
 
 
 def _map_figure(drawn: list[Drawn], extent: tuple[float, float, float, float], frame: Frame,
                 highlight: shapely.Geometry | None, dpi: int, markup: gpd.GeoDataFrame | None = None) -> Figure:
     """The map's matplotlib figure (Agg canvas, outside pyplot: nothing to close, no global figure list)."""
-    fig = Figure(figsize=(frame.w / 25.4, frame.h / 25.4), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_axis_off()
+    fig, ax = _empty_figure(frame, dpi)
+    _draw_map(ax, drawn, extent, highlight, markup)
+    return fig
+
+
+def _polygons(paths: list[Any], **kw: Any) -> PathCollection:
+    """Polygons as one collection of their paths (drawn as a ``PatchCollection`` of ``PathPatch`` es is, without
+    making a patch per polygon)."""
+    return PathCollection(paths, **kw)
+
+
+def _draw_map(ax: Axes, drawn: list[Drawn], extent: tuple[float, float, float, float],
+              highlight: shapely.Geometry | None, markup: gpd.GeoDataFrame | None = None) -> list[Artist]:
+    """Draw the layers over ``extent`` on ``ax``, then ``markup`` (EPSG:4547) on top; returns the artists added
+    (to take them off again)."""
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     window = shapely.box(*extent)
+    added: list[Artist] = []
     # outline-only polygons (fill_opacity 0, e.g. the city boundary) go last, so no fill or finer
     # boundary hides them
     ordered = [g for d in drawn for g in d.groups if not (g["kind"] == "polygons" and g["alpha"] == 0)]
     ordered += [g for d in drawn for g in d.groups if g["kind"] == "polygons" and g["alpha"] == 0]
     for g in ordered:
         if g["kind"] == "polygons":
-            parts = _in_window(g, window)
-            if len(parts):
+            paths = _paths_in_window(g, window)
+            if len(paths):
                 face = to_rgba(g["face"], g["alpha"])
-                ax.add_collection(PatchCollection(
-                    [PathPatch(_polygon_path(p)) for p in parts], facecolor=face, edgecolor=g["edge"],
-                    linewidth=g["lw"], linestyle="--" if g["dashed"] else "-"))
+                added.append(ax.add_collection(_polygons(
+                    paths, facecolor=face, edgecolor=g["edge"],
+                    linewidth=g["lw"], linestyle="--" if g["dashed"] else "-")))
         elif g["kind"] == "outline":
-            parts = _in_window(g, window)
-            if len(parts):
-                ax.add_collection(PatchCollection(
-                    [PathPatch(_polygon_path(p)) for p in parts], facecolor="none", edgecolor=g["edge"],
-                    linewidth=g["lw"], linestyle="--" if g["dashed"] else "-"))
+            paths = _paths_in_window(g, window)
+            if len(paths):
+                added.append(ax.add_collection(_polygons(
+                    paths, facecolor="none", edgecolor=g["edge"],
+                    linewidth=g["lw"], linestyle="--" if g["dashed"] else "-")))
         elif g["kind"] == "lines":
             parts = _in_window(g, window)
             if len(parts):
-                ax.add_collection(LineCollection([np.asarray(p.coords)[:, :2] for p in parts],
-                                                 colors=g["edge"], linewidths=g["lw"],
-                                                 linestyles="--" if g["dashed"] else "-"))
+                added.append(ax.add_collection(LineCollection([np.asarray(p.coords)[:, :2] for p in parts],
+                                                               colors=g["edge"], linewidths=g["lw"],
+                                                               linestyles="--" if g["dashed"] else "-")))
         else:
             xy = g["xy"]
             keep = ((xy[:, 0] >= extent[0]) & (xy[:, 0] <= extent[2])
                     & (xy[:, 1] >= extent[1]) & (xy[:, 1] <= extent[3]))
             size = 0.15 if g["kind"] == "dots" else 9.0
-            ax.scatter(xy[keep, 0], xy[keep, 1], s=size, color=g["face"], linewidths=0)  # opaque, as in the legend
+            # opaque, as in the legend
+            added.append(ax.scatter(xy[keep, 0], xy[keep, 1], s=size, color=g["face"], linewidths=0))
     if highlight is not None and not highlight.is_empty:
-        ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
-                                          facecolor="none", edgecolor=HIGHLIGHT_HALO, linewidth=4.0, alpha=0.8))
-        ax.add_collection(PatchCollection([PathPatch(_polygon_path(p)) for p in _parts([highlight])],
-                                          facecolor="none", edgecolor=HIGHLIGHT_EDGE, linewidth=1.2))
+        paths = _paths(_parts([highlight]))
+        added.append(ax.add_collection(_polygons(paths, facecolor="none", edgecolor=HIGHLIGHT_HALO,
+                                                 linewidth=4.0, alpha=0.8)))
+        added.append(ax.add_collection(_polygons(paths, facecolor="none", edgecolor=HIGHLIGHT_EDGE, linewidth=1.2)))
     if markup is not None and len(markup):
         from cyc_geo.mapview.markup import draw_on_axes
 
+        before = set(ax.get_children())
         draw_on_axes(ax, markup, extent)
-    return fig
+        added += [a for a in ax.get_children() if a not in before]
+    return added
 
 
 # ---------------------------------------------------------------- legend, sources, labels
@@ -745,11 +809,12 @@ def page_extent(bounds: tuple[float, float, float, float], paper: str, landscape
 def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, float, float, float], title: str,
              paper: str, landscape: bool, figures: list[tuple[str, str]] | None = None,
              highlight: shapely.Geometry | None = None, maker: str = "", review_no: str = "",
-             markup: gpd.GeoDataFrame | None = None) -> dict[str, float]:
+             markup: gpd.GeoDataFrame | None = None, canvas: MapCanvas | None = None) -> dict[str, float]:
     """Add one layout page: title, map of ``extent_bounds`` (EPSG:4547) at a standard scale, north arrow,
     scale bar, legend (and key figures), sources, date, map maker (制图单位) and review number (审图号), the
     last two noted as not filled in when empty. ``markup`` (EPSG:4547, :mod:`cyc_geo.mapview.markup`) is drawn
-    over the layers with its texts as PDF text and its own legend section.
+    over the layers with its texts as PDF text and its own legend section. ``canvas``: the document's map figure
+    for this paper (:class:`MapCanvas`; default: one for this page).
     Returns the page's ``m_per_mm``, ``scale_m`` and ``scale``."""
     lang = pdf.meta.lang
     zh = lang == "zh"
@@ -761,7 +826,8 @@ def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, flo
     pdf.set_xy(mapf.x, 19)
     pdf.set_font(FAMILY, "B", 15)
     pdf.cell(mapf.w + panel.w, 8, title)
-    pdf.image(render_map_image(drawn, extent, mapf, highlight, markup=markup), x=mapf.x, y=mapf.y, w=mapf.w, h=mapf.h)
+    image = (canvas or MapCanvas(mapf)).image(drawn, extent, highlight, markup)
+    pdf.image(image, x=mapf.x, y=mapf.y, w=mapf.w, h=mapf.h)
     _place_labels(pdf, _labels(drawn, lang), extent, mapf)
     if markup is not None and len(markup):
         from cyc_geo.mapview.markup import text_points
@@ -940,23 +1006,32 @@ def _project_rows(r: pd.Series, lang: str) -> list[tuple[str, str]]:
     ]
 
 
+def atlas_layer_ids(kind: str, layer_ids: list[str] | None = None) -> list[str]:
+    """The layers an atlas of ``kind`` (``townships`` or ``projects``) draws: ``layer_ids`` (default: the map
+    page's default layers, :func:`default_layer_ids`) and its unit layer, last when it was not among them."""
+    if kind not in ("townships", "projects"):
+        raise ValueError(f"图集类型须为 townships 或 projects / atlas must be townships or projects, not {kind!r}")
+    ids = list(layer_ids) if layer_ids else default_layer_ids()
+    unit_layer = "townships" if kind == "townships" else "projects"
+    return ids if unit_layer in ids else [*ids, unit_layer]
+
+
 def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: str = "A4", landscape: bool = True,
           lang: str = "zh", figures: pd.DataFrame | None = None, frames: dict[str, gpd.GeoDataFrame] | None = None,
           progress: Callable[[int, int], None] | None = None, maker: str = "", review_no: str = "",
-          inputs: TownshipInputs | None = None) -> bytes:
+          inputs: TownshipInputs | None = None, drawn: list[Drawn] | None = None) -> bytes:
     """Atlas PDF: one page per township (``kind="townships"``) or project (``"projects"``), zoomed to
     the unit and outlined, with its key figures beside the map. ``figures`` overrides the computed
     table (:func:`township_figures` / :func:`project_figures`); ``inputs`` are :func:`township_inputs`
-    already loaded (default: loaded here)."""
-    if kind not in ("townships", "projects"):
-        raise ValueError(f"图集类型须为 townships 或 projects / atlas must be townships or projects, not {kind!r}")
+    already loaded (default: loaded here); ``drawn`` are the layers of :func:`atlas_layer_ids` already
+    prepared by :func:`prepare_layers` (default: prepared here from ``frames`` or the sources)."""
+    ids = atlas_layer_ids(kind, layer_ids)
     paper = _check_paper(paper)
-    ids = list(layer_ids) if layer_ids else default_layer_ids()
     unit_layer = "townships" if kind == "townships" else "projects"
-    if unit_layer not in ids:
-        ids.append(unit_layer)
-    drawn = prepare_layers(ids, frames)
-    units = next(d.frame for d in drawn if d.layer.id == unit_layer)
+    drawn = prepare_layers(ids, frames) if drawn is None else drawn
+    units = next((d.frame for d in drawn if d.layer.id == unit_layer), None)
+    if units is None:
+        raise ValueError(f"图集缺少单元图层 {unit_layer} / the atlas's prepared layers lack its unit layer {unit_layer}")
     extra_demo = False
     if kind == "townships":
         if figures is None:
@@ -974,6 +1049,7 @@ def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: st
     pdf = PdfReport(meta, paper=paper, landscape=landscape)
     lookup = figures.set_index(figures[fig_key].astype(key.dtype))
     order = np.argsort(key.to_numpy(), kind="stable")
+    canvas = MapCanvas(page_frames(paper, landscape)[0])
     for n, i in enumerate(order, start=1):
         unit = units.iloc[i]
         k = key.iloc[i]
@@ -987,7 +1063,7 @@ def atlas(kind: str = "townships", layer_ids: list[str] | None = None, paper: st
             rows = [] if row is None else _project_rows(row, lang)
             title = f"项目 {k}　{pname}" if lang == "zh" else f"Project {k}  {pname}"
         map_page(pdf, drawn, tuple(gpd.GeoSeries([unit.geometry]).total_bounds), title, paper, landscape,
-                 figures=rows, highlight=unit.geometry, maker=maker, review_no=review_no)
+                 figures=rows, highlight=unit.geometry, maker=maker, review_no=review_no, canvas=canvas)
         if progress:
             progress(n, len(order))
     return pdf.to_bytes()

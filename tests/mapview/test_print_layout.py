@@ -116,6 +116,53 @@ def test_township_atlas_has_one_page_per_township_with_its_figures():
         assert "北" in text and "演示" in text
 
 
+def test_a_reused_map_canvas_draws_each_page_as_a_new_figure_would():
+    """An atlas draws every page on one figure: nothing of a page is left on the next."""
+    import numpy as np
+
+    drawn = pl.prepare_layers(["county", "townships"])
+    units = next(d.frame for d in drawn if d.layer.id == "townships")
+    frame = pl.page_frames("A4", True)[0]
+    canvas = pl.MapCanvas(frame, dpi=30)
+    pages = []
+    for i in (0, 5, 0):
+        unit = units.geometry.iloc[i]
+        _, extent, _ = pl.page_extent(unit.bounds, "A4", True)
+        image = np.asarray(canvas.image(drawn, extent, unit))
+        assert np.array_equal(image, np.asarray(pl.render_map_image(drawn, extent, frame, unit, dpi=30)))
+        assert not canvas.ax.collections  # the page's layers were taken off again
+        pages.append(image)
+    assert not np.array_equal(pages[0], pages[1]) and np.array_equal(pages[0], pages[2])
+
+
+def test_atlas_draws_the_prepared_layers_it_is_given(monkeypatch):
+    import numpy as np
+
+    from cyc_geo.places.townships import load_townships
+
+    drawn = pl.prepare_layers(pl.atlas_layer_ids("townships", ["county", "river"]))
+    assert [d.layer.id for d in drawn] == ["county", "townships", "river"]
+    kept = pl.kept_for_reuse(drawn, keep=("townships",))  # as the map page caches them: the river's features go
+    assert [len(d.frame) for d in kept] == [len(drawn[0].frame), 18, 0] and kept[2].groups is drawn[2].groups
+    frame = pl.page_frames("A4", True)[0]
+    _, extent, _ = pl.page_extent(drawn[1].frame.geometry.iloc[0].bounds, "A4", True)
+    assert np.array_equal(np.asarray(pl.render_map_image(kept, extent, frame, dpi=30)),
+                          np.asarray(pl.render_map_image(drawn, extent, frame, dpi=30)))
+    figures = pl.township_figures(load_townships())
+
+    def no_preparing(*_a, **_k):
+        raise AssertionError("the atlas prepared its layers again")
+
+    monkeypatch.setattr(pl, "prepare_layers", no_preparing)
+    data = pl.atlas("townships", ["county", "river"], figures=figures, drawn=kept)
+    assert len(_pages(data)) == 18 and "黄河（县界段）" in pdf_text(data)  # in the legend and the sources
+    with pytest.raises(ValueError, match="unit layer"):
+        pl.atlas("townships", ["county"], figures=figures, drawn=kept[:1])
+    assert pl.atlas_layer_ids("projects", ["county", "projects"]) == ["county", "projects"]
+    with pytest.raises(ValueError, match="townships or projects"):
+        pl.atlas_layer_ids("villages")
+
+
 def test_map_print_cli(tmp_path, capsys):
     from cyc_geo.cli import main
 
