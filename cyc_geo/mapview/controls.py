@@ -211,7 +211,12 @@ class MetricScale(VerbatimMacro):
 class LabelDeclutter(_Tool):
     """Hide every ``.cyc-label`` whose text box overlaps one already kept (first come, first kept).
 
-    Runs after each zoom, pan and layer change, so labels reappear when there is room.
+    Runs after each zoom, pan and layer change, so labels reappear when there is room, and again once each style
+    sheet still loading has loaded and once the fonts are ready: streamlit-folium adds the map's style sheets
+    (Leaflet's own, which places the marker icons) without waiting for them, so on a busy server the labels could be
+    measured unstyled, stacked in the page flow, and five township names stayed hidden. When a run has measured
+    the labels with every style sheet applied and no run is pending, the map's container carries
+    ``data-labels-placed`` (what a reader sees is final; the browser tests wait for it).
     """
 
     _template = Template(
@@ -220,9 +225,11 @@ class LabelDeclutter(_Tool):
         (function(m){
             var timer = null, PAD = 3;
             function box(el){ var r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect(); }
+            var c = m.getContainer(), pending = Array.prototype.filter.call(
+                document.querySelectorAll('link[rel="stylesheet"]'), function(l){ return !l.sheet; });
             function run(){
                 timer = null;
-                var els = Array.prototype.slice.call(m.getContainer().querySelectorAll('.cyc-label')), kept = [];
+                var els = Array.prototype.slice.call(c.querySelectorAll('.cyc-label')), kept = [];
                 els.forEach(function(el){ el.style.visibility = ''; });
                 els.forEach(function(el){
                     var b = box(el); if (!b.width) return;
@@ -231,9 +238,15 @@ class LabelDeclutter(_Tool):
                     if (hit) { el.style.visibility = 'hidden'; el.setAttribute('data-hidden', '1'); }
                     else { el.removeAttribute('data-hidden'); kept.push(b); }
                 });
+                if (!pending.length) { c.setAttribute('data-labels-placed', ''); }
             }
-            function later(){ if (timer) clearTimeout(timer); timer = setTimeout(run, 60); }
+            function later(){ c.removeAttribute('data-labels-placed'); if (timer) clearTimeout(timer); timer = setTimeout(run, 60); }
             m.on('zoomend moveend layeradd layerremove resize', later); later();
+            pending.forEach(function(l){
+                function done(){ pending = pending.filter(function(p){ return p !== l; }); later(); }
+                l.addEventListener('load', done); l.addEventListener('error', done);
+            });
+            if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
             m.cycDeclutter = run;
         })({{ this._parent.get_name() }});
         {% endmacro %}

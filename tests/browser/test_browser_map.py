@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 from cyc_geo.catalog.registry import load_registry
 from tests.conftest import save_artifact, wait_for_app
@@ -34,17 +34,36 @@ def _map_frame(page, timeout_s: float = 120):
     return page.frame_locator(MAP_IFRAME).last
 
 
-def choose_option(page, box, option) -> None:
-    """Open the select ``box`` and click ``option`` (under load the first click can land before the dropdown is
-    ready: it is opened again, up to four times)."""
-    for _ in range(4):
-        box.click()
-        try:
-            option.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    option.click()
+SETTLED_SCROLL = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+"""Resolves once the page has rendered a frame: the scroll events of a scroll done before it have been dispatched
+(the HTML event loop runs a frame's scroll steps before its animation-frame callbacks)."""
+
+
+def choose_option(page, box, name: str | re.Pattern, exact: bool = True, timeout_ms: float = 60_000) -> None:
+    """Pick the option ``name`` of the select or multiselect whose text box (role ``combobox``) is ``box``, and wait
+    until the widget shows it chosen (a select's text, a multiselect's tag; a multiselect's list is then closed).
+
+    One click opens the list, once the page has handled the scroll that brings ``box`` into view: Streamlit's selects
+    (react-aria) close an open list when its scroll container scrolls, and on a loaded machine the scroll event of a
+    scroll made just before the click reached the page after the click had opened the list (attribute-table test:
+    ``aria-expanded`` went true, then ``stMain`` scrolled, then false, and the option never showed). ``box`` is put in
+    the middle of its container, so neither Playwright's click nor the widget's own focus call scrolls again.
+    ``timeout_ms`` bounds each wait (a loaded machine answers a click in seconds, not in the default 5 s).
+    The caller then waits for what the choice changes (the rerun it starts).
+    """
+    box.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
+    page.evaluate(SETTLED_SCROLL)
+    box.click(timeout=timeout_ms)
+    expect(box).to_have_attribute("aria-expanded", "true", timeout=timeout_ms)
+    page.get_by_role("option", name=name, exact=exact).click(timeout=timeout_ms)
+    widget = box.locator("xpath=ancestor::*[@data-testid='stMultiSelect' or @data-testid='stSelectbox'][1]")
+    if widget.get_attribute("data-testid") == "stMultiSelect":
+        expect(widget.locator("[data-tag]", has_text=name)).to_be_visible(timeout=timeout_ms)
+        page.keyboard.press("Escape")
+        expect(box).to_have_attribute("aria-expanded", "false", timeout=timeout_ms)
+    else:
+        expect(box).to_have_value(name, timeout=timeout_ms)
+
 
 def _open(page, url: str):
     page.goto(url)

@@ -30,7 +30,7 @@ def _zoom_state(frame) -> dict:
 
 
 def _choose_basemap(page, title: str) -> None:
-    choose_option(page, page.get_by_role("combobox", name="底图"), page.get_by_role("option", name=title, exact=True))
+    choose_option(page, page.get_by_role("combobox", name="底图"), title)
 
 
 @pytest.mark.parametrize("layer", BIG, ids=[layer.id for layer in BIG])

@@ -106,10 +106,9 @@ def test_language_switches_keep_the_emission_preset(browser, app_url):
         co2 = page.get_by_test_id("stMetricValue").nth(5)
         seed_value = co2.inner_text()
         page.get_by_text("技术参数（默认值及来源见 docs/pv.md）").click()
-        box = page.get_by_label("减排折算口径")
+        box = page.get_by_role("combobox", name="减排折算口径")
         box.wait_for(state="visible", timeout=60_000)
-        option = page.get_by_role("option", name="全国电网平均排放因子 2023（0.5306）")
-        choose_option(page, box, option)
+        choose_option(page, box, "全国电网平均排放因子 2023（0.5306）")
         # a click's rerun: first what it changes (the run has started), then the end of the run. Waiting
         # for the end alone returned at once (the page reads notRunning until the server starts the
         # rerun), and the next click landed in the middle of this rerun or the next: under load the

@@ -11,38 +11,44 @@ from pathlib import Path
 import pytest
 from conftest import save_artifact, wait_for_app
 
+from tests.browser.test_browser_map import MAP_IFRAME, choose_option
+
 pytestmark = pytest.mark.browser
 
 LONG = 240_000
 
 
-def _pick(page, scope, label: str, option) -> None:
-    scope.locator('[data-testid="stMultiSelect"]').filter(has_text=label).locator("input").click()
-    page.get_by_role("option", name=option).first.click()
-    page.keyboard.press("Escape")
-    wait_for_app(page, timeout_ms=LONG)
+def _filter_box(panel, label: str):
+    """The text box of the panel's multiselect labelled ``label`` (role ``combobox``, named by the label)."""
+    return panel.locator('[data-testid="stMultiSelect"]').filter(has_text=label).get_by_role("combobox")
 
 
 def test_farmland_table_filter_row_click_and_excel(app_url, page):
     import openpyxl
 
     from cyc_geo.catalog.loader import load_layer
-    from cyc_geo.mapview.export import view_bounds
 
     farmland = load_layer("farmland")
     irrigated = farmland[farmland["class_code"] == "0102"]
     page.goto(f"{app_url}/?layers=county,farmland&lat=35.2&lon=114.7&z=11")
     wait_for_app(page, timeout_ms=LONG)
+    # on a fresh checkout the page first builds farmland's vector tiles: its map reruns every 3 s meanwhile and the
+    # whole page once they are ready. Wait for the tile view (its legend section), then for the end of that run.
+    page.frame_locator(MAP_IFRAME).last.locator(".cyc-legend .cyc-only-detail").first.wait_for(state="attached",
+                                                                                            timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
     panel = page.locator('[data-testid="stExpander"]').filter(has_text="属性表").first
     panel.locator("summary").click()
     panel.get_by_text("打开属性表").click()
-    panel.locator('[data-testid="stMultiSelect"]').filter(has_text="筛选字段").wait_for(timeout=LONG)
+    _filter_box(panel, "筛选字段").wait_for(timeout=LONG)  # the toggle's run has started ...
+    wait_for_app(page, timeout_ms=LONG)  # ... and ended
+    choose_option(page, _filter_box(panel, "筛选字段"), "地类编码")
+    _filter_box(panel, "地类编码 等于").wait_for(timeout=LONG)
     wait_for_app(page, timeout_ms=LONG)
-    _pick(page, panel, "筛选字段", "地类编码")
-    panel.locator('[data-testid="stMultiSelect"]').filter(has_text="地类编码 等于").wait_for(timeout=LONG)
-    _pick(page, panel, "地类编码 等于", re.compile("^0102"))
+    choose_option(page, _filter_box(panel, "地类编码 等于"), re.compile("^0102"))
     caption = panel.get_by_text(re.compile(f"筛选后 {len(irrigated):,} 行"))
-    caption.wait_for(timeout=LONG)
+    caption.wait_for(timeout=LONG)  # the filtered run has started: the export button below is redrawn in it
+    wait_for_app(page, timeout_ms=LONG)
 
     # the Excel export of the filtered rows: as many rows as the table says it has
     with page.expect_download(timeout=LONG) as dl:
@@ -67,11 +73,15 @@ def test_farmland_table_filter_row_click_and_excel(app_url, page):
         "([lat, lon]) => { const u = new URL(location.href); "
         "return Math.abs(+u.searchParams.get('lat') - lat) < 2e-3 && Math.abs(+u.searchParams.get('lon') - lon) < 2e-3; }",
         arg=[p.y, p.x], timeout=LONG)
+    # the map itself (Leaflet) is centred there and its view holds the whole parcel: asked in whichever map frame is on
+    # the page (the rerun that moves the map can remount it; a frame being replaced has no size)
+    page.wait_for_function(
+        "([lat, lon, w, s, e, n]) => Array.from(document.querySelectorAll("
+        "'iframe[title=\"streamlit_folium.st_folium\"]')).some(f => {"
+        " const m = f.contentWindow && f.contentWindow.map; if (!m || !m.getBounds) return false;"
+        " const b = m.getBounds(), c = m.getCenter();"
+        " return Math.abs(c.lat - lat) < 2e-3 && Math.abs(c.lng - lon) < 2e-3"
+        " && b.getWest() <= w && e <= b.getEast() && b.getSouth() <= s && n <= b.getNorth(); })",
+        arg=[p.y, p.x, *parcel.bounds], timeout=LONG)
     wait_for_app(page, timeout_ms=LONG)
-    url = page.url
-    lat, lon, z = (float(re.search(rf"[?&]{k}=([\d.]+)", url).group(1)) for k in ("lat", "lon", "z"))
-    size = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
-    w, s, e, n = view_bounds(lat, lon, z, int(size["width"]), int(size["height"]))
-    pw, ps, pe, pn = parcel.bounds
-    assert w <= pw and pe <= e and s <= ps and pn <= n  # the whole parcel is in the map's view
     save_artifact(page, "attribute_table_farmland")
