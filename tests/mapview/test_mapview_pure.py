@@ -239,3 +239,26 @@ def test_layer_payload_tooltip_shows_coded_values_as_words_and_keeps_codes_for_c
     p = json.loads(webmap.layer_payload(get_layer("projects"), site, "zh"))
     key = dict((lab, f) for f, lab in p["tooltip"])["地块来源"]
     assert p["geojson"]["features"][0]["properties"][key] == "演示"
+
+
+def test_layer_payload_tooltip_in_english_reads_the_english_twins():
+    # the English hover card of a project read its Chinese name and 最新进展 (the side panel had the twins)
+    import json
+
+    import geopandas as gpd
+    import shapely
+
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.mapview import webmap
+
+    site = gpd.GeoDataFrame({"project_no": [1, 2], "name": ["甲项目", "乙项目"], "name_en": ["Project A", ""],
+                             "source": ["demo", "demo"], "area_m2": [91200.0, 5.0],
+                             "progress": ["2024 年：前期", ""], "progress_en": ["2024: preparation", ""]},
+                            geometry=[shapely.box(114.7, 35.2, 114.71, 35.21)] * 2, crs=4326)
+    for lang, want in (("en", [("Project A", "2024: preparation"), ("乙项目", "")]),
+                       ("zh", [("甲项目", "2024 年：前期"), ("乙项目", "")])):
+        p = json.loads(webmap.layer_payload(get_layer("projects"), site, lang))
+        keys = [f for f, _ in p["tooltip"]]
+        name_key, prog_key = keys[1], keys[4]
+        got = [(f["properties"][name_key], f["properties"][prog_key]) for f in p["geojson"]["features"]]
+        assert got == want, (lang, got)
