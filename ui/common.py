@@ -432,8 +432,8 @@ WIDGET_PATTERNS_ZH: list[tuple[str, str]] = [
 def widget_texts_js(lang_code: str) -> str:
     """A script (run in a same-origin component frame) that rewrites Streamlit's built-in widget texts of
     :data:`WIDGET_TEXTS_ZH` / :data:`WIDGET_PATTERNS_ZH` in the page as they appear (one MutationObserver over
-    text nodes, installed once per browser tab) while the page is in Chinese; in English it turns the
-    rewriting off and puts the fixed texts back."""
+    text nodes and ``placeholder`` attributes, e.g. a multiselect's "Choose options", installed once per browser
+    tab) while the page is in Chinese; in English it turns the rewriting off and puts the fixed texts back."""
     import json
 
     return (
@@ -442,18 +442,25 @@ def widget_texts_js(lang_code: str) -> str:
         f"var T={json.dumps(WIDGET_TEXTS_ZH, ensure_ascii=False)};"
         "if(d.cycWidgetLang!=='zh'){var R={};Object.keys(T).forEach(function(k){if(!R[T[k]])R[T[k]]=k;});"
         "var w0=d.createTreeWalker(d.body,NodeFilter.SHOW_TEXT),n0;"
-        "while((n0=w0.nextNode())){var t0=n0.nodeValue.trim();if(R.hasOwnProperty(t0))n0.nodeValue=R[t0];}return;}"
+        "while((n0=w0.nextNode())){var t0=n0.nodeValue.trim();if(R.hasOwnProperty(t0))n0.nodeValue=R[t0];}"
+        "d.querySelectorAll('input[placeholder]').forEach(function(e0){var p0=e0.getAttribute('placeholder');"
+        "if(R.hasOwnProperty(p0))e0.setAttribute('placeholder',R[p0]);});return;}"
         "if(d.cycWidgetObserver)return;"
         f"var P={json.dumps([[p, r] for p, r in WIDGET_PATTERNS_ZH], ensure_ascii=False)}"
         ".map(function(x){return [new RegExp(x[0]),x[1]];});"
         "function fix(n){if(d.cycWidgetLang!=='zh')return;var v=n.nodeValue,t=v&&v.trim();if(!t)return;"
         "if(T.hasOwnProperty(t)){n.nodeValue=T[t];return;}"
         "for(var i=0;i<P.length;i++){if(P[i][0].test(v)){n.nodeValue=v.replace(P[i][0],P[i][1]);return;}}}"
+        "function ph(e){if(d.cycWidgetLang!=='zh')return;var p=e.getAttribute('placeholder');"
+        "if(T.hasOwnProperty(p))e.setAttribute('placeholder',T[p]);}"
         "function walk(r){if(r.nodeType===3){fix(r);return;}if(r.nodeType!==1)return;"
+        "if(r.hasAttribute('placeholder'))ph(r);r.querySelectorAll('[placeholder]').forEach(ph);"
         "var w=d.createTreeWalker(r,NodeFilter.SHOW_TEXT),n;while((n=w.nextNode()))fix(n);}"
         "d.cycWidgetObserver=new MutationObserver(function(ms){ms.forEach(function(m){"
-        "if(m.type==='characterData')fix(m.target);else m.addedNodes.forEach(walk);});});"
-        "d.cycWidgetObserver.observe(d.body,{childList:true,subtree:true,characterData:true});"
+        "if(m.type==='characterData')fix(m.target);else if(m.type==='attributes')ph(m.target);"
+        "else m.addedNodes.forEach(walk);});});"
+        "d.cycWidgetObserver.observe(d.body,{childList:true,subtree:true,characterData:true,"
+        "attributes:true,attributeFilter:['placeholder']});"
         "walk(d.body);})();</script>"
     )
 

@@ -19,7 +19,19 @@ from ui.common import lang, layer_def, layer_frame, tr
 
 LOCATED_KEY = "map_located"
 FEATURE_ZOOM = 16
-"""Zoom the map opens at on a located feature or coordinate (project choice: a parcel fills the view)."""
+"""Zoom the map opens at on a located coordinate, and the closest it opens at on a located feature (project
+choice: a parcel fills the view)."""
+
+
+def hit_zoom(hit: Hit) -> int:
+    """Zoom to open the map at on ``hit``: a feature whole in the view (a township at its extent, not a 100 m
+    corner of it; :func:`cyc_geo.mapview.attribute_table.fit_zoom`), at most :data:`FEATURE_ZOOM`; a coordinate at
+    :data:`FEATURE_ZOOM`."""
+    if hit.layer is None:
+        return FEATURE_ZOOM
+    from cyc_geo.mapview.attribute_table import fit_zoom
+
+    return fit_zoom(hit.bounds, max_zoom=FEATURE_ZOOM)
 
 
 def _display_center(hit: Hit, basemap_id: str) -> tuple[float, float]:
@@ -59,7 +71,7 @@ def locate_box(basemap_id: str, last_click: Any,
             st.warning(tr("未找到。", "Nothing matches."))
             st.session_state.pop(LOCATED_KEY, None)
         else:
-            go_to(hits[0], basemap_id, last_click)
+            go_to(hits[0], basemap_id, last_click, hit_zoom(hits[0]))
             st.rerun()
     located = st.session_state.get(LOCATED_KEY)
     if not located:

@@ -195,12 +195,12 @@ def summary(frame: pd.DataFrame, columns: list[Column], lang: str, top: int = 10
             text = in_lang(lang, f"{n:,} 个值；合计 {v.sum():,.2f}；平均 {v.mean():,.2f}" if n else "无数值",
                            f"{n:,} values; sum {v.sum():,.2f}; mean {v.mean():,.2f}" if n else "no values")
         elif c.kind == "class":
-            counts = s.value_counts(dropna=True)
+            counts = s[s.astype(str).str.strip() != ""].value_counts(dropna=True)  # an empty text is no value
             names = value_labels.get(c.field, {})
             parts = [f"{names.get(str(k), k)}: {int(n):,}" for k, n in counts.head(top).items()]
             if len(counts) > top:
                 parts.append(in_lang(lang, f"另 {len(counts) - top} 类", f"{len(counts) - top} more"))
-            text = "；".join(parts) if lang == "zh" else "; ".join(parts)
+            text = ("；".join(parts) if lang == "zh" else "; ".join(parts)) or in_lang(lang, "无数值", "no values")
         else:
             text = in_lang(lang, f"{int(s.notna().sum()):,} 个值，{int(s.nunique()):,} 个不同",
                            f"{int(s.notna().sum()):,} values, {int(s.nunique()):,} distinct")

@@ -87,14 +87,24 @@ def panel_text(v: Any) -> str:
 def feature_record(layer: LayerDef, row: pd.Series, lang: str) -> dict[str, Any]:
     """A feature's tooltip fields with their labels (numbers to 2 decimals); its first 8 columns if none.
     In English a field with an English twin (``name`` → ``name_en``, as townships have) shows the twin: place
-    names in the reader's language."""
+    names in the reader's language. Coded values read as words in ``lang``, as the attribute table shows them: the
+    layer's ``[table]`` ``words_zh`` / ``words_en`` (an installation's ``status``) and
+    :data:`cyc_geo.exports.display.WORD_COLUMNS` (a site's ``source``); unknown codes stay as they are."""
+    from cyc_geo.exports.display import WORD_COLUMNS, word
+
+    words = (layer.table.get("words_zh") if lang == "zh" else layer.table.get("words_en")) or {}
     rec: dict[str, Any] = {}
     for field, label in zip(layer.tooltip, layer.tooltip_labels(lang), strict=True):
         twin = f"{field}_en"
         if lang == "en" and twin in row.index and isinstance(row[twin], str) and row[twin].strip():
             rec[label] = row[twin]
         elif field in row.index:
-            rec[label] = _value(row[field], 2)
+            value = _value(row[field], 2)
+            if field in words and isinstance(value, str):
+                value = str(words[field].get(value, value))
+            elif field in WORD_COLUMNS and isinstance(value, str):
+                value = word(WORD_COLUMNS[field], value, lang)
+            rec[label] = value
     if not rec:
         for field in [c for c in row.index if c != "geometry"][:8]:
             rec[field] = row[field]

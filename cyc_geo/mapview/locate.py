@@ -51,12 +51,14 @@ class Hit:
 
 
 def searched_layers() -> list[tuple[str, list[str]]]:
-    """(layer id, fields) of every vector layer whose tooltip lists a :data:`LOCATE_FIELDS` column."""
+    """(layer id, fields) of every vector layer whose tooltip lists a :data:`LOCATE_FIELDS` column; ``name_en``
+    is searched where ``name`` is listed (the English twin the English map shows, e.g. "Menggang Town")."""
     from cyc_geo.catalog.registry import load_registry
 
     out = []
     for layer in load_registry():
-        fields = [f for f in LOCATE_FIELDS if f in (layer.tooltip or [])]
+        shown = set(layer.tooltip or [])
+        fields = [f for f in LOCATE_FIELDS if f in shown or (f == "name_en" and "name" in shown)]
         if layer.geometry != "raster" and fields:
             out.append((layer.id, fields))
     return out

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import shapely
 import xyzservices
 from folium.plugins import Fullscreen, VectorGridProtobuf
@@ -156,6 +157,35 @@ def _label_points(layer: LayerDef, gdf: gpd.GeoDataFrame, lang: str) -> list[lis
     return [[round(lat, 5), round(lon, 5), t] for t, (lon, lat) in zip(texts, spots, strict=True)]
 
 
+def _tooltip_words(layer: LayerDef, gdf: gpd.GeoDataFrame, data: gpd.GeoDataFrame, fields: list[str],
+                   lang: str) -> dict[str, str]:
+    """Tooltip values in ``lang``, as the side panel (:func:`cyc_geo.mapview.click.feature_record`) and the
+    attribute table show them: in English a field's English twin (``name`` → ``name_en``, ``progress`` →
+    ``progress_en``) where it has one; coded values as words (the layer's ``[table]`` ``words_zh`` /
+    ``words_en``, :data:`cyc_geo.exports.display.WORD_COLUMNS`). Each such field gets a ``_tip_<field>`` column of
+    ``data`` (in place; the field itself keeps its codes for the category colours). Returns {field: column the
+    tooltip reads}; unknown codes stay as they are."""
+    from cyc_geo.exports.display import WORD_COLUMNS, word
+
+    words = (layer.table.get("words_zh") if lang == "zh" else layer.table.get("words_en")) or {}
+    out: dict[str, str] = {}
+    for f in fields:
+        twin = f"{f}_en"
+        if lang == "en" and twin in gdf.columns:
+            en = pd.Series(gdf[twin].to_numpy(), index=data.index).astype("string").str.strip()
+            mapped = en.where(en.notna() & (en != ""), data[f].astype(str)).fillna("").astype(str)
+        elif f in words:
+            known = {str(k): str(v) for k, v in words[f].items()}
+            mapped = data[f].map(lambda v, w=known: w.get(str(v), v))
+        elif f in WORD_COLUMNS:
+            mapped = data[f].map(lambda v, w=WORD_COLUMNS[f]: word(w, v, lang))
+        else:
+            continue
+        data[f"_tip_{f}"] = mapped
+        out[f] = f"_tip_{f}"
+    return out
+
+
 def layer_payload(
     layer: LayerDef,
     gdf: gpd.GeoDataFrame,
@@ -182,6 +212,7 @@ def layer_payload(
             data[col] = data[col].round(3)
         elif data[col].dtype.kind not in "iub":
             data[col] = data[col].astype(str)
+    tips = _tooltip_words(layer, gdf, data, fields, lang)
     data = data.set_geometry(shapely.set_precision(data.geometry.values, 10.0**-decimals))
     label_points = _label_points(layer, gdf, lang)
     style = layer.style
@@ -200,7 +231,7 @@ def layer_payload(
         "stroke_col": style.get("stroke_col"),
         "cat_field": cat,
         "cat_colors": style.get("category_colors", {}),
-        "tooltip": [[f, lab] for f, lab in zip(fields, labels, strict=True)],
+        "tooltip": [[tips.get(f, f), lab] for f, lab in zip(fields, labels, strict=True)],
         "labels": label_points,
     }
     rest = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

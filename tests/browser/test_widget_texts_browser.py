@@ -62,6 +62,9 @@ def _read(page, url: str, lang: str) -> tuple[str, str]:
     page.wait_for_function("document.cycWidgetLang !== undefined", timeout=30_000)
     dropzone = page.inner_text('[data-testid="stFileUploaderDropzone"]')
     page.wait_for_selector('[data-testid="stMultiSelect"] input', timeout=30_000)
+    # the empty multiselect's placeholder (an attribute, not a text node) reads in the page's language
+    page.wait_for_function("([want]) => document.querySelector('[data-testid=\"stMultiSelect\"] input')"
+                           ".placeholder === want", arg=["请选择" if lang == "zh" else "Choose options"], timeout=30_000)
     page.click('[data-testid="stMultiSelect"] input')
     page.keyboard.type("zzz")  # no option matches: the menu shows its empty message, in one language or the other
     page.wait_for_function("/无匹配项|No results/.test(document.body.innerText)", timeout=30_000)

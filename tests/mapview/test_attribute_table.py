@@ -198,3 +198,16 @@ def test_words_replace_codes_and_keep_unknown_values():
     cols = table.table_columns(_layer(), "zh", gdf)
     out = table.attribute_frame(gdf, cols, "zh", {"kind": {"0102": "水浇地"}})
     assert out["kind"].tolist() == ["0101", "水浇地", "水浇地", "0103"]
+
+
+def test_summary_counts_no_empty_text_as_a_class():
+    # the projects' 最新进展 is "" until a progress record exists: no ": 4" row of a nameless class
+    gdf = _frame(4)
+    gdf["kind"] = ["", "", " ", "0102"]
+    cols = table.table_columns(_layer(), "zh", gdf)
+    assert table.summary(table.attribute_frame(gdf, cols), cols, "zh").set_index("列")["统计"]["地类"] == "0102: 1"
+    gdf["kind"] = ""
+    assert table.summary(table.attribute_frame(gdf, cols), cols, "zh").set_index("列")["统计"]["地类"] == "无数值"
+    en_cols = table.table_columns(_layer(), "en", gdf)
+    en = table.summary(table.attribute_frame(gdf, en_cols), en_cols, "en").set_index("Column")["Statistic"]
+    assert en["Class"] == "no values"

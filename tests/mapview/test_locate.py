@@ -39,3 +39,16 @@ def test_an_installation_name_and_a_coordinate_from_the_cli(demo_data_dir, capsy
     assert hit["kind"] == "coordinate" and abs(hit["lon"] - p.x) < 1e-5 and abs(hit["lat"] - p.y) < 1e-5
     assert main(["locate", "没有这个地名xyz", "--json"]) == 2
     assert "未找到" in capsys.readouterr().err
+
+
+def test_a_township_by_its_english_name_as_the_english_map_labels_it(demo_data_dir):
+    # "Menggang Town" on the English map found nothing: only the tooltip's columns (name, not name_en) were searched
+    from cyc_geo.catalog.loader import load_layer
+    from cyc_geo.mapview.locate import locate
+
+    towns = load_layer("townships")
+    row = towns[towns["name"] == "孟岗镇"].iloc[0]
+    for query in (row["name_en"], row["name_en"].split()[0].lower()):
+        hits = locate(query)
+        assert hits and hits[0].layer == "townships", query
+        assert towns.iloc[hits[0].position]["name"] == "孟岗镇"

@@ -213,3 +213,52 @@ def test_one_large_layer_is_filled_at_county_zoom_the_others_are_outlines_below_
     assert payload["stroke_col"] == "_fill" and payload["style"]["fillOpacity"] == 0
     assert webmap.AGG_PANE_Z < 400  # Leaflet's overlay pane, where the small layers are drawn
     assert f"zIndex = {webmap.AGG_PANE_Z}" in webmap.base_map("blank").get_root().render()
+
+
+def test_layer_payload_tooltip_shows_coded_values_as_words_and_keeps_codes_for_colours():
+    # the map's hover card of a project site read 地块来源 "demo", of an installation 状态 "grid_connected", in Chinese
+    import json
+
+    import geopandas as gpd
+    import shapely
+
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.mapview import webmap
+
+    pv = gpd.GeoDataFrame({"name": ["甲"], "status": ["grid_connected"], "capacity_kw": [120.0], "date": ["2023-05-01"]},
+                          geometry=[shapely.Point(114.7, 35.2)], crs=4326)
+    layer = get_layer("pv_installations")
+    for lang, want in (("zh", "已并网"), ("en", "Grid-connected")):
+        p = json.loads(webmap.layer_payload(layer, pv, lang))
+        key = dict((lab, f) for f, lab in p["tooltip"])["状态" if lang == "zh" else "Status"]
+        props = p["geojson"]["features"][0]["properties"]
+        assert props[key] == want
+        assert props[p["cat_field"]] == "grid_connected"  # the colour still keyed by the code
+    site = gpd.GeoDataFrame({"project_no": [1], "name": ["乙"], "source": ["demo"], "area_m2": [91200.0], "progress": [""]},
+                            geometry=[shapely.box(114.7, 35.2, 114.71, 35.21)], crs=4326)
+    p = json.loads(webmap.layer_payload(get_layer("projects"), site, "zh"))
+    key = dict((lab, f) for f, lab in p["tooltip"])["地块来源"]
+    assert p["geojson"]["features"][0]["properties"][key] == "演示"
+
+
+def test_layer_payload_tooltip_in_english_reads_the_english_twins():
+    # the English hover card of a project read its Chinese name and 最新进展 (the side panel had the twins)
+    import json
+
+    import geopandas as gpd
+    import shapely
+
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.mapview import webmap
+
+    site = gpd.GeoDataFrame({"project_no": [1, 2], "name": ["甲项目", "乙项目"], "name_en": ["Project A", ""],
+                             "source": ["demo", "demo"], "area_m2": [91200.0, 5.0],
+                             "progress": ["2024 年：前期", ""], "progress_en": ["2024: preparation", ""]},
+                            geometry=[shapely.box(114.7, 35.2, 114.71, 35.21)] * 2, crs=4326)
+    for lang, want in (("en", [("Project A", "2024: preparation"), ("乙项目", "")]),
+                       ("zh", [("甲项目", "2024 年：前期"), ("乙项目", "")])):
+        p = json.loads(webmap.layer_payload(get_layer("projects"), site, lang))
+        keys = [f for f, _ in p["tooltip"]]
+        name_key, prog_key = keys[1], keys[4]
+        got = [(f["properties"][name_key], f["properties"][prog_key]) for f in p["geojson"]["features"]]
+        assert got == want, (lang, got)

@@ -242,3 +242,17 @@ def test_widget_text_script_follows_the_language():
     assert WIDGET_TEXTS_ZH["Select all"] == "全选" and '"Select all": "全选"' in zh
     assert "MutationObserver" in zh and "per file" in zh
     assert "widget_texts()" in (REPO / "app.py").read_text(encoding="utf-8")
+
+
+def test_feature_panel_shows_coded_values_as_words_of_the_readers_language():
+    # 所选要素 of a project site read 地块来源 "demo", of an installation 状态 "grid_connected", on a Chinese page
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.mapview.click import feature_record
+
+    site = pd.Series({"project_no": 1, "name": "甲项目", "source": "demo", "area_m2": 91200.0, "progress": ""})
+    assert feature_record(get_layer("projects"), site, "zh")["地块来源"] == "演示"
+    assert feature_record(get_layer("projects"), site, "en")["Site source"] == "demo"
+    pv = pd.Series({"name": "乙屋顶", "status": "grid_connected", "capacity_kw": 120.0, "date": "2023-05-01"})
+    assert feature_record(get_layer("pv_installations"), pv, "zh")["状态"] == "已并网"
+    assert feature_record(get_layer("pv_installations"), pv, "en")["Status"] == "Grid-connected"
+    assert feature_record(get_layer("pv_installations"), pv.replace("grid_connected", "x9"), "zh")["状态"] == "x9"
