@@ -124,7 +124,7 @@ def _saved_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT * FROM project_sites ORDER BY project_no")]
 
 
-def _base_sites(stored: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, bool]:
+def base_sites(stored: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, bool]:
     """The demo (or planner-file) sites with the edit columns of an unedited site, and whether they are demo.
 
     ``stored``: the sites as stored (layer ``projects`` of the catalogue before its transform)."""
@@ -184,7 +184,7 @@ def load_project_sites(conn: sqlite3.Connection | None = None, roofs: bool = Tru
     ``roof_site``: what gives the rooftop site (default :func:`_roof_site`; the app passes a cached one).
     ``stored``: the stored sites (default: layer ``projects`` of the catalogue, untransformed).
     """
-    base, base_demo = _base_sites(stored)
+    base, base_demo = base_sites(stored)
     edits = _saved_sites(conn)
     if edits is not None:
         base = base[~base["project_no"].isin(edits["project_no"])]
