@@ -76,9 +76,13 @@ def locate_box(basemap_id: str, last_click: Any,
     located = st.session_state.get(LOCATED_KEY)
     if not located:
         return None
-    if located["click"] != last_click:  # the map was clicked since: the click wins
-        st.session_state.pop(LOCATED_KEY, None)
-        return None
+    if located["click"] != last_click:
+        if last_click is not None:  # the map was clicked since: the click wins
+            st.session_state.pop(LOCATED_KEY, None)
+            return None
+        # the map was opened anew at the located view (a new view remounts it, and its last click is gone):
+        # not a click; any click from now on wins
+        located["click"] = None
     hit: Hit = located["hit"]
     if hit.layer is None:
         st.caption(tr(f"坐标 {hit.lon:.6f}, {hit.lat:.6f}（{hit.crs}）", f"Coordinate {hit.lon:.6f}, {hit.lat:.6f} ({hit.crs})"))

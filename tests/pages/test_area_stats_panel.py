@@ -111,3 +111,19 @@ def test_locate_a_cgcs2000_xy_with_zone_38_moves_the_map_there(town):
     lat, lon, _ = at.session_state["map_request"]
     assert abs(lat - p.y) < 1e-5 and abs(lon - p.x) < 1e-5
     assert any(town["name"] in t.value.to_string() for t in at.table)  # the township under the point, as a click
+
+
+def test_a_located_feature_stays_selected_when_the_map_reopens_after_a_click(town):
+    """A click, then 定位: the map reopens at the located view with no last click (a remount), and the located
+    township stays in 所选要素 until the next click on the map."""
+    at = app_test("views/map.py")
+    at.run()
+    p = town.geometry.representative_point()
+    _map_value(at, last_clicked={"lat": 35.05, "lng": 114.9})  # a click somewhere else first
+    at.text_input(key="map_locate_query").set_value(town["name"])
+    at.button[[b.label for b in at.button].index("定位")].click().run()
+    assert not at.exception
+    _map_value(at, last_clicked=None)  # the map reopened at the located view: its click is gone
+    assert any(town["name"] in t.value.to_string() for t in at.table), "the located township left 所选要素"
+    _map_value(at, last_clicked={"lat": p.y, "lng": p.x})  # a new click wins
+    assert "map_located" not in at.session_state
