@@ -167,7 +167,8 @@ def panel(shown: list[LayerDef], basemap_id: str, map_key: str) -> None:
         one = table.page(rows, number)
         # a new widget for each filter, sort and page: a selection never carries over to other rows
         digest = hashlib.sha1(repr((spec, sort, descending)).encode()).hexdigest()[:10]
-        event = st.dataframe(table.labelled(one, columns), hide_index=True, on_select="rerun",
+        numbers = {c.label: st.column_config.NumberColumn(format="localized") for c in columns if c.kind == "number"}
+        event = st.dataframe(table.labelled(one, columns), hide_index=True, on_select="rerun", column_config=numbers,
                              selection_mode="single-row", key=f"attr_rows_{layer.id}_{number}_{digest}")
         _select_row(layer, one, event, basemap_id, (st.session_state.get(map_key) or {}).get("last_clicked"))
         st.markdown(f"**{tr('统计（筛选后全部行）', 'Summary (all filtered rows)')}**")

@@ -211,3 +211,15 @@ def test_summary_counts_no_empty_text_as_a_class():
     en_cols = table.table_columns(_layer(), "en", gdf)
     en = table.summary(table.attribute_frame(gdf, en_cols), en_cols, "en").set_index("Column")["Statistic"]
     assert en["Class"] == "no values"
+
+
+def test_a_project_number_is_counted_not_summed():
+    from cyc_geo.catalog.registry import get_layer
+    from cyc_geo.mapview import attribute_table as table
+
+    frame = pd.DataFrame({"project_no": [1, 2, 3, 4], "name": ["a", "b", "c", "d"], "area_m2": [1.0, 2.0, 3.0, 4.0]})
+    columns = table.table_columns(get_layer("projects"), "zh", frame)
+    kinds = {c.field: c.kind for c in columns}
+    assert kinds["project_no"] == "class" and kinds["area_m2"] == "number"
+    stats = table.summary(frame, columns, "zh").set_index("列")["统计"]
+    assert "合计" not in stats["序号"] and "合计 10.00" in stats["面积(m²)"]
