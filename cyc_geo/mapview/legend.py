@@ -168,7 +168,12 @@ LEGEND_CSS = (
     ".cyc-legend .cyc-row{display:flex;align-items:center;gap:6px;margin:1px 0}"
     ".cyc-legend .cyc-sw{display:inline-block;width:16px;height:12px;flex:none}"
     ".cyc-legend .cyc-note{color:#555;font-size:11px;max-width:220px}"
-    ".cyc-legend .cyc-title{font-weight:700;font-size:13px;border-bottom:1px solid #ddd;margin-bottom:3px}"
+    ".cyc-legend .cyc-title{font-weight:700;font-size:13px;border-bottom:1px solid #ddd;margin-bottom:3px;"
+    "cursor:pointer;user-select:none}"
+    ".cyc-legend .cyc-title::after{content:' \\25BE';color:#777}"
+    ".cyc-legend.cyc-collapsed .cyc-title::after{content:' \\25B8'}"
+    ".cyc-legend.cyc-collapsed .cyc-title{border-bottom:0;margin-bottom:0}"
+    ".cyc-legend.cyc-collapsed .cyc-sec,.cyc-legend.cyc-collapsed>.cyc-note{display:none}"
     ".cyc-zoom-detail .cyc-only-agg{display:none}"
     ".leaflet-container:not(.cyc-zoom-detail) .cyc-only-detail{display:none}"
 )
@@ -178,7 +183,9 @@ def legend_html(sections: list[LegendSection], heading: str = "", footer: str = 
     """The legend block (HTML, text escaped) for the given sections."""
     parts = ['<div class="cyc-legend">']
     if heading:
-        parts.append(f'<div class="cyc-title">{html.escape(heading)}</div>')
+        # a click on the heading folds the legend away (and back): on a small map or in a compare it covers the map
+        parts.append(f'<div class="cyc-title" role="button" tabindex="0" '
+                     f'onclick="this.parentNode.classList.toggle(\'cyc-collapsed\')">{html.escape(heading)}</div>')
     for sec in sections:
         cls = f"cyc-sec cyc-only-{sec.only}" if sec.only else "cyc-sec"
         parts.append(f'<div class="{cls}"><h4>{html.escape(sec.title)}</h4>')

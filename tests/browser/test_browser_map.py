@@ -212,6 +212,12 @@ def test_language_switch_changes_labels(app_url, page):
     assert "Changyuan city boundary" in _legend_titles(frame)
     assert page.get_by_test_id("stSidebar").get_by_text("Layers", exact=True).count() == 1
     save_artifact(page, "map_english")
+    # a click on the legend's heading folds it away (it covers the map on a small screen) and another brings it back
+    section = frame.locator(".cyc-legend .cyc-sec").first
+    frame.locator(".cyc-legend .cyc-title").click()
+    section.wait_for(state="hidden", timeout=10_000)
+    frame.locator(".cyc-legend .cyc-title").click()
+    section.wait_for(state="visible", timeout=10_000)
 
 
 def test_roofs_at_building_zoom_come_from_vector_tiles_and_are_clickable(app_url, page):

@@ -368,3 +368,11 @@ def test_png_export_has_no_map_controls_and_the_whole_legend():
     assert all(any(k in c for k in kept) for c in report["controls"]), report["controls"]
     corner = img[:160, :60]  # where the zoom, full-screen, measure and fit buttons were
     assert ((corner.sum(axis=2) < 200).sum()) == 0
+
+
+def test_the_legend_heading_folds_the_legend():
+    from cyc_geo.mapview import legend
+
+    html = legend.legend_html([legend.LegendSection("图层", [("fill", "#123456", "类")])], heading="图例")
+    assert "classList.toggle('cyc-collapsed')" in html.split('class="cyc-title"')[1].split(">")[0]
+    assert ".cyc-legend.cyc-collapsed .cyc-sec" in legend.LEGEND_CSS
