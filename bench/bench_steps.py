@@ -142,7 +142,7 @@ def _map_steps(page, url: str, lat_lon: tuple[float, float]) -> list[tuple[str, 
         page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）").click()
         page.get_by_text("乡镇图集", exact=True).click()
         _settle(page)
-        _choose(page, page.get_by_test_id("stSelectbox").filter(has_text="纸张"), "A3")
+        page.get_by_test_id("stRadio").filter(has_text="纸张").get_by_text("A3", exact=True).click()
         _settle(page)
 
     def atlas() -> None:

@@ -590,7 +590,9 @@ def print_section(view: View) -> None:
     with st.expander(tr("打印版式（PDF：图例、比例尺、指北针、数据来源）",
                         "Print layout (PDF: legend, scale bar, north arrow, sources)")):
         c1, c2, c3 = st.columns(3)
-        paper = c1.selectbox(tr("纸张", "Paper"), list(print_layout.PAPERS), key="map_print_paper")
+        # two papers: a radio, one click (a select's list at the page's foot opened and closed again as the
+        # expander scrolled to show it)
+        paper = c1.radio(tr("纸张", "Paper"), list(print_layout.PAPERS), horizontal=True, key="map_print_paper")
         landscape = c2.radio(tr("方向", "Orientation"), [True, False], horizontal=True, key="map_print_landscape",
                              format_func=lambda v: tr("横向", "Landscape") if v else tr("纵向", "Portrait"))
         what = c3.radio(tr("内容", "Content"), ["view", "atlas"], key="map_print_what",

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from conftest import ARTIFACTS, wait_for_app
 from playwright.sync_api import expect
-from test_browser_map import choose_option
 
 from cyc_geo.exports.pdf import pdf_text
 
@@ -73,9 +72,10 @@ def test_draw_a_polygon_and_a_note_and_print_them_on_a3(app_url, page):
 
     # the A3 print of the view
     page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）").click()
-    choose_option(page, page.get_by_test_id("stSelectbox").filter(has_text="纸张"),
-                  page.get_by_role("option", name="A3"))
-    expect(page.get_by_role("combobox", name="纸张")).to_have_value("A3")
+    paper = page.get_by_test_id("stRadio").filter(has_text="纸张")
+    paper.get_by_text("A3", exact=True).click()
+    expect(paper.get_by_role("radio", name="A3")).to_be_checked(timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
     wait_for_app(page, timeout_ms=LONG)
     page.get_by_role("button", name="生成 PDF").click()
     download = page.get_by_role("button", name="下载 PDF")
