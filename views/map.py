@@ -81,18 +81,14 @@ def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps, token: 
     ids = [b.id for b in basemaps]
     # the URL's basemap, else 天地图 with a token, OpenStreetMap when its tiles answer, else the offline one
     default_base = state.basemap if state.basemap in ids else map_data.default_basemap_id(token)
-    chosen = st.session_state.get("basemap", default_base)  # the choice so far, kept across a language switch
-    # one widget per language: after a switch, Streamlit 1.67 kept showing (and could hand back) the other
-    # language's label of the option (English page read "空白底图（离线）")
     basemap_id = st.sidebar.selectbox(
         tr("底图", "Basemap"),
         ids,
-        index=ids.index(chosen if chosen in ids else default_base),
+        index=ids.index(default_base),
         format_func=lambda i: BASEMAPS[i].title_zh if lang() == "zh" else BASEMAPS[i].title_en,
-        key=f"basemap_select_{lang()}",
+        key="basemap",
         help=tr("无网络时底图瓦片无法加载，矢量图层仍会显示。", "Without network, tiles fail to load; vector layers still show."),
     )
-    st.session_state["basemap"] = basemap_id
     st.sidebar.subheader(tr("图层", "Layers"))
     shown = []
     for layer in layers:
