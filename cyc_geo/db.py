@@ -343,6 +343,14 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             raise
 
 
+def clean_actor(actor: str) -> str:
+    """The name of who makes an audited change, stripped; ``ValueError`` (zh / en) when it is empty."""
+    actor = (actor or "").strip()
+    if not actor:
+        raise ValueError("必须注明操作人 / an actor is required for every change")
+    return actor
+
+
 def audit(
     conn: sqlite3.Connection,
     actor: str,

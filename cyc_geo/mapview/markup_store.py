@@ -31,17 +31,10 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _clean_actor(actor: str) -> str:
-    actor = (actor or "").strip()
-    if not actor:
-        raise ValueError("必须注明操作人 / an actor is required for every change")
-    return actor
-
-
 def save_markup(conn: sqlite3.Connection, name: str, markup: gpd.GeoDataFrame, actor: str) -> dict[str, Any]:
     """Insert or replace the set ``name`` (audited as ``create`` or ``update``); an empty frame is refused.
     Returns the stored row (name, count, updated_by, updated_at)."""
-    name, actor = _clean_name(name), _clean_actor(actor)
+    name, actor = _clean_name(name), db.clean_actor(actor)
     if markup is None or not len(markup):
         raise MarkupRejected("nothing", "没有可保存的标注：先在地图上绘制。", "There is no markup to save: draw on the map first.")
     data = to_geojson(markup_frame(to_geojson(markup)))  # checked again: what is stored can always be read
@@ -77,7 +70,7 @@ def list_markups(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 def delete_markup(conn: sqlite3.Connection, name: str, actor: str) -> None:
     """Delete the set ``name`` (audited); ``KeyError`` if it does not exist."""
-    actor = _clean_actor(actor)
+    actor = db.clean_actor(actor)
     with db.transaction(conn):
         row = conn.execute("SELECT geojson FROM markups WHERE name = ?", (name,)).fetchone()
         if row is None:

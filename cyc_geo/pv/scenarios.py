@@ -29,16 +29,9 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _clean_actor(actor: str) -> str:
-    actor = (actor or "").strip()
-    if not actor:
-        raise ValueError("必须注明操作人 / an actor is required for every change")
-    return actor
-
-
 def save_scenario(conn: sqlite3.Connection, name: str, scenario: Scenario, actor: str) -> dict[str, Any]:
     """Insert or replace scenario ``name``; audited as ``create`` or ``update``. Returns the stored row."""
-    name, actor = _clean_name(name), _clean_actor(actor)
+    name, actor = _clean_name(name), db.clean_actor(actor)
     params = scenario.validate().to_dict()
     with db.transaction(conn):
         row = conn.execute("SELECT kind, params FROM scenarios WHERE name = ?", (name,)).fetchone()
@@ -81,7 +74,7 @@ def list_scenarios(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 def delete_scenario(conn: sqlite3.Connection, name: str, actor: str) -> None:
     """Delete scenario ``name`` (audited); ``KeyError`` if it does not exist."""
-    actor = _clean_actor(actor)
+    actor = db.clean_actor(actor)
     with db.transaction(conn):
         row = conn.execute("SELECT params FROM scenarios WHERE name = ? AND kind = ?", (name, KIND)).fetchone()
         if row is None:
