@@ -120,6 +120,8 @@ def test_app_loads_with_legend_scale_measure_fullscreen_and_fit(app_url, page):
         assert frame.locator(sel).count() >= 1, sel
     assert "长垣市界" in _legend_titles(frame)
     _wait_legend(page, frame, "建筑屋顶（光伏潜力） · 光伏潜力", present=True)  # rooftops as hexagons at county zoom
+    # the labels are read once the declutter has placed them (the signal the label test waits on)
+    frame.locator(".leaflet-container[data-labels-placed]").wait_for(state="attached", timeout=LONG)
     assert {"蒲西街道", "恼里镇", "武邱乡"} <= set(frame.locator(".cyc-label").all_inner_texts())
     # "fit to county" brings the whole county into view from anywhere
     frame.locator(".leaflet-container").evaluate("() => { window.map.setView([35.0, 114.3], 15); }")
