@@ -34,35 +34,95 @@ def _map_frame(page, timeout_s: float = 120):
     return page.frame_locator(MAP_IFRAME).last
 
 
-SETTLED_SCROLL = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-"""Resolves once the page has rendered a frame: the scroll events of a scroll done before it have been dispatched
-(the HTML event loop runs a frame's scroll steps before its animation-frame callbacks)."""
+STILL_AROUND = """([box, frames]) => {
+  const w = window;
+  if (!w.cycScrollCount) { w.cycScrollCount = [0]; w.addEventListener('scroll', () => w.cycScrollCount[0]++, true); }
+  const s = box.cycStill || (box.cycStill = {key: '', frames: 0});
+  const r = box.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > innerHeight) {
+    box.scrollIntoView({block: 'center', inline: 'nearest'});
+    s.frames = 0;
+    return false;
+  }
+  const moving = document.getAnimations().some(a => a.playState === 'running' && a.effect && a.effect.target
+    && a.effect.target.contains(box) && a.effect.getComputedTiming().endTime !== Infinity);
+  const key = w.cycScrollCount[0] + ' ' + r.top;
+  if (moving || s.key !== key) { s.key = key; s.frames = 0; return false; }
+  if (++s.frames < frames) return false;
+  box.cycStill = null;
+  return true;
+}"""
+"""True once ``box`` is in view and nothing around it moves, polled once a frame: for ``frames`` frames in a row no
+running animation of an element holding it (an expander opening animates its ``details`` for 500 ms, scrolling it
+and the main area), no scroll event anywhere in the page, and the same place on screen (content drawn late above it,
+such as a chart, pushes it down; pushed out of view it is brought back to the middle). Streamlit's selects
+(react-aria) close an open list when an element holding them scrolls, and Playwright's click scrolls a box that is
+out of view."""
+
+RECORD_LIST_EVENTS = """box => {
+  const t0 = performance.now(), log = [];
+  const name = e => e === document ? 'document' : (e.dataset && e.dataset.testid) || e.tagName || String(e);
+  const at = () => Math.round(performance.now() - t0) + 'ms';
+  window.addEventListener('scroll', e => log.push(at() + ' scroll ' + name(e.target) + ' to ' + e.target.scrollTop
+    + (document.querySelector('[role=listbox]') ? ' (list shown)' : '')), true);
+  for (const type of ['pointerdown', 'pointerup', 'click', 'focus', 'blur'])
+    box.addEventListener(type, () => log.push(at() + ' ' + type), true);
+  document.addEventListener('click', e => e.target.closest && e.target.closest('[role=option]')
+    && log.push(at() + ' click option ' + e.target.closest('[role=option]').textContent), true);
+  new MutationObserver(() => log.push(at() + ' aria-expanded=' + box.getAttribute('aria-expanded')))
+    .observe(box, {attributes: true, attributeFilter: ['aria-expanded']});
+  new MutationObserver(() => log.push(at() + ' script ' + document.querySelector('[data-testid=stApp]')
+    .getAttribute('data-test-script-state'))).observe(document.querySelector('[data-testid=stApp]'),
+    {attributes: true, attributeFilter: ['data-test-script-state']});
+  log.push('main at ' + document.querySelector('[data-testid=stMain]').scrollTop);
+  box.cycListLog = log;
+}"""
+"""Records, from just before :func:`choose_option`'s click, what can close a select's list (a scroll of an element
+holding it, a blur, a rerun) next to the clicks' own events, so that a choice that did not take names its cause."""
+
+READ_LIST_EVENTS = "box => (box.cycListLog || ['the box was replaced after the click']).slice(0, 80).join('; ')"
+
+
+def _wait_still(page, box, timeout_ms: float, frames: int = 3) -> None:
+    """Wait until nothing around ``box`` moves (:data:`STILL_AROUND`)."""
+    page.wait_for_function(STILL_AROUND, arg=[box.element_handle(timeout=timeout_ms), frames], polling="raf",
+                           timeout=timeout_ms)
 
 
 def choose_option(page, box, name: str | re.Pattern, exact: bool = True, timeout_ms: float = 60_000) -> None:
     """Pick the option ``name`` of the select or multiselect whose text box (role ``combobox``) is ``box``, and wait
     until the widget shows it chosen (a select's text, a multiselect's tag; a multiselect's list is then closed).
 
-    One click opens the list, once the page has handled the scroll that brings ``box`` into view: Streamlit's selects
-    (react-aria) close an open list when its scroll container scrolls, and on a loaded machine the scroll event of a
-    scroll made just before the click reached the page after the click had opened the list (attribute-table test:
-    ``aria-expanded`` went true, then ``stMain`` scrolled, then false, and the option never showed). ``box`` is put in
-    the middle of its container, so neither Playwright's click nor the widget's own focus call scrolls again.
-    ``timeout_ms`` bounds each wait (a loaded machine answers a click in seconds, not in the default 5 s).
+    One click opens the list and one picks the option, each once ``box`` is in view and nothing around it moves
+    (:data:`STILL_AROUND`): Streamlit's selects (react-aria) close an open list when an element holding them scrolls,
+    and on a loaded machine a scroll came right after the click had opened the list (``aria-expanded`` went true,
+    then ``stMain`` or the ``details`` of an expander still opening scrolled, then false; or a chart drawn late above
+    the box had pushed it out of view, and the click's own scroll to it closed the list). ``box`` is put in the middle
+    of its container first, so the list has room and neither Playwright's click nor the widget's focus call scrolls.
+    ``timeout_ms`` bounds each wait (a loaded machine answers a click in seconds, not in the default 5 s); a choice
+    that did not take fails with the events the page saw (:data:`RECORD_LIST_EVENTS`).
     The caller then waits for what the choice changes (the rerun it starts).
     """
     box.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
-    page.evaluate(SETTLED_SCROLL)
+    _wait_still(page, box, timeout_ms)
+    box.evaluate(RECORD_LIST_EVENTS)
     box.click(timeout=timeout_ms)
-    expect(box).to_have_attribute("aria-expanded", "true", timeout=timeout_ms)
-    page.get_by_role("option", name=name, exact=exact).click(timeout=timeout_ms)
     widget = box.locator("xpath=ancestor::*[@data-testid='stMultiSelect' or @data-testid='stSelectbox'][1]")
-    if widget.get_attribute("data-testid") == "stMultiSelect":
-        expect(widget.locator("[data-tag]", has_text=name)).to_be_visible(timeout=timeout_ms)
-        page.keyboard.press("Escape")
-        expect(box).to_have_attribute("aria-expanded", "false", timeout=timeout_ms)
-    else:
-        expect(box).to_have_value(name, timeout=timeout_ms)
+    try:
+        expect(box).to_have_attribute("aria-expanded", "true", timeout=timeout_ms)
+        option = page.get_by_role("option", name=name, exact=exact)
+        option.wait_for(timeout=timeout_ms)
+        _wait_still(page, box, timeout_ms)
+        option.click(timeout=timeout_ms)
+        if widget.get_attribute("data-testid") == "stMultiSelect":
+            expect(widget.locator("[data-tag]", has_text=name)).to_be_visible(timeout=timeout_ms)
+            page.keyboard.press("Escape")
+            expect(box).to_have_attribute("aria-expanded", "false", timeout=timeout_ms)
+        else:
+            expect(box).to_have_value(name, timeout=timeout_ms)
+    except AssertionError as err:
+        raise AssertionError(f"choosing {name!r} did not take; what the page saw: {box.evaluate(READ_LIST_EVENTS)}"
+                             ) from err
 
 
 def _open(page, url: str):
