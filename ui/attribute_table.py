@@ -18,19 +18,13 @@ import streamlit as st
 from cyc_geo.catalog.registry import LayerDef
 from cyc_geo.exports.meta import ExportMeta
 from cyc_geo.mapview import attribute_table as table
-from cyc_geo.mapview.click import to_wgs84
-from cyc_geo.mapview.export import view_bounds
+from ui import map_view
 from ui.common import facts, lang, layer_def, layer_frame, source_version, tr
 from ui.locate import go_to
 from ui.text import md_escape
 
 SELECTED_KEY = "attr_selected"
 """(layer id, row position) of the table row last sent to the map (a row is sent once)."""
-VIEW_PX = (1000, 700)
-"""Map size (px) assumed for "in the current map view": the page's map column on a 1400 px wide window, as tall as
-the page makes it (views/map.py, ``MAP_TOP_PX``)."""
-
-
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _prepared(layer_id: str, version: str, lg: str) -> tuple[list[table.Column], pd.DataFrame, np.ndarray]:
     """A layer's table columns, its attribute frame and its features' bounds, shared read-only per source version."""
@@ -53,13 +47,8 @@ def _class_label(layer: LayerDef, field: str):
 
 def _view_wgs84() -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of the map's current view in WGS84 (None before the map has reported one)."""
-    value = st.session_state.get("map_view")
-    if not value:
-        return None
-    lat, lon, zoom = value
-    basemap_id = st.session_state.get("basemap", "osm")
-    wlon, wlat = to_wgs84(float(lon), float(lat), basemap_id)
-    return view_bounds(wlat, wlon, float(zoom), *VIEW_PX)
+    box = map_view.view_box_wgs84(st.session_state.get("basemap", "osm"))
+    return box.bbox if box else None
 
 
 def _filters(layer: LayerDef, columns: list[table.Column], version: str) -> table.FilterSpec:

@@ -21,6 +21,7 @@ It relies on streamlit-folium's rendering helpers (private names, pinned in ``re
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -30,8 +31,10 @@ import folium
 import folium.elements
 import streamlit as st
 import streamlit_folium as sf
+from jinja2 import Template
 
 from cyc_geo.catalog import result_store
+from cyc_geo.mapview.macro import VerbatimMacro
 from cyc_geo.mapview.tiles import STATIC_ROOT, STATIC_URL
 
 REPORTED = ("last_clicked", "zoom", "center")
@@ -104,17 +107,55 @@ def files_present(r: RenderedMap) -> bool:
     return all((STATIC_ROOT / rel).exists() for rel in set(_STATIC_REF.findall(text)))
 
 
+class ReportedBoundsPreset(VerbatimMacro):
+    """For a map that reports its ``bounds``: until the user first moves it (pointer, wheel or key on the map), what
+    the frontend counts as already reported carries the map's bounds of the moment (set as the map is ready and on
+    every resize of its frame), so opening the map reruns nothing (:func:`first_view`) and the first move reports
+    the bounds the user sees. Runs after :class:`cyc_geo.mapview.webmap.HoldOpeningView`'s resize handler, which
+    puts the opening view back first. Relies on streamlit-folium's frontend state (``__GLOBAL_DATA__``, pinned)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(m, order){
+            var g = window.__GLOBAL_DATA__, held = true;
+            if (!g || !g.returned_objects || g.returned_objects.indexOf('bounds') < 0) { return; }
+            function preset(){
+                if (!held) { return; }
+                var was = g.previous_data || {}, now = {};
+                order.forEach(function(k){
+                    if (k === 'bounds') { now[k] = JSON.parse(JSON.stringify(m.getBounds())); }
+                    else if (Object.prototype.hasOwnProperty.call(was, k)) { now[k] = was[k]; } });
+                g.previous_data = now; }
+            ['mousedown', 'touchstart', 'wheel', 'keydown'].forEach(function(ev){
+                m.getContainer().addEventListener(ev, function(){ held = false; }, {capture: true, passive: true}); });
+            m.whenReady(preset);
+            m.on('resize', preset);
+        })({{ this._parent.get_name() }}, {{ this.order_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, reported: Iterable[str]) -> None:
+        super().__init__()
+        self._name = "ReportedBoundsPreset"
+        wanted = set(reported)
+        self.order_js = json.dumps([k for k in _FRONTEND_ORDER if k in wanted])
+
+
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _rendered(content_key: Hashable, key: str, persist: bool, _build: Callable[[], tuple[folium.Map, list]]
-              ) -> RenderedMap:
+def _rendered(content_key: Hashable, key: str, persist: bool, reported: tuple[str, ...],
+              _build: Callable[[], tuple[folium.Map, list]]) -> RenderedMap:
     def build() -> RenderedMap:
         fmap, groups = _build()
+        if "bounds" in reported:
+            ReportedBoundsPreset(reported).add_to(fmap)
         return render(fmap, groups, key)
 
     if not persist:
         return build()
     # kept across restarts (cyc_geo.catalog.result_store): a new process draws a known map without building it
-    return result_store.remember(("rendered_map", content_key, key), build, encode=_to_json, decode=_from_json,
+    return result_store.remember(("rendered_map", content_key, key, reported), build, encode=_to_json, decode=_from_json,
                                  valid=files_present)
 
 
@@ -122,10 +163,13 @@ def first_view(center: tuple[float, float], zoom: int, reported: Iterable[str] =
     """The value the frontend reports for a map opened at ``center`` / ``zoom`` before any click.
 
     Leaflet's ``getCenter()`` returns the centre the map was created with until it moves, so the
-    numbers are the ones given; keys follow the frontend's order so the JSON texts compare equal."""
+    numbers are the ones given; keys follow the frontend's order so the JSON texts compare equal.
+    ``bounds`` depends on the map's size in the browser, which the server does not know: it is left out here, and
+    :class:`ReportedBoundsPreset` adds the map's own bounds to what the frontend last reported, so the map reports
+    its bounds with its first move, not as it opens."""
     known = {"last_clicked": None, "all_drawings": None, "last_active_drawing": None, "zoom": int(zoom),
              "center": {"lat": float(center[0]), "lng": float(center[1])}}
-    wanted = set(reported)
+    wanted = set(reported) - {"bounds"}
     unknown = wanted - set(known)
     if unknown:
         raise ValueError(f"first_view cannot predict {sorted(unknown)}")
@@ -144,7 +188,7 @@ def show(content_key: Hashable, build: Callable[[], tuple[folium.Map, list]], *,
     carry a secret (a basemap token).
     Returns the map's value (``reported`` keys), and keeps it in ``st.session_state[key]`` like ``st_folium``.
     """
-    r = _rendered(content_key, key, persist, build)
+    r = _rendered(content_key, key, persist, tuple(reported), build)
 
     def _on_change() -> None:
         st.session_state[key] = st.session_state.get(r.hash_key, {})

@@ -50,7 +50,7 @@ from cyc_geo.mapview.webmap import (
 from cyc_geo.mapview.years import SwipeChoice, side_panes, varies_by_year
 from cyc_geo.places.profile import profile
 from cyc_geo.pv.params import Scenario
-from ui import area_stats, attribute_table, folium_map, map_data, map_years
+from ui import area_stats, attribute_table, folium_map, map_data, map_view, map_years
 from ui import markup as markup_ui
 from ui.common import (
     app_secrets,
@@ -384,7 +384,7 @@ def _tile_jobs(view: View) -> dict[str, Any]:
 def _request_view(view: View) -> tuple[tuple[float, float, int], tuple[float, float, int]]:
     """(current view, view the map should open at): a new basemap or language remounts the map."""
     state = view.state
-    current = st.session_state.setdefault("map_view", (state.lat, state.lon, state.zoom))
+    current = st.session_state.setdefault(map_view.VIEW_KEY, (state.lat, state.lon, state.zoom))
     mount = (view.basemap_id, lang())
     if st.session_state.get("map_mount") != mount:
         st.session_state["map_mount"] = mount
@@ -486,7 +486,7 @@ def _draw_map(view: View, jobs: dict, req: tuple[float, float, int], current: tu
     # a session's markup is its own: such a map is not kept on disk for other sessions
     out = folium_map.show(_content_key(view, jobs, req, current, marks_key), build, center=(req[0], req[1]), zoom=req[2],
                           key=MAP_KEY, height=620, persist=not BASEMAPS[view.basemap_id].needs_token and not marks_key,
-                          reported=(*area_stats.REPORTED, *markup_ui.REPORTED))
+                          reported=(*area_stats.REPORTED, *markup_ui.REPORTED, "bounds"))
     st.session_state["map_build_s"] = time.perf_counter() - t0
     return out
 
@@ -519,9 +519,7 @@ def map_and_panel(view: View, building: bool) -> None:
     markup_ui.take_drawings(st.session_state.get(MAP_KEY), view.basemap_id)  # drawn since the last run
     with col_map:
         out = _draw_map(view, jobs, req, current)
-    if out.get("center") and out.get("zoom"):
-        current = (float(out["center"]["lat"]), float(out["center"]["lng"]), int(out["zoom"]))
-        st.session_state["map_view"] = current
+    current = map_view.remember(out) or current
     _write_url(view, current)
     with col_panel:
         clicked = out.get("last_clicked")
@@ -547,7 +545,7 @@ def _export_builder(view: View) -> Callable[[str], bytes]:
     from ui.common import per_roof
 
     state = view.state
-    lat, lon, zoom = st.session_state.get("map_view", (state.lat, state.lon, state.zoom))
+    lat, lon, zoom = st.session_state.get(map_view.VIEW_KEY, (state.lat, state.lon, state.zoom))
     ids, lg, scenario = [layer.id for layer in view.shown], lang(), view.scenario
     holder = markup_ui.box()  # read when the file is made: markup drawn after this run is included
     layer_frame = map_years.by_year(view.year)[1]
@@ -585,7 +583,6 @@ def export_section(view: View) -> None:
 def print_section(view: View) -> None:
     """Print layout (PDF) of the current view and layers, or a township atlas (cyc_geo.mapview.print_layout)."""
     from cyc_geo.mapview import print_layout
-    from cyc_geo.mapview.export import view_bounds
 
     with st.expander(tr("打印版式（PDF：图例、比例尺、指北针、数据来源）",
                         "Print layout (PDF: legend, scale bar, north arrow, sources)")):
@@ -614,17 +611,27 @@ def print_section(view: View) -> None:
                                                              value=True, key="map_print_markup"):
             marks = None
         if st.button(tr("生成 PDF", "Make PDF"), key="map_print_btn"):
-            lat, lon, zoom = st.session_state.get("map_view", (view.state.lat, view.state.lon, view.state.zoom))
+            # the view as the map last reported it (a pan reruns only the map's fragment, not this section)
+            box = map_view.view_box_wgs84(view.basemap_id, (view.state.lat, view.state.lon, view.state.zoom))
             with st.spinner(tr("正在排版…", "Laying out…")):
                 if what == "atlas":
                     data = print_layout.atlas("townships", ids, paper, True, lang(), maker=maker, review_no=review_no,
                                               drawn=map_data.atlas_drawn(ids), inputs=map_data.atlas_inputs())
                 else:
                     data = print_layout.print_layout(ids, paper, landscape, title, lang(),
-                                                     bbox_wgs84=view_bounds(lat, lon, zoom), figures=figures,
+                                                     bbox_wgs84=box.bbox if box else None, figures=figures,
                                                      maker=maker, review_no=review_no, markup=marks)
-            st.session_state["map_print_pdf"] = (what, data)
+            st.session_state["map_print_pdf"] = (what, data, box if what == "view" else None)
         made = st.session_state.get("map_print_pdf")
+        laid = made[2] if made and len(made) > 2 else None
+        if laid is not None:
+            w_km, h_km = laid.size_km()
+            st.caption(tr(f"已按当前视图排版：约 {w_km:,.1f} × {h_km:,.1f} km（超出市域的部分裁去）" if laid.reported else
+                          f"已按当前视图排版：约 {w_km:,.1f} × {h_km:,.1f} km（地图尚未移动，范围按中心与缩放级别估算）",
+                          f"Laid out for the current view: about {w_km:,.1f} × {h_km:,.1f} km (cut to the city)"
+                          if laid.reported else
+                          f"Laid out for the current view: about {w_km:,.1f} × {h_km:,.1f} km (the map has not been "
+                          "moved yet: estimated from its centre and zoom)"))
         if made:
             st.download_button(tr("下载 PDF", "Download PDF"), made[1],
                                f"{profile().slug}_{'atlas' if made[0] == 'atlas' else 'map'}.pdf",

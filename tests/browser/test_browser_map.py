@@ -202,10 +202,12 @@ def test_a_visit_sends_no_view_back_so_the_page_runs_once_and_a_click_does(app_u
     frame = _open(page, app_url + "/?layers=county,townships&lat=35.2&lon=114.7&z=11")
     page.wait_for_timeout(2500)  # the debounced report (250 ms) and any late layout resize
     inner = next(f for f in page.frames if "streamlit_folium" in f.url)
-    sent = inner.evaluate("JSON.stringify(window.__GLOBAL_DATA__.previous_data)")
-    # the map also reports the last polygon drawn (区域统计) and every drawing (标注), none yet
-    assert sent == ('{"last_clicked":null,"all_drawings":null,"last_active_drawing":null,"zoom":11,'
-                    '"center":{"lat":35.2,"lng":114.7}}')
+    sent, bounds = inner.evaluate("[JSON.stringify(window.__GLOBAL_DATA__.previous_data),"
+                                  " JSON.stringify(window.map.getBounds())]")
+    # the map also reports the last polygon drawn (区域统计), every drawing (标注), none yet, and its bounds, those of
+    # the map as it is (ui.folium_map.ReportedBoundsPreset): nothing differs, so nothing is sent
+    assert sent == ('{"last_clicked":null,"all_drawings":null,"last_active_drawing":null,"bounds":' + bounds
+                    + ',"zoom":11,"center":{"lat":35.2,"lng":114.7}}')
     _click_latlng(page, frame, 35.21, 114.71)
     page.locator("[data-testid='stTable']").first.wait_for(timeout=LONG)
     reported = inner.evaluate("window.__GLOBAL_DATA__.previous_data.last_clicked")

@@ -189,8 +189,10 @@ def test_map_page_makes_a_print_layout_of_the_view():
     assert not at.exception
     at.button(key="map_print_btn").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    what, data = at.session_state["map_print_pdf"]
+    what, data, laid = at.session_state["map_print_pdf"]
     assert what == "view" and data[:5] == b"%PDF-"
+    assert not laid.reported  # no map in an AppTest: the view box is estimated, and the caption says so
+    assert any("地图尚未移动" in c.value for c in at.caption)
     text = pdf_text(data)
     assert "长垣市碳达峰规划图" in text and "图例" in text and "乡镇（街道）" in text and "沿黄生态带" not in text
     assert any(b.label == "下载 PDF" for b in at.get("download_button"))

@@ -53,8 +53,19 @@ def test_first_view_is_the_frontend_report_of_an_unmoved_map():
     drawn = folium_map.first_view((35.2, 114.7), 11, (*folium_map.REPORTED, "last_active_drawing", "all_drawings"))
     assert json.dumps(drawn, separators=(",", ":")) == ('{"last_clicked":null,"all_drawings":null,"last_active_drawing":null,'
                                                         '"zoom":11,"center":{"lat":35.2,"lng":114.7}}')
-    with pytest.raises(ValueError, match="bounds"):
-        folium_map.first_view((35.19, 114.75), 10, ("bounds",))
+    # the bounds depend on the map's size in the browser: left out, the map's own bounds are preset in the frontend
+    with_bounds = folium_map.first_view((35.19, 114.75), 10, (*folium_map.REPORTED, "bounds"))
+    assert json.dumps(with_bounds, separators=(",", ":")) == '{"last_clicked":null,"zoom":10,"center":{"lat":35.19,"lng":114.75}}'
+    with pytest.raises(ValueError, match="selected_layers"):
+        folium_map.first_view((35.19, 114.75), 10, ("selected_layers",))
+
+
+def test_the_bounds_preset_writes_what_the_frontend_reports_in_its_key_order():
+    fmap, _ = _map_and_groups()
+    folium_map.ReportedBoundsPreset(("zoom", "bounds", "last_clicked", "center")).add_to(fmap)
+    script = folium_map.render(fmap, [], key="k").script
+    assert '["last_clicked", "bounds", "zoom", "center"]' in script  # the frontend's order, not the caller's
+    assert "g.previous_data = now" in script and "m.on('resize', preset)" in script
 
 
 def test_the_map_opens_at_the_view_it_is_told():
