@@ -77,18 +77,30 @@ def _initial_state(layer_ids: list[str]) -> MapState:
     return st.session_state["map_url_state"]
 
 
+# Session key of the chosen basemap's id (the select itself is keyed per language: basemap_zh, basemap_en; no
+# docstring here: Streamlit's magic writes a page script's bare strings on the page).
+BASEMAP_KEY = "basemap"
+
+
 def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps, token: str | None) -> tuple[str, list[LayerDef]]:
     ids = [b.id for b in basemaps]
     # the URL's basemap, else 天地图 with a token, OpenStreetMap when its tiles answer, else the offline one
     default_base = state.basemap if state.basemap in ids else map_data.default_basemap_id(token)
+    chosen = st.session_state.get(BASEMAP_KEY)
+    widget_key = f"{BASEMAP_KEY}_{lang()}"
+    # one select per language, given the session's choice: Streamlit 1.67 kept showing a select's old-language
+    # name after a language switch when one select served both
+    if st.session_state.get(widget_key) != (chosen if chosen in ids else default_base):
+        st.session_state[widget_key] = chosen if chosen in ids else default_base
     basemap_id = st.sidebar.selectbox(
         tr("底图", "Basemap"),
         ids,
-        index=ids.index(default_base),
         format_func=lambda i: BASEMAPS[i].title_zh if lang() == "zh" else BASEMAPS[i].title_en,
-        key="basemap",
+        key=widget_key,
+        on_change=lambda: st.session_state.update({BASEMAP_KEY: st.session_state[widget_key]}),
         help=tr("无网络时底图瓦片无法加载，矢量图层仍会显示。", "Without network, tiles fail to load; vector layers still show."),
     )
+    st.session_state[BASEMAP_KEY] = basemap_id
     st.sidebar.subheader(tr("图层", "Layers"))
     shown = []
     for layer in layers:

@@ -8,8 +8,11 @@ the county view with the "−" button and with "fit to county".
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 from cyc_geo.catalog.registry import load_registry
 from cyc_geo.mapview.basemaps import available_basemaps
@@ -78,3 +81,32 @@ def test_every_basemap_keeps_the_county_zoom_with_a_large_layer_on(app_url, page
     except PlaywrightTimeoutError:
         raise AssertionError(f"fit to county did not reach the county view: {_zoom_state(_map_frame(page))}") from None
     save_artifact(page, f"map_basemaps_{layer.id}")
+
+
+def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, page):
+    """A chosen basemap keeps its place across language switches, named in the page's language (one select per
+    language, views/map.py ``BASEMAP_KEY``: a select serving both kept its old-language name)."""
+    from cyc_geo.mapview.basemaps import BASEMAPS
+
+    _open(page, app_url + "/?lang=zh&layers=county&base=blank")
+    box = page.get_by_role("combobox", name="底图")
+    _inner_frame(page).evaluate("() => { window.cycOldMap = true; }")
+    _choose_basemap(page, BASEMAPS["osm"].title_zh)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('iframe[title=\"streamlit_folium.st_folium\"]')).some("
+        "f => f.contentWindow && !f.contentWindow.cycOldMap && f.contentWindow.map)", timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
+    _choose_basemap(page, BASEMAPS["blank"].title_zh)
+    expect(page).to_have_url(re.compile(r"base=blank"), timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
+    sidebar = page.get_by_test_id("stSidebar")
+    for choice, label, title in [("English", "Basemap", BASEMAPS["blank"].title_en),
+                                 ("中文", "底图", BASEMAPS["blank"].title_zh),
+                                 ("English", "Basemap", BASEMAPS["blank"].title_en)]:
+        sidebar.get_by_text(choice, exact=True).click()
+        box = page.get_by_role("combobox", name=label)
+        expect(box).to_have_value(title, timeout=LONG)
+        wait_for_app(page, timeout_ms=LONG)
+        expect(box).to_have_value(title, timeout=LONG)
+    expect(page).to_have_url(re.compile(r"base=blank"), timeout=LONG)
+    save_artifact(page, "map_basemap_english")

@@ -19,5 +19,5 @@ def test_the_map_page_opens_offline_when_tiles_do_not_answer(monkeypatch, reacha
     at = app_test("views/map.py")
     at.run()
     assert not at.exception
-    assert at.sidebar.selectbox(key="basemap").value == expected
+    assert at.sidebar.selectbox(key="basemap_zh").value == expected
     map_data.default_basemap_id.clear()

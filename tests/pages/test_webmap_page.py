@@ -118,5 +118,5 @@ def test_url_state_opens_the_map_where_the_link_says():
     args = _args(at)
     assert args["center"] == [35.25, 114.70] and args["zoom"] == 13
     assert at.checkbox(key="layer_river").value and not at.checkbox(key="layer_townships").value
-    assert at.selectbox(key="basemap").value == "blank"
+    assert at.selectbox(key="basemap_zh").value == "blank"
     assert "tile.openstreetmap.org" not in args["script"]
