@@ -173,9 +173,9 @@ def panel() -> None:
             key = f"markup_text_{n}_{i}"
             st.text_input(tr("注记文字", "Note text"), value=str(gdf["text"].iloc[i]), key=key,
                           max_chars=200, placeholder=tr("例如：拟建光伏车棚", "e.g. planned PV carport"))
-            c1, c2 = st.columns(2)
-            c1.button(tr("设置文字", "Set text"), key="markup_set", on_click=_set_text, args=(i, key), width="stretch")
-            c2.button(tr("删除此项", "Delete item"), key="markup_del", on_click=_delete, args=(i,), width="stretch")
+            # one button a row: the side panel is a quarter of the page, two columns cut "Delete item"
+            st.button(tr("设置文字", "Set text"), key="markup_set", on_click=_set_text, args=(i, key), width="stretch")
+            st.button(tr("删除此项", "Delete item"), key="markup_del", on_click=_delete, args=(i,), width="stretch")
             st.button(tr("全部清除", "Clear all"), key="markup_clear", on_click=_clear, width="stretch")
         _saved_sets(n, current_editor())
 
@@ -197,11 +197,10 @@ def _saved_sets(n: int, editor: str | None) -> None:
         names = [r["name"] for r in saved]
         pick = st.selectbox(tr("标注集", "Markup set"), names, key="markup_saved_pick",
                             format_func=lambda s: f"{s}（{next(r['count'] for r in saved if r['name'] == s)}）")
-        c1, c2 = st.columns(2)
-        c1.button(tr("载入（替换当前标注）", "Load (replaces the current markup)"), key="markup_load", on_click=_load,
-                  args=(pick,))
-        c2.button(tr("删除该标注集", "Delete this set"), key="markup_saved_del", on_click=_remove_saved, args=(pick,),
-                  disabled=editor is None)
+        st.button(tr("载入（替换当前标注）", "Load (replaces the current markup)"), key="markup_load", on_click=_load,
+                  args=(pick,), width="stretch")
+        st.button(tr("删除该标注集", "Delete this set"), key="markup_saved_del", on_click=_remove_saved, args=(pick,),
+                  disabled=editor is None, width="stretch")
     st.text_input(tr("名称", "Name"), key="markup_name", max_chars=markup_store.MAX_NAME_LEN)
     st.button(tr("保存当前标注", "Save the current markup"), key="markup_save", on_click=_save,
               disabled=editor is None or not n)
