@@ -149,6 +149,16 @@ def _own_result_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 
 @pytest.fixture
+def conn(tmp_path: Path):
+    """A fresh project database (all migrations applied) in the test's own folder."""
+    from cyc_geo import db
+
+    c = db.connect(tmp_path / "test.sqlite")
+    yield c
+    c.close()
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data folder (and database) for one test; the repo's data is untouched."""
     d = tmp_path / "data"

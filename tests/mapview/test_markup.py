@@ -146,13 +146,6 @@ def test_export_map_draws_the_markup(county):
     assert "文字注记" not in export_map(["county"], "zh", load=lambda _id: county).get_root().render()
 
 
-@pytest.fixture
-def conn(tmp_path):
-    c = db.connect(tmp_path / "m.sqlite")
-    yield c
-    c.close()
-
-
 def test_saved_markup_round_trips_with_an_audit_trail(conn):
     gdf = mk.markup_frame(DRAWN)
     row = store.save_markup(conn, " 周一例会 ", gdf, "alice")

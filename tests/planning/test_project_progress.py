@@ -15,13 +15,6 @@ from cyc_geo.planning import progress as pp
 from tests.planning.test_projects import fresh_db, proj_env  # noqa: F401 - fixtures
 
 
-@pytest.fixture
-def conn(tmp_path):
-    c = db.connect(tmp_path / "p.sqlite")
-    yield c
-    c.close()
-
-
 def test_migration_appends_one_table(conn):
     assert db.schema_version(conn) == len(db.MIGRATIONS)
     assert any("CREATE TABLE project_progress" in m for m in db.MIGRATIONS)
