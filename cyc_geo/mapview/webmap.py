@@ -273,7 +273,7 @@ class FastGeoJson(VerbatimMacro):
                 pointToLayer: function(f, ll){ return L.circleMarker(ll, opts.pane ? {radius: 5, pane: opts.pane} : {radius: 5}); },
                 onEachFeature: function(f, l){
                     if (P.tooltip.length) {
-                        l.bindTooltip(function(){ return tipOf(f); }, {sticky: false});
+                        l.bindTooltip(function(){ return tipOf(f); }, {sticky: false, className: 'cyc-tipbox'});
                     }
                     l.on('mouseover', function(){ l.setStyle(P.hover); });
                     l.on('mouseout', function(){ gj.resetStyle(l); });
@@ -356,12 +356,19 @@ def layer_group(
     return group
 
 
+TIP_MAX_PX = 320
+"""Widest hover card (px): about half the map column on a 1400 px window, so a card placed beside its feature fits
+(Leaflet puts it left or right of the feature, on the side of the map's centre)."""
+
 LABEL_CSS = (
     "<style>.cyc-label{font:600 12px 'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;"
     "color:#222;text-align:center;white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;}"
     ".cyc-label-icon{background:none;border:none;}"
     ".cyc-tip{border-collapse:collapse;font:12px 'Noto Sans CJK SC','Noto Sans SC',sans-serif}"
-    ".cyc-tip th{text-align:left;padding:1px 8px 1px 0;color:#555;font-weight:600}.cyc-tip td{padding:1px 0}</style>"
+    ".cyc-tip th{text-align:left;padding:1px 8px 1px 0;color:#555;font-weight:600;white-space:nowrap;vertical-align:top}"
+    ".cyc-tip td{padding:1px 0;overflow-wrap:anywhere}"
+    # Leaflet's tooltips do not wrap: a long value (a project's 最新进展) made a card wider than the map, cut at its edge
+    f".cyc-tipbox{{white-space:normal;width:max-content;max-width:{TIP_MAX_PX}px;box-sizing:border-box}}</style>"
 )
 
 
