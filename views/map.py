@@ -101,6 +101,12 @@ def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps, token: 
         help=tr("无网络时底图瓦片无法加载，矢量图层仍会显示。", "Without network, tiles fail to load; vector layers still show."),
     )
     st.session_state[BASEMAP_KEY] = basemap_id
+    # the basemap's notes under its select, not under the layers and years
+    if not token:
+        st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
+    if BASEMAPS[basemap_id].gcj02:
+        st.sidebar.caption(tr("高德底图为 GCJ-02 坐标：叠加图层仅为显示而偏移，分析数据不变。",
+                              "AMap tiles are GCJ-02: overlays are shifted for display only; analysis data are unchanged."))
     st.sidebar.subheader(tr("图层", "Layers"))
     shown = []
     for layer in layers:
@@ -340,11 +346,6 @@ def _sidebar() -> View:
     token = tianditu_token(app_secrets())
     basemap_id, shown = _sidebar_controls(all_layers, state, available_basemaps(token), token)
     year, compare, swipe = map_years.controls(state, shown)
-    if not token:
-        st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
-    if BASEMAPS[basemap_id].gcj02:
-        st.sidebar.caption(tr("高德底图为 GCJ-02 坐标：叠加图层仅为显示而偏移，分析数据不变。",
-                              "AMap tiles are GCJ-02: overlays are shifted for display only; analysis data are unchanged."))
     with st.spinner(tr("正在加载图层…", "Loading layers…")):
         shown_facts = {layer.id: facts(layer.id) for layer in shown}
     demo_banner(shown_facts, _township_note(shown_facts))
