@@ -12,6 +12,8 @@ def test_real_app_shows_map_and_chinese_township_names(app_url, page):
     frame.locator(".leaflet-container").wait_for(timeout=30_000)
     labels = frame.locator(".cyc-label")
     labels.first.wait_for(timeout=30_000)
+    # read once the declutter has placed the labels (before, some read empty: a CI run under load)
+    frame.locator(".leaflet-container[data-labels-placed]").wait_for(state="attached", timeout=120_000)
     names = set(labels.all_inner_texts())
     assert {"蒲西街道", "恼里镇", "武邱乡"} <= names
     # vector layers are drawn on Leaflet's canvas renderer (prefer_canvas); it must have painted something
