@@ -151,7 +151,8 @@ def panel(shown: list[LayerDef], basemap_id: str, map_key: str) -> None:
         number = int(c3.number_input(tr("页码", "Page"), 1, pages, 1, key=f"attr_page_{layer.id}"))
         c4.caption(tr(f"筛选后 {len(rows):,} 行（共 {len(frame):,} 行），每页 {table.PAGE_SIZE} 行，共 {pages} 页；"
                       "点击一行可在地图上定位并在“所选要素”中显示。",
-                      f"{len(rows):,} rows after filters (of {len(frame):,}), {table.PAGE_SIZE} a page, {pages} pages; "
+                      f"{len(rows):,} {'row' if len(rows) == 1 else 'rows'} after filters (of {len(frame):,}), "
+                      f"{table.PAGE_SIZE} a page, {pages} {'page' if pages == 1 else 'pages'}; "
                       "click a row to zoom the map to it and show it under Selected feature."))
         one = table.page(rows, number)
         # a new widget for each filter, sort and page: a selection never carries over to other rows

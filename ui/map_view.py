@@ -20,9 +20,10 @@ VIEW_KEY = "map_view"
 """Session key of the current view: (lat, lon, zoom) in the basemap's coordinates."""
 BOUNDS_KEY = "map_view_bounds"
 """Session key of the last reported bounds with the view they were reported with: ((lat, lon, zoom), bounds)."""
-ASSUMED_PX = (1000, 700)
-"""Map size (px) assumed before the map has reported its bounds: the page's map column on a 1400 px wide window, as
-tall as the page makes it (views/map.py, ``MAP_TOP_PX``)."""
+ASSUMED_PX = (700, 825)
+"""Map size (px) assumed before the map has reported its bounds: the page's map column on a 1400 × 1000 px window
+(three quarters of the main area beside the side panel), as tall as the page makes it (views/map.py, ``MAP_TOP_PX``:
+the window's height less 175 px); measured in the browser."""
 
 View = tuple[float, float, int]
 

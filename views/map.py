@@ -54,6 +54,7 @@ from ui import area_stats, attribute_table, folium_map, map_data, map_view, map_
 from ui import markup as markup_ui
 from ui.common import (
     app_secrets,
+    choice_value,
     demo_banner,
     facts,
     lang,
@@ -593,6 +594,10 @@ def export_section(view: View) -> None:
                           f"The PNG export needs Chromium ({CHROMIUM}): scripts/setup.sh --test installs it."))
 
 
+ORIENTATIONS = {True: ("横向", "Landscape"), False: ("纵向", "Portrait")}
+PRINT_CONTENTS = {"view": ("当前视图", "Current view"), "atlas": ("乡镇图集", "Township atlas")}
+
+
 def print_section(view: View) -> None:
     """Print layout (PDF) of the current view and layers, or a township atlas (cyc_geo.mapview.print_layout)."""
     from cyc_geo.mapview import print_layout
@@ -603,12 +608,15 @@ def print_section(view: View) -> None:
         # two papers: a radio, one click (a select's list at the page's foot opened and closed again as the
         # expander scrolled to show it)
         paper = c1.radio(tr("纸张", "Paper"), list(print_layout.PAPERS), horizontal=True, key="map_print_paper")
-        landscape = c2.radio(tr("方向", "Orientation"), [True, False], horizontal=True, key="map_print_landscape",
-                             format_func=lambda v: tr("横向", "Landscape") if v else tr("纵向", "Portrait"))
-        what = c3.radio(tr("内容", "Content"), ["view", "atlas"], key="map_print_what",
-                        format_func=lambda v: tr("当前视图", "Current view") if v == "view" else tr("乡镇图集", "Township atlas"))
+        # read through choice_value: after two language switches Streamlit 1.67 hands back a radio's label
+        landscape = choice_value(c2.radio(tr("方向", "Orientation"), [True, False], horizontal=True,
+                                          key="map_print_landscape", format_func=lambda v: tr(*ORIENTATIONS[v])),
+                                 ORIENTATIONS)
+        landscape = True if landscape is None else landscape
+        what = choice_value(c3.radio(tr("内容", "Content"), list(PRINT_CONTENTS), key="map_print_what",
+                                     format_func=lambda v: tr(*PRINT_CONTENTS[v])), PRINT_CONTENTS) or "view"
         title = st.text_input(tr("标题", "Title"), tr(f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
-                              key="map_print_title")
+                              key=f"map_print_title_{lang()}")  # a key per language: the default title is the page's
         c4, c5 = st.columns(2)
         maker = c4.text_input(tr("制图单位", "Map maker"), "", key="map_print_maker", max_chars=80,
                               placeholder=tr("空则注明“未填写”", "empty: noted as not filled in"))

@@ -108,5 +108,9 @@ def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, p
         expect(box).to_have_value(title, timeout=LONG)
         wait_for_app(page, timeout_ms=LONG)
         expect(box).to_have_value(title, timeout=LONG)
+        # and the page ran to its end: after two switches the year select handed back its label, and
+        # int("Current data") broke the page
+        expect(page.locator('iframe[title="streamlit_folium.st_folium"]')).to_have_count(1, timeout=LONG)
+        assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
     expect(page).to_have_url(re.compile(r"base=blank"), timeout=LONG)
     save_artifact(page, "map_basemap_english")
