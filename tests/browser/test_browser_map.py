@@ -93,7 +93,7 @@ def choose_option(page, box, name: str | re.Pattern, exact: bool = True, timeout
     """Pick the option ``name`` of the select or multiselect whose text box (role ``combobox``) is ``box``, and wait
     until the widget shows it chosen (a select's text, a multiselect's tag; a multiselect's list is then closed).
 
-    One click opens the list and one picks the option, each once ``box`` is in view and nothing around it moves
+    The list is opened from the keyboard (focus, ArrowDown) and the option clicked, each once ``box`` is in view and nothing around it moves
     (:data:`STILL_AROUND`): Streamlit's selects (react-aria) close an open list when an element holding them scrolls,
     and on a loaded machine a scroll came right after the click had opened the list (``aria-expanded`` went true,
     then ``stMain`` or the ``details`` of an expander still opening scrolled, then false; or a chart drawn late above
@@ -106,7 +106,11 @@ def choose_option(page, box, name: str | re.Pattern, exact: bool = True, timeout
     box.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest'})")
     _wait_still(page, box, timeout_ms)
     box.evaluate(RECORD_LIST_EVENTS)
-    box.click(timeout=timeout_ms)
+    # opened from the keyboard, as a keyboard user does: a click on the box sometimes scrolled the main area right
+    # after it (the widget's own reaction; CI run of ca6b898: "click; scroll stMain to 323 (list shown);
+    # aria-expanded=false"), which closed the list it had opened
+    box.evaluate("e => e.focus({preventScroll: true})")
+    box.press("ArrowDown", timeout=timeout_ms)
     widget = box.locator("xpath=ancestor::*[@data-testid='stMultiSelect' or @data-testid='stSelectbox'][1]")
     try:
         expect(box).to_have_attribute("aria-expanded", "true", timeout=timeout_ms)
