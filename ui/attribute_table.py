@@ -25,6 +25,8 @@ from ui.text import md_escape
 
 SELECTED_KEY = "attr_selected"
 """(layer id, row position) of the table row last sent to the map (a row is sent once)."""
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _prepared(layer_id: str, version: str, lg: str) -> tuple[list[table.Column], pd.DataFrame, np.ndarray]:
     """A layer's table columns, its attribute frame and its features' bounds, shared read-only per source version."""
@@ -45,13 +47,14 @@ def _class_label(layer: LayerDef, field: str):
     return lambda v: f"{v} · {labels[v]}" if v in labels else str(v)
 
 
-def _view_wgs84() -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) of the map's current view in WGS84 (None before the map has reported one)."""
-    box = map_view.view_box_wgs84(st.session_state.get("basemap", "osm"))
+def _view_wgs84(basemap_id: str) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the map's current view in WGS84 (None before the map has reported one);
+    ``basemap_id`` is the map's basemap (an AMap view is in GCJ-02)."""
+    box = map_view.view_box_wgs84(basemap_id)
     return box.bbox if box else None
 
 
-def _filters(layer: LayerDef, columns: list[table.Column], version: str) -> table.FilterSpec:
+def _filters(layer: LayerDef, columns: list[table.Column], version: str, basemap_id: str) -> table.FilterSpec:
     by_label = {c.field: c for c in columns}
     chosen = st.multiselect(tr("筛选字段", "Filter by"), [c.field for c in columns], key=f"attr_fields_{layer.id}",
                             format_func=lambda f: by_label[f].label)
@@ -74,7 +77,7 @@ def _filters(layer: LayerDef, columns: list[table.Column], version: str) -> tabl
             contains[f] = st.text_input(tr(f"{c.label} 包含", f"{c.label} contains"), key=f"attr_has_{layer.id}_{f}",
                                         max_chars=200)
     in_view = st.checkbox(tr("仅当前地图视图内的要素", "Only features in the current map view"), key="attr_in_view")
-    return table.FilterSpec(contains, equals, ranges, _view_wgs84() if in_view else None)
+    return table.FilterSpec(contains, equals, ranges, _view_wgs84(basemap_id) if in_view else None)
 
 
 def _meta(layer: LayerDef, spec: table.FilterSpec, columns: list[table.Column], n: int) -> ExportMeta:
@@ -140,7 +143,7 @@ def panel(shown: list[LayerDef], basemap_id: str, map_key: str) -> None:
         except (OSError, ValueError, KeyError) as exc:
             st.warning(tr(f"无法读取该图层的属性：{md_escape(str(exc))}", f"The layer's attributes cannot be read: {md_escape(str(exc))}"))
             return
-        spec = _filters(layer, columns, version)
+        spec = _filters(layer, columns, version, basemap_id)
         c1, c2 = st.columns([2, 1])
         sort = c1.selectbox(tr("排序字段", "Sort by"), ["", *[c.field for c in columns]], key=f"attr_sort_{layer.id}",
                             format_func=lambda f: next((c.label for c in columns if c.field == f), tr("（原顺序）", "(file order)")))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -80,6 +81,35 @@ def choice_value(value: Any, labels: dict[Any, tuple[str, str]]) -> Any:
     if isinstance(value, (list, tuple)):
         return [o for o in map(one, value) if o is not None]
     return one(value)
+
+
+def language_choice(widget: Callable[..., Any], label: str, options: Sequence[Any],
+                    labels: Mapping[Any, tuple[str, str]], *, key: str, default: Any, **kwargs: Any) -> Any:
+    """A select or radio whose option labels follow the language; returns the chosen option.
+
+    ``widget`` is ``st.selectbox``/``st.radio`` or a container's (``st.sidebar.selectbox``, ``col.radio``);
+    ``labels`` maps each option to its (zh, en) label. Streamlit 1.67 keeps a choice widget's label from
+    before a language switch: a select went on showing its Chinese name in English, a radio showed no
+    choice, and after two switches the widget handed back the label instead of the option. So the widget
+    is keyed per language (``{key}_zh``, ``{key}_en``) and seeded from one session value,
+    ``st.session_state[key]``, which its ``on_change`` keeps before the next run. It is given no
+    ``index``, so it keeps its identity between runs. ``default`` is the choice while the session holds
+    none that is among ``options`` (the URL's, the page's default; the first option if it is not one); a
+    choice that left ``options`` falls back to it.
+    """
+    options = list(options)
+    widget_key = f"{key}_{lang()}"
+    ss = st.session_state
+    value = ss[key] if key in ss and ss[key] in options else default if default in options else options[0]
+    if widget_key not in ss or ss[widget_key] != value:
+        ss[widget_key] = value
+
+    def keep() -> None:
+        ss[key] = ss[widget_key]
+
+    picked = widget(label, options, format_func=lambda o: tr(*labels[o]), key=widget_key, on_change=keep, **kwargs)
+    ss[key] = picked
+    return picked
 
 
 def run_memo() -> dict[Any, Any]:

@@ -48,7 +48,7 @@ from cyc_geo.mapview.years import (
 from cyc_geo.planning.change import LANDCOVER_LAYER
 from cyc_geo.pv.installations import LAYER_ID as LEDGER
 from ui import map_data
-from ui.common import choice_value, lang, layer_def, layer_frame, roof_summary, source_version, tr
+from ui.common import lang, language_choice, layer_def, layer_frame, roof_summary, source_version, tr
 
 COMPARE_KINDS = ("none", "years", "layers", "scenarios")
 """The sidebar's compare choice (one at a time): none, two years, two visible layers, two PV adoption scales."""
@@ -59,10 +59,6 @@ KIND_LABELS = {"none": ("不对比", "No comparison"), "years": ("两个年份",
 """(zh, en) labels of the compare kinds."""
 
 
-def _kind_label(kind: str) -> str:
-    return tr(*KIND_LABELS[kind])
-
-
 def controls(state: MapState, shown: list[LayerDef]
              ) -> tuple[int | None, int | None, SwipeChoice | None]:
     """The sidebar's year and compare choice (opened from the URL's ``year`` / ``cmp`` / ``swipe``): the map's
@@ -70,25 +66,20 @@ def controls(state: MapState, shown: list[LayerDef]
     divider (one compare at a time)."""
     st.sidebar.subheader(tr("年份", "Year"))
     options: list[int | None] = [None, *MAP_YEARS]
-    # read through choice_value: after two language switches Streamlit 1.67 handed back the label
-    # ("Current data"), and int("Current data") broke the page
-    year = choice_value(st.sidebar.selectbox(
-        tr("地图年份", "Map year"), options, index=options.index(state.year), key="map_year",
-        format_func=lambda y: tr("当前数据", "Current data") if y is None else str(y),
+    year_labels = {y: ("当前数据", "Current data") if y is None else (str(y), str(y)) for y in options}
+    year = language_choice(
+        st.sidebar.selectbox, tr("地图年份", "Map year"), options, year_labels, key="map_year", default=state.year,
         help=tr("选定年份时，各图层显示该年状态：光伏为截至当年 12 月 31 日已并网的装机，土地覆被与林地为当年版本。",
                 "With a year, every layer shows that year: PV installations connected by 31 Dec, the land cover "
-                "and forest of that year.")), {y: ("当前数据", "Current data") if y is None else (str(y), str(y))
-                                                for y in options})
+                "and forest of that year."))
     kinds = [k for k in COMPARE_KINDS if k != "years" or year is not None]
-    if st.session_state.get("map_compare_kind") not in kinds:
-        st.session_state.pop("map_compare_kind", None)
     wanted = "years" if state.compare is not None else state.swipe.kind if state.swipe is not None else "none"
-    kind = choice_value(st.sidebar.radio(
-        tr("卷帘对比", "Swipe compare"), kinds, index=kinds.index(wanted) if wanted in kinds else 0,
-        key="map_compare_kind", format_func=_kind_label, horizontal=True,
+    kind = language_choice(
+        st.sidebar.radio, tr("卷帘对比", "Swipe compare"), kinds, KIND_LABELS, key="map_compare_kind",
+        default=wanted if wanted in kinds else "none", horizontal=True,
         help=tr("分隔线左右两侧分别显示：两个年份、两个可见图层，或屋顶光伏潜力的两个采用比例。",
                 "Left and right of a draggable divider: two years, two visible layers, or two "
-                "adoption scales of the rooftop PV potential.")), KIND_LABELS) or "none"
+                "adoption scales of the rooftop PV potential."))
     if kind == "years" and year is not None:
         others = [y for y in MAP_YEARS if y != year]
         if st.session_state.get("map_cmp") not in others:

@@ -62,10 +62,12 @@ def sites_digest(frame) -> str:
     return h.hexdigest()
 
 
-CONTEXT_LAYERS = ("county", "townships", "belt", "forest", "devzone", "projects", "farmland", "eco_redline",
+CONTEXT_LAYERS = ("county", "townships", "belt", "forest", "devzone", "farmland", "eco_redline",
                   "urban_boundary", "landcover", "cropland", "forest_protection")
 """What a land check reads besides the sites (:class:`cyc_geo.planning.landcheck.CheckContext`; the demo 耕地
-parcels are derived from the land cover)."""
+parcels are derived from the land cover). Not the ``projects`` layer: the sites are given to every derived
+context, and that layer's version changes with each saved site, which made a save load and project every
+context layer again (1.5 CPU s of a 2 CPU s save, py-spy)."""
 
 
 def context_version() -> tuple:

@@ -54,10 +54,10 @@ from ui import area_stats, attribute_table, folium_map, map_data, map_view, map_
 from ui import markup as markup_ui
 from ui.common import (
     app_secrets,
-    choice_value,
     demo_banner,
     facts,
     lang,
+    language_choice,
     pv_progress,
     registry,
     registry_version,
@@ -78,8 +78,8 @@ def _initial_state(layer_ids: list[str]) -> MapState:
     return st.session_state["map_url_state"]
 
 
-# Session key of the chosen basemap's id (the select itself is keyed per language: basemap_zh, basemap_en; no
-# docstring here: Streamlit's magic writes a page script's bare strings on the page).
+# Session key of the chosen basemap's id (ui.common.language_choice keys the select per language: basemap_zh,
+# basemap_en; no docstring here: Streamlit's magic writes a page script's bare strings on the page).
 BASEMAP_KEY = "basemap"
 
 
@@ -87,21 +87,11 @@ def _sidebar_controls(layers: list[LayerDef], state: MapState, basemaps, token: 
     ids = [b.id for b in basemaps]
     # the URL's basemap, else 天地图 with a token, OpenStreetMap when its tiles answer, else the offline one
     default_base = state.basemap if state.basemap in ids else map_data.default_basemap_id(token)
-    chosen = st.session_state.get(BASEMAP_KEY)
-    widget_key = f"{BASEMAP_KEY}_{lang()}"
-    # one select per language, given the session's choice: Streamlit 1.67 kept showing a select's old-language
-    # name after a language switch when one select served both
-    if st.session_state.get(widget_key) != (chosen if chosen in ids else default_base):
-        st.session_state[widget_key] = chosen if chosen in ids else default_base
-    basemap_id = st.sidebar.selectbox(
-        tr("底图", "Basemap"),
-        ids,
-        format_func=lambda i: BASEMAPS[i].title_zh if lang() == "zh" else BASEMAPS[i].title_en,
-        key=widget_key,
-        on_change=lambda: st.session_state.update({BASEMAP_KEY: st.session_state[widget_key]}),
+    basemap_id = language_choice(
+        st.sidebar.selectbox, tr("底图", "Basemap"), ids, {b.id: (b.title_zh, b.title_en) for b in basemaps},
+        key=BASEMAP_KEY, default=default_base,
         help=tr("无网络时底图瓦片无法加载，矢量图层仍会显示。", "Without network, tiles fail to load; vector layers still show."),
     )
-    st.session_state[BASEMAP_KEY] = basemap_id
     # the basemap's notes under its select, not under the layers and years
     if not token:
         st.sidebar.caption(tr("天地图需配置令牌（TIANDITU_TOKEN）。", "Tianditu needs a token (TIANDITU_TOKEN)."))
@@ -608,13 +598,10 @@ def print_section(view: View) -> None:
         # two papers: a radio, one click (a select's list at the page's foot opened and closed again as the
         # expander scrolled to show it)
         paper = c1.radio(tr("纸张", "Paper"), list(print_layout.PAPERS), horizontal=True, key="map_print_paper")
-        # read through choice_value: after two language switches Streamlit 1.67 hands back a radio's label
-        landscape = choice_value(c2.radio(tr("方向", "Orientation"), [True, False], horizontal=True,
-                                          key="map_print_landscape", format_func=lambda v: tr(*ORIENTATIONS[v])),
-                                 ORIENTATIONS)
-        landscape = True if landscape is None else landscape
-        what = choice_value(c3.radio(tr("内容", "Content"), list(PRINT_CONTENTS), key="map_print_what",
-                                     format_func=lambda v: tr(*PRINT_CONTENTS[v])), PRINT_CONTENTS) or "view"
+        landscape = language_choice(c2.radio, tr("方向", "Orientation"), list(ORIENTATIONS), ORIENTATIONS,
+                                    key="map_print_landscape", default=True, horizontal=True)
+        what = language_choice(c3.radio, tr("内容", "Content"), list(PRINT_CONTENTS), PRINT_CONTENTS,
+                               key="map_print_what", default="view")
         title = st.text_input(tr("标题", "Title"), tr(f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
                               key=f"map_print_title_{lang()}")  # a key per language: the default title is the page's
         c4, c5 = st.columns(2)

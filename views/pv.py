@@ -44,6 +44,7 @@ from ui.common import (
     database,
     demo_banner,
     lang,
+    language_choice,
     ledger,
     load_layer,
     per_roof,
@@ -489,8 +490,8 @@ def _downloads(shown: pd.DataFrame, summ: dict[str, Any], scenario: Scenario, re
 
 def _map_section(scenario: Scenario) -> None:
     st.subheader(tr("空间分布", "Where"))
-    view = choice_value(st.radio(tr("显示", "Show"), list(MAP_VIEWS), horizontal=True, key="pv_map_view",
-                                 format_func=lambda v: tr(*MAP_VIEWS[v])), MAP_VIEWS)
+    view = language_choice(st.radio, tr("显示", "Show"), list(MAP_VIEWS), MAP_VIEWS, key="pv_map_view",
+                           default="township", horizontal=True)
     if view == "township":
         features = capacity_features(scenario, "township")
         label = tr("装机 (MW)", "Capacity (MW)")

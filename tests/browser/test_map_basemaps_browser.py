@@ -83,9 +83,15 @@ def test_every_basemap_keeps_the_county_zoom_with_a_large_layer_on(app_url, page
     save_artifact(page, f"map_basemaps_{layer.id}")
 
 
+_RADIO_CHOICES = {"中文": [("卷帘对比", "不对比"), ("方向", "横向"), ("内容", "当前视图")],
+                  "English": [("Swipe compare", "No comparison"), ("Orientation", "Landscape"),
+                              ("Content", "Current view")]}
+
+
 def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, page):
-    """A chosen basemap keeps its place across language switches, named in the page's language (one select per
-    language, views/map.py ``BASEMAP_KEY``: a select serving both kept its old-language name)."""
+    """A chosen basemap keeps its place across language switches, named in the page's language, and the radios
+    whose labels follow the language show their choice (ui.common.language_choice: a widget per language; one
+    serving both kept its old-language label, a select showing it, a radio showing no choice)."""
     from cyc_geo.mapview.basemaps import BASEMAPS
 
     _open(page, app_url + "/?lang=zh&layers=county&base=blank")
@@ -108,6 +114,10 @@ def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, p
         expect(box).to_have_value(title, timeout=LONG)
         wait_for_app(page, timeout_ms=LONG)
         expect(box).to_have_value(title, timeout=LONG)
+        # the radios whose labels follow the language show their choice in it (they showed none after a switch)
+        for group, option in _RADIO_CHOICES[choice]:
+            radio = page.get_by_test_id("stRadio").filter(has_text=group).get_by_role("radio", name=option, exact=True)
+            expect(radio).to_be_checked(timeout=LONG)
         # and the page ran to its end: after two switches the year select handed back its label, and
         # int("Current data") broke the page
         expect(page.locator('iframe[title="streamlit_folium.st_folium"]')).to_have_count(1, timeout=LONG)

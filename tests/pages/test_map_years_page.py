@@ -23,7 +23,7 @@ def test_compare_2022_2024_from_the_url_draws_both_years_and_the_change_layer():
     at.query_params.update({"year": "2022", "cmp": "2024", "layers": "county,pv_installations"})
     at.run()
     assert not at.exception
-    assert at.selectbox(key="map_year").value == 2022
+    assert at.selectbox(key="map_year_zh").value == 2022
     assert at.selectbox(key="map_cmp").value == 2024
     text = _text(at)
     fg = _args(at)["feature_group"]
@@ -32,7 +32,7 @@ def test_compare_2022_2024_from_the_url_draws_both_years_and_the_change_layer():
     assert "变化图层 2022→2024" in text and "新增并网光伏 359 个" in text
     assert "/leaflet-side-by-side/leaflet-side-by-side.js" in " ".join(_args(at)["js_links"])
     assert str(at.query_params["year"]).strip("[]'") == "2022" and str(at.query_params["cmp"]).strip("[]'") == "2024"
-    at.selectbox(key="map_year").select_index(0).run()  # back to the data of today: no year in the URL or the map
+    at.selectbox(key="map_year_zh").select_index(0).run()  # back to the data of today: no year in the URL or the map
     assert not at.exception
     assert "year" not in at.query_params and "cmp" not in at.query_params
     assert "@20" not in (_args(at)["feature_group"] or "") and "sideBySide" not in (_args(at)["feature_group"] or "")
@@ -73,7 +73,7 @@ def test_a_click_finds_the_installations_of_the_map_year():
     _click(at, far.geometry.x, far.geometry.y)
     assert not at.exception
     assert "**光伏装机台账**" not in [m.value for m in at.markdown]  # not connected yet in 2022
-    at.selectbox(key="map_year").select(2024).run()  # the same click, the map of 2024
+    at.selectbox(key="map_year_zh").select(2024).run()  # the same click, the map of 2024
     assert not at.exception
     assert "**光伏装机台账**" in [m.value for m in at.markdown]
 
@@ -83,7 +83,7 @@ def test_two_layers_from_the_url_go_to_the_two_sides_and_stay_in_the_url():
     at.query_params.update({"layers": "county,farmland,eco_redline", "swipe": "layers:farmland,eco_redline"})
     at.run()
     assert not at.exception
-    assert at.radio(key="map_compare_kind").value == "layers"
+    assert at.radio(key="map_compare_kind_zh").value == "layers"
     assert (at.selectbox(key="map_swipe_a").value, at.selectbox(key="map_swipe_b").value) == ("farmland", "eco_redline")
     fg = _args(at)["feature_group"]
     assert "L.control.sideBySide" in fg and 'labels = [\\"永久基本农田（三区三线）\\",\\"生态保护红线（三区三线）\\"]' in _text(at)
@@ -95,7 +95,7 @@ def test_two_layers_from_the_url_go_to_the_two_sides_and_stay_in_the_url():
     assert not at.exception
     assert str(at.query_params["swipe"]).strip("[]'") == "layers:farmland,county"
     assert '"county@b"' in _args(at)["feature_group"] and '"eco_redline@b"' not in _args(at)["feature_group"]
-    at.radio(key="map_compare_kind").set_value("none").run()  # no comparison: no divider, no swipe in the URL
+    at.radio(key="map_compare_kind_zh").set_value("none").run()  # no comparison: no divider, no swipe in the URL
     assert not at.exception
     assert "swipe" not in at.query_params and "sideBySide" not in (_args(at)["feature_group"] or "")
 
@@ -108,7 +108,7 @@ def test_two_pv_scenarios_draw_each_side_with_its_total_mw():
     at.query_params.update({"layers": "county,rooftops", "swipe": "scenarios:50,150", "lang": "en"})
     at.run()
     assert not at.exception
-    assert at.radio(key="map_compare_kind").value == "scenarios"
+    assert at.radio(key="map_compare_kind_zh").value == "scenarios"
     assert (at.slider(key="map_swipe_pa").value, at.slider(key="map_swipe_pb").value) == (50, 150)
     fg, text = _args(at)["feature_group"], _text(at)
     assert "L.control.sideBySide" in fg and '"rooftops_hex@50"' in fg and '"rooftops_hex@150"' in fg

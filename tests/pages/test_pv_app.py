@@ -162,7 +162,7 @@ def test_typed_name_and_map_choice_survive_page_switch(fresh_db):
     _editor(at)
     at.run()
     at.text_input(key="pv_save_name").input("草稿").run()
-    at.radio(key="pv_map_view").set_value("h3").run()
+    at.radio(key="pv_map_view_zh").set_value("h3").run()
     assert not at.exception
     # another page ran: Streamlit drops this page's widget keys, the mirrored values remain
     keep = at.session_state["pv_keep"]
@@ -172,7 +172,7 @@ def test_typed_name_and_map_choice_survive_page_switch(fresh_db):
     later.session_state["pv_state"] = at.session_state["pv_state"]
     later.run()
     assert later.text_input(key="pv_save_name").value == "草稿"
-    assert later.radio(key="pv_map_view").value == "h3"
+    assert later.radio(key="pv_map_view_zh").value == "h3"
     assert not later.exception
 
 
