@@ -86,6 +86,7 @@ def test_every_basemap_keeps_the_county_zoom_with_a_large_layer_on(app_url, page
 _RADIO_CHOICES = {"中文": [("卷帘对比", "不对比"), ("方向", "横向"), ("内容", "当前视图")],
                   "English": [("Swipe compare", "No comparison"), ("Orientation", "Landscape"),
                               ("Content", "Current view")]}
+_PRINT_SECTION = {"中文": "打印版式", "English": "Print layout"}
 
 
 def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, page):
@@ -115,6 +116,7 @@ def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, p
         wait_for_app(page, timeout_ms=LONG)
         expect(box).to_have_value(title, timeout=LONG)
         # the radios whose labels follow the language show their choice in it (they showed none after a switch)
+        page.locator("summary", has_text=_PRINT_SECTION[choice]).click()  # the print radios are in its expander
         for group, option in _RADIO_CHOICES[choice]:
             radio = page.get_by_test_id("stRadio").filter(has_text=group).get_by_role("radio", name=option, exact=True)
             expect(radio).to_be_checked(timeout=LONG)

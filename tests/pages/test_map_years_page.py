@@ -108,7 +108,7 @@ def test_two_pv_scenarios_draw_each_side_with_its_total_mw():
     at.query_params.update({"layers": "county,rooftops", "swipe": "scenarios:50,150", "lang": "en"})
     at.run()
     assert not at.exception
-    assert at.radio(key="map_compare_kind_zh").value == "scenarios"
+    assert at.radio(key="map_compare_kind_en").value == "scenarios"
     assert (at.slider(key="map_swipe_pa").value, at.slider(key="map_swipe_pb").value) == (50, 150)
     fg, text = _args(at)["feature_group"], _text(at)
     assert "L.control.sideBySide" in fg and '"rooftops_hex@50"' in fg and '"rooftops_hex@150"' in fg
