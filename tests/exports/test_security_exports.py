@@ -100,7 +100,7 @@ def _import_ledger(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_names_from_imports_never_become_formulas_in_any_export(data_dir: Path, tmp_path: Path,
+def test_names_from_imports_never_become_formulas_in_any_export(demo_data_dir: Path, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # before: the PV workbook stored =HYPERLINK(...) as a formula, the CSVs wrote the names raw, and the
     # control character made the PV workbook raise IllegalCharacterError

@@ -116,7 +116,7 @@ def test_pdf_text_and_single_year(long):
     assert "2022年评估" not in text
 
 
-def test_cli_writes_xlsx_and_pdf(data_dir, tmp_path, monkeypatch, capsys):
+def test_cli_writes_xlsx_and_pdf(demo_data_dir, tmp_path, monkeypatch, capsys):
     from cyc_geo.cli import main
 
     monkeypatch.setattr(evaluation, "spatial_values", lambda cat, years: SPATIAL)

@@ -287,7 +287,7 @@ def test_trajectories_long_table(cat):
     assert list(sink[sink["kind"] == "actual"]["amount"]) == [25.0, 25.0, 25.0]
 
 
-def test_cli_json(data_dir, tmp_path, capsys):
+def test_cli_json(demo_data_dir, tmp_path, capsys):
     from cyc_geo.cli import main  # in-process: the command's own output and exit code, no interpreter start
 
     cmd = ["indicators"]

@@ -29,7 +29,7 @@ def test_chart_data_carries_the_warning_in_titles_and_a_trend_to_2024():
 
 
 @pytest.fixture
-def page_env(data_dir, monkeypatch):
+def page_env(demo_data_dir, monkeypatch):
     monkeypatch.setattr(ind, "spatial_values", lambda catalogue=None, pv_scenario=None: dict(FAKE))
 
     def tiny_demo_layer(layer_id: str):
@@ -43,7 +43,7 @@ def page_env(data_dir, monkeypatch):
     monkeypatch.setattr(ui.common, "load_layer", tiny_demo_layer)
     st.cache_data.clear()
     st.cache_resource.clear()
-    yield data_dir
+    yield demo_data_dir
     st.cache_resource.clear()
 
 

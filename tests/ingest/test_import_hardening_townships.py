@@ -22,7 +22,7 @@ from cyc_geo.pv.params import Scenario
 WEST, EAST = ("410783990000", "测试西乡"), ("410783991000", "测试东镇")
 
 
-def test_pv_by_township_and_the_click_panel_follow_a_township_import(data_dir: Path, tmp_path: Path,
+def test_pv_by_township_and_the_click_panel_follow_a_township_import(demo_data_dir: Path, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # before: the app's cached roofs kept the demo township codes, so 测试东镇 showed 0 MW, the
     # township rows did not add up to the county, and the click panel counted the old township's roofs

@@ -23,7 +23,7 @@ FAKE_SPATIAL = {
 
 
 @pytest.fixture
-def page_env(data_dir, monkeypatch):
+def page_env(demo_data_dir, monkeypatch):
     """Isolated DB, fast deterministic spatial values, no cached connection/values from earlier tests."""
     monkeypatch.setattr(ind, "spatial_values", lambda catalogue=None, pv_scenario=None: dict(FAKE_SPATIAL))
 
@@ -36,7 +36,7 @@ def page_env(data_dir, monkeypatch):
     monkeypatch.setattr(ui.common, "load_layer", tiny_demo_layer)
     st.cache_data.clear()
     st.cache_resource.clear()
-    yield data_dir
+    yield demo_data_dir
     st.cache_resource.clear()
 
 

@@ -112,7 +112,7 @@ def test_served_runs_hide_error_details() -> None:
     assert serve.served_args(["--client.showErrorDetails=full"]) == ["--client.showErrorDetails=full"]
 
 
-def test_a_full_disk_on_save_gives_the_clear_message_and_saves_nothing(data_dir: Path, clean_caches,
+def test_a_full_disk_on_save_gives_the_clear_message_and_saves_nothing(demo_data_dir: Path, clean_caches,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite's "database or disk is full" in the middle of a save (simulated in the audit write)."""
     import geopandas as gpd

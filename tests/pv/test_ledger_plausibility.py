@@ -86,7 +86,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_import_refuses_then_skips_and_progress_ignores_the_skipped_rows(data_dir: Path, tmp_path: Path) -> None:
+def test_import_refuses_then_skips_and_progress_ignores_the_skipped_rows(demo_data_dir: Path, tmp_path: Path) -> None:
     bad = _bad(tmp_path / "台账.csv")
     refused = _cli("import", str(bad), "--layer", "pv_installations", "--json")
     assert refused.returncode == 2, refused.stderr
@@ -111,7 +111,7 @@ def test_import_refuses_then_skips_and_progress_ignores_the_skipped_rows(data_di
     assert progress["installed_mw"] == pytest.approx(2.308) and progress["pipeline_mw"] == pytest.approx(0.5)
 
 
-def test_data_import_page_names_the_rows_without_a_traceback(data_dir: Path, tmp_path: Path,
+def test_data_import_page_names_the_rows_without_a_traceback(demo_data_dir: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
