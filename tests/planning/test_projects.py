@@ -19,6 +19,7 @@ from shapely.geometry import Polygon, box
 from cyc_geo import db
 from cyc_geo.geo.crs import AREA_CRS, M2_PER_MU, WGS84
 from cyc_geo.planning.projects import _roof_site as roof_site_unpatched
+from tests.conftest import copy_demo_county
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = Path("/work/shared/seed/000_36a725ee7d72af04.txt")
@@ -33,15 +34,15 @@ FOREST = gpd.GeoDataFrame(
 
 
 @pytest.fixture(scope="module")
-def proj_env(tmp_path_factory):
-    """One isolated data folder per module; rooftops and forest are replaced to stay fast.
+def proj_env(tmp_path_factory, demo_county):
+    """One isolated data folder per module (a copy of the session's demo county); rooftops and forest are
+    replaced to stay fast.
 
     Project 3 is then represented by its township footprint (documented fallback); the
     forest layer is one synthetic 1-ha patch (12 t CO2/yr) inside project 1's demo parcel.
     """
     mp = pytest.MonkeyPatch()
-    d = tmp_path_factory.mktemp("proj") / "data"
-    (d / "boundaries").mkdir(parents=True)
+    d = copy_demo_county(demo_county, tmp_path_factory.mktemp("proj") / "data")
     mp.setenv("CYC_GEO_DATA_DIR", str(d))
     mp.setenv("CYC_GEO_DB", str(d / "module.sqlite"))
     import cyc_geo.planning.projects as projects
@@ -145,9 +146,14 @@ def test_demo_sites_are_plausible_parcels(proj_env):
     assert m[3].area == pytest.approx(county.area, rel=0.01)
 
 
-def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch):
+def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch, tmp_path):
     import cyc_geo.planning.projects as projects
     import cyc_geo.pv.rooftops as rooftops
+
+    # the project layers are built here, from the three roofs below: an empty data folder
+    data = tmp_path / "data"
+    (data / "boundaries").mkdir(parents=True)
+    monkeypatch.setenv("CYC_GEO_DATA_DIR", str(data))
 
     roofs = gpd.GeoDataFrame(
         {"roof_id": [1, 2, 3]},
