@@ -2,9 +2,10 @@
 
 One app process is started (``python -m ui.serve``, as the bare set-up of :mod:`bench.bench_load`)
 with its own SQLite database and editors file in a temporary folder, so saving a site changes
-nothing in the checkout. Then, in fresh headless-Chromium contexts, the same sequence runs twice:
-``first`` right after the start (caches warming in the background), ``warm`` again in new browser
-contexts. Each step is timed from the click (or navigation) until Streamlit has finished the run and
+nothing in the checkout. Then, in fresh headless-Chromium contexts, the same sequence runs
+``first`` right after the start (caches warming in the background), then ``warm 1`` … ``warm N`` in new
+browser contexts, and each step is reported with its median over the warm rounds (``warm median of
+N``). Each step is timed from the click (or navigation) until Streamlit has finished the run and
 the step's result is on screen:
 
 - map: open the map (county and townships), switch the rooftops layer on, click a township (side
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -44,6 +46,8 @@ from bench.common import emit_rows  # noqa: E402
 DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STEP_TIMEOUT_MS = 300_000
 EDITOR = ("benchplanner", "bench planner password")
+WARM_ROUNDS = 3
+"""Warm rounds per checkout; each step is reported with its median over them."""
 
 
 def _settle(page, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
@@ -273,8 +277,23 @@ def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float])
     return rows
 
 
-def bench_repo(repo: Path) -> list[dict[str, Any]]:
-    """Both rounds against a fresh start of ``repo``'s app."""
+def _medians(rows: list[dict[str, Any]], label: str, rounds: int) -> list[dict[str, Any]]:
+    """One row per step: the median wall and server CPU seconds of its ``rounds`` warm rounds (a step that
+    failed in any round is reported with that error)."""
+    out = []
+    for step in dict.fromkeys(r["bench"] for r in rows):
+        mine = [r for r in rows if r["bench"] == step]
+        errors = [r["error"] for r in mine if r["error"]]
+        out.append({"bench": step, "variant": f"{label}, warm median of {rounds}", "rows": len(mine),
+                    "seconds": round(statistics.median(r["seconds"] for r in mine), 2),
+                    "server_cpu_s": round(statistics.median(r["server_cpu_s"] for r in mine), 2),
+                    "error": errors[0] if errors else None})
+    return out
+
+
+def bench_repo(repo: Path, warm_rounds: int = WARM_ROUNDS) -> list[dict[str, Any]]:
+    """The first round and ``warm_rounds`` warm rounds against a fresh start of ``repo``'s app, and each step's
+    median over the warm rounds (one page load in a fresh browser context varies by ±0.3 s)."""
     from playwright.sync_api import sync_playwright
 
     from cyc_geo import auth
@@ -289,24 +308,28 @@ def bench_repo(repo: Path) -> list[dict[str, Any]]:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                rows = _round(browser, server, "first", site, lat_lon) + _round(browser, server, "warm", site, lat_lon)
+                rows = _round(browser, server, "first", site, lat_lon)
+                warm = [row for i in range(warm_rounds)
+                        for row in _round(browser, server, f"warm {i + 1}", site, lat_lon)]
                 browser.close()
+            rows += warm + _medians(warm, server.label, warm_rounds)
         finally:
             server.stop()
     return rows
 
 
-def run(quick: bool = False, repos: list[Path] | None = None) -> list[dict[str, Any]]:
-    """Rows for every repo (default: this checkout); ``quick`` changes nothing (one round is the minimum)."""
-    return [row for repo in (repos or [REPO]) for row in bench_repo(repo.resolve())]
+def run(quick: bool = False, repos: list[Path] | None = None, warm_rounds: int = WARM_ROUNDS) -> list[dict[str, Any]]:
+    """Rows for every repo (default: this checkout); ``quick`` makes one warm round."""
+    return [row for repo in (repos or [REPO]) for row in bench_repo(repo.resolve(), 1 if quick else warm_rounds)]
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.bench_steps", description=__doc__.splitlines()[0])
     p.add_argument("--repo", action="append", type=Path, help="checkout to benchmark (repeatable; default: this one)")
     p.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    p.add_argument("--warm-rounds", type=int, default=WARM_ROUNDS, help="warm rounds per checkout (median reported)")
     args = p.parse_args(argv)
-    rows = run(repos=args.repo)
+    rows = run(repos=args.repo, warm_rounds=max(1, args.warm_rounds))
     emit_rows(rows, args.out)
 
 
