@@ -50,6 +50,9 @@ from cyc_geo.pv.installations import LAYER_ID as LEDGER
 from ui import map_data
 from ui.common import lang, language_choice, layer_def, layer_frame, roof_summary, source_version, tr
 
+NOW = "now"
+"""The year select's option for the current data (no year)."""
+
 COMPARE_KINDS = ("none", "years", "layers", "scenarios")
 """The sidebar's compare choice (one at a time): none, two years, two visible layers, two PV adoption scales."""
 
@@ -65,13 +68,16 @@ def controls(state: MapState, shown: list[LayerDef]
     year, the compared year, or two of the ``shown`` layers / two PV adoption scales left and right of the
     divider (one compare at a time)."""
     st.sidebar.subheader(tr("年份", "Year"))
-    options: list[int | None] = [None, *MAP_YEARS]
-    year_labels = {y: ("当前数据", "Current data") if y is None else (str(y), str(y)) for y in options}
-    year = language_choice(
-        st.sidebar.selectbox, tr("地图年份", "Map year"), options, year_labels, key="map_year", default=state.year,
+    # "now", not None, for the current data: a select seeded with None shows no choice ("Choose an option")
+    options: list[int | str] = [NOW, *MAP_YEARS]
+    year_labels = {y: ("当前数据", "Current data") if y == NOW else (str(y), str(y)) for y in options}
+    picked = language_choice(
+        st.sidebar.selectbox, tr("地图年份", "Map year"), options, year_labels, key="map_year",
+        default=NOW if state.year is None else state.year,
         help=tr("选定年份时，各图层显示该年状态：光伏为截至当年 12 月 31 日已并网的装机，土地覆被与林地为当年版本。",
                 "With a year, every layer shows that year: PV installations connected by 31 Dec, the land cover "
                 "and forest of that year."))
+    year = None if picked == NOW else int(picked)
     kinds = [k for k in COMPARE_KINDS if k != "years" or year is not None]
     wanted = "years" if state.compare is not None else state.swipe.kind if state.swipe is not None else "none"
     kind = language_choice(

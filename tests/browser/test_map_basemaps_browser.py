@@ -87,6 +87,7 @@ _RADIO_CHOICES = {"中文": [("卷帘对比", "不对比"), ("方向", "横向")
                   "English": [("Swipe compare", "No comparison"), ("Orientation", "Landscape"),
                               ("Content", "Current view")]}
 _PRINT_SECTION = {"中文": "打印版式", "English": "Print layout"}
+_YEAR = {"中文": ("地图年份", "当前数据"), "English": ("Map year", "Current data")}
 
 
 def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, page):
@@ -116,6 +117,8 @@ def test_the_basemap_select_reads_the_chosen_basemap_in_each_language(app_url, p
         wait_for_app(page, timeout_ms=LONG)
         expect(box).to_have_value(title, timeout=LONG)
         # the radios whose labels follow the language show their choice in it (they showed none after a switch)
+        year = page.get_by_role("combobox", name=_YEAR[choice][0])
+        expect(year).to_have_value(_YEAR[choice][1], timeout=LONG)  # not an empty select
         page.locator("summary", has_text=_PRINT_SECTION[choice]).click()  # the print radios are in its expander
         for group, option in _RADIO_CHOICES[choice]:
             radio = page.get_by_test_id("stRadio").filter(has_text=group).get_by_role("radio", name=option, exact=True)

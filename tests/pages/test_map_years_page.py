@@ -33,6 +33,7 @@ def test_compare_2022_2024_from_the_url_draws_both_years_and_the_change_layer():
     assert "/leaflet-side-by-side/leaflet-side-by-side.js" in " ".join(_args(at)["js_links"])
     assert str(at.query_params["year"]).strip("[]'") == "2022" and str(at.query_params["cmp"]).strip("[]'") == "2024"
     at.selectbox(key="map_year_zh").select_index(0).run()  # back to the data of today: no year in the URL or the map
+    assert at.selectbox(key="map_year_zh").value == "now"  # an option, shown as 当前数据 (None showed an empty select)
     assert not at.exception
     assert "year" not in at.query_params and "cmp" not in at.query_params
     assert "@20" not in (_args(at)["feature_group"] or "") and "sideBySide" not in (_args(at)["feature_group"] or "")
