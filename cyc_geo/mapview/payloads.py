@@ -146,7 +146,7 @@ def hex_fill_rule(big_layer_ids: list[str]) -> dict[str, bool]:
 def tile_signature(gdf: gpd.GeoDataFrame, shifted: bool) -> str:
     """Signature of a big layer's tile set (geometry and id/class columns; ``g`` suffix when GCJ-02-shifted)."""
     cols = [c for c in TILE_ID_COLUMNS if c in gdf.columns]
-    return tiles.signature(gdf, cols) + ("g" if shifted else "")
+    return tiles.signature(gdf, cols) + (tiles.GCJ02_SUFFIX if shifted else "")
 
 
 def tile_style(layer: LayerDef, sig: str, lang: str, year: int | None = None) -> tuple[str, str, LegendSection]:

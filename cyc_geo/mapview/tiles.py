@@ -57,6 +57,10 @@ STATIC_URL = "/app/static"
 """Streamlit serves ``<app dir>/static`` at ``/app/static`` with ``server.enableStaticServing``."""
 
 
+GCJ02_SUFFIX = "g"
+"""Ends the signature of a tile set shifted to GCJ-02 for AMap (:func:`cyc_geo.mapview.payloads.tile_signature`)."""
+
+
 def tiles_root() -> Path:
     """Folder of generated tile sets (``static/tiles``; ``CYC_GEO_TILES_DIR`` overrides for tests)."""
     return Path(os.environ.get("CYC_GEO_TILES_DIR", STATIC_ROOT / "tiles"))
@@ -132,9 +136,17 @@ def build_mvt(
     except OSError:  # built concurrently by another process: keep theirs
         shutil.rmtree(tmp, ignore_errors=True)
     for old in out.parent.glob(f"{name}-*"):
-        if old != out and old.is_dir():
+        # older versions of this set in the same coordinates only: the GCJ-02 copy for AMap and the WGS84 set
+        # are both in use (removing the other one broke the maps of planners on the other basemap)
+        if old != out and old.is_dir() and is_gcj02_sig(old.name) == is_gcj02_sig(out.name):
             shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def is_gcj02_sig(sig_or_dir: str) -> bool:
+    """Whether a tile set's signature (or folder name) is of its GCJ-02-shifted copy (:data:`GCJ02_SUFFIX`; a
+    signature is otherwise hexadecimal)."""
+    return sig_or_dir.endswith(GCJ02_SUFFIX)
 
 
 def tile_frame(gdf: gpd.GeoDataFrame, style: Mapping[str, Any] | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -217,12 +229,17 @@ def ensure_tiles_async(layer_id: str, sig: str, gcj02: bool = False, root: Path 
     key = str(out)
     with _JOBS_LOCK:
         if (out / "metadata.json").exists():
+            _JOBS.pop(key, None)  # its build is over: a later call finds the folder, or builds again if it is gone
             return TileJob("ready", out, sig=sig)
         job = _JOBS.get(key)
         if job is not None:
             job.poll()
-            if job.status != "error" or time.time() - job.started < 60:
+            if job.status == "building" or (job.status == "error" and time.time() - job.started < 60):
                 return job
+            if job.status == "ready" and (out / "metadata.json").exists():
+                return job
+            # built, but its folder is gone (static/ cleaned, or removed as an older version by another process's
+            # build): built again, not reported ready with tiles that answer 404
         log = Path(root or tiles_root()) / f".{name}-{sig}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "cyc_geo.mapview.tiles", layer_id, sig] + (["--gcj02"] if gcj02 else [])

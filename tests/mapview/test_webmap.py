@@ -376,3 +376,35 @@ def test_the_legend_heading_folds_the_legend():
     html = legend.legend_html([legend.LegendSection("图层", [("fill", "#123456", "类")])], heading="图例")
     assert "classList.toggle('cyc-collapsed')" in html.split('class="cyc-title"')[1].split(">")[0]
     assert ".cyc-legend.cyc-collapsed .cyc-sec" in legend.LEGEND_CSS
+
+
+def test_a_new_version_of_a_tile_set_removes_older_ones_of_its_own_coordinates_only(tmp_path):
+    """The AMap (GCJ-02) copy and the WGS84 set are both in use: building one must not remove the other (it did,
+    and the maps on the other basemap lost the layer's tiles)."""
+    frame, fields = tiles.tile_frame(_squares(), {})
+    for sig in ("abc", "abcg"):
+        tiles.build_mvt(frame, "rooftops", fields, sig=sig, root=tmp_path)
+    assert (tmp_path / "rooftops-abc").is_dir() and (tmp_path / "rooftops-abcg").is_dir()
+    tiles.build_mvt(frame, "rooftops", fields, sig="abd", root=tmp_path)  # a new data version, WGS84
+    assert sorted(p.name for p in tmp_path.glob("rooftops-*")) == ["rooftops-abcg", "rooftops-abd"]
+
+
+def test_a_built_tile_set_whose_folder_is_gone_is_built_again(tmp_path):
+    """A job the app remembers as ready is not trusted once its folder is gone (it answered 'ready' with tiles
+    that were no longer there, and the map never showed them)."""
+    import shutil
+    import time
+
+    def ready() -> tiles.TileJob:
+        job = tiles.ensure_tiles_async("river", "t2", root=tmp_path)
+        deadline = time.time() + 120
+        while job.status == "building" and time.time() < deadline:
+            time.sleep(0.5)
+            job = tiles.ensure_tiles_async("river", "t2", root=tmp_path)
+        return job
+
+    assert ready().status == "ready"
+    shutil.rmtree(tmp_path / "river-t2")
+    again = tiles.ensure_tiles_async("river", "t2", root=tmp_path)
+    assert again.status == "building"  # not the remembered 'ready'
+    assert ready().status == "ready" and (tmp_path / "river-t2" / "metadata.json").is_file()
