@@ -286,6 +286,9 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     until the server starts the rerun (the frontend does not mark a widget's rerun as requested),
     so this returns at once and the next action lands in the middle of that rerun. Wait first for
     what the action changes (``expect(...)``, a text of the new language, the URL), then for this.
+    Nor is everything drawn when it returns: the browser draws the run's elements after the script has ended
+    (a page reads notRunning with some of its metrics still missing), so read an element found by what it
+    says (a label), never by its place among its kind.
     """
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
 
