@@ -17,6 +17,12 @@ the step's result is on screen:
 - forest: open the page, switch the method to carbon pools, switch the zones to the belt;
 - indicators: open the page, make the evaluation report (生成评估报告, until its downloads are shown).
 
+The warm rounds run twice: in a *fresh* browser (a new context for each page, as a first visit: the
+browser downloads and compiles Streamlit's ~5 MB frontend before the page can ask for anything) and in a
+*returning* browser (one context for all the warm rounds, its cookies cleared before each page so every
+page is a new, signed-out Streamlit session; only the HTTP cache is kept, as in the browser of a planner
+who used the app yesterday: nginx serves the frontend with ``expires 30d``, ``deploy/nginx.conf.template``).
+
 Steps whose name starts with ``_`` prepare the next one (open an expander, pick an option) and are not
 reported.
 
@@ -249,12 +255,25 @@ def _error_line(exc: Exception) -> str:
     return f"{lines[0] if lines else type(exc).__name__} {waited}".strip()[:300]
 
 
-def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float]) -> list[dict[str, Any]]:
+BROWSERS = ("fresh", "returning")
+"""The warm rounds' browsers: a new context per page, or one context whose HTTP cache is kept."""
+
+
+def _new_context(browser):
+    return browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
+
+
+def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float],
+           returning=None) -> list[dict[str, Any]]:
+    """One pass over every step; each page in a new browser context, or in ``returning`` (a context kept
+    between rounds) with its cookies cleared."""
     rows = []
     for steps_of in (lambda p: _map_steps(p, server.url, lat_lon), lambda p: _pv_steps(p, server.url),
                      lambda p: _project_steps(p, server.url, site), lambda p: _forest_steps(p, server.url),
                      lambda p: _indicator_steps(p, server.url)):
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
+        if returning is not None:
+            returning.clear_cookies()  # a new, signed-out session: only the HTTP cache is kept
+        ctx = returning or _new_context(browser)
         page = ctx.new_page()
         try:
             for name, step in steps_of(page):
@@ -273,7 +292,10 @@ def _round(browser, server, kind: str, site: Path, lat_lon: tuple[float, float])
                 if error:
                     break
         finally:
-            ctx.close()
+            if returning is None:
+                ctx.close()
+            else:
+                page.close()
     return rows
 
 
@@ -291,9 +313,10 @@ def _medians(rows: list[dict[str, Any]], label: str, rounds: int) -> list[dict[s
     return out
 
 
-def bench_repo(repo: Path, warm_rounds: int = WARM_ROUNDS) -> list[dict[str, Any]]:
-    """The first round and ``warm_rounds`` warm rounds against a fresh start of ``repo``'s app, and each step's
-    median over the warm rounds (one page load in a fresh browser context varies by ±0.3 s)."""
+def bench_repo(repo: Path, warm_rounds: int = WARM_ROUNDS, browsers: tuple[str, ...] = BROWSERS) -> list[dict[str, Any]]:
+    """The first round and ``warm_rounds`` warm rounds in each of ``browsers`` against a fresh start of
+    ``repo``'s app, and each step's median over the warm rounds (one page load in a fresh browser context
+    varies by ±0.3 s)."""
     from playwright.sync_api import sync_playwright
 
     from cyc_geo import auth
@@ -309,18 +332,25 @@ def bench_repo(repo: Path, warm_rounds: int = WARM_ROUNDS) -> list[dict[str, Any
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 rows = _round(browser, server, "first", site, lat_lon)
-                warm = [row for i in range(warm_rounds)
-                        for row in _round(browser, server, f"warm {i + 1}", site, lat_lon)]
+                for kind in browsers:
+                    returning = _new_context(browser) if kind == "returning" else None
+                    warm = [row for i in range(warm_rounds)
+                            for row in _round(browser, server, f"warm {i + 1}, {kind} browser", site, lat_lon,
+                                              returning)]
+                    if returning is not None:
+                        returning.close()
+                    rows += warm + _medians(warm, f"{server.label}, {kind} browser", warm_rounds)
                 browser.close()
-            rows += warm + _medians(warm, server.label, warm_rounds)
         finally:
             server.stop()
     return rows
 
 
-def run(quick: bool = False, repos: list[Path] | None = None, warm_rounds: int = WARM_ROUNDS) -> list[dict[str, Any]]:
+def run(quick: bool = False, repos: list[Path] | None = None, warm_rounds: int = WARM_ROUNDS,
+        browsers: tuple[str, ...] = BROWSERS) -> list[dict[str, Any]]:
     """Rows for every repo (default: this checkout); ``quick`` makes one warm round."""
-    return [row for repo in (repos or [REPO]) for row in bench_repo(repo.resolve(), 1 if quick else warm_rounds)]
+    return [row for repo in (repos or [REPO])
+            for row in bench_repo(repo.resolve(), 1 if quick else warm_rounds, browsers)]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -328,8 +358,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repo", action="append", type=Path, help="checkout to benchmark (repeatable; default: this one)")
     p.add_argument("--out", type=Path, help="also write the rows as JSON here")
     p.add_argument("--warm-rounds", type=int, default=WARM_ROUNDS, help="warm rounds per checkout (median reported)")
+    p.add_argument("--browser", choices=(*BROWSERS, "both"), default="both",
+                   help="warm rounds in a fresh browser per page, a returning one (HTTP cache kept), or both")
     args = p.parse_args(argv)
-    rows = run(repos=args.repo, warm_rounds=max(1, args.warm_rounds))
+    browsers = BROWSERS if args.browser == "both" else (args.browser,)
+    rows = run(repos=args.repo, warm_rounds=max(1, args.warm_rounds), browsers=browsers)
     emit_rows(rows, args.out)
 
 
