@@ -64,6 +64,18 @@ def round_for_unit(value: Any, unit: str | None, default: int = 2) -> Any:
     return int(out) if digits == 0 else out
 
 
+
+def fmt(value: Any, unit: str | None = None) -> str:
+    """A value as printed in a report or shown in a table: rounded for its unit (:func:`round_for_unit`) with
+    thousands separators, ``MISSING`` when missing (None, NaN, inf); text passes through."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return MISSING
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        r = round_for_unit(value, unit)
+        return MISSING if r is None else f"{r:,}"
+    return str(value)
+
+
 @dataclass
 class ExportMeta:
     """The header block of an export.

@@ -10,7 +10,6 @@ printing empty boxes.
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from cyc_geo.exports.excel import header_label
-from cyc_geo.exports.meta import DEMO_NOTE, MISSING, ExportMeta, round_for_unit
+from cyc_geo.exports.meta import DEMO_NOTE, MISSING, ExportMeta, fmt
 
 FONT_FILES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
@@ -39,18 +38,6 @@ def cjk_font_file() -> Path:
             return f
     raise RuntimeError("Chinese PDF font not found: install Debian's fonts-wqy-microhei "
                        "(apt-get install fonts-wqy-microhei) / 未找到中文字体")
-
-
-def fmt(value: Any, unit: str | None = None) -> str:
-    """A value as printed in a report table: rounded for its unit, ``—`` when missing."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return MISSING
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        r = round_for_unit(value, unit)
-        if r is None:
-            return MISSING
-        return f"{r:,}" if isinstance(r, int) else f"{r:,}"
-    return str(value)
 
 
 HEADING_KEEP_MM = 15.0

@@ -42,8 +42,8 @@ from matplotlib.figure import Figure
 from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import Provenance, provenance_of
 from cyc_geo.catalog.registry import LayerDef, load_registry
-from cyc_geo.exports.meta import MISSING, ExportMeta
-from cyc_geo.exports.pdf import FAMILY, PdfReport, fmt
+from cyc_geo.exports.meta import MISSING, ExportMeta, fmt
+from cyc_geo.exports.pdf import FAMILY, PdfReport
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.geo.scalebar import SCALE_STEPS, nice_scale_length_m  # noqa: F401  (part of this module's API)
 from cyc_geo.places.profile import profile

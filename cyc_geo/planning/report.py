@@ -34,6 +34,7 @@ from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.places.profile import profile
 from cyc_geo.planning.landcheck import LEVELS, CheckContext, LandCheck, check_site
 from cyc_geo.planning.projects import SEED_COLUMNS, load_project_sites, load_projects, project_row
+from cyc_geo.planning.sites_table import SUMMARY_UNITS
 
 LEVEL_COLORS = {"conflict": "F4CCCC", "warning": "FFF2CC", "ok": "D9EAD3"}
 LEVEL_ZH = {"conflict": "冲突", "warning": "注意", "ok": "通过", "info": "提示"}
@@ -260,11 +261,6 @@ def summary_table(results: list[LandCheck], projects: pd.DataFrame | None = None
     return out
 
 
-SUMMARY_UNITS = {"投资规模(万元)": "万元", "用地需求(亩)": "亩", "地块面积(亩)": "亩", "地块面积(ha)": "ha",
-                 "屋顶覆盖范围(亩)": "亩"}
-"""Units of the summary's numeric columns (for rounding as the plan prints them)."""
-
-
 def summary_meta(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh"):
     """The export facts of the summary: title, date, sources and the demo note (demo when any checked
     layer is demo, ``table.attrs["demo_layers"]``)."""
@@ -432,8 +428,7 @@ def project_report_html(project: pd.Series, result: LandCheck, png: bytes | None
 
 def summary_html(table: pd.DataFrame, demo: bool | None = None, lang: str = "zh") -> str:
     """The all-projects summary as a printable HTML page: title, date, demo note, rounded numbers."""
-    from cyc_geo.exports.meta import DEMO_LABEL
-    from cyc_geo.exports.pdf import fmt
+    from cyc_geo.exports.meta import DEMO_LABEL, fmt
 
     meta = summary_meta(table, demo, lang)
     head = "".join(f"<th>{_esc(c)}</th>" for c in table.columns)

@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from cyc_geo.exports.markdown import md_escape
-from cyc_geo.exports.meta import MISSING
+from cyc_geo.exports.meta import MISSING, fmt
 from cyc_geo.planning.site import LandCheck
 
 LEVEL_ICON = {"conflict": "✖", "warning": "⚠", "ok": "✔", "info": "ℹ"}
@@ -43,6 +43,10 @@ CONTEXT_LAYER_IDS = ("cropland", "farmland", "eco_redline", "urban_boundary", "f
 """Layers drawn around a checked (non-rooftop) site on the page map, bottom first: cropland, which the check
 warns about, under the basic farmland it contains, then 三区三线 and forest."""
 
+
+SUMMARY_UNITS = {"投资规模(万元)": "万元", "用地需求(亩)": "亩", "地块面积(亩)": "亩", "地块面积(ha)": "ha",
+                 "屋顶覆盖范围(亩)": "亩"}
+"""Units of the summary's numeric columns (for rounding as the plan prints them, :data:`cyc_geo.exports.meta.PLAN_DECIMALS`)."""
 
 def checked_site_rows(lang: str) -> list[tuple[str, str, str]]:
     """Legend rows (kind, colour, label) of the checked site on the page map: its outline and, always, the
@@ -108,8 +112,18 @@ def shown_summary(table: pd.DataFrame, lang: str | None = None, projects: pd.Dat
 
 
 def labelled(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``table`` with its headers in ``lang`` (:data:`TABLE_LABELS`) and empty cells as MISSING."""
+    """``table`` with its headers in ``lang`` (:data:`TABLE_LABELS`) and empty cells as MISSING.
+
+    A numeric column with empty cells is shown as text, its numbers rounded for the column's unit
+    (:data:`SUMMARY_UNITS`, :func:`cyc_geo.exports.meta.fmt`): numbers beside "—" in one column cannot be
+    sent to the browser as a number column (Streamlit then logged a conversion traceback on every run and
+    showed the raw floats)."""
     out = table.astype(object).where(table.notna(), MISSING)
+    for c in table.columns:
+        if pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c]) \
+                and table[c].isna().any():
+            unit = SUMMARY_UNITS.get(c)
+            out[c] = [fmt(v, unit) for v in table[c]]
     return out.rename(columns={c: _t(lang, *TABLE_LABELS[c]) for c in out.columns if c in TABLE_LABELS})
 
 

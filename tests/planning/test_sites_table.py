@@ -46,6 +46,21 @@ def test_shown_summary_icons_and_land_need_text():
     assert table["用地需求(亩)"].iloc[0] == 1234.4  # the input is not changed
 
 
+
+def test_a_number_column_with_gaps_is_shown_as_rounded_text_the_browser_can_take():
+    """The summary's 地块面积 (亩) is empty for the rooftop project: its numbers are shown as text rounded for
+    亩 (1 decimal) beside "—", and the frame converts to Arrow (a float column holding "—" did not)."""
+    import pyarrow as pa
+
+    table = pd.DataFrame({"序号": [1, 2, 3], "地块面积(亩)": [1234.5678, None, 5.0],
+                          "地块面积(ha)": [82.30452, float("nan"), 0.333], "投资规模(万元)": [1000.0, 2500.5, 3.25]})
+    show = st_.labelled(table, "zh")
+    assert list(show["地块面积 (亩)"]) == ["1,234.6", "—", "5.0"]
+    assert list(show["地块面积 (ha)"]) == ["82.3", "—", "0.33"]
+    assert list(show["投资规模 (万元)"]) == [1000.0, 2500.5, 3.25]  # no gap: numbers stay numbers
+    assert list(show["序号"]) == [1, 2, 3]
+    pa.Table.from_pandas(show)  # raised ArrowInvalid ("Could not convert '—' ... tried to convert to double")
+
 def test_project_names_in_both_languages():
     projects = pd.DataFrame({"序号": ["1", "2"], "项目名称": ["光伏", "林地"], "name_en": ["PV", "Forest"]})
     assert st_.project_names(projects, "zh") == {1: "光伏", 2: "林地"}
