@@ -10,6 +10,7 @@ printing empty boxes.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,6 +39,47 @@ def cjk_font_file() -> Path:
             return f
     raise RuntimeError("Chinese PDF font not found: install Debian's fonts-wqy-microhei "
                        "(apt-get install fonts-wqy-microhei) / 未找到中文字体")
+
+
+LINE_START_FORBIDDEN = frozenset("。，、；：？！）》」』】〕〉”’…—·%‰,.;:?!)]}")
+"""Characters a Chinese line must not start with (closing punctuation; docs/sources.md, "Chinese line breaking")."""
+LINE_END_FORBIDDEN = frozenset("（《「『【〔〈“‘([{")
+"""Characters a Chinese line must not end with (opening punctuation; docs/sources.md, "Chinese line breaking")."""
+_TOKEN = re.compile(r"[!-~]+|\s|.", re.S)
+"""A run of printable ASCII (a number, code or Latin word, kept whole), one space, or one other character."""
+
+
+def cjk_lines(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` with a line break wherever ``multi_cell(width, …)`` in the current font would wrap it, placed by
+    the Chinese rules: no line starts with closing punctuation (the character before it goes down with it) or
+    ends with opening punctuation, and a number or Latin word is not split when it fits on a line.
+
+    fpdf2's character wrap breaks before any character ("…《标点符号用法》" then "）" alone at the start of the
+    next line); its word wrap needs spaces. ``width`` in mm, the cell margins taken off as ``multi_cell`` does.
+    Pass the result to ``multi_cell`` (and ``text_height``) with the same width."""
+    room = width - 2 * pdf.c_margin - 0.01
+
+    def fits(tokens: list[str]) -> bool:
+        return pdf.get_string_width("".join(tokens)) <= room
+
+    out: list[str] = []
+    for para in text.split("\n"):
+        line: list[str] = []
+        for tok in _TOKEN.findall(para):
+            if line and not fits([*line, tok]):
+                carry: list[str] = []
+                if tok[0] in LINE_START_FORBIDDEN:  # take the character before down with it (and its like)
+                    while len(line) > 1 and (not carry or carry[0][0] in LINE_START_FORBIDDEN):
+                        carry.insert(0, line.pop())
+                while len(line) > 1 and line[-1][-1] in LINE_END_FORBIDDEN:
+                    carry.insert(0, line.pop())
+                out.append("".join(line).rstrip())
+                line = carry
+                if not line and tok.isspace():
+                    continue  # a space at a break is dropped
+            line.append(tok)
+        out.append("".join(line).rstrip())
+    return "\n".join(out)
 
 
 HEADING_KEEP_MM = 15.0

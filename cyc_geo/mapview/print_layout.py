@@ -43,7 +43,7 @@ from cyc_geo.catalog.loader import load_layer
 from cyc_geo.catalog.provenance import Provenance, provenance_of
 from cyc_geo.catalog.registry import LayerDef, load_registry
 from cyc_geo.exports.meta import MISSING, ExportMeta, fmt
-from cyc_geo.exports.pdf import FAMILY, PdfReport
+from cyc_geo.exports.pdf import FAMILY, PdfReport, cjk_lines
 from cyc_geo.geo.crs import AREA_CRS
 from cyc_geo.geo.scalebar import SCALE_STEPS, nice_scale_length_m  # noqa: F401  (part of this module's API)
 from cyc_geo.places.profile import profile
@@ -641,6 +641,8 @@ def _place_notes(pdf: PdfReport, notes: list[tuple[float, float, str]], extent, 
             continue
         w = min(NOTE_WIDTH_MM, pdf.get_string_width(text) + 2 * pdf.c_margin + 0.6)
         wrap = WrapMode.WORD if " " in text else WrapMode.CHAR  # Chinese text breaks between characters
+        if wrap == WrapMode.CHAR:
+            text = cjk_lines(pdf, text, w)  # by the Chinese rules
         h = pdf.text_height(w, line_h, text, wrapmode=wrap)
         left = px + 1.8 if px + 1.8 + w <= frame.x + frame.w else px - 1.8 - w
         top = min(max(py - line_h / 2, frame.y), frame.y + frame.h - h)
@@ -779,22 +781,41 @@ def _key_figures(pdf: PdfReport, rows: list[tuple[str, str]], x: float, y: float
     return y + 3
 
 
-def _maker_block(pdf: PdfReport, maker: str, review_no: str, panel: Frame, legend_end: float, lang: str) -> None:
-    """制图单位 / 审图号 at the foot of the side panel (below the legend), each noted as not filled in when
-    empty, with the note on map review when there is no review number."""
+def _maker_text(maker: str, review_no: str, lang: str) -> str:
+    """制图单位 / 审图号 (where Chinese published maps carry them, in the foot after the date, coordinate system and
+    scale), each noted as not filled in when empty, with the note on map review when there is no review number."""
     zh = lang == "zh"
     colon = "：" if zh else ": "
     unfilled = f"（{_t('unfilled', lang)}）" if zh else f"({_t('unfilled', lang)})"
-    lines = [f"{_t('maker', lang)}{colon}{maker.strip() or unfilled}",
+    parts = [f"{_t('maker', lang)}{colon}{maker.strip() or unfilled}",
              f"{_t('review', lang)}{colon}{review_no.strip() or unfilled}"]
     if not review_no.strip():
-        lines.append(("注：" if zh else "Note: ") + _t("review_note", lang))
-    text = "\n".join(lines)
-    pdf.set_font(FAMILY, "", 6.5)
-    wrap = WrapMode.CHAR if zh else WrapMode.WORD
-    height = pdf.text_height(panel.w, 3.0, text, align=Align.L, wrapmode=wrap)
-    pdf.set_xy(panel.x, max(legend_end + 2.0, panel.y + panel.h - height))
-    pdf.multi_cell(panel.w, 3.0, text, align=Align.L, wrapmode=wrap)
+        parts.append(("注：" if zh else "Note: ") + _t("review_note", lang))
+    return ("　" if zh else "   ").join(parts)
+
+
+FOOT_SIZES_PT = (6.3, 6.0, 5.6, 5.2, 4.8, 4.4)
+"""Font sizes of the foot under the map, largest first: the largest at which the sources, the date line and the
+map maker all fit above the page's bottom margin is used (project choice: 4.4 pt is still read on paper; a foot
+that ran over the margin went on to a second page)."""
+
+
+def _foot(pdf: PdfReport, texts: list[str], x: float, y: float, width: float, lang: str) -> None:
+    """``texts`` (one paragraph each) from ``(x, y)`` down, ``width`` mm wide, at the largest of
+    :data:`FOOT_SIZES_PT` at which they end above the page's bottom margin (the page's own footer below it)."""
+    zh = lang == "zh"
+    wrap = WrapMode.CHAR if zh else WrapMode.WORD  # Chinese text breaks between characters, by its rules
+    room = pdf.h - pdf.b_margin - y
+    for size in FOOT_SIZES_PT:
+        pdf.set_font(FAMILY, "", size)
+        line_h = size * 0.46
+        laid = [cjk_lines(pdf, t, width) if zh else t for t in texts]
+        if sum(pdf.text_height(width, line_h, t, align=Align.L, wrapmode=wrap) for t in laid) <= room:
+            break
+    pdf.set_xy(x, y)
+    for t in laid:
+        pdf.set_x(x)
+        pdf.multi_cell(width, line_h, t, align=Align.L, wrapmode=wrap)
 
 
 def page_extent(bounds: tuple[float, float, float, float], paper: str, landscape: bool
@@ -841,21 +862,15 @@ def map_page(pdf: PdfReport, drawn: list[Drawn], extent_bounds: tuple[float, flo
     y = panel.y
     if figures:
         y = _key_figures(pdf, figures, panel.x, y, panel.w, lang)
-    legend_end = draw_legend(pdf, legend_sections(drawn, lang, highlight=highlight is not None, markup=markup), panel.x, y,
-                             panel.w, lang)
-    pdf.set_xy(mapf.x, mapf.y + mapf.h + 1.5)
-    pdf.set_font(FAMILY, "", 6.3)
-    width = mapf.w + panel.w + 4
-    wrap = WrapMode.CHAR if zh else WrapMode.WORD  # Chinese text breaks between characters
-    pdf.multi_cell(width, 2.9, f"{_t('sources', lang)}{colon}" + ("；" if zh else "; ").join(source_lines(drawn, lang)),
-                   align=Align.L, wrapmode=wrap)
-    pdf.set_x(mapf.x)
+    draw_legend(pdf, legend_sections(drawn, lang, highlight=highlight is not None, markup=markup), panel.x, y,
+                panel.w, lang)
     gap = "　" if zh else "   "
     paper_text = f"（{paper.upper()}）" if zh else f" ({paper.upper()})"
-    pdf.multi_cell(width, 2.9, f"{_t('made', lang)}{colon}{pdf.meta.date_text}{gap}"
-                   f"{_t('crs', lang)}{gap}{'比例尺' if zh else 'Scale'} 1:{scale:,}{paper_text}", align=Align.L,
-                   wrapmode=wrap)
-    _maker_block(pdf, maker, review_no, panel, legend_end, lang)
+    texts = [f"{_t('sources', lang)}{colon}" + ("；" if zh else "; ").join(source_lines(drawn, lang)),
+             f"{_t('made', lang)}{colon}{pdf.meta.date_text}{gap}{_t('crs', lang)}{gap}"
+             f"{'比例尺' if zh else 'Scale'} 1:{scale:,}{paper_text}",
+             _maker_text(maker, review_no, lang)]
+    _foot(pdf, texts, mapf.x, mapf.y + mapf.h + 1.5, mapf.w + panel.w + 4, lang)
     return {"m_per_mm": m_per_mm, "scale_m": scale_m, "scale": float(scale)}
 
 

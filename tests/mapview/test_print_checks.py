@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from cyc_geo.exports.pdf import pdf_text
+from cyc_geo.exports.pdf import LINE_START_FORBIDDEN, pdf_text
 from cyc_geo.mapview import print_layout as pl
 from cyc_geo.places.county import load_county
 
@@ -122,6 +122,24 @@ def test_an_english_print_has_no_chinese_outside_place_names():
     cjk = re.findall(r"[\u3400-\u9fff]+", text)
     assert not cjk, (cjk, drawn_names)
 
+
+
+ALL_LAYERS = ["county", "townships", "belt", "river", "devzone", "projects", "cropland", "farmland", "forest",
+              "rooftops", "pv_installations"]
+
+
+@pytest.mark.parametrize("paper, landscape, lang", [("A4", True, "zh"), ("A4", False, "zh"), ("A4", False, "en")])
+def test_a_print_of_every_layer_is_one_page_and_its_chinese_lines_keep_the_punctuation_rules(paper, landscape, lang):
+    """The foot (sources, date line, 制图单位/审图号) fits above the bottom margin: with every layer on, an A4
+    portrait print put its last lines on a second page, and the 审图号 note under a long legend ran into the
+    sources. No Chinese line starts with closing punctuation ("》）" did, GB/T 15834-2011)."""
+    data = pl.print_layout(ALL_LAYERS, paper=paper, landscape=landscape, lang=lang)
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+    text = pdf_text(data)
+    assert "制图单位" in text if lang == "zh" else "Map maker" in text
+    if lang == "zh":
+        bad = [ln for ln in text.splitlines() if ln[:1] in LINE_START_FORBIDDEN - set(",.;:?!)]}%")]
+        assert not bad, bad
 
 def test_map_maker_and_review_number_are_printed_or_noted():
     empty = pdf_text(pl.print_layout(["county"], paper="A4"))
