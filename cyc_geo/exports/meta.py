@@ -64,7 +64,6 @@ def round_for_unit(value: Any, unit: str | None, default: int = 2) -> Any:
     return int(out) if digits == 0 else out
 
 
-
 def fmt(value: Any, unit: str | None = None) -> str:
     """A value as printed in a report or shown in a table: rounded for its unit (:func:`round_for_unit`) with
     thousands separators, ``MISSING`` when missing (None, NaN, inf); text passes through."""

@@ -22,7 +22,7 @@ import pandas as pd
 from openpyxl.styles import PatternFill
 
 from cyc_geo.exports import excel, pdf
-from cyc_geo.exports.meta import MISSING, ExportMeta, beijing_time, fmt, round_for_unit
+from cyc_geo.exports.meta import MISSING, ExportMeta, beijing_time, fmt
 from cyc_geo.indicators.catalogue import (
     BEHIND,
     MET,
@@ -244,16 +244,16 @@ def pdf_bytes(long: pd.DataFrame, catalogue: pd.DataFrame, demo: bool, lang: str
         report.heading(f"{y}年评估")
         table = pd.DataFrame({
             "序号": ev["no"].astype(int).astype(str), "指标": ev["name"], "单位": ev["unit"],
-            "目标": [fmt(round_for_unit(v, u), u) for v, u in zip(ev["target"], ev["unit"], strict=True)],
-            "实际": [fmt(round_for_unit(v, u), u) for v, u in zip(ev["value"], ev["unit"], strict=True)],
+            "目标": [fmt(v, u) for v, u in zip(ev["target"], ev["unit"], strict=True)],
+            "实际": [fmt(v, u) for v, u in zip(ev["value"], ev["unit"], strict=True)],
             "数据年份": ev["data_year"].map(lambda v: str(_year_text(v))),
             "来源": ev["kind"].map(lambda k: SOURCE_KINDS.get(k, SOURCE_KINDS["none"])[0]),
             "填报人": ev["entered_by"].replace("", MISSING).fillna(MISSING),
             "填报时间": ev["entered_at"].map(lambda t: beijing_time(t) if t else MISSING),
             "状态": ev["status"], "牵头单位": ev["lead"],
-            "填报值": [fmt(round_for_unit(v, u), u) for v, u in zip(ev["reported"].map(_figure_value), ev["unit"],
+            "填报值": [fmt(v, u) for v, u in zip(ev["reported"].map(_figure_value), ev["unit"],
                                                                     strict=True)],
-            "地图测算值": [fmt(round_for_unit(v, u), u) for v, u in zip(ev["map_estimate"].map(_figure_value),
+            "地图测算值": [fmt(v, u) for v, u in zip(ev["map_estimate"].map(_figure_value),
                                                                       ev["unit"], strict=True)],
             "地图数据年份": ev["map_estimate"].map(lambda f: str(_map_year(f))),
         })

@@ -46,7 +46,9 @@ warns about, under the basic farmland it contains, then 三区三线 and forest.
 
 SUMMARY_UNITS = {"投资规模(万元)": "万元", "用地需求(亩)": "亩", "地块面积(亩)": "亩", "地块面积(ha)": "ha",
                  "屋顶覆盖范围(亩)": "亩"}
-"""Units of the summary's numeric columns (for rounding as the plan prints them, :data:`cyc_geo.exports.meta.PLAN_DECIMALS`)."""
+"""Units of the summary's numeric columns (for rounding as the plan prints them,
+:data:`cyc_geo.exports.meta.PLAN_DECIMALS`)."""
+
 
 def checked_site_rows(lang: str) -> list[tuple[str, str, str]]:
     """Legend rows (kind, colour, label) of the checked site on the page map: its outline and, always, the
