@@ -293,6 +293,23 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
 
 
+
+def open_expander(page, summary, timeout_ms: int = 60_000) -> None:
+    """Open the expander whose label is ``summary`` (a locator of the label's text) and wait until it has finished
+    opening; an open one is left open.
+
+    Streamlit animates the opening (~0.5 s): the ``details`` grow from the label's height under an inline
+    ``height`` and ``overflow: hidden`` while the main area scrolls to show them, so what is inside keeps moving.
+    A click meanwhile pressed on one element and released on another: in a CI run the mouse went down on
+    生成 PDF and up on the 纸张 radios 10 ms later, no click reached the button and the print never came (logged
+    with mousedown/mouseup listeners and the button's y per animation frame: 961, 992, … 1132 px). The end of
+    the animation is the signal: the inline height is removed."""
+    details = summary.locator("xpath=ancestor::details[1]")
+    if not details.evaluate("d => d.open"):
+        summary.click()
+    page.wait_for_function("d => d.open && !d.style.height && !d.style.overflow", arg=details.element_handle(),
+                           timeout=timeout_ms)
+
 @pytest.fixture
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import save_artifact, wait_for_app
+from conftest import open_expander, save_artifact, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_draw_a_rectangle_on_the_map_and_get_its_statistics(app_url, page):
     page.mouse.move(x0 + 140, y0 + 100, steps=6)
     page.mouse.up()
     wait_for_app(page, timeout_ms=LONG)
-    page.get_by_text("区域统计", exact=True).first.click()
+    open_expander(page, page.get_by_text("区域统计", exact=True).first)
     page.get_by_text("打开区域统计").first.click()
     wait_for_app(page, timeout_ms=LONG)
     page.get_by_text("地图上绘制的多边形").first.click()

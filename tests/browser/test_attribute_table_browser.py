@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import save_artifact, wait_for_app
+from conftest import open_expander, save_artifact, wait_for_app
 
 from tests.browser.test_browser_map import MAP_IFRAME, choose_option
 
@@ -38,7 +38,7 @@ def test_farmland_table_filter_row_click_and_excel(app_url, page):
                                                                                             timeout=LONG)
     wait_for_app(page, timeout_ms=LONG)
     panel = page.locator('[data-testid="stExpander"]').filter(has_text="属性表").first
-    panel.locator("summary").click()
+    open_expander(page, panel.locator("summary"))
     panel.get_by_text("打开属性表").click()
     _filter_box(panel, "筛选字段").wait_for(timeout=LONG)  # the toggle's run has started ...
     wait_for_app(page, timeout_ms=LONG)  # ... and ended

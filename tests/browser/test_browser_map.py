@@ -17,7 +17,7 @@ import shapely
 from playwright.sync_api import expect
 
 from cyc_geo.catalog.registry import load_registry
-from tests.conftest import save_artifact, wait_for_app
+from tests.conftest import open_expander, save_artifact, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -222,7 +222,7 @@ def test_export_files_are_made_when_their_download_is_clicked(app_url, page):
     """HTML and PNG of the current view, each built on its click (deferred download data): the HTML opens
     offline (the layers inline, no tile server), the PNG is an image of the map."""
     _open(page, app_url + "/?layers=county,townships")
-    page.get_by_text("导出当前地图（HTML / PNG）").click()
+    open_expander(page, page.get_by_text("导出当前地图（HTML / PNG）"))
     with page.expect_download(timeout=LONG) as dl:
         page.get_by_role("button", name="下载 HTML").click()
     assert dl.value.suggested_filename == "changyuan_map.html"

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser_map import LONG, _inner_frame, _open
-from tests.conftest import save_artifact, wait_for_app
+from tests.conftest import open_expander, save_artifact, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def test_the_print_layout_prints_the_extent_the_moved_map_shows(page, app_url):
     wait_for_app(page, timeout_ms=LONG)  # ... and ended
     width_km, height_km = inner.evaluate(EXTENT_KM)
 
-    page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）").click()
+    open_expander(page, page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）"))
     page.get_by_role("button", name="生成 PDF").click()
     caption = page.get_by_text(re.compile(r"已按当前视图排版：约 [\d.,]+ × [\d.,]+ km（超出市域的部分裁去）"))
     expect(caption).to_be_visible(timeout=LONG)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, wait_for_app
+from conftest import ARTIFACTS, open_expander, wait_for_app
 from playwright.sync_api import expect
 
 from cyc_geo.exports.pdf import pdf_text
@@ -58,7 +58,7 @@ def test_draw_a_polygon_and_a_note_and_print_them_on_a3(app_url, page):
     page.mouse.click(cx - 120, cy - 60)
     expect(page.get_by_text("标注（2）")).to_be_visible(timeout=LONG)
     wait_for_app(page, timeout_ms=LONG)
-    page.get_by_text("标注（2）").click()
+    open_expander(page, page.get_by_text("标注（2）"))
     page.get_by_label("注记文字").fill(NOTE)
     page.get_by_label("注记文字").press("Enter")
     wait_for_app(page, timeout_ms=LONG)
@@ -71,7 +71,7 @@ def test_draw_a_polygon_and_a_note_and_print_them_on_a3(app_url, page):
     page.locator(MAP_IFRAME).last.screenshot(path=str(ARTIFACTS / "markup_map.png"))
 
     # the A3 print of the view
-    page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）").click()
+    open_expander(page, page.get_by_text("打印版式（PDF：图例、比例尺、指北针、数据来源）"))
     paper = page.get_by_test_id("stRadio").filter(has_text="纸张")
     paper.get_by_text("A3", exact=True).click()
     expect(paper.get_by_role("radio", name="A3")).to_be_checked(timeout=LONG)

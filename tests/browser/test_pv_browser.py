@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import save_artifact, start_app, stop_app, wait_for_app
+from conftest import open_expander, save_artifact, start_app, stop_app, wait_for_app
 from playwright.sync_api import expect
 
 from tests.browser.test_browser_map import choose_option
@@ -117,7 +117,7 @@ def test_language_switches_keep_the_emission_preset(browser, app_url):
         _open_pv(page, url)
         co2 = _metric_value(page, CO2_LABELS["中文"])
         seed_value = co2.inner_text()
-        page.get_by_text("技术参数（默认值及来源见 docs/pv.md）").click()
+        open_expander(page, page.get_by_text("技术参数（默认值及来源见 docs/pv.md）"))
         box = page.get_by_role("combobox", name="减排折算口径")
         box.wait_for(state="visible", timeout=60_000)
         choose_option(page, box, "全国电网平均排放因子 2023（0.5306）")
