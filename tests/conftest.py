@@ -293,7 +293,6 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
 
 
-
 def open_expander(page, summary, timeout_ms: int = 60_000) -> None:
     """Open the expander whose label is ``summary`` (a locator of the label's text) and wait until it has finished
     opening; an open one is left open.
@@ -309,6 +308,7 @@ def open_expander(page, summary, timeout_ms: int = 60_000) -> None:
         summary.click()
     page.wait_for_function("d => d.open && !d.style.height && !d.style.overflow", arg=details.element_handle(),
                            timeout=timeout_ms)
+
 
 @pytest.fixture
 def page(browser):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from fpdf.enums import WrapMode
+
 from cyc_geo.exports.meta import ExportMeta
 from cyc_geo.exports.pdf import FAMILY, LINE_END_FORBIDDEN, LINE_START_FORBIDDEN, PdfReport, cjk_lines
 
@@ -58,6 +60,4 @@ def test_breaks_match_what_multi_cell_prints():
     pdf = _pdf()
     width = 60.0
     text = cjk_lines(pdf, SOURCE, width)
-    from fpdf.enums import WrapMode
-
     assert len(pdf.multi_cell(width, 3, text, dry_run=True, output="LINES", wrapmode=WrapMode.CHAR)) == len(text.split("\n"))

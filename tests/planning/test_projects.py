@@ -146,14 +146,11 @@ def test_demo_sites_are_plausible_parcels(proj_env):
     assert m[3].area == pytest.approx(county.area, rel=0.01)
 
 
-def test_project3_is_the_set_of_roofs(proj_env, fresh_db, monkeypatch, tmp_path):
+def test_project3_is_the_set_of_roofs(proj_env, data_dir, monkeypatch):
+    """The project layers are built here, from the three roofs below: an empty data folder and database
+    (``data_dir``), not the module's copy of the demo county."""
     import cyc_geo.planning.projects as projects
     import cyc_geo.pv.rooftops as rooftops
-
-    # the project layers are built here, from the three roofs below: an empty data folder
-    data = tmp_path / "data"
-    (data / "boundaries").mkdir(parents=True)
-    monkeypatch.setenv("CYC_GEO_DATA_DIR", str(data))
 
     roofs = gpd.GeoDataFrame(
         {"roof_id": [1, 2, 3]},
