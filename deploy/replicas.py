@@ -87,7 +87,7 @@ def _csp(script_src: str) -> str:
 
 CSP = _csp("'self' 'unsafe-inline' 'wasm-unsafe-eval'")
 """Content-Security-Policy nginx sends with every answer but the map component's. Streamlit's
-``index.html`` starts with an inline script, and ``components.html`` (the sign-in cookie, ui/auth.py)
+``index.html`` starts with an inline script, and ``ui.common.script_frame`` (the sign-in cookie, the widget texts)
 runs inline script in a ``srcdoc`` frame, which has its parent's policy: so ``'unsafe-inline'``.
 Streamlit's protobuf bundle compiles a small WebAssembly module: ``'wasm-unsafe-eval'`` (compiling
 WebAssembly only, no JavaScript ``eval``). Checked in headless Chromium on the map (every layer, each

@@ -28,11 +28,10 @@ import sqlite3
 import time
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from cyc_geo import auth, db
 from ui import session_cookie
-from ui.common import database, tr
+from ui.common import database, script_frame, tr
 from ui.errors import storage_message
 
 SESSION_KEY = "cyc_auth"
@@ -99,8 +98,7 @@ def _write_cookie() -> None:
     if not pending or not session_cookie.installed():
         return
     action, code = pending
-    with st.sidebar:
-        components.html(cookie_script(action, code), height=0)
+    script_frame(cookie_script(action, code))
 
 
 def current_editor() -> str | None:

@@ -495,10 +495,17 @@ def widget_texts_js(lang_code: str) -> str:
     )
 
 
+def script_frame(html: str) -> None:
+    """Run ``html`` (a ``<script>``) in a one-pixel frame of the sidebar: ``st.iframe`` with an HTML string, a
+    ``srcdoc`` frame of the app's origin whose script may reach the page (``window.parent``).
+
+    ``st.iframe`` replaces ``streamlit.components.v1.html`` (deprecated since 2026-06-01, Streamlit 1.67: it logs a
+    warning on every run); its height must be a positive number of pixels."""
+    with st.sidebar:
+        st.iframe(html, height=1)
+
+
 def widget_texts() -> None:
     """Streamlit's built-in widget texts in the page's language (Streamlit has no API or locale for them):
-    :func:`widget_texts_js` in a zero-height component frame of the sidebar."""
-    import streamlit.components.v1 as components
-
-    with st.sidebar:
-        components.html(widget_texts_js(lang()), height=0)
+    :func:`widget_texts_js` in a :func:`script_frame`."""
+    script_frame(widget_texts_js(lang()))
