@@ -11,6 +11,7 @@ and the page's tables in :mod:`cyc_geo.indicators.dashboard`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -213,7 +214,9 @@ def _editor_section(ev: pd.DataFrame, conn: sqlite3.Connection, year: int, cat: 
         getattr(st, flash[0])(flash[1])
 
 
-def _download(column, label: str, data: bytes, file_name: str, mime: str, key: str) -> None:
+def _download(column, label: str, data: bytes | Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
+    """A download button; ``data`` a callable is made when the button is clicked (Streamlit's deferred data), not on
+    every run of the page."""
     column.download_button(label, data, file_name=file_name, mime=mime, key=key)
 
 
@@ -227,9 +230,9 @@ def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     d1, d2 = st.columns(2)
     name = f"{profile().slug}_indicators_{year}"
     demo = _demo_inputs()
-    _download(d1, tr("下载 Excel（附件1格式）", "Download Excel (Annex 1 layout)"), to_excel_bytes(ev, cat, demo),
+    _download(d1, tr("下载 Excel（附件1格式）", "Download Excel (Annex 1 layout)"), lambda: to_excel_bytes(ev, cat, demo),
               f"{name}.xlsx", XLSX_MIME, "ind_dl_xlsx")
-    _download(d2, tr("下载 CSV", "Download CSV"), to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
+    _download(d2, tr("下载 CSV", "Download CSV"), lambda: to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
 
 
 def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int) -> None:

@@ -381,13 +381,19 @@ def spatial_values(
 
     ``pv_scenario`` (a :class:`cyc_geo.pv.params.Scenario`) is passed to every provider that
     takes a ``scenario`` argument, so the dashboard follows the map's scenario; providers that
-    take a ``year`` are called for each of ``years`` (values in ``SpatialValue.by_year``).
+    take a ``year`` are called for each of ``years`` (values in ``SpatialValue.by_year``), and, for an indicator
+    without a 现状值, for :data:`PATH_START_YEAR` too: the start of its linear path (:func:`linear_path`), which
+    every evaluation of a later year reads (otherwise each one called the provider again: four ledger reads per
+    dashboard run).
     """
     cat = load_catalogue() if catalogue is None else catalogue
     years = tuple(years)
     out: dict[int, SpatialValue] = {}
     for row in cat[cat["source"] == "spatial"].itertuples():
-        out[int(row.no)] = _call_provider(row.rule, pv_scenario, years)
+        row_years = years
+        if pd.isna(row.baseline) and PATH_START_YEAR not in years and any(y > PATH_START_YEAR for y in years):
+            row_years = (PATH_START_YEAR, *years)
+        out[int(row.no)] = _call_provider(row.rule, pv_scenario, row_years)
     return out
 
 

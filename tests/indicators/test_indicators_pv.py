@@ -24,15 +24,24 @@ def test_row_19_is_installed_capacity_from_the_ledger():
 
 def test_year_is_passed_to_providers_that_take_it(monkeypatch):
     fake = types.ModuleType("cyc_geo_fake_year")
-    fake.per_year = lambda year: {2022: 10.0, 2023: 40.0, 2024: 80.0}[year]
+    calls: list[int] = []
+
+    def per_year(year: int) -> float:
+        calls.append(year)
+        return {2021: 1.0, 2022: 10.0, 2023: 40.0, 2024: 80.0}[year]
+
+    fake.per_year = per_year
     fake.both = lambda year, scenario=None: year + (0.5 if scenario is not None else 0.0)
     monkeypatch.setitem(sys.modules, "cyc_geo_fake_year", fake)
     cat = ind.load_catalogue()
     cat.loc[19, "rule"] = "cyc_geo_fake_year:per_year"
     cat.loc[16, "rule"] = "cyc_geo_fake_year:both"
     sv = ind.spatial_values(cat)
-    assert {y: v.value for y, v in sv[19].by_year.items()} == {2022: 10.0, 2023: 40.0, 2024: 80.0}
+    # 19 has no 现状值: the end of 2021 (the start of its linear path) is computed with the target years
+    assert {y: v.value for y, v in sv[19].by_year.items()} == {2021: 1.0, 2022: 10.0, 2023: 40.0, 2024: 80.0}
+    assert sorted(calls) == [2021, 2022, 2023, 2024]
     assert ind.spatial_values(cat, pv_scenario=object())[16].for_year(2023).value == 2023.5
+    calls.clear()
     ev = {y: ind.evaluate(y, None, sv, cat).set_index("no").loc[19] for y in ind.YEARS}
     assert [ev[y]["value"] for y in ind.YEARS] == [10.0, 40.0, 80.0]
     assert ev[2024]["status"] == ind.MET and ev[2022]["status"] == ind.NO_TARGET  # no 2022 target
@@ -40,6 +49,11 @@ def test_year_is_passed_to_providers_that_take_it(monkeypatch):
     long = ind.trajectories(None, sv, cat)
     actual = long[(long["no"] == 19) & (long["kind"] == "actual")]
     assert actual["amount"].tolist() == [10.0, 40.0, 80.0]
+    # the evaluations read the path's start from the values given; only the one given none computes (2023 and
+    # its path's start)
+    assert sorted(calls) == [2021, 2023]
+    goal = float(cat.set_index("no").loc[19, "target_2024"])  # 70 MW
+    assert ev[2023]["reference_path"] == pytest.approx(1.0 + (goal - 1.0) * (2023 - 2021) / (2024 - 2021))
 
 
 def test_a_huge_potential_never_makes_19_met(monkeypatch):
