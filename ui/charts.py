@@ -33,7 +33,17 @@ def configure() -> None:
         schemapi.disable_debug_mode()
 
 
+def spec(made: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec of an Altair chart (a plain dict a page may cache), validated against the schema only when
+    :func:`validating`."""
+    return made.to_dict(validate=validating())
+
+
+def draw(chart_spec: dict[str, Any], **kwargs: Any) -> Any:
+    """Draw a spec made by :func:`spec` (``kwargs`` as for ``st.altair_chart``)."""
+    return st.vega_lite_chart(spec=chart_spec, **kwargs)
+
+
 def altair_chart(made: alt.TopLevelMixin, **kwargs: Any) -> Any:
-    """Draw an Altair chart as ``st.altair_chart(made, **kwargs)`` would, from its Vega-Lite spec,
-    validated against the schema only when :func:`validating`."""
-    return st.vega_lite_chart(spec=made.to_dict(validate=validating()), **kwargs)
+    """Draw an Altair chart as ``st.altair_chart(made, **kwargs)`` would, from its Vega-Lite spec (:func:`spec`)."""
+    return draw(spec(made), **kwargs)

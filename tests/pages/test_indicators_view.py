@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
 import pytest
 import streamlit as st
 from shapely.geometry import Point
@@ -82,10 +84,22 @@ def test_year_switch_changes_targets(page_env):
     assert row19["状态"] == "无年度目标" and row19["实际值"] != "—"  # the PV goal has no 2022 target: value shown
 
 
+def _chart_rows(at) -> pd.DataFrame:
+    """The trajectories chart's data (the Arrow dataset Streamlit sends with the Vega-Lite spec)."""
+    chart = (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))[0]
+    return pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
+
+
+def _charted_actual(at, no: int, year: int) -> list[float]:
+    rows = _chart_rows(at)
+    return rows[(rows["no"] == no) & (rows["stage"] == str(year)) & (rows["kind"] == "actual")]["amount"].tolist()
+
+
 def test_editor_saves_valid_values_with_audit(page_env):
     at = app_test(PAGE)
     _signed_in(at)
     at.run()
+    assert _charted_actual(at, 3, 2024) == []  # nothing reported yet
     editor = at.data_editor(key="ind_editor_2024_0")
     rows = list(editor.value["no"])
     assert 5 not in rows  # derived net emission is not editable
@@ -112,6 +126,8 @@ def test_editor_saves_valid_values_with_audit(page_env):
     assert (row4["实际值"], row4["计分依据"], row4["填报值"]) == ("24", "填报值", "24（alice）")
     assert row4["地图测算值"] == "27（无数据年份，不计分）" and row4["状态"] == "未达标"  # 24 < 26.05
     assert table[table["序号"] == 13].iloc[0]["状态"] == "未达标"  # 47 < 49
+    # the trajectories chart (cached per data) shows the saved values at once
+    assert _charted_actual(at, 3, 2024) == [250.0] and _charted_actual(at, 13, 2024) == [47.0]
 
 
 def test_bad_input_shows_message_and_saves_nothing(page_env):
