@@ -20,7 +20,15 @@ from cyc_geo.geo.crs import AREA_CRS, WGS84
 from cyc_geo.ingest import upload_safety
 from cyc_geo.mapview.controls import DrawLocale
 from cyc_geo.mapview.legend import LegendSection
-from cyc_geo.mapview.webmap import add_label_css, base_map, layer_group, layer_legend, legend_group, localize_assets
+from cyc_geo.mapview.webmap import (
+    add_label_css,
+    base_map,
+    layer_group,
+    layer_legend,
+    layer_payload,
+    legend_group,
+    localize_assets,
+)
 from cyc_geo.planning import compliance, sites_table
 from cyc_geo.planning import progress as project_progress
 from cyc_geo.planning.jzd import MAX_JZD_BYTES, JzdError, jzd_bytes
@@ -39,9 +47,9 @@ from cyc_geo.planning.projects import (
 from cyc_geo.planning.report import summary_html, summary_table, summary_xlsx
 from cyc_geo.planning.rules import SITE_TYPE_NAMES, SITE_TYPES, site_type_for
 from cyc_geo.planning.site import IndustryFigures
-from ui import projects_data
+from ui import map_data, projects_data
 from ui.auth import current_editor, require_editor
-from ui.common import database, demo_banner, lang, load_layer, registry, tr
+from ui.common import database, demo_banner, lang, layer_def, registry, tr
 from ui.text import md_escape
 
 # Site files the projects page takes (read by cyc_geo.planning.projects.read_site_file)
@@ -57,6 +65,7 @@ ZONING_IDS = ("farmland", "eco_redline", "urban_boundary")  # 三区三线 layer
 # "magic" writes a bare string of the page script onto the page.)
 LEGEND_CSS = "<style>.cyc-legend{max-height:94vh}</style>"
 MAP_HEIGHT_PX = 760
+BASEMAP = "blank"  # the land check's map has no tiles (WGS84 coordinates; offline)
 CONTEXT_PAD_M = 1_500.0  # how far around the checked site its context layers are drawn (m; project choice)
 
 
@@ -211,6 +220,14 @@ def _near(gdf: gpd.GeoDataFrame | None, window_wgs84: shapely.Geometry) -> gpd.G
     return near
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _near_payload(layer_id: str, window_wkb: bytes, lg: str, version: tuple, _ctx: CheckContext) -> str | None:
+    """The browser payload of a context layer's features around a checked site (:func:`_near`), or None; cached per
+    window, language and the context layers' versions (``version``: a project's map is drawn again on every run)."""
+    gdf = _near(_ctx.get(layer_id), shapely.from_wkb(window_wkb))
+    return None if gdf is None else layer_payload(layer_def(layer_id), gdf, lg)
+
+
 def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[list, list[LegendSection]]:
     """Feature groups of the checked site: its context layers nearby, the site, its conflict areas; legend rows."""
     site_m = checked["draw"].to_crs(AREA_CRS)
@@ -220,9 +237,11 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
     groups, legends = [], []
     # a rooftop set spans the county: its context would be every parcel of the county, and roofs take no land
     for layer_id in () if checked["result"].rooftop else sites_table.CONTEXT_LAYER_IDS:
-        gdf = _near(ctx.get(layer_id), window)
-        if gdf is not None and layer_id in layers:
-            groups.append(layer_group(layers[layer_id], gdf, lang()))
+        if layer_id not in layers:
+            continue
+        payload = _near_payload(layer_id, shapely.to_wkb(window), lang(), projects_data.context_version(), ctx)
+        if payload is not None:
+            groups.append(layer_group(layers[layer_id], lang=lang(), payload=payload))
             legends.append(layer_legend(layers[layer_id], lang()))
     conflicts = checked["conflicts"]
     site_group = folium.FeatureGroup(name=tr("核查地块", "Checked site"))
@@ -248,18 +267,19 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
     return groups, legends
 
 
-def _map_section(sites: gpd.GeoDataFrame, devzone: gpd.GeoDataFrame, project_no: int, key: tuple, checked: dict) -> dict | None:
+def _map_section(sites: gpd.GeoDataFrame, project_no: int, key: tuple, checked: dict) -> dict | None:
     """The map with the context layers, the project sites, the checked site with its conflicts, a legend and
     the drawing tool; returns st_folium's value."""
-    fmap = base_map("blank", lang=lang())
+    fmap = base_map(BASEMAP, lang=lang())
     add_label_css(fmap)
     fmap.get_root().header.add_child(folium.Element(LEGEND_CSS))
     DrawLocale(lang()).add_to(fmap)
     _draw_control().add_to(fmap)
     layers = {layer.id: layer for layer in registry()}
     base_ids = [i for i in ("county", "townships", "belt") if i in layers]
-    groups = [layer_group(layers[i], load_layer(i), lang()) for i in base_ids]
-    groups.append(layer_group(layers["devzone"], devzone, lang()))
+    # the context layers as published static files (one per data version and language, shared with the map page)
+    groups = [layer_group(layers[i], lang=lang(), url=map_data.small_payload_url(i, BASEMAP)) for i in base_ids]
+    groups.append(layer_group(layers["devzone"], lang=lang(), url=map_data.small_payload_url("devzone", BASEMAP)))
     groups.append(layer_group(layers["projects"], projects_data.site_layer(key), lang()))
     legends = [layer_legend(layers[i], lang()) for i in (*base_ids, "devzone", "projects")]
     more, more_legends = _checked_groups(checked, projects_data.context(key), layers)
@@ -537,7 +557,7 @@ def main() -> None:
     checked = _checked_site(project_no, result, key, site_type, upload, standalone, support_area, industry)
     left, right = st.columns([3, 2])
     with left:
-        out = _map_section(sites, devzone, project_no, key, checked)
+        out = _map_section(sites, project_no, key, checked)
     drawn = (out or {}).get("last_active_drawing")
     if drawn and (drawn.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon") \
             and drawn != st.session_state.get("projects_drawn"):
