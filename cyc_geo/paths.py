@@ -15,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from cyc_geo.places.profile import DEFAULT_DIR, county_dir
+from cyc_geo.places.profile import DEFAULT_DIR, county_dir, resolved
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYERS_DIR = REPO_ROOT / "layers"
@@ -33,7 +33,7 @@ def data_dir() -> Path:
     if "CYC_GEO_DATA_DIR" in os.environ:
         return Path(os.environ["CYC_GEO_DATA_DIR"])
     county = county_dir()
-    return REPO_ROOT / "data" if county.resolve() == DEFAULT_DIR.resolve() else county / "data"
+    return REPO_ROOT / "data" if resolved(county) == resolved(DEFAULT_DIR) else county / "data"
 
 
 def boundaries_dir() -> Path:

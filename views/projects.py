@@ -235,11 +235,12 @@ def _checked_groups(checked: dict, ctx: CheckContext, layers: dict) -> tuple[lis
     pad = CONTEXT_PAD_M
     window = gpd.GeoSeries([shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)], crs=AREA_CRS).to_crs(WGS84).iloc[0]
     groups, legends = [], []
+    version = projects_data.context_version()
     # a rooftop set spans the county: its context would be every parcel of the county, and roofs take no land
     for layer_id in () if checked["result"].rooftop else sites_table.CONTEXT_LAYER_IDS:
         if layer_id not in layers:
             continue
-        payload = _near_payload(layer_id, shapely.to_wkb(window), lang(), projects_data.context_version(), ctx)
+        payload = _near_payload(layer_id, shapely.to_wkb(window), lang(), version, ctx)
         if payload is not None:
             groups.append(layer_group(layers[layer_id], lang=lang(), payload=payload))
             legends.append(layer_legend(layers[layer_id], lang()))

@@ -47,8 +47,9 @@ def planner_file(layer_id: str) -> Path | None:
     active = active_import_path(layer_id)
     if active.exists():
         return active
+    boundaries = paths.boundaries_dir()
     for suffix in PLANNER_SUFFIXES:
-        candidate = paths.boundaries_dir() / f"{layer_id}{suffix}"
+        candidate = boundaries / f"{layer_id}{suffix}"
         if candidate.exists():
             return candidate
     return None
