@@ -1,7 +1,7 @@
 """Where cyc-geo keeps its files.
 
 Every location can be moved with an environment variable so that tests, CI and
-production installs do not share state:
+production installs do not share state (an empty value counts as unset):
 
 - ``CYC_GEO_DATA_DIR``: root of the data folder (default: ``<repo>/data``; for a county other than the
   bundled one, ``<profile folder>/data``, so two counties' built data never mix).
@@ -24,13 +24,13 @@ REFERENCE_DIR = DEFAULT_DIR
 
 def layers_dir() -> Path:
     """Folder of the layer registry's TOML files; ``CYC_GEO_LAYERS_DIR`` overrides ``<repo>/layers``."""
-    return Path(os.environ.get("CYC_GEO_LAYERS_DIR", LAYERS_DIR))
+    return Path(os.environ.get("CYC_GEO_LAYERS_DIR") or LAYERS_DIR)
 
 
 def data_dir() -> Path:
     """Root of the data folder; ``CYC_GEO_DATA_DIR`` overrides ``<repo>/data`` (``<profile folder>/data``
     when another county is selected, :mod:`cyc_geo.places.profile`)."""
-    if "CYC_GEO_DATA_DIR" in os.environ:
+    if os.environ.get("CYC_GEO_DATA_DIR"):  # set and not empty: an empty value is the current folder to Path
         return Path(os.environ["CYC_GEO_DATA_DIR"])
     county = county_dir()
     return REPO_ROOT / "data" if resolved(county) == resolved(DEFAULT_DIR) else county / "data"
@@ -53,7 +53,7 @@ def generated_dir() -> Path:
 
 def db_path() -> Path:
     """SQLite database path; ``CYC_GEO_DB`` overrides ``<data>/cyc_geo.sqlite``."""
-    return Path(os.environ.get("CYC_GEO_DB", data_dir() / "cyc_geo.sqlite"))
+    return Path(os.environ.get("CYC_GEO_DB") or data_dir() / "cyc_geo.sqlite")
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
