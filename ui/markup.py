@@ -150,7 +150,9 @@ def panel() -> None:
 
     gdf = frame()
     n = len(gdf)
-    with st.expander(tr(f"标注（{n}）", f"Markup ({n})"), expanded=False):
+    # a key keeps the panel the same element when its label (the count) changes: without one, deleting or drawing
+    # an item made a new, folded panel
+    with st.expander(tr(f"标注（{n}）", f"Markup ({n})"), expanded=False, key="markup_panel"):
         msg = st.session_state.pop("markup_msg", None)
         if msg:
             (st.success if msg[0] == "success" else st.error)(msg[1])

@@ -651,7 +651,8 @@ def _save_opening_stock(mw: float, as_of: str, source: str) -> None:
 
 def _ledger_section(towns: Any) -> None:
     led = ledger()
-    with st.expander(tr(f"装机台账（{len(led)} 条）", f"Installations ledger ({len(led)} rows)")):
+    # keyed: the label's row count changes when an editor adds a row, which otherwise folded the panel (ui/markup.py)
+    with st.expander(tr(f"装机台账（{len(led)} 条）", f"Installations ledger ({len(led)} rows)"), key="pv_ledger_panel"):
         st.dataframe(tables.ledger_display(led, lang()), hide_index=True, width="stretch", height=260)
         meta = led.attrs.get("meta", {})
         st.caption(tr("演示台账：程序生成，装在演示屋顶上，非真实项目。", "Demo ledger: generated on the demo roofs, not real projects.")

@@ -88,3 +88,12 @@ def test_draw_a_polygon_and_a_note_and_print_them_on_a3(app_url, page):
     assert NOTE in text  # the note's text printed on the map
     assert "标注" in text and "标注范围（面）" in text and "文字注记" in text  # the markup's legend section
     assert "（A3）" in text
+
+    # deleting an item keeps the panel open on the list that is left (its label, the count, changes: the panel
+    # used to fold, so a planner deleting several items had to open it each time)
+    page.get_by_role("button", name="删除此项").click()
+    summary = page.get_by_text("标注（1）")
+    expect(summary).to_be_visible(timeout=LONG)
+    wait_for_app(page, timeout_ms=LONG)
+    assert summary.locator("xpath=ancestor::details[1]").evaluate("d => d.open")
+    expect(page.get_by_role("button", name="删除此项")).to_be_visible(timeout=LONG)
