@@ -310,6 +310,19 @@ def open_expander(page, summary, timeout_ms: int = 60_000) -> None:
                            timeout=timeout_ms)
 
 
+def sign_in(page, user: str, password: str, timeout_ms: int = 60_000) -> None:
+    """Fill and send the sidebar's 编辑登录 form; the caller waits for what the signed-in run shows.
+
+    The panel is opened with :func:`open_expander`: while it animates open, its 登录 button moves, and a click
+    then could go down on the button and up elsewhere and be lost (a CI run of the replicas test waited 90 s for
+    已登录编辑账号 after such a click; the same wait as the print button's in :func:`open_expander`)."""
+    side = page.get_by_test_id("stSidebar")
+    open_expander(page, side.get_by_text("编辑登录（浏览无需登录）"), timeout_ms=timeout_ms)
+    side.get_by_label("用户名").fill(user)
+    side.get_by_label("密码").fill(password)
+    side.get_by_role("button", name="登录", exact=True).click()
+
+
 @pytest.fixture
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")

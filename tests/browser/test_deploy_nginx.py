@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import REPO, free_port, save_artifact, wait_for_app
+from conftest import REPO, free_port, save_artifact, sign_in, wait_for_app
 
 from deploy import replicas
 
@@ -311,10 +311,7 @@ def test_the_main_pages_raise_no_csp_violation(front, browser):
             elif path.startswith("/projects"):
                 frame.locator(".leaflet-draw-draw-rectangle").wait_for(timeout=LONG)
             elif path.endswith("#sign-in"):
-                page.get_by_text("编辑登录（浏览无需登录）").click()
-                page.get_by_label("用户名").fill("csp")
-                page.get_by_label("密码").fill("csp test password")
-                page.get_by_role("button", name="登录").click()
+                sign_in(page, "csp", "csp test password", timeout_ms=LONG)
                 wait_for_app(page, timeout_ms=LONG)
                 page.get_by_text("已登录编辑账号").wait_for(timeout=LONG)
                 from cyc_geo import auth  # the sign-in's cookie was written (its script ran under the CSP)

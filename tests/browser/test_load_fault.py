@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, start_app
+from conftest import CHROMIUM, CHROMIUM_ARGS, sign_in, start_app
 from import_helpers import squares, write_shapefile_zip
 
 from cyc_geo import auth, db
@@ -118,10 +118,7 @@ def test_kill_app_during_upload_import_then_restart(data_dir: Path, tmp_path: Pa
                 page.goto(f"{url}/data_import", timeout=PAGE_TIMEOUT_MS)
                 page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=PAGE_TIMEOUT_MS)
                 _assert_no_page_not_found(page)
-                page.get_by_text("编辑登录").click()
-                page.get_by_label("用户名").fill("editor1")
-                page.get_by_label("密码").fill("editor1 password")
-                page.get_by_role("button", name="登录").click()
+                sign_in(page, "editor1", "editor1 password")
                 page.get_by_text("已登录编辑账号").wait_for(timeout=60_000)
                 page.locator("input[type=file]").set_input_files(str(big))
                 page.get_by_text("big.geojson").wait_for(timeout=60_000)

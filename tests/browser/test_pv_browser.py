@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import open_expander, save_artifact, start_app, stop_app, wait_for_app
+from conftest import open_expander, save_artifact, sign_in, start_app, stop_app, wait_for_app
 from playwright.sync_api import expect
 
 from tests.browser.test_browser_map import choose_option
@@ -69,10 +69,7 @@ def test_reload_and_restart_keep_the_scenario(browser, tmp_path):
         # web-first assertion: right after a reload the input may still show its first render
         expect(page.get_by_label("最小屋顶面积 (m²)")).to_have_value("60.00", timeout=60_000)
 
-        page.get_by_text("编辑登录（浏览无需登录）").click()
-        page.get_by_label("用户名").fill("pvtester")
-        page.get_by_label("密码").fill("pv test password")
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "pvtester", "pv test password")
         wait_for_app(page, timeout_ms=180_000)
         page.get_by_text("已登录编辑账号").wait_for(timeout=90_000)
         name_box = page.get_by_label("情景名称")

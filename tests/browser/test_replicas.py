@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, free_port, save_artifact, wait_for_app
+from conftest import REPO, free_port, save_artifact, sign_in, wait_for_app
 
 from deploy import replicas
 
@@ -101,10 +101,7 @@ def test_a_scenario_saved_through_one_replica_is_seen_through_the_other(browser,
             wait_for_app(page, timeout_ms=240_000)
             page.keyboard.press("Escape")
             page.get_by_text("情景设置").wait_for(timeout=180_000)
-            page.get_by_text("编辑登录（浏览无需登录）").click()
-            page.get_by_label("用户名").fill("replica")
-            page.get_by_label("密码").fill("replica test password")
-            page.get_by_role("button", name="登录").click()
+            sign_in(page, "replica", "replica test password")
             wait_for_app(page, timeout_ms=180_000)
             page.get_by_text("已登录编辑账号").wait_for(timeout=90_000)
             box = page.get_by_label("情景名称")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cyc_geo import auth, db
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, start_app, stop_app, wait_for_app
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, sign_in, start_app, stop_app, wait_for_app
 
 SECRET = "test-secret-for-the-signin-cookie"
 SIGNED_IN = "已登录编辑账号"
@@ -171,10 +171,7 @@ def test_reload_stays_signed_in_httponly_cookie_and_sign_out_revokes(signin_app)
         page.goto(url + "/data_import")
         assert not _signed_in(page)
         side = page.get_by_test_id("stSidebar")
-        side.get_by_text("编辑登录").click()
-        side.get_by_label("用户名").fill("alice")
-        side.get_by_label("密码").fill("alice password")
-        side.get_by_role("button", name="登录").click()
+        sign_in(page, "alice", "alice password")
         side.get_by_text(SIGNED_IN).wait_for(timeout=60_000)
         cookie = _session_cookie(ctx, page=page)
         # set by the server (Set-Cookie), not by a script: HttpOnly, and invisible to the page's scripts
