@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import socket
@@ -308,6 +309,28 @@ def open_expander(page, summary, timeout_ms: int = 60_000) -> None:
         summary.click()
     page.wait_for_function("d => d.open && !d.style.height && !d.style.overflow", arg=details.element_handle(),
                            timeout=timeout_ms)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def logged(logger_name: str):
+    """The records of the logger ``logger_name`` while the block runs. Streamlit's loggers do not propagate, so
+    ``caplog`` does not see them (e.g. ``streamlit.dataframe_util``'s Arrow fallback, ``streamlit.deprecation_util``)."""
+    log = logging.getLogger(logger_name)
+    handler = _Records()
+    log.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        log.removeHandler(handler)
 
 
 def sign_in(page, user: str, password: str, timeout_ms: int = 60_000) -> None:

@@ -9,11 +9,8 @@ Audit and history records are seeded so those tables are on the page too. Plus u
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import re
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -23,7 +20,7 @@ from cyc_geo import db
 from cyc_geo.exports.display import display_frame, label, unit, value_text
 from cyc_geo.exports.meta import MISSING
 from cyc_geo.planning.sites_table import CHECK_NAMES, finding_lines
-from tests.conftest import REPO, app_test
+from tests.conftest import REPO, app_test, logged
 from tests.pages.test_indicators_view import page_env  # noqa: F401 - fixture
 
 PAGES = [(f"views/{p.name}",) for p in sorted((REPO / "views").glob("*.py"))]
@@ -87,28 +84,6 @@ def _headers(el) -> list[str]:
     return out
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextlib.contextmanager
-def _arrow_fallbacks() -> Iterator[list[logging.LogRecord]]:
-    """The records of Streamlit's Arrow fallback while the block runs (its logger does not propagate, so
-    ``caplog`` does not see it): a frame with a column Arrow refused, converted by Streamlit."""
-    log = logging.getLogger("streamlit.dataframe_util")
-    handler = _Records()
-    log.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        log.removeHandler(handler)
-
-
 def _walk(lang: str) -> dict[str, list[str]]:
     """Problems found on each page in ``lang`` (an editor signed in)."""
     problems: dict[str, list[str]] = {}
@@ -116,7 +91,7 @@ def _walk(lang: str) -> dict[str, list[str]]:
         at = app_test(file, timeout_s=300)
         at.session_state["lang"] = lang
         at.session_state["cyc_auth"] = {"user": "规划员", "expires": 9e12}
-        with _arrow_fallbacks() as fallbacks:
+        with logged("streamlit.dataframe_util") as fallbacks:  # a frame with a column Arrow refused
             at.run()
         found = [f"exception: {e.message[:200]}" for e in at.exception]
         found += [f"table the browser cannot take: {r.exc_info[1] if r.exc_info else r.getMessage()}"

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO, app_test
+from tests.conftest import REPO, app_test, logged
 
 SHELL = """
 import sys
@@ -19,24 +17,10 @@ script_frame(cookie_script("clear", ""))
 """
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def _run_logging_deprecations(at: AppTest) -> list[str]:
-    log = logging.getLogger("streamlit.deprecation_util")  # does not propagate: caplog would not see it
-    handler = _Records()
-    log.addHandler(handler)
-    try:
+    with logged("streamlit.deprecation_util") as records:
         at.run()
-    finally:
-        log.removeHandler(handler)
-    return [r.getMessage() for r in handler.records]
+    return [r.getMessage() for r in records]
 
 
 def test_the_app_shell_calls_nothing_deprecated():
