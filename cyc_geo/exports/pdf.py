@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import pandas as pd
 from fpdf import FPDF
+from fpdf import image_parsing as fpdf_images
 from fpdf.enums import XPos, YPos
 
 from cyc_geo.exports.excel import header_label
@@ -30,6 +31,11 @@ Noto Sans CJK is CFF-based: fpdf2 embeds it so that text extractors (pypdf, pdfm
 nothing back, i.e. the PDF would not be searchable. See docs/sources.md, "PDF fonts"."""
 
 FAMILY = "cjk"
+
+IMAGE_ZLIB_LEVEL = 3
+"""zlib level of the images the PDFs embed (the maps): fpdf2's setting is process-wide and defaults to zlib's 6.
+Level 3 compresses an A3 atlas map in a third of the time for a fifth more bytes (docs/sources.md, "PDF images")."""
+fpdf_images.SETTINGS.compression_level = IMAGE_ZLIB_LEVEL
 
 
 def cjk_font_file() -> Path:
@@ -58,15 +64,13 @@ def cjk_lines(pdf: FPDF, text: str, width: float) -> str:
     next line); its word wrap needs spaces. ``width`` in mm, the cell margins taken off as ``multi_cell`` does.
     Pass the result to ``multi_cell`` (and ``text_height``) with the same width."""
     room = width - 2 * pdf.c_margin - 0.01
-
-    def fits(tokens: list[str]) -> bool:
-        return pdf.get_string_width("".join(tokens)) <= room
-
     out: list[str] = []
     for para in text.split("\n"):
         line: list[str] = []
+        widths: list[float] = []  # each token's width: a line's width is their sum (fpdf2 adds the glyphs' widths)
         for tok in _TOKEN.findall(para):
-            if line and not fits([*line, tok]):
+            tok_w = pdf.get_string_width(tok)
+            if line and sum(widths) + tok_w > room:
                 carry: list[str] = []
                 if tok[0] in LINE_START_FORBIDDEN:  # take the character before down with it (and its like)
                     while len(line) > 1 and (not carry or carry[0][0] in LINE_START_FORBIDDEN):
@@ -74,10 +78,12 @@ def cjk_lines(pdf: FPDF, text: str, width: float) -> str:
                 while len(line) > 1 and line[-1][-1] in LINE_END_FORBIDDEN:
                     carry.insert(0, line.pop())
                 out.append("".join(line).rstrip())
+                widths = widths[len(widths) - len(carry):] if carry else []
                 line = carry
                 if not line and tok.isspace():
                     continue  # a space at a break is dropped
             line.append(tok)
+            widths.append(tok_w)
         out.append("".join(line).rstrip())
     return "\n".join(out)
 
@@ -96,6 +102,9 @@ class PdfReport(FPDF):
     def __init__(self, meta: ExportMeta, paper: str = "A4", landscape: bool = False) -> None:
         super().__init__(orientation="L" if landscape else "P", unit="mm", format=paper.upper())
         self.meta = meta
+        self.text_layouts: dict[tuple[str, float, float], tuple[str, float]] = {}
+        """Paragraphs laid out in this document: (text, width mm, size pt) → (text with its line breaks, height
+        mm); the pages of an atlas share their foot."""
         self.add_font(FAMILY, "", str(cjk_font_file()))
         # The collection has no bold face (headings are set larger): style "B" is the same face, parsed and
         # embedded once (fpdf2 parses the ~30k-glyph collection per add_font, ~0.2 s of CPU per report).

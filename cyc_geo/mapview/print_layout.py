@@ -806,11 +806,20 @@ def _foot(pdf: PdfReport, texts: list[str], x: float, y: float, width: float, la
     zh = lang == "zh"
     wrap = WrapMode.CHAR if zh else WrapMode.WORD  # Chinese text breaks between characters, by its rules
     room = pdf.h - pdf.b_margin - y
+    # an atlas's pages share their sources paragraph: each paragraph is laid out and measured once per size and
+    # document (it was a third of an atlas's time)
+    memo = pdf.text_layouts
     for size in FOOT_SIZES_PT:
         pdf.set_font(FAMILY, "", size)
         line_h = size * 0.46
-        laid = [cjk_lines(pdf, t, width) if zh else t for t in texts]
-        if sum(pdf.text_height(width, line_h, t, align=Align.L, wrapmode=wrap) for t in laid) <= room:
+        measured = []
+        for t in texts:
+            if (t, width, size) not in memo:
+                text = cjk_lines(pdf, t, width) if zh else t
+                memo[(t, width, size)] = (text, pdf.text_height(width, line_h, text, align=Align.L, wrapmode=wrap))
+            measured.append(memo[(t, width, size)])
+        laid = [text for text, _ in measured]
+        if sum(h for _, h in measured) <= room:
             break
     pdf.set_xy(x, y)
     for t in laid:
