@@ -17,6 +17,10 @@ the step's result is on screen:
 - forest: open the page, switch the method to carbon pools, switch the zones to the belt;
 - indicators: open the page, make the evaluation report (生成评估报告, until its downloads are shown).
 
+Then a planner moving between pages in one tab: the map opened, then each page clicked in the sidebar's
+navigation (``nav_<page>``: Streamlit switches the page in the open tab, its frontend kept), one round not
+reported and the median of the next ``N``.
+
 The warm rounds run twice: in a *fresh* browser (a new context for each page, as a first visit: the
 browser downloads and compiles Streamlit's ~5 MB frontend before the page can ask for anything) and in a
 *returning* browser (one context for all the warm rounds, its cookies cleared before each page so every
@@ -258,6 +262,47 @@ def _error_line(exc: Exception) -> str:
 BROWSERS = ("fresh", "returning")
 """The warm rounds' browsers: a new context per page, or one context whose HTTP cache is kept."""
 
+NAV_PAGES = (("pv", "屋顶光伏", "情景设置"), ("forest", "森林碳汇", "分区统计（精确部分像元加权）"),
+             ("projects", "重点项目用地", "选择项目"), ("indicators", "指标看板", "生成评估报告"), ("map", "地图", None))
+"""The in-app page switches: (step, the sidebar navigation's link, a text the page shows when drawn; the map: its
+legend)."""
+
+
+def _nav_rounds(browser, server, rounds: int) -> list[dict[str, Any]]:
+    """A planner moving between pages: one tab opens the map, then clicks each page of :data:`NAV_PAGES` in the
+    sidebar's navigation, ``rounds`` times over (after one round not reported); each switch timed from the click
+    until Streamlit has finished the page's run and its text (the map: its legend) is drawn. Streamlit switches
+    pages in the open tab (no new document, its frontend kept): the page open a planner makes most often."""
+    ctx = _new_context(browser)
+    page = ctx.new_page()
+    rows: list[dict[str, Any]] = []
+    try:
+        page.goto(server.url, timeout=STEP_TIMEOUT_MS)
+        page.wait_for_selector(DONE, timeout=STEP_TIMEOUT_MS)
+        for i in range(rounds + 1):
+            for name, link, text in NAV_PAGES:
+                page.wait_for_timeout(500)  # the last page's frames settle
+                cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+                error = None
+                try:
+                    page.get_by_test_id("stSidebarNav").get_by_text(link, exact=True).click()
+                    _settle(page)
+                    if text is None:
+                        page.frame_locator(MAP_IFRAME).last.locator(".cyc-legend h4").first.wait_for(
+                            timeout=STEP_TIMEOUT_MS)
+                    else:
+                        page.get_by_text(text).first.wait_for(timeout=STEP_TIMEOUT_MS)
+                except Exception as exc:  # noqa: BLE001 - a failed step is reported, the round goes on
+                    error = _error_line(exc)
+                if i:
+                    rows.append({"bench": f"step_nav_{name}", "variant": f"{server.label}, in-app {i}", "rows": 1,
+                                 "seconds": round(time.perf_counter() - t0, 2),
+                                 "server_cpu_s": round(server.cpu_seconds() - cpu0, 2), "error": error})
+                    print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    finally:
+        ctx.close()
+    return rows
+
 
 def _new_context(browser):
     return browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
@@ -340,6 +385,8 @@ def bench_repo(repo: Path, warm_rounds: int = WARM_ROUNDS, browsers: tuple[str, 
                     if returning is not None:
                         returning.close()
                     rows += warm + _medians(warm, f"{server.label}, {kind} browser", warm_rounds)
+                nav = _nav_rounds(browser, server, warm_rounds)
+                rows += nav + _medians(nav, f"{server.label}, in-app navigation", warm_rounds)
                 browser.close()
         finally:
             server.stop()
