@@ -1,7 +1,8 @@
 """Load and fault tests on loopback.
 
-- 20 concurrent headless browser sessions against the real app: every page loads,
-  no exception box, no JavaScript error (bounded: 20 sessions, 300 s each).
+- 12 concurrent headless browser sessions against the real app, two on each page at once: every page loads,
+  no exception box, no JavaScript error (bounded: 300 s each). How many sessions one process serves and how
+  fast is measured by ``bench/bench_load.py`` (20 and more sessions), not here.
 - Killing the real app during an upload import leaves the layer fully old, readable, with a
   consistent import history after restart (the CLI import killed at many points:
   tests/ingest/test_import_kill.py, whose helpers these tests share).
@@ -26,11 +27,14 @@ from cyc_geo.ingest.importer import import_file
 from tests.ingest.test_import_kill import _big_geojson, _state, _wait_for, _writing
 
 PAGES = ["map", "pv", "carbon", "projects", "indicators", "data_import"]
-SESSIONS = 20
+SESSIONS = 2 * len(PAGES)
+"""Two sessions on every page at once: the same page run in two sessions and every page beside every other. The
+test ran 20 (a third and fourth session of a page tested nothing the second does not); how many sessions one
+process serves, and how fast, is ``bench/bench_load.py``'s."""
 PAGE_TIMEOUT_MS = 300_000
 
 
-# ---------------------------------------------------------------- 20 concurrent sessions
+# ---------------------------------------------------------------- concurrent sessions
 
 
 async def _visit(browser, url: str, path: str, timings: list, problems: list) -> None:
@@ -72,7 +76,7 @@ async def _load(url: str) -> tuple[list, list]:
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_twenty_concurrent_sessions_load_every_page(app_url: str) -> None:
+def test_two_concurrent_sessions_on_every_page_load_without_errors(app_url: str) -> None:
     t0 = time.perf_counter()
     timings, problems = asyncio.run(_load(app_url))
     wall = time.perf_counter() - t0
