@@ -62,10 +62,11 @@ def add_draw_control(fmap: folium.Map, lg: str) -> None:
     them and deletes them, so the tool has no edit or delete buttons)."""
     from folium.plugins import Draw
 
-    from cyc_geo.mapview.controls import DrawLocale
+    from cyc_geo.mapview.controls import DrawLocale, QuietClicksWhileDrawing
     from cyc_geo.mapview.webmap import localize_assets
 
     DrawLocale(lg).add_to(fmap)
+    QuietClicksWhileDrawing().add_to(fmap)  # a vertex is not a click on the township under it
     draw = Draw(export=False, position="topleft", show_geometry_on_click=False,
                 draw_options={"circle": False, "circlemarker": False},
                 edit_options={"edit": False, "remove": False})

@@ -560,3 +560,37 @@ class DrawLocale(VerbatimMacro):
         super().__init__()
         self._name = "DrawLocale"
         self.texts_js = _js(DRAW_TEXTS["en" if lang == "en" else "zh"])
+
+
+class QuietClicksWhileDrawing(VerbatimMacro):
+    """A click that places a vertex or a point of Leaflet.draw is not also a click on the map: while a drawing tool is
+    on (``draw:drawstart`` to ``draw:drawstop``), the map's ``click`` listeners registered without a context are not
+    called — streamlit-folium's (it reported each vertex as the map's last click, so the page picked the township
+    under it, for its side panel and its area statistics, and ran once per vertex). Leaflet.draw's own listeners
+    carry their handler as context and still run. Add it before the component adds its listeners (any map macro).
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function(m){
+            var drawing = false, on = m.on;
+            m.on('draw:drawstart', function(){ drawing = true; }, m);
+            // the click that ends a drawing is still being dispatched when drawstop fires: released after it
+            m.on('draw:drawstop', function(){ setTimeout(function(){ drawing = false; }, 0); }, m);
+            m.on = function(types, fn, context){
+                if (types === 'click' && typeof fn === 'function' && !context) {
+                    var listener = fn;
+                    fn = function(){ if (!drawing) { return listener.apply(this, arguments); } };
+                }
+                return on.call(this, types, fn, context);
+            };
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "QuietClicksWhileDrawing"

@@ -16,6 +16,8 @@ pytestmark = pytest.mark.browser
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 LONG = 240_000
 NOTE = "现场踏勘集合点"
+PICK_PROMPT = "点击地图上的乡镇、屋顶、林地斑块或项目查看数据。"
+"""The side panel (所选要素) while nothing on the map is picked (views/map.py)."""
 
 POLYGON_TOOL_READY = """() => {
     // Leaflet.draw ignores a press for 50 ms after each vertex (its _disableMarkers flag): wait until the
@@ -51,6 +53,10 @@ def test_draw_a_polygon_and_a_note_and_print_them_on_a3(app_url, page):
     frame.locator(".leaflet-draw-actions").get_by_role("link", name="完成").click()
     expect(page.get_by_text("标注（1）")).to_be_visible(timeout=LONG)  # the page has taken the drawing
     wait_for_app(page, timeout_ms=LONG)
+    # the vertices were not clicks on the map: the run that took the drawing picked no township under them (the
+    # drawing's report carries the map's last click, so a vertex taken as a click would show its township here)
+    expect(page.get_by_text(PICK_PROMPT)).to_be_visible(timeout=LONG)
+    expect(page.locator("[data-testid='stTable']")).to_have_count(0)
 
     # a point, given its text in the markup panel: a text note
     frame.locator(".leaflet-draw-draw-marker").click()
