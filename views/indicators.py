@@ -235,8 +235,9 @@ def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     _download(d2, tr("下载 CSV", "Download CSV"), lambda: to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
 
 
-def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, year: int) -> None:
-    """The annual evaluation (附件1 layout Excel and printable PDF) of ``year`` and of the whole pilot."""
+def _evaluation_section(stamp: str, spatial, cat: pd.DataFrame, year: int) -> None:
+    """The annual evaluation (附件1 layout Excel and printable PDF) of ``year`` and of the whole pilot; ``stamp`` is the
+    run's :func:`_data_stamp`."""
     st.subheader(tr("年度评估报告", "Annual evaluation report"))
     st.caption(tr("每项指标的目标、实际（计分所用的值）、数据年份、来源（计分依据）、填报人与时间、状态，以及并列的填报值与"
                   "地图测算值；按领域和牵头单位汇总，附趋势图。",
@@ -246,7 +247,7 @@ def _evaluation_section(conn: sqlite3.Connection, spatial, cat: pd.DataFrame, ye
     if not st.button(tr("生成评估报告", "Make the evaluation report"), key="ind_eval_go"):
         return
     demo = _demo_inputs()
-    files = _evaluation_files(year, lang(), demo, cat, spatial, _data_stamp(conn))
+    files = _evaluation_files(year, lang(), demo, cat, spatial, stamp)
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
         label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
@@ -338,14 +339,15 @@ def main() -> None:
     _status_section(ev, year, cat)
     _editor_section(ev, conn, year, cat)
     st.subheader(tr("指标轨迹：现状值、目标与实际值", "Trajectories: baseline, targets and actual values"))
-    charts.draw(_trajectory_spec(year, lang(), cat, spatial, _data_stamp(conn)), width="content")
+    stamp = _data_stamp(conn)  # read once a run: the chart's and the evaluation files' cache key
+    charts.draw(_trajectory_spec(year, lang(), cat, spatial, stamp), width="content")
     st.caption(tr(f"预警规则：按最近两个点（含现状值）的线性趋势外推到2024年，能达到目标为正常，差距不超过 {warning.ALERT_MISS:.0%} 为关注"
                   f"（无实际值亦为关注），超过 {warning.ALERT_MISS:.0%} 为预警。",
                   f"Warning rule: the linear trend of the last two points (baseline included) extended to 2024; reaching the "
                   f"target is normal, missing it by up to {warning.ALERT_MISS:.0%} is watch (so is no actual value), by more "
                   f"is alert."))
     _export_section(ev, cat, year)
-    _evaluation_section(conn, spatial, cat, year)
+    _evaluation_section(stamp, spatial, cat, year)
     _audit_section(conn)
 
 
