@@ -24,8 +24,11 @@ from ui.common import big_layer, database, roof_layer, source_version
 
 
 def sites_key() -> tuple:
-    """The sites' version (:func:`cyc_geo.planning.sites_table.sites_key`) from the app's database."""
-    return sites_table.sites_key(database())
+    """The sites' version: the saved sites' (:func:`cyc_geo.planning.sites_table.sites_key`, from the app's database)
+    and the roofs' (project 3's site is its roofs, :func:`roof_site`), so a new roofs import is a new key even where
+    the caches are not cleared."""
+    layer = roof_layer()
+    return sites_table.sites_key(database()), source_version(layer.id) if layer is not None else ""
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -93,3 +93,14 @@ def test_a_saved_site_or_progress_record_keeps_the_context_layers(demo_data_dir,
     save_progress(conn, 1, 2024, {"status": "在建"}, "tester")
     assert len({layer_before, after_site, sources.source_version("projects")}) == 3  # the map's layer sees both
     assert projects_data.context_version() == before
+
+
+def test_the_sites_key_changes_with_the_roofs_version(monkeypatch, data_dir):
+    """Project 3's site is its roofs: a roofs import (a new source version) is a new sites key, so the cached sites,
+    checks and digest are not those of the old roofs even where the caches were not cleared."""
+    versions = {"rooftops": "planner:v1"}
+    monkeypatch.setattr(projects_data, "source_version", lambda layer_id: versions[layer_id])
+    first = projects_data.sites_key()
+    assert projects_data.sites_key() == first and hash(first)  # stable and hashable: a cache key
+    versions["rooftops"] = "planner:v2"
+    assert projects_data.sites_key() != first
