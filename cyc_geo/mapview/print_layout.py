@@ -807,7 +807,7 @@ def _foot(pdf: PdfReport, texts: list[str], x: float, y: float, width: float, la
     wrap = WrapMode.CHAR if zh else WrapMode.WORD  # Chinese text breaks between characters, by its rules
     room = pdf.h - pdf.b_margin - y
     # an atlas's pages share their sources paragraph: each paragraph is laid out and measured once per size and
-    # document (it was a third of an atlas's time)
+    # document (over a quarter of an atlas's time went to laying the same paragraph out again)
     memo = pdf.text_layouts
     for size in FOOT_SIZES_PT:
         pdf.set_font(FAMILY, "", size)
