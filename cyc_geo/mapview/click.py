@@ -139,7 +139,8 @@ def township_pv(per_roof: pd.DataFrame, code: str, lang: str) -> dict[str, Any]:
     what the roofs could carry and yield under the scenario, not installed capacity or metered output."""
     sel = per_roof[per_roof["township_code"] == code]
     return {
-        in_lang(lang, "建筑屋顶数", "Rooftops"): len(sel),
+        # a count, not an identifier: a float, so the panel sets it with thousands separators (panel_text)
+        in_lang(lang, "建筑屋顶数", "Rooftops"): float(len(sel)),
         in_lang(lang, "屋顶光伏情景潜力 (MW)", "Rooftop PV scenario potential (MW)"):
             round(float(sel["capacity_kw"].sum()) / 1000, 2),
         in_lang(lang, "情景潜力年发电量 (GWh/年)", "Potential generation (GWh/yr)"):

@@ -102,8 +102,10 @@ def test_click_on_a_township_shows_its_numbers(roofs):
     town = next(t for t in tables if "恼里镇" in t.iloc[:, 0].astype(str).tolist())
     values = dict(zip(town.index, town.iloc[:, 0], strict=True))
     assert values["统计代码"] == row["code"]
-    # roof count: independent count of the rooftop table by township code
-    assert int(values["建筑屋顶数"]) == int((roofs["township_code"] == row["code"]).sum())
+    # roof count: independent count of the rooftop table by township code, with thousands separators as the page's
+    # other numbers (it read "10550" beside "1,302")
+    # (the cell is Markdown-escaped text: "32\\,612" shows as "32,612")
+    assert values["建筑屋顶数"].replace("\\", "") == f"{int((roofs['township_code'] == row['code']).sum()):,}"
 
 
 def test_url_state_opens_the_map_where_the_link_says():
