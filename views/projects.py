@@ -296,7 +296,9 @@ def _map_section(sites: gpd.GeoDataFrame, project_no: int, key: tuple, checked: 
     # the mounted map by its ``center`` argument was sometimes lost in the frontend when the upload's
     # rerun replaced its layers (tests/browser/test_projects_browser.py, the jzd upload); the drawn polygon
     # itself is kept in the session state, not in the component
-    view_key = f"{checked['source']}:{round(float(center[0]), 6)}:{round(float(center[1]), 6)}:{int(zoom)}"
+    # a rooftop or footprint site has no focus (sites_table.site_focus): the map opens at its own view, the county
+    view_key = (f"{checked['source']}:{round(float(center[0]), 6)}:{round(float(center[1]), 6)}:{int(zoom)}"
+                if center is not None and zoom is not None else f"{checked['source']}:{project_no}:county")
     out = st_folium(
         fmap, feature_group_to_add=groups, center=center, zoom=zoom, height=MAP_HEIGHT_PX, use_container_width=True,
         returned_objects=["last_active_drawing"],
@@ -324,9 +326,10 @@ def _site_panel(site_row: pd.Series, result: LandCheck, project_no: int, key: tu
 def _site_type(project_kind: str) -> str:
     """The site type of uploaded and drawn sites: chosen, defaulting to the selected project's."""
     default = site_type_for(project_kind)
+    column = 0 if lang() == "zh" else 1  # the run's language, fixed when the options are laid out
     return st.selectbox(
         tr("上传/绘制地块的用途类型", "Use of an uploaded or drawn site"), list(SITE_TYPES), index=SITE_TYPES.index(default),
-        format_func=lambda t: SITE_TYPE_NAMES[t][0 if lang() == "zh" else 1], key="projects_site_type",
+        format_func=lambda t: SITE_TYPE_NAMES[t][column], key="projects_site_type",
     )
 
 

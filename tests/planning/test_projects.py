@@ -423,3 +423,26 @@ def test_projects_page_renders_and_gates_edits(proj_env, fresh_db):
     conn.close()
     st.cache_resource.clear()  # do not leave a connection to this test's database cached
     st.cache_data.clear()
+
+
+def test_every_project_can_be_picked_in_both_languages(proj_env, fresh_db):
+    """Picking each 附件2 project draws its check and its map: project 3's site is its roofs, which has no parcel to
+    centre on (``site_focus`` gives no centre), and picking it raised ``TypeError: 'NoneType' object is not
+    subscriptable`` in the map's view key (a planner's click-through found it)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from cyc_geo.planning.projects import load_projects
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    for lang in ("zh", "en"):  # a new session per language, as a planner's browser opening the page in it
+        at = AppTest.from_file(str(REPO / "views" / "projects.py"), default_timeout=180)
+        at.session_state["lang"] = lang
+        at.run()
+        assert not at.exception, (lang, at.exception)
+        for no in load_projects()["序号"].astype(int):
+            at.selectbox(key="projects_selected").set_value(no).run()
+            assert not at.exception, (lang, no, at.exception)
+            assert at.selectbox(key="projects_selected").value == no
+            assert at.get("component_instance"), (lang, no)  # the map is drawn
