@@ -66,6 +66,12 @@ def _save_edits(original: pd.DataFrame, edited: pd.DataFrame, year: int, conn: s
     st.session_state["ind_editor_rev"] = st.session_state.get("ind_editor_rev", 0) + 1
 
 
+# Widest a panel's title is drawn (px; a longer name ends in "…", the full one is in the tooltip and the tables; its
+# warning status is a second line, never cut): three panels of 190 px and their axes fit the page's 1,100 px.
+# (A comment, not a string: Streamlit's "magic" writes a bare string of the page script onto the page.)
+FACET_TITLE_PX = 250
+
+
 def _chart(long: pd.DataFrame, cat: pd.DataFrame | None = None, year: int | None = None) -> alt.FacetChart:
     """Per indicator: plan (baseline, targets), actuals and, with ``year``, the trend to 2024 coloured by its
     early-warning status (正常 / 关注 / 预警, :mod:`cyc_geo.indicators.warning`), the status in the title."""
@@ -78,30 +84,30 @@ def _chart(long: pd.DataFrame, cat: pd.DataFrame | None = None, year: int | None
     plan_label, actual_label = dash.series_labels(lang())
     x = alt.X("stage:N", sort=[baseline, *map(str, ind.YEARS)], title=None, axis=alt.Axis(labelAngle=0))
     y = alt.Y("amount:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format="~r"))
-    color = alt.Color(
-        "series:N",
-        title=None,
-        scale=alt.Scale(domain=[plan_label, actual_label], range=["#7f7f7f", "#d62728"]),
-        legend=alt.Legend(orient="top"),
-    )
+    # one colour scale for the series and the warning levels, so the chart has one legend (a colour scale resolved
+    # per layer drew both legends again in every one of the 19 panels, three times as wide as the page)
+    domain, colours = [plan_label, actual_label], ["#7f7f7f", "#d62728"]
+    if "warning" in data.columns:
+        domain += [tr(*warning.LABELS[k]) for k in warning.LEVELS]
+        colours += [dash.WARNING_COLOURS[k] for k in warning.LEVELS]
+    scale = alt.Scale(domain=domain, range=colours)
+    legend = alt.Legend(orient="top", title=None, columns=len(domain))
+    color = alt.Color("series:N", title=None, scale=scale, legend=legend)
     tooltip = ["label:N", "stage:N", "amount:Q"]
     base = alt.Chart()
     plan = base.transform_filter(alt.datum.kind == "plan").mark_line(point=True, strokeDash=[4, 3])
     actual = base.transform_filter(alt.datum.kind == "actual").mark_point(size=90, filled=True)
     layers = [m.encode(x=x, y=y, color=color, tooltip=tooltip) for m in (plan, actual)]
     if "warning" in data.columns:
-        labels = {k: tr(*warning.LABELS[k]) for k in warning.LEVELS}
-        warn_colour = alt.Color("warning:N", title=tr("预警（趋势外推）", "Warning (trend)"),
-                                scale=alt.Scale(domain=[labels[k] for k in warning.LEVELS],
-                                                range=[dash.WARNING_COLOURS[k] for k in warning.LEVELS]),
-                                legend=alt.Legend(orient="top"))
+        warn_colour = alt.Color("warning:N", title=None, scale=scale, legend=legend)
         layers.append(base.transform_filter(alt.datum.kind == "trend").mark_line(strokeDash=[1, 2], strokeWidth=2.5)
                       .encode(x=x, y=y, color=warn_colour, tooltip=["label:N", "stage:N", "amount:Q", "warning:N"]))
     return (
         alt.layer(*layers, data=data)
-        .resolve_scale(color="independent")
         .properties(width=190, height=140)
-        .facet(facet=alt.Facet("label:N", sort=order, title=None), columns=3)
+        .facet(facet=alt.Facet("label:N", sort=order, title=None, header=alt.Header(
+            labelLimit=FACET_TITLE_PX, labelExpr=f"split(datum.label, '{dash.STATUS_SEPARATOR}')")),
+               columns=3)
         .resolve_scale(y="independent")
         .resolve_axis(x="independent")
     )
@@ -122,10 +128,11 @@ def _pickers(conn: sqlite3.Connection) -> tuple[int, dict[int, ind.SpatialValue]
     c1, c2 = st.columns([1, 2])
     year = c1.selectbox(tr("年份", "Year"), ind.YEARS, index=len(ind.YEARS) - 1, key="ind_year")
     scenarios = dash.saved_pv_scenarios(conn)
+    default_name = tr("默认情景", "default scenario")  # the run's language, fixed when the options are laid out
     chosen = c2.selectbox(
         tr("光伏情景（地图/屋顶光伏页保存的情景）", "PV scenario (saved on the map / rooftop PV page)"),
         [dash.DEFAULT_SCENARIO] + [s["name"] for s in scenarios],
-        format_func=lambda n: tr("默认情景", "default scenario") if n == dash.DEFAULT_SCENARIO else n,
+        format_func=lambda n: default_name if n == dash.DEFAULT_SCENARIO else n,
         key="ind_pv_scenario",
         help=tr("指标19（光伏装机容量）取自装机台账的年末已并网容量，不随光伏潜力情景变化。",
                 "Indicator 19 (installed PV) is the ledger's grid-connected capacity at year end; "
@@ -250,14 +257,14 @@ def _evaluation_section(stamp: str, spatial, cat: pd.DataFrame, year: int) -> No
     files = _evaluation_files(year, lang(), demo, cat, spatial, stamp)
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
-        label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
+        label = tr(f"{year}年", str(year)) if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[2 * i], tr(f"评估 Excel（{label}）", f"Evaluation Excel ({label})"),
                   files[f"xlsx_{tag}"], f"{profile().slug}_evaluation_{tag}.xlsx", XLSX_MIME, f"ind_eval_xlsx_{tag}")
         _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
                   files[f"pdf_{tag}"], f"{profile().slug}_evaluation_{tag}.pdf", "application/pdf", f"ind_eval_pdf_{tag}")
     cols = st.columns(4)
     for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
-        label = f"{year}年" if len(years) == 1 else tr("试点期", "pilot")
+        label = tr(f"{year}年", str(year)) if len(years) == 1 else tr("试点期", "pilot")
         _download(cols[i], tr(f"年度评估 Word（{label}）", f"Evaluation report, Word ({label})"),
                   files[f"docx_{tag}"], f"{profile().slug}_evaluation_report_{tag}.docx",
                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")

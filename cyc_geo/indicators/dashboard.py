@@ -232,6 +232,10 @@ def trajectory_warnings(long: pd.DataFrame, catalogue: pd.DataFrame, year: int) 
     return warn.warnings(evaluated, catalogue, year)
 
 
+STATUS_SEPARATOR = " · "
+"""Between an indicator's name and its warning status in a chart panel's title (the page draws them as two lines)."""
+
+
 def warning_chart_data(long: pd.DataFrame, catalogue: pd.DataFrame, year: int, lang: str) -> tuple[pd.DataFrame, list[str]]:
     """:func:`chart_data` with each facet label ending in its warning status (正常 / 关注 / 预警) and, per
     indicator with a projection, ``kind == "trend"`` rows: the last point (actual, else 现状值) and the value
@@ -240,7 +244,7 @@ def warning_chart_data(long: pd.DataFrame, catalogue: pd.DataFrame, year: int, l
 
     data, order = chart_data(long, lang)
     warns = trajectory_warnings(long, catalogue, year)
-    suffix = {no: f" · {w.label(lang)}" for no, w in warns.items()}
+    suffix = {no: f"{STATUS_SEPARATOR}{w.label(lang)}" for no, w in warns.items()}
     data["label"] = data["label"] + data["no"].map(suffix).fillna("")
     order = [next(lab for lab in data["label"] if lab.startswith(o)) for o in order]
     rows = []

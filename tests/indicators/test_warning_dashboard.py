@@ -54,5 +54,15 @@ def test_dashboard_draws_the_warning_trend(page_env):
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     spec = json.dumps([json.loads(c.proto.spec) for c in charts], ensure_ascii=False)
     assert "趋势外推至2024年" in spec or "trend" in spec
-    assert "预警（趋势外推）" in spec and "#19 光伏装机容量 (MW) · 预警" in spec
+    assert "#19 光伏装机容量 (MW) · 预警" in spec
+    # one colour scale, so one legend for the chart: the series and the trend's warning levels (a scale per layer
+    # drew two legends in each of the 19 panels and made the chart three times as wide as the page)
+    from cyc_geo.indicators import dashboard as dash
+    from cyc_geo.indicators import warning
+
+    domain = [*dash.series_labels("zh"), *(warning.LABELS[k][0] for k in warning.LEVELS)]
+    specs = json.loads(spec)
+    scales = [layer["encoding"]["color"]["scale"] for c in specs for layer in c["spec"]["layer"]]
+    assert scales and all(sc["domain"] == domain for sc in scales), scales
+    assert all("resolve" not in c["spec"] and "color" not in c.get("resolve", {}).get("scale", {}) for c in specs)
     assert any("预警规则" in c.value for c in at.caption)

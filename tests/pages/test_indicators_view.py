@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import geopandas as gpd
@@ -168,6 +169,12 @@ def test_english_page(page_env):
     assert row4["Indicator"].startswith("Carbon sink") and row4["Target 2024"] == "26.05"
     assert row4["Status"] == "on track" and row4["Direction"] == "higher is better"
     assert at.title[0].value.startswith("Indicator dashboard")
+    # the evaluation's download buttons (shown once it is made) in English too: they read "(2024年)"
+    at.button(key="ind_eval_go").click().run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Evaluation Excel (2024)" in labels and "Evaluation report, Word (pilot)" in labels, labels
+    assert not [lb for lb in labels if re.search(r"[\u4e00-\u9fff]", lb)], labels
 
 
 def test_evaluation_files_made_once_per_data_and_again_after_a_saved_value(page_env, monkeypatch):
