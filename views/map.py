@@ -602,8 +602,12 @@ def print_section(view: View) -> None:
                                     key="map_print_landscape", default=True, horizontal=True)
         what = language_choice(c3.radio, tr("内容", "Content"), list(PRINT_CONTENTS), PRINT_CONTENTS,
                                key="map_print_what", default="view")
+        # a key per language: the default title is the page's; an atlas has its own title (乡镇图集), so none is asked
         title = st.text_input(tr("标题", "Title"), tr(f"{profile().name_zh}碳达峰规划图", f"{profile().name_en} carbon-peak planning map"),
-                              key=f"map_print_title_{lang()}")  # a key per language: the default title is the page's
+                              key=f"map_print_title_{lang()}", disabled=what == "atlas",
+                              help=tr(f"图集各页以乡镇名为题，文档题为“{profile().name_zh}乡镇图集”。",
+                                      f"An atlas's pages are titled by their township; the document is the "
+                                      f"{profile().name_en} township atlas.") if what == "atlas" else None)
         c4, c5 = st.columns(2)
         maker = c4.text_input(tr("制图单位", "Map maker"), "", key="map_print_maker", max_chars=80,
                               placeholder=tr("空则注明“未填写”", "empty: noted as not filled in"))
@@ -623,7 +627,7 @@ def print_section(view: View) -> None:
             box = map_view.view_box_wgs84(view.basemap_id, (view.state.lat, view.state.lon, view.state.zoom))
             with st.spinner(tr("正在排版…", "Laying out…")):
                 if what == "atlas":
-                    data = print_layout.atlas("townships", ids, paper, True, lang(), maker=maker, review_no=review_no,
+                    data = print_layout.atlas("townships", ids, paper, landscape, lang(), maker=maker, review_no=review_no,
                                               drawn=map_data.atlas_drawn(ids), inputs=map_data.atlas_inputs())
                 else:
                     data = print_layout.print_layout(ids, paper, landscape, title, lang(),

@@ -769,7 +769,7 @@ def _key_figures(pdf: PdfReport, rows: list[tuple[str, str]], x: float, y: float
     for label, value in rows:
         pdf.set_font(FAMILY, "", 7.5)
         pdf.set_xy(x, y)
-        pdf.multi_cell(w * 0.58, 3.8, label)
+        pdf.multi_cell(w * 0.58, 3.8, label, align=Align.L)  # fpdf2 justifies by default: wide gaps in a short column
         y1 = pdf.get_y()
         pdf.set_xy(x + w * 0.58, y)
         pdf.set_font(FAMILY, "B", 7.5)

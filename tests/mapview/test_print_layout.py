@@ -196,3 +196,24 @@ def test_map_page_makes_a_print_layout_of_the_view():
     text = pdf_text(data)
     assert "长垣市碳达峰规划图" in text and "图例" in text and "乡镇（街道）" in text and "沿黄生态带" not in text
     assert any(b.label == "下载 PDF" for b in at.get("download_button"))
+
+
+def test_map_page_atlas_follows_the_chosen_orientation_and_asks_no_title():
+    """The print form's 方向 is the atlas's too (it was always landscape), and its 标题 field is disabled for an atlas
+    (the atlas titles its pages by township): a planner's click-through found both ignored."""
+    from tests.conftest import app_test
+
+    at = app_test("views/map.py", timeout_s=240)
+    at.query_params["base"] = "blank"
+    at.query_params["layers"] = "county,townships"
+    at.run()
+    assert not at.exception
+    at.radio(key="map_print_what_zh").set_value("atlas").run()  # language_choice: keyed per language
+    at.radio(key="map_print_landscape_zh").set_value(False).run()
+    assert at.text_input(key="map_print_title_zh").disabled
+    at.button(key="map_print_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    what, data, _ = at.session_state["map_print_pdf"]
+    pages = _pages(data)
+    assert what == "atlas" and len(pages) == 18
+    assert _size_mm(pages[0]) == (210, 297)  # A4 portrait
