@@ -242,6 +242,11 @@ def _export_section(ev: pd.DataFrame, cat: pd.DataFrame, year: int) -> None:
     _download(d2, tr("下载 CSV", "Download CSV"), lambda: to_csv_bytes(ev, cat), f"{name}.csv", "text/csv", "ind_dl_csv")
 
 
+def _periods(year: int) -> list[tuple[tuple[int, ...], str, str]]:
+    """The evaluation's two periods, ``year`` and the pilot: (years, file-name tag, label in the page's language)."""
+    return [((year,), str(year), tr(f"{year}年", str(year))), (ind.YEARS, "2022-2024", tr("试点期", "pilot"))]
+
+
 def _evaluation_section(stamp: str, spatial, cat: pd.DataFrame, year: int) -> None:
     """The annual evaluation (附件1 layout Excel and printable PDF) of ``year`` and of the whole pilot; ``stamp`` is the
     run's :func:`_data_stamp`."""
@@ -256,15 +261,13 @@ def _evaluation_section(stamp: str, spatial, cat: pd.DataFrame, year: int) -> No
     demo = _demo_inputs()
     files = _evaluation_files(year, lang(), demo, cat, spatial, stamp)
     cols = st.columns(4)
-    for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
-        label = tr(f"{year}年", str(year)) if len(years) == 1 else tr("试点期", "pilot")
+    for i, (_, tag, label) in enumerate(_periods(year)):
         _download(cols[2 * i], tr(f"评估 Excel（{label}）", f"Evaluation Excel ({label})"),
                   files[f"xlsx_{tag}"], f"{profile().slug}_evaluation_{tag}.xlsx", XLSX_MIME, f"ind_eval_xlsx_{tag}")
         _download(cols[2 * i + 1], tr(f"评估 PDF（{label}）", f"Evaluation PDF ({label})"),
                   files[f"pdf_{tag}"], f"{profile().slug}_evaluation_{tag}.pdf", "application/pdf", f"ind_eval_pdf_{tag}")
     cols = st.columns(4)
-    for i, (years, tag) in enumerate((((year,), str(year)), (ind.YEARS, "2022-2024"))):
-        label = tr(f"{year}年", str(year)) if len(years) == 1 else tr("试点期", "pilot")
+    for i, (_, tag, label) in enumerate(_periods(year)):
         _download(cols[i], tr(f"年度评估 Word（{label}）", f"Evaluation report, Word ({label})"),
                   files[f"docx_{tag}"], f"{profile().slug}_evaluation_report_{tag}.docx",
                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"ind_eval_docx_{tag}")
@@ -310,7 +313,7 @@ def _evaluation_files(year: int, lg: str, demo: bool, cat: pd.DataFrame, spatial
 
     conn = database()
     files: dict[str, bytes] = {}
-    for years, tag in (((year,), str(year)), (ind.YEARS, "2022-2024")):
+    for years, tag, _ in _periods(year):
         long = evaluation.evaluate_years(years, conn, spatial, cat)
         files[f"xlsx_{tag}"] = evaluation.workbook_bytes(long, demo, lg)
         files[f"pdf_{tag}"] = evaluation.pdf_bytes(long, cat, demo, lg)
@@ -318,7 +321,7 @@ def _evaluation_files(year: int, lg: str, demo: bool, cat: pd.DataFrame, spatial
     # ``evaluation --format docx`` adds them)
     inputs = annual_report.evaluation_inputs(ind.YEARS, conn, cat, demo, spatial=spatial, ledger=ledger(),
                                              roofs=big_layer("rooftops"))
-    for years, tag in (((year,), str(year)), (ind.YEARS, "2022-2024")):
+    for years, tag, _ in _periods(year):
         files[f"docx_{tag}"] = report_docx(annual_report.build(inputs, years, lg))
     return files
 
