@@ -430,14 +430,14 @@ def test_every_project_can_be_picked_in_both_languages(proj_env, fresh_db):
     centre on (``site_focus`` gives no centre), and picking it raised ``TypeError: 'NoneType' object is not
     subscriptable`` in the map's view key (a planner's click-through found it)."""
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     from cyc_geo.planning.projects import load_projects
+    from tests.conftest import app_test
 
     st.cache_resource.clear()
     st.cache_data.clear()
     for lang in ("zh", "en"):  # a new session per language, as a planner's browser opening the page in it
-        at = AppTest.from_file(str(REPO / "views" / "projects.py"), default_timeout=180)
+        at = app_test("views/projects.py", timeout_s=180)
         at.session_state["lang"] = lang
         at.run()
         assert not at.exception, (lang, at.exception)
